@@ -1,0 +1,101 @@
+"""Matching/search normalization and search that answers in original offsets.
+
+The normalization is only ever applied to copies used for comparison, never to
+stored text. Per character it applies the camel-tools normalizers
+(``dediac_ar``, ``normalize_alef_ar``, ``normalize_alef_maksura_ar``,
+``normalize_teh_marbuta_ar``), then also drops tatweel, the remaining Arabic
+combining marks (Quranic marks, hamza above/below), bidi controls (LRM, RLM,
+ALM, embeddings/overrides, isolates) and ZWJ/ZWNJ/ZWSP/BOM, lower-cases
+(so Latin search is case-insensitive) and folds Arabic-Indic and Persian
+digits to ASCII digits (``٢٠١٩`` matches ``2019``).
+
+Because every rule is per character, the normalized text carries a map from
+each normalized position back to the original code point; ``search`` uses it
+so the spans it returns slice the original text exactly.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.normalize import (
+    normalize_alef_ar,
+    normalize_alef_maksura_ar,
+    normalize_teh_marbuta_ar,
+)
+
+from annotator.text.segments import TextSpan
+
+__all__ = ["normalize_for_search", "normalized_with_map", "search"]
+
+_TATWEEL = "\u0640"
+_INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u061c\ufeff"  # ZWSP ZWNJ ZWJ LRM RLM ALM BOM
+    "\u202a\u202b\u202c\u202d\u202e"  # LRE RLE PDF LRO RLO
+    "\u2066\u2067\u2068\u2069"  # LRI RLI FSI PDI
+)
+_ARABIC_BLOCKS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF))
+
+
+def _is_arabic_mark(ch: str) -> bool:
+    code = ord(ch)
+    return unicodedata.category(ch) == "Mn" and any(lo <= code <= hi for lo, hi in _ARABIC_BLOCKS)
+
+
+@lru_cache(maxsize=8192)
+def _normalize_char(ch: str) -> str:
+    """What one original character becomes for matching ('' = dropped)."""
+    if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
+        return ""
+    out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
+    if not out:
+        return ""
+    if out.isdigit() and len(out) == 1:
+        value = unicodedata.digit(out, None)
+        if value is not None:
+            return str(value)
+    return out.lower()
+
+
+def normalized_with_map(text: str) -> tuple[str, list[int]]:
+    """The normalized text and, for each of its positions, the original offset it came from."""
+    parts: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        norm = _normalize_char(ch)
+        if norm:
+            parts.append(norm)
+            origin.extend([i] * len(norm))
+    return "".join(parts), origin
+
+
+def normalize_for_search(s: str) -> str:
+    """The form used to compare strings (never stored)."""
+    return "".join(_normalize_char(ch) for ch in s)
+
+
+def search(text: str, query: str) -> list[TextSpan]:
+    """Non-overlapping matches of ``query`` in ``text`` under search normalization,
+    as spans of the original text. A span starts at the first matched character and
+    ends after the last one plus the combining marks (harakat) that sit on it."""
+    needle = normalize_for_search(query)
+    if not needle:
+        return []
+    haystack, origin = normalized_with_map(text)
+    spans: list[TextSpan] = []
+    pos = haystack.find(needle)
+    while pos >= 0:
+        start = origin[pos]
+        end = origin[pos + len(needle) - 1] + 1
+        while end < len(text) and _is_trailing_mark(text[end]):
+            end += 1
+        if not spans or start >= spans[-1].end:  # two hits inside one expanded character (ﻻ)
+            spans.append(TextSpan(start, end))
+        pos = haystack.find(needle, pos + len(needle))
+    return spans
+
+
+def _is_trailing_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me") and not _normalize_char(ch)

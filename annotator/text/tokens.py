@@ -1,0 +1,125 @@
+"""Word tokens with exact code-point offsets into the untouched text.
+
+camel-tools' ``simple_word_tokenize`` decides where tokens break (whitespace, and
+every Unicode punctuation/symbol/emoji becomes its own token: ``2019.`` is
+``2019`` + ``.``, ``،`` stands alone, ``12.5`` is ``12`` ``.`` ``5``). Its output
+is a list of strings, so we align it back to the source and never re-join it.
+
+Alignment (why it cannot shift a character): the text is cut into maximal
+non-whitespace runs ("words", whitespace = ``str.isspace``, the same notion
+camel-tools splits on); each run is tokenized on its own and every output token
+must be found at or after a cursor inside that run. A token that cannot be found
+(camel-tools altered it) is skipped. Characters of the run that no token covers
+are attached to the token just before them (or, at the very start of the run,
+to the token after them); a run with no token at all becomes one token. So every
+non-whitespace character is in exactly one token and ``Token.text`` is always
+``source[start:end]``. Today camel-tools keeps bidi controls, ZWJ/ZWNJ, tatweel,
+harakat and lone surrogates inside the word they touch, and an emoji sequence is
+one ``symbol`` token; the attachment rule is the safety net if that changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+from camel_tools.tokenizers.word import simple_word_tokenize
+
+from annotator.text.clitics import clitic_edges_in
+
+__all__ = ["Token", "tokenize", "proclitic_edges", "token_kind"]
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: ``text == source[start:end]``; offsets are code points."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # "word" | "number" | "punct" | "symbol" | "other"
+    clitic_edges: tuple[int, ...] = ()  # absolute offsets strictly inside (start, end)
+
+
+_WORD_RUN = regex.compile(r"\S+")
+_HAS_LETTER = regex.compile(r"\p{L}")
+_HAS_SYMBOL = regex.compile(r"[\p{S}\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]")
+_HAS_DIGIT = regex.compile(r"\p{Nd}")
+_HAS_PUNCT = regex.compile(r"\p{P}")
+
+
+@lru_cache(maxsize=4096)
+def token_kind(text: str) -> str:
+    """Classify a token: letters make a word (``و2013`` is a word), then
+    symbols/emoji, digits, punctuation; invisible-only tokens (a lone LRM) are "other"."""
+    if _HAS_LETTER.search(text):
+        return "word"
+    if _HAS_SYMBOL.search(text):
+        return "symbol"
+    if _HAS_DIGIT.search(text):
+        return "number"
+    if _HAS_PUNCT.search(text):
+        return "punct"
+    return "other"
+
+
+@lru_cache(maxsize=65536)
+def _split_run(run: str) -> tuple[tuple[int, int], ...]:
+    """Relative [start, end) pieces of one whitespace-free run, covering it exactly."""
+    pieces: list[list[int]] = []
+    cursor = 0
+    for piece in simple_word_tokenize(run):
+        if not piece:
+            continue
+        found = run.find(piece, cursor)
+        if found < 0:
+            continue  # camel-tools changed this token; its characters get attached below
+        start = found
+        if found > cursor:  # uncovered characters: glue them to the previous token
+            if pieces:
+                pieces[-1][1] = found
+            else:
+                start = 0  # leading uncovered characters join the first token
+        pieces.append([start, found + len(piece)])
+        cursor = found + len(piece)
+    if not pieces:
+        return ((0, len(run)),)
+    pieces[-1][1] = len(run)  # trailing uncovered characters join the last token
+    return tuple((s, e) for s, e in pieces)
+
+
+@lru_cache(maxsize=65536)
+def _relative_clitic_edges(text: str) -> tuple[int, ...]:
+    return clitic_edges_in(text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """All tokens of ``text`` in order, non-overlapping, with code-point offsets."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for match in _WORD_RUN.finditer(text):
+        base = match.start()
+        run = match.group()
+        for rel_start, rel_end in _split_run(run):
+            piece = run[rel_start:rel_end]
+            kind = token_kind(piece)
+            start = base + rel_start
+            edges: tuple[int, ...] = ()
+            if kind == "word":
+                rel = _relative_clitic_edges(piece)
+                if rel:
+                    edges = tuple(start + e for e in rel)
+            append(Token(start, base + rel_end, piece, kind, edges))
+    return tokens
+
+
+def proclitic_edges(text: str, token: Token) -> tuple[int, ...]:
+    """Suggested proclitic boundaries of ``token`` (absolute offsets into ``text``).
+
+    They are hints for moving a span edge past و ف ب ل ك / ال / لل, not a
+    morphological analysis: ``وزير`` offers an edge after و too.
+    """
+    if text[token.start:token.end] != token.text:
+        raise ValueError(f"token {token.text!r} does not match text at {token.start}:{token.end}")
+    return tuple(token.start + e for e in _relative_clitic_edges(token.text))
