@@ -132,6 +132,8 @@ class Annotations:
     claims: tuple[Claim, ...] = ()
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
     version: int = 0
+    schema_name: str | None = None  # the schema the annotator worked under
+    schema_version: str | None = None
     created_at: str | None = None  # ISO 8601 UTC
     updated_at: str | None = None
 
@@ -173,6 +175,8 @@ class Annotations:
             ],
             "attributes": dict(self.attributes),
             "version": self.version,
+            "schema_name": self.schema_name,
+            "schema_version": self.schema_version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
@@ -188,6 +192,8 @@ class Annotations:
             claims=tuple(Claim.from_json(c) for c in d.get("claims", ())),
             attributes=dict(d.get("attributes") or {}),
             version=int(d.get("version", 0)),
+            schema_name=d.get("schema_name"),
+            schema_version=d.get("schema_version"),
             created_at=d.get("created_at"),
             updated_at=d.get("updated_at"),
         )

@@ -17,6 +17,7 @@ class EntityLabel:
     color: str  # a colour name or #rrggbb that Textual/Rich understands
     hotkey: str  # one key, unique across the schema's labels and claim hotkey
     guideline: str = ""
+    guideline_ar: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,35 @@ class Attribute:
     hotkey: str = ""  # for boolean attributes in the claim form
     minimum: float | None = None
     maximum: float | None = None
+    integer: bool = False  # number attributes: whole numbers only
+    guideline: str = ""
 
     def choice(self, value: str) -> AttributeChoice | None:
         return next((c for c in self.choices if c.value == value), None)
+
+    def check(self, value: object) -> str | None:
+        """Why ``value`` does not fit this attribute, or None when it does (None is "unset")."""
+        if value is None:
+            return f"{self.key!r} is required" if self.required else None
+        if self.kind == "choice":
+            if isinstance(value, str) and self.choice(value) is not None:
+                return None
+            return f"{self.key!r} must be one of {', '.join(c.value for c in self.choices)}, not {value!r}"
+        if self.kind == "boolean":
+            return None if isinstance(value, bool) else f"{self.key!r} must be true or false, not {value!r}"
+        if self.kind == "text":
+            return None if isinstance(value, str) else f"{self.key!r} must be text, not {value!r}"
+        if self.kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+                return f"{self.key!r} must be a number, not {value!r}"
+            if self.integer and not float(value).is_integer():
+                return f"{self.key!r} must be a whole number, not {value!r}"
+            if self.minimum is not None and value < self.minimum:
+                return f"{self.key!r} must be at least {self.minimum:g}, not {value!r}"
+            if self.maximum is not None and value > self.maximum:
+                return f"{self.key!r} must be at most {self.maximum:g}, not {value!r}"
+            return None
+        return f"{self.key!r} has unknown kind {self.kind!r}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +100,9 @@ class Schema:
 
     def label(self, key: str) -> EntityLabel | None:
         return next((lab for lab in self.labels if lab.key == key), None)
+
+    def label_for_hotkey(self, hotkey: str) -> EntityLabel | None:
+        return next((lab for lab in self.labels if lab.hotkey == hotkey), None)
 
     @property
     def label_keys(self) -> tuple[str, ...]:

@@ -1,0 +1,657 @@
+"""Annotation operations: pure, validated against the schema and the text, each with an exact inverse.
+
+An operation is plain data (``to_json``/``operation_from_json``) so the store can
+log it and replay or undo it after a restart. ``apply`` checks everything and
+returns the new state; ``inverse`` is computed from the state *before* applying,
+so undo gives back exactly what was there.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import Any, ClassVar, Mapping
+
+from annotator.errors import OperationError
+from annotator.model.annotations import (
+    DOC_STATUSES,
+    Annotations,
+    AttrValue,
+    Claim,
+    Entity,
+    sort_spans,
+)
+from annotator.schema.model import Attribute, Schema
+
+_OPS: dict[str, type["Operation"]] = {}
+
+
+def _op(cls: type["Operation"]) -> type["Operation"]:
+    _OPS[cls.kind] = cls
+    return cls
+
+
+class Operation:
+    """Base of every operation. Subclasses are frozen dataclasses with a ``kind``."""
+
+    kind: ClassVar[str] = ""
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        raise NotImplementedError
+
+    def inverse(self, before: Annotations) -> "Operation":
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.kind.replace("_", " ")
+
+    def to_json(self) -> dict[str, Any]:
+        data = {k: _jsonable(v) for k, v in self.__dict__.items()}
+        return {"op": self.kind, **data}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (Entity, Claim)):
+        return {k: _jsonable(x) for k, x in v.__dict__.items()}
+    if isinstance(v, Annotations):
+        return v.to_json()
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, Mapping):
+        return {k: _jsonable(x) for k, x in v.items()}
+    return v
+
+
+def operation_from_json(d: Mapping[str, Any]) -> Operation:
+    kind = d.get("op")
+    cls = _OPS.get(str(kind))
+    if cls is None:
+        raise OperationError(f"unknown operation {kind!r}")
+    return cls.from_json(d)  # type: ignore[attr-defined]
+
+
+# -- validation helpers ---------------------------------------------------------------
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me")
+
+
+def check_offsets(text: str, start: int, end: int) -> None:
+    """A span must be non-empty, inside the text, and never split a letter from its marks."""
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+        raise OperationError(f"offsets must be integers, got {start!r}, {end!r}")
+    if not 0 <= start < end <= len(text):
+        raise OperationError(f"span [{start}, {end}) is empty or outside the text (length {len(text)})")
+    if _is_mark(text[start]) and start > 0 and not text[start - 1].isspace():
+        raise OperationError(f"span start {start} falls between a letter and its diacritic")
+    if end < len(text) and _is_mark(text[end]) and not text[end - 1].isspace():
+        raise OperationError(f"span end {end} falls between a letter and its diacritic")
+
+
+def _check_label(schema: Schema, label: str) -> None:
+    if schema.label(label) is None:
+        known = ", ".join(schema.label_keys) or "none"
+        raise OperationError(f"unknown label {label!r} (schema {schema.name} has: {known})")
+
+
+def _relation(a: Entity, b: Entity) -> str:
+    """'disjoint', 'same', 'nested' (one inside the other) or 'crossing'."""
+    if a.end <= b.start or b.end <= a.start:
+        return "disjoint"
+    if a.start == b.start and a.end == b.end:
+        return "same"
+    if (a.start <= b.start and b.end <= a.end) or (b.start <= a.start and a.end <= b.end):
+        return "nested"
+    return "crossing"
+
+
+def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore_id: str | None = None) -> None:
+    """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows."""
+    for other in state.entities:
+        if other.id == ignore_id:
+            continue
+        rel = _relation(entity, other)
+        if rel == "disjoint":
+            continue
+        if rel == "same" and other.label == entity.label:
+            raise OperationError(f"the same span is already labelled {other.label} ({other.id})")
+        if rel in ("same", "nested") and not schema.allow_nesting:
+            raise OperationError(f"span would nest with {other.label} {other.id} [{other.start}, {other.end}); schema forbids nesting")
+        if rel == "crossing" and not schema.allow_overlap:
+            raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); schema forbids overlap")
+
+
+def check_attribute_value(attr: Attribute, value: AttrValue) -> None:
+    if value is None:
+        return
+    if attr.kind == "choice":
+        if not isinstance(value, str) or attr.choice(value) is None:
+            choices = ", ".join(c.value for c in attr.choices)
+            raise OperationError(f"{attr.key}: {value!r} is not one of {choices}")
+    elif attr.kind == "boolean":
+        if not isinstance(value, bool):
+            raise OperationError(f"{attr.key}: expected true or false, got {value!r}")
+    elif attr.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise OperationError(f"{attr.key}: expected a number, got {value!r}")
+        if attr.minimum is not None and value < attr.minimum:
+            raise OperationError(f"{attr.key}: {value} is below the minimum {attr.minimum}")
+        if attr.maximum is not None and value > attr.maximum:
+            raise OperationError(f"{attr.key}: {value} is above the maximum {attr.maximum}")
+    elif attr.kind == "text":
+        if not isinstance(value, str):
+            raise OperationError(f"{attr.key}: expected text, got {value!r}")
+
+
+def check_claim_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
+    for key, value in attributes.items():
+        attr = schema.claims.attribute(key)
+        if attr is None:
+            known = ", ".join(a.key for a in schema.claims.attributes) or "none"
+            raise OperationError(f"unknown claim attribute {key!r} (schema has: {known})")
+        check_attribute_value(attr, value)
+
+
+def check_claimer(state: Annotations, schema: Schema, claimer: str | None) -> None:
+    if claimer is None:
+        return
+    ent = state.entity(claimer)
+    if ent is None:
+        raise OperationError(f"claimer {claimer!r} is not an entity of this document")
+    allowed = schema.claims.claimer_labels
+    if allowed and ent.label not in allowed:
+        raise OperationError(f"a {ent.label} cannot be a claimer (allowed: {', '.join(allowed)})")
+
+
+def missing_requirements(state: Annotations, schema: Schema) -> list[str]:
+    """What must still be filled before a document can be marked done."""
+    missing: list[str] = []
+    for claim in state.claims:
+        for attr in schema.claims.attributes:
+            if attr.required and claim.attributes.get(attr.key) in (None, ""):
+                missing.append(f"claim {claim.id}: {attr.name_en or attr.key} is required")
+        if schema.claims.claimer_required and claim.claimer is None:
+            missing.append(f"claim {claim.id}: claimer is required")
+    for attr in schema.document_attributes:
+        if attr.required and state.attributes.get(attr.key) in (None, ""):
+            missing.append(f"document: {attr.name_en or attr.key} is required")
+    return missing
+
+
+def _with_entities(state: Annotations, entities: tuple[Entity, ...] | list[Entity]) -> Annotations:
+    return replace(state, entities=sort_spans(tuple(entities)))
+
+
+def _with_claims(state: Annotations, claims: tuple[Claim, ...] | list[Claim]) -> Annotations:
+    return replace(state, claims=sort_spans(tuple(claims)))
+
+
+def _need_entity(state: Annotations, entity_id: str) -> Entity:
+    ent = state.entity(entity_id)
+    if ent is None:
+        raise OperationError(f"no entity {entity_id!r} in this document")
+    return ent
+
+
+def _need_claim(state: Annotations, claim_id: str) -> Claim:
+    claim = state.claim(claim_id)
+    if claim is None:
+        raise OperationError(f"no claim {claim_id!r} in this document")
+    return claim
+
+
+# -- entity operations ----------------------------------------------------------------
+
+
+@_op
+@dataclass(frozen=True)
+class AddEntity(Operation):
+    kind: ClassVar[str] = "add_entity"
+    entity: Entity
+
+    def apply(self, state, text, schema):
+        e = self.entity
+        if state.entity(e.id) is not None or state.claim(e.id) is not None:
+            raise OperationError(f"id {e.id!r} is already used in this document")
+        check_offsets(text, e.start, e.end)
+        _check_label(schema, e.label)
+        check_entity_fits(state, e, schema)
+        return _with_entities(state, (*state.entities, e))
+
+    def inverse(self, before):
+        return RemoveEntity(self.entity.id)
+
+    def describe(self):
+        return f"label {self.entity.label} [{self.entity.start}, {self.entity.end})"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(Entity.from_json(d["entity"]))
+
+
+@_op
+@dataclass(frozen=True)
+class RemoveEntity(Operation):
+    """Removing a claimer also unlinks the claims that named it (restored by the inverse)."""
+
+    kind: ClassVar[str] = "remove_entity"
+    entity_id: str
+
+    def apply(self, state, text, schema):
+        _need_entity(state, self.entity_id)
+        claims = tuple(
+            replace(c, claimer=None) if c.claimer == self.entity_id else c for c in state.claims
+        )
+        return replace(
+            state,
+            entities=tuple(e for e in state.entities if e.id != self.entity_id),
+            claims=claims,
+        )
+
+    def inverse(self, before):
+        ent = _need_entity(before, self.entity_id)
+        relinks = [LinkClaimer(c.id, ent.id) for c in before.claims if c.claimer == ent.id]
+        add = AddEntity(ent)
+        return Batch((add, *relinks)) if relinks else add
+
+    def describe(self):
+        return f"remove {self.entity_id}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["entity_id"]))
+
+
+@_op
+@dataclass(frozen=True)
+class RelabelEntity(Operation):
+    kind: ClassVar[str] = "relabel_entity"
+    entity_id: str
+    label: str
+
+    def apply(self, state, text, schema):
+        ent = _need_entity(state, self.entity_id)
+        _check_label(schema, self.label)
+        new = replace(ent, label=self.label)
+        check_entity_fits(state, new, schema, ignore_id=ent.id)
+        if any(c.claimer == ent.id for c in state.claims) and schema.claims.claimer_labels \
+                and self.label not in schema.claims.claimer_labels:
+            raise OperationError(f"{ent.id} is a claimer; a {self.label} cannot be one")
+        return _with_entities(state, [new if e.id == ent.id else e for e in state.entities])
+
+    def inverse(self, before):
+        return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
+
+    def describe(self):
+        return f"relabel {self.entity_id} as {self.label}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["entity_id"]), str(d["label"]))
+
+
+@_op
+@dataclass(frozen=True)
+class MoveEntity(Operation):
+    """Move one or both edges of an entity (the edge nudge and proclitic exclusion)."""
+
+    kind: ClassVar[str] = "move_entity"
+    entity_id: str
+    start: int
+    end: int
+
+    def apply(self, state, text, schema):
+        ent = _need_entity(state, self.entity_id)
+        check_offsets(text, self.start, self.end)
+        new = replace(ent, start=self.start, end=self.end)
+        check_entity_fits(state, new, schema, ignore_id=ent.id)
+        return _with_entities(state, [new if e.id == ent.id else e for e in state.entities])
+
+    def inverse(self, before):
+        ent = _need_entity(before, self.entity_id)
+        return MoveEntity(self.entity_id, ent.start, ent.end)
+
+    def describe(self):
+        return f"move {self.entity_id} to [{self.start}, {self.end})"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["entity_id"]), int(d["start"]), int(d["end"]))
+
+
+@_op
+@dataclass(frozen=True)
+class SetSource(Operation):
+    """Accept a pre-annotation (source → None) or restore its source (the inverse)."""
+
+    kind: ClassVar[str] = "set_source"
+    span_id: str
+    source: str | None
+
+    def apply(self, state, text, schema):
+        if state.entity(self.span_id) is not None:
+            return replace(state, entities=tuple(
+                replace(e, source=self.source) if e.id == self.span_id else e for e in state.entities))
+        _need_claim(state, self.span_id)
+        return replace(state, claims=tuple(
+            replace(c, source=self.source) if c.id == self.span_id else c for c in state.claims))
+
+    def inverse(self, before):
+        span = before.entity(self.span_id) or _need_claim(before, self.span_id)
+        return SetSource(self.span_id, span.source)
+
+    def describe(self):
+        return f"accept {self.span_id}" if self.source is None else f"mark {self.span_id} as {self.source}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["span_id"]), d.get("source"))
+
+
+# -- claim operations -----------------------------------------------------------------
+
+
+@_op
+@dataclass(frozen=True)
+class AddClaim(Operation):
+    kind: ClassVar[str] = "add_claim"
+    claim: Claim
+
+    def apply(self, state, text, schema):
+        c = self.claim
+        if not schema.claims.enabled:
+            raise OperationError(f"schema {schema.name} does not allow claims")
+        if state.entity(c.id) is not None or state.claim(c.id) is not None:
+            raise OperationError(f"id {c.id!r} is already used in this document")
+        check_offsets(text, c.start, c.end)
+        check_claim_attributes(schema, c.attributes)
+        check_claimer(state, schema, c.claimer)
+        return _with_claims(state, (*state.claims, c))
+
+    def inverse(self, before):
+        return RemoveClaim(self.claim.id)
+
+    def describe(self):
+        return f"claim [{self.claim.start}, {self.claim.end})"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(Claim.from_json(d["claim"]))
+
+
+@_op
+@dataclass(frozen=True)
+class RemoveClaim(Operation):
+    kind: ClassVar[str] = "remove_claim"
+    claim_id: str
+
+    def apply(self, state, text, schema):
+        _need_claim(state, self.claim_id)
+        return replace(state, claims=tuple(c for c in state.claims if c.id != self.claim_id))
+
+    def inverse(self, before):
+        return AddClaim(_need_claim(before, self.claim_id))
+
+    def describe(self):
+        return f"remove claim {self.claim_id}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["claim_id"]))
+
+
+@_op
+@dataclass(frozen=True)
+class MoveClaim(Operation):
+    kind: ClassVar[str] = "move_claim"
+    claim_id: str
+    start: int
+    end: int
+
+    def apply(self, state, text, schema):
+        claim = _need_claim(state, self.claim_id)
+        check_offsets(text, self.start, self.end)
+        new = replace(claim, start=self.start, end=self.end)
+        return _with_claims(state, [new if c.id == claim.id else c for c in state.claims])
+
+    def inverse(self, before):
+        c = _need_claim(before, self.claim_id)
+        return MoveClaim(self.claim_id, c.start, c.end)
+
+    def describe(self):
+        return f"move claim {self.claim_id} to [{self.start}, {self.end})"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["claim_id"]), int(d["start"]), int(d["end"]))
+
+
+@_op
+@dataclass(frozen=True)
+class SetClaimAttributes(Operation):
+    """Set some attributes of a claim; a value of None removes the attribute."""
+
+    kind: ClassVar[str] = "set_claim_attributes"
+    claim_id: str
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict)
+
+    def apply(self, state, text, schema):
+        claim = _need_claim(state, self.claim_id)
+        check_claim_attributes(schema, self.attributes)
+        merged = dict(claim.attributes)
+        for k, v in self.attributes.items():
+            if v is None:
+                merged.pop(k, None)
+            else:
+                merged[k] = v
+        new = replace(claim, attributes=merged)
+        return replace(state, claims=tuple(new if c.id == claim.id else c for c in state.claims))
+
+    def inverse(self, before):
+        claim = _need_claim(before, self.claim_id)
+        return SetClaimAttributes(self.claim_id, {k: claim.attributes.get(k) for k in self.attributes})
+
+    def describe(self):
+        return f"set {', '.join(self.attributes)} of {self.claim_id}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["claim_id"]), dict(d.get("attributes") or {}))
+
+
+@_op
+@dataclass(frozen=True)
+class LinkClaimer(Operation):
+    kind: ClassVar[str] = "link_claimer"
+    claim_id: str
+    claimer: str | None
+
+    def apply(self, state, text, schema):
+        claim = _need_claim(state, self.claim_id)
+        check_claimer(state, schema, self.claimer)
+        new = replace(claim, claimer=self.claimer)
+        return replace(state, claims=tuple(new if c.id == claim.id else c for c in state.claims))
+
+    def inverse(self, before):
+        return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
+
+    def describe(self):
+        return f"link {self.claim_id} to claimer {self.claimer}" if self.claimer else f"unlink claimer of {self.claim_id}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["claim_id"]), d.get("claimer"))
+
+
+# -- document operations --------------------------------------------------------------
+
+
+@_op
+@dataclass(frozen=True)
+class SetStatus(Operation):
+    """Set the document status. Marking done is refused while required fields are missing."""
+
+    kind: ClassVar[str] = "set_status"
+    status: str
+
+    def apply(self, state, text, schema):
+        if self.status not in DOC_STATUSES:
+            raise OperationError(f"unknown status {self.status!r} (one of {', '.join(DOC_STATUSES)})")
+        if self.status == "done":
+            missing = missing_requirements(state, schema)
+            if missing:
+                raise OperationError("cannot mark done: " + "; ".join(missing))
+        return replace(state, status=self.status)
+
+    def inverse(self, before):
+        return RestoreStatus(before.status)
+
+    def describe(self):
+        return f"mark {self.status.replace('_', ' ')}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["status"]))
+
+
+@_op
+@dataclass(frozen=True)
+class RestoreStatus(SetStatus):
+    """The inverse of SetStatus: restores an earlier status without re-checking requirements."""
+
+    kind: ClassVar[str] = "restore_status"
+
+    def apply(self, state, text, schema):
+        if self.status not in DOC_STATUSES:
+            raise OperationError(f"unknown status {self.status!r}")
+        return replace(state, status=self.status)
+
+
+@_op
+@dataclass(frozen=True)
+class SetNotes(Operation):
+    kind: ClassVar[str] = "set_notes"
+    notes: str
+
+    def apply(self, state, text, schema):
+        return replace(state, notes=self.notes)
+
+    def inverse(self, before):
+        return SetNotes(before.notes)
+
+    def describe(self):
+        return "edit note"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(str(d["notes"]))
+
+
+@_op
+@dataclass(frozen=True)
+class SetDocumentAttributes(Operation):
+    kind: ClassVar[str] = "set_document_attributes"
+    attributes: Mapping[str, AttrValue] = field(default_factory=dict)
+
+    def apply(self, state, text, schema):
+        merged = dict(state.attributes)
+        for key, value in self.attributes.items():
+            attr = schema.document_attribute(key)
+            if attr is not None:
+                check_attribute_value(attr, value)
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        return replace(state, attributes=merged)
+
+    def inverse(self, before):
+        return SetDocumentAttributes({k: before.attributes.get(k) for k in self.attributes})
+
+    def describe(self):
+        return f"set document {', '.join(self.attributes)}"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(dict(d.get("attributes") or {}))
+
+
+@_op
+@dataclass(frozen=True)
+class ReplaceAnnotations(Operation):
+    """Replace all spans, status, notes and attributes at once (imports); validated as a whole."""
+
+    kind: ClassVar[str] = "replace_annotations"
+    state: Annotations
+
+    def apply(self, state, text, schema):
+        target = self.state
+        fresh = replace(state, entities=(), claims=(), status=target.status, notes=target.notes,
+                        attributes=dict(target.attributes))
+        if target.status not in DOC_STATUSES:
+            raise OperationError(f"unknown status {target.status!r}")
+        for e in target.entities:
+            fresh = AddEntity(e).apply(fresh, text, schema)
+        claimers = []
+        for c in target.claims:
+            fresh = AddClaim(replace(c, claimer=None)).apply(fresh, text, schema)
+            if c.claimer is not None:
+                claimers.append(LinkClaimer(c.id, c.claimer))
+        for link in claimers:
+            fresh = link.apply(fresh, text, schema)
+        return fresh
+
+    def inverse(self, before):
+        return ReplaceAnnotations(before)
+
+    def describe(self):
+        return f"import {len(self.state.entities)} entities, {len(self.state.claims)} claims"
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(Annotations.from_json(d["state"]))
+
+
+@_op
+@dataclass(frozen=True)
+class Batch(Operation):
+    """Several operations applied as one (one undo step)."""
+
+    kind: ClassVar[str] = "batch"
+    ops: tuple[Operation, ...]
+    label: str = ""
+
+    def apply(self, state, text, schema):
+        for op in self.ops:
+            state = op.apply(state, text, schema)
+        return state
+
+    def inverse(self, before):
+        raise OperationError("a batch's inverse depends on the text: use apply_operation")
+
+    def describe(self):
+        return self.label or ", ".join(op.describe() for op in self.ops)
+
+    def to_json(self):
+        return {"op": self.kind, "ops": [o.to_json() for o in self.ops], "label": self.label}
+
+    @classmethod
+    def from_json(cls, d):
+        return cls(tuple(operation_from_json(o) for o in d.get("ops", ())), d.get("label", ""))
+
+
+def apply_operation(op: Operation, state: Annotations, text: str, schema: Schema) -> tuple[Annotations, Operation]:
+    """Apply ``op`` (validated) and return the new state with the exact inverse.
+
+    A Batch computes each step's inverse against the state that step saw, so
+    undoing a batch restores the state exactly.
+    """
+    if isinstance(op, Batch):
+        inverses: list[Operation] = []
+        for sub in op.ops:
+            state, inv = apply_operation(sub, state, text, schema)
+            inverses.append(inv)
+        return state, Batch(tuple(reversed(inverses)), op.label)
+    inverse = op.inverse(state)
+    return op.apply(state, text, schema), inverse

@@ -1,0 +1,613 @@
+"""Load a label schema from YAML, safely and strictly.
+
+Safely: the YAML is only *composed* (never constructed), so no tag can run code;
+any tag outside the plain-data core (``!!python/object``, ``!!binary``, ``!foo``)
+is refused, files over ``MAX_SCHEMA_BYTES`` are refused, and aliases may expand
+to at most ``MAX_NODES`` nodes and ``MAX_DEPTH`` levels, so a "billion laughs"
+document fails at once instead of eating memory.
+
+Strictly: every problem (unknown key, duplicate hotkey, unknown colour, …) is
+collected with its file, line and key path such as ``labels[3].hotkey`` and
+raised as one ``SchemaError`` listing them all, one per line. Scalars the schema
+treats as text are read from their original spelling, so ``version: 1.10`` is
+"1.10" and ``value: yes`` is "yes", not a float or a boolean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+import annotator
+from annotator.errors import SchemaError
+from annotator.schema.model import Attribute, AttributeChoice, ClaimSpec, EntityLabel, Schema
+
+MAX_SCHEMA_BYTES = 1_000_000
+MAX_NODES = 100_000  # nodes visited with aliases expanded; real schemas use a few hundred
+MAX_DEPTH = 64
+
+# Keys the annotation screen keeps for itself; label and claim hotkeys may not use them.
+# space: select/extend, ? help, / search, : command, n/p next/previous document,
+# d delete span, x clear, g go to, q quit, [ ] { } < > move and resize the selection.
+RESERVED_HOTKEYS = frozenset(" ?/:npdxgq[]{}<>")
+
+ATTRIBUTE_KINDS = ("choice", "boolean", "text", "number")
+BUILTIN_DOCUMENT_FIELDS = ("status", "notes")  # every document has these; schemas add others
+KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+_YAML = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
+_COLLECTION_TAGS = {f"{_YAML}seq", f"{_YAML}map"}
+_HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
+
+# key -> required?, for each mapping in the file
+_TOP_KEYS = {"name": True, "version": True, "description": False, "labels": True,
+             "allow_overlap": False, "allow_nesting": False, "claims": False,
+             "document_attributes": False}
+_LABEL_KEYS = {"key": True, "name_en": True, "name_ar": True, "color": True, "hotkey": True,
+               "guideline": False, "guideline_ar": False}
+_CLAIM_KEYS = {"enabled": False, "hotkey": False, "color": False, "claimer_labels": False,
+               "claimer_required": False, "attributes": False}
+_ATTRIBUTE_KEYS = {"key": True, "kind": True, "name_en": False, "name_ar": False,
+                   "guideline": False, "required": False, "default": False, "choices": False,
+                   "hotkey": False, "minimum": False, "maximum": False, "integer": False}
+_CHOICE_KEYS = {"value": True, "name_en": False, "name_ar": False, "hotkey": False}
+
+
+def default_schema_path() -> Path:
+    """The bundled news fact-checking schema (``schemas/news.yaml`` next to the package)."""
+    return bundled_schema_path("news")
+
+
+def bundled_schema_path(name: str) -> Path:
+    """``schemas/<name>.yaml`` of this checkout; the schemas live beside the package, not in it."""
+    return Path(annotator.__file__).resolve().parent.parent / "schemas" / f"{name}.yaml"
+
+
+def bundled_schema_names() -> tuple[str, ...]:
+    folder = bundled_schema_path("news").parent
+    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+
+
+def resolve_schema_path(spec: str | Path) -> Path:
+    """A schema file from a path or the name of a bundled schema ("news", "wojood", "conll")."""
+    path = Path(spec)
+    if path.exists() or path.suffix in (".yaml", ".yml") or len(path.parts) > 1:
+        return path
+    bundled = bundled_schema_path(str(spec))
+    if bundled.is_file():
+        return bundled
+    names = ", ".join(bundled_schema_names()) or "none found"
+    raise SchemaError(f"no schema file or bundled schema named {str(spec)!r} (bundled: {names})", str(spec))
+
+
+def load_schema(path: str | Path) -> Schema:
+    """Read, check and build the schema in ``path``; raise ``SchemaError`` naming every problem."""
+    label = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_SCHEMA_BYTES + 1)
+    except OSError as exc:
+        raise SchemaError(f"cannot read the schema file: {exc.strerror or exc}", label) from None
+    return _load(_decode(data, label), label)
+
+
+def load_schema_text(text: str, path: str | None = None) -> Schema:
+    """Check and build a schema from YAML text (``path`` only names it in messages)."""
+    label = path or "<schema>"
+    if len(text) > MAX_SCHEMA_BYTES:
+        raise SchemaError(f"schema is too large (over {MAX_SCHEMA_BYTES} characters)", label)
+    _refuse_binary_or_empty(text, label)
+    return _load(text, label)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def _decode(data: bytes, label: str) -> str:
+    if len(data) > MAX_SCHEMA_BYTES:
+        raise SchemaError(f"schema file is too large (over {MAX_SCHEMA_BYTES} bytes)", label)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise SchemaError("this is a binary file, not a YAML schema (NUL byte)", label,
+                          data.count(b"\n", 0, nul) + 1, byte_offset=nul)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaError("the schema file is not valid UTF-8", label,
+                          data.count(b"\n", 0, exc.start) + 1, byte_offset=exc.start) from None
+    _refuse_binary_or_empty(text, label)
+    return text
+
+
+def _refuse_binary_or_empty(text: str, label: str) -> None:
+    nul = text.find("\0")
+    if nul >= 0:
+        raise SchemaError("this is binary data, not a YAML schema (NUL character)", label,
+                          text.count("\n", 0, nul) + 1)
+    if not text.strip():
+        raise SchemaError("the schema file is empty", label)
+
+
+class _ComposeLoader(yaml.SafeLoader):
+    """Composes node trees only, with a nesting limit so deep brackets cannot overflow the stack."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _Refused(Exception):
+    def __init__(self, problem: str, line: int | None, key_path: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem, self.line, self.key_path = problem, line, key_path
+
+
+def _compose(text: str, label: str) -> Node:
+    loader = _ComposeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except _Refused as exc:
+        raise SchemaError(exc.problem, label, exc.line) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        raise SchemaError(f"invalid YAML: {problem}", label, mark.line + 1 if mark else None) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise SchemaError(f"invalid YAML: character U+{exc.character:04X} is not allowed", label, line) from None
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"invalid YAML: {exc}", label) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise SchemaError("the schema file is empty (no YAML document)", label)
+    return node
+
+
+# --- the located tree --------------------------------------------------------------------
+
+@dataclass
+class _Item:
+    """A YAML value with where it came from: its line, key path and original scalar text."""
+
+    value: Any  # dict[str, _Item] | list[_Item] | str | int | float | bool | None
+    raw: str | None  # the scalar as written; None for mappings and lists
+    line: int
+    path: str
+    key_line: int
+
+    @property
+    def is_scalar(self) -> bool:
+        return not isinstance(self.value, (dict, list))
+
+    def describe(self) -> str:
+        if isinstance(self.value, dict):
+            return "a mapping"
+        if isinstance(self.value, list):
+            return "a list"
+        if self.value is None:
+            return "nothing (null)"
+        return repr(self.raw)
+
+
+_constructor = SafeConstructor()
+
+
+class _TreeBuilder:
+    """Turns composed nodes into ``_Item`` trees, refusing tags and counting expanded nodes."""
+
+    def __init__(self, report) -> None:
+        self.report = report
+        self.visited = 0
+
+    def build(self, node: Node, path: str, key_line: int, depth: int = 0) -> _Item:
+        self.visited += 1
+        line = node.start_mark.line + 1
+        if self.visited > MAX_NODES:
+            raise _Refused(f"the YAML expands to more than {MAX_NODES} nodes "
+                           "(aliases used as a 'billion laughs' bomb?)", line, path or None)
+        if depth > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", line, path or None)
+        if node.tag not in _SCALAR_TAGS and node.tag not in _COLLECTION_TAGS:
+            raise _Refused(f"YAML tag {node.tag.replace(_YAML, '!!')} is not allowed: "
+                           "a schema is plain data (text, numbers, true/false, lists, mappings)",
+                           line, path or None)
+        if isinstance(node, ScalarNode):
+            return _Item(self._scalar(node, path, line), node.value, line, path, key_line)
+        if isinstance(node, SequenceNode):
+            items = [self.build(sub, f"{path}[{i}]", sub.start_mark.line + 1, depth + 1)
+                     for i, sub in enumerate(node.value)]
+            return _Item(items, None, line, path, key_line)
+        assert isinstance(node, MappingNode)
+        mapping: dict[str, _Item] = {}
+        for key_node, value_node in node.value:
+            kline = key_node.start_mark.line + 1
+            if key_node.tag == f"{_YAML}merge":
+                raise _Refused("YAML merge keys (<<) are not supported in schemas", kline, path or None)
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
+                self.report("mapping keys must be plain words", kline, path)
+                continue
+            key = key_node.value
+            sub_path = f"{path}.{key}" if path else key
+            if key in mapping:
+                self.report(f"duplicate key {key!r} (first on line {mapping[key].key_line})", kline, sub_path)
+                continue
+            mapping[key] = self.build(value_node, sub_path, kline, depth + 1)
+        return _Item(mapping, None, line, path, key_line)
+
+    def _scalar(self, node: ScalarNode, path: str, line: int) -> Any:
+        tag = node.tag[len(_YAML):]
+        try:
+            if tag == "int":
+                return _constructor.construct_yaml_int(node)
+            if tag == "float":
+                return _constructor.construct_yaml_float(node)
+            if tag == "bool":
+                return _constructor.construct_yaml_bool(node)
+        except (ValueError, OverflowError):
+            self.report(f"cannot read the number {node.value[:40]!r}", line, path)
+            return node.value
+        if tag == "null":
+            return None
+        return node.value  # str, and timestamps kept as written
+
+
+# --- checking ----------------------------------------------------------------------------
+
+def _suggestion(word: str, choices) -> str:
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f"; did you mean {lowered[close[0]]!r}?" if close else ""
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+class _Checker:
+    """Collects every problem of one file and builds the dataclasses as it goes."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.problems: list[SchemaError] = []
+
+    def report(self, problem: str, line: int | None, key_path: str | None) -> None:
+        self.problems.append(SchemaError(problem, self.label, line, key_path=key_path or None))
+
+    def fail_if_any(self) -> None:
+        if not self.problems:
+            return
+        first, rest = self.problems[0], self.problems[1:]
+        problem = first.problem
+        if rest:
+            problem += "".join(f"\n{p.describe()}" for p in rest)
+        error = SchemaError(problem, first.path, first.line, key_path=first.key_path)
+        error.problems = tuple(self.problems)  # type: ignore[attr-defined]
+        raise error
+
+    # typed readers: each reports a wrong type and returns the default
+
+    def fields(self, item: _Item, spec: dict[str, bool], what: str) -> dict[str, _Item]:
+        if not isinstance(item.value, dict):
+            self.report(f"{what} must be a mapping (key: value lines), found {item.describe()}",
+                        item.line, item.path)
+            return {}
+        for key, sub in item.value.items():
+            if key not in spec:
+                self.report(f"unknown key {key!r} in {what}{_suggestion(key, spec)}", sub.key_line, sub.path)
+        for key, required in spec.items():
+            if required and key not in item.value:
+                self.report(f"{what} is missing the required key {key!r}", item.line, _join(item.path, key))
+        return {k: v for k, v in item.value.items() if k in spec}
+
+    def text(self, item: _Item | None, default: str = "", *, required: bool = False) -> str:
+        if item is None:
+            return default
+        if not item.is_scalar:
+            self.report(f"expected text, found {item.describe()}", item.line, item.path)
+            return default
+        if item.value is None or (isinstance(item.value, str) and not item.value.strip()):
+            if required:
+                self.report("must not be empty", item.line, item.path)
+            return default
+        return item.raw if item.raw is not None else default
+
+    def flag(self, item: _Item | None, default: bool) -> bool:
+        if item is None:
+            return default
+        if not isinstance(item.value, bool):
+            self.report(f"expected true or false, found {item.describe()}", item.line, item.path)
+            return default
+        return item.value
+
+    def number(self, item: _Item | None) -> int | float | None:
+        if item is None or item.value is None:
+            return None
+        value = item.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            self.report(f"expected a number, found {item.describe()}", item.line, item.path)
+            return None
+        return value
+
+    def items(self, item: _Item | None) -> list[_Item]:
+        if item is None or item.value is None:
+            return []
+        if not isinstance(item.value, list):
+            self.report(f"expected a list, found {item.describe()}", item.line, item.path)
+            return []
+        return item.value
+
+    def key(self, item: _Item | None) -> str:
+        key = self.text(item, required=True)
+        if key and not KEY_PATTERN.match(key):
+            self.report(f"key {key!r} must be a letter followed by letters, digits or '_'",
+                        item.line, item.path)  # type: ignore[union-attr]
+        return key
+
+    def hotkey(self, item: _Item | None, *, reserved: bool) -> str:
+        key = self.text(item)
+        if not key:
+            return ""
+        assert item is not None
+        if len(key) != 1 or not key.isprintable():
+            self.report(f"hotkey {key!r} must be a single printable character", item.line, item.path)
+        elif reserved and key in RESERVED_HOTKEYS:
+            shown = "space" if key == " " else repr(key)
+            self.report(f"hotkey {shown} is reserved by the annotation screen "
+                        f"(reserved: {_reserved_list()})", item.line, item.path)
+        return key
+
+    def colour(self, item: _Item | None, default: str) -> str:
+        spelled = self.text(item)
+        if not spelled:
+            return _hex_colour(default) or default
+        hex_colour = _hex_colour(spelled)
+        if hex_colour is None:
+            from rich.color import ANSI_COLOR_NAMES
+            self.report(f"unknown colour {spelled!r}{_suggestion(spelled, ANSI_COLOR_NAMES)} "
+                        "(use #rrggbb, #rgb or a Rich colour name)", item.line, item.path)  # type: ignore[union-attr]
+            return default
+        return hex_colour
+
+
+def _reserved_list() -> str:
+    return " ".join("space" if k == " " else k for k in sorted(RESERVED_HOTKEYS))
+
+
+def _hex_colour(spelled: str) -> str | None:
+    """``spelled`` as ``#rrggbb`` (understood alike by Rich and Textual), or None if unknown."""
+    spelled = spelled.strip()
+    match = _HEX_COLOUR.match(spelled)
+    if match:
+        digits = match.group(1).lower()
+        return "#" + (digits if len(digits) == 6 else "".join(d * 2 for d in digits))
+    from rich.color import Color, ColorParseError
+    try:
+        colour = Color.parse(spelled)
+    except ColorParseError:
+        return None
+    if colour.is_default:
+        return None
+    r, g, b = colour.get_truecolor()
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+class _Hotkeys:
+    """Who holds each hotkey, to name the first holder when a second one claims it."""
+
+    def __init__(self, check: _Checker) -> None:
+        self.check = check
+        self.holders: dict[str, str] = {}
+
+    def claim(self, key: str, holder: str, item: _Item | None) -> None:
+        if not key or item is None:
+            return
+        if key in self.holders:
+            self.check.report(f"duplicate hotkey {key!r}: already used by {self.holders[key]}", item.line, item.path)
+        else:
+            self.holders[key] = holder
+
+
+def _load(text: str, label: str) -> Schema:
+    root_node = _compose(text, label)
+    check = _Checker(label)
+    try:
+        root = _TreeBuilder(check.report).build(root_node, "", root_node.start_mark.line + 1)
+    except _Refused as exc:
+        raise SchemaError(exc.problem, label, exc.line, key_path=exc.key_path) from None
+    if not isinstance(root.value, dict):
+        raise SchemaError(f"a schema must be a mapping of keys (name, version, labels, …), "
+                          f"found {root.describe()}", label, root.line)
+    schema = _schema(check, root, label)
+    check.fail_if_any()
+    return schema
+
+
+def _schema(check: _Checker, root: _Item, label: str) -> Schema:
+    top = check.fields(root, _TOP_KEYS, "the schema")
+    name = check.text(top.get("name"), required=True)
+    version_item = top.get("version")
+    if version_item is not None and version_item.is_scalar and isinstance(version_item.value, bool):
+        check.report(f"version must be text or a number, found {version_item.describe()}",
+                     version_item.line, version_item.path)
+    version = check.text(version_item, required=True)
+    hotkeys = _Hotkeys(check)
+    labels = _labels(check, top.get("labels"), root, hotkeys)
+    claims = _claims(check, top.get("claims"), labels, hotkeys)
+    doc_attributes = _attributes(check, top.get("document_attributes"), "document attribute")
+    for attr, item in zip(doc_attributes, check.items(top.get("document_attributes"))):
+        if attr.key in BUILTIN_DOCUMENT_FIELDS:
+            check.report(f"{attr.key!r} is built into every document; choose another key",
+                         item.line, _join(item.path, "key"))
+    return Schema(
+        name=name,
+        version=version,
+        description=check.text(top.get("description")),
+        labels=labels,
+        allow_overlap=check.flag(top.get("allow_overlap"), False),
+        allow_nesting=check.flag(top.get("allow_nesting"), True),
+        claims=claims,
+        document_attributes=doc_attributes,
+        source_path=None if label == "<schema>" else label,
+    )
+
+
+def _labels(check: _Checker, item: _Item | None, root: _Item, hotkeys: _Hotkeys) -> tuple[EntityLabel, ...]:
+    if item is None:
+        return ()  # reported as a missing required key
+    entries = check.items(item)
+    if not entries and isinstance(item.value, (list, type(None))):
+        check.report("the label set is empty: a schema needs at least one entity label", item.line, item.path)
+    labels: list[EntityLabel] = []
+    seen: dict[str, str] = {}
+    for entry in entries:
+        f = check.fields(entry, _LABEL_KEYS, "a label")
+        key = check.key(f.get("key"))
+        if key:
+            if key.lower() in seen:
+                check.report(f"duplicate label key {key!r} (already used by {seen[key.lower()]})",
+                             f["key"].line, f["key"].path)
+            else:
+                seen[key.lower()] = entry.path
+        hotkey = check.hotkey(f.get("hotkey"), reserved=True)
+        hotkeys.claim(hotkey, f"{entry.path} ({key})", f.get("hotkey"))
+        labels.append(EntityLabel(
+            key=key,
+            name_en=check.text(f.get("name_en"), required=True),
+            name_ar=check.text(f.get("name_ar"), required=True),
+            color=check.colour(f.get("color"), "white"),
+            hotkey=hotkey,
+            guideline=check.text(f.get("guideline")),
+            guideline_ar=check.text(f.get("guideline_ar")),
+        ))
+    return tuple(labels)
+
+
+def _claims(check: _Checker, item: _Item | None, labels: tuple[EntityLabel, ...], hotkeys: _Hotkeys) -> ClaimSpec:
+    if item is None:
+        return ClaimSpec(enabled=False, color=_hex_colour(ClaimSpec.color) or ClaimSpec.color)
+    f = check.fields(item, _CLAIM_KEYS, "the claims section")
+    enabled = check.flag(f.get("enabled"), True)
+    hotkey = check.hotkey(f.get("hotkey"), reserved=True) or ClaimSpec.hotkey
+    if enabled:
+        hotkeys.claim(hotkey, "the claim hotkey", f.get("hotkey") or item)
+    label_keys = {lab.key for lab in labels}
+    claimers: list[str] = []
+    for entry in check.items(f.get("claimer_labels")):
+        key = check.text(entry, required=True)
+        if key and labels and key not in label_keys:
+            check.report(f"claimer label {key!r} is not an entity label of this schema"
+                         f"{_suggestion(key, label_keys)}", entry.line, entry.path)
+        elif key in claimers:
+            check.report(f"claimer label {key!r} is listed twice", entry.line, entry.path)
+        elif key:
+            claimers.append(key)
+    return ClaimSpec(
+        enabled=enabled,
+        hotkey=hotkey,
+        color=check.colour(f.get("color"), ClaimSpec.color),
+        claimer_labels=tuple(claimers),
+        claimer_required=check.flag(f.get("claimer_required"), False),
+        attributes=_attributes(check, f.get("attributes"), "claim attribute"),
+    )
+
+
+def _attributes(check: _Checker, item: _Item | None, what: str) -> tuple[Attribute, ...]:
+    attributes: list[Attribute] = []
+    seen: dict[str, str] = {}
+    hotkeys = _Hotkeys(check)
+    for entry in check.items(item):
+        attribute = _attribute(check, entry, what)
+        if attribute.key in seen:
+            check.report(f"duplicate {what} key {attribute.key!r} (already used by {seen[attribute.key]})",
+                         entry.line, _join(entry.path, "key"))
+        elif attribute.key:
+            seen[attribute.key] = entry.path
+        if isinstance(entry.value, dict):
+            hotkeys.claim(attribute.hotkey, f"{entry.path} ({attribute.key})", entry.value.get("hotkey"))
+        attributes.append(attribute)
+    return tuple(attributes)
+
+
+def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
+    f = check.fields(entry, _ATTRIBUTE_KEYS, f"a {what}")
+    key = check.key(f.get("key"))
+    kind = check.text(f.get("kind"), required=True)
+    if kind and kind not in ATTRIBUTE_KINDS:
+        check.report(f"unknown attribute kind {kind!r}{_suggestion(kind, ATTRIBUTE_KINDS)} "
+                     f"(kinds: {', '.join(ATTRIBUTE_KINDS)})", f["kind"].line, f["kind"].path)
+    for only, kinds in (("choices", ("choice",)), ("minimum", ("number",)),
+                        ("maximum", ("number",)), ("integer", ("number",))):
+        if only in f and kind in ATTRIBUTE_KINDS and kind not in kinds:
+            check.report(f"{only!r} only applies to {kinds[0]} attributes, not {kind}",
+                         f[only].key_line, f[only].path)
+    choices = _choices(check, f.get("choices")) if kind == "choice" else ()
+    if kind == "choice" and not choices:
+        where = f.get("choices") or entry
+        check.report("a choice attribute needs at least one choice", where.line, _join(entry.path, "choices"))
+    integer = check.flag(f.get("integer"), False)
+    minimum, maximum = check.number(f.get("minimum")), check.number(f.get("maximum"))
+    if minimum is not None and maximum is not None and minimum > maximum:
+        check.report(f"minimum {minimum:g} is greater than maximum {maximum:g}", f["minimum"].line, f["minimum"].path)
+    attribute = Attribute(
+        key=key,
+        kind=kind,
+        name_en=check.text(f.get("name_en"), key),
+        name_ar=check.text(f.get("name_ar")),
+        required=check.flag(f.get("required"), False),
+        choices=choices,
+        hotkey=check.hotkey(f.get("hotkey"), reserved=False),
+        minimum=minimum,
+        maximum=maximum,
+        integer=integer,
+        guideline=check.text(f.get("guideline")),
+    )
+    default_item = f.get("default")
+    if default_item is None or default_item.value is None or kind not in ATTRIBUTE_KINDS:
+        return attribute
+    default: Any
+    if kind in ("choice", "text"):
+        default = check.text(default_item) if default_item.is_scalar else default_item.describe()
+    else:
+        default = default_item.value
+    problem = attribute.check(default)
+    if problem:
+        check.report(f"bad default: {problem}", default_item.line, default_item.path)
+        return attribute
+    return Attribute(**{**attribute.__dict__, "default": default})
+
+
+def _choices(check: _Checker, item: _Item | None) -> tuple[AttributeChoice, ...]:
+    choices: list[AttributeChoice] = []
+    values: dict[str, str] = {}
+    hotkeys = _Hotkeys(check)
+    for entry in check.items(item):
+        f = check.fields(entry, _CHOICE_KEYS, "a choice")
+        value = check.text(f.get("value"), required=True)
+        if value in values:
+            check.report(f"duplicate choice value {value!r} (already used by {values[value]})",
+                         f["value"].line, f["value"].path)
+        elif value:
+            values[value] = entry.path
+        hotkey = check.hotkey(f.get("hotkey"), reserved=False)
+        hotkeys.claim(hotkey, f"{entry.path} ({value})", f.get("hotkey"))
+        choices.append(AttributeChoice(value=value, name_en=check.text(f.get("name_en"), value),
+                                       name_ar=check.text(f.get("name_ar")), hotkey=hotkey))
+    return tuple(choices)

@@ -1,0 +1,56 @@
+"""Database schema versions, applied in order (``PRAGMA user_version`` counts them).
+
+Add a new script at the end to change the schema; never edit a released one.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: documents, materialized annotations, the append-only operation log, positions, sessions
+    """
+CREATE TABLE documents (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text BLOB NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    meta TEXT NOT NULL DEFAULT '{}',
+    added_at TEXT NOT NULL
+);
+CREATE TABLE annotations (
+    doc_id TEXT NOT NULL REFERENCES documents(id),
+    annotator TEXT NOT NULL,
+    state TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT,
+    updated_at TEXT,
+    PRIMARY KEY (doc_id, annotator)
+);
+CREATE TABLE oplog (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(id),
+    annotator TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('do', 'undo', 'redo')),
+    op TEXT NOT NULL,
+    inverse TEXT,
+    ref INTEGER,
+    version INTEGER NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX oplog_doc ON oplog(doc_id, annotator, seq);
+CREATE TRIGGER oplog_append_only_update BEFORE UPDATE ON oplog
+BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
+CREATE TRIGGER oplog_append_only_delete BEFORE DELETE ON oplog
+BEGIN SELECT RAISE(ABORT, 'the operation log is append-only'); END;
+CREATE TABLE positions (
+    annotator TEXT PRIMARY KEY,
+    doc_id TEXT,
+    cursor INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    annotator TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL
+)
+""",
+]
