@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -451,11 +451,8 @@ def _schema(check: _Checker, root: _Item, label: str) -> Schema:
     hotkeys = _Hotkeys(check)
     labels = _labels(check, top.get("labels"), root, hotkeys)
     claims = _claims(check, top.get("claims"), labels, hotkeys)
-    doc_attributes = _attributes(check, top.get("document_attributes"), "document attribute")
-    for attr, item in zip(doc_attributes, check.items(top.get("document_attributes"))):
-        if attr.key in BUILTIN_DOCUMENT_FIELDS:
-            check.report(f"{attr.key!r} is built into every document; choose another key",
-                         item.line, _join(item.path, "key"))
+    doc_attributes = _attributes(check, top.get("document_attributes"), "document attribute",
+                                 taken=BUILTIN_DOCUMENT_FIELDS)
     return Schema(
         name=name,
         version=version,
@@ -529,13 +526,17 @@ def _claims(check: _Checker, item: _Item | None, labels: tuple[EntityLabel, ...]
     )
 
 
-def _attributes(check: _Checker, item: _Item | None, what: str) -> tuple[Attribute, ...]:
+def _attributes(check: _Checker, item: _Item | None, what: str,
+                taken: tuple[str, ...] = ()) -> tuple[Attribute, ...]:
     attributes: list[Attribute] = []
     seen: dict[str, str] = {}
     hotkeys = _Hotkeys(check)
     for entry in check.items(item):
         attribute = _attribute(check, entry, what)
-        if attribute.key in seen:
+        if attribute.key in taken:
+            check.report(f"{attribute.key!r} is built into every document; choose another key",
+                         entry.line, _join(entry.path, "key"))
+        elif attribute.key in seen:
             check.report(f"duplicate {what} key {attribute.key!r} (already used by {seen[attribute.key]})",
                          entry.line, _join(entry.path, "key"))
         elif attribute.key:
@@ -582,16 +583,16 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
     default_item = f.get("default")
     if default_item is None or default_item.value is None or kind not in ATTRIBUTE_KINDS:
         return attribute
-    default: Any
-    if kind in ("choice", "text"):
-        default = check.text(default_item) if default_item.is_scalar else default_item.describe()
-    else:
-        default = default_item.value
+    if kind in ("choice", "text") and not default_item.is_scalar:
+        check.report(f"bad default: expected text, found {default_item.describe()}",
+                     default_item.line, default_item.path)
+        return attribute
+    default = default_item.raw if kind in ("choice", "text") else default_item.value
     problem = attribute.check(default)
     if problem:
         check.report(f"bad default: {problem}", default_item.line, default_item.path)
         return attribute
-    return Attribute(**{**attribute.__dict__, "default": default})
+    return replace(attribute, default=default)
 
 
 def _choices(check: _Checker, item: _Item | None) -> tuple[AttributeChoice, ...]:
