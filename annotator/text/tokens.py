@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import re
+
 import regex
 from camel_tools.tokenizers.word import simple_word_tokenize
 
@@ -42,7 +44,7 @@ class Token:
     clitic_edges: tuple[int, ...] = ()  # absolute offsets strictly inside (start, end)
 
 
-_WORD_RUN = regex.compile(r"\S+")
+_WORD_RUN = re.compile(r"\S+")  # stdlib re: \s is exactly str.isspace (regex differs on FS/GS/RS/US)
 _HAS_LETTER = regex.compile(r"\p{L}")
 _HAS_SYMBOL = regex.compile(r"[\p{S}\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]")
 _HAS_DIGIT = regex.compile(r"\p{Nd}")

@@ -1,0 +1,75 @@
+"""TextIndex lookups agree with a brute-force scan of the same analysis."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator.text import TextIndex, paragraphs, sentences, tokenize
+
+TEXT = "قال أحمد: والحكومة  بالكامل.\r\n\r\nسطر ثان 12.5 😀"
+
+
+def brute_at(spans, offset):
+    hits = [i for i, s in enumerate(spans) if s.start <= offset < s.end]
+    return hits[0] if hits else None
+
+
+def test_index_holds_the_same_analysis_as_the_functions():
+    index = TextIndex(TEXT)
+    assert index.tokens == tokenize(TEXT)
+    assert index.sentences == sentences(TEXT)
+    assert index.paragraphs == paragraphs(TEXT)
+
+
+def test_lookups_on_a_known_text():
+    index = TextIndex(TEXT)
+    words = [t.text for t in index.tokens]
+    space = TEXT.index("  ")
+    assert index.token_at(space) is None
+    assert words[index.token_at_or_after(space)] == "بالكامل"
+    assert words[index.token_at_or_before(space)] == "والحكومة"
+    assert words[index.token_at(TEXT.index("حكومة"))] == "والحكومة"
+    assert index.token_at_or_before(-1) is None
+    assert index.token_at_or_after(len(TEXT)) is None
+    assert index.paragraph_at(TEXT.index("\r")) is None
+    assert index.paragraph_at(TEXT.index("سطر")) == 1
+    assert index.sentence_at(TEXT.index("12")) == 1
+
+
+def test_snap_widens_to_token_edges_and_drops_outer_whitespace():
+    index = TextIndex(TEXT)
+    start = TEXT.index("حكومة")
+    assert index.snap_to_tokens(start, start + 2) == (TEXT.index("والحكومة"), start + 5)
+    space = TEXT.index("  ")
+    end_b = TEXT.index("بالكامل") + len("بالكامل")
+    assert index.snap_to_tokens(space, end_b - 3) == (TEXT.index("بالكامل"), end_b)
+    assert index.snap_to_tokens(space, space + 2) == (space, space + 2)
+    assert index.snap_to_tokens(start, start) == (TEXT.index("والحكومة"), start + 5)
+
+
+def test_empty_text():
+    index = TextIndex("")
+    assert index.tokens == [] and index.sentences == [] and index.paragraphs == []
+    assert index.token_at(0) is None and index.token_at_or_after(0) is None
+    assert index.snap_to_tokens(0, 0) == (0, 0)
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.sampled_from("قال أحمد. والحكومة\n\r 12.5😀\u200f"), max_size=50), st.data())
+def test_lookups_match_brute_force(text, data):
+    index = TextIndex(text)
+    toks = index.tokens
+    for offset in range(-1, len(text) + 2):
+        assert index.token_at(offset) == brute_at(toks, offset)
+        assert index.sentence_at(offset) == brute_at(index.sentences, offset)
+        assert index.paragraph_at(offset) == brute_at(index.paragraphs, offset)
+        after = [i for i, t in enumerate(toks) if t.end > offset]
+        assert index.token_at_or_after(offset) == (after[0] if after else None)
+        before = [i for i, t in enumerate(toks) if t.start <= offset]
+        assert index.token_at_or_before(offset) == (before[-1] if before else None)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    s, e = index.snap_to_tokens(start, end)
+    overlapping = [t for t in toks if t.start < end and t.end > start]
+    if start < end and overlapping:
+        assert (s, e) == (overlapping[0].start, overlapping[-1].end)
+        assert s <= max(start, overlapping[0].start) and e >= min(end, overlapping[-1].end)
