@@ -1,0 +1,29 @@
+"""Options shared by several commands (--db, --schema, --annotator), defined once."""
+
+from __future__ import annotations
+
+import argparse
+
+from annotator.schema import default_schema_path, load_schema, resolve_schema_path
+from annotator.schema.model import Schema
+from annotator.store import DEFAULT_DB, Store, open_store
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=DEFAULT_DB, metavar="DB",
+                        help=f"the store: an SQLite file (default: {DEFAULT_DB} in this folder) "
+                             "or a postgresql:// URL")
+
+
+def add_schema_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--schema", metavar="FILE",
+                        help="label schema: a YAML file or a bundled name (news, wojood, conll); default news")
+
+
+def schema_from(args: argparse.Namespace) -> Schema:
+    spec = getattr(args, "schema", None)
+    return load_schema(resolve_schema_path(spec) if spec else default_schema_path())
+
+
+def store_from(args: argparse.Namespace) -> Store:
+    return open_store(args.db)

@@ -1,0 +1,53 @@
+"""Plain ``.txt`` files: one document per file, id = file name without extension.
+
+The text is stored exactly as read (CR/LF, controls and all); only a UTF-8
+byte-order mark at the very start is dropped, being a file marker and not text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator, TextIO
+
+from annotator.errors import InputError
+from annotator.formats._io import check_readable
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.model.annotations import Document
+
+
+def read_text(path: Path) -> str:
+    """A whole text file, strictly decoded; invalid UTF-8 names its line and byte offset."""
+    check_readable(path)
+    data = path.read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"invalid UTF-8 ({exc.reason}); file not imported", str(path), line,
+                         byte_offset=exc.start) from None
+
+
+class PlainTextFormat:
+    name = "text"
+    description = "plain UTF-8 text: one document per .txt file (folders are walked)"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        return path.suffix.lower() == ".txt" and not path.with_suffix(".ann").exists()
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        text = read_text(path)
+        if not text.strip():
+            ctx.report(path, None, "only white space; nothing imported")
+            return
+        yield Record(Document(path.stem, text, {"source_file": path.name}), None, 1)
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        for i, record in enumerate(records):
+            if i:
+                out.write("\n\n")
+            out.write(record.document.text)
+
+
+register(PlainTextFormat())

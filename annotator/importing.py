@@ -1,0 +1,175 @@
+"""Bringing files into a store: any registered format, streamed record by record.
+
+Each record is validated in memory before anything is written, then its
+document and annotations are committed; a bad record is reported with file and
+line and skipped, and everything else (including what was already in the
+store) is kept. An annotator's existing work is never overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from annotator.errors import AnnotatorError, InputError, OperationError
+from annotator.formats.base import Format, Problem, ReadContext, all_formats, get_format
+from annotator.model.annotations import Annotations
+from annotator.model.operations import ReplaceAnnotations, apply_operation
+from annotator.schema.model import Schema
+from annotator.session import AnnotationSession, default_annotator
+from annotator.store.base import Store
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    documents_added: int = 0
+    duplicates: int = 0
+    annotated: int = 0  # records whose annotations were stored
+    kept_existing: int = 0  # records whose annotations were not applied: the annotator had work there
+    rejected: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    repairs: int = 0
+    formats: dict[str, str] = field(default_factory=dict)  # file → "format (reason)"
+
+    def lines(self) -> list[str]:
+        out = [f"imported {self.documents_added} document(s) from {self.files} file(s); "
+               f"{self.duplicates} duplicate(s) skipped; {self.rejected} record(s) rejected"]
+        if self.annotated or self.kept_existing:
+            out.append(f"annotations stored for {self.annotated} record(s)"
+                       + (f"; {self.kept_existing} kept the annotator's existing work (use --replace)"
+                          if self.kept_existing else ""))
+        if self.repairs:
+            out.append(f"{self.repairs} repair(s) made (--repair)")
+        if self.problems:
+            out.append(f"{len(self.problems) - self.repairs} problem(s) reported")
+        return out
+
+
+def iter_input_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> Iterator[Path]:
+    """Files named, and files inside folders named (sorted, symlinks to folders not followed: no loops)."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("no such file or folder", str(path))
+        if not path.is_dir():
+            yield path
+            continue
+        for root, dirs, files in os.walk(path, followlinks=False, onerror=None):
+            dirs.sort()
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                f = Path(root) / name
+                if suffixes is None or f.suffix.lower() in suffixes:
+                    yield f
+
+
+def detect(path: Path) -> tuple[Format, str]:
+    """The format of ``path`` from its content (an explicit --format always wins over this)."""
+    from annotator.formats import base
+
+    detector = getattr(base, "detect_format", None)
+    if detector is not None:
+        return detector(path)
+    if path.suffix.lower() == ".txt":
+        return get_format("text"), "a .txt file"
+    return get_format("native"), "JSON lines"
+
+
+def import_paths(
+    store: Store,
+    schema: Schema,
+    paths: Iterable[str | Path],
+    *,
+    format_name: str | None = None,
+    annotator: str | None = None,
+    label_map: dict[str, str] | None = None,
+    repair: bool = False,
+    replace: bool = False,
+    on_problem: Callable[[Problem], None] | None = None,
+) -> ImportSummary:
+    summary = ImportSummary()
+    ctx = ReadContext(schema=schema, label_map=dict(label_map or {}), repair=repair, on_problem=on_problem)
+    sessions: dict[str, AnnotationSession] = {}
+    fmt_given = get_format(format_name) if format_name else None
+    for path in _units(paths, fmt_given):
+        fmt, reason = (fmt_given, "--format") if fmt_given else detect(path)
+        summary.files += 1
+        summary.formats[str(path)] = f"{fmt.name} ({reason})"
+        try:
+            for record in fmt.read(path, ctx):
+                _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+        except AnnotatorError as exc:
+            ctx.report(path, getattr(exc, "line", None), getattr(exc, "problem", str(exc)))
+            summary.rejected += 1
+    summary.problems = ctx.problems
+    summary.repairs = ctx.repairs
+    return summary
+
+
+def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:
+    """What a reader is given: folders as a whole for folder formats (brat), else each file."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and fmt is not None and getattr(fmt, "reads_folders", False):
+            yield path
+            continue
+        if path.is_dir() and fmt is None:
+            from annotator.formats import base
+
+            if getattr(base, "detect_format", None) is not None:
+                try:
+                    found, _ = base.detect_format(path)
+                    if getattr(found, "reads_folders", False):
+                        yield path
+                        continue
+                except AnnotatorError:
+                    pass
+        suffixes = getattr(fmt, "suffixes", None) if fmt is not None else None
+        yield from iter_input_files([path], tuple(suffixes) if suffixes else (
+            (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann") if path.is_dir() else None))
+
+
+def _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace) -> None:
+    doc, ann = record.document, record.annotations
+    who = annotator or (ann.annotator if ann is not None else None) or default_annotator()
+    has_work = ann is not None and _has_content(ann)
+    if has_work:
+        try:  # validate the whole record before writing anything
+            apply_operation(ReplaceAnnotations(ann), Annotations(doc.id, who), doc.text, schema)
+        except OperationError as exc:
+            ctx.report(path, record.line, f"document {doc.id}: {exc}; record not imported")
+            summary.rejected += 1
+            return
+    result = store.add_document(doc)
+    if result.added:
+        summary.documents_added += 1
+        if result.renamed_from:
+            ctx.report(path, record.line, f"id {result.renamed_from!r} is taken by another text; "
+                                          f"stored as {result.doc_id!r}")
+    else:
+        summary.duplicates += 1
+    if not has_work:
+        return
+    session = sessions.get(who)
+    if session is None:
+        session = sessions[who] = AnnotationSession(store, schema, who)
+    existing = session.annotations(result.doc_id)
+    if _has_content(existing) and not replace:
+        summary.kept_existing += 1
+        ctx.report(path, record.line, f"document {result.doc_id}: {who} already has annotations there; "
+                                      "kept them (use --replace to overwrite; the old ones stay in the log)")
+        return
+    session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
+    summary.annotated += 1
+
+
+def _has_content(ann: Annotations) -> bool:
+    return bool(ann.entities or ann.claims or ann.notes or ann.attributes or ann.status != "todo")
+
+
+def known_formats() -> list[str]:
+    return sorted(all_formats())

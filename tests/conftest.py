@@ -1,0 +1,36 @@
+"""Shared fixtures: the bundled schema, temporary stores, and where ../shared lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SHARED_DATA = SHARED / "data"
+SEEDS = REPO / "seeds"
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test with the reason when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the public corpora live in ../shared/data beside the repository")
+    return path
+
+
+@pytest.fixture
+def news_schema():
+    from annotator.schema import default_schema_path, load_schema
+
+    return load_schema(default_schema_path())
+
+
+@pytest.fixture
+def store(tmp_path):
+    from annotator.store.sqlite import SQLiteStore
+
+    s = SQLiteStore(tmp_path / "test.db")
+    yield s
+    s.close()
