@@ -1,9 +1,15 @@
 """Search normalization (camel-tools) and search answered in original offsets."""
 
+import unicodedata
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.text import normalize_for_search, normalized_with_map, search
+
+
+def is_mark(ch):
+    return unicodedata.category(ch) in ("Mn", "Me")
 
 
 def found(text, query):
@@ -35,6 +41,11 @@ def test_bidi_controls_and_joiners_are_ignored_inside_matches_not_included_outsi
     assert [(s.start, s.end) for s in spans] == [(1, 6)]
 
 
+def test_spans_never_cut_a_letter_from_its_marks():
+    assert found("cafe\u0301 قال", "cafe") == ["cafe\u0301"]
+    assert found("ab\u0301c", "\u0301c") == ["b\u0301c"]
+
+
 def test_latin_is_case_insensitive():
     assert found("قال Trump و TRUMP", "trump") == ["Trump", "TRUMP"]
 
@@ -58,8 +69,8 @@ def test_stored_text_is_never_changed():
 
 @settings(max_examples=300)
 @given(
-    st.text(alphabet=st.sampled_from("احمدأإآٱىيةه\u064e\u0651\u0640\u200f\u200d ﻻلaA٢2"), max_size=40),
-    st.text(alphabet=st.sampled_from("احمدأىةلaA2\u064e"), min_size=1, max_size=4),
+    st.text(alphabet=st.sampled_from("احمدأإآٱىيةه\u064e\u0651\u0640\u200f\u200d ﻻلaA٢2\u0301"), max_size=40),
+    st.text(alphabet=st.sampled_from("احمدأىةلaA2\u064e\u0301"), min_size=1, max_size=4),
 )
 def test_every_hit_slices_the_original_and_normalizes_to_contain_the_query(text, query):
     norm, origin = normalized_with_map(text)
@@ -69,6 +80,8 @@ def test_every_hit_slices_the_original_and_normalizes_to_contain_the_query(text,
     prev_end = 0
     for span in search(text, query):
         assert prev_end <= span.start < span.end <= len(text)
+        assert not is_mark(text[span.start]) or span.start == 0 or text[span.start - 1].isspace()
+        assert span.end == len(text) or not is_mark(text[span.end])
         assert needle in normalize_for_search(text[span.start:span.end])
         prev_end = span.end
     if needle:

@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from annotator.text import TextSpan, line_spans, paragraphs, sentences
 
 ALPHABET = "قال أحمد ١٢٣٫٥ 12.5 1,000 t.co .!?؟…،\"”»)(\u200f\u2069\u064e\u0640😀\n\r\u2029\u2028\x85\t  "
-LINE_BREAKS = "\n\r\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"
+LINE_BREAKS = "\n\r\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e"  # what str.splitlines breaks at
+PARAGRAPH_BREAKS = "\n\r\u2029"  # what annotator.layout splits paragraphs at
 
 
 def pieces(text, spans):
@@ -37,6 +38,12 @@ def test_line_breaks_end_sentences_and_make_paragraphs():
     assert pieces(text, paragraphs(text)) == ["سطر أول", "سطر ثان. وثالث", "عنوان", "أخير"]
 
 
+def test_line_separator_ends_a_sentence_but_not_the_paragraph():
+    text = "سطر\u2028تابع\x85ثالث"
+    assert pieces(text, sentences(text)) == ["سطر", "تابع", "ثالث"]
+    assert pieces(text, paragraphs(text)) == [text]
+
+
 def test_crlf_is_one_break_and_offsets_count_both_characters():
     text = "أ\r\nب"
     assert line_spans(text) == [TextSpan(0, 1), TextSpan(3, 4)]
@@ -59,14 +66,14 @@ def test_empty_and_blank_texts_have_no_spans():
         assert paragraphs(text) == []
 
 
-def assert_partition(text, spans):
-    """Spans are ordered, disjoint, trimmed and cover every non-space character."""
+def assert_partition(text, spans, breaks):
+    """Spans are ordered, disjoint, trimmed, hold no break and cover every non-space character."""
     covered = [0] * len(text)
     prev = 0
     for span in spans:
         assert prev <= span.start < span.end <= len(text)
         assert not text[span.start].isspace() and not text[span.end - 1].isspace()
-        assert not any(ch in LINE_BREAKS for ch in text[span.start:span.end])
+        assert not any(ch in breaks for ch in text[span.start:span.end])
         for i in range(span.start, span.end):
             covered[i] = 1
         prev = span.end
@@ -78,7 +85,7 @@ def assert_partition(text, spans):
 def test_sentences_and_paragraphs_partition_the_non_space_text(text):
     sents = sentences(text)
     paras = paragraphs(text)
-    assert_partition(text, sents)
-    assert_partition(text, paras)
+    assert_partition(text, sents, LINE_BREAKS)
+    assert_partition(text, paras, PARAGRAPH_BREAKS)
     for s in sents:
         assert sum(p.start <= s.start and s.end <= p.end for p in paras) == 1

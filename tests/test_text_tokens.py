@@ -1,5 +1,6 @@
 """Tokens: camel-tools splits, aligned back to exact code-point offsets."""
 
+import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,6 +32,12 @@ texts = st.one_of(
 
 
 def assert_faithful(text: str, toks: list[Token]) -> None:
+    """Exact slices, in order, every non-space character in one token, and no
+    edge between two touching tokens falls inside a grapheme cluster."""
+    bounds = {m.end() for m in regex.finditer(r"\X", text)}
+    for a, b in zip(toks, toks[1:]):
+        if a.end == b.start:
+            assert a.end in bounds, (a, b)
     covered = [0] * len(text)
     prev_end = 0
     for tok in toks:
@@ -114,3 +121,9 @@ def test_characters_the_tokenizer_drops_or_alters_are_still_covered(monkeypatch)
         assert [t.text for t in toks] == ["\u200fاب-", "جد\u200f", "X-قال\u200f"]
     finally:
         tokens_module._split_run.cache_clear()
+
+
+def test_a_cut_inside_a_grapheme_cluster_is_merged_back():
+    assert _spans("قال.\u064e ثم") == [("قال", "word"), (".\u064e", "punct"), ("ثم", "word")]
+    assert _spans("😀\u200d😀") == [("😀\u200d😀", "symbol")]
+    assert _spans("\u064eقال") == [("\u064eقال", "word")]

@@ -79,7 +79,8 @@ def normalize_for_search(s: str) -> str:
 def search(text: str, query: str) -> list[TextSpan]:
     """Non-overlapping matches of ``query`` in ``text`` under search normalization,
     as spans of the original text. A span starts at the first matched character and
-    ends after the last one plus the combining marks (harakat) that sit on it."""
+    ends after the last one plus the combining marks (harakat) that sit on it; it
+    never starts or ends between a letter and its marks."""
     needle = normalize_for_search(query)
     if not needle:
         return []
@@ -88,8 +89,10 @@ def search(text: str, query: str) -> list[TextSpan]:
     pos = haystack.find(needle)
     while pos >= 0:
         start = origin[pos]
+        while start > 0 and _is_mark(text[start]) and not text[start - 1].isspace():
+            start -= 1  # never begin between a letter and its marks
         end = origin[pos + len(needle) - 1] + 1
-        while end < len(text) and _is_trailing_mark(text[end]):
+        while end < len(text) and _is_mark(text[end]):
             end += 1
         if not spans or start >= spans[-1].end:  # two hits inside one expanded character (ﻻ)
             spans.append(TextSpan(start, end))
@@ -97,5 +100,5 @@ def search(text: str, query: str) -> list[TextSpan]:
     return spans
 
 
-def _is_trailing_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Me") and not _normalize_char(ch)
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me")

@@ -1,8 +1,9 @@
 """Paragraphs and sentences as code-point spans of the untouched text.
 
-Line breaks are the ones ``str.splitlines`` knows (``\\n``, ``\\r\\n``, ``\\r``,
-U+2028, U+2029, U+0085, VT, FF, FS/GS/RS). Every non-empty line is a paragraph;
-a line break always ends a sentence. Inside a line a sentence ends after
+Paragraphs are split at ``\\n``, ``\\r\\n``, ``\\r`` and U+2029, the same
+separators as ``annotator.layout.paragraphs``; every line with non-space content
+is a paragraph. Every line break ``str.splitlines`` knows (those, plus U+2028,
+U+0085, VT, FF, FS/GS/RS) ends a sentence. Inside a line a sentence ends after
 ``.`` ``!`` ``?`` ``؟`` ``…`` (a run such as ``...`` or ``؟!`` stays together),
 together with any closing quotes/brackets, marks and bidi controls right after
 it. A terminator glued to a following digit or Latin letter (``12.5``, ``3.14``,
@@ -30,6 +31,7 @@ class TextSpan:
     end: int
 
 
+_PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
 _LINE_BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _TERMINATORS = frozenset(".!?؟…")
 _TERMINATOR_RE = regex.compile(r"[.!?؟…]")
@@ -37,11 +39,12 @@ _NOT_A_BREAK_AFTER = regex.compile(r"[0-9\p{Nd}\p{Latin}]")
 _CLOSERS = frozenset("\"'»›")
 
 
-def line_spans(text: str) -> list[TextSpan]:
-    """Every line's content (without its break), empty lines included."""
+def line_spans(text: str, breaks: regex.Pattern = _LINE_BREAK) -> list[TextSpan]:
+    """Every line's content (without its break), empty lines included; a line
+    ends at any ``str.splitlines`` break unless ``breaks`` says otherwise."""
     spans: list[TextSpan] = []
     start = 0
-    for brk in _LINE_BREAK.finditer(text):
+    for brk in breaks.finditer(text):
         spans.append(TextSpan(start, brk.start()))
         start = brk.end()
     spans.append(TextSpan(start, len(text)))
@@ -57,9 +60,9 @@ def _trimmed(text: str, start: int, end: int) -> TextSpan | None:
 
 
 def paragraphs(text: str) -> list[TextSpan]:
-    """One span per line that has non-whitespace content, trimmed of whitespace."""
+    """One span per paragraph (\\n, \\r\\n, \\r, U+2029) with non-space content, trimmed."""
     out = []
-    for line in line_spans(text):
+    for line in line_spans(text, _PARAGRAPH_BREAK):
         span = _trimmed(text, line.start, line.end)
         if span is not None:
             out.append(span)

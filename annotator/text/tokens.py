@@ -16,6 +16,10 @@ non-whitespace character is in exactly one token and ``Token.text`` is always
 ``source[start:end]``. Today camel-tools keeps bidi controls, ZWJ/ZWNJ, tatweel,
 harakat and lone surrogates inside the word they touch, and an emoji sequence is
 one ``symbol`` token; the attachment rule is the safety net if that changes.
+
+The one place camel-tools' cuts are undone: a cut inside an extended grapheme
+cluster (a haraka after punctuation, an emoji ZWJ sequence it does not know) is
+merged back, so no token edge separates a character from its combining marks.
 """
 
 from __future__ import annotations
@@ -88,7 +92,27 @@ def _split_run(run: str) -> tuple[tuple[int, int], ...]:
     if not pieces:
         return ((0, len(run)),)
     pieces[-1][1] = len(run)  # trailing uncovered characters join the last token
+    if len(pieces) > 1:
+        pieces = _whole_graphemes(run, pieces)
     return tuple((s, e) for s, e in pieces)
+
+
+_GRAPHEME = regex.compile(r"\X")
+
+
+def _whole_graphemes(run: str, pieces: list[list[int]]) -> list[list[int]]:
+    """Merge a piece into the one before it when the cut between them falls inside a
+    user-perceived character: a haraka after punctuation (``.َ``), an emoji ZWJ
+    sequence camel-tools does not know (``😀‍😀``). A span edge can then never
+    separate a letter from its marks."""
+    bounds = {m.end() for m in _GRAPHEME.finditer(run)}
+    merged = [pieces[0]]
+    for start, end in pieces[1:]:
+        if start in bounds:
+            merged.append([start, end])
+        else:
+            merged[-1][1] = end
+    return merged
 
 
 @lru_cache(maxsize=65536)
