@@ -1,0 +1,249 @@
+"""GNU FriBidi through ctypes: an implementation of UAX #9 we did not write, used as the oracle.
+
+Levels are resolved once per paragraph (``fribidi_get_par_embedding_levels_ex`` with bracket
+types), then each line is reordered with ``fribidi_reorder_line(FRIBIDI_FLAG_REORDER_NSM)``, which
+applies L1 to the line and returns its visual-to-logical map. Shaping uses FriBidi's own Arabic
+joining and presentation forms (``fribidi_join_arabic`` + ``fribidi_shape``).
+Tests call :func:`require` to skip with a reason when libfribidi is missing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+from functools import lru_cache
+
+_NAMES = ("libfribidi.so.0", "/usr/lib/x86_64-linux-gnu/libfribidi.so.0", "libfribidi.so")
+
+FLAG_SHAPE_MIRRORING = 0x1
+FLAG_REORDER_NSM = 0x2
+FLAG_SHAPE_ARAB_PRES = 0x100
+FLAG_SHAPE_ARAB_LIGA = 0x200
+
+PAR_LTR = 0x110
+PAR_RTL = 0x111
+PAR_ON = 0x40
+
+FILL = "\ufeff"  # FriBidi leaves this after a lam-alef ligature
+
+
+def _load():
+    found = ctypes.util.find_library("fribidi")
+    for name in ((found,) if found else ()) + _NAMES:
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
+            continue
+        _declare(lib)
+        return lib
+    return None
+
+
+def _declare(lib) -> None:
+    u32p = ctypes.POINTER(ctypes.c_uint32)
+    i8p = ctypes.POINTER(ctypes.c_int8)
+    u8p = ctypes.POINTER(ctypes.c_uint8)
+    intp = ctypes.POINTER(ctypes.c_int)
+    lib.fribidi_get_bidi_type.argtypes = [ctypes.c_uint32]
+    lib.fribidi_get_bidi_type.restype = ctypes.c_uint32
+    lib.fribidi_get_bidi_type_name.argtypes = [ctypes.c_uint32]
+    lib.fribidi_get_bidi_type_name.restype = ctypes.c_char_p
+    lib.fribidi_get_bidi_types.argtypes = [u32p, ctypes.c_int, u32p]
+    lib.fribidi_get_bidi_types.restype = None
+    lib.fribidi_get_bracket.argtypes = [ctypes.c_uint32]
+    lib.fribidi_get_bracket.restype = ctypes.c_uint32
+    lib.fribidi_get_bracket_types.argtypes = [u32p, ctypes.c_int, u32p, u32p]
+    lib.fribidi_get_bracket_types.restype = None
+    lib.fribidi_get_par_embedding_levels_ex.argtypes = [u32p, u32p, ctypes.c_int, u32p, i8p]
+    lib.fribidi_get_par_embedding_levels_ex.restype = ctypes.c_int8
+    lib.fribidi_reorder_line.argtypes = [ctypes.c_uint32, u32p, ctypes.c_int, ctypes.c_int,
+                                         ctypes.c_uint32, i8p, u32p, intp]
+    lib.fribidi_reorder_line.restype = ctypes.c_int8
+    lib.fribidi_get_mirror_char.argtypes = [ctypes.c_uint32, u32p]
+    lib.fribidi_get_mirror_char.restype = ctypes.c_int
+    lib.fribidi_get_joining_type.argtypes = [ctypes.c_uint32]
+    lib.fribidi_get_joining_type.restype = ctypes.c_uint8
+    lib.fribidi_get_joining_types.argtypes = [u32p, ctypes.c_int, u8p]
+    lib.fribidi_get_joining_types.restype = None
+    lib.fribidi_join_arabic.argtypes = [u32p, ctypes.c_int, i8p, u8p]
+    lib.fribidi_join_arabic.restype = None
+    lib.fribidi_shape.argtypes = [ctypes.c_uint32, i8p, ctypes.c_int, u8p, u32p]
+    lib.fribidi_shape.restype = None
+
+
+LIB = _load()
+
+
+def require() -> None:
+    """Skip the calling test when libfribidi cannot be loaded."""
+    if LIB is None:
+        import pytest
+
+        pytest.skip("libfribidi (package libfribidi0) is not installed: no oracle to compare with")
+
+
+def _chars(text: str):
+    return (ctypes.c_uint32 * max(len(text), 1))(*[ord(c) for c in text])
+
+
+def _par_type(direction: str) -> int:
+    return {"rtl": PAR_RTL, "ltr": PAR_LTR, "auto": PAR_ON}[direction]
+
+
+@lru_cache(maxsize=None)
+def bidi_type_name(ch: str) -> str:
+    """FriBidi's bidi class name of one character (``AL``, ``NSM``, ``LRI``…)."""
+    return LIB.fribidi_get_bidi_type_name(LIB.fribidi_get_bidi_type(ord(ch))).decode()
+
+
+def mirror_char(ch: str) -> str | None:
+    """FriBidi's Bidi_Mirroring_Glyph of ``ch`` (None if it has none)."""
+    out = ctypes.c_uint32(0)
+    if LIB.fribidi_get_mirror_char(ord(ch), ctypes.byref(out)):
+        return chr(out.value)
+    return None
+
+
+def bracket(ch: str) -> int:
+    """FriBidi's bracket type: 0 if not a paired bracket, else opening bracket code | open flag."""
+    return LIB.fribidi_get_bracket(ord(ch))
+
+
+def joining_type(ch: str) -> int:
+    return LIB.fribidi_get_joining_type(ord(ch))
+
+
+class Paragraph:
+    """One paragraph resolved by FriBidi: levels once, then reorder any line range."""
+
+    def __init__(self, text: str, direction: str = "rtl") -> None:
+        self.text = text
+        n = len(text)
+        self._n = n
+        self._str = _chars(text)
+        self._types = (ctypes.c_uint32 * max(n, 1))()
+        self._brackets = (ctypes.c_uint32 * max(n, 1))()
+        self._levels = (ctypes.c_int8 * max(n, 1))()
+        LIB.fribidi_get_bidi_types(self._str, n, self._types)
+        LIB.fribidi_get_bracket_types(self._str, n, self._types, self._brackets)
+        base = ctypes.c_uint32(_par_type(direction))
+        if n and not LIB.fribidi_get_par_embedding_levels_ex(self._types, self._brackets, n,
+                                                             ctypes.byref(base), self._levels):
+            raise RuntimeError("fribidi_get_par_embedding_levels_ex failed")
+        self.base_dir = base.value
+        self.base_level = 1 if base.value & 1 else 0
+
+    @property
+    def levels(self) -> list[int]:
+        """Paragraph embedding levels (after FriBidi's L1 for the paragraph end)."""
+        return list(self._levels[: self._n])
+
+    def visual_map(self, start: int, end: int) -> list[int]:
+        """Logical indices (into the paragraph) of the line ``[start, end)``, left to right."""
+        levels = (ctypes.c_int8 * max(self._n, 1))(*self._levels[: self._n])
+        index_map = (ctypes.c_int * max(self._n, 1))(*range(self._n))
+        if end > start:
+            ok = LIB.fribidi_reorder_line(FLAG_REORDER_NSM, self._types, end - start, start,
+                                          self.base_dir, levels, None, index_map)
+            if not ok:
+                raise RuntimeError("fribidi_reorder_line failed")
+        return list(index_map[start:end])
+
+    def line_levels(self, start: int, end: int) -> list[int]:
+        """Levels of the line after FriBidi's L1 for that line (logical order)."""
+        levels = (ctypes.c_int8 * max(self._n, 1))(*self._levels[: self._n])
+        if end > start:
+            LIB.fribidi_reorder_line(0, self._types, end - start, start, self.base_dir, levels,
+                                     None, None)
+        return list(levels[start:end])
+
+    def shaped(self) -> str:
+        """The paragraph in logical order with FriBidi's mirroring and Arabic shaping applied.
+
+        A lam-alef ligature takes the lam's place and FriBidi leaves :data:`FILL` at the alef's.
+        """
+        n = self._n
+        joining = (ctypes.c_uint8 * max(n, 1))()
+        LIB.fribidi_get_joining_types(self._str, n, joining)
+        LIB.fribidi_join_arabic(self._types, n, self._levels, joining)
+        out = (ctypes.c_uint32 * max(n, 1))(*self._str[:n])
+        flags = FLAG_SHAPE_MIRRORING | FLAG_SHAPE_ARAB_PRES | FLAG_SHAPE_ARAB_LIGA
+        LIB.fribidi_shape(flags, self._levels, n, joining, out)
+        return "".join(chr(c) for c in out[:n])
+
+    def mirrored(self) -> str:
+        """The paragraph in logical order with only mirroring applied (characters at odd levels)."""
+        n = self._n
+        joining = (ctypes.c_uint8 * max(n, 1))()
+        out = (ctypes.c_uint32 * max(n, 1))(*self._str[:n])
+        LIB.fribidi_shape(FLAG_SHAPE_MIRRORING, self._levels, n, joining, out)
+        return "".join(chr(c) for c in out[:n])
+
+
+def generate_tables() -> str:
+    """Source of ``annotator/layout/unicode_data.py`` (Bidi_Mirroring_Glyph, BidiBrackets, joining types).
+
+    Python's ``unicodedata`` lacks these three properties; FriBidi carries BidiMirroring.txt,
+    BidiBrackets.txt and ArabicShaping.txt, so the tables are dumped from it once
+    (``python tests/fribidi_oracle.py > annotator/layout/unicode_data.py``). The algorithm using
+    them is ours; ``tests/test_layout_tables.py`` checks the dump is still what FriBidi says.
+    """
+    def chunks(items, per_line):
+        for i in range(0, len(items), per_line):
+            yield "    " + " ".join(items[i:i + per_line])
+
+    cps = [cp for cp in range(0x30000) if not 0xD800 <= cp < 0xE000]
+    mirrors = [f"{cp:04X}:{ord(mirror_char(chr(cp))):04X}" for cp in cps if mirror_char(chr(cp))]
+    brackets = [f"{cp:04X}:{bracket(chr(cp)) & 0xFFFFFF:04X}{'o' if bracket(chr(cp)) & 0x80000000 else 'c'}"
+                for cp in cps if bracket(chr(cp))]
+    names = {0: "U", 5: "R", 7: "D", 3: "C", 6: "L"}
+    joining = []
+    ranges = [(0x0600, 0x0900), (0x1800, 0x18B0), (0x200C, 0x200E), (0xA840, 0xA880),
+              (0x10AC0, 0x10B00), (0x10B80, 0x10BB0), (0x10D00, 0x10D40), (0x10F30, 0x10F70)]
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            jt = joining_type(chr(cp))
+            if jt in (3, 5, 6, 7):
+                joining.append(f"{cp:04X}:{names[jt]}")
+    lines = [
+        '"""Unicode properties Python\'s unicodedata lacks (dumped from GNU FriBidi\'s copies of',
+        "BidiMirroring.txt, BidiBrackets.txt and ArabicShaping.txt by tests/fribidi_oracle.py).",
+        "",
+        "Generated file: edit the generator, not this.",
+        '"""',
+        "",
+        "# Bidi_Mirroring_Glyph: code point -> mirrored code point (hex pairs).",
+        '_MIRRORS = """',
+        *chunks(mirrors, 8),
+        '"""',
+        "",
+        "# Paired brackets: code point -> bracket identity (the opening bracket, after FriBidi's",
+        "# equivalences, e.g. U+2329 -> U+3008) and o(pening)/c(losing).",
+        '_BRACKETS = """',
+        *chunks(brackets, 8),
+        '"""',
+        "",
+        "# Joining_Type other than U (non-joining) and T (transparent: Mn, Me, Cf), by code point.",
+        '_JOINING = """',
+        *chunks(joining, 10),
+        '"""',
+        "",
+        "",
+        "def _pairs(block: str) -> dict[str, str]:",
+        "    pairs = (item.split(\":\") for item in block.split())",
+        "    return {chr(int(a, 16)): b for a, b in pairs}",
+        "",
+        "",
+        "MIRRORS: dict[str, str] = {k: chr(int(v, 16)) for k, v in _pairs(_MIRRORS).items()}",
+        "OPENING_BRACKETS: dict[str, str] = {",
+        "    k: chr(int(v[:-1], 16)) for k, v in _pairs(_BRACKETS).items() if v.endswith(\"o\")}",
+        "CLOSING_BRACKETS: dict[str, str] = {",
+        "    k: chr(int(v[:-1], 16)) for k, v in _pairs(_BRACKETS).items() if v.endswith(\"c\")}",
+        "JOINING_TYPES: dict[str, str] = _pairs(_JOINING)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(generate_tables(), end="")
