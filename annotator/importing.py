@@ -102,8 +102,12 @@ def import_paths(
         try:
             for record in fmt.read(path, ctx):
                 _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+        except InputError as exc:
+            where = f" at byte {exc.byte_offset} of the file" if exc.byte_offset is not None else ""
+            ctx.report(exc.path or path, exc.line, f"{exc.problem}{where}")
+            summary.rejected += 1
         except AnnotatorError as exc:
-            ctx.report(path, getattr(exc, "line", None), getattr(exc, "problem", str(exc)))
+            ctx.report(path, None, str(exc))
             summary.rejected += 1
     summary.problems = ctx.problems
     summary.repairs = ctx.repairs
