@@ -113,14 +113,14 @@ def test_characters_the_tokenizer_drops_or_alters_are_still_covered(monkeypatch)
         return [p for p in run.replace("\u200f", "").replace("X", "Y").split("-") if p]
 
     monkeypatch.setattr(tokens_module, "simple_word_tokenize", lossy)
-    tokens_module._split_run.cache_clear()
+    tokens_module._analyse_run.cache_clear()
     try:
         text = "\u200fاب-جد\u200f X-قال\u200f"
         toks = tokenize(text)
         assert_faithful(text, toks)
         assert [t.text for t in toks] == ["\u200fاب-", "جد\u200f", "X-قال\u200f"]
     finally:
-        tokens_module._split_run.cache_clear()
+        tokens_module._analyse_run.cache_clear()
 
 
 def test_a_cut_inside_a_grapheme_cluster_is_merged_back():

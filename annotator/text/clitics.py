@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import unicodedata
 
+import regex
+
 __all__ = ["clitic_edges_in"]
 
 _CONJUNCTIONS = frozenset("وف")
@@ -73,8 +75,16 @@ def _prefix_lengths(letters: str) -> list[int]:
     return lengths
 
 
+_FIRST_LETTER = regex.compile(r"[\p{Cf}]*(.)", regex.DOTALL)
+_COUNTED = regex.compile(r"(?V1)[[\p{L}\p{Nd}]--\u0640]")
+_CAN_START_CLITIC = _CONJUNCTIONS | _PREPOSITIONS | _ALEFS | {_LAM}
+
+
 def clitic_edges_in(word: str) -> tuple[int, ...]:
     """Offsets relative to ``word`` (strictly inside it) where a proclitic may end."""
+    first = _FIRST_LETTER.match(word)
+    if first is None or first.group(1) not in _CAN_START_CLITIC:
+        return ()  # the common case, decided without walking the word
     units = _leading_units(word)
     if not units:
         return ()
@@ -82,5 +92,5 @@ def clitic_edges_in(word: str) -> tuple[int, ...]:
     lengths = _prefix_lengths(letters)
     if not lengths:
         return ()
-    total = sum(1 for ch in word if _is_letter(ch) or ch.isdigit())
+    total = len(_COUNTED.findall(word))
     return tuple(units[n - 1][1] for n in lengths if total - n >= _MIN_REMAINDER)

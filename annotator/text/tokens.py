@@ -70,7 +70,6 @@ def token_kind(text: str) -> str:
     return "other"
 
 
-@lru_cache(maxsize=65536)
 def _split_run(run: str) -> tuple[tuple[int, int], ...]:
     """Relative [start, end) pieces of one whitespace-free run, covering it exactly."""
     pieces: list[list[int]] = []
@@ -116,8 +115,16 @@ def _whole_graphemes(run: str, pieces: list[list[int]]) -> list[list[int]]:
 
 
 @lru_cache(maxsize=65536)
-def _relative_clitic_edges(text: str) -> tuple[int, ...]:
-    return clitic_edges_in(text)
+def _analyse_run(run: str) -> tuple[tuple[int, int, str, str, tuple[int, ...]], ...]:
+    """(start, end, text, kind, clitic edges) of each token of a run, relative to
+    the run; cached because running text repeats its words a lot."""
+    out = []
+    for start, end in _split_run(run):
+        piece = run[start:end]
+        kind = token_kind(piece)
+        edges = tuple(start + e for e in clitic_edges_in(piece)) if kind == "word" else ()
+        out.append((start, end, piece, kind, edges))
+    return tuple(out)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -126,17 +133,10 @@ def tokenize(text: str) -> list[Token]:
     append = tokens.append
     for match in _WORD_RUN.finditer(text):
         base = match.start()
-        run = match.group()
-        for rel_start, rel_end in _split_run(run):
-            piece = run[rel_start:rel_end]
-            kind = token_kind(piece)
-            start = base + rel_start
-            edges: tuple[int, ...] = ()
-            if kind == "word":
-                rel = _relative_clitic_edges(piece)
-                if rel:
-                    edges = tuple(start + e for e in rel)
-            append(Token(start, base + rel_end, piece, kind, edges))
+        for start, end, piece, kind, edges in _analyse_run(match.group()):
+            if edges:
+                edges = tuple(base + e for e in edges)
+            append(Token(base + start, base + end, piece, kind, edges))
     return tokens
 
 
@@ -148,4 +148,4 @@ def proclitic_edges(text: str, token: Token) -> tuple[int, ...]:
     """
     if text[token.start:token.end] != token.text:
         raise ValueError(f"token {token.text!r} does not match text at {token.start}:{token.end}")
-    return tuple(token.start + e for e in _relative_clitic_edges(token.text))
+    return tuple(token.start + e for e in clitic_edges_in(token.text))
