@@ -65,6 +65,7 @@ def test_seed_sentence_ends_after_a_full_stop_with_closing_quote():
     assert firsts[1].endswith("كانوا محاصرين في بلدة الباغوز شرق الفرات.")
 
 
+@pytest.mark.shared
 def test_wikinews_diacritized_text_keeps_harakat_inside_words():
     text = shared("diacritics_wikinews/WikiNewsTruth.txt").read_text(encoding="utf-8")
     toks = assert_covers(text)
@@ -74,6 +75,7 @@ def test_wikinews_diacritized_text_keeps_harakat_inside_words():
     assert search(text, "الأكاديمية")  # undiacritized query finds the diacritized word
 
 
+@pytest.mark.shared
 def test_wikinews_gold_clitic_boundaries_are_offered():
     """Farasa's gold segmentation: conj/prep/article prefixes we must suggest."""
     raw = shared("diacritics_wikinews/WikiNews.pos.ref_lines1-3000.tsv").read_bytes().decode("utf-8")
@@ -108,6 +110,7 @@ def _tsv_rows(path: Path):
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
+@pytest.mark.shared
 def test_checkthat_tweets_with_emoji_isolates_and_zwj():
     rows = _tsv_rows(shared("claims_checkthat2021_ar/CT21-AR-Train-T1-Labels_first300.tsv"))
     rows += _tsv_rows(shared("claims_checkthat2022_ar/CT22_arabic_1B_claim_train_first300.tsv"))
@@ -123,6 +126,7 @@ def test_checkthat_tweets_with_emoji_isolates_and_zwj():
     assert seen_isolate > 0
 
 
+@pytest.mark.shared
 def test_wojood_token_boundaries_agree_with_camel_tokens():
     """Joining Wojood's tokens with spaces and re-tokenizing gives the same tokens
     (apart from its `$#$` placeholder, which camel-tools splits into symbols)."""
@@ -140,6 +144,7 @@ def test_wojood_token_boundaries_agree_with_camel_tokens():
     assert agree / total > 0.995
 
 
+@pytest.mark.shared
 def test_tashkeela_long_lines_and_mirrored_brackets():
     text = shared("diacritics_tashkeela/val_lines1-300.txt").read_text(encoding="utf-8")
     index = TextIndex(text)

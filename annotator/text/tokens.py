@@ -24,10 +24,9 @@ merged back, so no token edge separates a character from its combining marks.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
-
-import re
 
 import regex
 from camel_tools.tokenizers.word import simple_word_tokenize
