@@ -73,3 +73,13 @@ def test_lookups_match_brute_force(text, data):
     if start < end and overlapping:
         assert (s, e) == (overlapping[0].start, overlapping[-1].end)
         assert s <= max(start, overlapping[0].start) and e >= min(end, overlapping[-1].end)
+
+
+def test_index_search_matches_the_function_and_reuses_its_normalized_copy():
+    from annotator.text import search
+
+    text = "قال أحمد ثم أَحْمَد و احـــمد"
+    index = TextIndex(text)
+    assert index.search("احمد") == search(text, "احمد")
+    assert [text[s.start:s.end] for s in index.search("احمد")] == ["أحمد", "أَحْمَد", "احـــمد"]
+    assert index.search("ثم") == search(text, "ثم")

@@ -86,3 +86,9 @@ def test_every_hit_slices_the_original_and_normalizes_to_contain_the_query(text,
         prev_end = span.end
     if needle:
         assert len(search(text, query)) >= (1 if needle in norm else 0)
+
+
+def test_whitespace_in_a_query_matches_any_whitespace_run():
+    text = "قوات\u00a0سوريا ثم قوات  \u200f سوريا ثم قوات\r\nسوريا"
+    assert found(text, " قوات سوريا ") == ["قوات\u00a0سوريا", "قوات  \u200f سوريا", "قوات\r\nسوريا"]
+    assert normalize_for_search("أ \t\u200f  ب") == "ا ب"

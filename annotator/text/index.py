@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
+from annotator.text.search import normalized_with_map, search_normalized
 from annotator.text.segments import TextSpan, paragraphs, sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -36,6 +37,7 @@ class TextIndex:
         self._sent_ends = [s.end for s in self.sentences]
         self._para_starts = [p.start for p in self.paragraphs]
         self._para_ends = [p.end for p in self.paragraphs]
+        self._normalized: tuple[str, list[int]] | None = None
 
     def token_at(self, offset: int) -> int | None:
         """Index of the token containing ``offset`` (None on whitespace / out of range)."""
@@ -73,3 +75,9 @@ class TextIndex:
         if not hit:
             return start, end
         return self.tokens[hit[0]].start, self.tokens[hit[-1]].end
+
+    def search(self, query: str) -> list[TextSpan]:
+        """``annotator.text.search`` on this text; the normalized copy is built once."""
+        if self._normalized is None:
+            self._normalized = normalized_with_map(self.text)
+        return search_normalized(self.text, self._normalized, query)

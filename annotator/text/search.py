@@ -7,7 +7,8 @@ stored text. Per character it applies the camel-tools normalizers
 combining marks (Quranic marks, hamza above/below), bidi controls (LRM, RLM,
 ALM, embeddings/overrides, isolates) and ZWJ/ZWNJ/ZWSP/BOM, lower-cases
 (so Latin search is case-insensitive) and folds Arabic-Indic and Persian
-digits to ASCII digits (``٢٠١٩`` matches ``2019``).
+digits to ASCII digits (``٢٠١٩`` matches ``2019``). Any whitespace becomes a
+space and a run of whitespace (ignoring dropped characters) becomes one space.
 
 Because every rule is per character, the normalized text carries a map from
 each normalized position back to the original code point; ``search`` uses it
@@ -28,7 +29,7 @@ from camel_tools.utils.normalize import (
 
 from annotator.text.segments import TextSpan
 
-__all__ = ["normalize_for_search", "normalized_with_map", "search"]
+__all__ = ["normalize_for_search", "normalized_with_map", "search", "search_normalized"]
 
 _TATWEEL = "\u0640"
 _INVISIBLE = frozenset(
@@ -49,6 +50,8 @@ def _normalize_char(ch: str) -> str:
     """What one original character becomes for matching ('' = dropped)."""
     if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
         return ""
+    if ch.isspace():
+        return " "
     out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
     if not out:
         return ""
@@ -63,28 +66,42 @@ def normalized_with_map(text: str) -> tuple[str, list[int]]:
     """The normalized text and, for each of its positions, the original offset it came from."""
     parts: list[str] = []
     origin: list[int] = []
+    after_space = False
     for i, ch in enumerate(text):
         norm = _normalize_char(ch)
-        if norm:
-            parts.append(norm)
-            origin.extend([i] * len(norm))
+        if not norm:
+            continue
+        if norm == " ":
+            if after_space:
+                continue  # a run of whitespace is one space
+            after_space = True
+        else:
+            after_space = False
+        parts.append(norm)
+        origin.extend([i] * len(norm))
     return "".join(parts), origin
 
 
 def normalize_for_search(s: str) -> str:
     """The form used to compare strings (never stored)."""
-    return "".join(_normalize_char(ch) for ch in s)
+    return normalized_with_map(s)[0]
 
 
 def search(text: str, query: str) -> list[TextSpan]:
     """Non-overlapping matches of ``query`` in ``text`` under search normalization,
     as spans of the original text. A span starts at the first matched character and
     ends after the last one plus the combining marks (harakat) that sit on it; it
-    never starts or ends between a letter and its marks."""
-    needle = normalize_for_search(query)
+    never starts or ends between a letter and its marks. Whitespace in the query
+    matches any run of whitespace (a line break, NBSP, several spaces)."""
+    return search_normalized(text, normalized_with_map(text), query)
+
+
+def search_normalized(text: str, normalized: tuple[str, list[int]], query: str) -> list[TextSpan]:
+    """``search`` with ``normalized_with_map(text)`` already computed (``TextIndex`` caches it)."""
+    needle = normalize_for_search(query).strip(" ")
     if not needle:
         return []
-    haystack, origin = normalized_with_map(text)
+    haystack, origin = normalized
     spans: list[TextSpan] = []
     pos = haystack.find(needle)
     while pos >= 0:
