@@ -1,0 +1,122 @@
+"""``annotator annotate``: open the annotation app (the README's "run" command).
+
+With no PATH it opens the store (default ``annotations.db``), first importing the
+bundled ``seeds/`` when the store is empty; PATHs (``.txt`` files or folders) are
+imported first, duplicates skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import annotator
+from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
+from annotator.errors import AnnotatorError
+
+NAME = "annotate"
+HELP = "label entities and claims in the terminal (the default command)"
+RTL_MODES = ("auto", "explicit", "lro", "plain")
+
+
+def seeds_dir() -> Path:
+    return Path(annotator.__file__).resolve().parent.parent / "seeds"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help=".txt files or folders to import before opening (duplicates are skipped)")
+    add_schema_argument(p)
+    add_db_argument(p)
+    p.add_argument("--annotator", metavar="NAME", help="whose labels these are (default: your login name)")
+    p.add_argument("--rtl-mode", choices=RTL_MODES, default="auto",
+                   help="how to stop the terminal re-ordering the already ordered text: auto (probe), "
+                        "explicit (ECMA-48 BDSM), lro (wrap lines in LRO…PDF), plain (nothing)")
+    p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t switches)")
+
+
+def _import(store, schema, paths: list[str]) -> None:
+    from annotator.importing import import_paths
+
+    def show(problem) -> None:
+        print(f"  {problem}", file=sys.stderr)
+
+    summary = import_paths(store, schema, paths, on_problem=show)
+    if summary.documents_added or summary.rejected:
+        for line in summary.lines():
+            print(line, file=sys.stderr)
+
+
+def line_wrap_for(mode: str):
+    """(LineWrap for the document view, resolved mode name)."""
+    from annotator.tui.widgets.document_view import LineWrap
+
+    try:
+        from annotator.terminal import rtl_mode as terminal_mode
+    except ImportError:  # terminal module not there: keep the built-in minimum
+        terminal_mode = None
+    if terminal_mode is not None and hasattr(terminal_mode, "resolve_mode"):
+        mode = terminal_mode.resolve_mode(mode)
+    elif mode == "auto":
+        mode = "plain"
+    if mode == "lro":
+        return LineWrap("\u202d", "\u202c"), mode
+    return LineWrap(), mode
+
+
+def _enter_mode(mode: str) -> None:
+    try:
+        from annotator.terminal.rtl_mode import enter_mode
+    except ImportError:
+        if mode == "explicit":
+            sys.__stdout__.write("\x1b[8l")
+            sys.__stdout__.flush()
+        return
+    enter_mode(mode)
+
+
+def _exit_mode(mode: str) -> None:
+    try:
+        from annotator.terminal.rtl_mode import exit_mode
+    except ImportError:
+        if mode == "explicit":
+            sys.__stdout__.write("\x1b[8h")
+            sys.__stdout__.flush()
+        return
+    exit_mode(mode)
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.session import AnnotationSession, default_annotator
+
+    schema = schema_from(args)
+    store = store_from(args)
+    name = args.annotator or default_annotator()
+    try:
+        if args.paths:
+            _import(store, schema, args.paths)
+        elif store.count_documents() == 0 and seeds_dir().is_dir():
+            _import(store, schema, [str(seeds_dir())])
+        store.claim_session(name)
+    except AnnotatorError:
+        store.close()
+        raise
+    try:
+        from annotator.tui.app import AnnotatorApp
+
+        line_wrap, mode = line_wrap_for(args.rtl_mode)
+        session = AnnotationSession(store, schema, name)
+        app = AnnotatorApp(session, line_wrap=line_wrap,
+                           theme="textual-light" if args.theme == "light" else "textual-dark")
+        _enter_mode(mode)
+        try:
+            app.run()
+        finally:
+            _exit_mode(mode)
+    finally:
+        try:
+            store.release_session(name)
+        finally:
+            store.close()
+    return app.return_code or 0

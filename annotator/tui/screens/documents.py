@@ -1,0 +1,118 @@
+"""The document list: every document with its status, a status filter and Arabic search.
+
+Search is normalized (alef forms, harakat, tatweel, digits; see
+``annotator.text.search``) and matches the document id or its text.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from annotator.layout import visual_string
+from annotator.model.annotations import DOC_STATUSES
+from annotator.session import AnnotationSession
+from annotator.text import normalize_for_search
+
+STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "↷", "flagged": "⚑"}
+
+
+def first_line(text: str, limit: int = 40) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line[: limit - 1] + "…" if len(line) > limit else line
+
+
+class DocumentListScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "close")]
+    DEFAULT_CSS = """
+    DocumentListScreen { align: center middle; }
+    DocumentListScreen > Vertical { width: 92%; height: 90%; border: round $accent; background: $surface; }
+    DocumentListScreen Horizontal { height: 3; }
+    DocumentListScreen #search { width: 1fr; }
+    DocumentListScreen Select { width: 24; }
+    DocumentListScreen OptionList { height: 1fr; }
+    DocumentListScreen #count { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, session: AnnotationSession, doc_ids: list[str], current: str | None) -> None:
+        super().__init__()
+        self.session = session
+        self.doc_ids = doc_ids
+        self.current = current
+        self.statuses = session.statuses()
+        self._normalized: dict[str, str] = {}
+        self._shown: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = "Documents — type to search (Arabic normalized), enter opens, esc closes"
+            with Horizontal():
+                yield Input(placeholder="search id or text", id="search")
+                yield Select([(s, s) for s in DOC_STATUSES], prompt="any status", id="filter")
+            yield Static("", id="count")
+            yield OptionList(id="docs")
+
+    def on_mount(self) -> None:
+        self.refill()
+        self.query_one("#search", Input).focus()
+
+    def _text(self, doc_id: str) -> str:
+        text = self._normalized.get(doc_id)
+        if text is None:
+            text = normalize_for_search(doc_id + "\n" + self.session.document(doc_id).text)
+            self._normalized[doc_id] = text
+        return text
+
+    def matches(self, query: str, status: str | None) -> list[str]:
+        """Document ids passing the status filter and containing the (normalized) query."""
+        needle = normalize_for_search(query.strip())
+        out = []
+        for doc_id in self.doc_ids:
+            if status and self.statuses.get(doc_id, "todo") != status:
+                continue
+            if needle and needle not in self._text(doc_id):
+                continue
+            out.append(doc_id)
+        return out
+
+    def refill(self) -> None:
+        status = self.query_one("#filter", Select).value
+        status = status if isinstance(status, str) else None
+        self._shown = self.matches(self.query_one("#search", Input).value, status)
+        options = []
+        for doc_id in self._shown:
+            number = self.doc_ids.index(doc_id) + 1
+            st = self.statuses.get(doc_id, "todo")
+            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {doc_id[:28]:<28} ")
+            line.append(visual_string(first_line(self.session.document(doc_id).text)))
+            options.append(Option(line, id=doc_id))
+        docs = self.query_one("#docs", OptionList)
+        docs.clear_options()
+        docs.add_options(options)
+        if self.current in self._shown:
+            docs.highlighted = self._shown.index(self.current)
+        elif options:
+            docs.highlighted = 0
+        self.query_one("#count", Static).update(f" {len(self._shown)} of {len(self.doc_ids)} documents")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refill()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.refill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        docs = self.query_one("#docs", OptionList)
+        if self._shown:
+            self.dismiss(self._shown[docs.highlighted or 0])
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,49 @@
+"""Help: every key of the annotation screen, generated from the keys actually bound."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from annotator.schema.model import Schema
+from annotator.tui.bindings import help_rows
+
+
+def help_table(bound: dict[str, str], schema: Schema) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("keys", style="bold", no_wrap=True, min_width=14)
+    table.add_column("does")
+    group = None
+    for row_group, keys, description in help_rows(bound, schema):
+        if row_group != group:
+            if group is not None:
+                table.add_row("", "")
+            table.add_row(f"[reverse] {row_group} [/]", "")
+            group = row_group
+        table.add_row(keys, description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 90%; height: 90%; border: round $accent; background: $surface; }
+    """
+
+    def __init__(self, bound: dict[str, str], schema: Schema) -> None:
+        super().__init__()
+        self.bound = bound
+        self.schema = schema
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys (esc closes) — every action is saved at once"
+            yield Static(help_table(self.bound, self.schema), id="help-table")
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,60 @@
+"""Small one-field dialogs: go to document N, edit the document note."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from annotator.layout import visual_string
+
+
+class _Prompt(ModalScreen):
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    DEFAULT_CSS = """
+    _Prompt { align: center middle; }
+    _Prompt > Vertical { width: 70; height: auto; border: round $accent; background: $surface; padding: 0 1; }
+    """
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class GotoScreen(_Prompt):
+    """Asks for a document number (1-based)."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Go to document (1–{self.count}), enter to go, esc to cancel")
+            yield Input(placeholder="number", restrict=r"[0-9]*", id="number")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        value = event.value.strip()
+        self.dismiss(int(value) if value else None)
+
+
+class NoteScreen(_Prompt):
+    """Edits the document note; Arabic typed in is previewed in reading order below."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__()
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Note for this document — enter saves, esc cancels")
+            yield Input(value=self.note, id="note")
+            yield Static(Text(visual_string(self.note)), id="preview")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#preview", Static).update(Text(visual_string(event.value)))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)

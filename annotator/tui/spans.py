@@ -1,0 +1,76 @@
+"""Which spans cover which characters, kept cheap to query per screen line.
+
+Pure (no Textual). The document view asks, for each visual line it draws, the
+entities and claims overlapping that line; after an edit it asks which ranges
+changed so it redraws only those lines.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from annotator.model.annotations import Annotations, Claim, Entity
+
+Span = Entity | Claim
+
+
+@dataclass(frozen=True)
+class SpanAt:
+    """What one character is covered by: entities innermost first, claims, and nesting depth."""
+
+    entities: tuple[Entity, ...]
+    claims: tuple[Claim, ...]
+
+
+class SpanIndex:
+    """Entities and claims sorted by start, with the longest length to bound the search."""
+
+    def __init__(self, state: Annotations | None) -> None:
+        spans: list[Span] = []
+        if state is not None:
+            spans.extend(state.entities)
+            spans.extend(state.claims)
+        spans.sort(key=lambda s: (s.start, -s.end))
+        self.spans = spans
+        self._starts = [s.start for s in spans]
+        self._longest = max((s.end - s.start for s in spans), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[Span]:
+        """Spans with at least one character in ``[start, end)``."""
+        lo = bisect_left(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        return [s for s in self.spans[lo:hi] if s.end > start and s.start < end]
+
+    def covers(self, start: int, end: int) -> bool:
+        return bool(self.overlapping(start, end))
+
+    @staticmethod
+    def at(spans: list[Span], offset: int) -> SpanAt:
+        """Split the spans covering ``offset`` into entities (innermost first) and claims."""
+        hits = [s for s in spans if s.start <= offset < s.end]
+        hits.sort(key=lambda s: (s.end - s.start, s.start))
+        return SpanAt(tuple(s for s in hits if isinstance(s, Entity)),
+                      tuple(s for s in hits if isinstance(s, Claim)))
+
+
+def changed_ranges(old: Annotations | None, new: Annotations | None) -> list[tuple[int, int]]:
+    """``[start, end)`` ranges of spans added, removed or changed between two states
+    (a claim whose claimer changed counts; so does its claimer entity)."""
+    def keyed(state: Annotations | None) -> dict[tuple[str, str], Span]:
+        if state is None:
+            return {}
+        out: dict[tuple[str, str], Span] = {("e", e.id): e for e in state.entities}
+        out.update({("c", c.id): c for c in state.claims})
+        return out
+
+    before, after = keyed(old), keyed(new)
+    ranges = []
+    for key in before.keys() | after.keys():
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        for s in (a, b):
+            if s is not None:
+                ranges.append((s.start, s.end))
+    return ranges

@@ -1,0 +1,34 @@
+"""The top line: which document, its status, and the corpus progress of this annotator."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+from annotator.layout import visual_string
+
+
+class DocHeader(Horizontal):
+    DEFAULT_CSS = """
+    DocHeader { height: 1; background: $primary-background; }
+    DocHeader > #doc-title { width: 1fr; height: 1; text-style: bold; }
+    DocHeader > ProgressBar { width: 34; height: 1; }
+    DocHeader > #progress-text { width: 16; height: 1; content-align: right middle; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="doc-title")
+        yield ProgressBar(total=1, show_eta=False, show_percentage=True, id="progress")
+        yield Static("", id="progress-text")
+
+    def show(self, number: int, count: int, doc_id: str, status: str, note: str) -> None:
+        title = f" {number}/{count}  {doc_id}  [{status}]"
+        if note:
+            title += "  ✎ " + visual_string(note[:30])
+        self.query_one("#doc-title", Static).update(Text(title))
+
+    def progress(self, finished: int, total: int) -> None:
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=finished)
+        self.query_one("#progress-text", Static).update(f"{finished}/{total} finished ")

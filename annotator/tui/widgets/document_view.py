@@ -1,0 +1,328 @@
+"""The document pane: the text as the layout engine lays it out, with spans, cursor and selection.
+
+Only the lines on screen are drawn (``render_line`` turns one ``VisualLine`` into
+a ``Strip``) and each drawn line is cached until its spans, the cursor or the
+selection on it change, so a keystroke costs a few lines whatever the document size.
+Right-to-left lines are right-aligned, keeping one blank column at the right edge
+(tmux attaches a mark written in the last column to the previous cell). Column 0
+is a gutter that shows a bar on lines a claim covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotator.layout import DocumentLayout, LayoutOptions
+from annotator.model.annotations import Annotations
+from annotator.schema.model import Schema
+from annotator.text import TextIndex
+from annotator.tui.cursor import Navigator, Selection
+from annotator.tui.spans import SpanIndex, changed_ranges
+
+GUTTER = 1  # claim marker column on the left
+RIGHT_PAD = 1  # blank column right of right-to-left text
+CLAIM_MARK = "▌"
+
+
+def contrast(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour``."""
+    r, g, b = Color.parse(colour).get_truecolor()
+    return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
+
+
+@dataclass(frozen=True)
+class LineWrap:
+    """Invisible controls put around every drawn line (the ``lro`` bidi mode)."""
+
+    prefix: str = ""
+    suffix: str = ""
+
+
+class DocumentView(ScrollView, can_focus=True):
+    """Shows one document; owns the cursor and selection, not the annotations."""
+
+    DEFAULT_CSS = """
+    DocumentView { scrollbar-size-vertical: 1; overflow-x: hidden; }
+    """
+
+    class CursorMoved(Message):
+        """The cursor or selection moved (the screen updates the status line)."""
+
+        def __init__(self, view: "DocumentView") -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, schema: Schema, *, direction: str = "rtl", line_wrap: LineWrap | None = None,
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.schema = schema
+        self.direction = direction
+        self.line_wrap = line_wrap or LineWrap()
+        self.text = ""
+        self.index = TextIndex("")
+        self.doc_layout = DocumentLayout("", LayoutOptions(width=40, direction=direction))
+        self.nav = Navigator(self.index, self.doc_layout)
+        self.state: Annotations | None = None
+        self.spans = SpanIndex(None)
+        self.cursor = 0
+        self.selection: Selection | None = None
+        self.goal_column: int | None = None
+        self._strips: dict[int, Strip] = {}
+        self._drag_anchor: int | None = None
+        self._styles: dict[tuple, Style] = {}
+
+    # -- content --------------------------------------------------------------------------
+    def set_document(self, text: str, state: Annotations, cursor: int = 0,
+                     index: TextIndex | None = None) -> None:
+        """Show a new document (``index`` may be passed in when already built)."""
+        self.text = text
+        self.index = index or TextIndex(text)
+        self.doc_layout = DocumentLayout(text, LayoutOptions(width=self._layout_width(),
+                                                         direction=self.direction))
+        self.nav = Navigator(self.index, self.doc_layout)
+        self.state = state
+        self.spans = SpanIndex(state)
+        self.cursor = self.nav.snap(min(max(cursor, 0), len(text)))
+        self.selection = None
+        self.goal_column = None
+        self._strips.clear()
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_cursor_into_view(center=True)
+        self.refresh()
+        self.post_message(self.CursorMoved(self))
+
+    def set_state(self, state: Annotations) -> None:
+        """New annotations for the same text: redraw only the lines whose spans changed."""
+        ranges = changed_ranges(self.state, state)
+        self.state = state
+        self.spans = SpanIndex(state)
+        for start, end in ranges:
+            self._refresh_range(start, end)
+
+    def _layout_width(self) -> int:
+        width = self.scrollable_content_region.width if self.is_mounted else 0
+        return max(8, width - GUTTER - RIGHT_PAD)
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, self.doc_layout.line_count)
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self._layout_width()
+        if width != self.doc_layout.options.width:
+            self.doc_layout.set_width(width)
+            self._strips.clear()
+            self._update_virtual_size()
+            self.scroll_cursor_into_view(center=True)
+            self.refresh()
+
+    def notify_style_update(self) -> None:
+        """Theme changed: every cached line is stale."""
+        super().notify_style_update()
+        self._styles.clear()
+        self._strips.clear()
+
+    # -- cursor ---------------------------------------------------------------------------
+    @property
+    def cursor_line(self) -> int:
+        return self.doc_layout.line_of_offset(self.cursor)
+
+    def _refresh_range(self, start: int, end: int) -> None:
+        if not self.text:
+            return
+        first = self.doc_layout.line_of_offset(start)
+        last = self.doc_layout.line_of_offset(max(start, end - 1))
+        for y in range(first, last + 1):
+            self._strips.pop(y, None)
+        self.refresh_lines(first, last - first + 1)
+
+    def _marked_range(self) -> tuple[int, int]:
+        if self.selection is not None:
+            return self.selection.start, self.selection.end
+        return self.nav.token_span(self.cursor)
+
+    def move_to(self, offset: int, *, select: bool = False, keep_goal: bool = False,
+                selection: Selection | None = None) -> None:
+        """Put the cursor at ``offset`` (snapped to a token); ``select`` grows the selection."""
+        old = self._marked_range()
+        new_cursor = self.nav.snap(offset)
+        if selection is not None:
+            self.selection = selection
+        elif select:
+            self.selection = self.nav.extend(self.selection, self.cursor, new_cursor)
+        else:
+            self.selection = None
+        self.cursor = new_cursor
+        if not keep_goal:
+            self.goal_column = None
+        self._refresh_range(*old)
+        self._refresh_range(*self._marked_range())
+        self.scroll_cursor_into_view()
+        self.post_message(self.CursorMoved(self))
+
+    def set_selection(self, selection: Selection | None) -> None:
+        old = self._marked_range()
+        self.selection = selection
+        self._refresh_range(*old)
+        self._refresh_range(*self._marked_range())
+        self.post_message(self.CursorMoved(self))
+
+    def marked(self) -> tuple[int, int]:
+        """What a label key applies to: the selection, else the token under the cursor."""
+        return self._marked_range()
+
+    def scroll_cursor_into_view(self, center: bool = False) -> None:
+        if not self.text:
+            return
+        y = self.cursor_line
+        height = max(1, self.scrollable_content_region.height)
+        top = round(self.scroll_y)
+        if center and not (top <= y < top + height):
+            self.scroll_to(y=max(0, y - height // 2), animate=False, immediate=True)
+        elif y < top:
+            self.scroll_to(y=y, animate=False, immediate=True)
+        elif y >= top + height:
+            self.scroll_to(y=y - height + 1, animate=False, immediate=True)
+
+    @property
+    def page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    # -- mouse ----------------------------------------------------------------------------
+    def offset_at(self, x: int, y: int) -> int | None:
+        """Text offset under content coordinates (x, y) of the widget, or None."""
+        line_index = y + round(self.scroll_y)
+        if not self.text or not (0 <= line_index < self.doc_layout.line_count):
+            return None
+        line = self.doc_layout.line(line_index)
+        col = x - GUTTER - line.indent(self.doc_layout.options.width)
+        offset = line.offset_at_column(col)
+        if offset is None or self.index.token_at(offset) is None:
+            return None
+        return offset
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        self.focus()
+        pos = event.get_content_offset(self)
+        offset = self.offset_at(pos.x, pos.y) if pos is not None else None
+        if offset is None:
+            return
+        self.move_to(offset)
+        self._drag_anchor = self.cursor
+        self.capture_mouse()
+        event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_anchor is None or not event.button:
+            return
+        pos = event.get_content_offset_capture(self)
+        offset = self.offset_at(pos.x, pos.y)
+        if offset is None:
+            return
+        anchored = Selection(self._drag_anchor, self._drag_anchor, self._drag_anchor)
+        sel = self.nav.extend(anchored, self._drag_anchor, offset)
+        if self.nav.snap(offset) != self.cursor:
+            self.move_to(offset, selection=sel)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._drag_anchor is not None:
+            self._drag_anchor = None
+            self.release_mouse()
+
+    # -- drawing --------------------------------------------------------------------------
+    def _style(self, key: tuple) -> Style:
+        style = self._styles.get(key)
+        if style is None:
+            style = self._make_style(*key)
+            self._styles[key] = style
+        return style
+
+    def _make_style(self, label: str | None, pre: bool, nested: bool, claim: int,
+                    marked: bool) -> Style:
+        """claim: 0 none, 1 own claim, 2 pre-annotated claim."""
+        base = self.rich_style
+        style = Style()
+        spec = self.schema.label(label) if label else None
+        if spec is not None:
+            if pre:
+                style += Style(color=spec.color, italic=True)
+            else:
+                style += Style(bgcolor=spec.color, color=contrast(spec.color))
+            if nested:
+                style += Style(bold=True)
+        if claim:
+            style += Style(underline=True)
+            if spec is None:
+                style += Style(color=self.schema.claims.color)
+            if claim == 2:
+                style += Style(dim=True)
+        if marked:
+            style += Style(reverse=True)
+        return base + style
+
+    def render_line(self, y: int) -> Strip:
+        line_index = y + round(self.scroll_y)
+        width = self.scrollable_content_region.width
+        strip = self._strips.get(line_index)
+        if strip is None or strip.cell_length != width:
+            strip = self._render_visual_line(line_index, width)
+            self._strips[line_index] = strip
+        return strip
+
+    def _render_visual_line(self, line_index: int, width: int) -> Strip:
+        base = self.rich_style
+        if not self.text or line_index >= self.doc_layout.line_count:
+            return Strip.blank(width, base)
+        line = self.doc_layout.line(line_index)
+        spans = self.spans.overlapping(line.start, line.end) if line.end > line.start else []
+        mark_start, mark_end = self._marked_range()
+        segments: list[Segment] = []
+        claims_here = [s for s in spans if not hasattr(s, "label")]
+        if claims_here:
+            pre = all(c.source for c in claims_here)
+            segments.append(Segment(CLAIM_MARK, base + Style(color=self.schema.claims.color, dim=pre)))
+        else:
+            segments.append(Segment(" " * GUTTER, base))
+        indent = line.indent(self.doc_layout.options.width)
+        if indent:
+            segments.append(Segment(" " * indent, base))
+        if self.line_wrap.prefix:
+            segments.append(Segment(self.line_wrap.prefix, base))
+        run_text: list[str] = []
+        run_key: tuple | None = None
+        used = GUTTER + indent
+        for cell in line.cells:
+            at = SpanIndex.at(spans, cell.start) if spans else None
+            label = pre = nested = None
+            claim = 0
+            if at is not None and at.entities:
+                inner = at.entities[0]
+                label, pre, nested = inner.label, inner.source is not None, len(at.entities) > 1
+            if at is not None and at.claims:
+                claim = 2 if all(c.source for c in at.claims) else 1
+            marked = mark_start <= cell.start < mark_end
+            key = (label, bool(pre), bool(nested), claim, marked)
+            if key != run_key and run_text:
+                segments.append(Segment("".join(run_text), self._style(run_key)))  # type: ignore[arg-type]
+                run_text = []
+            run_key = key
+            run_text.append(cell.text)
+            used += cell.width
+        if run_text:
+            segments.append(Segment("".join(run_text), self._style(run_key)))  # type: ignore[arg-type]
+        if self.line_wrap.suffix:
+            segments.append(Segment(self.line_wrap.suffix, base))
+        if width > used:
+            segments.append(Segment(" " * (width - used), base))
+        return Strip(segments, max(width, used)).crop(0, width) if used > width else Strip(segments, width)

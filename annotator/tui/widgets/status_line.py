@@ -1,0 +1,64 @@
+"""The bottom line: what is under the cursor (or the last message) and when it was saved."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.widgets import Static
+
+from annotator.layout import visual_string
+
+
+class StatusLine(Static):
+    """Left: a message or the span under the cursor. Right: "saved ✓ 14:02:11".
+
+    ``clock`` returns the time to show after a save; tests pass one that returns ""
+    so snapshots stay the same from run to run.
+    """
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; width: 1fr; background: $panel; color: $text; }
+    """
+
+    def __init__(self, clock: Callable[[], str], id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.clock = clock
+        self.info = ""
+        self.message = ""
+        self.error = False
+        self.saved_at: str | None = None
+
+    def set_info(self, info: str) -> None:
+        """The description of the span under the cursor (replaces any message); its
+        Arabic pieces are already in display order (``span_text``)."""
+        self.info = info
+        self.message = ""
+        self.error = False
+        self._draw()
+
+    def say(self, message: str, error: bool = False) -> None:
+        """Show ``message`` (logical order; Arabic in it is put in display order here)."""
+        self.message = visual_string(message, direction="ltr") if message else ""
+        self.error = error
+        self._draw()
+
+    def saved(self) -> None:
+        self.saved_at = self.clock()
+        self._draw()
+
+    def _draw(self) -> None:
+        left = Text(self.message or self.info,
+                    style="bold red" if self.error else "")
+        right = Text()
+        if self.saved_at is not None:
+            right = Text(f"saved ✓ {self.saved_at}".rstrip() + " ", style="green")
+        width = max(1, self.size.width or 80)
+        room = width - right.cell_len - 1
+        if left.cell_len > room:
+            left.truncate(max(0, room), overflow="ellipsis")
+        left.append(" " * max(0, width - left.cell_len - right.cell_len))
+        self.update(left + right)
+
+    def on_resize(self) -> None:
+        self._draw()
