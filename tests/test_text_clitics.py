@@ -61,3 +61,8 @@ def test_edges_are_absolute_and_strictly_inside():
 def test_proclitic_edges_rejects_a_token_from_another_text():
     with pytest.raises(ValueError):
         proclitic_edges("والحكومة", Token(0, 5, "بالكا", "word"))
+
+
+def test_presentation_form_letters_are_recognised():
+    # ﻭﺍﻟﺤﻜﻮﻣﺔ: و ا ل written with Arabic presentation forms (as in some PDFs)
+    assert prefixes("ﻭﺍﻟﺤﻜﻮﻣﺔ") == ["ﻭ", "ﻭﺍﻟ"]

@@ -92,3 +92,10 @@ def test_whitespace_in_a_query_matches_any_whitespace_run():
     text = "قوات\u00a0سوريا ثم قوات  \u200f سوريا ثم قوات\r\nسوريا"
     assert found(text, " قوات سوريا ") == ["قوات\u00a0سوريا", "قوات  \u200f سوريا", "قوات\r\nسوريا"]
     assert normalize_for_search("أ \t\u200f  ب") == "ا ب"
+
+
+def test_presentation_forms_match_plain_letters():
+    text = "قرأ ﻭﺍﻟﺤﻜﻮﻣﺔ في مرﺁة"  # presentation forms, as in Wojood's مرﺁة (U+FE81)
+    assert found(text, "والحكومة") == ["ﻭﺍﻟﺤﻜﻮﻣﺔ"]
+    assert found(text, "مرآة") == ["مرﺁة"]
+    assert normalize_for_search("\ufdfd") == "بسم الله الرحمن الرحيم"

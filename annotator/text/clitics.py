@@ -35,6 +35,15 @@ def _rides_on_previous(ch: str) -> bool:
     return ch == _TATWEEL or unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf")
 
 
+def _plain(ch: str) -> str:
+    """The letter behind a presentation form (ﻭ → و), for matching clitic shapes only."""
+    if "\ufb50" <= ch <= "\ufeff":
+        folded = unicodedata.normalize("NFKC", ch)
+        if len(folded) == 1:
+            return folded
+    return ch
+
+
 def _leading_units(word: str) -> list[tuple[str, int]]:
     """(letter, end offset including its marks) for the first few letters of ``word``."""
     units: list[tuple[str, int]] = []
@@ -42,7 +51,7 @@ def _leading_units(word: str) -> list[tuple[str, int]]:
         if _is_letter(ch):
             if len(units) == _MAX_PREFIX_UNITS:
                 break
-            units.append((ch, i + 1))
+            units.append((_plain(ch), i + 1))
         elif _rides_on_previous(ch):
             if units:
                 units[-1] = (units[-1][0], i + 1)
@@ -83,7 +92,7 @@ _CAN_START_CLITIC = _CONJUNCTIONS | _PREPOSITIONS | _ALEFS | {_LAM}
 def clitic_edges_in(word: str) -> tuple[int, ...]:
     """Offsets relative to ``word`` (strictly inside it) where a proclitic may end."""
     first = _FIRST_LETTER.match(word)
-    if first is None or first.group(1) not in _CAN_START_CLITIC:
+    if first is None or _plain(first.group(1)) not in _CAN_START_CLITIC:
         return ()  # the common case, decided without walking the word
     units = _leading_units(word)
     if not units:

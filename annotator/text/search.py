@@ -2,7 +2,8 @@
 
 The normalization is only ever applied to copies used for comparison, never to
 stored text. Per character it applies the camel-tools normalizers
-(``dediac_ar``, ``normalize_alef_ar``, ``normalize_alef_maksura_ar``,
+(``normalize_unicode`` (NFKC: presentation forms such as ``ﻭ`` or ``ﻻ`` become
+plain letters), ``dediac_ar``, ``normalize_alef_ar``, ``normalize_alef_maksura_ar``,
 ``normalize_teh_marbuta_ar``), then also drops tatweel, the remaining Arabic
 combining marks (Quranic marks, hamza above/below), bidi controls (LRM, RLM,
 ALM, embeddings/overrides, isolates) and ZWJ/ZWNJ/ZWSP/BOM, lower-cases
@@ -25,6 +26,7 @@ from camel_tools.utils.normalize import (
     normalize_alef_ar,
     normalize_alef_maksura_ar,
     normalize_teh_marbuta_ar,
+    normalize_unicode,
 )
 
 from annotator.text.segments import TextSpan
@@ -48,14 +50,21 @@ def _is_arabic_mark(ch: str) -> bool:
 @lru_cache(maxsize=8192)
 def _normalize_char(ch: str) -> str:
     """What one original character becomes for matching ('' = dropped)."""
-    if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
-        return ""
     if ch.isspace():
         return " "
-    out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
-    if not out:
+    if ch < "\x80":
+        return ch.lower()
+    # compatibility forms first (ﻭ → و, ﻻ → لا, full-width Latin), then the Arabic rules
+    return "".join(_fold(c) for c in normalize_unicode(ch)).strip(" ")
+
+
+def _fold(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
         return ""
-    if out.isdigit() and len(out) == 1:
+    out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
+    if len(out) == 1 and out.isdigit():
         value = unicodedata.digit(out, None)
         if value is not None:
             return str(value)
