@@ -46,6 +46,13 @@ def test_snap_widens_to_token_edges_and_drops_outer_whitespace():
     assert index.snap_to_tokens(start, start) == (TEXT.index("والحكومة"), start + 5)
 
 
+def test_snap_refuses_a_reversed_range():
+    import pytest
+
+    with pytest.raises(ValueError):
+        TextIndex(TEXT).snap_to_tokens(5, 2)
+
+
 def test_empty_text():
     index = TextIndex("")
     assert index.tokens == [] and index.sentences == [] and index.paragraphs == []

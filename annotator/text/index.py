@@ -68,6 +68,8 @@ class TextIndex:
         """Widen [start, end) to whole tokens: a partly covered token is taken whole,
         and whitespace at either end is dropped. A range touching no token is
         returned unchanged (an empty range inside a token becomes that token)."""
+        if start > end:
+            raise ValueError(f"range start {start} is after its end {end}")
         if start == end:
             i = self.token_at(start)
             return (self.tokens[i].start, self.tokens[i].end) if i is not None else (start, end)
