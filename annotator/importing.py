@@ -8,6 +8,7 @@ store) is kept. An annotator's existing work is never overwritten unless asked.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +102,8 @@ def import_paths(
         summary.formats[str(path)] = f"{fmt.name} ({reason})"
         try:
             for record in fmt.read(path, ctx):
-                _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+                with _one_transaction(store):  # a kill leaves whole records only, never a text without its labels
+                    _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
         except InputError as exc:
             where = f" at byte {exc.byte_offset} of the file" if exc.byte_offset is not None else ""
             ctx.report(exc.path or path, exc.line, f"{exc.problem}{where}")
@@ -112,6 +114,12 @@ def import_paths(
     summary.problems = ctx.problems
     summary.repairs = ctx.repairs
     return summary
+
+
+def _one_transaction(store: Store) -> contextlib.AbstractContextManager:
+    """The store's all-or-nothing grouping of several writes, where it has one."""
+    group = getattr(store, "transaction", None)
+    return group() if group is not None else contextlib.nullcontext()
 
 
 def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:

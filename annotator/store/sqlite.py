@@ -9,6 +9,7 @@ comes back exactly as it was given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -66,6 +67,8 @@ def _explain(exc: sqlite3.Error, path: str) -> StoreError:
 class SQLiteStore:
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
+    _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
+
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         self.path = str(path)
         if self.path != ":memory:":
@@ -109,33 +112,51 @@ class SQLiteStore:
                 self._db.execute(statement)
         self._db.execute(f"PRAGMA user_version={version}")
 
-    def _write(self, fn: Callable[[], T]) -> T:
-        """Run ``fn`` in one IMMEDIATE transaction, retrying if the database stays busy."""
+    def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
         delay = 0.05
         for attempt in range(LOCK_RETRIES):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
+                return
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-                    if attempt == LOCK_RETRIES - 1:
-                        raise _explain(exc, self.path) from None
+                if ("locked" in str(exc).lower() or "busy" in str(exc).lower()) and attempt < LOCK_RETRIES - 1:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
                 raise _explain(exc, self.path) from None
+
+    def _write(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` in one IMMEDIATE transaction (or inside the open ``transaction()``)."""
+        if self._in_transaction:
             try:
-                result = fn()
-                self._db.execute("COMMIT")
-                return result
-            except BaseException as exc:
-                try:
-                    self._db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass
-                if isinstance(exc, sqlite3.Error):
-                    raise _explain(exc, self.path) from None
-                raise
-        raise StoreError(f"{self.path}: could not write")  # pragma: no cover
+                return fn()
+            except sqlite3.Error as exc:
+                raise _explain(exc, self.path) from None
+        with self.transaction():
+            return fn()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        if self._in_transaction:
+            yield
+            return
+        self._begin()
+        self._in_transaction = True
+        try:
+            yield
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            if isinstance(exc, sqlite3.Error):
+                raise _explain(exc, self.path) from None
+            raise
+        finally:
+            self._in_transaction = False
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row | tuple]:
         try:
