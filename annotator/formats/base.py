@@ -50,6 +50,8 @@ class ReadContext:
     repair: bool = False
     problems: list[Problem] = field(default_factory=list)
     on_problem: Callable[[Problem], None] | None = None
+    # format-specific options, e.g. {"tokens": "dev.txt"} for aqmar-truth's token file
+    options: dict[str, str] = field(default_factory=dict)
 
     def report(self, path: str | Path, line: int | None, message: str, *, repaired: bool = False) -> None:
         p = Problem(str(path), line, message, repaired)
@@ -66,6 +68,7 @@ class ReadContext:
 class WriteContext:
     schema: Schema
     problems: list[Problem] = field(default_factory=list)
+    target: str = "<output>"  # the output file or folder, named in problems
 
     def report(self, path: str | Path, line: int | None, message: str) -> None:
         self.problems.append(Problem(str(path), line, message))
@@ -120,3 +123,77 @@ def _load_builtin() -> None:
     for info in pkgutil.iter_modules(pkg.__path__):
         if info.name not in ("base",) and not info.name.startswith("_"):
             importlib.import_module(f"annotator.formats.{info.name}")
+
+
+# -- detection and writing helpers ------------------------------------------------
+
+# Content sniffing tries formats in this order: the most specific signatures first,
+# the loose token-per-line CoNLL last. Formats not listed come after, by name.
+DETECT_ORDER = (
+    "label-studio", "label-studio-min", "araieval", "prodigy", "doccano", "native",
+    "checkthat", "aqmar-truth", "brat", "conll",
+)
+SNIFF_BYTES = 64 * 1024
+
+
+def detect_format(path: str | Path) -> tuple[Format, str]:
+    """Guess a file's format from its content; returns the format and a one-line reason.
+
+    A folder holding ``.ann`` files is brat standoff. An explicit ``--format``
+    always wins over this guess (the caller simply does not call it).
+    """
+    from annotator.errors import AnnotatorError, InputError
+
+    _load_builtin()
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file or folder", str(p))
+    if p.is_dir():
+        anns = sum(1 for _ in p.glob("*.ann"))
+        if anns and "brat" in _REGISTRY:
+            return _REGISTRY["brat"], f"folder with {anns} .ann file(s): brat standoff"
+        raise InputError("folder without .ann files: give a file, or a brat folder", str(p))
+    with p.open("rb") as f:
+        raw = f.read(SNIFF_BYTES)
+    if not raw:
+        raise InputError("empty file: nothing to import", str(p))
+    if b"\x00" in raw[:8192]:
+        raise InputError("binary file (it holds NUL bytes): not a text format", str(p))
+    head = raw.decode("utf-8", errors="ignore")
+    names = [n for n in DETECT_ORDER if n in _REGISTRY]
+    names += sorted(n for n in _REGISTRY if n not in names)
+    for name in names:
+        fmt = _REGISTRY[name]
+        if fmt.sniff(p, head):
+            why = getattr(fmt, "signature", fmt.description)
+            return fmt, f"detected format {name!r} from the content ({why}); use --format to override"
+    raise AnnotatorError(
+        f"{p}: cannot tell the format from the content; give --format "
+        f"(one of {', '.join(sorted(_REGISTRY))})"
+    )
+
+
+def can_write(fmt: Format) -> bool:
+    """Import-only formats (corpus readers such as ``aqmar-truth``) set ``writable = False``."""
+    return getattr(fmt, "writable", True)
+
+
+def writes_folders(fmt: Format) -> bool:
+    """brat writes a folder of ``.txt``/``.ann`` pairs through ``write_folder(records, folder, ctx)``."""
+    return getattr(fmt, "writes_folders", False)
+
+
+def export_records(fmt: Format, records: Iterable[Record], target: str | Path, ctx: WriteContext) -> None:
+    """Write records to ``target`` (a file, or a folder for brat), streaming."""
+    from annotator.errors import AnnotatorError
+
+    if not can_write(fmt):
+        raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
+    target = Path(target)
+    ctx.target = str(target)
+    if writes_folders(fmt):
+        target.mkdir(parents=True, exist_ok=True)
+        fmt.write_folder(records, target, ctx)  # type: ignore[attr-defined]
+        return
+    with target.open("w", encoding="utf-8", newline="\n") as out:
+        fmt.write(records, out, ctx)

@@ -1,0 +1,187 @@
+"""Reading foreign files safely and in a streaming way.
+
+Every reader goes through these helpers so that the same bad input gets the same
+clear message everywhere: an empty or binary file, invalid UTF-8 (with its byte
+offset), malformed JSON on one line (reported, the rest is still read).
+Line endings (``\\n`` or ``\\r\\n``) belong to the file, not to the content, so
+they are removed here; nothing else in a line is touched.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from annotator.errors import InputError
+from annotator.formats.base import ReadContext
+
+HEAD_BYTES = 64 * 1024
+_CHUNK = 1 << 16
+
+
+def check_readable(path: Path) -> None:
+    """Refuse, with one clear line, what no reader can use: a folder, an empty or binary file."""
+    if not path.exists():
+        raise InputError("no such file", str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", str(path))
+    with path.open("rb") as f:
+        start = f.read(8192)
+    if not start:
+        raise InputError("empty file: nothing to import", str(path))
+    if b"\x00" in start:
+        raise InputError("binary file (it holds NUL bytes): not a text format", str(path))
+
+
+def read_head(path: Path, limit: int = HEAD_BYTES) -> str:
+    """The first ``limit`` bytes as text, for sniffing (a cut multi-byte character is dropped)."""
+    with path.open("rb") as f:
+        raw = f.read(limit)
+    return raw.decode("utf-8", errors="ignore")
+
+
+def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` for each line, decoded strictly as UTF-8, without its line ending.
+
+    Streams: one line in memory at a time. Invalid UTF-8 stops the import with the
+    line and the absolute byte offset of the first bad byte.
+    """
+    check_readable(path)
+    offset = 0
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(
+                    f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
+                ) from None
+            offset += len(raw)
+            if number == 1 and line.startswith("\ufeff"):
+                line = line[1:]  # a BOM is a file marker, not text
+            if line.endswith("\n"):
+                line = line[:-1]
+                if line.endswith("\r"):
+                    line = line[:-1]
+            yield number, line
+
+
+def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Objects of a JSON Lines file; a malformed or non-object line is reported and skipped."""
+    for number, line in iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            ctx.report(path, number, f"malformed JSON ({exc.msg} at column {exc.colno}); record not imported")
+            continue
+        if not isinstance(obj, dict):
+            ctx.report(path, number, f"expected a JSON object, found {type(obj).__name__}; record not imported")
+            continue
+        yield number, obj
+
+
+def iter_json_items(path: Path, ctx: ReadContext) -> Iterator[tuple[int, Any]]:
+    """Items of a top-level JSON array (or the single top-level object), parsed one at a time.
+
+    The file is read in chunks and each item decoded with ``raw_decode`` as soon as it
+    is complete, so memory holds one item (plus one chunk), not the whole array.
+    An item that cannot be parsed ends the import of that file: JSON has no line
+    structure to resynchronise on, so the error names the line where it starts.
+    """
+    decoder = json.JSONDecoder()
+    lines = _LineChunks(path)
+    buf = lines.take()
+    pos = _skip_ws(buf, 0)
+    while pos >= len(buf) and lines.more:
+        buf, pos = buf[pos:] + lines.take(), 0
+        pos = _skip_ws(buf, pos)
+    if pos >= len(buf):
+        raise InputError("no JSON value in the file", str(path))
+    if buf[pos] == "{":
+        whole = buf[pos:] + lines.rest()
+        try:
+            yield 1, decoder.decode(whole)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"malformed JSON ({exc.msg})", str(path), exc.lineno) from None
+        return
+    if buf[pos] != "[":
+        raise InputError("expected a JSON array of tasks", str(path), lines.line_of(buf, pos))
+    pos += 1
+    expect_item = True
+    while True:
+        pos = _skip_ws(buf, pos)
+        if pos >= len(buf):
+            if not lines.more:
+                raise InputError("JSON array is not closed (file ends early)", str(path), lines.line_no)
+            buf, pos = buf[pos:] + lines.take(), 0
+            continue
+        ch = buf[pos]
+        if ch == "]":
+            return
+        if ch == "," and not expect_item:
+            pos, expect_item = pos + 1, True
+            continue
+        start_line = lines.line_of(buf, pos)
+        while True:
+            try:
+                item, end = decoder.raw_decode(buf, pos)
+                break
+            except json.JSONDecodeError as exc:
+                if not lines.more:
+                    raise InputError(f"malformed JSON ({exc.msg})", str(path), start_line) from None
+                buf, pos = buf[pos:] + lines.take(), 0
+        yield start_line, item
+        buf, pos, expect_item = buf[end:], 0, False
+
+
+def _skip_ws(buf: str, pos: int) -> int:
+    while pos < len(buf) and buf[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+class _LineChunks:
+    """Hands out the decoded file in chunks of whole lines, tracking line numbers for messages."""
+
+    def __init__(self, path: Path) -> None:
+        self._lines = iter_lines(path)
+        self.more = True
+        self.line_no = 0  # last line handed out
+
+    def take(self) -> str:
+        parts: list[str] = []
+        size = 0
+        for number, line in self._lines:
+            self.line_no = number
+            parts.append(line + "\n")
+            size += len(line)
+            if size >= _CHUNK:
+                break
+        else:
+            self.more = False
+        return "".join(parts)
+
+    def rest(self) -> str:
+        out = []
+        while self.more:
+            out.append(self.take())
+        return "".join(out)
+
+    def line_of(self, buf: str, pos: int) -> int:
+        """1-based line number of ``buf[pos]``, given ``buf`` ends at the last line handed out."""
+        return self.line_no - buf.count("\n", pos) + 1
+
+
+def first_json_line(head: str) -> dict[str, Any] | None:
+    """The first non-blank line of ``head`` parsed as a JSON object, for sniffing JSONL formats."""
+    for line in head.splitlines():
+        if line.strip():
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                return None
+            return obj if isinstance(obj, dict) else None
+    return None

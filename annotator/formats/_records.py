@@ -1,0 +1,232 @@
+"""What every foreign-format reader and writer shares about records.
+
+* Imported spans are pre-annotations: ``source="import:<format>"``.
+* Claims travel as spans labelled ``Claim`` (any case) and a ``claimed_by``
+  relation from the claim to its claimer.
+* What a format carries that our model has no place for is kept in
+  ``Document.meta["import"]["extra"]`` so that exporting to the same format
+  gives it back (see docs/formats.md).
+* After reading, ``finish`` applies ``--label-map`` and checks the record
+  against ``--schema``: a label the schema lacks rejects the record with a
+  message listing the labels, never a silent drop.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from annotator.formats.base import ReadContext, Record
+from annotator.formats.labelmap import map_label
+from annotator.model.annotations import AttrValue, Document
+from annotator.schema.model import Attribute, Schema
+
+CLAIMER_RELATIONS = ("claimed_by", "claimer", "claimed-by", "claimant")
+
+
+def source_of(fmt: str) -> str:
+    return f"import:{fmt}"
+
+
+def is_claim_label(label: str, ctx: ReadContext | None = None) -> bool:
+    """A span is a claim when its label (or what the label map makes of it) is ``claim``."""
+    if label.casefold() == "claim":
+        return True
+    return ctx is not None and map_label(label, ctx.label_map).casefold() == "claim"
+
+
+def is_claimer_relation(name: str) -> bool:
+    return name.casefold() in CLAIMER_RELATIONS
+
+
+def import_meta(fmt: str, path: Path, line: int | None, extra: Mapping[str, Any] | None = None,
+                meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Document meta recording where a document came from (and what else the format held)."""
+    info: dict[str, Any] = {"format": fmt, "file": path.name}
+    if line is not None:
+        info["line"] = line
+    if extra:
+        info["extra"] = dict(extra)
+    return {**(meta or {}), "import": info}
+
+
+def extras(doc: Document, fmt: str | tuple[str, ...]) -> dict[str, Any]:
+    """What ``import_meta`` kept for format ``fmt`` (empty if the document came from elsewhere)."""
+    info = doc.meta.get("import")
+    names = (fmt,) if isinstance(fmt, str) else fmt
+    if isinstance(info, Mapping) and info.get("format") in names:
+        return dict(info.get("extra") or {})
+    return {}
+
+
+def plain_meta(doc: Document) -> dict[str, Any]:
+    """Document meta without our import bookkeeping (what a foreign ``meta`` field should show)."""
+    return {k: v for k, v in doc.meta.items() if k != "import"}
+
+
+class IdMaker:
+    """Fresh ids ``e1, e2, …`` (or another prefix) that avoid ids already used."""
+
+    def __init__(self, prefix: str, used: Iterable[str] = ()) -> None:
+        self.prefix = prefix
+        self.used = set(used)
+        self.n = 0
+
+    def __call__(self) -> str:
+        while True:
+            self.n += 1
+            candidate = f"{self.prefix}{self.n}"
+            if candidate not in self.used:
+                self.used.add(candidate)
+                return candidate
+
+
+def render_value(value: AttrValue) -> str:
+    """An attribute value as text for formats that only hold strings."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def coerce_value(value: AttrValue, attr: Attribute | None) -> AttrValue:
+    """Type a value read as text by what the schema says the attribute holds."""
+    if attr is None or not isinstance(value, str):
+        return value
+    if attr.kind == "boolean":
+        low = value.strip().casefold()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{value!r} is not a yes/no value")
+    if attr.kind == "number":
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number") from None
+    return value
+
+
+def _check_attributes(values: Mapping[str, AttrValue], specs: tuple[Attribute, ...], what: str,
+                      problems: list[str]) -> dict[str, AttrValue]:
+    out: dict[str, AttrValue] = {}
+    by_key = {a.key: a for a in specs}
+    unknown = []
+    for key, value in values.items():
+        attr = by_key.get(key)
+        if attr is None:
+            unknown.append(key)
+            continue
+        try:
+            value = coerce_value(value, attr)
+        except ValueError as exc:
+            problems.append(f"{what} attribute {key!r}: {exc}")
+            continue
+        if attr.kind == "choice" and value is not None and attr.choices and attr.choice(str(value)) is None:
+            problems.append(f"{what} attribute {key!r}: {value!r} is not one of "
+                            f"{', '.join(c.value for c in attr.choices)}")
+            continue
+        out[key] = value
+    if unknown:
+        problems.append(f"{what} attributes not in the schema: {', '.join(sorted(set(unknown)))}")
+    return out
+
+
+def finish(record: Record, ctx: ReadContext, path: Path, fmt: str) -> Record | None:
+    """Map labels, check them against the schema, and mark spans as pre-annotations.
+
+    Returns None (after reporting why) when the record cannot be imported as is.
+    """
+    ann = record.annotations
+    if ann is None:
+        return record
+    source = source_of(fmt)
+    entities = tuple(replace(e, label=map_label(e.label, ctx.label_map), source=e.source or source)
+                     for e in ann.entities)
+    claims = tuple(replace(c, source=c.source or source,
+                           attributes={map_label(k, ctx.label_map): v for k, v in c.attributes.items()})
+                   for c in ann.claims)
+    attributes = {map_label(k, ctx.label_map): v for k, v in ann.attributes.items()}
+    schema: Schema | None = ctx.schema
+    if schema is not None:
+        problems: list[str] = []
+        known = set(schema.label_keys)
+        missing = Counter(e.label for e in entities if e.label not in known)
+        if missing:
+            listed = ", ".join(f"{label} ({n})" for label, n in sorted(missing.items()))
+            problems.append(f"labels not in schema {schema.name!r}: {listed} (map them with --label-map)")
+        if claims and not schema.claims.enabled:
+            problems.append(f"{len(claims)} claim(s) but schema {schema.name!r} has claims switched off")
+        claims = tuple(replace(c, attributes=_check_attributes(
+            c.attributes, schema.claims.attributes, "claim", problems)) for c in claims)
+        attributes = _check_attributes(attributes, schema.document_attributes, "document", problems)
+        if problems:
+            ctx.report(path, record.line, f"document {record.document.id!r} not imported: " + "; ".join(problems))
+            return None
+    return replace(record, annotations=replace(ann, entities=entities, claims=claims, attributes=attributes))
+
+
+def read_json_lines(fmt: str, path: Path, ctx: ReadContext,
+                    build: Callable[[dict[str, Any], str, int], Record | None]) -> Iterator[Record]:
+    """The loop every JSON-lines reader shares: each object with a ``text`` string is built
+    into a record by ``build(obj, text, line)``, then finished (label map, schema check)."""
+    from annotator.formats._io import iter_jsonl
+
+    for line, obj in iter_jsonl(path, ctx):
+        text = obj.get("text")
+        if not isinstance(text, str):
+            ctx.report(path, line, "record has no \"text\" string; not imported")
+            continue
+        record = build(obj, text, line)
+        if record is not None:
+            record = finish(record, ctx, path, fmt)
+        if record is not None:
+            yield record
+
+
+def in_key_order(obj: dict[str, Any], key_order: list[str]) -> dict[str, Any]:
+    """``obj`` with the keys the source file had first, in its order (new keys after)."""
+    rank = {k: i for i, k in enumerate(key_order)}
+    return dict(sorted(obj.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+
+
+def keep_foreign_keys(obj: dict[str, Any], model_keys: tuple[str, ...]) -> dict[str, Any]:
+    """The keys of a foreign JSON object that our model does not hold (kept for export),
+    plus its key order and a ``meta`` that is not an object (kept as it was)."""
+    extra = {k: v for k, v in obj.items() if k not in model_keys}
+    extra["key_order"] = list(obj)
+    if "meta" in obj and not isinstance(obj["meta"], dict):
+        extra["meta"] = obj["meta"]
+    return extra
+
+
+class Kept:
+    """What ``keep_foreign_keys`` kept for a document, taken apart for the writer."""
+
+    def __init__(self, doc: Document, fmt: str) -> None:
+        self.doc = doc
+        self.rest = extras(doc, fmt)
+        self.key_order: list[str] = self.rest.pop("key_order", [])
+        self.derived_id: bool = self.rest.pop("derived_id", False)
+        self._meta = self.rest.pop("meta", None)
+
+    def finish(self, obj: dict[str, Any], meta_first: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Add the kept keys and the document meta to ``obj``, in the source's key order."""
+        obj.update(self.rest)
+        meta = {**(meta_first or {}), **plain_meta(self.doc)}
+        if self._meta is not None:
+            obj["meta"] = self._meta
+        elif meta or "meta" in self.key_order:
+            obj["meta"] = meta
+        return in_key_order(obj, self.key_order)

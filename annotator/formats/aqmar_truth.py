@@ -1,0 +1,147 @@
+"""The AQMAR Topcoder standoff ``truth.csv``: ``Filename,Start,End,Type,Surface``.
+
+``Start``/``End`` are 1-based line numbers in the token file named by ``Filename``
+(blank lines count), ``End`` inclusive; ``Surface`` is the tokens joined by one
+space. The token file must be beside the CSV: the exact ``Filename``, or else the
+only ``<stem>*.txt`` there (``dev_first80sent.txt`` for ``dev.txt``; the choice is
+reported), or ``ctx.options["tokens"]``. Its tags are ignored: the spans come from
+the CSV (read the token file with ``conll`` to get its BIO spans).
+
+Documents are the token file's sentences, exactly as ``conll`` makes them (same
+ids and text), so the two readings can be compared span by span. Each row's
+surface is checked against the tokens. Two rows in the published file break
+RFC-4180 quoting (a bare ``"`` token written unescaped, or as ``\\"``): they are
+read leniently and reported. Rows are held in memory (they are small); the token
+file is streamed. Import only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Iterable, Iterator, TextIO
+
+from annotator.errors import AnnotatorError, InputError
+from annotator.formats._io import iter_lines
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.conll import read_sentences, sentence_record
+
+NAME = "aqmar-truth"
+HEADER = "Filename,Start,End,Type,Surface"
+
+
+class _Row:
+    def __init__(self, line: int, start: int, end: int, label: str, surface: str) -> None:
+        self.line, self.start, self.end, self.label, self.surface = line, start, end, label, surface
+
+
+def _surface(raw: str, path: Path, line: int, ctx: ReadContext) -> str:
+    if len(raw) < 2 or not (raw.startswith('"') and raw.endswith('"')):
+        return raw
+    inner = raw[1:-1]
+    if '\\"' in inner:
+        ctx.report(path, line, 'Surface escapes a quote as \\" (not CSV); read as a plain "')
+        return inner.replace('\\"', '"')
+    unescaped = inner.replace('""', "")
+    if '"' in unescaped:
+        ctx.report(path, line, 'Surface holds an unescaped " inside quotes (not CSV); read as written')
+        return inner
+    return inner.replace('""', '"')
+
+
+def _read_rows(path: Path, ctx: ReadContext) -> dict[str, list[_Row]]:
+    rows: dict[str, list[_Row]] = defaultdict(list)
+    for number, line in iter_lines(path):
+        if number == 1:
+            if line.strip() != HEADER:
+                raise InputError(f"expected the header {HEADER!r}", str(path), 1)
+            continue
+        if not line.strip():
+            continue
+        parts = line.split(",", 4)
+        if len(parts) != 5:
+            ctx.report(path, number, "expected 5 comma-separated fields; row not imported")
+            continue
+        name, start, end, label, raw = parts
+        try:
+            first, last = int(start), int(end)
+        except ValueError:
+            ctx.report(path, number, f"Start/End {start!r}, {end!r} are not line numbers; row not imported")
+            continue
+        if not 1 <= first <= last:
+            ctx.report(path, number, f"line range {first}-{last} is empty or reversed; row not imported")
+            continue
+        rows[name].append(_Row(number, first, last, label, _surface(raw, path, number, ctx)))
+    return rows
+
+
+def _token_file(csv_path: Path, name: str, ctx: ReadContext) -> Path | None:
+    if ctx.options.get("tokens"):
+        return Path(ctx.options["tokens"])
+    exact = csv_path.parent / name
+    if exact.is_file():
+        return exact
+    stem = Path(name).stem
+    found = sorted(p for p in csv_path.parent.glob(f"{stem}*.txt") if p != csv_path)
+    if len(found) == 1:
+        ctx.report(csv_path, None, f"token file {name} not found; using {found[0].name} beside it")
+        return found[0]
+    return None
+
+
+class AqmarTruthFormat:
+    name = NAME
+    description = "AQMAR Topcoder truth.csv standoff (line-number spans over a token file beside it)"
+    signature = f"a CSV header {HEADER}"
+    writable = False
+
+    def sniff(self, path: Path, head: str) -> bool:
+        return head.split("\n", 1)[0].strip() == HEADER
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        for name, rows in _read_rows(path, ctx).items():
+            tokens = _token_file(path, name, ctx)
+            if tokens is None:
+                ctx.report(path, rows[0].line, f"{len(rows)} row(s) for {name} not imported: its token file is "
+                           "not beside the CSV")
+                continue
+            yield from self._documents(path, tokens, rows, ctx)
+
+    def _documents(self, path: Path, tokens: Path, rows: list[_Row], ctx: ReadContext) -> Iterator[Record]:
+        by_start: dict[int, list[_Row]] = defaultdict(list)
+        for row in rows:
+            by_start[row.start].append(row)
+        used: set[int] = set()
+        for number, sent in enumerate(read_sentences(tokens, ctx), start=1):
+            index = {line: i for i, line in enumerate(sent.lines)}
+            spans = []
+            for line in sent.lines:
+                for row in by_start.get(line, ()):
+                    used.add(id(row))
+                    if row.end not in index:
+                        ctx.report(path, row.line, f"{row.label} span over lines {row.start}-{row.end} of "
+                                   f"{tokens.name} crosses a sentence break; not imported")
+                        continue
+                    first, last = index[row.start], index[row.end]
+                    if last - first != row.end - row.start:
+                        ctx.report(path, row.line, f"lines {row.start}-{row.end} of {tokens.name} include a "
+                                   "marker line; not imported")
+                        continue
+                    words = " ".join(sent.tokens[first:last + 1])
+                    if words != row.surface:
+                        ctx.report(path, row.line, f"Surface {row.surface!r} differs from the tokens "
+                                   f"{words!r} at lines {row.start}-{row.end}; imported at the lines given")
+                    spans.append((first, last + 1, row.label))
+            record = sentence_record(sent, number, tokens, ctx, NAME, spans)
+            if record is not None:
+                yield record
+        for row in rows:
+            if id(row) not in used:
+                ctx.report(path, row.line, f"line {row.start} of {tokens.name} is not a token line (blank or past "
+                           "the end); row not imported")
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        raise AnnotatorError("aqmar-truth can be imported but not exported (export to conll instead)")
+
+
+register(AqmarTruthFormat())

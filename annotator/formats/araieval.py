@@ -1,0 +1,115 @@
+"""ArAIEval 2024 Task 1 JSONL: ``{id, text, labels: [{start, end, technique, text}], type}``.
+
+Offsets are UTF-16 code units (they differ from ours after an emoji) and ``end`` is
+exclusive. Every span is checked against its own ``text``: some spans in the
+published data are shifted 3–19 characters from where their text occurs. A shifted
+span is reported; without ``--repair`` it is imported at the offsets given (the
+data as published), with ``--repair`` it moves to the nearest exact occurrence of
+its text (counted as a repair). Labels are the technique names.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from annotator.formats._io import first_json_line
+from annotator.formats._records import IdMaker, extras, import_meta, in_key_order, read_json_lines
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.offsets import Utf16Offsets
+from annotator.model.annotations import Annotations, Document, Entity
+
+NAME = "araieval"
+
+
+def nearest_occurrence(text: str, needle: str, near: int) -> int | None:
+    """Start of the occurrence of ``needle`` in ``text`` closest to offset ``near``."""
+    best, pos = None, text.find(needle)
+    while pos != -1:
+        if best is None or abs(pos - near) < abs(best - near):
+            best = pos
+        pos = text.find(needle, pos + 1)
+    return best
+
+
+class AraievalFormat:
+    name = NAME
+    description = "ArAIEval 2024 propaganda spans JSONL (UTF-16 offsets, checked against span text)"
+    signature = "JSON lines with text and labels [{start, end, technique}]"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        first = first_json_line(head)
+        return (first is not None and isinstance(first.get("text"), str) and isinstance(first.get("labels"), list)
+                and ("type" in first or any(isinstance(x, dict) and "technique" in x for x in first["labels"])))
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
+
+    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record:
+        doc_id = str(obj.get("id", f"{path.stem}:{line}"))
+        conv = Utf16Offsets(text)
+        new_id = IdMaker("e")
+        entities = []
+        labels = obj.get("labels") or []
+        for k, lab in enumerate(labels if isinstance(labels, list) else []):
+            span = self._span(lab, k, conv, path, line, ctx)
+            if span is not None:
+                entities.append(Entity(new_id(), *span))
+        extra = {k: v for k, v in obj.items() if k not in ("text", "labels")}
+        extra["key_order"] = list(obj)
+        extra["label_keys"] = [list(lab) for lab in labels if isinstance(lab, dict)][:1]
+        doc = Document(doc_id, text, import_meta(NAME, path, line, extra))
+        return Record(doc, Annotations(doc_id=doc_id, annotator=None, entities=tuple(entities)), line)
+
+    @staticmethod
+    def _span(lab: Any, k: int, conv: Utf16Offsets, path: Path, line: int,
+              ctx: ReadContext) -> tuple[int, int, str] | None:
+        what = f"label {k + 1}"
+        if not isinstance(lab, dict) or not isinstance(lab.get("technique"), str):
+            ctx.report(path, line, f"{what} has no technique; not imported")
+            return None
+        technique, given = lab["technique"], lab.get("text")
+        start_u, end_u = lab.get("start"), lab.get("end")
+        start = conv.to_codepoint(start_u) if isinstance(start_u, int) else None
+        end = conv.to_codepoint(end_u) if isinstance(end_u, int) else None
+        ok_offsets = start is not None and end is not None and start < end
+        if ok_offsets and (not isinstance(given, str) or conv.text[start:end] == given):
+            return start, end, technique
+        found = nearest_occurrence(conv.text, given, start or 0) if isinstance(given, str) and given else None
+        where = f"UTF-16 [{start_u},{end_u})"
+        if ok_offsets:
+            problem = f"{what} ({technique}) at {where} reads {conv.text[start:end]!r}, not its text {given!r}"
+        else:
+            problem = f"{what} ({technique}): offsets {where} are not valid in the text"
+        if ctx.repair and found is not None:
+            ctx.report(path, line, f"{problem}: moved to its nearest exact occurrence [{found},"
+                       f"{found + len(given)})", repaired=True)
+            return found, found + len(given), technique
+        if ok_offsets:
+            hint = " (--repair moves it to its text)" if found is not None else " (its text does not occur)"
+            ctx.report(path, line, f"{problem}; imported at the offsets given{hint}")
+            return start, end, technique
+        ctx.report(path, line, f"{problem}; not imported")
+        return None
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        for rec in records:
+            doc, ann = rec.document, rec.annotations
+            ex = extras(doc, NAME)
+            order = ex.pop("key_order", ["id", "text", "labels", "type"])
+            label_keys = (ex.pop("label_keys", None) or [["start", "end", "technique", "text"]])[0]
+            conv = Utf16Offsets(doc.text)
+            labels = []
+            for e in (ann.entities if ann else ()):
+                item = {"start": conv.to_utf16(e.start), "end": conv.to_utf16(e.end), "technique": e.label,
+                        "text": doc.text[e.start:e.end]}
+                labels.append({k: item[k] for k in [*label_keys, *item] if k in item})
+            if ann and ann.claims:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {len(ann.claims)} claim(s) not written "
+                           "(ArAIEval holds technique spans only)")
+            obj: dict[str, Any] = {"id": doc.id, "text": doc.text, "labels": labels, **ex}
+            out.write(json.dumps(in_key_order(obj, order), ensure_ascii=False) + "\n")
+
+
+register(AraievalFormat())

@@ -1,0 +1,254 @@
+"""brat standoff: ``name.txt`` (the text, exactly) beside ``name.ann``.
+
+``.ann`` lines read: ``T`` text-bound spans (``T1<TAB>PER 4 14<TAB>مصطفى بالي``),
+``R`` relations, ``A`` (and old ``M``) attributes, ``#`` AnnotatorNotes. Offsets are
+code points. A span typed ``Claim`` is a claim; ``A`` lines on it are its
+attributes (no value = true); ``R<n><TAB>Claimer Arg1:<claim> Arg2:<entity>`` is its
+claimer. Lines our model has no place for (events, equivalences, normalizations,
+attributes on entities, notes, other relations) are kept verbatim and written back.
+
+brat ids are kept as our span ids, so a brat → annotator → brat round trip keeps them.
+Documents: one per ``.txt``; the id is the file stem. Discontinuous spans
+(``0 5;6 10``) are reported; ``--repair`` imports the covering span.
+Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)``), one pair per document.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from annotator.errors import AnnotatorError, InputError
+from annotator.formats._io import iter_lines
+from annotator.formats._records import (
+    extras, finish, import_meta, is_claim_label, is_claimer_relation, render_value,
+)
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
+
+NAME = "brat"
+CLAIM_TYPE = "Claim"
+CLAIMER_TYPE = "Claimer"
+_T_ID = re.compile(r"^T\d+$")
+
+
+def _read_text(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"invalid UTF-8 ({exc.reason})", str(path), line, byte_offset=exc.start) from None
+
+
+def _pairs(path: Path) -> list[tuple[Path, Path]]:
+    """(txt, ann) pairs named by ``path``: a folder, a ``.ann`` or a ``.txt`` file."""
+    if path.is_dir():
+        txts = sorted(path.glob("*.txt"))
+        stray = sorted(a for a in path.glob("*.ann") if not a.with_suffix(".txt").exists())
+        if stray:
+            raise InputError(f"{len(stray)} .ann file(s) without their .txt, e.g. {stray[0].name}", str(path))
+        return [(t, t.with_suffix(".ann")) for t in txts]
+    txt, ann = path.with_suffix(".txt"), path.with_suffix(".ann")
+    if not txt.exists():
+        raise InputError(f"brat needs the text beside the annotations: {txt.name} not found", str(path))
+    return [(txt, ann)]
+
+
+class BratFormat:
+    name = NAME
+    description = "brat standoff (.txt + .ann; a folder of pairs)"
+    signature = "a .ann standoff file or a .txt with one beside it"
+    reads_folders = True
+    writes_folders = True
+
+    def sniff(self, path: Path, head: str) -> bool:
+        if path.suffix == ".ann":
+            return True
+        return path.suffix == ".txt" and path.with_suffix(".ann").exists()
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        for txt, ann in _pairs(path):
+            text = _read_text(txt)
+            if not ann.exists():
+                doc = Document(txt.stem, text, import_meta(NAME, txt, None))
+                yield Record(doc, Annotations(doc_id=txt.stem, annotator=None), None)
+                continue
+            record = self._record(txt.stem, text, ann, ctx)
+            record = finish(record, ctx, ann, NAME) if record is not None else None
+            if record is not None:
+                yield record
+
+    def _record(self, doc_id: str, text: str, ann_path: Path, ctx: ReadContext) -> Record | None:
+        entities: dict[str, Entity] = {}
+        claims: dict[str, Claim] = {}
+        attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
+        links: list[tuple[int, str, str]] = []  # line, claim id, entity id
+        kept: list[str] = []
+        if ann_path.stat().st_size == 0:
+            return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
+                          Annotations(doc_id=doc_id, annotator=None), None)
+        for number, line in iter_lines(ann_path):
+            if not line.strip():
+                continue
+            fields = line.split("\t")
+            ident = fields[0]
+            if ident.startswith("T") and len(fields) >= 2:
+                span = self._text_bound(fields, text, ann_path, number, ctx)
+                if span is not None:
+                    kind, start, end = span
+                    if is_claim_label(kind, ctx):
+                        claims[ident] = Claim(ident, start, end)
+                    else:
+                        entities[ident] = Entity(ident, start, end, kind)
+                continue
+            if ident.startswith(("A", "M")) and len(fields) >= 2:
+                parts = fields[1].split(" ")
+                if len(parts) in (2, 3):
+                    attrs.append((number, parts[1], parts[0], parts[2] if len(parts) == 3 else True, line))
+                    continue
+            if ident.startswith("R") and len(fields) >= 2:
+                m = re.match(r"^(\S+) Arg1:(\S+) Arg2:(\S+)$", fields[1])
+                if m and is_claimer_relation(m.group(1)):
+                    links.append((number, m.group(2), m.group(3)))
+                    continue
+            if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
+                ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
+                           "model; kept as it is for brat export")
+                kept.append(line)
+                continue
+            ctx.report(ann_path, number, "not a brat annotation line; skipped")
+        for number, target, key, value, raw in attrs:
+            if target in claims:
+                c = claims[target]
+                claims[target] = Claim(c.id, c.start, c.end, {**c.attributes, key: value}, c.claimer)
+            else:
+                ctx.report(ann_path, number, f"attribute {key} on {target}, which is not a claim: kept as it is "
+                           "for brat export")
+                kept.append(raw)
+        for number, claim_id, entity_id in links:
+            if claim_id in claims and entity_id in entities:
+                c = claims[claim_id]
+                claims[claim_id] = Claim(c.id, c.start, c.end, c.attributes, entity_id)
+            else:
+                ctx.report(ann_path, number, f"Claimer relation {claim_id} → {entity_id} does not join a claim "
+                           "to an entity; not imported")
+        extra: dict[str, Any] = {"kept": kept} if kept else {}
+        doc = Document(doc_id, text, import_meta(NAME, ann_path.with_suffix(".txt"), None, extra))
+        ann = Annotations(doc_id=doc_id, annotator=None, entities=tuple(entities.values()),
+                          claims=tuple(claims.values()))
+        return Record(doc, ann, None)
+
+    @staticmethod
+    def _text_bound(fields: list[str], text: str, path: Path, number: int,
+                    ctx: ReadContext) -> tuple[str, int, int] | None:
+        head = fields[1].split(" ", 1)
+        kind, ranges = head[0], head[1] if len(head) > 1 else ""
+        try:
+            pieces = [tuple(int(x) for x in r.split(" ")) for r in ranges.split(";")]
+            if any(len(p) != 2 for p in pieces):
+                raise ValueError
+        except ValueError:
+            ctx.report(path, number, f"{fields[0]}: offsets {ranges!r} are not 'START END'; not imported")
+            return None
+        start, end = min(p[0] for p in pieces), max(p[1] for p in pieces)
+        if not 0 <= start < end <= len(text):
+            ctx.report(path, number, f"{fields[0]}: offsets [{start},{end}) outside the text "
+                       f"(length {len(text)}) or empty; not imported")
+            return None
+        if len(pieces) > 1:
+            if not ctx.repair:
+                ctx.report(path, number, f"{fields[0]}: discontinuous span {ranges!r} is not supported; not "
+                           "imported (--repair imports the covering span)")
+                return None
+            ctx.report(path, number, f"{fields[0]}: discontinuous span {ranges!r} imported as [{start},{end})",
+                       repaired=True)
+        elif len(fields) >= 3 and fields[2] != text[start:end]:
+            ctx.report(path, number, f"{fields[0]}: its text {fields[2]!r} differs from the text at "
+                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
+        return kind, start, end
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
+
+    def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
+        used: set[str] = set()
+        for rec in records:
+            stem = _file_stem(rec.document.id, used)
+            (folder / f"{stem}.txt").write_bytes(rec.document.text.encode("utf-8", "surrogatepass"))
+            with (folder / f"{stem}.ann").open("w", encoding="utf-8", newline="\n") as out:
+                for line in self.ann_lines(rec, ctx):
+                    out.write(line + "\n")
+
+    def ann_lines(self, rec: Record, ctx: WriteContext) -> list[str]:
+        """The ``.ann`` lines for one record."""
+        doc, ann = rec.document, rec.annotations
+        if ann is None:
+            return []
+        text = doc.text
+        spans = sorted([*ann.entities, *ann.claims], key=lambda s: (s.start, -s.end, s.id))
+        taken = {s.id for s in spans if _T_ID.match(s.id)}
+        numbers = iter(n for n in range(1, 10 ** 9) if f"T{n}" not in taken)
+        brat_id: dict[str, str] = {}
+        seen: set[str] = set()
+        for s in spans:
+            key = f"{type(s).__name__}:{s.id}"
+            if _T_ID.match(s.id) and s.id not in seen:
+                brat_id[key] = s.id
+            else:
+                brat_id[key] = f"T{next(numbers)}"
+            seen.add(brat_id[key])
+        lines = []
+        for s in spans:
+            kind = s.label if isinstance(s, Entity) else CLAIM_TYPE
+            piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
+            lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
+        kept = extras(doc, NAME).get("kept", [])
+        n_attr, n_rel = _last_number(kept, "A"), _last_number(kept, "R")
+        for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
+            tid = brat_id[f"Claim:{c.id}"]
+            for key, value in sorted(c.attributes.items()):
+                if value is None:
+                    continue
+                n_attr += 1
+                shown = render_value(value)
+                if " " in shown or "\t" in shown or "\n" in shown:
+                    ctx.report(ctx.target, None, f"document {doc.id!r}: claim attribute {key} value {shown!r} has "
+                               "spaces, which brat cannot hold; written with '_'")
+                    shown = re.sub(r"\s", "_", shown)
+                lines.append(f"A{n_attr}\t{key} {tid}" + ("" if value is True else f" {shown}"))
+            if c.claimer and ann.entity(c.claimer) is not None:
+                n_rel += 1
+                lines.append(f"R{n_rel}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{brat_id[f'Entity:{c.claimer}']}")
+        present = set(brat_id.values())
+        for line in kept:
+            refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
+            if refs <= present:
+                lines.append(line)
+            else:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
+                           "that is gone; left out")
+        if ann.notes or ann.attributes or ann.status != "todo":
+            ctx.report(ctx.target, None, f"document {doc.id!r}: brat has no place for document status, notes or "
+                       "attributes; not written")
+        return lines
+
+
+def _last_number(lines: list[str], prefix: str) -> int:
+    """Highest ``<prefix><n>`` id among kept lines, so new ids do not collide with them."""
+    found = [int(m.group(1)) for line in lines if (m := re.match(rf"^{prefix}(\d+)\t", line))]
+    return max(found, default=0)
+
+
+def _file_stem(doc_id: str, used: set[str]) -> str:
+    stem = re.sub(r"[^\w.\-]", "_", doc_id).strip(".") or "document"
+    candidate, n = stem, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{stem}-{n}"
+    used.add(candidate)
+    return candidate
+
+
+register(BratFormat())

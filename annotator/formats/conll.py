@@ -1,0 +1,198 @@
+"""CoNLL / BIO: one ``TOKEN TAG [TAG …]`` line per token, a blank line between sentences.
+
+One tag column is plain BIO (ANERcorp, AQMAR); more columns are Wojood nesting,
+outer entity first. Each sentence becomes one document: id ``<file stem>:<n>``
+(n counts sentences from 1), text = the tokens joined by single spaces, kept
+exactly as written (``$#$`` paragraph markers and bidi-mark tokens included).
+
+Corpus quirks are read, reported and kept where they carry information:
+a last column that is not a tag (ANERcorp's ``REVISIT`` and its typos) is kept as
+a flag on the token; ``article`` marker lines are read as sentence breaks; a
+``-DOCSTART-`` line is a document break. Malformed tags and inside-tags without a
+begin are reported with their line (see ``bio``).
+
+Export tokenizes our text with ``annotator.text.tokenize`` (so ``2019.`` gives
+``2019`` and ``.``) unless the document came from CoNLL, whose own tokens are kept.
+An entity whose edges are not token edges, or one that partly overlaps another,
+is reported and left out, never moved.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterable, Iterator, TextIO
+
+from annotator.formats import bio
+from annotator.formats._io import iter_lines
+from annotator.formats._records import IdMaker, extras, finish, import_meta
+from annotator.formats._spans import tokens_for
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.model.annotations import Annotations, Document, Entity
+
+_MARKER = re.compile(r"^article$", re.IGNORECASE)
+_FLAG = re.compile(r"^[A-Za-z][A-Za-z?]*$")
+# formats whose documents are space-joined CoNLL tokens (their tokens are reused on export)
+TOKEN_FORMATS = ("conll", "aqmar-truth")
+
+
+class _Sentence:
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+        self.rows: list[list[str]] = []
+        self.lines: list[int] = []
+        self.flags: dict[str, str] = {}
+        self.sep = " "
+        self.end_marker = ""  # the marker line (``article``) that ended the sentence, if any
+
+
+def read_sentences(path: Path, ctx: ReadContext) -> Iterator[_Sentence]:
+    """Sentences of a token-per-line file, streamed; line quirks are reported here."""
+    sent = _Sentence()
+    for number, line in iter_lines(path):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("-DOCSTART-"):
+            if sent.tokens:
+                yield sent
+            sent = _Sentence()
+            continue
+        sep = "\t" if "\t" in line else " "
+        fields = line.split(sep)
+        while len(fields) > 1 and fields[-1] == "":
+            fields.pop()
+        if len(fields) == 1:
+            if _MARKER.match(stripped):
+                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break")
+                if sent.tokens:
+                    sent.end_marker = line
+                    yield sent
+                sent = _Sentence()
+                continue
+            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)")
+            fields.append("O")
+        token, tags = fields[0], fields[1:]
+        if len(tags) > 1 and bio.parse_tag(tags[-1]) is None and _FLAG.match(tags[-1]):
+            flag = tags.pop()
+            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token")
+            sent.flags[str(len(sent.tokens))] = flag
+        if not sent.tokens:
+            sent.sep = sep
+        sent.tokens.append(token)
+        sent.rows.append(tags)
+        sent.lines.append(number)
+    if sent.tokens:
+        yield sent
+
+
+def token_offsets(tokens: list[str]) -> list[tuple[int, int]]:
+    """Offsets of tokens in their single-space join."""
+    out, pos = [], 0
+    for tok in tokens:
+        out.append((pos, pos + len(tok)))
+        pos += len(tok) + 1
+    return out
+
+
+def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, fmt: str,
+                    spans: list[tuple[int, int, str]], extra: dict | None = None) -> Record | None:
+    """A document for one sentence and its token spans ``(first, end, label)``."""
+    text = " ".join(sent.tokens)
+    offsets = token_offsets(sent.tokens)
+    doc_id = f"{path.stem}:{number}"
+    new_id = IdMaker("e")
+    entities = []
+    for first, end, label in spans:
+        start, stop = offsets[first][0], offsets[end - 1][1]
+        if start >= stop:
+            ctx.report(path, sent.lines[first], f"{label} span covers only empty tokens; not imported")
+            continue
+        entities.append(Entity(new_id(), start, stop, label))
+    extra = dict(extra or {})
+    if sent.flags:
+        extra["flags"] = sent.flags
+    if sent.sep != " ":
+        extra["sep"] = sent.sep
+    if sent.end_marker:
+        extra["end_marker"] = sent.end_marker
+    if any(" " in tok for tok in sent.tokens):  # a space inside a token: keep the token edges
+        extra["lengths"] = [len(tok) for tok in sent.tokens]
+    doc = Document(doc_id, text, import_meta(fmt, path, sent.lines[0], extra))
+    ann = Annotations(doc_id=doc_id, annotator=None, entities=tuple(entities))
+    return finish(Record(doc, ann, sent.lines[0]), ctx, path, fmt)
+
+
+class ConllFormat:
+    name = "conll"
+    description = "CoNLL/BIO: TOKEN TAG per line, blank line between sentences; extra tag columns = nesting"
+    signature = "lines of TOKEN TAG [TAG …] with BIO tags"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
+        if len(lines) > 1:
+            lines = lines[:-1]  # the last line may be cut by the head limit
+        if not lines:
+            return False
+        good = 0
+        for ln in lines:
+            fields = ln.replace("\t", " ").split(" ")
+            if len(fields) >= 2 and bio.parse_tag(fields[1]) is not None:
+                good += 1
+        return good >= max(1, int(0.8 * len(lines)))
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        for number, sent in enumerate(read_sentences(path, ctx), start=1):
+            spans, issues = bio.decode(sent.rows, repair=ctx.repair)
+            for issue in issues:
+                ctx.report(path, sent.lines[issue.token], issue.message, repaired=issue.repaired)
+            record = sentence_record(sent, number, path, ctx, self.name,
+                                     [(s.start, s.end, s.label) for s in spans])
+            if record is not None:
+                yield record
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        for rec in records:
+            doc = rec.document
+            tokens = document_tokens(doc)
+            if not tokens:
+                ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
+                continue
+            spans = []
+            entities = list(rec.annotations.entities) if rec.annotations else []
+            starts = {s: i for i, (s, _) in enumerate(tokens)}
+            ends = {e: i for i, (_, e) in enumerate(tokens)}
+            for ent in entities:
+                if ent.start not in starts or ent.end not in ends:
+                    ctx.report(ctx.target, None, f"document {doc.id!r}: {ent.label} entity {ent.id} "
+                               f"{doc.text[ent.start:ent.end]!r} [{ent.start},{ent.end}) does not fall on token "
+                               "edges; left out of the CoNLL output")
+                    continue
+                spans.append((starts[ent.start], ends[ent.end] + 1, ent.label))
+            rows, rejected = bio.encode(len(tokens), spans)
+            for k, reason in rejected:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
+                           f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
+            if rec.annotations and rec.annotations.claims:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
+                           "not written (CoNLL holds entities only)")
+            ex = extras(doc, TOKEN_FORMATS)
+            sep = ex.get("sep", " ")
+            flags = ex.get("flags", {})
+            for i, ((s, e), tags) in enumerate(zip(tokens, rows)):
+                fields = [doc.text[s:e], *tags]
+                if str(i) in flags:
+                    fields.append(flags[str(i)])
+                out.write(sep.join(fields) + "\n")
+            out.write(ex.get("end_marker", "") + "\n")
+
+
+def document_tokens(doc: Document) -> list[tuple[int, int]]:
+    """Token offsets for export: the file's own tokens for CoNLL-born documents, else our tokenizer."""
+    if doc.meta.get("import", {}).get("format") in TOKEN_FORMATS:
+        lengths = extras(doc, TOKEN_FORMATS).get("lengths")
+        if lengths:
+            return token_offsets([doc.text[0:n] for n in lengths])  # only the lengths matter here
+        return token_offsets(doc.text.split(" "))
+    return tokens_for(doc.text)
+
+
+register(ConllFormat())

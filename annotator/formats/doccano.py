@@ -1,0 +1,165 @@
+"""doccano JSONL, both sequence-labelling forms.
+
+* ``label`` form: ``{"text": …, "label": [[start, end, "PER"], …]}``
+* ``entities``/``relations`` form: ``{"text": …, "entities": [{"id", "start_offset",
+  "end_offset", "label"}], "relations": [{"id", "from_id", "to_id", "type"}]}``
+
+Offsets are code points. A claim is an entity labelled ``CLAIM`` and its claimer a
+``claimed_by`` relation from the claim to the entity. Claim attributes ride in an
+``attributes`` key of the claim entity (doccano keeps unknown keys; it does not
+show them). Document id, notes, status and attributes go in top-level ``doc_id``,
+``notes``, ``status``, ``attributes`` (doccano turns unknown columns into metadata).
+
+The writer uses the form the document came in; documents from elsewhere get the
+``entities`` form when the schema has claims, else the ``label`` form. Entity ids
+are renumbered 0, 1, … in the ``entities`` form.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from annotator.formats._io import first_json_line
+from annotator.formats._records import (
+    IdMaker, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys, read_json_lines,
+)
+from annotator.formats._spans import read_span
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
+
+NAME = "doccano"
+CLAIM_LABEL = "CLAIM"
+CLAIMER_TYPE = "claimed_by"
+_MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "status", "attributes", "meta")
+
+
+class DoccanoFormat:
+    name = NAME
+    description = "doccano JSONL (label form, or entities/relations form)"
+    signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        first = first_json_line(head)
+        if first is None or not isinstance(first.get("text"), str):
+            return False
+        label, entities = first.get("label"), first.get("entities")
+        if isinstance(label, list):
+            return all(isinstance(x, list) for x in label)
+        if isinstance(entities, list) and entities:
+            return isinstance(entities[0], dict) and "start_offset" in entities[0]
+        return isinstance(entities, list) and "relations" in first
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
+
+    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
+        extra = keep_foreign_keys(obj, _MODEL_KEYS)
+        doc_id = obj.get("doc_id")
+        if doc_id is None:
+            doc_id = obj.get("id", f"{path.stem}:{line}")
+            extra["derived_id"] = True
+        doc_id = str(doc_id)
+        new_entity, new_claim = IdMaker("e"), IdMaker("c")
+        entities: list[Entity] = []
+        claims: list[Claim] = []
+        by_foreign_id: dict[Any, tuple[str, int]] = {}  # doccano id -> ("e"|"c", index)
+        if "entities" in obj:
+            extra["form"] = "entities"
+            items = obj.get("entities") or []
+            for k, sp in enumerate(items if isinstance(items, list) else []):
+                got = read_span(sp, text, "start_offset", "end_offset", "label", ctx, path, line, f"entity {k + 1}")
+                if got is None:
+                    continue
+                start, end, label = got
+                if is_claim_label(label, ctx):
+                    attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
+                    claims.append(Claim(new_claim(), start, end, dict(attrs)))
+                    by_foreign_id[sp.get("id")] = ("c", len(claims) - 1)
+                else:
+                    entities.append(Entity(new_entity(), start, end, label))
+                    by_foreign_id[sp.get("id")] = ("e", len(entities) - 1)
+        else:
+            extra["form"] = "label"
+            items = obj.get("label") or []
+            for k, triple in enumerate(items if isinstance(items, list) else []):
+                if not (isinstance(triple, list) and len(triple) == 3):
+                    ctx.report(path, line, f"label {k + 1} is not [start, end, label]; not imported")
+                    continue
+                got = read_span({"s": triple[0], "e": triple[1], "l": triple[2]}, text, "s", "e", "l", ctx, path,
+                                line, f"label {k + 1}")
+                if got is None:
+                    continue
+                start, end, label = got
+                if is_claim_label(label, ctx):
+                    claims.append(Claim(new_claim(), start, end))
+                else:
+                    entities.append(Entity(new_entity(), start, end, label))
+        for k, rel in enumerate(obj.get("relations") or []):
+            kind = rel.get("type") if isinstance(rel, dict) else None
+            src = by_foreign_id.get(rel.get("from_id")) if isinstance(rel, dict) else None
+            dst = by_foreign_id.get(rel.get("to_id")) if isinstance(rel, dict) else None
+            if not isinstance(kind, str) or not is_claimer_relation(kind):
+                ctx.report(path, line, f"relation {k + 1} ({kind!r}) is not a claimer link; not imported")
+            elif src is None or dst is None or src[0] != "c" or dst[0] != "e":
+                ctx.report(path, line, f"relation {k + 1} ({kind}) does not go from a claim to an entity; "
+                           "not imported")
+            else:
+                c = claims[src[1]]
+                claims[src[1]] = Claim(c.id, c.start, c.end, c.attributes, entities[dst[1]].id)
+        status = obj.get("status") if obj.get("status") in DOC_STATUSES else "todo"
+        ann = Annotations(doc_id=doc_id, annotator=None, status=status, notes=str(obj.get("notes") or ""),
+                          entities=tuple(entities), claims=tuple(claims),
+                          attributes=dict(obj["attributes"]) if isinstance(obj.get("attributes"), dict) else {})
+        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        return Record(Document(doc_id, text, import_meta(NAME, path, line, extra, meta)), ann, line)
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        for rec in records:
+            out.write(json.dumps(self.line(rec, ctx), ensure_ascii=False) + "\n")
+
+    def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
+        doc, ann = rec.document, rec.annotations
+        kept = Kept(doc, NAME)
+        form = kept.rest.pop("form", None) or ("entities" if ctx.schema.claims.enabled else "label")
+        obj: dict[str, Any] = {}
+        if not kept.derived_id:
+            obj["doc_id"] = doc.id
+        obj["text"] = doc.text
+        entities = list(ann.entities) if ann else []
+        claims = list(ann.claims) if ann else []
+        if form == "label":
+            spans = [[e.start, e.end, e.label] for e in entities] + [[c.start, c.end, CLAIM_LABEL] for c in claims]
+            obj["label"] = sorted(spans, key=lambda s: (s[0], -s[1], s[2]))
+            lost = sum(1 for c in claims if c.attributes or c.claimer)
+            if lost:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold claim "
+                           f"attributes or claimers ({lost} claim(s) lose them)")
+        else:
+            numbers = {e.id: n for n, e in enumerate(entities)}
+            items = [{"id": n, "start_offset": e.start, "end_offset": e.end, "label": e.label}
+                     for n, e in enumerate(entities)]
+            relations = []
+            for c in claims:
+                item: dict[str, Any] = {"id": len(items), "start_offset": c.start, "end_offset": c.end,
+                                        "label": CLAIM_LABEL}
+                if c.attributes:
+                    item["attributes"] = dict(c.attributes)
+                items.append(item)
+                if c.claimer in numbers:
+                    relations.append({"id": len(relations), "from_id": item["id"], "to_id": numbers[c.claimer],
+                                      "type": CLAIMER_TYPE})
+            obj["entities"] = items
+            obj["relations"] = relations
+        if ann is not None:
+            if ann.status != "todo" or "status" in kept.key_order:
+                obj["status"] = ann.status
+            if ann.notes:
+                obj["notes"] = ann.notes
+            if ann.attributes:
+                obj["attributes"] = dict(ann.attributes)
+        return kept.finish(obj)
+
+
+register(DoccanoFormat())

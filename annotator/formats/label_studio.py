@@ -1,0 +1,404 @@
+"""Label Studio exports: JSON (``label-studio``) and JSON_MIN (``label-studio-min``).
+
+Offsets in Label Studio are JavaScript string offsets (UTF-16 code units); they are
+converted exactly both ways (``offsets.Utf16Offsets``), so a text with emoji keeps
+its spans. An offset that falls inside a surrogate pair is reported.
+
+JSON: a list of tasks ``{"id", "data": {"text"}, "annotations": [{"completed_by",
+"result": [...]}], "predictions": [...]}``; each annotation becomes one record (its
+annotator is ``completed_by``); a task without annotations gives its predictions as
+pre-annotations. In ``result``: ``labels`` regions are entities (label ``Claim``
+makes a claim); a ``relation`` labelled ``claimed_by`` links a claim to its
+claimer; ``choices``/``textarea``/``number`` items whose ``id`` is a claim's region
+id are that claim's attributes (``from_name`` = attribute key); the same without a
+region are document attributes, except ``from_name: notes`` (document notes).
+
+JSON_MIN: one flat object per annotation: ``text``, the regions under their control
+name (``label``), document choices as top-level keys. It cannot hold relations or
+per-region attributes: claims keep their span only (docs/formats.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from annotator.formats._io import check_readable, iter_json_items
+from annotator.formats._records import (
+    IdMaker, extras, finish, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
+)
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.offsets import Utf16Offsets
+from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
+
+CLAIM_LABEL = "Claim"
+CLAIMER_LABEL = "claimed_by"
+NOTES_CONTROL = "notes"
+_MIN_META_KEYS = ("id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time")
+
+
+class _Regions:
+    """Entities, claims and attributes gathered from one ``result`` list."""
+
+    def __init__(self) -> None:
+        self.entities: list[Entity] = []
+        self.claims: list[Claim] = []
+        self.attributes: dict[str, AttrValue] = {}
+        self.notes = ""
+        self.from_name: str | None = None
+        self.to_name: str | None = None
+
+
+def _region_offsets(value: dict[str, Any], conv: Utf16Offsets, what: str, ctx: ReadContext, path: Path,
+                    line: int) -> tuple[int, int] | None:
+    start, end = value.get("start"), value.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        ctx.report(path, line, f"{what}: offsets {start!r}, {end!r} are not integers; not imported")
+        return None
+    s, e = conv.to_codepoint(start), conv.to_codepoint(end)
+    if s is None or e is None or s >= e:
+        ctx.report(path, line, f"{what}: UTF-16 offsets [{start},{end}) are outside the text, empty, or split "
+                   "an emoji; not imported")
+        return None
+    given = value.get("text")
+    if isinstance(given, str) and given != conv.text[s:e]:
+        ctx.report(path, line, f"{what}: its text {given!r} differs from the text at UTF-16 [{start},{end}) "
+                   f"{conv.text[s:e]!r}; imported at the offsets given")
+    return s, e
+
+
+def _value_of(item: dict[str, Any]) -> AttrValue:
+    value = item.get("value") or {}
+    kind = item.get("type")
+    if kind == "choices":
+        got = value.get("choices") or []
+        return got[0] if len(got) == 1 else ",".join(map(str, got))
+    if kind == "textarea":
+        got = value.get("text") or []
+        return "\n".join(map(str, got)) if isinstance(got, list) else str(got)
+    if kind == "number":
+        return value.get("number")
+    if kind == "rating":
+        return value.get("rating")
+    return None
+
+
+def _parse_result(result: Any, conv: Utf16Offsets, ctx: ReadContext, path: Path, line: int) -> _Regions:
+    out = _Regions()
+    if not isinstance(result, list):
+        ctx.report(path, line, "\"result\" is not a list; nothing imported from it")
+        return out
+    new_entity = IdMaker("e", (str(r.get("id")) for r in result if isinstance(r, dict)))
+    region_of: dict[str, tuple[str, int]] = {}  # LS region id -> ("e"|"c", index)
+    later: list[dict[str, Any]] = []
+    for k, item in enumerate(result):
+        if not isinstance(item, dict):
+            ctx.report(path, line, f"result item {k + 1} is not an object; not imported")
+            continue
+        if item.get("type") != "labels":
+            later.append(item)
+            continue
+        value = item.get("value") or {}
+        labels = value.get("labels") or []
+        where = _region_offsets(value, conv, f"region {item.get('id', k + 1)}", ctx, path, line)
+        if where is None:
+            continue
+        if not labels:
+            ctx.report(path, line, f"region {item.get('id', k + 1)} has no label; not imported")
+            continue
+        out.from_name = out.from_name or item.get("from_name")
+        out.to_name = out.to_name or item.get("to_name")
+        rid = str(item.get("id") or new_entity())
+        for n, label in enumerate(labels):
+            span_id = rid if n == 0 else new_entity()
+            if is_claim_label(str(label), ctx):
+                out.claims.append(Claim(span_id, where[0], where[1]))
+                region_of.setdefault(rid, ("c", len(out.claims) - 1))
+            else:
+                out.entities.append(Entity(span_id, where[0], where[1], str(label)))
+                region_of.setdefault(rid, ("e", len(out.entities) - 1))
+    claim_attrs: dict[int, dict[str, AttrValue]] = {}
+    for item in later:
+        kind = item.get("type")
+        if kind == "relation":
+            labels = item.get("labels") or []
+            src, dst = region_of.get(str(item.get("from_id"))), region_of.get(str(item.get("to_id")))
+            if item.get("direction") == "left":
+                src, dst = dst, src
+            if not any(is_claimer_relation(str(lab)) for lab in labels):
+                ctx.report(path, line, f"relation {labels!r} is not a claimer link; not imported")
+            elif src is None or dst is None or src[0] != "c" or dst[0] != "e":
+                ctx.report(path, line, "claimed_by relation does not go from a claim to an entity; not imported")
+            else:
+                c = out.claims[src[1]]
+                out.claims[src[1]] = Claim(c.id, c.start, c.end, c.attributes, out.entities[dst[1]].id)
+            continue
+        if kind not in ("choices", "textarea", "number", "rating"):
+            ctx.report(path, line, f"result item of type {kind!r} not imported")
+            continue
+        key = str(item.get("from_name") or "")
+        target = region_of.get(str(item.get("id")))
+        if target is not None and target[0] == "c":
+            claim_attrs.setdefault(target[1], {})[key] = _value_of(item)
+        elif target is not None:
+            ctx.report(path, line, f"{key!r} on entity region {item.get('id')}: entity attributes are not "
+                       "part of our model; not imported")
+        elif key == NOTES_CONTROL and kind == "textarea":
+            out.notes = str(_value_of(item))
+        else:
+            out.attributes[key] = _value_of(item)
+    for i, attrs in claim_attrs.items():
+        c = out.claims[i]
+        out.claims[i] = Claim(c.id, c.start, c.end, attrs, c.claimer)
+    return out
+
+
+def _task_text(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("text"), str):
+        return data["text"]
+    strings = [v for v in data.values() if isinstance(v, str)]
+    return strings[0] if len(strings) == 1 else None
+
+
+def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """Consecutive records of the same document (one task, several annotators)."""
+    group: list[Record] = []
+    for rec in records:
+        if group and rec.document.id != group[0].document.id:
+            yield group
+            group = []
+        group.append(rec)
+    if group:
+        yield group
+
+
+def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
+    out.write("[")
+    first = True
+    for item in items:
+        out.write("\n" if first else ",\n")
+        out.write(json.dumps(item, ensure_ascii=False))
+        first = False
+    out.write("\n]\n")
+
+
+def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
+    return {"start": conv.to_utf16(start), "end": conv.to_utf16(end), "text": text[start:end]}
+
+
+class LabelStudioFormat:
+    name = "label-studio"
+    description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
+    signature = "a JSON array of tasks with data and annotations"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        s = head.lstrip()
+        return s.startswith("[") and '"data"' in s and ('"annotations"' in s or '"predictions"' in s)
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        check_readable(path)
+        for line, task in iter_json_items(path, ctx):
+            if not isinstance(task, dict):
+                ctx.report(path, line, "task is not a JSON object; not imported")
+                continue
+            yield from self._task_records(task, path, line, ctx)
+
+    def _task_records(self, task: dict[str, Any], path: Path, line: int, ctx: ReadContext) -> Iterator[Record]:
+        data = task.get("data")
+        text = _task_text(data)
+        if text is None:
+            ctx.report(path, line, "task has no data.text string; not imported")
+            return
+        conv = Utf16Offsets(text)
+        doc_id = str(data.get("doc_id") or task.get("id") or f"{path.stem}:{line}")
+        task_extra = {k: v for k, v in task.items() if k not in ("data", "annotations", "predictions", "meta")}
+        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+        base_extra: dict[str, Any] = {"task": task_extra, "key_order": list(task),
+                                      "data": {k: v for k, v in data.items() if k not in ("text", "doc_id")}}
+        annotations = task.get("annotations") or []
+        kind = "annotations"
+        if not annotations and task.get("predictions"):
+            annotations, kind = task["predictions"], "predictions"
+        if not annotations:
+            doc = Document(doc_id, text, import_meta(self.name, path, line, base_extra, meta))
+            yield Record(doc, None, line)
+            return
+        for ann_obj in annotations:
+            if not isinstance(ann_obj, dict):
+                ctx.report(path, line, f"an entry of {kind} is not an object; not imported")
+                continue
+            regions = _parse_result(ann_obj.get("result"), conv, ctx, path, line)
+            who = ann_obj.get("completed_by")
+            if isinstance(who, dict):
+                who = who.get("email") or who.get("id")
+            extra = dict(base_extra, kind=kind, from_name=regions.from_name, to_name=regions.to_name,
+                         annotation={k: v for k, v in ann_obj.items() if k not in ("result", "completed_by")},
+                         completed_by=ann_obj.get("completed_by"))
+            status = "skipped" if ann_obj.get("was_cancelled") else ("todo" if kind == "predictions" else "done")
+            ann = Annotations(doc_id=doc_id, annotator=None if who is None else str(who), status=status,
+                              notes=regions.notes, entities=tuple(regions.entities), claims=tuple(regions.claims),
+                              attributes=regions.attributes)
+            doc = Document(doc_id, text, import_meta(self.name, path, line, extra, meta))
+            record = finish(Record(doc, ann, line), ctx, path, self.name)
+            if record is not None:
+                yield record
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        _write_array((self._task(group, ctx) for group in _group_by_document(records)), out)
+
+    def _task(self, group: list[Record], ctx: WriteContext) -> dict[str, Any]:
+        doc = group[0].document
+        ex = extras(doc, self.name)
+        data = {"text": doc.text, **ex.get("data", {})}
+        if not ex or str(ex.get("task", {}).get("id")) != doc.id:
+            data["doc_id"] = doc.id
+        task: dict[str, Any] = dict(ex.get("task", {}))
+        kind = ex.get("kind", "annotations")
+        task[kind] = [self._annotation(rec, ctx) for rec in group if rec.annotations is not None]
+        task["data"] = data
+        if plain_meta(doc):
+            task["meta"] = plain_meta(doc)
+        return in_key_order(task, ex.get("key_order", []))
+
+    def _annotation(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
+        doc, ann = rec.document, rec.annotations
+        assert ann is not None
+        ex = extras(doc, self.name)
+        from_name, to_name = ex.get("from_name") or "label", ex.get("to_name") or "text"
+        conv = Utf16Offsets(doc.text)
+        result: list[dict[str, Any]] = []
+
+        def region(span_id: str, start: int, end: int, label: str) -> None:
+            value = dict(_span_value(doc.text, conv, start, end), labels=[label])
+            result.append({"id": span_id, "from_name": from_name, "to_name": to_name, "type": "labels",
+                           "value": value})
+
+        for e in ann.entities:
+            region(e.id, e.start, e.end, e.label)
+        for c in ann.claims:
+            region(c.id, c.start, c.end, CLAIM_LABEL)
+            for key, value in sorted(c.attributes.items()):
+                spec = ctx.schema.claims.attribute(key)
+                item = _attribute_item(key, value, to_name, c.id, spec.kind if spec else None)
+                item["value"] = {**_span_value(doc.text, conv, c.start, c.end), **item["value"]}
+                result.append(item)
+            if c.claimer and ann.entity(c.claimer) is not None:
+                result.append({"from_id": c.id, "to_id": c.claimer, "type": "relation", "direction": "right",
+                               "labels": [CLAIMER_LABEL]})
+        for key, value in sorted(ann.attributes.items()):
+            spec = ctx.schema.document_attribute(key)
+            result.append(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None))
+        if ann.notes:
+            result.append({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name, "type": "textarea",
+                           "value": {"text": [ann.notes]}})
+        obj: dict[str, Any] = dict(ex.get("annotation", {}))
+        if ann.annotator is not None:
+            kept = ex.get("completed_by")  # Label Studio's own form (a user id, or an object) when unchanged
+            kept_name = (kept.get("email") or kept.get("id")) if isinstance(kept, dict) else kept
+            obj["completed_by"] = kept if kept is not None and str(kept_name) == ann.annotator else ann.annotator
+        obj["result"] = result
+        if ann.status == "skipped":
+            obj["was_cancelled"] = True
+        return obj
+
+
+def _attribute_item(key: str, value: AttrValue, to_name: str, item_id: str, kind: str | None) -> dict[str, Any]:
+    """A choices/number/textarea result item; ``kind`` is the schema's attribute kind when known."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"id": item_id, "from_name": key, "to_name": to_name, "type": "number", "value": {"number": value}}
+    if kind == "text":
+        return {"id": item_id, "from_name": key, "to_name": to_name, "type": "textarea",
+                "value": {"text": [render_value(value)]}}
+    return {"id": item_id, "from_name": key, "to_name": to_name, "type": "choices",
+            "value": {"choices": [render_value(value)]}}
+
+
+class LabelStudioMinFormat:
+    name = "label-studio-min"
+    description = "Label Studio JSON_MIN export (flat; no relations or region attributes)"
+    signature = "a JSON array of flat objects with text and regions holding labels"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        s = head.lstrip()
+        return s.startswith("[") and '"text"' in s and '"labels"' in s and '"data"' not in s[:2000]
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        check_readable(path)
+        doc_attrs = {a.key for a in ctx.schema.document_attributes} if ctx.schema else set()
+        for line, obj in iter_json_items(path, ctx):
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                ctx.report(path, line, "item has no \"text\" string; not imported")
+                continue
+            text = obj["text"]
+            conv = Utf16Offsets(text)
+            new_entity, new_claim = IdMaker("e"), IdMaker("c")
+            entities: list[Entity] = []
+            claims: list[Claim] = []
+            attributes: dict[str, AttrValue] = {}
+            kept: dict[str, Any] = {}
+            control = None
+            for key, value in obj.items():
+                if key in ("text", "doc_id"):
+                    continue
+                if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
+                    control = control or key
+                    for k, v in enumerate(value):
+                        where = _region_offsets(v, conv, f"{key} region {k + 1}", ctx, path, line)
+                        if where is None:
+                            continue
+                        for label in v.get("labels") or []:
+                            if is_claim_label(str(label), ctx):
+                                claims.append(Claim(new_claim(), *where))
+                            else:
+                                entities.append(Entity(new_entity(), where[0], where[1], str(label)))
+                elif key in doc_attrs:
+                    attributes[key] = value
+                else:
+                    kept[key] = value
+            doc_id = str(obj.get("doc_id") or obj.get("id") or f"{path.stem}:{line}")
+            notes = kept.pop(NOTES_CONTROL, "") if isinstance(kept.get(NOTES_CONTROL), str) else ""
+            extra = {"kept": kept, "control": control, "key_order": list(obj)}
+            doc = Document(doc_id, text, import_meta(self.name, path, line, extra))
+            who = obj.get("annotator")
+            ann = Annotations(doc_id=doc_id, annotator=None if who is None else str(who), status="done",
+                              notes=notes, entities=tuple(entities), claims=tuple(claims), attributes=attributes)
+            record = finish(Record(doc, ann, line), ctx, path, self.name)
+            if record is not None:
+                yield record
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        _write_array((self._item(rec, ctx) for rec in records), out)
+
+    def _item(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
+        doc, ann = rec.document, rec.annotations
+        ex = extras(doc, self.name)
+        obj: dict[str, Any] = {"text": doc.text}
+        kept = ex.get("kept", {})
+        if str(kept.get("id")) != doc.id:
+            obj["doc_id"] = doc.id
+        conv = Utf16Offsets(doc.text)
+        regions = []
+        if ann is not None:
+            spans = [(e.start, e.end, e.label) for e in ann.entities] + [(c.start, c.end, CLAIM_LABEL)
+                                                                         for c in ann.claims]
+            regions = [dict(_span_value(doc.text, conv, s, e), labels=[label]) for s, e, label in spans]
+            lost = sum(1 for c in ann.claims if c.attributes or c.claimer)
+            if lost:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold claim attributes or "
+                           f"claimers ({lost} claim(s) lose them); use label-studio")
+            if ann.annotator is not None:
+                obj["annotator"] = ann.annotator
+            obj.update({k: v for k, v in ann.attributes.items()})
+            if ann.notes:
+                obj[NOTES_CONTROL] = ann.notes
+        obj[ex.get("control") or "label"] = regions
+        for k, v in kept.items():
+            obj.setdefault(k, v)
+        return in_key_order(obj, ex.get("key_order", []))
+
+
+register(LabelStudioFormat())
+register(LabelStudioMinFormat())

@@ -1,0 +1,47 @@
+"""Converting between Python code-point offsets and UTF-16 code-unit offsets.
+
+Label Studio (JavaScript strings) and ArAIEval count UTF-16 code units; we count
+code points. The two differ only after a character outside the Basic Multilingual
+Plane (an emoji counts 1 here, 2 there), so a text without one converts as identity.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+
+class Utf16Offsets:
+    """Exact offset conversion for one text, both ways."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        # code-point indexes of the astral characters, in order
+        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self.utf16_length = len(text) + len(self._astral)
+
+    def to_utf16(self, cp: int) -> int:
+        """UTF-16 offset of code-point offset ``cp`` (0 ≤ cp ≤ len(text))."""
+        if not 0 <= cp <= len(self.text):
+            raise ValueError(f"offset {cp} outside the text (length {len(self.text)})")
+        return cp + bisect_left(self._astral, cp)
+
+    def to_codepoint(self, unit: int) -> int | None:
+        """Code-point offset of UTF-16 offset ``unit``; None if it is outside the text or
+        falls between the two halves of a surrogate pair (no code point is there)."""
+        if not 0 <= unit <= self.utf16_length:
+            return None
+        if not self._astral:
+            return unit
+        # find cp with cp + (#astral before cp) == unit
+        lo, hi = 0, len(self.text)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.to_utf16(mid) < unit:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if self.to_utf16(lo) == unit else None
+
+
+def utf16_len(text: str) -> int:
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)

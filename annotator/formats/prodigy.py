@@ -1,0 +1,198 @@
+"""Prodigy JSONL: ``ner.manual`` / ``spans.manual`` answers (and ``rel.manual`` relations).
+
+One task per line: ``text``, ``tokens``, ``spans`` (``start``/``end`` in code
+points, ``token_start``/``token_end`` inclusive), ``answer``, hashes and
+``_annotator_id``. Claims are spans labelled ``CLAIM`` whose attributes ride in
+an ``attributes`` key of the span; the claimer is a ``rel.manual`` relation
+``CLAIMED_BY`` from the claim (head) to the claimer (child). Document notes and
+attributes go in top-level ``notes`` / ``attributes`` keys, the document id in
+``meta.doc_id``.
+
+``answer`` ↔ status: accept ↔ done, ignore ↔ skipped, reject ↔ flagged; a
+document still to do is written without an answer.
+
+Hashes, when the task did not come from Prodigy with its own: ``_input_hash`` is
+the first 4 bytes of sha256(text as UTF-8) read as a signed big-endian int;
+``_task_hash`` the same over the text, a NUL, and the spans as compact sorted JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from annotator.formats._io import first_json_line
+from annotator.formats._records import (
+    IdMaker, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys, read_json_lines,
+)
+from annotator.formats._spans import read_span, tokens_for
+from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.model.annotations import Annotations, Claim, Document, Entity
+
+NAME = "prodigy"
+CLAIM_LABEL = "CLAIM"
+CLAIMER_LABEL = "CLAIMED_BY"
+_STATUS_OF_ANSWER = {"accept": "done", "ignore": "skipped", "reject": "flagged"}
+_ANSWER_OF_STATUS = {v: k for k, v in _STATUS_OF_ANSWER.items()}
+# keys we turn into our model; every other key is kept as it was for export
+_MODEL_KEYS = ("text", "spans", "relations", "meta", "notes", "attributes")
+
+
+def hash32(*parts: str) -> int:
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+class ProdigyFormat:
+    name = NAME
+    description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
+    signature = "JSON lines with text and spans/tokens/_input_hash"
+
+    def sniff(self, path: Path, head: str) -> bool:
+        first = first_json_line(head)
+        return first is not None and isinstance(first.get("text"), str) and any(
+            k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
+
+    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
+        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        extra = keep_foreign_keys(obj, _MODEL_KEYS)
+        doc_id = meta.get("doc_id") or obj.get("id")
+        if doc_id is None:
+            doc_id, extra["derived_id"] = f"{path.stem}:{line}", True
+        doc_id = str(doc_id)
+        new_entity, new_claim = IdMaker("e"), IdMaker("c")
+        entities: list[Entity] = []
+        claims: list[Claim] = []
+        spans = obj.get("spans") or []
+        if not isinstance(spans, list):
+            ctx.report(path, line, "\"spans\" is not a list; not imported")
+            return None
+        for k, sp in enumerate(spans):
+            got = read_span(sp, text, "start", "end", "label", ctx, path, line, f"span {k + 1}")
+            if got is None:
+                continue
+            start, end, label = got
+            if is_claim_label(label, ctx):
+                attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
+                claims.append(Claim(new_claim(), start, end, dict(attrs)))
+            else:
+                entities.append(Entity(new_entity(), start, end, label))
+        claims = self._link_claimers(obj.get("relations"), entities, claims, path, line, ctx)
+        status = _STATUS_OF_ANSWER.get(obj.get("answer"), "todo")
+        annotator = obj.get("_annotator_id") or obj.get("_session_id")
+        ann = Annotations(
+            doc_id=doc_id, annotator=str(annotator) if annotator is not None else None, status=status,
+            notes=str(obj.get("notes") or ""), entities=tuple(entities), claims=tuple(claims),
+            attributes=dict(obj["attributes"]) if isinstance(obj.get("attributes"), dict) else {},
+        )
+        doc_meta = {k: v for k, v in meta.items() if k != "doc_id"}
+        doc = Document(doc_id, text, import_meta(NAME, path, line, extra, doc_meta))
+        return Record(doc, ann, line)
+
+    @staticmethod
+    def _link_claimers(relations: Any, entities: list[Entity], claims: list[Claim], path: Path, line: int,
+                       ctx: ReadContext) -> list[Claim]:
+        if not relations:
+            return claims
+        by_offsets_c = {(c.start, c.end): i for i, c in enumerate(claims)}
+        by_offsets_e = {(e.start, e.end): e.id for e in entities}
+        for k, rel in enumerate(relations if isinstance(relations, list) else []):
+            label = rel.get("label") if isinstance(rel, dict) else None
+            if not isinstance(label, str) or not is_claimer_relation(label):
+                ctx.report(path, line, f"relation {k + 1} ({label!r}) is not a claimer link; not imported")
+                continue
+            head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
+            ci = by_offsets_c.get((head.get("start"), head.get("end")))
+            ei = by_offsets_e.get((child.get("start"), child.get("end")))
+            if ci is None or ei is None:
+                ctx.report(path, line, f"relation {k + 1} ({label}) does not join a claim to an entity; "
+                           "not imported")
+                continue
+            claims[ci] = Claim(claims[ci].id, claims[ci].start, claims[ci].end, claims[ci].attributes, ei)
+        return claims
+
+    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        for rec in records:
+            out.write(json.dumps(self.task(rec, ctx), ensure_ascii=False) + "\n")
+
+    def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
+        doc, ann = rec.document, rec.annotations
+        kept = Kept(doc, NAME)
+        ex = kept.rest
+        tokens = _tokens(doc, ex.pop("tokens", None))
+        task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
+        ends = {t["end"]: t["id"] for t in tokens}
+        starts = {t["start"]: t["id"] for t in tokens}
+
+        def span(start: int, end: int, label: str) -> dict[str, Any]:
+            if start not in starts or end not in ends:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {label} span [{start},{end}) does not fall "
+                           "on token edges; token_start/token_end name the tokens holding it")
+            return {"start": start, "end": end, "token_start": _token_at(tokens, starts, start),
+                    "token_end": _token_at(tokens, ends, end, last=True), "label": label}
+
+        spans: list[dict[str, Any]] = []
+        relations: list[dict[str, Any]] = []
+        if ann is not None:
+            by_id = {e.id: e for e in ann.entities}
+            spans = [span(e.start, e.end, e.label) for e in ann.entities]
+            for c in ann.claims:
+                sp = span(c.start, c.end, CLAIM_LABEL)
+                if c.attributes:
+                    sp["attributes"] = dict(c.attributes)
+                spans.append(sp)
+                claimer = by_id.get(c.claimer) if c.claimer else None
+                if claimer is not None:
+                    child = span(claimer.start, claimer.end, claimer.label)
+                    relations.append({"head": sp["token_end"], "child": child["token_end"],
+                                      "head_span": {k: v for k, v in sp.items() if k != "attributes"},
+                                      "child_span": child, "label": CLAIMER_LABEL})
+            spans.sort(key=lambda s: (s["start"], -s["end"], s["label"]))
+        task["spans"] = spans
+        if relations:
+            task["relations"] = relations
+        if ann is not None and ann.status in _ANSWER_OF_STATUS:
+            task["answer"] = _ANSWER_OF_STATUS[ann.status]
+        else:
+            ex.pop("answer", None)
+        task["_input_hash"] = ex.pop("_input_hash", hash32(doc.text))
+        task["_task_hash"] = ex.pop("_task_hash", hash32(doc.text, json.dumps(spans, sort_keys=True,
+                                                                              separators=(",", ":"))))
+        if ann is not None and ann.annotator:
+            task["_annotator_id"] = ann.annotator
+            ex.pop("_annotator_id", None)
+        if ann is not None and ann.notes:
+            task["notes"] = ann.notes
+        if ann is not None and ann.attributes:
+            task["attributes"] = dict(ann.attributes)
+        return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
+
+
+def _tokens(doc: Document, kept: Any) -> list[dict[str, Any]]:
+    """The task's own tokens if they still fit the text, else ours (annotator.text.tokenize)."""
+    if isinstance(kept, list) and all(
+        isinstance(t, dict) and isinstance(t.get("start"), int) and isinstance(t.get("end"), int)
+        and doc.text[t["start"]:t["end"]] == t.get("text") for t in kept
+    ):
+        return kept
+    return [{"text": doc.text[s:e], "start": s, "end": e, "id": i, "ws": doc.text[e:e + 1].isspace()}
+            for i, (s, e) in enumerate(tokens_for(doc.text))]
+
+
+def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:
+    """Token index whose start (or end) is ``offset``, else the token holding that character."""
+    if offset in edge:
+        return edge[offset]
+    probe = offset - 1 if last else offset
+    for t in tokens:
+        if t["start"] <= probe < t["end"]:
+            return t["id"]
+    return tokens[-1]["id"] if last and tokens else 0
+
+
+register(ProdigyFormat())
