@@ -247,3 +247,117 @@ def generate_tables() -> str:
 
 if __name__ == "__main__":  # pragma: no cover
     print(generate_tables(), end="")
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing the engine's lines with FriBidi
+# ---------------------------------------------------------------------------------------
+# Where the engine differs from FriBidi on purpose (tests/test_layout_oracle.py checks each).
+DELIBERATE_DIFFERENCES = {
+    "lam-mark-alef": "lam + haraka + alef is drawn as one lam-alef ligature carrying the haraka "
+                     "(FriBidi joins lam and alef but makes no ligature across the haraka, so its "
+                     "visual line has lam and alef as two separate glyphs).",
+}
+
+
+def _lam_marks_alef(chunk: str) -> bool:
+    import unicodedata
+
+    return (len(chunk) > 2 and chunk[0] == "\u0644" and chunk[-1] in "\u0622\u0623\u0625\u0627"
+            and all(unicodedata.category(c) == "Mn" for c in chunk[1:-1])) or (
+        len(chunk) > 2 and chunk[0] == "\u0644" and any(c in "\u0622\u0623\u0625\u0627" for c in chunk)
+        and any(unicodedata.category(c) == "Mn" for c in chunk[1:chunk.index(next(
+            c for c in chunk if c in "\u0622\u0623\u0625\u0627"))]))
+
+
+def compare_lines(text: str, lines, direction: str = "rtl", shaped: bool = False,
+                  offset: int = 0) -> list[str]:
+    """Differences between the engine's visual lines of one paragraph and FriBidi's.
+
+    Per line, FriBidi's visual-to-logical map is turned into a sequence of the engine's cells
+    (each index replaced by the cell that shows it): it must be exactly the engine's cells,
+    left to right, each cell's characters adjacent. Then every cell drawn from text is
+    compared with FriBidi's mirrored (and, with ``shaped``, shaped) characters in FriBidi's
+    visual order (lam-alef filler dropped; dotted circles for orphan marks ignored).
+    """
+    from annotator.layout.engine import BASE, DOTTED_CIRCLE, MARK, SPACE, char_kind
+
+    par = Paragraph(text, direction)
+    reference = par.shaped() if shaped else par.mirrored()
+    problems: list[str] = []
+    for number, line in enumerate(lines):
+        start, end = line.start - offset, line.end - offset
+        order = par.visual_map(start, end)
+        cell_of = {}
+        for k, cell in enumerate(line.cells):
+            for i in range(cell.start - offset, cell.end - offset):
+                cell_of[i] = k
+        if set(cell_of) != set(range(start, end)):
+            problems.append(f"line {number}: cells cover {sorted(set(cell_of) ^ set(range(start, end)))} wrongly")
+            continue
+        seq: list[int] = []
+        for i in order:
+            k = cell_of[i]
+            if not seq or seq[-1] != k:
+                seq.append(k)
+        if seq != list(range(len(line.cells))):
+            problems.append(f"line {number} [{start}:{end}] order differs: fribidi "
+                            f"{''.join(reference[i] for i in order)!r} engine {line.text!r}")
+            continue
+        position = {i: p for p, i in enumerate(order)}
+        for cell in line.cells:
+            if cell.width == 0:
+                continue
+            indices = sorted(range(cell.start - offset, cell.end - offset), key=position.get)
+            if not all(char_kind(text[i]) in (BASE, MARK, SPACE) for i in indices):
+                continue
+            if shaped and _lam_marks_alef(text[cell.start - offset:cell.end - offset]):
+                continue  # deliberate: see DELIBERATE_DIFFERENCES
+            expected = "".join(reference[i] for i in indices).replace(FILL, "")
+            if any(0xD800 <= ord(text[i]) <= 0xDFFF for i in indices):
+                continue
+            got = cell.text.replace(DOTTED_CIRCLE, "") if DOTTED_CIRCLE not in text[cell.start - offset:cell.end - offset] else cell.text
+            if got != expected:
+                problems.append(f"line {number} cell {cell.start}:{cell.end} {text[cell.start - offset:cell.end - offset]!r}: "
+                                f"fribidi {expected!r} engine {cell.text!r}")
+    return problems
+
+
+_FRIBIDI_NAMES = {"LTR": "L", "RTL": "R", "SS": "S", "BS": "B"}
+
+
+def class_differs(ch: str) -> bool:
+    """True when FriBidi's Bidi_Class of ``ch`` differs from Python's (different Unicode versions)."""
+    from annotator.layout.bidi import bidi_class
+
+    name = bidi_type_name(ch)
+    return _FRIBIDI_NAMES.get(name, name) != bidi_class(ch)
+
+
+def known_deviation(text: str) -> str | None:
+    """Why FriBidi 1.0.8 cannot be trusted on ``text`` (None when it can).
+
+    - ``unicode-version``: a character whose Bidi_Class FriBidi's older tables give differently
+      (mostly emoji added since: FriBidi calls them L, Unicode 14 ON).
+    - ``sibling-isolates``: FriBidi keeps one "last strong type" per isolate depth, so an
+      isolate's W2/W7 see the strong type left by an earlier isolate instead of its own sos.
+    - ``mark-after-neutral``: FriBidi merges a mark that W1 made ON with neighbouring ON runs,
+      so N0 (brackets) and N1 resolve the merged run as one; UAX #9 resolves them apart.
+    """
+    from annotator.layout.bidi import REMOVED, bidi_classes
+    from annotator.layout.unicode_data import CLOSING_BRACKETS, OPENING_BRACKETS
+
+    if any(class_differs(ch) for ch in set(text)):
+        return "unicode-version"
+    classes = bidi_classes(text)
+    if sum(c in ("LRI", "RLI", "FSI") for c in classes) >= 2:
+        return "sibling-isolates"
+    if any(ch in OPENING_BRACKETS or ch in CLOSING_BRACKETS for ch in text):
+        previous = None
+        for cls in classes:
+            if cls == "NSM":
+                if previous in ("ON", "ES", "ET", "CS", "WS", "S", "B", "LRI", "RLI", "FSI", "PDI"):
+                    return "mark-after-neutral"
+            elif cls not in REMOVED:
+                previous = cls
+    return None
