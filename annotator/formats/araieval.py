@@ -52,11 +52,16 @@ class AraievalFormat:
         new_id = IdMaker("e")
         entities = []
         labels = obj.get("labels") or []
+        differing = []  # spans kept where the file put them although their text differs: keep that text too
         for k, lab in enumerate(labels if isinstance(labels, list) else []):
             span = self._span(lab, k, conv, path, line, ctx)
             if span is not None:
                 entities.append(Entity(new_id(), *span))
+                if lab.get("text") != text[span[0]:span[1]]:
+                    differing.append([span[0], span[1], span[2], lab.get("text")])
         extra = {k: v for k, v in obj.items() if k not in ("text", "labels")}
+        if differing:
+            extra["differing_text"] = differing
         extra["key_order"] = list(obj)
         extra["label_keys"] = [list(lab) for lab in labels if isinstance(lab, dict)][:1]
         doc = Document(doc_id, text, import_meta(NAME, path, line, extra))
@@ -100,10 +105,11 @@ class AraievalFormat:
             order = ex.pop("key_order", ["id", "text", "labels", "type"])
             label_keys = (ex.pop("label_keys", None) or [["start", "end", "technique", "text"]])[0]
             conv = Utf16Offsets(doc.text)
+            differing = {(s, e, label): given for s, e, label, given in ex.pop("differing_text", [])}
             labels = []
             for e in (ann.entities if ann else ()):
                 item = {"start": conv.to_utf16(e.start), "end": conv.to_utf16(e.end), "technique": e.label,
-                        "text": doc.text[e.start:e.end]}
+                        "text": differing.get((e.start, e.end, e.label), doc.text[e.start:e.end])}
                 labels.append({k: item[k] for k in [*label_keys, *item] if k in item})
             if ann and ann.claims:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: {len(ann.claims)} claim(s) not written "
