@@ -111,7 +111,7 @@ class BratFormat:
             if ident.startswith("R") and len(fields) >= 2:
                 m = re.match(r"^(\S+) Arg1:(\S+) Arg2:(\S+)$", fields[1])
                 if m and is_claimer_relation(m.group(1)):
-                    links.append((number, m.group(2), m.group(3)))
+                    links.append((number, m.group(2), m.group(3), ident))
                     continue
             if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
                 ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
@@ -119,22 +119,25 @@ class BratFormat:
                 kept.append(line)
                 continue
             ctx.report(ann_path, number, "not a brat annotation line; skipped")
+        line_ids: dict[str, str] = {}  # our A/R lines' brat ids, so export keeps them
         for number, target, key, value, raw in attrs:
             if target in claims:
                 c = claims[target]
                 claims[target] = Claim(c.id, c.start, c.end, {**c.attributes, key: value}, c.claimer)
+                line_ids[f"A:{target}:{key}"] = raw.split("\t", 1)[0]
             else:
                 ctx.report(ann_path, number, f"attribute {key} on {target}, which is not a claim: kept as it is "
                            "for brat export")
                 kept.append(raw)
-        for number, claim_id, entity_id in links:
+        for number, claim_id, entity_id, ident in links:
             if claim_id in claims and entity_id in entities:
                 c = claims[claim_id]
                 claims[claim_id] = Claim(c.id, c.start, c.end, c.attributes, entity_id)
+                line_ids[f"R:{claim_id}"] = ident
             else:
                 ctx.report(ann_path, number, f"Claimer relation {claim_id} → {entity_id} does not join a claim "
                            "to an entity; not imported")
-        extra: dict[str, Any] = {"kept": kept} if kept else {}
+        extra: dict[str, Any] = {"kept": kept, "line_ids": line_ids} if kept or line_ids else {}
         doc = Document(doc_id, text, import_meta(NAME, ann_path.with_suffix(".txt"), None, extra))
         ann = Annotations(doc_id=doc_id, annotator=None, entities=tuple(entities.values()),
                           claims=tuple(claims.values()))
@@ -204,23 +207,23 @@ class BratFormat:
             kind = s.label if isinstance(s, Entity) else CLAIM_TYPE
             piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
             lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
-        kept = extras(doc, NAME).get("kept", [])
-        n_attr, n_rel = _last_number(kept, "A"), _last_number(kept, "R")
+        ex = extras(doc, NAME)
+        kept = ex.get("kept", [])
+        line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", {}))
         for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
             tid = brat_id[f"Claim:{c.id}"]
             for key, value in sorted(c.attributes.items()):
                 if value is None:
                     continue
-                n_attr += 1
                 shown = render_value(value)
                 if " " in shown or "\t" in shown or "\n" in shown:
                     ctx.report(ctx.target, None, f"document {doc.id!r}: claim attribute {key} value {shown!r} has "
                                "spaces, which brat cannot hold; written with '_'")
                     shown = re.sub(r"\s", "_", shown)
-                lines.append(f"A{n_attr}\t{key} {tid}" + ("" if value is True else f" {shown}"))
+                lines.append(f"{line_id('A', f'A:{c.id}:{key}')}\t{key} {tid}"
+                             + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
-                n_rel += 1
-                lines.append(f"R{n_rel}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{brat_id[f'Entity:{c.claimer}']}")
+                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{brat_id[f'Entity:{c.claimer}']}")
         present = set(brat_id.values())
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
@@ -235,10 +238,26 @@ class BratFormat:
         return lines
 
 
-def _last_number(lines: list[str], prefix: str) -> int:
-    """Highest ``<prefix><n>`` id among kept lines, so new ids do not collide with them."""
-    found = [int(m.group(1)) for line in lines if (m := re.match(rf"^{prefix}(\d+)\t", line))]
-    return max(found, default=0)
+class _LineIds:
+    """Ids for our A and R lines: the ones they had in brat when still free, else fresh ones
+    numbered after every id in use (kept lines included), so nothing collides."""
+
+    def __init__(self, kept_ids: list[str], known: dict[str, str]) -> None:
+        self.taken = set(kept_ids)
+        self.known = known
+        self.reserved = set(known.values())
+        self.last = {p: max([int(i[1:]) for i in self.taken | self.reserved if i[:1] == p and i[1:].isdigit()],
+                            default=0) for p in "AR"}
+
+    def __call__(self, prefix: str, key: str) -> str:
+        wanted = self.known.get(key)
+        if wanted and wanted not in self.taken:
+            self.taken.add(wanted)
+            return wanted
+        self.last[prefix] += 1
+        fresh = f"{prefix}{self.last[prefix]}"
+        self.taken.add(fresh)
+        return fresh
 
 
 def _file_stem(doc_id: str, used: set[str]) -> str:
