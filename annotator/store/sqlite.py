@@ -15,37 +15,22 @@ import os
 import socket
 import sqlite3
 import time
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document, text_hash
-from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import AddResult, LogEntry, Position
+from annotator.model.operations import Operation
+from annotator.store.base import AddResult, Position
 from annotator.store.migrations import MIGRATIONS
+from annotator.store.sql_reads import SQLReads, now_iso
+from annotator.store.sql_reads import dumps_ascii as _dumps
+from annotator.store.sql_reads import encode_text as _enc
 
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 8
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _enc(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _dec(blob: bytes) -> str:
-    return bytes(blob).decode("utf-8", "surrogatepass")
-
-
-def _dumps(obj: Any) -> str:
-    # ensure_ascii keeps lone surrogates representable (as \udxxx escapes) in JSON columns
-    return json.dumps(obj, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
 
 
 def _explain(exc: sqlite3.Error, path: str) -> StoreError:
@@ -64,7 +49,7 @@ def _explain(exc: sqlite3.Error, path: str) -> StoreError:
     return StoreError(f"{path}: database error: {msg}")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLReads):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
@@ -202,37 +187,7 @@ class SQLiteStore:
 
         return self._write(tx)
 
-    def get_document(self, doc_id: str) -> Document | None:
-        rows = self._read("SELECT id, text, meta FROM documents WHERE id=?", (doc_id,))
-        if not rows:
-            return None
-        r = rows[0]
-        return Document(r[0], _dec(r[1]), json.loads(r[2]))
-
-    def document_ids(self) -> list[str]:
-        return [r[0] for r in self._read("SELECT id FROM documents ORDER BY seq")]
-
-    def iter_documents(self) -> Iterator[Document]:
-        last = 0
-        while True:  # batches keep memory flat for large stores
-            rows = self._read(
-                "SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT 200", (last,))
-            if not rows:
-                return
-            for seq, doc_id, text, meta in rows:
-                last = seq
-                yield Document(doc_id, _dec(text), json.loads(meta))
-
-    def count_documents(self) -> int:
-        return self._read("SELECT COUNT(*) FROM documents")[0][0]
-
     # -- annotations -------------------------------------------------------------------
-
-    def load(self, doc_id: str, annotator: str) -> Annotations:
-        rows = self._read("SELECT state FROM annotations WHERE doc_id=? AND annotator=?", (doc_id, annotator))
-        if rows:
-            return Annotations.from_json(json.loads(rows[0][0]))
-        return Annotations(doc_id=doc_id, annotator=annotator)
 
     def iter_annotations(self, annotator: str | None = None) -> Iterator[Annotations]:
         sql = ("SELECT a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
@@ -248,10 +203,6 @@ class SQLiteStore:
 
     def all_annotators(self) -> list[str]:
         return [r[0] for r in self._read("SELECT DISTINCT annotator FROM annotations ORDER BY annotator")]
-
-    def statuses(self, annotator: str) -> dict[str, str]:
-        return {r[0]: r[1] for r in self._read(
-            "SELECT doc_id, status FROM annotations WHERE annotator=?", (annotator,))}
 
     def commit(self, doc_id: str, annotator: str, expected_version: int, new_state: Annotations,
                action: str, op: Operation, inverse: Operation | None, ref: int | None) -> Annotations:
@@ -283,57 +234,7 @@ class SQLiteStore:
 
         return self._write(tx)
 
-    def _stacks(self, doc_id: str, annotator: str) -> tuple[list[int], list[int]]:
-        """Replay the log's do/undo/redo entries into the undo and redo stacks (of "do" seqs)."""
-        undo: list[int] = []
-        redo: list[int] = []
-        for seq, action, ref in self._read(
-                "SELECT seq, action, ref FROM oplog WHERE doc_id=? AND annotator=? ORDER BY seq",
-                (doc_id, annotator)):
-            if action == "do":
-                undo.append(seq)
-                redo.clear()
-            elif action == "undo" and undo and undo[-1] == ref:
-                redo.append(undo.pop())
-            elif action == "redo" and redo and redo[-1] == ref:
-                undo.append(redo.pop())
-        return undo, redo
-
-    def _entry_ops(self, seq: int) -> tuple[Operation, Operation | None]:
-        op_json, inv_json = self._read("SELECT op, inverse FROM oplog WHERE seq=?", (seq,))[0]
-        return (operation_from_json(json.loads(op_json)),
-                operation_from_json(json.loads(inv_json)) if inv_json else None)
-
-    def undo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None:
-        undo, _ = self._stacks(doc_id, annotator)
-        if not undo:
-            return None
-        _, inverse = self._entry_ops(undo[-1])
-        return (undo[-1], inverse) if inverse is not None else None
-
-    def redo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None:
-        _, redo = self._stacks(doc_id, annotator)
-        if not redo:
-            return None
-        op, _ = self._entry_ops(redo[-1])
-        return redo[-1], op
-
-    def history(self, doc_id: str, annotator: str) -> list[LogEntry]:
-        return [
-            LogEntry(seq, doc_id, annotator, action, operation_from_json(json.loads(op)), ref, at)
-            for seq, action, op, ref, at in self._read(
-                "SELECT seq, action, op, ref, at FROM oplog WHERE doc_id=? AND annotator=? ORDER BY seq",
-                (doc_id, annotator))
-        ]
-
-    def count_log(self) -> int:
-        return self._read("SELECT COUNT(*) FROM oplog")[0][0]
-
     # -- positions ---------------------------------------------------------------------
-
-    def get_position(self, annotator: str) -> Position:
-        rows = self._read("SELECT doc_id, cursor FROM positions WHERE annotator=?", (annotator,))
-        return Position(rows[0][0], rows[0][1]) if rows else Position(None, 0)
 
     def set_position(self, annotator: str, position: Position) -> None:
         self._write(lambda: self._db.execute(

@@ -1,0 +1,439 @@
+"""The team store: a PostgreSQL server database, the same protocol and meaning as the SQLite store.
+
+Every write is one transaction. An annotation write locks its row
+(``SELECT … FOR UPDATE``) and checks the version before writing the state and
+its log entry, so two writers never lose or duplicate an operation; adding a
+document holds a transaction advisory lock so deduplication by text hash holds
+between machines. "One live session per annotator" is a session advisory lock
+held by this store's connection: the server drops it by itself when the process
+or its machine dies. ``psycopg`` (3) is imported only here, only when a
+``postgresql://`` URL is opened, so the rest of the app never needs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import socket
+import threading
+import time
+from typing import Any, Callable, Iterator, TypeVar
+
+from annotator.errors import StoreError
+from annotator.model.annotations import Annotations, Document
+from annotator.model.operations import Operation
+from annotator.store.base import AddResult, Position
+from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
+from annotator.store.sql_reads import BATCH, SQLReads, dumps_ascii, encode_text, now_iso
+
+T = TypeVar("T")
+
+RETRIES = 6  # attempts for a transaction the server aborted (deadlock, serialization failure)
+CONNECT_TIMEOUT_S = 10
+INSTALL_HINT = "pip install 'annotator[postgres]' (or: pip install 'psycopg[binary]')"
+
+
+def _lock_key(kind: str, name: str = "") -> int:
+    """A 64-bit advisory-lock key of our own, so we never collide with another application's locks."""
+    digest = hashlib.sha256(f"annotator\0{kind}\0{name}".encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+MIGRATION_LOCK = _lock_key("migrate")
+DOCUMENTS_LOCK = _lock_key("documents")
+
+
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(f"a postgresql:// database needs the psycopg package: {INSTALL_HINT}") from None
+    return psycopg
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden: it is shown in messages and kept as ``store.path``."""
+    url = re.sub(r"(://[^/@:]*:)[^/@]*@", r"\1***@", url)
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _storable(value: str, what: str) -> str:
+    """PostgreSQL TEXT holds neither NUL nor a lone surrogate: say so instead of failing deep inside."""
+    if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise StoreError(f"{what} {value!r} contains a NUL or a lone surrogate, which a PostgreSQL "
+                         "store cannot keep in a name; rename it")
+    return value
+
+
+class PostgresStore(SQLReads):
+    """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
+
+    def __init__(self, url: str) -> None:
+        self.path = redact(url)
+        self._pg = _psycopg()
+        self._url = url
+        self._lock = threading.RLock()  # one transaction at a time on the one connection
+        self._conn: Any = None
+        self._held_sessions: set[str] = set()  # claimed by this store
+        self._locked_sessions: set[str] = set()  # of those, the ones whose advisory lock we hold
+        self._in_transaction = False  # inside ``transaction()``: writes join it
+        try:
+            params = self._pg.conninfo.conninfo_to_dict(url)
+        except self._pg.Error as exc:
+            raise StoreError(f"{self.path}: not a valid postgresql:// URL ({_one_line(exc)})") from None
+        self._params = params
+        self._connect()
+        self._migrate()
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _where(self) -> str:
+        p, env = self._params, os.environ
+        db = p.get("dbname") or env.get("PGDATABASE") or p.get("user") or env.get("PGUSER") or "(default)"
+        host = p.get("host") or env.get("PGHOST") or "the local socket"
+        port = p.get("port") or env.get("PGPORT") or "5432"
+        return f"PostgreSQL database {db!r} on {host} port {port}"
+
+    def _connect(self) -> None:
+        pg = self._pg
+        kwargs: dict[str, Any] = {"autocommit": True, "client_encoding": "UTF8", "application_name": "annotator"}
+        if "connect_timeout" not in self._params:
+            kwargs["connect_timeout"] = CONNECT_TIMEOUT_S
+        try:
+            conn = pg.connect(self._url, **kwargs)
+        except pg.Error as exc:
+            reason = _one_line(exc)
+            hint = ""
+            if "does not exist" in reason and "database" in reason:
+                hint = "; create it first (createdb -E UTF8 NAME) or fix the name in the URL"
+            elif "password" in reason or "authentication" in reason:
+                hint = "; check the user and password (a ~/.pgpass file keeps the password out of the URL)"
+            raise StoreError(f"cannot connect to the {self._where()}: {reason}{hint}") from None
+        try:
+            encoding = conn.execute("SHOW server_encoding").fetchone()[0]
+        except pg.Error as exc:
+            conn.close()
+            raise StoreError(f"{self._where()}: {_one_line(exc)}") from None
+        if encoding.upper() not in ("UTF8", "UTF-8"):
+            conn.close()
+            raise StoreError(f"{self._where()} uses the {encoding} encoding; annotator needs UTF8 "
+                             "(create the database with: createdb -E UTF8 -T template0 NAME)")
+        self._conn = conn
+
+    def _connection(self) -> Any:
+        """The live connection; after a lost one, a new one that takes back this store's session locks."""
+        if self._conn is not None and not self._conn.closed and not self._conn.broken:
+            return self._conn
+        if self._conn is None:
+            raise StoreError(f"{self.path}: the store is closed")
+        self._connect()
+        for annotator in sorted(self._locked_sessions):
+            got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key("session", annotator),))
+            if not got.fetchone()[0]:
+                self._locked_sessions.discard(annotator)
+                self._held_sessions.discard(annotator)
+                raise StoreError(f"{self.path}: the connection was lost and another session of {annotator!r} "
+                                 "opened the store meanwhile; close this one")
+        return self._conn
+
+    def _explain(self, exc: BaseException) -> StoreError:
+        errors = self._pg.errors
+        reason = _one_line(exc)
+        if isinstance(exc, errors.InsufficientPrivilege):
+            return StoreError(f"{self._where()}: permission denied ({reason}); ask the database owner for "
+                              "SELECT, INSERT, UPDATE, DELETE on the annotator tables")
+        if isinstance(exc, errors.ReadOnlySqlTransaction):
+            return StoreError(f"{self._where()} is read-only (a standby?); nothing was changed ({reason})")
+        if isinstance(exc, errors.DiskFull):
+            return StoreError(f"{self._where()}: the server's disk is full; the last action was not saved")
+        if isinstance(exc, self._pg.OperationalError) and (self._conn is None or self._conn.broken
+                                                           or self._conn.closed):
+            return StoreError(f"lost the connection to the {self._where()} ({reason}); the last action may "
+                              "not have been saved: check it after the server is back")
+        if isinstance(exc, self._pg.DataError) and "NUL" in reason:
+            return StoreError(f"{self._where()}: {reason}")
+        return StoreError(f"{self._where()}: database error: {reason}")
+
+    def _write(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(cursor)`` in one transaction, again if the server aborted it to break a deadlock.
+
+        Inside ``transaction()`` it runs in a savepoint of the open transaction instead: a
+        refused write undoes only itself, as in SQLite, and the group commits as a whole.
+        """
+        pg = self._pg
+        retryable = (pg.errors.SerializationFailure, pg.errors.DeadlockDetected)
+        delay = 0.02
+        with self._lock:
+            for attempt in range(RETRIES):
+                conn = self._connection()
+                try:
+                    with conn.transaction(), conn.cursor() as cur:
+                        return fn(cur)
+                except retryable as exc:
+                    if self._in_transaction or attempt == RETRIES - 1:
+                        raise self._explain(exc) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.5)
+                except UnicodeEncodeError as exc:
+                    raise StoreError(f"{self._where()}: cannot send {exc.object[exc.start:exc.end]!r} "
+                                     "to the server (a lone surrogate in a name?)") from None
+                except pg.Error as exc:
+                    raise self._explain(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        with self._lock:
+            if self._in_transaction:
+                yield
+                return
+            conn = self._connection()
+            self._in_transaction = True
+            try:
+                with conn.transaction():
+                    yield
+            except self._pg.Error as exc:
+                raise self._explain(exc) from None
+            finally:
+                self._in_transaction = False
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """One query with ``?`` placeholders (as ``SQLReads`` writes them); retried once on a fresh
+        connection if the old one was lost, since a read changes nothing."""
+        pg = self._pg
+        sql = sql.replace("?", "%s")
+        with self._lock:
+            for attempt in range(2):
+                conn = self._connection()
+                try:
+                    return conn.execute(sql, params).fetchall()
+                except UnicodeEncodeError:
+                    return []  # a name PostgreSQL cannot hold is not in the store
+                except pg.Error as exc:
+                    if attempt == 0 and not self._in_transaction and (conn.broken or conn.closed):
+                        continue
+                    raise self._explain(exc) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _migrate(self) -> None:
+        def tx(cur: Any) -> None:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            cur.execute("SELECT to_regclass('schema_version') IS NOT NULL")
+            if not cur.fetchone()[0]:
+                cur.execute(SCHEMA_VERSION_TABLE)
+            cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
+            current = cur.fetchone()[0]
+            if current > len(PG_MIGRATIONS):
+                raise StoreError(f"{self.path}: made by a newer annotator (database version {current}, "
+                                 f"this one knows {len(PG_MIGRATIONS)})")
+            for version, script in enumerate(PG_MIGRATIONS[current:], start=current + 1):
+                cur.execute(script)
+                cur.execute("INSERT INTO schema_version(version, applied_at) VALUES (%s, %s)",
+                            (version, now_iso()))
+
+        try:
+            self._write(tx)
+        except StoreError:
+            self._close_connection()
+            raise
+
+    def _close_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except self._pg.Error:
+                pass
+
+    def schema_version(self) -> int:
+        return self._read("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+
+    def close(self) -> None:
+        with self._lock:
+            for annotator in list(self._held_sessions):
+                try:
+                    self.release_session(annotator)
+                except StoreError:
+                    pass
+            self._close_connection()
+            self._conn = None
+
+    def integrity_check(self) -> str:
+        """"ok", or what is wrong: texts that do not match their hash, versions that disagree with the log."""
+        problems: list[str] = []
+        version = self.schema_version()
+        if version != len(PG_MIGRATIONS):
+            problems.append(f"schema version {version}, expected {len(PG_MIGRATIONS)}")
+        for (doc_id,) in self._read(
+                "SELECT id FROM documents WHERE encode(sha256(text), 'hex') <> hash ORDER BY seq LIMIT 5"):
+            problems.append(f"document {doc_id}: text does not match its hash")
+        for doc_id, annotator, version, entries in self._read(
+                "SELECT a.doc_id, a.annotator, a.version, COUNT(o.seq) FROM annotations a "
+                "LEFT JOIN oplog o ON o.doc_id=a.doc_id AND o.annotator=a.annotator "
+                "GROUP BY a.doc_id, a.annotator, a.version "
+                "HAVING a.version <> COUNT(o.seq) OR a.version <> COALESCE(MAX(o.version), 0) LIMIT 5"):
+            problems.append(f"document {doc_id}, {annotator}: version {version} but {entries} log entries")
+        for doc_id, annotator in self._read(
+                "SELECT DISTINCT o.doc_id, o.annotator FROM oplog o LEFT JOIN annotations a "
+                "ON a.doc_id=o.doc_id AND a.annotator=o.annotator WHERE a.doc_id IS NULL LIMIT 5"):
+            problems.append(f"document {doc_id}, {annotator}: log entries without annotations")
+        triggers = self._read("SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'oplog'::regclass "
+                              "AND tgname IN ('oplog_append_only', 'oplog_no_truncate') AND tgenabled <> 'D'")
+        if triggers[0][0] != 2:
+            problems.append("the operation log's append-only triggers are missing or disabled")
+        return "; ".join(problems) or "ok"
+
+    # -- documents ---------------------------------------------------------------------
+
+    def add_document(self, doc: Document) -> AddResult:
+        h = doc.hash
+        _storable(doc.id, "document id")
+
+        def tx(cur: Any) -> AddResult:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (DOCUMENTS_LOCK,))  # dedupe across machines
+            cur.execute("SELECT id FROM documents WHERE hash=%s", (h,))
+            row = cur.fetchone()
+            if row:
+                return AddResult(row[0], added=False)
+            doc_id, renamed, n = doc.id, None, 1
+            while cur.execute("SELECT 1 FROM documents WHERE id=%s", (doc_id,)).fetchone():
+                n += 1
+                doc_id = f"{doc.id}~{n}"
+                renamed = doc.id
+            cur.execute("INSERT INTO documents(id, text, hash, meta, added_at) VALUES (%s,%s,%s,%s,%s)",
+                        (doc_id, encode_text(doc.text), h, dumps_ascii(dict(doc.meta)), now_iso()))
+            return AddResult(doc_id, added=True, renamed_from=renamed)
+
+        return self._write(tx)
+
+    # -- annotations -------------------------------------------------------------------
+
+    def iter_annotations(self, annotator: str | None = None) -> Iterator[Annotations]:
+        # COLLATE "C": annotators sort by code point, as in SQLite, whatever the database's locale
+        where = "WHERE a.annotator=? AND " if annotator is not None else "WHERE "
+        sql = ("SELECT d.seq, a.annotator, a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
+               + where + '(d.seq, a.annotator COLLATE "C") > (?, ?) '
+               + f'ORDER BY d.seq, a.annotator COLLATE "C" LIMIT {BATCH}')
+        last: tuple[int, str] = (0, "")
+        while True:
+            params = ((annotator,) if annotator is not None else ()) + last
+            rows = self._read(sql, params)
+            if not rows:
+                return
+            for seq, who, state in rows:
+                last = (seq, who)
+                yield Annotations.from_json(json.loads(state))
+
+    def annotators(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._read(
+            'SELECT annotator FROM annotations WHERE doc_id=? ORDER BY annotator COLLATE "C"', (doc_id,))]
+
+    def all_annotators(self) -> list[str]:
+        return [r[0] for r in self._read(
+            'SELECT DISTINCT annotator COLLATE "C" FROM annotations ORDER BY 1')]
+
+    def commit(self, doc_id: str, annotator: str, expected_version: int, new_state: Annotations,
+               action: str, op: Operation, inverse: Operation | None, ref: int | None) -> Annotations:
+        _storable(annotator, "annotator name")
+
+        def conflict(version: int) -> StoreError:
+            return StoreError(f"document {doc_id} was changed by another session of {annotator} "
+                              f"(version {version}, expected {expected_version}); reload it")
+
+        def tx(cur: Any) -> Annotations:
+            row = cur.execute("SELECT version, created_at FROM annotations WHERE doc_id=%s AND annotator=%s "
+                              "FOR UPDATE", (doc_id, annotator)).fetchone()
+            version = row[0] if row else 0
+            if version != expected_version:
+                raise conflict(version)
+            at = now_iso()
+            state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
+                                    created_at=(row[1] if row else None) or at, updated_at=at)
+            if row:
+                cur.execute("UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s "
+                            "WHERE doc_id=%s AND annotator=%s",
+                            (dumps_ascii(state.to_json()), state.version, state.status, at, doc_id, annotator))
+            else:
+                # No row to lock yet: the primary key makes a concurrent first write wait, then do nothing.
+                cur.execute("INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, "
+                            "updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING",
+                            (doc_id, annotator, dumps_ascii(state.to_json()), state.version, state.status,
+                             state.created_at, at))
+                if cur.rowcount != 1:
+                    raise conflict(1)
+            cur.execute("INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "
+                        "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+                        (doc_id, annotator, action, dumps_ascii(op.to_json()),
+                         dumps_ascii(inverse.to_json()) if inverse is not None else None, ref, state.version, at))
+            return state
+
+        return self._write(tx)
+
+    # -- positions ---------------------------------------------------------------------
+
+    def set_position(self, annotator: str, position: Position) -> None:
+        _storable(annotator, "annotator name")
+        self._write(lambda cur: cur.execute(
+            "INSERT INTO positions(annotator, doc_id, cursor, updated_at) VALUES (%s,%s,%s,%s) "
+            "ON CONFLICT (annotator) DO UPDATE SET doc_id=excluded.doc_id, cursor=excluded.cursor, "
+            "updated_at=excluded.updated_at",
+            (annotator, position.doc_id, position.cursor, now_iso())))
+
+    # -- one live session per annotator ------------------------------------------------
+
+    def claim_session(self, annotator: str) -> None:
+        """Refuse a second live session of the same annotator on this database, from any machine.
+
+        Liveness is the session advisory lock: it lives exactly as long as the
+        holder's connection, so a crashed or killed session never blocks anyone.
+        The ``sessions`` row only says who holds it. As with SQLite, the same
+        process may claim again (its own claim is not a conflict).
+        """
+        _storable(annotator, "annotator name")
+        host, pid = socket.gethostname(), os.getpid()
+        with self._lock:
+            if annotator in self._held_sessions:
+                return
+            key = _lock_key("session", annotator)
+            got = self._read("SELECT pg_try_advisory_lock(?)", (key,))[0][0]
+            if not got:
+                row = self._read("SELECT host, pid, started_at FROM sessions WHERE annotator=?", (annotator,))
+                if row and (row[0][0], row[0][1]) == (host, pid):
+                    self._held_sessions.add(annotator)  # this process already holds it
+                    return
+                who = f"process {row[0][1]} on {row[0][0]}, since {row[0][2]}" if row else "another process"
+                raise StoreError(f"{self.path}: annotator {annotator!r} already has this store open ({who}); "
+                                 "close it first or use another --annotator")
+            self._locked_sessions.add(annotator)
+            try:
+                self._write(lambda cur: cur.execute(
+                    "INSERT INTO sessions(annotator, host, pid, started_at) VALUES (%s,%s,%s,%s) "
+                    "ON CONFLICT (annotator) DO UPDATE SET host=excluded.host, pid=excluded.pid, "
+                    "started_at=excluded.started_at", (annotator, host, pid, now_iso())))
+            except StoreError:
+                self._unlock_session(annotator)
+                raise
+            self._held_sessions.add(annotator)
+
+    def _unlock_session(self, annotator: str) -> None:
+        if annotator in self._locked_sessions:
+            self._locked_sessions.discard(annotator)
+            if self._conn is not None and not self._conn.closed and not self._conn.broken:
+                self._read("SELECT pg_advisory_unlock(?)", (_lock_key("session", annotator),))
+
+    def release_session(self, annotator: str) -> None:
+        host, pid = socket.gethostname(), os.getpid()
+        with self._lock:
+            try:
+                self._write(lambda cur: cur.execute(
+                    "DELETE FROM sessions WHERE annotator=%s AND host=%s AND pid=%s", (annotator, host, pid)))
+            finally:
+                self._held_sessions.discard(annotator)
+                self._unlock_session(annotator)

@@ -1,0 +1,138 @@
+"""What the SQL stores share: column encodings and the reads, written once so they mean the same everywhere.
+
+SQLite (``annotator.store.sqlite``) and PostgreSQL (``annotator.store.postgres``)
+lay out the same tables, so reading documents, annotations, the operation log
+and positions is the same SQL. A store mixes in ``SQLReads`` and provides
+``_read(sql, params)`` taking ``?`` placeholders; writes stay in each store,
+because locking and conflict handling are where the two databases differ.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from annotator.model.annotations import Annotations, Document
+from annotator.model.operations import Operation, operation_from_json
+from annotator.store.base import LogEntry, Position
+
+BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def encode_text(text: str) -> bytes:
+    """Texts are stored as UTF-8 bytes with ``surrogatepass``: a lone surrogate or NUL comes back exactly."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def decode_text(blob: bytes) -> str:
+    return bytes(blob).decode("utf-8", "surrogatepass")
+
+
+def dumps_ascii(obj: Any) -> str:
+    """JSON for TEXT columns: ASCII-only, so lone surrogates and NUL travel as ``\\u`` escapes."""
+    return json.dumps(obj, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+
+
+def undo_redo_stacks(entries: Iterable[tuple[int, str, int | None]]) -> tuple[list[int], list[int]]:
+    """Replay a log's (seq, action, ref) entries, in seq order, into the undo and redo stacks of "do" seqs."""
+    undo: list[int] = []
+    redo: list[int] = []
+    for seq, action, ref in entries:
+        if action == "do":
+            undo.append(seq)
+            redo.clear()
+        elif action == "undo" and undo and undo[-1] == ref:
+            redo.append(undo.pop())
+        elif action == "redo" and redo and redo[-1] == ref:
+            undo.append(redo.pop())
+    return undo, redo
+
+
+class SQLReads:
+    """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
+
+    def _read(self, sql: str, params: tuple = ()) -> list[Any]:  # pragma: no cover - provided by the store
+        raise NotImplementedError
+
+    # -- documents ---------------------------------------------------------------------
+
+    def get_document(self, doc_id: str) -> Document | None:
+        rows = self._read("SELECT id, text, meta FROM documents WHERE id=?", (doc_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        return Document(r[0], decode_text(r[1]), json.loads(r[2]))
+
+    def document_ids(self) -> list[str]:
+        return [r[0] for r in self._read("SELECT id FROM documents ORDER BY seq")]
+
+    def iter_documents(self) -> Iterator[Document]:
+        last = 0
+        while True:
+            rows = self._read(
+                f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
+            if not rows:
+                return
+            for seq, doc_id, text, meta in rows:
+                last = seq
+                yield Document(doc_id, decode_text(text), json.loads(meta))
+
+    def count_documents(self) -> int:
+        return self._read("SELECT COUNT(*) FROM documents")[0][0]
+
+    # -- annotations and the operation log ---------------------------------------------
+
+    def load(self, doc_id: str, annotator: str) -> Annotations:
+        rows = self._read("SELECT state FROM annotations WHERE doc_id=? AND annotator=?", (doc_id, annotator))
+        if rows:
+            return Annotations.from_json(json.loads(rows[0][0]))
+        return Annotations(doc_id=doc_id, annotator=annotator)
+
+    def statuses(self, annotator: str) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._read(
+            "SELECT doc_id, status FROM annotations WHERE annotator=?", (annotator,))}
+
+    def _stacks(self, doc_id: str, annotator: str) -> tuple[list[int], list[int]]:
+        return undo_redo_stacks(self._read(
+            "SELECT seq, action, ref FROM oplog WHERE doc_id=? AND annotator=? ORDER BY seq", (doc_id, annotator)))
+
+    def _entry_ops(self, seq: int) -> tuple[Operation, Operation | None]:
+        op_json, inv_json = self._read("SELECT op, inverse FROM oplog WHERE seq=?", (seq,))[0]
+        return (operation_from_json(json.loads(op_json)),
+                operation_from_json(json.loads(inv_json)) if inv_json else None)
+
+    def undo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None:
+        undo, _ = self._stacks(doc_id, annotator)
+        if not undo:
+            return None
+        _, inverse = self._entry_ops(undo[-1])
+        return (undo[-1], inverse) if inverse is not None else None
+
+    def redo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None:
+        _, redo = self._stacks(doc_id, annotator)
+        if not redo:
+            return None
+        op, _ = self._entry_ops(redo[-1])
+        return redo[-1], op
+
+    def history(self, doc_id: str, annotator: str) -> list[LogEntry]:
+        return [
+            LogEntry(seq, doc_id, annotator, action, operation_from_json(json.loads(op)), ref, at)
+            for seq, action, op, ref, at in self._read(
+                "SELECT seq, action, op, ref, at FROM oplog WHERE doc_id=? AND annotator=? ORDER BY seq",
+                (doc_id, annotator))
+        ]
+
+    def count_log(self) -> int:
+        return self._read("SELECT COUNT(*) FROM oplog")[0][0]
+
+    # -- positions ---------------------------------------------------------------------
+
+    def get_position(self, annotator: str) -> Position:
+        rows = self._read("SELECT doc_id, cursor FROM positions WHERE annotator=?", (annotator,))
+        return Position(rows[0][0], rows[0][1]) if rows else Position(None, 0)
