@@ -21,13 +21,13 @@ from wcwidth import wcwidth
 
 from annotator.layout.bidi import (
     REMOVED,
+    TRAILING_RESET,
     bidi_classes,
-    line_levels,
     paragraph_level,
     reorder,
     resolve_levels,
 )
-from annotator.layout.lines import Cell, LayoutOptions, VisualLine
+from annotator.layout.lines import Cell, LayoutOptions, VisualLine, make_cell
 from annotator.layout.paragraphs import split_paragraphs
 from annotator.layout.shaping import CONSUMED, LAM, shape
 from annotator.layout.unicode_data import MIRRORS
@@ -62,12 +62,21 @@ DEL_MARKER = "\u2421"  # ␡
 NO_BREAK_SPACES = frozenset("\u00a0\u2007\u202f")
 
 # Character kinds
-BASE, MARK, HIDDEN, CONTROL, TAB, SPACE = range(6)
+BASE, MARK, HIDDEN, CONTROL, TAB, SPACE = range(1, 7)  # never 0: looked up with `or`
 
 
-@lru_cache(maxsize=None)
+_KIND_CACHE: dict[str, int] = {}
+
+
 def char_kind(ch: str) -> int:
     """How a character is drawn: base, combining mark, invisible, control symbol, tab or space."""
+    kind = _KIND_CACHE.get(ch)
+    if kind is None:
+        kind = _KIND_CACHE[ch] = _char_kind(ch)
+    return kind
+
+
+def _char_kind(ch: str) -> int:
     if ch == "\t":
         return TAB
     cp = ord(ch)
@@ -114,8 +123,9 @@ def invisible_marker(ch: str) -> str:
 class _Paragraph:
     """Everything resolved once per paragraph, before any line is chosen."""
 
-    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "kinds", "atom_ends",
-                 "atom_starts", "options")
+    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "kinds", "atom_starts",
+                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
+                 "atom_reset", "has_separators", "options")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
@@ -125,8 +135,70 @@ class _Paragraph:
         self.para_level = paragraph_level(classes, options.direction)
         self.levels = levels = resolve_levels(text, classes, self.para_level)
         self.shaped = shape(text, levels) if options.shape else None
-        self.kinds = [char_kind(ch) for ch in text]
+        get = _KIND_CACHE.get
+        self.kinds = [get(ch) or char_kind(ch) for ch in text]
         self.atom_starts = _atom_starts(text, classes, levels, self.shaped, n)
+        self._measure_atoms()
+
+    def _measure_atoms(self) -> None:
+        """Width of every atom (-1 when it holds a tab: its width depends on the column),
+        whether it is whitespace, and for a lone drawn character its glyph (the fast path)."""
+        text, kinds, shaped = self.text, self.kinds, self.shaped
+        show = self.options.show_controls
+        starts = self.atom_starts
+        widths: list[int] = []
+        spaces: list[bool] = []
+        glyphs: list[str | None] = []
+        for k in range(len(starts) - 1):
+            s = starts[k]
+            kind = kinds[s]
+            if starts[k + 1] == s + 1 and kind != TAB:
+                ch = text[s]
+                if kind == BASE:
+                    glyph, width = base_text_width(ch)
+                    if shaped is not None and shaped[s] != ch:
+                        glyph = shaped[s]  # type: ignore[assignment]
+                    widths.append(width)
+                    spaces.append(False)
+                    glyphs.append(glyph)
+                    continue
+                if kind == SPACE:
+                    width = base_text_width(ch)[1]
+                    widths.append(width)
+                    spaces.append(True)
+                    glyphs.append(" " * width)
+                    continue
+                if kind == HIDDEN:
+                    widths.append(1 if show else 0)
+                elif kind == CONTROL or kind == MARK:
+                    widths.append(1)
+                spaces.append(False)
+                glyphs.append(None)
+                continue
+            e = starts[k + 1]
+            has_tab = any(kinds[i] == TAB for i in range(s, e))
+            width, space = _atom_width(self, s, e, 0)
+            widths.append(-1 if has_tab else width)
+            spaces.append(space)
+            glyphs.append(None)
+        self.atom_widths = widths
+        self.atom_spaces = spaces
+        self.atom_glyphs = glyphs
+        mirrors = MIRRORS
+        self.atom_rtl_glyphs = [mirrors.get(g, g) if g is not None else None for g in glyphs]
+        levels, classes = self.levels, self.classes
+        self.atom_levels = [levels[s] for s in starts[:-1]]
+        reset = bytearray(len(starts) - 1)
+        for k in range(len(starts) - 1):
+            s = starts[k]
+            if starts[k + 1] == s + 1:
+                cls = classes[s]
+                if cls in TRAILING_RESET:
+                    reset[k] = 1
+                elif cls == "S" or cls == "B":
+                    reset[k] = 2
+        self.atom_reset = reset
+        self.has_separators = 2 in reset
 
 
 def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str] | None,
@@ -201,13 +273,15 @@ def choose_lines(par: _Paragraph) -> list[tuple[int, int, list[int]]]:
     """Break the paragraph into lines in logical order.
 
     Returns, per line, (first atom, end atom, widths of its atoms). A line breaks after
-    whitespace; a token wider than the line is broken between atoms. Trailing whitespace
-    may overflow the width: it hangs (drawn with zero width).
+    whitespace (or a zero-width space); a token wider than the line is broken between atoms.
+    Trailing whitespace may overflow the width: it hangs (drawn with zero width).
     """
     starts = par.atom_starts
     natoms = len(starts) - 1
     limit = par.options.width
     text = par.text
+    static_widths = par.atom_widths
+    spaces = par.atom_spaces
     lines = []
     pos = 0
     while pos < natoms:
@@ -219,16 +293,18 @@ def choose_lines(par: _Paragraph) -> list[tuple[int, int, list[int]]]:
         end = natoms
         prev_space = False
         while k < natoms:
-            w, is_space = _atom_width(par, starts[k], starts[k + 1], col)
-            if is_space:
+            w = static_widths[k]
+            if w < 0:
+                w = _atom_width(par, starts[k], starts[k + 1], col)[0]
+            if spaces[k]:
                 widths.append(w)
                 col += w
                 prev_space = True
                 k += 1
                 continue
-            if k > begin and (prev_space or text[starts[k] - 1] == "\u200b"):
+            if prev_space or (k > begin and text[starts[k] - 1] == "\u200b"):
                 last_break = k
-            prev_space = False
+                prev_space = False
             if col + w > limit and k > begin:
                 end = last_break if last_break > begin else k
                 break
@@ -244,38 +320,71 @@ def _mirror(ch: str) -> str:
     return MIRRORS.get(ch, ch)
 
 
+def _line_atom_levels(par: _Paragraph, begin: int, end: int) -> list[int]:
+    """Levels of the line's atoms after L1: separators, and whitespace (and isolate or
+    removed controls) before a separator or at the end of the line, get the paragraph level.
+
+    An atom of several characters always holds a mark, which L1 never resets, so L1 can be
+    applied to atoms: only single-character atoms are candidates.
+    """
+    levels = par.atom_levels[begin:end]
+    reset = par.atom_reset
+    para_level = par.para_level
+    k = end - begin - 1
+    while k >= 0 and reset[begin + k]:
+        levels[k] = para_level
+        k -= 1
+    if par.has_separators:
+        trailing = False
+        for k in range(end - begin - 1, -1, -1):
+            r = reset[begin + k]
+            if r == 2:
+                levels[k] = para_level
+                trailing = True
+            elif r == 1 and trailing:
+                levels[k] = para_level
+            else:
+                trailing = False
+    return levels
+
+
 def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset: int,
                 paragraph: int) -> VisualLine:
     starts = par.atom_starts
-    text = par.text
-    kinds = par.kinds
-    shaped = par.shaped
-    show = par.options.show_controls
     s_line, e_line = starts[begin], starts[end]
-    lv = line_levels(par.classes, par.levels, s_line, e_line, par.para_level)
+    atom_levels = _line_atom_levels(par, begin, end)
     natoms = end - begin
-    atom_levels = [lv[starts[begin + a] - s_line] for a in range(natoms)]
     # Hanging whitespace: trailing spaces beyond the width draw with zero width.
-    widths = list(widths)
     total = sum(widths)
-    a = natoms - 1
-    while total > par.options.width and a > 0 and kinds[starts[begin + a]] in (TAB, SPACE):
-        total -= widths[a]
-        widths[a] = 0
-        a -= 1
+    if total > par.options.width:
+        widths = list(widths)
+        spaces = par.atom_spaces
+        a = natoms - 1
+        while total > par.options.width and a > 0 and spaces[begin + a]:
+            total -= widths[a]
+            widths[a] = 0
+            a -= 1
     cells: list[Cell] = []
+    append = cells.append
+    glyphs = par.atom_glyphs
+    rtl_glyphs = par.atom_rtl_glyphs
     for a in reorder(atom_levels):
         k = begin + a
-        s, e = starts[k], starts[k + 1]
-        rtl = bool(atom_levels[a] & 1)
-        _atom_cells(cells, text, kinds, shaped, s, e, widths[a], rtl, show, offset)
+        s = starts[k]
+        rtl = atom_levels[a] & 1 == 1
+        glyph = rtl_glyphs[k] if rtl else glyphs[k]
+        if glyph is not None and widths[a]:
+            append(make_cell(glyph, widths[a], offset + s, offset + s + 1, rtl))
+        else:
+            _atom_cells(cells, par, s, starts[k + 1], widths[a], rtl, offset)
     return VisualLine(tuple(cells), offset + s_line, offset + e_line, total,
                       bool(par.para_level & 1), paragraph)
 
 
-def _atom_cells(cells: list[Cell], text: str, kinds: list[int], shaped: list[str | None] | None,
-                s: int, e: int, atom_width: int, rtl: bool, show: bool, offset: int) -> None:
+def _atom_cells(cells: list[Cell], par: _Paragraph, s: int, e: int, atom_width: int, rtl: bool,
+                offset: int) -> None:
     """Append the cells of the atom ``[s, e)`` (in logical order inside the atom)."""
+    text, kinds, shaped, show = par.text, par.kinds, par.shaped, par.options.show_controls
     first = len(cells)
     cur_text: str | None = None  # text of the cell being built
     cur_start = s
@@ -286,7 +395,7 @@ def _atom_cells(cells: list[Cell], text: str, kinds: list[int], shaped: list[str
     def flush(end: int) -> None:
         nonlocal cur_text
         if cur_text is not None:
-            cells.append(Cell(cur_text, cur_width, offset + cur_start, offset + end, rtl))
+            cells.append(make_cell(cur_text, cur_width, offset + cur_start, offset + end, rtl))
             cur_text = None
 
     for i in range(s, e):
@@ -328,7 +437,9 @@ def _atom_cells(cells: list[Cell], text: str, kinds: list[int], shaped: list[str
         elif kind == CONTROL:
             cur_text, cur_start, cur_width, can_carry = control_symbol(ch), start, 1, False
         elif kind == TAB:
-            cur_text, cur_start, cur_width, can_carry = " " * atom_width, start, atom_width, False
+            # The tab fills what the atom's other characters (orphan marks) leave.
+            width = atom_width and atom_width - _atom_width(par, i + 1, e, 0)[0]
+            cur_text, cur_start, cur_width, can_carry = " " * width, start, width, False
         else:  # SPACE
             glyph_text, width = base_text_width(ch)
             cur_text, cur_start, cur_width, can_carry = " " * width, start, width, False

@@ -65,49 +65,68 @@ def _form(ch: str, index: int) -> str:
     return forms[ISOLATED] or ch
 
 
+_FORMS_CACHE: dict[str, tuple[str, str, str, str] | None] = {}
+
+
+def _forms(ch: str) -> tuple[str, str, str, str] | None:
+    """(isolated, final, initial, medial) forms of a joining letter, indexed by
+    ``joins_previous + 2 * joins_next``; None when the letter has no presentation forms."""
+    if ch in _FORMS_CACHE:
+        return _FORMS_CACHE[ch]
+    forms = None
+    if ch in LETTERS_ARABIC and joining_type(ch) != "U":
+        forms = (_form(ch, ISOLATED), _form(ch, FINAL), _form(ch, INITIAL), _form(ch, MEDIAL))
+    _FORMS_CACHE[ch] = forms
+    return forms
+
+
+_JOINS_NEXT = frozenset("DLC")
+_JOINS_PREVIOUS = frozenset("DRC")
+
+
 def shape(text: str, levels: list[int]) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
-    A character that is not an Arabic letter maps to itself, ZWJ to ``""``, and the alef of a
-    lam-alef ligature to :data:`CONSUMED` (the lam's entry holds the ligature).
+    A character that is not an Arabic letter maps to itself (a non-joining letter such as
+    hamza too, as FriBidi leaves it), ZWJ to ``""``, and the alef of a lam-alef ligature to
+    :data:`CONSUMED` (the lam's entry holds the ligature).
     """
     out: list[str | None] = list(text)
     n = len(text)
-    jt = [joining_type(ch) for ch in text]
-    # prev_joins[i]: letter i is joined to the previous non-transparent character.
-    prev_joiner = -1  # index of the previous non-transparent character
-    joins_prev = [False] * n
-    joins_next = [False] * n
-    for i in range(n):
-        t = jt[i]
-        if t == "T":
-            continue
-        if prev_joiner >= 0:
-            p = prev_joiner
-            if (jt[p] in ("D", "L", "C") and t in ("D", "R", "C")
-                    and levels[p] == levels[i]):
-                joins_prev[i] = True
-                joins_next[p] = True
-        prev_joiner = i
+    get = _JOINING_CACHE.get
+    joins_previous = bytearray(n)
+    prev = -1  # index of the previous non-transparent character
+    prev_type = "U"
+    prev_joined = 0
     for i in range(n):
         ch = text[i]
+        t = get(ch) or joining_type(ch)
+        if t == "T":
+            continue
+        joined = prev >= 0 and prev_type in _JOINS_NEXT and t in _JOINS_PREVIOUS \
+            and levels[prev] == levels[i]
+        if prev >= 0 and prev_type != "U":
+            forms = _forms(text[prev])
+            if forms is not None:
+                out[prev] = forms[prev_joined + 2 * joined]
+        if joined:
+            joins_previous[i] = 1
+        prev, prev_type, prev_joined = i, t, 1 if joined else 0
         if ch == ZWJ:
             out[i] = ""
-            continue
-        if jt[i] == "U" or ch not in LETTERS_ARABIC:
-            continue  # a non-joining letter (hamza) stays as it is, as FriBidi leaves it
-        if joins_prev[i]:
-            out[i] = _form(ch, MEDIAL if joins_next[i] else FINAL)
-        else:
-            out[i] = _form(ch, INITIAL if joins_next[i] else ISOLATED)
+    if prev >= 0 and prev_type != "U":
+        forms = _forms(text[prev])
+        if forms is not None:
+            out[prev] = forms[prev_joined]
     # Lam + (marks) + alef: one ligature held by the lam.
-    for i in range(n):
-        if text[i] == LAM:
-            j = lam_alef_partner(text, i)
-            if j is not None and levels[j] == levels[i]:
-                isolated, final = LAM_ALEF[text[j]]
-                out[i] = final if joins_prev[i] else isolated
-                out[j] = CONSUMED
+    i = text.find(LAM)
+    while i >= 0:
+        j = lam_alef_partner(text, i)
+        if j is not None and levels[j] == levels[i]:
+            isolated, final = LAM_ALEF[text[j]]
+            out[i] = final if joins_previous[i] else isolated
+            out[j] = CONSUMED
+        i = text.find(LAM, i + 1)
     return out
 
 
