@@ -202,3 +202,32 @@ def test_detect_unknown_content_asks_for_format(tmp_path):
     p.write_text("%%% nothing we know\n", encoding="utf-8")
     with pytest.raises(AnnotatorError, match="--format"):
         detect_format(p)
+
+
+# -- no traceback on odd shapes ------------------------------------------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 80) | st.sampled_from(["", "قال", "Claim", "claimed_by", "PER"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(
+        ["text", "spans", "label", "entities", "relations", "start", "end", "labels", "data", "annotations",
+         "result", "type", "value", "from_id", "to_id", "id", "start_offset", "end_offset", "tokens", "answer",
+         "technique", "head_span", "child_span", "attributes", "choices", "completed_by"]), inner, max_size=5),
+    max_leaves=12)
+
+
+@given(st.lists(_json, min_size=1, max_size=3), st.sampled_from(
+    ["prodigy", "doccano", "label-studio", "label-studio-min", "araieval", "native"]))
+def test_odd_json_shapes_are_reported_never_a_traceback(tmp_path_factory, items, name):
+    from annotator.formats.base import get_format
+
+    items = [dict(x, text="قال مصطفى 😀") if isinstance(x, dict) else x for x in items]
+    path = tmp_path_factory.mktemp("fuzz") / "in.json"
+    if name.startswith("label-studio"):
+        path.write_text(json.dumps([dict(x, data={"text": "قال 😀"}) if isinstance(x, dict) else x
+                                    for x in items], ensure_ascii=False), encoding="utf-8")
+    else:
+        path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in items) + "\n", encoding="utf-8")
+    try:
+        list(get_format(name).read(path, ReadContext(repair=True)))
+    except AnnotatorError:
+        pass

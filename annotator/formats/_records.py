@@ -188,11 +188,22 @@ def read_json_lines(fmt: str, path: Path, ctx: ReadContext,
         if not isinstance(text, str):
             ctx.report(path, line, "record has no \"text\" string; not imported")
             continue
-        record = build(obj, text, line)
+        record = guarded(lambda: build(obj, text, line), ctx, path, line)
         if record is not None:
             record = finish(record, ctx, path, fmt)
         if record is not None:
             yield record
+
+
+def guarded(build: Callable[[], Any], ctx: ReadContext, path: Path, line: int | None) -> Any:
+    """Run one record's builder; a value of an unexpected JSON type somewhere inside it
+    (a list where a string belongs …) is reported for that record instead of a traceback."""
+    try:
+        return build()
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        ctx.report(path, line, f"record has a value of an unexpected type ({type(exc).__name__}: {exc}); "
+                   "not imported")
+        return None
 
 
 def in_key_order(obj: dict[str, Any], key_order: list[str]) -> dict[str, Any]:

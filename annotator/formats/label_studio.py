@@ -26,7 +26,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.formats._io import check_readable, iter_json_items
 from annotator.formats._records import (
-    IdMaker, extras, finish, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
+    IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
 )
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats.offsets import Utf16Offsets
@@ -204,7 +204,7 @@ class LabelStudioFormat:
             if not isinstance(task, dict):
                 ctx.report(path, line, "task is not a JSON object; not imported")
                 continue
-            yield from self._task_records(task, path, line, ctx)
+            yield from guarded(lambda: list(self._task_records(task, path, line, ctx)), ctx, path, line) or ()
 
     def _task_records(self, task: dict[str, Any], path: Path, line: int, ctx: ReadContext) -> Iterator[Record]:
         data = task.get("data")
@@ -332,42 +332,47 @@ class LabelStudioMinFormat:
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 ctx.report(path, line, "item has no \"text\" string; not imported")
                 continue
-            text = obj["text"]
-            conv = Utf16Offsets(text)
-            new_entity, new_claim = IdMaker("e"), IdMaker("c")
-            entities: list[Entity] = []
-            claims: list[Claim] = []
-            attributes: dict[str, AttrValue] = {}
-            kept: dict[str, Any] = {}
-            control = None
-            for key, value in obj.items():
-                if key in ("text", "doc_id"):
-                    continue
-                if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
-                    control = control or key
-                    for k, v in enumerate(value):
-                        where = _region_offsets(v, conv, f"{key} region {k + 1}", ctx, path, line)
-                        if where is None:
-                            continue
-                        for label in v.get("labels") or []:
-                            if is_claim_label(str(label), ctx):
-                                claims.append(Claim(new_claim(), *where))
-                            else:
-                                entities.append(Entity(new_entity(), where[0], where[1], str(label)))
-                elif key in doc_attrs:
-                    attributes[key] = value
-                else:
-                    kept[key] = value
-            doc_id = str(obj.get("doc_id") or obj.get("id") or f"{path.stem}:{line}")
-            notes = kept.pop(NOTES_CONTROL, "") if isinstance(kept.get(NOTES_CONTROL), str) else ""
-            extra = {"kept": kept, "control": control, "key_order": list(obj)}
-            doc = Document(doc_id, text, import_meta(self.name, path, line, extra))
-            who = obj.get("annotator")
-            ann = Annotations(doc_id=doc_id, annotator=None if who is None else str(who), status="done",
-                              notes=notes, entities=tuple(entities), claims=tuple(claims), attributes=attributes)
-            record = finish(Record(doc, ann, line), ctx, path, self.name)
+            record = guarded(lambda: self._record(obj, path, line, ctx, doc_attrs), ctx, path, line)
+            record = finish(record, ctx, path, self.name) if record is not None else None
             if record is not None:
                 yield record
+
+    def _record(self, obj: dict[str, Any], path: Path, line: int, ctx: ReadContext,
+                doc_attrs: set[str]) -> Record:
+        text = obj["text"]
+        conv = Utf16Offsets(text)
+        new_entity, new_claim = IdMaker("e"), IdMaker("c")
+        entities: list[Entity] = []
+        claims: list[Claim] = []
+        attributes: dict[str, AttrValue] = {}
+        kept: dict[str, Any] = {}
+        control = None
+        for key, value in obj.items():
+            if key in ("text", "doc_id"):
+                continue
+            if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
+                control = control or key
+                for k, v in enumerate(value):
+                    where = _region_offsets(v, conv, f"{key} region {k + 1}", ctx, path, line)
+                    if where is None:
+                        continue
+                    for label in v.get("labels") or []:
+                        if is_claim_label(str(label), ctx):
+                            claims.append(Claim(new_claim(), *where))
+                        else:
+                            entities.append(Entity(new_entity(), where[0], where[1], str(label)))
+            elif key in doc_attrs:
+                attributes[key] = value
+            else:
+                kept[key] = value
+        doc_id = str(obj.get("doc_id") or obj.get("id") or f"{path.stem}:{line}")
+        notes = kept.pop(NOTES_CONTROL, "") if isinstance(kept.get(NOTES_CONTROL), str) else ""
+        extra = {"kept": kept, "control": control, "key_order": list(obj)}
+        doc = Document(doc_id, text, import_meta(self.name, path, line, extra))
+        who = obj.get("annotator")
+        ann = Annotations(doc_id=doc_id, annotator=None if who is None else str(who), status="done",
+                          notes=notes, entities=tuple(entities), claims=tuple(claims), attributes=attributes)
+        return Record(doc, ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         _write_array((self._item(rec, ctx) for rec in records), out)
