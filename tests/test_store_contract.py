@@ -8,6 +8,7 @@ only a server has: concurrent writers, lost connections, server-side health.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -478,6 +479,41 @@ def test_postgres_refuses_a_database_made_by_a_newer_annotator(pg_cluster):
     pg_cluster.sql(f"INSERT INTO {schema}.schema_version VALUES (99, 'later')", pg_server.DATABASE)
     with pytest.raises(StoreError, match="made by a newer annotator"):
         open_store(url)
+
+
+def test_postgres_a_team_shares_one_database_through_a_group_role(pg_cluster):
+    team, alice, bob, carol = (f"{name}_{os.getpid()}" for name in ("team", "alice", "bob", "carol"))
+    pg_cluster.sql(f"CREATE ROLE {team} NOLOGIN")
+    pg_cluster.sql(f"CREATE ROLE {alice} LOGIN IN ROLE {team}")
+    pg_cluster.sql(f"CREATE ROLE {bob} LOGIN IN ROLE {team}")
+    pg_cluster.sql(f"CREATE ROLE {carol} LOGIN")
+    pg_cluster.sql(f"CREATE DATABASE {team} OWNER {team} ENCODING 'UTF8' TEMPLATE template0")
+
+    def url(who):
+        return pg_cluster.url(team).replace(pg_server.SUPERUSER, who)
+
+    store = open_store(url(alice))  # the first to open creates the tables, as the group role
+    store.add_document(Document("d", TEXT))
+    AnnotationSession(store, _schema(), "alice").add_entity("d", 4, 14, "PER")
+    store.close()
+    assert pg_cluster.sql("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname='public'", team) == [(team,)]
+    store = open_store(url(bob))
+    try:
+        AnnotationSession(store, _schema(), "bob").add_entity("d", 4, 14, "ORG")
+        assert store.annotators("d") == ["alice", "bob"]
+    finally:
+        store.close()
+    with pytest.raises(StoreError, match="permission denied .*docs/postgres.md"):
+        open_store(url(carol))
+
+
+def test_postgres_url_passwords_are_never_shown():
+    from annotator.store.postgres import redact
+
+    assert redact("postgresql://ann:s3cr%40t@db.lab:5433/team") == "postgresql://ann:***@db.lab:5433/team"
+    assert redact("postgres://db.lab/team?user=ann&password=s3cret&sslmode=require") == (
+        "postgres://db.lab/team?user=ann&password=***&sslmode=require")
+    assert redact("postgresql://ann@db.lab/team") == "postgresql://ann@db.lab/team"
 
 
 def test_postgres_missing_psycopg_is_an_install_hint(monkeypatch):

@@ -135,7 +135,10 @@ class PostgresStore(SQLReads):
             raise StoreError(f"{self.path}: the store is closed")
         self._connect()
         for annotator in sorted(self._locked_sessions):
-            got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key("session", annotator),))
+            try:
+                got = self._conn.execute("SELECT pg_try_advisory_lock(%s)", (_lock_key("session", annotator),))
+            except self._pg.Error as exc:
+                raise self._explain(exc) from None
             if not got.fetchone()[0]:
                 self._locked_sessions.discard(annotator)
                 self._held_sessions.discard(annotator)
@@ -147,8 +150,8 @@ class PostgresStore(SQLReads):
         errors = self._pg.errors
         reason = _one_line(exc)
         if isinstance(exc, errors.InsufficientPrivilege):
-            return StoreError(f"{self._where()}: permission denied ({reason}); ask the database owner for "
-                              "SELECT, INSERT, UPDATE, DELETE on the annotator tables")
+            return StoreError(f"{self._where()}: permission denied ({reason}); ask the database owner to "
+                              "grant this user the annotator tables (see docs/postgres.md)")
         if isinstance(exc, errors.ReadOnlySqlTransaction):
             return StoreError(f"{self._where()} is read-only (a standby?); nothing was changed ({reason})")
         if isinstance(exc, errors.DiskFull):
@@ -225,15 +228,18 @@ class PostgresStore(SQLReads):
 
     def _migrate(self) -> None:
         def tx(cur: Any) -> None:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
-            cur.execute("SELECT to_regclass('schema_version') IS NOT NULL")
-            if not cur.fetchone()[0]:
-                cur.execute(SCHEMA_VERSION_TABLE)
-            cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")
-            current = cur.fetchone()[0]
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))  # one migrator at a time
+            exists = cur.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+            current = cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0] \
+                if exists else 0
             if current > len(PG_MIGRATIONS):
                 raise StoreError(f"{self.path}: made by a newer annotator (database version {current}, "
                                  f"this one knows {len(PG_MIGRATIONS)})")
+            if current == len(PG_MIGRATIONS):
+                return
+            self._act_as_database_owner(cur)
+            if not exists:
+                cur.execute(SCHEMA_VERSION_TABLE)
             for version, script in enumerate(PG_MIGRATIONS[current:], start=current + 1):
                 cur.execute(script)
                 cur.execute("INSERT INTO schema_version(version, applied_at) VALUES (%s, %s)",
@@ -244,6 +250,19 @@ class PostgresStore(SQLReads):
         except StoreError:
             self._close_connection()
             raise
+
+    def _act_as_database_owner(self, cur: Any) -> None:
+        """Create tables as the database's owner when we are a member of that role.
+
+        A team's database is owned by a group role that every annotator's login
+        belongs to; tables made as the owner are usable by all of them, whoever
+        happened to open the database first (tables made as "alice" would not be).
+        """
+        owner = cur.execute("SELECT pg_get_userbyid(datdba) FROM pg_database "
+                            "WHERE datname = current_database()").fetchone()[0]
+        if owner != cur.execute("SELECT current_user").fetchone()[0] and cur.execute(
+                "SELECT pg_has_role(current_user, %s, 'MEMBER')", (owner,)).fetchone()[0]:
+            cur.execute(self._pg.sql.SQL("SET LOCAL ROLE {}").format(self._pg.sql.Identifier(owner)))
 
     def _close_connection(self) -> None:
         if self._conn is not None:
