@@ -107,6 +107,7 @@ def test_unknown_label_rejects_the_sentence_and_lists_it(tmp_path):
     records, ctx = read_text(tmp_path, "أ B-ORF\nب I-ORF\n\nج B-PER\n", schema=SCHEMA)
     assert [r.document.text for r in records] == ["ج"]
     assert len(ctx.problems) == 1 and "ORF (1)" in ctx.problems[0].message and ctx.problems[0].line == 1
+    assert ctx.rejected == 1  # counted for the import summary, not only printed
     records, ctx = read_text(tmp_path, "أ B-ORF\nب I-ORF\n", schema=SCHEMA, label_map={"ORF": "ORG"})
     assert [e.label for e in records[0].annotations.entities] == ["ORG"] and ctx.problems == []
 

@@ -144,6 +144,7 @@ def test_malformed_json_line_is_reported_and_the_rest_read(tmp_path):
     got = [obj["text"] for _, obj in iter_jsonl(p, ctx)]
     assert got == ["أ", "ب"]
     assert [pr.line for pr in ctx.problems] == [2, 3]
+    assert ctx.rejected == 2
 
 
 def test_json_array_is_streamed_item_by_item_with_lines(tmp_path, monkeypatch):

@@ -75,10 +75,10 @@ def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, An
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            ctx.report(path, number, f"malformed JSON ({exc.msg} at column {exc.colno}); record not imported")
+            ctx.reject(path, number, f"malformed JSON ({exc.msg} at column {exc.colno}); record not imported")
             continue
         if not isinstance(obj, dict):
-            ctx.report(path, number, f"expected a JSON object, found {type(obj).__name__}; record not imported")
+            ctx.reject(path, number, f"expected a JSON object, found {type(obj).__name__}; record not imported")
             continue
         yield number, obj
 

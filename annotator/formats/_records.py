@@ -172,7 +172,7 @@ def finish(record: Record, ctx: ReadContext, path: Path, fmt: str) -> Record | N
             c.attributes, schema.claims.attributes, "claim", problems)) for c in claims)
         attributes = _check_attributes(attributes, schema.document_attributes, "document", problems)
         if problems:
-            ctx.report(path, record.line, f"document {record.document.id!r} not imported: " + "; ".join(problems))
+            ctx.reject(path, record.line, f"document {record.document.id!r} not imported: " + "; ".join(problems))
             return None
     return replace(record, annotations=replace(ann, entities=entities, claims=claims, attributes=attributes))
 
@@ -186,7 +186,7 @@ def read_json_lines(fmt: str, path: Path, ctx: ReadContext,
     for line, obj in iter_jsonl(path, ctx):
         text = obj.get("text")
         if not isinstance(text, str):
-            ctx.report(path, line, "record has no \"text\" string; not imported")
+            ctx.reject(path, line, "record has no \"text\" string; not imported")
             continue
         record = guarded(lambda: build(obj, text, line), ctx, path, line)
         if record is not None:
@@ -201,7 +201,7 @@ def guarded(build: Callable[[], Any], ctx: ReadContext, path: Path, line: int | 
     try:
         return build()
     except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
-        ctx.report(path, line, f"record has a value of an unexpected type ({type(exc).__name__}: {exc}); "
+        ctx.reject(path, line, f"record has a value of an unexpected type ({type(exc).__name__}: {exc}); "
                    "not imported")
         return None
 

@@ -52,12 +52,18 @@ class ReadContext:
     on_problem: Callable[[Problem], None] | None = None
     # format-specific options, e.g. {"tokens": "dev.txt"} for aqmar-truth's token file
     options: dict[str, str] = field(default_factory=dict)
+    rejected: int = 0  # records a reader could not import (each one also reported)
 
     def report(self, path: str | Path, line: int | None, message: str, *, repaired: bool = False) -> None:
         p = Problem(str(path), line, message, repaired)
         self.problems.append(p)
         if self.on_problem is not None:
             self.on_problem(p)
+
+    def reject(self, path: str | Path, line: int | None, message: str) -> None:
+        """Report a record that cannot be imported (counted in ``rejected``)."""
+        self.rejected += 1
+        self.report(path, line, message)
 
     @property
     def repairs(self) -> int:

@@ -84,7 +84,7 @@ class CheckThatFormat:
             raise InputError("header has no tweet_id and tweet_text columns", str(path), 1)
         for number, fields, _ in rows:
             if len(fields) != len(columns):
-                ctx.report(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
+                ctx.reject(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
                            "tweet not imported")
                 continue
             row = dict(zip(columns, fields))

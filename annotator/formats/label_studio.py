@@ -202,7 +202,7 @@ class LabelStudioFormat:
         check_readable(path)
         for line, task in iter_json_items(path, ctx):
             if not isinstance(task, dict):
-                ctx.report(path, line, "task is not a JSON object; not imported")
+                ctx.reject(path, line, "task is not a JSON object; not imported")
                 continue
             yield from guarded(lambda: list(self._task_records(task, path, line, ctx)), ctx, path, line) or ()
 
@@ -210,7 +210,7 @@ class LabelStudioFormat:
         data = task.get("data")
         text = _task_text(data)
         if text is None:
-            ctx.report(path, line, "task has no data.text string; not imported")
+            ctx.reject(path, line, "task has no data.text string; not imported")
             return
         conv = Utf16Offsets(text)
         doc_id = str(data.get("doc_id") or task.get("id") or f"{path.stem}:{line}")
@@ -228,7 +228,7 @@ class LabelStudioFormat:
             return
         for ann_obj in annotations:
             if not isinstance(ann_obj, dict):
-                ctx.report(path, line, f"an entry of {kind} is not an object; not imported")
+                ctx.reject(path, line, f"an entry of {kind} is not an object; not imported")
                 continue
             regions = _parse_result(ann_obj.get("result"), conv, ctx, path, line)
             who = ann_obj.get("completed_by")
@@ -330,7 +330,7 @@ class LabelStudioMinFormat:
         doc_attrs = {a.key for a in ctx.schema.document_attributes} if ctx.schema else set()
         for line, obj in iter_json_items(path, ctx):
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                ctx.report(path, line, "item has no \"text\" string; not imported")
+                ctx.reject(path, line, "item has no \"text\" string; not imported")
                 continue
             record = guarded(lambda: self._record(obj, path, line, ctx, doc_attrs), ctx, path, line)
             record = finish(record, ctx, path, self.name) if record is not None else None

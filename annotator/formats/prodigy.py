@@ -70,7 +70,7 @@ class ProdigyFormat:
         claims: list[Claim] = []
         spans = obj.get("spans") or []
         if not isinstance(spans, list):
-            ctx.report(path, line, "\"spans\" is not a list; not imported")
+            ctx.reject(path, line, "\"spans\" is not a list; not imported")
             return None
         for k, sp in enumerate(spans):
             got = read_span(sp, text, "start", "end", "label", ctx, path, line, f"span {k + 1}")
