@@ -559,3 +559,28 @@ def test_postgres_import_and_export_through_the_cli(pg_cluster, tmp_path):
                          timeout=120)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "cannot connect to the PostgreSQL database 'missing_db'" in bad.stderr
+
+
+def test_postgres_moving_from_sqlite_to_a_server_through_the_cli(pg_cluster, tmp_path):
+    local = tmp_path / "mine.db"
+    store = open_store(str(local))
+    store.add_document(Document("n1", TEXT))
+    store.add_document(Document("n2", "سطر\r\n\u200fثانٍ"))
+    AnnotationSession(store, _schema(), "alice").add_entity("n1", 4, 14, "PER")
+    AnnotationSession(store, _schema(), "bob").set_status("n2", "skipped")
+    store.close()
+    dump = tmp_path / "all.jsonl"
+    url = pg_cluster.new_schema()
+    run = [sys.executable, "-m", "annotator"]
+    for step in (["export", "--db", str(local), "-o", str(dump)], ["import", str(dump), "--db", url, "--quiet"]):
+        done = subprocess.run(run + step, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    store = open_store(url)
+    try:
+        assert store.document_ids() == ["n1", "n2"]
+        assert store.get_document("n2").text == "سطر\r\n\u200fثانٍ"
+        assert store.all_annotators() == ["alice", "bob"]
+        assert [e.label for e in store.load("n1", "alice").entities] == ["PER"]
+        assert store.statuses("bob") == {"n2": "skipped"}
+    finally:
+        store.close()
