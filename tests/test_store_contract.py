@@ -584,3 +584,58 @@ def test_postgres_moving_from_sqlite_to_a_server_through_the_cli(pg_cluster, tmp
         assert store.statuses("bob") == {"n2": "skipped"}
     finally:
         store.close()
+
+
+def test_iter_annotations_pages_in_document_then_code_point_order(store, monkeypatch):
+    import annotator.store.postgres as postgres_store
+    import annotator.store.sql_reads as sql_reads
+
+    monkeypatch.setattr(sql_reads, "BATCH", 2)  # pages of two rows, so paging is crossed many times
+    monkeypatch.setattr(postgres_store, "BATCH", 2)
+    names = ["zed", "Zoë", "alice", "Émile"]
+    for i in range(3):
+        store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        for who in names:
+            AnnotationSession(store, _schema(), who).set_notes(f"d{i}", who)
+    got = [(a.doc_id, a.annotator, a.notes) for a in store.iter_annotations()]
+    assert got == [(f"d{i}", who, who) for i in range(3) for who in sorted(names)]
+    assert [a.doc_id for a in store.iter_annotations("Émile")] == ["d0", "d1", "d2"]
+    assert [d.id for d in store.iter_documents()] == ["d0", "d1", "d2"]
+
+
+def test_postgres_a_killed_writer_leaves_whole_actions_only(pg_cluster):
+    url = pg_cluster.new_schema()
+    open_store(url).close()
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, url, "alice", "0", "400"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    store = open_store(url)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        writer.stdin.write("go\n")
+        writer.stdin.flush()
+        deadline = time.monotonic() + 60
+        while store.count_log() < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        writer.kill()
+        writer.wait()
+        state = store.load("doc0", "alice")
+        assert 5 <= state.version < 200
+        assert len(state.entities) == state.version == len(store.history("doc0", "alice"))
+        assert store.integrity_check() == "ok"
+        _claim_eventually(store, "alice")
+    finally:
+        writer.kill()
+        store.close()
+
+
+def test_postgres_skips_with_the_reason_when_the_server_is_not_installed(monkeypatch):
+    monkeypatch.setattr(pg_server, "find_bindir", lambda: None)
+    assert pg_server.skip_reason() == "PostgreSQL server binaries not installed (Debian package postgresql)"
+
+
+def test_sqlite_users_never_load_psycopg(tmp_path):
+    code = ("import sys; from annotator.store import open_store; import annotator.cli; "
+            f"s = open_store({str(tmp_path / 'x.db')!r}); s.close(); "
+            "assert not any(m.split('.')[0] == 'psycopg' for m in sys.modules), 'psycopg loaded'")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
