@@ -257,3 +257,19 @@ def test_checkthat_attributes_are_typed_by_the_schema_and_unknown_ones_listed(tm
 def test_aqmar_truth_is_import_only():
     with pytest.raises(AnnotatorError, match="not exported"):
         export_records(get_format("aqmar-truth"), [], Path("/nonexistent/x.csv"), WriteContext(NEWS))
+
+
+def test_brat_write_to_a_folder_path_and_label_studio_region_ids_stay_distinct(tmp_path):
+    from annotator.model.annotations import Claim
+
+    rec = Record(Document("d/1", TEXT), Annotations("d/1", "alice", entities=(Entity("x1", 4, 14, "PER"),),
+                                                    claims=(Claim("x1", 18, 67, {}, "x1"),)))
+    get_format("brat").write([rec], tmp_path / "out", WriteContext(NEWS))
+    assert (tmp_path / "out" / "d_1.ann").read_text(encoding="utf-8").splitlines() == [
+        "T1\tPER 4 14\tمصطفى بالي", f"T2\tClaim 18 67\t{TEXT[18:67]}", "R1\tClaimer Arg1:T2 Arg2:T1"]
+    out = io.StringIO()
+    get_format("label-studio").write([rec], out, WriteContext(NEWS))
+    p = tmp_path / "ls.json"
+    p.write_text(out.getvalue(), encoding="utf-8")
+    (back,) = list(get_format("label-studio").read(p, ReadContext()))
+    assert back.annotations.claims[0].claimer == "x1" and back.annotations.entities[0].id == "x1"

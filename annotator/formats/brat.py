@@ -172,8 +172,15 @@ class BratFormat:
                        f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
         return kind, start, end
 
-    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
+    def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:
+        """brat is a folder format: ``out`` must be the folder (a ``Path``), not an open file."""
+        if not isinstance(out, Path):
+            raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
+        if out.exists() and not out.is_dir():
+            raise AnnotatorError(f"{out}: is a file; brat export needs a folder")
+        out.mkdir(parents=True, exist_ok=True)
+        ctx.target = str(out)
+        self.write_folder(records, out, ctx)
 
     def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
         used: set[str] = set()

@@ -278,15 +278,17 @@ class LabelStudioFormat:
 
         for e in ann.entities:
             region(e.id, e.start, e.end, e.label)
+        entity_ids = {e.id for e in ann.entities}
         for c in ann.claims:
-            region(c.id, c.start, c.end, CLAIM_LABEL)
+            cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
+            region(cid, c.start, c.end, CLAIM_LABEL)
             for key, value in sorted(c.attributes.items()):
                 spec = ctx.schema.claims.attribute(key)
-                item = _attribute_item(key, value, to_name, c.id, spec.kind if spec else None)
+                item = _attribute_item(key, value, to_name, cid, spec.kind if spec else None)
                 item["value"] = {**_span_value(doc.text, conv, c.start, c.end), **item["value"]}
                 result.append(item)
             if c.claimer and ann.entity(c.claimer) is not None:
-                result.append({"from_id": c.id, "to_id": c.claimer, "type": "relation", "direction": "right",
+                result.append({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
                                "labels": [CLAIMER_LABEL]})
         for key, value in sorted(ann.attributes.items()):
             spec = ctx.schema.document_attribute(key)
