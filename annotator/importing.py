@@ -96,11 +96,16 @@ def import_paths(
     ctx = ReadContext(schema=schema, label_map=dict(label_map or {}), repair=repair, on_problem=on_problem)
     sessions: dict[str, AnnotationSession] = {}
     fmt_given = get_format(format_name) if format_name else None
-    for path in _units(paths, fmt_given):
-        fmt, reason = (fmt_given, "--format") if fmt_given else detect(path)
-        summary.files += 1
-        summary.formats[str(path)] = f"{fmt.name} ({reason})"
-        try:
+    for path in _named_units(paths, fmt_given, ctx, summary):
+        if not path.is_dir() and not path.is_file() and path.exists():
+            # A named pipe would block the first read forever; a device may never end.
+            ctx.report(path, None, "not a regular file (a named pipe, socket or device); skipped")
+            summary.rejected += 1
+            continue
+        try:  # one bad file is reported and skipped; the others are still imported
+            fmt, reason = (fmt_given, "--format") if fmt_given else detect(path)
+            summary.files += 1
+            summary.formats[str(path)] = f"{fmt.name} ({reason})"
             for record in fmt.read(path, ctx):
                 with _one_transaction(store):  # a kill leaves whole records only, never a text without its labels
                     _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
@@ -111,6 +116,9 @@ def import_paths(
         except AnnotatorError as exc:
             ctx.report(path, None, str(exc))
             summary.rejected += 1
+        except OSError as exc:  # unreadable (permissions), vanished, or a failing disk
+            ctx.report(exc.filename or path, None, f"cannot read: {exc.strerror or exc}; skipped")
+            summary.rejected += 1
     summary.problems = ctx.problems
     summary.repairs = ctx.repairs
     return summary
@@ -120,6 +128,20 @@ def _one_transaction(store: Store) -> contextlib.AbstractContextManager:
     """The store's all-or-nothing grouping of several writes, where it has one."""
     group = getattr(store, "transaction", None)
     return group() if group is not None else contextlib.nullcontext()
+
+
+def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadContext,
+                 summary: ImportSummary) -> Iterator[Path]:
+    """The units of each named path; a folder with nothing to import is said so, not passed over."""
+    for raw in paths:
+        found = False
+        for unit in _units([raw], fmt):
+            found = True
+            yield unit
+        if not found:
+            ctx.report(raw, None, "no files to import in this folder (hidden files and unknown extensions "
+                                  "are left out)")
+            summary.rejected += 1
 
 
 def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:
@@ -145,8 +167,17 @@ def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:
             (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann") if path.is_dir() else None))
 
 
+def _record_file(path: Path, record) -> Path:
+    """The file a record came from: for a folder (brat), the one its import meta names."""
+    info = record.document.meta.get("import") if path.is_dir() else None
+    if isinstance(info, dict) and isinstance(info.get("file"), str):
+        return path / info["file"]
+    return path
+
+
 def _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace) -> None:
     doc, ann = record.document, record.annotations
+    path = _record_file(Path(path), record)
     who = annotator or (ann.annotator if ann is not None else None) or default_annotator()
     has_work = ann is not None and _has_content(ann)
     if has_work:

@@ -35,6 +35,7 @@ def _from_yaml(text: str, path: Path) -> dict[str, str]:
     import yaml
 
     try:
+        _refuse_aliases_and_depth(yaml, text, path)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -47,9 +48,27 @@ def _from_yaml(text: str, path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in data.items():
         if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-            raise InputError(f"label {key!r} maps to {value!r}; expected a label name", str(path), key_path=str(key))
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:60] + "…"
+            raise InputError(f"label {key!r} maps to {shown}; expected a label name", str(path), key_path=str(key))
         out[str(key)] = str(value)
     return out
+
+
+def _refuse_aliases_and_depth(yaml, text: str, path: Path) -> None:
+    """A label map is a flat mapping: aliases (a "billion laughs" bomb) and deep nesting
+    (a stack overflow in the loader) are refused from the event stream, before building anything."""
+    depth = 0
+    for event in yaml.parse(text):
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError("label map uses a YAML alias (*name); write each label out",
+                             str(path), event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > 8:
+                raise InputError("label map is nested too deeply; expected FOREIGN: OURS lines",
+                                 str(path), event.start_mark.line + 1)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _from_tsv(text: str, path: Path) -> dict[str, str]:
