@@ -25,6 +25,8 @@ PAR_RTL = 0x111
 PAR_ON = 0x40
 
 FILL = "\ufeff"  # FriBidi leaves this after a lam-alef ligature
+# FriBidi class names of the characters L1 resets at the end of a line.
+_TRAILING = frozenset(("WS", "BN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"))
 
 
 def _load():
@@ -138,9 +140,21 @@ class Paragraph:
         """Paragraph embedding levels (after FriBidi's L1 for the paragraph end)."""
         return list(self._levels[: self._n])
 
-    def visual_map(self, start: int, end: int) -> list[int]:
-        """Logical indices (into the paragraph) of the line ``[start, end)``, left to right."""
+    def _levels_for_line(self, start: int, end: int, fix_isolates: bool):
         levels = (ctypes.c_int8 * max(self._n, 1))(*self._levels[: self._n])
+        if fix_isolates:
+            # UAX #9 L1 resets isolate formatting characters at the end of a line too; FriBidi
+            # 1.0.8's fribidi_reorder_line only resets whitespace, explicit codes and BN (its
+            # paragraph-end L1 does include isolates). Do that part of L1 for it.
+            i = end - 1
+            while i >= start and bidi_type_name(self.text[i]) in _TRAILING:
+                levels[i] = self.base_level
+                i -= 1
+        return levels
+
+    def visual_map(self, start: int, end: int, *, fix_isolates: bool = True) -> list[int]:
+        """Logical indices (into the paragraph) of the line ``[start, end)``, left to right."""
+        levels = self._levels_for_line(start, end, fix_isolates)
         index_map = (ctypes.c_int * max(self._n, 1))(*range(self._n))
         if end > start:
             ok = LIB.fribidi_reorder_line(FLAG_REORDER_NSM, self._types, end - start, start,
@@ -149,9 +163,9 @@ class Paragraph:
                 raise RuntimeError("fribidi_reorder_line failed")
         return list(index_map[start:end])
 
-    def line_levels(self, start: int, end: int) -> list[int]:
+    def line_levels(self, start: int, end: int, *, fix_isolates: bool = True) -> list[int]:
         """Levels of the line after FriBidi's L1 for that line (logical order)."""
-        levels = (ctypes.c_int8 * max(self._n, 1))(*self._levels[: self._n])
+        levels = self._levels_for_line(start, end, fix_isolates)
         if end > start:
             LIB.fribidi_reorder_line(0, self._types, end - start, start, self.base_dir, levels,
                                      None, None)
@@ -257,6 +271,9 @@ DELIBERATE_DIFFERENCES = {
     "lam-mark-alef": "lam + haraka + alef is drawn as one lam-alef ligature carrying the haraka "
                      "(FriBidi joins lam and alef but makes no ligature across the haraka, so its "
                      "visual line has lam and alef as two separate glyphs).",
+    "line-end-isolate": "an isolate control (LRI/RLI/FSI/PDI) at the end of a wrapped line goes to "
+                        "the paragraph level (UAX #9 L1); fribidi_reorder_line 1.0.8 leaves it "
+                        "at its level. The oracle applies that clause of L1 before reordering.",
 }
 
 

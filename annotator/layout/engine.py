@@ -134,7 +134,7 @@ class _Paragraph:
         self.classes = classes = bidi_classes(text)
         self.para_level = paragraph_level(classes, options.direction)
         self.levels = levels = resolve_levels(text, classes, self.para_level)
-        self.shaped = shape(text, levels) if options.shape else None
+        self.shaped = shape(text, levels, classes) if options.shape else None
         get = _KIND_CACHE.get
         self.kinds = [get(ch) or char_kind(ch) for ch in text]
         self.atom_starts = _atom_starts(text, classes, levels, self.shaped, n)
@@ -404,15 +404,16 @@ def _atom_cells(cells: list[Cell], par: _Paragraph, s: int, e: int, atom_width: 
         if kind == MARK:
             if cur_text is not None and can_carry:
                 cur_text += ch
+                pending = i + 1
                 continue
             flush(i)
             cur_text, cur_start, cur_width, can_carry = DOTTED_CIRCLE + ch, min(pending, i), 1, True
             pending = i + 1
             continue
         if kind == HIDDEN and not show:
-            if cur_text is None:
-                continue  # given to the next cell of the atom (or a zero-width cell)
-            continue  # the current cell's end grows to cover it
+            if cur_text is not None:
+                pending = i + 1  # the current cell's end grows to cover it
+            continue  # else it goes to the next cell of the atom (or a zero-width cell)
         flush(i)
         start = min(pending, i)
         if kind == BASE:

@@ -70,7 +70,7 @@ _FORMS_CACHE: dict[str, tuple[str, str, str, str] | None] = {}
 
 def _forms(ch: str) -> tuple[str, str, str, str] | None:
     """(isolated, final, initial, medial) forms of a joining letter, indexed by
-    ``joins_previous + 2 * joins_next``; None when the letter has no presentation forms."""
+    ``joined_on_right + 2 * joined_on_left``; None when the letter has no presentation forms."""
     if ch in _FORMS_CACHE:
         return _FORMS_CACHE[ch]
     forms = None
@@ -80,51 +80,64 @@ def _forms(ch: str) -> tuple[str, str, str, str] | None:
     return forms
 
 
-_JOINS_NEXT = frozenset("DLC")
-_JOINS_PREVIOUS = frozenset("DRC")
+# Sides a joining type can join on: 1 right, 2 left (R joins only on its right side).
+_SIDES = {"R": 1, "L": 2, "D": 3, "C": 3, "U": 0}
+_LEVELLESS = frozenset(("BN", "LRE", "RLE", "LRO", "RLO", "PDF"))
 
 
-def shape(text: str, levels: list[int]) -> list[str | None]:
+def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     A character that is not an Arabic letter maps to itself (a non-joining letter such as
     hamza too, as FriBidi leaves it), ZWJ to ``""``, and the alef of a lam-alef ligature to
     :data:`CONSUMED` (the lam's entry holds the ligature).
+
+    Joins are decided on visual sides, as FriBidi does: at an odd level a letter joins the
+    logically previous one on its right; at an even level (Arabic forced left-to-right by an
+    override) the two swap roles, so the letters that end up side by side are the ones joined.
+    With ``classes``, characters removed by X9 (ZWJ…) join whatever their level.
     """
     out: list[str | None] = list(text)
     n = len(text)
     get = _JOINING_CACHE.get
-    joins_previous = bytearray(n)
+    sides = bytearray(n)  # bit 1: joined on the right, bit 2: joined on the left
     prev = -1  # index of the previous non-transparent character
-    prev_type = "U"
-    prev_joined = 0
+    prev_bits = 0
     for i in range(n):
         ch = text[i]
         t = get(ch) or joining_type(ch)
         if t == "T":
             continue
-        joined = prev >= 0 and prev_type in _JOINS_NEXT and t in _JOINS_PREVIOUS \
-            and levels[prev] == levels[i]
-        if prev >= 0 and prev_type != "U":
-            forms = _forms(text[prev])
-            if forms is not None:
-                out[prev] = forms[prev_joined + 2 * joined]
-        if joined:
-            joins_previous[i] = 1
-        prev, prev_type, prev_joined = i, t, 1 if joined else 0
         if ch == ZWJ:
             out[i] = ""
-    if prev >= 0 and prev_type != "U":
-        forms = _forms(text[prev])
-        if forms is not None:
-            out[prev] = forms[prev_joined]
-    # Lam + (marks) + alef: one ligature held by the lam.
+        bits = _SIDES[t]
+        if prev >= 0 and bits and prev_bits:
+            level, prev_level = levels[i], levels[prev]
+            # Controls removed by X9 (ZWJ, embeddings) have no level of their own: they match any.
+            if level == prev_level or (classes is not None and (
+                    classes[i] in _LEVELLESS or classes[prev] in _LEVELLESS)):
+                following = 2 if prev_level & 1 else 1  # the side of prev facing i
+                preceding = 1 if level & 1 else 2  # the side of i facing prev
+                if prev_bits & following and bits & preceding:
+                    sides[prev] |= following
+                    sides[i] |= preceding
+        prev, prev_bits = i, bits
+    for i in range(n):
+        if sides[i]:
+            forms = _forms(text[i])
+            if forms is not None:
+                out[i] = forms[sides[i]]
+        elif text[i] in LETTERS_ARABIC:
+            forms = _forms(text[i])
+            if forms is not None:
+                out[i] = forms[0]
+    # Lam + (marks) + alef at a right-to-left level: one ligature held by the lam.
     i = text.find(LAM)
     while i >= 0:
         j = lam_alef_partner(text, i)
-        if j is not None and levels[j] == levels[i]:
+        if j is not None and levels[j] == levels[i] and levels[i] & 1:
             isolated, final = LAM_ALEF[text[j]]
-            out[i] = final if joins_previous[i] else isolated
+            out[i] = final if sides[i] & 1 else isolated
             out[j] = CONSUMED
         i = text.find(LAM, i + 1)
     return out
