@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from annotator.errors import AnnotatorError, InputError, OperationError
+from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
 from annotator.formats.base import Format, Problem, ReadContext, all_formats, get_format
 from annotator.model.annotations import Annotations
 from annotator.model.operations import ReplaceAnnotations, apply_operation
@@ -113,6 +113,8 @@ def import_paths(
             where = f" at byte {exc.byte_offset} of the file" if exc.byte_offset is not None else ""
             ctx.report(exc.path or path, exc.line, f"{exc.problem}{where}")
             summary.rejected += 1
+        except StoreError:
+            raise  # the store, not this file, is the problem (disk full, read-only): stop, say it once
         except AnnotatorError as exc:
             ctx.report(path, None, str(exc))
             summary.rejected += 1

@@ -76,6 +76,10 @@ class SQLiteStore(SQLReads):
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.Error as exc:
+            if "unable to open" in str(exc).lower() and self.path != ":memory:" \
+                    and not os.access(Path(self.path).resolve().parent, os.W_OK):
+                raise StoreError(f"{self.path}: cannot open the database: its folder is read-only and SQLite "
+                                 "must write its journal beside it; nothing was changed") from None
             raise _explain(exc, self.path) from None
         self._held_sessions: set[str] = set()
 
