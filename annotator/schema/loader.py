@@ -156,12 +156,15 @@ class _ComposeLoader(yaml.SafeLoader):
 class _Refused(Exception):
     def __init__(self, problem: str, line: int | None, key_path: str | None = None) -> None:
         super().__init__(problem)
+        if key_path and len(key_path) > 60:  # an alias bomb's path is as deep as the limit
+            key_path = key_path[:60] + "…"
         self.problem, self.line, self.key_path = problem, line, key_path
 
 
 def _compose(text: str, label: str) -> Node:
-    loader = _ComposeLoader(text)
+    loader = None
     try:
+        loader = _ComposeLoader(text)  # the reader already checks characters here
         node = loader.get_single_node()
     except _Refused as exc:
         raise SchemaError(exc.problem, label, exc.line) from None
@@ -175,7 +178,8 @@ def _compose(text: str, label: str) -> Node:
     except yaml.YAMLError as exc:
         raise SchemaError(f"invalid YAML: {exc}", label) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         raise SchemaError("the schema file is empty (no YAML document)", label)
     return node
@@ -204,9 +208,14 @@ class _Item:
             return "a list"
         if self.value is None:
             return "nothing (null)"
-        return repr(self.raw)
+        return repr(_shorten(self.raw or ""))
 
 
+def _shorten(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[:size] + "…"
+
+
+_UNREADABLE = object()  # a number too long or malformed to convert
 _constructor = SafeConstructor()
 
 
@@ -261,9 +270,9 @@ class _TreeBuilder:
                 return _constructor.construct_yaml_float(node)
             if tag == "bool":
                 return _constructor.construct_yaml_bool(node)
-        except (ValueError, OverflowError):
-            self.report(f"cannot read the number {node.value[:40]!r}", line, path)
-            return node.value
+        except (ValueError, OverflowError, KeyError, IndexError):  # "!!bool maybe", "!!int ''"
+            self.report(f"cannot read {_shorten(node.value)!r} as {tag}", line, path)
+            return _UNREADABLE
         if tag == "null":
             return None
         return node.value  # str, and timestamps kept as written
@@ -294,6 +303,7 @@ class _Checker:
     def fail_if_any(self) -> None:
         if not self.problems:
             return
+        self.problems.sort(key=lambda p: p.line or 0)  # in file order, stable within a line
         first, rest = self.problems[0], self.problems[1:]
         problem = first.problem
         if rest:
@@ -338,8 +348,8 @@ class _Checker:
         return item.value
 
     def number(self, item: _Item | None) -> int | float | None:
-        if item is None or item.value is None:
-            return None
+        if item is None or item.value is None or item.value is _UNREADABLE:
+            return None  # unreadable numbers are reported once, where they are read
         value = item.value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             self.report(f"expected a number, found {item.describe()}", item.line, item.path)
@@ -449,7 +459,7 @@ def _schema(check: _Checker, root: _Item, label: str) -> Schema:
                      version_item.line, version_item.path)
     version = check.text(version_item, required=True)
     hotkeys = _Hotkeys(check)
-    labels = _labels(check, top.get("labels"), root, hotkeys)
+    labels = _labels(check, top.get("labels"), hotkeys)
     claims = _claims(check, top.get("claims"), labels, hotkeys)
     doc_attributes = _attributes(check, top.get("document_attributes"), "document attribute",
                                  taken=BUILTIN_DOCUMENT_FIELDS)
@@ -466,7 +476,7 @@ def _schema(check: _Checker, root: _Item, label: str) -> Schema:
     )
 
 
-def _labels(check: _Checker, item: _Item | None, root: _Item, hotkeys: _Hotkeys) -> tuple[EntityLabel, ...]:
+def _labels(check: _Checker, item: _Item | None, hotkeys: _Hotkeys) -> tuple[EntityLabel, ...]:
     if item is None:
         return ()  # reported as a missing required key
     entries = check.items(item)
