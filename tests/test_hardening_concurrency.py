@@ -4,6 +4,8 @@ and never show the user "database is locked"."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -111,3 +113,20 @@ def test_the_same_annotator_in_two_processes_is_refused_with_a_clear_message(sha
         store.close()
     finally:
         first.kill_after(0)
+
+
+def test_annotate_as_an_annotator_already_working_exits_with_the_message(shared_db):
+    """Through the real ``annotator annotate`` command: one line, exit 2, the app never starts."""
+    first = Worker("ops", str(shared_db), "7", "100000")
+    try:
+        while not first.lines and first.proc.poll() is None:
+            time.sleep(0.02)
+        result = subprocess.run(
+            [sys.executable, "-m", "annotator", "annotate", "--db", str(shared_db), "--annotator", driver.ANNOTATOR],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    finally:
+        first.kill_after(0)
+    assert result.returncode == 2, (result.stdout[-500:], result.stderr[-500:])
+    assert "Traceback" not in result.stderr
+    assert f"annotator '{driver.ANNOTATOR}' already has this store open" in result.stderr
+    assert "close it first or use another --annotator" in result.stderr
