@@ -300,3 +300,19 @@ def test_all_problems_are_reported_together():
 def test_missing_file_is_a_schema_error(tmp_path: Path):
     with pytest.raises(SchemaError, match="cannot read the schema file"):
         load_schema(tmp_path / "absent.yaml")
+
+
+def test_the_documented_example_loads():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
+    example = doc.split("## Example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    schema = load_schema_text(example, "docs/schema.md")
+    assert schema.name == "my-project" and schema.label_keys == ("PER", "ORG")
+    assert schema.claims.attribute("verdict").default == "unverified"
+    assert schema.document_attribute("topic").kind == "text"
+
+
+def test_documented_reserved_keys_match_the_loader():
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "schema.md").read_text(encoding="utf-8")
+    section = doc.split("## Reserved hotkeys", 1)[1].split("##", 1)[0]
+    for key in RESERVED_HOTKEYS - {" "}:
+        assert f"`{key}`" in section, key
