@@ -285,7 +285,7 @@ class PostgresStore(SQLReads):
             self._conn = None
 
     def integrity_check(self) -> str:
-        """"ok", or what is wrong: texts that do not match their hash, versions that disagree with the log."""
+        """Return "ok", or what is wrong: texts not matching their hash, versions disagreeing with the log."""
         problems: list[str] = []
         version = self.schema_version()
         if version != len(PG_MIGRATIONS):
