@@ -232,3 +232,16 @@ def test_odd_json_shapes_are_reported_never_a_traceback(tmp_path_factory, items,
         list(get_format(name).read(path, ReadContext(repair=True)))
     except AnnotatorError:
         pass
+
+
+def test_detect_tells_our_native_export_from_the_look_alike_json_lines(tmp_path):
+    from annotator.formats.base import Record, WriteContext, get_format
+    from annotator.model.annotations import Annotations, Document, Entity
+    from annotator.schema.model import Schema
+
+    rec = Record(Document("d", "قال مصطفى"), Annotations("d", "alice", entities=(Entity("e1", 4, 9, "PER"),)))
+    for name in ("native", "prodigy", "doccano", "araieval"):
+        out = tmp_path / f"x.{name}.jsonl"
+        with out.open("w", encoding="utf-8") as fh:
+            get_format(name).write([rec], fh, WriteContext(Schema("s", "1")))
+        assert detect_format(out)[0].name == name

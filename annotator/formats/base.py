@@ -81,6 +81,10 @@ class WriteContext:
 
 
 class Format(Protocol):
+    """Optional attributes read with getattr: ``signature`` (what detection recognised, for the
+    reason it reports), ``writable = False`` (import only), ``reads_folders`` / ``writes_folders``
+    (brat: ``read`` takes a folder, ``write`` is given the output folder as a ``Path``)."""
+
     name: str  # the --format value
     description: str
 
