@@ -241,3 +241,25 @@ class Kept:
         elif meta or "meta" in self.key_order:
             obj["meta"] = meta
         return in_key_order(obj, self.key_order)
+
+
+class JsonLinesFormat:
+    """Shared shape of the JSON-lines formats (Prodigy, doccano, ArAIEval): detection looks at
+    the first object, which must have a ``text`` string; ``read`` builds one record per line."""
+
+    name: str
+
+    def sniff(self, path: Path, head: str) -> bool:
+        from annotator.formats._io import first_json_line
+
+        first = first_json_line(head)
+        return first is not None and isinstance(first.get("text"), str) and self.looks_like(first)
+
+    def looks_like(self, first: dict[str, Any]) -> bool:
+        raise NotImplementedError
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        return read_json_lines(self.name, path, ctx, lambda obj, text, line: self.build(obj, text, path, line, ctx))
+
+    def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
+        raise NotImplementedError

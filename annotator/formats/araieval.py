@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, TextIO
 
-from annotator.formats._io import first_json_line
-from annotator.formats._records import IdMaker, extras, import_meta, in_key_order, read_json_lines
+from annotator.formats._records import IdMaker, JsonLinesFormat, extras, import_meta, in_key_order
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import Annotations, Document, Entity
@@ -33,20 +32,16 @@ def nearest_occurrence(text: str, needle: str, near: int) -> int | None:
     return best
 
 
-class AraievalFormat:
+class AraievalFormat(JsonLinesFormat):
     name = NAME
     description = "ArAIEval 2024 propaganda spans JSONL (UTF-16 offsets, checked against span text)"
     signature = "JSON lines with text and labels [{start, end, technique}]"
 
-    def sniff(self, path: Path, head: str) -> bool:
-        first = first_json_line(head)
-        return (first is not None and isinstance(first.get("text"), str) and isinstance(first.get("labels"), list)
-                and ("type" in first or any(isinstance(x, dict) and "technique" in x for x in first["labels"])))
+    def looks_like(self, first: dict[str, Any]) -> bool:
+        return isinstance(first.get("labels"), list) and (
+            "type" in first or any(isinstance(x, dict) and "technique" in x for x in first["labels"]))
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
-        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
-
-    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record:
+    def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record:
         doc_id = str(obj.get("id", f"{path.stem}:{line}"))
         conv = Utf16Offsets(text)
         new_id = IdMaker("e")

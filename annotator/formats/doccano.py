@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, TextIO
 
-from annotator.formats._io import first_json_line
 from annotator.formats._records import (
-    IdMaker, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys, read_json_lines,
+    IdMaker, JsonLinesFormat, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys,
 )
 from annotator.formats._spans import read_span
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -35,15 +34,12 @@ CLAIMER_TYPE = "claimed_by"
 _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "status", "attributes", "meta")
 
 
-class DoccanoFormat:
+class DoccanoFormat(JsonLinesFormat):
     name = NAME
     description = "doccano JSONL (label form, or entities/relations form)"
     signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
 
-    def sniff(self, path: Path, head: str) -> bool:
-        first = first_json_line(head)
-        if first is None or not isinstance(first.get("text"), str):
-            return False
+    def looks_like(self, first: dict[str, Any]) -> bool:
         label, entities = first.get("label"), first.get("entities")
         if isinstance(label, list):
             return all(isinstance(x, list) for x in label)
@@ -51,10 +47,7 @@ class DoccanoFormat:
             return isinstance(entities[0], dict) and "start_offset" in entities[0]
         return isinstance(entities, list) and "relations" in first
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
-        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
-
-    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
+    def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
         extra = keep_foreign_keys(obj, _MODEL_KEYS)
         doc_id = obj.get("doc_id")
         if doc_id is None:

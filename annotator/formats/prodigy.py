@@ -21,11 +21,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Iterable, TextIO
 
-from annotator.formats._io import first_json_line
 from annotator.formats._records import (
-    IdMaker, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys, read_json_lines,
+    IdMaker, JsonLinesFormat, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys,
 )
 from annotator.formats._spans import read_span, tokens_for
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -45,20 +44,15 @@ def hash32(*parts: str) -> int:
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
-class ProdigyFormat:
+class ProdigyFormat(JsonLinesFormat):
     name = NAME
     description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
     signature = "JSON lines with text and spans/tokens/_input_hash"
 
-    def sniff(self, path: Path, head: str) -> bool:
-        first = first_json_line(head)
-        return first is not None and isinstance(first.get("text"), str) and any(
-            k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
+    def looks_like(self, first: dict[str, Any]) -> bool:
+        return any(k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
-        return read_json_lines(NAME, path, ctx, lambda obj, text, line: self._record(obj, text, path, line, ctx))
-
-    def _record(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
+    def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         extra = keep_foreign_keys(obj, _MODEL_KEYS)
         doc_id = meta.get("doc_id") or obj.get("id")
