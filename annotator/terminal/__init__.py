@@ -1,0 +1,1 @@
+"""Terminal capabilities that must be settled before the app starts (bidi mode probing)."""
