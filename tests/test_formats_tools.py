@@ -273,3 +273,13 @@ def test_brat_write_to_a_folder_path_and_label_studio_region_ids_stay_distinct(t
     p.write_text(out.getvalue(), encoding="utf-8")
     (back,) = list(get_format("label-studio").read(p, ReadContext()))
     assert back.annotations.claims[0].claimer == "x1" and back.annotations.entities[0].id == "x1"
+
+
+def test_label_studio_text_under_another_data_key_comes_back_under_it(tmp_path):
+    task = {"id": 3, "data": {"tweet": EMOJI, "source_id": 99}, "annotations": [{"result": []}]}
+    (rec,), ctx = read("label-studio", tmp_path, json.dumps([task], ensure_ascii=False), "ls.json")
+    assert rec.document.text == EMOJI and rec.document.id == "3"
+    out = io.StringIO()
+    get_format("label-studio").write([rec], out, WriteContext(NEWS))
+    (back,) = json.loads(out.getvalue())
+    assert back["data"] == {"tweet": EMOJI, "source_id": 99} and back["id"] == 3

@@ -154,13 +154,14 @@ def _parse_result(result: Any, conv: Utf16Offsets, ctx: ReadContext, path: Path,
     return out
 
 
-def _task_text(data: Any) -> str | None:
+def _text_key(data: Any) -> str | None:
+    """The ``data`` field holding the task's text: ``text``, else its only string field."""
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("text"), str):
-        return data["text"]
-    strings = [v for v in data.values() if isinstance(v, str)]
-    return strings[0] if len(strings) == 1 else None
+        return "text"
+    keys = [k for k, v in data.items() if isinstance(v, str) and k != "doc_id"]
+    return keys[0] if len(keys) == 1 else None
 
 
 def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
@@ -208,16 +209,17 @@ class LabelStudioFormat:
 
     def _task_records(self, task: dict[str, Any], path: Path, line: int, ctx: ReadContext) -> Iterator[Record]:
         data = task.get("data")
-        text = _task_text(data)
-        if text is None:
-            ctx.reject(path, line, "task has no data.text string; not imported")
+        text_key = _text_key(data)
+        if text_key is None:
+            ctx.reject(path, line, "task has no data.text string (nor a single string field); not imported")
             return
+        text = data[text_key]
         conv = Utf16Offsets(text)
         doc_id = str(data.get("doc_id") or task.get("id") or f"{path.stem}:{line}")
         task_extra = {k: v for k, v in task.items() if k not in ("data", "annotations", "predictions", "meta")}
         meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
-        base_extra: dict[str, Any] = {"task": task_extra, "key_order": list(task),
-                                      "data": {k: v for k, v in data.items() if k not in ("text", "doc_id")}}
+        base_extra: dict[str, Any] = {"task": task_extra, "key_order": list(task), "text_key": text_key,
+                                      "data": {k: v for k, v in data.items() if k not in (text_key, "doc_id")}}
         annotations = task.get("annotations") or []
         kind = "annotations"
         if not annotations and task.get("predictions"):
@@ -252,7 +254,7 @@ class LabelStudioFormat:
     def _task(self, group: list[Record], ctx: WriteContext) -> dict[str, Any]:
         doc = group[0].document
         ex = extras(doc, self.name)
-        data = {"text": doc.text, **ex.get("data", {})}
+        data = {ex.get("text_key", "text"): doc.text, **ex.get("data", {})}
         if not ex or str(ex.get("task", {}).get("id")) != doc.id:
             data["doc_id"] = doc.id
         task: dict[str, Any] = dict(ex.get("task", {}))
