@@ -70,15 +70,17 @@ class DocumentLayout:
         self._reset_lines()
 
     def _reset_lines(self) -> None:
-        self._lines: list[list[VisualLine] | None] = [None] * len(self._paragraphs)
-        # _first_line[i] = index of the first visual line of paragraph i, known for i <= _known.
+        n = len(self._paragraphs)
+        self._relative: list[list[VisualLine] | None] = [None] * n  # offsets from the paragraph
+        self._lines: list[list[VisualLine] | None] = [None] * n  # absolute offsets, made on demand
+        # _first_line[i] = index of the first visual line of paragraph i, known for i < len.
         self._first_line: list[int] = [0]
 
     # -- per-paragraph layout ---------------------------------------------------------------
-    def paragraph_lines(self, index: int) -> list[VisualLine]:
-        """Visual lines of paragraph ``index`` (absolute offsets), laid out if needed."""
-        lines = self._lines[index]
-        if lines is None:
+    def _relative_lines(self, index: int) -> list[VisualLine]:
+        """Lines of paragraph ``index`` with offsets relative to it (from the cache if possible)."""
+        relative = self._relative[index]
+        if relative is None:
             para = self._paragraphs[index]
             ptext = self._text[para.start:para.end]
             key = (ptext, self._options)
@@ -90,15 +92,25 @@ class DocumentLayout:
                     self._cache.popitem(last=False)
             else:
                 self._cache.move_to_end(key)
-            lines = [_shift_line(line, para.start, index) for line in relative]
+            self._relative[index] = relative
+        return relative
+
+    def paragraph_lines(self, index: int) -> list[VisualLine]:
+        """Visual lines of paragraph ``index`` (absolute offsets), laid out if needed."""
+        lines = self._lines[index]
+        if lines is None:
+            start = self._paragraphs[index].start
+            lines = [_shift_line(line, start, index) for line in self._relative_lines(index)]
             self._lines[index] = lines
         return lines
 
     def _extend_counts(self, paragraph: int) -> None:
         """Make ``_first_line`` known up to and including ``paragraph + 1``."""
-        while len(self._first_line) <= paragraph + 1 and len(self._first_line) <= len(self._paragraphs):
-            i = len(self._first_line) - 1
-            self._first_line.append(self._first_line[i] + len(self.paragraph_lines(i)))
+        first = self._first_line
+        last = min(paragraph + 1, len(self._paragraphs))
+        while len(first) <= last:
+            i = len(first) - 1
+            first.append(first[i] + len(self._relative_lines(i)))
 
     # -- queries ----------------------------------------------------------------------------
     @property
