@@ -175,6 +175,7 @@ def test_truncated_json_array_is_an_error(tmp_path):
     ('{"text": "قال", "entities": [{"id": 0, "start_offset": 0, "end_offset": 3, "label": "PER"}],'
      ' "relations": []}\n', "doccano"),
     ('[{"id": 1, "data": {"text": "قال"}, "annotations": []}]', "label-studio"),
+    ('{"id": 1, "data": {"text": "قال"}, "annotations": []}\n', "label-studio"),
     ('[{"id": 1, "text": "قال", "label": [{"start": 0, "end": 3, "labels": ["PER"]}]}]', "label-studio-min"),
     ('{"id": "1", "text": "قال", "labels": [{"start": 0, "end": 3, "technique": "Doubt"}], "type": "tweet"}\n',
      "araieval"),
@@ -245,3 +246,13 @@ def test_detect_tells_our_native_export_from_the_look_alike_json_lines(tmp_path)
         with out.open("w", encoding="utf-8") as fh:
             get_format(name).write([rec], fh, WriteContext(Schema("s", "1")))
         assert detect_format(out)[0].name == name
+
+
+def test_json_items_also_read_one_object_or_json_lines_and_refuse_missing_commas(tmp_path):
+    p = tmp_path / "tasks.json"
+    p.write_text('{"data": {"text": "أ"}}\n{"data": {"text": "ب"}}\n', encoding="utf-8")
+    assert [(line, obj["data"]["text"]) for line, obj in iter_json_items(p, ReadContext())] == [(1, "أ"), (2, "ب")]
+    p.write_text('[{"a": 1}\n{"a": 2}]', encoding="utf-8")
+    with pytest.raises(InputError, match="','") as exc:
+        list(iter_json_items(p, ReadContext()))
+    assert exc.value.line == 2

@@ -84,7 +84,8 @@ def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, An
 
 
 def iter_json_items(path: Path, ctx: ReadContext) -> Iterator[tuple[int, Any]]:
-    """Items of a top-level JSON array (or the single top-level object), parsed one at a time.
+    """Items of a top-level JSON array (or of a sequence of top-level objects, such as one
+    object or JSON lines), parsed one at a time with their starting line.
 
     The file is read in chunks and each item decoded with ``raw_decode`` as soon as it
     is complete, so memory holds one item (plus one chunk), not the whole array.
@@ -93,38 +94,36 @@ def iter_json_items(path: Path, ctx: ReadContext) -> Iterator[tuple[int, Any]]:
     """
     decoder = json.JSONDecoder()
     lines = _LineChunks(path)
-    buf = lines.take()
-    pos = _skip_ws(buf, 0)
+    buf, pos = lines.take(), 0
+    pos = _skip_ws(buf, pos)
     while pos >= len(buf) and lines.more:
         buf, pos = buf[pos:] + lines.take(), 0
         pos = _skip_ws(buf, pos)
     if pos >= len(buf):
         raise InputError("no JSON value in the file", str(path))
-    if buf[pos] == "{":
-        whole = buf[pos:] + lines.rest()
-        try:
-            yield 1, decoder.decode(whole)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"malformed JSON ({exc.msg})", str(path), exc.lineno) from None
-        return
-    if buf[pos] != "[":
+    array = buf[pos] == "["
+    if not array and buf[pos] != "{":
         raise InputError("expected a JSON array of tasks", str(path), lines.line_of(buf, pos))
-    pos += 1
+    pos += 1 if array else 0
     expect_item = True
     while True:
         pos = _skip_ws(buf, pos)
         if pos >= len(buf):
             if not lines.more:
-                raise InputError("JSON array is not closed (file ends early)", str(path), lines.line_no)
+                if array:
+                    raise InputError("JSON array is not closed (file ends early)", str(path), lines.line_no)
+                return
             buf, pos = buf[pos:] + lines.take(), 0
             continue
         ch = buf[pos]
-        if ch == "]":
+        if array and ch == "]":
             return
-        if ch == "," and not expect_item:
+        if array and ch == "," and not expect_item:
             pos, expect_item = pos + 1, True
             continue
         start_line = lines.line_of(buf, pos)
+        if array and not expect_item:
+            raise InputError("expected ',' or ']' after an item of the JSON array", str(path), start_line)
         while True:
             try:
                 item, end = decoder.raw_decode(buf, pos)

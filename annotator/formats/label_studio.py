@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from annotator.formats._io import check_readable, iter_json_items
+from annotator.formats._io import check_readable, first_json_line, iter_json_items
 from annotator.formats._records import (
     IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
 )
@@ -197,6 +197,10 @@ class LabelStudioFormat:
 
     def sniff(self, path: Path, head: str) -> bool:
         s = head.lstrip()
+        if s.startswith("{"):  # one task, or tasks as JSON lines
+            first = first_json_line(s)
+            return first is not None and isinstance(first.get("data"), dict) and (
+                "annotations" in first or "predictions" in first)
         return s.startswith("[") and '"data"' in s and ('"annotations"' in s or '"predictions"' in s)
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
