@@ -48,43 +48,12 @@ def _import(store, schema, paths: list[str]) -> None:
             print(line, file=sys.stderr)
 
 
-def line_wrap_for(mode: str):
-    """(LineWrap for the document view, resolved mode name)."""
-    from annotator.tui.widgets.document_view import LineWrap
+def terminal_mode(requested: str) -> str:
+    """The bidi mode to run in: ``auto`` asks the terminal (before Textual takes it over)."""
+    from annotator.terminal.rtl_mode import probe_bdsm, resolve_mode
 
-    try:
-        from annotator.terminal import rtl_mode as terminal_mode
-    except ImportError:  # terminal module not there: keep the built-in minimum
-        terminal_mode = None
-    if terminal_mode is not None and hasattr(terminal_mode, "resolve_mode"):
-        mode = terminal_mode.resolve_mode(mode)
-    elif mode == "auto":
-        mode = "plain"
-    if mode == "lro":
-        return LineWrap("\u202d", "\u202c"), mode
-    return LineWrap(), mode
-
-
-def _enter_mode(mode: str) -> None:
-    try:
-        from annotator.terminal.rtl_mode import enter_mode
-    except ImportError:
-        if mode == "explicit":
-            sys.__stdout__.write("\x1b[8l")
-            sys.__stdout__.flush()
-        return
-    enter_mode(mode)
-
-
-def _exit_mode(mode: str) -> None:
-    try:
-        from annotator.terminal.rtl_mode import exit_mode
-    except ImportError:
-        if mode == "explicit":
-            sys.__stdout__.write("\x1b[8h")
-            sys.__stdout__.flush()
-        return
-    exit_mode(mode)
+    probe = probe_bdsm() if requested == "auto" else None
+    return resolve_mode(requested, probe)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,17 +72,18 @@ def run(args: argparse.Namespace) -> int:
         store.close()
         raise
     try:
+        from annotator.terminal.rtl_mode import enter_mode, exit_mode
         from annotator.tui.app import AnnotatorApp
 
-        line_wrap, mode = line_wrap_for(args.rtl_mode)
+        mode = terminal_mode(args.rtl_mode)
         session = AnnotationSession(store, schema, name)
-        app = AnnotatorApp(session, line_wrap=line_wrap,
+        app = AnnotatorApp(session, rtl_mode=mode,
                            theme="textual-light" if args.theme == "light" else "textual-dark")
-        _enter_mode(mode)
+        enter_mode(mode)
         try:
             app.run()
         finally:
-            _exit_mode(mode)
+            exit_mode(mode)
     finally:
         try:
             store.release_session(name)

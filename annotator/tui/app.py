@@ -16,7 +16,7 @@ from textual.binding import Binding
 from annotator.session import AnnotationSession
 from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.annotate import AnnotateScreen
-from annotator.tui.widgets.document_view import LineWrap
+from annotator.tui.bidi_filter import LroFilter
 
 
 def wall_clock() -> str:
@@ -28,25 +28,32 @@ class AnnotatorApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "annotator"
-    BINDINGS = [Binding("ctrl+q", "quit_annotator", "Quit", priority=True, show=True)]
+    BINDINGS = [Binding("ctrl+q", "quit_annotator", "quit", priority=True, show=True)]
     COMMANDS = App.COMMANDS | {AnnotatorCommands}
 
     def __init__(self, session: AnnotationSession, *, clock: Callable[[], str] = wall_clock,
-                 line_wrap: LineWrap | None = None, direction: str = "rtl",
-                 theme: str = "textual-dark") -> None:
+                 rtl_mode: str = "plain", direction: str = "rtl", theme: str = "textual-dark") -> None:
+        """``rtl_mode`` is a resolved ``annotator.terminal.rtl_mode`` mode; ``lro`` wraps
+        every drawn line (the terminal switching for ``explicit`` is the caller's)."""
         super().__init__()
         self.session = session
         self.clock = clock
-        self.line_wrap = line_wrap
+        self.rtl_mode = rtl_mode
+        self._lro_filter = LroFilter() if rtl_mode == "lro" else None
         self.direction = direction
         self.initial_theme = theme
         self.main: AnnotateScreen | None = None
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
-        self.main = AnnotateScreen(self.session, clock=self.clock, line_wrap=self.line_wrap,
-                                   direction=self.direction)
+        self.main = AnnotateScreen(self.session, clock=self.clock, direction=self.direction)
         self.push_screen(self.main)
+
+    def get_line_filters(self):
+        filters = list(super().get_line_filters())
+        if self._lro_filter is not None:
+            filters.append(self._lro_filter)
+        return filters
 
     def action_quit_annotator(self) -> None:
         if self.main is not None:

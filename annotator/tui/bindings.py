@@ -25,6 +25,11 @@ class KeySpec:
     group: str
     optional: bool = False  # yields to a schema hotkey on the same key
     show: bool = False  # shown in the footer
+    short: str = ""  # the footer's word for it
+
+    @property
+    def footer(self) -> str:
+        return self.short or self.description.split(" (")[0]
 
 
 GROUPS = ("Move", "Select", "Label", "Claims", "Documents", "History", "App")
@@ -45,7 +50,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("ctrl+end", "document_edge(0)", "end of the document", "Move"),
     KeySpec("pageup", "page(-1)", "page up", "Move"),
     KeySpec("pagedown", "page(1)", "page down", "Move"),
-    KeySpec("g", "next_unlabelled", "next sentence with no label", "Move", show=True),
+    KeySpec("g", "next_unlabelled", "next sentence with no label", "Move", show=True, short="unlabelled"),
     # Select
     KeySpec("shift+left", "extend('left')", "extend selection a word leftwards", "Select"),
     KeySpec("shift+right", "extend('right')", "extend selection a word rightwards", "Select"),
@@ -60,31 +65,31 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("less_than_sign", "clitic(0)", "start edge back to the previous proclitic edge", "Select"),
     KeySpec("escape", "clear", "clear the selection / cancel", "Select"),
     # Label (label hotkeys come from the schema, see label_bindings)
-    KeySpec("x,delete,backspace", "delete_span", "delete the span under the cursor (innermost)", "Label", show=True),
+    KeySpec("x,delete,backspace", "delete_span", "delete the span under the cursor (innermost)", "Label", show=True, short="delete"),
     KeySpec("enter", "activate", "accept a pre-annotation / edit a claim / confirm the claimer", "Label"),
     # Claims (the claim hotkey comes from the schema)
     KeySpec("ctrl+l", "link_claimer", "link the claim's claimer: move to an entity, then enter", "Claims"),
     KeySpec("ctrl+e", "edit_claim", "edit the attributes of the claim under the cursor", "Claims"),
     # Documents
-    KeySpec("n", "next_document", "next document", "Documents", show=True),
-    KeySpec("p", "previous_document", "previous document", "Documents", show=True),
-    KeySpec("slash", "document_list", "document list: filter by status, search", "Documents", show=True),
+    KeySpec("n", "next_document", "next document", "Documents", show=True, short="next doc"),
+    KeySpec("p", "previous_document", "previous document", "Documents", show=True, short="prev doc"),
+    KeySpec("slash", "document_list", "document list: filter by status, search", "Documents", show=True, short="documents"),
     KeySpec("colon", "goto_document", "go to document number N", "Documents"),
-    KeySpec("d", "set_status('done')", "mark done (checks required attributes)", "Documents", show=True),
+    KeySpec("d", "set_status('done')", "mark done (checks required attributes)", "Documents", show=True, short="done"),
     KeySpec("ctrl+k", "set_status('skipped')", "mark skipped", "Documents"),
     KeySpec("ctrl+f", "set_status('flagged')", "mark flagged", "Documents"),
     KeySpec("ctrl+n", "edit_note", "add or edit the document's note", "Documents"),
     KeySpec("tab", "focus_panel", "go to the list of spans (enter jumps to one)", "Documents"),
     # History
-    KeySpec("ctrl+z", "undo", "undo (this document; survives restarts)", "History", show=True),
+    KeySpec("ctrl+z", "undo", "undo (this document; survives restarts)", "History", show=True, short="undo"),
     KeySpec("ctrl+y", "redo", "redo", "History"),
     KeySpec("u", "undo", "undo", "History", optional=True),
     KeySpec("U", "redo", "redo", "History", optional=True),
     # App
-    KeySpec("question_mark,f1", "help", "this help", "App", show=True),
+    KeySpec("question_mark,f1", "help", "this help", "App", show=True, short="help"),
     KeySpec("ctrl+t", "toggle_theme", "switch dark / light theme", "App"),
     KeySpec("ctrl+p", "app.command_palette", "command palette", "App"),
-    KeySpec("ctrl+q", "app.quit_annotator", "quit (everything is already saved)", "App", show=True),
+    KeySpec("ctrl+q", "app.quit_annotator", "quit (everything is already saved)", "App", show=True, short="quit"),
 )
 
 
@@ -108,7 +113,7 @@ def live_specs(schema: Schema) -> list[KeySpec]:
         keys = [k for k in spec.keys.split(",") if not (spec.optional and k in taken)]
         if keys:
             out.append(KeySpec(",".join(keys), spec.action, spec.description, spec.group,
-                               spec.optional, spec.show))
+                               spec.optional, spec.show, spec.short))
     return out
 
 
@@ -118,13 +123,14 @@ def label_specs(schema: Schema) -> list[KeySpec]:
              for lab in schema.labels if lab.hotkey]
     if schema.claims.enabled and schema.claims.hotkey:
         specs.append(KeySpec(key_for_character(schema.claims.hotkey), "claim",
-                             "mark the selection (or the sentence) as a claim", "Claims", show=True))
+                             "mark the selection (or the sentence) as a claim", "Claims", show=True,
+                             short="claim"))
     return specs
 
 
 def main_bindings(schema: Schema) -> list[Binding]:
     """Bindings of the annotation screen for ``schema``."""
-    return [Binding(spec.keys, spec.action, spec.description.split(" (")[0].split(":")[0], show=spec.show)
+    return [Binding(spec.keys, spec.action, spec.footer, show=spec.show)
             for spec in (*live_specs(schema), *label_specs(schema))
             if not spec.action.startswith("app.")]  # app.* keys are bound by the app itself
 

@@ -116,9 +116,11 @@ class Navigator:
         """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column)."""
         index, col = self.layout.locate(offset)
         goal = col if goal_column is None else goal_column
-        target = index + lines
-        count = self.layout.line_count
-        target = min(max(target, 0), count - 1)
+        target = max(index + lines, 0)
+        try:
+            self.layout.line(target)  # lays out only up to the target line
+        except IndexError:
+            target = self.layout.line_count - 1
         if target == index:
             return offset, goal
         return self.on_line(target, goal), goal

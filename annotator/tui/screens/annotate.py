@@ -22,25 +22,24 @@ from annotator.text import TextIndex
 from annotator.tui.bindings import main_bindings
 from annotator.tui.spans import changed_ranges
 from annotator.tui.widgets.doc_header import DocHeader
-from annotator.tui.widgets.document_view import DocumentView, LineWrap
+from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel, span_text
 from annotator.tui.widgets.status_line import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 POSITION_DEBOUNCE = 1.0  # seconds of stillness before the cursor position is saved
+PANEL_DELAY = 0.05  # seconds: the span list follows an edit one frame or so later
 
 
 class AnnotateScreen(Screen):
     """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys."""
 
-    def __init__(self, session: AnnotationSession, *, clock, line_wrap: LineWrap | None = None,
-                 direction: str = "rtl") -> None:
+    def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl") -> None:
         super().__init__()
         self.session = session
         self.schema = session.schema
         self._bindings = BindingsMap(main_bindings(self.schema))
         self.clock = clock
-        self.line_wrap = line_wrap
         self.direction = direction
         self.doc_ids: list[str] = []
         self.doc_id: str | None = None
@@ -48,14 +47,15 @@ class AnnotateScreen(Screen):
         self.linking: str | None = None  # claim id whose claimer is being picked by moving
         self._indexes: OrderedDict[str, TextIndex] = OrderedDict()
         self._position_timer = None
+        self._panel_timer = None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
             yield DocHeader(id="header")
             with Horizontal(id="body"):
-                yield DocumentView(self.schema, direction=self.direction, line_wrap=self.line_wrap,
-                                   id="document")
+                yield DocumentView(self.schema, direction=self.direction,
+                                   on_cursor=self.cursor_moved, id="document")
                 yield SpanPanel(self.schema, id="spans")
             yield StatusLine(self.clock, id="status")
             yield Footer()
@@ -170,19 +170,30 @@ class AnnotateScreen(Screen):
     def show_change(self, change: Change, cursor_to_change: bool = False) -> None:
         old = self.state
         self.state = change.state
-        doc = self.session.document(change.doc_id)
         if cursor_to_change:
             ranges = changed_ranges(old, change.state)
             if ranges:
                 self.view.move_to(min(r[0] for r in ranges))
         self.view.set_state(change.state)
-        self.query_one(SpanPanel).show(doc.text, change.state)
+        self._schedule_panel()
         self._show_header()
         self.status.saved()
         self.status.say(change.description)
 
+    def _schedule_panel(self) -> None:
+        """Rebuild the side panel a moment later: the text and the status line show the
+        change in this frame, the list (which re-lays out the screen) in the next."""
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+        self._panel_timer = self.set_timer(PANEL_DELAY, self._refresh_panel)
+
+    def _refresh_panel(self) -> None:
+        self._panel_timer = None
+        if self.doc_id is not None and self.state is not None:
+            self.query_one(SpanPanel).show(self.view.text, self.state)
+
     # -- cursor feedback ------------------------------------------------------------------
-    def on_document_view_cursor_moved(self, event: DocumentView.CursorMoved) -> None:
+    def cursor_moved(self) -> None:
         self.status.set_info(self.describe_cursor())
         if self._position_timer is not None:
             self._position_timer.stop()
@@ -453,6 +464,9 @@ class AnnotateScreen(Screen):
         self.app.push_screen(NoteScreen(self.state.notes if self.state else ""), done)
 
     def action_focus_panel(self) -> None:
+        if self._panel_timer is not None:
+            self._panel_timer.stop()
+            self._refresh_panel()
         panel = self.query_one(SpanPanel)
         if panel.has_focus:
             self.view.focus()

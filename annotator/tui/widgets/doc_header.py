@@ -27,8 +27,13 @@ class DocHeader(Horizontal):
         title = f" {number}/{count}  {doc_id}  [{status}]"
         if note:
             title += "  ✎ " + visual_string(note[:30])
-        self.query_one("#doc-title", Static).update(Text(title))
+        if title != getattr(self, "_title", None):
+            self._title = title
+            self.query_one("#doc-title", Static).update(Text(title), layout=False)
 
     def progress(self, finished: int, total: int) -> None:
+        if (finished, total) == getattr(self, "_progress", None):
+            return
+        self._progress = (finished, total)
         self.query_one(ProgressBar).update(total=max(total, 1), progress=finished)
-        self.query_one("#progress-text", Static).update(f"{finished}/{total} finished ")
+        self.query_one("#progress-text", Static).update(f"{finished}/{total} finished ", layout=False)

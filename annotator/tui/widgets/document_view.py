@@ -10,14 +10,14 @@ is a gutter that shows a bar on lines a claim covers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from typing import Callable
 
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -31,20 +31,13 @@ from annotator.tui.spans import SpanIndex, changed_ranges
 GUTTER = 1  # claim marker column on the left
 RIGHT_PAD = 1  # blank column right of right-to-left text
 CLAIM_MARK = "▌"
+COUNT_SLICE = 0.004  # seconds of background line counting per idle tick (keeps keys responsive)
 
 
 def contrast(colour: str) -> str:
     """Black or white, whichever reads better on ``colour``."""
     r, g, b = Color.parse(colour).get_truecolor()
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
-
-
-@dataclass(frozen=True)
-class LineWrap:
-    """Invisible controls put around every drawn line (the ``lro`` bidi mode)."""
-
-    prefix: str = ""
-    suffix: str = ""
 
 
 class DocumentView(ScrollView, can_focus=True):
@@ -54,19 +47,13 @@ class DocumentView(ScrollView, can_focus=True):
     DocumentView { scrollbar-size-vertical: 1; overflow-x: hidden; }
     """
 
-    class CursorMoved(Message):
-        """The cursor or selection moved (the screen updates the status line)."""
-
-        def __init__(self, view: "DocumentView") -> None:
-            super().__init__()
-            self.view = view
-
-    def __init__(self, schema: Schema, *, direction: str = "rtl", line_wrap: LineWrap | None = None,
-                 id: str | None = None) -> None:
+    def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None, id: str | None = None) -> None:
+        """``on_cursor`` is called (synchronously, so the status line is repainted in the
+        same frame as the text) whenever the cursor or the selection moves."""
         super().__init__(id=id)
+        self.on_cursor = on_cursor or (lambda: None)
         self.schema = schema
         self.direction = direction
-        self.line_wrap = line_wrap or LineWrap()
         self.text = ""
         self.index = TextIndex("")
         self.doc_layout = DocumentLayout("", LayoutOptions(width=40, direction=direction))
@@ -79,6 +66,9 @@ class DocumentView(ScrollView, can_focus=True):
         self._strips: dict[int, Strip] = {}
         self._drag_anchor: int | None = None
         self._styles: dict[tuple, Style] = {}
+        self._paragraph_starts: list[int] = []
+        self._counted = 0  # paragraphs whose lines are counted exactly
+        self._count_generation = 0
 
     # -- content --------------------------------------------------------------------------
     def set_document(self, text: str, state: Annotations, cursor: int = 0,
@@ -95,11 +85,12 @@ class DocumentView(ScrollView, can_focus=True):
         self.selection = None
         self.goal_column = None
         self._strips.clear()
-        self._update_virtual_size()
+        self._paragraph_starts = [p.start for p in self.doc_layout.paragraphs]
+        self._restart_count()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_cursor_into_view(center=True)
         self.refresh()
-        self.post_message(self.CursorMoved(self))
+        self.on_cursor()
 
     def set_state(self, state: Annotations) -> None:
         """New annotations for the same text: redraw only the lines whose spans changed."""
@@ -114,14 +105,47 @@ class DocumentView(ScrollView, can_focus=True):
         return max(8, width - GUTTER - RIGHT_PAD)
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, self.doc_layout.line_count)
+        """Height = lines laid out so far + an estimate for the rest; the rest is laid out
+        a few paragraphs per idle moment (``_count_more``) so the first paint never waits
+        for a long document."""
+        paragraphs = self._paragraph_starts
+        width = self.doc_layout.options.width
+        done = self._counted
+        if done >= len(paragraphs):
+            height = self.doc_layout.line_count
+        else:
+            height = self.doc_layout.line_of_offset(paragraphs[done]) if done else 0
+            ends = paragraphs[done + 1:] + [len(self.text)]
+            height += sum(max(1, -(-(end - start) // width)) for start, end in zip(paragraphs[done:], ends))
+        self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, height)
+
+    def _restart_count(self) -> None:
+        self._counted = 0
+        self._count_generation += 1
+        self._update_virtual_size()
+        if self.is_mounted:
+            self.call_later(self._count_more, self._count_generation)
+
+    def _count_more(self, generation: int) -> None:
+        if generation != self._count_generation:
+            return  # a newer document or width took over
+        paragraphs = self._paragraph_starts
+        deadline = time.perf_counter() + COUNT_SLICE
+        stop = self._counted
+        while stop < len(paragraphs) and time.perf_counter() < deadline:
+            stop = min(len(paragraphs), stop + 4)
+            self.doc_layout.line_of_offset(paragraphs[stop - 1])
+        self._counted = stop
+        self._update_virtual_size()
+        if stop < len(paragraphs):
+            self.set_timer(0.02, lambda: self._count_more(generation))
 
     def on_resize(self, event: events.Resize) -> None:
         width = self._layout_width()
         if width != self.doc_layout.options.width:
             self.doc_layout.set_width(width)
             self._strips.clear()
-            self._update_virtual_size()
+            self._restart_count()
             self.scroll_cursor_into_view(center=True)
             self.refresh()
 
@@ -167,14 +191,14 @@ class DocumentView(ScrollView, can_focus=True):
         self._refresh_range(*old)
         self._refresh_range(*self._marked_range())
         self.scroll_cursor_into_view()
-        self.post_message(self.CursorMoved(self))
+        self.on_cursor()
 
     def set_selection(self, selection: Selection | None) -> None:
         old = self._marked_range()
         self.selection = selection
         self._refresh_range(*old)
         self._refresh_range(*self._marked_range())
-        self.post_message(self.CursorMoved(self))
+        self.on_cursor()
 
     def marked(self) -> tuple[int, int]:
         """What a label key applies to: the selection, else the token under the cursor."""
@@ -201,9 +225,12 @@ class DocumentView(ScrollView, can_focus=True):
     def offset_at(self, x: int, y: int) -> int | None:
         """Text offset under content coordinates (x, y) of the widget, or None."""
         line_index = y + round(self.scroll_y)
-        if not self.text or not (0 <= line_index < self.doc_layout.line_count):
+        if not self.text or line_index < 0:
             return None
-        line = self.doc_layout.line(line_index)
+        try:
+            line = self.doc_layout.line(line_index)
+        except IndexError:
+            return None
         col = x - GUTTER - line.indent(self.doc_layout.options.width)
         offset = line.offset_at_column(col)
         if offset is None or self.index.token_at(offset) is None:
@@ -282,9 +309,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _render_visual_line(self, line_index: int, width: int) -> Strip:
         base = self.rich_style
-        if not self.text or line_index >= self.doc_layout.line_count:
+        try:
+            line = self.doc_layout.line(line_index) if self.text else None
+        except IndexError:
+            line = None
+        if line is None:
             return Strip.blank(width, base)
-        line = self.doc_layout.line(line_index)
         spans = self.spans.overlapping(line.start, line.end) if line.end > line.start else []
         mark_start, mark_end = self._marked_range()
         segments: list[Segment] = []
@@ -297,8 +327,6 @@ class DocumentView(ScrollView, can_focus=True):
         indent = line.indent(self.doc_layout.options.width)
         if indent:
             segments.append(Segment(" " * indent, base))
-        if self.line_wrap.prefix:
-            segments.append(Segment(self.line_wrap.prefix, base))
         run_text: list[str] = []
         run_key: tuple | None = None
         used = GUTTER + indent
@@ -321,8 +349,6 @@ class DocumentView(ScrollView, can_focus=True):
             used += cell.width
         if run_text:
             segments.append(Segment("".join(run_text), self._style(run_key)))  # type: ignore[arg-type]
-        if self.line_wrap.suffix:
-            segments.append(Segment(self.line_wrap.suffix, base))
         if width > used:
             segments.append(Segment(" " * (width - used), base))
         return Strip(segments, max(width, used)).crop(0, width) if used > width else Strip(segments, width)

@@ -58,7 +58,7 @@ class StatusLine(Static):
         if left.cell_len > room:
             left.truncate(max(0, room), overflow="ellipsis")
         left.append(" " * max(0, width - left.cell_len - right.cell_len))
-        self.update(left + right)
+        self.update(left + right, layout=False)  # fixed size: no re-layout of the screen
 
     def on_resize(self) -> None:
         self._draw()
