@@ -283,3 +283,22 @@ def test_label_studio_text_under_another_data_key_comes_back_under_it(tmp_path):
     get_format("label-studio").write([rec], out, WriteContext(NEWS))
     (back,) = json.loads(out.getvalue())
     assert back["data"] == {"tweet": EMOJI, "source_id": 99} and back["id"] == 3
+
+
+def test_claim_attributes_are_checked_against_the_schema(tmp_path):
+    def line(attrs):
+        return json.dumps({"text": TEXT, "entities": [
+            {"id": 0, "start_offset": 18, "end_offset": 67, "label": "CLAIM", "attributes": attrs}],
+            "relations": []}, ensure_ascii=False)
+
+    recs, ctx = read("doccano", tmp_path, line({"verdict": "true", "confidence": "4", "needs_review": "1"}),
+                     "d.jsonl", schema=NEWS)
+    assert ctx.problems == []
+    assert recs[0].annotations.claims[0].attributes == {"verdict": "true", "confidence": 4, "needs_review": True}
+    recs, ctx = read("doccano", tmp_path, line({"confidence": 9}), "d.jsonl", schema=NEWS)
+    assert recs == [] and "outside" in ctx.problems[0].message
+    recs, ctx = read("doccano", tmp_path, line({"verdict": "maybe", "mood": "x", "confidence": "high"}),
+                     "d.jsonl", schema=NEWS)
+    assert recs == [] and ctx.rejected == 1
+    message = ctx.problems[0].message
+    assert "'maybe' is not one of" in message and "not a number" in message and "not in the schema: mood" in message

@@ -133,6 +133,11 @@ def _check_attributes(values: Mapping[str, AttrValue], specs: tuple[Attribute, .
         except ValueError as exc:
             problems.append(f"{what} attribute {key!r}: {exc}")
             continue
+        if attr.kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool) and (
+                (attr.minimum is not None and value < attr.minimum)
+                or (attr.maximum is not None and value > attr.maximum)):
+            problems.append(f"{what} attribute {key!r}: {value} is outside {attr.minimum}–{attr.maximum}")
+            continue
         if attr.kind == "choice" and value is not None and attr.choices and attr.choice(str(value)) is None:
             problems.append(f"{what} attribute {key!r}: {value!r} is not one of "
                             f"{', '.join(c.value for c in attr.choices)}")
