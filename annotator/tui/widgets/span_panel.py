@@ -20,6 +20,9 @@ def span_text(text: str, start: int, end: int, limit: int = 24) -> str:
     return visual_string(piece)
 
 
+PANEL_TEXT = 19  # characters of span text that fit beside the label in the panel
+
+
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen."""
 
@@ -42,14 +45,14 @@ class SpanPanel(OptionList):
         self._spans = spans
         options = []
         for span in spans:
-            line = Text()
+            line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if isinstance(span, Entity):
                 spec = self.schema.label(span.label)
                 line.append(f"{span.label:<5}", style=f"bold {spec.color}" if spec else "bold")
             else:
                 line.append("claim", style=f"bold {self.schema.claims.color}")
             line.append("·" if span.source else " ")
-            line.append(span_text(text, span.start, span.end), style="dim" if span.source else "")
+            line.append(span_text(text, span.start, span.end, PANEL_TEXT), style="dim" if span.source else "")
             options.append(Option(line, id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}"))
         highlighted = self.highlighted
         self.clear_options()
