@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from annotator.formats._records import IdMaker, is_claim_label
 from annotator.formats.base import ReadContext
+from annotator.model.annotations import Claim, Entity
 
 
 def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, ctx: ReadContext,
@@ -43,3 +45,23 @@ def tokens_for(text: str) -> list[tuple[int, int]]:
     from annotator.text import tokenize
 
     return [(t.start, t.end) for t in tokenize(text)]
+
+
+class SpanCollector:
+    """The entities and claims of one record as its spans are read. A span whose label is a
+    claim label becomes a claim (with the span's ``attributes`` object, if any); ids are fresh."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self.entities: list[Entity] = []
+        self.claims: list[Claim] = []
+        self._entity_id, self._claim_id = IdMaker("e"), IdMaker("c")
+
+    def add(self, sp: dict[str, Any], start: int, end: int, label: str) -> tuple[str, int]:
+        """Add one span; returns ``("e"|"c", index)`` so relations can find it."""
+        if is_claim_label(label, self.ctx):
+            attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
+            self.claims.append(Claim(self._claim_id(), start, end, dict(attrs)))
+            return "c", len(self.claims) - 1
+        self.entities.append(Entity(self._entity_id(), start, end, label))
+        return "e", len(self.entities) - 1

@@ -21,12 +21,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
-from annotator.formats._records import (
-    IdMaker, JsonLinesFormat, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys,
-)
-from annotator.formats._spans import read_span
+from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
+from annotator.formats._spans import SpanCollector, read_span
 from annotator.formats.base import ReadContext, Record, WriteContext, register
-from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
+from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document
 
 NAME = "doccano"
 CLAIM_LABEL = "CLAIM"
@@ -54,9 +52,8 @@ class DoccanoFormat(JsonLinesFormat):
             doc_id = obj.get("id", f"{path.stem}:{line}")
             extra["derived_id"] = True
         doc_id = str(doc_id)
-        new_entity, new_claim = IdMaker("e"), IdMaker("c")
-        entities: list[Entity] = []
-        claims: list[Claim] = []
+        found = SpanCollector(ctx)
+        entities, claims = found.entities, found.claims
         by_foreign_id: dict[Any, tuple[str, int]] = {}  # doccano id -> ("e"|"c", index)
         if "entities" in obj:
             extra["form"] = "entities"
@@ -65,14 +62,7 @@ class DoccanoFormat(JsonLinesFormat):
                 got = read_span(sp, text, "start_offset", "end_offset", "label", ctx, path, line, f"entity {k + 1}")
                 if got is None:
                     continue
-                start, end, label = got
-                if is_claim_label(label, ctx):
-                    attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
-                    claims.append(Claim(new_claim(), start, end, dict(attrs)))
-                    by_foreign_id[sp.get("id")] = ("c", len(claims) - 1)
-                else:
-                    entities.append(Entity(new_entity(), start, end, label))
-                    by_foreign_id[sp.get("id")] = ("e", len(entities) - 1)
+                by_foreign_id[sp.get("id")] = found.add(sp, *got)
         else:
             extra["form"] = "label"
             items = obj.get("label") or []
@@ -84,11 +74,7 @@ class DoccanoFormat(JsonLinesFormat):
                                 line, f"label {k + 1}")
                 if got is None:
                     continue
-                start, end, label = got
-                if is_claim_label(label, ctx):
-                    claims.append(Claim(new_claim(), start, end))
-                else:
-                    entities.append(Entity(new_entity(), start, end, label))
+                found.add({}, *got)
         for k, rel in enumerate(obj.get("relations") or []):
             kind = rel.get("type") if isinstance(rel, dict) else None
             src = by_foreign_id.get(rel.get("from_id")) if isinstance(rel, dict) else None

@@ -23,10 +23,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
-from annotator.formats._records import (
-    IdMaker, JsonLinesFormat, Kept, import_meta, is_claim_label, is_claimer_relation, keep_foreign_keys,
-)
-from annotator.formats._spans import read_span, tokens_for
+from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
+from annotator.formats._spans import SpanCollector, read_span, tokens_for
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 
@@ -59,9 +57,7 @@ class ProdigyFormat(JsonLinesFormat):
         if doc_id is None:
             doc_id, extra["derived_id"] = f"{path.stem}:{line}", True
         doc_id = str(doc_id)
-        new_entity, new_claim = IdMaker("e"), IdMaker("c")
-        entities: list[Entity] = []
-        claims: list[Claim] = []
+        found = SpanCollector(ctx)
         spans = obj.get("spans") or []
         if not isinstance(spans, list):
             ctx.reject(path, line, "\"spans\" is not a list; not imported")
@@ -70,13 +66,9 @@ class ProdigyFormat(JsonLinesFormat):
             got = read_span(sp, text, "start", "end", "label", ctx, path, line, f"span {k + 1}")
             if got is None:
                 continue
-            start, end, label = got
-            if is_claim_label(label, ctx):
-                attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
-                claims.append(Claim(new_claim(), start, end, dict(attrs)))
-            else:
-                entities.append(Entity(new_entity(), start, end, label))
-        claims = self._link_claimers(obj.get("relations"), entities, claims, path, line, ctx)
+            found.add(sp, *got)
+        entities = found.entities
+        claims = self._link_claimers(obj.get("relations"), entities, found.claims, path, line, ctx)
         status = _STATUS_OF_ANSWER.get(obj.get("answer"), "todo")
         annotator = obj.get("_annotator_id") or obj.get("_session_id")
         ann = Annotations(
