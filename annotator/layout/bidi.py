@@ -26,6 +26,7 @@ ISOLATES = frozenset(("LRI", "RLI", "FSI", "PDI"))
 REMOVED = frozenset(("LRE", "RLE", "LRO", "RLO", "PDF", "BN"))  # X9
 EXPLICIT = REMOVED | ISOLATES
 STRONG = frozenset(("L", "R", "AL"))
+_SEPARATORS = frozenset(("ES", "ET", "CS"))
 NEUTRAL_OR_ISOLATE = frozenset(("B", "S", "WS", "ON", "LRI", "RLI", "FSI", "PDI"))
 # L1: characters reset to the paragraph level before a separator or at the end of a line.
 TRAILING_RESET = frozenset(("WS", "LRI", "RLI", "FSI", "PDI", "BN", "LRE", "RLE", "LRO", "RLO", "PDF"))
@@ -277,17 +278,30 @@ def sequence_bounds(seq: list[int], classes: list[str], levels: list[int], para_
 # ---------------------------------------------------------------------------------------
 # W1–W7: weak types (on one isolating run sequence)
 # ---------------------------------------------------------------------------------------
-def resolve_weak(types: list[str], sos: str) -> None:
-    """W1–W7 on the types of one isolating run sequence (changed in place)."""
-    n = len(types)
-    # W1: NSM takes the type of the previous character (ON after an isolate initiator or PDI).
+def _resolve_nsm(types: list[str], sos: str) -> None:
+    """W1: NSM takes the type of the previous character (ON after an isolate initiator or PDI)."""
     prev = sos
-    for k in range(n):
+    for k in range(len(types)):
         t = types[k]
         if t == "NSM":
             types[k] = "ON" if prev in ISOLATES else prev
         else:
             prev = t
+
+
+def resolve_weak(types: list[str], sos: str) -> None:
+    """W1–W7 on the types of one isolating run sequence (changed in place)."""
+    n = len(types)
+    present = set(types)
+    if "EN" not in present and "ES" not in present and "ET" not in present and "CS" not in present:
+        # Fast path: only W1 and W3 can change anything.
+        if "NSM" in present:
+            _resolve_nsm(types, sos)
+        if "AL" in present:
+            types[:] = ["R" if t == "AL" else t for t in types]
+        return
+    if "NSM" in present:
+        _resolve_nsm(types, sos)
     # W2: EN after AL becomes AN.  W3: AL becomes R.
     last_strong = sos
     for k in range(n):
@@ -300,38 +314,37 @@ def resolve_weak(types: list[str], sos: str) -> None:
             if t == "AL":
                 types[k] = "R"
     # W4: a single ES between ENs, a single CS between numbers of the same kind.
-    for k in range(1, n - 1):
-        t = types[k]
-        if t == "ES" or t == "CS":
+    for k in [k for k, t in enumerate(types) if t == "ES" or t == "CS"]:
+        if 0 < k < n - 1:
             before, after = types[k - 1], types[k + 1]
-            if before == after and (before == "EN" or (before == "AN" and t == "CS")):
+            if before == after and (before == "EN" or (before == "AN" and types[k] == "CS")):
                 types[k] = before
     # W5: a sequence of ETs next to an EN becomes EN.
-    k = 0
-    while k < n:
-        if types[k] == "ET":
-            end = k
-            while end < n and types[end] == "ET":
-                end += 1
-            if (k > 0 and types[k - 1] == "EN") or (end < n and types[end] == "EN"):
-                for m in range(k, end):
-                    types[m] = "EN"
-            k = end
-        else:
-            k += 1
+    if "ET" in present:
+        k = 0
+        while k < n:
+            if types[k] == "ET":
+                end = k
+                while end < n and types[end] == "ET":
+                    end += 1
+                if (k > 0 and types[k - 1] == "EN") or (end < n and types[end] == "EN"):
+                    for m in range(k, end):
+                        types[m] = "EN"
+                k = end
+            else:
+                k += 1
     # W6: remaining separators and terminators become ON.
-    for k in range(n):
-        if types[k] in ("ES", "ET", "CS"):
-            types[k] = "ON"
+    types[:] = ["ON" if t in _SEPARATORS else t for t in types]
     # W7: EN after L (or sos L) becomes L.
-    last_strong = sos
-    for k in range(n):
-        t = types[k]
-        if t == "EN":
-            if last_strong == "L":
-                types[k] = "L"
-        elif t == "L" or t == "R":
-            last_strong = t
+    if "EN" in types and (sos == "L" or "L" in present):
+        last_strong = sos
+        for k in range(n):
+            t = types[k]
+            if t == "EN":
+                if last_strong == "L":
+                    types[k] = "L"
+            elif t == "L" or t == "R":
+                last_strong = t
 
 
 # ---------------------------------------------------------------------------------------
@@ -413,20 +426,20 @@ def resolve_neutrals(types: list[str], level: int, sos: str, eos: str) -> None:
     """N1–N2: a run of neutrals between the same direction takes it, else the embedding one."""
     n = len(types)
     embedding = "R" if level & 1 else "L"
-    k = 0
-    while k < n:
-        if types[k] in NEUTRAL_OR_ISOLATE:
-            end = k
-            while end < n and types[end] in NEUTRAL_OR_ISOLATE:
-                end += 1
-            before = sos if k == 0 else _strong_direction(types[k - 1])
-            after = eos if end == n else _strong_direction(types[end])
-            resolved = before if before == after else embedding
-            for m in range(k, end):
-                types[m] = resolved
-            k = end
-        else:
-            k += 1
+    neutral = [t in NEUTRAL_OR_ISOLATE for t in types]
+    neutral.append(False)  # sentinel: every run ends
+    k = -1
+    while True:
+        try:
+            k = neutral.index(True, k + 1)
+        except ValueError:
+            return
+        end = neutral.index(False, k)
+        before = sos if k == 0 else _strong_direction(types[k - 1])
+        after = eos if end == n else _strong_direction(types[end])
+        resolved = before if before == after else embedding
+        types[k:end] = [resolved] * (end - k)
+        k = end
 
 
 def implicit_levels(types: list[str], level: int) -> list[int]:
@@ -500,22 +513,25 @@ def line_levels(classes: list[str], levels: list[int], start: int, end: int,
 
 
 def reorder(levels: list[int]) -> list[int]:
-    """L2: visual order (indices into ``levels``, left to right) of units with these levels."""
-    order = list(range(len(levels)))
-    if not levels:
-        return order
-    highest = max(levels)
-    lowest_odd = min(lv for lv in levels) | 1
+    """L2: visual order (indices into ``levels``, left to right) of units with these levels:
+    from the highest level down to the lowest odd one, reverse every run at that level or higher."""
     n = len(levels)
-    for level in range(highest, lowest_odd - 1, -1):
+    if n == 0:
+        return []
+    highest, lowest = max(levels), min(levels)
+    if highest == lowest:
+        return list(range(n - 1, -1, -1)) if highest & 1 else list(range(n))
+    order = list(range(n))
+    for level in range(highest, (lowest | 1) - 1, -1):
+        inside = [levels[i] >= level for i in order]
+        inside.append(False)  # sentinel: every run ends
         k = 0
-        while k < n:
-            if levels[order[k]] >= level:
-                end = k
-                while end < n and levels[order[end]] >= level:
-                    end += 1
-                order[k:end] = order[k:end][::-1]
-                k = end
-            else:
-                k += 1
+        while True:
+            try:
+                k = inside.index(True, k)
+            except ValueError:
+                break
+            end = inside.index(False, k)
+            order[k:end] = order[k:end][::-1]
+            k = end
     return order

@@ -106,6 +106,31 @@ def base_text_width(ch: str) -> tuple[str, int]:
     return ch, 2 if w == 2 else 1
 
 
+CharInfo = tuple[int, bool, "str | None", bool]
+_SHOWN_INFO: dict[str, CharInfo] = {}
+_HIDDEN_INFO: dict[str, CharInfo] = {}
+
+
+def _char_info(ch: str, show: bool) -> CharInfo:
+    """(width, whitespace?, cell text, shapeable base?) of a character alone in its atom;
+    width -1 when it needs the slow path (a tab, an orphan mark)."""
+    kind = char_kind(ch)
+    if kind == BASE:
+        glyph, width = base_text_width(ch)
+        info: CharInfo = (width, False, glyph, True)
+    elif kind == SPACE:
+        width = base_text_width(ch)[1]
+        info = (width, True, " " * width, False)
+    elif kind == HIDDEN:
+        info = (1, False, invisible_marker(ch), False) if show else (0, False, "", False)
+    elif kind == CONTROL:
+        info = (1, False, control_symbol(ch), False)
+    else:  # TAB, MARK
+        info = (-1, False, None, False)
+    (_SHOWN_INFO if show else _HIDDEN_INFO)[ch] = info
+    return info
+
+
 def control_symbol(ch: str) -> str:
     """Visible stand-in for a C0/C1 control (ESC → ␛): raw controls never reach the terminal."""
     cp = ord(ch)
@@ -123,7 +148,7 @@ def invisible_marker(ch: str) -> str:
 class _Paragraph:
     """Everything resolved once per paragraph, before any line is chosen."""
 
-    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "kinds", "atom_starts",
+    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
                  "atom_reset", "has_separators", "options")
 
@@ -135,78 +160,97 @@ class _Paragraph:
         self.para_level = paragraph_level(classes, options.direction)
         self.levels = levels = resolve_levels(text, classes, self.para_level)
         self.shaped = shape(text, levels, classes) if options.shape else None
-        get = _KIND_CACHE.get
-        self.kinds = [get(ch) or char_kind(ch) for ch in text]
+        self._kinds: list[int] | None = None
         self.atom_starts = _atom_starts(text, classes, levels, self.shaped, n)
         self._measure_atoms()
+        self._atom_properties()
+
+    @property
+    def kinds(self) -> list[int]:
+        """How each character is drawn (:func:`char_kind`), computed when a slow path needs it."""
+        if self._kinds is None:
+            get = _KIND_CACHE.get
+            self._kinds = [get(ch) or char_kind(ch) for ch in self.text]
+        return self._kinds
 
     def _measure_atoms(self) -> None:
         """Width of every atom (-1 when it holds a tab: its width depends on the column),
-        whether it is whitespace, and for a lone drawn character its glyph (the fast path)."""
-        text, kinds, shaped = self.text, self.kinds, self.shaped
+        whether it is whitespace, and for a lone character its cell text (the fast path)."""
+        text, shaped = self.text, self.shaped
         show = self.options.show_controls
         starts = self.atom_starts
+        get = (_SHOWN_INFO if show else _HIDDEN_INFO).get
+        if len(starts) - 1 == self.n:
+            # Every atom is one character: whole-list comprehensions.
+            infos = [get(ch) or _char_info(ch, show) for ch in text]
+            if not any(info[0] < 0 for info in infos):
+                self.atom_widths = [info[0] for info in infos]
+                self.atom_spaces = [info[1] for info in infos]
+                if shaped is None:
+                    self.atom_glyphs = [info[2] for info in infos]
+                else:
+                    self.atom_glyphs = [glyph if info[3] and glyph != ch else info[2]
+                                        for info, ch, glyph in zip(infos, text, shaped)]
+                return
         widths: list[int] = []
         spaces: list[bool] = []
         glyphs: list[str | None] = []
-        for k in range(len(starts) - 1):
-            s = starts[k]
-            kind = kinds[s]
-            if starts[k + 1] == s + 1 and kind != TAB:
+        add_width, add_space, add_glyph = widths.append, spaces.append, glyphs.append
+        for s, e in zip(starts, starts[1:]):
+            if e == s + 1:
                 ch = text[s]
-                if kind == BASE:
-                    glyph, width = base_text_width(ch)
-                    if shaped is not None and shaped[s] != ch:
-                        glyph = shaped[s]  # type: ignore[assignment]
-                    widths.append(width)
-                    spaces.append(False)
-                    glyphs.append(glyph)
+                width, space, glyph, base = get(ch) or _char_info(ch, show)
+                if width >= 0:
+                    if base and shaped is not None:
+                        shaped_glyph = shaped[s]
+                        if shaped_glyph != ch:
+                            glyph = shaped_glyph
+                    add_width(width)
+                    add_space(space)
+                    add_glyph(glyph)
                     continue
-                if kind == SPACE:
-                    width = base_text_width(ch)[1]
-                    widths.append(width)
-                    spaces.append(True)
-                    glyphs.append(" " * width)
-                    continue
-                if kind == HIDDEN:
-                    widths.append(1 if show else 0)
-                elif kind == CONTROL or kind == MARK:
-                    widths.append(1)
-                spaces.append(False)
-                glyphs.append(None)
-                continue
-            e = starts[k + 1]
-            has_tab = any(kinds[i] == TAB for i in range(s, e))
             width, space = _atom_width(self, s, e, 0)
-            widths.append(-1 if has_tab else width)
-            spaces.append(space)
-            glyphs.append(None)
+            add_width(-1 if any(self.kinds[i] == TAB for i in range(s, e)) else width)
+            add_space(space)
+            add_glyph(None)
         self.atom_widths = widths
         self.atom_spaces = spaces
         self.atom_glyphs = glyphs
+
+    def _atom_properties(self) -> None:
+        """Mirrored cell text, paragraph level and L1 role of every atom."""
+        glyphs = self.atom_glyphs
+        starts = self.atom_starts
         mirrors = MIRRORS
         self.atom_rtl_glyphs = [mirrors.get(g, g) if g is not None else None for g in glyphs]
         levels, classes = self.levels, self.classes
-        self.atom_levels = [levels[s] for s in starts[:-1]]
-        reset = bytearray(len(starts) - 1)
-        for k in range(len(starts) - 1):
-            s = starts[k]
-            if starts[k + 1] == s + 1:
-                cls = classes[s]
-                if cls in TRAILING_RESET:
-                    reset[k] = 1
-                elif cls == "S" or cls == "B":
-                    reset[k] = 2
+        code = _L1_ROLE.get
+        if len(starts) - 1 == self.n:
+            self.atom_levels = levels
+            reset = [code(cls, 0) for cls in classes]
+        else:
+            self.atom_levels = [levels[s] for s in starts[:-1]]
+            # An atom of several characters holds a mark: never reset by L1.
+            reset = [code(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:])]
         self.atom_reset = reset
         self.has_separators = 2 in reset
+
+
+# L1 role of a character: 1 reset when trailing, 2 always reset (a separator).
+_L1_ROLE = {**{cls: 1 for cls in TRAILING_RESET}, "S": 2, "B": 2}
 
 
 def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str] | None,
                  n: int) -> list[int]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``n``."""
+    marks = [i for i, cls in enumerate(classes) if cls == "NSM"] if "NSM" in classes else []
+    consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
+        and CONSUMED in shaped else []
+    if not marks and not consumed:
+        return list(range(n + 1))  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    for i in range(1, n):
-        if classes[i] == "NSM":
+    for i in marks:
+        if i:
             level = levels[i]
             j = i - 1
             while j >= 0 and (classes[j] in REMOVED or classes[j] == "NSM") and levels[j] == level:
@@ -214,15 +258,13 @@ def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[
             first = j if j >= 0 and levels[j] == level else j + 1
             for k in range(first + 1, i + 1):
                 joined[k] = 1
-    if shaped is not None:
-        for i in range(1, n):
-            if shaped[i] is CONSUMED:
-                # The consumed alef joins its lam (and the marks between them).
-                j = i - 1
-                while j > 0 and text[j] != LAM:
-                    j -= 1
-                for k in range(j + 1, i + 1):
-                    joined[k] = 1
+    for i in consumed:
+        # The consumed alef joins its lam (and the marks between them).
+        j = i - 1
+        while j > 0 and text[j] != LAM:
+            j -= 1
+        for k in range(j + 1, i + 1):
+            joined[k] = 1
     starts = [i for i in range(n) if not joined[i]]
     starts.append(n)
     return starts
@@ -356,9 +398,9 @@ def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset
     natoms = end - begin
     # Hanging whitespace: trailing spaces beyond the width draw with zero width.
     total = sum(widths)
+    spaces = par.atom_spaces
     if total > par.options.width:
         widths = list(widths)
-        spaces = par.atom_spaces
         a = natoms - 1
         while total > par.options.width and a > 0 and spaces[begin + a]:
             total -= widths[a]
@@ -366,6 +408,7 @@ def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset
             a -= 1
     cells: list[Cell] = []
     append = cells.append
+    new, set_dict = object.__new__, object.__setattr__
     glyphs = par.atom_glyphs
     rtl_glyphs = par.atom_rtl_glyphs
     for a in reorder(atom_levels):
@@ -373,8 +416,12 @@ def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset
         s = starts[k]
         rtl = atom_levels[a] & 1 == 1
         glyph = rtl_glyphs[k] if rtl else glyphs[k]
-        if glyph is not None and widths[a]:
-            append(make_cell(glyph, widths[a], offset + s, offset + s + 1, rtl))
+        width = widths[a]
+        if glyph is not None and (width or not spaces[k]):
+            cell = new(Cell)  # make_cell, inlined: this loop runs once per character
+            set_dict(cell, "__dict__", {"text": glyph, "width": width, "start": offset + s,
+                                        "end": offset + s + 1, "rtl": rtl})
+            append(cell)
         else:
             _atom_cells(cells, par, s, starts[k + 1], widths[a], rtl, offset)
     return VisualLine(tuple(cells), offset + s_line, offset + e_line, total,

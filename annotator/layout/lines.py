@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 DIRECTIONS = ("rtl", "ltr", "auto")
 
@@ -69,12 +70,8 @@ class VisualLine:
 
     def __post_init__(self) -> None:
         if not self._columns and self.cells:
-            cols = []
-            col = 0
-            for cell in self.cells:
-                cols.append(col)
-                col += cell.width
-            object.__setattr__(self, "_columns", tuple(cols))
+            columns = tuple(accumulate([cell.width for cell in self.cells], initial=0))
+            object.__setattr__(self, "_columns", columns[:-1])
 
     @property
     def text(self) -> str:

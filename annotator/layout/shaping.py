@@ -12,7 +12,9 @@ single-glyph ALLAH (U+FDF2), which draws wide in most fonts. ZWJ is never emitte
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
 
 from arabic_reshaper.letters import FINAL, INITIAL, ISOLATED, LETTERS_ARABIC, MEDIAL
 
@@ -85,7 +87,47 @@ _SIDES = {"R": 1, "L": 2, "D": 3, "C": 3, "U": 0}
 _LEVELLESS = frozenset(("BN", "LRE", "RLE", "LRO", "RLO", "PDF"))
 
 
+class _JoiningTable(dict):
+    """``str.translate`` table: character -> its joining type letter (filled on first use)."""
+
+    def __missing__(self, cp: int) -> str:
+        jt = joining_type(chr(cp))
+        self[cp] = jt
+        return jt
+
+
+_JOINING_TABLE = _JoiningTable()
+# A run of characters that may join: joining letters with transparent marks among them.
+_RUN = re.compile("[DRLC][DRLCT]*")
+_RUN_CACHE: dict[tuple[str, int], list[str | None]] = {}
+_RUN_CACHE_LIMIT = 100_000
+
+
 def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
+    """Shaped replacement for each character of ``text`` (same length as ``text``).
+
+    Only runs of joining characters (words, in practice) need work, and a run at one
+    level shapes the same wherever it occurs: such runs are cached.
+    """
+    out: list[str | None] = list(text)
+    joining = text.translate(_JOINING_TABLE)
+    for match in _RUN.finditer(joining):
+        s, e = match.span()
+        level = levels[s]
+        if levels[s:e].count(level) == e - s:
+            key = (text[s:e], level & 1)
+            shaped = _RUN_CACHE.get(key)
+            if shaped is None:
+                if len(_RUN_CACHE) > _RUN_CACHE_LIMIT:
+                    _RUN_CACHE.clear()
+                shaped = _RUN_CACHE[key] = shape_run(text[s:e], [level] * (e - s))
+        else:
+            shaped = shape_run(text[s:e], levels[s:e], classes[s:e] if classes is not None else None)
+        out[s:e] = shaped
+    return out
+
+
+def shape_run(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     A character that is not an Arabic letter maps to itself (a non-joining letter such as
