@@ -123,6 +123,7 @@ def import_paths(
             summary.rejected += 1
     summary.problems = ctx.problems
     summary.repairs = ctx.repairs
+    summary.rejected += ctx.rejected  # records the readers themselves could not import
     return summary
 
 

@@ -26,6 +26,7 @@ from annotator.model.operations import (
     RelabelEntity,
     RemoveClaim,
     RemoveEntity,
+    ReplaceAnnotations,
     RestoreStatus,
     SetClaimAttributes,
     SetDocumentAttributes,
@@ -124,7 +125,7 @@ class AnnotationSession:
         doc = self.document(doc_id)
         before = self.annotations(doc_id)
         after, inverse = apply_operation(op, before, doc.text, self.schema)
-        if before.status == "todo" and after.status == "todo" and not isinstance(op, SetStatus):
+        if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations)):
             after = after.with_(status="in_progress")
             op = Batch((op, SetStatus("in_progress")), op.describe())
             inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())

@@ -213,3 +213,28 @@ def test_lone_surrogate_survives_export_and_import(tmp_path, news_schema):
     db2 = tmp_path / "b.db"
     assert cli("import", out, "--db", db2).returncode == 0
     assert SQLiteStore(db2).get_document("weird").text == text
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("schema, rel, docs, annotated", [
+    ("checkthat", "claims_checkthat2021_ar/CT21-AR-Dev-T1-Labels_first200.tsv", 200, 200),
+    ("araieval", "spans_araieval24_task1/araieval24_task1_dev.jsonl", 920, None),
+])
+def test_bundled_schemas_fit_the_public_corpora(tmp_path, schema, rel, docs, annotated):
+    from conftest import shared_data
+
+    src = shared_data(*rel.split("/"))
+    db = tmp_path / "a.db"
+    res = cli("import", src, "--db", db, "--schema", schema, "--annotator", "pre")
+    assert res.returncode == 0, res.stderr
+    assert f"imported {docs} document(s)" in res.stdout
+    assert "not in schema" not in res.stderr and "Traceback" not in res.stderr
+    lines = export_lines(db, "--annotator", "pre", "--schema", schema)
+    # pre-annotations do not count as work started: the documents stay "todo"
+    assert {d["status"] for d in lines} == {"todo"}
+    if annotated is not None:
+        assert len(lines) == annotated
+    for d in lines:
+        for span in d["entities"]:
+            assert d["text"][span["start"]:span["end"]] == span["text"]
+            assert span["source"].startswith("import:")

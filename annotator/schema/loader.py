@@ -40,7 +40,7 @@ RESERVED_HOTKEYS = frozenset(" ?/:npdxgq[]{}<>")
 
 ATTRIBUTE_KINDS = ("choice", "boolean", "text", "number")
 BUILTIN_DOCUMENT_FIELDS = ("status", "notes")  # every document has these; schemas add others
-KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
 _YAML = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -367,7 +367,7 @@ class _Checker:
     def key(self, item: _Item | None) -> str:
         key = self.text(item, required=True)
         if key and not KEY_PATTERN.match(key):
-            self.report(f"key {key!r} must be a letter followed by letters, digits or '_'",
+            self.report(f"key {key!r} must be a letter followed by letters, digits, '_' or '-'",
                         item.line, item.path)  # type: ignore[union-attr]
         return key
 
