@@ -4,7 +4,8 @@ get_display (Rust) does less: no wrapping, no offset map, no mirroring, no cells
 
     .venv/bin/python bench/bench_layout.py
 
-Figures are the best of several repeats (the machine may be shared).
+Figures are the best of several repeats, in CPU time of this process (time.process_time),
+so that other work on a shared machine does not count.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ def best(fn, repeats: int = 7, number: int = 1) -> float:
     fn()
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - start) / number)
+        times.append((time.process_time() - start) / number)
     return min(times)
 
 

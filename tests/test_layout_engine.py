@@ -118,6 +118,10 @@ class TestControls:
         assert line.width == len(text)
         assert "\u2190" in line.text and "\u21da" in line.text and "\u21a5" in line.text
 
+    def test_zwj_marker_shown_although_shaping_drops_zwj(self):
+        line = one_line("ب" + ZWJ + "ا", show_controls=True)
+        assert [c.text for c in line.cells] == ["\ufe8e", "\u203f", "\ufe91"]
+
     def test_tab_expands(self):
         line = one_line("ab\tc", direction="ltr", tab_size=4)
         assert line.text == "ab  c"
