@@ -4,8 +4,9 @@ Only the lines on screen are drawn (``render_line`` turns one ``VisualLine`` int
 a ``Strip``) and each drawn line is cached until its spans, the cursor or the
 selection on it change, so a keystroke costs a few lines whatever the document size.
 Right-to-left lines are right-aligned, keeping one blank column at the right edge
-(tmux attaches a mark written in the last column to the previous cell). Column 0
-is a gutter that shows a bar on lines a claim covers.
+(tmux attaches a mark written in the last column to the previous cell); the vertical
+scrollbar is always shown, so the wrap width never flips when it would appear.
+Column 0 is a gutter that shows a bar on lines a claim covers.
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ def contrast(colour: str) -> str:
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
 
 
-class DocumentView(ScrollView, can_focus=True):
-    """Shows one document; owns the cursor and selection, not the annotations."""
+class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
+    """Shows one document; owns the cursor and selection, not the annotations.
+
+    It has no key bindings of its own (not even ScrollView's scrolling keys): every
+    key is the annotation screen's, from ``bindings.py``.
+    """
 
     DEFAULT_CSS = """
-    DocumentView { scrollbar-size-vertical: 1; overflow-x: hidden; }
+    DocumentView { scrollbar-size-vertical: 1; overflow-x: hidden; overflow-y: scroll; }
     """
 
     def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None, id: str | None = None) -> None:
