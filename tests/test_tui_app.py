@@ -389,3 +389,53 @@ async def test_side_panel_jumps_to_span(session):
         await pilot.press("enter")
         await pilot.pause()
         assert view.cursor == 55 and view.has_focus
+
+
+async def test_wheel_scrolls_long_document(tmp_path):
+    from textual import events
+
+    long_text = "\n".join(f"فقرة رقم {i} في وثيقة طويلة جداً." for i in range(200))
+    s = make_session(tmp_path / "long.db", docs=(("long", long_text),))
+    app = make_app(s)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.3)  # let the background line count finish
+        view = app.screen.query_one(DocumentView)
+        assert view.virtual_size.height == view.doc_layout.line_count == 200
+        await pilot._post_mouse_events([events.MouseScrollDown], DocumentView, offset=(5, 5))
+        await pilot._post_mouse_events([events.MouseScrollDown], DocumentView, offset=(5, 5))
+        await pilot.pause()
+        assert view.scroll_y > 0
+        await pilot.press("pagedown")
+        assert view.doc_layout.line_of_offset(view.cursor) >= view.page_height
+    s.store.close()
+
+
+async def test_command_palette_runs_an_action(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"mark skipped")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert session.annotations("a_mixed").status == "skipped"
+
+
+def test_second_live_session_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    s = make_session(tmp_path / "t.db", annotator="same")
+    s.store.claim_session("same")  # this test process holds the annotator's session
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "annotator", "annotate", "--db", str(tmp_path / "t.db"),
+             "--annotator", "same", "--rtl-mode", "plain"],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    finally:
+        s.store.release_session("same")
+        s.store.close()
+    assert result.returncode == 2
+    assert "already has this store open" in result.stderr
+    assert "Traceback" not in result.stderr

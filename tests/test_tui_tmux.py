@@ -169,3 +169,26 @@ def test_document_pane_rows_match_layout_engine(tmux, tmp_path):
     assert checked == layout.line_count
     tmux.keys("C-q")
     tmux.wait_for("EXITED 0")
+
+
+def test_killed_process_loses_nothing_shown_as_saved(tmux, tmp_path):
+    import signal
+
+    from annotator.store import open_store
+
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    # exec: the pane's process is the app itself, so we can kill it without a goodbye
+    command = annotate_command(tmp_path, "seeds").replace(f"cd {tmp_path} && ", f"cd {tmp_path} && exec ", 1)
+    tmux.start(command)
+    tmux.wait_for("finished")
+    tmux.keys("Left", "Left", "1")
+    tmux.wait_for("saved ✓")
+    pid = int(tmux.run("display-message", "-p", "#{pane_pid}").strip())
+    os.kill(pid, signal.SIGKILL)
+    store = open_store(str(tmp_path / "t.db"))
+    try:
+        first = sorted(store.document_ids())[0]
+        state = store.load(first, "e2e")
+        assert [(e.label, e.start, e.end) for e in state.entities] == [("PER", 16, 23)]
+    finally:
+        store.close()
