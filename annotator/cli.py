@@ -15,6 +15,7 @@ import sys
 from types import ModuleType
 
 from annotator import __version__, commands
+from annotator.console import SafeMessages
 from annotator.errors import AnnotatorError
 
 
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         if not getattr(args, "_run", None):
             parser.print_help()
             return 0
+    stderr, sys.stderr = sys.stderr, SafeMessages(sys.stderr)  # messages quote input: no raw controls
     try:
         return int(args._run(args) or 0)
     except AnnotatorError as exc:
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        sys.stderr = stderr
 
 
 if __name__ == "__main__":  # pragma: no cover

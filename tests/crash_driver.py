@@ -5,7 +5,7 @@ Every mode drives the same layer the TUI uses (``AnnotationSession`` over
 per acknowledged call, so the test knows exactly what the user was told was saved:
 
     ops DB SEED STEPS          the deterministic step plan of ``plan(SEED)``; "ACK <n>" after step n
-    import DB FILE             import a JSONL file; "DONE" at the end
+    import DB FILE             import a JSONL file; "START" when it begins, "DONE" at the end
     export DB OUT              export the store as native JSONL to OUT, atomically; "DONE" at the end
     hammer DB ANNOTATOR N      N entity additions as fast as possible; "ACK <i>" after each
     hold DB SECONDS ROUNDS     hold the write lock SECONDS at a time, ROUNDS times; "HELD <i>" each time
@@ -116,7 +116,9 @@ def _import(db: str, path: str) -> None:
     from annotator.importing import import_paths
 
     store = SQLiteStore(db)
-    summary = import_paths(store, schema(), [path], format_name="native")
+    rules = schema()
+    print("START", flush=True)
+    summary = import_paths(store, rules, [path], format_name="native")
     store.close()
     for problem in summary.problems:
         print(f"PROBLEM {problem}", flush=True)
