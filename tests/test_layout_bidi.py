@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from annotator.layout.bidi import (
     bidi_class,
@@ -19,6 +21,7 @@ from annotator.layout.bidi import (
     resolve_brackets,
     resolve_levels,
     resolve_neutrals,
+    resolve_simple,
     resolve_weak,
     sequence_bounds,
 )
@@ -253,3 +256,22 @@ def test_cases_that_look_wrong_but_are_right(logical, visual):
     from annotator.layout import visual_string
 
     assert visual_string(logical, shape=False) == visual
+
+
+def stage_by_stage(text: str, para_level: int) -> list[int]:
+    """Levels through the separately tested stage functions (one sequence, no explicit controls)."""
+    classes = bidi_classes(text)
+    types = list(classes)
+    sos = "R" if para_level & 1 else "L"
+    resolve_weak(types, sos)
+    resolve_brackets(list(text), types, classes, para_level, sos)
+    resolve_neutrals(types, para_level, sos, sos)
+    return implicit_levels(types, para_level)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ابتلا\u064e\u0651aXb019٠١٢.,:+-%$#()[]«» \t!؟", max_size=40),
+       st.sampled_from([0, 1]))
+def test_string_fast_path_equals_the_stages(text, para_level):
+    """resolve_simple (regular expressions on type codes) gives what the stages give."""
+    assert resolve_simple(text, bidi_classes(text), para_level) == stage_by_stage(text, para_level)
