@@ -113,6 +113,27 @@ def test_full_disk_refuses_the_action_and_keeps_everything_acknowledged(small_di
     store.close()
 
 
+def test_a_database_at_its_size_limit_behaves_like_a_full_disk(tmp_path, news_schema):
+    """Where no test file system can be mounted: SQLite's own page limit gives the same SQLITE_FULL."""
+    store = SQLiteStore(tmp_path / "s.db")
+    session = AnnotationSession(store, news_schema, "alice")
+    store.add_document(Document("d", GOOD))
+    session.add_entity("d", 4, 14, "PER")
+    pages = store._db.execute("PRAGMA page_count").fetchone()[0]  # the store's own connection
+    store._db.execute(f"PRAGMA max_page_count={pages}")
+    before = snapshot(store)
+    with pytest.raises(StoreError, match=FULL):
+        for i in range(200):
+            session.set_notes("d", f"ملاحظة {i} " * 400)
+            before = snapshot(store)
+    assert snapshot(store) == before and store.integrity_check() == "ok"
+    store.close()
+    store = SQLiteStore(tmp_path / "s.db")
+    assert store.integrity_check() == "ok"
+    assert store.load("d", "alice").version == before["states"][("d", "alice")]["version"]
+    store.close()
+
+
 def test_import_onto_a_full_disk_stops_with_one_clear_message(small_disk, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
