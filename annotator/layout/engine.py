@@ -209,8 +209,20 @@ class _Paragraph:
                     add_space(space)
                     add_glyph(glyph)
                     continue
+            kinds = self.kinds
+            if kinds[s] == BASE and all(kinds[i] == MARK or (shaped is not None and shaped[i] is CONSUMED)
+                                        for i in range(s + 1, e)):
+                # A letter with its marks, or a lam-alef: still one cell of known text.
+                ch = text[s]
+                width, _, glyph, _ = get(ch) or _char_info(ch, show)
+                if shaped is not None and shaped[s] != ch:
+                    glyph = shaped[s]
+                add_width(width)
+                add_space(False)
+                add_glyph(glyph + "".join([text[i] for i in range(s + 1, e) if kinds[i] == MARK]))
+                continue
             width, space = _atom_width(self, s, e, 0)
-            add_width(-1 if any(self.kinds[i] == TAB for i in range(s, e)) else width)
+            add_width(-1 if any(kinds[i] == TAB for i in range(s, e)) else width)
             add_space(space)
             add_glyph(None)
         self.atom_widths = widths
@@ -222,7 +234,9 @@ class _Paragraph:
         glyphs = self.atom_glyphs
         starts = self.atom_starts
         mirrors = MIRRORS
-        self.atom_rtl_glyphs = [mirrors.get(g, g) if g is not None else None for g in glyphs]
+        self.atom_rtl_glyphs = [
+            (mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
+            for g in glyphs]
         levels, classes = self.levels, self.classes
         code = _L1_ROLE.get
         if len(starts) - 1 == self.n:
@@ -420,7 +434,7 @@ def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset
         if glyph is not None and (width or not spaces[k]):
             cell = new(Cell)  # make_cell, inlined: this loop runs once per character
             set_dict(cell, "__dict__", {"text": glyph, "width": width, "start": offset + s,
-                                        "end": offset + s + 1, "rtl": rtl})
+                                        "end": offset + starts[k + 1], "rtl": rtl})
             append(cell)
         else:
             _atom_cells(cells, par, s, starts[k + 1], widths[a], rtl, offset)
