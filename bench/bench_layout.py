@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotator.layout import DocumentLayout, LayoutOptions, layout_text, split_paragraphs  # noqa: E402
+from annotator.layout.shaping import _RUN_CACHE  # noqa: E402
 
 
 def best(fn, repeats: int = 7, number: int = 1) -> float:
@@ -70,6 +71,8 @@ def main() -> None:
     print(row("article, width 80 (layout_text)", len(small),
               best(lambda: layout_text(small, options), number=number),
               best(lambda: get_display_all(small), number=number)))
+    print(row("article, word-shape cache cleared", len(small),
+              best(lambda: (_RUN_CACHE.clear(), layout_text(small, options)), number=number), None))
     print(row("article, no shaping", len(small),
               best(lambda: layout_text(small, LayoutOptions(80, shape=False)), number=number), None))
     print(row("200k document, width 80 (all)", len(big),
