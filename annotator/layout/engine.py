@@ -544,12 +544,13 @@ def layout_text(text: str, options: LayoutOptions) -> list[VisualLine]:
     return lines
 
 
+@lru_cache(maxsize=4096)
 def visual_string(text: str, direction: str = "rtl", shape: bool = True) -> str:
     """One line of UI text (a title, list item, status line) in visual order, shaped, unwrapped.
 
     Every right-to-left string shown by the UI goes through here, so that explicit mode
     (where the terminal no longer reorders) shows it correctly. Paragraph separators in
-    ``text`` become spaces.
+    ``text`` become spaces. Cached: the UI asks for the same labels on every refresh.
     """
     options = LayoutOptions(width=sys.maxsize, direction=direction, shape=shape)
     pieces = []
