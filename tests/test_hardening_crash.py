@@ -236,3 +236,25 @@ def test_sigkill_during_export_leaves_the_old_file_or_the_complete_new_one(tmp_p
             leftover.unlink()  # a killed export may leave its hidden temporary file
     print(f"export kills: {outcomes}")
     assert len(new) > 1_000_000
+
+
+def test_a_write_refused_half_way_inside_a_group_undoes_only_itself(tmp_path, news_schema):
+    """An import groups a document and its labels; if one write fails after changing a row,
+    the group goes on without that half-done write (it is never committed by accident)."""
+    from annotator.errors import StoreError
+
+    store = SQLiteStore(tmp_path / "s.db")
+    session = AnnotationSession(store, news_schema, "alice")
+    with store.transaction():
+        store.add_document(Document("d", driver.BASE))
+
+        def half_then_fail():
+            store._db.execute("UPDATE documents SET meta='{\"half\": true}' WHERE id='d'")
+            store._db.execute("INSERT INTO oplog(doc_id) VALUES ('d')")  # NOT NULL columns missing
+
+        with pytest.raises(StoreError):
+            store._write(half_then_fail)
+        session.add_entity("d", 4, 14, "PER")
+    assert store.get_document("d").meta == {}
+    assert [e.label for e in store.load("d", "alice").entities] == ["PER"] and store.count_log() == 1
+    store.close()

@@ -117,11 +117,21 @@ class SQLiteStore(SQLReads):
 
     def _write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one IMMEDIATE transaction (or inside the open ``transaction()``)."""
-        if self._in_transaction:
+        if self._in_transaction:  # a savepoint: a refused write undoes only itself, as in PostgreSQL
             try:
-                return fn()
-            except sqlite3.Error as exc:
-                raise _explain(exc, self.path) from None
+                self._db.execute("SAVEPOINT write")
+                result = fn()
+                self._db.execute("RELEASE write")
+                return result
+            except BaseException as exc:
+                try:
+                    self._db.execute("ROLLBACK TO write")
+                    self._db.execute("RELEASE write")
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.Error):
+                    raise _explain(exc, self.path) from None
+                raise
         with self.transaction():
             return fn()
 
