@@ -439,3 +439,17 @@ def test_second_live_session_is_refused(tmp_path):
     assert result.returncode == 2
     assert "already has this store open" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_empty_store_says_so_and_keys_do_not_crash(tmp_path):
+    s = make_session(tmp_path / "empty.db", docs=())
+    app = make_app(s)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "no documents" in main(app).status.message
+        await pilot.press("left", "1", "c", "d", "ctrl+z", "n", "shift+left", "right_square_bracket")
+        assert main(app).doc_id is None
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+    s.store.close()

@@ -49,6 +49,14 @@ class AnnotateScreen(Screen):
         self._position_timer = None
         self._panel_timer = None
 
+    ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "document_list", "goto_document", "clear"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """With no document open (an empty store) only help, theme and the lists work."""
+        if self.doc_id is None and action not in self.ALWAYS_AVAILABLE:
+            return False
+        return True
+
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="main"):
