@@ -118,20 +118,11 @@ class SQLiteStore(SQLReads):
     def _write(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` in one IMMEDIATE transaction (or inside the open ``transaction()``)."""
         if self._in_transaction:  # a savepoint: a refused write undoes only itself, as in PostgreSQL
-            try:
+            with self._undone_on_error("ROLLBACK TO write", "RELEASE write"):
                 self._db.execute("SAVEPOINT write")
                 result = fn()
                 self._db.execute("RELEASE write")
-                return result
-            except BaseException as exc:
-                try:
-                    self._db.execute("ROLLBACK TO write")
-                    self._db.execute("RELEASE write")
-                except sqlite3.Error:
-                    pass
-                if isinstance(exc, sqlite3.Error):
-                    raise _explain(exc, self.path) from None
-                raise
+            return result
         with self.transaction():
             return fn()
 
@@ -144,18 +135,26 @@ class SQLiteStore(SQLReads):
         self._begin()
         self._in_transaction = True
         try:
+            with self._undone_on_error("ROLLBACK"):
+                yield
+                self._db.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    @contextlib.contextmanager
+    def _undone_on_error(self, *undo: str) -> Iterator[None]:
+        """On any error in the block, run the ``undo`` statements, then explain SQLite's error."""
+        try:
             yield
-            self._db.execute("COMMIT")
         except BaseException as exc:
-            try:
-                self._db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
+            for statement in undo:
+                try:
+                    self._db.execute(statement)
+                except sqlite3.Error:
+                    break
             if isinstance(exc, sqlite3.Error):
                 raise _explain(exc, self.path) from None
             raise
-        finally:
-            self._in_transaction = False
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row | tuple]:
         try:
