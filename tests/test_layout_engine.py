@@ -255,4 +255,30 @@ def test_every_offset_is_shown_exactly_once(text, width, shaped, show):
         # Only an atom wider than the line (a tab, a wide or space + orphan mark) overflows.
         if line.width > width:
             atoms = _Paragraph(text, LayoutOptions(width, shape=shaped, show_controls=show)).atom_starts
-            assert atoms[atoms.index(line.start) + 1] == line.end
+            first_atom_end = atoms[atoms.index(line.start) + 1]
+            assert all(c.width == 0 for c in line.cells if c.start >= first_atom_end)  # hanging
+
+
+class TestHostileInput:
+    """Input built to hurt: each must lay out (linear work) and keep every offset."""
+
+    def check(self, text: str, width: int = 40, **kw) -> list[VisualLine]:
+        lines = layout_paragraph(text, LayoutOptions(width, **kw))
+        assert lines[0].start == 0 and lines[-1].end == len(text)
+        return lines
+
+    def test_a_letter_with_fifty_thousand_marks(self):
+        lines = self.check("ب" + FATHA * 50_000 + " ت")
+        cell = lines[0].cell_of_offset(0)
+        assert (cell.start, cell.end) == (0, 50_001)
+
+    def test_twenty_thousand_first_strong_isolates(self):
+        self.check(("\u2068" + "a") * 20_000)
+
+    def test_embedding_overflow(self):
+        lines = self.check(RLO * 20_000 + "abc" + PDF * 20_000, show_controls=True)
+        assert sum(l.width for l in lines) == 40_003
+
+    def test_one_long_token(self):
+        lines = self.check("ب" * 100_000, width=10)
+        assert len(lines) == 10_000

@@ -142,6 +142,29 @@ def matching_pdis(classes: list[str]) -> dict[int, int]:
     return matches
 
 
+def isolate_directions(classes: list[str]) -> dict[int, int]:
+    """P2–P3 for the content of every isolate initiator: 0 or 1 from the first strong character
+    inside it (not inside a nested isolate), up to its matching PDI; absent if there is none.
+
+    One pass for the whole paragraph, so that thousands of FSIs cost no more than one.
+    """
+    found: dict[int, int] = {}
+    stack: list[int] = []
+    for i, cls in enumerate(classes):
+        if cls in ISOLATE_INITIATORS:
+            stack.append(i)
+        elif cls == "PDI":
+            if stack:
+                stack.pop()
+        elif cls == "B":
+            stack.clear()
+        elif stack and (cls == "L" or cls == "R" or cls == "AL"):
+            top = stack[-1]
+            if top not in found:
+                found[top] = 0 if cls == "L" else 1
+    return found
+
+
 def explicit_levels(classes: list[str], para_level: int) -> tuple[list[int], list[str]]:
     """X1–X8: embedding level of every character and its class after overrides (X6).
 
@@ -153,6 +176,7 @@ def explicit_levels(classes: list[str], para_level: int) -> tuple[list[int], lis
     # Stack entries: (level, override class or None, isolate?)
     stack: list[tuple[int, str | None, bool]] = [(para_level, None, False)]
     overflow_isolates = overflow_embeddings = valid_isolates = 0
+    fsi = isolate_directions(classes) if "FSI" in classes else {}
     for i in range(n):
         cls = classes[i]
         level, override, _ = stack[-1]
@@ -169,7 +193,7 @@ def explicit_levels(classes: list[str], para_level: int) -> tuple[list[int], lis
                 types[i] = override
             rtl = cls == "RLI"
             if cls == "FSI":
-                rtl = first_strong_level(classes, i + 1, stop_at_pdi=True) == 1
+                rtl = fsi.get(i) == 1
             new = (level + 1) | 1 if rtl else (level + 2) & ~1
             if new <= MAX_DEPTH and overflow_isolates == 0 and overflow_embeddings == 0:
                 valid_isolates += 1

@@ -263,15 +263,29 @@ def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[
     if not marks and not consumed:
         return list(range(n + 1))  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    for i in marks:
-        if i:
-            level = levels[i]
-            j = i - 1
-            while j >= 0 and (classes[j] in REMOVED or classes[j] == "NSM") and levels[j] == level:
-                j -= 1
-            first = j if j >= 0 and levels[j] == level else j + 1
-            for k in range(first + 1, i + 1):
-                joined[k] = 1
+    if marks:
+        # A mark joins back over marks and removed controls at its level to its base (L3, as
+        # FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
+        # current level run are tracked instead of scanning back from every mark.
+        mark_set = set(marks)
+        base = -1  # nearest previous character that is neither a mark nor removed
+        run_start = 0  # start of the run of equal levels holding i
+        filled = -1  # joined[] is set up to here
+        for i in range(marks[-1] + 1):
+            if i and levels[i] != levels[i - 1]:
+                run_start = i
+            if i in mark_set:
+                if i == 0:
+                    continue
+                if base >= run_start:
+                    first = base  # the base is at the same level: the atom starts there
+                else:
+                    first = run_start  # no base at this level: the atom starts at the run
+                for k in range(max(first + 1, filled + 1), i + 1):
+                    joined[k] = 1
+                filled = max(filled, i)
+            elif classes[i] not in REMOVED:
+                base = i
     for i in consumed:
         # The consumed alef joins its lam (and the marks between them).
         j = i - 1
