@@ -98,16 +98,41 @@ def export_store(store: Store, schema: Schema, fmt: Format, output: str | None, 
                  annotators: Iterable[str] | None = None, statuses: Iterable[str] | None = None) -> WriteContext:
     """Export to ``output`` (a file, a folder for folder formats, or stdout when None/"-")."""
     ctx = WriteContext(schema=schema)
-    records = iter_records(store, annotators, statuses)
+    records = _Tracked(iter_records(store, annotators, statuses))
+    try:
+        _write(fmt, records, output, ctx)
+    except UnicodeEncodeError as exc:  # a lone surrogate kept from a bad decoder: no UTF-8 for it
+        bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
+        kept = f"{output} was not written (an old one is untouched)" if output and output != "-" \
+            else "the output stops there"
+        raise AnnotatorError(
+            f"document {records.doc_id!r} holds {bad!r}, a lone surrogate that format {fmt.name} cannot write "
+            f"as UTF-8; {kept} (the native format keeps it as a \\u escape)") from None
+    return ctx
+
+
+class _Tracked:
+    """Records passed through, remembering which document is being written (for messages)."""
+
+    def __init__(self, records: Iterable[Record]) -> None:
+        self._records = records
+        self.doc_id: str | None = None
+
+    def __iter__(self) -> Iterator[Record]:
+        for record in self._records:
+            self.doc_id = record.document.id
+            yield record
+
+
+def _write(fmt: Format, records: Iterable[Record], output: str | None, ctx: WriteContext) -> None:
     if getattr(fmt, "writes_folders", False):
         if not output or output == "-":
             raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
         fmt.write(records, Path(output), ctx)  # type: ignore[arg-type]
-        return ctx
+        return
     if not output or output == "-":
         fmt.write(records, sys.stdout, ctx)
         sys.stdout.flush()
-        return ctx
+        return
     with atomic_output(Path(output)) as fh:
         fmt.write(records, fh, ctx)
-    return ctx

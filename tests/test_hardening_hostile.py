@@ -233,3 +233,36 @@ async def test_the_app_shows_a_hostile_document_id_without_raw_controls(tmp_path
     pytest.importorskip("textual")
     shown = await _open_hostile(tmp_path, "evil\x1b]52;c;eA==\x07\u202eid")
     assert_nothing_raw(shown)
+
+
+def _writable_formats() -> list[str]:
+    from annotator.formats.base import all_formats
+
+    return sorted(name for name, fmt in all_formats().items()
+                  if getattr(fmt, "writable", True) and not getattr(fmt, "writes_folders", False))
+
+
+@pytest.mark.parametrize("fmt_name", _writable_formats())
+def test_exporting_a_lone_surrogate_is_exact_or_a_clear_refusal(tmp_path, news_schema, fmt_name):
+    """A lone surrogate has no UTF-8: a format either escapes it or the export is refused cleanly."""
+    from annotator.errors import AnnotatorError
+    from annotator.exporting import export_store
+    from annotator.formats.base import get_format
+    from annotator.model.annotations import Document
+    from annotator.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db")
+    store.add_document(Document("fine", "نص سليم"))
+    store.add_document(Document("broken", "قال \ud800 من فك خاطئ \x1b[2J"))
+    target = tmp_path / "out"
+    target.write_bytes(b"old export\n")
+    try:
+        export_store(store, news_schema, get_format(fmt_name), str(target))
+    except AnnotatorError as exc:
+        assert "'broken'" in str(exc) and "lone surrogate" in str(exc)
+        assert target.read_bytes() == b"old export\n"
+    else:
+        target.read_bytes().decode("utf-8")  # whatever was written is valid UTF-8
+    finally:
+        store.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [], "a temporary file was left"
