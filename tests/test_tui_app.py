@@ -453,3 +453,21 @@ async def test_empty_store_says_so_and_keys_do_not_crash(tmp_path):
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
     s.store.close()
+
+
+async def test_nudge_moves_the_span_under_the_cursor(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+down", "1")  # والرئيس labelled PER
+        await pilot.press("right_square_bracket")  # no selection: the entity's start moves past و
+        ent = session.annotations("a_mixed").entities[0]
+        assert MIXED[ent.start:ent.end] == "الرئيس"
+        await pilot.press("greater_than_sign")  # and on past the article
+        ent = session.annotations("a_mixed").entities[0]
+        assert MIXED[ent.start:ent.end] == "رئيس"
+        await pilot.press("ctrl+z", "ctrl+z")
+        ent = session.annotations("a_mixed").entities[0]
+        assert MIXED[ent.start:ent.end] == "والرئيس"
+        await pilot.press("left_curly_bracket")  # end edge one character earlier
+        ent = session.annotations("a_mixed").entities[0]
+        assert MIXED[ent.start:ent.end] == "والرئي"

@@ -57,7 +57,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("shift+up", "extend_line(-1)", "extend selection a line up", "Select"),
     KeySpec("shift+down", "extend_line(1)", "extend selection a line down", "Select"),
     KeySpec("space", "select_sentence", "select the whole sentence", "Select"),
-    KeySpec("left_square_bracket", "nudge('start',-1)", "start edge one character earlier", "Select"),
+    KeySpec("left_square_bracket", "nudge('start',-1)", "start edge one character earlier (selection, else span under cursor)", "Select"),
     KeySpec("right_square_bracket", "nudge('start',1)", "start edge one character later (drop و، ب، ل…)", "Select"),
     KeySpec("left_curly_bracket", "nudge('end',-1)", "end edge one character earlier", "Select"),
     KeySpec("right_curly_bracket", "nudge('end',1)", "end edge one character later", "Select"),

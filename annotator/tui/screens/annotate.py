@@ -213,7 +213,7 @@ class AnnotateScreen(Screen):
             return f"claimer for {self.linking}: move to an entity and press enter (esc cancels)"
         if self.state is None:
             return ""
-        spans = self.state.spans_at(view.cursor)
+        spans = self.spans_under_cursor()
         parts = []
         for span in spans[:3]:
             where = f"{span.start}–{span.end}"
@@ -294,13 +294,29 @@ class AnnotateScreen(Screen):
         if span is not None:
             view.set_selection(Selection(span[0], span[1], view.cursor))
 
-    def action_nudge(self, edge: str, delta: int) -> None:
+    def _edit_edges(self, change) -> None:
+        """Apply an edge change: to the selection if there is one, else to the innermost
+        span under the cursor (saved at once), else to a selection of the word."""
+        from annotator.tui.cursor import Selection
+
         view = self.view
-        view.set_selection(view.nav.nudge(self._selection_or_token(), edge, delta))
+        span = self._span_under_cursor() if view.selection is None else None
+        if span is None:
+            view.set_selection(change(self._selection_or_token()))
+            return
+        moved = change(Selection(span.start, span.end, span.start))
+        if (moved.start, moved.end) == (span.start, span.end):
+            self.status.say("that edge cannot move further")
+        elif isinstance(span, Entity):
+            self.apply(self.session.move_entity, span.id, moved.start, moved.end)
+        else:
+            self.apply(self.session.move_claim, span.id, moved.start, moved.end)
+
+    def action_nudge(self, edge: str, delta: int) -> None:
+        self._edit_edges(lambda sel: self.view.nav.nudge(sel, edge, delta))
 
     def action_clitic(self, forward: int) -> None:
-        view = self.view
-        view.set_selection(view.nav.clitic_jump(self._selection_or_token(), bool(forward)))
+        self._edit_edges(lambda sel: self.view.nav.clitic_jump(sel, bool(forward)))
 
     def action_clear(self) -> None:
         if self.linking:
@@ -319,7 +335,7 @@ class AnnotateScreen(Screen):
         start, end = view.marked()
         target = next((e for e in self.state.entities if (e.start, e.end) == (start, end)), None)
         if target is None and view.selection is None:
-            target = next((s for s in self.state.spans_at(view.cursor) if isinstance(s, Entity)), None)
+            target = next((s for s in self.spans_under_cursor() if isinstance(s, Entity)), None)
         if target is not None:
             if target.label == label and target.source is None:
                 self.status.say(f"already {label}")
@@ -332,11 +348,23 @@ class AnnotateScreen(Screen):
         if self.apply(self.session.add_entity, start, end, label):
             view.set_selection(None)
 
+    def spans_under_cursor(self) -> list[Entity | Claim]:
+        """Spans touching the word under the cursor, innermost (shortest) first.
+
+        The word, not just its first character: a span whose start was nudged past a
+        proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
+        if self.state is None:
+            return []
+        start, end = self.view.nav.token_span(self.view.cursor)
+        end = max(end, start + 1)
+        hits = [s for s in (*self.state.entities, *self.state.claims) if s.start < end and s.end > start]
+        return sorted(hits, key=lambda s: (s.end - s.start, s.start))
+
     def _span_under_cursor(self, kind=None, pre_only: bool = False):
         if self.state is None:
             return None
         view = self.view
-        spans = self.state.spans_at(view.cursor)
+        spans = self.spans_under_cursor()
         if view.selection is not None:
             exact = [s for s in (*self.state.entities, *self.state.claims)
                      if (s.start, s.end) == (view.selection.start, view.selection.end)]
