@@ -200,7 +200,7 @@ def generate_tables() -> str:
     Python's ``unicodedata`` lacks these three properties; FriBidi carries BidiMirroring.txt,
     BidiBrackets.txt and ArabicShaping.txt, so the tables are dumped from it once
     (``python tests/fribidi_oracle.py > annotator/layout/unicode_data.py``). The algorithm using
-    them is ours; ``tests/test_layout_tables.py`` checks the dump is still what FriBidi says.
+    them is ours; ``test_layout_oracle.py::test_generated_tables_match_fribidi`` checks the dump.
     """
     def chunks(items, per_line):
         for i in range(0, len(items), per_line):
