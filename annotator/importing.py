@@ -182,6 +182,11 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
     doc, ann = record.document, record.annotations
     path = _record_file(Path(path), record)
     who = annotator or (ann.annotator if ann is not None else None) or default_annotator()
+    if _has_surrogate(doc.id + who):  # texts keep them; ids and names are keys a database must encode
+        ctx.report(path, record.line, f"document {doc.id!r} (annotator {who!r}): a lone surrogate in the id "
+                                      "or annotator name; record not imported")
+        summary.rejected += 1
+        return
     has_work = ann is not None and _has_content(ann)
     if has_work:
         try:  # validate the whole record before writing anything
@@ -211,6 +216,10 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
         return
     session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
     summary.annotated += 1
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _has_content(ann: Annotations) -> bool:

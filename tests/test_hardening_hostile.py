@@ -266,3 +266,27 @@ def test_exporting_a_lone_surrogate_is_exact_or_a_clear_refusal(tmp_path, news_s
     finally:
         store.close()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [], "a temporary file was left"
+
+
+def test_a_lone_surrogate_in_an_id_or_name_is_refused_cleanly(tmp_path):
+    """Texts keep lone surrogates; ids and annotator names are keys and cannot hold one."""
+    (tmp_path / "ids.jsonl").write_text(
+        '{"id": "a\\ud800", "text": "نص", "annotator": "b", "entities": [{"start": 0, "end": 2, "label": "PER"}]}\n'
+        '{"id": "ok", "text": "نص آخر", "annotator": "c\\udc00", "entities": [{"start": 0, "end": 2, "label": "PER"}]}\n'
+        '{"id": "fine", "text": "قال \\ud800 نص"}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "annotator", "import", "ids.jsonl", "--db", "s.db"], cwd=tmp_path,
+                          capture_output=True, timeout=120)
+    assert b"Traceback" not in done.stderr and done.returncode == 0
+    assert done.stderr.count(b"a lone surrogate in the id or annotator name") == 2
+    from annotator.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db")
+    assert store.document_ids() == ["fine"] and store.get_document("fine").text == "قال \ud800 نص"
+    assert store.load("a\ud800", "b").version == 0  # looking a bad name up finds nothing, it does not crash
+    store.close()
+    # an annotator name from a terminal that is not UTF-8 reaches Python as a surrogate escape
+    done = subprocess.run([sys.executable.encode(), b"-m", b"annotator", b"annotate", b"--db", b"s.db",
+                           b"--annotator", b"z\xff"], cwd=tmp_path, capture_output=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 2 and b"Traceback" not in done.stderr
+    assert b"a lone surrogate from a bad decoder; nothing was changed" in done.stderr

@@ -49,6 +49,12 @@ def _explain(exc: sqlite3.Error, path: str) -> StoreError:
     return StoreError(f"{path}: database error: {msg}")
 
 
+def _unstorable(exc: UnicodeEncodeError, path: str) -> StoreError:
+    bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
+    return StoreError(f"{path}: cannot store a name or id holding {bad!r}, a lone surrogate from a bad decoder; "
+                      "nothing was changed")
+
+
 class SQLiteStore(SQLReads):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
@@ -154,11 +160,15 @@ class SQLiteStore(SQLReads):
                     break
             if isinstance(exc, sqlite3.Error):
                 raise _explain(exc, self.path) from None
+            if isinstance(exc, UnicodeEncodeError):
+                raise _unstorable(exc, self.path) from None
             raise
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row | tuple]:
         try:
             return self._db.execute(sql, params).fetchall()
+        except UnicodeEncodeError:
+            return []  # a name SQLite cannot hold (a lone surrogate) is not in the store
         except sqlite3.Error as exc:
             raise _explain(exc, self.path) from None
 
