@@ -199,10 +199,14 @@ def app_screen_text(app) -> str:
     return "\n".join(out)
 
 
-async def _open_hostile(tmp_path, doc_id: str) -> str:
+async def _open_hostile(tmp_path, doc_id: str, cue: str = "قال") -> str:
     from test_tui_support import SIZE, make_app, make_session
 
     session = make_session(tmp_path / "t.db", docs=((doc_id, HOSTILE_DOC), ("plain", "نص عادي")))
+    start = HOSTILE_DOC.index("\x1b[31m")
+    session.add_entity(doc_id, start, start + 12, "PER")  # a span whose text holds ESC sequences
+    session.add_claim(doc_id, 0, 40, {"cue": cue})
+    session.set_notes(doc_id, "ملاحظة \x1b[2J\u202e\x9b")
     try:
         app = make_app(session)
         async with app.run_test(size=SIZE) as pilot:
@@ -290,3 +294,11 @@ def test_a_lone_surrogate_in_an_id_or_name_is_refused_cleanly(tmp_path):
                           stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and b"Traceback" not in done.stderr
     assert b"a lone surrogate from a bad decoder; nothing was changed" in done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="TUI: the span panel prints claim attribute values (free text such as "
+                                        "the cue) raw; pass them through visual_string")
+async def test_the_app_shows_hostile_attribute_values_without_raw_controls(tmp_path):
+    pytest.importorskip("textual")
+    shown = await _open_hostile(tmp_path, "hostile", cue="قال\x1b]52;c;eA==\x07\u202e")
+    assert_nothing_raw(shown)
