@@ -89,3 +89,16 @@ def test_next_unlabelled_sentence_skips_labelled():
     labelled = lambda s, e: s == 38  # the second sentence has a label
     assert n.next_unlabelled_sentence(0, labelled) == token_start(MIXED, "والرئيس")
     assert n.next_unlabelled_sentence(0, lambda s, e: True) is None
+
+
+def test_vertical_keeps_the_screen_column_of_right_aligned_lines():
+    # A long first line over a short one: from the short line's first word (at the right
+    # edge of the screen) ↑ goes to the long line's first-line word at the right edge.
+    text = "أول كلمة في سطر طويل جدا جدا جدا جدا جدا جدا جدا جدا جدا\nقصير هنا"
+    n = nav(text, width=30)
+    short_start = text.index("قصير")
+    last_line = n.layout.line_of_offset(short_start)
+    up, _ = n.vertical(short_start, -1, None)
+    above = n.layout.line(last_line - 1)
+    first_word_above = min(t.start for t in n.index.tokens if above.start <= t.start < above.end)
+    assert up == first_word_above  # rightmost word of the line above, not its leftmost

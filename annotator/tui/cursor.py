@@ -88,15 +88,17 @@ class Navigator:
 
     # -- lines ----------------------------------------------------------------------------
     def column(self, offset: int) -> int:
-        """Screen column (within the line, from its visual left) of ``offset``."""
-        return self.layout.locate(offset)[1]
+        """Screen column of ``offset`` within the text area (right-aligned lines included)."""
+        index, col = self.layout.locate(offset)
+        return self.layout.line(index).indent(self.layout.options.width) + col
 
     def on_line(self, line_index: int, column: int) -> int:
-        """The token shown nearest ``column`` on visual line ``line_index``."""
+        """The token shown nearest screen ``column`` (of the text area) on line ``line_index``."""
         line = self.layout.line(line_index)
         if not line.cells:
             return self.snap(line.start)
-        col = min(max(column, 0), max(line.width - 1, 0))
+        col = column - line.indent(self.layout.options.width)
+        col = min(max(col, 0), max(line.width - 1, 0))
         offset = line.offset_at_column(col)
         if offset is None or self.index.token_at(offset) is None:
             # On whitespace: look for the nearest token cell on this line.
@@ -114,8 +116,8 @@ class Navigator:
 
     def vertical(self, offset: int, lines: int, goal_column: int | None) -> tuple[int, int]:
         """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column)."""
-        index, col = self.layout.locate(offset)
-        goal = col if goal_column is None else goal_column
+        index = self.layout.line_of_offset(offset)
+        goal = self.column(offset) if goal_column is None else goal_column
         target = max(index + lines, 0)
         try:
             self.layout.line(target)  # lays out only up to the target line
