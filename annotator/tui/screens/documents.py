@@ -46,6 +46,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         self.current = current
         self.statuses = session.statuses()
         self._normalized: dict[str, str] = {}
+        self._first: dict[str, str] = {}
         self._shown: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -61,12 +62,16 @@ class DocumentListScreen(ModalScreen[str | None]):
         self.refill()
         self.query_one("#search", Input).focus()
 
+    def _read_all(self) -> None:
+        """One pass over the store: first lines now, normalized texts for search."""
+        for doc in self.session.iter_documents():
+            self._first[doc.id] = visual_string(first_line(doc.text))
+            self._normalized[doc.id] = normalize_for_search(doc.id + "\n" + doc.text)
+
     def _text(self, doc_id: str) -> str:
-        text = self._normalized.get(doc_id)
-        if text is None:
-            text = normalize_for_search(doc_id + "\n" + self.session.document(doc_id).text)
-            self._normalized[doc_id] = text
-        return text
+        if not self._normalized:
+            self._read_all()
+        return self._normalized.get(doc_id, "")
 
     def matches(self, query: str, status: str | None) -> list[str]:
         """Document ids passing the status filter and containing the (normalized) query."""
@@ -89,7 +94,9 @@ class DocumentListScreen(ModalScreen[str | None]):
             number = self.doc_ids.index(doc_id) + 1
             st = self.statuses.get(doc_id, "todo")
             line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {doc_id[:28]:<28} ")
-            line.append(visual_string(first_line(self.session.document(doc_id).text)))
+            if not self._first:
+                self._read_all()
+            line.append(self._first.get(doc_id, ""))
             options.append(Option(line, id=doc_id))
         docs = self.query_one("#docs", OptionList)
         docs.clear_options()
