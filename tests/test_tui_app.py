@@ -332,6 +332,8 @@ async def test_help_lists_live_keys(session):
         described = " ".join(r[2] for r in rows)
         assert "label PER" in described and "undo" in described and "quit" in described
         await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateScreen)
         await pilot.press("f1")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
@@ -471,3 +473,27 @@ async def test_nudge_moves_the_span_under_the_cursor(session):
         await pilot.press("left_curly_bracket")  # end edge one character earlier
         ent = session.annotations("a_mixed").entities[0]
         assert MIXED[ent.start:ent.end] == "والرئي"
+
+
+def test_lro_filter_wraps_lines_but_never_in_column_zero():
+    from rich.segment import Segment
+    from textual.color import Color
+
+    from annotator.terminal.rtl_mode import LRO, PDF
+    from annotator.tui.bidi_filter import LroFilter
+
+    out = LroFilter().apply([Segment(" ab"), Segment("ﻝﺎﻗ")], Color(0, 0, 0))
+    text = "".join(seg.text for seg in out)
+    assert text == " " + LRO + "ab" + "ﻝﺎﻗ" + PDF
+    assert not text.startswith(LRO)
+
+
+async def test_lro_mode_filters_every_widget(session):
+    from annotator.tui.bidi_filter import LroFilter
+
+    app = make_app(session, rtl_mode="lro")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any(isinstance(f, LroFilter) for f in app.screen.query_one(DocumentView).get_line_filters())
+    plain = make_app(session)
+    assert not any(isinstance(f, LroFilter) for f in plain.get_line_filters())
