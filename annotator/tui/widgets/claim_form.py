@@ -63,11 +63,12 @@ class ClaimForm(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def render(self) -> Table:
-        table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
-        table.add_column("", width=1)
-        table.add_column("attribute", no_wrap=True)
-        table.add_column("value", no_wrap=True)
-        table.add_column("choices")
+        width = max(40, self.size.width or 80)
+        table = Table(box=None, show_header=False, padding=(0, 1), width=width)
+        table.add_column("", width=1, no_wrap=True)
+        table.add_column("attribute", width=32, no_wrap=True, overflow="ellipsis")
+        table.add_column("value", width=22, no_wrap=True, overflow="ellipsis")
+        table.add_column("choices", ratio=1, overflow="fold")
         claim = self.claim
         if claim is None:
             return table

@@ -12,7 +12,7 @@ from annotator.layout import visual_string
 
 class DocHeader(Horizontal):
     DEFAULT_CSS = """
-    DocHeader { height: 1; background: $primary-background; }
+    DocHeader { height: 1; background: $panel; color: $text; }
     DocHeader > #doc-title { width: 1fr; height: 1; text-style: bold; }
     DocHeader > ProgressBar { width: 34; height: 1; }
     DocHeader > #progress-text { width: 16; height: 1; content-align: right middle; }

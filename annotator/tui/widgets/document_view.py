@@ -294,9 +294,9 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             if nested:
                 style += Style(bold=True)
         if claim:
+            # Underlined in the text colour (readable in both themes); the claim colour
+            # is the margin bar's.
             style += Style(underline=True)
-            if spec is None:
-                style += Style(color=self.schema.claims.color)
             if claim == 2:
                 style += Style(dim=True)
         if marked:
