@@ -22,7 +22,7 @@ from annotator.text import normalize_for_search
 STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "↷", "flagged": "⚑"}
 
 
-def first_line(text: str, limit: int = 40) -> str:
+def first_line(text: str, limit: int = 34) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     return line[: limit - 1] + "…" if len(line) > limit else line
 
@@ -93,7 +93,8 @@ class DocumentListScreen(ModalScreen[str | None]):
         for doc_id in self._shown:
             number = self.doc_ids.index(doc_id) + 1
             st = self.statuses.get(doc_id, "todo")
-            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {doc_id[:28]:<28} ")
+            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {doc_id[:24]:<24} ",
+                        no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if not self._first:
                 self._read_all()
             line.append(self._first.get(doc_id, ""))
@@ -105,7 +106,13 @@ class DocumentListScreen(ModalScreen[str | None]):
             docs.highlighted = self._shown.index(self.current)
         elif options:
             docs.highlighted = 0
-        self.query_one("#count", Static).update(f" {len(self._shown)} of {len(self.doc_ids)} documents")
+        count = Text(f" {len(self._shown)} of {len(self.doc_ids)} documents")
+        query = self.query_one("#search", Input).value
+        if query.strip():  # the input shows typing in logical order: repeat it readably
+            count.append(" matching «")
+            count.append(visual_string(query.strip(), direction="auto"))
+            count.append("»")
+        self.query_one("#count", Static).update(count)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.refill()
