@@ -49,7 +49,8 @@ class AnnotateScreen(Screen):
         self._position_timer = None
         self._panel_timer = None
 
-    ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "document_list", "goto_document", "clear"})
+    ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "document_list", "goto_document", "clear",
+                                  "already_saved"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """With no document open (an empty store) only help, theme and the lists work."""
@@ -540,6 +541,9 @@ class AnnotateScreen(Screen):
         bound = {key: active.binding.action.removeprefix("app.")
                  for key, active in self.active_bindings.items()}
         self.app.push_screen(HelpScreen(bound, self.schema))
+
+    def action_already_saved(self) -> None:
+        self.status.say("nothing to save: every change was saved the moment it was made")
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.theme == "textual-dark" else "textual-dark"
