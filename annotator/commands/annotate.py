@@ -14,10 +14,15 @@ from pathlib import Path
 import annotator
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
 from annotator.errors import AnnotatorError
+from annotator.terminal.rtl_mode import MODES
 
 NAME = "annotate"
 HELP = "label entities and claims in the terminal (the default command)"
-RTL_MODES = ("auto", "explicit", "lro", "plain")
+DESCRIPTION = (
+    "Open the annotation app. With no PATH it opens the store (--db), importing the bundled "
+    "seeds/ first when the store is empty; PATHs (.txt files or folders) are imported first, "
+    "duplicates skipped. Every change is saved when it is made; ctrl+q quits, ? lists every key."
+)
 
 
 def seeds_dir() -> Path:
@@ -30,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_schema_argument(p)
     add_db_argument(p)
     p.add_argument("--annotator", metavar="NAME", help="whose labels these are (default: your login name)")
-    p.add_argument("--rtl-mode", choices=RTL_MODES, default="auto",
+    p.add_argument("--rtl-mode", choices=MODES, default="auto",
                    help="how to stop the terminal re-ordering the already ordered text: auto (probe), "
                         "explicit (ECMA-48 BDSM), lro (wrap lines in LRO…PDF), plain (nothing)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t switches)")
