@@ -39,6 +39,7 @@ class Tmux:
         # COLUMNS/LINES (set by pytest) would override the real terminal size
         env = "unset COLUMNS LINES; export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
         self.run("new-session", "-d", "-x", str(width), "-y", str(height), env + command)
+        self.run("set-option", "-s", "escape-time", "0")
 
     def screen(self) -> list[str]:
         return self.run("capture-pane", "-p").split("\n")
@@ -46,7 +47,8 @@ class Tmux:
     def keys(self, *keys: str, pause: float = 0.15) -> None:
         for key in keys:
             self.run("send-keys", key)
-            time.sleep(pause)
+            # a lone ESC is only known to be one when nothing follows it quickly
+            time.sleep(0.4 if key == "Escape" else pause)
 
     def wait_for(self, text: str, timeout: float = 30.0) -> list[str]:
         deadline = time.monotonic() + timeout
