@@ -177,3 +177,15 @@ def test_label_map_loader_fuzz(tmp_path_factory, data):
             assert str(path) in str(exc)
         else:
             assert all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items())
+
+
+@pytest.mark.parametrize("option", ["--schema", "--label-map"])
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_pipe_or_device_as_schema_or_label_map_is_refused_not_read_forever(tmp_path, option, special):
+    (tmp_path / "a.txt").write_text(GOOD, encoding="utf-8")
+    if special == "fifo":
+        os.mkfifo(tmp_path / "fifo.yaml")
+        special = "fifo.yaml"
+    result = cli(tmp_path, "import", "a.txt", option, special, "--db", "s.db", timeout=60)
+    output = no_traceback(result)
+    assert result.returncode == 2 and "not a regular file" in output and special in output

@@ -18,6 +18,8 @@ from annotator.errors import InputError
 def load_label_map(path: str | Path) -> dict[str, str]:
     """Read a label map, with a file:line message for every mistake."""
     p = Path(path)
+    if p.exists() and not p.is_file() and not p.is_dir():
+        raise InputError("label map is not a regular file (a named pipe or device would never end)", str(p))
     try:
         raw = p.read_bytes()
     except OSError as exc:

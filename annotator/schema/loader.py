@@ -91,6 +91,8 @@ def resolve_schema_path(spec: str | Path) -> Path:
 def load_schema(path: str | Path) -> Schema:
     """Read, check and build the schema in ``path``; raise ``SchemaError`` naming every problem."""
     label = str(path)
+    if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
+        raise SchemaError("not a regular file (a named pipe or device would never end)", label)
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_SCHEMA_BYTES + 1)
