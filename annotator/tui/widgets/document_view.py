@@ -18,6 +18,7 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,6 +33,7 @@ from annotator.tui.spans import SpanIndex, changed_ranges
 GUTTER = 1  # claim marker column on the left
 RIGHT_PAD = 1  # blank column right of right-to-left text
 CLAIM_MARK = "▌"
+STRIP_CACHE = 4096  # drawn lines kept (a few screens' worth many times over)
 COUNT_SLICE = 0.004  # seconds of background line counting per idle tick (keeps keys responsive)
 
 
@@ -68,7 +70,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.selection: Selection | None = None
         self.goal_column: int | None = None
-        self._strips: dict[int, Strip] = {}
+        self._strips: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)  # drawn lines, by line index
         self._drag_anchor: int | None = None
         self._styles: dict[tuple, Style] = {}
         self._paragraph_starts: list[int] = []
@@ -171,7 +173,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         first = self.doc_layout.line_of_offset(start)
         last = self.doc_layout.line_of_offset(max(start, end - 1))
         for y in range(first, last + 1):
-            self._strips.pop(y, None)
+            self._strips.discard(y)
         self.refresh_lines(first, last - first + 1)
 
     def _marked_range(self) -> tuple[int, int]:
