@@ -189,3 +189,14 @@ def test_a_pipe_or_device_as_schema_or_label_map_is_refused_not_read_forever(tmp
     result = cli(tmp_path, "import", "a.txt", option, special, "--db", "s.db", timeout=60)
     output = no_traceback(result)
     assert result.returncode == 2 and "not a regular file" in output and special in output
+
+
+def test_a_named_pipe_inside_a_brat_folder_is_refused_not_read_forever(tmp_path):
+    folder = tmp_path / "brat"
+    folder.mkdir()
+    (folder / "a.txt").write_text("قال", encoding="utf-8")
+    (folder / "a.ann").write_text("T1\tPER 0 3\tقال\n", encoding="utf-8")
+    os.mkfifo(folder / "b.txt")
+    (folder / "b.ann").write_text("", encoding="utf-8")
+    result = cli(tmp_path, "import", "brat", "--db", "s.db", timeout=60)
+    assert "brat/b.txt: not a regular file" in no_traceback(result)

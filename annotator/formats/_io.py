@@ -17,6 +17,7 @@ from annotator.errors import InputError
 from annotator.formats.base import ReadContext
 
 HEAD_BYTES = 64 * 1024
+NOT_REGULAR = "not a regular file (a named pipe, socket or device); not read"
 _CHUNK = 1 << 16
 
 
@@ -26,6 +27,8 @@ def check_readable(path: Path) -> None:
         raise InputError("no such file", str(path))
     if path.is_dir():
         raise InputError("is a folder, not a file", str(path))
+    if not path.is_file():
+        raise InputError(NOT_REGULAR, str(path))
     with path.open("rb") as f:
         start = f.read(8192)
     if not start:

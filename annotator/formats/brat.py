@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats._io import iter_lines
+from annotator.formats._io import NOT_REGULAR, iter_lines
 from annotator.formats._records import (
     extras, finish, import_meta, is_claim_label, is_claimer_relation, render_value,
 )
@@ -34,6 +34,8 @@ _T_ID = re.compile(r"^T\d+$")
 
 
 def _read_text(path: Path) -> str:
+    if path.exists() and not path.is_file():
+        raise InputError(NOT_REGULAR, str(path))
     raw = path.read_bytes()
     try:
         return raw.decode("utf-8")
