@@ -116,7 +116,8 @@ def import_paths(
         except StoreError:
             raise  # the store, not this file, is the problem (disk full, read-only): stop, say it once
         except AnnotatorError as exc:
-            ctx.report(path, None, str(exc))
+            message = str(exc)
+            ctx.report(path, None, message.removeprefix(f"{path}: "))  # the report names the file itself
             summary.rejected += 1
         except OSError as exc:  # unreadable (permissions), vanished, or a failing disk
             ctx.report(exc.filename or path, None, f"cannot read: {exc.strerror or exc}; skipped")

@@ -104,7 +104,8 @@ CONTENT = st.one_of(st.tuples(st.just("random.bin"), st.binary(max_size=600)), m
 # Problems about the file as a whole (or about the store, not the input) need no line number;
 # every other problem must say on which line the bad record is. In a folder (brat) a record is
 # a pair of files, and its problem must name the file rather than the folder.
-WHOLE_FILE = ("empty file", "binary file", "only white space", "no JSON value", "already has annotations")
+WHOLE_FILE = ("empty file", "binary file", "only white space", "no JSON value", "already has annotations",
+              "cannot tell the format", "needs the text beside")
 
 
 def place(tmp: Path, fmt, name: str, data: bytes) -> tuple[Path, Path]:
@@ -128,7 +129,8 @@ def place(tmp: Path, fmt, name: str, data: bytes) -> tuple[Path, Path]:
     return path, path
 
 
-def check_import(unit: Path, fmt_name: str) -> None:
+def check_import(unit: Path, fmt_name: str | None) -> None:
+    """Import ``unit`` (as ``fmt_name``, or detected when None) and check what came of it."""
     store = SQLiteStore(":memory:")
     try:
         with alarm(SECONDS_PER_EXAMPLE):
@@ -143,6 +145,7 @@ def check_import(unit: Path, fmt_name: str) -> None:
             if folder and "folder" not in problem.message and ".ann file(s) without" not in problem.message:
                 assert problem.path != str(unit), f"names the folder, not the file in it: {problem}"
             assert problem.message.strip(), "an empty message"
+            assert not problem.message.startswith(str(unit)), f"the file is named twice: {problem}"
             assert "Traceback" not in problem.message
             if not folder and not any(words in problem.message for words in WHOLE_FILE):
                 assert problem.line is not None, f"no line number: {problem}"
@@ -171,3 +174,17 @@ def test_every_importer_reads_every_seed_without_a_traceback(tmp_path, fmt_name,
     fmt = all_formats()[fmt_name]
     unit, _ = place(tmp_path / "case", fmt, seed, SEEDS[seed])
     check_import(unit, fmt_name)
+
+
+@settings(max_examples=int(os.environ.get("HARDENING_EXAMPLES", 60)) * 3, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(example=CONTENT, suffix=st.sampled_from([".jsonl", ".json", ".txt", ".conll", ".tsv", ".csv", ".ann", ""]))
+def test_format_detection_survives_random_and_mutated_input(tmp_path, example, suffix):
+    """Without --format the content is sniffed by every format in turn: the same guarantees hold."""
+    name, data = example
+    case = tmp_path / "detect"
+    shutil.rmtree(case, ignore_errors=True)
+    case.mkdir()
+    path = case / f"input{suffix}"
+    path.write_bytes(data)
+    check_import(path, None)
