@@ -29,8 +29,21 @@ LAUGHS = "\n".join(
 LAUGHS_INSIDE = "x: [" + ", ".join(
     ['&a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     + [f"&{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]) + "]\n"
-DROP_CAPS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
-             "--inh-caps", "-dac_override,-dac_read_search", "--"]
+DROP_CAPS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner",
+             "--inh-caps", "-dac_override,-dac_read_search,-fowner", "--"]
+
+
+def without_root_powers(code: str) -> list[str]:
+    """A command prefix dropping root's power to read and write anything (tests run as root).
+
+    Skips unless ``code`` then fails with a PermissionError, so the test proves something.
+    """
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's read/write-anything capabilities")
+    probe = subprocess.run([*DROP_CAPS, sys.executable, "-c", code], capture_output=True, text=True)
+    if probe.returncode == 0 or "PermissionError" not in probe.stderr:
+        pytest.skip(f"cannot drop root's capabilities here: {probe.stderr.strip()[-200:]}")
+    return DROP_CAPS
 
 
 def cli(cwd: Path, *args: str, prefix: list[str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -121,23 +134,18 @@ def test_a_folder_named_like_a_file_is_a_clear_message(tmp_path):
 
 def test_an_unreadable_file_is_reported_and_the_rest_imported(tmp_path):
     """Tests run as root, who reads anything: the CLI runs without the capability that allows it."""
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv (util-linux) is needed to drop root's read-anything capability")
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.txt").write_text(GOOD, encoding="utf-8")
     secret = folder / "secret.txt"
     secret.write_text("سر\n", encoding="utf-8")
     secret.chmod(0)
-    probe = subprocess.run([*DROP_CAPS, sys.executable, "-c", f"open({str(secret)!r}).read()"],
-                           capture_output=True, text=True)
-    if probe.returncode == 0 or "PermissionError" not in probe.stderr:
-        pytest.skip(f"cannot make a file unreadable here: {probe.stderr.strip()[-200:]}")
-    result = cli(tmp_path, "import", "in", "--db", "s.db", prefix=DROP_CAPS)
+    powerless = without_root_powers(f"open({str(secret)!r}).read()")
+    result = cli(tmp_path, "import", "in", "--db", "s.db", prefix=powerless)
     output = no_traceback(result)
     assert "in/secret.txt: cannot read: Permission denied" in output
     assert documents(tmp_path / "s.db") == [GOOD]
-    result = cli(tmp_path, "import", "in/secret.txt", "--format", "text", "--db", "s.db", prefix=DROP_CAPS)
+    result = cli(tmp_path, "import", "in/secret.txt", "--format", "text", "--db", "s.db", prefix=powerless)
     assert "secret.txt: cannot read: Permission denied" in no_traceback(result) and result.returncode == 1
 
 
