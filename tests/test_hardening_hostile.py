@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.layout import DocumentLayout, LayoutOptions, layout_text, visual_string
+from annotator.layout import LayoutOptions, layout_text, visual_string
 from annotator.layout.engine import control_symbol, invisible_marker
 
 C0 = [chr(c) for c in range(0x20) if chr(c) not in "\n\r\t"]
@@ -231,8 +231,6 @@ async def test_the_app_shows_a_hostile_document_without_raw_controls(tmp_path):
     assert "␛" in shown  # ESC is shown as a symbol, so the annotator sees it is there
 
 
-@pytest.mark.xfail(strict=True, reason="TUI: DocHeader.show and the document list print the document id "
-                                        "raw; pass it through visual_string (or annotator.console.terminal_safe)")
 async def test_the_app_shows_a_hostile_document_id_without_raw_controls(tmp_path):
     pytest.importorskip("textual")
     shown = await _open_hostile(tmp_path, "evil\x1b]52;c;eA==\x07\u202eid")
@@ -296,8 +294,6 @@ def test_a_lone_surrogate_in_an_id_or_name_is_refused_cleanly(tmp_path):
     assert b"a lone surrogate from a bad decoder; nothing was changed" in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="TUI: the span panel prints claim attribute values (free text such as "
-                                        "the cue) raw; pass them through visual_string")
 async def test_the_app_shows_hostile_attribute_values_without_raw_controls(tmp_path):
     pytest.importorskip("textual")
     shown = await _open_hostile(tmp_path, "hostile", cue="قال\x1b]52;c;eA==\x07\u202e")

@@ -23,7 +23,7 @@ from test_hardening_fuzz import alarm
 
 GOOD = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز.\n"
 LAUGHS = "\n".join(
-    [f'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     + [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]) + "\n"
 # the same bomb nested inside the first value, so a naive error message would print all of it
 LAUGHS_INSIDE = "x: [" + ", ".join(
