@@ -20,6 +20,7 @@ from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.session import AnnotationSession, Change
 from annotator.text import TextIndex
 from annotator.tui.bindings import main_bindings
+from annotator.tui.shown import shown
 from annotator.tui.spans import changed_ranges
 from annotator.tui.widgets.doc_header import DocHeader
 from annotator.tui.widgets.document_view import DocumentView
@@ -218,14 +219,15 @@ class AnnotateScreen(Screen):
         parts = []
         for span in spans[:3]:
             where = f"{span.start}–{span.end}"
-            shown = span_text(view.text, span.start, span.end, 30)
-            pre = f" (pre-annotated: {span.source}, enter accepts)" if span.source else ""
+            text = span_text(view.text, span.start, span.end, 30)
+            pre = f" (pre-annotated: {shown(span.source)}, enter accepts)" if span.source else ""
             if isinstance(span, Entity):
-                parts.append(f"{span.label} «{shown}» {where}{pre}")
+                parts.append(f"{shown(span.label)} «{text}» {where}{pre}")
             else:
-                attrs = " ".join(f"{k}={v}" for k, v in sorted(span.attributes.items()) if v is not None)
-                who = f" claimer={span.claimer}" if span.claimer else ""
-                parts.append(f"claim {span.id} {where} {attrs}{who}{pre}")
+                attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
+                                 if v is not None)
+                who = f" claimer={shown(span.claimer)}" if span.claimer else ""
+                parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
         if view.selection is not None:
             s = view.selection
             parts.insert(0, f"selected «{span_text(view.text, s.start, s.end, 30)}» {s.start}–{s.end}")

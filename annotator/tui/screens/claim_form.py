@@ -16,6 +16,7 @@ from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
 from annotator.model.annotations import Claim
+from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.span_panel import span_text
 
@@ -40,7 +41,8 @@ class ClaimFormScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = f"Claim {self.claim_id} — hotkeys set values, esc closes (saved as you go)"
+            box.border_title = Text(f"Claim {shown(self.claim_id)} — hotkeys set values, esc closes "
+                                    "(saved as you go)")
             yield Static("", id="claim-text")
             yield ClaimForm(self.owner.schema, id="form")
             yield Input(id="editor")

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
+from annotator.tui.shown import shown
 from annotator.tui.widgets.span_panel import span_text
 
 
@@ -36,7 +37,7 @@ class ClaimerPickerScreen(ModalScreen[str | None]):
                    Option(Text("— no claimer —", style="italic"), id="none")]
         for ent in self.entities:
             options.append(Option(Text(f"{ent.label:<5} {span_text(self.text, ent.start, ent.end, 40)}"
-                                       f"  ({ent.id}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
+                                       f"  ({shown(ent.id)}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
         with Vertical() as box:
             box.border_title = "Claimer — enter picks, esc cancels"
             yield OptionList(*options, id="claimers")

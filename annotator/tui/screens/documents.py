@@ -18,6 +18,7 @@ from annotator.layout import visual_string
 from annotator.model.annotations import DOC_STATUSES
 from annotator.session import AnnotationSession
 from annotator.text import normalize_for_search
+from annotator.tui.shown import shown
 
 STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "↷", "flagged": "⚑"}
 
@@ -93,7 +94,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         for doc_id in self._shown:
             number = self.doc_ids.index(doc_id) + 1
             st = self.statuses.get(doc_id, "todo")
-            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {doc_id[:24]:<24} ",
+            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {shown(doc_id[:24]):<24} ",
                         no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if not self._first:
                 self._read_all()

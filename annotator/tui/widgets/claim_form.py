@@ -18,6 +18,7 @@ from textual.widget import Widget
 from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, Claim
 from annotator.schema.model import Attribute, Schema
+from annotator.tui.shown import shown
 
 CLAIMER_ROW = "__claimer__"
 
@@ -79,7 +80,7 @@ class ClaimForm(Widget, can_focus=True):
                 if claim.claimer and self.state is not None:
                     ent = self.state.entity(claim.claimer)
                     if ent is not None:
-                        who = f"{ent.label} {visual_string(ent.text_in(self.text))} ({ent.id})"
+                        who = f"{ent.label} {visual_string(ent.text_in(self.text))} ({shown(ent.id)})"
                 req = "*" if self.schema.claims.claimer_required else ""
                 table.add_row(pointer, Text(f"claimer{req}", style="bold"), Text(who),
                               Text("enter: pick from a list or by moving to it", style="dim"))
@@ -89,10 +90,9 @@ class ClaimForm(Widget, can_focus=True):
             name = Text(f"{attr.name_en or attr.key}{'*' if attr.required else ''} ", style="bold")
             if attr.name_ar:
                 name.append(visual_string(attr.name_ar), style="dim")
-            shown = Text("—" if value is None else
-                         (visual_string(str(value)) if attr.kind == "text" else str(value)),
-                         style="red" if value is None and attr.required else "green")
-            table.add_row(pointer, name, shown, self._choices(attr, value))
+            value_text = Text("—" if value is None else shown(value),
+                              style="red" if value is None and attr.required else "green")
+            table.add_row(pointer, name, value_text, self._choices(attr, value))
         return table
 
     @staticmethod
