@@ -233,3 +233,34 @@ def test_export_to_a_read_only_place_fails_before_touching_anything(read_only_vi
     assert not (tmp_path / "never-created.db").exists()
     assert sorted(p.name for p in rw.iterdir()) == ["out.jsonl"]
     assert (rw / "out.jsonl").read_text(encoding="utf-8") == "old export\n"
+
+
+async def test_the_app_on_a_full_database_says_so_and_keeps_running(tmp_path):
+    """The annotator keeps the app and every saved label; the refused action is named in the status line."""
+    pytest.importorskip("textual")
+    from test_tui_support import SIZE, make_app, make_session
+
+    session = make_session(tmp_path / "t.db")
+    pages = session.store._db.execute("PRAGMA page_count").fetchone()[0]
+    session.store._db.execute(f"PRAGMA max_page_count={pages}")  # the file may not grow: a full disk
+    app = make_app(session)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            message = ""
+            for i in range(300):
+                await pilot.press("left", str(1 + i % 9), "u" if i % 4 == 3 else "left")
+                await pilot.pause()
+                message = str(app.screen.status.message)
+                if "disk is full" in message:
+                    break
+            assert FULL in message, "the app never reported the full disk"
+            await pilot.press("left", "1")
+            await pilot.pause()
+            assert app.is_running
+        seen = snapshot(session.store)  # what the app worked from
+    finally:
+        session.store.close()
+    store = SQLiteStore(tmp_path / "t.db")  # what is on disk after a restart
+    assert store.integrity_check() == "ok" and snapshot(store) == seen
+    store.close()
