@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.keys import _character_to_key
 
 from annotator.schema.model import Schema
+from annotator.tui.shown import shown
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def live_specs(schema: Schema) -> list[KeySpec]:
 
 def label_specs(schema: Schema) -> list[KeySpec]:
     specs = [KeySpec(key_for_character(lab.hotkey), f"label('{lab.key}')",
-                     f"label {lab.key} ({lab.name_en})", "Label")
+                     f"label {lab.key} ({shown(lab.name_en)})", "Label")
              for lab in schema.labels if lab.hotkey]
     if schema.claims.enabled and schema.claims.hotkey:
         specs.append(KeySpec(key_for_character(schema.claims.hotkey), "claim",

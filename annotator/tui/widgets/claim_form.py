@@ -87,7 +87,7 @@ class ClaimForm(Widget, can_focus=True):
                 continue
             attr = next(a for a in self.attributes if a.key == key)
             value = claim.attributes.get(key)
-            name = Text(f"{attr.name_en or attr.key}{'*' if attr.required else ''} ", style="bold")
+            name = Text(f"{shown(attr.name_en or attr.key)}{'*' if attr.required else ''} ", style="bold")
             if attr.name_ar:
                 name.append(visual_string(attr.name_ar), style="dim")
             value_text = Text("—" if value is None else shown(value),
@@ -102,7 +102,7 @@ class ClaimForm(Widget, can_focus=True):
             for choice in attr.choices:
                 style = "reverse" if choice.value == value else ""
                 key = f"[{choice.hotkey}]" if choice.hotkey else ""
-                out.append(f"{key}{choice.name_en or choice.value}", style=style)
+                out.append(f"{shown(key)}{shown(choice.name_en or choice.value)}", style=style)
                 out.append(" ")
         elif attr.kind == "boolean":
             out.append(f"[{attr.hotkey or 'space'}] toggle", style="dim")
