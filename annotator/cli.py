@@ -49,11 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         # No command: the main job, annotating the bundled seeds.
-        args = parser.parse_args(["annotate", *(argv or [])]) if "annotate" in parser._subparsers._group_actions[0].choices else args  # type: ignore[union-attr]
-        if not getattr(args, "_run", None):
-            parser.print_help()
-            return 0
-    stderr, sys.stderr = sys.stderr, SafeMessages(sys.stderr)  # messages quote input: no raw controls
+        args = parser.parse_args(["annotate"])
     try:
         return int(args._run(args) or 0)
     except AnnotatorError as exc:
