@@ -27,7 +27,7 @@ from annotator.layout.bidi import (
     reorder,
     resolve_levels,
 )
-from annotator.layout.lines import Cell, LayoutOptions, VisualLine, make_cell
+from annotator.layout.lines import Cell, LayoutOptions, VisualLine, cells_of, make_cell
 from annotator.layout.paragraphs import split_paragraphs
 from annotator.layout.shaping import CONSUMED, LAM, shape
 from annotator.layout.unicode_data import MIRRORS
@@ -150,7 +150,7 @@ class _Paragraph:
 
     __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
-                 "atom_reset", "has_separators", "options")
+                 "atom_reset", "has_separators", "has_complex", "options")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
@@ -248,6 +248,7 @@ class _Paragraph:
             reset = [code(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:])]
         self.atom_reset = reset
         self.has_separators = 2 in reset
+        self.has_complex = None in glyphs
 
 
 # L1 role of a character: 1 reset when trailing, 2 always reset (a separator).
@@ -390,9 +391,10 @@ def _mirror(ch: str) -> str:
     return MIRRORS.get(ch, ch)
 
 
-def _line_atom_levels(par: _Paragraph, begin: int, end: int) -> list[int]:
+def _line_atom_levels(par: _Paragraph, begin: int, end: int) -> tuple[list[int], list[int]]:
     """Levels of the line's atoms after L1: separators, and whitespace (and isolate or
     removed controls) before a separator or at the end of the line, get the paragraph level.
+    Also the (line-relative) atoms whose direction L1 changed.
 
     An atom of several characters always holds a mark, which L1 never resets, so L1 can be
     applied to atoms: only single-character atoms are candidates.
@@ -400,29 +402,44 @@ def _line_atom_levels(par: _Paragraph, begin: int, end: int) -> list[int]:
     levels = par.atom_levels[begin:end]
     reset = par.atom_reset
     para_level = par.para_level
+    flipped = []
     k = end - begin - 1
     while k >= 0 and reset[begin + k]:
+        if (levels[k] ^ para_level) & 1:
+            flipped.append(k)
         levels[k] = para_level
         k -= 1
     if par.has_separators:
         trailing = False
         for k in range(end - begin - 1, -1, -1):
             r = reset[begin + k]
-            if r == 2:
+            if r == 2 or (r == 1 and trailing):
+                if (levels[k] ^ para_level) & 1:
+                    flipped.append(k)
                 levels[k] = para_level
                 trailing = True
-            elif r == 1 and trailing:
-                levels[k] = para_level
             else:
                 trailing = False
-    return levels
+    return levels, flipped
 
 
-def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset: int,
-                paragraph: int) -> VisualLine:
+def _paragraph_cells(par: _Paragraph, offset: int) -> list[Cell]:
+    """The cell of every atom as it is drawn at its own level with its own width, made in one
+    go (most atoms end up in a line exactly so). An atom that is not one plain cell (a tab,
+    an orphan mark) gets a cell with text None: lines build those one by one."""
+    levels = par.atom_levels
+    starts = par.atom_starts
+    if offset:
+        starts = [s + offset for s in starts]
+    texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels)]
+    return cells_of(zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels]))
+
+
+def _build_line(par: _Paragraph, cells_ready: list[Cell], begin: int, end: int, widths: list[int],
+                offset: int, paragraph: int) -> VisualLine:
     starts = par.atom_starts
     s_line, e_line = starts[begin], starts[end]
-    atom_levels = _line_atom_levels(par, begin, end)
+    atom_levels, special = _line_atom_levels(par, begin, end)
     natoms = end - begin
     # Hanging whitespace: trailing spaces beyond the width draw with zero width.
     total = sum(widths)
@@ -433,23 +450,38 @@ def _build_line(par: _Paragraph, begin: int, end: int, widths: list[int], offset
         while total > par.options.width and a > 0 and spaces[begin + a]:
             total -= widths[a]
             widths[a] = 0
+            special.append(a)
             a -= 1
-    cells: list[Cell] = []
+    if par.has_complex:
+        glyphs = par.atom_glyphs
+        special.extend([a for a in range(natoms) if glyphs[begin + a] is None])
+    if not special:
+        # Every atom is drawn as prepared for the paragraph: L2 on whole lists.
+        if max(atom_levels) == min(atom_levels):
+            cells = cells_ready[begin:end]
+            if atom_levels[0] & 1:
+                cells.reverse()
+        else:
+            cells = [cells_ready[begin + a] for a in reorder(atom_levels)]
+        return VisualLine(tuple(cells), offset + s_line, offset + e_line, total,
+                          bool(par.para_level & 1), paragraph)
+    order = reorder(atom_levels)
+    special_set = set(special)
+    cells = []
     append = cells.append
-    new, set_dict = object.__new__, object.__setattr__
     glyphs = par.atom_glyphs
     rtl_glyphs = par.atom_rtl_glyphs
-    for a in reorder(atom_levels):
+    for a in order:
         k = begin + a
+        if a not in special_set:
+            append(cells_ready[k])
+            continue
         s = starts[k]
         rtl = atom_levels[a] & 1 == 1
         glyph = rtl_glyphs[k] if rtl else glyphs[k]
         width = widths[a]
         if glyph is not None and (width or not spaces[k]):
-            cell = new(Cell)  # make_cell, inlined: this loop runs once per character
-            set_dict(cell, "__dict__", {"text": glyph, "width": width, "start": offset + s,
-                                        "end": offset + starts[k + 1], "rtl": rtl})
-            append(cell)
+            append(make_cell(glyph, width, offset + s, offset + starts[k + 1], rtl))
         else:
             _atom_cells(cells, par, s, starts[k + 1], widths[a], rtl, offset)
     return VisualLine(tuple(cells), offset + s_line, offset + e_line, total,
@@ -525,15 +557,15 @@ def _atom_cells(cells: list[Cell], par: _Paragraph, s: int, e: int, atom_width: 
     elif len(cells) > first:
         # Trailing hidden characters: the atom's last cell covers them.
         last = cells[-1]
-        cells[-1] = Cell(last.text, last.width, last.start, offset + e, last.rtl)
+        cells[-1] = make_cell(last.text, last.width, last.start, offset + e, last.rtl)
     else:
         # An atom of hidden characters only: a zero-width cell keeps its offsets resolvable.
-        cells.append(Cell("", 0, offset + s, offset + e, rtl))
+        cells.append(make_cell("", 0, offset + s, offset + e, rtl))
     if atom_width == 0 and len(cells) > first and kinds[s] in (TAB, SPACE):
         # Hanging whitespace at the end of a full line.
         for idx in range(first, len(cells)):
             c = cells[idx]
-            cells[idx] = Cell("", 0, c.start, c.end, c.rtl)
+            cells[idx] = make_cell("", 0, c.start, c.end, c.rtl)
 
 
 def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
@@ -545,7 +577,8 @@ def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
     par = _Paragraph(text, options)
     if par.n == 0:
         return [VisualLine((), offset, offset, 0, bool(par.para_level & 1), paragraph)]
-    return [_build_line(par, begin, end, widths, offset, paragraph)
+    cells = _paragraph_cells(par, offset)
+    return [_build_line(par, cells, begin, end, widths, offset, paragraph)
             for begin, end, widths in choose_lines(par)]
 
 
