@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         # No command: the main job, annotating the bundled seeds.
         args = parser.parse_args(["annotate"])
+    stderr, sys.stderr = sys.stderr, SafeMessages(sys.stderr)  # messages quote input: no raw controls
     try:
         return int(args._run(args) or 0)
     except AnnotatorError as exc:
