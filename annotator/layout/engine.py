@@ -13,9 +13,11 @@ mirroring at odd levels.
 
 from __future__ import annotations
 
+import gc
 import sys
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Callable, TypeVar
 
 from wcwidth import wcwidth
 
@@ -568,6 +570,29 @@ def _atom_cells(cells: list[Cell], par: _Paragraph, s: int, e: int, atom_width: 
             cells[idx] = make_cell("", 0, c.start, c.end, c.rtl)
 
 
+_F = TypeVar("_F", bound=Callable)
+
+
+def _gc_paused(fn: _F) -> _F:
+    """Run ``fn`` with the cyclic garbage collector paused (if it was running).
+
+    A layout allocates one tuple per character and no reference cycles; with the collector
+    running, those allocations trigger collections that walk every cell made so far (a
+    tuple subclass is never untracked), about a fifth of the time of a large layout.
+    """
+    @wraps(fn)
+    def paused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+    return paused  # type: ignore[return-value]
+
+
+@_gc_paused
 def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
                      paragraph: int = 0) -> list[VisualLine]:
     """Visual lines of one paragraph (``text`` holds no paragraph separator).
@@ -582,6 +607,7 @@ def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
             for begin, end, widths in choose_lines(par)]
 
 
+@_gc_paused
 def layout_text(text: str, options: LayoutOptions) -> list[VisualLine]:
     """Visual lines of a whole text; paragraphs split, offsets absolute."""
     lines: list[VisualLine] = []
