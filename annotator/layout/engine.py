@@ -14,9 +14,11 @@ mirroring at odd levels.
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import unicodedata
 from functools import lru_cache, wraps
+from itertools import repeat
 from typing import Callable, TypeVar
 
 from wcwidth import wcwidth
@@ -24,6 +26,7 @@ from wcwidth import wcwidth
 from annotator.layout.bidi import (
     REMOVED,
     TRAILING_RESET,
+    bidi_class,
     bidi_classes,
     paragraph_level,
     reorder,
@@ -183,7 +186,24 @@ class _Paragraph:
         starts = self.atom_starts
         get = (_SHOWN_INFO if show else _HIDDEN_INFO).get
         if len(starts) - 1 == self.n:
-            # Every atom is one character: whole-list comprehensions.
+            # Every atom is one character: whole-string translations, one code byte per character.
+            codes = text.translate(_INFO_CODES[show]).encode("latin-1")
+            if 255 not in codes:
+                self.atom_widths = list(codes.translate(_WIDTH_OF_CODE))
+                self.atom_spaces = codes.translate(_SPACE_OF_CODE)
+                glyphs = list(text) if shaped is None else shaped
+                odd = [m.start() for m in _NOT_ITSELF.finditer(codes)]
+                if odd:
+                    # Characters not drawn as themselves (controls, hidden, other spaces).
+                    glyphs = list(glyphs)
+                    for i in odd:
+                        ch = text[i]
+                        _, _, glyph, base = get(ch) or _char_info(ch, show)
+                        if shaped is not None and base and shaped[i] != ch:
+                            glyph = shaped[i]
+                        glyphs[i] = glyph
+                self.atom_glyphs = glyphs
+                return
             infos = [get(ch) or _char_info(ch, show) for ch in text]
             if not any(info[0] < 0 for info in infos):
                 self.atom_widths = [info[0] for info in infos]
@@ -236,14 +256,17 @@ class _Paragraph:
         glyphs = self.atom_glyphs
         starts = self.atom_starts
         mirrors = MIRRORS
-        self.atom_rtl_glyphs = [
-            (mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
-            for g in glyphs]
+        if None not in glyphs and not _MIRRORED.search("".join(glyphs)):
+            self.atom_rtl_glyphs = glyphs  # nothing to mirror (most paragraphs)
+        else:
+            self.atom_rtl_glyphs = [
+                (mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
+                for g in glyphs]
         levels, classes = self.levels, self.classes
         code = _L1_ROLE.get
         if len(starts) - 1 == self.n:
             self.atom_levels = levels
-            reset = [code(cls, 0) for cls in classes]
+            reset = self.text.translate(_L1_CODES).encode("latin-1")
         else:
             self.atom_levels = [levels[s] for s in starts[:-1]]
             # An atom of several characters holds a mark: never reset by L1.
@@ -255,6 +278,35 @@ class _Paragraph:
 
 # L1 role of a character: 1 reset when trailing, 2 always reset (a separator).
 _L1_ROLE = {**{cls: 1 for cls in TRAILING_RESET}, "S": 2, "B": 2}
+
+
+class _CodeTable(dict):
+    """``str.translate`` table: character -> one code character, computed on first use."""
+
+    def __init__(self, code: Callable[[str], int]) -> None:
+        super().__init__()
+        self._code = code
+
+    def __missing__(self, cp: int) -> str:
+        code = self[cp] = chr(self._code(chr(cp)))
+        return code
+
+
+def _info_code(ch: str, show: bool) -> int:
+    """:func:`_char_info` of a lone character as one byte: width | 4 if whitespace | 8 if its
+    cell text is the character itself; 255 when it needs the slow path (a tab, a mark)."""
+    width, space, glyph, _ = _char_info(ch, show)
+    if width < 0:
+        return 255
+    return width | (4 if space else 0) | (8 if glyph == ch else 0)
+
+
+_INFO_CODES = {show: _CodeTable(lambda ch, show=show: _info_code(ch, show)) for show in (False, True)}
+_WIDTH_OF_CODE = bytes(code & 3 for code in range(256))
+_SPACE_OF_CODE = bytes(code >> 2 & 1 for code in range(256))
+_NOT_ITSELF = re.compile(b"[\x00-\x07]")
+_L1_CODES = _CodeTable(lambda ch: _L1_ROLE.get(bidi_class(ch), 0))
+_MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
 
 
 def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str] | None,
@@ -433,6 +485,10 @@ def _paragraph_cells(par: _Paragraph, offset: int) -> list[Cell]:
     starts = par.atom_starts
     if offset:
         starts = [s + offset for s in starts]
+    if max(levels) == min(levels):  # one direction (most paragraphs): no per-atom choice
+        rtl = levels[0] & 1 == 1
+        texts = par.atom_rtl_glyphs if rtl else par.atom_glyphs
+        return cells_of(zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl)))
     texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels)]
     return cells_of(zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels]))
 
