@@ -18,7 +18,7 @@ import re
 import sys
 import unicodedata
 from functools import lru_cache, wraps
-from itertools import repeat
+from itertools import accumulate, repeat
 from typing import Callable, TypeVar
 
 from wcwidth import wcwidth
@@ -519,10 +519,14 @@ def _build_line(par: _Paragraph, cells_ready: list[Cell], begin: int, end: int, 
             cells = cells_ready[begin:end]
             if atom_levels[0] & 1:
                 cells.reverse()
+                widths = widths[::-1]
         else:
-            cells = [cells_ready[begin + a] for a in reorder(atom_levels)]
-        return VisualLine(tuple(cells), offset + s_line, offset + e_line, total,
-                          bool(par.para_level & 1), paragraph)
+            order = reorder(atom_levels)
+            cells = [cells_ready[begin + a] for a in order]
+            widths = [widths[a] for a in order]
+        columns = tuple(accumulate(widths, initial=0))
+        return VisualLine.prepared(tuple(cells), offset + s_line, offset + e_line, total,
+                                   bool(par.para_level & 1), paragraph, columns[:-1])
     order = reorder(atom_levels)
     special_set = set(special)
     cells = []

@@ -30,6 +30,8 @@ class Cell(NamedTuple):
 
 
 _tuple_new = tuple.__new__
+_new = object.__new__
+_set = object.__setattr__
 
 
 def make_cell(text: str, width: int, start: int, end: int, rtl: bool) -> Cell:
@@ -77,6 +79,16 @@ class VisualLine:
         if not self._columns and self.cells:
             columns = tuple(accumulate([cell.width for cell in self.cells], initial=0))
             object.__setattr__(self, "_columns", columns[:-1])
+
+    @classmethod
+    def prepared(cls, cells: tuple[Cell, ...], start: int, end: int, width: int, rtl: bool,
+                 paragraph: int, columns: tuple[int, ...]) -> "VisualLine":
+        """A line whose cell columns the caller already knows (the engine): no per-cell pass,
+        and none of the frozen dataclass ``__init__``'s ``object.__setattr__`` calls."""
+        line = _new(cls)
+        _set(line, "__dict__", {"cells": cells, "start": start, "end": end, "width": width,
+                                "rtl": rtl, "paragraph": paragraph, "_columns": columns})
+        return line
 
     @property
     def text(self) -> str:
