@@ -89,6 +89,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     # App
     KeySpec("question_mark,f1", "help", "this help", "App", show=True, short="help"),
     KeySpec("ctrl+t", "toggle_theme", "switch dark / light theme", "App"),
+    KeySpec("f2", "toggle_controls", "show / hide invisible characters (bidi controls, ZWJ, ZWNJ…)", "App"),
     KeySpec("ctrl+s", "already_saved", "nothing to do: every change is saved when it is made", "App"),
     KeySpec("ctrl+p", "app.command_palette", "command palette", "App"),
     KeySpec("ctrl+q", "app.quit_annotator", "quit (everything is already saved)", "App", show=True, short="quit"),

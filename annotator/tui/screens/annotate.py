@@ -19,6 +19,7 @@ from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.session import AnnotationSession, Change
 from annotator.text import TextIndex
+from annotator.text.controls import count_hidden
 from annotator.tui.bindings import main_bindings
 from annotator.tui.shown import shown
 from annotator.tui.spans import changed_ranges
@@ -50,7 +51,7 @@ class AnnotateScreen(Screen):
         self._position_timer = None
         self._panel_timer = None
 
-    ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "document_list", "goto_document", "clear",
+    ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "toggle_controls", "document_list", "goto_document", "clear",
                                   "already_saved"})
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -134,6 +135,10 @@ class AnnotateScreen(Screen):
         self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
         self.query_one(SpanPanel).show(doc.text, state)
         self._show_header()
+        hidden = count_hidden(doc.text)
+        if hidden and not self.view.show_controls:
+            self.status.say(f"this document holds {hidden} invisible character(s) (bidi controls, "
+                            "zero-width joiners…): F2 shows them")
         if save:
             self.save_position()
 
@@ -546,6 +551,13 @@ class AnnotateScreen(Screen):
 
     def action_already_saved(self) -> None:
         self.status.say("nothing to save: every change was saved the moment it was made")
+
+    def action_toggle_controls(self) -> None:
+        show = not self.view.show_controls
+        self.view.set_show_controls(show)
+        hidden = count_hidden(self.view.text)
+        self.status.say(f"invisible characters shown as markers ({hidden} in this document)" if show
+                        else "invisible characters hidden")
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.theme == "textual-dark" else "textual-dark"

@@ -61,6 +61,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.on_cursor = on_cursor or (lambda: None)
         self.schema = schema
         self.direction = direction
+        self.show_controls = False  # draw invisible characters (bidi controls, ZWJ…) as markers
         self.text = ""
         self.index = TextIndex("")
         self.doc_layout = DocumentLayout("", LayoutOptions(width=40, direction=direction))
@@ -84,7 +85,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.text = text
         self.index = index or TextIndex(text)
         self.doc_layout = DocumentLayout(text, LayoutOptions(width=self._layout_width(),
-                                                         direction=self.direction))
+                                                         direction=self.direction,
+                                                         show_controls=self.show_controls))
         self.nav = Navigator(self.index, self.doc_layout)
         self.state = state
         self.spans = SpanIndex(state)
@@ -95,6 +97,22 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._paragraph_starts = [p.start for p in self.doc_layout.paragraphs]
         self._restart_count()
         self.scroll_to(y=0, animate=False, immediate=True)
+        self.scroll_cursor_into_view(center=True)
+        self.refresh()
+        self.on_cursor()
+
+    def set_show_controls(self, show: bool) -> None:
+        """Show or hide invisible characters as visible markers; the cursor stays on its offset."""
+        if show == self.show_controls:
+            return
+        self.show_controls = show
+        options = self.doc_layout.options
+        self.doc_layout.set_options(LayoutOptions(width=options.width, direction=options.direction,
+                                                  shape=options.shape, show_controls=show,
+                                                  tab_size=options.tab_size))
+        self.nav = Navigator(self.index, self.doc_layout)
+        self._strips.clear()
+        self._restart_count()
         self.scroll_cursor_into_view(center=True)
         self.refresh()
         self.on_cursor()
