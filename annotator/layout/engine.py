@@ -19,6 +19,7 @@ import sys
 import unicodedata
 from functools import lru_cache, wraps
 from itertools import accumulate, repeat
+from operator import itemgetter
 from typing import Callable, TypeVar
 
 from wcwidth import wcwidth
@@ -166,8 +167,8 @@ class _Paragraph:
         self.levels = levels = resolve_levels(text, classes, self.para_level)
         self.shaped = shape(text, levels, classes) if options.shape else None
         self._kinds: list[int] | None = None
-        self.atom_starts = _atom_starts(text, classes, levels, self.shaped, n)
-        self._measure_atoms()
+        self.atom_starts, joined, consumed = _atom_starts(text, classes, levels, self.shaped, n)
+        self._measure_atoms(joined, consumed)
         self._atom_properties()
 
     @property
@@ -178,32 +179,42 @@ class _Paragraph:
             self._kinds = [get(ch) or char_kind(ch) for ch in self.text]
         return self._kinds
 
-    def _measure_atoms(self) -> None:
+    def _measure_atoms(self, joined: bytearray | None, consumed: list[int]) -> None:
         """Width of every atom (-1 when it holds a tab: its width depends on the column),
-        whether it is whitespace, and for a lone character its cell text (the fast path)."""
+        whether it is whitespace, and its cell text when it is one cell (None otherwise)."""
         text, shaped = self.text, self.shaped
         show = self.options.show_controls
         starts = self.atom_starts
         get = (_SHOWN_INFO if show else _HIDDEN_INFO).get
-        if len(starts) - 1 == self.n:
-            # Every atom is one character: whole-string translations, one code byte per character.
-            codes = text.translate(_INFO_CODES[show]).encode("latin-1")
-            if 255 not in codes:
+        # Whole-string translations first, one code byte per character.
+        codes = text.translate(_CHAR_CODES[show]).encode("latin-1")
+        kinds = codes.translate(_KIND_OF_CODE)
+        if joined is None:
+            if b"\x02" not in kinds and b"\x05" not in kinds:
+                # Every atom is one character, none a tab or an orphan mark.
                 self.atom_widths = list(codes.translate(_WIDTH_OF_CODE))
                 self.atom_spaces = codes.translate(_SPACE_OF_CODE)
-                glyphs = list(text) if shaped is None else shaped
-                odd = [m.start() for m in _NOT_ITSELF.finditer(codes)]
-                if odd:
-                    # Characters not drawn as themselves (controls, hidden, other spaces).
-                    glyphs = list(glyphs)
-                    for i in odd:
-                        ch = text[i]
-                        _, _, glyph, base = get(ch) or _char_info(ch, show)
-                        if shaped is not None and base and shaped[i] != ch:
-                            glyph = shaped[i]
-                        glyphs[i] = glyph
-                self.atom_glyphs = glyphs
+                self.atom_glyphs = self._char_glyphs(codes, get)
                 return
+        elif _every_atom_one_cell(kinds, joined, consumed):
+            # Every atom is a character alone or a letter with its marks (or a lam-alef): its
+            # width and whitespace are its first character's, its text all its characters'.
+            firsts = itemgetter(*starts[:-1]) if len(starts) > 2 else lambda seq: (seq[0],)
+            self.atom_widths = list(firsts(codes.translate(_WIDTH_OF_CODE)))
+            self.atom_spaces = firsts(codes.translate(_SPACE_OF_CODE))
+            pieces = self._char_glyphs(codes, get)
+            if pieces is shaped:
+                pieces = list(pieces)
+            for i in consumed:
+                pieces[i] = ""
+            glyphs = list(firsts(pieces))
+            before = 0  # characters continuing an atom, before the current one
+            for m in _CONTINUING.finditer(joined):
+                s, e = m.span()
+                glyphs[s - 1 - before] = "".join(pieces[s - 1:e])
+                before += e - s
+            self.atom_glyphs = glyphs
+            return
             infos = [get(ch) or _char_info(ch, show) for ch in text]
             if not any(info[0] < 0 for info in infos):
                 self.atom_widths = [info[0] for info in infos]
@@ -251,6 +262,23 @@ class _Paragraph:
         self.atom_spaces = spaces
         self.atom_glyphs = glyphs
 
+    def _char_glyphs(self, codes: bytes, get: Callable[[str], CharInfo | None]) -> list[str]:
+        """Cell text of every character alone (shaped; marks as themselves; a consumed alef
+        None). May be ``self.shaped`` itself: never to be changed in place."""
+        text, shaped, show = self.text, self.shaped, self.options.show_controls
+        glyphs = list(text) if shaped is None else shaped
+        odd = [m.start() for m in _NOT_ITSELF.finditer(codes)]
+        if odd:
+            # Characters not drawn as themselves (controls, hidden, other spaces).
+            glyphs = list(glyphs)
+            for i in odd:
+                ch = text[i]
+                _, _, glyph, base = get(ch) or _char_info(ch, show)
+                if shaped is not None and base and shaped[i] != ch:
+                    glyph = shaped[i]
+                glyphs[i] = glyph
+        return glyphs
+
     def _atom_properties(self) -> None:
         """Mirrored cell text, paragraph level and L1 role of every atom."""
         glyphs = self.atom_glyphs
@@ -292,31 +320,51 @@ class _CodeTable(dict):
         return code
 
 
-def _info_code(ch: str, show: bool) -> int:
-    """:func:`_char_info` of a lone character as one byte: width | 4 if whitespace | 8 if its
-    cell text is the character itself; 255 when it needs the slow path (a tab, a mark)."""
+def _every_atom_one_cell(kinds: bytes, joined: bytearray, consumed: list[int]) -> bool:
+    """Whether every atom is a character alone or a letter with its marks (or a lam-alef)."""
+    n = len(kinds)
+    # kind + 8 where a character continues an atom: an OR of two big integers, no loop.
+    structure = bytearray((int.from_bytes(kinds, "big") | int.from_bytes(joined.translate(_JOINED_CODE),
+                                                                           "big")).to_bytes(n, "big"))
+    for i in consumed:
+        structure[i] = MARK + 8
+    return not _NOT_ONE_CELL.search(structure)
+
+
+def _char_code(ch: str, show: bool) -> int:
+    """Everything the engine needs of a character alone, in one byte: its kind (:func:`char_kind`,
+    bits 0-2), width (bits 3-4), whitespace (bit 5), and bit 6 when its cell text is itself."""
+    kind = char_kind(ch)
     width, space, glyph, _ = _char_info(ch, show)
-    if width < 0:
-        return 255
-    return width | (4 if space else 0) | (8 if glyph == ch else 0)
+    if width < 0:  # a tab or a mark: its width depends on where it is
+        return kind | (64 if kind == MARK else 0)
+    return kind | width << 3 | (32 if space else 0) | (64 if glyph == ch else 0)
 
 
-_INFO_CODES = {show: _CodeTable(lambda ch, show=show: _info_code(ch, show)) for show in (False, True)}
-_WIDTH_OF_CODE = bytes(code & 3 for code in range(256))
-_SPACE_OF_CODE = bytes(code >> 2 & 1 for code in range(256))
-_NOT_ITSELF = re.compile(b"[\x00-\x07]")
+_CHAR_CODES = {show: _CodeTable(lambda ch, show=show: _char_code(ch, show)) for show in (False, True)}
+_WIDTH_OF_CODE = bytes(code >> 3 & 3 for code in range(256))
+_SPACE_OF_CODE = bytes(code >> 5 & 1 for code in range(256))
+_KIND_OF_CODE = bytes(code & 7 for code in range(256))
+_NOT_ITSELF = re.compile(b"[\x00-\x3f]")
+_JOINED_CODE = bytes((0, 8)) + bytes(254)
+_CONTINUING = re.compile(b"\x01+")
+# An atom that is not one cell of known text (kind + 8 when the character continues an atom):
+# an orphan mark, a tab, a continuing character that is not a mark (a consumed alef is a mark
+# here), or a continued character that is not a letter.
+_NOT_ONE_CELL = re.compile(b"[\x02\x05\x09\x0b-\x0e]|[\x03\x04\x06][\x09-\x0e]")
 _L1_CODES = _CodeTable(lambda ch: _L1_ROLE.get(bidi_class(ch), 0))
 _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
 
 
 def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str] | None,
-                 n: int) -> list[int]:
-    """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``n``."""
+                 n: int) -> tuple[list[int], bytearray | None, list[int]]:
+    """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``n``; also
+    which characters continue the atom before them (None: none do) and the consumed alefs."""
     marks = [i for i, cls in enumerate(classes) if cls == "NSM"] if "NSM" in classes else []
     consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
         and CONSUMED in shaped else []
     if not marks and not consumed:
-        return list(range(n + 1))  # every character is an atom
+        return list(range(n + 1)), None, consumed  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
     if marks:
         # A mark joins back over marks and removed controls at its level to its base (L3, as
@@ -350,7 +398,7 @@ def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[
             joined[k] = 1
     starts = [i for i in range(n) if not joined[i]]
     starts.append(n)
-    return starts
+    return starts, joined, consumed
 
 
 def _atom_width(par: _Paragraph, s: int, e: int, col: int) -> tuple[int, bool]:
