@@ -17,10 +17,11 @@ import gc
 import re
 import sys
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache, wraps
 from itertools import accumulate, repeat
 from operator import itemgetter
-from typing import Callable, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from wcwidth import wcwidth
 
@@ -455,6 +456,8 @@ def choose_lines(par: _Paragraph) -> list[tuple[int, int, list[int]]]:
     text = par.text
     static_widths = par.atom_widths
     spaces = par.atom_spaces
+    if -1 not in static_widths and "\u200b" not in text:
+        return _choose_lines_static(static_widths, spaces, limit)
     lines = []
     pos = 0
     while pos < natoms:
@@ -486,6 +489,33 @@ def choose_lines(par: _Paragraph) -> list[tuple[int, int, list[int]]]:
             k += 1
         lines.append((begin, end, widths[: end - begin]))
         pos = end
+    return lines
+
+
+def _choose_lines_static(widths: list[int], spaces: Sequence[int], limit: int
+                         ) -> list[tuple[int, int, list[int]]]:
+    """:func:`choose_lines` when every atom's width is known (no tab) and no zero-width space
+    marks a break: each line found by bisection on the running column and byte searches.
+
+    A line ends before the first non-space atom (not its first) that overflows it, or rather
+    at the last break (a non-space atom after a space) up to that atom, when there is one.
+    """
+    natoms = len(widths)
+    columns = list(accumulate(widths, initial=0))  # columns[a]: start column of atom a
+    kinds = bytes(spaces)  # 1: whitespace
+    lines = []
+    begin = 0
+    while begin < natoms:
+        # First atom whose end column passes the limit (columns never decrease).
+        over = bisect_right(columns, columns[begin] + limit, begin + 1) - 1
+        end = natoms
+        if over < natoms:
+            k = kinds.find(0, max(over, begin + 1))  # trailing whitespace may overflow
+            if k >= 0:
+                space_then_word = kinds.rfind(b"\x01\x00", begin, k + 1)
+                end = space_then_word + 1 if space_then_word >= 0 else k
+        lines.append((begin, end, widths[begin:end]))
+        begin = end
     return lines
 
 
