@@ -19,7 +19,7 @@ import sys
 import unicodedata
 from bisect import bisect_right
 from functools import lru_cache, wraps
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import itemgetter
 from typing import Callable, Sequence, TypeVar
 
@@ -200,7 +200,7 @@ class _Paragraph:
         elif _every_atom_one_cell(kinds, joined, consumed):
             # Every atom is a character alone or a letter with its marks (or a lam-alef): its
             # width and whitespace are its first character's, its text all its characters'.
-            firsts = itemgetter(*starts[:-1]) if len(starts) > 2 else lambda seq: (seq[0],)
+            firsts = _firsts(starts)
             self.atom_widths = list(firsts(codes.translate(_WIDTH_OF_CODE)))
             self.atom_spaces = firsts(codes.translate(_SPACE_OF_CODE))
             pieces = self._char_glyphs(codes, get)
@@ -321,6 +321,13 @@ class _CodeTable(dict):
         return code
 
 
+def _firsts(starts: list[int]) -> Callable[[Sequence], tuple]:
+    """Picks, from a per-character sequence, the entries of the atoms' first characters (in C)."""
+    if len(starts) > 2:
+        return itemgetter(*starts[:-1])
+    return lambda seq: (seq[0],)
+
+
 def _every_atom_one_cell(kinds: bytes, joined: bytearray, consumed: list[int]) -> bool:
     """Whether every atom is a character alone or a letter with its marks (or a lam-alef)."""
     n = len(kinds)
@@ -357,11 +364,14 @@ _L1_CODES = _CodeTable(lambda ch: _L1_ROLE.get(bidi_class(ch), 0))
 _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
 
 
+_STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i starts an atom
+
+
 def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str] | None,
                  n: int) -> tuple[list[int], bytearray | None, list[int]]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``n``; also
     which characters continue the atom before them (None: none do) and the consumed alefs."""
-    marks = [i for i, cls in enumerate(classes) if cls == "NSM"] if "NSM" in classes else []
+    marks = list(compress(count(), map("NSM".__eq__, classes))) if "NSM" in classes else []
     consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
         and CONSUMED in shaped else []
     if not marks and not consumed:
@@ -397,7 +407,7 @@ def _atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[
             j -= 1
         for k in range(j + 1, i + 1):
             joined[k] = 1
-    starts = [i for i in range(n) if not joined[i]]
+    starts = list(compress(range(n), joined.translate(_STARTS_ATOM)))
     starts.append(n)
     return starts, joined, consumed
 
