@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from annotator.layout.engine import layout_paragraph
-from annotator.layout.lines import Cell, LayoutOptions, VisualLine
+from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
 
 _CACHE_LIMIT = 20_000
@@ -24,9 +24,10 @@ def _shift_line(line: VisualLine, delta: int, paragraph: int) -> VisualLine:
     """The same line with offsets moved by ``delta`` (an edit before it shifted the text)."""
     if delta == 0 and line.paragraph == paragraph:
         return line
-    cells = tuple(Cell(c.text, c.width, c.start + delta, c.end + delta, c.rtl) for c in line.cells)
-    return VisualLine(cells, line.start + delta, line.end + delta, line.width, line.rtl, paragraph,
-                      line._columns)
+    cells = tuple(cells_of([(text, width, start + delta, end + delta, rtl)
+                            for text, width, start, end, rtl in line.cells]))
+    return VisualLine.prepared(cells, line.start + delta, line.end + delta, line.width, line.rtl,
+                               paragraph, line._columns)
 
 
 class DocumentLayout:
