@@ -5,7 +5,8 @@ get_display (Rust) does less: no wrapping, no offset map, no mirroring, no cells
     .venv/bin/python bench/bench_layout.py
 
 Figures are the best of several repeats, in CPU time of this process (time.process_time),
-so that other work on a shared machine does not count.
+so that other work on a shared machine does not count. The engine pauses the cyclic garbage
+collector during a layout for every caller, so the figures include that, as the app sees it.
 """
 
 from __future__ import annotations
