@@ -1,0 +1,53 @@
+"""The fast line breaker (bisection over known widths) breaks exactly where the general loop does.
+
+``choose_lines`` takes a fast path when no atom has a context-dependent width (tabs) and no
+zero-width space marks a break; the general loop handles everything. Forcing the loop on the
+same paragraphs must give the same lines, and the paragraph splitter's fast path (``\\n`` only)
+must agree with the general one.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator.layout import LayoutOptions
+from annotator.layout import engine
+from annotator.layout.paragraphs import split_paragraphs
+
+ALPHABET = st.sampled_from(list("بتثجلاأمنهوي") + ["\u064e", "\u0651", " ", "  ", "2019", "12.5", "abc",
+                                                   "(", ")", "«", "»", "،", ".", "\u200f", "\u2067",
+                                                   "\u2069", "👍", "ـ", "لا"])
+TEXTS = st.lists(ALPHABET, min_size=0, max_size=120).map("".join)
+
+
+def _loop_lines(par):
+    """The general loop, forced: an atom whose width is unknown (-1) makes ``choose_lines``
+    measure atoms one by one instead of bisecting."""
+    widths = par.atom_widths
+    try:
+        par.atom_widths = [-1, *widths[1:]]
+        return engine.choose_lines(par)
+    finally:
+        par.atom_widths = widths
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS, st.sampled_from([1, 2, 5, 8, 20, 40, 80]))
+def test_fast_line_breaks_equal_the_general_loop(text, width):
+    par = engine._Paragraph(text, LayoutOptions(width=width))
+    if not par.atom_widths or -1 in par.atom_widths or "\u200b" in text:
+        return  # the fast path is not taken for this paragraph anyway
+    fast = engine.choose_lines(par)
+    assert fast == _loop_lines(par)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["نص", "\n", "\n\n", "abc", " "]), max_size=40).map("".join))
+def test_paragraph_split_fast_path_agrees_with_the_general_one(text):
+    got = split_paragraphs(text)
+    # the general path: the same text with \n written as a one-character separator it also knows
+    general = split_paragraphs(text.replace("\n", "\u2029"))
+    assert [tuple(p) for p in got] == [tuple(p) for p in general]
+    # paragraphs cover the text in order
+    assert all(p[0] <= p[1] <= p[2] for p in got)
