@@ -187,6 +187,20 @@ def _with_claims(state: Annotations, claims: tuple[Claim, ...] | list[Claim]) ->
     return replace(state, claims=sort_spans(tuple(claims)))
 
 
+def _put_entity(state: Annotations, new: Entity) -> Annotations:
+    """The state with the entity of ``new.id`` replaced by ``new`` (kept in canonical order)."""
+    return _with_entities(state, [new if e.id == new.id else e for e in state.entities])
+
+
+def _put_claim(state: Annotations, new: Claim) -> Annotations:
+    return _with_claims(state, [new if c.id == new.id else c for c in state.claims])
+
+
+def _check_new_id(state: Annotations, span_id: str) -> None:
+    if state.entity(span_id) is not None or state.claim(span_id) is not None:
+        raise OperationError(f"id {span_id!r} is already used in this document")
+
+
 def _need_entity(state: Annotations, entity_id: str) -> Entity:
     ent = state.entity(entity_id)
     if ent is None:
@@ -212,8 +226,7 @@ class AddEntity(Operation):
 
     def apply(self, state, text, schema):
         e = self.entity
-        if state.entity(e.id) is not None or state.claim(e.id) is not None:
-            raise OperationError(f"id {e.id!r} is already used in this document")
+        _check_new_id(state, e.id)
         check_offsets(text, e.start, e.end)
         _check_label(schema, e.label)
         check_entity_fits(state, e, schema)
@@ -278,7 +291,7 @@ class RelabelEntity(Operation):
         if any(c.claimer == ent.id for c in state.claims) and schema.claims.claimer_labels \
                 and self.label not in schema.claims.claimer_labels:
             raise OperationError(f"{ent.id} is a claimer; a {self.label} cannot be one")
-        return _with_entities(state, [new if e.id == ent.id else e for e in state.entities])
+        return _put_entity(state, new)
 
     def inverse(self, before):
         return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
@@ -306,7 +319,7 @@ class MoveEntity(Operation):
         check_offsets(text, self.start, self.end)
         new = replace(ent, start=self.start, end=self.end)
         check_entity_fits(state, new, schema, ignore_id=ent.id)
-        return _with_entities(state, [new if e.id == ent.id else e for e in state.entities])
+        return _put_entity(state, new)
 
     def inverse(self, before):
         ent = _need_entity(before, self.entity_id)
@@ -330,12 +343,10 @@ class SetSource(Operation):
     source: str | None
 
     def apply(self, state, text, schema):
-        if state.entity(self.span_id) is not None:
-            return replace(state, entities=tuple(
-                replace(e, source=self.source) if e.id == self.span_id else e for e in state.entities))
-        _need_claim(state, self.span_id)
-        return replace(state, claims=tuple(
-            replace(c, source=self.source) if c.id == self.span_id else c for c in state.claims))
+        ent = state.entity(self.span_id)
+        if ent is not None:
+            return _put_entity(state, replace(ent, source=self.source))
+        return _put_claim(state, replace(_need_claim(state, self.span_id), source=self.source))
 
     def inverse(self, before):
         span = before.entity(self.span_id) or _need_claim(before, self.span_id)
@@ -362,8 +373,7 @@ class AddClaim(Operation):
         c = self.claim
         if not schema.claims.enabled:
             raise OperationError(f"schema {schema.name} does not allow claims")
-        if state.entity(c.id) is not None or state.claim(c.id) is not None:
-            raise OperationError(f"id {c.id!r} is already used in this document")
+        _check_new_id(state, c.id)
         check_offsets(text, c.start, c.end)
         check_claim_attributes(schema, c.attributes)
         check_claimer(state, schema, c.claimer)
@@ -413,7 +423,7 @@ class MoveClaim(Operation):
         claim = _need_claim(state, self.claim_id)
         check_offsets(text, self.start, self.end)
         new = replace(claim, start=self.start, end=self.end)
-        return _with_claims(state, [new if c.id == claim.id else c for c in state.claims])
+        return _put_claim(state, new)
 
     def inverse(self, before):
         c = _need_claim(before, self.claim_id)
@@ -446,7 +456,7 @@ class SetClaimAttributes(Operation):
             else:
                 merged[k] = v
         new = replace(claim, attributes=merged)
-        return replace(state, claims=tuple(new if c.id == claim.id else c for c in state.claims))
+        return _put_claim(state, new)
 
     def inverse(self, before):
         claim = _need_claim(before, self.claim_id)
@@ -471,7 +481,7 @@ class LinkClaimer(Operation):
         claim = _need_claim(state, self.claim_id)
         check_claimer(state, schema, self.claimer)
         new = replace(claim, claimer=self.claimer)
-        return replace(state, claims=tuple(new if c.id == claim.id else c for c in state.claims))
+        return _put_claim(state, new)
 
     def inverse(self, before):
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
