@@ -95,7 +95,7 @@ def test_claim_attributes_are_checked_by_kind(news_schema):
         apply_operation(SetClaimAttributes("c1", {"colour": "red"}), s, TEXT, news_schema)
     with pytest.raises(OperationError, match="true or false"):
         apply_operation(SetClaimAttributes("c1", {"needs_review": "yes"}), s, TEXT, news_schema)
-    with pytest.raises(OperationError, match="above the maximum"):
+    with pytest.raises(OperationError, match="must be at most 5"):
         apply_operation(SetClaimAttributes("c1", {"confidence": 9}), s, TEXT, news_schema)
     s, _ = apply_operation(SetClaimAttributes("c1", {"cue": "قال", "confidence": 4}), s, TEXT, news_schema)
     assert s.claim("c1").attributes == {"cue": "قال", "confidence": 4}

@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from annotator.formats.base import ReadContext, Record
 from annotator.formats.labelmap import map_label
 from annotator.model.annotations import AttrValue, Document
-from annotator.schema.model import Attribute, Schema
+from annotator.model.checks import annotations_problems, brief, id_problem
+from annotator.schema.model import Attribute, Schema, attribute_problems
 
 CLAIMER_RELATIONS = ("claimed_by", "claimer", "claimed-by", "claimant")
 
@@ -92,59 +93,28 @@ def render_value(value: AttrValue) -> str:
     return "" if value is None else str(value)
 
 
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f"}
-
-
 def coerce_value(value: AttrValue, attr: Attribute | None) -> AttrValue:
-    """Type a value read as text by what the schema says the attribute holds."""
+    """Type a value read as text by what the schema says the attribute holds (``Attribute.parse``,
+    the one owner of that rule); raises ValueError saying why it does not fit."""
     if attr is None or not isinstance(value, str):
         return value
-    if attr.kind == "boolean":
-        low = value.strip().casefold()
-        if low in _TRUE:
-            return True
-        if low in _FALSE:
-            return False
-        raise ValueError(f"{value!r} is not a yes/no value")
-    if attr.kind == "number":
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not a number") from None
-    return value
+    return attr.parse(value)
 
 
 def _check_attributes(values: Mapping[str, AttrValue], specs: tuple[Attribute, ...], what: str,
                       problems: list[str]) -> dict[str, AttrValue]:
-    out: dict[str, AttrValue] = {}
+    """Values read as text typed by the schema, then checked by it (``attribute_problems``)."""
+    if not isinstance(values, Mapping):
+        problems.append(f"{what} attributes must be an object")
+        return {}
     by_key = {a.key: a for a in specs}
-    unknown = []
+    out: dict[str, AttrValue] = {}
     for key, value in values.items():
-        attr = by_key.get(key)
-        if attr is None:
-            unknown.append(key)
-            continue
         try:
-            value = coerce_value(value, attr)
+            out[key] = coerce_value(value, by_key.get(key) if isinstance(key, str) else None)
         except ValueError as exc:
-            problems.append(f"{what} attribute {key!r}: {exc}")
-            continue
-        if attr.kind == "number" and isinstance(value, (int, float)) and not isinstance(value, bool) and (
-                (attr.minimum is not None and value < attr.minimum)
-                or (attr.maximum is not None and value > attr.maximum)):
-            problems.append(f"{what} attribute {key!r}: {value} is outside {attr.minimum}–{attr.maximum}")
-            continue
-        if attr.kind == "choice" and value is not None and attr.choices and attr.choice(str(value)) is None:
-            problems.append(f"{what} attribute {key!r}: {value!r} is not one of "
-                            f"{', '.join(c.value for c in attr.choices)}")
-            continue
-        out[key] = value
-    if unknown:
-        problems.append(f"{what} attributes not in the schema: {', '.join(sorted(set(unknown)))}")
+            problems.append(f"{what} attribute {exc}")
+    problems += attribute_problems(specs, out, what)
     return out
 
 
@@ -154,6 +124,12 @@ def finish(record: Record, ctx: ReadContext, path: Path, fmt: str) -> Record | N
     Returns None (after reporting why) when the record cannot be imported as is.
     """
     ann = record.annotations
+    # ids, offsets and names of the wrong type or shape, by the same rules the operations apply
+    problems = [p for p in [id_problem(record.document.id, "document id")] if p] if ann is None else \
+        annotations_problems(replace(ann, doc_id=record.document.id))
+    if problems:
+        ctx.reject(path, record.line, f"document {brief(record.document.id)} not imported: " + "; ".join(problems))
+        return None
     if ann is None:
         return record
     source = source_of(fmt)
@@ -165,7 +141,6 @@ def finish(record: Record, ctx: ReadContext, path: Path, fmt: str) -> Record | N
     attributes = {map_label(k, ctx.label_map): v for k, v in ann.attributes.items()}
     schema: Schema | None = ctx.schema
     if schema is not None:
-        problems: list[str] = []
         known = set(schema.label_keys)
         missing = Counter(e.label for e in entities if e.label not in known)
         if missing:
@@ -177,7 +152,7 @@ def finish(record: Record, ctx: ReadContext, path: Path, fmt: str) -> Record | N
             c.attributes, schema.claims.attributes, "claim", problems)) for c in claims)
         attributes = _check_attributes(attributes, schema.document_attributes, "document", problems)
         if problems:
-            ctx.reject(path, record.line, f"document {record.document.id!r} not imported: " + "; ".join(problems))
+            ctx.reject(path, record.line, f"document {brief(record.document.id)} not imported: " + "; ".join(problems))
             return None
     return replace(record, annotations=replace(ann, entities=entities, claims=claims, attributes=attributes))
 

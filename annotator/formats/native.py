@@ -8,13 +8,15 @@ come back shifted.
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator, TextIO
 
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats._io import iter_jsonl
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
+from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
 
 KEY_ORDER = ("id", "text", "meta", "annotator", "status", "schema", "entities", "claims",
              "attributes", "notes", "created_at", "updated_at")
@@ -69,101 +71,180 @@ class NativeFormat:
                 yield record
 
     def _record(self, obj: Any, path: Path, line_no: int, ctx: ReadContext) -> Record | None:
+        """One line as a record; every field it uses is type-checked first, and a record with
+        any bad field is rejected (counted) with the field named, never half imported."""
         if not isinstance(obj, dict):
-            ctx.report(path, line_no, f"expected a JSON object, got {type(obj).__name__}; record skipped")
+            ctx.reject(path, line_no, f"expected a JSON object, got {json_type(obj)}; record not imported")
             return None
         text = obj.get("text")
         if not isinstance(text, str):
-            ctx.report(path, line_no, "missing \"text\" (a string); record skipped")
+            problem = "missing \"text\"" if text is None else f"field \"text\": must be text, not {json_type(text)}"
+            ctx.reject(path, line_no, f"{problem}; record not imported")
             return None
-        doc_id = obj.get("id")
+        fields = _Fields(obj)
+        doc_id = _whole_to_text(obj.get("id"))
         if doc_id is None:
             doc_id = f"{path.stem}:{line_no}"
-        meta = obj.get("meta") or {}
-        if not isinstance(meta, dict):
-            ctx.report(path, line_no, "\"meta\" must be an object; record skipped")
+        fields.check("id", id_problem(doc_id, ""))
+        meta = obj.get("meta")
+        if meta is None:
+            meta = {}
+        elif not isinstance(meta, dict):
+            fields.bad("meta", f"must be an object, not {json_type(meta)}")
+        elif not _finite(meta):
+            fields.bad("meta", "holds NaN or Infinity, which JSON does not allow")
+        annotator = fields.optional("annotator", lambda v: id_problem(v, ""))
+        status = fields.optional("status", lambda v: None if isinstance(v, str) and v in DOC_STATUSES else
+                                 f"must be one of {', '.join(DOC_STATUSES)}, not {brief(v)}") or "todo"
+        notes = fields.optional("notes", lambda v: None if isinstance(v, str) else f"must be text, not {json_type(v)}")
+        for name in ("created_at", "updated_at"):
+            fields.optional(name, lambda v: None if isinstance(v, str) else f"must be text, not {json_type(v)}")
+        schema_field = fields.optional("schema", lambda v: None if isinstance(v, dict) and all(
+            isinstance(v.get(k), (str, type(None))) for k in ("name", "version"))
+            else "must be an object with text \"name\" and \"version\"") or {}
+        attributes = fields.optional("attributes", lambda v: None if isinstance(v, dict) else
+                                     f"must be an object, not {json_type(v)}") or {}
+        if isinstance(attributes, dict):
+            for p in (ctx.schema.document_attribute_problems(attributes) if ctx.schema is not None else
+                      attributes_shape_problems(attributes, "document")):
+                fields.bad("attributes", p)
+        entities = self._spans("entities", obj, text, fields, ctx)
+        claims = self._spans("claims", obj, text, fields, ctx)
+        if fields.unknown_labels and ctx.schema is not None:
+            fields.problems.append(f"labels not in schema {ctx.schema.name}: {', '.join(sorted(fields.unknown_labels))} "
+                                   f"(map them with --label-map)")
+        if fields.problems:
+            ctx.reject(path, line_no, "; ".join(fields.problems) + f"; record {brief(doc_id)} not imported")
             return None
-        doc = Document(str(doc_id), text, meta)
-        has_labels = any(obj.get(k) for k in ("entities", "claims", "attributes", "notes")) or \
-            obj.get("status") not in (None, "todo")
-        if not has_labels:
+        doc = Document(doc_id, text, meta)
+        if not (entities or claims or attributes or notes or status != "todo"):
             return Record(doc, None, line_no)
-        try:
-            ann = self._annotations(obj, doc, path, line_no, ctx)
-        except (KeyError, TypeError, ValueError) as exc:
-            ctx.report(path, line_no, f"bad span or field ({exc}); record skipped")
-            return None
-        if ann is None:
-            return None
-        return Record(doc, ann, line_no)
-
-    def _annotations(self, obj: dict, doc: Document, path: Path, line_no: int,
-                     ctx: ReadContext) -> Annotations | None:
-        text = doc.text
-        entities: list[Entity] = []
-        claims: list[Claim] = []
-        ok = True
-        for kind, items, parse in (("entity", obj.get("entities") or [], Entity.from_json),
-                                   ("claim", obj.get("claims") or [], Claim.from_json)):
-            if not isinstance(items, list):
-                ctx.report(path, line_no, f"\"{kind}\" list expected")
-                return None
-            for i, item in enumerate(items):
-                if not isinstance(item, dict):
-                    ctx.report(path, line_no, f"{kind} #{i + 1} is not an object")
-                    ok = False
-                    continue
-                if "id" not in item:
-                    item = {**item, "id": f"{kind[0]}{i + 1}"}
-                span = parse(item)
-                label = getattr(span, "label", None)
-                if label is not None and ctx.label_map:
-                    span = Entity(span.id, span.start, span.end, ctx.label_map.get(label, label), span.source)
-                if not (0 <= span.start < span.end <= len(text)):
-                    ctx.report(path, line_no, f"{kind} {span.id} [{span.start}, {span.end}) is outside the text "
-                                              f"(length {len(text)})")
-                    ok = False
-                    continue
-                given = item.get("text")
-                if given is not None and text[span.start:span.end] != given:
-                    ctx.report(path, line_no, f"{kind} {span.id} [{span.start}, {span.end}) says {given!r} but "
-                                              f"the text there is {text[span.start:span.end]!r}")
-                    ok = False
-                    continue
-                (entities if kind == "entity" else claims).append(span)  # type: ignore[arg-type]
-        if ctx.schema is not None:
-            unknown = sorted({e.label for e in entities if ctx.schema.label(e.label) is None})
-            if unknown:
-                ctx.report(path, line_no, f"labels not in schema {ctx.schema.name}: {', '.join(unknown)} "
-                                          f"(map them with --label-map); record skipped")
-                return None
-        if not ok:
-            ctx.report(path, line_no, "record skipped because of the span problems above")
-            return None
-        status = obj.get("status") or "todo"
-        if status not in DOC_STATUSES:
-            ctx.report(path, line_no, f"unknown status {status!r}; record skipped")
-            return None
-        schema = obj.get("schema") or {}
-        return Annotations(
-            doc_id=doc.id,
-            annotator=obj.get("annotator"),
+        return Record(doc, Annotations(
+            doc_id=doc_id,
+            annotator=annotator,
             status=status,
-            notes=str(obj.get("notes") or ""),
+            notes=notes or "",
             entities=tuple(entities),
             claims=tuple(claims),
-            attributes=dict(obj.get("attributes") or {}),
-            schema_name=schema.get("name") if isinstance(schema, dict) else None,
-            schema_version=schema.get("version") if isinstance(schema, dict) else None,
+            attributes={k: v for k, v in attributes.items() if v is not None},
+            schema_name=schema_field.get("name"),
+            schema_version=schema_field.get("version"),
             created_at=obj.get("created_at"),
             updated_at=obj.get("updated_at"),
-        )
+        ), line_no)
+
+    def _spans(self, key: str, obj: dict, text: str, fields: "_Fields", ctx: ReadContext) -> list:
+        """The entities or claims of a record, each field typed; problems go to ``fields``."""
+        items = obj.get(key)
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            fields.bad(key, f"must be a list, not {json_type(items)}")
+            return []
+        kind = "entity" if key == "entities" else "claim"
+        spans: list = []
+        for i, item in enumerate(items):
+            where = f"{kind} #{i + 1}"
+            if not isinstance(item, dict):
+                fields.problems.append(f"{where} must be an object, not {json_type(item)}")
+                continue
+            before = len(fields.problems)
+            span_id = _whole_to_text(item.get("id", f"{kind[0]}{i + 1}"))
+            fields.check(f"{where} field \"id\"", id_problem(span_id, ""))
+            start, end = item.get("start"), item.get("end")
+            for name, value in (("start", start), ("end", end)):
+                if not is_offset(value):
+                    fields.bad(f"{where} field \"{name}\"", f"must be a whole number, not {brief(value)}")
+            source = item.get("source")
+            fields.check(f"{where} field \"source\"", source_problem(source, ""))
+            given = item.get("text")
+            if given is not None and not isinstance(given, str):
+                fields.bad(f"{where} field \"text\"", f"must be text, not {json_type(given)}")
+            if kind == "entity":
+                label = item.get("label")
+                fields.check(f"{where} field \"label\"", id_problem(label, ""))
+                if isinstance(label, str) and ctx.label_map:
+                    label = ctx.label_map.get(label, label)
+                if isinstance(label, str) and ctx.schema is not None and ctx.schema.label(label) is None:
+                    fields.unknown_labels.add(label)
+            else:
+                claimer = item.get("claimer")
+                if claimer is not None:
+                    fields.check(f"{where} field \"claimer\"", id_problem(claimer, ""))
+                attrs = item.get("attributes")
+                if attrs is None:
+                    attrs = {}
+                if not isinstance(attrs, dict):
+                    fields.bad(f"{where} field \"attributes\"", f"must be an object, not {json_type(attrs)}")
+                else:
+                    for p in (ctx.schema.claims.attribute_problems(attrs) if ctx.schema is not None else
+                              attributes_shape_problems(attrs, "claim")):
+                        fields.bad(f"{where} field \"attributes\"", p)
+            if len(fields.problems) > before:
+                continue
+            if not start < end <= len(text) or start < 0:
+                fields.problems.append(f"{where} [{start}, {end}) is empty or outside the text (length {len(text)})")
+                continue
+            if given is not None and text[start:end] != given:
+                fields.bad(f"{where} field \"text\"", f"says {brief(given)} but the text at [{start}, {end}) is "
+                                            f"{brief(text[start:end])}")
+                continue
+            if kind == "entity":
+                spans.append(Entity(span_id, start, end, label, source))
+            else:
+                spans.append(Claim(span_id, start, end, attrs, claimer, source))
+        return spans
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for record in records:
             obj = record_to_json(record, ctx.schema.name, ctx.schema.version)
             out.write(dumps_line(obj))
             out.write("\n")
+
+
+class _Fields:
+    """The problems found in one record's fields, each prefixed with the field it is in."""
+
+    def __init__(self, obj: dict) -> None:
+        self.obj = obj
+        self.problems: list[str] = []
+        self.unknown_labels: set[str] = set()
+
+    def bad(self, field: str, problem: str) -> None:
+        """``field`` is a top-level key, or a span's ``entity #2 field "start"``."""
+        named = field if field.endswith('"') else f"field \"{field}\""
+        self.problems.append(f"{named}: {problem}")
+
+    def check(self, field: str, problem: str | None) -> None:
+        if problem:
+            self.bad(field, problem)
+
+    def optional(self, name: str, problem: Callable[[Any], str | None]) -> Any:
+        """The field's value when absent/null or good; None (and a problem noted) when bad."""
+        value = self.obj.get(name)
+        if value is None:
+            return None
+        found = problem(value)
+        if found:
+            self.bad(name, found)
+            return None
+        return value
+
+
+def _whole_to_text(value: Any) -> Any:
+    """Ids are text; a whole number (``"id": 17`` from some script) stands for its digits."""
+    return str(value) if is_offset(value) else value
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or Infinity anywhere inside (Python's JSON reader lets them in; JSON forbids them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)
+    return True
 
 
 register(NativeFormat())

@@ -21,7 +21,8 @@ from annotator.model.annotations import (
     Entity,
     sort_spans,
 )
-from annotator.schema.model import Attribute, Schema
+from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
+from annotator.schema.model import Schema
 
 _OPS: dict[str, type["Operation"]] = {}
 
@@ -79,7 +80,7 @@ def _is_mark(ch: str) -> bool:
 
 def check_offsets(text: str, start: int, end: int) -> None:
     """A span must be non-empty, inside the text, and never split a letter from its marks."""
-    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+    if not is_offset(start) or not is_offset(end):
         raise OperationError(f"offsets must be integers, got {start!r}, {end!r}")
     if not 0 <= start < end <= len(text):
         raise OperationError(f"span [{start}, {end}) is empty or outside the text (length {len(text)})")
@@ -90,7 +91,7 @@ def check_offsets(text: str, start: int, end: int) -> None:
 
 
 def _check_label(schema: Schema, label: str) -> None:
-    if schema.label(label) is None:
+    if not isinstance(label, str) or schema.label(label) is None:
         known = ", ".join(schema.label_keys) or "none"
         raise OperationError(f"unknown label {label!r} (schema {schema.name} has: {known})")
 
@@ -122,46 +123,42 @@ def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore
             raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); schema forbids overlap")
 
 
-def check_attribute_value(attr: Attribute, value: AttrValue) -> None:
-    if value is None:
-        return
-    if attr.kind == "choice":
-        if not isinstance(value, str) or attr.choice(value) is None:
-            choices = ", ".join(c.value for c in attr.choices)
-            raise OperationError(f"{attr.key}: {value!r} is not one of {choices}")
-    elif attr.kind == "boolean":
-        if not isinstance(value, bool):
-            raise OperationError(f"{attr.key}: expected true or false, got {value!r}")
-    elif attr.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise OperationError(f"{attr.key}: expected a number, got {value!r}")
-        if attr.minimum is not None and value < attr.minimum:
-            raise OperationError(f"{attr.key}: {value} is below the minimum {attr.minimum}")
-        if attr.maximum is not None and value > attr.maximum:
-            raise OperationError(f"{attr.key}: {value} is above the maximum {attr.maximum}")
-    elif attr.kind == "text":
-        if not isinstance(value, str):
-            raise OperationError(f"{attr.key}: expected text, got {value!r}")
-
-
 def check_claim_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
-    for key, value in attributes.items():
-        attr = schema.claims.attribute(key)
-        if attr is None:
-            known = ", ".join(a.key for a in schema.claims.attributes) or "none"
-            raise OperationError(f"unknown claim attribute {key!r} (schema has: {known})")
-        check_attribute_value(attr, value)
+    """Claim attributes as the schema declares them (``Attribute.check``, the one owner)."""
+    _refuse(schema.claims.attribute_problems(attributes))
+
+
+def check_document_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
+    _refuse(schema.document_attribute_problems(attributes))
+
+
+def _refuse(problems: list[str | None]) -> None:
+    """Raise for the problems a shared validator found (None entries are no problem)."""
+    found = [p for p in problems if p]
+    if found:
+        raise OperationError("; ".join(found))
 
 
 def check_claimer(state: Annotations, schema: Schema, claimer: str | None) -> None:
     if claimer is None:
         return
+    _refuse([id_problem(claimer, "claimer")])
     ent = state.entity(claimer)
     if ent is None:
         raise OperationError(f"claimer {claimer!r} is not an entity of this document")
     allowed = schema.claims.claimer_labels
     if allowed and ent.label not in allowed:
         raise OperationError(f"a {ent.label} cannot be a claimer (allowed: {', '.join(allowed)})")
+
+
+def check_status(status: object) -> None:
+    if not isinstance(status, str) or status not in DOC_STATUSES:
+        raise OperationError(f"unknown status {brief(status)} (one of {', '.join(DOC_STATUSES)})")
+
+
+def check_notes(notes: object) -> None:
+    if not isinstance(notes, str):
+        raise OperationError(f"notes must be text, not {json_type(notes)}")
 
 
 def missing_requirements(state: Annotations, schema: Schema) -> list[str]:
@@ -197,6 +194,7 @@ def _put_claim(state: Annotations, new: Claim) -> Annotations:
 
 
 def _check_new_id(state: Annotations, span_id: str) -> None:
+    _refuse([id_problem(span_id, "span id")])
     if state.entity(span_id) is not None or state.claim(span_id) is not None:
         raise OperationError(f"id {span_id!r} is already used in this document")
 
@@ -229,6 +227,7 @@ class AddEntity(Operation):
         _check_new_id(state, e.id)
         check_offsets(text, e.start, e.end)
         _check_label(schema, e.label)
+        _refuse([source_problem(e.source)])
         check_entity_fits(state, e, schema)
         return _with_entities(state, (*state.entities, e))
 
@@ -343,6 +342,7 @@ class SetSource(Operation):
     source: str | None
 
     def apply(self, state, text, schema):
+        _refuse([source_problem(self.source)])
         ent = state.entity(self.span_id)
         if ent is not None:
             return _put_entity(state, replace(ent, source=self.source))
@@ -375,6 +375,7 @@ class AddClaim(Operation):
             raise OperationError(f"schema {schema.name} does not allow claims")
         _check_new_id(state, c.id)
         check_offsets(text, c.start, c.end)
+        _refuse([source_problem(c.source)])
         check_claim_attributes(schema, c.attributes)
         check_claimer(state, schema, c.claimer)
         return _with_claims(state, (*state.claims, c))
@@ -506,8 +507,7 @@ class SetStatus(Operation):
     status: str
 
     def apply(self, state, text, schema):
-        if self.status not in DOC_STATUSES:
-            raise OperationError(f"unknown status {self.status!r} (one of {', '.join(DOC_STATUSES)})")
+        check_status(self.status)
         if self.status == "done":
             missing = missing_requirements(state, schema)
             if missing:
@@ -533,8 +533,7 @@ class RestoreStatus(SetStatus):
     kind: ClassVar[str] = "restore_status"
 
     def apply(self, state, text, schema):
-        if self.status not in DOC_STATUSES:
-            raise OperationError(f"unknown status {self.status!r}")
+        check_status(self.status)
         return replace(state, status=self.status)
 
 
@@ -545,6 +544,7 @@ class SetNotes(Operation):
     notes: str
 
     def apply(self, state, text, schema):
+        check_notes(self.notes)
         return replace(state, notes=self.notes)
 
     def inverse(self, before):
@@ -565,11 +565,9 @@ class SetDocumentAttributes(Operation):
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
     def apply(self, state, text, schema):
+        check_document_attributes(schema, self.attributes)
         merged = dict(state.attributes)
         for key, value in self.attributes.items():
-            attr = schema.document_attribute(key)
-            if attr is not None:
-                check_attribute_value(attr, value)
             if value is None:
                 merged.pop(key, None)
             else:
@@ -597,10 +595,14 @@ class ReplaceAnnotations(Operation):
 
     def apply(self, state, text, schema):
         target = self.state
+        # the document and annotator it lands on (an import's --annotator, a reader's id)
+        _refuse([id_problem(state.doc_id, "document id"),
+                 None if state.annotator is None else id_problem(state.annotator, "annotator")])
+        check_status(target.status)
+        check_notes(target.notes)
+        check_document_attributes(schema, target.attributes)
         fresh = replace(state, entities=(), claims=(), status=target.status, notes=target.notes,
-                        attributes=dict(target.attributes))
-        if target.status not in DOC_STATUSES:
-            raise OperationError(f"unknown status {target.status!r}")
+                        attributes={k: v for k, v in target.attributes.items() if v is not None})
         for e in target.entities:
             fresh = AddEntity(e).apply(fresh, text, schema)
         claimers = []
