@@ -279,7 +279,7 @@ def test_a_lone_surrogate_in_an_id_or_name_is_refused_cleanly(tmp_path):
     done = subprocess.run([sys.executable, "-m", "annotator", "import", "ids.jsonl", "--db", "s.db"], cwd=tmp_path,
                           capture_output=True, timeout=120)
     assert b"Traceback" not in done.stderr and done.returncode == 0
-    assert done.stderr.count(b"a lone surrogate in the id or annotator name") == 2
+    assert done.stderr.count(b"holds a lone surrogate") == 2  # the reader refuses them (model.checks.id_problem)
     from annotator.store.sqlite import SQLiteStore
 
     store = SQLiteStore(tmp_path / "s.db")

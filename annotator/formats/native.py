@@ -192,7 +192,8 @@ class NativeFormat:
             if kind == "entity":
                 spans.append(Entity(span_id, start, end, label, source))
             else:
-                spans.append(Claim(span_id, start, end, attrs, claimer, source))
+                spans.append(Claim(span_id, start, end, {k: v for k, v in attrs.items() if v is not None},
+                                   claimer, source))
         return spans
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:

@@ -91,7 +91,6 @@ class ClaimFormScreen(ModalScreen[str | None]):
         value = (self.claim.attributes.get(attr.key) if self.claim else None)
         editor.value = "" if value is None else str(value)
         editor.placeholder = f"{attr.name_en or attr.key}: enter saves, esc cancels"
-        editor.restrict = r"[-0-9.]*" if attr.kind == "number" else None
         editor.display = True
         self.editing = attr.key
         editor.focus()
@@ -100,25 +99,22 @@ class ClaimFormScreen(ModalScreen[str | None]):
         self.query_one("#preview", Static).update(Text(visual_string(event.value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        key, self.editing = self.editing, None
+        key = self.editing
+        attr = self.owner.schema.claims.attribute(key) if key is not None else None
+        value = None
+        if event.value.strip() and attr is not None:
+            try:  # the schema's attribute owns parsing (Arabic-Indic digits, ٫) and checking
+                value = attr.parse(event.value)
+            except ValueError as exc:  # refused visibly; the editor stays open to fix the text
+                self.query_one("#form-status", Static).update(Text(f"not saved: {exc}", style="bold red"))
+                return
+        self.editing = None
         event.input.display = False
         self.query_one("#preview", Static).update("")
         self.query_one(ClaimForm).focus()
         if key is None:
             return
-        attr = self.owner.schema.claims.attribute(key)
-        raw = event.value.strip()
-        value = None
-        if raw:
-            if attr is not None and attr.kind == "number":
-                try:
-                    value = int(raw) if attr.integer or raw.lstrip("-").isdigit() else float(raw)
-                except ValueError:
-                    self.query_one("#form-status", Static).update(Text(f"{raw!r} is not a number", style="red"))
-                    return
-            else:
-                value = event.value  # free text is stored exactly as typed
-        self._save(key, value)
+        self._save(key, value)  # free text is stored exactly as typed; blank clears
 
     def on_claim_form_pick_claimer(self, event: ClaimForm.PickClaimer) -> None:
         from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
