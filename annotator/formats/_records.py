@@ -6,8 +6,9 @@
 * What a format carries that our model has no place for is kept in
   ``Document.meta["import"]["extra"]`` so that exporting to the same format
   gives it back (see docs/formats.md).
-* After reading, ``finish`` applies ``--label-map`` and checks the record
-  against ``--schema``: a label the schema lacks rejects the record with a
+* After reading, ``finish`` checks ids, names, offsets and attribute shapes
+  (``model.checks``: the rules the operations apply), applies ``--label-map``
+  and checks the record against ``--schema``: a label the schema lacks rejects the record with a
   message listing the labels, never a silent drop.
 """
 

@@ -4,6 +4,10 @@ These classes cross every boundary (store, formats, TUI), so they are plain
 frozen dataclasses with JSON round-trip helpers and no behaviour beyond that.
 Offsets are Python code-point offsets ``[start, end)`` into ``Document.text``,
 which is stored exactly as it was given.
+
+The classes do not check their fields (they are built in hot paths and from the
+store); every value is checked where it enters, by ``model.checks`` (ids, offsets,
+shapes) and the schema's ``Attribute.check`` (attribute values).
 """
 
 from __future__ import annotations

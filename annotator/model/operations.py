@@ -93,7 +93,7 @@ def check_offsets(text: str, start: int, end: int) -> None:
 def _check_label(schema: Schema, label: str) -> None:
     if not isinstance(label, str) or schema.label(label) is None:
         known = ", ".join(schema.label_keys) or "none"
-        raise OperationError(f"unknown label {label!r} (schema {schema.name} has: {known})")
+        raise OperationError(f"unknown label {brief(label)} (schema {schema.name} has: {known})")
 
 
 def _relation(a: Entity, b: Entity) -> str:
