@@ -188,8 +188,10 @@ def inside(base: Path, candidate: Path) -> Path:
     """``candidate`` if it resolves (symlinks followed) to a place within folder ``base``, else an
     InputError naming it. A name taken from data (``../x``, ``/etc/x``) or a symlink must not make
     a reader open a file outside the folder it was given."""
-    root = Path(base).resolve()
-    target = Path(candidate).resolve()
+    try:
+        root, target = Path(base).resolve(), Path(candidate).resolve()
+    except (OSError, RuntimeError):  # a loop of symlinks (RuntimeError before Python 3.13)
+        raise InputError("cannot be resolved (a loop of symbolic links)", str(candidate)) from None
     if target != root and root not in target.parents:
         raise InputError(f"outside the folder {base} (it resolves to {target})", str(candidate))
     return Path(candidate)

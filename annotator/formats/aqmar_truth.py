@@ -108,7 +108,7 @@ class AqmarTruthFormat:
             try:
                 tokens = _token_file(path, name, ctx)
             except InputError as exc:
-                ctx.reject(path, rows[0].line, f"Filename {name!r}: the token file is {exc.problem}; "
+                ctx.reject(path, rows[0].line, f"Filename {name!r}: {exc.problem}; "
                            f"{len(rows)} row(s) not imported")
                 continue
             if tokens is None:
