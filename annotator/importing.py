@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
+from annotator.formats._io import inside
 from annotator.formats.base import Format, Problem, ReadContext, all_formats, get_format
 from annotator.model.annotations import Annotations
 from annotator.model.operations import ReplaceAnnotations, apply_operation
@@ -49,8 +50,14 @@ class ImportSummary:
         return out
 
 
-def iter_input_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None) -> Iterator[Path]:
-    """Files named, and files inside folders named (sorted, symlinks to folders not followed: no loops)."""
+def iter_input_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None,
+                     skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
+    """Files named, and files inside folders named (sorted, symlinks to folders not followed: no loops).
+
+    A folder's symlinks must not lead the import out of the folder named (``in/passwd.txt ->
+    /etc/passwd``): each such link is passed over and handed to ``skipped(path, why)``, so the
+    import reports and counts it (a file named on the command line is the user's own choice).
+    """
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -60,12 +67,28 @@ def iter_input_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | No
             continue
         for root, dirs, files in os.walk(path, followlinks=False, onerror=None):
             dirs.sort()
+            for name in dirs:  # never entered; a link out of the folder is said so
+                _leaves_folder(path, Path(root) / name, skipped)
             for name in sorted(files):
                 if name.startswith("."):
                     continue
                 f = Path(root) / name
                 if suffixes is None or f.suffix.lower() in suffixes:
-                    yield f
+                    if not _leaves_folder(path, f, skipped):
+                        yield f
+
+
+def _leaves_folder(folder: Path, entry: Path, skipped: Callable[[Path, str], None] | None) -> bool:
+    """True (and ``skipped`` told) when ``entry`` is a symlink that resolves outside ``folder``."""
+    if entry.name.startswith(".") or not entry.is_symlink():
+        return False
+    try:
+        inside(folder, entry)
+    except InputError as exc:
+        if skipped is not None:
+            skipped(entry, f"symbolic link {exc.problem}; not followed")
+        return True
+    return False
 
 
 def detect(path: Path) -> tuple[Format, str]:
@@ -139,7 +162,13 @@ def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadConte
     """The units of each named path; a folder with nothing to import is said so, not passed over."""
     for raw in paths:
         found = False
-        for unit in _units([raw], fmt):
+
+        def skip(path: Path, why: str) -> None:  # a symlink out of the folder: reported and counted
+            nonlocal found
+            found = True
+            ctx.reject(path, None, why)
+
+        for unit in _units([raw], fmt, skip):
             found = True
             yield unit
         if not found:
@@ -148,7 +177,8 @@ def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadConte
             summary.rejected += 1
 
 
-def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:
+def _units(paths: Iterable[str | Path], fmt: Format | None,
+           skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """What a reader is given: folders as a whole for folder formats (brat), else each file."""
     for raw in paths:
         path = Path(raw)
@@ -168,7 +198,8 @@ def _units(paths: Iterable[str | Path], fmt: Format | None) -> Iterator[Path]:
                     pass
         suffixes = getattr(fmt, "suffixes", None) if fmt is not None else None
         yield from iter_input_files([path], tuple(suffixes) if suffixes else (
-            (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann") if path.is_dir() else None))
+            (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann") if path.is_dir() else None),
+            skipped)
 
 
 def _record_file(path: Path, record) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from annotator.commands._common import add_db_argument
+from annotator.console import say
 from annotator.errors import StoreError
 
 NAME = "check"
@@ -21,9 +22,9 @@ def run(args: argparse.Namespace) -> int:
         from annotator.schema import load_schema, resolve_schema_path
 
         schema = load_schema(resolve_schema_path(args.schema))
-        print(f"{args.schema}: schema {schema.name} {schema.version} is valid: "
-              f"{len(schema.labels)} labels, claims {'on' if schema.claims.enabled else 'off'}, "
-              f"{len(schema.claims.attributes)} claim attributes")
+        say(f"{args.schema}: schema {schema.name} {schema.version} is valid: "
+            f"{len(schema.labels)} labels, claims {'on' if schema.claims.enabled else 'off'}, "
+            f"{len(schema.claims.attributes)} claim attributes")
         return 0
     from pathlib import Path
 
@@ -38,13 +39,13 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if result != "ok" or problems:
-        print(f"{args.db}: PROBLEMS FOUND")
+        say(f"{args.db}: PROBLEMS FOUND")
         if result != "ok":
-            print(f"  integrity: {result}")
+            say(f"  integrity: {result}")
         for p in problems:
-            print(f"  {p}")
+            say(f"  {p}")
         return 1
-    print(f"{args.db}: ok (database integrity, every span inside its text)")
+    say(f"{args.db}: ok (database integrity, every span inside its text)")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
+from annotator.console import say
 from annotator.formats.base import all_formats
 
 NAME = "import"
@@ -52,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
         for path, how in summary.formats.items():
             print(f"{path}: read as {how}", file=sys.stderr)
     for line in summary.lines():
-        print(line)
+        say(line)  # the same escaping as every message (console.py)
     return 1 if summary.rejected and not summary.documents_added and not summary.duplicates else 0

@@ -14,8 +14,11 @@ import sys
 from pathlib import Path
 
 from annotator.errors import InputError
+from annotator.formats._io import check_regular
 from annotator.layout import LayoutOptions, layout_text
 from annotator.terminal.rtl_mode import MODES, enter_mode, exit_mode, probe_bdsm, resolve_mode, wrap_line_for_mode
+
+MAX_MB = 50  # the default size limit; --max-size raises it
 
 NAME = "render"
 HELP = "print a text file in visual order (right-to-left, shaped) as the app shows it"
@@ -32,16 +35,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="paragraph direction (default rtl; auto: from each paragraph's first letter)")
     p.add_argument("--rtl-mode", choices=MODES, default="auto",
                    help="auto (probe the terminal), explicit (BDSM), lro (LRO…PDF per line), plain")
+    p.add_argument("--max-size", type=int, default=MAX_MB, metavar="MB",
+                   help=f"refuse files larger than this many megabytes (default {MAX_MB})")
 
 
-def read_text(path: str) -> str:
-    """The file's exact text (a leading BOM is a file marker and is dropped)."""
+def read_text(path: str, max_mb: int = MAX_MB) -> str:
+    """The file's exact text (a leading BOM is a file marker and is dropped).
+
+    The same regular-file check as import (``check_regular``): a named pipe would block for
+    ever, ``/dev/zero`` never ends. And at most ``max_mb`` megabytes, so memory does not run out.
+    """
+    p = Path(path)
+    check_regular(p)
+    limit = max_mb * 1024 * 1024
+    too_big = InputError(f"larger than {max_mb} MB; not rendered (--max-size MB raises the limit)", path)
     try:
-        raw = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", path) from None
+        if p.stat().st_size > limit:
+            raise too_big
+        with p.open("rb") as f:
+            raw = f.read(limit + 1)  # not trusting the size alone: a file may grow while it is read
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
+    if len(raw) > limit:
+        raise too_big
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -63,7 +79,9 @@ def render_lines(text: str, width: int, *, shape: bool = True, show_controls: bo
 
 
 def run(args: argparse.Namespace) -> int:
-    text = read_text(args.file)
+    if args.max_size < 1:
+        raise InputError(f"--max-size must be at least 1 (megabyte), not {args.max_size}", args.file)
+    text = read_text(args.file, args.max_size)
     width = args.width if args.width is not None else shutil.get_terminal_size((80, 24)).columns
     if width < 2:
         raise InputError(f"--width must be at least 2, not {width}", args.file)

@@ -6,6 +6,7 @@ import argparse
 from collections import Counter
 
 from annotator.commands._common import add_db_argument
+from annotator.console import say
 from annotator.model.annotations import DOC_STATUSES
 from annotator.store import open_store
 
@@ -21,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     try:
         total = store.count_documents()
-        print(f"{args.db}: {total} document(s), {store.count_log()} logged operation(s)")
+        say(f"{args.db}: {total} document(s), {store.count_log()} logged operation(s)")
         for name in store.all_annotators():
             statuses = Counter(store.statuses(name).values())
             statuses["todo"] += total - sum(statuses.values())
@@ -33,9 +34,9 @@ def run(args: argparse.Namespace) -> int:
             done = statuses["done"] + statuses["skipped"]
             pct = 100 * done / total if total else 0.0
             parts = ", ".join(f"{s} {statuses[s]}" for s in DOC_STATUSES if statuses[s])
-            print(f"  {name}: {pct:.0f}% finished ({parts}); {sum(labels.values())} entities, {claims} claims")
+            say(f"  {name}: {pct:.0f}% finished ({parts}); {sum(labels.values())} entities, {claims} claims")
             if labels:
-                print("    " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
+                say("    " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))
     finally:
         store.close()
     return 0

@@ -23,12 +23,7 @@ _CHUNK = 1 << 16
 
 def check_readable(path: Path) -> None:
     """Refuse, with one clear line, what no reader can use: a folder, an empty or binary file."""
-    if not path.exists():
-        raise InputError("no such file", str(path))
-    if path.is_dir():
-        raise InputError("is a folder, not a file", str(path))
-    if not path.is_file():
-        raise InputError(NOT_REGULAR, str(path))
+    check_regular(path)
     with path.open("rb") as f:
         start = f.read(8192)
     if not start:
@@ -187,3 +182,27 @@ def first_json_line(head: str) -> dict[str, Any] | None:
                 return None
             return obj if isinstance(obj, dict) else None
     return None
+
+
+def inside(base: Path, candidate: Path) -> Path:
+    """``candidate`` if it resolves (symlinks followed) to a place within folder ``base``, else an
+    InputError naming it. A name taken from data (``../x``, ``/etc/x``) or a symlink must not make
+    a reader open a file outside the folder it was given."""
+    try:
+        root, target = Path(base).resolve(), Path(candidate).resolve()
+    except (OSError, RuntimeError):  # a loop of symlinks (RuntimeError before Python 3.13)
+        raise InputError("cannot be resolved (a loop of symbolic links)", str(candidate)) from None
+    if target != root and root not in target.parents:
+        raise InputError(f"outside the folder {base} (it resolves to {target})", str(candidate))
+    return Path(candidate)
+
+
+def check_regular(path: Path) -> None:
+    """Refuse what is not a regular file before reading it: a named pipe would block for ever,
+    a device (``/dev/zero``) may never end. (``render`` uses this alone: it shows any text.)"""
+    if not path.exists():
+        raise InputError("no such file", str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", str(path))
+    if not path.is_file():
+        raise InputError(NOT_REGULAR, str(path))

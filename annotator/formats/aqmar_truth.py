@@ -4,8 +4,10 @@
 (blank lines count), ``End`` inclusive; ``Surface`` is the tokens joined by one
 space. The token file must be beside the CSV: the exact ``Filename``, or else the
 only ``<stem>*.txt`` there (``dev_first80sent.txt`` for ``dev.txt``; the choice is
-reported), or ``ctx.options["tokens"]``. Its tags are ignored: the spans come from
-the CSV (read the token file with ``conll`` to get its BIO spans).
+reported), or ``ctx.options["tokens"]``. A ``Filename`` that leads out of the CSV's
+folder (``/etc/x``, ``../x``, a symlink) is refused with the CSV's line. Its tags are
+ignored: the spans come from the CSV (read the token file with ``conll`` to get its
+BIO spans).
 
 Documents are the token file's sentences, exactly as ``conll`` makes them (same
 ids and text), so the two readings can be compared span by span. Each row's
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats._io import iter_lines
+from annotator.formats._io import inside, iter_lines
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats.conll import read_sentences, sentence_record
 
@@ -76,14 +78,17 @@ def _read_rows(path: Path, ctx: ReadContext) -> dict[str, list[_Row]]:
 
 
 def _token_file(csv_path: Path, name: str, ctx: ReadContext) -> Path | None:
+    """The token file for ``name``; an InputError if the name (or a symlink) leads out of the CSV's folder."""
     if ctx.options.get("tokens"):
-        return Path(ctx.options["tokens"])
-    exact = csv_path.parent / name
+        return Path(ctx.options["tokens"])  # named by the caller, not by the data
+    folder = csv_path.parent
+    exact = inside(folder, folder / name)
     if exact.is_file():
         return exact
     stem = Path(name).stem
-    found = sorted(p for p in csv_path.parent.glob(f"{stem}*.txt") if p != csv_path)
+    found = sorted(p for p in folder.glob(f"{stem}*.txt") if p != csv_path)
     if len(found) == 1:
+        inside(folder, found[0])
         ctx.report(csv_path, None, f"token file {name} not found; using {found[0].name} beside it")
         return found[0]
     return None
@@ -100,7 +105,12 @@ class AqmarTruthFormat:
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         for name, rows in _read_rows(path, ctx).items():
-            tokens = _token_file(path, name, ctx)
+            try:
+                tokens = _token_file(path, name, ctx)
+            except InputError as exc:
+                ctx.reject(path, rows[0].line, f"Filename {name!r}: {exc.problem}; "
+                           f"{len(rows)} row(s) not imported")
+                continue
             if tokens is None:
                 ctx.report(path, rows[0].line, f"{len(rows)} row(s) for {name} not imported: its token file is "
                            "not beside the CSV")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats._io import NOT_REGULAR, iter_lines
+from annotator.formats._io import NOT_REGULAR, inside, iter_lines
 from annotator.formats._records import (
     extras, finish, import_meta, is_claim_label, is_claimer_relation, render_value,
 )
@@ -71,7 +71,15 @@ class BratFormat:
         return path.suffix == ".txt" and path.with_suffix(".ann").exists()
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        folder = path if path.is_dir() else path.parent
         for txt, ann in _pairs(path):
+            try:  # a member found by name (not the file named) may be a symlink out of the folder
+                for member in (txt, ann):
+                    if member != path and (member.exists() or member.is_symlink()):
+                        inside(folder, member)
+            except InputError as exc:
+                ctx.reject(exc.path, None, f"{exc.problem}; {txt.name} and {ann.name} not imported")
+                continue
             text = _read_text(txt)
             if not ann.exists():
                 doc = Document(txt.stem, text, import_meta(NAME, txt, None))

@@ -2,10 +2,14 @@
 
 The text is stored exactly as read (CR/LF, controls and all); only a UTF-8
 byte-order mark at the very start is dropped, being a file marker and not text.
+A file name that is not valid UTF-8 (``caf\xe9.txt`` from a Latin-1 system) still
+names its document: the bytes that do not decode are written as ``\xe9`` in the id
+(a store id must be real text), and the exact name is kept as hex in the meta.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
@@ -29,6 +33,27 @@ def read_text(path: Path) -> str:
                          byte_offset=exc.start) from None
 
 
+def readable_name(name: str) -> str:
+    """``name`` as real text: bytes the file system gave that are not UTF-8 (Python holds them
+    as lone surrogates) become visible ``\\xNN`` escapes; a valid name is unchanged."""
+    return _name_bytes(name).decode("utf-8", "backslashreplace")
+
+
+def _name_bytes(name: str) -> bytes:
+    try:
+        return os.fsencode(name)
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte: keep it visible all the same
+        return name.encode("utf-8", "surrogatepass")
+
+
+def name_meta(name: str) -> dict[str, str]:
+    """``source_file`` for a document's meta; with ``source_file_bytes`` (hex) when the name is not
+    UTF-8, so the exact name is kept and the meta still exports as valid JSON."""
+    shown = readable_name(name)
+    return {"source_file": shown} if shown == name else {"source_file": shown,
+                                                         "source_file_bytes": _name_bytes(name).hex()}
+
+
 class PlainTextFormat:
     name = "text"
     description = "plain UTF-8 text: one document per .txt file (folders are walked)"
@@ -41,7 +66,7 @@ class PlainTextFormat:
         if not text.strip():
             ctx.report(path, None, "only white space; nothing imported")
             return
-        yield Record(Document(path.stem, text, {"source_file": path.name}), None, 1)
+        yield Record(Document(readable_name(path.stem), text, name_meta(path.name)), None, 1)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for i, record in enumerate(records):
