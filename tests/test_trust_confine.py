@@ -175,11 +175,17 @@ def test_render_of_an_empty_file_or_one_holding_nul_still_shows_it(tmp_path):
 # -- 15. everything printed for a person is escaped; data streams stay exact -----------------------
 
 def _prodigy_store(tmp_path: Path) -> Path:
+    """A store whose annotator name holds escapes: import refuses such a name now, so it is written behind
+    the store's back, as an older version or another program could have."""
     (tmp_path / "p.jsonl").write_text(json.dumps(
-        {"text": "قال مصطفى بالي", "spans": [{"start": 4, "end": 9, "label": "PER"}], "_annotator_id": EVIL,
+        {"text": "قال مصطفى بالي", "spans": [{"start": 4, "end": 9, "label": "PER"}], "_annotator_id": "amal",
          "answer": "accept"}) + "\n", encoding="utf-8")
     done = cli("import", tmp_path / "p.jsonl", "--db", tmp_path / "s.db")
     assert done.returncode == 0, err(done)
+    with sqlite3.connect(tmp_path / "s.db") as raw:
+        for table in ("annotations",):  # the op log is append-only (a trigger): the name in it stays
+            raw.execute(f"UPDATE {table} SET annotator = ? WHERE annotator = 'amal'", (EVIL,))
+    raw.close()
     return tmp_path / "s.db"
 
 
