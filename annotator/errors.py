@@ -54,6 +54,6 @@ class UnstorableTextError(StoreError):
     def __init__(self, field: str, value: str) -> None:
         self.field = field
         self.value = value
-        what = "a NUL character (U+0000)" if "\x00" in value else "a lone surrogate (a bad decoder's leftover)"
-        super().__init__(f"{field} {value!r} contains {what}, which a store cannot keep in a name or id; "
-                         "nothing was written")
+        what = "a NUL character (U+0000)" if "\x00" in value else "a lone surrogate from a bad decoder"
+        super().__init__(f"{field} {value!r} cannot be stored, no store keeps it in a name or id: "
+                         f"it holds {what}; nothing was changed")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ContextManager, Iterator, Protocol
 
-from annotator.errors import UnstorableTextError
+from annotator.errors import StoreError, UnstorableTextError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
 
@@ -71,9 +71,21 @@ class SessionClaim:
     state: str  # "live" (ended by --take-over), "expired" (no heartbeat for CLAIM_EXPIRY_SECONDS), "gone"
 
     def describe(self) -> str:
-        age = int(self.heartbeat_age)
-        when = f"{age // 60} min {age % 60} s" if age >= 60 else f"{age} s"
-        return f"process {self.pid} on {self.host}, last heartbeat {when} ago"
+        return f"process {self.pid} on {self.host}, last heartbeat {duration(self.heartbeat_age)} ago"
+
+
+def duration(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+def claim_refused(where: str, annotator: str, host: str | None, pid: int | None, started_at: str | None,
+                  heartbeat_age: float) -> StoreError:
+    """The one message, for both stores, when another live session holds ``annotator``."""
+    who = (f"process {pid} on {host}, since {started_at}, last heartbeat {duration(heartbeat_age)} ago"
+           if host is not None else "another process")
+    return StoreError(f"{where}: annotator {annotator!r} already has this store open ({who}); close it first "
+                      "or use another --annotator (or end it with `annotator annotate --take-over`)")
 
 
 @dataclass(frozen=True)

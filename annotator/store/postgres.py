@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterator, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
-from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, storable_name
+from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, claim_refused, \
+    storable_name
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import BATCH, SQLReads, dumps_ascii, encode_text, now_iso
 
@@ -212,6 +213,8 @@ class PostgresStore(SQLReads):
         connection if the old one was lost, since a read changes nothing."""
         pg = self._pg
         sql = sql.replace("?", "%s")
+        if any(isinstance(p, str) and "\x00" in p for p in params):
+            return []  # a name holding NUL cannot be stored (``storable_name``), so it is not there: as in SQLite
         with self._lock:
             for attempt in range(2):
                 conn = self._connection()
@@ -441,11 +444,8 @@ class PostgresStore(SQLReads):
                 age = max(0.0, float(row[0][3])) if row else 0.0
                 state = "expired" if row and age >= CLAIM_EXPIRY_SECONDS else "live"
                 if state == "live" and not take_over:
-                    who = (f"process {row[0][1]} on {row[0][0]}, since {row[0][2]}, last heartbeat {int(age)} s ago"
-                           if row else "another process")
-                    raise StoreError(f"{self.path}: annotator {annotator!r} already has this store open ({who}); "
-                                     "close it first, use another --annotator, or end it with "
-                                     "`annotator annotate --take-over`")
+                    holder = row[0] if row else (None, None, None)
+                    raise claim_refused(self.path, annotator, holder[0], holder[1], holder[2], age)
                 self._end_lock_holder(annotator, key)
                 if row:
                     ended = SessionClaim(annotator, row[0][0], row[0][1], age, state)

@@ -33,6 +33,7 @@ from annotator.store.base import (
     AddResult,
     Position,
     SessionClaim,
+    claim_refused,
     storable_name,
 )
 from annotator.store.migrations import MIGRATIONS
@@ -379,10 +380,7 @@ class SQLiteStore(SQLReads):
                 else:
                     state = "live"
                 if state == "live" and not take_over:
-                    raise StoreError(
-                        f"{self.path}: annotator {annotator!r} already has this store open "
-                        f"(process {row[1]} on {row[0]}, since {row[2]}, last heartbeat {_seconds(age)} ago); "
-                        "close it first, use another --annotator, or end it with `annotator annotate --take-over`")
+                    raise claim_refused(self.path, annotator, row[0], row[1], row[2], age)
                 ended = SessionClaim(annotator, row[0], row[1], age, state)
             at = now_iso()
             self._db.execute(
@@ -420,11 +418,6 @@ def _age(iso: str | None) -> float:
     if then.tzinfo is None:
         then = then.replace(tzinfo=timezone.utc)
     return max(0.0, (datetime.now(timezone.utc) - then).total_seconds())
-
-
-def _seconds(age: float) -> str:
-    age_s = int(age)
-    return f"{age_s // 60} min {age_s % 60} s" if age_s >= 60 else f"{age_s} s"
 
 
 def _run_migration(db: sqlite3.Connection, version: int, script: str) -> None:
