@@ -471,7 +471,12 @@ class PostgresStore(SQLReads):
             "AND database=(SELECT oid FROM pg_database WHERE datname=current_database()) "
             "AND classid::bigint=? AND objid::bigint=?", (unsigned >> 32, unsigned & 0xFFFF_FFFF))
         for (backend,) in holders:
-            if not self._read("SELECT pg_terminate_backend(?)", (backend,))[0][0]:
+            try:
+                ended = self._read("SELECT pg_terminate_backend(?)", (backend,))[0][0]
+            except StoreError as exc:
+                raise StoreError(f"{self.path}: could not end the other session of {annotator!r} (server process "
+                                 f"{backend}): {exc}; its user, or a member of pg_signal_backend, can") from None
+            if not ended:
                 raise StoreError(f"{self.path}: could not end the other session of {annotator!r} "
                                  f"(server process {backend})")
         deadline = time.monotonic() + CLAIM_TAKEOVER_WAIT_S
