@@ -7,7 +7,6 @@ claim from a vanished host expires. The checks both stores share are in
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import sqlite3
 import subprocess
