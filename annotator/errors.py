@@ -41,3 +41,19 @@ class OperationError(AnnotatorError):
 
 class StoreError(AnnotatorError):
     """The store cannot do what was asked (read-only, disk full, locked by another session, …)."""
+
+
+class UnstorableTextError(StoreError):
+    """A name or id no store can keep (a NUL or a lone surrogate), refused before anything is written.
+
+    ``field`` is what it is ("document id", "annotator name"), ``value`` the text given.
+    Both stores raise it for the same values, so a team's PostgreSQL server and
+    one person's SQLite file accept exactly the same data.
+    """
+
+    def __init__(self, field: str, value: str) -> None:
+        self.field = field
+        self.value = value
+        what = "a NUL character (U+0000)" if "\x00" in value else "a lone surrogate from a bad decoder"
+        super().__init__(f"{field} {value!r} cannot be stored, no store keeps it in a name or id: "
+                         f"it holds {what}; nothing was changed")

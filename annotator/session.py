@@ -37,7 +37,7 @@ from annotator.model.operations import (
     missing_requirements,
 )
 from annotator.schema.model import Schema
-from annotator.store.base import Position, Store
+from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
 
 
 def default_annotator() -> str:
@@ -83,6 +83,27 @@ class AnnotationSession:
         self.schema = schema
         self.annotator = annotator or default_annotator()
         self._docs: dict[str, Document] = {}
+        self._claimed = False
+        self._lost = False  # another session took the claim over
+
+    # -- one live session per annotator ------------------------------------------------
+
+    def claim(self, *, take_over: bool = False) -> SessionClaim | None:
+        """Make this the annotator's one live session (StoreError if another live one holds it).
+
+        Returns the claim it replaced, if any: a stale one, or with ``take_over`` a live one.
+        """
+        ended = self.store.claim_session(self.annotator, take_over=take_over)
+        self._claimed = True
+        return ended
+
+    def heartbeat(self) -> bool:
+        """Keep the claim alive (the app calls this every HEARTBEAT_SECONDS); False once another
+        session has taken it over. A session that never claimed has nothing to refresh."""
+        if not self._claimed or self._lost:
+            return not self._lost
+        self._lost = not self.store.heartbeat(self.annotator)
+        return not self._lost
 
     # -- documents ---------------------------------------------------------------------
 

@@ -47,4 +47,4 @@ def test_check_store_and_schema(tmp_path):
     res = cli("check", "--schema", bad)
     assert res.returncode == 2 and str(bad) in res.stderr and "Traceback" not in res.stderr
     res = cli("check", "--db", tmp_path / "missing.db")
-    assert res.returncode == 2 and "no such database" in res.stderr
+    assert res.returncode == 2 and "no annotation store at" in res.stderr

@@ -9,6 +9,7 @@ only a server has: concurrent writers, lost connections, server-side health.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,7 @@ import time
 import pytest
 
 import pg_server
-from annotator.errors import OperationError, StoreError
+from annotator.errors import OperationError, StoreError, UnstorableTextError
 from annotator.model.annotations import Document
 from annotator.model.operations import SetNotes
 from annotator.session import AnnotationSession
@@ -280,6 +281,183 @@ def test_a_dead_session_does_not_block_the_annotator(store, db):
     store.claim_session("alice")  # claiming again after a release works
 
 
+# -- claims: heartbeat, expiry, take-over (issue 9) ------------------------------------
+
+
+def _set_heartbeat_age(db, annotator, seconds):
+    """Make a claim's last heartbeat ``seconds`` old, as if its app had stopped answering."""
+    from datetime import datetime, timedelta, timezone
+
+    then = (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    then = then.replace("+00:00", "Z")
+    if db.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("UPDATE sessions SET heartbeat_at=%s WHERE annotator=%s", (then, annotator))
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("UPDATE sessions SET heartbeat_at=? WHERE annotator=?", (then, annotator))
+        conn.close()
+
+
+BEATING_HOLDER = textwrap.dedent("""
+    import sys
+    from annotator.store import open_store
+    store = open_store(sys.argv[1])
+    store.claim_session(sys.argv[2])
+    print("held", flush=True)
+    for line in sys.stdin:
+        try:
+            print("beat", store.heartbeat(sys.argv[2]), flush=True)
+        except Exception as exc:
+            print("beat error", type(exc).__name__, flush=True)
+""")
+
+
+def _beating_holder(db, annotator):
+    proc = subprocess.Popen([sys.executable, "-c", BEATING_HOLDER, db, annotator], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def _beat(holder) -> str:
+    holder.stdin.write("beat\n")
+    holder.stdin.flush()
+    return holder.stdout.readline().strip()
+
+
+def _who():
+    """A name of its own per test: PostgreSQL session locks are per database, shared by the test schemas."""
+    return f"ann_{os.getpid()}_{time.monotonic_ns()}"
+
+
+def test_a_claim_without_heartbeat_for_the_expiry_time_is_taken_over(store, db):
+    from annotator.store.base import CLAIM_EXPIRY_SECONDS
+
+    who = _who()
+    holder = _beating_holder(db, who)
+    try:
+        _set_heartbeat_age(db, who, CLAIM_EXPIRY_SECONDS - 20)
+        with pytest.raises(StoreError, match="already has this store open .*last heartbeat 1 min 40 s ago"):
+            store.claim_session(who)
+        _set_heartbeat_age(db, who, CLAIM_EXPIRY_SECONDS + 5)
+        ended = store.claim_session(who)  # no --take-over needed: the claim expired
+        assert (ended.state, ended.pid, ended.host) == ("expired", holder.pid, socket.gethostname())
+        assert ended.heartbeat_age >= CLAIM_EXPIRY_SECONDS
+        assert _beat(holder) in ("beat False", "beat error StoreError")  # the old session learns it lost
+        assert store.heartbeat(who) is True
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_heartbeat_keeps_a_claim_alive(store, db):
+    from annotator.store.base import CLAIM_EXPIRY_SECONDS
+
+    who = _who()
+    holder = _beating_holder(db, who)
+    try:
+        _set_heartbeat_age(db, who, CLAIM_EXPIRY_SECONDS + 60)
+        assert _beat(holder) == "beat True"  # refreshed: live again
+        with pytest.raises(StoreError, match="already has this store open"):
+            store.claim_session(who)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_take_over_ends_a_live_claim_and_names_it(store, db):
+    who = _who()
+    holder = _beating_holder(db, who)
+    try:
+        with pytest.raises(StoreError, match=r"or end it with `annotator annotate --take-over`"):
+            store.claim_session(who)
+        ended = store.claim_session(who, take_over=True)
+        assert (ended.state, ended.pid, ended.host) == ("live", holder.pid, socket.gethostname())
+        assert f"process {holder.pid} on {socket.gethostname()}, last heartbeat" in ended.describe()
+        assert _beat(holder) in ("beat False", "beat error StoreError")
+        other = subprocess.run([sys.executable, "-c", "import sys; from annotator.store import open_store; "
+                                "open_store(sys.argv[1]).claim_session(sys.argv[2])", db, who],
+                               capture_output=True, text=True, timeout=60)
+        assert other.returncode != 0 and "already has this store open" in other.stderr  # the new holder is live
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_annotate_take_over_through_the_cli(store, db, monkeypatch, capsys):
+    """``annotator annotate --take-over`` ends the live session with a warning naming it; without, exit 2."""
+    from annotator import cli
+    from annotator.tui.app import AnnotatorApp
+
+    who = _who()
+    holder = _beating_holder(db, who)
+    opened = []
+    monkeypatch.setattr(AnnotatorApp, "run", lambda self, *a, **k: opened.append(self.session.annotator))
+    monkeypatch.setattr("annotator.commands.annotate.terminal_mode", lambda requested: "plain")
+    try:
+        base = ["annotate", "--db", db, "--annotator", who, "--rtl-mode", "plain"]
+        assert cli.main(base) == 2
+        err = capsys.readouterr().err
+        assert "already has this store open" in err and "--take-over" in err and opened == []
+        assert cli.main(base + ["--take-over"]) == 0
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert f"warning: took over the live session of {who!r} (process {holder.pid} on " in err
+        assert "last heartbeat 0 s ago" in err or "last heartbeat 1 s ago" in err
+        assert opened == [who]
+        assert _beat(holder) in ("beat False", "beat error StoreError")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# -- what both stores refuse, and where none exists (issue 9) ---------------------------
+
+
+@pytest.mark.parametrize("bad", ["al\x00ice", "al\ud800ice"], ids=["nul", "lone-surrogate"])
+def test_names_no_store_can_keep_are_refused_alike_before_anything_is_written(store, bad):
+    """SQLite accepts exactly what PostgreSQL can: a NUL or lone surrogate in a document id or an
+    annotator name is an ``UnstorableTextError`` naming the field, and nothing is written."""
+    calls = {
+        "document id": [lambda: store.add_document(Document(bad, TEXT)),
+                        lambda: store.set_position("alice", Position(bad, 0))],
+        "annotator name": [lambda: AnnotationSession(store, _schema(), bad).add_entity("d", 4, 14, "PER"),
+                           lambda: store.set_position(bad, Position("d", 0)),
+                           lambda: store.claim_session(bad)],
+    }
+    store.add_document(Document("d", TEXT))
+    for field, attempts in calls.items():
+        for attempt in attempts:
+            with pytest.raises(UnstorableTextError) as caught:
+                attempt()
+            assert caught.value.field == field and caught.value.value == bad
+            assert str(caught.value).startswith(f"{field} {bad!r} cannot be stored")
+            assert str(caught.value).endswith("nothing was changed")
+    with pytest.raises(UnstorableTextError):
+        with store.transaction():
+            store.add_document(Document("fine", TEXT + " 2"))
+            store.add_document(Document(bad, TEXT + " 3"))
+    assert store.document_ids() == ["d"]
+    assert (store.count_log(), store.all_annotators(), store.get_position("alice").doc_id) == (0, [], None)
+    assert store.integrity_check() == "ok"
+
+
+def test_a_missing_store_is_refused_and_nothing_is_created(db):
+    """``create=False`` (stats, export, check, backup): one clear line, and no store appears."""
+    for _ in range(2):  # the second time proves the first created nothing
+        with pytest.raises(StoreError, match=r"^no annotation store at .*; `annotator import` creates one$"):
+            open_store(db, create=False)
+    if not db.startswith("postgresql://"):
+        assert not os.path.exists(db)
+    open_store(db).close()  # import and annotate create it
+    open_store(db, create=False).close()
+
+
 # -- the session layer end to end ------------------------------------------------------
 
 
@@ -330,7 +508,7 @@ def _schema():
 
 WRITER = textwrap.dedent("""
     import sys
-    from annotator.errors import OperationError, StoreError
+    from annotator.errors import OperationError, StoreError, UnstorableTextError
     from annotator.model.annotations import Document
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
@@ -457,19 +635,6 @@ def test_postgres_connection_problems_are_one_clear_line(pg_cluster):
         open_store(f"postgresql://someone:secret@127.0.0.1:{port}/db")
     except StoreError as exc:
         assert "secret" not in str(exc)
-
-
-def test_postgres_names_it_cannot_hold_are_refused_clearly(pg_cluster):
-    store = open_store(pg_cluster.new_schema())
-    try:
-        with pytest.raises(StoreError, match="NUL or a lone surrogate"):
-            store.add_document(Document("bad\x00id", TEXT))
-        with pytest.raises(StoreError, match="NUL or a lone surrogate"):
-            store.claim_session("al\ud800ice")
-        assert store.get_document("bad\ud800") is None
-        assert store.count_documents() == 0
-    finally:
-        store.close()
 
 
 def test_postgres_refuses_a_database_made_by_a_newer_annotator(pg_cluster):

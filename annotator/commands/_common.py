@@ -26,4 +26,10 @@ def schema_from(args: argparse.Namespace) -> Schema:
 
 
 def store_from(args: argparse.Namespace) -> Store:
-    return open_store(args.db)
+    """The store of ``--db``, made if none exists there: for ``import`` and ``annotate`` only."""
+    return open_store(args.db, create=True)
+
+
+def existing_store_from(args: argparse.Namespace) -> Store:
+    """The store of ``--db``, which must exist: a mistyped name is one line, and nothing is created."""
+    return open_store(args.db, create=False)

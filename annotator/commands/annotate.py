@@ -39,6 +39,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how to stop the terminal re-ordering the already ordered text: auto (probe), "
                         "explicit (ECMA-48 BDSM), lro (wrap lines in LRO…PDF), plain (nothing)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t switches)")
+    p.add_argument("--take-over", action="store_true",
+                   help="end this annotator's other session (even a live one, on any machine) and open anyway")
 
 
 def _import(store, schema, paths: list[str]) -> None:
@@ -72,16 +74,19 @@ def run(args: argparse.Namespace) -> int:
             _import(store, schema, args.paths)
         elif store.count_documents() == 0 and seeds_dir().is_dir():
             _import(store, schema, [str(seeds_dir())])
-        store.claim_session(name)
+        session = AnnotationSession(store, schema, name)
+        ended = session.claim(take_over=args.take_over)
     except AnnotatorError:
         store.close()
         raise
+    if ended is not None and ended.state != "gone":
+        how = "took over the live" if ended.state == "live" else "ended the expired"
+        print(f"annotator: warning: {how} session of {name!r} ({ended.describe()})", file=sys.stderr)
     try:
         from annotator.terminal.rtl_mode import enter_mode, exit_mode
         from annotator.tui.app import AnnotatorApp
 
         mode = terminal_mode(args.rtl_mode)
-        session = AnnotationSession(store, schema, name)
         app = AnnotatorApp(session, rtl_mode=mode,
                            theme="textual-light" if args.theme == "light" else "textual-dark")
         enter_mode(mode)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from annotator.commands._common import add_db_argument
+from annotator.commands._common import add_db_argument, existing_store_from
 from annotator.console import say
-from annotator.errors import StoreError
 
 NAME = "check"
 HELP = "check a schema file (--schema) or a store's integrity (--db)"
@@ -26,13 +25,7 @@ def run(args: argparse.Namespace) -> int:
             f"{len(schema.labels)} labels, claims {'on' if schema.claims.enabled else 'off'}, "
             f"{len(schema.claims.attributes)} claim attributes")
         return 0
-    from pathlib import Path
-
-    from annotator.store import open_store
-
-    if "://" not in args.db and not Path(args.db).exists():
-        raise StoreError(f"{args.db}: no such database")
-    store = open_store(args.db)
+    store = existing_store_from(args)
     try:
         result = store.integrity_check()
         problems = _span_problems(store)

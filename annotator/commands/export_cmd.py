@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from annotator.commands._common import add_db_argument, add_schema_argument, schema_from
+from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
 from annotator.formats.base import all_formats, get_format
 from annotator.model.annotations import DOC_STATUSES
 
@@ -26,14 +26,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.exporting import check_writable, export_store
-    from annotator.store import open_store
     from pathlib import Path
 
     fmt = get_format(args.format)
     if args.output and args.output != "-" and not getattr(fmt, "writes_folders", False):
         check_writable(Path(args.output))  # before opening anything
     schema = schema_from(args)
-    store = open_store(args.db)
+    store = existing_store_from(args)
     try:
         ctx = export_store(store, schema, fmt, args.output, annotators=args.annotator, statuses=args.status)
     finally:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from annotator.commands._common import add_db_argument
+from annotator.commands._common import add_db_argument, existing_store_from
 from annotator.console import say
 from annotator.model.annotations import DOC_STATUSES
-from annotator.store import open_store
 
 NAME = "stats"
 HELP = "show documents, annotators, progress and label counts of a store"
@@ -19,7 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    store = open_store(args.db)
+    store = existing_store_from(args)
     try:
         total = store.count_documents()
         say(f"{args.db}: {total} document(s), {store.count_log()} logged operation(s)")

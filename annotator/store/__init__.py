@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from annotator.store.base import AddResult, LogEntry, Position, Store
+from annotator.store.base import AddResult, LogEntry, Position, SessionClaim, Store
 
 DEFAULT_DB = "annotations.db"
 
 
-def open_store(db: str | None = None) -> Store:
-    """``--db`` value → store: a ``postgresql://`` URL for a team server, else an SQLite file."""
+def is_postgres(db: str) -> bool:
+    return db.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(db: str | None = None, *, create: bool = True) -> Store:
+    """``--db`` value → store: a ``postgresql://`` URL for a team server, else an SQLite file.
+
+    An existing file or database that is not an annotation store is refused,
+    untouched. ``create=False`` (every command but ``import`` and ``annotate``)
+    also refuses where no store exists yet: "no annotation store at …", and
+    nothing is created, so a mistyped ``--db`` cannot stand in for the real store.
+    """
     db = db or DEFAULT_DB
-    if db.startswith(("postgresql://", "postgres://")):
+    if is_postgres(db):
         from annotator.store.postgres import PostgresStore
 
-        return PostgresStore(db)
+        return PostgresStore(db, create=create)
     from annotator.store.sqlite import SQLiteStore
 
-    return SQLiteStore(db)
+    return SQLiteStore(db, create=create)
 
 
-__all__ = ["AddResult", "LogEntry", "Position", "Store", "open_store", "DEFAULT_DB"]
+__all__ = ["AddResult", "LogEntry", "Position", "SessionClaim", "Store", "open_store", "is_postgres", "DEFAULT_DB"]

@@ -10,8 +10,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ContextManager, Iterator, Protocol
 
+from annotator.errors import StoreError, UnstorableTextError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
+
+# One live session per annotator: the running app refreshes its claim every HEARTBEAT_SECONDS;
+# a claim not refreshed for CLAIM_EXPIRY_SECONDS is stale (its app crashed, or its machine or
+# container is gone) and the next ``annotate`` takes it over with a warning.
+HEARTBEAT_SECONDS = 30
+CLAIM_EXPIRY_SECONDS = 120
+
+# ``PRAGMA application_id`` of an SQLite annotation store ("Anot"): how a store is told apart
+# from any other SQLite file before anything is written to it.
+SQLITE_APPLICATION_ID = 0x416E6F74
+
+# Where no store exists and the command may not create one.
+NO_STORE = "no annotation store at {where}; `annotator import` creates one"
+
+
+def storable_name(value: str, field: str) -> str:
+    """Refuse a NUL or lone surrogate in a name or id (a TEXT column) before anything is written.
+
+    PostgreSQL TEXT cannot hold either, so SQLite refuses them too: both stores accept
+    exactly the same data. Texts, metadata and labels are not names: they are stored
+    as bytes or escaped JSON and keep every character.
+    """
+    if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise UnstorableTextError(field, value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -32,6 +58,34 @@ class AddResult:
     doc_id: str
     added: bool  # False: the same text was already stored (under ``doc_id``)
     renamed_from: str | None = None  # the input's id, when it had to be made unique
+
+
+@dataclass(frozen=True)
+class SessionClaim:
+    """Another process's claim on an annotator, as ``claim_session`` found it before replacing it."""
+
+    annotator: str
+    host: str
+    pid: int
+    heartbeat_age: float  # seconds since its last heartbeat
+    state: str  # "live" (ended by --take-over), "expired" (no heartbeat for CLAIM_EXPIRY_SECONDS), "gone"
+
+    def describe(self) -> str:
+        return f"process {self.pid} on {self.host}, last heartbeat {duration(self.heartbeat_age)} ago"
+
+
+def duration(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+def claim_refused(where: str, annotator: str, host: str | None, pid: int | None, started_at: str | None,
+                  heartbeat_age: float) -> StoreError:
+    """The one message, for both stores, when another live session holds ``annotator``."""
+    who = (f"process {pid} on {host}, since {started_at}, last heartbeat {duration(heartbeat_age)} ago"
+           if host is not None else "another process")
+    return StoreError(f"{where}: annotator {annotator!r} already has this store open ({who}); close it first "
+                      "or use another --annotator (or end it with `annotator annotate --take-over`)")
 
 
 @dataclass(frozen=True)
@@ -79,7 +133,19 @@ class Store(Protocol):
     def set_position(self, annotator: str, position: Position) -> None: ...
 
     # one live session per annotator
-    def claim_session(self, annotator: str) -> None: ...
+    def claim_session(self, annotator: str, *, take_over: bool = False) -> SessionClaim | None:
+        """Claim ``annotator`` for this process, or raise StoreError if another live session holds it.
+
+        A stale claim (no heartbeat for CLAIM_EXPIRY_SECONDS, or a dead process on
+        this host) is replaced; ``take_over`` replaces a live one too. Returns the
+        claim that was replaced (for a warning), or None.
+        """
+        ...
+
+    def heartbeat(self, annotator: str) -> bool:
+        """Refresh this process's claim; False if it no longer holds it (taken over)."""
+        ...
+
     def release_session(self, annotator: str) -> None: ...
 
     # several writes as one (an import record: document + annotations); nested writes join it

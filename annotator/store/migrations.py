@@ -53,4 +53,8 @@ CREATE TABLE sessions (
     started_at TEXT NOT NULL
 )
 """,
+    # 2: a heartbeat on each session claim, so a claim from a vanished host or container expires
+    """
+ALTER TABLE sessions ADD COLUMN heartbeat_at TEXT
+""",
 ]

@@ -70,4 +70,8 @@ CREATE TABLE sessions (
     started_at TEXT NOT NULL
 )
 """,
+    # 2: a heartbeat on each session claim (server time), so a claim whose holder stopped answering expires
+    """
+ALTER TABLE sessions ADD COLUMN heartbeat_at TEXT
+""",
 ]

@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterator, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
-from annotator.store.base import AddResult, Position
+from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, claim_refused, \
+    storable_name
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import BATCH, SQLReads, dumps_ascii, encode_text, now_iso
 
@@ -64,19 +65,18 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _storable(value: str, what: str) -> str:
-    """PostgreSQL TEXT holds neither NUL nor a lone surrogate: say so instead of failing deep inside."""
-    if "\x00" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise StoreError(f"{what} {value!r} contains a NUL or a lone surrogate, which a PostgreSQL "
-                         "store cannot keep in a name; rename it")
-    return value
+# The server's clock, as ``now_iso`` writes times: heartbeats are compared on one clock, not each machine's.
+SERVER_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+CLAIM_TAKEOVER_WAIT_S = 10  # how long to wait for an ended session's lock to be let go
 
 
 class PostgresStore(SQLReads):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Connect; a database without the annotator tables gets them only with ``create``."""
         self.path = redact(url)
+        self._create = create
         self._pg = _psycopg()
         self._url = url
         self._lock = threading.RLock()  # one transaction at a time on the one connection
@@ -213,6 +213,8 @@ class PostgresStore(SQLReads):
         connection if the old one was lost, since a read changes nothing."""
         pg = self._pg
         sql = sql.replace("?", "%s")
+        if any(isinstance(p, str) and "\x00" in p for p in params):
+            return []  # a name holding NUL cannot be stored (``storable_name``), so it is not there: as in SQLite
         with self._lock:
             for attempt in range(2):
                 conn = self._connection()
@@ -232,6 +234,8 @@ class PostgresStore(SQLReads):
             exists = cur.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
             current = cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0] \
                 if exists else 0
+            if not exists and not self._create:
+                raise StoreError(NO_STORE.format(where=f"the {self._where()}"))
             if current > len(PG_MIGRATIONS):
                 raise StoreError(f"{self.path}: made by a newer annotator (database version {current}, "
                                  f"this one knows {len(PG_MIGRATIONS)})")
@@ -313,7 +317,7 @@ class PostgresStore(SQLReads):
 
     def add_document(self, doc: Document) -> AddResult:
         h = doc.hash
-        _storable(doc.id, "document id")
+        storable_name(doc.id, "document id")
 
         def tx(cur: Any) -> AddResult:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (DOCUMENTS_LOCK,))  # dedupe across machines
@@ -360,7 +364,8 @@ class PostgresStore(SQLReads):
 
     def commit(self, doc_id: str, annotator: str, expected_version: int, new_state: Annotations,
                action: str, op: Operation, inverse: Operation | None, ref: int | None) -> Annotations:
-        _storable(annotator, "annotator name")
+        storable_name(doc_id, "document id")
+        storable_name(annotator, "annotator name")
 
         def conflict(version: int) -> StoreError:
             return StoreError(f"document {doc_id} was changed by another session of {annotator} "
@@ -398,7 +403,9 @@ class PostgresStore(SQLReads):
     # -- positions ---------------------------------------------------------------------
 
     def set_position(self, annotator: str, position: Position) -> None:
-        _storable(annotator, "annotator name")
+        storable_name(annotator, "annotator name")
+        if position.doc_id is not None:
+            storable_name(position.doc_id, "document id")
         self._write(lambda cur: cur.execute(
             "INSERT INTO positions(annotator, doc_id, cursor, updated_at) VALUES (%s,%s,%s,%s) "
             "ON CONFLICT (annotator) DO UPDATE SET doc_id=excluded.doc_id, cursor=excluded.cursor, "
@@ -407,39 +414,89 @@ class PostgresStore(SQLReads):
 
     # -- one live session per annotator ------------------------------------------------
 
-    def claim_session(self, annotator: str) -> None:
+    def claim_session(self, annotator: str, *, take_over: bool = False) -> SessionClaim | None:
         """Refuse a second live session of the same annotator on this database, from any machine.
 
         Liveness is the session advisory lock: it lives exactly as long as the
-        holder's connection, so a crashed or killed session never blocks anyone.
-        The ``sessions`` row only says who holds it. As with SQLite, the same
-        process may claim again (its own claim is not a conflict).
+        holder's connection, so a crashed session never blocks anyone once the
+        server notices. A holder whose heartbeat stopped for CLAIM_EXPIRY_SECONDS
+        (a suspended laptop, a half-open connection the server has not noticed)
+        is expired; it, or with ``take_over`` a live holder, is ended by closing its
+        connection (``pg_terminate_backend``): its app then says another session
+        took over. The ``sessions`` row says who holds the lock and its heartbeat.
+        As with SQLite, the same process may claim again.
         """
-        _storable(annotator, "annotator name")
+        storable_name(annotator, "annotator name")
         host, pid = socket.gethostname(), os.getpid()
         with self._lock:
             if annotator in self._held_sessions:
-                return
+                return None
             key = _lock_key("session", annotator)
-            got = self._read("SELECT pg_try_advisory_lock(?)", (key,))[0][0]
-            if not got:
-                row = self._read("SELECT host, pid, started_at FROM sessions WHERE annotator=?", (annotator,))
+            ended = None
+            if not self._read("SELECT pg_try_advisory_lock(?)", (key,))[0][0]:
+                row = self._read(
+                    "SELECT host, pid, started_at, EXTRACT(EPOCH FROM clock_timestamp() - "
+                    "COALESCE(heartbeat_at, started_at)::timestamptz)::float8 FROM sessions WHERE annotator=?",
+                    (annotator,))
                 if row and (row[0][0], row[0][1]) == (host, pid):
                     self._held_sessions.add(annotator)  # this process already holds it
-                    return
-                who = f"process {row[0][1]} on {row[0][0]}, since {row[0][2]}" if row else "another process"
-                raise StoreError(f"{self.path}: annotator {annotator!r} already has this store open ({who}); "
-                                 "close it first or use another --annotator")
+                    return None
+                age = max(0.0, float(row[0][3])) if row else 0.0
+                state = "expired" if row and age >= CLAIM_EXPIRY_SECONDS else "live"
+                if state == "live" and not take_over:
+                    holder = row[0] if row else (None, None, None)
+                    raise claim_refused(self.path, annotator, holder[0], holder[1], holder[2], age)
+                self._end_lock_holder(annotator, key)
+                if row:
+                    ended = SessionClaim(annotator, row[0][0], row[0][1], age, state)
             self._locked_sessions.add(annotator)
             try:
                 self._write(lambda cur: cur.execute(
-                    "INSERT INTO sessions(annotator, host, pid, started_at) VALUES (%s,%s,%s,%s) "
+                    "INSERT INTO sessions(annotator, host, pid, started_at, heartbeat_at) "
+                    f"VALUES (%s,%s,%s,%s,{SERVER_NOW}) "
                     "ON CONFLICT (annotator) DO UPDATE SET host=excluded.host, pid=excluded.pid, "
-                    "started_at=excluded.started_at", (annotator, host, pid, now_iso())))
+                    "started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at",
+                    (annotator, host, pid, now_iso())))
             except StoreError:
                 self._unlock_session(annotator)
                 raise
             self._held_sessions.add(annotator)
+            return ended
+
+    def _end_lock_holder(self, annotator: str, key: int) -> None:
+        """Close the connection holding ``annotator``'s session lock, then take the lock."""
+        unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+        holders = self._read(
+            "SELECT pid FROM pg_locks WHERE locktype='advisory' AND granted AND objsubid=1 "
+            "AND database=(SELECT oid FROM pg_database WHERE datname=current_database()) "
+            "AND classid::bigint=? AND objid::bigint=?", (unsigned >> 32, unsigned & 0xFFFF_FFFF))
+        for (backend,) in holders:
+            try:
+                ended = self._read("SELECT pg_terminate_backend(?)", (backend,))[0][0]
+            except StoreError as exc:
+                raise StoreError(f"{self.path}: could not end the other session of {annotator!r} (server process "
+                                 f"{backend}): {exc}; its user, or a member of pg_signal_backend, can") from None
+            if not ended:
+                raise StoreError(f"{self.path}: could not end the other session of {annotator!r} "
+                                 f"(server process {backend})")
+        deadline = time.monotonic() + CLAIM_TAKEOVER_WAIT_S
+        while not self._read("SELECT pg_try_advisory_lock(?)", (key,))[0][0]:
+            if time.monotonic() > deadline:
+                raise StoreError(f"{self.path}: the other session of {annotator!r} did not let go; try again")
+            time.sleep(0.05)
+
+    def heartbeat(self, annotator: str) -> bool:
+        host, pid = socket.gethostname(), os.getpid()
+        with self._lock:
+            if annotator not in self._held_sessions:
+                return False
+            changed = self._write(lambda cur: cur.execute(
+                f"UPDATE sessions SET heartbeat_at={SERVER_NOW} WHERE annotator=%s AND host=%s AND pid=%s",
+                (annotator, host, pid)).rowcount)
+            if not changed:
+                self._held_sessions.discard(annotator)
+                self._unlock_session(annotator)
+            return bool(changed)
 
     def _unlock_session(self, annotator: str) -> None:
         if annotator in self._locked_sessions:

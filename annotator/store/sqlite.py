@@ -10,18 +10,32 @@ comes back exactly as it was given.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import secrets
 import socket
 import sqlite3
+import stat
 import time
+import urllib.parse
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document, text_hash
 from annotator.model.operations import Operation
-from annotator.store.base import AddResult, Position
+from annotator.store.base import (
+    CLAIM_EXPIRY_SECONDS,
+    NO_STORE,
+    SQLITE_APPLICATION_ID,
+    AddResult,
+    Position,
+    SessionClaim,
+    claim_refused,
+    storable_name,
+)
 from annotator.store.migrations import MIGRATIONS
 from annotator.store.sql_reads import SQLReads, now_iso
 from annotator.store.sql_reads import dumps_ascii as _dumps
@@ -31,6 +45,9 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
 LOCK_RETRIES = 8
+SQLITE_MAGIC = b"SQLite format 3\x00"
+STORE_TABLES = frozenset({"documents", "annotations", "oplog", "positions", "sessions"})
+UNTOUCHED = "nothing was changed"
 
 
 def _explain(exc: sqlite3.Error, path: str) -> StoreError:
@@ -61,23 +78,28 @@ class SQLiteStore(SQLReads):
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        """Open the store at ``path``; with ``create``, make a new one if no file is there.
+
+        An existing file is first recognised as an annotation store, read-only
+        (``recognise``): anything else is refused untouched, before SQLite is asked
+        to switch it to WAL or migrate it.
+        """
         self.path = str(path)
+        self._held_sessions: set[str] = set()
         if self.path != ":memory:":
             p = Path(self.path)
-            if not create and not p.exists():
-                raise StoreError(f"{self.path}: no such database")
-            if p.exists() and p.is_dir():
-                raise StoreError(f"{self.path}: is a folder, not a database file")
-            if not p.parent.exists():
-                raise StoreError(f"{self.path}: folder {p.parent} does not exist")
+            if not os.path.lexists(p):
+                if not create:
+                    raise StoreError(NO_STORE.format(where=self.path))
+                if not p.parent.is_dir():
+                    raise StoreError(f"{self.path}: folder {p.parent} does not exist")
+                create_store(p)
+            recognise(p)
         try:
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                        check_same_thread=False)
             self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode.lower() != "wal" and self.path != ":memory:":
-                # A read-only or unusual file system: keep going with what SQLite allows.
-                pass
+            self._db.execute("PRAGMA journal_mode=WAL")  # a read-only or unusual file system may keep another
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -87,7 +109,6 @@ class SQLiteStore(SQLReads):
                 raise StoreError(f"{self.path}: cannot open the database: its folder is read-only and SQLite "
                                  "must write its journal beside it; nothing was changed") from None
             raise _explain(exc, self.path) from None
-        self._held_sessions: set[str] = set()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -96,16 +117,16 @@ class SQLiteStore(SQLReads):
         if current > len(MIGRATIONS):
             raise StoreError(
                 f"{self.path}: made by a newer annotator (database version {current}, this one knows {len(MIGRATIONS)})")
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            self._write(lambda: self._run_migration(version, script))
-
-    def _run_migration(self, version: int, script: str) -> None:
-        if self._db.execute("PRAGMA user_version").fetchone()[0] >= version:
-            return  # another process migrated meanwhile
-        for statement in script.split(";\n"):
-            if statement.strip():
-                self._db.execute(statement)
-        self._db.execute(f"PRAGMA user_version={version}")
+        try:
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                self._write(lambda: _run_migration(self._db, version, script))
+            if self._db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
+                # a store made before stores were marked: mark it, so it is known at a glance from now on
+                self._write(lambda: self._db.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}"))
+        except StoreError as exc:
+            if current < 1 or "read-only" not in str(exc):
+                raise
+            # A read-only store of an older version still reads; any write will say it is read-only.
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -186,9 +207,70 @@ class SQLiteStore(SQLReads):
     def integrity_check(self) -> str:
         return self._read("PRAGMA integrity_check")[0][0]
 
+    def backup(self, target: str | os.PathLike[str], *, force: bool = False) -> tuple[int, int]:
+        """Copy the whole store to ``target`` while others keep working; atomically, checked.
+
+        SQLite's online backup API copies one consistent snapshot (committed WAL
+        content included, which copying the ``.db`` file misses) in one read
+        transaction, so writers go on meanwhile. The copy is written under a
+        temporary name, must pass ``integrity_check``, and only then appears at
+        ``target``: an existing file is kept unless ``force``. Returns the copy's
+        (documents, logged operations).
+        """
+        dest = Path(target)
+        if os.path.lexists(dest):
+            if not force:
+                raise StoreError(f"{dest}: already exists; choose another name, or --force to replace it")
+            if dest.is_dir():
+                raise StoreError(f"{dest}: is a folder; name the backup file")
+            if self.path != ":memory:" and os.path.exists(self.path) and os.path.samefile(dest, self.path):
+                raise StoreError(f"{dest}: is the store itself; name another file")
+            if os.path.exists(f"{dest}-wal"):
+                raise StoreError(f"{dest}: is a store in use (its -wal file is beside it); "
+                                 "it is not replaced: choose another name")
+        if not dest.parent.is_dir():
+            raise StoreError(f"{dest}: folder {dest.parent} does not exist")
+        tmp = dest.with_name(f".{dest.name}.backup-{os.getpid()}-{secrets.token_hex(4)}")
+        try:
+            copy = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                self._db.backup(copy)  # all pages in one step: one snapshot
+                copy.execute("PRAGMA journal_mode=WAL")
+                result = copy.execute("PRAGMA integrity_check").fetchone()[0]
+                counts = copy.execute("SELECT (SELECT COUNT(*) FROM documents), (SELECT COUNT(*) FROM oplog)"
+                                      ).fetchone()
+            finally:
+                copy.close()
+            if result != "ok":
+                raise StoreError(f"{dest}: the copy failed its integrity check ({result}); nothing was written")
+            _fsync(tmp)
+            if force:
+                os.replace(tmp, dest)
+            else:
+                try:
+                    os.link(tmp, dest)  # fails, rather than replace, if the file appeared meanwhile
+                except FileExistsError:
+                    raise StoreError(f"{dest}: already exists; choose another name, or --force to replace it") \
+                        from None
+                except OSError as exc:
+                    if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV):
+                        raise
+                    os.rename(tmp, dest)
+            _fsync(dest.parent)
+            return counts[0], counts[1]
+        except sqlite3.Error as exc:
+            raise _explain(exc, str(dest)) from None
+        except OSError as exc:
+            raise StoreError(f"{dest}: cannot write the backup ({exc.strerror or exc})") from None
+        finally:
+            for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
     # -- documents ---------------------------------------------------------------------
 
     def add_document(self, doc: Document) -> AddResult:
+        storable_name(doc.id, "document id")
         h = doc.hash
 
         def tx() -> AddResult:
@@ -229,6 +311,9 @@ class SQLiteStore(SQLReads):
 
     def commit(self, doc_id: str, annotator: str, expected_version: int, new_state: Annotations,
                action: str, op: Operation, inverse: Operation | None, ref: int | None) -> Annotations:
+        storable_name(doc_id, "document id")
+        storable_name(annotator, "annotator name")
+
         def tx() -> Annotations:
             row = self._db.execute(
                 "SELECT version, created_at FROM annotations WHERE doc_id=? AND annotator=?",
@@ -260,6 +345,9 @@ class SQLiteStore(SQLReads):
     # -- positions ---------------------------------------------------------------------
 
     def set_position(self, annotator: str, position: Position) -> None:
+        storable_name(annotator, "annotator name")
+        if position.doc_id is not None:
+            storable_name(position.doc_id, "document id")
         self._write(lambda: self._db.execute(
             "INSERT INTO positions(annotator, doc_id, cursor, updated_at) VALUES (?,?,?,?) "
             "ON CONFLICT(annotator) DO UPDATE SET doc_id=excluded.doc_id, cursor=excluded.cursor, "
@@ -268,24 +356,51 @@ class SQLiteStore(SQLReads):
 
     # -- one live session per annotator ------------------------------------------------
 
-    def claim_session(self, annotator: str) -> None:
-        """Refuse a second live session of the same annotator on this store (a silent conflict otherwise)."""
+    def claim_session(self, annotator: str, *, take_over: bool = False) -> SessionClaim | None:
+        """Refuse a second live session of the same annotator on this store (a silent conflict otherwise).
+
+        Another process's claim is live while its heartbeat is fresh and, on this
+        host, its process exists; a stale one is replaced, a live one only with
+        ``take_over``. See ``Store.claim_session``.
+        """
+        storable_name(annotator, "annotator name")
         host, pid = socket.gethostname(), os.getpid()
 
-        def tx() -> None:
+        def tx() -> SessionClaim | None:
             row = self._db.execute(
-                "SELECT host, pid, started_at FROM sessions WHERE annotator=?", (annotator,)).fetchone()
-            if row and not (row[0] == host and row[1] == pid) and _alive(row[0], row[1], host):
-                raise StoreError(
-                    f"{self.path}: annotator {annotator!r} already has this store open "
-                    f"(process {row[1]} on {row[0]}, since {row[2]}); close it first or use another --annotator")
+                "SELECT host, pid, started_at, COALESCE(heartbeat_at, started_at) FROM sessions WHERE annotator=?",
+                (annotator,)).fetchone()
+            ended = None
+            if row and (row[0], row[1]) != (host, pid):
+                age = _age(row[3])
+                if age >= CLAIM_EXPIRY_SECONDS:
+                    state = "expired"
+                elif row[0] == host and not _alive(row[1]):
+                    state = "gone"
+                else:
+                    state = "live"
+                if state == "live" and not take_over:
+                    raise claim_refused(self.path, annotator, row[0], row[1], row[2], age)
+                ended = SessionClaim(annotator, row[0], row[1], age, state)
+            at = now_iso()
             self._db.execute(
-                "INSERT INTO sessions(annotator, host, pid, started_at) VALUES (?,?,?,?) "
+                "INSERT INTO sessions(annotator, host, pid, started_at, heartbeat_at) VALUES (?,?,?,?,?) "
                 "ON CONFLICT(annotator) DO UPDATE SET host=excluded.host, pid=excluded.pid, "
-                "started_at=excluded.started_at", (annotator, host, pid, now_iso()))
+                "started_at=excluded.started_at, heartbeat_at=excluded.heartbeat_at", (annotator, host, pid, at, at))
+            return ended
 
-        self._write(tx)
+        ended = self._write(tx)
         self._held_sessions.add(annotator)
+        return ended
+
+    def heartbeat(self, annotator: str) -> bool:
+        host, pid = socket.gethostname(), os.getpid()
+        changed = self._write(lambda: self._db.execute(
+            "UPDATE sessions SET heartbeat_at=? WHERE annotator=? AND host=? AND pid=?",
+            (now_iso(), annotator, host, pid)).rowcount)
+        if not changed:
+            self._held_sessions.discard(annotator)
+        return bool(changed)
 
     def release_session(self, annotator: str) -> None:
         host, pid = socket.gethostname(), os.getpid()
@@ -294,9 +409,139 @@ class SQLiteStore(SQLReads):
         self._held_sessions.discard(annotator)
 
 
-def _alive(host: str, pid: int, this_host: str) -> bool:
-    if host != this_host:
-        return True  # cannot check another machine: assume it is live
+def _age(iso: str | None) -> float:
+    """Seconds since an ISO 8601 UTC time written by ``now_iso``; unreadable means long ago."""
+    try:
+        then = datetime.fromisoformat(str(iso).replace("Z", "+00:00"))
+    except ValueError:
+        return float(CLAIM_EXPIRY_SECONDS)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=timezone.utc)
+    return max(0.0, (datetime.now(timezone.utc) - then).total_seconds())
+
+
+def _run_migration(db: sqlite3.Connection, version: int, script: str) -> None:
+    if db.execute("PRAGMA user_version").fetchone()[0] >= version:
+        return  # another process migrated meanwhile
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+    db.execute(f"PRAGMA user_version={version}")
+
+
+def recognise(path: Path) -> None:
+    """Raise StoreError unless ``path`` is an annotation store; reads only, never writes a byte.
+
+    A store is an SQLite file whose ``application_id`` is ours (read straight from
+    the header), or one made before stores were marked: ``application_id`` 0, a
+    ``user_version`` of at least 1 and our tables. That older check opens the file
+    ``immutable`` (no lock, no journal, nothing created), and once more normally
+    when a WAL file beside it may hold what the main file does not yet show.
+    """
+    shown = str(path)
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise StoreError(f"{shown}: cannot open it ({exc.strerror or exc}); {UNTOUCHED}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{shown}: is a folder, not an annotator database; {UNTOUCHED}")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{shown}: is not a regular file, so not an annotator database; {UNTOUCHED}")
+    if info.st_size == 0:
+        raise StoreError(f"{shown}: is an empty file, not an annotator database (a new store is only created "
+                         f"where no file exists); {UNTOUCHED}")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise StoreError(f"{shown}: cannot read it ({exc.strerror or exc}); {UNTOUCHED}") from None
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise StoreError(f"{shown}: not an annotator database: it is not an SQLite file; {UNTOUCHED}")
+    if int.from_bytes(head[68:72], "big") == SQLITE_APPLICATION_ID:
+        return
+    if _looks_like_a_store(path, "immutable=1"):
+        return
+    if os.path.exists(f"{path}-wal") and _looks_like_a_store(path, "mode=ro"):
+        return
+    raise StoreError(f"{shown}: not an annotator database: it is an SQLite database of another program; "
+                     f"{UNTOUCHED}")
+
+
+def _looks_like_a_store(path: Path, how: str) -> bool:
+    uri = f"file:{urllib.parse.quote(str(Path(path).resolve()))}?{how}"
+    try:
+        db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            app = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+    return app == SQLITE_APPLICATION_ID or (app == 0 and version >= 1 and STORE_TABLES <= tables)
+
+
+def create_store(path: Path) -> None:
+    """Make a new, complete store at ``path``, where no file exists.
+
+    It is built beside ``path`` under a temporary name and linked into place, so
+    ``path`` never holds half a store (a crash leaves no empty file that would
+    then be refused), and a file another process created meanwhile is kept.
+    """
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("BEGIN IMMEDIATE")
+            for version, script in enumerate(MIGRATIONS, start=1):
+                _run_migration(db, version, script)
+            db.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        _fsync(tmp)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: open theirs
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK, errno.EXDEV):
+                raise
+            if not os.path.lexists(path):  # a file system without hard links: nearly as good
+                os.rename(tmp, path)
+        _fsync(path.parent)
+    except sqlite3.Error as exc:
+        if not os.access(path.parent, os.W_OK):
+            raise StoreError(f"{path}: cannot create the store: its folder is read-only; nothing was changed") \
+                from None
+        raise _explain(exc, str(path)) from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store ({exc.strerror or exc}); nothing was changed") from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entry list) to disk; best effort where the system cannot."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of this host exists (another host's claim lives by its heartbeat alone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -13,7 +13,8 @@ from typing import Callable
 from textual.app import App
 from textual.binding import Binding
 
-from annotator.session import AnnotationSession
+from annotator.errors import AnnotatorError
+from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
 from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.bidi_filter import LroFilter
@@ -48,6 +49,19 @@ class AnnotatorApp(App):
         self.theme = self.initial_theme
         self.main = AnnotateScreen(self.session, clock=self.clock, direction=self.direction)
         self.push_screen(self.main)
+        self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
+
+    def heartbeat(self) -> None:
+        """Keep this annotator's session claim alive; say so once if another session took it over."""
+        try:
+            held = self.session.heartbeat()
+        except AnnotatorError as exc:
+            self.notify(str(exc), title="session", severity="warning", markup=False)
+            return
+        if not held:
+            self._heartbeat_timer.stop()
+            self.notify("another `annotate --take-over` ended this session: quit (ctrl+q) so you do not "
+                        "work against it", title="session", severity="error", timeout=3600, markup=False)
 
     def get_line_filters(self):
         filters = list(super().get_line_filters())
