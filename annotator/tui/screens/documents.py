@@ -19,6 +19,7 @@ from annotator.model.annotations import DOC_STATUSES
 from annotator.session import AnnotationSession
 from annotator.text import normalize_for_search
 from annotator.tui.shown import shown
+from annotator.tui.widgets.safe_input import SafeInput
 
 STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "↷", "flagged": "⚑"}
 
@@ -54,7 +55,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Documents — type to search (Arabic normalized), enter opens, esc closes"
             with Horizontal():
-                yield Input(placeholder="search id or text", id="search")
+                yield SafeInput(placeholder="search id or text", id="search")
                 yield Select([(s, s) for s in DOC_STATUSES], prompt="any status", id="filter")
             yield Static("", id="count")
             yield OptionList(id="docs")
