@@ -362,7 +362,7 @@ def schema_with(hotkey='"2"', attr_hotkey='"v"', choice_hotkey='"a"'):
 @pytest.mark.parametrize("spelled, what", [
     ('"\u00a0"', "U+00A0"),  # a non-breaking space
     ('"\\u00a0"', "U+00A0"),
-    ('" "', "space"),
+    ('" "', "U+0020 SPACE"),
     ('"\\t"', "U+0009"),
     ('"\u200b"', "U+200B"),  # zero-width space
     ('"\u202e"', "U+202E"),
@@ -390,6 +390,16 @@ def test_form_hotkey_that_is_whitespace_is_refused(field):
     line = 18 if field == "attr_hotkey" else 20
     assert err.line == line and "U+00A0" in err.problem, (err.line, err.problem)
     assert ("'v'" if field == "attr_hotkey" else "'a'") in err.problem
+
+
+@pytest.mark.parametrize("spelled", ['""', "", "~"])
+def test_label_with_an_empty_hotkey_is_refused(spelled):
+    """A label needs a key: without one it could never be applied in the app."""
+    with pytest.raises(SchemaError) as info:
+        load_schema_text(schema_with(hotkey=spelled), "s.yaml")
+    err = info.value
+    assert (err.line, err.key_path) == (13, "labels[1].hotkey")
+    assert "hotkey of label 'ORG' is empty" in err.problem, err.problem
 
 
 def test_ordinary_hotkeys_still_load():
