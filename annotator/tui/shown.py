@@ -54,8 +54,12 @@ def visible_controls(text: str) -> str:
 
 
 def ui_text(text: str, style: str = "") -> Text:
-    """A display string as a Rich ``Text``: drawn literally, never parsed as markup."""
-    return Text(text, style=style)
+    """A display string as a Rich ``Text``: drawn literally, never parsed as markup.
+    ``style`` covers the characters only (not a table cell's padding), as markup would."""
+    out = Text(text)
+    if style:
+        out.stylize(style)
+    return out
 
 
 def ui_content(text: str) -> Content:
