@@ -165,6 +165,7 @@ async def test_every_screen_shows_hostile_schema_and_data_literally(hostile):
     from textual.command import CommandPalette
 
     from annotator.tui.screens.claim_form import ClaimFormScreen
+    from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
     from annotator.tui.screens.documents import DocumentListScreen
     from annotator.tui.screens.help import HelpScreen
 
@@ -230,7 +231,25 @@ async def test_every_screen_shows_hostile_schema_and_data_literally(hostile):
         check_screen(app)
         for value in all_widget_strings(app):
             assert not _FORBIDDEN.search(value), repr(value)
-        await pilot.press("escape", "escape")
+        await pilot.press("escape")  # closes the editor
+        await pilot.press("down", "enter")  # the claimer row: the picker lists the entities
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimerPickerScreen)
+        check_screen(app, "PER")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is main
+
+        # go to document N, and the note editor
+        await pilot.press("colon")
+        await pilot.pause()
+        check_screen(app, "Go to document")
+        await pilot.press("escape", "ctrl+n")
+        await pilot.pause()
+        check_screen(app, "note [/] [bold]B[/bold] [@click=app.quit]Q[/] [ar]")
+        await pilot.press("escape")
         await pilot.pause()
 
         # the side panel and jumping from it
@@ -298,8 +317,9 @@ def test_shown_helpers_never_leave_markup_or_controls():
 
 async def test_input_fields_draw_stored_controls_as_symbols(hostile):
     """The note editor holds the note as stored; the field draws its controls visibly."""
+    from textual.widgets import Input
+
     from annotator.tui.screens.prompts import NoteScreen
-    from annotator.tui.widgets.safe_input import SafeInput
 
     app = make_app(hostile)
     async with app.run_test(size=SIZE) as pilot:
@@ -307,7 +327,7 @@ async def test_input_fields_draw_stored_controls_as_symbols(hostile):
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert isinstance(app.screen, NoteScreen)
-        field = app.screen.query_one(SafeInput)
+        field = app.screen.query_one(Input)
         assert field.value == evil("note")  # exactly as stored
         check_screen(app, "␛[2J␛]52;c;AAAA␇")
         await pilot.press("end", "!")

@@ -95,7 +95,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         for doc_id in self._shown:
             number = self.doc_ids.index(doc_id) + 1
             st = self.statuses.get(doc_id, "todo")
-            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {shown(doc_id[:24]):<24} ",
+            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {shown(st):<11} {shown(doc_id[:24]):<24} ",
                         no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if not self._first:
                 self._read_all()
