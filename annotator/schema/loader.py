@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -373,13 +374,23 @@ class _Checker:
                         item.line, item.path)  # type: ignore[union-attr]
         return key
 
-    def hotkey(self, item: _Item | None, *, reserved: bool) -> str:
-        key = self.text(item)
-        if not key:
+    def hotkey(self, item: _Item | None, owner: str, *, reserved: bool, required: bool = False) -> str:
+        """One visible key, or "" when absent, null or ``""`` (and not ``required``).
+
+        Read from the spelling, not via ``text``: that would strip a non-breaking space
+        or a tab to nothing, and the label would silently have no key."""
+        if item is None or item.value is None or item.raw == "":
+            if required and item is not None:
+                self.report(f"the hotkey of {owner} is empty: give it one key", item.line, item.path)
             return ""
-        assert item is not None
-        if len(key) != 1 or not key.isprintable():
-            self.report(f"hotkey {key!r} must be a single printable character", item.line, item.path)
+        if not item.is_scalar:
+            self.report(f"hotkey of {owner}: expected one character, found {item.describe()}", item.line, item.path)
+            return ""
+        key = item.raw if item.raw is not None else str(item.value)
+        problem = _hotkey_problem(key)
+        if problem:
+            self.report(f"hotkey {_describe_key(key)} of {owner} must be a single printable character{problem}",
+                        item.line, item.path)
         elif reserved and key in RESERVED_HOTKEYS:
             shown = "space" if key == " " else repr(key)
             self.report(f"hotkey {shown} is reserved by the annotation screen "
@@ -397,6 +408,32 @@ class _Checker:
                         "(use #rrggbb, #rgb or a Rich colour name)", item.line, item.path)  # type: ignore[union-attr]
             return default
         return hex_colour
+
+
+def _hotkey_problem(key: str) -> str:
+    """"" for one visible character; else why not (appended to the error)."""
+    if len(key) != 1:
+        return f", not {len(key)} characters"
+    category = unicodedata.category(key)
+    if key.isspace() or category.startswith("Z"):
+        return ", not whitespace"
+    if category.startswith("M"):
+        return ", not a combining mark on its own"
+    if category == "Cf":
+        return ", not an invisible format character"
+    if not key.isprintable():
+        return ", not a control character"
+    return ""
+
+
+def _describe_key(key: str) -> str:
+    """``'ab'``; with the code point and name of every invisible or blank character in it."""
+    hidden = [ch for ch in key if not ch.isprintable() or ch.isspace()
+              or unicodedata.category(ch).startswith("M")]
+    if not hidden:
+        return repr(key)
+    names = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip() for ch in dict.fromkeys(hidden))
+    return names if len(key) == 1 else f"{key!r} ({names})"
 
 
 def _reserved_list() -> str:
@@ -495,7 +532,8 @@ def _labels(check: _Checker, item: _Item | None, hotkeys: _Hotkeys) -> tuple[Ent
                              f["key"].line, f["key"].path)
             else:
                 seen[key.lower()] = entry.path
-        hotkey = check.hotkey(f.get("hotkey"), reserved=True)
+        hotkey = check.hotkey(f.get("hotkey"), f"label {key!r}" if key else "this label",
+                              reserved=True, required=True)
         hotkeys.claim(hotkey, f"{entry.path} ({key})", f.get("hotkey"))
         labels.append(EntityLabel(
             key=key,
@@ -514,7 +552,7 @@ def _claims(check: _Checker, item: _Item | None, labels: tuple[EntityLabel, ...]
         return ClaimSpec(enabled=False, color=_hex_colour(ClaimSpec.color) or ClaimSpec.color)
     f = check.fields(item, _CLAIM_KEYS, "the claims section")
     enabled = check.flag(f.get("enabled"), True)
-    hotkey = check.hotkey(f.get("hotkey"), reserved=True) or ClaimSpec.hotkey
+    hotkey = check.hotkey(f.get("hotkey"), "claims", reserved=True) or ClaimSpec.hotkey
     if enabled:
         hotkeys.claim(hotkey, "the claim hotkey", f.get("hotkey") or item)
     label_keys = {lab.key for lab in labels}
@@ -586,7 +624,7 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
         name_ar=check.text(f.get("name_ar")),
         required=check.flag(f.get("required"), False),
         choices=choices,
-        hotkey=check.hotkey(f.get("hotkey"), reserved=False),
+        hotkey=check.hotkey(f.get("hotkey"), f"{what} {key!r}" if key else f"this {what}", reserved=False),
         minimum=minimum,
         maximum=maximum,
         integer=integer,
@@ -619,7 +657,7 @@ def _choices(check: _Checker, item: _Item | None) -> tuple[AttributeChoice, ...]
                          f["value"].line, f["value"].path)
         elif value:
             values[value] = entry.path
-        hotkey = check.hotkey(f.get("hotkey"), reserved=False)
+        hotkey = check.hotkey(f.get("hotkey"), f"choice {value!r}" if value else "this choice", reserved=False)
         hotkeys.claim(hotkey, f"{entry.path} ({value})", f.get("hotkey"))
         choices.append(AttributeChoice(value=value, name_en=check.text(f.get("name_en"), value),
                                        name_ar=check.text(f.get("name_ar")), hotkey=hotkey))

@@ -121,8 +121,11 @@ def live_specs(schema: Schema) -> list[KeySpec]:
 
 
 def label_specs(schema: Schema) -> list[KeySpec]:
+    """The schema's keys. A binding's description (``short``) holds only the label's
+    key (letters, digits, _ and -): Textual's key panel parses it as markup. The name
+    is in the long description, which the help and the palette draw as plain text."""
     specs = [KeySpec(key_for_character(lab.hotkey), f"label('{lab.key}')",
-                     f"label {lab.key} ({shown(lab.name_en)})", "Label")
+                     f"label {lab.key} ({shown(lab.name_en)})", "Label", short=f"label {lab.key}")
              for lab in schema.labels if lab.hotkey]
     if schema.claims.enabled and schema.claims.hotkey:
         specs.append(KeySpec(key_for_character(schema.claims.hotkey), "claim",

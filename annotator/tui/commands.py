@@ -1,12 +1,30 @@
-"""Command palette (ctrl+p): every action of the annotation screen, by name."""
+"""Command palette (ctrl+p): every action of the annotation screen, by name.
+
+The palette parses a ``str`` hit or help as markup, and label descriptions hold names
+from the schema: hits are given as ``Content`` (highlighted here, not by
+``Matcher.highlight``, which parses its argument) and help as escaped markup.
+"""
 
 from __future__ import annotations
 
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
 
 from annotator.tui.bindings import key_display, label_specs, live_specs
+from annotator.tui.shown import ui_content, ui_markup
+
+
+def highlight(matcher: Matcher, candidate: str) -> Content:
+    """``candidate`` as literal content with the characters ``matcher`` matched styled."""
+    content = ui_content(candidate)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class AnnotatorCommands(Provider):
@@ -30,12 +48,13 @@ class AnnotatorCommands(Provider):
 
     async def discover(self) -> Hits:
         for description, action, keys in self._commands():
-            yield DiscoveryHit(description, partial(self._run, action), help=f"key: {keys}")
+            yield DiscoveryHit(ui_content(description), partial(self._run, action), text=description,
+                               help=ui_markup(f"key: {keys}"))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for description, action, keys in self._commands():
             score = matcher.match(description)
             if score > 0:
-                yield Hit(score, matcher.highlight(description), partial(self._run, action),
-                          help=f"key: {keys}")
+                yield Hit(score, highlight(matcher, description), partial(self._run, action),
+                          text=description, help=ui_markup(f"key: {keys}"))

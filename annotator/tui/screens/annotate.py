@@ -217,7 +217,7 @@ class AnnotateScreen(Screen):
     def describe_cursor(self) -> str:
         view = self.view
         if self.linking:
-            return f"claimer for {self.linking}: move to an entity and press enter (esc cancels)"
+            return f"claimer for {shown(self.linking)}: move to an entity and press enter (esc cancels)"
         if self.state is None:
             return ""
         spans = self.spans_under_cursor()

@@ -18,6 +18,7 @@ from annotator.layout import visual_string
 from annotator.model.annotations import Claim
 from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
+from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
 
 
@@ -45,7 +46,7 @@ class ClaimFormScreen(ModalScreen[str | None]):
                                     "(saved as you go)")
             yield Static("", id="claim-text")
             yield ClaimForm(self.owner.schema, id="form")
-            yield Input(id="editor")
+            yield SafeInput(id="editor")
             yield Static("", id="preview")
             yield Static("", id="form-status")
 
@@ -90,7 +91,7 @@ class ClaimFormScreen(ModalScreen[str | None]):
         editor = self.query_one("#editor", Input)
         value = (self.claim.attributes.get(attr.key) if self.claim else None)
         editor.value = "" if value is None else str(value)
-        editor.placeholder = f"{attr.name_en or attr.key}: enter saves, esc cancels"
+        editor.placeholder = f"{shown(attr.name_en or attr.key)}: enter saves, esc cancels"
         editor.display = True
         self.editing = attr.key
         editor.focus()

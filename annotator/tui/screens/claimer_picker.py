@@ -36,7 +36,7 @@ class ClaimerPickerScreen(ModalScreen[str | None]):
         options = [Option(Text("→ pick it by moving the cursor in the text", style="italic"), id="move"),
                    Option(Text("— no claimer —", style="italic"), id="none")]
         for ent in self.entities:
-            options.append(Option(Text(f"{ent.label:<5} {span_text(self.text, ent.start, ent.end, 40)}"
+            options.append(Option(Text(f"{shown(ent.label):<5} {span_text(self.text, ent.start, ent.end, 40)}"
                                        f"  ({shown(ent.id)}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
         with Vertical() as box:
             box.border_title = "Claimer — enter picks, esc cancels"

@@ -19,6 +19,7 @@ from annotator.model.annotations import DOC_STATUSES
 from annotator.session import AnnotationSession
 from annotator.text import normalize_for_search
 from annotator.tui.shown import shown
+from annotator.tui.widgets.safe_input import SafeInput
 
 STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "↷", "flagged": "⚑"}
 
@@ -54,7 +55,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = "Documents — type to search (Arabic normalized), enter opens, esc closes"
             with Horizontal():
-                yield Input(placeholder="search id or text", id="search")
+                yield SafeInput(placeholder="search id or text", id="search")
                 yield Select([(s, s) for s in DOC_STATUSES], prompt="any status", id="filter")
             yield Static("", id="count")
             yield OptionList(id="docs")
@@ -94,7 +95,7 @@ class DocumentListScreen(ModalScreen[str | None]):
         for doc_id in self._shown:
             number = self.doc_ids.index(doc_id) + 1
             st = self.statuses.get(doc_id, "todo")
-            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {st:<11} {shown(doc_id[:24]):<24} ",
+            line = Text(f"{number:>4} {STATUS_MARK.get(st, '?')} {shown(st):<11} {shown(doc_id[:24]):<24} ",
                         no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if not self._first:
                 self._read_all()

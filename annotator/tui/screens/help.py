@@ -11,9 +11,12 @@ from textual.widgets import Static
 
 from annotator.schema.model import Schema
 from annotator.tui.bindings import help_rows
+from annotator.tui.shown import ui_text
 
 
 def help_table(bound: dict[str, str], schema: Schema) -> Table:
+    """Every cell is a ``Text``: descriptions carry label names from the schema, and a
+    ``str`` cell would be parsed as Rich markup (``[/]`` in a name crashed the app)."""
     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
     table.add_column("keys", style="bold", no_wrap=True, min_width=14)
     table.add_column("does")
@@ -21,10 +24,10 @@ def help_table(bound: dict[str, str], schema: Schema) -> Table:
     for row_group, keys, description in help_rows(bound, schema):
         if row_group != group:
             if group is not None:
-                table.add_row("", "")
-            table.add_row(f"[reverse] {row_group} [/]", "")
+                table.add_row(ui_text(""), ui_text(""))
+            table.add_row(ui_text(f" {row_group} ", style="reverse"), ui_text(""))
             group = row_group
-        table.add_row(keys, description)
+        table.add_row(ui_text(keys), ui_text(description))
     return table
 
 

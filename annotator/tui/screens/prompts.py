@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from annotator.layout import visual_string
+from annotator.tui.widgets.safe_input import SafeInput
 
 
 class _Prompt(ModalScreen):
@@ -33,7 +34,7 @@ class GotoScreen(_Prompt):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Go to document (1–{self.count}), enter to go, esc to cancel")
-            yield Input(placeholder="number", restrict=r"[0-9]*", id="number")
+            yield SafeInput(placeholder="number", restrict=r"[0-9]*", id="number")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
@@ -50,7 +51,7 @@ class NoteScreen(_Prompt):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Note for this document — enter saves, esc cancels")
-            yield Input(value=self.note, id="note")
+            yield SafeInput(value=self.note, id="note")
             yield Static(Text(visual_string(self.note)), id="preview")
 
     def on_input_changed(self, event: Input.Changed) -> None:

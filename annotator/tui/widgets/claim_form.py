@@ -80,7 +80,7 @@ class ClaimForm(Widget, can_focus=True):
                 if claim.claimer and self.state is not None:
                     ent = self.state.entity(claim.claimer)
                     if ent is not None:
-                        who = f"{ent.label} {visual_string(ent.text_in(self.text))} ({shown(ent.id)})"
+                        who = f"{shown(ent.label)} {visual_string(ent.text_in(self.text))} ({shown(ent.id)})"
                 req = "*" if self.schema.claims.claimer_required else ""
                 table.add_row(pointer, Text(f"claimer{req}", style="bold"), Text(who),
                               Text("enter: pick from a list or by moving to it", style="dim"))

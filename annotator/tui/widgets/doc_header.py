@@ -25,7 +25,7 @@ class DocHeader(Horizontal):
         yield Static("", id="progress-text")
 
     def show(self, number: int, count: int, doc_id: str, status: str, note: str) -> None:
-        title = f" {number}/{count}  {shown(doc_id)}  [{status}]"
+        title = f" {number}/{count}  {shown(doc_id)}  [{shown(status)}]"
         if note:
             title += "  ✎ " + visual_string(note[:30])
         if title != getattr(self, "_title", None):

@@ -10,6 +10,7 @@ from textual.widgets.option_list import Option
 from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
+from annotator.tui.shown import shown
 
 
 def span_text(text: str, start: int, end: int, limit: int = 24) -> str:
@@ -48,7 +49,7 @@ class SpanPanel(OptionList):
             line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if isinstance(span, Entity):
                 spec = self.schema.label(span.label)
-                line.append(f"{span.label:<5}", style=f"bold {spec.color}" if spec else "bold")
+                line.append(f"{shown(span.label):<5}", style=f"bold {spec.color}" if spec else "bold")
             else:
                 line.append("claim", style=f"bold {self.schema.claims.color}")
             line.append("·" if span.source else " ")
