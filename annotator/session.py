@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from functools import wraps
+from typing import ParamSpec, Protocol, TypeVar
 
 from annotator.errors import OperationError
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
@@ -38,6 +41,12 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
+
+__all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Progress", "claim_defaults", "new_id",
+           "plan_change"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def default_annotator() -> str:
@@ -75,8 +84,77 @@ class Progress:
         return self.finished / self.total if self.total else 0.0
 
 
+def new_id(state: Annotations, prefix: str) -> str:
+    """The next free span id with ``prefix`` ("e" or "c"): one past the highest in use."""
+    used = {e.id for e in state.entities} | {c.id for c in state.claims}
+    n = 1
+    for sid in used:
+        if sid.startswith(prefix) and sid[len(prefix):].isdigit():
+            n = max(n, int(sid[len(prefix):]) + 1)
+    while f"{prefix}{n}" in used:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def claim_defaults(schema: Schema) -> dict[str, AttrValue]:
+    """The attribute values a new claim starts with (the schema's defaults)."""
+    return {a.key: a.default for a in schema.claims.attributes if a.default is not None}
+
+
+def plan_change(op: Operation, before: Annotations, text: str,
+                schema: Schema) -> tuple[Operation, Annotations, Operation]:
+    """What applying ``op`` to ``before`` does, without saving: (the op as logged, the state after,
+    its inverse). Raises OperationError when refused.
+
+    The one owner of the rule that the first change to a "todo" document also marks it
+    "in progress" (undone together); the editor predicts the saved state with it, the
+    session saves with it.
+    """
+    after, inverse = apply_operation(op, before, text, schema)
+    if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations)):
+        after = after.with_(status="in_progress")
+        op = Batch((op, SetStatus("in_progress")), op.describe())
+        inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())
+    return op, after.with_(schema_name=schema.name, schema_version=schema.version), inverse
+
+
+def _counts(total: int, statuses: dict[str, str]) -> Progress:
+    counts = {s: 0 for s in DOC_STATUSES}
+    for st in statuses.values():
+        counts[st] = counts.get(st, 0) + 1
+    counts["todo"] += total - len(statuses)
+    return Progress(total, counts)
+
+
+class PendingWrites(Protocol):
+    """Writes queued off the caller's thread (``editing.Saver``): the session waits for them
+    before touching the store itself, so a read sees every write it was handed before."""
+
+    def settle(self, timeout: float | None = None) -> bool: ...
+
+    def on_worker(self) -> bool: ...
+
+
+def _settled(method: Callable[P, R]) -> Callable[P, R]:
+    """Run ``method`` only after the queued writes are done (unless on the writer thread itself)."""
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        session = args[0]
+        assert isinstance(session, AnnotationSession)
+        pending = session.pending
+        if pending is not None and not pending.on_worker():
+            pending.settle()
+        return method(*args, **kwargs)
+    return wrapper
+
+
 class AnnotationSession:
-    """One annotator working on one store under one schema."""
+    """One annotator working on one store under one schema.
+
+    Every public method that reaches the store first waits for the writes queued on
+    ``pending`` (if a ``Saver`` is attached), so the store is only ever used by one
+    thread at a time and every read sees the writes queued before it.
+    """
 
     def __init__(self, store: Store, schema: Schema, annotator: str | None = None) -> None:
         self.store = store
@@ -85,9 +163,13 @@ class AnnotationSession:
         self._docs: dict[str, Document] = {}
         self._claimed = False
         self._lost = False  # another session took the claim over
+        self.pending: PendingWrites | None = None
+        self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
+        self._progress_lock = threading.Lock()
 
     # -- one live session per annotator ------------------------------------------------
 
+    @_settled
     def claim(self, *, take_over: bool = False) -> SessionClaim | None:
         """Make this the annotator's one live session (StoreError if another live one holds it).
 
@@ -97,6 +179,7 @@ class AnnotationSession:
         self._claimed = True
         return ended
 
+    @_settled
     def heartbeat(self) -> bool:
         """Keep the claim alive (the app calls this every HEARTBEAT_SECONDS); False once another
         session has taken it over. A session that never claimed has nothing to refresh."""
@@ -107,9 +190,11 @@ class AnnotationSession:
 
     # -- documents ---------------------------------------------------------------------
 
+    @_settled
     def document_ids(self) -> list[str]:
         return self.store.document_ids()
 
+    @_settled
     def document(self, doc_id: str) -> Document:
         doc = self._docs.get(doc_id)
         if doc is None:
@@ -121,39 +206,65 @@ class AnnotationSession:
             self._docs[doc_id] = doc
         return doc
 
+    @_settled
     def annotations(self, doc_id: str) -> Annotations:
         return self.store.load(doc_id, self.annotator)
 
+    @_settled
     def iter_documents(self) -> Iterator[Document]:
         return self.store.iter_documents()
 
-    def progress(self) -> Progress:
-        statuses = self.store.statuses(self.annotator)
-        total = self.store.count_documents()
-        counts = {s: 0 for s in DOC_STATUSES}
-        for st in statuses.values():
-            counts[st] = counts.get(st, 0) + 1
-        counts["todo"] += total - len(statuses)
-        return Progress(total, counts)
+    @_settled
+    def progress(self, *, refresh: bool = False) -> Progress:
+        """Documents by status for this annotator, after every queued write."""
+        return self.saved_progress(refresh=refresh)
 
+    def saved_progress(self, *, refresh: bool = False) -> Progress:
+        """The counts as of the last commit, without waiting for queued writes. Counted from
+        the store once (or with ``refresh``), then kept by every commit through this session,
+        so the screen can show it after each key without a store round trip."""
+        with self._progress_lock:
+            cached = self._progress
+        if cached is not None and not refresh:
+            return cached
+        fresh = self._scan_progress()
+        with self._progress_lock:
+            self._progress = fresh
+        return fresh
+
+    @_settled
+    def _scan_progress(self) -> Progress:
+        return _counts(self.store.count_documents(), self.store.statuses(self.annotator))
+
+    def _count(self, old: str, new: str) -> None:
+        """One document moved from status ``old`` to ``new`` (a commit saw it)."""
+        if old == new:
+            return
+        with self._progress_lock:
+            if self._progress is None:
+                return
+            counts = dict(self._progress.by_status)
+            counts[old] = counts.get(old, 0) - 1
+            counts[new] = counts.get(new, 0) + 1
+            self._progress = Progress(self._progress.total, counts)
+
+    @_settled
     def statuses(self) -> dict[str, str]:
         return self.store.statuses(self.annotator)
 
     # -- the one write path ------------------------------------------------------------
 
+    @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
         doc = self.document(doc_id)
         before = self.annotations(doc_id)
-        after, inverse = apply_operation(op, before, doc.text, self.schema)
-        if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations)):
-            after = after.with_(status="in_progress")
-            op = Batch((op, SetStatus("in_progress")), op.describe())
-            inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())
-        after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
+        op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
+        self._count(before.status, saved.status)
         return Change(doc_id, saved, op.describe(), "do")
 
+    @_settled
     def undo(self, doc_id: str) -> Change | None:
         target = self.store.undo_target(doc_id, self.annotator)
         if target is None:
@@ -161,6 +272,7 @@ class AnnotationSession:
         seq, inverse = target
         return self._replay(doc_id, inverse, "undo", seq)
 
+    @_settled
     def redo(self, doc_id: str) -> Change | None:
         target = self.store.redo_target(doc_id, self.annotator)
         if target is None:
@@ -174,19 +286,13 @@ class AnnotationSession:
         after, back = apply_operation(op, before, doc.text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
+        self._count(before.status, saved.status)
         return Change(doc_id, saved, f"{action}: {op.describe()}", action)
 
     # -- convenience operations (the TUI's vocabulary) ---------------------------------
 
     def new_id(self, state: Annotations, prefix: str) -> str:
-        used = {e.id for e in state.entities} | {c.id for c in state.claims}
-        n = 1
-        for sid in used:
-            if sid.startswith(prefix) and sid[len(prefix):].isdigit():
-                n = max(n, int(sid[len(prefix):]) + 1)
-        while f"{prefix}{n}" in used:
-            n += 1
-        return f"{prefix}{n}"
+        return new_id(state, prefix)
 
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
         state = self.annotations(doc_id)
@@ -208,7 +314,7 @@ class AnnotationSession:
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
         state = self.annotations(doc_id)
-        attrs = {a.key: a.default for a in self.schema.claims.attributes if a.default is not None}
+        attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
         return self.apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
 
@@ -233,13 +339,16 @@ class AnnotationSession:
     def set_document_attributes(self, doc_id: str, attributes: dict[str, AttrValue]) -> Change:
         return self.apply(doc_id, SetDocumentAttributes(attributes))
 
+    @_settled
     def missing_for_done(self, doc_id: str) -> list[str]:
         return missing_requirements(self.annotations(doc_id), self.schema)
 
     # -- resume ------------------------------------------------------------------------
 
+    @_settled
     def position(self) -> Position:
         return self.store.get_position(self.annotator)
 
+    @_settled
     def save_position(self, doc_id: str, cursor: int) -> None:
         self.store.set_position(self.annotator, Position(doc_id, cursor))

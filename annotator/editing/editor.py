@@ -1,0 +1,229 @@
+"""The editing core: what a key means on a document, decided without a screen.
+
+The annotation screen (and later the adjudication screen) turns keys and mouse
+events into calls on an ``Editor`` and draws its answers; every rule about *which*
+change a key makes lives here, once:
+
+* a label key relabels the entity with exactly the marked bounds, or (with no
+  selection) the innermost entity under the cursor; the same label on a
+  pre-annotation accepts it; otherwise it adds an entity;
+* delete takes the innermost span under the cursor (with a selection, the span with
+  exactly its bounds first); enter accepts a pre-annotation, else edits a claim;
+* an edge key moves the innermost span under the cursor;
+* "under the cursor" means touching the cursor's word, not only its first character.
+
+Each method returns an ``Edit`` (the operation to save and the state it leads to,
+already validated: the screen can show it before the store answers) or a
+``Refusal`` (nothing changes; the reason is for the status line). Pure: no Textual,
+no store; the saved state always comes back from ``AnnotationSession``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from annotator.errors import OperationError
+from annotator.model.annotations import Annotations, AttrValue, Claim, Entity
+from annotator.model.operations import (
+    AddClaim,
+    AddEntity,
+    LinkClaimer,
+    MoveClaim,
+    MoveEntity,
+    Operation,
+    RelabelEntity,
+    RemoveClaim,
+    RemoveEntity,
+    SetClaimAttributes,
+    SetNotes,
+    SetSource,
+    SetStatus,
+)
+from annotator.schema.model import Schema
+from annotator.session import claim_defaults, new_id, plan_change
+
+Span = Entity | Claim
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a key acts: the word under the cursor and the selection, if any (``[start, end)``)."""
+
+    word: tuple[int, int]
+    selection: tuple[int, int] | None = None
+
+    @property
+    def marked(self) -> tuple[int, int]:
+        """What a label key labels: the selection, else the word."""
+        return self.selection if self.selection is not None else self.word
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A validated change: ``op`` to save; ``after`` is the state the store will hold once it has."""
+
+    op: Operation
+    before: Annotations
+    after: Annotations
+    description: str
+    created: str | None = None  # the id of the span this edit adds
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Nothing changes; ``reason`` says why (``error``: shown as an error, not as a hint)."""
+
+    reason: str
+    error: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimChoice:
+    """The claim a key is about (to open its form or to pick its claimer)."""
+
+    claim_id: str
+
+
+Answer = Edit | Refusal
+
+
+class Editor:
+    """Decisions over one document's text and one annotator's (shown) state."""
+
+    def __init__(self, schema: Schema, text: str, state: Annotations) -> None:
+        self.schema = schema
+        self.text = text
+        self.state = state
+
+    # -- what is where ------------------------------------------------------------------
+    def spans_under(self, where: Where) -> list[Span]:
+        """Spans touching the word under the cursor, innermost (shortest) first.
+
+        The word, not just its first character: a span whose start was nudged past a
+        proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
+        start, end = where.word
+        end = max(end, start + 1)
+        hits = [s for s in self._spans() if s.start < end and s.end > start]
+        return sorted(hits, key=lambda s: (s.end - s.start, s.start))
+
+    def span_at(self, where: Where, kind: type[Entity] | type[Claim] | None = None,
+                pre_only: bool = False) -> Span | None:
+        """The span a key acts on: with a selection, one with exactly its bounds first; then the
+        innermost under the cursor. ``kind`` and ``pre_only`` (pre-annotations) narrow it."""
+        spans = self.spans_under(where)
+        if where.selection is not None:
+            exact = [s for s in self._spans() if (s.start, s.end) == where.selection]
+            spans = exact + [s for s in spans if s not in exact]
+        for span in spans:
+            if kind is not None and not isinstance(span, kind):
+                continue
+            if pre_only and span.source is None:
+                continue
+            return span
+        return None
+
+    def edge_span(self, where: Where) -> Span | None:
+        """The span an edge key moves: the innermost under the cursor, only with no selection
+        (with one, edge keys move the selection's edges instead)."""
+        return self.span_at(where) if where.selection is None else None
+
+    # -- labels -------------------------------------------------------------------------
+    def label(self, where: Where, label: str) -> Answer:
+        """Relabel the entity with exactly the marked bounds (or, with no selection, the innermost
+        entity under the cursor); the same label on a pre-annotation accepts it; else add one."""
+        start, end = where.marked
+        target: Span | None = next((e for e in self.state.entities if (e.start, e.end) == (start, end)), None)
+        if target is None and where.selection is None:
+            target = self.span_at(where, Entity)
+        if isinstance(target, Entity):
+            if target.label == label and target.source is None:
+                return Refusal(f"already {label}")
+            if target.label == label:
+                return self._edit(SetSource(target.id, None))
+            return self._edit(RelabelEntity(target.id, label))
+        entity_id = new_id(self.state, "e")
+        return self._edit(AddEntity(Entity(entity_id, start, end, label)), created=entity_id)
+
+    def delete(self, where: Where) -> Answer:
+        span = self.span_at(where)
+        if span is None:
+            return Refusal("nothing to delete here")
+        return self._edit(RemoveEntity(span.id) if isinstance(span, Entity) else RemoveClaim(span.id))
+
+    def activate(self, where: Where) -> Edit | Refusal | ClaimChoice:
+        """enter: accept a pre-annotation, else edit the claim under the cursor."""
+        span = self.span_at(where, pre_only=True)
+        if span is not None:
+            return self._edit(SetSource(span.id, None))
+        claim = self.span_at(where, Claim)
+        if claim is not None:
+            return ClaimChoice(claim.id)
+        return Refusal("enter accepts a pre-annotation or edits a claim; nothing of that here")
+
+    def move(self, span: Span, start: int, end: int) -> Answer:
+        """Move ``span``'s edges to ``[start, end)`` (from an edge key)."""
+        if (start, end) == (span.start, span.end):
+            return Refusal("that edge cannot move further")
+        if isinstance(span, Entity):
+            return self._edit(MoveEntity(span.id, start, end))
+        return self._edit(MoveClaim(span.id, start, end))
+
+    # -- claims -------------------------------------------------------------------------
+    def add_claim(self, where: Where, sentence: tuple[int, int] | None) -> Answer:
+        """Mark the selection, or with none the cursor's ``sentence``, as a claim (schema defaults)."""
+        bounds = where.selection if where.selection is not None else sentence
+        if bounds is None:
+            return Refusal("no sentence here to mark as a claim")
+        claim_id = new_id(self.state, "c")
+        claim = Claim(claim_id, bounds[0], bounds[1], claim_defaults(self.schema), None)
+        return self._edit(AddClaim(claim), created=claim_id)
+
+    def claim_to_edit(self, where: Where) -> ClaimChoice | Refusal:
+        claim = self.span_at(where, Claim)
+        return ClaimChoice(claim.id) if claim is not None else Refusal("no claim under the cursor")
+
+    def claim_to_link(self, where: Where) -> ClaimChoice | Refusal:
+        claim = self.span_at(where, Claim)
+        return ClaimChoice(claim.id) if claim is not None else Refusal("put the cursor on a claim first")
+
+    def link_claimer(self, claim_id: str, where: Where) -> Answer:
+        """Make the entity under the cursor the claimer of ``claim_id`` (linking by moving)."""
+        entity = self.span_at(where, Entity)
+        if entity is None:
+            return Refusal("no entity under the cursor: move to the claimer (esc cancels)", error=True)
+        return self._edit(LinkClaimer(claim_id, entity.id))
+
+    def set_claimer(self, claim_id: str, entity_id: str | None) -> Answer:
+        return self._edit(LinkClaimer(claim_id, entity_id))
+
+    def set_claim_attribute(self, claim_id: str, key: str, value: AttrValue) -> Answer:
+        return self._edit(SetClaimAttributes(claim_id, {key: value}))
+
+    def missing(self, claim_id: str) -> list[str]:
+        """Keys of required claim attributes still empty (what the claim form flags)."""
+        claim = self.state.claim(claim_id)
+        if claim is None:
+            return []
+        return [a.key for a in self.schema.claims.attributes if a.required and claim.attributes.get(a.key) is None]
+
+    # -- the document -------------------------------------------------------------------
+    def set_status(self, status: str) -> Answer:
+        """Marking done is refused (by ``SetStatus`` itself) while required fields are missing."""
+        return self._edit(SetStatus(status))
+
+    def set_notes(self, notes: str) -> Answer | None:
+        """None when the note is unchanged (nothing to save)."""
+        if notes == self.state.notes:
+            return None
+        return self._edit(SetNotes(notes))
+
+    def _spans(self) -> list[Span]:
+        return [*self.state.entities, *self.state.claims]
+
+    # -- the one place an answer is made ------------------------------------------------
+    def _edit(self, op: Operation, created: str | None = None) -> Answer:
+        try:
+            _, after, _ = plan_change(op, self.state, self.text, self.schema)
+        except OperationError as exc:
+            return Refusal(str(exc), error=True)
+        return Edit(op, self.state, after, op.describe(), created)
