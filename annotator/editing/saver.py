@@ -13,7 +13,9 @@ Contract:
 * A call that raises fails, and every call submitted before its failure reached the
   owner is cancelled (``Failed`` with ``cancelled=True``): they were planned on a state
   that now never happens. Calls submitted after the owner heard of the failure run.
-  Nothing is retried or reordered.
+  An ``independent`` call (a heartbeat, the cursor position) assumes nothing of the
+  others: its failure cancels nothing and it is never cancelled. Nothing is retried
+  or reordered.
 * ``settle(timeout)`` waits until the queue is idle (or the timeout passes), then
   delivers what finished. The session calls it before it touches the store itself
   (see ``session.PendingWrites``), so the store is used by one thread at a time.
@@ -57,12 +59,13 @@ Done = Callable[[Outcome], None]
 
 
 class _Job:
-    __slots__ = ("call", "done", "outcome", "seq")
+    __slots__ = ("call", "done", "outcome", "seq", "independent")
 
-    def __init__(self, call: Callable[[], Any], done: Done | None, seq: int) -> None:
+    def __init__(self, call: Callable[[], Any], done: Done | None, seq: int, independent: bool) -> None:
         self.call = call
         self.done = done
         self.seq = seq
+        self.independent = independent
         self.outcome: Outcome | None = None
 
 
@@ -84,12 +87,12 @@ class Saver:
         self._thread: threading.Thread | None = None
 
     # -- the owner's side ---------------------------------------------------------------
-    def submit(self, call: Callable[[], Any], done: Done | None = None) -> None:
+    def submit(self, call: Callable[[], Any], done: Done | None = None, *, independent: bool = False) -> None:
         """Queue ``call`` behind every earlier one; ``done`` gets its outcome on the owner's thread."""
         with self._lock:
             self._unfinished += 1
             self._seq += 1
-            job = _Job(call, done, self._seq)
+            job = _Job(call, done, self._seq, independent)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="annotator-saver", daemon=True)
                 self._thread.start()
@@ -118,7 +121,7 @@ class Saver:
                 if not self._finished:
                     return
                 job = self._finished.popleft()
-                if isinstance(job.outcome, Failed) and not job.outcome.cancelled:
+                if isinstance(job.outcome, Failed) and not job.outcome.cancelled and not job.independent:
                     self._failure_unheard = False
                     self._barrier = self._seq + 1  # everything submitted so far assumed success
             if job.done is not None and job.outcome is not None:
@@ -143,16 +146,16 @@ class Saver:
             if job is None:
                 return
             with self._lock:
-                cancelled = self._failure_unheard or job.seq < self._barrier
+                cancelled = not job.independent and (self._failure_unheard or job.seq < self._barrier)
             if cancelled:
-                job.outcome = Failed(RuntimeError("not saved: an earlier change failed"), cancelled=True)
+                job.outcome = Failed(RuntimeError("an earlier change could not be saved"), cancelled=True)
             else:
                 try:
                     job.outcome = Saved(job.call())
                 except BaseException as exc:  # noqa: BLE001 - any failure is reported, the thread lives on
                     job.outcome = Failed(exc)
             with self._idle:
-                if isinstance(job.outcome, Failed) and not cancelled:
+                if isinstance(job.outcome, Failed) and not cancelled and not job.independent:
                     self._failure_unheard = True
                 self._finished.append(job)
                 self._unfinished -= 1

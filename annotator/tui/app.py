@@ -13,7 +13,7 @@ from typing import Callable
 from textual.app import App
 from textual.binding import Binding
 
-from annotator.errors import AnnotatorError
+from annotator.editing import Failed, Outcome
 from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
 from annotator.tui.commands import AnnotatorCommands
 from annotator.tui.screens.annotate import AnnotateScreen
@@ -52,13 +52,16 @@ class AnnotatorApp(App):
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
 
     def heartbeat(self) -> None:
-        """Keep this annotator's session claim alive; say so once if another session took it over."""
-        try:
-            held = self.session.heartbeat()
-        except AnnotatorError as exc:
-            self.notify(str(exc), title="session", severity="warning", markup=False)
+        """Keep this annotator's session claim alive (queued behind the saves: a slow store never
+        freezes the screen); say so once if another session took it over."""
+        if self.main is not None:
+            self.main.saver.submit(self.session.heartbeat, self._heartbeat_answered, independent=True)
+
+    def _heartbeat_answered(self, outcome: Outcome) -> None:
+        if isinstance(outcome, Failed):
+            self.notify(outcome.message, title="session", severity="warning", markup=False)
             return
-        if not held:
+        if not outcome.value:
             self._heartbeat_timer.stop()
             self.notify("another `annotate --take-over` ended this session: quit (ctrl+q) so you do not "
                         "work against it", title="session", severity="error", timeout=3600, markup=False)
@@ -71,5 +74,5 @@ class AnnotatorApp(App):
 
     def action_quit_annotator(self) -> None:
         if self.main is not None:
-            self.main.save_position()
+            self.main.close()
         self.exit(0)

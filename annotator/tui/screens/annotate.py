@@ -1,12 +1,18 @@
-"""The annotation screen: wires keys to the session and the session's answers to the widgets.
+"""The annotation screen: maps keys and mouse events to the ``Editor`` and draws its answers.
 
-No business rule lives here: every change goes through ``AnnotationSession`` (which
-validates it and saves it before returning); a refusal is shown in the status line.
+No rule lives here. What a key changes is the editor's decision (``annotator.editing``);
+the change is shown at once and saved by the ``Saver`` on its writer thread, in order.
+While the store has not acknowledged it the status line says "saving…" (never
+"saved ✓"); a fast store answers within ``FAST_SAVE`` and the screen shows "saved ✓"
+in the same frame, a slow one leaves the screen answering keys meanwhile. A save
+that fails is shown in red and undone on screen (back to the last acknowledged state).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
+from typing import Callable
 
 from textual import events
 from textual.app import ComposeResult
@@ -15,14 +21,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from annotator.editing import Answer, ClaimChoice, Edit, Editor, Failed, Outcome, Refusal, Saver, Where
 from annotator.errors import AnnotatorError
-from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.model.annotations import Annotations, Entity
 from annotator.session import AnnotationSession, Change
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
 from annotator.tui.bindings import main_bindings
+from annotator.tui.cursor import Selection
+from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.shown import shown
 from annotator.tui.spans import changed_ranges
+from annotator.tui.widgets.claim_form import CLAIMER_ROW
 from annotator.tui.widgets.doc_header import DocHeader
 from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel, span_text
@@ -31,6 +41,7 @@ from annotator.tui.widgets.status_line import StatusLine
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 POSITION_DEBOUNCE = 1.0  # seconds of stillness before the cursor position is saved
 PANEL_DELAY = 0.05  # seconds: the span list follows an edit one frame or so later
+FAST_SAVE = 0.1  # seconds a key waits for the store before it shows "saving…" and moves on
 
 
 class AnnotateScreen(Screen):
@@ -45,8 +56,12 @@ class AnnotateScreen(Screen):
         self.direction = direction
         self.doc_ids: list[str] = []
         self.doc_id: str | None = None
-        self.state: Annotations | None = None
+        self.editor: Editor | None = None  # over the state shown (acknowledged + pending changes)
+        self.acked: Annotations | None = None  # the last state the store acknowledged
+        self.saver = Saver()
         self.linking: str | None = None  # claim id whose claimer is being picked by moving
+        self._history_pending = 0  # undo/redo sent, not yet answered: the next state is unknown
+        self._form: ClaimFormScreen | None = None
         self._indexes: OrderedDict[str, TextIndex] = OrderedDict()
         self._position_timer = None
         self._panel_timer = None
@@ -59,6 +74,10 @@ class AnnotateScreen(Screen):
         if self.doc_id is None and action not in self.ALWAYS_AVAILABLE:
             return False
         return True
+
+    @property
+    def state(self) -> Annotations | None:
+        return self.editor.state if self.editor is not None else None
 
     # -- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -81,7 +100,11 @@ class AnnotateScreen(Screen):
         return self.query_one(StatusLine)
 
     def on_mount(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.saver.wake = lambda: loop.call_soon_threadsafe(self.saver.deliver)
+        self.session.pending = self.saver
         self.doc_ids = self.session.document_ids()
+        self.session.saved_progress(refresh=True)
         position = self.session.position()
         doc_id = position.doc_id if position.doc_id in self.doc_ids else None
         if doc_id is None and self.doc_ids:
@@ -95,6 +118,16 @@ class AnnotateScreen(Screen):
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
         self.view.focus()
+
+    def on_unmount(self) -> None:
+        self.saver.close()  # whatever is queued still reaches the store
+        if self.session.pending is self.saver:
+            self.session.pending = None
+
+    def close(self) -> None:
+        """Quitting: save where the annotator is and wait for every queued save."""
+        self.save_position()
+        self.saver.settle()
 
     def on_resize(self, event: events.Resize) -> None:
         self._check_size()
@@ -121,8 +154,10 @@ class AnnotateScreen(Screen):
         return index
 
     def open_document(self, doc_id: str, cursor: int = 0, save: bool = True) -> None:
+        """Show ``doc_id``; the current document's queued saves finish (and are answered) first."""
         if save:
             self.save_position()
+        self.saver.settle()
         try:
             doc = self.session.document(doc_id)
             state = self.session.annotations(doc_id)
@@ -130,7 +165,8 @@ class AnnotateScreen(Screen):
             self.status.say(str(exc), error=True)
             return
         self.doc_id = doc_id
-        self.state = state
+        self.editor = Editor(self.schema, doc.text, state)
+        self.acked = state
         self.linking = None
         self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
         self.query_one(SpanPanel).show(doc.text, state)
@@ -148,15 +184,14 @@ class AnnotateScreen(Screen):
         header = self.query_one(DocHeader)
         number = self.doc_ids.index(self.doc_id) + 1 if self.doc_id in self.doc_ids else 0
         header.show(number, len(self.doc_ids), self.doc_id, self.state.status, self.state.notes)
-        progress = self.session.progress()
+        progress = self.session.saved_progress()  # kept by the session: no store round trip
         header.progress(progress.finished, progress.total)
 
     def save_position(self) -> None:
+        """Queued like every write (a slow store never holds up the cursor)."""
         if self.doc_id is not None:
-            try:
-                self.session.save_position(self.doc_id, self.view.cursor)
-            except AnnotatorError as exc:
-                self.status.say(str(exc), error=True)
+            doc_id, cursor = self.doc_id, self.view.cursor
+            self._submit(lambda: self.session.save_position(doc_id, cursor), doc_id, "position")
 
     def _step_document(self, delta: int) -> None:
         if not self.doc_ids or self.doc_id is None:
@@ -168,32 +203,80 @@ class AnnotateScreen(Screen):
         self.open_document(self.doc_ids[i])
 
     # -- the write path -------------------------------------------------------------------
-    def apply(self, call, *args, cursor_to_change: bool = False) -> Change | None:
-        """Run a session call; show the result or the refusal. Returns the change."""
-        if self.doc_id is None:
-            return None
-        try:
-            change = call(self.doc_id, *args)
-        except AnnotatorError as exc:  # OperationError (refused) or StoreError
-            self.status.say(str(exc), error=True)
-            return None
-        if change is None:
-            return None
-        self.show_change(change, cursor_to_change=cursor_to_change)
-        return change
+    def where(self) -> Where:
+        view = self.view
+        sel = view.selection
+        return Where(view.nav.token_span(view.cursor), (sel.start, sel.end) if sel is not None else None)
 
-    def show_change(self, change: Change, cursor_to_change: bool = False) -> None:
-        old = self.state
-        self.state = change.state
+    def commit(self, answer: Answer | None, *, cursor_to_change: bool = False) -> Answer | None:
+        """Show the editor's answer: a refusal in the status line, an edit on screen at once
+        (then saved in order on the writer thread). Returns what was shown."""
+        if answer is None or self.doc_id is None:
+            return None
+        if isinstance(answer, Edit) and self._history_pending:
+            answer = Refusal("wait a moment: the undo/redo is still being saved", error=True)
+        if isinstance(answer, Refusal):
+            self.status.say(answer.reason, error=answer.error)
+            return answer
+        self.show_state(answer.after, cursor_to_change=cursor_to_change)
+        self.status.say(answer.description)
+        doc_id, op = self.doc_id, answer.op
+        self._submit(lambda: self.session.apply(doc_id, op), doc_id, "do")
+        return answer
+
+    def _submit(self, call: Callable[[], object], doc_id: str, kind: str) -> None:
+        """Queue a store call; a lone one gets ``FAST_SAVE`` to answer within this key."""
+        if kind != "position":
+            self.status.pending(True)
+        self.saver.submit(call, lambda outcome: self._answered(doc_id, kind, outcome),
+                          independent=kind == "position")
+        if self.saver.pending == 1:
+            self.saver.settle(FAST_SAVE)
+
+    def _answered(self, doc_id: str, kind: str, outcome: Outcome) -> None:
+        """The store answered a queued call (on this thread, in the order they were queued)."""
+        if kind in ("undo", "redo"):
+            self._history_pending -= 1
+        if isinstance(outcome, Failed):
+            self._failed(doc_id, outcome)
+        elif kind != "position" and doc_id == self.doc_id:
+            change = outcome.value
+            assert change is None or isinstance(change, Change)
+            if change is not None:
+                self.acked = change.state
+                if kind != "do" or not self.saver.pending:
+                    self.show_state(change.state, cursor_to_change=kind != "do")
+                if kind != "do":
+                    self.status.say(change.description)
+                self.status.saved()
+            elif kind != "do":
+                self.status.say(f"nothing to {kind} in this document")
+        self.status.pending(self.saver.pending > 0)
+
+    def _failed(self, doc_id: str, outcome: Failed) -> None:
+        """Undo on screen what the store did not take (back to its last acknowledged state)."""
+        if not (outcome.cancelled and self.status.error):
+            self.status.say(f"not saved: {outcome.message}", error=True)
+        if doc_id == self.doc_id and self.acked is not None and self.state != self.acked:
+            self.show_state(self.acked, cursor_to_change=True)
+        if self._form is not None:
+            self._form.show_problem(f"not saved: {outcome.message}")
+
+    def show_state(self, state: Annotations, cursor_to_change: bool = False) -> None:
+        """Draw ``state`` (the editor's from now on): text, side panel, header, open claim form."""
+        if self.editor is None:
+            return
+        old, self.editor.state = self.editor.state, state
         if cursor_to_change:
-            ranges = changed_ranges(old, change.state)
+            ranges = changed_ranges(old, state)
             if ranges:
                 self.view.move_to(min(r[0] for r in ranges))
-        self.view.set_state(change.state)
-        self._schedule_panel()
+        self.view.set_state(state)
+        if (old.entities, old.claims) != (state.entities, state.claims):
+            self._schedule_panel()
         self._show_header()
-        self.status.saved()
-        self.status.say(change.description)
+        if self._form is not None:
+            self._form.show_claim(state)
 
     def _schedule_panel(self) -> None:
         """Rebuild the side panel a moment later: the text and the status line show the
@@ -218,11 +301,10 @@ class AnnotateScreen(Screen):
         view = self.view
         if self.linking:
             return f"claimer for {shown(self.linking)}: move to an entity and press enter (esc cancels)"
-        if self.state is None:
+        if self.editor is None:
             return ""
-        spans = self.spans_under_cursor()
         parts = []
-        for span in spans[:3]:
+        for span in self.editor.spans_under(self.where())[:3]:
             where = f"{span.start}–{span.end}"
             text = span_text(view.text, span.start, span.end, 30)
             pre = f" (pre-annotated: {shown(span.source)}, enter accepts)" if span.source else ""
@@ -285,40 +367,23 @@ class AnnotateScreen(Screen):
             view.move_to(target)
 
     # -- selection actions ----------------------------------------------------------------
-    def _selection_or_token(self):
-        from annotator.tui.cursor import Selection
-
-        view = self.view
-        if view.selection is not None:
-            return view.selection
-        start, end = view.nav.token_span(view.cursor)
-        return Selection(start, end, view.cursor)
-
     def action_select_sentence(self) -> None:
-        from annotator.tui.cursor import Selection
-
         view = self.view
         span = view.nav.sentence_span(view.cursor)
         if span is not None:
             view.set_selection(Selection(span[0], span[1], view.cursor))
 
-    def _edit_edges(self, change) -> None:
-        """Apply an edge change: to the selection if there is one, else to the innermost
-        span under the cursor (saved at once), else to a selection of the word."""
-        from annotator.tui.cursor import Selection
-
+    def _edit_edges(self, change: Callable[[Selection], Selection]) -> None:
+        """An edge key moves the selection's edges, else the editor's span under the cursor
+        (saved at once), else starts a selection of the word."""
         view = self.view
-        span = self._span_under_cursor() if view.selection is None else None
+        span = self.editor.edge_span(self.where()) if self.editor is not None else None
         if span is None:
-            view.set_selection(change(self._selection_or_token()))
+            start, end = view.marked()
+            view.set_selection(change(view.selection or Selection(start, end, view.cursor)))
             return
         moved = change(Selection(span.start, span.end, span.start))
-        if (moved.start, moved.end) == (span.start, span.end):
-            self.status.say("that edge cannot move further")
-        elif isinstance(span, Entity):
-            self.apply(self.session.move_entity, span.id, moved.start, moved.end)
-        else:
-            self.apply(self.session.move_claim, span.id, moved.start, moved.end)
+        self.commit(self.editor.move(span, moved.start, moved.end))
 
     def action_nudge(self, edge: str, delta: int) -> None:
         self._edit_edges(lambda sel: self.view.nav.nudge(sel, edge, delta))
@@ -335,118 +400,74 @@ class AnnotateScreen(Screen):
 
     # -- labelling actions ----------------------------------------------------------------
     def action_label(self, label: str) -> None:
-        """Label the selection (or the word); relabel an entity that has exactly those bounds,
-        or, with no selection, the innermost entity under the cursor."""
-        if self.state is None:
-            return
-        view = self.view
-        start, end = view.marked()
-        target = next((e for e in self.state.entities if (e.start, e.end) == (start, end)), None)
-        if target is None and view.selection is None:
-            target = next((s for s in self.spans_under_cursor() if isinstance(s, Entity)), None)
-        if target is not None:
-            if target.label == label and target.source is None:
-                self.status.say(f"already {label}")
-                return
-            if target.label == label:
-                self.apply(self.session.accept, target.id)
-            else:
-                self.apply(self.session.relabel_entity, target.id, label)
-            return
-        if self.apply(self.session.add_entity, start, end, label):
-            view.set_selection(None)
-
-    def spans_under_cursor(self) -> list[Entity | Claim]:
-        """Spans touching the word under the cursor, innermost (shortest) first.
-
-        The word, not just its first character: a span whose start was nudged past a
-        proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
-        if self.state is None:
-            return []
-        start, end = self.view.nav.token_span(self.view.cursor)
-        end = max(end, start + 1)
-        hits = [s for s in (*self.state.entities, *self.state.claims) if s.start < end and s.end > start]
-        return sorted(hits, key=lambda s: (s.end - s.start, s.start))
-
-    def _span_under_cursor(self, kind=None, pre_only: bool = False):
-        if self.state is None:
-            return None
-        view = self.view
-        spans = self.spans_under_cursor()
-        if view.selection is not None:
-            exact = [s for s in (*self.state.entities, *self.state.claims)
-                     if (s.start, s.end) == (view.selection.start, view.selection.end)]
-            spans = exact + [s for s in spans if s not in exact]
-        for span in spans:
-            if kind is not None and not isinstance(span, kind):
-                continue
-            if pre_only and span.source is None:
-                continue
-            return span
-        return None
+        if self.editor is not None:
+            answer = self.commit(self.editor.label(self.where(), label))
+            if isinstance(answer, Edit) and answer.created is not None:
+                self.view.set_selection(None)
 
     def action_delete_span(self) -> None:
-        span = self._span_under_cursor()
-        if span is None:
-            self.status.say("nothing to delete here")
-        elif isinstance(span, Entity):
-            self.apply(self.session.remove_entity, span.id)
-        else:
-            self.apply(self.session.remove_claim, span.id)
+        if self.editor is not None:
+            self.commit(self.editor.delete(self.where()))
 
     def action_activate(self) -> None:
         if self.linking:
             self._finish_link()
-            return
-        span = self._span_under_cursor(pre_only=True)
-        if span is not None:
-            self.apply(self.session.accept, span.id)
-            return
-        if self._span_under_cursor(Claim) is not None:
-            self.action_edit_claim()
-            return
-        self.status.say("enter accepts a pre-annotation or edits a claim; nothing of that here")
+        elif self.editor is not None:
+            answer = self.editor.activate(self.where())
+            if isinstance(answer, ClaimChoice):
+                self.open_claim_form(answer.claim_id)
+            else:
+                self.commit(answer)
 
     # -- claims ---------------------------------------------------------------------------
     def action_claim(self) -> None:
+        if self.editor is None:
+            return
         view = self.view
-        if view.selection is not None:
-            start, end = view.selection.start, view.selection.end
-        else:
-            span = view.nav.sentence_span(view.cursor)
-            if span is None:
-                self.status.say("no sentence here to mark as a claim")
-                return
-            start, end = span
-        change = self.apply(self.session.add_claim, start, end)
-        if change is not None:
+        answer = self.commit(self.editor.add_claim(self.where(), view.nav.sentence_span(view.cursor)))
+        if isinstance(answer, Edit) and answer.created is not None:
             view.set_selection(None)
-            claim = next((c for c in change.state.claims if (c.start, c.end) == (start, end)), None)
-            if claim is not None:
-                self.open_claim_form(claim.id)
+            self.open_claim_form(answer.created)
 
     def action_edit_claim(self) -> None:
-        claim = self._span_under_cursor(Claim)
-        if claim is None:
-            self.status.say("no claim under the cursor")
-            return
-        self.open_claim_form(claim.id)
-
-    def open_claim_form(self, claim_id: str) -> None:
-        from annotator.tui.screens.claim_form import ClaimFormScreen
-
-        def closed(result: str | None) -> None:
-            if result == "link-by-moving":
-                self.start_link(claim_id)
-
-        self.app.push_screen(ClaimFormScreen(self, claim_id), closed)
+        if self.editor is not None:
+            self._choose(self.editor.claim_to_edit(self.where()), self.open_claim_form)
 
     def action_link_claimer(self) -> None:
-        claim = self._span_under_cursor(Claim)
-        if claim is None:
-            self.status.say("put the cursor on a claim first")
+        if self.editor is not None:
+            self._choose(self.editor.claim_to_link(self.where()), self.start_link)
+
+    def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
+        if isinstance(answer, Refusal):
+            self.status.say(answer.reason, error=answer.error)
+        else:
+            then(answer.claim_id)
+
+    def open_claim_form(self, claim_id: str) -> None:
+        if self.editor is None:
             return
-        self.start_link(claim.id)
+        form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.view.text, reply_to=self)
+
+        def closed(result: str | None) -> None:
+            self._form = None
+            if result == ClaimFormScreen.LINK_BY_MOVING:
+                self.start_link(claim_id)
+
+        self._form = form
+        self.app.push_screen(form, closed)
+
+    def on_claim_form_screen_save(self, message: ClaimFormScreen.Save) -> None:
+        """The claim form asks for a value; its outcome goes back to it as a problem or a new state."""
+        if self.editor is None:
+            return
+        if message.key == CLAIMER_ROW:
+            claimer = message.value if isinstance(message.value, str) and message.value else None
+            answer = self.editor.set_claimer(message.claim_id, claimer)
+        else:
+            answer = self.editor.set_claim_attribute(message.claim_id, message.key, message.value)
+        shown_answer = self.commit(answer)
+        if isinstance(shown_answer, Refusal) and self._form is not None:
+            self._form.show_problem(shown_answer.reason)
 
     def start_link(self, claim_id: str) -> None:
         self.linking = claim_id
@@ -454,13 +475,12 @@ class AnnotateScreen(Screen):
         self.status.set_info(self.describe_cursor())
 
     def _finish_link(self) -> None:
-        claim_id, self.linking = self.linking, None
-        entity = self._span_under_cursor(Entity)
-        if entity is None:
-            self.linking = claim_id
-            self.status.say("no entity under the cursor: move to the claimer (esc cancels)", error=True)
+        if self.editor is None or self.linking is None:
             return
-        self.apply(self.session.link_claimer, claim_id, entity.id)
+        answer = self.editor.link_claimer(self.linking, self.where())
+        if isinstance(answer, Edit):
+            self.linking = None
+        self.commit(answer)
 
     # -- documents ------------------------------------------------------------------------
     def action_next_document(self) -> None:
@@ -470,12 +490,8 @@ class AnnotateScreen(Screen):
         self._step_document(-1)
 
     def action_set_status(self, status: str) -> None:
-        if status == "done" and self.doc_id is not None:
-            missing = self.session.missing_for_done(self.doc_id)
-            if missing:
-                self.status.say("cannot mark done: " + "; ".join(missing), error=True)
-                return
-        self.apply(self.session.set_status, status)
+        if self.editor is not None:
+            self.commit(self.editor.set_status(status))
 
     def action_goto_document(self) -> None:
         from annotator.tui.screens.prompts import GotoScreen
@@ -502,8 +518,8 @@ class AnnotateScreen(Screen):
         from annotator.tui.screens.prompts import NoteScreen
 
         def done(note: str | None) -> None:
-            if note is not None and self.state is not None and note != self.state.notes:
-                self.apply(self.session.set_notes, note)
+            if note is not None and self.editor is not None:
+                self.commit(self.editor.set_notes(note))
 
         self.app.push_screen(NoteScreen(self.state.notes if self.state else ""), done)
 
@@ -522,24 +538,19 @@ class AnnotateScreen(Screen):
         self.view.focus()
 
     # -- history --------------------------------------------------------------------------
-    def _history(self, call, what: str) -> None:
+    def _history(self, kind: str) -> None:
+        """Undo/redo come from the store's log: the screen shows their result when it answers."""
         if self.doc_id is None:
             return
-        try:
-            change = call(self.doc_id)
-        except AnnotatorError as exc:
-            self.status.say(str(exc), error=True)
-            return
-        if change is None:
-            self.status.say(f"nothing to {what} in this document")
-        else:
-            self.show_change(change, cursor_to_change=True)
+        doc_id, call = self.doc_id, (self.session.undo if kind == "undo" else self.session.redo)
+        self._history_pending += 1
+        self._submit(lambda: call(doc_id), doc_id, kind)
 
     def action_undo(self) -> None:
-        self._history(self.session.undo, "undo")
+        self._history("undo")
 
     def action_redo(self) -> None:
-        self._history(self.session.redo, "redo")
+        self._history("redo")
 
     # -- app ------------------------------------------------------------------------------
     def action_help(self) -> None:

@@ -1,8 +1,10 @@
 """The claim form dialog: the ClaimForm widget plus an editor line for text values.
 
-Every change is saved at once through the annotation screen (so it is undoable and
-shows "saved ✓"); esc just closes. Returns "link-by-moving" when the annotator
-chose to pick the claimer by moving to it in the text.
+It changes nothing itself: each value set posts ``Save`` to ``reply_to`` (the annotation
+screen, whose editor decides and whose saver saves it, so it is undoable and shows
+"saved ✓"), which answers with ``show_claim`` (the new state) or ``show_problem`` (a
+refusal or a failed save). esc just closes. Returns ``LINK_BY_MOVING`` when the
+annotator chose to pick the claimer by moving to it in the text.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
-from annotator.model.annotations import Claim
+from annotator.model.annotations import Annotations, AttrValue, Claim
+from annotator.schema.model import Schema
 from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.safe_input import SafeInput
@@ -34,54 +39,72 @@ class ClaimFormScreen(ModalScreen[str | None]):
     ClaimFormScreen #form-status { height: 1; }
     """
 
-    def __init__(self, owner, claim_id: str) -> None:
+    LINK_BY_MOVING = "link-by-moving"
+
+    class Save(Message):
+        """Set attribute ``key`` (or the claimer, ``CLAIMER_ROW``) of ``claim_id`` to ``value``."""
+
+        bubble = False
+
+        def __init__(self, claim_id: str, key: str, value: AttrValue) -> None:
+            super().__init__()
+            self.claim_id = claim_id
+            self.key = key
+            self.value = value
+
+    def __init__(self, schema: Schema, claim_id: str, state: Annotations, text: str, *,
+                 reply_to: MessagePump) -> None:
         super().__init__()
-        self.owner = owner  # the AnnotateScreen: its apply() is the write path
+        self.schema = schema
         self.claim_id = claim_id
+        self.state = state
+        self.text = text
+        self.reply_to = reply_to
         self.editing: str | None = None
+        self._composed = False  # show_claim may come before the widgets exist
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = Text(f"Claim {shown(self.claim_id)} — hotkeys set values, esc closes "
                                     "(saved as you go)")
             yield Static("", id="claim-text")
-            yield ClaimForm(self.owner.schema, id="form")
+            yield ClaimForm(self.schema, id="form")
             yield SafeInput(id="editor")
             yield Static("", id="preview")
             yield Static("", id="form-status")
 
     @property
     def claim(self) -> Claim | None:
-        state = self.owner.state
-        return state.claim(self.claim_id) if state is not None else None
+        return self.state.claim(self.claim_id)
 
     def on_mount(self) -> None:
-        self.refresh_form()
+        self._composed = True
+        self.show_claim(self.state)
         self.query_one(ClaimForm).focus()
 
-    def refresh_form(self) -> None:
+    def show_claim(self, state: Annotations) -> None:
+        """Draw the claim as it is in ``state`` (closes the form once the claim is gone)."""
+        self.state = state
+        if not self._composed:
+            return
         claim = self.claim
         if claim is None:
             self.dismiss(None)
             return
-        text = self.owner.view.text
-        self.query_one("#claim-text", Static).update(Text(span_text(text, claim.start, claim.end, 150)))
-        self.query_one(ClaimForm).show(claim, self.owner.state, text)
-        missing = [a.key for a in self.owner.schema.claims.attributes
+        self.query_one("#claim-text", Static).update(Text(span_text(self.text, claim.start, claim.end, 150)))
+        self.query_one(ClaimForm).show(claim, state, self.text)
+        missing = [a.key for a in self.schema.claims.attributes
                    if a.required and claim.attributes.get(a.key) is None]
         self.query_one("#form-status", Static).update(
             Text(f"missing: {', '.join(missing)}", style="red") if missing else Text("complete ✓", style="green"))
 
-    def _save(self, key: str, value) -> None:
-        owner = self.owner
-        if key == CLAIMER_ROW:
-            owner.apply(owner.session.link_claimer, self.claim_id, value)
-        else:
-            owner.apply(owner.session.set_claim_attributes, self.claim_id, {key: value})
-        if owner.status.error:
-            self.query_one("#form-status", Static).update(Text(owner.status.message, style="bold red"))
-        else:
-            self.refresh_form()
+    def show_problem(self, reason: str) -> None:
+        """A value was refused or could not be saved: say so where the annotator is looking."""
+        if self._composed:
+            self.query_one("#form-status", Static).update(Text(reason, style="bold red"))
+
+    def _save(self, key: str, value: AttrValue) -> None:
+        self.reply_to.post_message(self.Save(self.claim_id, key, value))
 
     def on_claim_form_set(self, event: ClaimForm.Set) -> None:
         self._save(event.key, event.value)
@@ -101,7 +124,7 @@ class ClaimFormScreen(ModalScreen[str | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         key = self.editing
-        attr = self.owner.schema.claims.attribute(key) if key is not None else None
+        attr = self.schema.claims.attribute(key) if key is not None else None
         value = None
         if event.value.strip() and attr is not None:
             try:  # the schema's attribute owns parsing (Arabic-Indic digits, ٫) and checking
@@ -122,12 +145,11 @@ class ClaimFormScreen(ModalScreen[str | None]):
 
         def picked(result: str | None) -> None:
             if result == ClaimerPickerScreen.BY_MOVING:
-                self.dismiss("link-by-moving")
+                self.dismiss(self.LINK_BY_MOVING)
             elif result is not None:
                 self._save(CLAIMER_ROW, result or None)
 
-        self.app.push_screen(ClaimerPickerScreen(self.owner.schema, self.owner.state, self.owner.view.text),
-                             picked)
+        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.text), picked)
 
     def action_close(self) -> None:
         if self.editing is not None:

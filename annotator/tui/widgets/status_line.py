@@ -28,6 +28,7 @@ class StatusLine(Static):
         self.message = ""
         self.error = False
         self.saved_at: str | None = None
+        self.saving = False  # a change is shown but the store has not acknowledged it yet
 
     def set_info(self, info: str) -> None:
         """The description of the span under the cursor (replaces any message); its
@@ -44,14 +45,24 @@ class StatusLine(Static):
         self._draw()
 
     def saved(self) -> None:
+        """The store acknowledged every change shown: "saved ✓ <time>"."""
         self.saved_at = self.clock()
+        self.saving = False
         self._draw()
+
+    def pending(self, saving: bool) -> None:
+        """Show "saving…" while the store has not acknowledged a change shown (never "saved ✓")."""
+        if saving != self.saving:
+            self.saving = saving
+            self._draw()
 
     def _draw(self) -> None:
         left = Text(self.message or self.info,
                     style="bold red" if self.error else "")
         right = Text()
-        if self.saved_at is not None:
+        if self.saving:
+            right = Text("saving… ", style="yellow")
+        elif self.saved_at is not None:
             right = Text(f"saved ✓ {self.saved_at}".rstrip() + " ", style="green")
         width = max(1, self.size.width or 80)
         room = width - right.cell_len - 1
