@@ -1,0 +1,82 @@
+"""The annotation screen's claims: mark one, open its form, pick its claimer by moving.
+
+The claim form posts ``ClaimFormScreen.Save``; the ``Editor`` decides the change and the
+write path saves it, then the form is shown the new state (or the problem).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from annotator.editing import ClaimChoice, Edit, Refusal
+from annotator.tui.screens.claim_form import ClaimFormScreen
+from annotator.tui.widgets.claim_form import CLAIMER_ROW
+
+
+class ClaimActions:
+    """Mixed into ``AnnotateScreen`` (which provides ``view``, ``status``, ``editor``, ``commit``)."""
+
+    def action_claim(self) -> None:
+        if self.editor is None:
+            return
+        view = self.view
+        self.commit(self.editor.add_claim(self.where(), view.nav.sentence_span(view.cursor)),
+                    then=self._open_added_claim)
+
+    def _open_added_claim(self, edit: Edit) -> None:
+        if edit.created is not None:
+            self.view.set_selection(None)
+            self.open_claim_form(edit.created)
+
+    def action_edit_claim(self) -> None:
+        if self.editor is not None:
+            self._choose(self.editor.claim_to_edit(self.where()), self.open_claim_form)
+
+    def action_link_claimer(self) -> None:
+        if self.editor is not None:
+            self._choose(self.editor.claim_to_link(self.where()), self.start_link)
+
+    def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
+        if isinstance(answer, Refusal):
+            self.status.say(answer.reason, error=answer.error)
+        else:
+            then(answer.claim_id)
+
+    def open_claim_form(self, claim_id: str) -> None:
+        if self.editor is None:
+            return
+        form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.view.text, reply_to=self)
+
+        def closed(result: str | None) -> None:
+            self._form = None
+            if result == ClaimFormScreen.LINK_BY_MOVING:
+                self.start_link(claim_id)
+
+        self._form = form
+        self.app.push_screen(form, closed)
+
+    def on_claim_form_screen_save(self, message: ClaimFormScreen.Save) -> None:
+        """The claim form asks for a value; its outcome goes back to it as a problem or a new state."""
+        if self.editor is None:
+            return
+        if message.key == CLAIMER_ROW:
+            claimer = message.value if isinstance(message.value, str) and message.value else None
+            answer = self.editor.set_claimer(message.claim_id, claimer)
+        else:
+            answer = self.editor.set_claim_attribute(message.claim_id, message.key, message.value)
+        shown_answer = self.commit(answer)
+        if isinstance(shown_answer, Refusal) and self._form is not None:
+            self._form.show_problem(shown_answer.reason)
+
+    def start_link(self, claim_id: str) -> None:
+        self.linking = claim_id
+        self.view.set_selection(None)
+        self.status.set_info(self.describe_cursor())
+
+    def _finish_link(self) -> None:
+        if self.editor is None or self.linking is None:
+            return
+        answer = self.editor.link_claimer(self.linking, self.where())
+        if isinstance(answer, Edit):
+            self.linking = None
+        self.commit(answer)
