@@ -4,6 +4,13 @@ It validates every operation against the schema and the document text, writes
 it durably through the store (state + log in one transaction) and only then
 returns, so whatever the caller shows as saved is saved. Undo and redo come
 from the store's operation log, so they survive restarts.
+
+The app does not call the write path on its UI thread: it queues the calls on an
+``editing.Saver`` (one writer thread, in order) and attaches it as ``pending``; every
+public method here that reaches the store first waits for those queued calls, so
+callers on any thread read their own writes and the store is used by one thread at a
+time. The pure rules the editor shares with the session (``plan_change``, ``new_id``,
+``claim_defaults``) live here, once.
 """
 
 from __future__ import annotations

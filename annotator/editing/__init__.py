@@ -4,7 +4,8 @@ Layering: ``editing`` uses ``session`` (the one write path) and the model; the T
 uses ``editing``; nothing here imports Textual.
 """
 
-from annotator.editing.editor import Answer, ClaimChoice, Edit, Editor, Refusal, Where
+from annotator.editing.editor import Answer, ClaimChoice, Edit, Editor, Refusal, Where, innermost_first
 from annotator.editing.saver import Failed, Outcome, Saved, Saver
 
-__all__ = ["Answer", "ClaimChoice", "Edit", "Editor", "Failed", "Outcome", "Refusal", "Saved", "Saver", "Where"]
+__all__ = ["Answer", "ClaimChoice", "Edit", "Editor", "Failed", "Outcome", "Refusal", "Saved", "Saver", "Where",
+           "innermost_first"]

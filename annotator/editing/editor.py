@@ -20,6 +20,7 @@ no store; the saved state always comes back from ``AnnotationSession``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from annotator.errors import OperationError
@@ -43,6 +44,12 @@ from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
 
 Span = Entity | Claim
+
+
+def innermost_first(spans: Iterable[Span]) -> list[Span]:
+    """The order "which span is meant" is decided in: shortest first, then leftmost (the
+    status line, delete, relabel, and the colour drawn where spans nest all use it)."""
+    return sorted(spans, key=lambda s: (s.end - s.start, s.start))
 
 
 @dataclass(frozen=True)
@@ -103,8 +110,7 @@ class Editor:
         proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
         start, end = where.word
         end = max(end, start + 1)
-        hits = [s for s in self._spans() if s.start < end and s.end > start]
-        return sorted(hits, key=lambda s: (s.end - s.start, s.start))
+        return innermost_first(s for s in self._spans() if s.start < end and s.end > start)
 
     def span_at(self, where: Where, kind: type[Entity] | type[Claim] | None = None,
                 pre_only: bool = False) -> Span | None:

@@ -2,7 +2,8 @@
 
 Pure (no Textual). The document view asks, for each visual line it draws, the
 entities and claims overlapping that line; after an edit it asks which ranges
-changed so it redraws only those lines.
+changed so it redraws only those lines. Which span is "meant" where several cover
+a character is the editing core's rule (``editing.innermost_first``), not this module's.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 
+from annotator.editing import innermost_first
 from annotator.model.annotations import Annotations, Claim, Entity
 
 Span = Entity | Claim
@@ -48,8 +50,7 @@ class SpanIndex:
     @staticmethod
     def at(spans: list[Span], offset: int) -> SpanAt:
         """Split the spans covering ``offset`` into entities (innermost first) and claims."""
-        hits = [s for s in spans if s.start <= offset < s.end]
-        hits.sort(key=lambda s: (s.end - s.start, s.start))
+        hits = innermost_first(s for s in spans if s.start <= offset < s.end)
         return SpanAt(tuple(s for s in hits if isinstance(s, Entity)),
                       tuple(s for s in hits if isinstance(s, Claim)))
 

@@ -56,6 +56,7 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen):
         self.linking: str | None = None  # claim id whose claimer is being picked by moving
         self._history_pending = 0  # undo/redo sent, not yet answered: the next state is unknown
         self._form: ClaimFormScreen | None = None
+        self._gone = False
         self._indexes: OrderedDict[str, TextIndex] = OrderedDict()
         self._position_timer = None
         self._panel_timer = None
@@ -114,6 +115,7 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen):
         self.view.focus()
 
     def on_unmount(self) -> None:
+        self._gone = True  # answers still arriving have no screen to draw on
         self.saver.close()  # whatever is queued still reaches the store
         if self.session.pending is self.saver:
             self.session.pending = None

@@ -70,6 +70,8 @@ class Writes:
         """The store answered a queued call (on this thread, in the order they were queued)."""
         if kind in ("undo", "redo"):
             self._history_pending -= 1
+        if self._gone:
+            return
         if isinstance(outcome, Failed):
             self._failed(doc_id, outcome)
         elif kind != "position" and doc_id == self.doc_id:
