@@ -276,3 +276,23 @@ async def test_a_failed_save_is_shown_and_undone_on_screen(tmp_path):
         await pilot.press("1")  # the next change is saved normally
         await wait_until(pilot, lambda: screen.status.saved_at == "")
         assert [e.label for e in session.annotations("a_mixed").entities] == ["PER"]
+
+
+async def test_undo_waits_for_the_store_and_edits_wait_for_the_undo(tmp_path):
+    session, store = gated_session(tmp_path)
+    store.gate.set()
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("left", "1")
+        await wait_until(pilot, lambda: screen.status.saved_at == "")
+        store.gate.clear()  # the server is slow from now on
+        await pilot.press("ctrl+z")
+        assert screen.status.saving and [e.label for e in screen.state.entities] == ["PER"]
+        await pilot.press("2")  # planned on a state the undo is about to change: refused, not queued
+        assert screen.status.error and "still being saved" in screen.status.message
+        store.gate.set()
+        await wait_until(pilot, lambda: not screen.status.saving)
+        assert screen.state.entities == ()
+        assert session.annotations("a_mixed").entities == ()
+        assert store.commits == 2  # the label and its undo; the refused relabel never reached the store

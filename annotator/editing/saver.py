@@ -74,7 +74,7 @@ class Saver:
 
     def __init__(self, wake: Callable[[], None] | None = None) -> None:
         """``wake`` is called on the writer thread after each call finishes; it must only
-        schedule ``deliver`` on the owner's thread (e.g. ``loop.call_soon_threadsafe``)."""
+        schedule ``deliver`` on the owner's thread (the TUI posts a Textual message)."""
         self.wake = wake
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._finished: deque[_Job] = deque()
@@ -163,5 +163,5 @@ class Saver:
             if self.wake is not None:
                 try:
                     self.wake()
-                except RuntimeError:  # the owner's loop is closed (the app ended): settle() delivers
-                    pass
+                except Exception:  # e.g. the owner's loop has closed (the app ended): settle() delivers;
+                    pass  # the writer thread must outlive any owner, or every later save would hang

@@ -9,7 +9,6 @@ this module composes them and holds documents, labels and the dialogs.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 
 from textual import events
@@ -29,7 +28,7 @@ from annotator.tui.bindings import main_bindings
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.navigation import Navigation
-from annotator.tui.screens.writes import Writes
+from annotator.tui.screens.writes import SaverAnswered, Writes
 from annotator.tui.widgets.doc_header import DocHeader
 from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel
@@ -95,8 +94,7 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen):
         return self.query_one(StatusLine)
 
     def on_mount(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.saver.wake = lambda: loop.call_soon_threadsafe(self.saver.deliver)
+        self.saver.wake = lambda: self.post_message(SaverAnswered())  # thread-safe
         self.session.pending = self.saver
         self.doc_ids = self.session.document_ids()
         self.session.saved_progress(refresh=True)

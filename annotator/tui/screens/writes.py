@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.message import Message
+
 from annotator.editing import Answer, Edit, Failed, Outcome, Refusal, Where
 from annotator.model.annotations import Annotations
 from annotator.session import Change
@@ -24,8 +26,17 @@ PANEL_DELAY = 0.05  # seconds: the span list follows an edit one frame or so lat
 FAST_SAVE = 0.1  # seconds a key waits for the store before it shows "saving…" and moves on
 
 
+class SaverAnswered(Message):
+    """Posted from the writer thread: answers are waiting (delivered here, in Textual's context)."""
+
+    bubble = False
+
+
 class Writes:
     """Mixed into ``AnnotateScreen`` (which provides the widgets, ``editor``, ``saver``, ``session``)."""
+
+    def on_saver_answered(self, message: SaverAnswered) -> None:
+        self.saver.deliver()
 
     def save_position(self) -> None:
         """Queued like every write (a slow store never holds up the cursor)."""
@@ -72,7 +83,9 @@ class Writes:
             self._history_pending -= 1
         if self._gone:
             return
-        if isinstance(outcome, Failed):
+        if isinstance(outcome, Failed) and kind == "position":  # changes nothing shown: just say so
+            self.status.say(f"cursor position not saved: {outcome.message}", error=True)
+        elif isinstance(outcome, Failed):
             self._failed(doc_id, outcome)
         elif kind != "position" and doc_id == self.doc_id:
             change = outcome.value
