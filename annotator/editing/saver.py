@@ -85,6 +85,7 @@ class Saver:
         self._failure_unheard = False  # a call failed and the owner has not been told yet
         self._barrier = 0  # jobs numbered below this were planned before the owner heard of a failure
         self._thread: threading.Thread | None = None
+        self._owner_waiting = False  # in settle(): it delivers right after, no wake needed
 
     # -- the owner's side ---------------------------------------------------------------
     def submit(self, call: Callable[[], Any], done: Done | None = None, *, independent: bool = False) -> None:
@@ -110,7 +111,9 @@ class Saver:
         if self.on_worker():
             return False
         with self._idle:
+            self._owner_waiting = True
             self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+            self._owner_waiting = False
         self.deliver()
         return self.pending == 0
 
@@ -160,7 +163,8 @@ class Saver:
                 self._finished.append(job)
                 self._unfinished -= 1
                 self._idle.notify_all()
-            if self.wake is not None:
+                wake = not self._owner_waiting  # else settle() delivers it (it holds no stale answer)
+            if wake and self.wake is not None:
                 try:
                     self.wake()
                 except Exception:  # e.g. the owner's loop has closed (the app ended): settle() delivers;
