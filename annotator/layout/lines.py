@@ -46,13 +46,18 @@ def cells_of(fields: Iterable[tuple[str, int, int, int, bool]]) -> list[Cell]:
 
 @dataclass(frozen=True)
 class LayoutOptions:
-    """How to lay out: width in cells, paragraph direction, shaping, visible controls."""
+    """How to lay out: width in cells, paragraph direction, shaping, visible controls.
+
+    ``fast_paths=False`` makes every stage of the engine take its general path: the same
+    lines, more slowly; for tests that prove the fast paths give what the general ones give.
+    """
 
     width: int
     direction: str = "rtl"
     shape: bool = True
     show_controls: bool = False
     tab_size: int = 8
+    fast_paths: bool = True
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
