@@ -192,7 +192,7 @@ def _measure_atom_by_atom(par: PreparedParagraph) -> Measures:
     spaces: list[int] = []
     glyphs: list[str | None] = []
     add_width, add_space, add_glyph = widths.append, spaces.append, glyphs.append
-    for s, e in zip(starts, starts[1:]):
+    for s, e in zip(starts, starts[1:], strict=False):
         if e == s + 1:
             ch = text[s]
             width, space, glyph, base = get(ch) or char_info(ch, show)
@@ -334,4 +334,4 @@ def atom_levels_and_roles(par: PreparedParagraph) -> tuple[list[int], Sequence[i
     levels, classes = par.levels, par.classes
     role = L1_ROLE.get
     return ([levels[s] for s in starts[:-1]],
-            [role(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:])])
+            [role(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])

@@ -41,9 +41,11 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     if max(levels) == min(levels):  # one direction (most paragraphs): no per-atom choice
         rtl = levels[0] & 1 == 1
         texts = par.atom_rtl_glyphs if rtl else par.atom_glyphs
-        return cells_of(zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl)))  # type: ignore[arg-type]
-    texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels)]
-    return cells_of(zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels]))  # type: ignore[arg-type]
+        fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
+    else:
+        texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels, strict=True)]
+        fields = zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels], strict=False)
+    return cells_of(fields)  # type: ignore[arg-type]  # None texts: see above
 
 
 def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int, widths: list[int],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 from wcwidth import wcwidth
 
@@ -77,7 +77,7 @@ def _char_kind(ch: str) -> int:
     return BASE
 
 
-@lru_cache(maxsize=None)
+@cache
 def base_text_width(ch: str) -> tuple[str, int]:
     """Text and width of a drawn base character (before shaping and mirroring)."""
     cp = ord(ch)

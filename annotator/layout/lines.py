@@ -8,9 +8,10 @@ offsets it shows so that a column can be turned back into a text offset.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 DIRECTIONS = ("rtl", "ltr", "auto")
 
@@ -87,7 +88,7 @@ class VisualLine:
 
     @classmethod
     def prepared(cls, cells: tuple[Cell, ...], start: int, end: int, width: int, rtl: bool,
-                 paragraph: int, columns: tuple[int, ...]) -> "VisualLine":
+                 paragraph: int, columns: tuple[int, ...]) -> VisualLine:
         """A line whose cell columns the caller already knows (the engine): no per-cell pass,
         and none of the frozen dataclass ``__init__``'s ``object.__setattr__`` calls."""
         line = _new(cls)
@@ -124,7 +125,7 @@ class VisualLine:
         """Left column of the cell that shows ``offset``, or None if the line does not show it."""
         if offset < self.start or offset >= self.end:
             return None
-        for cell, col in zip(self.cells, self._columns):
+        for cell, col in zip(self.cells, self._columns, strict=True):
             if cell.start <= offset < cell.end:
                 return col
         return None

@@ -56,5 +56,5 @@ def bidi_classes(text: str) -> list[str]:
     get = _CLASS_CACHE.get
     found = [get(ch) for ch in text]
     if None in found:
-        return [cls if cls is not None else _lookup_class(ch) for ch, cls in zip(text, found)]
+        return [cls if cls is not None else _lookup_class(ch) for ch, cls in zip(text, found, strict=True)]
     return found  # type: ignore[return-value]  # no None left: checked above

@@ -210,7 +210,7 @@ def sequence_bounds(seq: list[int], classes: list[str], levels: list[int], para_
         i -= 1
     last = seq[-1]
     after = para_level
-    if not (classes[last] in ISOLATE_INITIATORS):
+    if classes[last] not in ISOLATE_INITIATORS:
         j = last + 1
         n = len(classes)
         while j < n:

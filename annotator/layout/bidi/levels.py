@@ -31,7 +31,7 @@ def resolve_levels(text: str, classes: list[str], para_level: int, *, fast_paths
         sos, eos = sequence_bounds(seq, classes, levels, para_level, matched)
         resolved = resolve_sequence("".join([text[i] for i in seq]), type_codes([types[i] for i in seq]),
                                     [classes[i] for i in seq], level, sos, eos)
-        for i, lv in zip(seq, resolved):
+        for i, lv in zip(seq, resolved, strict=True):
             result[i] = lv
     # X9-removed characters take the level of the character before them (as FriBidi does).
     for i in range(n):
