@@ -109,6 +109,11 @@ _RUN_CACHE: dict[tuple[str, int], list[str | None]] = {}
 _RUN_CACHE_LIMIT = 100_000
 
 
+def clear_cache() -> None:
+    """Forget every shaped run (to measure the first layout in a process)."""
+    _RUN_CACHE.clear()
+
+
 def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
