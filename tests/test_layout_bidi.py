@@ -274,5 +274,6 @@ def stage_by_stage(text: str, para_level: int) -> list[int]:
 @given(st.text(alphabet="ابتلا\u064e\u0651aXb019٠١٢.,:+-%$#()[]«» \t!؟", max_size=40),
        st.sampled_from([0, 1]))
 def test_string_fast_path_equals_the_stages(text, para_level):
-    """resolve_simple (regular expressions on type codes) gives what the stages give."""
+    """resolve_simple (the paragraph as one sequence, on type codes) gives what the stage
+    functions give when called one by one on class names."""
     assert resolve_simple(text, bidi_classes(text), para_level) == stage_by_stage(text, para_level)
