@@ -119,7 +119,7 @@ def _line_atom_by_atom(par: PreparedParagraph, ready: list[Cell] | None, begin: 
                       bool(par.para_level & 1), paragraph)
 
 
-def _atom_cells(cells: list[Cell], par: PreparedParagraph, s: int, e: int, atom_width_: int, rtl: bool,
+def _atom_cells(cells: list[Cell], par: PreparedParagraph, s: int, e: int, width_on_line: int, rtl: bool,
                 offset: int) -> None:
     """Append the cells of the atom ``[s, e)`` (in logical order inside the atom)."""
     text, kinds, shaped, show = par.text, par.kinds, par.shaped, par.options.show_controls
@@ -175,7 +175,7 @@ def _atom_cells(cells: list[Cell], par: PreparedParagraph, s: int, e: int, atom_
             cur_text, cur_start, cur_width, can_carry = control_symbol(ch), start, 1, False
         elif kind == TAB:
             # The tab fills what the atom's other characters (orphan marks) leave.
-            width = atom_width_ and atom_width_ - atom_width(par, i + 1, e, 0)[0]
+            width = width_on_line and width_on_line - atom_width(par, i + 1, e, 0)[0]
             cur_text, cur_start, cur_width, can_carry = " " * width, start, width, False
         else:  # SPACE
             width = base_text_width(ch)[1]
@@ -190,7 +190,7 @@ def _atom_cells(cells: list[Cell], par: PreparedParagraph, s: int, e: int, atom_
     else:
         # An atom of hidden characters only: a zero-width cell keeps its offsets resolvable.
         cells.append(make_cell("", 0, offset + s, offset + e, rtl))
-    if atom_width_ == 0 and len(cells) > first and kinds[s] in (TAB, SPACE):
+    if width_on_line == 0 and len(cells) > first and kinds[s] in (TAB, SPACE):
         # Hanging whitespace at the end of a full line.
         for idx in range(first, len(cells)):
             c = cells[idx]
