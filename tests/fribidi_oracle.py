@@ -297,7 +297,7 @@ def compare_lines(text: str, lines, direction: str = "rtl", shaped: bool = False
     compared with FriBidi's mirrored (and, with ``shaped``, shaped) characters in FriBidi's
     visual order (lam-alef filler dropped; dotted circles for orphan marks ignored).
     """
-    from annotator.layout.engine import BASE, DOTTED_CIRCLE, MARK, SPACE, char_kind
+    from annotator.layout.glyphs import BASE, DOTTED_CIRCLE, MARK, SPACE, char_kind
 
     par = Paragraph(text, direction)
     reference = par.shaped() if shaped else par.mirrored()
