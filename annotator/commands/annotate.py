@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-import annotator
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
 from annotator.errors import AnnotatorError
 from annotator.terminal.rtl_mode import MODES
@@ -25,8 +23,11 @@ DESCRIPTION = (
 )
 
 
-def seeds_dir() -> Path:
-    return Path(annotator.__file__).resolve().parent.parent / "seeds"
+def seeds_dir():
+    """The bundled seeds folder as a context manager yielding a real directory (wheel-safe)."""
+    from annotator import bundled
+
+    return bundled.seeds()
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -72,8 +73,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.paths:
             _import(store, schema, args.paths)
-        elif store.count_documents() == 0 and seeds_dir().is_dir():
-            _import(store, schema, [str(seeds_dir())])
+        elif store.count_documents() == 0:
+            with seeds_dir() as seeds:
+                _import(store, schema, [str(seeds)])
         session = AnnotationSession(store, schema, name)
         ended = session.claim(take_over=args.take_over)
     except AnnotatorError:

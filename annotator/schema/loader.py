@@ -26,7 +26,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-import annotator
+from annotator import bundled
 from annotator.errors import SchemaError
 from annotator.schema.model import Attribute, AttributeChoice, ClaimSpec, EntityLabel, Schema
 
@@ -63,18 +63,17 @@ _CHOICE_KEYS = {"value": True, "name_en": False, "name_ar": False, "hotkey": Fal
 
 
 def default_schema_path() -> Path:
-    """The bundled news fact-checking schema (``schemas/news.yaml`` next to the package)."""
+    """The bundled news fact-checking schema (``news.yaml`` in ``annotator.bundled``)."""
     return bundled_schema_path("news")
 
 
 def bundled_schema_path(name: str) -> Path:
-    """``schemas/<name>.yaml`` of this checkout; the schemas live beside the package, not in it."""
-    return Path(annotator.__file__).resolve().parent.parent / "schemas" / f"{name}.yaml"
+    """The bundled schema ``name`` as a file; it ships inside the package, so a wheel has it too."""
+    return bundled.schema_path(name)
 
 
 def bundled_schema_names() -> tuple[str, ...]:
-    folder = bundled_schema_path("news").parent
-    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+    return bundled.schema_names()
 
 
 def resolve_schema_path(spec: str | Path) -> Path:
