@@ -129,14 +129,18 @@ def written(build: Callable[[Record], T], rec: Record, ctx: WriteContext, fmt: s
     except UnicodeError:
         raise  # a lone surrogate: export_store's own message
     except _BUILD_ERRORS as exc:
+        failure = exc
+    plain = without_import(rec)
+    if plain.document.meta != rec.document.meta:
         ctx.report_once(f"document {rec.document.id!r}: its stored metadata cannot be written as {fmt} "
-                        f"({type(exc).__name__}: {shown(str(exc))}); written without its import metadata")
-    try:
-        return build(without_import(rec))
-    except UnicodeError:
-        raise
-    except _BUILD_ERRORS as exc:
-        who = rec.annotations.annotator if rec.annotations else None
-        ctx.skip(f"document {rec.document.id!r}{f' (annotator {who!r})' if who else ''}: not written as {fmt} "
-                 f"({type(exc).__name__}: {shown(str(exc))})")
-        return None
+                        f"({type(failure).__name__}: {shown(str(failure))}); written without its import metadata")
+        try:
+            return build(plain)
+        except UnicodeError:
+            raise
+        except _BUILD_ERRORS as exc:
+            failure = exc
+    who = rec.annotations.annotator if rec.annotations else None
+    ctx.skip(f"document {rec.document.id!r}{f' (annotator {who!r})' if who else ''}: not written as {fmt} "
+             f"({type(failure).__name__}: {shown(str(failure))})")
+    return None
