@@ -189,9 +189,12 @@ def _mode_for(target: Path, default: int) -> int:
 def atomic_output(target: Path, ctx: WriteContext | None = None) -> Iterator[TextIO]:
     """A text file that replaces ``target`` only once it is complete and on disk.
 
-    ``target`` must already be resolved by ``output_target`` (a symlink's target, not the link).
+    A symlink is followed (``output_target``): its target is replaced, the link kept.
     """
-    check_writable(target)
+    resolved = output_target(target)
+    if resolved is None:
+        raise AnnotatorError("standard output is not a file to replace; write to sys.stdout instead")
+    target = resolved
     parent = target.parent if str(target.parent) else Path(".")
     sweep_leftovers(target, ctx)
     try:
@@ -258,7 +261,10 @@ def atomic_folder(target: Path, fmt: Format, ctx: WriteContext | None = None) ->
     copied over; then the two folders are swapped in one ``renameat2(RENAME_EXCHANGE)``
     and the old one removed. A kill leaves the old folder or the complete new one.
     """
-    output_target(target, folder=True)
+    resolved = output_target(target, folder=True)
+    if resolved is None:
+        raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
+    target = resolved
     check_folder_contents(target, fmt)
     parent = target.parent
     sweep_leftovers(target, ctx)
