@@ -87,6 +87,17 @@ def test_a_fifo_is_refused_without_blocking_before_the_store_is_opened(tmp_path)
     assert not missing_db.exists(), "the store was opened before the output was checked"
 
 
+def test_a_socket_is_refused_and_kept(tmp_path, db):
+    import socket
+
+    path = tmp_path / "sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        line = one_error_line(cli("export", "--db", db, "-o", path, timeout=60))
+    assert "is a socket" in line
+    assert stat.S_ISSOCK(os.lstat(path).st_mode)
+
+
 def test_a_symlink_to_standard_output_is_refused_and_kept(tmp_path, db):
     link = tmp_path / "out.jsonl"
     link.symlink_to("/proc/self/fd/1")
@@ -244,7 +255,7 @@ def test_sigkill_during_brat_export_leaves_the_old_folder_or_the_complete_new_on
         while not list(tmp_path.glob(".out.*.tmp")) and proc.poll() is None:  # writing has begun
             assert time.monotonic() < deadline, "the export never started writing"
             time.sleep(0.002)
-        time.sleep(rng.uniform(0, 0.25))
+        time.sleep(rng.uniform(0, 0.25) if i % 2 else rng.uniform(0.25, 3))  # mid-write, or near the swap
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         proc.wait(60)
@@ -375,7 +386,8 @@ def test_a_record_no_writer_can_build_is_skipped_counted_and_exit_1(tmp_path, ne
     out = tmp_path / "out.jsonl"
     assert main(["export", "--db", str(db), "--format", "doccano", "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "document 'broken' (annotator 'amal'): not written as doccano" in err and "1 document record(s) could not be written" in err
+    assert "document 'broken' (annotator 'amal'): not written as doccano" in err
+    assert "1 document record(s) could not be written" in err
     assert [json.loads(x)["doc_id"] for x in out.read_text().splitlines()] == ["ok"]
 
 
