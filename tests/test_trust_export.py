@@ -213,6 +213,16 @@ def test_brat_replaces_an_old_export_whole_and_keeps_its_configuration(tmp_path,
     assert stat.S_IMODE(out.stat().st_mode) == 0o750
 
 
+def test_brat_follows_a_symlink_to_a_folder_and_keeps_the_link(tmp_path, db):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "old.txt").write_text("old")
+    link = tmp_path / "out"
+    link.symlink_to(real)
+    assert cli("export", "--db", db, "--format", "brat", "-o", link).returncode == 0
+    assert link.is_symlink() and sorted(p.name for p in real.iterdir()) == ["d1.ann", "d1.txt"]
+
+
 def test_brat_refuses_a_folder_holding_other_files(tmp_path, db):
     out = tmp_path / "out"
     out.mkdir()
