@@ -75,9 +75,22 @@ class WriteContext:
     schema: Schema
     problems: list[Problem] = field(default_factory=list)
     target: str = "<output>"  # the output file or folder, named in problems
+    skipped: int = 0  # documents a writer could not write at all (each one also reported)
 
     def report(self, path: str | Path, line: int | None, message: str) -> None:
         self.problems.append(Problem(str(path), line, message))
+
+    def report_once(self, message: str) -> None:
+        """Report about the output, unless just said (a document's records, one per annotator,
+        share its stored metadata and so its problems with it)."""
+        problem = Problem(self.target, None, message)
+        if problem not in self.problems[-20:]:
+            self.problems.append(problem)
+
+    def skip(self, message: str) -> None:
+        """Report a document left out of the output (counted: the export then exits non-zero)."""
+        self.skipped += 1
+        self.report_once(message)
 
 
 class Format(Protocol):
@@ -194,16 +207,8 @@ def writes_folders(fmt: Format) -> bool:
 
 
 def export_records(fmt: Format, records: Iterable[Record], target: str | Path, ctx: WriteContext) -> None:
-    """Write records to ``target`` (a file, or a folder for brat), streaming."""
-    from annotator.errors import AnnotatorError
+    """Write records to ``target`` (a file, or a folder for brat), streaming, through the one
+    export path (``annotator.exporting.write_output``: atomic file, swapped-in folder, checks)."""
+    from annotator.exporting import write_output
 
-    if not can_write(fmt):
-        raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    target = Path(target)
-    ctx.target = str(target)
-    if writes_folders(fmt):
-        target.mkdir(parents=True, exist_ok=True)
-        fmt.write_folder(records, target, ctx)  # type: ignore[attr-defined]
-        return
-    with target.open("w", encoding="utf-8", newline="\n") as out:
-        fmt.write(records, out, ctx)
+    write_output(fmt, records, target, ctx)

@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
+from annotator.formats._stored import one_of, written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -96,12 +97,15 @@ class DoccanoFormat(JsonLinesFormat):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
-            out.write(json.dumps(self.line(rec, ctx), ensure_ascii=False) + "\n")
+            line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
+            if line is not None:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
-        kept = Kept(doc, NAME)
-        form = kept.rest.pop("form", None) or ("entities" if ctx.schema.claims.enabled else "label")
+        kept = Kept(doc, NAME, ctx)
+        form = kept.stored.take("form", one_of("entities", "label")) or (
+            "entities" if ctx.schema.claims.enabled else "label")
         obj: dict[str, Any] = {}
         if not kept.derived_id:
             obj["doc_id"] = doc.id
