@@ -8,7 +8,6 @@ so undo gives back exactly what was there.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Mapping
 
@@ -23,6 +22,7 @@ from annotator.model.annotations import (
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
 from annotator.schema.model import Schema
+from annotator.text.clusters import is_boundary
 
 _OPS: dict[str, type["Operation"]] = {}
 
@@ -74,19 +74,16 @@ def operation_from_json(d: Mapping[str, Any]) -> Operation:
 # -- validation helpers ---------------------------------------------------------------
 
 
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Me")
-
-
 def check_offsets(text: str, start: int, end: int) -> None:
-    """A span must be non-empty, inside the text, and never split a letter from its marks."""
+    """A span must be non-empty, inside the text, and never split a letter from its marks
+    (``text.clusters`` owns that rule)."""
     if not is_offset(start) or not is_offset(end):
         raise OperationError(f"offsets must be integers, got {start!r}, {end!r}")
     if not 0 <= start < end <= len(text):
         raise OperationError(f"span [{start}, {end}) is empty or outside the text (length {len(text)})")
-    if _is_mark(text[start]) and start > 0 and not text[start - 1].isspace():
+    if not is_boundary(text, start):
         raise OperationError(f"span start {start} falls between a letter and its diacritic")
-    if end < len(text) and _is_mark(text[end]) and not text[end - 1].isspace():
+    if not is_boundary(text, end):
         raise OperationError(f"span end {end} falls between a letter and its diacritic")
 
 
