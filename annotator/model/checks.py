@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from annotator.model.annotations import DOC_STATUSES, Annotations
+if TYPE_CHECKING:  # checks is below annotations (which uses it through the codec)
+    from annotator.model.annotations import Annotations
+
+DOC_STATUSES = ("todo", "in_progress", "done", "skipped", "flagged")
 
 
 def json_type(value: object) -> str:
