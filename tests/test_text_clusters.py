@@ -89,8 +89,9 @@ def test_nudge_never_leaves_a_zwj_behind():
 
 # -- every user agrees with the one definition ---------------------------------------------
 
-ALPHABET = ("ابتقلمنوكهيةأ" + "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0654\u0655\u06d6\u06dc\u06e1\u08f0"
-            + ZWJ + ZWNJ + TATWEEL + "\u200f\u2067\u2069" + "  \n\t\u00a0" + "ab" + ACUTE + "\u20dd" + ".،؟" + "١2" + "👍🏽")
+HARAKAT_AND_QURANIC = "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0654\u0655\u06d6\u06dc\u06e1\u08f0"
+ALPHABET = ("ابتقلمنوكهيةأ" + HARAKAT_AND_QURANIC + ZWJ + ZWNJ + TATWEEL + "\u200f\u2067\u2069" + "  \n\t\u00a0"
+            + "ab" + ACUTE + "\u20dd" + ".،؟" + "١2" + "👍🏽")
 texts = st.text(alphabet=st.sampled_from(ALPHABET), max_size=30)
 
 
@@ -142,3 +143,16 @@ def test_token_and_proclitic_edges_are_boundaries(text):
         assert is_boundary(text, tok.start) and is_boundary(text, tok.end), tok
         for edge in tok.clitic_edges:
             assert is_boundary(text, edge), (tok, edge)
+
+
+def test_the_model_uses_clusters_without_importing_camel_tools():
+    """``text.clusters`` is light: the package loads its camel-tools parts on first use, so the
+    model and the CLI commands that never tokenize do not pay a second for the import."""
+    import subprocess
+    import sys
+
+    code = ("import sys, annotator.model.operations, annotator.session; "
+            "assert 'camel_tools' not in sys.modules; "
+            "from annotator.text import search, TextIndex; "
+            "assert callable(search) and 'camel_tools' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

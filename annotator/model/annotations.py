@@ -13,8 +13,8 @@ shapes) and the schema's ``Attribute.check`` (attribute values).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
 
 from annotator.model.checks import DOC_STATUSES

@@ -17,7 +17,6 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
-from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from annotator.errors import OperationError
@@ -59,9 +58,15 @@ def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
     return out
 
 
-@cache
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
 def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+    """The resolved type hints of ``cls`` (resolved once: it is the slow part of decoding)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
 
 
 def decode(cls: type[T], data: object, what: str) -> T:

@@ -8,8 +8,8 @@ so undo gives back exactly what was there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
 
 from annotator.errors import OperationError
@@ -27,10 +27,10 @@ from annotator.schema.model import Schema
 from annotator.text.clusters import is_boundary
 
 _OPS: dict[str, type[Operation]] = {}
-O = TypeVar("O", bound="type[Operation]")
+OpClass = TypeVar("OpClass", bound="type[Operation]")
 
 
-def _op(cls: O) -> O:
+def _op(cls: OpClass) -> OpClass:
     _OPS[cls.kind] = cls
     return cls
 
@@ -113,9 +113,11 @@ def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore
         if rel == "same" and other.label == entity.label:
             raise OperationError(f"the same span is already labelled {other.label} ({other.id})")
         if rel in ("same", "nested") and not schema.allow_nesting:
-            raise OperationError(f"span would nest with {other.label} {other.id} [{other.start}, {other.end}); schema forbids nesting")
+            raise OperationError(f"span would nest with {other.label} {other.id} [{other.start}, {other.end}); "
+                                 "schema forbids nesting")
         if rel == "crossing" and not schema.allow_overlap:
-            raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); schema forbids overlap")
+            raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); "
+                                 "schema forbids overlap")
 
 
 def check_claim_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
@@ -127,7 +129,7 @@ def check_document_attributes(schema: Schema, attributes: Mapping[str, AttrValue
     _refuse(schema.document_attribute_problems(attributes))
 
 
-def _refuse(problems: list[str | None]) -> None:
+def _refuse(problems: Sequence[str | None]) -> None:
     """Raise for the problems a shared validator found (None entries are no problem)."""
     found = [p for p in problems if p]
     if found:
@@ -456,7 +458,9 @@ class LinkClaimer(Operation):
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
 
     def describe(self) -> str:
-        return f"link {self.claim_id} to claimer {self.claimer}" if self.claimer else f"unlink claimer of {self.claim_id}"
+        if self.claimer:
+            return f"link {self.claim_id} to claimer {self.claimer}"
+        return f"unlink claimer of {self.claim_id}"
 
 
 

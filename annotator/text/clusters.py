@@ -24,7 +24,7 @@ Everything else starts a cluster, on purpose:
   offset valid before this module was written is still valid (stores replay old logs).
 
 Offsets are code points; 0 and ``len(text)`` are always boundaries. The users:
-``model.operations.check_offsets`` (refuses an edge inside a cluster), ``text.search``
+``model.operations.check_offsets`` (refuses an edge inside a cluster), ``text.matching.search``
 (widens a hit to whole clusters) and ``tui.cursor.Navigator.nudge`` (moves an edge
 one cluster). Token edges and proclitic edges are boundaries too (tested).
 """

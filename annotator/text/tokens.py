@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
+from camel_tools.tokenizers.word import simple_word_tokenize
 
 from annotator.text.clitics import clitic_edges_in
 
@@ -66,14 +67,6 @@ def token_kind(text: str) -> str:
     if _HAS_PUNCT.search(text):
         return "punct"
     return "other"
-
-
-def simple_word_tokenize(run: str) -> list[str]:
-    """camel-tools' tokenizer, imported on first use: importing camel-tools takes a second,
-    and the model (``text.clusters``) and the CLI must not pay it."""
-    from camel_tools.tokenizers.word import simple_word_tokenize as camel_tokenize
-
-    return list(camel_tokenize(run))
 
 
 def _split_run(run: str) -> tuple[tuple[int, int], ...]:

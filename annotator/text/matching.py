@@ -21,6 +21,14 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
+from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.normalize import (
+    normalize_alef_ar,
+    normalize_alef_maksura_ar,
+    normalize_teh_marbuta_ar,
+    normalize_unicode,
+)
+
 from annotator.text.clusters import widen
 from annotator.text.segments import TextSpan
 
@@ -47,8 +55,6 @@ def _normalize_char(ch: str) -> str:
         return " "
     if ch < "\x80":
         return ch.lower()
-    from camel_tools.utils.normalize import normalize_unicode  # on first use: a second to import
-
     # compatibility forms first (ﻭ → و, ﻻ → لا, full-width Latin), then the Arabic rules
     return "".join(_fold(c) for c in normalize_unicode(ch)).strip(" ")
 
@@ -58,10 +64,7 @@ def _fold(ch: str) -> str:
         return " "
     if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
         return ""
-    from camel_tools.utils.dediac import dediac_ar
-    from camel_tools.utils.normalize import normalize_alef_ar, normalize_alef_maksura_ar, normalize_teh_marbuta_ar
-
-    out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
+    out: str = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
     if len(out) == 1 and out.isdigit():
         value = unicodedata.digit(out, None)
         if value is not None:
