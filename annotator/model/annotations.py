@@ -2,6 +2,8 @@
 
 These classes cross every boundary (store, formats, TUI), so they are plain
 frozen dataclasses with JSON round-trip helpers and no behaviour beyond that.
+Entities and claims share one base, ``Span``; their JSON forms follow from their
+fields (``model.codec``), so adding a field needs no hand-written codec.
 Offsets are Python code-point offsets ``[start, end)`` into ``Document.text``,
 which is stored exactly as it was given.
 

@@ -1,6 +1,7 @@
 """Annotation operations: pure, validated against the schema and the text, each with an exact inverse.
 
-An operation is plain data (``to_json``/``operation_from_json``) so the store can
+An operation is plain data: a frozen dataclass whose JSON form (``to_json`` /
+``operation_from_json``) follows from its fields (``model.codec``), so the store can
 log it and replay or undo it after a restart. ``apply`` checks everything and
 returns the new state; ``inverse`` is computed from the state *before* applying,
 so undo gives back exactly what was there.
