@@ -23,7 +23,7 @@ from annotator.tui.widgets.span_panel import span_text
 
 
 class ClaimFormScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "close", "close (all saved)")]
+    BINDINGS = [Binding("escape", "close", "close (all saved)", id="claim_form.close")]
     DEFAULT_CSS = """
     ClaimFormScreen { align: center middle; }
     ClaimFormScreen > Vertical { width: 96%; height: auto; max-height: 90%; border: round $accent;

@@ -20,7 +20,7 @@ class ClaimerPickerScreen(ModalScreen[str | None]):
     """Returns an entity id, "" for no claimer, BY_MOVING, or None (cancelled)."""
 
     BY_MOVING = "\0move"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
     DEFAULT_CSS = """
     ClaimerPickerScreen { align: center middle; }
     ClaimerPickerScreen > Vertical { width: 70; height: 80%; border: round $accent; background: $surface; }

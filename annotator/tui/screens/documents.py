@@ -30,7 +30,7 @@ def first_line(text: str, limit: int = 34) -> str:
 
 
 class DocumentListScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "close")]
+    BINDINGS = [Binding("escape", "cancel", "close", id="documents.close")]
     DEFAULT_CSS = """
     DocumentListScreen { align: center middle; }
     DocumentListScreen > Vertical { width: 92%; height: 90%; border: round $accent; background: $surface; }

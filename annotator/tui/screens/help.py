@@ -32,7 +32,7 @@ def help_table(bound: dict[str, str], schema: Schema) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help")]
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 90%; height: 90%; border: round $accent; background: $surface; }
@@ -47,6 +47,3 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys (esc closes) — every action is saved at once"
             yield Static(help_table(self.bound, self.schema), id="help-table")
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

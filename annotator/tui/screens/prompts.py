@@ -14,7 +14,7 @@ from annotator.tui.widgets.safe_input import SafeInput
 
 
 class _Prompt(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="prompt.cancel")]
     DEFAULT_CSS = """
     _Prompt { align: center middle; }
     _Prompt > Vertical { width: 70; height: auto; border: round $accent; background: $surface; padding: 0 1; }
