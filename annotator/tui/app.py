@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import App
 
@@ -29,7 +30,7 @@ def wall_clock() -> str:
 class AnnotatorApp(App):
     """``AnnotatorApp(session)``; tests pass ``clock=lambda: ""`` for stable snapshots."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: a subclass elsewhere keeps it
     TITLE = "annotator"
     BINDINGS = app_bindings()  # ctrl+q quit, ctrl+p palette (ids app.quit, app.palette)
     COMMANDS = App.COMMANDS | {AnnotatorCommands}

@@ -6,11 +6,11 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotator.schema.model import Schema
 from annotator.tui.bindings import help_rows
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import ui_text
 
 
@@ -31,12 +31,8 @@ def help_table(bound: dict[str, str], schema: Schema) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalDialog[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; height: 90%; border: round $accent; background: $surface; }
-    """
 
     def __init__(self, bound: dict[str, str], schema: Schema) -> None:
         super().__init__()
