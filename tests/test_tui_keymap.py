@@ -120,6 +120,16 @@ async def test_keymap_moves_app_keys_and_label_keys(session, tmp_path):
         assert "n" not in bound and "1" not in bound
 
 
+async def test_palette_offers_the_moved_keys(session, tmp_path):
+    from annotator.tui.commands import AnnotatorCommands
+
+    app = make_app(session, keymap=read_keymap(keymap_file(tmp_path, "document.next: j\nlabel.PER: v\n")))
+    async with app.run_test(size=SIZE):
+        commands = {action: keys for _, action, keys in AnnotatorCommands(app.screen)._commands()}
+        assert commands["next_document"] == "j" and commands["label('PER')"] == "v"
+        assert commands["previous_document"] == "p"
+
+
 async def test_swapping_two_keys_is_allowed(session, tmp_path):
     path = keymap_file(tmp_path, "document.next: p\ndocument.previous: n\n")
     app = make_app(session, keymap=read_keymap(path))

@@ -221,6 +221,14 @@ def with_schema_keys(screen_cls: type[S], schema: Schema) -> type[S]:
     return type(screen_cls.__name__, (screen_cls,), attrs)
 
 
+def live_keys(screen: Screen) -> dict[str, list[str]]:
+    """Each action (without namespace) and the keys bound to it now, a keymap applied."""
+    out: dict[str, list[str]] = {}
+    for key, active in screen.active_bindings.items():
+        out.setdefault(active.binding.action.removeprefix("app."), []).append(key)
+    return out
+
+
 def key_display(key: str) -> str:
     names = {"left": "←", "right": "→", "up": "↑", "down": "↓", "question_mark": "?",
              "slash": "/", "colon": ":", "space": "space", "left_square_bracket": "[",
