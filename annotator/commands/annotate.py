@@ -40,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how to stop the terminal re-ordering the already ordered text: auto (probe), "
                         "explicit (ECMA-48 BDSM), lro (wrap lines in LRO…PDF), plain (nothing)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t switches)")
+    p.add_argument("--keymap", metavar="FILE",
+                   help="YAML file rebinding keys by binding id (default: $XDG_CONFIG_HOME/annotator/keymap.yaml "
+                        "or ~/.config/annotator/keymap.yaml, if it exists); see docs/tui.md")
     p.add_argument("--take-over", action="store_true",
                    help="end this annotator's other session (even a live one, on any machine) and open anyway")
 
@@ -66,8 +69,13 @@ def terminal_mode(requested: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.session import AnnotationSession, default_annotator
+    from annotator.tui.bindings import RESERVED_HOTKEYS
+    from annotator.tui.keymap import find_keymap
 
-    schema = schema_from(args)
+    schema = schema_from(args, reserved=RESERVED_HOTKEYS)
+    keymap = find_keymap(args.keymap)
+    if keymap is not None:
+        keymap.resolve(schema)  # a bad keymap is refused before the store is opened or changed
     store = store_from(args)
     name = args.annotator or default_annotator()
     try:
@@ -89,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         from annotator.tui.app import AnnotatorApp
 
         mode = terminal_mode(args.rtl_mode)
-        app = AnnotatorApp(session, rtl_mode=mode,
+        app = AnnotatorApp(session, rtl_mode=mode, keymap=keymap,
                            theme="textual-light" if args.theme == "light" else "textual-dark")
         enter_mode(mode)
         try:

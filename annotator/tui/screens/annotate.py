@@ -10,7 +10,6 @@ from collections import OrderedDict
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -20,7 +19,7 @@ from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.session import AnnotationSession, Change
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
-from annotator.tui.bindings import main_bindings
+from annotator.tui.bindings import screen_bindings
 from annotator.tui.shown import shown
 from annotator.tui.spans import changed_ranges
 from annotator.tui.widgets.doc_header import DocHeader
@@ -33,14 +32,16 @@ POSITION_DEBOUNCE = 1.0  # seconds of stillness before the cursor position is sa
 PANEL_DELAY = 0.05  # seconds: the span list follows an edit one frame or so later
 
 
-class AnnotateScreen(Screen):
-    """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys."""
+class AnnotateScreen(Screen, inherit_bindings=False):
+    """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys
+    (``bindings.with_schema_keys`` makes the subclass the app opens)."""
+
+    BINDINGS = screen_bindings()
 
     def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl") -> None:
         super().__init__()
         self.session = session
         self.schema = session.schema
-        self._bindings = BindingsMap(main_bindings(self.schema))
         self.clock = clock
         self.direction = direction
         self.doc_ids: list[str] = []

@@ -11,28 +11,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
 from annotator.model.annotations import Claim
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
 
 
-class ClaimFormScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "close", "close (all saved)")]
-    DEFAULT_CSS = """
-    ClaimFormScreen { align: center middle; }
-    ClaimFormScreen > Vertical { width: 96%; height: auto; max-height: 90%; border: round $accent;
-                                 background: $surface; padding: 0 1; }
-    ClaimFormScreen #claim-text { height: auto; max-height: 4; color: $text-muted; }
-    ClaimFormScreen #editor { display: none; }
-    ClaimFormScreen #preview { height: 1; }
-    ClaimFormScreen #form-status { height: 1; }
-    """
+class ClaimFormScreen(ModalDialog[str | None]):
+    BINDINGS = [Binding("escape", "close", "close (all saved)", id="claim_form.close")]
 
     def __init__(self, owner, claim_id: str) -> None:
         super().__init__()
