@@ -162,7 +162,7 @@ class Store(Protocol):
         ...
 
     def assigned_documents(self, annotator: str) -> list[str]:
-        """``annotator``'s queue: their live assignments, in document order."""
+        """``annotator``'s queue: their live assignments, in the order given, each deal in document order."""
         ...
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:

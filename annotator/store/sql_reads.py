@@ -167,9 +167,10 @@ class SQLReads:
         return {doc_id: sorted(names) for doc_id, names in out.items()}
 
     def assigned_documents(self, annotator: str) -> list[str]:
+        """In the order they were given (a newly taken document comes last), each deal in document order."""
         return [r[0] for r in self._read(
             "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
-            + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY d.seq", (annotator,))]
+            + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY s.assigned_at, d.seq", (annotator,))]
 
     def get_setting(self, key: str) -> str | None:
         rows = self._read("SELECT value FROM settings WHERE key=?", (key,))
