@@ -319,3 +319,29 @@ async def test_the_app_shows_the_annotators_queue_and_takes_past_its_end(tmp_pat
         await pilot.press("p")
         assert screen.doc_id == "c_third"
     session.store.close()
+
+
+def test_a_read_only_store_from_before_assignments_still_opens_as_before(tmp_path, monkeypatch, news_schema):
+    import sqlite3
+
+    from annotator.store import sqlite as sqlite_store
+    from annotator.store.migrations import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, script in enumerate(MIGRATIONS[:2], start=1):
+        sqlite_store._run_migration(db, version, script)
+    db.execute("INSERT INTO documents(id, text, hash, meta, added_at) VALUES ('d1', x'61', 'h', '{}', 'now')")
+    db.close()
+
+    def read_only(*args):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(sqlite_store, "_run_migration", read_only)
+    store = open_store(str(path))
+    try:
+        s = AnnotationSession(store, news_schema, "a")
+        assert s.document_ids() == ["d1"] and s.progress().total == 1 and s.next_document("d1") is None
+        assert store.assignments() == {}
+    finally:
+        store.close()

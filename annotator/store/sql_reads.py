@@ -157,8 +157,11 @@ class SQLReads:
     # -- assignments and settings --------------------------------------------------------
 
     _NOW = ""  # the store's clock as SQL (see LIVE_ASSIGNMENT); set by each store
+    _no_assignments = False  # a read-only store made before the assignment tables: none, as before
 
     def assignments(self) -> dict[str, list[str]]:
+        if self._no_assignments:
+            return {}
         out: dict[str, list[str]] = {}
         for doc_id, annotator in self._read(
                 "SELECT s.doc_id, s.annotator FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE "
@@ -168,10 +171,14 @@ class SQLReads:
 
     def assigned_documents(self, annotator: str) -> list[str]:
         """In the order they were given (a newly taken document comes last), each deal in document order."""
+        if self._no_assignments:
+            return []
         return [r[0] for r in self._read(
             "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
             + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY s.assigned_at, d.seq", (annotator,))]
 
     def get_setting(self, key: str) -> str | None:
+        if self._no_assignments:
+            return None
         rows = self._read("SELECT value FROM settings WHERE key=?", (key,))
         return rows[0][0] if rows else None

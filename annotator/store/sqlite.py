@@ -128,6 +128,7 @@ class SQLiteStore(SQLReads):
             if current < 1 or "read-only" not in str(exc):
                 raise
             # A read-only store of an older version still reads; any write will say it is read-only.
+            self._no_assignments = current < 3  # made before assignments: it has none (and no table)
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
