@@ -155,13 +155,14 @@ def report(title: str, run: dict) -> None:
     print(f"\n{title}: {len(results)} processes, {docs} documents taken, {actions} actions in "
           f"{run['wall']:.1f} s ({actions / run['wall']:.0f} actions/s)")
     print(f"{'process':<14}{'docs':>5}" + "".join(f"{a + ' p50/p95 ms':>22}" for a in ACTIONS))
+    def cells(latency: dict[str, list[float]]) -> str:
+        return "".join(f"{1000 * percentile(latency[a], 50):>11.1f}/{1000 * percentile(latency[a], 95):<10.1f}"
+                       for a in ACTIONS)
+
     for r in sorted(results, key=lambda r: r["who"]):
-        cells = "".join(f"{1000 * percentile(r['latency'][a], 50):>11.1f}/{1000 * percentile(r['latency'][a], 95):<10.1f}"
-                        for a in ACTIONS)
-        print(f"{r['who']:<14}{len(r['taken']):>5}{cells}")
+        print(f"{r['who']:<14}{len(r['taken']):>5}{cells(r['latency'])}")
     every = {a: [x for r in results for x in r["latency"][a]] for a in ACTIONS}
-    print(f"{'all':<14}{docs:>5}" + "".join(
-        f"{1000 * percentile(every[a], 50):>11.1f}/{1000 * percentile(every[a], 95):<10.1f}" for a in ACTIONS))
+    print(f"{'all':<14}{docs:>5}{cells(every)}")
     print("checks: " + ("no document over the overlap, every acknowledged action stored"
                         if not run["problems"] else "; ".join(run["problems"])))
 
@@ -176,7 +177,7 @@ def main() -> int:
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         run = run_team(str(Path(tmp) / "team.db"), args.processes_sqlite, args.docs, seconds=args.seconds)
-        report(f"SQLite (one file, WAL, synchronous=FULL)", run)
+        report("SQLite (one file, WAL, synchronous=FULL)", run)
         failed |= bool(run["problems"])
     sys.path.insert(0, str(REPO / "tests"))
     import pg_server
