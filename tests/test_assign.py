@@ -232,6 +232,11 @@ def test_assign_on_a_missing_store_is_an_error_and_creates_nothing(capsys, tmp_p
     assert code == 2 and "no annotation store at" in err and not missing.exists()
 
 
+def test_list_says_when_nothing_is_assigned(capsys, db):
+    code, out, err = assign(capsys, "--db", db, "--list")
+    assert (code, out, err) == (0, "", "no document is assigned\n")
+
+
 def test_list_json_never_carries_a_raw_terminal_control(capsys, tmp_path):
     db = str(tmp_path / "t.db")
     store = open_store(db)

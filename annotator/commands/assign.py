@@ -191,6 +191,8 @@ def _list(store: Store, fmt: str) -> None:
         return
     for doc_id, names in assigned.items():
         say(f"{doc_id}: {', '.join(names)}")
+    if not assigned:
+        say("no document is assigned", file=sys.stderr)
     queue = DynamicQueue.from_setting(store.get_setting(SETTING))
     if queue is not None:
         say(f"(dynamic mode: overlap {queue.overlap}, lease {queue.lease_seconds / 60:g} min)", file=sys.stderr)
