@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from typing import Iterator
 
+from annotator.assignment import SETTING as ASSIGNMENT_SETTING
+from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
@@ -108,7 +110,9 @@ class AnnotationSession:
     # -- documents ---------------------------------------------------------------------
 
     def document_ids(self) -> list[str]:
-        return self.store.document_ids()
+        """This annotator's own queue when the store assigns them documents, else every document."""
+        queue = self._queue(take=True)
+        return self.store.document_ids() if queue is None else queue
 
     def document(self, doc_id: str) -> Document:
         doc = self._docs.get(doc_id)
@@ -130,6 +134,9 @@ class AnnotationSession:
     def progress(self) -> Progress:
         statuses = self.store.statuses(self.annotator)
         total = self.store.count_documents()
+        queue = self._queue(take=False)
+        if queue is not None:  # progress through the annotator's own queue
+            statuses, total = {d: statuses[d] for d in queue if d in statuses}, len(queue)
         counts = {s: 0 for s in DOC_STATUSES}
         for st in statuses.values():
             counts[st] = counts.get(st, 0) + 1
@@ -138,6 +145,43 @@ class AnnotationSession:
 
     def statuses(self) -> dict[str, str]:
         return self.store.statuses(self.annotator)
+
+    # -- the annotator's queue (docs/assignment.md) --------------------------------------
+
+    def dynamic_queue(self) -> DynamicQueue | None:
+        return DynamicQueue.from_setting(self.store.get_setting(ASSIGNMENT_SETTING))
+
+    def _queue(self, *, take: bool) -> list[str] | None:
+        """The annotator's documents in order, or None where the store assigns them none (all are theirs).
+
+        In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
+        left to do (todo or in progress) one more document is taken, so opening the app gives work.
+        """
+        queue = self.store.assigned_documents(self.annotator)
+        dynamic = self.dynamic_queue()
+        if dynamic is None:
+            return queue or None
+        if take:
+            statuses = self.store.statuses(self.annotator)
+            if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
+                taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
+                if taken is not None:
+                    queue = self.store.assigned_documents(self.annotator)
+        return queue
+
+    def next_document(self, after: str | None = None) -> str | None:
+        """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
+        taken one (atomically: see ``Store.take_document``). None when nothing is left."""
+        queue = self._queue(take=False)
+        ids = self.store.document_ids() if queue is None else queue
+        if after in ids and ids.index(after) + 1 < len(ids):
+            return ids[ids.index(after) + 1]
+        if after is None and ids:
+            return ids[0]
+        dynamic = self.dynamic_queue()
+        if dynamic is None:
+            return None
+        return self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
 
     # -- the one write path ------------------------------------------------------------
 

@@ -164,9 +164,24 @@ class AnnotateScreen(Screen, inherit_bindings=False):
             return
         i = self.doc_ids.index(self.doc_id) + delta
         if not 0 <= i < len(self.doc_ids):
-            self.status.say("no more documents in that direction")
+            taken = self._take_next() if delta > 0 else None
+            if taken is None:
+                self.status.say("no more documents in that direction")
+                return
+            self.open_document(taken)
             return
         self.open_document(self.doc_ids[i])
+
+    def _take_next(self) -> str | None:
+        """Past the end of the queue the session may take a new document (dynamic mode)."""
+        try:
+            taken = self.session.next_document(self.doc_id)
+        except AnnotatorError as exc:
+            self.status.say(str(exc), error=True)
+            return None
+        if taken is not None:
+            self.doc_ids = self.session.document_ids()
+        return taken
 
     # -- the write path -------------------------------------------------------------------
     def apply(self, call, *args, cursor_to_change: bool = False) -> Change | None:
