@@ -224,3 +224,21 @@ def test_diagnostics_for_few_items_skew_and_no_common_documents():
     # u-α and token κ need every annotator on a document: none here
     assert report["entities"]["alpha_u"]["overall"]["value"] is None
     assert any(d["code"] == "documents_left_out" for d in report["diagnostics"])
+
+
+def test_token_labels_match_the_definition_on_random_spans():
+    import random
+
+    rng = random.Random(3)
+    tokens = [(i * 4, i * 4 + 3) for i in range(30)]
+    for _ in range(300):
+        spans = []
+        for _ in range(rng.randint(0, 8)):
+            s = rng.randrange(0, 118)
+            spans.append((s, rng.randint(s + 1, 120), rng.choice("ABC")))
+        state = _state("d", "a", spans)
+        naive = []
+        for ts, te in tokens:
+            touching = sorted((e - s, s, lab) for s, e, lab in spans if s < te and ts < e)
+            naive.append(touching[0][2] if touching else "O")
+        assert token_labels(tokens, state) == naive

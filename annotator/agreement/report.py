@@ -11,6 +11,7 @@ coder on every item; a document left out is named in the diagnostics.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -280,27 +281,37 @@ def _alpha_u(corpus: Corpus, names: list[str], group_docs: list[str], labels: li
 
 
 def token_labels(text_tokens: Sequence[tuple[int, int]], state: Annotations) -> list[str]:
-    """One label per token: the innermost (shortest) entity sharing a character with it, else ``O``."""
-    spans = sorted(state.entities, key=lambda e: (e.end - e.start, e.start, e.label))
-    out = []
-    for start, end in text_tokens:
-        label = next((e.label for e in spans if e.start < end and start < e.end), "O")
-        out.append(label)
+    """One label per token: the innermost (shortest) entity sharing a character with it, else ``O``.
+
+    Spans paint the tokens they touch, longest first, so the innermost paints last (among
+    equally long ones the earliest start, then the smallest label, wins).
+    """
+    out = ["O"] * len(text_tokens)
+    ends = [end for _, end in text_tokens]
+    for e in sorted(state.entities, key=lambda e: (e.end - e.start, e.start, e.label), reverse=True):
+        k = bisect_right(ends, e.start)  # the first token ending after the span starts
+        while k < len(text_tokens) and text_tokens[k][0] < e.end:
+            out[k] = e.label
+            k += 1
     return out
 
 
 def _token_kappa(corpus: Corpus, names: list[str], group_docs: list[str],
                  tokenizer: Callable[[str], Sequence[tuple[int, int]]], diag: _Diagnostics) -> dict[str, Any]:
-    cache: dict[str, Sequence[tuple[int, int]]] = {}
+    cache: dict[tuple[str, str], list[str]] = {}
+
+    def labels_of(doc: str, name: str) -> list[str]:
+        key = (doc, name)
+        if key not in cache:
+            toks = tokenizer(corpus.texts[doc])
+            for n in corpus.states[doc]:  # tokenize each document once, for all its annotators
+                cache[(doc, n)] = token_labels(toks, corpus.states[doc][n])
+        return cache[key]
 
     def rows(docs: list[str], coders: Sequence[str]) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = []
         for doc in docs:
-            toks = cache.get(doc)
-            if toks is None:
-                toks = cache[doc] = tokenizer(corpus.texts[doc])
-            columns = [token_labels(toks, corpus.states[doc][n]) for n in coders]
-            out.extend(zip(*columns))
+            out.extend(zip(*(labels_of(doc, n) for n in coders)))
         return out
 
     if len(names) < 2 or not group_docs:
