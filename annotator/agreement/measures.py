@@ -207,10 +207,10 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
     if n == 0:
         return undefined(0, "no unit coded by two annotators", level=level)
     values = [v for u in pairable for v in u.values()]
-    extra = {"level": level, "values": len(values), "top_share": top_share(_hashable(v) for v in values)}
+    extra = {"level": level, "values": len(values), "top_share": top_share(value_key(v) for v in values)}
     if level == "nominal":
         codes: dict[Any, int] = {}
-        number = lambda v: codes.setdefault(_hashable(v), len(codes))  # noqa: E731
+        number = lambda v: codes.setdefault(value_key(v), len(codes))  # noqa: E731
     elif level == "ordinal":
         rank = {v: i for i, v in enumerate(order or sorted(set(values)))}
         unknown = [v for v in values if v not in rank]
@@ -219,7 +219,7 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
         number = rank.__getitem__
     else:
         number = float
-    if len({_hashable(v) for v in values}) < 2:
+    if len({value_key(v) for v in values}) < 2:
         return undefined(n, "every pairable value is the same (no variation: expected disagreement is 0)",
                          **extra)
     coders = sorted({c for u in pairable for c in u})
@@ -230,8 +230,8 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
     return Figure(value, n, extra=extra)
 
 
-def _hashable(value: Any) -> Hashable:
-    """Values told apart by type as well (True is not 1 as a code)."""
+def value_key(value: Any) -> Hashable:
+    """A value as a category: told apart by type as well (True is not the same code as 1)."""
     return (type(value).__name__, value) if isinstance(value, bool) else value
 
 

@@ -28,6 +28,7 @@ from annotator.agreement.measures import (
     overall_unitizing,
     undefined,
     unitizing_alpha,
+    value_key,
 )
 from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations, Claim
@@ -408,16 +409,12 @@ def _attribute_figures(units: list[dict[str, Any]], names: list[str], attr: Attr
     if level != "nominal":
         out["kappa"] = undefined(0, f"κ is for nominal values; this attribute is {level} (see alpha)").to_json()
     else:
-        full = [tuple(_token(u[n]) for n in names) for u in units
+        full = [tuple(value_key(u[n]) for n in names) for u in units
                 if all(u.get(n) is not None for n in names)]
         out["kappa"] = diag.check(kappa(full), f"{where}.kappa").to_json() if full else \
             undefined(0, "no unit coded by every annotator",
                       measure="cohen" if len(names) == 2 else "fleiss").to_json()
     return out
-
-
-def _token(value: Any) -> Any:
-    return ("bool", value) if isinstance(value, bool) else value
 
 
 def _claim_attributes(corpus: Corpus, names: list[str], schema: Schema | None, diag: _Diagnostics) -> dict[str, Any]:
