@@ -242,3 +242,17 @@ def test_token_labels_match_the_definition_on_random_spans():
             touching = sorted((e - s, s, lab) for s, e, lab in spans if s < te and ts < e)
             naive.append(touching[0][2] if touching else "O")
         assert token_labels(tokens, state) == naive
+
+
+def test_values_an_older_schema_allowed_are_left_out_and_said_so():
+    a = _state("d", "a", claims=_claims([(0, 5, {"sev": "low", "score": 1}, None),
+                                         (10, 15, {"sev": "extreme", "score": "lots"}, None),
+                                         (20, 25, {"sev": "high", "score": 3}, None)]))
+    b = _state("d", "b", claims=_claims([(0, 5, {"sev": "mid", "score": 2}, None),
+                                         (10, 15, {"sev": "low", "score": 2}, None),
+                                         (20, 25, {"sev": "high", "score": 3}, None)]))
+    report = agreement_report(_corpus({"d": "x" * 30}, [a, b]), SCHEMA, tokenizer=_words)
+    sev = report["claims"]["attributes"]["sev"]["alpha"]
+    assert sev["items"] == 2 and sev["value"] is not None
+    messages = [d["message"] for d in report["diagnostics"] if d["code"] == "values_left_out"]
+    assert any("'extreme'" in m for m in messages) and any("'lots'" in m for m in messages)

@@ -58,6 +58,17 @@ def table_lines(report: dict[str, Any]) -> Iterator[str]:
     names = report["annotators"]
     yield (f"agreement between {len(names)} annotator(s): {', '.join(names) or 'none'}; "
            f"{len(report['documents'])} document(s), {len(report['group_documents'])} counted by all")
+    against = report.get("against")
+    if against:
+        yield ""
+        yield f"against the reference {against['reference']} (precision / recall / F1)"
+        for name, entry in against["annotators"].items():
+            yield f"  {name} ({entry['documents']} document(s))"
+            for what in ("entities", "claims"):
+                for mode in ("exact", "overlap"):
+                    s = entry[what][mode]
+                    yield (f"    {what}, {mode}: P {_num(s['precision'])}  R {_num(s['recall'])}  "
+                           f"F1 {_num(s['f1'])}")
     ent = report["entities"]
     yield ""
     yield "entities"
@@ -108,17 +119,6 @@ def table_lines(report: dict[str, Any]) -> Iterator[str]:
     yield "document attributes"
     for key, entry in report["document_attributes"].items():
         yield f"  {key} ({entry['level']}): alpha {_num(entry['alpha'])}, kappa {_num(entry['kappa'])}"
-    against = report.get("against")
-    if against:
-        yield ""
-        yield f"against the reference {against['reference']} (precision / recall / F1)"
-        for name, entry in against["annotators"].items():
-            yield f"  {name} ({entry['documents']} document(s))"
-            for what in ("entities", "claims"):
-                for mode in ("exact", "overlap"):
-                    s = entry[what][mode]
-                    yield (f"    {what}, {mode}: P {_num(s['precision'])}  R {_num(s['recall'])}  "
-                           f"F1 {_num(s['f1'])}")
     if report["diagnostics"]:
         yield ""
         yield "diagnostics"

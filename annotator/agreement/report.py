@@ -405,6 +405,7 @@ def _attribute_figures(units: list[dict[str, Any]], names: list[str], attr: Attr
         out["alpha"] = undefined(0, "fewer than two annotators", level=level).to_json()
         out["kappa"] = undefined(0, "fewer than two annotators").to_json()
         return out
+    units = _fitting(units, level, order, diag, where)
     out["alpha"] = diag.check(coding_alpha(units, level, order), f"{where}.alpha").to_json()
     if level != "nominal":
         out["kappa"] = undefined(0, f"κ is for nominal values; this attribute is {level} (see alpha)").to_json()
@@ -415,6 +416,27 @@ def _attribute_figures(units: list[dict[str, Any]], names: list[str], attr: Attr
             undefined(0, "no unit coded by every annotator",
                       measure="cohen" if len(names) == 2 else "fleiss").to_json()
     return out
+
+
+def _fitting(units: list[dict[str, Any]], level: str, order: list[Any] | None, diag: _Diagnostics,
+             where: str) -> list[dict[str, Any]]:
+    """The values the level can measure; others (a choice the schema no longer lists, text in a
+    number attribute: stored under an older schema) are left out as missing, and said so."""
+    def fits(value: Any) -> bool:
+        if value is None:
+            return True
+        if level == "ordinal":
+            return value in (order or ())
+        if level == "interval":
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return isinstance(value, (str, bool, int, float))
+
+    odd = sorted({repr(v) for u in units for v in u.values() if not fits(v)})
+    if not odd:
+        return units
+    diag.add("values_left_out", f"{where}: value(s) {', '.join(odd[:5])} do not fit its {level} level "
+                                "(an older schema?) and are left out as missing", where)
+    return [{n: v for n, v in u.items() if fits(v)} for u in units]
 
 
 def _claim_attributes(corpus: Corpus, names: list[str], schema: Schema | None, diag: _Diagnostics) -> dict[str, Any]:
