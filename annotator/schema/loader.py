@@ -54,7 +54,8 @@ _CLAIM_KEYS = {"enabled": False, "hotkey": False, "color": False, "claimer_label
                "claimer_required": False, "attributes": False}
 _ATTRIBUTE_KEYS = {"key": True, "kind": True, "name_en": False, "name_ar": False,
                    "guideline": False, "required": False, "default": False, "choices": False,
-                   "hotkey": False, "minimum": False, "maximum": False, "integer": False}
+                   "hotkey": False, "minimum": False, "maximum": False, "integer": False,
+                   "ordered": False}
 _CHOICE_KEYS = {"value": True, "name_en": False, "name_ar": False, "hotkey": False}
 
 
@@ -605,7 +606,8 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
         check.report(f"unknown attribute kind {kind!r}{_suggestion(kind, ATTRIBUTE_KINDS)} "
                      f"(kinds: {', '.join(ATTRIBUTE_KINDS)})", f["kind"].line, f["kind"].path)
     for only, kinds in (("choices", ("choice",)), ("minimum", ("number",)),
-                        ("maximum", ("number",)), ("integer", ("number",))):
+                        ("maximum", ("number",)), ("integer", ("number",)),
+                        ("ordered", ("choice",))):
         if only in f and kind in ATTRIBUTE_KINDS and kind not in kinds:
             check.report(f"{only!r} only applies to {kinds[0]} attributes, not {kind}",
                          f[only].key_line, f[only].path)
@@ -629,6 +631,7 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
         maximum=maximum,
         integer=integer,
         guideline=check.text(f.get("guideline")),
+        ordered=check.flag(f.get("ordered"), False),
     )
     default_item = f.get("default")
     if default_item is None or default_item.value is None or kind not in ATTRIBUTE_KINDS:
