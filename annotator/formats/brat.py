@@ -72,6 +72,7 @@ class BratFormat:
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         for txt, ann in _pairs(path):
+            ctx.next_record()
             text = _read_text(txt)
             if not ann.exists():
                 doc = Document(txt.stem, text, import_meta(NAME, txt, None))
@@ -117,7 +118,7 @@ class BratFormat:
                     continue
             if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
                 ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
-                           "model; kept as it is for brat export")
+                           "model; kept as it is for brat export", note=True)
                 kept.append(line)
                 continue
             ctx.report(ann_path, number, "not a brat annotation line; skipped")
@@ -129,7 +130,7 @@ class BratFormat:
                 line_ids[f"A:{target}:{key}"] = raw.split("\t", 1)[0]
             else:
                 ctx.report(ann_path, number, f"attribute {key} on {target}, which is not a claim: kept as it is "
-                           "for brat export")
+                           "for brat export", note=True)
                 kept.append(raw)
         for number, claim_id, entity_id, ident in links:
             if claim_id in claims and entity_id in entities:
@@ -171,7 +172,7 @@ class BratFormat:
                        repaired=True)
         elif len(fields) >= 3 and fields[2] != text[start:end]:
             ctx.report(path, number, f"{fields[0]}: its text {fields[2]!r} differs from the text at "
-                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
+                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
         return kind, start, end
 
     def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:

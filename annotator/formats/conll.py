@@ -56,24 +56,27 @@ def read_sentences(path: Path, ctx: ReadContext) -> Iterator[_Sentence]:
                 yield sent
             sent = _Sentence()
             continue
+        if not sent.tokens:
+            ctx.next_record()  # problems from here on belong to this sentence (counted with it)
         sep = "\t" if "\t" in line else " "
         fields = line.split(sep)
         while len(fields) > 1 and fields[-1] == "":
             fields.pop()
         if len(fields) == 1:
             if _MARKER.match(stripped):
-                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break")
+                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break", note=True)
                 if sent.tokens:
                     sent.end_marker = line
                     yield sent
                 sent = _Sentence()
                 continue
-            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)")
+            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)", note=True)
             fields.append("O")
         token, tags = fields[0], fields[1:]
         if len(tags) > 1 and bio.parse_tag(tags[-1]) is None and _FLAG.match(tags[-1]):
             flag = tags.pop()
-            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token")
+            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token",
+                       note=True)
             sent.flags[str(len(sent.tokens))] = flag
         if not sent.tokens:
             sent.sep = sep
