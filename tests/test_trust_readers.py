@@ -277,3 +277,23 @@ def test_conll_sentence_of_500k_tokens_is_read_in_bounded_time_and_memory(tmp_pa
     assert done.returncode == 0, done.stderr
     assert "imported 1 document(s)" in done.stdout and "annotations stored for 1 record(s)" in done.stdout
     assert maxrss_mb(done) < 400
+
+
+def test_conll_reader_holds_a_500k_token_sentence_with_250k_entities_leanly(tmp_path):
+    """The reader alone (the store's checks of 250,000 spans are another matter): linear, and lean per token."""
+    path = tmp_path / "dense.conll"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(500_000):
+            f.write("مصطفى B-PER\n" if i % 2 == 0 else "قال I-PER\n")
+    code = ("import sys\nfrom pathlib import Path\nfrom annotator.formats.base import ReadContext, get_format\n"
+            "from annotator.schema.loader import load_schema\n"
+            f"ctx = ReadContext(schema=load_schema({str(ROOT / 'schemas' / 'conll.yaml')!r}))\n"
+            f"[rec] = get_format('conll').read(Path({str(path)!r}), ctx)\n"
+            "assert len(rec.annotations.entities) == 250_000 and not ctx.problems\n"
+            "hwm = [ln for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0].split()[1]\n"
+            "print('MAXRSS_KB', hwm)\n")
+    if not Path("/proc/self/status").exists():
+        pytest.skip("no /proc/self/status here to read peak memory from")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=LIMIT * 2)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) / 1024 < 300, "over 600 bytes per token"

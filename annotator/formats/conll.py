@@ -20,6 +20,8 @@ is reported and left out, never moved.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
@@ -38,9 +40,10 @@ TOKEN_FORMATS = ("conll", "aqmar-truth")
 
 class _Sentence:
     def __init__(self) -> None:
+        # per token, kept lean for long sentences: tags interned (a few distinct strings), line numbers packed
         self.tokens: list[str] = []
-        self.rows: list[list[str]] = []
-        self.lines: list[int] = []
+        self.rows: list[tuple[str, ...]] = []
+        self.lines = array("q")
         self.flags: dict[str, str] = {}
         self.sep = " "
         self.end_marker = ""  # the marker line (``article``) that ended the sentence, if any
@@ -80,8 +83,8 @@ def read_sentences(path: Path, ctx: ReadContext) -> Iterator[_Sentence]:
             sent.flags[str(len(sent.tokens))] = flag
         if not sent.tokens:
             sent.sep = sep
-        sent.tokens.append(token)
-        sent.rows.append(tags)
+        sent.tokens.append(sys.intern(token))  # words repeat: one copy each
+        sent.rows.append(tuple(map(sys.intern, tags)))
         sent.lines.append(number)
     if sent.tokens:
         yield sent
@@ -100,12 +103,15 @@ def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, 
                     spans: list[tuple[int, int, str]], extra: dict | None = None) -> Record | None:
     """A document for one sentence and its token spans ``(first, end, label)``."""
     text = " ".join(sent.tokens)
-    offsets = token_offsets(sent.tokens)
+    starts, pos = array("q"), 0  # where each token starts in the text (as token_offsets, packed)
+    for tok in sent.tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
     doc_id = f"{path.stem}:{number}"
     new_id = IdMaker("e")
     entities = []
     for first, end, label in spans:
-        start, stop = offsets[first][0], offsets[end - 1][1]
+        start, stop = starts[first], starts[end - 1] + len(sent.tokens[end - 1])
         if start >= stop:
             ctx.report(path, sent.lines[first], f"{label} span covers only empty tokens; not imported")
             continue
