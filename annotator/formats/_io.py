@@ -333,15 +333,24 @@ class Sample(str):
         """The first item of a JSON array, or the first value of JSON lines; None if unreadable."""
         if self._first is _FAILED:
             self._first = None
-            if self.lstrip()[:1] in ("[", "{"):
-                ctx = ReadContext()
-                try:
-                    for _, item in iter_json_items(self.path, ctx):
+            start = self.lstrip()[:1]
+            try:
+                if start == "{" and self.lstrip().split("\n", 1)[0].strip() != "{":
+                    self._first = self._first_line()  # JSON lines: the record is the first line, whole
+                elif start in ("[", "{"):  # an array, or one object over several lines
+                    for _, item in iter_json_items(self.path, ReadContext()):
                         self._first = item
                         break
-                except (InputError, OSError):
-                    pass
+            except (InputError, OSError):
+                pass
         return self._first
+
+    def _first_line(self) -> Any:
+        for number, line in iter_lines(self.path):
+            if line.strip():
+                item = parse_json(line, ReadContext(), self.path, number)
+                return None if item is _FAILED else item
+        return None
 
 
 def first_json_line(head: str) -> dict[str, Any] | None:
