@@ -24,19 +24,26 @@ NAME = "araieval"
 
 
 def nearest_occurrence(text: str, needle: str, near: int) -> int | None:
-    """Start of the occurrence of ``needle`` in ``text`` closest to offset ``near``."""
-    best, pos = None, text.find(needle)
-    while pos != -1:
-        if best is None or abs(pos - near) < abs(best - near):
-            best = pos
-        pos = text.find(needle, pos + 1)
-    return best
+    """Start of the occurrence of ``needle`` in ``text`` closest to offset ``near`` (the earlier
+    one on a tie). Two searches outward from ``near``, not a walk over every occurrence: a
+    short text that occurs thousands of times costs no more than a rare one."""
+    if not needle:
+        return None
+    near = max(0, min(near, len(text)))
+    before = text.rfind(needle, 0, near + len(needle) - 1)  # the last start < near
+    after = text.find(needle, near)  # the first start >= near
+    if before == -1:
+        return None if after == -1 else after
+    if after == -1 or near - before <= after - near:
+        return before
+    return after
 
 
 class AraievalFormat(JsonLinesFormat):
     name = NAME
     description = "ArAIEval 2024 propaganda spans JSONL (UTF-16 offsets, checked against span text)"
     signature = "JSON lines with text and labels [{start, end, technique}]"
+    record_keys = frozenset({"id", "text", "labels", "type"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         return isinstance(first.get("labels"), list) and (
@@ -89,7 +96,7 @@ class AraievalFormat(JsonLinesFormat):
             return found, found + len(given), technique
         if ok_offsets:
             hint = " (--repair moves it to its text)" if found is not None else " (its text does not occur)"
-            ctx.report(path, line, f"{problem}; imported at the offsets given{hint}")
+            ctx.report(path, line, f"{problem}; imported at the offsets given{hint}", note=True)
             return start, end, technique
         ctx.report(path, line, f"{problem}; not imported")
         return None

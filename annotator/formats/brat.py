@@ -76,6 +76,7 @@ class BratFormat:
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         folder = path if path.is_dir() else path.parent
         for txt, ann in _pairs(path):
+            ctx.next_record()
             try:  # a member found by name (not the file named) may be a symlink out of the folder
                 for member in (txt, ann):
                     if member != path and (member.exists() or member.is_symlink()):
@@ -128,7 +129,7 @@ class BratFormat:
                     continue
             if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
                 ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
-                           "model; kept as it is for brat export")
+                           "model; kept as it is for brat export", note=True)
                 kept.append(line)
                 continue
             ctx.report(ann_path, number, "not a brat annotation line; skipped")
@@ -140,7 +141,7 @@ class BratFormat:
                 line_ids[f"A:{target}:{key}"] = raw.split("\t", 1)[0]
             else:
                 ctx.report(ann_path, number, f"attribute {key} on {target}, which is not a claim: kept as it is "
-                           "for brat export")
+                           "for brat export", note=True)
                 kept.append(raw)
         for number, claim_id, entity_id, ident in links:
             if claim_id in claims and entity_id in entities:
@@ -182,7 +183,7 @@ class BratFormat:
                        repaired=True)
         elif len(fields) >= 3 and fields[2] != text[start:end]:
             ctx.report(path, number, f"{fields[0]}: its text {fields[2]!r} differs from the text at "
-                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
+                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
         return kind, start, end
 
     def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:

@@ -85,6 +85,7 @@ class CheckThatFormat:
 
             raise InputError("header has no tweet_id and tweet_text columns", str(path), 1)
         for number, fields, _ in rows:
+            ctx.next_record()
             if len(fields) != len(columns):
                 ctx.reject(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
                            "tweet not imported")

@@ -20,6 +20,8 @@ is reported and left out, never moved.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
@@ -39,9 +41,10 @@ TOKEN_FORMATS = ("conll", "aqmar-truth")
 
 class _Sentence:
     def __init__(self) -> None:
+        # per token, kept lean for long sentences: tags interned (a few distinct strings), line numbers packed
         self.tokens: list[str] = []
-        self.rows: list[list[str]] = []
-        self.lines: list[int] = []
+        self.rows: list[tuple[str, ...]] = []
+        self.lines = array("q")
         self.flags: dict[str, str] = {}
         self.sep = " "
         self.end_marker = ""  # the marker line (``article``) that ended the sentence, if any
@@ -57,29 +60,32 @@ def read_sentences(path: Path, ctx: ReadContext) -> Iterator[_Sentence]:
                 yield sent
             sent = _Sentence()
             continue
+        if not sent.tokens:
+            ctx.next_record()  # problems from here on belong to this sentence (counted with it)
         sep = "\t" if "\t" in line else " "
         fields = line.split(sep)
         while len(fields) > 1 and fields[-1] == "":
             fields.pop()
         if len(fields) == 1:
             if _MARKER.match(stripped):
-                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break")
+                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break", note=True)
                 if sent.tokens:
                     sent.end_marker = line
                     yield sent
                 sent = _Sentence()
                 continue
-            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)")
+            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)", note=True)
             fields.append("O")
         token, tags = fields[0], fields[1:]
         if len(tags) > 1 and bio.parse_tag(tags[-1]) is None and _FLAG.match(tags[-1]):
             flag = tags.pop()
-            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token")
+            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token",
+                       note=True)
             sent.flags[str(len(sent.tokens))] = flag
         if not sent.tokens:
             sent.sep = sep
-        sent.tokens.append(token)
-        sent.rows.append(tags)
+        sent.tokens.append(sys.intern(token))  # words repeat: one copy each
+        sent.rows.append(tuple(map(sys.intern, tags)))
         sent.lines.append(number)
     if sent.tokens:
         yield sent
@@ -98,12 +104,15 @@ def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, 
                     spans: list[tuple[int, int, str]], extra: dict | None = None) -> Record | None:
     """A document for one sentence and its token spans ``(first, end, label)``."""
     text = " ".join(sent.tokens)
-    offsets = token_offsets(sent.tokens)
+    starts, pos = array("q"), 0  # where each token starts in the text (as token_offsets, packed)
+    for tok in sent.tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
     doc_id = f"{path.stem}:{number}"
     new_id = IdMaker("e")
     entities = []
     for first, end, label in spans:
-        start, stop = offsets[first][0], offsets[end - 1][1]
+        start, stop = starts[first], starts[end - 1] + len(sent.tokens[end - 1])
         if start >= stop:
             ctx.report(path, sent.lines[first], f"{label} span covers only empty tokens; not imported")
             continue

@@ -37,6 +37,7 @@ class DoccanoFormat(JsonLinesFormat):
     name = NAME
     description = "doccano JSONL (label form, or entities/relations form)"
     signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
+    record_keys = frozenset({*_MODEL_KEYS, "id"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         label, entities = first.get("label"), first.get("entities")
@@ -58,6 +59,9 @@ class DoccanoFormat(JsonLinesFormat):
         by_foreign_id: dict[Any, tuple[str, int]] = {}  # doccano id -> ("e"|"c", index)
         if "entities" in obj:
             extra["form"] = "entities"
+            if obj.get("label"):
+                ctx.report(path, line, "both \"label\" and \"entities\": the entities form is read, the label "
+                           "list is not imported")
             items = obj.get("entities") or []
             for k, sp in enumerate(items if isinstance(items, list) else []):
                 got = read_span(sp, text, "start_offset", "end_offset", "label", ctx, path, line, f"entity {k + 1}")

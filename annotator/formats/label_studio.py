@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from annotator.formats._io import check_readable, first_json_line, iter_json_items
+from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
 from annotator.formats._records import (
     IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
 )
@@ -65,7 +65,7 @@ def _region_offsets(value: dict[str, Any], conv: Utf16Offsets, what: str, ctx: R
     given = value.get("text")
     if isinstance(given, str) and given != conv.text[s:e]:
         ctx.report(path, line, f"{what}: its text {given!r} differs from the text at UTF-16 [{start},{end}) "
-                   f"{conv.text[s:e]!r}; imported at the offsets given")
+                   f"{conv.text[s:e]!r}; imported at the offsets given", note=True)
     return s, e
 
 
@@ -196,7 +196,13 @@ class LabelStudioFormat:
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
 
+    record_keys = frozenset({"id", "data", "annotations", "predictions", "meta"})
+
     def sniff(self, path: Path, head: str) -> bool:
+        if isinstance(head, Sample):  # the first whole task, however long
+            first = head.first
+            return isinstance(first, dict) and isinstance(first.get("data"), dict) and (
+                "annotations" in first or "predictions" in first)
         s = head.lstrip()
         if s.startswith("{"):  # one task, or tasks as JSON lines
             first = first_json_line(s)
@@ -229,6 +235,8 @@ class LabelStudioFormat:
         kind = "annotations"
         if not annotations and task.get("predictions"):
             annotations, kind = task["predictions"], "predictions"
+        elif annotations and task.get("predictions"):
+            ctx.report(path, line, "the task's predictions are not imported (its annotations are)", note=True)
         if not annotations:
             doc = Document(doc_id, text, import_meta(self.name, path, line, base_extra, meta))
             yield Record(doc, None, line)
@@ -345,6 +353,10 @@ class LabelStudioMinFormat:
 
     def sniff(self, path: Path, head: str) -> bool:
         s = head.lstrip()
+        if isinstance(head, Sample):  # the first whole item, however long
+            first = head.first if head.is_array else None
+            return isinstance(first, dict) and isinstance(first.get("text"), str) and "data" not in first and (
+                '"labels"' in s or any(_is_regions(v) for v in first.values()))
         return s.startswith("[") and '"text"' in s and '"labels"' in s and '"data"' not in s[:2000]
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
@@ -372,7 +384,7 @@ class LabelStudioMinFormat:
         for key, value in obj.items():
             if key in ("text", "doc_id"):
                 continue
-            if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
+            if _is_regions(value):
                 control = control or key
                 for k, v in enumerate(value):
                     where = _region_offsets(v, conv, f"{key} region {k + 1}", ctx, path, line)
@@ -430,6 +442,11 @@ class LabelStudioMinFormat:
         for k, v in kept.items():
             obj.setdefault(k, v)
         return in_key_order(obj, ex.get("key_order", KEY_ORDER, []))
+
+
+def _is_regions(value: Any) -> bool:
+    """A JSON_MIN control's value: a non-empty list of regions, each with its labels."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "labels" in v for v in value)
 
 
 register(LabelStudioFormat())

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from annotator.errors import InputError
-from annotator.formats._io import check_readable
+from annotator.formats._io import check_readable, strip_bom
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import Document
 
@@ -23,10 +23,8 @@ def read_text(path: Path) -> str:
     """A whole text file, strictly decoded; invalid UTF-8 names its line and byte offset."""
     check_readable(path)
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        return data.decode("utf-8")
+        return strip_bom(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"invalid UTF-8 ({exc.reason}); file not imported", str(path), line,

@@ -47,6 +47,8 @@ class ProdigyFormat(JsonLinesFormat):
     name = NAME
     description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
     signature = "JSON lines with text and spans/tokens/_input_hash"
+    record_keys = frozenset({*_MODEL_KEYS, "id", "answer", "tokens", "_annotator_id", "_session_id",
+                             "_input_hash", "_task_hash", "_view_id"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         return any(k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
