@@ -236,3 +236,23 @@ def test_generated_tables_match_fribidi():
     for ch, jt in JOINING_TYPES.items():
         assert oracle.joining_type(ch) == names[jt]
     assert MIRRORS["«"] == "»" and MIRRORS["("] == ")" and MIRRORS["≤"] == "≥"
+
+
+@pytest.mark.parametrize("direction", ["rtl", "ltr"])
+def test_a_haraka_after_a_tab_is_ordered_as_fribidi_orders_it(direction):
+    """Found by the generated tests: L1 resets a tab to the paragraph level but not the mark after it,
+    so in a left-to-right paragraph the mark must not travel with the tab."""
+    for width in WIDTHS:
+        assert check_paragraph("ءء ءء ءء \tًء ", width, shaped=True, show_controls=False,
+                               direction=direction) == []
+
+
+def test_brackets_inside_an_embedding_take_their_context_from_sos():
+    """UAX #9 N0 looks back only within the isolating run sequence (here: sos, L), so the brackets stay
+    at the embedding's level 2; FriBidi 1.0.8 looks past it (a pinned deviation)."""
+    text = "0\u202a[\u061b]"
+    assert oracle.known_deviation(text) == "bracket-context-across-embeddings"
+    classes = bidi_classes(text)
+    level = paragraph_level(classes, "rtl")
+    ours = line_levels(resolve_levels(text, classes, level), l1_roles(classes), 0, len(text), level)[0]
+    assert [ours[0], ours[2], ours[3], ours[4]] == [2, 2, 3, 2]

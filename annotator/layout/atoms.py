@@ -69,7 +69,7 @@ class PreparedParagraph:
         self.levels = levels = resolve_levels(text, classes, self.para_level, fast_paths=options.fast_paths)
         self.shaped = shape(text, levels, classes) if options.shape else None
         self._kinds: list[int] | None = None
-        self.atom_starts, joined, consumed = atom_starts(text, classes, levels, self.shaped)
+        self.atom_starts, joined, consumed = atom_starts(text, classes, levels, self.shaped, self.para_level)
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs)
         self.atom_levels, self.atom_roles = atom_levels_and_roles(self)
@@ -89,8 +89,13 @@ class PreparedParagraph:
 _STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i starts an atom
 
 
-def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str | None] | None
-                ) -> tuple[list[int], bytearray | None, list[int]]:
+# A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
+# mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
+_RESET_BASES = frozenset({"S", "B"})
+
+
+def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str | None] | None,
+                para_level: int = 0) -> tuple[list[int], bytearray | None, list[int]]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
     also which characters continue the atom before them (None: none do) and the consumed alefs."""
     n = len(text)
@@ -113,6 +118,9 @@ def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[s
                 run_start = i
             if i in mark_set:
                 if i == 0:
+                    continue
+                if base >= run_start and classes[base] in _RESET_BASES and levels[i] != para_level:
+                    base = i  # the marks after it join it; L1 still resets the tab alone
                     continue
                 if base >= run_start:
                     first = base  # the base is at the same level: the atom starts there
