@@ -14,6 +14,8 @@ then parsed once.
 
 from __future__ import annotations
 
+import os
+
 import json
 import re
 from pathlib import Path
@@ -386,3 +388,25 @@ def check_regular(path: Path) -> None:
         raise InputError("is a folder, not a file", str(path))
     if not path.is_file():
         raise InputError(NOT_REGULAR, str(path))
+
+
+# -- file names as text: a name that is not UTF-8 still names its document ---------------------
+def readable_name(name: str) -> str:
+    """``name`` as real text: bytes the file system gave that are not UTF-8 (Python holds them
+    as lone surrogates) become visible ``\\xNN`` escapes; a valid name is unchanged."""
+    return _name_bytes(name).decode("utf-8", "backslashreplace")
+
+
+def _name_bytes(name: str) -> bytes:
+    try:
+        return os.fsencode(name)
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte: keep it visible all the same
+        return name.encode("utf-8", "surrogatepass")
+
+
+def name_meta(name: str) -> dict[str, str]:
+    """``source_file`` for a document's meta; with ``source_file_bytes`` (hex) when the name is not
+    UTF-8, so the exact name is kept and the meta still exports as valid JSON."""
+    shown = readable_name(name)
+    return {"source_file": shown} if shown == name else {"source_file": shown,
+                                                         "source_file_bytes": _name_bytes(name).hex()}

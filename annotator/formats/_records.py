@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from annotator.formats._io import name_meta
 from annotator.formats.base import ReadContext, Record
 from annotator.formats.labelmap import map_label
 from annotator.model.annotations import AttrValue, Document
@@ -46,7 +47,10 @@ def is_claimer_relation(name: str) -> bool:
 def import_meta(fmt: str, path: Path, line: int | None, extra: Mapping[str, Any] | None = None,
                 meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Document meta recording where a document came from (and what else the format held)."""
-    info: dict[str, Any] = {"format": fmt, "file": path.name}
+    names = name_meta(path.name)  # a name that is not UTF-8: shown escaped, its bytes kept as hex
+    info: dict[str, Any] = {"format": fmt, "file": names["source_file"]}
+    if "source_file_bytes" in names:
+        info["file_bytes"] = names["source_file_bytes"]
     if line is not None:
         info["line"] = line
     if extra:

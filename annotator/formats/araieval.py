@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
+from annotator.formats._io import readable_name
 from annotator.formats._records import IdMaker, JsonLinesFormat, import_meta, in_key_order
 from annotator.formats._stored import ANY, INT, KEY_ORDER, Shape, Stored, list_of, written
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -50,7 +51,7 @@ class AraievalFormat(JsonLinesFormat):
             "type" in first or any(isinstance(x, dict) and "technique" in x for x in first["labels"]))
 
     def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record:
-        doc_id = str(obj.get("id", f"{path.stem}:{line}"))
+        doc_id = str(obj.get("id", f"{readable_name(path.stem)}:{line}"))
         conv = Utf16Offsets(text)
         new_id = IdMaker("e")
         entities = []

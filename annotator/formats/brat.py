@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats._io import NOT_REGULAR, inside, iter_lines
+from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
 from annotator.formats._records import (
     finish, import_meta, is_claim_label, is_claimer_relation, render_value,
 )
@@ -86,10 +86,10 @@ class BratFormat:
                 continue
             text = _read_text(txt)
             if not ann.exists():
-                doc = Document(txt.stem, text, import_meta(NAME, txt, None))
-                yield Record(doc, Annotations(doc_id=txt.stem, annotator=None), None)
+                doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
+                yield Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
                 continue
-            record = self._record(txt.stem, text, ann, ctx)
+            record = self._record(readable_name(txt.stem), text, ann, ctx)
             record = finish(record, ctx, ann, NAME) if record is not None else None
             if record is not None:
                 yield record

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from annotator.formats import bio
-from annotator.formats._io import iter_lines
+from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats._spans import tokens_for
@@ -108,7 +108,7 @@ def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, 
     for tok in sent.tokens:
         starts.append(pos)
         pos += len(tok) + 1
-    doc_id = f"{path.stem}:{number}"
+    doc_id = f"{readable_name(path.stem)}:{number}"
     new_id = IdMaker("e")
     entities = []
     for first, end, label in spans:
