@@ -279,6 +279,28 @@ def test_conll_sentence_of_500k_tokens_is_read_in_bounded_time_and_memory(tmp_pa
     assert maxrss_mb(done) < 400
 
 
+def test_conll_sentence_with_100k_entities_is_imported_whole_in_bounded_time(tmp_path):
+    """Reading, checking (ReplaceAnnotations: one sweep, not each span against all the others) and
+    storing 100,000 spans of one document: minutes when each span was checked against every other."""
+    path = tmp_path / "dense.conll"
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(200_000):
+            f.write("مصطفى B-PER\n" if i % 2 == 0 else "قال O\n")
+    done = cli(tmp_path, "import", path, "--format", "conll", "--schema", "conll", "--db", tmp_path / "s.db",
+               "--quiet", timeout=LIMIT * 2)
+    assert done.returncode == 0, done.stderr
+    assert "annotations stored for 1 record(s)" in done.stdout
+    from annotator.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db")
+    try:
+        [doc_id] = store.document_ids()
+        [annotator] = store.annotators(doc_id)
+        assert len(store.load(doc_id, annotator).entities) == 100_000
+    finally:
+        store.close()
+
+
 def test_conll_reader_holds_a_500k_token_sentence_with_250k_entities_leanly(tmp_path):
     """The reader alone (the store's checks of 250,000 spans are another matter): linear, and lean per token."""
     path = tmp_path / "dense.conll"
