@@ -2,21 +2,34 @@
 
 The output goes to a temporary file beside the target, is flushed and fsynced,
 then renamed over the target, so a failed or killed export leaves either the
-old file or the complete new one, never a truncated one. An unwritable target
-is refused before any work is done.
+old file or the complete new one, never a truncated one. A folder format (brat)
+writes a fresh temporary folder and swaps it in whole. An unwritable target, or
+one that is not a regular file or folder (a device, a FIFO, a socket), is
+refused before any work is done; a symlink is followed and kept. ``-`` is
+standard output. Temporary files a killed export left beside the same target are
+removed by the next export (``sweep_leftovers``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import fcntl
+import fnmatch
+import functools
+import io
 import os
+import re
+import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats.base import Format, Record, WriteContext
+from annotator.formats.base import Format, Record, WriteContext, can_write, writes_folders
 from annotator.model.annotations import Annotations, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
@@ -46,46 +59,159 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
             yield Record(doc, state)
 
 
-def check_writable(target: Path) -> None:
-    """Fail before touching anything when the target cannot be written."""
+_TMP_SUFFIX = ".tmp"
+_RANDOM = "[a-z0-9_]{8}"  # what tempfile.mkstemp/mkdtemp put between prefix and suffix
+
+
+def output_target(output: str | Path | None, *, folder: bool = False) -> Path | None:
+    """Where an export will write, checked before anything is read (None: standard output).
+
+    ``-`` (or nothing) is standard output. A symlink is followed: the file (or folder) it
+    names is replaced and the link kept. A character or block device, a FIFO, a socket,
+    or a folder where a file is wanted (a file where a folder is wanted) is refused with
+    one line: an export never replaces a special file with a regular one.
+    """
+    if output is None or str(output) in ("", "-"):
+        return None
+    given = Path(output)
+    try:
+        st = os.stat(given)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:  # a symlink loop, a path through a file, no permission to look
+        raise AnnotatorError(f"{given}: cannot use this path ({exc.strerror or exc}); nothing was written") from None
+    target = Path(os.path.realpath(given)) if os.path.islink(given) or folder else given
+    shown = f"{given} (a link to {target})" if os.path.islink(given) else str(given)
+    if st is not None:
+        kind = _kind(st.st_mode)
+        if folder and kind == "file":
+            raise AnnotatorError(f"{shown}: is a file; this format writes a folder: give a folder with -o "
+                                 "(nothing was written)")
+        if not folder and kind == "folder":
+            raise AnnotatorError(f"{shown}: is a folder; give a file name with -o (nothing was written)")
+        if kind not in ("file", "folder"):
+            raise AnnotatorError(f"{shown}: is a {kind}, not a regular {'folder' if folder else 'file'}; an export "
+                                 "never replaces it (use -o - to write to standard output); nothing was written")
+    if folder and not target.name:
+        raise AnnotatorError(f"{shown}: cannot replace the root folder; give a folder to create")
     parent = target.parent if str(target.parent) else Path(".")
-    if target.exists() and target.is_dir():
-        raise AnnotatorError(f"{target}: is a folder; give a file name with -o")
-    if not parent.exists():
-        raise AnnotatorError(f"{target}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise AnnotatorError(f"{target}: cannot write here (permission denied); nothing was written")
+    if not parent.is_dir():
+        raise AnnotatorError(f"{shown}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (st is not None and not os.access(target, os.W_OK)):
+        raise AnnotatorError(f"{shown}: cannot write here (permission denied); nothing was written")
+    return target
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    if stat.S_ISFIFO(mode):
+        return "named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "special file"
+
+
+def check_writable(target: Path) -> None:
+    """Fail before touching anything when ``target`` cannot be replaced by an exported file."""
+    output_target(target)
+
+
+def _lock(fd: int) -> None:
+    """Mark a temporary file or folder as in use: the lock dies with its process, so a
+    later export knows a leftover whose lock it can take was left by a killed one."""
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def sweep_leftovers(target: Path, ctx: WriteContext | None = None) -> list[str]:
+    """Remove ``.NAME.XXXXXXXX.tmp`` files and folders beside ``target`` that a killed export
+    of the same target left (their lock is free); one still in use by a live export is kept."""
+    parent = target.parent if str(target.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{target.name}.") + _RANDOM + re.escape(_TMP_SUFFIX))
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in sorted(n for n in names if pattern.fullmatch(n)):
+        path = parent / name
+        try:
+            st = os.lstat(path)
+            if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)) or st.st_uid != os.getuid():
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | (os.O_DIRECTORY if stat.S_ISDIR(st.st_mode) else 0))
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live export is writing it
+            if stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(name)
+        finally:
+            os.close(fd)
+    if ctx is not None:
+        for name in removed:
+            ctx.report(parent / name, None, "removed: left by an export that was interrupted")
+    return removed
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # make renames in it durable
+        dfd = os.open(path, os.O_DIRECTORY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def _mode_for(target: Path, default: int) -> int:
+    """The mode ``target`` has now, else ``default`` less the umask (what a fresh file would get)."""
+    with contextlib.suppress(OSError):
+        return os.stat(target).st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return default & ~umask
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path) -> Iterator[TextIO]:
-    """A text file that replaces ``target`` only once it is complete and on disk."""
-    check_writable(target)
+def atomic_output(target: Path, ctx: WriteContext | None = None) -> Iterator[TextIO]:
+    """A text file that replaces ``target`` only once it is complete and on disk.
+
+    A symlink is followed (``output_target``): its target is replaced, the link kept.
+    """
+    resolved = output_target(target)
+    if resolved is None:
+        raise AnnotatorError("standard output is not a file to replace; write to sys.stdout instead")
+    target = resolved
     parent = target.parent if str(target.parent) else Path(".")
+    sweep_leftovers(target, ctx)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TMP_SUFFIX, dir=parent)
     except OSError as exc:
         raise AnnotatorError(f"{target}: cannot create a file here ({exc.strerror}); nothing was written") from None
     tmp = Path(tmp_name)
+    _lock(fd)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        if target.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, target.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-        with contextlib.suppress(OSError):  # make the rename itself durable
-            dfd = os.open(parent, os.O_DIRECTORY)
-            try:
-                os.fsync(dfd)
-            finally:
-                os.close(dfd)
+            os.chmod(tmp, _mode_for(target, 0o666))
+            _refuse_if_special(target, folder=False)  # it may have changed while we wrote
+            os.replace(tmp, target)
+        _fsync_dir(parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise AnnotatorError(f"{target}: export failed ({exc.strerror or exc}); the old file is untouched") from None
@@ -94,13 +220,123 @@ def atomic_output(target: Path) -> Iterator[TextIO]:
         raise
 
 
-def export_store(store: Store, schema: Schema, fmt: Format, output: str | None, *,
+def _refuse_if_special(target: Path, *, folder: bool) -> None:
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        return
+    if _kind(st.st_mode) != ("folder" if folder else "file"):
+        raise AnnotatorError(f"{target}: became a {_kind(st.st_mode)} while the export ran; it is left as it is "
+                             "and nothing was written")
+
+
+def check_folder_contents(target: Path, fmt: Format) -> None:
+    """An existing output folder is replaced as a whole, so it may hold only what this
+    format writes (and the configuration files it carries over): anything else is refused."""
+    writes = getattr(fmt, "folder_files", ())
+    carries = getattr(fmt, "folder_carries", ())
+    try:
+        entries = sorted(os.scandir(target), key=lambda e: e.name)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise AnnotatorError(f"{target}: cannot list this folder ({exc.strerror}); nothing was written") from None
+    for entry in entries:
+        name = entry.name
+        ours = any(fnmatch.fnmatchcase(name, p) for p in writes) and (
+            entry.is_symlink() or entry.is_file(follow_symlinks=False))
+        carried = any(fnmatch.fnmatchcase(name, p) for p in carries) and entry.is_file(follow_symlinks=False)
+        if not (ours or carried):
+            raise AnnotatorError(
+                f"{target}: holds {name!r}, which a {fmt.name} export does not write; the export replaces the "
+                f"whole folder, so give a new or empty folder, or move {name!r} away (nothing was written)")
+
+
+@contextlib.contextmanager
+def atomic_folder(target: Path, fmt: Format, ctx: WriteContext | None = None) -> Iterator[Path]:
+    """A fresh folder that replaces ``target`` only once every file in it is complete and on disk.
+
+    Files are written into a new temporary folder beside the target (so no symlink planted
+    in the old folder is ever followed); the configuration files the format carries are
+    copied over; then the two folders are swapped in one ``renameat2(RENAME_EXCHANGE)``
+    and the old one removed. A kill leaves the old folder or the complete new one.
+    """
+    resolved = output_target(target, folder=True)
+    if resolved is None:
+        raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
+    target = resolved
+    check_folder_contents(target, fmt)
+    parent = target.parent
+    sweep_leftovers(target, ctx)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=_TMP_SUFFIX, dir=parent))
+    except OSError as exc:
+        raise AnnotatorError(f"{target}: cannot create a folder here ({exc.strerror}); nothing was written") from None
+    lock = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY)
+    _lock(lock)
+    try:
+        os.chmod(tmp, _mode_for(target, 0o777))
+        for pattern in getattr(fmt, "folder_carries", ()):
+            for conf in sorted(target.glob(pattern)) if target.is_dir() else ():
+                if conf.is_file() and not conf.is_symlink():
+                    shutil.copy2(conf, tmp / conf.name, follow_symlinks=False)
+        yield tmp
+        for entry in os.scandir(tmp):
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(tmp)
+        _refuse_if_special(target, folder=True)
+        if os.path.lexists(target):
+            check_folder_contents(target, fmt)  # it may have changed while we wrote
+            _swap(tmp, target)
+            shutil.rmtree(tmp, ignore_errors=True)  # now the old folder
+        else:
+            os.rename(tmp, target)
+        _fsync_dir(parent)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise AnnotatorError(f"{target}: export failed ({exc.strerror or exc}); the old folder is untouched") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        os.close(lock)
+
+
+def _swap(a: Path, b: Path) -> None:
+    """Exchange two folders atomically (Linux ``renameat2``); elsewhere two renames, the old
+    folder kept as ``.NAME.XXXXXXXX.old`` until the new one is in place."""
+    fn = getattr(_libc(), "renameat2", None)
+    if fn is not None:
+        if fn(-100, os.fsencode(a), -100, os.fsencode(b), 2) == 0:  # AT_FDCWD, RENAME_EXCHANGE
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err))
+    old = a.with_name(a.name[: -len(_TMP_SUFFIX)] + ".old")
+    os.rename(b, old)
+    os.rename(a, b)
+    os.rename(old, a)
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no C library to ask
+        return None
+
+
+def export_store(store: Store, schema: Schema, fmt: Format, output: str | Path | None, *,
                  annotators: Iterable[str] | None = None, statuses: Iterable[str] | None = None) -> WriteContext:
     """Export to ``output`` (a file, a folder for folder formats, or stdout when None/"-")."""
     ctx = WriteContext(schema=schema)
     records = _Tracked(iter_records(store, annotators, statuses))
     try:
-        _write(fmt, records, output, ctx)
+        write_output(fmt, records, output, ctx)
     except UnicodeEncodeError as exc:  # a lone surrogate kept from a bad decoder: no UTF-8 for it
         bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
         kept = f"{output} was not written (an old one is untouched)" if output and output != "-" \
@@ -124,15 +360,31 @@ class _Tracked:
             yield record
 
 
-def _write(fmt: Format, records: Iterable[Record], output: str | None, ctx: WriteContext) -> None:
-    if getattr(fmt, "writes_folders", False):
-        if not output or output == "-":
+def write_output(fmt: Format, records: Iterable[Record], output: str | Path | None, ctx: WriteContext) -> None:
+    """The one way records leave: standard output (``-``/None, UTF-8, no temporary file), a
+    file replaced atomically, or a folder swapped in whole (folder formats such as brat)."""
+    if not can_write(fmt):
+        raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
+    folder = writes_folders(fmt)
+    target = output_target(output, folder=folder)
+    if target is None:
+        if folder:
             raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
-        fmt.write(records, Path(output), ctx)  # type: ignore[arg-type]
-        return
-    if not output or output == "-":
-        fmt.write(records, sys.stdout, ctx)
+        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
+            if hasattr(sys.stdout, "buffer") else sys.stdout
         sys.stdout.flush()
+        try:
+            fmt.write(records, out, ctx)
+            out.flush()
+        finally:
+            if out is not sys.stdout:
+                with contextlib.suppress(ValueError, OSError):
+                    out.detach()  # sys.stdout keeps its buffer
         return
-    with atomic_output(Path(output)) as fh:
+    ctx.target = str(output)
+    if folder:
+        with atomic_folder(target, fmt, ctx) as tmp:
+            fmt.write_folder(records, tmp, ctx)  # type: ignore[attr-defined]
+        return
+    with atomic_output(target, ctx) as fh:
         fmt.write(records, fh, ctx)

@@ -31,14 +31,17 @@ class ImportSummary:
     duplicates: int = 0
     annotated: int = 0  # records whose annotations were stored
     kept_existing: int = 0  # records whose annotations were not applied: the annotator had work there
-    rejected: int = 0
+    rejected: int = 0  # records not imported at all
+    partial: int = 0  # records imported with something in them left out (reported)
     problems: list[Problem] = field(default_factory=list)
     repairs: int = 0
     formats: dict[str, str] = field(default_factory=dict)  # file → "format (reason)"
 
     def lines(self) -> list[str]:
         out = [f"imported {self.documents_added} document(s) from {self.files} file(s); "
-               f"{self.duplicates} duplicate(s) skipped; {self.rejected} record(s) rejected"]
+               f"{self.duplicates} duplicate(s) skipped; {self.rejected} record(s) rejected"
+               + (f"; {self.partial} record(s) imported in part (what was left out is listed above)"
+                  if self.partial else "")]
         if self.annotated or self.kept_existing:
             out.append(f"annotations stored for {self.annotated} record(s)"
                        + (f"; {self.kept_existing} kept the annotator's existing work (use --replace)"
@@ -48,6 +51,11 @@ class ImportSummary:
         if self.problems:
             out.append(f"{len(self.problems) - self.repairs} problem(s) reported")
         return out
+
+    @property
+    def complete(self) -> bool:
+        """Every record was imported whole (notes and repairs aside): ``annotator import`` exits 0."""
+        return not self.rejected and not self.partial
 
 
 def iter_input_files(paths: Iterable[str | Path], suffixes: tuple[str, ...] | None = None,
@@ -120,34 +128,42 @@ def import_paths(
     sessions: dict[str, AnnotationSession] = {}
     fmt_given = get_format(format_name) if format_name else None
     for path in _named_units(paths, fmt_given, ctx, summary):
+        ctx.next_record()  # a file-wide scope: what goes wrong before its first record is counted too
         if not path.is_dir() and not path.is_file() and path.exists():
             # A named pipe would block the first read forever; a device may never end.
-            ctx.report(path, None, "not a regular file (a named pipe, socket or device); skipped")
-            summary.rejected += 1
+            ctx.reject(path, None, "not a regular file (a named pipe, socket or device); skipped")
             continue
         try:  # one bad file is reported and skipped; the others are still imported
             fmt, reason = (fmt_given, "--format") if fmt_given else detect(path)
             summary.files += 1
             summary.formats[str(path)] = f"{fmt.name} ({reason})"
+            keys = getattr(fmt, "record_keys", None)
+            ctx.record_keys, ctx.format_name = (frozenset(keys) if keys is not None else None), fmt.name
             for record in fmt.read(path, ctx):
-                with _one_transaction(store):  # a kill leaves whole records only, never a text without its labels
-                    _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+                try:
+                    with _one_transaction(store):  # a kill leaves whole records only, never a text without its labels
+                        _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+                except RecursionError:
+                    ctx.reject(_record_file(Path(path), record), record.line,
+                               "nested too deeply to store (over about 1,000 levels); record not imported")
         except InputError as exc:
             where = f" at byte {exc.byte_offset} of the file" if exc.byte_offset is not None else ""
-            ctx.report(exc.path or path, exc.line, f"{exc.problem}{where}")
-            summary.rejected += 1
+            ctx.reject(exc.path or path, exc.line, f"{exc.problem}{where}")
         except StoreError:
             raise  # the store, not this file, is the problem (disk full, read-only): stop, say it once
         except AnnotatorError as exc:
             message = str(exc)
-            ctx.report(path, None, message.removeprefix(f"{path}: "))  # the report names the file itself
-            summary.rejected += 1
+            ctx.reject(path, None, message.removeprefix(f"{path}: "))  # the report names the file itself
+        except RecursionError:
+            ctx.reject(path, None, "input nested too deeply (over about 1,000 levels); the rest of the file "
+                                   "is not imported")
         except OSError as exc:  # unreadable (permissions), vanished, or a failing disk
-            ctx.report(exc.filename or path, None, f"cannot read: {exc.strerror or exc}; skipped")
-            summary.rejected += 1
+            ctx.reject(exc.filename or path, None, f"cannot read: {exc.strerror or exc}; skipped")
+    ctx.next_record()  # settle the last record's count
     summary.problems = ctx.problems
     summary.repairs = ctx.repairs
-    summary.rejected += ctx.rejected  # records the readers themselves could not import
+    summary.rejected = ctx.rejected  # every record not imported, whoever found the problem
+    summary.partial = ctx.partial
     return summary
 
 
@@ -166,15 +182,16 @@ def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadConte
         def skip(path: Path, why: str) -> None:  # a symlink out of the folder: reported and counted
             nonlocal found
             found = True
+            ctx.next_record()  # a record of its own, not a loss of the file read before it
             ctx.reject(path, None, why)
 
         for unit in _units([raw], fmt, skip):
             found = True
             yield unit
         if not found:
-            ctx.report(raw, None, "no files to import in this folder (hidden files and unknown extensions "
+            ctx.next_record()
+            ctx.reject(raw, None, "no files to import in this folder (hidden files and unknown extensions "
                                   "are left out)")
-            summary.rejected += 1
 
 
 def _units(paths: Iterable[str | Path], fmt: Format | None,
@@ -215,27 +232,26 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
     path = _record_file(Path(path), record)
     who = annotator or (ann.annotator if ann is not None else None) or default_annotator()
     if _has_surrogate(doc.id + who):  # texts keep them; ids and names are keys a database must encode
-        ctx.report(path, record.line, f"document {doc.id!r} (annotator {who!r}): a lone surrogate in the id "
+        ctx.reject(path, record.line, f"document {doc.id!r} (annotator {who!r}): a lone surrogate in the id "
                                       "or annotator name; record not imported")
-        summary.rejected += 1
         return
     has_work = ann is not None and _has_content(ann)
     if has_work:
         try:  # validate the whole record before writing anything
             apply_operation(ReplaceAnnotations(ann), Annotations(doc.id, who), doc.text, schema)
         except OperationError as exc:
-            ctx.report(path, record.line, f"document {doc.id}: {exc}; record not imported")
-            summary.rejected += 1
+            ctx.reject(path, record.line, f"document {doc.id}: {exc}; record not imported")
             return
     result = store.add_document(doc)
     if result.added:
         summary.documents_added += 1
         if result.renamed_from:
             ctx.report(path, record.line, f"id {result.renamed_from!r} is taken by another text; "
-                                          f"stored as {result.doc_id!r}")
+                                          f"stored as {result.doc_id!r}", note=True)
     else:
         summary.duplicates += 1
     if not has_work:
+        ctx.record_kept()
         return
     session = sessions.get(who)
     if session is None:
@@ -244,10 +260,13 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
     if _has_content(existing) and not replace:
         summary.kept_existing += 1
         ctx.report(path, record.line, f"document {result.doc_id}: {who} already has annotations there; "
-                                      "kept them (use --replace to overwrite; the old ones stay in the log)")
+                                      "kept them (use --replace to overwrite; the old ones stay in the log)",
+                   note=True)
+        ctx.record_kept()
         return
     session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
     summary.annotated += 1
+    ctx.record_kept()
 
 
 def _has_surrogate(text: str) -> bool:

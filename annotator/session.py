@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import ParamSpec, Protocol, TypeVar
 
+from annotator.assignment import SETTING as ASSIGNMENT_SETTING
+from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
@@ -172,6 +174,7 @@ class AnnotationSession:
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
+        self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
 
     # -- one live session per annotator ------------------------------------------------
@@ -199,7 +202,9 @@ class AnnotationSession:
 
     @_settled
     def document_ids(self) -> list[str]:
-        return self.store.document_ids()
+        """This annotator's own queue when the store assigns them documents, else every document."""
+        queue = self._queue(take=True)
+        return self.store.document_ids() if queue is None else queue
 
     @_settled
     def document(self, doc_id: str) -> Document:
@@ -223,7 +228,8 @@ class AnnotationSession:
 
     @_settled
     def progress(self, *, refresh: bool = False) -> Progress:
-        """Documents by status for this annotator, after every queued write."""
+        """Documents by status for this annotator (over their own queue when they have one),
+        after every queued write."""
         return self.saved_progress(refresh=refresh)
 
     def saved_progress(self, *, refresh: bool = False) -> Progress:
@@ -234,21 +240,33 @@ class AnnotationSession:
             cached = self._progress
         if cached is not None and not refresh:
             return cached
-        fresh = self._scan_progress()
+        fresh, counted = self._scan_progress()
         with self._progress_lock:
-            self._progress = fresh
+            self._progress, self._counted = fresh, counted
         return fresh
 
-    @_settled
-    def _scan_progress(self) -> Progress:
-        return _counts(self.store.count_documents(), self.store.statuses(self.annotator))
+    def _forget_progress(self) -> None:
+        """The queue changed (a document was taken): the next ``saved_progress`` counts afresh."""
+        with self._progress_lock:
+            self._progress = None
 
-    def _count(self, old: str, new: str) -> None:
-        """One document moved from status ``old`` to ``new`` (a commit saw it)."""
+    @_settled
+    def _scan_progress(self) -> tuple[Progress, frozenset[str] | None]:
+        """Count from the store: over the annotator's queue when they have one (its length is
+        the total), else over every document; with the documents that count (None: all)."""
+        statuses = self.store.statuses(self.annotator)
+        queue = self._queue(take=False)
+        if queue is None:
+            return _counts(self.store.count_documents(), statuses), None
+        return _counts(len(queue), {d: statuses[d] for d in queue if d in statuses}), frozenset(queue)
+
+    def _count(self, doc_id: str, old: str, new: str) -> None:
+        """Document ``doc_id`` moved from status ``old`` to ``new`` (a commit saw it); only a
+        document of the annotator's queue (when they have one) is counted."""
         if old == new:
             return
         with self._progress_lock:
-            if self._progress is None:
+            if self._progress is None or (self._counted is not None and doc_id not in self._counted):
                 return
             counts = dict(self._progress.by_status)
             counts[old] = counts.get(old, 0) - 1
@@ -259,6 +277,49 @@ class AnnotationSession:
     def statuses(self) -> dict[str, str]:
         return self.store.statuses(self.annotator)
 
+    # -- the annotator's queue (docs/assignment.md) --------------------------------------
+
+    @_settled
+    def dynamic_queue(self) -> DynamicQueue | None:
+        return DynamicQueue.from_setting(self.store.get_setting(ASSIGNMENT_SETTING))
+
+    def _queue(self, *, take: bool) -> list[str] | None:
+        """The annotator's documents in order, or None where the store assigns them none (all are theirs).
+
+        In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
+        left to do (todo or in progress) one more document is taken, so opening the app gives work.
+        """
+        queue = self.store.assigned_documents(self.annotator)
+        dynamic = self.dynamic_queue()
+        if dynamic is None:
+            return queue or None
+        if take:
+            statuses = self.store.statuses(self.annotator)
+            if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
+                taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
+                if taken is not None:
+                    queue = self.store.assigned_documents(self.annotator)
+                    self._forget_progress()
+        return queue
+
+    @_settled
+    def next_document(self, after: str | None = None) -> str | None:
+        """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
+        taken one (atomically: see ``Store.take_document``). None when nothing is left."""
+        queue = self._queue(take=False)
+        ids = self.store.document_ids() if queue is None else queue
+        if after in ids and ids.index(after) + 1 < len(ids):
+            return ids[ids.index(after) + 1]
+        if after is None and ids:
+            return ids[0]
+        dynamic = self.dynamic_queue()
+        if dynamic is None:
+            return None
+        taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
+        if taken is not None:
+            self._forget_progress()  # the queue, so the total, grew
+        return taken
+
     # -- the one write path ------------------------------------------------------------
 
     @_settled
@@ -268,7 +329,7 @@ class AnnotationSession:
         before = self.annotations(doc_id)
         op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
-        self._count(before.status, saved.status)
+        self._count(doc_id, before.status, saved.status)
         return Change(doc_id, saved, op.describe(), "do")
 
     @_settled
@@ -293,7 +354,7 @@ class AnnotationSession:
         after, back = apply_operation(op, before, doc.text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
-        self._count(before.status, saved.status)
+        self._count(doc_id, before.status, saved.status)
         return Change(doc_id, saved, f"{action}: {op.describe()}", action)
 
     # -- convenience operations (the TUI's vocabulary) ---------------------------------

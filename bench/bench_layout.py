@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from annotator.layout import DocumentLayout, LayoutOptions, layout_text, split_paragraphs  # noqa: E402
-from annotator.layout.shaping import _RUN_CACHE  # noqa: E402
+from annotator.layout.shaping import clear_cache  # noqa: E402
 
 
 def best(fn, repeats: int = 7, number: int = 1) -> float:
@@ -73,9 +73,11 @@ def main() -> None:
               best(lambda: layout_text(small, options), number=number),
               best(lambda: get_display_all(small), number=number)))
     print(row("article, word-shape cache cleared", len(small),
-              best(lambda: (_RUN_CACHE.clear(), layout_text(small, options)), number=number), None))
+              best(lambda: (clear_cache(), layout_text(small, options)), number=number), None))
     print(row("article, no shaping", len(small),
               best(lambda: layout_text(small, LayoutOptions(80, shape=False)), number=number), None))
+    print(row("article, general paths only", len(small),
+              best(lambda: layout_text(small, LayoutOptions(80, fast_paths=False)), number=number), None))
     print(row("200k document, width 80 (all)", len(big),
               best(lambda: layout_text(big, options), repeats=3),
               best(lambda: get_display_all(big), repeats=3)))

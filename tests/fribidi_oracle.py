@@ -297,7 +297,7 @@ def compare_lines(text: str, lines, direction: str = "rtl", shaped: bool = False
     compared with FriBidi's mirrored (and, with ``shaped``, shaped) characters in FriBidi's
     visual order (lam-alef filler dropped; dotted circles for orphan marks ignored).
     """
-    from annotator.layout.engine import BASE, DOTTED_CIRCLE, MARK, SPACE, char_kind
+    from annotator.layout.glyphs import BASE, DOTTED_CIRCLE, MARK, SPACE, char_kind
 
     par = Paragraph(text, direction)
     reference = par.shaped() if shaped else par.mirrored()
@@ -360,6 +360,9 @@ def known_deviation(text: str) -> str | None:
       isolate's W2/W7 see the strong type left by an earlier isolate instead of its own sos.
     - ``mark-after-neutral``: FriBidi merges a mark that W1 made ON with neighbouring ON runs,
       so N0 (brackets) and N1 resolve the merged run as one; UAX #9 resolves them apart.
+    - ``bracket-context-across-embeddings``: FriBidi's N0 looks for the strong type before an
+      opening bracket past the start of its isolating run sequence, into text outside an explicit
+      embedding (``0 LRE [ ؛ ]``: FriBidi takes the 0 as context; UAX #9 stops at sos, L).
     """
     from annotator.layout.bidi import REMOVED, bidi_classes
     from annotator.layout.unicode_data import CLOSING_BRACKETS, OPENING_BRACKETS
@@ -370,6 +373,8 @@ def known_deviation(text: str) -> str | None:
     if sum(c in ("LRI", "RLI", "FSI") for c in classes) >= 2:
         return "sibling-isolates"
     if any(ch in OPENING_BRACKETS or ch in CLOSING_BRACKETS for ch in text):
+        if any(c in ("LRE", "RLE", "LRO", "RLO", "PDF") for c in classes):
+            return "bracket-context-across-embeddings"
         previous = None
         for cls in classes:
             if cls == "NSM":

@@ -125,7 +125,8 @@ def test_bad_jsonl_is_reported_by_line_and_the_rest_imported(tmp_path):
                               json.dumps({"text": "آخر"}, ensure_ascii=False)]) + "\n", encoding="utf-8")
     db = tmp_path / "a.db"
     res = cli("import", src, "--db", db)
-    assert res.returncode == 0
+    assert res.returncode == 1  # some records rejected (issue 9: an import that rejected anything says so)
+    assert "4 record(s) rejected" in res.stdout
     err = res.stderr
     assert f"{src}:2: malformed JSON" in err
     assert f"{src}:3: missing \"text\"" in err
@@ -226,7 +227,9 @@ def test_bundled_schemas_fit_the_public_corpora(tmp_path, schema, rel, docs, ann
     src = shared_data(*rel.split("/"))
     db = tmp_path / "a.db"
     res = cli("import", src, "--db", db, "--schema", schema, "--annotator", "pre")
-    assert res.returncode == 0, res.stderr
+    # the published ArAIEval dev file has spans whose offsets lie outside their text (those records are
+    # imported without them) and a duplicated span: the summary counts them and the exit code says so
+    assert res.returncode == (0 if schema == "checkthat" else 1), res.stderr
     assert f"imported {docs} document(s)" in res.stdout
     assert "not in schema" not in res.stderr and "Traceback" not in res.stderr
     lines = export_lines(db, "--annotator", "pre", "--schema", schema)

@@ -232,6 +232,33 @@ def test_progress_is_counted_once_then_kept_by_commits(tmp_path):
     store.close()
 
 
+def test_kept_counts_are_over_the_annotators_queue(tmp_path):
+    session = make_session(tmp_path / "t.db")  # a_mixed, b_second, c_third
+    session.store.assign([("c_third", "tester"), ("a_mixed", "tester"), ("b_second", "other")])
+    assert session.progress().total == 2  # counted once, over the queue
+    session.set_status("a_mixed", "done")
+    session.set_status("b_second", "done")  # not in the queue: not counted
+    kept = session.progress()
+    assert (kept.total, kept.finished, kept.by_status["todo"]) == (2, 1, 1)
+    assert session.progress(refresh=True) == kept
+    session.store.close()
+
+
+def test_a_document_taken_in_dynamic_mode_grows_the_kept_total(tmp_path):
+    from annotator.assignment import DynamicQueue
+
+    session = make_session(tmp_path / "t.db")
+    session.store.set_setting("assignment", DynamicQueue(1, 600).to_setting())
+    assert session.document_ids() == ["a_mixed"]  # opening takes one
+    assert session.progress().total == 1
+    session.set_status("a_mixed", "done")
+    assert session.next_document("a_mixed") == "b_second"  # taken past the end
+    progress = session.progress()
+    assert (progress.total, progress.finished, progress.by_status["todo"]) == (2, 1, 1)
+    assert session.progress(refresh=True) == progress
+    session.store.close()
+
+
 # -- through the screen ---------------------------------------------------------------------------
 
 

@@ -278,7 +278,7 @@ def test_a_lone_surrogate_in_an_id_or_name_is_refused_cleanly(tmp_path):
         '{"id": "fine", "text": "قال \\ud800 نص"}\n', encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "annotator", "import", "ids.jsonl", "--db", "s.db"], cwd=tmp_path,
                           capture_output=True, timeout=120)
-    assert b"Traceback" not in done.stderr and done.returncode == 0
+    assert b"Traceback" not in done.stderr and done.returncode == 1  # two records rejected (issue 9)
     assert done.stderr.count(b"holds a lone surrogate") == 2  # the reader refuses them (model.checks.id_problem)
     from annotator.store.sqlite import SQLiteStore
 

@@ -91,7 +91,8 @@ def test_bad_files_in_a_folder_are_reported_and_the_good_ones_imported(tmp_path)
     (folder / "e.txt").write_text("آخر نص\n", encoding="utf-8")
     result = cli(tmp_path, "import", "in", "--db", "s.db")
     output = no_traceback(result)
-    assert result.returncode == 0
+    assert result.returncode == 1  # some records were rejected: the exit code says so (issue 9)
+    assert "4 record(s) rejected" in result.stdout
     for expected in ("in/b.jsonl: empty file", "in/c.txt: binary file", "in/d.jsonl:2: malformed JSON",
                      "in/d.jsonl:3: expected a JSON object"):
         assert expected in output

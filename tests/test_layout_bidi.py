@@ -14,6 +14,7 @@ from annotator.layout.bidi import (
     first_strong_level,
     implicit_levels,
     isolating_run_sequences,
+    l1_roles,
     line_levels,
     matching_pdis,
     paragraph_level,
@@ -225,18 +226,18 @@ class TestLineRules:
         text = "abc  " + PDI
         classes = bidi_classes(text)
         levels = [2] * len(text)
-        assert line_levels(classes, levels, 0, len(text), 1) == [2, 2, 2, 1, 1, 1]
+        assert line_levels(levels, l1_roles(classes), 0, len(text), 1)[0] == [2, 2, 2, 1, 1, 1]
 
     def test_l1_whitespace_before_tab(self):
         text = "ab \tcd"
         classes = bidi_classes(text)
-        assert line_levels(classes, [2] * 6, 0, 6, 1) == [2, 2, 1, 1, 2, 2]
+        assert line_levels([2] * 6, l1_roles(classes), 0, 6, 1)[0] == [2, 2, 1, 1, 2, 2]
 
     def test_l1_only_on_the_line(self):
         text = "ab cd"
         classes = bidi_classes(text)
         # A line ending at "ab " resets its trailing space; the paragraph's space mid-text is not trailing.
-        assert line_levels(classes, [2] * 5, 0, 3, 1) == [2, 2, 1]
+        assert line_levels([2] * 5, l1_roles(classes), 0, 3, 1)[0] == [2, 2, 1]
 
     def test_l2_reorder(self):
         assert reorder([0, 0, 1, 1, 0]) == [0, 1, 3, 2, 4]
@@ -273,5 +274,6 @@ def stage_by_stage(text: str, para_level: int) -> list[int]:
 @given(st.text(alphabet="ابتلا\u064e\u0651aXb019٠١٢.,:+-%$#()[]«» \t!؟", max_size=40),
        st.sampled_from([0, 1]))
 def test_string_fast_path_equals_the_stages(text, para_level):
-    """resolve_simple (regular expressions on type codes) gives what the stages give."""
+    """resolve_simple (the paragraph as one sequence, on type codes) gives what the stage
+    functions give when called one by one on class names."""
     assert resolve_simple(text, bidi_classes(text), para_level) == stage_by_stage(text, para_level)

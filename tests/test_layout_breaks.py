@@ -1,9 +1,9 @@
 """The fast line breaker (bisection over known widths) breaks exactly where the general loop does.
 
 ``choose_lines`` takes a fast path when no atom has a context-dependent width (tabs) and no
-zero-width space marks a break; the general loop handles everything. Forcing the loop on the
-same paragraphs must give the same lines, and the paragraph splitter's fast path (``\\n`` only)
-must agree with the general one.
+zero-width space marks a break; the general loop handles everything. The loop, chosen with
+``LayoutOptions(fast_paths=False)`` on the same paragraphs, must give the same lines, and the
+paragraph splitter's fast path (``\\n`` only) must agree with the general one.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.layout import LayoutOptions
-from annotator.layout import engine
+from annotator.layout.atoms import PreparedParagraph
+from annotator.layout.breaking import choose_lines
 from annotator.layout.paragraphs import split_paragraphs
 
 ALPHABET = st.sampled_from(list("بتثجلاأمنهوي") + ["\u064e", "\u0651", " ", "  ", "2019", "12.5", "abc",
@@ -21,25 +22,19 @@ ALPHABET = st.sampled_from(list("بتثجلاأمنهوي") + ["\u064e", "\u0651
 TEXTS = st.lists(ALPHABET, min_size=0, max_size=120).map("".join)
 
 
-def _loop_lines(par):
-    """The general loop, forced: an atom whose width is unknown (-1) makes ``choose_lines``
-    measure atoms one by one instead of bisecting."""
-    widths = par.atom_widths
-    try:
-        par.atom_widths = [-1, *widths[1:]]
-        return engine.choose_lines(par)
-    finally:
-        par.atom_widths = widths
+def _loop_lines(text, width):
+    """The general loop, chosen by the option: atoms measured one by one instead of bisecting."""
+    return choose_lines(PreparedParagraph(text, LayoutOptions(width=width, fast_paths=False)))
 
 
 @settings(max_examples=300, deadline=None)
 @given(TEXTS, st.sampled_from([1, 2, 5, 8, 20, 40, 80]))
 def test_fast_line_breaks_equal_the_general_loop(text, width):
-    par = engine._Paragraph(text, LayoutOptions(width=width))
+    par = PreparedParagraph(text, LayoutOptions(width=width))
     if not par.atom_widths or -1 in par.atom_widths or "\u200b" in text:
         return  # the fast path is not taken for this paragraph anyway
-    fast = engine.choose_lines(par)
-    assert fast == _loop_lines(par)
+    fast = choose_lines(par)
+    assert fast == _loop_lines(text, width)
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.layout import Cell, LayoutOptions, VisualLine, layout_paragraph, layout_text, visual_string
-from annotator.layout.engine import _Paragraph
+from annotator.layout.atoms import PreparedParagraph
 from annotator.layout.shaping import joining_type, shape
 
 FATHA, SHADDA, SUKUN = "\u064e", "\u0651", "\u0652"
@@ -254,7 +254,7 @@ def test_every_offset_is_shown_exactly_once(text, width, shaped, show):
         assert "\u200d" not in line.text and "\ufdf2" not in line.text
         # Only an atom wider than the line (a tab, a wide or space + orphan mark) overflows.
         if line.width > width:
-            atoms = _Paragraph(text, LayoutOptions(width, shape=shaped, show_controls=show)).atom_starts
+            atoms = PreparedParagraph(text, LayoutOptions(width, shape=shaped, show_controls=show)).atom_starts
             first_atom_end = atoms[atoms.index(line.start) + 1]
             assert all(c.width == 0 for c in line.cells if c.start >= first_atom_end)  # hanging
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.layout import LayoutOptions, layout_paragraph, split_paragraphs
-from annotator.layout.bidi import bidi_classes, line_levels, paragraph_level, resolve_levels
+from annotator.layout.bidi import bidi_classes, l1_roles, line_levels, paragraph_level, resolve_levels
 
 pytestmark = pytest.mark.fribidi
 
@@ -164,10 +164,11 @@ def test_generated_paragraphs(direction, text, width, shaped, show):
 @given(text=st.text(alphabet=ARABIC + HARAKAT + DIGITS + LATIN + BRACKETS + PUNCT + "".join(CONTROLS),
                     max_size=40))
 def test_generated_levels(text):
-    """Levels after L1 equal FriBidi's for any string, except where FriBidi deviates."""
+    """Levels after L1 (the engine's own L1, applied to characters) equal FriBidi's for any
+    string, except where FriBidi deviates."""
     classes = bidi_classes(text)
     level = paragraph_level(classes, "rtl")
-    ours = line_levels(classes, resolve_levels(text, classes, level), 0, len(text), level)
+    ours = line_levels(resolve_levels(text, classes, level), l1_roles(classes), 0, len(text), level)[0]
     if oracle.known_deviation(text) is None:
         assert ours == oracle.Paragraph(text).line_levels(0, len(text))
 
@@ -190,7 +191,7 @@ def test_deliberate_isolate_at_line_end():
     lines = layout_paragraph(text, LayoutOptions(20, shape=False, show_controls=True))
     assert (lines[0].start, lines[0].end) == (0, 15)
     classes = bidi_classes(text)
-    ours = line_levels(classes, resolve_levels(text, classes, 1), 0, 15, 1)
+    ours = line_levels(resolve_levels(text, classes, 1), l1_roles(classes), 0, 15, 1)[0]
     assert ours[13:] == [1, 1]  # LRI and the space after it
     par = oracle.Paragraph(text)
     assert par.line_levels(0, 15, fix_isolates=False)[13] == 2, "FriBidi resets it now: drop the fix"
@@ -214,7 +215,7 @@ def test_deliberate_fribidi_deviations(text, reason, expected):
     direction = "ltr" if reason == "mark-after-neutral" else "rtl"
     classes = bidi_classes(text)
     level = paragraph_level(classes, direction)
-    ours = line_levels(classes, resolve_levels(text, classes, level), 0, len(text), level)
+    ours = line_levels(resolve_levels(text, classes, level), l1_roles(classes), 0, len(text), level)[0]
     assert ours == expected
     assert oracle.known_deviation(text) == reason
     fribidi = oracle.Paragraph(text, direction).line_levels(0, len(text))
@@ -235,3 +236,23 @@ def test_generated_tables_match_fribidi():
     for ch, jt in JOINING_TYPES.items():
         assert oracle.joining_type(ch) == names[jt]
     assert MIRRORS["«"] == "»" and MIRRORS["("] == ")" and MIRRORS["≤"] == "≥"
+
+
+@pytest.mark.parametrize("direction", ["rtl", "ltr"])
+def test_a_haraka_after_a_tab_is_ordered_as_fribidi_orders_it(direction):
+    """Found by the generated tests: L1 resets a tab to the paragraph level but not the mark after it,
+    so in a left-to-right paragraph the mark must not travel with the tab."""
+    for width in WIDTHS:
+        assert check_paragraph("ءء ءء ءء \tًء ", width, shaped=True, show_controls=False,
+                               direction=direction) == []
+
+
+def test_brackets_inside_an_embedding_take_their_context_from_sos():
+    """UAX #9 N0 looks back only within the isolating run sequence (here: sos, L), so the brackets stay
+    at the embedding's level 2; FriBidi 1.0.8 looks past it (a pinned deviation)."""
+    text = "0\u202a[\u061b]"
+    assert oracle.known_deviation(text) == "bracket-context-across-embeddings"
+    classes = bidi_classes(text)
+    level = paragraph_level(classes, "rtl")
+    ours = line_levels(resolve_levels(text, classes, level), l1_roles(classes), 0, len(text), level)[0]
+    assert [ours[0], ours[2], ours[3], ours[4]] == [2, 2, 3, 2]

@@ -8,7 +8,6 @@ import pytest
 
 from annotator.errors import InputError, SchemaError
 from annotator.schema import (
-    RESERVED_HOTKEYS,
     Attribute,
     bundled_schema_names,
     bundled_schema_path,
@@ -17,6 +16,7 @@ from annotator.schema import (
     load_schema_text,
     resolve_schema_path,
 )
+from annotator.tui.bindings import RESERVED_HOTKEYS
 
 WOJOOD_TYPES = ("PERS NORP OCC ORG GPE LOC FAC EVENT DATE TIME LANGUAGE WEBSITE LAW PRODUCT "
                 "CARDINAL ORDINAL PERCENT QUANTITY UNIT MONEY CURR").split()
@@ -55,7 +55,7 @@ def change(old: str, new: str, text: str = BASE) -> str:
 
 def problems(text: str) -> list[SchemaError]:
     with pytest.raises(SchemaError) as caught:
-        load_schema_text(text, "bad.yaml")
+        load_schema_text(text, "bad.yaml", reserved=RESERVED_HOTKEYS)
     err = caught.value
     return list(getattr(err, "problems", (err,)))
 

@@ -804,3 +804,135 @@ def test_sqlite_users_never_load_psycopg(tmp_path):
             "assert not any(m.split('.')[0] == 'psycopg' for m in sys.modules), 'psycopg loaded'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+# -- assignments and the dynamic queue (issue 11) -----------------------------------------
+
+
+def _docs(store, n):
+    ids = [f"d{i}" for i in range(1, n + 1)]
+    for i, doc_id in enumerate(ids):
+        store.add_document(Document(doc_id, f"{TEXT} {i}"))
+    return ids
+
+
+def test_assignments_are_dealt_listed_and_kept(store, db):
+    _docs(store, 4)
+    assert store.assignments() == {} and store.assigned_documents("alice") == []
+    assert store.assign([("d3", "alice"), ("d1", "alice"), ("d1", "Bob"), ("d3", "عمر")]) == 4
+    time.sleep(0.01)  # a later deal: its assignments come later in the queue
+    assert store.assign([("d1", "alice"), ("d2", "alice")]) == 1  # an existing pair is kept, not doubled
+    store = reopen(store, db)
+    try:
+        # document order; names in code-point order, whatever the locale
+        assert store.assignments() == {"d1": ["Bob", "alice"], "d2": ["alice"], "d3": ["alice", "عمر"]}
+        assert store.assigned_documents("alice") == ["d1", "d3", "d2"]  # in the order given, each deal in order
+        assert store.assigned_documents("nobody") == []
+    finally:
+        store.close()
+
+
+def test_assigning_is_all_or_nothing(store):
+    _docs(store, 2)
+    with pytest.raises(StoreError):
+        store.assign([("d1", "alice"), ("no-such-document", "alice")])
+    with pytest.raises(UnstorableTextError):
+        store.assign([("d1", "al\x00ice")])
+    assert store.assignments() == {}
+
+
+def test_unassign_returns_only_unfinished_documents(store):
+    _docs(store, 4)
+    s = AnnotationSession(store, _schema(), "alice")
+    s.set_status("d1", "done")
+    s.add_entity("d2", 4, 14, "PER")
+    s.set_status("d4", "skipped")
+    store.assign([(d, "alice") for d in ("d1", "d2", "d3", "d4")] + [("d2", "bob")])
+    assert store.unassign("alice") == ["d2", "d3", "d4"]  # unfinished: every status but done
+    assert store.assignments() == {"d1": ["alice"], "d2": ["bob"]}
+    assert s.annotations("d2").entities  # the labels stay; only the assignment goes
+    assert store.unassign("alice") == []
+
+
+def test_project_settings_are_kept(store, db):
+    assert store.get_setting("assignment") is None
+    store.set_setting("assignment", '{"a": 1}')
+    store.set_setting("assignment", '{"a": 2}')
+    store = reopen(store, db)
+    try:
+        assert store.get_setting("assignment") == '{"a": 2}'
+        store.set_setting("assignment", None)
+        assert store.get_setting("assignment") is None
+    finally:
+        store.close()
+
+
+def test_taking_respects_the_overlap_and_the_document_order(store):
+    _docs(store, 3)
+    AnnotationSession(store, _schema(), "dave").add_entity("d3", 4, 14, "PER")  # labelled without taking
+    assert store.take_document("alice", 2, 600) == "d1"
+    assert store.take_document("bob", 2, 600) == "d1"
+    assert store.take_document("carol", 2, 600) == "d2"  # d1 has its two
+    assert store.take_document("alice", 2, 600) == "d2"  # never the same document twice
+    assert store.take_document("alice", 2, 600) == "d3"  # dave works on d3 too
+    assert store.take_document("erin", 2, 600) is None
+    assert store.take_document("dave", 2, 600) is None  # d3 is already his
+    assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["alice", "carol"], "d3": ["alice"]}
+    assert store.assigned_documents("alice") == ["d1", "d2", "d3"]
+
+
+def test_an_untouched_lease_lapses_and_a_touched_one_stays(store):
+    _docs(store, 3)
+    assert store.take_document("alice", 1, 0) == "d1"  # a lease of 0 s: lapsed at once, untouched
+    assert store.assigned_documents("alice") == [] and store.assignments() == {}
+    assert store.take_document("bob", 1, 0) == "d1"  # back in the pool
+    AnnotationSession(store, _schema(), "bob").add_entity("d1", 4, 14, "PER")  # touched: his for good
+    assert store.take_document("carol", 1, 0) == "d2"
+    assert store.assignments() == {"d1": ["bob"]}  # carol's d2 lapsed meanwhile
+    assert store.take_document("alice", 1, 3600) == "d2"
+    assert store.assigned_documents("alice") == ["d2"] and store.assigned_documents("bob") == ["d1"]
+    store.assign([("d3", "carol")])
+    assert store.take_document("erin", 1, 600) is None  # d3 was dealt to carol: dealt means taken
+    assert store.assignments() == {"d1": ["bob"], "d2": ["alice"], "d3": ["carol"]}
+
+
+def test_a_dealt_assignment_replaces_a_lapsed_lease(store):
+    _docs(store, 1)
+    assert store.take_document("alice", 1, 0) == "d1"
+    assert store.assign([("d1", "alice")]) == 1
+    assert store.assignments() == {"d1": ["alice"]}  # dealt: it never lapses
+
+
+TAKER = textwrap.dedent("""
+    import sys
+    from annotator.store import open_store
+    store = open_store(sys.argv[1])
+    print("ready", flush=True)
+    sys.stdin.readline()
+    taken = []
+    while (doc := store.take_document(sys.argv[2], 2, 600)) is not None:
+        taken.append(doc)
+    store.close()
+    print(" ".join(taken), flush=True)
+""")
+
+
+def test_concurrent_takers_never_exceed_the_overlap(store, db):
+    ids = _docs(store, 12)
+    procs = [subprocess.Popen([sys.executable, "-c", TAKER, db, f"p{i}"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for i in range(4)]
+    try:
+        for p in procs:
+            assert p.stdout.readline().strip() == "ready"
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        taken = {f"p{i}": p.stdout.readline().split() for i, p in enumerate(procs)}
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+    per_doc = {doc_id: sorted(who for who, docs in taken.items() if doc_id in docs) for doc_id in ids}
+    assert all(len(names) == 2 for names in per_doc.values()), per_doc  # every document twice, none thrice
+    assert all(len(docs) == len(set(docs)) for docs in taken.values())
+    assert store.assignments() == per_doc

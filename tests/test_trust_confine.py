@@ -288,3 +288,33 @@ def test_a_file_name_that_is_not_utf8_gives_a_safe_unique_id_and_keeps_the_name(
     assert done.returncode == 0, err(done)
     exported = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in exported] == ["caf\\xe9", "caf\\xff"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that takes any bytes as a name")
+@pytest.mark.parametrize("fmt,files", [
+    ("brat", {b"caf\xe9.txt": "قال مصطفى بالي".encode(), b"caf\xe9.ann": "T1\tPER 4 14\tمصطفى بالي\n".encode()}),
+    ("conll", {b"caf\xe9.conll": "قال O\nمصطفى B-PER\nبالي I-PER\n".encode()}),
+])
+def test_other_readers_name_documents_from_a_name_that_is_not_utf8(tmp_path, fmt, files):
+    """The same rule as plain text (formats._io.readable_name) for every reader that takes an id or meta
+    from a file name."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    try:
+        for name, data in files.items():
+            (Path(os.fsdecode(bytes(folder))) / os.fsdecode(name)).write_bytes(data)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    done = cli("import", folder, "--db", tmp_path / "s.db", "--format", fmt)
+    assert done.returncode == 0 and "imported 1 document(s)" in out(done), err(done)
+    store = SQLiteStore(tmp_path / "s.db")
+    try:
+        (doc_id,) = store.document_ids()
+        info = store.get_document(doc_id).meta["import"]
+    finally:
+        store.close()
+    assert doc_id.startswith("caf\\xe9")
+    assert info["file"].startswith("caf\\xe9.") and bytes.fromhex(info["file_bytes"]).startswith(b"caf\xe9.")
+    done = cli("export", "--db", tmp_path / "s.db", "-o", tmp_path / "o.jsonl")
+    assert done.returncode == 0, err(done)
+    json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8").splitlines()[0])

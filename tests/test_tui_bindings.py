@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from annotator.schema import RESERVED_HOTKEYS, default_schema_path, load_schema
+from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
 from annotator.store import open_store
-from annotator.tui.bindings import (MAIN_KEYS, help_rows, key_display, key_for_character, label_specs,
+from annotator.tui.bindings import (MAIN_KEYS, RESERVED_HOTKEYS, help_rows, key_display, key_for_character, label_specs,
                                     live_specs, main_bindings)
 
 from test_tui_support import DOCS, SIZE, make_app

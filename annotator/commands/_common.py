@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Collection
 
 from annotator.schema import default_schema_path, load_schema, resolve_schema_path
 from annotator.schema.model import Schema
@@ -20,9 +21,10 @@ def add_schema_argument(parser: argparse.ArgumentParser) -> None:
                         help="label schema: a YAML file or a bundled name (news, wojood, conll); default news")
 
 
-def schema_from(args: argparse.Namespace) -> Schema:
+def schema_from(args: argparse.Namespace, *, reserved: Collection[str] = frozenset()) -> Schema:
+    """The schema of ``--schema``; ``reserved``: hotkeys the app that will use it keeps."""
     spec = getattr(args, "schema", None)
-    return load_schema(resolve_schema_path(spec) if spec else default_schema_path())
+    return load_schema(resolve_schema_path(spec) if spec else default_schema_path(), reserved=reserved)
 
 
 def store_from(args: argparse.Namespace) -> Store:

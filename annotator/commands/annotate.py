@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-import annotator
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
 from annotator.errors import AnnotatorError
 from annotator.terminal.rtl_mode import MODES
@@ -25,8 +23,11 @@ DESCRIPTION = (
 )
 
 
-def seeds_dir() -> Path:
-    return Path(annotator.__file__).resolve().parent.parent / "seeds"
+def seeds_dir():
+    """The bundled seeds folder as a context manager yielding a real directory (wheel-safe)."""
+    from annotator import bundled
+
+    return bundled.seeds()
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,6 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="how to stop the terminal re-ordering the already ordered text: auto (probe), "
                         "explicit (ECMA-48 BDSM), lro (wrap lines in LRO…PDF), plain (nothing)")
     p.add_argument("--theme", choices=("dark", "light"), default="dark", help="colour theme (ctrl+t switches)")
+    p.add_argument("--keymap", metavar="FILE",
+                   help="YAML file rebinding keys by binding id (default: $XDG_CONFIG_HOME/annotator/keymap.yaml "
+                        "or ~/.config/annotator/keymap.yaml, if it exists); see docs/tui.md")
     p.add_argument("--take-over", action="store_true",
                    help="end this annotator's other session (even a live one, on any machine) and open anyway")
 
@@ -65,15 +69,21 @@ def terminal_mode(requested: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.session import AnnotationSession, default_annotator
+    from annotator.tui.bindings import RESERVED_HOTKEYS
+    from annotator.tui.keymap import find_keymap
 
-    schema = schema_from(args)
+    schema = schema_from(args, reserved=RESERVED_HOTKEYS)
+    keymap = find_keymap(args.keymap)
+    if keymap is not None:
+        keymap.resolve(schema)  # a bad keymap is refused before the store is opened or changed
     store = store_from(args)
     name = args.annotator or default_annotator()
     try:
         if args.paths:
             _import(store, schema, args.paths)
-        elif store.count_documents() == 0 and seeds_dir().is_dir():
-            _import(store, schema, [str(seeds_dir())])
+        elif store.count_documents() == 0:
+            with seeds_dir() as seeds:
+                _import(store, schema, [str(seeds)])
         session = AnnotationSession(store, schema, name)
         ended = session.claim(take_over=args.take_over)
     except AnnotatorError:
@@ -87,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         from annotator.tui.app import AnnotatorApp
 
         mode = terminal_mode(args.rtl_mode)
-        app = AnnotatorApp(session, rtl_mode=mode,
+        app = AnnotatorApp(session, rtl_mode=mode, keymap=keymap,
                            theme="textual-light" if args.theme == "light" else "textual-dark")
         enter_mode(mode)
         try:

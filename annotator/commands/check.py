@@ -19,8 +19,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.schema:
         from annotator.schema import load_schema, resolve_schema_path
+        from annotator.tui.bindings import RESERVED_HOTKEYS  # the same answer as `annotate`
 
-        schema = load_schema(resolve_schema_path(args.schema))
+        schema = load_schema(resolve_schema_path(args.schema), reserved=RESERVED_HOTKEYS)
         say(f"{args.schema}: schema {schema.name} {schema.version} is valid: "
             f"{len(schema.labels)} labels, claims {'on' if schema.claims.enabled else 'off'}, "
             f"{len(schema.claims.attributes)} claim attributes")

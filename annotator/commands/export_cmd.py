@@ -1,4 +1,8 @@
-"""``annotator export``: write the store's documents and labels, atomically."""
+"""``annotator export``: write the store's documents and labels, atomically.
+
+Exit codes: 0 written, 1 written but some document records could not be (each reported),
+2 nothing written (a user mistake, one line).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import argparse
 import sys
 
 from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
-from annotator.formats.base import all_formats, get_format
+from annotator.formats.base import all_formats, can_write, get_format, writes_folders
 from annotator.model.annotations import DOC_STATUSES
 
 NAME = "export"
@@ -16,7 +20,9 @@ HELP = "export documents and labels (native JSONL by default, or another tool's 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_db_argument(p)
     add_schema_argument(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="output file (default: standard output)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="output file, replaced atomically; a symlink is followed and kept; '-' or nothing: "
+                        "standard output; a device, FIFO or socket is refused (brat: a folder, replaced whole)")
     p.add_argument("--format", default="native", choices=sorted(all_formats()), metavar="F",
                    help="output format (default native); one of: " + ", ".join(sorted(all_formats())))
     p.add_argument("--annotator", action="append", metavar="A", help="only this annotator's records (repeatable)")
@@ -25,12 +31,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.exporting import check_writable, export_store
-    from pathlib import Path
+    from annotator.errors import AnnotatorError
+    from annotator.exporting import check_folder_contents, export_store, output_target
 
     fmt = get_format(args.format)
-    if args.output and args.output != "-" and not getattr(fmt, "writes_folders", False):
-        check_writable(Path(args.output))  # before opening anything
+    if not can_write(fmt):
+        raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
+    # every check on the output happens before the store is opened or a record read
+    target = output_target(args.output, folder=writes_folders(fmt))
+    if writes_folders(fmt):
+        if target is None:
+            raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
+        check_folder_contents(target, fmt)
     schema = schema_from(args)
     store = existing_store_from(args)
     try:
@@ -39,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
         store.close()
     for problem in ctx.problems:
         print(f"  {problem}", file=sys.stderr)
-    if args.output and args.output != "-":
+    if target is not None:
         print(f"exported to {args.output} ({fmt.name})", file=sys.stderr)
+    if ctx.skipped:
+        print(f"annotator: {ctx.skipped} document record(s) could not be written (see above)", file=sys.stderr)
+        return 1
     return 0

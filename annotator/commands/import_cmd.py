@@ -11,9 +11,16 @@ from annotator.formats.base import all_formats
 
 NAME = "import"
 HELP = "import .txt files, folders, JSONL or another tool's format into the store"
+EPILOG = """exit codes:
+  0  every record was imported whole (notes and --repair repairs may still be listed)
+  1  some records were rejected or imported in part: each problem is listed with its file and line
+  2  usage error or nothing could be done (bad option, unreadable schema or store)"""
+EXIT_ALL_IMPORTED, EXIT_SOME_REJECTED = 0, 1
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = EPILOG
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
     add_db_argument(p)
     add_schema_argument(p)
@@ -54,4 +61,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: read as {how}", file=sys.stderr)
     for line in summary.lines():
         say(line)  # the same escaping as every message (console.py)
-    return 1 if summary.rejected and not summary.documents_added and not summary.duplicates else 0
+    return EXIT_ALL_IMPORTED if summary.complete else EXIT_SOME_REJECTED

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from annotator.errors import OperationError
-from annotator.model.annotations import Annotations, AttrValue, Claim, Entity
+from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
     AddClaim,
     AddEntity,
@@ -42,8 +42,6 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
-
-Span = Entity | Claim
 
 
 def innermost_first(spans: Iterable[Span]) -> list[Span]:

@@ -2,14 +2,22 @@
 
 Every reader goes through these helpers so that the same bad input gets the same
 clear message everywhere: an empty or binary file, invalid UTF-8 (with its byte
-offset), malformed JSON on one line (reported, the rest is still read).
-Line endings (``\\n`` or ``\\r\\n``) belong to the file, not to the content, so
-they are removed here; nothing else in a line is touched.
+offset), malformed or too deeply nested JSON (reported with its line and counted;
+the rest is still read). Line endings (``\\n`` or ``\\r\\n``) and a leading BOM belong
+to the file, not to the content, so they are removed here (``strip_bom`` is the one
+rule, used by detection too); nothing else in a line is touched.
+
+Everything here is linear in the input: a JSON item is delimited by a scanner that
+carries its state from chunk to chunk (never re-reading a growing buffer) and is
+then parsed once.
 """
 
 from __future__ import annotations
 
+import os
+
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +26,20 @@ from annotator.formats.base import ReadContext
 
 HEAD_BYTES = 64 * 1024
 NOT_REGULAR = "not a regular file (a named pipe, socket or device); not read"
+BOM = "\ufeff"
 _CHUNK = 1 << 16
+
+# Keys that hold labels in one tool's format or another. A record holding one that the format
+# being read does not use would lose those labels without a word: it is reported instead.
+ANNOTATION_KEYS = frozenset({
+    "spans", "label", "labels", "annotations", "predictions", "completions", "entities", "claims", "relations",
+    "result", "ner_tags", "tags", "technique", "techniques", "answer", "status", "attributes", "notes",
+})
+
+
+def strip_bom(text: str) -> str:
+    """Drop a UTF-8 byte-order mark at the very start: a file marker, not text."""
+    return text[1:] if text.startswith(BOM) else text
 
 
 def check_readable(path: Path) -> None:
@@ -33,10 +54,10 @@ def check_readable(path: Path) -> None:
 
 
 def read_head(path: Path, limit: int = HEAD_BYTES) -> str:
-    """The first ``limit`` bytes as text, for sniffing (a cut multi-byte character is dropped)."""
+    """The first ``limit`` bytes as text, for sniffing (a cut multi-byte character is dropped; no BOM)."""
     with path.open("rb") as f:
         raw = f.read(limit)
-    return raw.decode("utf-8", errors="ignore")
+    return strip_bom(raw.decode("utf-8", errors="ignore"))
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -56,8 +77,8 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                     f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
                 ) from None
             offset += len(raw)
-            if number == 1 and line.startswith("\ufeff"):
-                line = line[1:]  # a BOM is a file marker, not text
+            if number == 1:
+                line = strip_bom(line)
             if line.endswith("\n"):
                 line = line[:-1]
                 if line.endswith("\r"):
@@ -65,83 +86,199 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+# -- JSON ---------------------------------------------------------------------------
+
+_FAILED = object()
+
+
+def parse_json(text: str, ctx: ReadContext, path: Path, line: int) -> Any:
+    """``text`` parsed as JSON, or ``_FAILED`` after rejecting the record with its file and line.
+
+    The one place input JSON is parsed: a syntax error, and nesting too deep for
+    Python (a ``RecursionError``), become a counted rejection, never a traceback.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        ctx.reject(path, line + exc.lineno - 1,
+                   f"malformed JSON ({exc.msg} at column {exc.colno}); record not imported")
+    except RecursionError:
+        ctx.reject(path, line, "JSON nested too deeply (over about 1,000 levels); record not imported")
+    except ValueError as exc:  # e.g. a number too long to convert
+        ctx.reject(path, line, f"malformed JSON ({exc}); record not imported")
+    return _FAILED
+
+
+def check_keys(obj: dict[str, Any], ctx: ReadContext, path: Path, line: int) -> None:
+    """Report label-holding keys the format being read does not use (never ignore them silently)."""
+    uses = ctx.record_keys
+    if uses is None:
+        return
+    unused = [k for k in obj if k in ANNOTATION_KEYS and k not in uses and obj[k] not in (None, "", [], {})]
+    if unused:
+        keys = ", ".join(repr(k) for k in unused)
+        ctx.report(path, line, f"key(s) {keys} not read by the {ctx.format_name or 'chosen'} format: what they "
+                   "hold is not imported (is this another format? give --format)")
+
+
 def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, Any]]]:
     """Objects of a JSON Lines file; a malformed or non-object line is reported and skipped."""
     for number, line in iter_lines(path):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            ctx.reject(path, number, f"malformed JSON ({exc.msg} at column {exc.colno}); record not imported")
+        ctx.next_record()
+        obj = parse_json(line, ctx, path, number)
+        if obj is _FAILED:
             continue
         if not isinstance(obj, dict):
             ctx.reject(path, number, f"expected a JSON object, found {type(obj).__name__}; record not imported")
             continue
+        check_keys(obj, ctx, path, number)
         yield number, obj
 
 
 def iter_json_items(path: Path, ctx: ReadContext) -> Iterator[tuple[int, Any]]:
-    """Items of a top-level JSON array (or of a sequence of top-level objects, such as one
+    """Items of a top-level JSON array (or of a sequence of top-level values, such as one
     object or JSON lines), parsed one at a time with their starting line.
 
-    The file is read in chunks and each item decoded with ``raw_decode`` as soon as it
-    is complete, so memory holds one item (plus one chunk), not the whole array.
-    An item that cannot be parsed ends the import of that file: JSON has no line
-    structure to resynchronise on, so the error names the line where it starts.
+    ``_JsonItems`` finds where each item ends without parsing it, so memory holds one
+    item (plus one chunk) and a malformed item is reported and skipped: the items
+    after it are still read. Only a broken array structure (a missing ``,``, a file
+    that ends inside an item) ends the file.
     """
-    decoder = json.JSONDecoder()
-    lines = _LineChunks(path)
-    buf, pos = lines.take(), 0
-    pos = _skip_ws(buf, pos)
-    while pos >= len(buf) and lines.more:
-        buf, pos = buf[pos:] + lines.take(), 0
-        pos = _skip_ws(buf, pos)
-    if pos >= len(buf):
-        raise InputError("no JSON value in the file", str(path))
-    array = buf[pos] == "["
-    if not array and buf[pos] != "{":
-        raise InputError("expected a JSON array of tasks", str(path), lines.line_of(buf, pos))
-    pos += 1 if array else 0
-    expect_item = True
-    while True:
-        pos = _skip_ws(buf, pos)
-        if pos >= len(buf):
-            if not lines.more:
-                if array:
-                    raise InputError("JSON array is not closed (file ends early)", str(path), lines.line_no)
-                return
-            buf, pos = buf[pos:] + lines.take(), 0
+    for start_line, text in _JsonItems(path):
+        ctx.next_record()
+        item = parse_json(text, ctx, path, start_line)
+        if item is _FAILED:
             continue
-        ch = buf[pos]
-        if array and ch == "]":
-            return
-        if array and ch == "," and not expect_item:
-            pos, expect_item = pos + 1, True
-            continue
-        start_line = lines.line_of(buf, pos)
-        if array and not expect_item:
-            raise InputError("expected ',' or ']' after an item of the JSON array", str(path), start_line)
-        while True:
-            try:
-                item, end = decoder.raw_decode(buf, pos)
-                break
-            except json.JSONDecodeError as exc:
-                if not lines.more:
-                    raise InputError(f"malformed JSON ({exc.msg})", str(path), start_line) from None
-                buf, pos = buf[pos:] + lines.take(), 0
+        if isinstance(item, dict):
+            check_keys(item, ctx, path, start_line)
         yield start_line, item
-        buf, pos, expect_item = buf[end:], 0, False
 
 
-def _skip_ws(buf: str, pos: int) -> int:
-    while pos < len(buf) and buf[pos] in " \t\r\n":
-        pos += 1
-    return pos
+_OPEN, _CLOSE = "[{", "]}"
+_STRUCTURE = re.compile(r'[\[\]{}"]')
+_STRING_BODY = re.compile(r'(?:[^"\\]++|\\.)*+', re.S)  # stops at the closing quote, or a lone \ at the end
+_SCALAR_END = re.compile(r'[\s,\]\[{}"]')
+
+
+class _JsonItems:
+    """``(start line, item text)`` for each item of a JSON array or sequence, found by a scanner
+    that keeps its state (depth, inside a string, a pending escape) across chunks: linear time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._chunks = _LineChunks(path)
+        self.buf, self.pos = "", 0
+        self._line_base, self._counted = 1, 0  # line of buf[0]; newlines counted in buf[:_counted]
+
+    # -- the buffer: one chunk at a time, lines counted once ------------------------
+    def _more(self) -> bool:
+        if not self._chunks.more:
+            return False
+        self._line_base += self.buf.count("\n", self._counted)
+        self.buf, self.pos, self._counted = self._chunks.take(), 0, 0
+        return True
+
+    def _line(self) -> int:
+        self._line_base += self.buf.count("\n", self._counted, self.pos)
+        self._counted = self.pos
+        return self._line_base
+
+    def _skip_ws(self) -> bool:
+        """Move to the next non-blank character; False at the end of the file."""
+        while True:
+            while self.pos < len(self.buf) and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < len(self.buf):
+                return True
+            if not self._more():
+                return False
+
+    def _fail(self, problem: str) -> InputError:
+        return InputError(problem, str(self.path), self._line())
+
+    # -- items ------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        if not self._skip_ws():
+            raise InputError("no JSON value in the file", str(self.path))
+        array = self.buf[self.pos] == "["
+        if not array and self.buf[self.pos] != "{":
+            raise self._fail("expected a JSON array of tasks")
+        if array:
+            self.pos += 1
+        expect_item = True
+        while True:
+            if not self._skip_ws():
+                if array:
+                    raise self._fail("JSON array is not closed (file ends early)")
+                return
+            ch = self.buf[self.pos]
+            if array and ch == "]":
+                self.pos += 1
+                if self._skip_ws():
+                    raise self._fail("text after the end of the JSON array")
+                return
+            if array and ch == "," and not expect_item:
+                self.pos, expect_item = self.pos + 1, True
+                continue
+            if array and not expect_item:
+                raise self._fail("expected ',' or ']' after an item of the JSON array")
+            if ch in ",]}":
+                raise self._fail(f"unexpected {ch!r} where a JSON value should start")
+            start = self._line()
+            yield start, self._item(start)
+            expect_item = False
+
+    def _item(self, start: int) -> str:
+        """The text of the item starting at ``pos``, which is left just after it."""
+        parts: list[str] = []
+        buf, pos, begin = self.buf, self.pos, self.pos
+        depth, in_string, scalar = 0, False, buf[pos] not in _OPEN and buf[pos] != '"'
+        while True:
+            if scalar:  # a number, true, false, null (or junk, which the parser reports)
+                m = _SCALAR_END.search(buf, pos)
+                if m is not None:
+                    pos = m.start()
+                    break
+                pos = len(buf)
+            elif in_string:
+                pos = _STRING_BODY.match(buf, pos).end()
+                if pos < len(buf) and buf[pos] == '"':
+                    in_string, pos = False, pos + 1
+                    if depth == 0:
+                        break
+                    continue
+            else:
+                m = _STRUCTURE.search(buf, pos)
+                if m is not None:
+                    ch, pos = m.group(), m.end()
+                    if ch == '"':
+                        in_string = True
+                    elif ch in _OPEN:
+                        depth += 1
+                    else:
+                        depth -= 1
+                        if depth <= 0:
+                            break
+                    continue
+                pos = len(buf)
+            # this chunk ends inside the item (a chunk ends a line, so never between \ and its character)
+            parts.append(buf[begin:])
+            if not self._more():
+                if scalar:
+                    self.pos = len(self.buf)
+                    return "".join(parts)
+                raise InputError("JSON item is not complete (the file ends inside it)", str(self.path), start)
+            buf, pos, begin = self.buf, 0, 0
+        parts.append(buf[begin:pos])
+        self.pos = pos
+        return "".join(parts)
 
 
 class _LineChunks:
-    """Hands out the decoded file in chunks of whole lines, tracking line numbers for messages."""
+    """Hands out the decoded file in chunks of whole lines (each at least ``_CHUNK`` characters
+    unless the file ends), so a scanner's state is the only thing carried between them."""
 
     def __init__(self, path: Path) -> None:
         self._lines = iter_lines(path)
@@ -161,24 +298,69 @@ class _LineChunks:
             self.more = False
         return "".join(parts)
 
-    def rest(self) -> str:
-        out = []
-        while self.more:
-            out.append(self.take())
-        return "".join(out)
 
-    def line_of(self, buf: str, pos: int) -> int:
-        """1-based line number of ``buf[pos]``, given ``buf`` ends at the last line handed out."""
-        return self.line_no - buf.count("\n", pos) + 1
+# -- detection ----------------------------------------------------------------------
+
+
+class Sample(str):
+    """What formats are sniffed from: the first 64 KB as text (BOM dropped by ``strip_bom``)
+    and, on demand, ``first``: the file's first whole JSON record, however long it is."""
+
+    path: Path
+    _first: Any
+
+    @classmethod
+    def of(cls, path: Path, limit: int = HEAD_BYTES) -> "Sample":
+        with path.open("rb") as f:
+            raw = f.read(limit)
+        if not raw:
+            raise InputError("empty file: nothing to import", str(path))
+        if b"\x00" in raw[:8192]:
+            raise InputError("binary file (it holds NUL bytes): not a text format", str(path))
+        sample = cls(strip_bom(raw.decode("utf-8", errors="ignore")))
+        sample.path, sample._first = path, _FAILED
+        return sample
+
+    @property
+    def is_array(self) -> bool:
+        return self.lstrip().startswith("[")
+
+    @property
+    def first(self) -> Any:
+        """The first item of a JSON array, or the first value of JSON lines; None if unreadable."""
+        if self._first is _FAILED:
+            self._first = None
+            start = self.lstrip()[:1]
+            try:
+                if start == "{" and self.lstrip().split("\n", 1)[0].strip() != "{":
+                    self._first = self._first_line()  # JSON lines: the record is the first line, whole
+                elif start in ("[", "{"):  # an array, or one object over several lines
+                    for _, item in iter_json_items(self.path, ReadContext()):
+                        self._first = item
+                        break
+            except (InputError, OSError):
+                pass
+        return self._first
+
+    def _first_line(self) -> Any:
+        for number, line in iter_lines(self.path):
+            if line.strip():
+                item = parse_json(line, ReadContext(), self.path, number)
+                return None if item is _FAILED else item
+        return None
 
 
 def first_json_line(head: str) -> dict[str, Any] | None:
-    """The first non-blank line of ``head`` parsed as a JSON object, for sniffing JSONL formats."""
+    """The first JSON-lines object of a file, for sniffing JSONL formats: from a ``Sample``, the
+    whole first record (however long); from plain text, its first non-blank line."""
+    if isinstance(head, Sample):
+        first = head.first
+        return first if isinstance(first, dict) and not head.is_array else None
     for line in head.splitlines():
         if line.strip():
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 return None
             return obj if isinstance(obj, dict) else None
     return None
@@ -206,3 +388,25 @@ def check_regular(path: Path) -> None:
         raise InputError("is a folder, not a file", str(path))
     if not path.is_file():
         raise InputError(NOT_REGULAR, str(path))
+
+
+# -- file names as text: a name that is not UTF-8 still names its document ---------------------
+def readable_name(name: str) -> str:
+    """``name`` as real text: bytes the file system gave that are not UTF-8 (Python holds them
+    as lone surrogates) become visible ``\\xNN`` escapes; a valid name is unchanged."""
+    return _name_bytes(name).decode("utf-8", "backslashreplace")
+
+
+def _name_bytes(name: str) -> bytes:
+    try:
+        return os.fsencode(name)
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte: keep it visible all the same
+        return name.encode("utf-8", "surrogatepass")
+
+
+def name_meta(name: str) -> dict[str, str]:
+    """``source_file`` for a document's meta; with ``source_file_bytes`` (hex) when the name is not
+    UTF-8, so the exact name is kept and the meta still exports as valid JSON."""
+    shown = readable_name(name)
+    return {"source_file": shown} if shown == name else {"source_file": shown,
+                                                         "source_file_bytes": _name_bytes(name).hex()}

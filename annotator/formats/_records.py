@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+from annotator.formats._io import name_meta
 from annotator.formats.base import ReadContext, Record
 from annotator.formats.labelmap import map_label
 from annotator.model.annotations import AttrValue, Document
@@ -46,7 +47,10 @@ def is_claimer_relation(name: str) -> bool:
 def import_meta(fmt: str, path: Path, line: int | None, extra: Mapping[str, Any] | None = None,
                 meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Document meta recording where a document came from (and what else the format held)."""
-    info: dict[str, Any] = {"format": fmt, "file": path.name}
+    names = name_meta(path.name)  # a name that is not UTF-8: shown escaped, its bytes kept as hex
+    info: dict[str, Any] = {"format": fmt, "file": names["source_file"]}
+    if "source_file_bytes" in names:
+        info["file_bytes"] = names["source_file_bytes"]
     if line is not None:
         info["line"] = line
     if extra:
@@ -204,19 +208,28 @@ def keep_foreign_keys(obj: dict[str, Any], model_keys: tuple[str, ...]) -> dict[
 
 
 class Kept:
-    """What ``keep_foreign_keys`` kept for a document, taken apart for the writer."""
+    """What ``keep_foreign_keys`` kept for a document, taken apart for the writer (through
+    ``_stored.Stored``: a value of the wrong shape is reported and not used)."""
 
-    def __init__(self, doc: Document, fmt: str) -> None:
+    def __init__(self, doc: Document, fmt: str, ctx: Any) -> None:
+        from annotator.formats._stored import BOOL, KEY_ORDER, Shape, Stored
+
         self.doc = doc
-        self.rest = extras(doc, fmt)
-        self.key_order: list[str] = self.rest.pop("key_order", [])
-        self.derived_id: bool = self.rest.pop("derived_id", False)
-        self._meta = self.rest.pop("meta", None)
+        self.stored = Stored(doc, fmt, ctx)
+        self.key_order: list[str] = self.stored.take("key_order", KEY_ORDER, [])
+        self.derived_id: bool = self.stored.take("derived_id", BOOL, False)
+        # a file's "meta" that was not an object, given back as it was (an object is the document's meta)
+        self._meta = self.stored.take("meta", Shape(lambda v: not isinstance(v, dict), "not an object"), None)
+        self.rest = self.stored.values  # writers take their own keys out of it
 
     def finish(self, obj: dict[str, Any], meta_first: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Add the kept keys and the document meta to ``obj``, in the source's key order."""
-        obj.update(self.rest)
-        meta = {**(meta_first or {}), **plain_meta(self.doc)}
+        """Add the kept keys and the document meta to ``obj``, in the source's key order.
+        What the writer put in ``obj`` (the text, the spans …) is never overridden by them."""
+        for k, v in self.rest.items():
+            obj.setdefault(k, v)
+        meta = dict(meta_first or {})
+        for k, v in plain_meta(self.doc).items():
+            meta.setdefault(k, v)
         if self._meta is not None:
             obj["meta"] = self._meta
         elif meta or "meta" in self.key_order:

@@ -36,7 +36,7 @@ def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, 
     given = sp.get("text")
     if isinstance(given, str) and given != text[start:end]:
         ctx.report(path, line, f"{what} ({label}): its text {given!r} differs from the text at "
-                   f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
+                   f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
     return start, end, label
 
 

@@ -42,11 +42,11 @@ def _surface(raw: str, path: Path, line: int, ctx: ReadContext) -> str:
         return raw
     inner = raw[1:-1]
     if '\\"' in inner:
-        ctx.report(path, line, 'Surface escapes a quote as \\" (not CSV); read as a plain "')
+        ctx.report(path, line, 'Surface escapes a quote as \\" (not CSV); read as a plain "', note=True)
         return inner.replace('\\"', '"')
     unescaped = inner.replace('""', "")
     if '"' in unescaped:
-        ctx.report(path, line, 'Surface holds an unescaped " inside quotes (not CSV); read as written')
+        ctx.report(path, line, 'Surface holds an unescaped " inside quotes (not CSV); read as written', note=True)
         return inner
     return inner.replace('""', '"')
 
@@ -89,7 +89,7 @@ def _token_file(csv_path: Path, name: str, ctx: ReadContext) -> Path | None:
     found = sorted(p for p in folder.glob(f"{stem}*.txt") if p != csv_path)
     if len(found) == 1:
         inside(folder, found[0])
-        ctx.report(csv_path, None, f"token file {name} not found; using {found[0].name} beside it")
+        ctx.report(csv_path, None, f"token file {name} not found; using {found[0].name} beside it", note=True)
         return found[0]
     return None
 

@@ -14,7 +14,9 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
-from annotator.formats._records import IdMaker, JsonLinesFormat, extras, import_meta, in_key_order
+from annotator.formats._io import readable_name
+from annotator.formats._records import IdMaker, JsonLinesFormat, import_meta, in_key_order
+from annotator.formats._stored import ANY, INT, KEY_ORDER, Shape, Stored, list_of, written
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import Annotations, Document, Entity
@@ -23,26 +25,33 @@ NAME = "araieval"
 
 
 def nearest_occurrence(text: str, needle: str, near: int) -> int | None:
-    """Start of the occurrence of ``needle`` in ``text`` closest to offset ``near``."""
-    best, pos = None, text.find(needle)
-    while pos != -1:
-        if best is None or abs(pos - near) < abs(best - near):
-            best = pos
-        pos = text.find(needle, pos + 1)
-    return best
+    """Start of the occurrence of ``needle`` in ``text`` closest to offset ``near`` (the earlier
+    one on a tie). Two searches outward from ``near``, not a walk over every occurrence: a
+    short text that occurs thousands of times costs no more than a rare one."""
+    if not needle:
+        return None
+    near = max(0, min(near, len(text)))
+    before = text.rfind(needle, 0, near + len(needle) - 1)  # the last start < near
+    after = text.find(needle, near)  # the first start >= near
+    if before == -1:
+        return None if after == -1 else after
+    if after == -1 or near - before <= after - near:
+        return before
+    return after
 
 
 class AraievalFormat(JsonLinesFormat):
     name = NAME
     description = "ArAIEval 2024 propaganda spans JSONL (UTF-16 offsets, checked against span text)"
     signature = "JSON lines with text and labels [{start, end, technique}]"
+    record_keys = frozenset({"id", "text", "labels", "type"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         return isinstance(first.get("labels"), list) and (
             "type" in first or any(isinstance(x, dict) and "technique" in x for x in first["labels"]))
 
     def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record:
-        doc_id = str(obj.get("id", f"{path.stem}:{line}"))
+        doc_id = str(obj.get("id", f"{readable_name(path.stem)}:{line}"))
         conv = Utf16Offsets(text)
         new_id = IdMaker("e")
         entities = []
@@ -88,29 +97,41 @@ class AraievalFormat(JsonLinesFormat):
             return found, found + len(given), technique
         if ok_offsets:
             hint = " (--repair moves it to its text)" if found is not None else " (its text does not occur)"
-            ctx.report(path, line, f"{problem}; imported at the offsets given{hint}")
+            ctx.report(path, line, f"{problem}; imported at the offsets given{hint}", note=True)
             return start, end, technique
         ctx.report(path, line, f"{problem}; not imported")
         return None
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
-            doc, ann = rec.document, rec.annotations
-            ex = extras(doc, NAME)
-            order = ex.pop("key_order", ["id", "text", "labels", "type"])
-            label_keys = (ex.pop("label_keys", None) or [["start", "end", "technique", "text"]])[0]
-            conv = Utf16Offsets(doc.text)
-            differing = {(s, e, label): given for s, e, label, given in ex.pop("differing_text", [])}
-            labels = []
-            for e in (ann.entities if ann else ()):
-                item = {"start": conv.to_utf16(e.start), "end": conv.to_utf16(e.end), "technique": e.label,
-                        "text": differing.get((e.start, e.end, e.label), doc.text[e.start:e.end])}
-                labels.append({k: item[k] for k in [*label_keys, *item] if k in item})
-            if ann and ann.claims:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: {len(ann.claims)} claim(s) not written "
-                           "(ArAIEval holds technique spans only)")
-            obj: dict[str, Any] = {"id": doc.id, "text": doc.text, "labels": labels, **ex}
-            out.write(json.dumps(in_key_order(obj, order), ensure_ascii=False) + "\n")
+            line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
+            if line is not None:
+                out.write(line)
+
+    def line(self, rec: Record, ctx: WriteContext) -> str:
+        doc, ann = rec.document, rec.annotations
+        ex = Stored(doc, NAME, ctx)
+        order = ex.take("key_order", KEY_ORDER, ["id", "text", "labels", "type"])
+        label_keys = (ex.take("label_keys", list_of(KEY_ORDER), None) or [["start", "end", "technique", "text"]])[0]
+        conv = Utf16Offsets(doc.text)
+        differing = {(s, e, label): given for s, e, label, given in ex.take("differing_text", _DIFFERING, [])}
+        labels = []
+        for e in (ann.entities if ann else ()):
+            item = {"start": conv.to_utf16(e.start), "end": conv.to_utf16(e.end), "technique": e.label,
+                    "text": differing.get((e.start, e.end, e.label), doc.text[e.start:e.end])}
+            labels.append({k: item[k] for k in [*label_keys, *item] if k in item})
+        if ann and ann.claims:
+            ctx.report(ctx.target, None, f"document {doc.id!r}: {len(ann.claims)} claim(s) not written "
+                       "(ArAIEval holds technique spans only)")
+        kept_id = ex.get("id", ANY)  # the file's own id (a number stays a number) while it is still ours
+        obj: dict[str, Any] = {**ex.rest(), "id": kept_id if kept_id is not None and str(kept_id) == doc.id else doc.id,
+                               "text": doc.text, "labels": labels}  # stored keys never override ours
+        return json.dumps(in_key_order(obj, order), ensure_ascii=False) + "\n"
+
+
+# spans an import kept where the file put them although their text differed: [start, end, technique, text]
+_DIFFERING = list_of(Shape(lambda v: isinstance(v, list) and len(v) == 4 and INT.fits(v[0]) and INT.fits(v[1])
+                           and isinstance(v[2], str), "[start, end, technique, text]"))
 
 
 register(AraievalFormat())

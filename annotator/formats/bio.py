@@ -31,7 +31,7 @@ def parse_tag(tag: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TokenSpan:
     start: int  # first token index
     end: int  # one past the last token

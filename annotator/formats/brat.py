@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats._io import NOT_REGULAR, inside, iter_lines
+from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
 from annotator.formats._records import (
-    extras, finish, import_meta, is_claim_label, is_claimer_relation, render_value,
+    finish, import_meta, is_claim_label, is_claimer_relation, render_value,
 )
+from annotator.formats._stored import Shape, Stored, dict_of, list_of, written
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
 
@@ -64,6 +65,8 @@ class BratFormat:
     signature = "a .ann standoff file or a .txt with one beside it"
     reads_folders = True
     writes_folders = True
+    folder_files = ("*.txt", "*.ann")  # what an export writes: an old export's folder is replaced whole
+    folder_carries = ("*.conf",)  # brat's annotation.conf, visual.conf …: copied into the new folder
 
     def sniff(self, path: Path, head: str) -> bool:
         if path.suffix == ".ann":
@@ -73,6 +76,7 @@ class BratFormat:
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         folder = path if path.is_dir() else path.parent
         for txt, ann in _pairs(path):
+            ctx.next_record()
             try:  # a member found by name (not the file named) may be a symlink out of the folder
                 for member in (txt, ann):
                     if member != path and (member.exists() or member.is_symlink()):
@@ -82,10 +86,10 @@ class BratFormat:
                 continue
             text = _read_text(txt)
             if not ann.exists():
-                doc = Document(txt.stem, text, import_meta(NAME, txt, None))
-                yield Record(doc, Annotations(doc_id=txt.stem, annotator=None), None)
+                doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
+                yield Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
                 continue
-            record = self._record(txt.stem, text, ann, ctx)
+            record = self._record(readable_name(txt.stem), text, ann, ctx)
             record = finish(record, ctx, ann, NAME) if record is not None else None
             if record is not None:
                 yield record
@@ -125,7 +129,7 @@ class BratFormat:
                     continue
             if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
                 ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
-                           "model; kept as it is for brat export")
+                           "model; kept as it is for brat export", note=True)
                 kept.append(line)
                 continue
             ctx.report(ann_path, number, "not a brat annotation line; skipped")
@@ -137,7 +141,7 @@ class BratFormat:
                 line_ids[f"A:{target}:{key}"] = raw.split("\t", 1)[0]
             else:
                 ctx.report(ann_path, number, f"attribute {key} on {target}, which is not a claim: kept as it is "
-                           "for brat export")
+                           "for brat export", note=True)
                 kept.append(raw)
         for number, claim_id, entity_id, ident in links:
             if claim_id in claims and entity_id in entities:
@@ -179,27 +183,30 @@ class BratFormat:
                        repaired=True)
         elif len(fields) >= 3 and fields[2] != text[start:end]:
             ctx.report(path, number, f"{fields[0]}: its text {fields[2]!r} differs from the text at "
-                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given")
+                       f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
         return kind, start, end
 
     def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:
         """brat is a folder format: ``out`` must be the folder (a ``Path``), not an open file."""
         if not isinstance(out, Path):
             raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
-        if out.exists() and not out.is_dir():
-            raise AnnotatorError(f"{out}: is a file; brat export needs a folder")
-        out.mkdir(parents=True, exist_ok=True)
-        ctx.target = str(out)
-        self.write_folder(records, out, ctx)
+        from annotator.formats.base import export_records
+
+        export_records(self, records, out, ctx)  # into a fresh folder, swapped in whole
 
     def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
+        """Write the pairs into ``folder``, a fresh one the export made: files are created, never
+        opened if already there (``x`` mode), so a symlink could never be written through."""
         used: set[str] = set()
         for rec in records:
             stem = _file_stem(rec.document.id, used)
-            (folder / f"{stem}.txt").write_bytes(rec.document.text.encode("utf-8", "surrogatepass"))
-            with (folder / f"{stem}.ann").open("w", encoding="utf-8", newline="\n") as out:
-                for line in self.ann_lines(rec, ctx):
-                    out.write(line + "\n")
+            lines = written(lambda r: self.ann_lines(r, ctx), rec, ctx, NAME)
+            if lines is None:
+                continue
+            with (folder / f"{stem}.txt").open("xb") as out:
+                out.write(rec.document.text.encode("utf-8", "surrogatepass"))
+            with (folder / f"{stem}.ann").open("x", encoding="utf-8", newline="\n") as out:
+                out.write("".join(line + "\n" for line in lines))
 
     def ann_lines(self, rec: Record, ctx: WriteContext) -> list[str]:
         """The ``.ann`` lines for one record."""
@@ -224,9 +231,9 @@ class BratFormat:
             kind = s.label if isinstance(s, Entity) else CLAIM_TYPE
             piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
             lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
-        ex = extras(doc, NAME)
-        kept = ex.get("kept", [])
-        line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", {}))
+        ex = Stored(doc, NAME, ctx)
+        kept = ex.get("kept", _KEPT_LINES, [])
+        line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
         for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
             tid = brat_id[f"Claim:{c.id}"]
             for key, value in sorted(c.attributes.items()):
@@ -244,7 +251,10 @@ class BratFormat:
         present = set(brat_id.values())
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
-            if refs <= present:
+            if line.split("\t", 1)[0] in present:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} has the id of a span "
+                           "written; left out")
+            elif refs <= present:
                 lines.append(line)
             else:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
@@ -253,6 +263,12 @@ class BratFormat:
             ctx.report(ctx.target, None, f"document {doc.id!r}: brat has no place for document status, notes or "
                        "attributes; not written")
         return lines
+
+
+# what an import keeps (brat.read): whole annotation lines, and the ids of our A and R lines
+_KEPT_LINES = list_of(Shape(lambda v: isinstance(v, str) and re.fullmatch(r"[TRAEMN#*]\d*\t[^\n\r]*", v) is not None,
+                            "brat annotation line"))
+_LINE_IDS = dict_of(Shape(lambda v: isinstance(v, str) and re.fullmatch(r"[AR]\d+", v) is not None, "brat A/R id"))
 
 
 class _LineIds:

@@ -16,11 +16,13 @@ types them (a boolean attribute reads ``1``/``0``).
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.formats._io import iter_lines
-from annotator.formats._records import extras, finish, import_meta, render_value
+from annotator.formats._records import finish, import_meta, render_value
+from annotator.formats._stored import STR, Shape, Stored, list_of
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import Annotations, AttrValue, Document
 
@@ -83,6 +85,7 @@ class CheckThatFormat:
 
             raise InputError("header has no tweet_id and tweet_text columns", str(path), 1)
         for number, fields, _ in rows:
+            ctx.next_record()
             if len(fields) != len(columns):
                 ctx.reject(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
                            "tweet not imported")
@@ -105,27 +108,39 @@ class CheckThatFormat:
         for rec in records:
             doc, ann = rec.document, rec.annotations
             attrs = dict(ann.attributes) if ann else {}
-            if columns is None:
-                ex = extras(doc, NAME)
-                columns = ex.get("columns") or ["tweet_id", "tweet_text", *sorted(attrs)]
-                if ex.get("quoting") == "csv":
+            if columns is None:  # the header comes from the first document
+                ex = Stored(doc, NAME, ctx)
+                columns = ex.get("columns", _COLUMNS) or ["tweet_id", "tweet_text", *sorted(attrs)]
+                if ex.get("quoting", STR) == "csv":
                     writer = csv.writer(out, delimiter="\t", quotechar='"', lineterminator="\n")
                 _write_row(out, writer, columns)
-            values = {**{k: str(v) for k, v in doc.meta.items() if k in META_COLUMNS},
+            values = {**{k: _meta_cell(v) for k, v in doc.meta.items() if k in META_COLUMNS},
                       **{k: _cell(v) for k, v in attrs.items()}, "tweet_id": doc.id, "id": doc.id,
                       "tweet_text": doc.text, "text": doc.text}
             missing = sorted(set(attrs) - set(columns))
             if missing:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: attributes {', '.join(missing)} have no column "
                            "(the header comes from the first document); not written")
-            if writer is None and any(ch in doc.text for ch in "\t\n\r"):
-                ctx.report(ctx.target, None, f"document {doc.id!r}: a tab or line break in the text cannot be "
+            row = [values.get(c, "") for c in columns]
+            if writer is None and any(ch in cell for cell in row for ch in "\t\n\r"):
+                what = "the text" if any(ch in doc.text or ch in doc.id for ch in "\t\n\r") else "a value"
+                ctx.report(ctx.target, None, f"document {doc.id!r}: a tab or line break in {what} cannot be "
                            "written with quoting off; tweet not written")
                 continue
             if ann and (ann.entities or ann.claims):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: spans are not written (CheckThat! TSV holds "
                            "document labels only)")
-            _write_row(out, writer, [values.get(c, "") for c in columns])
+            _write_row(out, writer, row)
+
+
+# the header an import kept: column names, each one cell of a tab-separated line
+_COLUMNS = list_of(Shape(lambda v: isinstance(v, str) and v != "" and not any(c in v for c in "\t\n\r"),
+                         "column name"))
+
+
+def _meta_cell(value: Any) -> str:
+    """A meta column (topic, url) as a cell: text as it is, anything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _cell(value: AttrValue) -> str:

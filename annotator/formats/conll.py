@@ -20,12 +20,15 @@ is reported and left out, never moved.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from annotator.formats import bio
-from annotator.formats._io import iter_lines
-from annotator.formats._records import IdMaker, extras, finish, import_meta
+from annotator.formats._io import iter_lines, readable_name
+from annotator.formats._records import IdMaker, finish, import_meta
+from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats._spans import tokens_for
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import Annotations, Document, Entity
@@ -38,9 +41,10 @@ TOKEN_FORMATS = ("conll", "aqmar-truth")
 
 class _Sentence:
     def __init__(self) -> None:
+        # per token, kept lean for long sentences: tags interned (a few distinct strings), line numbers packed
         self.tokens: list[str] = []
-        self.rows: list[list[str]] = []
-        self.lines: list[int] = []
+        self.rows: list[tuple[str, ...]] = []
+        self.lines = array("q")
         self.flags: dict[str, str] = {}
         self.sep = " "
         self.end_marker = ""  # the marker line (``article``) that ended the sentence, if any
@@ -56,29 +60,32 @@ def read_sentences(path: Path, ctx: ReadContext) -> Iterator[_Sentence]:
                 yield sent
             sent = _Sentence()
             continue
+        if not sent.tokens:
+            ctx.next_record()  # problems from here on belong to this sentence (counted with it)
         sep = "\t" if "\t" in line else " "
         fields = line.split(sep)
         while len(fields) > 1 and fields[-1] == "":
             fields.pop()
         if len(fields) == 1:
             if _MARKER.match(stripped):
-                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break")
+                ctx.report(path, number, f"marker line {stripped!r} read as a sentence break", note=True)
                 if sent.tokens:
                     sent.end_marker = line
                     yield sent
                 sent = _Sentence()
                 continue
-            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)")
+            ctx.report(path, number, f"token {fields[0]!r} has no tag; read as outside (O)", note=True)
             fields.append("O")
         token, tags = fields[0], fields[1:]
         if len(tags) > 1 and bio.parse_tag(tags[-1]) is None and _FLAG.match(tags[-1]):
             flag = tags.pop()
-            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token")
+            ctx.report(path, number, f"extra column {flag!r} is not a tag: kept as a flag on the token",
+                       note=True)
             sent.flags[str(len(sent.tokens))] = flag
         if not sent.tokens:
             sent.sep = sep
-        sent.tokens.append(token)
-        sent.rows.append(tags)
+        sent.tokens.append(sys.intern(token))  # words repeat: one copy each
+        sent.rows.append(tuple(map(sys.intern, tags)))
         sent.lines.append(number)
     if sent.tokens:
         yield sent
@@ -97,12 +104,15 @@ def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, 
                     spans: list[tuple[int, int, str]], extra: dict | None = None) -> Record | None:
     """A document for one sentence and its token spans ``(first, end, label)``."""
     text = " ".join(sent.tokens)
-    offsets = token_offsets(sent.tokens)
-    doc_id = f"{path.stem}:{number}"
+    starts, pos = array("q"), 0  # where each token starts in the text (as token_offsets, packed)
+    for tok in sent.tokens:
+        starts.append(pos)
+        pos += len(tok) + 1
+    doc_id = f"{readable_name(path.stem)}:{number}"
     new_id = IdMaker("e")
     entities = []
     for first, end, label in spans:
-        start, stop = offsets[first][0], offsets[end - 1][1]
+        start, stop = starts[first], starts[end - 1] + len(sent.tokens[end - 1])
         if start >= stop:
             ctx.report(path, sent.lines[first], f"{label} span covers only empty tokens; not imported")
             continue
@@ -151,46 +161,63 @@ class ConllFormat:
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
-            doc = rec.document
-            tokens = document_tokens(doc)
-            if not tokens:
-                ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
+            block = written(lambda r: self.block(r, ctx), rec, ctx, self.name)
+            if block is not None:
+                out.write(block)
+
+    def block(self, rec: Record, ctx: WriteContext) -> str | None:
+        """One document's lines (a sentence block), or None when it has no tokens."""
+        doc = rec.document
+        ex = Stored(doc, TOKEN_FORMATS, ctx)
+        tokens = document_tokens(doc, ex)
+        if not tokens:
+            ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
+            return None
+        spans = []
+        entities = list(rec.annotations.entities) if rec.annotations else []
+        starts = {s: i for i, (s, _) in enumerate(tokens)}
+        ends = {e: i for i, (_, e) in enumerate(tokens)}
+        for ent in entities:
+            if ent.start not in starts or ent.end not in ends:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {ent.label} entity {ent.id} "
+                           f"{doc.text[ent.start:ent.end]!r} [{ent.start},{ent.end}) does not fall on token "
+                           "edges; left out of the CoNLL output")
                 continue
-            spans = []
-            entities = list(rec.annotations.entities) if rec.annotations else []
-            starts = {s: i for i, (s, _) in enumerate(tokens)}
-            ends = {e: i for i, (_, e) in enumerate(tokens)}
-            for ent in entities:
-                if ent.start not in starts or ent.end not in ends:
-                    ctx.report(ctx.target, None, f"document {doc.id!r}: {ent.label} entity {ent.id} "
-                               f"{doc.text[ent.start:ent.end]!r} [{ent.start},{ent.end}) does not fall on token "
-                               "edges; left out of the CoNLL output")
-                    continue
-                spans.append((starts[ent.start], ends[ent.end] + 1, ent.label))
-            rows, rejected = bio.encode(len(tokens), spans)
-            for k, reason in rejected:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
-                           f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
-            if rec.annotations and rec.annotations.claims:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
-                           "not written (CoNLL holds entities only)")
-            ex = extras(doc, TOKEN_FORMATS)
-            sep = ex.get("sep", " ")
-            flags = ex.get("flags", {})
-            for i, ((s, e), tags) in enumerate(zip(tokens, rows)):
-                fields = [doc.text[s:e], *tags]
-                if str(i) in flags:
-                    fields.append(flags[str(i)])
-                out.write(sep.join(fields) + "\n")
-            out.write(ex.get("end_marker", "") + "\n")
+            spans.append((starts[ent.start], ends[ent.end] + 1, ent.label))
+        rows, rejected = bio.encode(len(tokens), spans)
+        for k, reason in rejected:
+            ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
+                       f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
+        if rec.annotations and rec.annotations.claims:
+            ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
+                       "not written (CoNLL holds entities only)")
+        sep = ex.get("sep", one_of(" ", "\t"), " ")
+        flags = ex.get("flags", dict_of(_COLUMN), {})
+        lines = []
+        for i, ((s, e), tags) in enumerate(zip(tokens, rows)):
+            fields = [doc.text[s:e], *tags]
+            if str(i) in flags:
+                fields.append(flags[str(i)])
+            lines.append(sep.join(fields) + "\n")
+        lines.append(ex.get("end_marker", LINE, "") + "\n")
+        return "".join(lines)
 
 
-def document_tokens(doc: Document) -> list[tuple[int, int]]:
-    """Token offsets for export: the file's own tokens for CoNLL-born documents, else our tokenizer."""
-    if doc.meta.get("import", {}).get("format") in TOKEN_FORMATS:
-        lengths = extras(doc, TOKEN_FORMATS).get("lengths")
+# a kept flag column: one field, whatever separates the columns
+_COLUMN = Shape(lambda v: isinstance(v, str) and v != "" and not any(c.isspace() for c in v), "one column")
+
+
+def document_tokens(doc: Document, stored: Stored) -> list[tuple[int, int]]:
+    """Token offsets for export: the file's own tokens for CoNLL-born documents, else our tokenizer.
+    Kept token lengths are used only if they still tile the text (tokens joined by single spaces)."""
+    if stored.from_format:
+        lengths = stored.get("lengths", list_of(INT))
         if lengths:
-            return token_offsets([doc.text[0:n] for n in lengths])  # only the lengths matter here
+            offsets = token_offsets([" " * n for n in lengths])
+            if min(lengths) > 0 and offsets[-1][1] == len(doc.text) and all(
+                    doc.text[e] == " " for _, e in offsets[:-1]):
+                return offsets
+            stored.bad("lengths", lengths, "token lengths that fit the text")
         return token_offsets(doc.text.split(" "))
     return tokens_for(doc.text)
 

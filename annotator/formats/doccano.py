@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
+from annotator.formats._stored import one_of, written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -36,6 +37,7 @@ class DoccanoFormat(JsonLinesFormat):
     name = NAME
     description = "doccano JSONL (label form, or entities/relations form)"
     signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
+    record_keys = frozenset({*_MODEL_KEYS, "id"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         label, entities = first.get("label"), first.get("entities")
@@ -57,6 +59,9 @@ class DoccanoFormat(JsonLinesFormat):
         by_foreign_id: dict[Any, tuple[str, int]] = {}  # doccano id -> ("e"|"c", index)
         if "entities" in obj:
             extra["form"] = "entities"
+            if obj.get("label"):
+                ctx.report(path, line, "both \"label\" and \"entities\": the entities form is read, the label "
+                           "list is not imported")
             items = obj.get("entities") or []
             for k, sp in enumerate(items if isinstance(items, list) else []):
                 got = read_span(sp, text, "start_offset", "end_offset", "label", ctx, path, line, f"entity {k + 1}")
@@ -96,12 +101,15 @@ class DoccanoFormat(JsonLinesFormat):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
-            out.write(json.dumps(self.line(rec, ctx), ensure_ascii=False) + "\n")
+            line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
+            if line is not None:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
-        kept = Kept(doc, NAME)
-        form = kept.rest.pop("form", None) or ("entities" if ctx.schema.claims.enabled else "label")
+        kept = Kept(doc, NAME, ctx)
+        form = kept.stored.take("form", one_of("entities", "label")) or (
+            "entities" if ctx.schema.claims.enabled else "label")
         obj: dict[str, Any] = {}
         if not kept.derived_id:
             obj["doc_id"] = doc.id

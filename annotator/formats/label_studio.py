@@ -24,10 +24,11 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from annotator.formats._io import check_readable, first_json_line, iter_json_items
+from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
 from annotator.formats._records import (
     IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
 )
+from annotator.formats._stored import ANY, KEY_ORDER, OBJECT, STR, Stored, one_of, without_import, written
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
@@ -64,7 +65,7 @@ def _region_offsets(value: dict[str, Any], conv: Utf16Offsets, what: str, ctx: R
     given = value.get("text")
     if isinstance(given, str) and given != conv.text[s:e]:
         ctx.report(path, line, f"{what}: its text {given!r} differs from the text at UTF-16 [{start},{end}) "
-                   f"{conv.text[s:e]!r}; imported at the offsets given")
+                   f"{conv.text[s:e]!r}; imported at the offsets given", note=True)
     return s, e
 
 
@@ -195,7 +196,13 @@ class LabelStudioFormat:
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
 
+    record_keys = frozenset({"id", "data", "annotations", "predictions", "meta"})
+
     def sniff(self, path: Path, head: str) -> bool:
+        if isinstance(head, Sample):  # the first whole task, however long
+            first = head.first
+            return isinstance(first, dict) and isinstance(first.get("data"), dict) and (
+                "annotations" in first or "predictions" in first)
         s = head.lstrip()
         if s.startswith("{"):  # one task, or tasks as JSON lines
             first = first_json_line(s)
@@ -228,6 +235,8 @@ class LabelStudioFormat:
         kind = "annotations"
         if not annotations and task.get("predictions"):
             annotations, kind = task["predictions"], "predictions"
+        elif annotations and task.get("predictions"):
+            ctx.report(path, line, "the task's predictions are not imported (its annotations are)", note=True)
         if not annotations:
             doc = Document(doc_id, text, import_meta(self.name, path, line, base_extra, meta))
             yield Record(doc, None, line)
@@ -253,27 +262,37 @@ class LabelStudioFormat:
                 yield record
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        _write_array((self._task(group, ctx) for group in _group_by_document(records)), out)
+        tasks = (written(lambda first: self._task(group if first is group[0] else
+                                                  [without_import(rec) for rec in group], ctx),
+                         group[0], ctx, self.name)
+                 for group in _group_by_document(records))
+        _write_array((t for t in tasks if t is not None), out)
 
     def _task(self, group: list[Record], ctx: WriteContext) -> dict[str, Any]:
         doc = group[0].document
-        ex = extras(doc, self.name)
-        data = {ex.get("text_key", "text"): doc.text, **ex.get("data", {})}
-        if not ex or str(ex.get("task", {}).get("id")) != doc.id:
+        ex = Stored(doc, self.name, ctx)
+        text_key = ex.get("text_key", STR, "text")
+        data = {text_key: doc.text}
+        for k, v in ex.get("data", OBJECT, {}).items():
+            if k not in (text_key, "doc_id"):  # the text and the id are ours
+                data[k] = v
+        task_extra = ex.get("task", OBJECT, {})
+        if not ex.values or str(task_extra.get("id")) != doc.id:
             data["doc_id"] = doc.id
-        task: dict[str, Any] = dict(ex.get("task", {}))
-        kind = ex.get("kind", "annotations")
+        task: dict[str, Any] = {k: v for k, v in task_extra.items()
+                                if k not in ("data", "annotations", "predictions", "meta")}
+        kind = ex.get("kind", one_of("annotations", "predictions"), "annotations")
         task[kind] = [self._annotation(rec, ctx) for rec in group if rec.annotations is not None]
         task["data"] = data
         if plain_meta(doc):
             task["meta"] = plain_meta(doc)
-        return in_key_order(task, ex.get("key_order", []))
+        return in_key_order(task, ex.get("key_order", KEY_ORDER, []))
 
     def _annotation(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
         assert ann is not None
-        ex = extras(doc, self.name)
-        from_name, to_name = ex.get("from_name") or "label", ex.get("to_name") or "text"
+        ex = Stored(doc, self.name, ctx)
+        from_name, to_name = ex.get("from_name", STR) or "label", ex.get("to_name", STR) or "text"
         conv = Utf16Offsets(doc.text)
         result: list[dict[str, Any]] = []
 
@@ -302,14 +321,17 @@ class LabelStudioFormat:
         if ann.notes:
             result.append({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name, "type": "textarea",
                            "value": {"text": [ann.notes]}})
-        obj: dict[str, Any] = dict(ex.get("annotation", {}))
+        obj: dict[str, Any] = {k: v for k, v in ex.get("annotation", OBJECT, {}).items()
+                               if k not in ("result", "completed_by")}
         if ann.annotator is not None:
-            kept = ex.get("completed_by")  # Label Studio's own form (a user id, or an object) when unchanged
+            kept = ex.get("completed_by", ANY)  # Label Studio's own form (a user id, or an object) when unchanged
             kept_name = (kept.get("email") or kept.get("id")) if isinstance(kept, dict) else kept
             obj["completed_by"] = kept if kept is not None and str(kept_name) == ann.annotator else ann.annotator
         obj["result"] = result
         if ann.status == "skipped":
             obj["was_cancelled"] = True
+        elif "was_cancelled" in obj:
+            obj["was_cancelled"] = False  # the status is ours: a kept "cancelled" no longer holds
         return obj
 
 
@@ -331,6 +353,10 @@ class LabelStudioMinFormat:
 
     def sniff(self, path: Path, head: str) -> bool:
         s = head.lstrip()
+        if isinstance(head, Sample):  # the first whole item, however long
+            first = head.first if head.is_array else None
+            return isinstance(first, dict) and isinstance(first.get("text"), str) and "data" not in first and (
+                '"labels"' in s or any(_is_regions(v) for v in first.values()))
         return s.startswith("[") and '"text"' in s and '"labels"' in s and '"data"' not in s[:2000]
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
@@ -358,7 +384,7 @@ class LabelStudioMinFormat:
         for key, value in obj.items():
             if key in ("text", "doc_id"):
                 continue
-            if isinstance(value, list) and value and all(isinstance(v, dict) and "labels" in v for v in value):
+            if _is_regions(value):
                 control = control or key
                 for k, v in enumerate(value):
                     where = _region_offsets(v, conv, f"{key} region {k + 1}", ctx, path, line)
@@ -383,13 +409,14 @@ class LabelStudioMinFormat:
         return Record(doc, ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        _write_array((self._item(rec, ctx) for rec in records), out)
+        items = (written(lambda r: self._item(r, ctx), rec, ctx, self.name) for rec in records)
+        _write_array((item for item in items if item is not None), out)
 
     def _item(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
-        ex = extras(doc, self.name)
+        ex = Stored(doc, self.name, ctx)
         obj: dict[str, Any] = {"text": doc.text}
-        kept = ex.get("kept", {})
+        kept = {k: v for k, v in ex.get("kept", OBJECT, {}).items() if k != "doc_id"}  # the id is ours
         if str(kept.get("id")) != doc.id:
             obj["doc_id"] = doc.id
         conv = Utf16Offsets(doc.text)
@@ -407,10 +434,19 @@ class LabelStudioMinFormat:
             obj.update({k: v for k, v in ann.attributes.items()})
             if ann.notes:
                 obj[NOTES_CONTROL] = ann.notes
-        obj[ex.get("control") or "label"] = regions
+        control = ex.get("control", STR) or "label"
+        if control in obj:  # never over the text, the annotator, notes or an attribute
+            ex.bad("control", control, "a name apart from the fields written")
+            control = "label"
+        obj[control] = regions
         for k, v in kept.items():
             obj.setdefault(k, v)
-        return in_key_order(obj, ex.get("key_order", []))
+        return in_key_order(obj, ex.get("key_order", KEY_ORDER, []))
+
+
+def _is_regions(value: Any) -> bool:
+    """A JSON_MIN control's value: a non-empty list of regions, each with its labels."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "labels" in v for v in value)
 
 
 register(LabelStudioFormat())

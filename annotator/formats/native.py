@@ -58,6 +58,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class NativeFormat:
     name = "native"
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
+    record_keys = frozenset(KEY_ORDER)  # any other label-holding key is reported (formats/_io.check_keys)
 
     def sniff(self, path: Path, head: str) -> bool:
         first = next((ln for ln in head.splitlines() if ln.strip()), "")

@@ -9,12 +9,11 @@ names its document: the bytes that do not decode are written as ``\xe9`` in the 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from annotator.errors import InputError
-from annotator.formats._io import check_readable
+from annotator.formats._io import check_readable, name_meta, readable_name, strip_bom
 from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.model.annotations import Document
 
@@ -23,35 +22,12 @@ def read_text(path: Path) -> str:
     """A whole text file, strictly decoded; invalid UTF-8 names its line and byte offset."""
     check_readable(path)
     data = path.read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        return data.decode("utf-8")
+        return strip_bom(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise InputError(f"invalid UTF-8 ({exc.reason}); file not imported", str(path), line,
                          byte_offset=exc.start) from None
-
-
-def readable_name(name: str) -> str:
-    """``name`` as real text: bytes the file system gave that are not UTF-8 (Python holds them
-    as lone surrogates) become visible ``\\xNN`` escapes; a valid name is unchanged."""
-    return _name_bytes(name).decode("utf-8", "backslashreplace")
-
-
-def _name_bytes(name: str) -> bytes:
-    try:
-        return os.fsencode(name)
-    except UnicodeEncodeError:  # a surrogate that is not an escaped byte: keep it visible all the same
-        return name.encode("utf-8", "surrogatepass")
-
-
-def name_meta(name: str) -> dict[str, str]:
-    """``source_file`` for a document's meta; with ``source_file_bytes`` (hex) when the name is not
-    UTF-8, so the exact name is kept and the meta still exports as valid JSON."""
-    shown = readable_name(name)
-    return {"source_file": shown} if shown == name else {"source_file": shown,
-                                                         "source_file_bytes": _name_bytes(name).hex()}
 
 
 class PlainTextFormat:

@@ -23,6 +23,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
+from annotator.formats._stored import written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span, tokens_for
 from annotator.formats.base import ReadContext, Record, WriteContext, register
@@ -46,6 +47,8 @@ class ProdigyFormat(JsonLinesFormat):
     name = NAME
     description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
     signature = "JSON lines with text and spans/tokens/_input_hash"
+    record_keys = frozenset({*_MODEL_KEYS, "id", "answer", "tokens", "_annotator_id", "_session_id",
+                             "_input_hash", "_task_hash", "_view_id"})
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         return any(k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
@@ -104,11 +107,13 @@ class ProdigyFormat(JsonLinesFormat):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
-            out.write(json.dumps(self.task(rec, ctx), ensure_ascii=False) + "\n")
+            task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
+            if task is not None:
+                out.write(json.dumps(task, ensure_ascii=False) + "\n")
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
-        kept = Kept(doc, NAME)
+        kept = Kept(doc, NAME, ctx)
         ex = kept.rest
         tokens = _tokens(doc, ex.pop("tokens", None))
         task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
@@ -163,7 +168,7 @@ def _tokens(doc: Document, kept: Any) -> list[dict[str, Any]]:
     """The task's own tokens if they still fit the text, else ours (annotator.text.tokenize)."""
     if isinstance(kept, list) and all(
         isinstance(t, dict) and isinstance(t.get("start"), int) and isinstance(t.get("end"), int)
-        and doc.text[t["start"]:t["end"]] == t.get("text") for t in kept
+        and isinstance(t.get("id"), int) and doc.text[t["start"]:t["end"]] == t.get("text") for t in kept
     ):
         return kept
     return [{"text": doc.text[s:e], "start": s, "end": e, "id": i, "ws": doc.text[e:e + 1].isspace()}

@@ -8,9 +8,10 @@ offsets it shows so that a column can be turned back into a text offset.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 DIRECTIONS = ("rtl", "ltr", "auto")
 
@@ -46,13 +47,18 @@ def cells_of(fields: Iterable[tuple[str, int, int, int, bool]]) -> list[Cell]:
 
 @dataclass(frozen=True)
 class LayoutOptions:
-    """How to lay out: width in cells, paragraph direction, shaping, visible controls."""
+    """How to lay out: width in cells, paragraph direction, shaping, visible controls.
+
+    ``fast_paths=False`` makes every stage of the engine take its general path: the same
+    lines, more slowly; for tests that prove the fast paths give what the general ones give.
+    """
 
     width: int
     direction: str = "rtl"
     shape: bool = True
     show_controls: bool = False
     tab_size: int = 8
+    fast_paths: bool = True
 
     def __post_init__(self) -> None:
         if self.direction not in DIRECTIONS:
@@ -82,7 +88,7 @@ class VisualLine:
 
     @classmethod
     def prepared(cls, cells: tuple[Cell, ...], start: int, end: int, width: int, rtl: bool,
-                 paragraph: int, columns: tuple[int, ...]) -> "VisualLine":
+                 paragraph: int, columns: tuple[int, ...]) -> VisualLine:
         """A line whose cell columns the caller already knows (the engine): no per-cell pass,
         and none of the frozen dataclass ``__init__``'s ``object.__setattr__`` calls."""
         line = _new(cls)
@@ -119,7 +125,7 @@ class VisualLine:
         """Left column of the cell that shows ``offset``, or None if the line does not show it."""
         if offset < self.start or offset >= self.end:
             return None
-        for cell, col in zip(self.cells, self._columns):
+        for cell, col in zip(self.cells, self._columns, strict=True):
             if cell.start <= offset < cell.end:
                 return col
         return None

@@ -36,4 +36,4 @@ def split_paragraphs(text: str) -> list[Paragraph]:
         ends = list(map(add, lengths[1:], count()))
         nexts = starts[1:]
     nexts.append(len(text))
-    return list(map(tuple.__new__, repeat(Paragraph), zip(starts, ends, nexts)))
+    return list(map(tuple.__new__, repeat(Paragraph), zip(starts, ends, nexts, strict=True)))

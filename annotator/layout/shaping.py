@@ -15,8 +15,14 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
-from arabic_reshaper.letters import FINAL, INITIAL, ISOLATED, LETTERS_ARABIC, MEDIAL
+# arabic_reshaper ships no type information: its letter table is typed where it is read.
+from arabic_reshaper.letters import (  # type: ignore[import-untyped]
+    FINAL,
+    INITIAL,
+    ISOLATED,
+    LETTERS_ARABIC,
+    MEDIAL,
+)
 
 from annotator.layout.unicode_data import JOINING_TYPES
 
@@ -53,7 +59,7 @@ def joining_type(ch: str) -> str:
 
 
 def _form(ch: str, index: int) -> str:
-    forms = LETTERS_ARABIC.get(ch)
+    forms: tuple[str, str, str, str] | None = LETTERS_ARABIC.get(ch)
     if forms is None:
         return ch
     form = forms[index]
@@ -87,7 +93,7 @@ _SIDES = {"R": 1, "L": 2, "D": 3, "C": 3, "U": 0}
 _LEVELLESS = frozenset(("BN", "LRE", "RLE", "LRO", "RLO", "PDF"))
 
 
-class _JoiningTable(dict):
+class _JoiningTable(dict[int, str]):
     """``str.translate`` table: character -> its joining type letter (filled on first use)."""
 
     def __missing__(self, cp: int) -> str:
@@ -101,6 +107,11 @@ _JOINING_TABLE = _JoiningTable()
 _RUN = re.compile("[DRLC][DRLCT]*")
 _RUN_CACHE: dict[tuple[str, int], list[str | None]] = {}
 _RUN_CACHE_LIMIT = 100_000
+
+
+def clear_cache() -> None:
+    """Forget every shaped run (to measure the first layout in a process)."""
+    _RUN_CACHE.clear()
 
 
 def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:

@@ -2,6 +2,8 @@
 
 These classes cross every boundary (store, formats, TUI), so they are plain
 frozen dataclasses with JSON round-trip helpers and no behaviour beyond that.
+Entities and claims share one base, ``Span``; their JSON forms follow from their
+fields (``model.codec``), so adding a field needs no hand-written codec.
 Offsets are Python code-point offsets ``[start, end)`` into ``Document.text``,
 which is stored exactly as it was given.
 
@@ -13,10 +15,15 @@ shapes) and the schema's ``Attribute.check`` (attribute values).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, ClassVar, TypeVar
 
-DOC_STATUSES = ("todo", "in_progress", "done", "skipped", "flagged")
+from annotator.model.checks import DOC_STATUSES
+from annotator.model.codec import WritesItself, decode, encode_fields
+
+__all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Annotations", "sort_spans", "text_hash"]
+
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
 AttrValue = str | bool | int | float | None
@@ -44,47 +51,59 @@ class Document:
         return text_hash(self.text)
 
 
-@dataclass(frozen=True)
-class Entity:
-    """A labelled span. ``source`` is set for pre-annotations (e.g. ``"import:prodigy"``)
-    until an annotator accepts or edits them; ``None`` means the annotator made it."""
+S = TypeVar("S", bound="Span")
 
+
+class Span:
+    """What entities and claims share: an ``id``, code-point offsets ``[start, end)`` into the
+    document text, and a ``source``: set for pre-annotations (e.g. ``"import:prodigy"``) until
+    an annotator accepts or edits them, ``None`` when the annotator made the span.
+
+    The subclasses are frozen dataclasses that declare these fields themselves (``source``
+    last, so it keeps its default); the JSON forms follow from their fields (``model.codec``).
+    """
+
+    id: str
+    start: int
+    end: int
+    source: str | None
+    EXPORT_KEYS: ClassVar[tuple[str, ...]]  # the export's keys in order; "text" is the covered text
+
+    def text_in(self, text: str) -> str:
+        return text[self.start : self.end]
+
+    def to_json(self, text: str) -> dict[str, Any]:
+        """The exported form (native JSONL): with the covered text, ``source`` only when set."""
+        out: dict[str, Any] = {}
+        for key in self.EXPORT_KEYS:
+            value = self.text_in(text) if key == "text" else getattr(self, key)
+            out[key] = dict(sorted(value.items())) if isinstance(value, Mapping) else value
+        if self.source is not None:
+            out["source"] = self.source
+        return out
+
+    @classmethod
+    def from_json(cls: type[S], d: object) -> S:
+        return decode(cls, d, cls.__name__.lower())
+
+
+@dataclass(frozen=True)
+class Entity(Span):
+    """A labelled span."""
+
+    EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("id", "start", "end", "label", "text")
     id: str
     start: int
     end: int
     label: str
     source: str | None = None
 
-    def text_in(self, text: str) -> str:
-        return text[self.start : self.end]
-
-    def to_json(self, text: str) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "start": self.start,
-            "end": self.end,
-            "label": self.label,
-            "text": text[self.start : self.end],
-        }
-        if self.source is not None:
-            out["source"] = self.source
-        return out
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "Entity":
-        return cls(
-            id=str(d["id"]),
-            start=int(d["start"]),
-            end=int(d["end"]),
-            label=str(d["label"]),
-            source=d.get("source"),
-        )
-
 
 @dataclass(frozen=True)
-class Claim:
+class Claim(Span):
     """A claim span with its attributes and an optional link to the claimer entity."""
 
+    EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("id", "start", "end", "text", "claimer", "attributes")
     id: str
     start: int
     end: int
@@ -92,36 +111,9 @@ class Claim:
     claimer: str | None = None  # an Entity.id of the same (document, annotator)
     source: str | None = None
 
-    def text_in(self, text: str) -> str:
-        return text[self.start : self.end]
-
-    def to_json(self, text: str) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "start": self.start,
-            "end": self.end,
-            "text": text[self.start : self.end],
-            "claimer": self.claimer,
-            "attributes": dict(sorted(self.attributes.items())),
-        }
-        if self.source is not None:
-            out["source"] = self.source
-        return out
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "Claim":
-        return cls(
-            id=str(d["id"]),
-            start=int(d["start"]),
-            end=int(d["end"]),
-            attributes=dict(d.get("attributes") or {}),
-            claimer=d.get("claimer"),
-            source=d.get("source"),
-        )
-
 
 @dataclass(frozen=True)
-class Annotations:
+class Annotations(WritesItself):
     """Everything one annotator recorded on one document (the materialized state).
 
     ``attributes`` holds document-level labels (e.g. CheckThat! check-worthiness).
@@ -148,61 +140,24 @@ class Annotations:
     def claim(self, claim_id: str) -> Claim | None:
         return next((c for c in self.claims if c.id == claim_id), None)
 
-    def spans_at(self, offset: int) -> list[Entity | Claim]:
-        """Entities and claims covering ``offset``, innermost (shortest) first."""
-        hits: list[Entity | Claim] = [
-            s for s in (*self.entities, *self.claims) if s.start <= offset < s.end
-        ]
-        return sorted(hits, key=lambda s: (s.end - s.start, s.start))
-
-    def with_(self, **changes: Any) -> "Annotations":
+    def with_(self, **changes: Any) -> Annotations:
         return replace(self, **changes)
 
     # -- JSON ------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """State for the store (not the export format, which adds text and schema)."""
+        """State for the store (not the export format, which adds text and schema):
+        every field, with the spans' null fields left out."""
         return {
-            "doc_id": self.doc_id,
-            "annotator": self.annotator,
-            "status": self.status,
-            "notes": self.notes,
-            "entities": [
-                {k: v for k, v in (("id", e.id), ("start", e.start), ("end", e.end),
-                                   ("label", e.label), ("source", e.source)) if v is not None}
-                for e in self.entities
-            ],
-            "claims": [
-                {k: v for k, v in (("id", c.id), ("start", c.start), ("end", c.end),
-                                   ("attributes", dict(c.attributes)), ("claimer", c.claimer),
-                                   ("source", c.source)) if v is not None}
-                for c in self.claims
-            ],
-            "attributes": dict(self.attributes),
-            "version": self.version,
-            "schema_name": self.schema_name,
-            "schema_version": self.schema_version,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
+            **encode_fields(self),
+            "entities": [encode_fields(e, omit_none=True) for e in self.entities],
+            "claims": [encode_fields(c, omit_none=True) for c in self.claims],
         }
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> "Annotations":
-        return cls(
-            doc_id=str(d["doc_id"]),
-            annotator=d.get("annotator"),
-            status=d.get("status", "todo"),
-            notes=d.get("notes", ""),
-            entities=tuple(Entity.from_json(e) for e in d.get("entities", ())),
-            claims=tuple(Claim.from_json(c) for c in d.get("claims", ())),
-            attributes=dict(d.get("attributes") or {}),
-            version=int(d.get("version", 0)),
-            schema_name=d.get("schema_name"),
-            schema_version=d.get("schema_version"),
-            created_at=d.get("created_at"),
-            updated_at=d.get("updated_at"),
-        )
+    def from_json(cls, d: object) -> Annotations:
+        return decode(cls, d, "annotations")
 
 
-def sort_spans(spans: tuple[Entity, ...] | tuple[Claim, ...]) -> tuple:
+def sort_spans(spans: Iterable[S]) -> tuple[S, ...]:
     """Canonical span order everywhere (state, export): by start, longer first, then id."""
     return tuple(sorted(spans, key=lambda s: (s.start, -s.end, s.id)))

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from typing import Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from annotator.model.annotations import DOC_STATUSES, Annotations
+if TYPE_CHECKING:  # checks is below annotations (which uses it through the codec)
+    from annotator.model.annotations import Annotations, Span
+
+DOC_STATUSES = ("todo", "in_progress", "done", "skipped", "flagged")
 
 
 def json_type(value: object) -> str:
@@ -100,25 +104,20 @@ def annotations_problems(ann: Annotations) -> list[str]:
     if not isinstance(ann.notes, str):
         problems.append(f"notes must be text, not {json_type(ann.notes)}")
     problems += attributes_shape_problems(ann.attributes, "document")
-    for kind, spans in (("entity", ann.entities), ("claim", ann.claims)):
-        for span in spans:
-            name = f"{kind} {brief(span.id)}"
-            problems += [p for p in (
-                id_problem(span.id, f"{kind} id"),
-                None if is_offset(span.start) and is_offset(span.end) else
-                f"{name}: offsets must be whole numbers, not {brief(span.start)}, {brief(span.end)}",
-                source_problem(span.source, f"{name} source"),
-            ) if p]
-            if kind == "entity":
-                p = id_problem(span.label, f"{name} label")  # type: ignore[union-attr]
-                if p:
-                    problems.append(p)
-            else:
-                problems += attributes_shape_problems(span.attributes, name)  # type: ignore[union-attr]
-                claimer = span.claimer  # type: ignore[union-attr]
-                if claimer is not None:
-                    p = id_problem(claimer, f"{name} claimer")
-                    if p:
-                        problems.append(p)
+    for e in ann.entities:
+        problems += _span_problems(e, "entity", [id_problem(e.label, f"entity {brief(e.id)} label")])
+    for c in ann.claims:
+        name = f"claim {brief(c.id)}"
+        claimer = None if c.claimer is None else id_problem(c.claimer, f"{name} claimer")
+        problems += _span_problems(c, "claim", [*attributes_shape_problems(c.attributes, name), claimer])
     return problems
 
+
+def _span_problems(span: Span, kind: str, more: list[str | None]) -> list[str]:
+    """What is wrong with a span's id, offsets and source, then ``more`` (its own fields')."""
+    name = f"{kind} {brief(span.id)}"
+    found = [id_problem(span.id, f"{kind} id"),
+             None if is_offset(span.start) and is_offset(span.end) else
+             f"{name}: offsets must be whole numbers, not {brief(span.start)}, {brief(span.end)}",
+             source_problem(span.source, f"{name} source"), *more]
+    return [p for p in found if p]

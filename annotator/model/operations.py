@@ -1,6 +1,7 @@
 """Annotation operations: pure, validated against the schema and the text, each with an exact inverse.
 
-An operation is plain data (``to_json``/``operation_from_json``) so the store can
+An operation is plain data: a frozen dataclass whose JSON form (``to_json`` /
+``operation_from_json``) follows from its fields (``model.codec``), so the store can
 log it and replay or undo it after a restart. ``apply`` checks everything and
 returns the new state; ``inverse`` is computed from the state *before* applying,
 so undo gives back exactly what was there.
@@ -8,9 +9,9 @@ so undo gives back exactly what was there.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from annotator.errors import OperationError
 from annotator.model.annotations import (
@@ -22,71 +23,66 @@ from annotator.model.annotations import (
     sort_spans,
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
+from annotator.model.codec import WritesItself, decode, encode_fields
 from annotator.schema.model import Schema
+from annotator.text.clusters import is_boundary
 
-_OPS: dict[str, type["Operation"]] = {}
+_OPS: dict[str, type[Operation]] = {}
+OpClass = TypeVar("OpClass", bound="type[Operation]")
 
 
-def _op(cls: type["Operation"]) -> type["Operation"]:
+def _op(cls: OpClass) -> OpClass:
     _OPS[cls.kind] = cls
     return cls
 
 
-class Operation:
-    """Base of every operation. Subclasses are frozen dataclasses with a ``kind``."""
+class Operation(WritesItself):
+    """Base of every operation. Subclasses are frozen dataclasses with a ``kind``; their JSON
+    form is ``{"op": kind, **fields}`` (``model.codec``), so a new operation needs no codec."""
 
     kind: ClassVar[str] = ""
 
     def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         raise NotImplementedError
 
-    def inverse(self, before: Annotations) -> "Operation":
+    def inverse(self, before: Annotations) -> Operation:
         raise NotImplementedError
 
     def describe(self) -> str:
         return self.kind.replace("_", " ")
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: _jsonable(v) for k, v in self.__dict__.items()}
-        return {"op": self.kind, **data}
+        return {"op": self.kind, **encode_fields(self)}
+
+    @classmethod
+    def from_json(cls, d: object) -> Operation:
+        """The operation ``d["op"]`` names, decoded from its fields."""
+        if not isinstance(d, Mapping):
+            raise OperationError(f"an operation must be an object, not {json_type(d)}")
+        kind = d.get("op")
+        op_cls = _OPS.get(kind) if isinstance(kind, str) else None
+        if op_cls is None or not issubclass(op_cls, cls):
+            raise OperationError(f"unknown operation {brief(kind)}")
+        return decode(op_cls, d, f"operation {kind}")
 
 
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, (Entity, Claim)):
-        return {k: _jsonable(x) for k, x in v.__dict__.items()}
-    if isinstance(v, Annotations):
-        return v.to_json()
-    if isinstance(v, tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Mapping):
-        return {k: _jsonable(x) for k, x in v.items()}
-    return v
-
-
-def operation_from_json(d: Mapping[str, Any]) -> Operation:
-    kind = d.get("op")
-    cls = _OPS.get(str(kind))
-    if cls is None:
-        raise OperationError(f"unknown operation {kind!r}")
-    return cls.from_json(d)  # type: ignore[attr-defined]
+def operation_from_json(d: object) -> Operation:
+    return Operation.from_json(d)
 
 
 # -- validation helpers ---------------------------------------------------------------
 
 
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Me")
-
-
 def check_offsets(text: str, start: int, end: int) -> None:
-    """A span must be non-empty, inside the text, and never split a letter from its marks."""
+    """A span must be non-empty, inside the text, and never split a letter from its marks
+    (``text.clusters`` owns that rule)."""
     if not is_offset(start) or not is_offset(end):
         raise OperationError(f"offsets must be integers, got {start!r}, {end!r}")
     if not 0 <= start < end <= len(text):
         raise OperationError(f"span [{start}, {end}) is empty or outside the text (length {len(text)})")
-    if _is_mark(text[start]) and start > 0 and not text[start - 1].isspace():
+    if not is_boundary(text, start):
         raise OperationError(f"span start {start} falls between a letter and its diacritic")
-    if end < len(text) and _is_mark(text[end]) and not text[end - 1].isspace():
+    if not is_boundary(text, end):
         raise OperationError(f"span end {end} falls between a letter and its diacritic")
 
 
@@ -118,9 +114,11 @@ def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore
         if rel == "same" and other.label == entity.label:
             raise OperationError(f"the same span is already labelled {other.label} ({other.id})")
         if rel in ("same", "nested") and not schema.allow_nesting:
-            raise OperationError(f"span would nest with {other.label} {other.id} [{other.start}, {other.end}); schema forbids nesting")
+            raise OperationError(f"span would nest with {other.label} {other.id} [{other.start}, {other.end}); "
+                                 "schema forbids nesting")
         if rel == "crossing" and not schema.allow_overlap:
-            raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); schema forbids overlap")
+            raise OperationError(f"span would partly overlap {other.label} {other.id} [{other.start}, {other.end}); "
+                                 "schema forbids overlap")
 
 
 def check_claim_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
@@ -132,14 +130,20 @@ def check_document_attributes(schema: Schema, attributes: Mapping[str, AttrValue
     _refuse(schema.document_attribute_problems(attributes))
 
 
-def _refuse(problems: list[str | None]) -> None:
+def _refuse(problems: Sequence[str | None]) -> None:
     """Raise for the problems a shared validator found (None entries are no problem)."""
     found = [p for p in problems if p]
     if found:
         raise OperationError("; ".join(found))
 
 
-def check_claimer(state: Annotations, schema: Schema, claimer: str | None) -> None:
+class EntityLookup(Protocol):
+    """What a claimer check needs: an entity by id (a state, or an import's index of its entities)."""
+
+    def entity(self, entity_id: str) -> Entity | None: ...
+
+
+def check_claimer(state: EntityLookup, schema: Schema, claimer: str | None) -> None:
     if claimer is None:
         return
     _refuse([id_problem(claimer, "claimer")])
@@ -193,6 +197,47 @@ def _put_claim(state: Annotations, new: Claim) -> Annotations:
     return _with_claims(state, [new if c.id == new.id else c for c in state.claims])
 
 
+class _Entities:
+    """Entities by id, for checks over a whole import at once."""
+
+    def __init__(self, by_id: Mapping[str, Entity]) -> None:
+        self.by_id = by_id
+
+    def entity(self, entity_id: str) -> Entity | None:
+        return self.by_id.get(entity_id)
+
+
+def _check_fresh_id(used: Mapping[str, object], span_id: str) -> None:
+    """_check_new_id against the ids taken so far in an import."""
+    _refuse([id_problem(span_id, "span id")])
+    if span_id in used:
+        raise OperationError(f"id {span_id!r} is already used in this document")
+
+
+def _first_misfit(entities: Sequence[Entity], schema: Schema) -> tuple[int, int] | None:
+    """The first entity (in order) that check_entity_fits would refuse against those before it, and the
+    one it clashes with (first in canonical order): a sweep over overlapping pairs only."""
+    order = sorted(range(len(entities)), key=lambda i: (entities[i].start, -entities[i].end))
+    active: list[int] = []
+    best: tuple[int, tuple[int, int, str], int] | None = None
+    for i in order:
+        e = entities[i]
+        active = [k for k in active if entities[k].end > e.start]
+        for k in active:
+            later, other = (i, k) if i > k else (k, i)
+            a, b = entities[later], entities[other]
+            rel = _relation(a, b)
+            clash = ((rel == "same" and a.label == b.label)
+                     or (rel in ("same", "nested") and not schema.allow_nesting)
+                     or (rel == "crossing" and not schema.allow_overlap))
+            if clash:
+                key = (b.start, -b.end, b.id)
+                if best is None or (later, key) < (best[0], best[1]):
+                    best = (later, key, other)
+        active.append(i)
+    return None if best is None else (best[0], best[2])
+
+
 def _check_new_id(state: Annotations, span_id: str) -> None:
     _refuse([id_problem(span_id, "span id")])
     if state.entity(span_id) is not None or state.claim(span_id) is not None:
@@ -222,7 +267,7 @@ class AddEntity(Operation):
     kind: ClassVar[str] = "add_entity"
     entity: Entity
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         e = self.entity
         _check_new_id(state, e.id)
         check_offsets(text, e.start, e.end)
@@ -231,15 +276,12 @@ class AddEntity(Operation):
         check_entity_fits(state, e, schema)
         return _with_entities(state, (*state.entities, e))
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return RemoveEntity(self.entity.id)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"label {self.entity.label} [{self.entity.start}, {self.entity.end})"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(Entity.from_json(d["entity"]))
 
 
 @_op
@@ -250,7 +292,7 @@ class RemoveEntity(Operation):
     kind: ClassVar[str] = "remove_entity"
     entity_id: str
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         _need_entity(state, self.entity_id)
         claims = tuple(
             replace(c, claimer=None) if c.claimer == self.entity_id else c for c in state.claims
@@ -261,18 +303,15 @@ class RemoveEntity(Operation):
             claims=claims,
         )
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         ent = _need_entity(before, self.entity_id)
         relinks = [LinkClaimer(c.id, ent.id) for c in before.claims if c.claimer == ent.id]
         add = AddEntity(ent)
         return Batch((add, *relinks)) if relinks else add
 
-    def describe(self):
+    def describe(self) -> str:
         return f"remove {self.entity_id}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["entity_id"]))
 
 
 @_op
@@ -282,7 +321,7 @@ class RelabelEntity(Operation):
     entity_id: str
     label: str
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         ent = _need_entity(state, self.entity_id)
         _check_label(schema, self.label)
         new = replace(ent, label=self.label)
@@ -292,15 +331,12 @@ class RelabelEntity(Operation):
             raise OperationError(f"{ent.id} is a claimer; a {self.label} cannot be one")
         return _put_entity(state, new)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"relabel {self.entity_id} as {self.label}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["entity_id"]), str(d["label"]))
 
 
 @_op
@@ -313,23 +349,20 @@ class MoveEntity(Operation):
     start: int
     end: int
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         ent = _need_entity(state, self.entity_id)
         check_offsets(text, self.start, self.end)
         new = replace(ent, start=self.start, end=self.end)
         check_entity_fits(state, new, schema, ignore_id=ent.id)
         return _put_entity(state, new)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         ent = _need_entity(before, self.entity_id)
         return MoveEntity(self.entity_id, ent.start, ent.end)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"move {self.entity_id} to [{self.start}, {self.end})"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["entity_id"]), int(d["start"]), int(d["end"]))
 
 
 @_op
@@ -341,23 +374,20 @@ class SetSource(Operation):
     span_id: str
     source: str | None
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         _refuse([source_problem(self.source)])
         ent = state.entity(self.span_id)
         if ent is not None:
             return _put_entity(state, replace(ent, source=self.source))
         return _put_claim(state, replace(_need_claim(state, self.span_id), source=self.source))
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         span = before.entity(self.span_id) or _need_claim(before, self.span_id)
         return SetSource(self.span_id, span.source)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"accept {self.span_id}" if self.source is None else f"mark {self.span_id} as {self.source}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["span_id"]), d.get("source"))
 
 
 # -- claim operations -----------------------------------------------------------------
@@ -369,7 +399,7 @@ class AddClaim(Operation):
     kind: ClassVar[str] = "add_claim"
     claim: Claim
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         c = self.claim
         if not schema.claims.enabled:
             raise OperationError(f"schema {schema.name} does not allow claims")
@@ -380,15 +410,12 @@ class AddClaim(Operation):
         check_claimer(state, schema, c.claimer)
         return _with_claims(state, (*state.claims, c))
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return RemoveClaim(self.claim.id)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"claim [{self.claim.start}, {self.claim.end})"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(Claim.from_json(d["claim"]))
 
 
 @_op
@@ -397,19 +424,16 @@ class RemoveClaim(Operation):
     kind: ClassVar[str] = "remove_claim"
     claim_id: str
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         _need_claim(state, self.claim_id)
         return replace(state, claims=tuple(c for c in state.claims if c.id != self.claim_id))
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return AddClaim(_need_claim(before, self.claim_id))
 
-    def describe(self):
+    def describe(self) -> str:
         return f"remove claim {self.claim_id}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["claim_id"]))
 
 
 @_op
@@ -420,22 +444,19 @@ class MoveClaim(Operation):
     start: int
     end: int
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_offsets(text, self.start, self.end)
         new = replace(claim, start=self.start, end=self.end)
         return _put_claim(state, new)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         c = _need_claim(before, self.claim_id)
         return MoveClaim(self.claim_id, c.start, c.end)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"move claim {self.claim_id} to [{self.start}, {self.end})"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["claim_id"]), int(d["start"]), int(d["end"]))
 
 
 @_op
@@ -447,7 +468,7 @@ class SetClaimAttributes(Operation):
     claim_id: str
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_claim_attributes(schema, self.attributes)
         merged = dict(claim.attributes)
@@ -459,16 +480,13 @@ class SetClaimAttributes(Operation):
         new = replace(claim, attributes=merged)
         return _put_claim(state, new)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         claim = _need_claim(before, self.claim_id)
         return SetClaimAttributes(self.claim_id, {k: claim.attributes.get(k) for k in self.attributes})
 
-    def describe(self):
+    def describe(self) -> str:
         return f"set {', '.join(self.attributes)} of {self.claim_id}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["claim_id"]), dict(d.get("attributes") or {}))
 
 
 @_op
@@ -478,21 +496,20 @@ class LinkClaimer(Operation):
     claim_id: str
     claimer: str | None
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_claimer(state, schema, self.claimer)
         new = replace(claim, claimer=self.claimer)
         return _put_claim(state, new)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
 
-    def describe(self):
-        return f"link {self.claim_id} to claimer {self.claimer}" if self.claimer else f"unlink claimer of {self.claim_id}"
+    def describe(self) -> str:
+        if self.claimer:
+            return f"link {self.claim_id} to claimer {self.claimer}"
+        return f"unlink claimer of {self.claim_id}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["claim_id"]), d.get("claimer"))
 
 
 # -- document operations --------------------------------------------------------------
@@ -506,7 +523,7 @@ class SetStatus(Operation):
     kind: ClassVar[str] = "set_status"
     status: str
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         check_status(self.status)
         if self.status == "done":
             missing = missing_requirements(state, schema)
@@ -514,15 +531,12 @@ class SetStatus(Operation):
                 raise OperationError("cannot mark done: " + "; ".join(missing))
         return replace(state, status=self.status)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return RestoreStatus(before.status)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"mark {self.status.replace('_', ' ')}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["status"]))
 
 
 @_op
@@ -532,7 +546,7 @@ class RestoreStatus(SetStatus):
 
     kind: ClassVar[str] = "restore_status"
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         check_status(self.status)
         return replace(state, status=self.status)
 
@@ -543,19 +557,16 @@ class SetNotes(Operation):
     kind: ClassVar[str] = "set_notes"
     notes: str
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         check_notes(self.notes)
         return replace(state, notes=self.notes)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return SetNotes(before.notes)
 
-    def describe(self):
+    def describe(self) -> str:
         return "edit note"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(str(d["notes"]))
 
 
 @_op
@@ -564,7 +575,7 @@ class SetDocumentAttributes(Operation):
     kind: ClassVar[str] = "set_document_attributes"
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         check_document_attributes(schema, self.attributes)
         merged = dict(state.attributes)
         for key, value in self.attributes.items():
@@ -574,15 +585,12 @@ class SetDocumentAttributes(Operation):
                 merged[key] = value
         return replace(state, attributes=merged)
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return SetDocumentAttributes({k: before.attributes.get(k) for k in self.attributes})
 
-    def describe(self):
+    def describe(self) -> str:
         return f"set document {', '.join(self.attributes)}"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(dict(d.get("attributes") or {}))
 
 
 @_op
@@ -593,7 +601,9 @@ class ReplaceAnnotations(Operation):
     kind: ClassVar[str] = "replace_annotations"
     state: Annotations
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        """The same checks as adding each span in turn (AddEntity, AddClaim, LinkClaimer), and the
+        same first error, in O(n log n) rather than O(n²): an import may bring 100,000 spans."""
         target = self.state
         # the document and annotator it lands on (an import's --annotator, a reader's id)
         _refuse([id_problem(state.doc_id, "document id"),
@@ -601,28 +611,49 @@ class ReplaceAnnotations(Operation):
         check_status(target.status)
         check_notes(target.notes)
         check_document_attributes(schema, target.attributes)
-        fresh = replace(state, entities=(), claims=(), status=target.status, notes=target.notes,
-                        attributes={k: v for k, v in target.attributes.items() if v is not None})
-        for e in target.entities:
-            fresh = AddEntity(e).apply(fresh, text, schema)
-        claimers = []
+        entities = list(target.entities)
+        used: dict[str, Entity] = {}
+        first_bad: tuple[int, OperationError] | None = None
+        for i, e in enumerate(entities):
+            try:
+                _check_fresh_id(used, e.id)
+                check_offsets(text, e.start, e.end)
+                _check_label(schema, e.label)
+                _refuse([source_problem(e.source)])
+            except OperationError as exc:
+                first_bad = (i, exc)
+                break
+            used[e.id] = e
+        misfit = _first_misfit(entities[:first_bad[0]] if first_bad else entities, schema)
+        if misfit is not None:
+            later, other = misfit
+            check_entity_fits(replace(state, entities=(entities[other],)), entities[later], schema)
+        if first_bad is not None:
+            raise first_bad[1]
+        index = _Entities(used)
+        claim_ids: set[str] = set()
         for c in target.claims:
-            fresh = AddClaim(replace(c, claimer=None)).apply(fresh, text, schema)
-            if c.claimer is not None:
-                claimers.append(LinkClaimer(c.id, c.claimer))
-        for link in claimers:
-            fresh = link.apply(fresh, text, schema)
-        return fresh
+            if not schema.claims.enabled:
+                raise OperationError(f"schema {schema.name} does not allow claims")
+            _check_fresh_id(used, c.id)
+            if c.id in claim_ids:
+                raise OperationError(f"id {c.id!r} is already used in this document")
+            claim_ids.add(c.id)
+            check_offsets(text, c.start, c.end)
+            _refuse([source_problem(c.source)])
+            check_claim_attributes(schema, c.attributes)
+        for c in target.claims:
+            check_claimer(index, schema, c.claimer)
+        return replace(state, entities=sort_spans(entities), claims=sort_spans(target.claims),
+                       status=target.status, notes=target.notes,
+                       attributes={k: v for k, v in target.attributes.items() if v is not None})
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         return ReplaceAnnotations(before)
 
-    def describe(self):
+    def describe(self) -> str:
         return f"import {len(self.state.entities)} entities, {len(self.state.claims)} claims"
 
-    @classmethod
-    def from_json(cls, d):
-        return cls(Annotations.from_json(d["state"]))
 
 
 @_op
@@ -634,23 +665,17 @@ class Batch(Operation):
     ops: tuple[Operation, ...]
     label: str = ""
 
-    def apply(self, state, text, schema):
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         for op in self.ops:
             state = op.apply(state, text, schema)
         return state
 
-    def inverse(self, before):
+    def inverse(self, before: Annotations) -> Operation:
         raise OperationError("a batch's inverse depends on the text: use apply_operation")
 
-    def describe(self):
+    def describe(self) -> str:
         return self.label or ", ".join(op.describe() for op in self.ops)
 
-    def to_json(self):
-        return {"op": self.kind, "ops": [o.to_json() for o in self.ops], "label": self.label}
-
-    @classmethod
-    def from_json(cls, d):
-        return cls(tuple(operation_from_json(o) for o in d.get("ops", ())), d.get("label", ""))
 
 
 def apply_operation(op: Operation, state: Annotations, text: str, schema: Schema) -> tuple[Annotations, Operation]:

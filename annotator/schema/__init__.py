@@ -1,7 +1,6 @@
 """Label schemas: the dataclasses (``model``) and their safe, strict YAML loader (``loader``)."""
 
 from annotator.schema.loader import (
-    RESERVED_HOTKEYS,
     bundled_schema_names,
     bundled_schema_path,
     default_schema_path,
@@ -16,7 +15,6 @@ __all__ = [
     "AttributeChoice",
     "ClaimSpec",
     "EntityLabel",
-    "RESERVED_HOTKEYS",
     "Schema",
     "bundled_schema_names",
     "bundled_schema_path",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,18 +27,13 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-import annotator
+from annotator import bundled
 from annotator.errors import SchemaError
 from annotator.schema.model import Attribute, AttributeChoice, ClaimSpec, EntityLabel, Schema
 
 MAX_SCHEMA_BYTES = 1_000_000
 MAX_NODES = 100_000  # nodes visited with aliases expanded; real schemas use a few hundred
 MAX_DEPTH = 64
-
-# Keys the annotation screen keeps for itself; label and claim hotkeys may not use them.
-# space: select/extend, ? help, / search, : command, n/p next/previous document,
-# d delete span, x clear, g go to, q quit, [ ] { } < > move and resize the selection.
-RESERVED_HOTKEYS = frozenset(" ?/:npdxgq[]{}<>")
 
 ATTRIBUTE_KINDS = ("choice", "boolean", "text", "number")
 BUILTIN_DOCUMENT_FIELDS = ("status", "notes")  # every document has these; schemas add others
@@ -58,23 +54,23 @@ _CLAIM_KEYS = {"enabled": False, "hotkey": False, "color": False, "claimer_label
                "claimer_required": False, "attributes": False}
 _ATTRIBUTE_KEYS = {"key": True, "kind": True, "name_en": False, "name_ar": False,
                    "guideline": False, "required": False, "default": False, "choices": False,
-                   "hotkey": False, "minimum": False, "maximum": False, "integer": False}
+                   "hotkey": False, "minimum": False, "maximum": False, "integer": False,
+                   "ordered": False}
 _CHOICE_KEYS = {"value": True, "name_en": False, "name_ar": False, "hotkey": False}
 
 
 def default_schema_path() -> Path:
-    """The bundled news fact-checking schema (``schemas/news.yaml`` next to the package)."""
+    """The bundled news fact-checking schema (``news.yaml`` in ``annotator.bundled``)."""
     return bundled_schema_path("news")
 
 
 def bundled_schema_path(name: str) -> Path:
-    """``schemas/<name>.yaml`` of this checkout; the schemas live beside the package, not in it."""
-    return Path(annotator.__file__).resolve().parent.parent / "schemas" / f"{name}.yaml"
+    """The bundled schema ``name`` as a file; it ships inside the package, so a wheel has it too."""
+    return bundled.schema_path(name)
 
 
 def bundled_schema_names() -> tuple[str, ...]:
-    folder = bundled_schema_path("news").parent
-    return tuple(sorted(p.stem for p in folder.glob("*.yaml")))
+    return bundled.schema_names()
 
 
 def resolve_schema_path(spec: str | Path) -> Path:
@@ -89,8 +85,11 @@ def resolve_schema_path(spec: str | Path) -> Path:
     raise SchemaError(f"no schema file or bundled schema named {str(spec)!r} (bundled: {names})", str(spec))
 
 
-def load_schema(path: str | Path) -> Schema:
-    """Read, check and build the schema in ``path``; raise ``SchemaError`` naming every problem."""
+def load_schema(path: str | Path, *, reserved: Collection[str] = frozenset()) -> Schema:
+    """Read, check and build the schema in ``path``; raise ``SchemaError`` naming every problem.
+
+    ``reserved``: characters the app that will use the schema keeps for itself, which
+    label and claim hotkeys may not take (the TUI passes its own; the loader knows no app)."""
     label = str(path)
     if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
         raise SchemaError("not a regular file (a named pipe or device would never end)", label)
@@ -99,16 +98,17 @@ def load_schema(path: str | Path) -> Schema:
             data = handle.read(MAX_SCHEMA_BYTES + 1)
     except OSError as exc:
         raise SchemaError(f"cannot read the schema file: {exc.strerror or exc}", label) from None
-    return _load(_decode(data, label), label)
+    return _load(_decode(data, label), label, reserved)
 
 
-def load_schema_text(text: str, path: str | None = None) -> Schema:
-    """Check and build a schema from YAML text (``path`` only names it in messages)."""
+def load_schema_text(text: str, path: str | None = None, *, reserved: Collection[str] = frozenset()) -> Schema:
+    """Check and build a schema from YAML text (``path`` only names it in messages; ``reserved``
+    as for ``load_schema``)."""
     label = path or "<schema>"
     if len(text) > MAX_SCHEMA_BYTES:
         raise SchemaError(f"schema is too large (over {MAX_SCHEMA_BYTES} characters)", label)
     _refuse_binary_or_empty(text, label)
-    return _load(text, label)
+    return _load(text, label, reserved)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class _ComposeLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
@@ -296,8 +296,9 @@ def _join(path: str, key: str) -> str:
 class _Checker:
     """Collects every problem of one file and builds the dataclasses as it goes."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, reserved: Collection[str] = frozenset()) -> None:
         self.label = label
+        self.reserved = frozenset(reserved)
         self.problems: list[SchemaError] = []
 
     def report(self, problem: str, line: int | None, key_path: str | None) -> None:
@@ -391,10 +392,10 @@ class _Checker:
         if problem:
             self.report(f"hotkey {_describe_key(key)} of {owner} must be a single printable character{problem}",
                         item.line, item.path)
-        elif reserved and key in RESERVED_HOTKEYS:
+        elif reserved and key in self.reserved:
             shown = "space" if key == " " else repr(key)
             self.report(f"hotkey {shown} is reserved by the annotation screen "
-                        f"(reserved: {_reserved_list()})", item.line, item.path)
+                        f"(reserved: {_reserved_list(self.reserved)})", item.line, item.path)
         return key
 
     def colour(self, item: _Item | None, default: str) -> str:
@@ -436,8 +437,8 @@ def _describe_key(key: str) -> str:
     return names if len(key) == 1 else f"{key!r} ({names})"
 
 
-def _reserved_list() -> str:
-    return " ".join("space" if k == " " else k for k in sorted(RESERVED_HOTKEYS))
+def _reserved_list(reserved: frozenset[str]) -> str:
+    return " ".join("space" if k == " " else k for k in sorted(reserved))
 
 
 def _hex_colour(spelled: str) -> str | None:
@@ -474,9 +475,9 @@ class _Hotkeys:
             self.holders[key] = holder
 
 
-def _load(text: str, label: str) -> Schema:
+def _load(text: str, label: str, reserved: Collection[str]) -> Schema:
     root_node = _compose(text, label)
-    check = _Checker(label)
+    check = _Checker(label, reserved)
     try:
         root = _TreeBuilder(check.report).build(root_node, "", root_node.start_mark.line + 1)
     except _Refused as exc:
@@ -605,7 +606,8 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
         check.report(f"unknown attribute kind {kind!r}{_suggestion(kind, ATTRIBUTE_KINDS)} "
                      f"(kinds: {', '.join(ATTRIBUTE_KINDS)})", f["kind"].line, f["kind"].path)
     for only, kinds in (("choices", ("choice",)), ("minimum", ("number",)),
-                        ("maximum", ("number",)), ("integer", ("number",))):
+                        ("maximum", ("number",)), ("integer", ("number",)),
+                        ("ordered", ("choice",))):
         if only in f and kind in ATTRIBUTE_KINDS and kind not in kinds:
             check.report(f"{only!r} only applies to {kinds[0]} attributes, not {kind}",
                          f[only].key_line, f[only].path)
@@ -629,6 +631,7 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
         maximum=maximum,
         integer=integer,
         guideline=check.text(f.get("guideline")),
+        ordered=check.flag(f.get("ordered"), False),
     )
     default_item = f.get("default")
     if default_item is None or default_item.value is None or kind not in ATTRIBUTE_KINDS:

@@ -50,6 +50,7 @@ class Attribute:
     maximum: float | None = None
     integer: bool = False  # number attributes: whole numbers only
     guideline: str = ""
+    ordered: bool = False  # choice attributes: the choices are a scale, in order (agreement: ordinal α)
 
     def choice(self, value: str) -> AttributeChoice | None:
         return next((c for c in self.choices if c.value == value), None)

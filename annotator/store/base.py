@@ -8,7 +8,7 @@ knows which one it talks to. Every write is durable before the call returns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ContextManager, Iterator, Protocol
+from typing import ContextManager, Iterable, Iterator, Protocol
 
 from annotator.errors import StoreError, UnstorableTextError
 from annotator.model.annotations import Annotations, Document
@@ -147,6 +147,34 @@ class Store(Protocol):
         ...
 
     def release_session(self, annotator: str) -> None: ...
+
+    # who works on which document (``annotator assign``; see docs/assignment.md)
+    def assign(self, pairs: Iterable[tuple[str, str]]) -> int:
+        """Deal each (document, annotator) pair, all in one transaction; returns how many were new."""
+        ...
+
+    def unassign(self, annotator: str) -> list[str]:
+        """Return ``annotator``'s unfinished (not done) documents to the pool; their ids, in document order."""
+        ...
+
+    def assignments(self) -> dict[str, list[str]]:
+        """Every document with a live assignment (dealt, or taken and not lapsed) → its annotators."""
+        ...
+
+    def assigned_documents(self, annotator: str) -> list[str]:
+        """``annotator``'s queue: their live assignments, in the order given, each deal in document order."""
+        ...
+
+    def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
+        """Atomically take the first document with fewer than ``overlap`` annotators working on or done
+        with it and not ``annotator``'s already, leased for ``lease_seconds`` until first touched;
+        lapsed leases return to the pool first. None when no document qualifies."""
+        ...
+
+    def get_setting(self, key: str) -> str | None: ...
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Store a project setting (None removes it)."""
+        ...
 
     # several writes as one (an import record: document + annotations); nested writes join it
     def transaction(self) -> ContextManager[None]: ...

@@ -57,4 +57,22 @@ CREATE TABLE sessions (
     """
 ALTER TABLE sessions ADD COLUMN heartbeat_at TEXT
 """,
+    # 3: who works on which document (dealt by `annotator assign`, or taken from a dynamic queue with a lease),
+    # and project settings (the dynamic queue's overlap and lease)
+    """
+CREATE TABLE assignments (
+    doc_id TEXT NOT NULL REFERENCES documents(id),
+    annotator TEXT NOT NULL,
+    assigned_at TEXT NOT NULL,
+    expires_at TEXT,
+    taken_seq INTEGER,
+    PRIMARY KEY (doc_id, annotator)
+);
+CREATE INDEX assignments_annotator ON assignments(annotator, doc_id);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+""",
 ]

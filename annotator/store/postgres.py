@@ -20,7 +20,7 @@ import re
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
@@ -28,7 +28,8 @@ from annotator.model.operations import Operation
 from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, claim_refused, \
     storable_name
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
-from annotator.store.sql_reads import BATCH, SQLReads, dumps_ascii, encode_text, now_iso
+from annotator.store.sql_reads import BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, WORKERS, SQLReads, dumps_ascii, \
+    encode_text, now_iso
 
 T = TypeVar("T")
 
@@ -411,6 +412,74 @@ class PostgresStore(SQLReads):
             "ON CONFLICT (annotator) DO UPDATE SET doc_id=excluded.doc_id, cursor=excluded.cursor, "
             "updated_at=excluded.updated_at",
             (annotator, position.doc_id, position.cursor, now_iso())))
+
+    # -- assignments and settings --------------------------------------------------------
+
+    _NOW = SERVER_NOW  # leases run on the server's clock, one for every machine
+
+    def assign(self, pairs: Iterable[tuple[str, str]]) -> int:
+        rows = [(storable_name(doc_id, "document id"), storable_name(who, "annotator name")) for doc_id, who in pairs]
+
+        def tx(cur: Any) -> int:
+            at = now_iso()
+            new = 0
+            for doc_id, who in rows:  # a lapsed or running lease on the pair becomes a dealt assignment
+                new += cur.execute(
+                    "INSERT INTO assignments(doc_id, annotator, assigned_at) VALUES (%s,%s,%s) "
+                    "ON CONFLICT (doc_id, annotator) DO UPDATE SET assigned_at=excluded.assigned_at, "
+                    "expires_at=NULL, taken_seq=NULL WHERE assignments.expires_at IS NOT NULL",
+                    (doc_id, who, at)).rowcount
+            return new
+
+        return self._write(tx)
+
+    def unassign(self, annotator: str) -> list[str]:
+        def tx(cur: Any) -> list[str]:
+            ids = [r[0] for r in cur.execute(
+                "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=%s AND "
+                + UNFINISHED + " ORDER BY d.seq FOR UPDATE OF s", (annotator,)).fetchall()]
+            cur.execute("DELETE FROM assignments AS s WHERE s.annotator=%s AND " + UNFINISHED, (annotator,))
+            return ids
+
+        return self._write(tx)
+
+    def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
+        """Lock the first takeable document row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
+        pass over each other's candidates instead of queueing), then count its workers again in a fresh
+        statement (READ COMMITTED: it sees every taker that held the row before us) and take it."""
+        storable_name(annotator, "annotator name")
+        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d SKIP LOCKED"
+               ).replace("?", "%s")
+        recount = ("SELECT " + WORKERS + ", EXISTS (SELECT 1 FROM assignments m WHERE m.doc_id=d.id AND "
+                   "m.annotator=%s) FROM documents d WHERE d.id=%s")
+
+        def tx(cur: Any) -> str | None:
+            cur.execute(DELETE_LAPSED.format(now=SERVER_NOW))
+            passed: list[str] = []
+            while True:
+                row = cur.execute(sql, (overlap, annotator, annotator, passed)).fetchone()
+                if row is None:
+                    return None
+                workers, mine = cur.execute(recount, (annotator, row[0])).fetchone()
+                if workers < overlap and not mine:
+                    break
+                passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
+            cur.execute(
+                "INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) VALUES "
+                f"(%s, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME ZONE "
+                "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog))",
+                (row[0], annotator, float(lease_seconds)))
+            return row[0]
+
+        return self._write(tx)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._write(lambda cur: cur.execute("DELETE FROM settings WHERE key=%s", (key,)))
+            return
+        self._write(lambda cur: cur.execute(
+            "INSERT INTO settings(key, value, updated_at) VALUES (%s,%s,%s) ON CONFLICT (key) DO UPDATE SET "
+            "value=excluded.value, updated_at=excluded.updated_at", (key, value, now_iso())))
 
     # -- one live session per annotator ------------------------------------------------
 

@@ -53,6 +53,23 @@ def undo_redo_stacks(entries: Iterable[tuple[int, str, int | None]]) -> tuple[li
     return undo, redo
 
 
+# Assignments (see docs/assignment.md). ``{now}`` is the store's clock as an SQL expression giving
+# ``now_iso``'s format, so times compare as text. A row is live while it was dealt (no expiry), its
+# lease runs, or its annotator has logged an operation on the document since taking it.
+LIVE_ASSIGNMENT = ("(s.expires_at IS NULL OR s.expires_at > {now} OR EXISTS (SELECT 1 FROM oplog o "
+                   "WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator AND o.seq > s.taken_seq))")
+DELETE_LAPSED = "DELETE FROM assignments AS s WHERE NOT " + LIVE_ASSIGNMENT
+# Who works on or is done with a document: its assignments, and whoever has labelled it (status past todo).
+WORKERS = ("(SELECT COUNT(*) FROM (SELECT w.annotator FROM assignments w WHERE w.doc_id=d.id UNION "
+           "SELECT a.annotator FROM annotations a WHERE a.doc_id=d.id AND a.status<>'todo') AS workers)")
+# A document ``?`` (the annotator) may take: not theirs yet, fewer than ``?`` (the overlap) workers.
+TAKEABLE = ("SELECT d.id FROM documents d WHERE " + WORKERS + " < ? AND NOT EXISTS (SELECT 1 FROM assignments m "
+            "WHERE m.doc_id=d.id AND m.annotator=?) AND NOT EXISTS (SELECT 1 FROM annotations a "
+            "WHERE a.doc_id=d.id AND a.annotator=? AND a.status<>'todo')")
+UNFINISHED = ("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.doc_id=s.doc_id AND a.annotator=s.annotator "
+              "AND a.status='done')")
+
+
 class SQLReads:
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -136,3 +153,32 @@ class SQLReads:
     def get_position(self, annotator: str) -> Position:
         rows = self._read("SELECT doc_id, cursor FROM positions WHERE annotator=?", (annotator,))
         return Position(rows[0][0], rows[0][1]) if rows else Position(None, 0)
+
+    # -- assignments and settings --------------------------------------------------------
+
+    _NOW = ""  # the store's clock as SQL (see LIVE_ASSIGNMENT); set by each store
+    _no_assignments = False  # a read-only store made before the assignment tables: none, as before
+
+    def assignments(self) -> dict[str, list[str]]:
+        if self._no_assignments:
+            return {}
+        out: dict[str, list[str]] = {}
+        for doc_id, annotator in self._read(
+                "SELECT s.doc_id, s.annotator FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE "
+                + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY d.seq"):
+            out.setdefault(doc_id, []).append(annotator)
+        return {doc_id: sorted(names) for doc_id, names in out.items()}
+
+    def assigned_documents(self, annotator: str) -> list[str]:
+        """In the order they were given (a newly taken document comes last), each deal in document order."""
+        if self._no_assignments:
+            return []
+        return [r[0] for r in self._read(
+            "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
+            + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY s.assigned_at, d.seq", (annotator,))]
+
+    def get_setting(self, key: str) -> str | None:
+        if self._no_assignments:
+            return None
+        rows = self._read("SELECT value FROM settings WHERE key=?", (key,))
+        return rows[0][0] if rows else None

@@ -19,9 +19,9 @@ import sqlite3
 import stat
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterable, Iterator, TypeVar
 
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document, text_hash
@@ -37,7 +37,7 @@ from annotator.store.base import (
     storable_name,
 )
 from annotator.store.migrations import MIGRATIONS
-from annotator.store.sql_reads import SQLReads, now_iso
+from annotator.store.sql_reads import DELETE_LAPSED, TAKEABLE, UNFINISHED, SQLReads, now_iso
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
 
@@ -76,6 +76,7 @@ class SQLiteStore(SQLReads):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
+    _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         """Open the store at ``path``; with ``create``, make a new one if no file is there.
@@ -127,6 +128,7 @@ class SQLiteStore(SQLReads):
             if current < 1 or "read-only" not in str(exc):
                 raise
             # A read-only store of an older version still reads; any write will say it is read-only.
+            self._no_assignments = current < 3  # made before assignments: it has none (and no table)
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -353,6 +355,60 @@ class SQLiteStore(SQLReads):
             "ON CONFLICT(annotator) DO UPDATE SET doc_id=excluded.doc_id, cursor=excluded.cursor, "
             "updated_at=excluded.updated_at",
             (annotator, position.doc_id, position.cursor, now_iso())))
+
+    # -- assignments and settings --------------------------------------------------------
+
+    def assign(self, pairs: Iterable[tuple[str, str]]) -> int:
+        rows = [(storable_name(doc_id, "document id"), storable_name(who, "annotator name")) for doc_id, who in pairs]
+
+        def tx() -> int:
+            at = now_iso()
+            new = 0
+            for doc_id, who in rows:  # a lapsed or running lease on the pair becomes a dealt assignment
+                new += self._db.execute(
+                    "INSERT INTO assignments(doc_id, annotator, assigned_at) VALUES (?,?,?) "
+                    "ON CONFLICT(doc_id, annotator) DO UPDATE SET assigned_at=excluded.assigned_at, "
+                    "expires_at=NULL, taken_seq=NULL WHERE assignments.expires_at IS NOT NULL",
+                    (doc_id, who, at)).rowcount
+            return new
+
+        return self._write(tx)
+
+    def unassign(self, annotator: str) -> list[str]:
+        def tx() -> list[str]:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
+                + UNFINISHED + " ORDER BY d.seq", (annotator,))]
+            self._db.execute("DELETE FROM assignments AS s WHERE s.annotator=? AND " + UNFINISHED, (annotator,))
+            return ids
+
+        return self._write(tx)
+
+    def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
+        """One IMMEDIATE transaction: no other writer runs between counting and taking."""
+        storable_name(annotator, "annotator name")
+
+        def tx() -> str | None:
+            self._db.execute(DELETE_LAPSED.format(now=self._NOW))
+            row = self._db.execute(TAKEABLE + " ORDER BY d.seq LIMIT 1", (overlap, annotator, annotator)).fetchone()
+            if row is None:
+                return None
+            expires = (datetime.now(timezone.utc) + timedelta(seconds=lease_seconds)).isoformat(
+                timespec="milliseconds").replace("+00:00", "Z")
+            self._db.execute(
+                "INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                "VALUES (?,?,?,?,(SELECT COALESCE(MAX(seq), 0) FROM oplog))", (row[0], annotator, now_iso(), expires))
+            return row[0]
+
+        return self._write(tx)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._write(lambda: self._db.execute("DELETE FROM settings WHERE key=?", (key,)))
+            return
+        self._write(lambda: self._db.execute(
+            "INSERT INTO settings(key, value, updated_at) VALUES (?,?,?) ON CONFLICT(key) DO UPDATE SET "
+            "value=excluded.value, updated_at=excluded.updated_at", (key, value, now_iso())))
 
     # -- one live session per annotator ------------------------------------------------
 

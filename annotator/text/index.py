@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from annotator.text.search import normalized_with_map, search_normalized
+from annotator.text.matching import normalized_with_map, search_normalized
 from annotator.text.segments import TextSpan, paragraphs, sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -79,7 +79,7 @@ class TextIndex:
         return self.tokens[hit[0]].start, self.tokens[hit[-1]].end
 
     def search(self, query: str) -> list[TextSpan]:
-        """``annotator.text.search`` on this text; the normalized copy is built once."""
+        """``annotator.text.matching.search`` on this text; the normalized copy is built once."""
         if self._normalized is None:
             self._normalized = normalized_with_map(self.text)
         return search_normalized(self.text, self._normalized, query)

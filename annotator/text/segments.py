@@ -39,7 +39,7 @@ _NOT_A_BREAK_AFTER = regex.compile(r"[0-9\p{Nd}\p{Latin}]")
 _CLOSERS = frozenset("\"'»›")
 
 
-def line_spans(text: str, breaks: regex.Pattern = _LINE_BREAK) -> list[TextSpan]:
+def line_spans(text: str, breaks: regex.Pattern[str] = _LINE_BREAK) -> list[TextSpan]:
     """Every line's content (without its break), empty lines included; a line
     ends at any ``str.splitlines`` break unless ``breaks`` says otherwise."""
     spans: list[TextSpan] = []

@@ -1,23 +1,26 @@
 """The annotation app: one session, one main screen, dialogs on top.
 
-Keys live in ``bindings.py``; widgets in ``widgets/``; dialogs in ``screens/``;
-styles in ``app.tcss``. The app holds no annotation logic: it owns the
+Keys live in ``bindings.py`` (a user's keymap file is read by ``keymap.py`` and
+applied with Textual's ``set_keymap``); widgets in ``widgets/``; dialogs in
+``screens/``; every style in ``app.tcss``. The app holds no annotation logic: it owns the
 ``AnnotationSession`` and quits cleanly (saving where the annotator was).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
+from pathlib import Path
 
 from textual.app import App
-from textual.binding import Binding
 
 from annotator.editing import Failed, Outcome
 from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
-from annotator.tui.commands import AnnotatorCommands
-from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.bidi_filter import LroFilter
+from annotator.tui.bindings import app_bindings, with_schema_keys
+from annotator.tui.commands import AnnotatorCommands
+from annotator.tui.keymap import Keymap
+from annotator.tui.screens.annotate import AnnotateScreen
 
 
 def wall_clock() -> str:
@@ -27,16 +30,24 @@ def wall_clock() -> str:
 class AnnotatorApp(App):
     """``AnnotatorApp(session)``; tests pass ``clock=lambda: ""`` for stable snapshots."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: a subclass elsewhere keeps it
     TITLE = "annotator"
-    BINDINGS = [Binding("ctrl+q", "quit_annotator", "quit", priority=True, show=True)]
+    BINDINGS = app_bindings()  # ctrl+q quit, ctrl+p palette (ids app.quit, app.palette)
     COMMANDS = App.COMMANDS | {AnnotatorCommands}
 
     def __init__(self, session: AnnotationSession, *, clock: Callable[[], str] = wall_clock,
-                 rtl_mode: str = "plain", direction: str = "rtl", theme: str = "textual-dark") -> None:
+                 rtl_mode: str = "plain", direction: str = "rtl", theme: str = "textual-dark",
+                 keymap: Keymap | None = None) -> None:
         """``rtl_mode`` is a resolved ``annotator.terminal.rtl_mode`` mode; ``lro`` wraps
-        every drawn line (the terminal switching for ``explicit`` is the caller's)."""
+        every drawn line (the terminal switching for ``explicit`` is the caller's).
+        ``keymap`` rebinds keys by binding id; a bad one raises ``KeymapError`` here,
+        before anything is drawn."""
         super().__init__()
+        if keymap is not None:
+            keys = keymap.resolve(session.schema)
+            self.set_keymap(keys)
+            if "app.palette" in keys:  # the footer finds the palette's key by this (class) name
+                self.COMMAND_PALETTE_BINDING = keys["app.palette"].split(",")[0]  # type: ignore[misc]
         self.session = session
         self.clock = clock
         self.rtl_mode = rtl_mode
@@ -47,7 +58,8 @@ class AnnotatorApp(App):
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
-        self.main = AnnotateScreen(self.session, clock=self.clock, direction=self.direction)
+        screen = with_schema_keys(AnnotateScreen, self.session.schema)
+        self.main = screen(self.session, clock=self.clock, direction=self.direction)
         self.push_screen(self.main)
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
 

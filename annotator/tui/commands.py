@@ -13,7 +13,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from annotator.tui.bindings import key_display, label_specs, live_specs
+from annotator.tui.bindings import all_specs, key_display, live_keys
 from annotator.tui.shown import ui_content, ui_markup
 
 
@@ -28,17 +28,18 @@ def highlight(matcher: Matcher, candidate: str) -> Content:
 
 
 class AnnotatorCommands(Provider):
-    """Offers the annotation screen's actions (from the key table) with their keys."""
+    """Offers the annotation screen's actions (from the key table) with the keys bound now."""
 
     def _commands(self) -> list[tuple[str, str, str]]:
         main = getattr(self.app, "main", None)
         if main is None:
             return []
         out = []
-        for spec in (*live_specs(main.schema), *label_specs(main.schema)):
+        bound = live_keys(main)  # a keymap may have moved them
+        for spec in all_specs(main.schema):
             if spec.action.startswith("app.command_palette"):
                 continue
-            keys = " ".join(key_display(k) for k in spec.keys.split(","))
+            keys = " ".join(key_display(k) for k in bound.get(spec.action.removeprefix("app."), spec.keys.split(",")))
             out.append((spec.description, spec.action, keys))
         return out
 

@@ -9,17 +9,12 @@ shift+arrows grow by whole tokens and the nudge keys move by one character
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
 from annotator.layout import DocumentLayout
 from annotator.text import TextIndex
-
-
-def is_mark(ch: str) -> bool:
-    """True for characters that belong to the letter before them (harakat, shadda, ZWJ)."""
-    return unicodedata.category(ch) in ("Mn", "Me") or ch == "\u200d"
+from annotator.text.clusters import step
 
 
 @dataclass(frozen=True)
@@ -190,14 +185,11 @@ class Navigator:
         return Selection(min(a0, b0), max(a1, b1), anchor)
 
     def nudge(self, selection: Selection, edge: str, delta: int) -> Selection:
-        """Move the ``edge`` ("start"/"end") by one character, skipping combining marks
-        so an edge never falls between a letter and its harakat. An empty result is refused."""
-        text = self.text
+        """Move the ``edge`` ("start"/"end") by one character with its marks (one cluster of
+        ``text.clusters``), so an edge never falls between a letter and its harakat.
+        An empty result is refused."""
         pos = selection.start if edge == "start" else selection.end
-        pos += delta
-        while 0 < pos < len(text) and is_mark(text[pos]):
-            pos += delta
-        pos = min(max(pos, 0), len(text))
+        pos = step(self.text, pos, delta > 0)
         start, end = (pos, selection.end) if edge == "start" else (selection.start, pos)
         if start >= end:
             return selection

@@ -13,7 +13,6 @@ from collections import OrderedDict
 
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import BindingsMap
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -24,7 +23,7 @@ from annotator.model.annotations import Annotations
 from annotator.session import AnnotationSession
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
-from annotator.tui.bindings import main_bindings
+from annotator.tui.bindings import screen_bindings
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.navigation import Navigation
@@ -37,14 +36,16 @@ from annotator.tui.widgets.status_line import StatusLine
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
-class AnnotateScreen(Navigation, ClaimActions, Writes, Screen):
-    """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys."""
+class AnnotateScreen(Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
+    """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys
+    (``bindings.with_schema_keys`` makes the subclass the app opens)."""
+
+    BINDINGS = screen_bindings()
 
     def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl") -> None:
         super().__init__()
         self.session = session
         self.schema = session.schema
-        self._bindings = BindingsMap(main_bindings(self.schema))
         self.clock = clock
         self.direction = direction
         self.doc_ids: list[str] = []
@@ -186,9 +187,24 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen):
             return
         i = self.doc_ids.index(self.doc_id) + delta
         if not 0 <= i < len(self.doc_ids):
-            self.status.say("no more documents in that direction")
+            taken = self._take_next() if delta > 0 else None
+            if taken is None:
+                self.status.say("no more documents in that direction")
+                return
+            self.open_document(taken)
             return
         self.open_document(self.doc_ids[i])
+
+    def _take_next(self) -> str | None:
+        """Past the end of the queue the session may take a new document (dynamic mode)."""
+        try:
+            taken = self.session.next_document(self.doc_id)
+        except AnnotatorError as exc:
+            self.status.say(str(exc), error=True)
+            return None
+        if taken is not None:
+            self.doc_ids = self.session.document_ids()
+        return taken
 
     # -- labelling actions ----------------------------------------------------------------
     def action_label(self, label: str) -> None:

@@ -15,29 +15,20 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
 
 
-class ClaimFormScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "close", "close (all saved)")]
-    DEFAULT_CSS = """
-    ClaimFormScreen { align: center middle; }
-    ClaimFormScreen > Vertical { width: 96%; height: auto; max-height: 90%; border: round $accent;
-                                 background: $surface; padding: 0 1; }
-    ClaimFormScreen #claim-text { height: auto; max-height: 4; color: $text-muted; }
-    ClaimFormScreen #editor { display: none; }
-    ClaimFormScreen #preview { height: 1; }
-    ClaimFormScreen #form-status { height: 1; }
-    """
+class ClaimFormScreen(ModalDialog[str | None]):
+    BINDINGS = [Binding("escape", "close", "close (all saved)", id="claim_form.close")]
 
     LINK_BY_MOVING = "link-by-moving"
 

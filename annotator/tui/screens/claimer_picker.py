@@ -6,25 +6,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
 from annotator.tui.widgets.span_panel import span_text
 
 
-class ClaimerPickerScreen(ModalScreen[str | None]):
+class ClaimerPickerScreen(ModalDialog[str | None]):
     """Returns an entity id, "" for no claimer, BY_MOVING, or None (cancelled)."""
 
     BY_MOVING = "\0move"
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
-    DEFAULT_CSS = """
-    ClaimerPickerScreen { align: center middle; }
-    ClaimerPickerScreen > Vertical { width: 70; height: 80%; border: round $accent; background: $surface; }
-    """
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
     def __init__(self, schema: Schema, state: Annotations, text: str) -> None:
         super().__init__()

@@ -10,7 +10,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -18,6 +17,7 @@ from annotator.layout import visual_string
 from annotator.model.annotations import DOC_STATUSES
 from annotator.session import AnnotationSession
 from annotator.text import normalize_for_search
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
 from annotator.tui.widgets.safe_input import SafeInput
 
@@ -29,17 +29,8 @@ def first_line(text: str, limit: int = 34) -> str:
     return line[: limit - 1] + "…" if len(line) > limit else line
 
 
-class DocumentListScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "close")]
-    DEFAULT_CSS = """
-    DocumentListScreen { align: center middle; }
-    DocumentListScreen > Vertical { width: 92%; height: 90%; border: round $accent; background: $surface; }
-    DocumentListScreen Horizontal { height: 3; }
-    DocumentListScreen #search { width: 1fr; }
-    DocumentListScreen Select { width: 24; }
-    DocumentListScreen OptionList { height: 1fr; }
-    DocumentListScreen #count { height: 1; color: $text-muted; }
-    """
+class DocumentListScreen(ModalDialog[str | None]):
+    BINDINGS = [Binding("escape", "cancel", "close", id="documents.close")]
 
     def __init__(self, session: AnnotationSession, doc_ids: list[str], current: str | None) -> None:
         super().__init__()

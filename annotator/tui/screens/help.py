@@ -6,11 +6,11 @@ from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from annotator.schema.model import Schema
 from annotator.tui.bindings import help_rows
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import ui_text
 
 
@@ -31,12 +31,8 @@ def help_table(bound: dict[str, str], schema: Schema) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90%; height: 90%; border: round $accent; background: $surface; }
-    """
+class HelpScreen(ModalDialog[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "close help", id="help.close")]
 
     def __init__(self, bound: dict[str, str], schema: Schema) -> None:
         super().__init__()
@@ -47,6 +43,3 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys (esc closes) — every action is saved at once"
             yield Static(help_table(self.bound, self.schema), id="help-table")
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)

@@ -6,19 +6,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from annotator.layout import visual_string
+from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.widgets.safe_input import SafeInput
 
 
-class _Prompt(ModalScreen):
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
-    DEFAULT_CSS = """
-    _Prompt { align: center middle; }
-    _Prompt > Vertical { width: 70; height: auto; border: round $accent; background: $surface; padding: 0 1; }
-    """
+class _Prompt(ModalDialog):
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="prompt.cancel")]
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -24,9 +24,6 @@ CLAIMER_ROW = "__claimer__"
 
 
 class ClaimForm(Widget, can_focus=True):
-    DEFAULT_CSS = """
-    ClaimForm { height: auto; }
-    """
 
     class Set(Message):
         """Set ``key`` to ``value`` (None clears it)."""

@@ -12,12 +12,6 @@ from annotator.tui.shown import shown
 
 
 class DocHeader(Horizontal):
-    DEFAULT_CSS = """
-    DocHeader { height: 1; background: $panel; color: $text; }
-    DocHeader > #doc-title { width: 1fr; height: 1; text-style: bold; }
-    DocHeader > ProgressBar { width: 34; height: 1; }
-    DocHeader > #progress-text { width: 16; height: 1; content-align: right middle; }
-    """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="doc-title")

@@ -12,7 +12,7 @@ Column 0 is a gutter that shows a bar on lines a claim covers.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from rich.color import Color
 from rich.segment import Segment
@@ -48,13 +48,17 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
 
     It has no key bindings of its own (not even ScrollView's scrolling keys): every
     key is the annotation screen's, from ``bindings.py``.
+
+    How a span is drawn is styled in ``app.tcss`` through the component classes
+    (``document-view--selection``, ``--claim``…), so a theme can change it; the label
+    colours themselves are the schema's.
     """
 
-    DEFAULT_CSS = """
-    DocumentView { scrollbar-size-vertical: 1; overflow-x: hidden; overflow-y: scroll; }
-    """
+    COMPONENT_CLASSES = {"document-view--nested", "document-view--pre-annotation", "document-view--claim",
+                         "document-view--pre-claim", "document-view--selection"}
 
-    def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None, id: str | None = None) -> None:
+    def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None,
+                 id: str | None = None) -> None:
         """``on_cursor`` is called (synchronously, so the status line is repainted in the
         same frame as the text) whenever the cursor or the selection moves."""
         super().__init__(id=id)
@@ -141,7 +145,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         else:
             height = self.doc_layout.line_of_offset(paragraphs[done]) if done else 0
             ends = paragraphs[done + 1:] + [len(self.text)]
-            height += sum(max(1, -(-(end - start) // width)) for start, end in zip(paragraphs[done:], ends))
+            height += sum(max(1, -(-(end - start) // width))
+                          for start, end in zip(paragraphs[done:], ends, strict=True))
         self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, height)
 
     def _restart_count(self) -> None:
@@ -308,20 +313,23 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         spec = self.schema.label(label) if label else None
         if spec is not None:
             if pre:
-                style += Style(color=spec.color, italic=True)
+                style += Style(color=spec.color) + self._part("pre-annotation")
             else:
                 style += Style(bgcolor=spec.color, color=contrast(spec.color))
             if nested:
-                style += Style(bold=True)
+                style += self._part("nested")
         if claim:
-            # Underlined in the text colour (readable in both themes); the claim colour
-            # is the margin bar's.
-            style += Style(underline=True)
+            # In the text colour (readable in both themes); the claim colour is the margin bar's.
+            style += self._part("claim")
             if claim == 2:
-                style += Style(dim=True)
+                style += self._part("pre-claim")
         if marked:
-            style += Style(reverse=True)
+            style += self._part("selection")
         return base + style
+
+    def _part(self, name: str) -> Style:
+        """The style ``app.tcss`` gives the component class ``document-view--<name>``."""
+        return self.get_component_rich_style(f"document-view--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
         line_index = y + round(self.scroll_y)
@@ -346,7 +354,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         claims_here = [s for s in spans if not hasattr(s, "label")]
         if claims_here:
             pre = all(c.source for c in claims_here)
-            segments.append(Segment(CLAIM_MARK, base + Style(color=self.schema.claims.color, dim=pre)))
+            bar = base + Style(color=self.schema.claims.color)
+            segments.append(Segment(CLAIM_MARK, bar + self._part("pre-claim") if pre else bar))
         else:
             segments.append(Segment(" " * GUTTER, base))
         indent = line.indent(self.doc_layout.options.width)
@@ -357,7 +366,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         used = GUTTER + indent
         for cell in line.cells:
             at = SpanIndex.at(spans, cell.start) if spans else None
-            label = pre = nested = None
+            label: str | None = None
+            pre = nested = False
             claim = 0
             if at is not None and at.entities:
                 inner = at.entities[0]

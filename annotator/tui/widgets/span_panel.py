@@ -27,9 +27,6 @@ PANEL_TEXT = 19  # characters of span text that fit beside the label in the pane
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen."""
 
-    DEFAULT_CSS = """
-    SpanPanel { width: 28; border: none; border-left: solid $panel; }
-    """
 
     class Jump(Message):
         def __init__(self, span: Entity | Claim) -> None:
@@ -42,7 +39,8 @@ class SpanPanel(OptionList):
         self._spans: list[Entity | Claim] = []
 
     def show(self, text: str, state: Annotations) -> None:
-        spans = sorted((*state.entities, *state.claims), key=lambda s: (s.start, -s.end))
+        spans: list[Entity | Claim] = [*state.entities, *state.claims]
+        spans.sort(key=lambda s: (s.start, -s.end))
         self._spans = spans
         options = []
         for span in spans:

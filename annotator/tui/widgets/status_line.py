@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.widgets import Static
@@ -14,12 +14,12 @@ class StatusLine(Static):
     """Left: a message or the span under the cursor. Right: "saved ✓ 14:02:11".
 
     ``clock`` returns the time to show after a save; tests pass one that returns ""
-    so snapshots stay the same from run to run.
+    so snapshots stay the same from run to run. Error, "saved" and "saving…" colours are
+    the component classes ``status-line--error``, ``status-line--saved`` and
+    ``status-line--saving`` (``app.tcss``).
     """
 
-    DEFAULT_CSS = """
-    StatusLine { height: 1; width: 1fr; background: $panel; color: $text; }
-    """
+    COMPONENT_CLASSES = {"status-line--error", "status-line--saved", "status-line--saving"}
 
     def __init__(self, clock: Callable[[], str], id: str | None = None) -> None:
         super().__init__("", id=id)
@@ -58,12 +58,13 @@ class StatusLine(Static):
 
     def _draw(self) -> None:
         left = Text(self.message or self.info,
-                    style="bold red" if self.error else "")
+                    style=self.get_component_rich_style("status-line--error", partial=True) if self.error else "")
         right = Text()
         if self.saving:
-            right = Text("saving… ", style="yellow")
+            right = Text("saving… ", style=self.get_component_rich_style("status-line--saving", partial=True))
         elif self.saved_at is not None:
-            right = Text(f"saved ✓ {self.saved_at}".rstrip() + " ", style="green")
+            right = Text(f"saved ✓ {self.saved_at}".rstrip() + " ",
+                         style=self.get_component_rich_style("status-line--saved", partial=True))
         width = max(1, self.size.width or 80)
         room = width - right.cell_len - 1
         if left.cell_len > room:

@@ -29,6 +29,7 @@ from camel_tools.utils.normalize import (
     normalize_unicode,
 )
 
+from annotator.text.clusters import widen
 from annotator.text.segments import TextSpan
 
 __all__ = ["normalize_for_search", "normalized_with_map", "search", "search_normalized"]
@@ -63,7 +64,7 @@ def _fold(ch: str) -> str:
         return " "
     if ch == _TATWEEL or ch in _INVISIBLE or _is_arabic_mark(ch):
         return ""
-    out = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
+    out: str = normalize_teh_marbuta_ar(normalize_alef_maksura_ar(normalize_alef_ar(dediac_ar(ch))))
     if len(out) == 1 and out.isdigit():
         value = unicodedata.digit(out, None)
         if value is not None:
@@ -114,17 +115,10 @@ def search_normalized(text: str, normalized: tuple[str, list[int]], query: str) 
     spans: list[TextSpan] = []
     pos = haystack.find(needle)
     while pos >= 0:
-        start = origin[pos]
-        while start > 0 and _is_mark(text[start]) and not text[start - 1].isspace():
-            start -= 1  # never begin between a letter and its marks
-        end = origin[pos + len(needle) - 1] + 1
-        while end < len(text) and _is_mark(text[end]):
-            end += 1
+        # from the first matched character to the last, widened to whole clusters
+        start, end = widen(text, origin[pos], origin[pos + len(needle) - 1] + 1)
         if not spans or start >= spans[-1].end:  # two hits inside one expanded character (ﻻ)
             spans.append(TextSpan(start, end))
         pos = haystack.find(needle, pos + len(needle))
     return spans
 
-
-def _is_mark(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Mn", "Me")

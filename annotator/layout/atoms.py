@@ -1,0 +1,345 @@
+"""Stage 1 of a paragraph's layout: resolve it once, cut it into atoms, measure them.
+
+Per paragraph: bidi classes and embedding levels (:mod:`bidi`), Arabic shaping on the
+logical text (:mod:`shaping`), then the text is cut into *atoms* that must never be split
+or separated: a grapheme cluster (base, any invisible controls, its marks — the L3 unit
+FriBidi reorders with ``FRIBIDI_FLAG_REORDER_NSM``) or a lam-alef ligature. Every atom gets
+its width, whether it is whitespace, its cell text (plain and mirrored for L4), its level
+and its L1 role. Lines are chosen from these (:mod:`breaking`) and drawn (:mod:`cells`).
+
+Measuring has two fast paths and a general one, chosen in :func:`measure_atoms` only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from itertools import compress, count
+from operator import itemgetter
+from typing import Any, cast
+
+from annotator.layout.bidi import L1_ROLE, REMOVED, bidi_class, bidi_classes, paragraph_level, resolve_levels
+from annotator.layout.glyphs import (
+    BASE,
+    CHAR_CODES,
+    CHAR_INFO,
+    CONTROL,
+    HIDDEN,
+    KIND_CACHE,
+    KIND_OF_CODE,
+    MARK,
+    NOT_ITSELF,
+    SPACE,
+    SPACE_OF_CODE,
+    TAB,
+    WIDTH_OF_CODE,
+    CodeTable,
+    base_text_width,
+    char_info,
+    char_kind,
+)
+from annotator.layout.lines import LayoutOptions
+from annotator.layout.shaping import CONSUMED, LAM, shape
+from annotator.layout.unicode_data import MIRRORS
+
+# (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
+Measures = tuple[list[int], Sequence[int], list["str | None"]]
+
+
+class PreparedParagraph:
+    """Everything resolved once per paragraph, before any line is chosen.
+
+    Per atom ``a`` (characters ``atom_starts[a]`` to ``atom_starts[a + 1]``): ``atom_widths``
+    (-1 when it holds a tab: its width depends on the column), ``atom_spaces`` (whitespace:
+    where a line may break and trail), ``atom_glyphs`` (its text when it is one cell, None
+    otherwise), ``atom_rtl_glyphs`` (the same mirrored), ``atom_levels`` (before L1) and
+    ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
+    """
+
+    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
+                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
+                 "atom_roles", "has_separators", "has_complex", "options")
+
+    def __init__(self, text: str, options: LayoutOptions) -> None:
+        self.text = text
+        self.options = options
+        self.n = len(text)
+        self.classes = classes = bidi_classes(text)
+        self.para_level = paragraph_level(classes, options.direction)
+        self.levels = levels = resolve_levels(text, classes, self.para_level, fast_paths=options.fast_paths)
+        self.shaped = shape(text, levels, classes) if options.shape else None
+        self._kinds: list[int] | None = None
+        self.atom_starts, joined, consumed = atom_starts(text, classes, levels, self.shaped, self.para_level)
+        self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
+        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs)
+        self.atom_levels, self.atom_roles = atom_levels_and_roles(self)
+        self.has_separators = 2 in self.atom_roles
+        self.has_complex = None in self.atom_glyphs
+
+    @property
+    def kinds(self) -> list[int]:
+        """How each character is drawn (:func:`glyphs.char_kind`), computed when a slow path needs it."""
+        if self._kinds is None:
+            get = KIND_CACHE.get
+            self._kinds = [get(ch) or char_kind(ch) for ch in self.text]
+        return self._kinds
+
+
+# -- atoms ----------------------------------------------------------------------------------
+_STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i starts an atom
+
+
+# A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
+# mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
+_RESET_BASES = frozenset({"S", "B"})
+
+
+def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str | None] | None,
+                para_level: int = 0) -> tuple[list[int], bytearray | None, list[int]]:
+    """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
+    also which characters continue the atom before them (None: none do) and the consumed alefs."""
+    n = len(text)
+    marks = list(compress(count(), map("NSM".__eq__, classes))) if "NSM" in classes else []
+    consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
+        and CONSUMED in shaped else []
+    if not marks and not consumed:
+        return list(range(n + 1)), None, consumed  # every character is an atom
+    joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
+    if marks:
+        # A mark joins back over marks and removed controls at its level to its base (L3, as
+        # FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
+        # current level run are tracked instead of scanning back from every mark.
+        mark_set = set(marks)
+        base = -1  # nearest previous character that is neither a mark nor removed
+        run_start = 0  # start of the run of equal levels holding i
+        filled = -1  # joined[] is set up to here
+        for i in range(marks[-1] + 1):
+            if i and levels[i] != levels[i - 1]:
+                run_start = i
+            if i in mark_set:
+                if i == 0:
+                    continue
+                if base >= run_start and classes[base] in _RESET_BASES and levels[i] != para_level:
+                    base = i  # the marks after it join it; L1 still resets the tab alone
+                    continue
+                if base >= run_start:
+                    first = base  # the base is at the same level: the atom starts there
+                else:
+                    first = run_start  # no base at this level: the atom starts at the run
+                for k in range(max(first + 1, filled + 1), i + 1):
+                    joined[k] = 1
+                filled = max(filled, i)
+            elif classes[i] not in REMOVED:
+                base = i
+    for i in consumed:
+        # The consumed alef joins its lam (and the marks between them).
+        j = i - 1
+        while j > 0 and text[j] != LAM:
+            j -= 1
+        for k in range(j + 1, i + 1):
+            joined[k] = 1
+    starts = list(compress(range(n), joined.translate(_STARTS_ATOM)))
+    starts.append(n)
+    return starts, joined, consumed
+
+
+# -- measuring: the one place a path is chosen, then the paths --------------------------------
+def measure_atoms(par: PreparedParagraph, joined: bytearray | None, consumed: list[int]) -> Measures:
+    """Width, whitespace flag and one-cell text of every atom (see :class:`PreparedParagraph`).
+
+    The fast paths work on whole strings (one code byte per character, ``glyphs.CHAR_CODES``)
+    and apply when every atom is one cell of known text; ``LayoutOptions(fast_paths=False)``
+    makes every paragraph take the general path, which gives the same result.
+    """
+    if par.options.fast_paths:
+        codes = par.text.translate(CHAR_CODES[par.options.show_controls]).encode("latin-1")
+        kinds = codes.translate(KIND_OF_CODE)
+        if joined is None:
+            if b"\x02" not in kinds and b"\x05" not in kinds:  # no MARK, no TAB
+                return _measure_single_characters(par, codes)
+        elif _every_atom_one_cell(kinds, joined, consumed):
+            return _measure_one_cell_atoms(par, codes, joined, consumed)
+    return _measure_atom_by_atom(par)
+
+
+def _measure_single_characters(par: PreparedParagraph, codes: bytes) -> Measures:
+    """Fast path: every atom is one character, none a tab or an (orphan) mark — most
+    paragraphs without harakat. Widths and whitespace straight from the code bytes."""
+    return list(codes.translate(WIDTH_OF_CODE)), codes.translate(SPACE_OF_CODE), _char_glyphs(par, codes)
+
+
+def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytearray,
+                            consumed: list[int]) -> Measures:
+    """Fast path: every atom is a character alone or a letter with its marks (or a lam-alef),
+    none a tab (see :func:`_every_atom_one_cell`) — diacritized text. An atom's width and
+    whitespace are its first character's, its text all its characters' cell texts."""
+    firsts = _firsts(par.atom_starts)
+    widths = list(firsts(codes.translate(WIDTH_OF_CODE)))
+    spaces = firsts(codes.translate(SPACE_OF_CODE))
+    pieces = _char_glyphs(par, codes)
+    if pieces is par.shaped:
+        pieces = list(pieces)
+    for i in consumed:
+        pieces[i] = ""
+    glyphs: list[str | None] = list(firsts(pieces))
+    before = 0  # characters continuing an atom, before the current one
+    for m in _CONTINUING.finditer(joined):
+        s, e = m.span()
+        glyphs[s - 1 - before] = "".join(pieces[s - 1:e])  # type: ignore[arg-type]  # no None: consumed are ""
+        before += e - s
+    return widths, spaces, glyphs
+
+
+def _measure_atom_by_atom(par: PreparedParagraph) -> Measures:
+    """General path: any atom, one at a time (a tab, an orphan mark, a letter with a control
+    inside its cluster…). An atom that is not one cell of known text gets text None."""
+    text, shaped, show = par.text, par.shaped, par.options.show_controls
+    starts = par.atom_starts
+    get = CHAR_INFO[show].get
+    widths: list[int] = []
+    spaces: list[int] = []
+    glyphs: list[str | None] = []
+    add_width, add_space, add_glyph = widths.append, spaces.append, glyphs.append
+    for s, e in zip(starts, starts[1:], strict=False):
+        if e == s + 1:
+            ch = text[s]
+            width, space, glyph, base = get(ch) or char_info(ch, show)
+            if width >= 0:
+                if base and shaped is not None:
+                    shaped_glyph = shaped[s]
+                    if shaped_glyph != ch:
+                        glyph = shaped_glyph
+                add_width(width)
+                add_space(space)
+                add_glyph(glyph)
+                continue
+        kinds = par.kinds
+        if kinds[s] == BASE and all(kinds[i] == MARK or (shaped is not None and shaped[i] is CONSUMED)
+                                    for i in range(s + 1, e)):
+            # A letter with its marks, or a lam-alef: still one cell of known text.
+            ch = text[s]
+            width, _, glyph, _ = get(ch) or char_info(ch, show)
+            if shaped is not None and shaped[s] != ch:
+                glyph = shaped[s]
+            add_width(width)
+            add_space(False)
+            add_glyph(cast(str, glyph) + "".join([text[i] for i in range(s + 1, e) if kinds[i] == MARK]))
+            continue
+        width, space = atom_width(par, s, e, 0)
+        add_width(-1 if any(kinds[i] == TAB for i in range(s, e)) else width)
+        add_space(space)
+        add_glyph(None)
+    return widths, spaces, glyphs
+
+
+def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
+    """Cell text of every character alone (shaped; marks as themselves; a consumed alef
+    None). May be ``par.shaped`` itself: never to be changed in place."""
+    text, shaped, show = par.text, par.shaped, par.options.show_controls
+    glyphs: list[str | None] = list(text) if shaped is None else shaped
+    odd = [m.start() for m in NOT_ITSELF.finditer(codes)]
+    if odd:
+        # Characters not drawn as themselves (controls, hidden, other spaces).
+        get = CHAR_INFO[show].get
+        glyphs = list(glyphs)
+        for i in odd:
+            ch = text[i]
+            _, _, glyph, base = get(ch) or char_info(ch, show)
+            if shaped is not None and base and shaped[i] != ch:
+                glyph = shaped[i]
+            glyphs[i] = glyph
+    return glyphs
+
+
+def _firsts(starts: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """Picks, from a per-character sequence, the entries of the atoms' first characters (in C)."""
+    if len(starts) > 2:
+        return itemgetter(*starts[:-1])
+    return lambda seq: (seq[0],)
+
+
+_JOINED_CODE = bytes((0, 8)) + bytes(254)
+_CONTINUING = re.compile(b"\x01+")
+# An atom that is not one cell of known text (kind + 8 when the character continues an atom):
+# an orphan mark, a tab, a continuing character that is not a mark (a consumed alef is a mark
+# here), or a continued character that is not a letter.
+_NOT_ONE_CELL = re.compile(b"[\x02\x05\x09\x0b-\x0e]|[\x03\x04\x06][\x09-\x0e]")
+
+
+def _every_atom_one_cell(kinds: bytes, joined: bytearray, consumed: list[int]) -> bool:
+    """Whether every atom is a character alone or a letter with its marks (or a lam-alef)."""
+    n = len(kinds)
+    # kind + 8 where a character continues an atom: an OR of two big integers, no loop.
+    structure = bytearray((int.from_bytes(kinds, "big") | int.from_bytes(joined.translate(_JOINED_CODE),
+                                                                           "big")).to_bytes(n, "big"))
+    for i in consumed:
+        structure[i] = MARK + 8
+    return not _NOT_ONE_CELL.search(structure)
+
+
+def atom_width(par: PreparedParagraph, s: int, e: int, col: int) -> tuple[int, bool]:
+    """Width of the atom ``[s, e)`` when it starts at logical column ``col``; and whether it is
+    whitespace (a space or tab: where a line may break and trail)."""
+    kinds = par.kinds
+    text = par.text
+    show = par.options.show_controls
+    width = 0
+    has_base = False
+    only_space = True
+    for i in range(s, e):
+        kind = kinds[i]
+        if kind == BASE:
+            if par.shaped is not None and par.shaped[i] is CONSUMED:
+                continue
+            width += base_text_width(text[i])[1]
+            has_base = True
+            only_space = False
+        elif kind == MARK:
+            if not has_base:
+                width += 1  # drawn on a dotted circle
+                has_base = True
+            only_space = False
+        elif kind == HIDDEN:
+            if show:
+                width += 1
+                has_base = False
+                only_space = False
+        elif kind == CONTROL:
+            width += 1
+            has_base = False
+            only_space = False
+        elif kind == TAB:
+            tab = par.options.tab_size
+            width += tab - (col + width) % tab
+            has_base = False
+        else:  # SPACE
+            width += base_text_width(text[i])[1]
+            has_base = False
+    return width, only_space and e > s and kinds[s] in (TAB, SPACE)
+
+
+# -- direction: mirrored texts (L4), levels and L1 roles per atom -----------------------------
+_MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
+_L1_CODES = CodeTable(lambda ch: L1_ROLE.get(bidi_class(ch), 0))
+
+
+def mirrored_glyphs(glyphs: list[str | None]) -> list[str | None]:
+    """Cell texts at an odd level (L4: a cluster mirrors its base); ``glyphs`` itself when
+    nothing mirrors (most paragraphs)."""
+    if None not in glyphs and not _MIRRORED.search("".join(glyphs)):  # type: ignore[arg-type]  # no None
+        return glyphs
+    mirrors = MIRRORS
+    return [(mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
+            for g in glyphs]
+
+
+def atom_levels_and_roles(par: PreparedParagraph) -> tuple[list[int], Sequence[int]]:
+    """Level (before L1) and L1 role of every atom: its first character's. An atom of several
+    characters holds a mark, which L1 never resets, so it has no role."""
+    starts = par.atom_starts
+    if len(starts) - 1 == par.n:  # every atom is one character
+        return par.levels, par.text.translate(_L1_CODES).encode("latin-1")
+    levels, classes = par.levels, par.classes
+    role = L1_ROLE.get
+    return ([levels[s] for s in starts[:-1]],
+            [role(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])

@@ -1,0 +1,79 @@
+"""UAX #9 per line: L1 (reset trailing whitespace and separators) and L2 (reverse runs).
+
+The engine applies them to *atoms* (clusters, lam-alef ligatures; see
+:mod:`annotator.layout.atoms`), the tests to characters: both through these functions.
+L3 (marks stay after their base) is the atoms themselves; L4 (mirroring) is done where
+cells get their text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from annotator.layout.bidi.classes import TRAILING_RESET
+
+# L1 role of a class: 1 reset when trailing (before a separator or at the end of the line),
+# 2 always reset (a segment or paragraph separator); absent: never reset.
+L1_ROLE = {**{cls: 1 for cls in TRAILING_RESET}, "S": 2, "B": 2}
+
+
+def l1_roles(classes: Sequence[str]) -> bytes:
+    """The L1 role (see ``L1_ROLE``) of every character, from its class."""
+    role = L1_ROLE.get
+    return bytes([role(cls, 0) for cls in classes])
+
+
+def line_levels(levels: list[int], roles: Sequence[int], begin: int, end: int, para_level: int,
+                *, separators: bool = True) -> tuple[list[int], list[int]]:
+    """L1 on the units ``[begin, end)`` of a line (characters, or atoms): separators, and
+    whitespace (and isolate or removed controls) before a separator or at the end of the line,
+    go back to the paragraph level.
+
+    Returns the line's levels, and the (line-relative) units whose direction L1 changed.
+    ``separators=False`` says no unit of the paragraph is a separator (skips that scan).
+    """
+    result = levels[begin:end]
+    flipped = []
+    k = end - begin - 1
+    while k >= 0 and roles[begin + k]:  # the whitespace ending the line
+        if (result[k] ^ para_level) & 1:
+            flipped.append(k)
+        result[k] = para_level
+        k -= 1
+    if separators:
+        trailing = False
+        for k in range(end - begin - 1, -1, -1):
+            r = roles[begin + k]
+            if r == 2 or (r == 1 and trailing):
+                if (result[k] ^ para_level) & 1:
+                    flipped.append(k)
+                result[k] = para_level
+                trailing = True
+            else:
+                trailing = False
+    return result, flipped
+
+
+def reorder(levels: list[int]) -> list[int]:
+    """L2: visual order (indices into ``levels``, left to right) of units with these levels:
+    from the highest level down to the lowest odd one, reverse every run at that level or higher."""
+    n = len(levels)
+    if n == 0:
+        return []
+    highest, lowest = max(levels), min(levels)
+    if highest == lowest:
+        return list(range(n - 1, -1, -1)) if highest & 1 else list(range(n))
+    order = list(range(n))
+    for level in range(highest, (lowest | 1) - 1, -1):
+        inside = [levels[i] >= level for i in order]
+        inside.append(False)  # sentinel: every run ends
+        k = 0
+        while True:
+            try:
+                k = inside.index(True, k)
+            except ValueError:
+                break
+            end = inside.index(False, k)
+            order[k:end] = order[k:end][::-1]
+            k = end
+    return order

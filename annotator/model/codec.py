@@ -1,0 +1,113 @@
+"""The one JSON codec of the model's dataclasses, driven by their fields and type hints.
+
+``encode`` writes every field in declaration order; ``decode`` reads them back,
+recursing into the fields whose type hints name a class with a ``from_json``
+(spans, states, operations) and into tuples and mappings of them. Missing fields
+take the dataclass default; a required field that is missing, or an object or list
+where the hints want the other, is an ``OperationError`` naming the field. Scalar
+values are passed through as they are: the operations check them (``model.checks``,
+``Attribute.check``) when they are applied, so a value is judged in one place only.
+
+The formats these produce are fixed by existing stores (the op log and the stored
+state); ``tests/golden/oplog_v1.jsonl`` holds what the first, hand-written codecs wrote.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from dataclasses import MISSING, fields, is_dataclass
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from annotator.errors import OperationError
+from annotator.model.checks import json_type
+
+T = TypeVar("T")
+
+
+class WritesItself:
+    """Base of the classes whose JSON form is their own ``to_json()`` (operations add their
+    ``"op"`` tag, a state leaves null span fields out); ``encode`` calls it when nested."""
+
+    def to_json(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def encode(value: Any) -> Any:
+    """JSON data for a ``WritesItself``, a dataclass (every field, in order), a tuple or
+    list, a mapping, or a scalar."""
+    if isinstance(value, WritesItself):
+        return value.to_json()
+    if is_dataclass(value) and not isinstance(value, type):
+        return encode_fields(value)
+    if isinstance(value, (tuple, list)):
+        return [encode(x) for x in value]
+    if isinstance(value, Mapping):
+        return {k: encode(v) for k, v in value.items()}
+    return value
+
+
+def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
+    """Every field of dataclass ``value`` in declaration order (``omit_none``: without null ones)."""
+    out: dict[str, Any] = {}
+    for f in fields(value):
+        v = getattr(value, f.name)
+        if v is None and omit_none:
+            continue
+        out[f.name] = encode(v)
+    return out
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved type hints of ``cls`` (resolved once: it is the slow part of decoding)."""
+    hints = _HINTS.get(cls)
+    if hints is None:
+        hints = _HINTS[cls] = get_type_hints(cls)
+    return hints
+
+
+def decode(cls: type[T], data: object, what: str) -> T:
+    """An instance of dataclass ``cls`` from the JSON object ``data`` (``what`` names it in errors)."""
+    if not isinstance(data, Mapping):
+        raise OperationError(f"{what} must be an object, not {json_type(data)}")
+    hints = _hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]  # cls is a dataclass (every caller's is)
+        if not f.init:
+            continue
+        if f.name not in data:
+            if f.default is MISSING and f.default_factory is MISSING:
+                raise OperationError(f"{what}: {f.name!r} is missing")
+            continue
+        kwargs[f.name] = _value(hints[f.name], data[f.name], f"{what} {f.name}")
+    return cls(**kwargs)
+
+
+def _value(hint: Any, value: object, what: str) -> Any:
+    """One field's value, decoded as far as its type hint says it is structured."""
+    origin = get_origin(hint)
+    if origin is Union or origin is types.UnionType:
+        if value is None:
+            return None
+        structured = [a for a in get_args(hint) if a is not type(None) and _structured(a)]
+        return _value(structured[0], value, what) if structured else value
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise OperationError(f"{what} must be a list, not {json_type(value)}")
+        return tuple(_value(get_args(hint)[0], x, what) for x in value)
+    if origin is Mapping or origin is dict:
+        if value is None:
+            return {}  # the first codecs read a null mapping as empty
+        if not isinstance(value, Mapping):
+            raise OperationError(f"{what} must be an object, not {json_type(value)}")
+        return dict(value)
+    if isinstance(hint, type) and hasattr(hint, "from_json"):
+        return hint.from_json(value)
+    return value
+
+
+def _structured(hint: Any) -> bool:
+    return get_origin(hint) in (tuple, Mapping, dict) or (isinstance(hint, type) and hasattr(hint, "from_json"))

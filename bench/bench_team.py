@@ -1,0 +1,200 @@
+"""A team on one store: N annotator processes working through a dynamic queue (overlap 2) at once.
+
+Each process asks for the next document (``AnnotationSession.next_document``: taken atomically),
+labels it through the session and marks it done, until the pool is empty or its bounds are reached.
+Afterwards the store is checked (no document has more than ``overlap`` annotators, every action a
+process was told was saved is in the store) and each process's per-action latency is printed
+(p50/p95 for take, label and done). ``tests/test_assign_load.py`` runs the same and asserts.
+
+Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80]
+(PostgreSQL needs the Debian postgresql package: a throwaway cluster is started, as in the tests;
+without it, only SQLite is measured.) Prints figures; no pass/fail beyond the checks above.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORDS = 12
+ACTIONS = ("take", "label", "done")
+
+
+def doc_text(i: int) -> str:
+    return " ".join(f"w{k:02d}" for k in range(WORDS)) + f" — وثيقة {i}"
+
+
+def worker(db: str, who: str, max_docs: int, seconds: float) -> dict:
+    """One annotator: take, label twice, mark done; every acknowledged action is recorded."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+
+    store = open_store(db, create=False)
+    session = AnnotationSession(store, load_schema(default_schema_path()), who)
+    session.claim()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    latency: dict[str, list[float]] = {a: [] for a in ACTIONS}
+    acked: list[tuple[str, int, int]] = []  # (document, version saved, entities then)
+    taken: list[str] = []
+    deadline = time.monotonic() + seconds
+    doc = None
+    try:
+        while len(taken) < max_docs and time.monotonic() < deadline:
+            t = time.perf_counter()
+            doc = session.next_document(doc)
+            latency["take"].append(time.perf_counter() - t)
+            if doc is None:
+                break
+            taken.append(doc)
+            for k in (1, 5):
+                t = time.perf_counter()
+                change = session.add_entity(doc, 4 * k, 4 * k + 3, "PER")
+                latency["label"].append(time.perf_counter() - t)
+                acked.append((doc, change.state.version, len(change.state.entities)))
+            t = time.perf_counter()
+            change = session.set_status(doc, "done")
+            latency["done"].append(time.perf_counter() - t)
+            acked.append((doc, change.state.version, len(change.state.entities)))
+    finally:
+        store.close()
+    return {"who": who, "taken": taken, "acked": acked, "latency": latency}
+
+
+def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: int = 50,
+             seconds: float = 120.0) -> dict:
+    """Fill a fresh store, start ``processes`` annotators together, check the store; the figures."""
+    from annotator.assignment import SETTING, DynamicQueue
+    from annotator.model.annotations import Document
+    from annotator.store import open_store
+
+    store = open_store(db)
+    try:
+        for i in range(docs):
+            store.add_document(Document(f"doc{i:04d}", doc_text(i)))
+        store.set_setting(SETTING, DynamicQueue(overlap, 1800.0).to_setting())
+    finally:
+        store.close()
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import bench_team; "
+            "print(json.dumps(bench_team.worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(REPO / "bench"), db, f"annotator{n:02d}",
+                               str(max_docs), str(seconds)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(processes)]
+    results = []
+    try:
+        for p in procs:
+            line = p.stdout.readline().strip()
+            if line != "ready":
+                raise RuntimeError(f"an annotator process did not start: {line!r}")
+        start = time.perf_counter()
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        for p in procs:
+            out, _ = p.communicate(timeout=seconds + 60)
+            if p.returncode != 0:
+                raise RuntimeError(f"an annotator process failed (exit {p.returncode})")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+        wall = time.perf_counter() - start
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    return {"results": results, "wall": wall, "problems": check_store(db, results, overlap)}
+
+
+def check_store(db: str, results: list[dict], overlap: int) -> list[str]:
+    """What the store holds against what the processes were told: every broken promise, as a line."""
+    from annotator.store import open_store
+
+    problems: list[str] = []
+    store = open_store(db, create=False)
+    try:
+        for doc_id, names in store.assignments().items():
+            workers = set(names) | {n for n in store.annotators(doc_id) if store.load(doc_id, n).status != "todo"}
+            if len(workers) > overlap:
+                problems.append(f"{doc_id}: {len(workers)} annotators ({', '.join(sorted(workers))})")
+        for r in results:
+            last: dict[str, tuple[int, int]] = {}
+            for doc_id, version, entities in r["acked"]:
+                last[doc_id] = max(last.get(doc_id, (0, 0)), (version, entities))
+            for doc_id, (version, entities) in last.items():
+                state = store.load(doc_id, r["who"])
+                logged = len(store.history(doc_id, r["who"]))
+                if state.version < version or logged < version or len(state.entities) < entities:
+                    problems.append(f"{doc_id}, {r['who']}: acknowledged version {version}, stored {state.version} "
+                                    f"({logged} logged)")
+        if store.integrity_check() != "ok":
+            problems.append(f"integrity: {store.integrity_check()}")
+    finally:
+        store.close()
+    return problems
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
+def report(title: str, run: dict) -> None:
+    results = run["results"]
+    docs = sum(len(r["taken"]) for r in results)
+    actions = sum(len(v) for r in results for v in r["latency"].values())
+    print(f"\n{title}: {len(results)} processes, {docs} documents taken, {actions} actions in "
+          f"{run['wall']:.1f} s ({actions / run['wall']:.0f} actions/s)")
+    print(f"{'process':<14}{'docs':>5}" + "".join(f"{a + ' p50/p95 ms':>22}" for a in ACTIONS))
+    def cells(latency: dict[str, list[float]]) -> str:
+        return "".join(f"{1000 * percentile(latency[a], 50):>11.1f}/{1000 * percentile(latency[a], 95):<10.1f}"
+                       for a in ACTIONS)
+
+    for r in sorted(results, key=lambda r: r["who"]):
+        print(f"{r['who']:<14}{len(r['taken']):>5}{cells(r['latency'])}")
+    every = {a: [x for r in results for x in r["latency"][a]] for a in ACTIONS}
+    print(f"{'all':<14}{docs:>5}{cells(every)}")
+    print("checks: " + ("no document over the overlap, every acknowledged action stored"
+                        if not run["problems"] else "; ".join(run["problems"])))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes-pg", type=int, default=20)
+    parser.add_argument("--processes-sqlite", type=int, default=4)
+    parser.add_argument("--docs", type=int, default=80)
+    parser.add_argument("--seconds", type=float, default=120.0, help="each process's time bound")
+    args = parser.parse_args()
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_team(str(Path(tmp) / "team.db"), args.processes_sqlite, args.docs, seconds=args.seconds)
+        report("SQLite (one file, WAL, synchronous=FULL)", run)
+        failed |= bool(run["problems"])
+    sys.path.insert(0, str(REPO / "tests"))
+    import pg_server
+
+    reason = pg_server.skip_reason()
+    if reason:
+        print(f"\nPostgreSQL: not measured: {reason}")
+    else:
+        cluster = pg_server.start_cluster()
+        try:
+            run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds)
+            report("PostgreSQL (throwaway local cluster, fsync off)", run)
+            failed |= bool(run["problems"])
+        finally:
+            cluster.stop()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
