@@ -20,6 +20,7 @@ from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Cl
 from annotator.model.operations import (
     AddClaim,
     AddEntity,
+    AddProposals,
     Batch,
     LinkClaimer,
     MoveClaim,
@@ -190,7 +191,7 @@ class AnnotationSession:
         doc = self.document(doc_id)
         before = self.annotations(doc_id)
         after, inverse = apply_operation(op, before, doc.text, self.schema)
-        if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations)):
+        if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals)):
             after = after.with_(status="in_progress")
             op = Batch((op, SetStatus("in_progress")), op.describe())
             inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())

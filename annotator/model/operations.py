@@ -420,6 +420,37 @@ class SetRejected(Operation):
         return f"{'reject' if self.rejected else 'forget rejecting'} {what}"
 
 
+@_op
+@dataclass(frozen=True)
+class AddProposals(Operation):
+    """Add a recommender's proposals as pre-annotations, in one undo step. Every span must carry a
+    ``source`` (a proposal is never an accepted label); each is checked as AddEntity / AddClaim
+    check it, in order. Adding proposals is not the annotator's work: it leaves a "todo"
+    document "todo" (``session``)."""
+
+    kind: ClassVar[str] = "add_proposals"
+    entities: tuple[Entity, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    label: str = ""
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        for span in (*self.entities, *self.claims):
+            if span.source is None:
+                raise OperationError(f"proposal {brief(span.id)} has no source: a proposal is never a label")
+        for e in self.entities:
+            state = AddEntity(e).apply(state, text, schema)
+        for c in self.claims:
+            state = AddClaim(c).apply(state, text, schema)
+        return state
+
+    def inverse(self, before: Annotations) -> Operation:
+        return Batch((*(RemoveClaim(c.id) for c in reversed(self.claims)),
+                      *(RemoveEntity(e.id) for e in reversed(self.entities))), f"remove {self.describe()}")
+
+    def describe(self) -> str:
+        return self.label or f"{len(self.entities)} proposed entities, {len(self.claims)} proposed claims"
+
+
 def rejection_of(span: Entity | Claim) -> Rejection:
     """What rejecting ``span`` remembers: its kind, offsets and (an entity's) label."""
     if isinstance(span, Entity):

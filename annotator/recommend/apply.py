@@ -4,7 +4,7 @@ The one owner of which proposals may be shown on a document (``fit_proposals``):
 annotator rejected there, never on the span of an existing entity or claim (accepted or
 proposed), and only where the schema's overlap rules allow it (checked with the operations'
 own ``check_entity_fits`` / ``check_claimer``). ``proposals_operation`` turns what fits into one
-``Batch`` for ``AnnotationSession.apply`` (one undo step); ``accept_operation``,
+``AddProposals`` for ``AnnotationSession.apply`` (one undo step; a "todo" document stays "todo"); ``accept_operation``,
 ``reject_operation`` and ``next_proposal`` are what the TUI's keys need.
 """
 
@@ -16,8 +16,7 @@ from dataclasses import replace
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, Claim, Entity, Rejection, Span
 from annotator.model.operations import (
-    AddClaim,
-    AddEntity,
+    AddProposals,
     Batch,
     Operation,
     RejectProposal,
@@ -94,22 +93,19 @@ def _fresh_ids(state: Annotations, prefix: str) -> Iterator[str]:
 
 def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text: str,
                         schema: Schema) -> Operation | None:
-    """One operation adding every proposal that fits as a pre-annotation (source
+    """One ``AddProposals`` adding every proposal that fits as a pre-annotation (source
     ``recommend:<name>``), or None when none does. Claims get the schema's default attributes."""
     fitting = fit_proposals(proposals, state, text, schema)
     if not fitting:
         return None
     entity_ids, claim_ids = _fresh_ids(state, "e"), _fresh_ids(state, "c")
     defaults = {a.key: a.default for a in schema.claims.attributes if a.default is not None}
-    ops: list[Operation] = []
-    for p in fitting:
-        if p.kind == "entity":
-            assert p.label is not None
-            ops.append(AddEntity(Entity(next(entity_ids), p.start, p.end, p.label, p.span_source)))
-        else:
-            ops.append(AddClaim(Claim(next(claim_ids), p.start, p.end, dict(defaults), p.claimer, p.span_source)))
-    names = sorted({p.source for p in fitting})
-    return Batch(tuple(ops), f"{len(ops)} proposal(s) from {', '.join(names)}")
+    entities = tuple(Entity(next(entity_ids), p.start, p.end, p.label or "", p.span_source)
+                     for p in fitting if p.kind == "entity")
+    claims = tuple(Claim(next(claim_ids), p.start, p.end, dict(defaults), p.claimer, p.span_source)
+                   for p in fitting if p.kind == "claim")
+    names = ", ".join(sorted({p.source for p in fitting}))
+    return AddProposals(entities, claims, f"{len(fitting)} proposal(s) from {names}")
 
 
 def proposals_in(state: Annotations) -> list[Span]:

@@ -82,6 +82,37 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def find(self, text: str) -> list[tuple[int, int, Key]]:
+        """(start, end, key) of every occurrence of a key in ``text`` as whole tokens, the first
+        token also after a suggested proclitic edge: at each token the longest key starting there;
+        one inside an earlier match is kept (nested), one that would cross it is not."""
+        if not self.labels:
+            return []
+        tokens: list[tuple[Token, str]] = [(t, n) for t in tokenize(text) if (n := normalize_for_search(t.text))]
+        norms = [n for _, n in tokens]
+        hits = []
+        covered = 0  # the furthest match end so far
+        for i in range(len(tokens)):
+            hit = self._match_at(text, tokens, norms, i)
+            if hit is None or hit[0] < covered < hit[1]:
+                continue
+            hits.append(hit)
+            covered = max(covered, hit[1])
+        return hits
+
+    def _match_at(self, text: str, tokens: list[tuple[Token, str]], norms: list[str],
+                  i: int) -> tuple[int, int, Key] | None:
+        token, norm = tokens[i]
+        # the whole first token, then the same token after each suggested proclitic edge
+        starts = [(token.start, norm)] + [(e, normalize_for_search(text[e:token.end])) for e in token.clitic_edges]
+        for start, first in starts:
+            for length in self.lengths(first):
+                if i + length <= len(tokens):
+                    key = (first, *norms[i + 1:i + length])
+                    if key in self.labels:
+                        return start, tokens[i + length - 1][0].end, key
+        return None
+
 
 class StringMatch(Recommender):
     name: ClassVar[str] = "string-match"
@@ -144,40 +175,13 @@ class StringMatch(Recommender):
         return self.matches(document.text)
 
     def matches(self, text: str) -> list[Proposal]:
-        """Every occurrence of a learned key in ``text``, left to right: at each token the longest key
-        that starts there; a match inside an earlier one is kept (nested: the schema decides, see
-        ``fit_proposals``), one that would cross it is not."""
-        if not self.lexicon.labels:
-            return []
-        tokens: list[tuple[Token, str]] = [(t, n) for t in tokenize(text) if (n := normalize_for_search(t.text))]
-        norms = [n for _, n in tokens]
-        out: list[Proposal] = []
-        covered = 0  # end of the last match: a match inside it is nested, one across it is dropped
-        for i in range(len(tokens)):
-            hit = self._match_at(text, tokens, norms, i)
-            if hit is None:
-                continue
-            if hit.start < covered < hit.end:
-                continue
-            out.append(hit)
-            covered = max(covered, hit.end)
+        """Proposals for every occurrence of a learned key in ``text`` (``Lexicon.find``)."""
+        out = []
+        for start, end, key in self.lexicon.find(text):
+            best = self.lexicon.best(key)
+            assert best is not None
+            label, share, seen = best
+            reason = f"labelled {label} {seen} time(s) before" if share == 1 else \
+                f"labelled {label} in {share:.0%} of {seen} time(s) before"
+            out.append(Proposal("entity", start, end, label, round(share, 3), self.name, reason=reason))
         return out
-
-    def _match_at(self, text: str, tokens: list[tuple[Token, str]], norms: list[str], i: int) -> Proposal | None:
-        token, norm = tokens[i]
-        # the whole first token, then the same token after each suggested proclitic edge
-        starts = [(token.start, norm)] + [(e, normalize_for_search(text[e:token.end])) for e in token.clitic_edges]
-        for start, first in starts:
-            for length in self.lexicon.lengths(first):
-                if i + length > len(tokens):
-                    continue
-                key = (first, *norms[i + 1:i + length])
-                best = self.lexicon.best(key)
-                if best is None:
-                    continue
-                label, share, seen = best
-                end = tokens[i + length - 1][0].end
-                reason = f"labelled {label} {seen} time(s) before" if share == 1 else \
-                    f"labelled {label} in {share:.0%} of {seen} time(s) before"
-                return Proposal("entity", start, end, label, round(share, 3), self.name, reason=reason)
-        return None
