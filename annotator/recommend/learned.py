@@ -5,7 +5,8 @@ What a span teaches is its token sequence under the project's search normalizati
 with the label it was given; it is proposed wherever the same sequence of whole tokens occurs,
 in the same document and in every other. The first token may carry proclitics the labelled
 span did not (``والأردن``, ``بالأردن`` for a learned ``الأردن``): the edges ``text.clitics``
-suggests are tried, and the proposal starts after the proclitic. A sequence labelled with
+suggests are tried, and the proposal starts after the proclitic (after ``لل``, the ل + article
+of ``للأمم``, at the article's ل, the article read back). A sequence labelled with
 several labels is proposed with the most frequent one; its score is that label's share.
 
 Only the annotators' own labels teach (spans whose ``source`` is null), never pre-annotations,
@@ -16,6 +17,7 @@ relabelling and removing in the app update it at once.
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable
 from typing import Any, ClassVar
@@ -38,6 +40,23 @@ def span_key(text: str) -> Key:
     if sum(ch.isalnum() for part in key for ch in part) < _MIN_CHARS:
         return ()
     return key
+
+
+def _first_token_forms(text: str, token: Token, norm: str) -> list[tuple[int, str]]:
+    """Where a match may start in its first token, with the normalized rest: the whole token,
+    then after each proclitic edge ``text.clitics`` suggests. After ``لل`` (ل + the article,
+    its alef dropped) the rest is read with the article back (للأمم → الأمم, from the second ل)."""
+    forms = [(token.start, norm)]
+    for edge in token.clitic_edges:
+        rest = normalize_for_search(text[edge:token.end])
+        forms.append((edge, rest))
+        if normalize_for_search(text[token.start:edge]).endswith("لل"):
+            lam = edge - 1
+            while lam > token.start and not unicodedata.category(text[lam]).startswith("L"):
+                lam -= 1  # back over the second ل's marks
+            if text[lam] != "\u0640":
+                forms.append((lam, "ا" + normalize_for_search(text[lam:token.end])))
+    return forms
 
 
 class Lexicon:
@@ -103,9 +122,7 @@ class Lexicon:
     def _match_at(self, text: str, tokens: list[tuple[Token, str]], norms: list[str],
                   i: int) -> tuple[int, int, Key] | None:
         token, norm = tokens[i]
-        # the whole first token, then the same token after each suggested proclitic edge
-        starts = [(token.start, norm)] + [(e, normalize_for_search(text[e:token.end])) for e in token.clitic_edges]
-        for start, first in starts:
+        for start, first in _first_token_forms(text, token, norm):
             for length in self.lengths(first):
                 if i + length <= len(tokens):
                     key = (first, *norms[i + 1:i + length])
