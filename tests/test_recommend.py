@@ -117,6 +117,9 @@ def test_string_match_learns_normalized_text_and_strips_proclitics(news_schema):
     assert got == [("عمان", "GPE"), ("الامم المتحدة", "ORG"), ("عمّان", "GPE"), ("لأمم المتحدة", "ORG")]
     # whole tokens only: a learned word inside a longer one is not proposed
     assert rec.matches("عمانوئيل") == []
+    # the article is not a proclitic: a learned رئيس is not proposed inside الرئيس or والرئيس
+    rec.learn([("رئيس", "OCC")])
+    assert _spans("الرئيس والرئيس ورئيس", rec.matches("الرئيس والرئيس ورئيس")) == [("رئيس", "OCC")]
 
 
 def test_string_match_proposes_the_most_frequent_label_with_its_share():

@@ -44,13 +44,16 @@ def span_key(text: str) -> Key:
 
 def _first_token_forms(text: str, token: Token, norm: str) -> list[tuple[int, str]]:
     """Where a match may start in its first token, with the normalized rest: the whole token,
-    then after each proclitic edge ``text.clitics`` suggests. After ``لل`` (ل + the article,
-    its alef dropped) the rest is read with the article back (للأمم → الأمم, from the second ل)."""
+    then after each proclitic edge ``text.clitics`` suggests (و ف ب ك ل, not the article: it
+    belongs to the word). After ``لل`` (ل + the article, its alef dropped) the rest is read with
+    the article back (للأمم → الأمم, from the second ل)."""
     forms = [(token.start, norm)]
     for edge in token.clitic_edges:
-        rest = normalize_for_search(text[edge:token.end])
-        forms.append((edge, rest))
-        if normalize_for_search(text[token.start:edge]).endswith("لل"):
+        prefix = normalize_for_search(text[token.start:edge])
+        if prefix.endswith("ال"):
+            continue  # the article belongs to the word: a learned رئيس is not proposed inside الرئيس
+        forms.append((edge, normalize_for_search(text[edge:token.end])))
+        if prefix.endswith("لل"):
             lam = edge - 1
             while lam > token.start and not unicodedata.category(text[lam]).startswith("L"):
                 lam -= 1  # back over the second ل's marks
