@@ -170,8 +170,22 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal():
 
     tty, pipe = Tty(), io.StringIO()
     for stream in (tty, pipe):
-        bar = _Bar(stream, 4, "string-match: proposing")
+        bar = _Bar(stream, 4, "string-match\x1b]52: proposing")
         bar.update(2, force=True)
         bar.close()
     assert "[###############...............] 2/4" in tty.getvalue()
+    assert tty.getvalue().count("\x1b") == 2  # its own erase-line escapes only: a name is never raw
     assert pipe.getvalue() == ""
+
+
+def test_on_a_terminal_the_bar_is_drawn_raw_and_the_summary_stays_escaped(db, monkeypatch, capsys):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty = Tty()
+    monkeypatch.setattr("sys.stderr", tty)
+    assert main(["pre-annotate", "--db", str(db), "--recommender", "string-match", "--annotator", "bilal"]) == 0
+    drawn = tty.getvalue()
+    assert "\r\x1b[2K" in drawn and "string-match: proposing [" in drawn and "\\x1b" not in drawn
+    assert "proposal(s) added" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, TextIO, TypeVar
 
 from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
-from annotator.console import say
+from annotator.console import say, terminal_safe
 from annotator.errors import AnnotatorError, OperationError, StoreError
 
 NAME = "pre-annotate"
@@ -81,7 +81,7 @@ class _Bar:
             line = f"{self.what} [{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} {elapsed}"
         else:
             line = f"{self.what}… {done or ''} {elapsed}"
-        self.stream.write("\r\x1b[2K" + line)
+        self.stream.write("\r\x1b[2K" + terminal_safe(line, one_line=True))
         self.stream.flush()
 
     def close(self) -> None:
@@ -149,7 +149,9 @@ def run(args: argparse.Namespace) -> int:
         finished = [d for d in ids if statuses.get(d) in ("done", "skipped")]
         ids = [d for d in ids if statuses.get(d) not in ("done", "skipped")]
 
-        bar = _Bar(err, None, f"{recommender.name}: preparing")
+        # the bar draws with \r and an erase-line escape, so it writes past the message escaping
+        # of cli.main's stderr wrapper (console.SafeMessages); its own text is made safe in _Bar
+        bar = _Bar(getattr(err, "_stream", err), None, f"{recommender.name}: preparing")
         worker = ThreadPoolExecutor(max_workers=1) if recommender.slow else None
         try:
             prepared = [0]
