@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
                     bar.close()
                     print(f"{doc_id}: proposals not written: {exc}", file=err)
                     continue
-                added += len(op.entities) + len(op.claims)  # type: ignore[attr-defined]
+                added += len(op.entities) + len(op.claims)
                 touched += 1
             bar.update(len(ids), force=True)
         finally:

@@ -92,7 +92,7 @@ def _fresh_ids(state: Annotations, prefix: str) -> Iterator[str]:
 
 
 def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text: str,
-                        schema: Schema) -> Operation | None:
+                        schema: Schema) -> AddProposals | None:
     """One ``AddProposals`` adding every proposal that fits as a pre-annotation (source
     ``recommend:<name>``), or None when none does. Claims get the schema's default attributes."""
     fitting = fit_proposals(proposals, state, text, schema)

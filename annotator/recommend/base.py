@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -152,15 +152,3 @@ def read_text_file(path: str | Path, what: str) -> str:
         raise AnnotatorError(f"{p}: not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise AnnotatorError(f"{p}: cannot read the {what} file ({exc.strerror})") from None
-
-
-def unique(items: Iterable[Proposal]) -> list[Proposal]:
-    """Proposals without repeats (same kind, span and label), first kept, in order."""
-    seen: set[tuple[str, int, int, str | None]] = set()
-    out = []
-    for p in items:
-        key = (p.kind, p.start, p.end, p.label)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out

@@ -153,17 +153,13 @@ class StringMatch(Recommender):
             self.learn_from = frozenset(learn_from)
         if store is None:
             return
-        texts: dict[str, str] = {}
-        states = store.iter_annotations()
-        for n, state in enumerate(states, 1):
+        last: Document | None = None  # states come document by document: one text in memory at a time
+        for n, state in enumerate(store.iter_annotations(), 1):
             if self._learns_from(state.annotator) and any(e.source is None for e in state.entities):
-                text = texts.get(state.doc_id)
-                if text is None:
-                    doc = store.get_document(state.doc_id)
-                    if doc is None:
-                        continue
-                    text = texts[state.doc_id] = doc.text
-                self.observe(Document(state.doc_id, text), state)
+                if last is None or last.id != state.doc_id:
+                    last = store.get_document(state.doc_id)
+                if last is not None:
+                    self.observe(last, state)
             if progress is not None:
                 progress(n, None, "learning labelled spans")
 
