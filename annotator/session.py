@@ -30,6 +30,7 @@ from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Cl
 from annotator.model.operations import (
     AddClaim,
     AddEntity,
+    AddProposals,
     Batch,
     LinkClaimer,
     MoveClaim,
@@ -120,7 +121,7 @@ def plan_change(op: Operation, before: Annotations, text: str,
     session saves with it.
     """
     after, inverse = apply_operation(op, before, text, schema)
-    if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations)):
+    if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals)):
         after = after.with_(status="in_progress")
         op = Batch((op, SetStatus("in_progress")), op.describe())
         inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())

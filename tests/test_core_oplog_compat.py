@@ -11,7 +11,7 @@ import pytest
 
 from annotator.errors import OperationError
 from annotator.model import operations as o
-from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.model.annotations import Annotations, Claim, Entity, Rejection
 from annotator.store.sql_reads import dumps_ascii
 
 GOLDEN = Path(__file__).parent / "golden" / "oplog_v1.jsonl"
@@ -35,6 +35,9 @@ OPS = [
     o.ReplaceAnnotations(state), o.ReplaceAnnotations(Annotations("d", None)),
     o.Batch((o.AddEntity(ent), o.SetStatus("in_progress")), "label PER"),
     o.Batch((o.RestoreStatus("todo"), o.Batch((o.RemoveEntity("e1"),), "")), ""),
+    # added with recommenders (issue 13): their lines were written by the generic codec
+    o.AddProposals((ent_src,), (claim_src,), "2 proposal(s) from string-match"), o.RejectProposal("e2"),
+    o.SetRejected(Rejection("entity", 0, 5, "PER"), False),
 ]
 
 

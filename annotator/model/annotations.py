@@ -22,7 +22,8 @@ from typing import Any, ClassVar, TypeVar
 from annotator.model.checks import DOC_STATUSES
 from annotator.model.codec import WritesItself, decode, encode_fields
 
-__all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Annotations", "sort_spans", "text_hash"]
+__all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Rejection", "Annotations", "sort_spans",
+           "text_hash"]
 
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
@@ -113,11 +114,28 @@ class Claim(Span):
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """A proposal the annotator rejected on this document, so no recommender proposes it again:
+    the span and, for an entity, its label (``kind`` is "entity" or "claim")."""
+
+    kind: str
+    start: int
+    end: int
+    label: str | None = None
+
+    @classmethod
+    def from_json(cls, d: object) -> Rejection:
+        return decode(cls, d, "rejection")
+
+
+@dataclass(frozen=True)
 class Annotations(WritesItself):
     """Everything one annotator recorded on one document (the materialized state).
 
     ``attributes`` holds document-level labels (e.g. CheckThat! check-worthiness).
     ``version`` counts applied operations; the store uses it for optimistic locking.
+    ``rejected`` lists the proposals the annotator rejected (``RejectProposal``), kept with the
+    labels so undo and the op log cover them; left out of the stored JSON while empty.
     """
 
     doc_id: str
@@ -132,6 +150,7 @@ class Annotations(WritesItself):
     schema_version: str | None = None
     created_at: str | None = None  # ISO 8601 UTC
     updated_at: str | None = None
+    rejected: tuple[Rejection, ...] = ()
 
     # -- lookups ---------------------------------------------------------------
     def entity(self, entity_id: str) -> Entity | None:
@@ -147,11 +166,14 @@ class Annotations(WritesItself):
     def to_json(self) -> dict[str, Any]:
         """State for the store (not the export format, which adds text and schema):
         every field, with the spans' null fields left out."""
-        return {
+        out = {
             **encode_fields(self),
             "entities": [encode_fields(e, omit_none=True) for e in self.entities],
             "claims": [encode_fields(c, omit_none=True) for c in self.claims],
         }
+        if not self.rejected:
+            del out["rejected"]  # states without rejections are stored exactly as before
+        return out
 
     @classmethod
     def from_json(cls, d: object) -> Annotations:

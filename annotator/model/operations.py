@@ -20,6 +20,7 @@ from annotator.model.annotations import (
     AttrValue,
     Claim,
     Entity,
+    Rejection,
     sort_spans,
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
@@ -388,6 +389,107 @@ class SetSource(Operation):
     def describe(self) -> str:
         return f"accept {self.span_id}" if self.source is None else f"mark {self.span_id} as {self.source}"
 
+
+
+@_op
+@dataclass(frozen=True)
+class SetRejected(Operation):
+    """Remember (or forget) that a proposal was rejected on this document; the inverse restores
+    whether it was remembered before."""
+
+    kind: ClassVar[str] = "set_rejected"
+    rejection: Rejection
+    rejected: bool = True
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        r = self.rejection
+        if not isinstance(r, Rejection) or r.kind not in ("entity", "claim"):
+            raise OperationError(f"a rejection is of an entity or a claim, not {brief(getattr(r, 'kind', r))}")
+        check_offsets(text, r.start, r.end)
+        _refuse([id_problem(r.label, "rejected label") if r.kind == "entity" else
+                 (None if r.label is None else "a rejected claim has no label")])
+        kept = tuple(x for x in state.rejected if x != r)
+        return replace(state, rejected=(*kept, r) if self.rejected else kept)
+
+    def inverse(self, before: Annotations) -> Operation:
+        return SetRejected(self.rejection, self.rejection in before.rejected)
+
+    def describe(self) -> str:
+        r = self.rejection
+        what = f"{r.label} [{r.start}, {r.end})" if r.kind == "entity" else f"claim [{r.start}, {r.end})"
+        return f"{'reject' if self.rejected else 'forget rejecting'} {what}"
+
+
+@_op
+@dataclass(frozen=True)
+class AddProposals(Operation):
+    """Add a recommender's proposals as pre-annotations, in one undo step. Every span must carry a
+    ``source`` (a proposal is never an accepted label); each is checked as AddEntity / AddClaim
+    check it, in order. Adding proposals is not the annotator's work: it leaves a "todo"
+    document "todo" (``session``)."""
+
+    kind: ClassVar[str] = "add_proposals"
+    entities: tuple[Entity, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    label: str = ""
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        for span in (*self.entities, *self.claims):
+            if span.source is None:
+                raise OperationError(f"proposal {brief(span.id)} has no source: a proposal is never a label")
+        for e in self.entities:
+            state = AddEntity(e).apply(state, text, schema)
+        for c in self.claims:
+            state = AddClaim(c).apply(state, text, schema)
+        return state
+
+    def inverse(self, before: Annotations) -> Operation:
+        return Batch((*(RemoveClaim(c.id) for c in reversed(self.claims)),
+                      *(RemoveEntity(e.id) for e in reversed(self.entities))), f"remove {self.describe()}")
+
+    def describe(self) -> str:
+        return self.label or f"{len(self.entities)} proposed entities, {len(self.claims)} proposed claims"
+
+
+def rejection_of(span: Entity | Claim) -> Rejection:
+    """What rejecting ``span`` remembers: its kind, offsets and (an entity's) label."""
+    if isinstance(span, Entity):
+        return Rejection("entity", span.start, span.end, span.label)
+    return Rejection("claim", span.start, span.end)
+
+
+@_op
+@dataclass(frozen=True)
+class RejectProposal(Operation):
+    """Reject a pre-annotation: remove it and remember its span (and label) so it is not proposed
+    again on this document. Only a span with a ``source`` can be rejected: the annotator's own
+    labels are removed, not rejected. A rejected claimer is unlinked from its claims (restored by
+    the inverse)."""
+
+    kind: ClassVar[str] = "reject_proposal"
+    span_id: str
+
+    def _span(self, state: Annotations) -> Entity | Claim:
+        span: Entity | Claim | None = state.entity(self.span_id) or state.claim(self.span_id)
+        if span is None:
+            raise OperationError(f"no entity or claim {self.span_id!r} in this document")
+        if span.source is None:
+            raise OperationError(f"{self.span_id} is a label, not a proposal: remove it instead of rejecting it")
+        return span
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        span = self._span(state)
+        removed = (RemoveEntity(span.id) if isinstance(span, Entity) else RemoveClaim(span.id)).apply(state, text, schema)
+        return SetRejected(rejection_of(span)).apply(removed, text, schema)
+
+    def inverse(self, before: Annotations) -> Operation:
+        span = self._span(before)
+        r = rejection_of(span)
+        restore = RemoveEntity(span.id).inverse(before) if isinstance(span, Entity) else AddClaim(span)
+        return Batch((SetRejected(r, r in before.rejected), restore), f"restore proposal {span.id}")
+
+    def describe(self) -> str:
+        return f"reject proposal {self.span_id}"
 
 
 # -- claim operations -----------------------------------------------------------------
