@@ -17,7 +17,7 @@ from typing import Any, Iterable, TextIO
 from annotator.formats._io import readable_name
 from annotator.formats._records import IdMaker, JsonLinesFormat, import_meta, in_key_order
 from annotator.formats._stored import ANY, INT, KEY_ORDER, Shape, Stored, list_of, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import Annotations, Document, Entity
 
@@ -132,6 +132,3 @@ class AraievalFormat(JsonLinesFormat):
 # spans an import kept where the file put them although their text differed: [start, end, technique, text]
 _DIFFERING = list_of(Shape(lambda v: isinstance(v, list) and len(v) == 4 and INT.fits(v[0]) and INT.fits(v[1])
                            and isinstance(v[2], str), "[start, end, technique, text]"))
-
-
-register(AraievalFormat())

@@ -25,7 +25,7 @@ from annotator.formats._records import (
     finish, import_meta, is_claim_label, is_claimer_relation, render_value,
 )
 from annotator.formats._stored import Shape, Stored, dict_of, list_of, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
 
 NAME = "brat"
@@ -59,7 +59,7 @@ def _pairs(path: Path) -> list[tuple[Path, Path]]:
     return [(txt, ann)]
 
 
-class BratFormat:
+class BratFormat(Format):
     name = NAME
     description = "brat standoff (.txt + .ann; a folder of pairs)"
     signature = "a .ann standoff file or a .txt with one beside it"
@@ -186,14 +186,6 @@ class BratFormat:
                        f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
         return kind, start, end
 
-    def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:
-        """brat is a folder format: ``out`` must be the folder (a ``Path``), not an open file."""
-        if not isinstance(out, Path):
-            raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
-        from annotator.formats.base import export_records
-
-        export_records(self, records, out, ctx)  # into a fresh folder, swapped in whole
-
     def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
         """Write the pairs into ``folder``, a fresh one the export made: files are created, never
         opened if already there (``x`` mode), so a symlink could never be written through."""
@@ -301,6 +293,3 @@ def _file_stem(doc_id: str, used: set[str]) -> str:
         candidate = f"{stem}-{n}"
     used.add(candidate)
     return candidate
-
-
-register(BratFormat())

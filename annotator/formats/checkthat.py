@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator, TextIO
 from annotator.formats._io import iter_lines
 from annotator.formats._records import finish, import_meta, render_value
 from annotator.formats._stored import STR, Shape, Stored, list_of
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, AttrValue, Document
 
 NAME = "checkthat"
@@ -63,7 +63,7 @@ def _rows(path: Path, ctx: ReadContext) -> Iterator[tuple[int, list[str], str]]:
             yield start, fields, quoting
 
 
-class CheckThatFormat:
+class CheckThatFormat(Format):
     name = NAME
     description = "CheckThat! lab TSV (tweets with claim / check-worthiness labels)"
     signature = "a TSV header with tweet_id and tweet_text"
@@ -154,6 +154,3 @@ def _write_row(out: TextIO, writer: Any, fields: list[str]) -> None:
         writer.writerow(fields)
     else:
         out.write("\t".join(fields) + "\n")
-
-
-register(CheckThatFormat())

@@ -24,7 +24,7 @@ from typing import Any, Iterable, TextIO
 from annotator.formats._stored import one_of, written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document
 
 NAME = "doccano"
@@ -147,6 +147,3 @@ class DoccanoFormat(JsonLinesFormat):
             if ann.attributes:
                 obj["attributes"] = dict(ann.attributes)
         return kept.finish(obj)
-
-
-register(DoccanoFormat())

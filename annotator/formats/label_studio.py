@@ -29,7 +29,7 @@ from annotator.formats._records import (
     IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
 )
 from annotator.formats._stored import ANY, KEY_ORDER, OBJECT, STR, Stored, one_of, without_import, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
 
@@ -191,7 +191,7 @@ def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str
     return {"start": conv.to_utf16(start), "end": conv.to_utf16(end), "text": text[start:end]}
 
 
-class LabelStudioFormat:
+class LabelStudioFormat(Format):
     name = "label-studio"
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
@@ -346,7 +346,7 @@ def _attribute_item(key: str, value: AttrValue, to_name: str, item_id: str, kind
             "value": {"choices": [render_value(value)]}}
 
 
-class LabelStudioMinFormat:
+class LabelStudioMinFormat(Format):
     name = "label-studio-min"
     description = "Label Studio JSON_MIN export (flat; no relations or region attributes)"
     signature = "a JSON array of flat objects with text and regions holding labels"
@@ -447,7 +447,3 @@ class LabelStudioMinFormat:
 def _is_regions(value: Any) -> bool:
     """A JSON_MIN control's value: a non-empty list of regions, each with its labels."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "labels" in v for v in value)
-
-
-register(LabelStudioFormat())
-register(LabelStudioMinFormat())

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.formats._io import iter_jsonl
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
@@ -55,7 +55,7 @@ def dumps_line(obj: Any) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class NativeFormat:
+class NativeFormat(Format):
     name = "native"
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
     record_keys = frozenset(KEY_ORDER)  # any other label-holding key is reported (formats/_io.check_keys)
@@ -247,6 +247,3 @@ def _finite(value: Any) -> bool:
     if isinstance(value, list):
         return all(_finite(v) for v in value)
     return True
-
-
-register(NativeFormat())

@@ -26,7 +26,7 @@ from typing import Any, Iterable, TextIO
 from annotator.formats._stored import written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span, tokens_for
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 
 NAME = "prodigy"
@@ -184,6 +184,3 @@ def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, l
         if t["start"] <= probe < t["end"]:
             return t["id"]
     return tokens[-1]["id"] if last and tokens else 0
-
-
-register(ProdigyFormat())
