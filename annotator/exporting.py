@@ -25,8 +25,9 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext
@@ -135,7 +136,7 @@ def sweep_leftovers(target: Path, ctx: WriteContext | None = None) -> list[str]:
     of the same target left (their lock is free); one still in use by a live export is kept."""
     parent = target.parent if str(target.parent) else Path(".")
     pattern = re.compile(re.escape(f".{target.name}.") + _RANDOM + re.escape(_TMP_SUFFIX))
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(parent)
     except OSError:
@@ -379,16 +380,17 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
     in whole (``fmt.write_folder``, for ``writes_folders`` formats such as brat)."""
     target = export_target(fmt, output)
     if target is None:
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
-            if hasattr(sys.stdout, "buffer") else sys.stdout
+        wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
+            if hasattr(sys.stdout, "buffer") else None
+        out = wrapper or sys.stdout
         sys.stdout.flush()
         try:
             fmt.write(records, out, ctx)
             out.flush()
         finally:
-            if out is not sys.stdout:
+            if wrapper is not None:
                 with contextlib.suppress(ValueError, OSError):
-                    out.detach()  # sys.stdout keeps its buffer
+                    wrapper.detach()  # sys.stdout keeps its buffer
         return
     ctx.target = str(output)
     if fmt.writes_folders:

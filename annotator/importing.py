@@ -9,9 +9,9 @@ store) is kept. An annotator's existing work is never overwritten unless asked.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable, Iterator
 
 from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
 from annotator.formats._io import inside

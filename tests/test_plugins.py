@@ -100,6 +100,15 @@ class SniffBreaks(TinyFormat):
         raise RuntimeError("boom")
 
 
+class Greedy(TinyFormat):
+    """Claims every file but .tiny ones: it must never take one from a built-in format."""
+
+    name = "aaa-greedy"
+
+    def sniff(self, path, head):
+        return path.suffix != ".tiny"
+
+
 class HalfStore(Store):  # nothing implemented
     pass
 '''
@@ -113,6 +122,7 @@ noreader = acme_plugins:NoReader
 wrongname = acme_plugins:WrongName
 native = acme_plugins:TinyFormat
 sniffbreaks = acme_plugins:SniffBreaks
+aaa-greedy = acme_plugins:Greedy
 
 [annotator.stores]
 tiny = acme_plugins:TinyStore
@@ -296,6 +306,11 @@ def test_broken_plugins_never_hide_the_builtins(plugin_path, tmp_path):
                and "refused: 'native' is a built-in format, which a plugin cannot replace" in w for w in warnings)
     for name in ("missing", "duck", "noreader", "wrongname"):
         assert sum(f"format plugin '{name}' (" in w for w in warnings) == 1, (name, warnings)
+    # plugins are asked last: one claiming every file never takes plain text from the built-in format
+    plain = tmp_path / "plain.txt"
+    plain.write_text(TEXT, encoding="utf-8")
+    res = cli(plugin_path, "import", plain, "--db", db)
+    assert res.returncode == 0 and "read as text (detected format 'text'" in res.stderr, res.stderr
 
 
 def test_the_registry_lists_plugins_without_importing_them(installed, capsys):
@@ -310,7 +325,7 @@ def test_the_registry_lists_plugins_without_importing_them(installed, capsys):
     assert get_format("native").__module__ == "annotator.formats.native"  # the built-in, never the plugin
     capsys.readouterr()
     every = registry().all()
-    assert set(BUILTIN_FORMATS) | {"tiny", "sniffbreaks"} == set(every)
+    assert set(BUILTIN_FORMATS) | {"tiny", "sniffbreaks", "aaa-greedy"} == set(every)
     said = capsys.readouterr().err.splitlines()
     assert len(said) == 5 and len(set(said)) == 5, said  # native clash, missing, duck, noreader, wrongname
     assert all(line.startswith("annotator: warning: format plugin '") for line in said)

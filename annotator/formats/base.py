@@ -304,7 +304,7 @@ def all_formats() -> dict[str, Format]:
 # -- detection and writing helpers ------------------------------------------------
 
 # Content sniffing tries formats in this order: the most specific signatures first,
-# the loose token-per-line CoNLL last. Formats not listed come after, by name.
+# the loose token-per-line CoNLL last. Built-ins not listed come after, by name; plugins last.
 DETECT_ORDER = (
     "label-studio", "label-studio-min", "araieval", "prodigy", "doccano", "native",
     "checkthat", "aqmar-truth", "brat", "conll",
@@ -334,8 +334,10 @@ def detect_format(path: str | Path) -> tuple[Format, str]:
             return formats["brat"], f"folder with {anns} .ann file(s): brat standoff"
         raise InputError("folder without .ann files: give a file, or a brat folder", str(p))
     head = Sample.of(p, SNIFF_BYTES)
+    builtin = registry().is_builtin
     names = [n for n in DETECT_ORDER if n in formats]
-    names += sorted(n for n in formats if n not in names)  # plugins after every built-in: never hiding one
+    names += sorted(n for n in formats if n not in names and builtin(n))
+    names += sorted(n for n in formats if not builtin(n))  # plugins after every built-in: never hiding one
     for name in names:
         fmt = formats[name]
         if _sniffs(fmt, p, head):
