@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from annotator.formats._io import name_meta
 from annotator.formats.base import Format, ReadContext, Record
@@ -174,7 +175,7 @@ def read_json_lines(fmt: str, path: Path, ctx: ReadContext,
         if not isinstance(text, str):
             ctx.reject(path, line, "record has no \"text\" string; not imported")
             continue
-        record = guarded(lambda: build(obj, text, line), ctx, path, line)
+        record = guarded(lambda: build(obj, text, line), ctx, path, line)  # noqa: B023 - called at once
         if record is not None:
             record = finish(record, ctx, path, fmt)
         if record is not None:

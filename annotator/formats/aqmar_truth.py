@@ -20,12 +20,12 @@ file is streamed. Import only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
 
-from annotator.errors import AnnotatorError, InputError
+from annotator.errors import InputError
 from annotator.formats._io import inside, iter_lines
-from annotator.formats.base import Format, ReadContext, Record, WriteContext
+from annotator.formats.base import Format, ReadContext, Record
 from annotator.formats.conll import read_sentences, sentence_record
 
 NAME = "aqmar-truth"

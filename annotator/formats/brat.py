@@ -16,17 +16,22 @@ Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any
 
-from annotator.errors import AnnotatorError, InputError
+from annotator.errors import InputError
 from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
 from annotator.formats._records import (
-    finish, import_meta, is_claim_label, is_claimer_relation, render_value,
+    finish,
+    import_meta,
+    is_claim_label,
+    is_claimer_relation,
+    render_value,
 )
 from annotator.formats._stored import Shape, Stored, dict_of, list_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
-from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
+from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity
 
 NAME = "brat"
 CLAIM_TYPE = "Claim"
@@ -82,7 +87,7 @@ class BratFormat(Format):
                     if member != path and (member.exists() or member.is_symlink()):
                         inside(folder, member)
             except InputError as exc:
-                ctx.reject(exc.path, None, f"{exc.problem}; {txt.name} and {ann.name} not imported")
+                ctx.reject(exc.path or path, None, f"{exc.problem}; {txt.name} and {ann.name} not imported")
                 continue
             text = _read_text(txt)
             if not ann.exists():
@@ -98,7 +103,7 @@ class BratFormat(Format):
         entities: dict[str, Entity] = {}
         claims: dict[str, Claim] = {}
         attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
-        links: list[tuple[int, str, str]] = []  # line, claim id, entity id
+        links: list[tuple[int, str, str, str]] = []  # line, claim id, entity id, the line's brat id
         kept: list[str] = []
         if ann_path.stat().st_size == 0:
             return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
@@ -224,7 +229,7 @@ class BratFormat(Format):
             piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
             lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
         ex = Stored(doc, NAME, ctx)
-        kept = ex.get("kept", _KEPT_LINES, [])
+        kept: list[str] = ex.get("kept", _KEPT_LINES, [])
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
         for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
             tid = brat_id[f"Claim:{c.id}"]
@@ -239,7 +244,8 @@ class BratFormat(Format):
                 lines.append(f"{line_id('A', f'A:{c.id}:{key}')}\t{key} {tid}"
                              + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
-                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{brat_id[f'Entity:{c.claimer}']}")
+                claimer = brat_id[f"Entity:{c.claimer}"]
+                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{claimer}")
         present = set(brat_id.values())
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from annotator.formats._io import iter_lines
 from annotator.formats._records import finish, import_meta, render_value
@@ -34,11 +35,11 @@ META_COLUMNS = ("topic_id", "topic", "tweet_url", "url")
 
 def _rows(path: Path, ctx: ReadContext) -> Iterator[tuple[int, list[str], str]]:
     """``(line, fields, quoting)`` for the header and each data row."""
-    lines = iter_lines(path)
-    for number, header in lines:
-        break
-    else:
+    lines = iter(iter_lines(path))
+    first = next(lines, None)
+    if first is None:
         return
+    number, header = first
     columns = header.split("\t")
     quoting = ctx.options.get("quoting") or ("csv" if columns == ["tweet_id", "tweet_text"] else "none")
     yield number, columns, quoting
@@ -90,7 +91,7 @@ class CheckThatFormat(Format):
                 ctx.reject(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
                            "tweet not imported")
                 continue
-            row = dict(zip(columns, fields))
+            row = dict(zip(columns, fields, strict=False))
             doc_id = row[id_col]
             meta = {c: row[c] for c in columns if c in META_COLUMNS}
             attributes: dict[str, AttrValue] = {

@@ -9,8 +9,9 @@ names its document: the bytes that do not decode are written as ``\xe9`` in the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 from annotator.errors import InputError
 from annotator.formats._io import check_readable, name_meta, readable_name, strip_bom
