@@ -25,11 +25,12 @@ import shutil
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats.base import Format, Record, WriteContext, can_write, writes_folders
+from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
@@ -135,7 +136,7 @@ def sweep_leftovers(target: Path, ctx: WriteContext | None = None) -> list[str]:
     of the same target left (their lock is free); one still in use by a live export is kept."""
     parent = target.parent if str(target.parent) else Path(".")
     pattern = re.compile(re.escape(f".{target.name}.") + _RANDOM + re.escape(_TMP_SUFFIX))
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(parent)
     except OSError:
@@ -233,8 +234,7 @@ def _refuse_if_special(target: Path, *, folder: bool) -> None:
 def check_folder_contents(target: Path, fmt: Format) -> None:
     """An existing output folder is replaced as a whole, so it may hold only what this
     format writes (and the configuration files it carries over): anything else is refused."""
-    writes = getattr(fmt, "folder_files", ())
-    carries = getattr(fmt, "folder_carries", ())
+    writes, carries = fmt.folder_files, fmt.folder_carries
     try:
         entries = sorted(os.scandir(target), key=lambda e: e.name)
     except FileNotFoundError:
@@ -276,7 +276,7 @@ def atomic_folder(target: Path, fmt: Format, ctx: WriteContext | None = None) ->
     _lock(lock)
     try:
         os.chmod(tmp, _mode_for(target, 0o777))
-        for pattern in getattr(fmt, "folder_carries", ()):
+        for pattern in fmt.folder_carries:
             for conf in sorted(target.glob(pattern)) if target.is_dir() else ():
                 if conf.is_file() and not conf.is_symlink():
                     shutil.copy2(conf, tmp / conf.name, follow_symlinks=False)
@@ -336,7 +336,7 @@ def export_store(store: Store, schema: Schema, fmt: Format, output: str | Path |
     ctx = WriteContext(schema=schema)
     records = _Tracked(iter_records(store, annotators, statuses))
     try:
-        write_output(fmt, records, output, ctx)
+        export_records(fmt, records, output, ctx)
     except UnicodeEncodeError as exc:  # a lone surrogate kept from a bad decoder: no UTF-8 for it
         bad = exc.object[exc.start:exc.end] if isinstance(exc.object, str) else "?"
         kept = f"{output} was not written (an old one is untouched)" if output and output != "-" \
@@ -360,31 +360,42 @@ class _Tracked:
             yield record
 
 
-def write_output(fmt: Format, records: Iterable[Record], output: str | Path | None, ctx: WriteContext) -> None:
-    """The one way records leave: standard output (``-``/None, UTF-8, no temporary file), a
-    file replaced atomically, or a folder swapped in whole (folder formats such as brat)."""
-    if not can_write(fmt):
+def export_target(fmt: Format, output: str | Path | None) -> Path | None:
+    """Everything checked before a record is read: the format can be exported to, and the
+    output suits it (``output_target``; a folder format's folder holds only what it writes).
+    None: standard output."""
+    if not fmt.writable:
         raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    folder = writes_folders(fmt)
-    target = output_target(output, folder=folder)
-    if target is None:
-        if folder:
+    target = output_target(output, folder=fmt.writes_folders)
+    if fmt.writes_folders:
+        if target is None:
             raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
-            if hasattr(sys.stdout, "buffer") else sys.stdout
+        check_folder_contents(target, fmt)
+    return target
+
+
+def export_records(fmt: Format, records: Iterable[Record], output: str | Path | None, ctx: WriteContext) -> None:
+    """The one way records leave, for the CLI and the tests alike: standard output (``-``/None,
+    UTF-8, no temporary file), a file replaced atomically (``fmt.write``), or a folder swapped
+    in whole (``fmt.write_folder``, for ``writes_folders`` formats such as brat)."""
+    target = export_target(fmt, output)
+    if target is None:
+        wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
+            if hasattr(sys.stdout, "buffer") else None
+        out = wrapper or sys.stdout
         sys.stdout.flush()
         try:
             fmt.write(records, out, ctx)
             out.flush()
         finally:
-            if out is not sys.stdout:
+            if wrapper is not None:
                 with contextlib.suppress(ValueError, OSError):
-                    out.detach()  # sys.stdout keeps its buffer
+                    wrapper.detach()  # sys.stdout keeps its buffer
         return
     ctx.target = str(output)
-    if folder:
+    if fmt.writes_folders:
         with atomic_folder(target, fmt, ctx) as tmp:
-            fmt.write_folder(records, tmp, ctx)  # type: ignore[attr-defined]
+            fmt.write_folder(records, tmp, ctx)
         return
     with atomic_output(target, ctx) as fh:
         fmt.write(records, fh, ctx)

@@ -8,15 +8,14 @@ store) is kept. An annotator's existing work is never overwritten unless asked.
 
 from __future__ import annotations
 
-import contextlib
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
 from annotator.formats._io import inside
-from annotator.formats.base import Format, Problem, ReadContext, all_formats, get_format
+from annotator.formats.base import Format, Problem, ReadContext, detect_format, get_format
 from annotator.model.annotations import Annotations
 from annotator.model.operations import ReplaceAnnotations, apply_operation
 from annotator.schema.model import Schema
@@ -101,14 +100,7 @@ def _leaves_folder(folder: Path, entry: Path, skipped: Callable[[Path, str], Non
 
 def detect(path: Path) -> tuple[Format, str]:
     """The format of ``path`` from its content (an explicit --format always wins over this)."""
-    from annotator.formats import base
-
-    detector = getattr(base, "detect_format", None)
-    if detector is not None:
-        return detector(path)
-    if path.suffix.lower() == ".txt":
-        return get_format("text"), "a .txt file"
-    return get_format("native"), "JSON lines"
+    return detect_format(path)
 
 
 def import_paths(
@@ -137,11 +129,10 @@ def import_paths(
             fmt, reason = (fmt_given, "--format") if fmt_given else detect(path)
             summary.files += 1
             summary.formats[str(path)] = f"{fmt.name} ({reason})"
-            keys = getattr(fmt, "record_keys", None)
-            ctx.record_keys, ctx.format_name = (frozenset(keys) if keys is not None else None), fmt.name
+            ctx.record_keys, ctx.format_name = fmt.record_keys, fmt.name
             for record in fmt.read(path, ctx):
                 try:
-                    with _one_transaction(store):  # a kill leaves whole records only, never a text without its labels
+                    with store.transaction():  # a kill leaves whole records only, never a text without its labels
                         _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
                 except RecursionError:
                     ctx.reject(_record_file(Path(path), record), record.line,
@@ -167,12 +158,6 @@ def import_paths(
     return summary
 
 
-def _one_transaction(store: Store) -> contextlib.AbstractContextManager:
-    """The store's all-or-nothing grouping of several writes, where it has one."""
-    group = getattr(store, "transaction", None)
-    return group() if group is not None else contextlib.nullcontext()
-
-
 def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadContext,
                  summary: ImportSummary) -> Iterator[Path]:
     """The units of each named path; a folder with nothing to import is said so, not passed over."""
@@ -194,29 +179,28 @@ def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadConte
                                   "are left out)")
 
 
+# the files taken from a folder when the format is detected, or declares no ``suffixes`` of its own
+FOLDER_SUFFIXES = (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann")
+
+
 def _units(paths: Iterable[str | Path], fmt: Format | None,
            skipped: Callable[[Path, str], None] | None = None) -> Iterator[Path]:
     """What a reader is given: folders as a whole for folder formats (brat), else each file."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and fmt is not None and getattr(fmt, "reads_folders", False):
+        if path.is_dir() and fmt is not None and fmt.reads_folders:
             yield path
             continue
         if path.is_dir() and fmt is None:
-            from annotator.formats import base
-
-            if getattr(base, "detect_format", None) is not None:
-                try:
-                    found, _ = base.detect_format(path)
-                    if getattr(found, "reads_folders", False):
-                        yield path
-                        continue
-                except AnnotatorError:
-                    pass
-        suffixes = getattr(fmt, "suffixes", None) if fmt is not None else None
-        yield from iter_input_files([path], tuple(suffixes) if suffixes else (
-            (".txt", ".jsonl", ".json", ".ndjson", ".conll", ".tsv", ".csv", ".ann") if path.is_dir() else None),
-            skipped)
+            try:
+                found, _ = detect_format(path)
+                if found.reads_folders:
+                    yield path
+                    continue
+            except AnnotatorError:
+                pass
+        suffixes = fmt.suffixes if fmt is not None else ()
+        yield from iter_input_files([path], suffixes or (FOLDER_SUFFIXES if path.is_dir() else None), skipped)
 
 
 def _record_file(path: Path, record) -> Path:
@@ -276,6 +260,3 @@ def _has_surrogate(text: str) -> bool:
 def _has_content(ann: Annotations) -> bool:
     return bool(ann.entities or ann.claims or ann.notes or ann.attributes or ann.status != "todo")
 
-
-def known_formats() -> list[str]:
-    return sorted(all_formats())

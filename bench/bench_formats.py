@@ -14,7 +14,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from annotator.formats.base import ReadContext, Record, WriteContext, export_records, get_format
+from annotator.exporting import export_records
+from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.schema.model import ClaimSpec, EntityLabel, Schema
 

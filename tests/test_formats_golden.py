@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.formats.base import ReadContext, Record, WriteContext, export_records, get_format
+from annotator.exporting import export_records
+from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.model.annotations import Annotations, Document
 from annotator.schema import load_schema
 

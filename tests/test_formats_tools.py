@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from annotator.errors import AnnotatorError, InputError
-from annotator.formats.base import ReadContext, Record, WriteContext, export_records, get_format
+from annotator.exporting import export_records
+from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.formats.prodigy import hash32
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.schema import load_schema
@@ -264,7 +265,7 @@ def test_brat_write_to_a_folder_path_and_label_studio_region_ids_stay_distinct(t
 
     rec = Record(Document("d/1", TEXT), Annotations("d/1", "alice", entities=(Entity("x1", 4, 14, "PER"),),
                                                     claims=(Claim("x1", 18, 67, {}, "x1"),)))
-    get_format("brat").write([rec], tmp_path / "out", WriteContext(NEWS))
+    export_records(get_format("brat"), [rec], tmp_path / "out", WriteContext(NEWS))
     assert (tmp_path / "out" / "d_1.ann").read_text(encoding="utf-8").splitlines() == [
         "T1\tPER 4 14\tمصطفى بالي", f"T2\tClaim 18 67\t{TEXT[18:67]}", "R1\tClaimer Arg1:T2 Arg2:T1"]
     out = io.StringIO()

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
-from annotator.formats.base import all_formats, can_write, get_format, writes_folders
+from annotator.formats.base import format_names, get_format
 from annotator.model.annotations import DOC_STATUSES
 
 NAME = "export"
@@ -23,26 +23,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="output file, replaced atomically; a symlink is followed and kept; '-' or nothing: "
                         "standard output; a device, FIFO or socket is refused (brat: a folder, replaced whole)")
-    p.add_argument("--format", default="native", choices=sorted(all_formats()), metavar="F",
-                   help="output format (default native); one of: " + ", ".join(sorted(all_formats())))
+    p.add_argument("--format", default="native", choices=format_names(), metavar="F",
+                   help="output format (default native); one of: " + ", ".join(format_names()))
     p.add_argument("--annotator", action="append", metavar="A", help="only this annotator's records (repeatable)")
     p.add_argument("--status", action="append", choices=DOC_STATUSES, metavar="S",
                    help="only records with this status (repeatable): " + ", ".join(DOC_STATUSES))
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.errors import AnnotatorError
-    from annotator.exporting import check_folder_contents, export_store, output_target
+    from annotator.exporting import export_store, export_target
 
     fmt = get_format(args.format)
-    if not can_write(fmt):
-        raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    # every check on the output happens before the store is opened or a record read
-    target = output_target(args.output, folder=writes_folders(fmt))
-    if writes_folders(fmt):
-        if target is None:
-            raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
-        check_folder_contents(target, fmt)
+    target = export_target(fmt, args.output)  # every check on the output, before the store is opened
     schema = schema_from(args)
     store = existing_store_from(args)
     try:

@@ -7,7 +7,7 @@ import sys
 
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
 from annotator.console import say
-from annotator.formats.base import all_formats
+from annotator.formats.base import format_names
 
 NAME = "import"
 HELP = "import .txt files, folders, JSONL or another tool's format into the store"
@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
     add_db_argument(p)
     add_schema_argument(p)
-    p.add_argument("--format", choices=sorted(all_formats()), metavar="F",
+    p.add_argument("--format", choices=format_names(), metavar="F",
                    help="input format (default: detected from the content and reported); one of: "
-                        + ", ".join(sorted(all_formats())))
+                        + ", ".join(format_names()))
     p.add_argument("--annotator", metavar="NAME",
                    help="store imported labels as this annotator's (default: the file's, else your login)")
     p.add_argument("--label-map", metavar="FILE", help="map foreign labels onto the schema's (YAML or TSV)")

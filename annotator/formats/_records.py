@@ -14,13 +14,15 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from annotator.formats._io import name_meta
-from annotator.formats.base import ReadContext, Record
+from annotator.formats.base import Format, ReadContext, Record
 from annotator.formats.labelmap import map_label
 from annotator.model.annotations import AttrValue, Document
 from annotator.model.checks import annotations_problems, brief, id_problem
@@ -173,7 +175,7 @@ def read_json_lines(fmt: str, path: Path, ctx: ReadContext,
         if not isinstance(text, str):
             ctx.reject(path, line, "record has no \"text\" string; not imported")
             continue
-        record = guarded(lambda: build(obj, text, line), ctx, path, line)
+        record = guarded(lambda: build(obj, text, line), ctx, path, line)  # noqa: B023 - called at once
         if record is not None:
             record = finish(record, ctx, path, fmt)
         if record is not None:
@@ -237,11 +239,9 @@ class Kept:
         return in_key_order(obj, self.key_order)
 
 
-class JsonLinesFormat:
+class JsonLinesFormat(Format):
     """Shared shape of the JSON-lines formats (Prodigy, doccano, ArAIEval): detection looks at
     the first object, which must have a ``text`` string; ``read`` builds one record per line."""
-
-    name: str
 
     def sniff(self, path: Path, head: str) -> bool:
         from annotator.formats._io import first_json_line
@@ -249,11 +249,13 @@ class JsonLinesFormat:
         first = first_json_line(head)
         return first is not None and isinstance(first.get("text"), str) and self.looks_like(first)
 
+    @abstractmethod
     def looks_like(self, first: dict[str, Any]) -> bool:
-        raise NotImplementedError
+        """Whether the first JSON record, which has a ``text`` string, is this format's."""
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         return read_json_lines(self.name, path, ctx, lambda obj, text, line: self.build(obj, text, path, line, ctx))
 
+    @abstractmethod
     def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
-        raise NotImplementedError
+        """One record from one line's object (None: nothing kept, each problem reported)."""

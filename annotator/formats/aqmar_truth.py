@@ -20,12 +20,12 @@ file is streamed. Import only.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
 
-from annotator.errors import AnnotatorError, InputError
+from annotator.errors import InputError
 from annotator.formats._io import inside, iter_lines
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record
 from annotator.formats.conll import read_sentences, sentence_record
 
 NAME = "aqmar-truth"
@@ -94,11 +94,10 @@ def _token_file(csv_path: Path, name: str, ctx: ReadContext) -> Path | None:
     return None
 
 
-class AqmarTruthFormat:
+class AqmarTruthFormat(Format):
     name = NAME
     description = "AQMAR Topcoder truth.csv standoff (line-number spans over a token file beside it)"
     signature = f"a CSV header {HEADER}"
-    writable = False
 
     def sniff(self, path: Path, head: str) -> bool:
         return head.split("\n", 1)[0].strip() == HEADER
@@ -149,9 +148,3 @@ class AqmarTruthFormat:
             if id(row) not in used:
                 ctx.report(path, row.line, f"line {row.start} of {tokens.name} is not a token line (blank or past "
                            "the end); row not imported")
-
-    def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        raise AnnotatorError("aqmar-truth can be imported but not exported (export to conll instead)")
-
-
-register(AqmarTruthFormat())

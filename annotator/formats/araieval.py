@@ -11,13 +11,14 @@ its text (counted as a repair). Labels are the technique names.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 from annotator.formats._io import readable_name
 from annotator.formats._records import IdMaker, JsonLinesFormat, import_meta, in_key_order
 from annotator.formats._stored import ANY, INT, KEY_ORDER, Shape, Stored, list_of, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.formats.offsets import Utf16Offsets
 from annotator.model.annotations import Annotations, Document, Entity
 
@@ -82,23 +83,23 @@ class AraievalFormat(JsonLinesFormat):
         start_u, end_u = lab.get("start"), lab.get("end")
         start = conv.to_codepoint(start_u) if isinstance(start_u, int) else None
         end = conv.to_codepoint(end_u) if isinstance(end_u, int) else None
-        ok_offsets = start is not None and end is not None and start < end
-        if ok_offsets and (not isinstance(given, str) or conv.text[start:end] == given):
-            return start, end, technique
+        offsets = (start, end) if start is not None and end is not None and start < end else None
+        if offsets is not None and (not isinstance(given, str) or conv.text[start:end] == given):
+            return offsets[0], offsets[1], technique
         found = nearest_occurrence(conv.text, given, start or 0) if isinstance(given, str) and given else None
         where = f"UTF-16 [{start_u},{end_u})"
-        if ok_offsets:
+        if offsets is not None:
             problem = f"{what} ({technique}) at {where} reads {conv.text[start:end]!r}, not its text {given!r}"
         else:
             problem = f"{what} ({technique}): offsets {where} are not valid in the text"
-        if ctx.repair and found is not None:
+        if ctx.repair and found is not None and isinstance(given, str):
             ctx.report(path, line, f"{problem}: moved to its nearest exact occurrence [{found},"
                        f"{found + len(given)})", repaired=True)
             return found, found + len(given), technique
-        if ok_offsets:
+        if offsets is not None:
             hint = " (--repair moves it to its text)" if found is not None else " (its text does not occur)"
             ctx.report(path, line, f"{problem}; imported at the offsets given{hint}", note=True)
-            return start, end, technique
+            return offsets[0], offsets[1], technique
         ctx.report(path, line, f"{problem}; not imported")
         return None
 
@@ -132,6 +133,3 @@ class AraievalFormat(JsonLinesFormat):
 # spans an import kept where the file put them although their text differed: [start, end, technique, text]
 _DIFFERING = list_of(Shape(lambda v: isinstance(v, list) and len(v) == 4 and INT.fits(v[0]) and INT.fits(v[1])
                            and isinstance(v[2], str), "[start, end, technique, text]"))
-
-
-register(AraievalFormat())

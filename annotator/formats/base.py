@@ -1,4 +1,4 @@
-"""The small protocol every file format implements, and the registry of formats by name.
+"""The contract every file format implements (``Format``), and the registry of formats by name.
 
 A reader turns a file into a stream of ``Record`` (a document plus, optionally,
 the annotations it carried); a writer turns records back into a file. Problems
@@ -8,12 +8,18 @@ never hides the others and nothing is dropped silently.
 
 from __future__ import annotations
 
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Protocol, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
 from annotator.model.annotations import Annotations, Document
 from annotator.schema.model import Schema
+
+if TYPE_CHECKING:
+    from annotator.plugins import Registry
 
 
 @dataclass(frozen=True)
@@ -143,67 +149,162 @@ class WriteContext:
         self.report_once(message)
 
 
-class Format(Protocol):
-    """Optional attributes read with getattr: ``signature`` (what detection recognised, for the
-    reason it reports), ``writable = False`` (import only), ``reads_folders`` / ``writes_folders``
-    (brat: ``read`` takes a folder, ``write`` is given the output folder as a ``Path``),
-    ``record_keys`` (JSON formats: the keys of a record it reads; see ``_io.check_keys``)."""
+class Format(ABC):
+    """A file format: what ``annotator import`` reads and ``annotator export`` writes.
 
-    name: str  # the --format value
-    description: str
+    Every capability is declared here with its default, so a format states what it can do
+    and nothing is probed with ``getattr``. A subclass sets ``name`` and ``description``,
+    implements ``sniff`` and ``read``, and, to be exported to, overrides ``write`` (one
+    file) or, with ``writes_folders = True``, ``write_folder`` (a folder of files): which
+    one it overrides is what ``writable`` says. The registry (``get_format``) checks all
+    this for built-ins and plugins alike (``contract_problems``).
+    """
 
+    name: ClassVar[str] = ""  # the --format value (required)
+    description: ClassVar[str] = ""  # one line for --help and the docs (required)
+    # what detection recognised, for the reason it reports ("" means the description)
+    signature: ClassVar[str] = ""
+    # the files taken from a folder given with --format (e.g. (".txt",)); () means the importer's default list
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    reads_folders: ClassVar[bool] = False  # ``read`` is given a whole folder (brat) rather than each file in it
+    writes_folders: ClassVar[bool] = False  # export writes a folder through ``write_folder``
+    # folder formats: the files an export writes (an existing folder holding anything else is refused,
+    # since it is replaced whole) and the configuration files carried over into the new folder
+    folder_files: ClassVar[tuple[str, ...]] = ()
+    folder_carries: ClassVar[tuple[str, ...]] = ()
+    # JSON formats: the keys of a record that it turns into data; any other annotation-like key is
+    # reported, never silently ignored (``_io.check_keys``). None: not checked.
+    record_keys: ClassVar[frozenset[str] | None] = None
+
+    @abstractmethod
     def sniff(self, path: Path, head: str) -> bool:
         """True when ``head`` (the first 64 KB of ``path``, an ``_io.Sample`` whose ``first``
         is the first whole JSON record) looks like this format."""
 
+    @abstractmethod
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         """Stream records; report bad ones through ``ctx`` and go on."""
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        """Stream records out (``out`` is a text file opened by the caller)."""
+        """Stream records into ``out``, a text file the caller opened (``annotator.exporting``,
+        the one export path, which makes the file atomic). Not overridden: not a file format."""
+        from annotator.errors import AnnotatorError
+
+        if self.writes_folders:
+            raise AnnotatorError(f"format {self.name!r} writes a folder of files, not one file: give a folder "
+                                 "as the output (-o FOLDER)")
+        raise AnnotatorError(f"format {self.name!r} can be imported but not exported")
+
+    def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
+        """Write records as files into ``folder``, a fresh empty folder that the export swaps in
+        whole once complete. Only for ``writes_folders`` formats."""
+        from annotator.errors import AnnotatorError
+
+        raise AnnotatorError(f"format {self.name!r} does not write folders")
+
+    @property
+    def writable(self) -> bool:
+        """Whether it can be exported to: it implements the write its kind calls for."""
+        if self.writes_folders:
+            return type(self).write_folder is not Format.write_folder
+        return type(self).write is not Format.write
+
+    def detection_reason(self) -> str:
+        return self.signature or self.description
 
 
-_REGISTRY: dict[str, Format] = {}
+def contract_problems(fmt: Format, name: str) -> list[str]:
+    """What a format gets wrong about its declared contract (empty: nothing)."""
+    problems = []
+    cls = type(fmt)
+    if cls.name != name:
+        problems.append(f"its class {cls.__qualname__} declares name {cls.name!r}, not {name!r}")
+    if not (isinstance(cls.description, str) and cls.description):
+        problems.append("it declares no description")
+    if not isinstance(fmt.signature, str):
+        problems.append("signature is not a string")
+    for flag, value in (("reads_folders", fmt.reads_folders), ("writes_folders", fmt.writes_folders)):
+        if not isinstance(value, bool):
+            problems.append(f"{flag} is not True or False")
+    for what, patterns in (("suffixes", fmt.suffixes), ("folder_files", fmt.folder_files),
+                           ("folder_carries", fmt.folder_carries)):
+        if not (isinstance(patterns, tuple) and all(isinstance(v, str) for v in patterns)):
+            problems.append(f"{what} is not a tuple of strings")
+    if isinstance(fmt.suffixes, tuple) and not all(
+            isinstance(s, str) and s.startswith(".") and s == s.lower() for s in fmt.suffixes):
+        problems.append("suffixes must be lower-case and start with a dot, e.g. ('.txt',)")
+    if fmt.record_keys is not None and not isinstance(fmt.record_keys, frozenset):
+        problems.append("record_keys is not a frozenset")
+    overrides_folder = cls.write_folder is not Format.write_folder
+    if overrides_folder and not fmt.writes_folders:
+        problems.append("it implements write_folder but does not declare writes_folders = True")
+    if fmt.writes_folders and cls.write is not Format.write:
+        problems.append("it declares writes_folders = True but implements write (a folder format writes "
+                        "through write_folder)")
+    if fmt.writes_folders and not fmt.folder_files:
+        problems.append("it writes folders but declares no folder_files (the files an export writes)")
+    return problems
 
 
-def register(fmt: Format) -> Format:
-    _REGISTRY[fmt.name] = fmt
+def _make_format(obj: object, name: str) -> Format:
+    """A registered format: an instance of a complete ``Format`` subclass keeping its contract."""
+    from annotator.plugins import PluginError, missing_methods
+
+    if not (isinstance(obj, type) and issubclass(obj, Format)):
+        raise PluginError(f"{obj!r} is not a subclass of annotator.formats.base.Format")
+    if missing := missing_methods(obj):
+        raise PluginError(f"{obj.__qualname__} does not implement {', '.join(missing)}")
+    fmt = obj()
+    if problems := contract_problems(fmt, name):
+        raise PluginError(f"{obj.__qualname__}: {'; '.join(problems)}")
     return fmt
 
 
-def get_format(name: str) -> Format:
-    _load_builtin()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        from annotator.errors import AnnotatorError
+# The built-in formats, by --format name: each module is imported the first time its format is used.
+BUILTIN_FORMATS: dict[str, str] = {
+    "native": "annotator.formats.native:NativeFormat",
+    "text": "annotator.formats.plaintext:PlainTextFormat",
+    "prodigy": "annotator.formats.prodigy:ProdigyFormat",
+    "doccano": "annotator.formats.doccano:DoccanoFormat",
+    "label-studio": "annotator.formats.label_studio:LabelStudioFormat",
+    "label-studio-min": "annotator.formats.label_studio:LabelStudioMinFormat",
+    "brat": "annotator.formats.brat:BratFormat",
+    "conll": "annotator.formats.conll:ConllFormat",
+    "checkthat": "annotator.formats.checkthat:CheckThatFormat",
+    "araieval": "annotator.formats.araieval:AraievalFormat",
+    "aqmar-truth": "annotator.formats.aqmar_truth:AqmarTruthFormat",
+}
+FORMAT_GROUP = "annotator.formats"  # the entry-point group through which other packages add formats
 
-        raise AnnotatorError(
-            f"unknown format {name!r}; known formats: {', '.join(sorted(_REGISTRY))}"
-        ) from None
+
+@functools.cache
+def registry() -> Registry[Format]:
+    from annotator.plugins import Registry
+
+    return Registry(kind="format", group=FORMAT_GROUP, builtins=BUILTIN_FORMATS, make=_make_format,
+                    name_pattern=r"[a-z0-9][a-z0-9._-]*")
+
+
+def format_names() -> list[str]:
+    """Every --format value (built-in, or declared by an installed package), none imported."""
+    return registry().names()
+
+
+def get_format(name: str) -> Format:
+    """The format called ``name`` (its module imported now); one clear ``AnnotatorError`` if
+    there is none, or it is a plugin that cannot be used."""
+    return registry().get(name)
 
 
 def all_formats() -> dict[str, Format]:
-    _load_builtin()
-    return dict(_REGISTRY)
-
-
-def _load_builtin() -> None:
-    """Import every module of ``annotator.formats`` once so each can register itself."""
-    import importlib
-    import pkgutil
-
-    import annotator.formats as pkg
-
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name not in ("base",) and not info.name.startswith("_"):
-            importlib.import_module(f"annotator.formats.{info.name}")
+    """Every usable format, plugins included (each refused plugin is reported once)."""
+    return registry().all()
 
 
 # -- detection and writing helpers ------------------------------------------------
 
 # Content sniffing tries formats in this order: the most specific signatures first,
-# the loose token-per-line CoNLL last. Formats not listed come after, by name.
+# the loose token-per-line CoNLL last. Built-ins not listed come after, by name; plugins last.
 DETECT_ORDER = (
     "label-studio", "label-studio-min", "araieval", "prodigy", "doccano", "native",
     "checkthat", "aqmar-truth", "brat", "conll",
@@ -223,42 +324,46 @@ def detect_format(path: str | Path) -> tuple[Format, str]:
     from annotator.errors import AnnotatorError, InputError
     from annotator.formats._io import Sample
 
-    _load_builtin()
+    formats = all_formats()
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", str(p))
     if p.is_dir():
         anns = sum(1 for _ in p.glob("*.ann"))
-        if anns and "brat" in _REGISTRY:
-            return _REGISTRY["brat"], f"folder with {anns} .ann file(s): brat standoff"
+        if anns and "brat" in formats:
+            return formats["brat"], f"folder with {anns} .ann file(s): brat standoff"
         raise InputError("folder without .ann files: give a file, or a brat folder", str(p))
     head = Sample.of(p, SNIFF_BYTES)
-    names = [n for n in DETECT_ORDER if n in _REGISTRY]
-    names += sorted(n for n in _REGISTRY if n not in names)
+    builtin = registry().is_builtin
+    names = [n for n in DETECT_ORDER if n in formats]
+    names += sorted(n for n in formats if n not in names and builtin(n))
+    names += sorted(n for n in formats if not builtin(n))  # plugins after every built-in: never hiding one
     for name in names:
-        fmt = _REGISTRY[name]
-        if fmt.sniff(p, head):
-            why = getattr(fmt, "signature", fmt.description)
-            return fmt, f"detected format {name!r} from the content ({why}); use --format to override"
+        fmt = formats[name]
+        if _sniffs(fmt, p, head):
+            return fmt, (f"detected format {name!r} from the content ({fmt.detection_reason()}); "
+                         "use --format to override")
     raise AnnotatorError(
         f"{p}: cannot tell the format from the content; give --format "
-        f"(one of {', '.join(sorted(_REGISTRY))})"
+        f"(one of {', '.join(sorted(formats))})"
     )
 
 
-def can_write(fmt: Format) -> bool:
-    """Import-only formats (corpus readers such as ``aqmar-truth``) set ``writable = False``."""
-    return getattr(fmt, "writable", True)
+def _sniffs(fmt: Format, path: Path, head: str) -> bool:
+    """``fmt.sniff``; a plugin's failure is reported once and taken as "not this format"."""
+    if registry().is_builtin(fmt.name):
+        return fmt.sniff(path, head)
+    try:
+        return bool(fmt.sniff(path, head))
+    except Exception as exc:
+        from annotator.plugins import say_problem
+
+        key = (fmt.name, type(exc).__name__)
+        if key not in _SNIFF_FAILED:
+            _SNIFF_FAILED.add(key)
+            say_problem(f"format plugin {fmt.name!r} failed to look at {path} ({type(exc).__name__}: {exc}); "
+                        "taken as not this format")
+        return False
 
 
-def writes_folders(fmt: Format) -> bool:
-    """brat writes a folder of ``.txt``/``.ann`` pairs through ``write_folder(records, folder, ctx)``."""
-    return getattr(fmt, "writes_folders", False)
-
-
-def export_records(fmt: Format, records: Iterable[Record], target: str | Path, ctx: WriteContext) -> None:
-    """Write records to ``target`` (a file, or a folder for brat), streaming, through the one
-    export path (``annotator.exporting.write_output``: atomic file, swapped-in folder, checks)."""
-    from annotator.exporting import write_output
-
-    write_output(fmt, records, target, ctx)
+_SNIFF_FAILED: set[tuple[str, str]] = set()

@@ -16,17 +16,22 @@ Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any
 
-from annotator.errors import AnnotatorError, InputError
+from annotator.errors import InputError
 from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
 from annotator.formats._records import (
-    finish, import_meta, is_claim_label, is_claimer_relation, render_value,
+    finish,
+    import_meta,
+    is_claim_label,
+    is_claimer_relation,
+    render_value,
 )
 from annotator.formats._stored import Shape, Stored, dict_of, list_of, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
-from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
+from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity
 
 NAME = "brat"
 CLAIM_TYPE = "Claim"
@@ -59,7 +64,7 @@ def _pairs(path: Path) -> list[tuple[Path, Path]]:
     return [(txt, ann)]
 
 
-class BratFormat:
+class BratFormat(Format):
     name = NAME
     description = "brat standoff (.txt + .ann; a folder of pairs)"
     signature = "a .ann standoff file or a .txt with one beside it"
@@ -82,7 +87,7 @@ class BratFormat:
                     if member != path and (member.exists() or member.is_symlink()):
                         inside(folder, member)
             except InputError as exc:
-                ctx.reject(exc.path, None, f"{exc.problem}; {txt.name} and {ann.name} not imported")
+                ctx.reject(exc.path or path, None, f"{exc.problem}; {txt.name} and {ann.name} not imported")
                 continue
             text = _read_text(txt)
             if not ann.exists():
@@ -98,7 +103,7 @@ class BratFormat:
         entities: dict[str, Entity] = {}
         claims: dict[str, Claim] = {}
         attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
-        links: list[tuple[int, str, str]] = []  # line, claim id, entity id
+        links: list[tuple[int, str, str, str]] = []  # line, claim id, entity id, the line's brat id
         kept: list[str] = []
         if ann_path.stat().st_size == 0:
             return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
@@ -186,14 +191,6 @@ class BratFormat:
                        f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
         return kind, start, end
 
-    def write(self, records: Iterable[Record], out: TextIO | Path, ctx: WriteContext) -> None:
-        """brat is a folder format: ``out`` must be the folder (a ``Path``), not an open file."""
-        if not isinstance(out, Path):
-            raise AnnotatorError("brat export writes a folder of .txt/.ann pairs: give a folder as the output")
-        from annotator.formats.base import export_records
-
-        export_records(self, records, out, ctx)  # into a fresh folder, swapped in whole
-
     def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
         """Write the pairs into ``folder``, a fresh one the export made: files are created, never
         opened if already there (``x`` mode), so a symlink could never be written through."""
@@ -232,7 +229,7 @@ class BratFormat:
             piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
             lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
         ex = Stored(doc, NAME, ctx)
-        kept = ex.get("kept", _KEPT_LINES, [])
+        kept: list[str] = ex.get("kept", _KEPT_LINES, [])
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
         for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
             tid = brat_id[f"Claim:{c.id}"]
@@ -247,7 +244,8 @@ class BratFormat:
                 lines.append(f"{line_id('A', f'A:{c.id}:{key}')}\t{key} {tid}"
                              + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
-                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{brat_id[f'Entity:{c.claimer}']}")
+                claimer = brat_id[f"Entity:{c.claimer}"]
+                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{claimer}")
         present = set(brat_id.values())
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
@@ -301,6 +299,3 @@ def _file_stem(doc_id: str, used: set[str]) -> str:
         candidate = f"{stem}-{n}"
     used.add(candidate)
     return candidate
-
-
-register(BratFormat())

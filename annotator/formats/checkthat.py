@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from annotator.formats._io import iter_lines
 from annotator.formats._records import finish, import_meta, render_value
 from annotator.formats._stored import STR, Shape, Stored, list_of
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, AttrValue, Document
 
 NAME = "checkthat"
@@ -34,11 +35,11 @@ META_COLUMNS = ("topic_id", "topic", "tweet_url", "url")
 
 def _rows(path: Path, ctx: ReadContext) -> Iterator[tuple[int, list[str], str]]:
     """``(line, fields, quoting)`` for the header and each data row."""
-    lines = iter_lines(path)
-    for number, header in lines:
-        break
-    else:
+    lines = iter(iter_lines(path))
+    first = next(lines, None)
+    if first is None:
         return
+    number, header = first
     columns = header.split("\t")
     quoting = ctx.options.get("quoting") or ("csv" if columns == ["tweet_id", "tweet_text"] else "none")
     yield number, columns, quoting
@@ -63,7 +64,7 @@ def _rows(path: Path, ctx: ReadContext) -> Iterator[tuple[int, list[str], str]]:
             yield start, fields, quoting
 
 
-class CheckThatFormat:
+class CheckThatFormat(Format):
     name = NAME
     description = "CheckThat! lab TSV (tweets with claim / check-worthiness labels)"
     signature = "a TSV header with tweet_id and tweet_text"
@@ -90,7 +91,7 @@ class CheckThatFormat:
                 ctx.reject(path, number, f"expected {len(columns)} tab-separated fields, found {len(fields)}; "
                            "tweet not imported")
                 continue
-            row = dict(zip(columns, fields))
+            row = dict(zip(columns, fields, strict=False))
             doc_id = row[id_col]
             meta = {c: row[c] for c in columns if c in META_COLUMNS}
             attributes: dict[str, AttrValue] = {
@@ -154,6 +155,3 @@ def _write_row(out: TextIO, writer: Any, fields: list[str]) -> None:
         writer.writerow(fields)
     else:
         out.write("\t".join(fields) + "\n")
-
-
-register(CheckThatFormat())

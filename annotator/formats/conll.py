@@ -22,15 +22,16 @@ from __future__ import annotations
 import re
 import sys
 from array import array
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 from annotator.formats import bio
 from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
-from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats._spans import tokens_for
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
 
 _MARKER = re.compile(r"^article$", re.IGNORECASE)
@@ -131,7 +132,7 @@ def sentence_record(sent: _Sentence, number: int, path: Path, ctx: ReadContext, 
     return finish(Record(doc, ann, sent.lines[0]), ctx, path, fmt)
 
 
-class ConllFormat:
+class ConllFormat(Format):
     name = "conll"
     description = "CoNLL/BIO: TOKEN TAG per line, blank line between sentences; extra tag columns = nesting"
     signature = "lines of TOKEN TAG [TAG …] with BIO tags"
@@ -192,9 +193,9 @@ class ConllFormat:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
                        "not written (CoNLL holds entities only)")
         sep = ex.get("sep", one_of(" ", "\t"), " ")
-        flags = ex.get("flags", dict_of(_COLUMN), {})
+        flags: dict[str, str] = ex.get("flags", dict_of(_COLUMN), {})
         lines = []
-        for i, ((s, e), tags) in enumerate(zip(tokens, rows)):
+        for i, ((s, e), tags) in enumerate(zip(tokens, rows, strict=False)):
             fields = [doc.text[s:e], *tags]
             if str(i) in flags:
                 fields.append(flags[str(i)])
@@ -220,6 +221,3 @@ def document_tokens(doc: Document, stored: Stored) -> list[tuple[int, int]]:
             stored.bad("lengths", lengths, "token lengths that fit the text")
         return token_offsets(doc.text.split(" "))
     return tokens_for(doc.text)
-
-
-register(ConllFormat())

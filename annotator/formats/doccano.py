@@ -18,13 +18,14 @@ are renumbered 0, 1, … in the ``entities`` form.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
-from annotator.formats._stored import one_of, written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats._stored import one_of, written
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document
 
 NAME = "doccano"
@@ -92,7 +93,7 @@ class DoccanoFormat(JsonLinesFormat):
             else:
                 c = claims[src[1]]
                 claims[src[1]] = Claim(c.id, c.start, c.end, c.attributes, entities[dst[1]].id)
-        status = obj.get("status") if obj.get("status") in DOC_STATUSES else "todo"
+        status = obj["status"] if obj.get("status") in DOC_STATUSES else "todo"
         ann = Annotations(doc_id=doc_id, annotator=None, status=status, notes=str(obj.get("notes") or ""),
                           entities=tuple(entities), claims=tuple(claims),
                           attributes=dict(obj["attributes"]) if isinstance(obj.get("attributes"), dict) else {})
@@ -127,7 +128,7 @@ class DoccanoFormat(JsonLinesFormat):
             numbers = {e.id: n for n, e in enumerate(entities)}
             items = [{"id": n, "start_offset": e.start, "end_offset": e.end, "label": e.label}
                      for n, e in enumerate(entities)]
-            relations = []
+            relations: list[dict[str, Any]] = []
             for c in claims:
                 item: dict[str, Any] = {"id": len(items), "start_offset": c.start, "end_offset": c.end,
                                         "label": CLAIM_LABEL}
@@ -147,6 +148,3 @@ class DoccanoFormat(JsonLinesFormat):
             if ann.attributes:
                 obj["attributes"] = dict(ann.attributes)
         return kept.finish(obj)
-
-
-register(DoccanoFormat())

@@ -21,17 +21,26 @@ per-region attributes: claims keep their span only (docs/formats.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
 from annotator.formats._records import (
-    IdMaker, extras, finish, guarded, import_meta, in_key_order, is_claim_label, is_claimer_relation, plain_meta, render_value,
+    IdMaker,
+    finish,
+    guarded,
+    import_meta,
+    in_key_order,
+    is_claim_label,
+    is_claimer_relation,
+    plain_meta,
+    render_value,
 )
 from annotator.formats._stored import ANY, KEY_ORDER, OBJECT, STR, Stored, one_of, without_import, written
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.formats.offsets import Utf16Offsets
-from annotator.model.annotations import AttrValue, Annotations, Claim, Document, Entity
+from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity
 
 CLAIM_LABEL = "Claim"
 CLAIMER_LABEL = "claimed_by"
@@ -191,7 +200,7 @@ def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str
     return {"start": conv.to_utf16(start), "end": conv.to_utf16(end), "text": text[start:end]}
 
 
-class LabelStudioFormat:
+class LabelStudioFormat(Format):
     name = "label-studio"
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
@@ -216,10 +225,11 @@ class LabelStudioFormat:
             if not isinstance(task, dict):
                 ctx.reject(path, line, "task is not a JSON object; not imported")
                 continue
-            yield from guarded(lambda: list(self._task_records(task, path, line, ctx)), ctx, path, line) or ()
+            yield from guarded(lambda: list(self._task_records(task, path, line, ctx)),  # noqa: B023 - called at once
+                               ctx, path, line) or ()
 
     def _task_records(self, task: dict[str, Any], path: Path, line: int, ctx: ReadContext) -> Iterator[Record]:
-        data = task.get("data")
+        data: Any = task.get("data")  # a dict when _text_key finds a text in it
         text_key = _text_key(data)
         if text_key is None:
             ctx.reject(path, line, "task has no data.text string (nor a single string field); not imported")
@@ -262,8 +272,9 @@ class LabelStudioFormat:
                 yield record
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        tasks = (written(lambda first: self._task(group if first is group[0] else
-                                                  [without_import(rec) for rec in group], ctx),
+        tasks = (written(lambda first: self._task(  # called at once, for this group
+                             group if first is group[0] else [without_import(rec) for rec in group],  # noqa: B023
+                             ctx),
                          group[0], ctx, self.name)
                  for group in _group_by_document(records))
         _write_array((t for t in tasks if t is not None), out)
@@ -276,7 +287,7 @@ class LabelStudioFormat:
         for k, v in ex.get("data", OBJECT, {}).items():
             if k not in (text_key, "doc_id"):  # the text and the id are ours
                 data[k] = v
-        task_extra = ex.get("task", OBJECT, {})
+        task_extra: dict[str, Any] = ex.get("task", OBJECT, {})
         if not ex.values or str(task_extra.get("id")) != doc.id:
             data["doc_id"] = doc.id
         task: dict[str, Any] = {k: v for k, v in task_extra.items()
@@ -346,7 +357,7 @@ def _attribute_item(key: str, value: AttrValue, to_name: str, item_id: str, kind
             "value": {"choices": [render_value(value)]}}
 
 
-class LabelStudioMinFormat:
+class LabelStudioMinFormat(Format):
     name = "label-studio-min"
     description = "Label Studio JSON_MIN export (flat; no relations or region attributes)"
     signature = "a JSON array of flat objects with text and regions holding labels"
@@ -366,7 +377,8 @@ class LabelStudioMinFormat:
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 ctx.reject(path, line, "item has no \"text\" string; not imported")
                 continue
-            record = guarded(lambda: self._record(obj, path, line, ctx, doc_attrs), ctx, path, line)
+            record = guarded(lambda: self._record(obj, path, line, ctx, doc_attrs),  # noqa: B023 - called at once
+                             ctx, path, line)
             record = finish(record, ctx, path, self.name) if record is not None else None
             if record is not None:
                 yield record
@@ -447,7 +459,3 @@ class LabelStudioMinFormat:
 def _is_regions(value: Any) -> bool:
     """A JSON_MIN control's value: a non-empty list of regions, each with its labels."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) and "labels" in v for v in value)
-
-
-register(LabelStudioFormat())
-register(LabelStudioMinFormat())

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import Any, TextIO
 
-from annotator.formats.base import ReadContext, Record, WriteContext, register
 from annotator.formats._io import iter_jsonl
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
 
@@ -48,14 +49,14 @@ def dumps_line(obj: Any) -> str:
     so the line stays valid UTF-8 and reads back to the very same string."""
     line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
     if _SURROGATE.search(line):
-        line = _SURROGATE.sub(lambda m: "\\u%04x" % ord(m.group()), line)
+        line = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
     return line
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-class NativeFormat:
+class NativeFormat(Format):
     name = "native"
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
     record_keys = frozenset(KEY_ORDER)  # any other label-holding key is reported (formats/_io.check_keys)
@@ -112,8 +113,8 @@ class NativeFormat:
         entities = self._spans("entities", obj, text, fields, ctx)
         claims = self._spans("claims", obj, text, fields, ctx)
         if fields.unknown_labels and ctx.schema is not None:
-            fields.problems.append(f"labels not in schema {ctx.schema.name}: {', '.join(sorted(fields.unknown_labels))} "
-                                   f"(map them with --label-map)")
+            unknown = ", ".join(sorted(fields.unknown_labels))
+            fields.problems.append(f"labels not in schema {ctx.schema.name}: {unknown} (map them with --label-map)")
         if fields.problems:
             ctx.reject(path, line_no, "; ".join(fields.problems) + f"; record {brief(doc_id)} not imported")
             return None
@@ -134,7 +135,7 @@ class NativeFormat:
             updated_at=obj.get("updated_at"),
         ), line_no)
 
-    def _spans(self, key: str, obj: dict, text: str, fields: "_Fields", ctx: ReadContext) -> list:
+    def _spans(self, key: str, obj: dict, text: str, fields: _Fields, ctx: ReadContext) -> list:
         """The entities or claims of a record, each field typed; problems go to ``fields``."""
         items = obj.get(key)
         if items is None:
@@ -152,7 +153,8 @@ class NativeFormat:
             before = len(fields.problems)
             span_id = _whole_to_text(item.get("id", f"{kind[0]}{i + 1}"))
             fields.check(f"{where} field \"id\"", id_problem(span_id, ""))
-            start, end = item.get("start"), item.get("end")
+            start: Any = item.get("start")  # checked just below: a problem noted skips the span
+            end: Any = item.get("end")
             for name, value in (("start", start), ("end", end)):
                 if not is_offset(value):
                     fields.bad(f"{where} field \"{name}\"", f"must be a whole number, not {brief(value)}")
@@ -162,17 +164,17 @@ class NativeFormat:
             if given is not None and not isinstance(given, str):
                 fields.bad(f"{where} field \"text\"", f"must be text, not {json_type(given)}")
             if kind == "entity":
-                label = item.get("label")
+                label: Any = item.get("label")
                 fields.check(f"{where} field \"label\"", id_problem(label, ""))
                 if isinstance(label, str) and ctx.label_map:
                     label = ctx.label_map.get(label, label)
                 if isinstance(label, str) and ctx.schema is not None and ctx.schema.label(label) is None:
                     fields.unknown_labels.add(label)
             else:
-                claimer = item.get("claimer")
+                claimer: Any = item.get("claimer")
                 if claimer is not None:
                     fields.check(f"{where} field \"claimer\"", id_problem(claimer, ""))
-                attrs = item.get("attributes")
+                attrs: Any = item.get("attributes")
                 if attrs is None:
                     attrs = {}
                 if not isinstance(attrs, dict):
@@ -247,6 +249,3 @@ def _finite(value: Any) -> bool:
     if isinstance(value, list):
         return all(_finite(v) for v in value)
     return True
-
-
-register(NativeFormat())

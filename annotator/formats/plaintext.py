@@ -9,12 +9,13 @@ names its document: the bytes that do not decode are written as ``\xe9`` in the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 from annotator.errors import InputError
 from annotator.formats._io import check_readable, name_meta, readable_name, strip_bom
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Document
 
 
@@ -30,7 +31,7 @@ def read_text(path: Path) -> str:
                          byte_offset=exc.start) from None
 
 
-class PlainTextFormat:
+class PlainTextFormat(Format):
     name = "text"
     description = "plain UTF-8 text: one document per .txt file (folders are walked)"
 
@@ -49,6 +50,3 @@ class PlainTextFormat:
             if i:
                 out.write("\n\n")
             out.write(record.document.text)
-
-
-register(PlainTextFormat())

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
-from annotator.formats._stored import written
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
 from annotator.formats._spans import SpanCollector, read_span, tokens_for
-from annotator.formats.base import ReadContext, Record, WriteContext, register
+from annotator.formats._stored import written
+from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 
 NAME = "prodigy"
@@ -54,7 +55,7 @@ class ProdigyFormat(JsonLinesFormat):
         return any(k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
 
     def build(self, obj: dict[str, Any], text: str, path: Path, line: int, ctx: ReadContext) -> Record | None:
-        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
+        meta: dict[str, Any] = obj["meta"] if isinstance(obj.get("meta"), dict) else {}
         extra = keep_foreign_keys(obj, _MODEL_KEYS)
         doc_id = meta.get("doc_id") or obj.get("id")
         if doc_id is None:
@@ -72,7 +73,8 @@ class ProdigyFormat(JsonLinesFormat):
             found.add(sp, *got)
         entities = found.entities
         claims = self._link_claimers(obj.get("relations"), entities, found.claims, path, line, ctx)
-        status = _STATUS_OF_ANSWER.get(obj.get("answer"), "todo")
+        answer: Any = obj.get("answer")
+        status = _STATUS_OF_ANSWER.get(answer, "todo")
         annotator = obj.get("_annotator_id") or obj.get("_session_id")
         ann = Annotations(
             doc_id=doc_id, annotator=str(annotator) if annotator is not None else None, status=status,
@@ -95,7 +97,8 @@ class ProdigyFormat(JsonLinesFormat):
             if not isinstance(label, str) or not is_claimer_relation(label):
                 ctx.report(path, line, f"relation {k + 1} ({label!r}) is not a claimer link; not imported")
                 continue
-            head, child = rel.get("head_span") or {}, rel.get("child_span") or {}
+            head: Any = rel.get("head_span") or {}
+            child: Any = rel.get("child_span") or {}
             ci = by_offsets_c.get((head.get("start"), head.get("end")))
             ei = by_offsets_e.get((child.get("start"), child.get("end")))
             if ci is None or ei is None:
@@ -184,6 +187,3 @@ def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, l
         if t["start"] <= probe < t["end"]:
             return t["id"]
     return tokens[-1]["id"] if last and tokens else 0
-
-
-register(ProdigyFormat())

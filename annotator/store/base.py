@@ -1,14 +1,17 @@
-"""The storage protocol: what the session layer needs from a database.
+"""The storage contract: what the session layer needs from a database.
 
-SQLite (``annotator.store.sqlite``) is the embedded default; a PostgreSQL
-implementation fills the same protocol for teams. Nothing above this layer
+``Store`` is an abstract base class: SQLite (``annotator.store.sqlite``) is the
+embedded default; PostgreSQL fills the same contract for teams, and a package can
+add another through the ``annotator.stores`` entry points (``annotator.store``). Nothing above this layer
 knows which one it talks to. Every write is durable before the call returns.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import ContextManager, Iterable, Iterator, Protocol
 
 from annotator.errors import StoreError, UnstorableTextError
 from annotator.model.annotations import Annotations, Document
@@ -96,22 +99,44 @@ class Position:
     cursor: int = 0
 
 
-class Store(Protocol):
-    path: str
+class Store(ABC):
+    """What every store implements; the registry in ``annotator.store`` picks one by the scheme
+    of ``--db`` (a plain path: SQLite) and constructs it as ``cls(db, create=create)``: see
+    ``__init__``. Every method is abstract, so a store that leaves one out cannot be made."""
+
+    path: str  # what --db named, for messages
+
+    @abstractmethod
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """Open the store ``url`` names (a path, or a URL of the scheme it is registered for).
+
+        An existing store of another kind, or anything that is not an annotation store, is
+        refused untouched (``StoreError``); with ``create=False``, so is a missing one
+        (``NO_STORE``), and nothing is created."""
 
     # documents
+    @abstractmethod
     def add_document(self, doc: Document) -> AddResult: ...
+    @abstractmethod
     def get_document(self, doc_id: str) -> Document | None: ...
+    @abstractmethod
     def document_ids(self) -> list[str]: ...
+    @abstractmethod
     def iter_documents(self) -> Iterator[Document]: ...
+    @abstractmethod
     def count_documents(self) -> int: ...
 
     # annotations
+    @abstractmethod
     def load(self, doc_id: str, annotator: str) -> Annotations: ...
+    @abstractmethod
     def iter_annotations(self, annotator: str | None = None) -> Iterator[Annotations]: ...
+    @abstractmethod
     def annotators(self, doc_id: str) -> list[str]: ...
+    @abstractmethod
     def statuses(self, annotator: str) -> dict[str, str]: ...
 
+    @abstractmethod
     def commit(self, doc_id: str, annotator: str, expected_version: int, new_state: Annotations,
                action: str, op: Operation, inverse: Operation | None, ref: int | None) -> Annotations:
         """Write the new state and the log entry in one durable transaction.
@@ -121,18 +146,24 @@ class Store(Protocol):
         """
         ...
 
+    @abstractmethod
     def undo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None:
         """The "do" entry an undo would revert now and its inverse, or None."""
         ...
 
+    @abstractmethod
     def redo_target(self, doc_id: str, annotator: str) -> tuple[int, Operation] | None: ...
+    @abstractmethod
     def history(self, doc_id: str, annotator: str) -> list[LogEntry]: ...
 
     # where each annotator left off
+    @abstractmethod
     def get_position(self, annotator: str) -> Position: ...
+    @abstractmethod
     def set_position(self, annotator: str, position: Position) -> None: ...
 
     # one live session per annotator
+    @abstractmethod
     def claim_session(self, annotator: str, *, take_over: bool = False) -> SessionClaim | None:
         """Claim ``annotator`` for this process, or raise StoreError if another live session holds it.
 
@@ -142,46 +173,60 @@ class Store(Protocol):
         """
         ...
 
+    @abstractmethod
     def heartbeat(self, annotator: str) -> bool:
         """Refresh this process's claim; False if it no longer holds it (taken over)."""
         ...
 
+    @abstractmethod
     def release_session(self, annotator: str) -> None: ...
 
     # who works on which document (``annotator assign``; see docs/assignment.md)
+    @abstractmethod
     def assign(self, pairs: Iterable[tuple[str, str]]) -> int:
         """Deal each (document, annotator) pair, all in one transaction; returns how many were new."""
         ...
 
+    @abstractmethod
     def unassign(self, annotator: str) -> list[str]:
         """Return ``annotator``'s unfinished (not done) documents to the pool; their ids, in document order."""
         ...
 
+    @abstractmethod
     def assignments(self) -> dict[str, list[str]]:
         """Every document with a live assignment (dealt, or taken and not lapsed) → its annotators."""
         ...
 
+    @abstractmethod
     def assigned_documents(self, annotator: str) -> list[str]:
         """``annotator``'s queue: their live assignments, in the order given, each deal in document order."""
         ...
 
+    @abstractmethod
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Atomically take the first document with fewer than ``overlap`` annotators working on or done
         with it and not ``annotator``'s already, leased for ``lease_seconds`` until first touched;
         lapsed leases return to the pool first. None when no document qualifies."""
         ...
 
+    @abstractmethod
     def get_setting(self, key: str) -> str | None: ...
+    @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:
         """Store a project setting (None removes it)."""
         ...
 
     # several writes as one (an import record: document + annotations); nested writes join it
-    def transaction(self) -> ContextManager[None]: ...
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]: ...
 
     # health and audit
+    @abstractmethod
     def integrity_check(self) -> str: ...
+    @abstractmethod
     def count_log(self) -> int: ...
+    @abstractmethod
     def all_annotators(self) -> list[str]: ...
 
+    @abstractmethod
     def close(self) -> None: ...

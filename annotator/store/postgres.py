@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
-from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, claim_refused, \
-    storable_name
+from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, Store, \
+    claim_refused, storable_name
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, WORKERS, SQLReads, dumps_ascii, \
     encode_text, now_iso
@@ -71,7 +71,7 @@ SERVER_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24
 CLAIM_TAKEOVER_WAIT_S = 10  # how long to wait for an ended session's lock to be let go
 
 
-class PostgresStore(SQLReads):
+class PostgresStore(SQLReads, Store):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:

@@ -33,6 +33,7 @@ from annotator.store.base import (
     AddResult,
     Position,
     SessionClaim,
+    Store,
     claim_refused,
     storable_name,
 )
@@ -72,7 +73,7 @@ def _unstorable(exc: UnicodeEncodeError, path: str) -> StoreError:
                       "nothing was changed")
 
 
-class SQLiteStore(SQLReads):
+class SQLiteStore(SQLReads, Store):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
