@@ -223,7 +223,7 @@ class AnnotatorServer:
         response = web.HTTPSeeOther("./")
         response.set_cookie(self.config.cookie, key, httponly=True, samesite="Strict", secure=self.config.secure,
                             path="/", max_age=SIGN_IN_HOURS * 3600)
-        return response
+        raise response
 
     async def _check_password(self, name: str, password: str) -> SignIn | None:
         account = await self._in_store(self.store.get_account, name) if name else None
@@ -247,7 +247,7 @@ class AnnotatorServer:
         self.sign_ins.pop(request.cookies.get(self.config.cookie, ""), None)
         response = web.HTTPSeeOther("signin")
         response.del_cookie(self.config.cookie, path="/")
-        return response
+        raise response
 
     # -- the app -------------------------------------------------------------------------
 
@@ -305,10 +305,16 @@ class AnnotatorServer:
                     continue
                 await self._on_message(process, ws, message.data)
         finally:
-            await process.stop()
-            if self.running.get(name, (None,))[0] is process:
-                del self.running[name]
+            # aiohttp may cancel this handler when the tab goes away: the stop (and forgetting the
+            # session once its process has ended) must run to the end anyway
+            stopping = asyncio.ensure_future(process.stop())
+            stopping.add_done_callback(lambda _: self._forget(name, process))
+            await asyncio.shield(stopping)
         return ws
+
+    def _forget(self, name: str, process: AppProcess) -> None:
+        if self.running.get(name, (None,))[0] is process:
+            del self.running[name]
 
     async def _on_message(self, process: AppProcess, ws: web.WebSocketResponse, data: str) -> None:
         try:
