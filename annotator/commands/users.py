@@ -67,14 +67,19 @@ def read_password(stdin=None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     name = check_name(args.name) if hasattr(args, "name") else None
-    if args.action in ("add", "password") and not getattr(args, "no_password", False):
-        encoded: str | None = hash_password(read_password())  # asked before the store is touched
-    else:
-        encoded = None
     if args.action == "token" and not args.hours > 0:
         raise AnnotatorError("--hours must be more than 0")
     store = existing_store_from(args)
     try:
+        exists = name is not None and store.get_account(name) is not None
+        if args.action == "add" and exists:  # said before a password is typed for nothing
+            raise AnnotatorError(f"an account {name!r} already exists; `annotator users password {name}` "
+                                 "changes its password")
+        if args.action == "password" and not exists:
+            raise AnnotatorError(f"no account {name!r}; `annotator users add {name}` creates it")
+        encoded = None
+        if args.action in ("add", "password") and not getattr(args, "no_password", False):
+            encoded = hash_password(read_password())
         if args.action == "add":
             store.add_account(name, encoded)
             say(f"added {name}" + (" (signs in with `annotator users token` links only)" if encoded is None else ""),
