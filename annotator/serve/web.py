@@ -390,7 +390,7 @@ def signin_page(*, token: str = "", failed: bool = False) -> str:
     error = '<p class="error" role="alert">Wrong name, password or link.</p>' if failed else ""
     if token:
         fields = (f'<input type="hidden" name="token" value="{html.escape(token)}">'
-                  "<p>Sign in with this one-time link.</p>")
+                  "<p>Sign in with the link you were given.</p>")
     else:
         fields = ('<label for="name">Name</label><input id="name" name="name" autocomplete="username" required autofocus>'
                   '<label for="password">Password</label>'
