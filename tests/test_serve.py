@@ -125,7 +125,8 @@ async def test_nothing_is_served_before_sign_in(store, fake_app):
         assert (await client.get("/static/css/xterm.css")).status == 403
         ws = await client.get("/ws", headers={"Origin": str(client.make_url("")).rstrip("/"),
                                               "Connection": "Upgrade", "Upgrade": "websocket",
-                                              "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "x3JJHMbDL1EzLkh9GBhXDw=="})
+                                              "Sec-WebSocket-Version": "13",
+                                              "Sec-WebSocket-Key": "x3JJHMbDL1EzLkh9GBhXDw=="})
         assert ws.status == 403
         # a forged cookie is no better
         client.session.cookie_jar.update_cookies({"annotator_session": "guessed"})
@@ -292,22 +293,20 @@ async def test_one_session_per_annotator(store, fake_app):
 
 async def test_at_most_max_sessions_at_once(store, fake_app):
     server, client = await serve(store, make_config(fake_app, max_sessions=1))
-    amal, bilal = Browser(client), None
-    other = TestClient(TestServer(server.app()))
+    other = TestClient(client.server)  # a second browser on the same server: its own cookie jar
+    amal, bilal = Browser(client), Browser(other)
     try:
         await amal.sign_in()
         first = await amal.ws()
         await read_until(first, b"}")
-        other = TestClient(client.server)  # a second browser: its own cookie jar
-        bilal = Browser(other)
         await bilal.sign_in("bilal")
         refused = await bilal.ws()
         assert b"The server is full (1 sessions at once)" in await read_until(refused, b"later")
+        assert list(server.running) == ["amal"]
         await first.close()
     finally:
+        await other.session.close()
         await client.close()
-        if bilal is not None:
-            await other.session.close()
 
 
 async def test_an_idle_session_is_closed_with_a_message(store, fake_app):

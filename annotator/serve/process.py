@@ -48,6 +48,7 @@ class AppProcess:
         self._task: asyncio.Task[None] | None = None
         self._stderr = bytearray()
         self.started = False  # the app printed its ready line
+        self.closing = False  # the server is closing it (idle, signed out)
         self.last_input = time.monotonic()
 
     @property

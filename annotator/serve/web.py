@@ -99,7 +99,7 @@ class AnnotatorServer:
         self.store = store
         self._db = ThreadPoolExecutor(1, thread_name_prefix="annotator-store")  # one store, one thread
         self.sign_ins: dict[str, SignIn] = {}
-        self.running: dict[str, tuple[AppProcess, web.WebSocketResponse]] = {}
+        self.running: dict[str, tuple[AppProcess, web.WebSocketResponse, SignIn]] = {}
         self.throttle = Throttle()
         self._static_cache: dict[str, bytes] = {}
         self._watchdog: asyncio.Task[None] | None = None
@@ -130,7 +130,8 @@ class AnnotatorServer:
             response.headers.setdefault("Cache-Control", "no-store")
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "same-origin"  # a sign-in link never leaks to another site ("no-referrer" would make Chrome send "Origin: null")
+            # a sign-in link never leaks to another site ("no-referrer" would make Chrome send "Origin: null")
+            response.headers["Referrer-Policy"] = "same-origin"
             response.headers["Content-Security-Policy"] = (
                 "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; "
                 "img-src 'self' data:; font-src 'self'; frame-ancestors 'none'; form-action 'self'")
@@ -142,10 +143,10 @@ class AnnotatorServer:
     async def _on_shutdown(self, app: web.Application) -> None:
         if self._watchdog is not None:
             self._watchdog.cancel()
-        for process, ws in list(self.running.values()):
+        for process, ws, _ in list(self.running.values()):
             await process.say("The server is stopping. Your work is saved.")
             await ws.close()
-        await asyncio.gather(*(p.stop() for p, _ in list(self.running.values())), return_exceptions=True)
+        await asyncio.gather(*(p.stop() for p, _, _ in list(self.running.values())), return_exceptions=True)
 
     async def _in_store(self, fn, *args):
         return await asyncio.get_running_loop().run_in_executor(self._db, fn, *args)
@@ -296,7 +297,7 @@ class AnnotatorServer:
             await ws.close()
             return ws
         process = AppProcess(self.config.command(name), send_bytes=ws.send_bytes, close=ws.close)
-        self.running[name] = (process, ws)  # no await since the check: a second tab cannot slip in between
+        self.running[name] = (process, ws, sign_in)  # no await since the check: no second tab slips in
         try:
             await process.start(_int(request.query.get("width"), 80, 10, 1000),
                                 _int(request.query.get("height"), 24, 5, 500))
@@ -341,20 +342,22 @@ class AnnotatorServer:
             for key, sign_in in list(self.sign_ins.items()):
                 if now - sign_in.created > SIGN_IN_HOURS * 3600:
                     self.sign_ins.pop(key, None)
-            for name, (process, ws) in list(self.running.items()):
+            for name, (process, ws, sign_in) in list(self.running.items()):
                 reason = None
+                if process.closing:
+                    continue
                 if now - process.last_input > self.config.idle_seconds:
                     reason = (f"Closed after {_minutes(self.config.idle_seconds)} without use. "
                               "Your work is saved; reload the page to go on.")
                 else:
-                    signed = [s for s in self.sign_ins.values() if s.name == name]
                     try:
-                        valid = bool(signed) and await self._still_valid(signed[0])
+                        valid = await self._still_valid(sign_in)
                     except Exception:  # the store is unreachable for a moment: decide next time
                         valid = True
                     if not valid:
                         reason = "Signed out: this account was removed or its password changed."
                 if reason is not None:
+                    process.closing = True
                     await process.say(reason)
                     await ws.close()
 
@@ -392,7 +395,8 @@ def signin_page(*, token: str = "", failed: bool = False) -> str:
         fields = (f'<input type="hidden" name="token" value="{html.escape(token)}">'
                   "<p>Sign in with the link you were given.</p>")
     else:
-        fields = ('<label for="name">Name</label><input id="name" name="name" autocomplete="username" required autofocus>'
+        fields = ('<label for="name">Name</label>'
+                  '<input id="name" name="name" autocomplete="username" required autofocus>'
                   '<label for="password">Password</label>'
                   '<input id="password" name="password" type="password" autocomplete="current-password" required>')
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>annotator: sign in</title>'
@@ -429,7 +433,8 @@ body.-closed .closed {{ display: block; }}
   text-decoration: none; font-size: 15px; }}
 </style></head>
 <body>
-<div class="intro">annotator: starting the app for {html.escape(name)}…<button id="start" type="button">Start</button></div>
+<div class="intro">annotator: starting the app for {html.escape(name)}…
+<button id="start" type="button">Start</button></div>
 <div class="closed" role="status">Session ended; your work is saved.
 <a href="./" id="restart">Start again</a><a href="signout">Sign out</a></div>
 <div id="terminal" class="textual-terminal" data-session-websocket-url="{html.escape(websocket_url)}"
