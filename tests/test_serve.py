@@ -410,3 +410,16 @@ def test_serve_without_the_extra_says_how_to_install_it(tmp_path):
     assert result.stderr.strip() == ("annotator: error: `annotator serve` needs the serve extra: "
                                      "pip install 'annotator[serve]'")
     assert not (tmp_path / "x.db").exists()
+
+
+def test_serve_on_a_busy_port_says_so(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = annotator("serve", "--db", "t.db", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"annotator: error: cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -127,7 +127,7 @@ def keys(driver, *sequence) -> None:
             ActionChains(driver).key_down(key[0]).send_keys(key[1]).key_up(key[0]).perform()
         else:
             ActionChains(driver).send_keys(key).perform()
-        time.sleep(0.3)
+        time.sleep(0.6 if key == Keys.ESCAPE else 0.3)  # a lone ESC is only known when nothing follows
 
 
 def claims(db: Path, annotator_name: str) -> int:
@@ -183,6 +183,24 @@ def test_sign_in_label_with_a_hotkey_and_see_what_render_gives(served, browser, 
         assert store.load(store.document_ids()[0], "amal").entities == ()
     finally:
         store.close()
+    # A claim, help and the document list, each opened and closed with its key.
+    keys(browser, "c")
+    terminal(browser, "Check-worthy")
+    keys(browser, "y", Keys.ESCAPE)
+    time.sleep(1.0)
+    store = open_store(str(db))
+    try:
+        [claim] = store.load(store.document_ids()[0], "amal").claims
+        assert claim.attributes["checkworthy"] == "yes"
+    finally:
+        store.close()
+    keys(browser, "?")
+    terminal(browser, "Keys (esc closes)")
+    keys(browser, Keys.ESCAPE)
+    keys(browser, "/")
+    terminal(browser, "Documents — type to search")
+    keys(browser, Keys.ESCAPE)
+    time.sleep(0.5)
     keys(browser, (Keys.CONTROL, "q"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and "-closed" not in browser.execute_script(READ_TERMINAL)[3]:
