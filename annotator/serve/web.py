@@ -233,7 +233,8 @@ class AnnotatorServer:
         return SignIn(account.name, account.updated_at) if ok and account is not None else None
 
     async def _check_token(self, token: str) -> SignIn | None:
-        if self.config.open_link and hmac.compare_digest(token.encode(), self.config.open_link.encode()):
+        given = token.encode("utf-8", "surrogatepass")
+        if self.config.open_link and hmac.compare_digest(given, self.config.open_link.encode()):
             return SignIn(self.config.open_name, None)
         name = await self._in_store(self.store.use_account_token, token_digest(token))
         account = await self._in_store(self.store.get_account, name) if name else None
