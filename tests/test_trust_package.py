@@ -141,14 +141,19 @@ def test_runtime_dependencies_are_exactly_the_imported_distributions():
     project = PYPROJECT["project"]
     runtime = _requirement_names(project["dependencies"])
     postgres = _requirement_names(project["optional-dependencies"]["postgres"])
+    serve = _requirement_names(project["optional-dependencies"]["serve"])
     imported = _imported_distributions(PACKAGE)
-    undeclared = {d: sorted(f) for d, f in imported.items() if d not in runtime | postgres}
+    undeclared = {d: sorted(f) for d, f in imported.items() if d not in runtime | postgres | serve}
     assert not undeclared, f"imported but not declared in [project] dependencies: {undeclared}"
     unused = runtime - set(imported)
     assert not unused, f"declared runtime dependencies that annotator/ never imports: {sorted(unused)}"
     assert "python-bidi" not in runtime
     # psycopg is only needed for a PostgreSQL store, and only imported when one is opened.
     assert postgres <= set(imported) and set(imported["psycopg"]) == {"annotator/store/postgres.py"}
+    # the serve extra (textual-serve, aiohttp) only for `annotator serve`, imported when it runs.
+    assert serve <= set(imported)
+    assert set().union(*(imported[d] for d in serve)) <= {
+        "annotator/commands/serve.py", "annotator/serve/web.py", "annotator/serve/process.py"}
 
 
 def test_tests_and_benchmarks_import_only_declared_distributions():

@@ -92,6 +92,16 @@ def claim_refused(where: str, annotator: str, host: str | None, pid: int | None,
 
 
 @dataclass(frozen=True)
+class Account:
+    """A sign-in account of ``annotator serve``; its name is the annotator name its sessions write as."""
+
+    name: str
+    password: str | None  # "scrypt$…" (see annotator.serve.accounts); None: signs in with one-time links only
+    created_at: str
+    updated_at: str  # changes with the password: sessions signed in before it end
+
+
+@dataclass(frozen=True)
 class Position:
     """Where an annotator left off: resumed at the next start."""
 
@@ -214,6 +224,29 @@ class Store(ABC):
     @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:
         """Store a project setting (None removes it)."""
+        ...
+
+    # sign-in accounts of ``annotator serve`` (see docs/serve.md)
+    def get_account(self, name: str) -> Account | None: ...
+    def accounts(self) -> list[Account]: ...
+    def add_account(self, name: str, password: str | None) -> None:
+        """Create an account (``password``: an encoded hash, or None); StoreError if the name is taken."""
+        ...
+
+    def set_password(self, name: str, password: str | None) -> bool:
+        """Replace an account's password hash (its sessions end); False if there is no such account."""
+        ...
+
+    def remove_account(self, name: str) -> bool:
+        """Delete an account and its sign-in links (labels stay); False if there was none."""
+        ...
+
+    def add_account_token(self, name: str, digest: str, expires_at: str) -> None:
+        """Keep a one-time link's SHA-256 ``digest`` (never the link) until ``expires_at`` (ISO UTC)."""
+        ...
+
+    def use_account_token(self, digest: str) -> str | None:
+        """Atomically spend a link: its account's name if it was unused and unexpired, else None."""
         ...
 
     # several writes as one (an import record: document + annotations); nested writes join it

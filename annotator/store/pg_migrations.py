@@ -92,4 +92,20 @@ CREATE TABLE settings (
     updated_at TEXT NOT NULL
 )
 """,
+    # 4: sign-in accounts for `annotator serve` (browser sessions): a salted scrypt hash (NULL: links only),
+    # and one-time sign-in links, kept only as their SHA-256 digest
+    """
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    password TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE account_tokens (
+    digest TEXT PRIMARY KEY,
+    name TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)
+""",
 ]

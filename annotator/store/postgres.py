@@ -582,3 +582,39 @@ class PostgresStore(SQLReads, Store):
             finally:
                 self._held_sessions.discard(annotator)
                 self._unlock_session(annotator)
+
+    # -- sign-in accounts (annotator serve) --------------------------------------------
+
+    def add_account(self, name: str, password: str | None) -> None:
+        storable_name(name, "account name")
+        at = now_iso()
+        added = self._write(lambda cur: cur.execute(
+            "INSERT INTO accounts(name, password, created_at, updated_at) VALUES (%s,%s,%s,%s) "
+            "ON CONFLICT (name) DO NOTHING", (name, password, at, at)).rowcount)
+        if not added:
+            raise StoreError(f"{self._where()}: an account {name!r} already exists; nothing was changed")
+
+    def set_password(self, name: str, password: str | None) -> bool:
+        return bool(self._write(lambda cur: cur.execute(
+            "UPDATE accounts SET password=%s, updated_at=%s WHERE name=%s", (password, now_iso(), name)).rowcount))
+
+    def remove_account(self, name: str) -> bool:
+        def tx(cur: Any) -> int:
+            cur.execute("DELETE FROM account_tokens WHERE name=%s", (name,))
+            return cur.execute("DELETE FROM accounts WHERE name=%s", (name,)).rowcount
+
+        return bool(self._write(tx))
+
+    def add_account_token(self, name: str, digest: str, expires_at: str) -> None:
+        self._write(lambda cur: cur.execute(
+            "INSERT INTO account_tokens(digest, name, expires_at, created_at) VALUES (%s,%s,%s,%s)",
+            (digest, name, expires_at, now_iso())))
+
+    def use_account_token(self, digest: str) -> str | None:
+        def tx(cur: Any) -> str | None:
+            now = now_iso()
+            cur.execute("DELETE FROM account_tokens WHERE expires_at <= %s", (now,))
+            row = cur.execute("DELETE FROM account_tokens WHERE digest=%s RETURNING name", (digest,)).fetchone()
+            return row[0] if row else None
+
+        return self._write(tx)

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import LogEntry, Position
+from annotator.store.base import Account, LogEntry, Position
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
 
@@ -182,3 +182,13 @@ class SQLReads:
             return None
         rows = self._read("SELECT value FROM settings WHERE key=?", (key,))
         return rows[0][0] if rows else None
+
+    # -- sign-in accounts (annotator serve) --------------------------------------------
+
+    def get_account(self, name: str) -> Account | None:
+        rows = self._read("SELECT name, password, created_at, updated_at FROM accounts WHERE name=?", (name,))
+        return Account(*rows[0]) if rows else None
+
+    def accounts(self) -> list[Account]:
+        return [Account(*r) for r in self._read(
+            "SELECT name, password, created_at, updated_at FROM accounts ORDER BY name")]

@@ -466,6 +466,48 @@ class SQLiteStore(SQLReads, Store):
         self._held_sessions.discard(annotator)
 
 
+    # -- sign-in accounts (annotator serve) --------------------------------------------
+
+    def add_account(self, name: str, password: str | None) -> None:
+        storable_name(name, "account name")
+
+        def tx() -> None:
+            if self._db.execute("SELECT 1 FROM accounts WHERE name=?", (name,)).fetchone():
+                raise StoreError(f"{self.path}: an account {name!r} already exists; nothing was changed")
+            at = now_iso()
+            self._db.execute("INSERT INTO accounts(name, password, created_at, updated_at) VALUES (?,?,?,?)",
+                             (name, password, at, at))
+
+        self._write(tx)
+
+    def set_password(self, name: str, password: str | None) -> bool:
+        return bool(self._write(lambda: self._db.execute(
+            "UPDATE accounts SET password=?, updated_at=? WHERE name=?", (password, now_iso(), name)).rowcount))
+
+    def remove_account(self, name: str) -> bool:
+        def tx() -> int:
+            self._db.execute("DELETE FROM account_tokens WHERE name=?", (name,))
+            return self._db.execute("DELETE FROM accounts WHERE name=?", (name,)).rowcount
+
+        return bool(self._write(tx))
+
+    def add_account_token(self, name: str, digest: str, expires_at: str) -> None:
+        self._write(lambda: self._db.execute(
+            "INSERT INTO account_tokens(digest, name, expires_at, created_at) VALUES (?,?,?,?)",
+            (digest, name, expires_at, now_iso())))
+
+    def use_account_token(self, digest: str) -> str | None:
+        def tx() -> str | None:
+            now = now_iso()
+            self._db.execute("DELETE FROM account_tokens WHERE expires_at <= ?", (now,))
+            row = self._db.execute("SELECT name FROM account_tokens WHERE digest=?", (digest,)).fetchone()
+            if row is None:
+                return None
+            self._db.execute("DELETE FROM account_tokens WHERE digest=?", (digest,))
+            return row[0]
+
+        return self._write(tx)
+
 def _age(iso: str | None) -> float:
     """Seconds since an ISO 8601 UTC time written by ``now_iso``; unreadable means long ago."""
     try:
