@@ -227,27 +227,40 @@ class Store(ABC):
         ...
 
     # sign-in accounts of ``annotator serve`` (see docs/serve.md)
+    @abstractmethod
     def get_account(self, name: str) -> Account | None: ...
+    @abstractmethod
     def accounts(self) -> list[Account]: ...
+    @abstractmethod
     def add_account(self, name: str, password: str | None) -> None:
         """Create an account (``password``: an encoded hash, or None); StoreError if the name is taken."""
         ...
 
+    @abstractmethod
     def set_password(self, name: str, password: str | None) -> bool:
         """Replace an account's password hash (its sessions end); False if there is no such account."""
         ...
 
+    @abstractmethod
     def remove_account(self, name: str) -> bool:
         """Delete an account and its sign-in links (labels stay); False if there was none."""
         ...
 
+    @abstractmethod
     def add_account_token(self, name: str, digest: str, expires_at: str) -> None:
         """Keep a one-time link's SHA-256 ``digest`` (never the link) until ``expires_at`` (ISO UTC)."""
         ...
 
+    @abstractmethod
     def use_account_token(self, digest: str) -> str | None:
         """Atomically spend a link: its account's name if it was unused and unexpired, else None."""
         ...
+
+    # a consistent copy (annotator backup): a declared default, so a plugin store without one says so
+    def backup(self, target: str, *, force: bool = False) -> tuple[int, int]:
+        """Copy the store to ``target`` safely while others write: (documents, logged operations)."""
+        raise StoreError(f"this store ({type(self).__name__}) has no built-in backup; "
+                         "use its database's own backup tool")
 
     # several writes as one (an import record: document + annotations); nested writes join it
     @abstractmethod
