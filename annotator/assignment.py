@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from annotator.errors import AnnotatorError
 from annotator.model.checks import id_problem

@@ -121,7 +121,8 @@ def plan_change(op: Operation, before: Annotations, text: str,
     session saves with it.
     """
     after, inverse = apply_operation(op, before, text, schema)
-    if before.status == "todo" and after.status == "todo" and not isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals)):
+    sets_status = isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals))
+    if before.status == "todo" and after.status == "todo" and not sets_status:
         after = after.with_(status="in_progress")
         op = Batch((op, SetStatus("in_progress")), op.describe())
         inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())

@@ -52,10 +52,10 @@ def main(n: int) -> None:
             export_records(fmt, records(n), src, WriteContext(SCHEMA))
             print(f"{name}: {src.stat().st_size / 1e6:.1f} MB")
 
-            def read_all() -> int:
+            def read_all(fmt=fmt, src=src) -> int:
                 return sum(1 for _ in fmt.read(src, ReadContext()))
 
-            def round_trip() -> int:
+            def round_trip(fmt=fmt, src=src, name=name) -> int:
                 count = 0
 
                 def stream():

@@ -86,25 +86,25 @@ def main() -> None:
     doc_first = best(lambda: DocumentLayout(big, options).lines(0, 40), repeats=5)
     print(f"{'200k DocumentLayout: first screen':34s} {doc_first * 1000:9.2f} ms (40 lines, lazy)")
     doc = DocumentLayout(big, options)
-    doc.line_count
+    _ = doc.line_count
     paragraphs = split_paragraphs(big)
     middle = paragraphs[len(paragraphs) // 2]
 
     def edit() -> None:
         edited = big[:middle.start] + "ال" + big[middle.start:]
         doc.set_text(edited)
-        doc.line_count
+        _ = doc.line_count
         doc.set_text(big)
-        doc.line_count
+        _ = doc.line_count
 
     print(f"{'200k DocumentLayout: one edit':34s} {best(edit, repeats=3) / 2 * 1000:9.2f} ms "
           f"(set_text + line_count; one paragraph re-laid out)")
 
     def rewidth() -> None:
         doc.set_width(60)
-        doc.line_count
+        _ = doc.line_count
         doc.set_width(80)
-        doc.line_count
+        _ = doc.line_count
 
     print(f"{'200k DocumentLayout: width change':34s} {best(rewidth, repeats=3) / 2 * 1000:9.2f} ms "
           f"(back to a cached width)")

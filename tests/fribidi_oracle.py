@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-from functools import lru_cache
+from functools import cache
 
 _NAMES = ("libfribidi.so.0", "/usr/lib/x86_64-linux-gnu/libfribidi.so.0", "libfribidi.so")
 
@@ -92,7 +92,7 @@ def _par_type(direction: str) -> int:
     return {"rtl": PAR_RTL, "ltr": PAR_LTR, "auto": PAR_ON}[direction]
 
 
-@lru_cache(maxsize=None)
+@cache
 def bidi_type_name(ch: str) -> str:
     """FriBidi's bidi class name of one character (``AL``, ``NSM``, ``LRI``…)."""
     return LIB.fribidi_get_bidi_type_name(LIB.fribidi_get_bidi_type(ord(ch))).decode()

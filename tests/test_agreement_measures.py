@@ -110,7 +110,7 @@ def _unitized(draw):
     coders = []
     for _ in range(m):
         cuts = sorted(draw(st.sets(st.integers(0, length), max_size=8)))
-        units = [(a, b) for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
+        units = [(a, b) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if a < b]
         coders.append(units)
     return length, coders
 

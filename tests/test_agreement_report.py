@@ -6,9 +6,9 @@ import krippendorff
 import pytest
 
 from annotator.agreement.report import Corpus, agreement_report, claim_units, token_labels
+from annotator.errors import SchemaError
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema import load_schema_text
-from annotator.errors import SchemaError
 
 
 def _state(doc, name, entities=(), claims=(), status="done", attributes=None):

@@ -300,9 +300,9 @@ def test_dynamic_mode_takes_when_the_queue_is_exhausted(capsys, db, news_schema)
 
 
 async def test_the_app_shows_the_annotators_queue_and_takes_past_its_end(tmp_path):
-    from annotator.tui.widgets.doc_header import DocHeader
-
     from test_tui_support import SIZE, make_app, make_session
+
+    from annotator.tui.widgets.doc_header import DocHeader
 
     session = make_session(tmp_path / "t.db")  # a_mixed, b_second, c_third
     session.store.assign([("c_third", "tester"), ("a_mixed", "tester"), ("b_second", "other")])

@@ -6,15 +6,13 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import SEEDS, SHARED
 
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
-
-from conftest import SEEDS, SHARED
 
 TEXT = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019."
 

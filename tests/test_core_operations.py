@@ -178,7 +178,7 @@ def test_inverses_restore_every_intermediate_state(news_schema_cached, ops):
         states.append(new)
         inverses.append(inv)
     state = states[-1]
-    for inv, expected in zip(reversed(inverses), reversed(states[:-1])):
+    for inv, expected in zip(reversed(inverses), reversed(states[:-1]), strict=True):
         state, _ = apply_operation(inv, state, TEXT, schema)
         assert state == expected
 

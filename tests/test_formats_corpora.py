@@ -188,7 +188,7 @@ def test_araieval_offsets_are_utf16_and_shifted_spans_are_handled():
     assert len(records) == len(items)
     assert sum(len(r.annotations.entities) for r in records) == total
     assert ctx.repairs == 54  # the 54 spans shifted from their text (README §2.4)
-    for rec, item in zip(records, items):
+    for rec, item in zip(records, items, strict=True):
         texts = Counter(rec.document.text[e.start:e.end] for e in rec.annotations.entities)
         assert texts == Counter(lab["text"] for lab in item["labels"])
     records, ctx = read("araieval", path)

@@ -97,7 +97,7 @@ def test_golden_file_imports_to_the_example_minus_what_the_format_loses(name):
     assert ctx.problems == []
     expected = example_records()
     assert len(records) == len(expected)
-    for got, want in zip(records, expected):
+    for got, want in zip(records, expected, strict=True):
         assert view(got, KEEPS[name]) == view(want, KEEPS[name])
         assert all(e.source == f"import:{name}" for e in got.annotations.entities)
         if name != "conll":  # CoNLL documents are the tokens joined by spaces
@@ -125,7 +125,7 @@ def test_our_claims_and_attributes_survive_where_the_format_holds_them(name, tmp
     out = tmp_path / GOLDEN_FILES[name]
     wctx = write_to(name, example_records(), out)
     back, _ = read_all(name, out, schema=NEWS)
-    for got, want in zip(back, example_records()):
+    for got, want in zip(back, example_records(), strict=True):
         assert view(got, KEEPS[name]) == view(want, KEEPS[name])
     lossy = {"claims", "claimer", "claim_attributes"} - KEEPS[name]
     if lossy:  # losses are reported, never silent

@@ -9,15 +9,15 @@ import sys
 import time
 from collections import Counter
 
-import pytest
-
 import crash_driver as driver
+import pytest
+from test_hardening_crash import Worker, assert_log_replays_to_state
+
 from annotator.errors import StoreError
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store import sqlite as sqlite_store
 from annotator.store.sqlite import SQLiteStore
-from test_hardening_crash import Worker, assert_log_replays_to_state
 
 OPS_EACH = 250
 DOCS = 5

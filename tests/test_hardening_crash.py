@@ -20,9 +20,9 @@ import threading
 import time
 from pathlib import Path
 
+import crash_driver as driver
 import pytest
 
-import crash_driver as driver
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import apply_operation
 from annotator.session import AnnotationSession
@@ -223,7 +223,7 @@ def test_sigkill_during_export_leaves_the_old_file_or_the_complete_new_one(tmp_p
     reference = tmp_path / "reference.jsonl"
     assert Worker("export", str(db), str(reference)).finish() == ""
     new = reference.read_bytes()
-    old = "old export, still complete\n".encode() * 1000
+    old = b"old export, still complete\n" * 1000
     outcomes = {"old": 0, "new": 0}
     for i in range(12):
         target.write_bytes(old)

@@ -15,20 +15,20 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_hardening_fuzz import alarm
 
 from annotator.errors import InputError
 from annotator.formats.labelmap import load_label_map
 from annotator.store.sqlite import SQLiteStore
-from test_hardening_fuzz import alarm
 
 GOOD = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز.\n"
 LAUGHS = "\n".join(
     ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    + [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]) + "\n"
+    + [f"{b}: &{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]) + "\n"
 # the same bomb nested inside the first value, so a naive error message would print all of it
 LAUGHS_INSIDE = "x: [" + ", ".join(
     ['&a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    + [f"&{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]) + "]\n"
+    + [f"&{b} [{', '.join(['*' + a] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]) + "]\n"
 DROP_CAPS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner",
              "--inh-caps", "-dac_override,-dac_read_search,-fowner", "--"]
 

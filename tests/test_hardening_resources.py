@@ -15,6 +15,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_hardening_crash import snapshot
+from test_hardening_input import GOOD, cli, no_traceback, without_root_powers
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.exporting import export_store
@@ -22,8 +24,6 @@ from annotator.formats.base import get_format
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
-from test_hardening_crash import snapshot
-from test_hardening_input import GOOD, cli, no_traceback, without_root_powers
 
 FULL = "the disk is full; the last action was not saved and the store is unchanged"
 

@@ -65,7 +65,7 @@ def test_set_width_relays_out(monkeypatch):
 
 def test_edit_relays_out_only_the_changed_paragraph(monkeypatch):
     doc = DocumentLayout(TEXT, LayoutOptions(12))
-    doc.line_count
+    _ = doc.line_count
     calls = count_layouts(monkeypatch)
     edited = "ال" + TEXT  # the first paragraph changes; all offsets after it shift by 2
     doc.set_text(edited)

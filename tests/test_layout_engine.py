@@ -130,8 +130,8 @@ class TestControls:
 
     def test_cr_is_not_drawn(self):
         lines = layout_text("ب\r\nت\rث", LayoutOptions(10))
-        assert [l.text for l in lines] == ["\ufe8f", "\ufe95", "\ufe99"]
-        assert [l.start for l in lines] == [0, 3, 5]
+        assert [ln.text for ln in lines] == ["\ufe8f", "\ufe95", "\ufe99"]
+        assert [ln.start for ln in lines] == [0, 3, 5]
 
     def test_lone_surrogate_shown_as_replacement(self):
         line = one_line("a\ud800b", direction="ltr")
@@ -142,22 +142,22 @@ class TestWrapping:
     def test_never_reorder_a_wrapped_line_as_its_own_paragraph(self):
         # "3-4" starts the second line after Arabic: it must still show 4-3 (UBA on the paragraph).
         lines = layout_paragraph("كلمة 3-4 فقط", LayoutOptions(width=5, shape=False))
-        assert [l.text.strip() for l in lines] == ["ةملك", "4-3", "طقف"]
+        assert [ln.text.strip() for ln in lines] == ["ةملك", "4-3", "طقف"]
 
     def test_lines_fit_and_break_after_spaces(self):
         text = "قوات سوريا الديمقراطية تسيطر على آخر بقعة في قبضة داعش"
         for width in (11, 20, 40):  # the longest word has 11 letters: it fits
             lines = layout_paragraph(text, LayoutOptions(width))
-            assert all(l.width <= width for l in lines)
-            assert "".join(text[l.start:l.end] for l in lines) == text
-            for l in lines[1:]:
-                assert text[l.start - 1] == " "
+            assert all(ln.width <= width for ln in lines)
+            assert "".join(text[ln.start:ln.end] for ln in lines) == text
+            for ln in lines[1:]:
+                assert text[ln.start - 1] == " "
 
     def test_long_token_broken_at_cluster_boundaries(self):
         text = "ب" + FATHA + "ت" + SHADDA + FATHA + "ث" * 6
         lines = layout_paragraph(text, LayoutOptions(3, shape=False))
-        assert [l.width for l in lines] == [3, 3, 2]
-        assert [l.start for l in lines] == [0, 6, 9]  # marks stay with their letters
+        assert [ln.width for ln in lines] == [3, 3, 2]
+        assert [ln.start for ln in lines] == [0, 6, 9]  # marks stay with their letters
 
 
     def test_never_inside_lam_alef(self):
@@ -168,7 +168,7 @@ class TestWrapping:
 
     def test_trailing_spaces_hang(self):
         lines = layout_paragraph("abc   def", LayoutOptions(3, direction="ltr"))
-        assert [l.text for l in lines] == ["abc", "def"]
+        assert [ln.text for ln in lines] == ["abc", "def"]
         assert lines[0].end == 6 and lines[0].width == 3
 
     def test_rtl_lines_right_aligned(self):
@@ -179,11 +179,11 @@ class TestWrapping:
 
     def test_auto_direction_per_paragraph(self):
         lines = layout_text("abc\nعربي", LayoutOptions(10, direction="auto"))
-        assert [l.rtl for l in lines] == [False, True]
+        assert [ln.rtl for ln in lines] == [False, True]
 
     def test_empty_paragraph_has_one_empty_line(self):
         lines = layout_text("a\n\nb", LayoutOptions(5))
-        assert [(l.start, l.end, l.cells) for l in lines][1] == (2, 2, ())
+        assert [(ln.start, ln.end, ln.cells) for ln in lines][1] == (2, 2, ())
 
 
 class TestMaps:
@@ -244,7 +244,7 @@ mixed_text = st.text(alphabet=ARABIC + HARAKAT + "0123456789٠١٢٣٤٥٦٧٨٩
 def test_every_offset_is_shown_exactly_once(text, width, shaped, show):
     lines = layout_paragraph(text, LayoutOptions(width, shape=shaped, show_controls=show))
     assert lines[0].start == 0 and lines[-1].end == len(text)
-    for a, b in zip(lines, lines[1:]):
+    for a, b in zip(lines, lines[1:], strict=False):
         assert a.end == b.start
     for line in lines:
         covered = sorted(i for c in line.cells for i in range(c.start, c.end))
@@ -277,7 +277,7 @@ class TestHostileInput:
 
     def test_embedding_overflow(self):
         lines = self.check(RLO * 20_000 + "abc" + PDF * 20_000, show_controls=True)
-        assert sum(l.width for l in lines) == 40_003
+        assert sum(ln.width for ln in lines) == 40_003
 
     def test_one_long_token(self):
         lines = self.check("ب" * 100_000, width=10)

@@ -71,7 +71,7 @@ def test_render_wraps_to_width(tmp_path, capsys):
 def test_render_lro_mode_never_puts_a_control_in_column_zero():
     rows = render_lines("مرحبا", 10, mode="lro")
     assert rows == [" \u202d   " + visual_string("مرحبا") + "\u202c"]  # 4 spaces of indent
-    assert all(not r[0] in "\u202d\u202c" for r in rows)
+    assert all(r[0] not in "\u202d\u202c" for r in rows)
 
 
 def test_render_bad_input_is_one_clear_line(tmp_path, capsys):

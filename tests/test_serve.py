@@ -21,7 +21,7 @@ import pytest
 pytest.importorskip("aiohttp", reason="the serve extra (aiohttp, textual-serve) is not installed")
 pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is not installed")
 
-from aiohttp import WSMsgType  # noqa: E402
+from aiohttp import WSMsgType, WSServerHandshakeError  # noqa: E402
 from aiohttp.test_utils import TestClient, TestServer  # noqa: E402
 
 from annotator.serve.accounts import expiry_iso, hash_password, new_token, token_digest  # noqa: E402
@@ -193,7 +193,7 @@ async def test_posts_and_websockets_from_another_site_are_refused(store, fake_ap
                                          allow_redirects=False)
             assert response.status == 403, origin
         assert (await browser.sign_in()).status == 303
-        with pytest.raises(Exception):
+        with pytest.raises(WSServerHandshakeError):
             await client.ws_connect("/ws", headers={"Origin": "http://127.0.0.1:1"})
         assert not server.running
         # another host name (a DNS-rebinding page) is refused outright
@@ -213,7 +213,7 @@ async def test_repeated_failures_are_slowed_down(store, fake_app):
         assert response.status == 403
         assert time.monotonic() - started >= 1.5
         # ... and so does the right password from the same address until it has waited its turn
-        assert server.throttle.delay(f"addr:127.0.0.1") >= 4.0
+        assert server.throttle.delay("addr:127.0.0.1") >= 4.0
     finally:
         await client.close()
 

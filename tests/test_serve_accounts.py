@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pg_server
 import pytest
 
-import pg_server
 from annotator.errors import AnnotatorError, StoreError
 from annotator.serve.accounts import (
     Throttle,

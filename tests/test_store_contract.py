@@ -14,10 +14,11 @@ import subprocess
 import sys
 import textwrap
 import time
-
-import pytest
+from datetime import UTC
 
 import pg_server
+import pytest
+
 from annotator.errors import OperationError, StoreError, UnstorableTextError
 from annotator.model.annotations import Document
 from annotator.model.operations import SetNotes
@@ -286,9 +287,9 @@ def test_a_dead_session_does_not_block_the_annotator(store, db):
 
 def _set_heartbeat_age(db, annotator, seconds):
     """Make a claim's last heartbeat ``seconds`` old, as if its app had stopped answering."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    then = (datetime.now(timezone.utc) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+    then = (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
     then = then.replace("+00:00", "Z")
     if db.startswith("postgresql://"):
         import psycopg

@@ -92,7 +92,7 @@ def test_wikinews_gold_clitic_boundaries_are_offered():
             tags = ["PREP"] + tags[2:]
         word = "".join(segs)
         edges, pos = [], 0
-        for seg, tag in zip(segs, tags):
+        for seg, tag in zip(segs, tags, strict=True):
             if tag not in {"CONJ", "PREP", "DET"} or seg not in prefixes | {"لل"}:
                 break
             pos += len(seg)

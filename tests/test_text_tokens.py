@@ -35,7 +35,7 @@ def assert_faithful(text: str, toks: list[Token]) -> None:
     """Exact slices, in order, every non-space character in one token, and no
     edge between two touching tokens falls inside a grapheme cluster."""
     bounds = {m.end() for m in regex.finditer(r"\X", text)}
-    for a, b in zip(toks, toks[1:]):
+    for a, b in zip(toks, toks[1:], strict=False):
         if a.end == b.start:
             assert a.end in bounds, (a, b)
     covered = [0] * len(text)

@@ -10,7 +10,6 @@ note, claim attributes and pre-annotation source; then every screen is opened.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,14 +19,13 @@ import time
 from pathlib import Path
 
 import pytest
+from test_tui_support import make_app
 
 from annotator.errors import SchemaError
 from annotator.model.annotations import Document
 from annotator.schema import load_schema, load_schema_text
 from annotator.session import AnnotationSession
 from annotator.store import open_store
-
-from test_tui_support import make_app
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 90)  # tall enough for the whole help

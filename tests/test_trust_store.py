@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -230,9 +231,9 @@ def test_backup_of_a_postgresql_database_points_to_pg_dump(tmp_path):
 
 def _foreign_claim(db: Path, annotator: str, age: float) -> None:
     """A claim left by a container whose host name is gone, last heartbeat ``age`` seconds ago."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
-    at = (datetime.now(timezone.utc) - timedelta(seconds=age)).isoformat(timespec="milliseconds")
+    at = (datetime.now(UTC) - timedelta(seconds=age)).isoformat(timespec="milliseconds")
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("INSERT INTO sessions(annotator, host, pid, started_at, heartbeat_at) VALUES (?,?,?,?,?)",
                  (annotator, "container-3f9a", 4242, at.replace("+00:00", "Z"), at.replace("+00:00", "Z")))
@@ -283,8 +284,9 @@ def test_a_same_host_claim_whose_process_died_is_reclaimed_quietly(tmp_path, mon
 
 
 async def test_the_app_refreshes_the_claim_and_says_when_it_was_taken_over(tmp_path, monkeypatch):
-    import annotator.tui.app as app_module
     from test_tui_support import SIZE, make_app, make_session
+
+    import annotator.tui.app as app_module
 
     monkeypatch.setattr(app_module, "HEARTBEAT_SECONDS", 0.05)
     session = make_session(tmp_path / "t.db")

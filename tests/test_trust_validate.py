@@ -22,8 +22,16 @@ from annotator.importing import import_paths
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Entity
 from annotator.model.checks import id_problem
 from annotator.model.operations import (
-    AddClaim, AddEntity, LinkClaimer, ReplaceAnnotations, SetClaimAttributes, SetDocumentAttributes, SetNotes,
-    SetSource, SetStatus, apply_operation,
+    AddClaim,
+    AddEntity,
+    LinkClaimer,
+    ReplaceAnnotations,
+    SetClaimAttributes,
+    SetDocumentAttributes,
+    SetNotes,
+    SetSource,
+    SetStatus,
+    apply_operation,
 )
 from annotator.schema import default_schema_path, load_schema
 from annotator.schema.model import Attribute

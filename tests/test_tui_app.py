@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from test_tui_support import MIXED, SECOND, SIZE, make_app, make_session, reopen, token_start
 
 from annotator.model.annotations import Entity
 from annotator.model.operations import AddEntity
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.widgets.document_view import GUTTER, DocumentView
-
-from test_tui_support import MIXED, SECOND, SIZE, make_app, make_session, reopen, token_start
 
 
 @pytest.fixture

@@ -5,14 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from test_tui_support import DOCS, SIZE, make_app
 
 from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
 from annotator.store import open_store
-from annotator.tui.bindings import (MAIN_KEYS, RESERVED_HOTKEYS, help_rows, key_display, key_for_character, label_specs,
-                                    live_specs, main_bindings)
-
-from test_tui_support import DOCS, SIZE, make_app
+from annotator.tui.bindings import (
+    MAIN_KEYS,
+    RESERVED_HOTKEYS,
+    help_rows,
+    key_display,
+    key_for_character,
+    label_specs,
+    live_specs,
+    main_bindings,
+)
 
 
 @pytest.fixture

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from test_tui_support import SIZE, make_app, make_session
 
 from annotator.text.controls import count_hidden, is_hidden
 from annotator.tui.widgets.document_view import DocumentView
-
-from test_tui_support import SIZE, make_app, make_session
 
 HIDDEN_TEXT = "قال\u200f الوزير \u2067John\u2069 إن الرقم\u200d صحيح."
 

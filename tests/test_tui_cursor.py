@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from test_tui_support import MIXED, token_start
+
 from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.text import TextIndex
 from annotator.tui.cursor import Navigator, Selection
-
-from test_tui_support import MIXED, token_start
 
 
 def nav(text: str = MIXED, width: int = 60) -> Navigator:
@@ -86,7 +86,9 @@ def test_extend_grows_by_whole_tokens_from_anchor():
 
 def test_next_unlabelled_sentence_skips_labelled():
     n = nav()
-    labelled = lambda s, e: s == 38  # the second sentence has a label
+    def labelled(s, e):
+        return s == 38  # the second sentence has a label
+
     assert n.next_unlabelled_sentence(0, labelled) == token_start(MIXED, "والرئيس")
     assert n.next_unlabelled_sentence(0, lambda s, e: True) is None
 

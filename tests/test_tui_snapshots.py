@@ -4,11 +4,10 @@ a fixed annotator name, no clock in the status line. Update with --snapshot-upda
 from __future__ import annotations
 
 import pytest
+from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
 
 from annotator.model.annotations import Claim, Entity
 from annotator.model.operations import AddClaim, AddEntity
-
-from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ coder on every item; a document left out is named in the diagnostics.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -233,7 +233,9 @@ def _counts(a: list[SpanItem], b: list[SpanItem], mode: str, per_label: dict[str
     return F1Counts(len(matched), len(a), len(b))
 
 
-def _continuum(corpus: Corpus, docs: list[str], coders: Sequence[str], label: str) -> tuple[int, list[list[tuple[int, int]]]]:
+def _continuum(
+    corpus: Corpus, docs: list[str], coders: Sequence[str], label: str,
+) -> tuple[int, list[list[tuple[int, int]]]]:
     """The documents as one continuum (texts one after the other) and each coder's units of ``label``."""
     units: list[list[tuple[int, int]]] = [[] for _ in coders]
     offset = 0
@@ -245,7 +247,9 @@ def _continuum(corpus: Corpus, docs: list[str], coders: Sequence[str], label: st
     return offset, units
 
 
-def _unitizing(corpus: Corpus, docs: list[str], coders: Sequence[str], labels: list[str]) -> tuple[Figure, dict[str, Figure]]:
+def _unitizing(
+    corpus: Corpus, docs: list[str], coders: Sequence[str], labels: list[str],
+) -> tuple[Figure, dict[str, Figure]]:
     parts = {}
     for label in labels:
         length, units = _continuum(corpus, docs, coders, label)
@@ -312,7 +316,7 @@ def _token_kappa(corpus: Corpus, names: list[str], group_docs: list[str],
     def rows(docs: list[str], coders: Sequence[str]) -> list[tuple[str, ...]]:
         out: list[tuple[str, ...]] = []
         for doc in docs:
-            out.extend(zip(*(labels_of(doc, n) for n in coders)))
+            out.extend(zip(*(labels_of(doc, n) for n in coders), strict=True))
         return out
 
     if len(names) < 2 or not group_docs:
@@ -345,6 +349,11 @@ def claim_units(corpus: Corpus, names: list[str], mode: str) -> list[dict[str, t
     Each unit maps annotator -> (doc id, claim). A group holding two claims of one annotator
     (possible only through a chain of overlap matches) is ambiguous and left out.
     """
+    def find(parent: dict[tuple[str, int], tuple[str, int]], x: tuple[str, int]) -> tuple[str, int]:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
     units: list[dict[str, tuple[str, Claim]]] = []
     for doc in corpus.texts:
         coders = [n for n in names if n in corpus.states.get(doc, {})]
@@ -352,21 +361,16 @@ def claim_units(corpus: Corpus, names: list[str], mode: str) -> list[dict[str, t
             continue
         parent: dict[tuple[str, int], tuple[str, int]] = {}
 
-        def find(x: tuple[str, int]) -> tuple[str, int]:
-            while parent.get(x, x) != x:
-                x = parent[x]
-            return x
-
         claims = {n: corpus.states[doc][n].claims for n in coders}
         for a, b in combinations(coders, 2):
             for i, j in match_spans([SpanItem(c.start, c.end) for c in claims[a]],
                                     [SpanItem(c.start, c.end) for c in claims[b]], mode):
-                ra, rb = find((a, i)), find((b, j))
+                ra, rb = find(parent, (a, i)), find(parent, (b, j))
                 if ra != rb:
                     parent[ra] = rb
         groups: dict[tuple[str, int], list[tuple[str, int]]] = {}
         for node in parent:
-            groups.setdefault(find(node), []).append(node)
+            groups.setdefault(find(parent, node), []).append(node)
         for root, members in groups.items():
             if root not in members:
                 members.append(root)

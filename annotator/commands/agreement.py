@@ -91,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace, corpus):
     """``--schema``, else the one bundled schema the counted annotations were made under, else news."""
-    from annotator.schema import bundled_schema_names, bundled_schema_path, load_schema
     from annotator.commands._common import schema_from
+    from annotator.schema import bundled_schema_names, bundled_schema_path, load_schema
 
     if getattr(args, "schema", None):
         return schema_from(args)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
 from annotator.console import say, terminal_safe
@@ -182,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
                 doc = session.document(doc_id)
                 state = session.annotations(doc_id)
                 if worker is not None:
-                    found = _waiting(worker.submit(recommender.propose, doc, state, context), bar, lambda: n)
+                    found = _waiting(worker.submit(recommender.propose, doc, state, context), bar, lambda n=n: n)
                 else:
                     found = recommender.propose(doc, state, context)
                 proposed += len(found)

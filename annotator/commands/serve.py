@@ -12,8 +12,13 @@ import argparse
 import asyncio
 import sys
 
-from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from, \
-    store_from
+from annotator.commands._common import (
+    add_db_argument,
+    add_schema_argument,
+    existing_store_from,
+    schema_from,
+    store_from,
+)
 from annotator.errors import AnnotatorError
 
 NAME = "serve"
@@ -40,7 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="close a session after M minutes without a key press or click (default 30)")
 
 
-def app_command(args: argparse.Namespace) -> "callable":
+def app_command(args: argparse.Namespace) -> callable:
     """The app's argument list for an annotator name: no shell, the name as one ``--annotator=`` argument."""
     base = [sys.executable, "-m", "annotator", "annotate", "--db", args.db, "--rtl-mode", "plain"]
     if args.schema:

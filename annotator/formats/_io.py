@@ -14,12 +14,12 @@ then parsed once.
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from annotator.errors import InputError
 from annotator.formats.base import ReadContext
@@ -310,7 +310,7 @@ class Sample(str):
     _first: Any
 
     @classmethod
-    def of(cls, path: Path, limit: int = HEAD_BYTES) -> "Sample":
+    def of(cls, path: Path, limit: int = HEAD_BYTES) -> Sample:
         with path.open("rb") as f:
             raw = f.read(limit)
         if not raw:

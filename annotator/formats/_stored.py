@@ -15,8 +15,9 @@ a stored value, the record is built again without the import metadata
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from annotator.formats.base import Record, WriteContext
 from annotator.model.annotations import Document

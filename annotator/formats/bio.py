@@ -13,8 +13,8 @@ counted); without it the span is left out and the issue says so.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 _TAG = re.compile(r"^([BIES])-(.+)$")
 

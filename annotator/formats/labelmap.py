@@ -9,8 +9,8 @@ schema check afterwards says which ones the schema lacks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from annotator.errors import InputError
 

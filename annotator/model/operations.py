@@ -479,7 +479,8 @@ class RejectProposal(Operation):
 
     def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         span = self._span(state)
-        removed = (RemoveEntity(span.id) if isinstance(span, Entity) else RemoveClaim(span.id)).apply(state, text, schema)
+        remove = RemoveEntity(span.id) if isinstance(span, Entity) else RemoveClaim(span.id)
+        removed = remove.apply(state, text, schema)
         return SetRejected(rejection_of(span)).apply(removed, text, schema)
 
     def inverse(self, before: Annotations) -> Operation:

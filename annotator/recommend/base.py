@@ -97,7 +97,7 @@ class Recommender(ABC):
     slow: ClassVar[bool] = False
     learns: ClassVar[bool] = False
 
-    def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
+    def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:  # noqa: B027 (optional hook)
         """Load what it needs once before proposing (a model, a patterns file, what a store
         teaches). Raises ``RecommenderUnavailable`` or ``AnnotatorError`` with one clear line."""
 
@@ -106,7 +106,7 @@ class Recommender(ABC):
         """Proposals for ``document`` given the labels already on it (pure: nothing is written).
         They may overlap the labels: ``recommend.apply.fit_proposals`` keeps those that fit."""
 
-    def observe(self, document: Document, annotations: Annotations) -> None:
+    def observe(self, document: Document, annotations: Annotations) -> None:  # noqa: B027 (optional hook)
         """The annotator's labels on ``document`` changed (``learns`` recommenders update here)."""
 
 

@@ -148,7 +148,7 @@ class CamelNer(Recommender):
             return []
         tagged = self.recognizer.predict([[t.text for t in g] for g in groups])
         out = []
-        for group, tags in zip(groups, tagged):
+        for group, tags in zip(groups, tagged, strict=True):
             for first, end, kind in bio_spans(list(tags)[:len(group)]):
                 label = map_label(kind, context.schema)
                 if label is None:

@@ -133,7 +133,8 @@ class ClaimCues(Recommender):
 
     def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
         if not context.schema.claims.enabled:
-            raise AnnotatorError(f"schema {context.schema.name} does not allow claims: claim-cues has nothing to propose")
+            raise AnnotatorError(
+                f"schema {context.schema.name} does not allow claims: claim-cues has nothing to propose")
         self.cues = load_cues(context.options.get("cues"))
 
     def propose(self, document: Document, annotations: Annotations, context: RecommendContext) -> list[Proposal]:
@@ -203,7 +204,8 @@ class ClaimCues(Recommender):
             subject = self._mention_in(mentions, end, subject_end) if claim_from is not None else \
                 self._mention_at(mentions, after[0].start if after else end, limit)
             if claim_from is None:
-                claim_from = next((k for k, t in enumerate(after) if subject is None or t.start >= subject.end), len(after))
+                claim_from = next(
+                    (k for k, t in enumerate(after) if subject is None or t.start >= subject.end), len(after))
             clause = after[claim_from:]
             why = f'cue "{word}"'
         else:

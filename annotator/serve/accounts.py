@@ -17,7 +17,7 @@ import secrets
 import time
 import unicodedata
 from collections import OrderedDict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from annotator.errors import AnnotatorError
 
@@ -103,7 +103,7 @@ def token_digest(token: str) -> str:
 
 def expiry_iso(hours: float) -> str:
     """``hours`` from now, as the stores write times (ISO 8601 UTC, milliseconds)."""
-    at = datetime.now(timezone.utc) + timedelta(hours=hours)
+    at = datetime.now(UTC) + timedelta(hours=hours)
     return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

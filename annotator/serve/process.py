@@ -16,8 +16,8 @@ import contextlib
 import json
 import os
 import time
+from collections.abc import Awaitable, Callable
 from importlib.metadata import version
-from typing import Awaitable, Callable
 
 from annotator.console import terminal_safe
 
@@ -151,7 +151,7 @@ class AppProcess:
         if self._task is not None:
             try:
                 await asyncio.wait_for(self._task, 5.0)
-            except (asyncio.TimeoutError, asyncio.CancelledError):
+            except (TimeoutError, asyncio.CancelledError):
                 self._task.cancel()
 
 
@@ -159,5 +159,5 @@ async def _ended(process: asyncio.subprocess.Process, seconds: float) -> bool:
     try:
         await asyncio.wait_for(process.wait(), seconds)
         return True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return False

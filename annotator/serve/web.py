@@ -15,15 +15,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import html
-import json
 import ipaddress
+import json
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -343,7 +343,7 @@ class AnnotatorServer:
             for key, sign_in in list(self.sign_ins.items()):
                 if now - sign_in.created > SIGN_IN_HOURS * 3600:
                     self.sign_ins.pop(key, None)
-            for name, (process, ws, sign_in) in list(self.running.items()):
+            for process, ws, sign_in in list(self.running.values()):
                 reason = None
                 if process.closing:
                     continue

@@ -20,16 +20,34 @@ import re
 import socket
 import threading
 import time
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
-from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, Store, \
-    claim_refused, storable_name
+from annotator.store.base import (
+    CLAIM_EXPIRY_SECONDS,
+    NO_STORE,
+    AddResult,
+    Position,
+    SessionClaim,
+    Store,
+    claim_refused,
+    storable_name,
+)
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
-from annotator.store.sql_reads import BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, WORKERS, SQLReads, dumps_ascii, \
-    encode_text, now_iso
+from annotator.store.sql_reads import (
+    BATCH,
+    DELETE_LAPSED,
+    TAKEABLE,
+    UNFINISHED,
+    WORKERS,
+    SQLReads,
+    dumps_ascii,
+    encode_text,
+    now_iso,
+)
 
 T = TypeVar("T")
 

@@ -10,8 +10,9 @@ because locking and conflict handling are where the two databases differ.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
@@ -21,7 +22,7 @@ BATCH = 200  # rows per query when streaming, so memory stays flat for large sto
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def encode_text(text: str) -> bytes:

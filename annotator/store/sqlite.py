@@ -19,12 +19,13 @@ import sqlite3
 import stat
 import time
 import urllib.parse
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 from annotator.errors import StoreError
-from annotator.model.annotations import Annotations, Document, text_hash
+from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
@@ -118,10 +119,11 @@ class SQLiteStore(SQLReads, Store):
         current = self._db.execute("PRAGMA user_version").fetchone()[0]
         if current > len(MIGRATIONS):
             raise StoreError(
-                f"{self.path}: made by a newer annotator (database version {current}, this one knows {len(MIGRATIONS)})")
+                f"{self.path}: made by a newer annotator "
+                f"(database version {current}, this one knows {len(MIGRATIONS)})")
         try:
             for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                self._write(lambda: _run_migration(self._db, version, script))
+                self._write(lambda v=version, s=script: _run_migration(self._db, v, s))
             if self._db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
                 # a store made before stores were marked: mark it, so it is known at a glance from now on
                 self._write(lambda: self._db.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}"))
@@ -394,7 +396,7 @@ class SQLiteStore(SQLReads, Store):
             row = self._db.execute(TAKEABLE + " ORDER BY d.seq LIMIT 1", (overlap, annotator, annotator)).fetchone()
             if row is None:
                 return None
-            expires = (datetime.now(timezone.utc) + timedelta(seconds=lease_seconds)).isoformat(
+            expires = (datetime.now(UTC) + timedelta(seconds=lease_seconds)).isoformat(
                 timespec="milliseconds").replace("+00:00", "Z")
             self._db.execute(
                 "INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
@@ -515,8 +517,8 @@ def _age(iso: str | None) -> float:
     except ValueError:
         return float(CLAIM_EXPIRY_SECONDS)
     if then.tzinfo is None:
-        then = then.replace(tzinfo=timezone.utc)
-    return max(0.0, (datetime.now(timezone.utc) - then).total_seconds())
+        then = then.replace(tzinfo=UTC)
+    return max(0.0, (datetime.now(UTC) - then).total_seconds())
 
 
 def _run_migration(db: sqlite3.Connection, version: int, script: str) -> None:

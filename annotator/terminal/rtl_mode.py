@@ -26,7 +26,8 @@ import select
 import signal
 import sys
 import time
-from typing import IO, Mapping
+from collections.abc import Mapping
+from typing import IO
 
 MODES = ("auto", "explicit", "lro", "plain")
 
