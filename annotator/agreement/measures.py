@@ -15,13 +15,15 @@ from __future__ import annotations
 import math
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import krippendorff
 
-LEVELS = ("nominal", "ordinal", "interval")
+Level = Literal["nominal", "ordinal", "interval"]
+# the levels of measurement offered, each under the name the krippendorff package knows it by
+LEVELS: dict[str, Level] = {"nominal": "nominal", "ordinal": "ordinal", "interval": "interval"}
 
 
 @dataclass
@@ -199,7 +201,8 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
     ``ordinal`` by rank in ``order`` (the schema's order of choices), ``interval`` as they
     are. ``items`` counts the pairable units (coded by at least two coders).
     """
-    if level not in LEVELS:
+    known = LEVELS.get(level)
+    if known is None:
         raise ValueError(f"unknown level {level!r}")
     coded = [{c: v for c, v in unit.items() if v is not None} for unit in units]
     pairable = [u for u in coded if len(u) >= 2]
@@ -208,6 +211,7 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
         return undefined(0, "no unit coded by two annotators", level=level)
     values = [v for u in pairable for v in u.values()]
     extra = {"level": level, "values": len(values), "top_share": top_share(value_key(v) for v in values)}
+    number: Callable[[Any], float]
     if level == "nominal":
         codes: dict[Any, int] = {}
         number = lambda v: codes.setdefault(value_key(v), len(codes))  # noqa: E731
@@ -224,7 +228,7 @@ def coding_alpha(units: Sequence[Mapping[str, Any]], level: str,
                          **extra)
     coders = sorted({c for u in pairable for c in u})
     data = [[float(number(u[c])) if c in u else math.nan for u in pairable] for c in coders]
-    value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+    value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=known))
     if not math.isfinite(value):  # pragma: no cover - excluded above
         return undefined(n, "expected disagreement is 0", **extra)
     return Figure(value, n, extra=extra)

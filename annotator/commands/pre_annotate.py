@@ -91,13 +91,13 @@ class _Bar:
             self.stream.flush()
 
 
-def _waiting(future: Future[T], bar: _Bar, done: Callable[[], int]) -> T:
+def _waiting(future: Future[T], bar: _Bar, done: int | Callable[[], int]) -> T:
     """The worker's result, redrawing the bar while it works (a model can take seconds per document)."""
     while True:
         try:
             return future.result(timeout=0.1)
         except TimeoutError:
-            bar.update(done())
+            bar.update(done() if callable(done) else done)
 
 
 def _options(args: argparse.Namespace, store: Any) -> dict[str, Any]:
@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
                 doc = session.document(doc_id)
                 state = session.annotations(doc_id)
                 if worker is not None:
-                    found = _waiting(worker.submit(recommender.propose, doc, state, context), bar, lambda n=n: n)
+                    found = _waiting(worker.submit(recommender.propose, doc, state, context), bar, n)
                 else:
                     found = recommender.propose(doc, state, context)
                 proposed += len(found)

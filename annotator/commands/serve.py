@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 
 from annotator.commands._common import (
     add_db_argument,
@@ -45,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="close a session after M minutes without a key press or click (default 30)")
 
 
-def app_command(args: argparse.Namespace) -> callable:
+def app_command(args: argparse.Namespace) -> Callable[[str], list[str]]:
     """The app's argument list for an annotator name: no shell, the name as one ``--annotator=`` argument."""
     base = [sys.executable, "-m", "annotator", "annotate", "--db", args.db, "--rtl-mode", "plain"]
     if args.schema:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TextIO
 
 from annotator.commands._common import add_db_argument, existing_store_from
 from annotator.console import say
@@ -53,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         add_db_argument(q)
 
 
-def read_password(stdin=None) -> str:
+def read_password(stdin: TextIO | None = None) -> str:
     """From the terminal: asked twice, not echoed. Otherwise: the first line of standard input."""
     stdin = stdin or sys.stdin
     if stdin.isatty():
@@ -66,12 +67,12 @@ def read_password(stdin=None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    name = check_name(args.name) if hasattr(args, "name") else None
+    name = check_name(args.name) if hasattr(args, "name") else ""  # `list` names no one
     if args.action == "token" and not args.hours > 0:
         raise AnnotatorError("--hours must be more than 0")
     store = existing_store_from(args)
     try:
-        exists = name is not None and store.get_account(name) is not None
+        exists = bool(name) and store.get_account(name) is not None
         if args.action == "add" and exists:  # said before a password is typed for nothing
             raise AnnotatorError(f"an account {name!r} already exists; `annotator users password {name}` "
                                  "changes its password")

@@ -243,7 +243,9 @@ class _JsonItems:
                     break
                 pos = len(buf)
             elif in_string:
-                pos = _STRING_BODY.match(buf, pos).end()
+                body = _STRING_BODY.match(buf, pos)
+                assert body is not None  # the pattern matches the empty string
+                pos = body.end()
                 if pos < len(buf) and buf[pos] == '"':
                     in_string, pos = False, pos + 1
                     if depth == 0:

@@ -60,8 +60,8 @@ class SpanCollector:
     def add(self, sp: dict[str, Any], start: int, end: int, label: str) -> tuple[str, int]:
         """Add one span; returns ``("e"|"c", index)`` so relations can find it."""
         if is_claim_label(label, self.ctx):
-            attrs = sp.get("attributes") if isinstance(sp.get("attributes"), dict) else {}
-            self.claims.append(Claim(self._claim_id(), start, end, dict(attrs)))
+            attrs = sp.get("attributes")
+            self.claims.append(Claim(self._claim_id(), start, end, dict(attrs) if isinstance(attrs, dict) else {}))
             return "c", len(self.claims) - 1
         self.entities.append(Entity(self._entity_id(), start, end, label))
         return "e", len(self.entities) - 1

@@ -79,7 +79,7 @@ class Stored:
         info = meta.get("import")
         self.from_format = isinstance(info, Mapping) and isinstance(info.get("format"), str) \
             and info.get("format") in names
-        if self.from_format:
+        if self.from_format and isinstance(info, Mapping):
             extra = info.get("extra")
             if isinstance(extra, Mapping):
                 self.values = {k: v for k, v in extra.items() if isinstance(k, str)}
@@ -90,7 +90,7 @@ class Stored:
         self.ctx.report_once(f"document {self.doc.id!r}: its stored {self.fmt} import metadata {key!r} is "
                              f"{shown(value)}, not {what}; not used")
 
-    def get(self, key: str, shape: Shape, default: T = None) -> Any | T:
+    def get(self, key: str, shape: Shape, default: Any = None) -> Any:
         """The value under ``key`` if it has ``shape``, else ``default`` (a wrong shape is reported)."""
         if key not in self.values:
             return default
@@ -100,7 +100,7 @@ class Stored:
         self.bad(key, value, shape.what)
         return default
 
-    def take(self, key: str, shape: Shape, default: T = None) -> Any | T:
+    def take(self, key: str, shape: Shape, default: Any = None) -> Any:
         """``get``, and the key is no longer part of ``rest``."""
         value = self.get(key, shape, default)
         self.values.pop(key, None)

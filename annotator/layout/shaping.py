@@ -16,7 +16,7 @@ import re
 import unicodedata
 
 # arabic_reshaper ships no type information: its letter table is typed where it is read.
-from arabic_reshaper.letters import (  # type: ignore[import-untyped]
+from arabic_reshaper.letters import (
     FINAL,
     INITIAL,
     ISOLATED,

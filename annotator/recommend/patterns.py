@@ -110,7 +110,7 @@ def _jsonl_line(patterns: PatternSet, raw: str, line: int) -> str | None:
         return f"unknown key(s) {', '.join(brief(k) for k in unknown)} (a pattern has label, pattern and id)"
     label, pattern = obj.get("label"), obj.get("pattern")
     problem = id_problem(label, "label") if "label" in obj else "the label is missing"
-    if problem:
+    if problem or not isinstance(label, str):  # id_problem refuses a label that is not text
         return problem
     if isinstance(pattern, str):
         return patterns.add_phrase(pattern, label, line)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -149,7 +149,7 @@ class _ComposeLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
                 raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1)
             return super().compose_node(parent, index)
         finally:
@@ -225,7 +225,7 @@ _constructor = SafeConstructor()
 class _TreeBuilder:
     """Turns composed nodes into ``_Item`` trees, refusing tags and counting expanded nodes."""
 
-    def __init__(self, report) -> None:
+    def __init__(self, report: Callable[[str, int | None, str | None], None]) -> None:
         self.report = report
         self.visited = 0
 
@@ -283,7 +283,7 @@ class _TreeBuilder:
 
 # --- checking ----------------------------------------------------------------------------
 
-def _suggestion(word: str, choices) -> str:
+def _suggestion(word: str, choices: Iterable[str]) -> str:
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f"; did you mean {lowered[close[0]]!r}?" if close else ""

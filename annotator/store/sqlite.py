@@ -21,6 +21,7 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -123,7 +124,7 @@ class SQLiteStore(SQLReads, Store):
                 f"(database version {current}, this one knows {len(MIGRATIONS)})")
         try:
             for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-                self._write(lambda v=version, s=script: _run_migration(self._db, v, s))
+                self._write(partial(_run_migration, self._db, version, script))
             if self._db.execute("PRAGMA application_id").fetchone()[0] != SQLITE_APPLICATION_ID:
                 # a store made before stores were marked: mark it, so it is known at a glance from now on
                 self._write(lambda: self._db.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}"))
