@@ -8,6 +8,9 @@ one that is not a regular file or folder (a device, a FIFO, a socket), is
 refused before any work is done; a symlink is followed and kept. ``-`` is
 standard output. Temporary files a killed export left beside the same target are
 removed by the next export (``sweep_leftovers``).
+
+Long because the three targets (a file, standard output, a folder swapped in whole) share
+the refusal checks and the leftover sweep, which must stay one rule.
 """
 
 from __future__ import annotations

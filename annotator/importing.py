@@ -15,7 +15,8 @@ from pathlib import Path
 
 from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
 from annotator.formats._io import inside
-from annotator.formats.base import Format, Problem, ReadContext, detect_format, get_format
+from annotator.formats.base import Format, Problem, ReadContext, get_format
+from annotator.formats.detect import detect_format
 from annotator.model.annotations import Annotations
 from annotator.model.operations import ReplaceAnnotations, apply_operation
 from annotator.schema.model import Schema

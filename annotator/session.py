@@ -11,6 +11,9 @@ public method here that reaches the store first waits for those queued calls, so
 callers on any thread read their own writes and the store is used by one thread at a
 time. The pure rules the editor shares with the session (``plan_change``, ``new_id``,
 ``claim_defaults``) live here, once.
+
+Long because it is the one write path: validation, durable saving, undo/redo and the rules
+the editor shares with it live together.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.formats.base import ReadContext, WriteContext, detect_format, get_format
+from annotator.formats.base import ReadContext, WriteContext, get_format
+from annotator.formats.detect import detect_format
 from annotator.schema import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]

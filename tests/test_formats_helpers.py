@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from annotator.errors import AnnotatorError, InputError
 from annotator.formats import bio
 from annotator.formats._io import iter_json_items, iter_jsonl, iter_lines
-from annotator.formats.base import ReadContext, detect_format
+from annotator.formats.base import ReadContext
+from annotator.formats.detect import detect_format
 from annotator.formats.labelmap import load_label_map
 from annotator.formats.offsets import Utf16Offsets, utf16_len
 

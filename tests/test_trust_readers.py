@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.formats.base import detect_format
+from annotator.formats.detect import detect_format
 from annotator.importing import import_paths
 from annotator.schema.loader import load_schema
 from annotator.store.sqlite import SQLiteStore

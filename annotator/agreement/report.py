@@ -7,6 +7,9 @@ it ``done`` (a half-labelled document would read as disagreement); ``statuses`` 
 Pairwise figures use each pair's documents in common; the group figures (u-α, token κ)
 use the documents every selected annotator finished, since u-α and Fleiss' κ need every
 coder on every item; a document left out is named in the diagnostics.
+
+Long because every section of the report (entities, claims, attributes, per document) is
+computed here from the one collected corpus, with the unit-matching helpers they share.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ rule, used by detection too); nothing else in a line is touched.
 Everything here is linear in the input: a JSON item is delimited by a scanner that
 carries its state from chunk to chunk (never re-reading a growing buffer) and is
 then parsed once.
+
+Long because the streaming JSON scanner, the line readers and ``Sample`` share one set of
+checks (empty, binary, UTF-8 with its offset, nesting): one rule, one file.
 """
 
 from __future__ import annotations
@@ -51,13 +54,6 @@ def check_readable(path: Path) -> None:
         raise InputError("empty file: nothing to import", str(path))
     if b"\x00" in start:
         raise InputError("binary file (it holds NUL bytes): not a text format", str(path))
-
-
-def read_head(path: Path, limit: int = HEAD_BYTES) -> str:
-    """The first ``limit`` bytes as text, for sniffing (a cut multi-byte character is dropped; no BOM)."""
-    with path.open("rb") as f:
-        raw = f.read(limit)
-    return strip_bom(raw.decode("utf-8", errors="ignore"))
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -16,6 +16,9 @@ region are document attributes, except ``from_name: notes`` (document notes).
 JSON_MIN: one flat object per annotation: ``text``, the regions under their control
 name (``label``), document choices as top-level keys. It cannot hold relations or
 per-region attributes: claims keep their span only (docs/formats.md).
+
+Long because it holds both Label Studio formats, which share the region, relation and
+attribute mapping and the UTF-16 offset conversion.
 """
 
 from __future__ import annotations

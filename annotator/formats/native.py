@@ -19,9 +19,6 @@ from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
 
-KEY_ORDER = ("id", "text", "meta", "annotator", "status", "schema", "entities", "claims",
-             "attributes", "notes", "created_at", "updated_at")
-
 
 def record_to_json(record: Record, schema_name: str, schema_version: str) -> dict[str, Any]:
     """The exported object for one record, keys in the documented, stable order."""
@@ -59,7 +56,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 class NativeFormat(Format):
     name = "native"
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
-    record_keys = frozenset(KEY_ORDER)  # any other label-holding key is reported (formats/_io.check_keys)
+    # the keys a record may have: any other label-holding key is reported (formats/_io.check_keys)
+    record_keys = frozenset({"id", "text", "meta", "annotator", "status", "schema", "entities", "claims",
+                             "attributes", "notes", "created_at", "updated_at"})
 
     def sniff(self, path: Path, head: str) -> bool:
         first = next((ln for ln in head.splitlines() if ln.strip()), "")

@@ -5,6 +5,9 @@ An operation is plain data: a frozen dataclass whose JSON form (``to_json`` /
 log it and replay or undo it after a restart. ``apply`` checks everything and
 returns the new state; ``inverse`` is computed from the state *before* applying,
 so undo gives back exactly what was there.
+
+Long because each operation and its inverse are read together (undo is exact only if every
+pair agrees) and they share the validation helpers.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ collected with its file, line and key path such as ``labels[3].hotkey`` and
 raised as one ``SchemaError`` listing them all, one per line. Scalars the schema
 treats as text are read from their original spelling, so ``version: 1.10`` is
 "1.10" and ``value: yes`` is "yes", not a float or a boolean.
+
+Long because the safe composer, the tree builder and the checks of every schema section
+report into one problem collector; each part is short.
 """
 
 from __future__ import annotations

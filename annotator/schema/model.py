@@ -195,9 +195,6 @@ class Schema:
     def label(self, key: str) -> EntityLabel | None:
         return next((lab for lab in self.labels if lab.key == key), None)
 
-    def label_for_hotkey(self, hotkey: str) -> EntityLabel | None:
-        return next((lab for lab in self.labels if lab.hotkey == hotkey), None)
-
     @property
     def label_keys(self) -> tuple[str, ...]:
         return tuple(lab.key for lab in self.labels)

@@ -8,6 +8,9 @@ annotator name comes from the account behind the cookie, never from the browser.
 From textual-serve it takes the xterm.js front end (``static/``, served from the
 installed wheel: nothing is loaded from a CDN, so it works offline) and the
 protocol its ``AppService`` speaks (``annotator.serve.process``).
+
+Long because every route and the session registry check the same cookie and account rules:
+the whole security surface of ``serve`` is kept in one file to review.
 """
 
 from __future__ import annotations

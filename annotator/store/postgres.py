@@ -8,6 +8,9 @@ between machines. "One live session per annotator" is a session advisory lock
 held by this store's connection: the server drops it by itself when the process
 or its machine dies. ``psycopg`` (3) is imported only here, only when a
 ``postgresql://`` URL is opened, so the rest of the app never needs it.
+
+Long because it implements the whole ``Store`` contract for one backend (documents, states
+and log, sessions, assignments, accounts); the SQL reads shared with SQLite are in ``sql_reads``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ transaction with ``synchronous=FULL`` before the caller is told it is saved,
 so a crash or SIGKILL loses nothing that was acknowledged. Texts are stored as
 UTF-8 bytes with ``surrogatepass`` so even a lone surrogate from a bad decoder
 comes back exactly as it was given.
+
+Long because it implements the whole ``Store`` contract for one backend (documents, states
+and log, sessions, assignments, accounts); the SQL reads shared with PostgreSQL are in ``sql_reads``.
 """
 
 from __future__ import annotations
