@@ -122,11 +122,6 @@ def _kind(mode: int) -> str:
     return "special file"
 
 
-def check_writable(target: Path) -> None:
-    """Fail before touching anything when ``target`` cannot be replaced by an exported file."""
-    output_target(target)
-
-
 def _lock(fd: int) -> None:
     """Mark a temporary file or folder as in use: the lock dies with its process, so a
     later export knows a leftover whose lock it can take was left by a killed one."""

@@ -169,13 +169,13 @@ def test_tests_and_benchmarks_import_only_declared_distributions():
     assert _requirement_names(extras["bench"]) == {"python-bidi"}
 
 
-def test_bootstrap_installs_the_test_and_bench_extras():
-    """The README runs the tests and benchmarks from .venv, so bootstrap installs both extras."""
+def test_bootstrap_installs_the_test_bench_and_lint_extras():
+    """The README runs the tests, benchmarks and scripts/lint from .venv, so bootstrap installs those extras."""
     bootstrap = (REPO / "scripts" / "bootstrap").read_text(encoding="utf-8")
-    assert re.search(r'pip install -q -e "\.\[test,bench\]"', bootstrap)
+    assert re.search(r'pip install -q -e "\.\[test,bench,lint\]"', bootstrap)
 
 
-def test_ci_checks_the_installed_wheel_before_the_tests():
+def test_ci_lints_and_checks_the_installed_wheel_before_the_tests():
     steps = [line.strip() for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
              if line.strip().startswith("scripts/")]
-    assert steps == ["scripts/check-wheel", "scripts/test"]
+    assert steps == ["scripts/lint", "scripts/check-wheel", "scripts/test"]

@@ -60,15 +60,6 @@ def import_meta(fmt: str, path: Path, line: int | None, extra: Mapping[str, Any]
     return {**(meta or {}), "import": info}
 
 
-def extras(doc: Document, fmt: str | tuple[str, ...]) -> dict[str, Any]:
-    """What ``import_meta`` kept for format ``fmt`` (empty if the document came from elsewhere)."""
-    info = doc.meta.get("import")
-    names = (fmt,) if isinstance(fmt, str) else fmt
-    if isinstance(info, Mapping) and info.get("format") in names:
-        return dict(info.get("extra") or {})
-    return {}
-
-
 def plain_meta(doc: Document) -> dict[str, Any]:
     """Document meta without our import bookkeeping (what a foreign ``meta`` field should show)."""
     return {k: v for k, v in doc.meta.items() if k != "import"}
