@@ -108,7 +108,7 @@ async def _serve(server, config, accounts: int) -> None:
     except OSError as exc:
         await runner.cleanup()
         raise AnnotatorError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
-    port = site._server.sockets[0].getsockname()[1]  # the real one when --port 0
+    port = runner.addresses[0][1]  # the real one when --port 0
     url = config.base_url(port)
     log(f"listening on {config.host}:{port}; annotators open {url}/")
     if config.open_link:

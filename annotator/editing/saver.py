@@ -72,7 +72,7 @@ class _Job:
 class Saver:
     """A serial write queue on one daemon thread (started on first use)."""
 
-    def __init__(self, wake: Callable[[], None] | None = None) -> None:
+    def __init__(self, wake: Callable[[], object] | None = None) -> None:
         """``wake`` is called on the writer thread after each call finishes; it must only
         schedule ``deliver`` on the owner's thread (the TUI posts a Textual message)."""
         self.wake = wake

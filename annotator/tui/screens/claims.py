@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from annotator.editing import ClaimChoice, Edit, Refusal
 from annotator.tui.screens.claim_form import ClaimFormScreen
+from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.widgets.claim_form import CLAIMER_ROW
 
 
-class ClaimActions:
+class ClaimActions(ScreenPart):
     """Mixed into ``AnnotateScreen`` (which provides ``view``, ``status``, ``editor``, ``commit``)."""
 
     def action_claim(self) -> None:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from annotator.model.annotations import Entity
+from annotator.model.annotations import Claim, Entity
 from annotator.tui.cursor import Selection
+from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.shown import shown
 from annotator.tui.widgets.span_panel import span_text
 
 POSITION_DEBOUNCE = 1.0  # seconds of stillness before the cursor position is saved
 
 
-class Navigation:
+class Navigation(ScreenPart):
     """Mixed into ``AnnotateScreen`` (which provides ``view``, ``status``, ``editor``, ``commit``)."""
 
     def cursor_moved(self) -> None:
@@ -38,7 +39,7 @@ class Navigation:
             pre = f" (pre-annotated: {shown(span.source)}, enter accepts)" if span.source else ""
             if isinstance(span, Entity):
                 parts.append(f"{shown(span.label)} «{text}» {where}{pre}")
-            else:
+            elif isinstance(span, Claim):
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
                 who = f" claimer={shown(span.claimer)}" if span.claimer else ""
@@ -105,13 +106,14 @@ class Navigation:
         """An edge key moves the selection's edges, else the editor's span under the cursor
         (saved at once), else starts a selection of the word."""
         view = self.view
-        span = self.editor.edge_span(self.where()) if self.editor is not None else None
-        if span is None:
+        editor = self.editor
+        span = editor.edge_span(self.where()) if editor is not None else None
+        if editor is None or span is None:
             start, end = view.marked()
             view.set_selection(change(view.selection or Selection(start, end, view.cursor)))
             return
         moved = change(Selection(span.start, span.end, span.start))
-        self.commit(self.editor.move(span, moved.start, moved.end))
+        self.commit(editor.move(span, moved.start, moved.end))
 
     def action_nudge(self, edge: str, delta: int) -> None:
         self._edit_edges(lambda sel: self.view.nav.nudge(sel, edge, delta))

@@ -19,6 +19,7 @@ from textual.message import Message
 from annotator.editing import Answer, Edit, Failed, Outcome, Refusal, Where
 from annotator.model.annotations import Annotations
 from annotator.session import Change
+from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.spans import changed_ranges
 from annotator.tui.widgets.span_panel import SpanPanel
 
@@ -32,7 +33,7 @@ class SaverAnswered(Message):
     bubble = False
 
 
-class Writes:
+class Writes(ScreenPart):
     """Mixed into ``AnnotateScreen`` (which provides the widgets, ``editor``, ``saver``, ``session``)."""
 
     def on_saver_answered(self, message: SaverAnswered) -> None:
