@@ -36,7 +36,12 @@ from annotator.model.operations import (
     AddProposals,
     Batch,
     LinkClaimer,
+    MoveClaim,
+    MoveEntity,
     Operation,
+    RelabelEntity,
+    RemoveClaim,
+    RemoveEntity,
     ReplaceAnnotations,
     RestoreStatus,
     SetClaimAttributes,
@@ -357,7 +362,7 @@ class AnnotationSession:
         self._count(doc_id, before.status, saved.status)
         return Change(doc_id, saved, f"{action}: {op.describe()}", action)
 
-    # -- convenience operations (the CLI's and the tests' vocabulary) -----------------------
+    # -- convenience operations (the CLI's and the tests' vocabulary, e.g. tests/crash_driver.py) ----
 
     def new_id(self, state: Annotations, prefix: str) -> str:
         return new_id(state, prefix)
@@ -365,6 +370,15 @@ class AnnotationSession:
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
         state = self.annotations(doc_id)
         return self.apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
+
+    def remove_entity(self, doc_id: str, entity_id: str) -> Change:
+        return self.apply(doc_id, RemoveEntity(entity_id))
+
+    def relabel_entity(self, doc_id: str, entity_id: str, label: str) -> Change:
+        return self.apply(doc_id, RelabelEntity(entity_id, label))
+
+    def move_entity(self, doc_id: str, entity_id: str, start: int, end: int) -> Change:
+        return self.apply(doc_id, MoveEntity(entity_id, start, end))
 
     def accept(self, doc_id: str, span_id: str) -> Change:
         """Accept a pre-annotation: it becomes the annotator's own."""
@@ -376,6 +390,12 @@ class AnnotationSession:
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
         return self.apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
+
+    def remove_claim(self, doc_id: str, claim_id: str) -> Change:
+        return self.apply(doc_id, RemoveClaim(claim_id))
+
+    def move_claim(self, doc_id: str, claim_id: str, start: int, end: int) -> Change:
+        return self.apply(doc_id, MoveClaim(claim_id, start, end))
 
     def set_claim_attributes(self, doc_id: str, claim_id: str, attributes: dict[str, AttrValue]) -> Change:
         return self.apply(doc_id, SetClaimAttributes(claim_id, attributes))
