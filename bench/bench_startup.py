@@ -62,10 +62,13 @@ class Pane:
     def time_to(self, command: str, markers: tuple[str, ...], stamp: Path, timeout: float = 30.0) -> float:
         """Seconds from ``exec`` of ``command`` to a screen showing every marker."""
         stamp.unlink(missing_ok=True)
-        shell = (f"unset COLUMNS LINES; export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
+        # bytecode caches as an installed package has them (a test run may have turned them off)
+        shell = (f"unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
                  f"printf %s $EPOCHREALTIME > {stamp}; exec {command}")
         self.tmux("kill-server")
-        self.tmux("new-session", "-d", "-x", self.size[0], "-y", self.size[1], "bash", "-c", shell)
+        # remain-on-exit: a command that fails leaves its message on the screen for the report
+        self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                  "new-session", "-d", "-x", self.size[0], "-y", self.size[1], "bash", "-c", shell)
         deadline = time.time() + timeout
         try:
             while time.time() < deadline:
