@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
+
 from annotator.text.clitics import clitic_edges_in
 from annotator.text.wordbreak import simple_word_tokenize
 
