@@ -49,10 +49,11 @@ ANNOTATE_MARKERS = ("1/5", "/5 finished", "157")
 
 
 class Pane:
-    """One private tmux server (its own socket) that runs one command at a time."""
+    """A private tmux server per command run (a new socket each time: a server still
+    shutting down on a reused socket makes the next start fail now and then)."""
 
     def __init__(self, width: int = 100, height: int = 30) -> None:
-        self.socket = f"bench-startup-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.socket = ""
         self.size = (str(width), str(height))
 
     def tmux(self, *args: str) -> str:
@@ -63,12 +64,16 @@ class Pane:
         """Seconds from ``exec`` of ``command`` to a screen showing every marker."""
         stamp.unlink(missing_ok=True)
         # bytecode caches as an installed package has them (a test run may have turned them off)
-        shell = (f"unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
+        shell = ("unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
+                 "export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
                  f"printf %s $EPOCHREALTIME > {stamp}; exec {command}")
-        self.tmux("kill-server")
-        # remain-on-exit: a command that fails leaves its message on the screen for the report
-        self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
-                  "new-session", "-d", "-x", self.size[0], "-y", self.size[1], "bash", "-c", shell)
+        for _ in range(3):  # a server that dies while starting is started again (it happens under load)
+            self.socket = f"bench-startup-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            # remain-on-exit: a command that fails leaves its message on the screen for the report
+            self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                      "new-session", "-d", "-x", self.size[0], "-y", self.size[1], "bash", "-c", shell)
+            if subprocess.run(["tmux", "-L", self.socket, "has-session"], capture_output=True).returncode == 0:
+                break
         deadline = time.time() + timeout
         try:
             while time.time() < deadline:
