@@ -22,7 +22,6 @@ from annotator import __version__, commands
 from annotator.console import SafeMessages
 from annotator.errors import AnnotatorError
 
-
 DEFAULT_COMMAND = "annotate"  # the main job: no command given means annotating
 
 

@@ -11,13 +11,14 @@ import sys
 
 import krippendorff
 import pytest
-from conftest import SEEDS
 
 from annotator.cli import main
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
 from annotator.text import tokenize
+
+from conftest import SEEDS
 
 
 def _seeded(db):

@@ -7,8 +7,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pg_server
 import pytest
+
+import pg_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import bench_team  # noqa: E402

@@ -8,11 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SEEDS, SHARED
 
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
+
+from conftest import SEEDS, SHARED
 
 TEXT = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019."
 

@@ -9,7 +9,6 @@ import sys
 import time
 from collections import Counter
 
-import crash_driver as driver
 import pytest
 from test_hardening_crash import Worker, assert_log_replays_to_state
 
@@ -18,6 +17,8 @@ from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store import sqlite as sqlite_store
 from annotator.store.sqlite import SQLiteStore
+
+import crash_driver as driver
 
 OPS_EACH = 250
 DOCS = 5

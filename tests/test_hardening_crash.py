@@ -20,13 +20,14 @@ import threading
 import time
 from pathlib import Path
 
-import crash_driver as driver
 import pytest
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import apply_operation
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
+
+import crash_driver as driver
 
 DRIVER = Path(driver.__file__).resolve()
 SEED = int(os.environ.get("HARDENING_SEED", random.randrange(1_000_000)))

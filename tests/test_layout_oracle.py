@@ -14,13 +14,14 @@ import csv
 import json
 from pathlib import Path
 
-import fribidi_oracle as oracle
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.layout import LayoutOptions, layout_paragraph, split_paragraphs
 from annotator.layout.bidi import bidi_classes, l1_roles, line_levels, paragraph_level, resolve_levels
+
+import fribidi_oracle as oracle
 
 pytestmark = pytest.mark.fribidi
 

@@ -11,13 +11,14 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-import fribidi_oracle as oracle
 import pytest
 from wcwidth import wcswidth
 
 from annotator.cli import main
 from annotator.commands.render import render_lines
 from annotator.layout import LayoutOptions, layout_paragraph, visual_string
+
+import fribidi_oracle as oracle
 
 REPO = Path(__file__).resolve().parents[1]
 

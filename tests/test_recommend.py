@@ -8,7 +8,6 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from conftest import shared_data
 
 from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations, Document, Entity, Rejection
@@ -20,6 +19,8 @@ from annotator.recommend.claims import ClaimCues, load_cues
 from annotator.recommend.learned import StringMatch
 from annotator.recommend.patterns import Patterns, PatternsError, load_patterns
 from annotator.store.sqlite import SQLiteStore
+
+from conftest import shared_data
 
 
 def _doc(text: str, doc_id: str = "d") -> Document:

@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pg_server
 import pytest
 
 from annotator.errors import AnnotatorError, StoreError
@@ -21,6 +20,8 @@ from annotator.serve.accounts import (
     verify_password,
 )
 from annotator.store import open_store
+
+import pg_server
 
 REPO = Path(__file__).resolve().parents[1]
 

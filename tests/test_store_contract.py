@@ -16,7 +16,6 @@ import textwrap
 import time
 from datetime import UTC
 
-import pg_server
 import pytest
 
 from annotator.errors import OperationError, StoreError, UnstorableTextError
@@ -25,6 +24,8 @@ from annotator.model.operations import SetNotes
 from annotator.session import AnnotationSession
 from annotator.store import open_store
 from annotator.store.base import Position
+
+import pg_server
 
 TEXT = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019."
 STORES = ["sqlite", "postgres"]
