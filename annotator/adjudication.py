@@ -16,13 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from annotator.errors import OperationError
-from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Rejection
+from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Rejection, sort_spans
 from annotator.model.operations import AddClaim, AddEntity, Batch, Operation, SetRejected, apply_operation
 from annotator.schema.model import Schema
 from annotator.session import AnnotationSession, claim_defaults, new_id
 
 __all__ = ["MODES", "AdjudicationSession", "Candidate", "Plan", "auto_plan", "candidates", "finished_states", "in_gold", "is_rejected",
-           "open_candidates", "rejection_of", "write_operations"]
+           "open_candidates", "overlay", "rejection_of", "write_operations"]
 
 MODES = ("unanimous", "majority")
 FINISHED = ("done",)  # the statuses that make an annotator's work count (as for `agreement`)
@@ -128,6 +128,21 @@ def is_rejected(candidate: Candidate, gold: Annotations) -> bool:
 def open_candidates(groups: Iterable[Candidate], gold: Annotations) -> list[Candidate]:
     """The groups still to decide: neither written into gold nor rejected there."""
     return [c for c in groups if not in_gold(c, gold) and not is_rejected(c, gold)]
+
+
+PROPOSED = "adjudicate"  # the source the open proposals are drawn with (like pre-annotations)
+
+
+def overlay(gold: Annotations, groups: Iterable[Candidate]) -> Annotations:
+    """What the app draws: gold's spans as they are, each open group as a pre-annotation-like span
+    (``source`` set), so gold looks settled and what is left to decide looks proposed. For display
+    only: never written, never given to the editor."""
+    open_ = open_candidates(groups, gold)
+    ents = [Entity(f"proposed-e{i}", c.start, c.end, c.label or "", PROPOSED)
+            for i, c in enumerate(open_) if c.kind == "entity"]
+    claims = [Claim(f"proposed-c{i}", c.start, c.end, {}, None, PROPOSED)
+              for i, c in enumerate(open_) if c.kind == "claim"]
+    return gold.with_(entities=sort_spans((*gold.entities, *ents)), claims=sort_spans((*gold.claims, *claims)))
 
 
 def _gold_entity(gold: Annotations, key: ClaimerKey | None) -> Entity | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -209,8 +210,12 @@ async def test_app_accept_all_unanimous_then_next_disagreement_and_accept(db):
             await pilot.pause()
             screen = app.screen
             assert screen.doc_id == "b_second" and screen.doc_ids == ["b_second"]
+            drawn = {(e.label, e.source) for e in screen.view.state.entities}
+            assert ("DATE", "adjudicate") in drawn and ("ORG", "adjudicate") in drawn  # proposals drawn
+            assert screen.state.entities == ()  # … but gold (the editor's state) holds none yet
             await pilot.press("A")
             await pilot.pause()
+            assert ("ORG", None) in {(e.label, e.source) for e in screen.view.state.entities}  # settled
             g = session.annotations("b_second")
             assert [e.label for e in g.entities] == ["ORG"] and len(g.claims) == 1
             await pilot.press("ctrl+home", "full_stop")  # next disagreement: DATE (2 of 3)
@@ -253,3 +258,48 @@ def test_nothing_to_adjudicate_is_one_line(tmp_path, capsys):
     store.close()
     assert main(["adjudicate", "--db", str(tmp_path / "e.db")]) == 2
     assert "nothing to adjudicate" in capsys.readouterr().err
+
+
+async def test_app_help_lists_adjudication_keys(db):
+    app, session = _app(db)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("question_mark")
+            await pilot.pause()
+            from rich.console import Console
+
+            from annotator.tui.screens.adjudicate import AdjudicationHelp, adjudication_help_table
+
+            assert isinstance(app.screen, AdjudicationHelp)
+            console = Console(width=120, record=True, file=io.StringIO())
+            console.print(adjudication_help_table(app.screen.bound))
+            text = console.export_text()
+            assert ". " in text and "next disagreement" in text and "accept everything all annotators" in text
+    finally:
+        session.store.close()
+
+
+async def test_panel_draws_annotator_names_as_data(tmp_path):
+    """A name holding markup and a control character is shown literally, never parsed or raw."""
+    from annotator.adjudication import AdjudicationSession
+    from annotator.tui.screens.adjudicate import AdjudicationPanel, AdjudicatorApp
+
+    store = open_store(str(tmp_path / "m.db"))
+    store.add_document(Document("d", SECOND))
+    schema = load_schema(default_schema_path())
+    for name in ("[bold]eve[/]", "zed\x1b"):
+        s = AnnotationSession(store, schema, name)
+        s.add_entity("d", *span(SECOND, DATE), "DATE")
+        s.set_status("d", "done")
+    session = AdjudicationSession(store, schema, "gold", ["d"])
+    app = AdjudicatorApp(session, None, clock=lambda: "")
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            app.screen.view.move_to(span(SECOND, DATE)[0])
+            await pilot.pause()
+            text = str(app.screen.query_one(AdjudicationPanel).render())
+            assert "[bold]eve[/]" in text and "\x1b" not in text and "2/2" in text
+    finally:
+        store.close()

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from annotator.adjudication import (
@@ -23,6 +26,7 @@ from annotator.adjudication import (
     in_gold,
     is_rejected,
     open_candidates,
+    overlay,
     reject_operation,
     write_operations,
 )
@@ -31,9 +35,10 @@ from annotator.errors import OperationError
 from annotator.model.operations import Batch, Operation
 from annotator.session import AnnotationSession, plan_change
 from annotator.tui.app import AnnotatorApp
-from annotator.tui.bindings import KeySpec, key_for_character, with_schema_keys
+from annotator.tui.bindings import KeySpec, key_display, key_for_character, with_schema_keys
 from annotator.tui.screens.annotate import AnnotateScreen
-from annotator.tui.shown import shown
+from annotator.tui.screens.help import HelpScreen, help_table
+from annotator.tui.shown import shown, ui_text
 from annotator.tui.widgets.span_panel import span_text
 
 ADJUDICATE_KEYS: tuple[KeySpec, ...] = (
@@ -48,6 +53,7 @@ ADJUDICATE_KEYS: tuple[KeySpec, ...] = (
             "accept everything all annotators agree on in this document", "Adjudicate", show=True,
             short="accept unanimous"),
 )
+_KEY_NAMES = {"full_stop": ".", "comma": ","}
 ADJUDICATE_HOTKEYS = frozenset({".", ",", "a", "X", "A"})
 assert {key_for_character(c) for c in ADJUDICATE_HOTKEYS} == {s.keys for s in ADJUDICATE_KEYS}
 
@@ -56,6 +62,30 @@ class AdjudicationPanel(Static):
     """Each annotator's proposals under the cursor (names and labels are data: ``shown``, as Text)."""
 
     DEFAULT_CSS = "AdjudicationPanel { width: 36; height: 1fr; border-left: solid $primary; padding: 0 1; }"
+
+
+def adjudication_help_table(bound: dict[str, str]) -> Table:
+    """The adjudication keys as bound now (a keymap applied), every cell a ``Text``."""
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column("keys", style="bold", no_wrap=True, min_width=14)
+    table.add_column("does")
+    table.add_row(ui_text(" Adjudicate ", style="reverse"), ui_text(""))
+    for spec in ADJUDICATE_KEYS:
+        keys = [k for k, action in bound.items() if action == spec.action]
+        if keys:
+            table.add_row(ui_text(" ".join(_KEY_NAMES.get(k, key_display(k)) for k in keys)),
+                          ui_text(spec.description))
+    return table
+
+
+class AdjudicationHelp(HelpScreen):
+    """The help screen with the adjudication keys on top."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys (esc closes) — every action is saved at once"
+            yield Static(adjudication_help_table(self.bound), id="adjudicate-help")
+            yield Static(help_table(self.bound, self.schema), id="help-table")
 
 
 class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
@@ -80,7 +110,7 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         self.saver.settle()  # the store is used by one thread at a time
         states = finished_states(self.session.store, doc_id, self.annotators, self.session.annotator)
         self.groups = candidates(states)
-        self._show_proposals()
+        self._draw()
 
     def cursor_moved(self) -> None:
         super().cursor_moved()
@@ -88,6 +118,12 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
 
     def show_state(self, state, cursor_to_change: bool = False) -> None:
         super().show_state(state, cursor_to_change)
+        self._draw()
+
+    def _draw(self) -> None:
+        """The text shows gold plus the open proposals (drawn as pre-annotations); the editor keeps gold."""
+        if self.state is not None:
+            self.view.set_state(overlay(self.state, self.groups))
         self._show_proposals()
 
     def _under_cursor(self) -> list[Candidate]:
@@ -130,6 +166,11 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         panel.update(out)
 
     # -- keys --------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        bound = {key: active.binding.action.removeprefix("app.")
+                 for key, active in self.active_bindings.items()}
+        self.app.push_screen(AdjudicationHelp(bound, self.schema))
+
     def _step_disagreement(self, forward: bool) -> None:
         cursor = self.view.cursor
         disputed = [c for c in self._open() if not c.settled]
