@@ -111,6 +111,7 @@ def test_auto_unanimous_writes_what_all_agree_on_and_counts_the_rest(db, capsys)
     out = summary(capsys)
     assert "adjudicated 1 document(s)" in out  # only b_second has two finished annotators
     assert "2 item(s) written" in out and "2 item(s) remain" in out  # ORG + claim; DATE, 40% left
+    assert "1 written claim(s) have attributes or a claimer the annotators disputed" in out  # the verdict
     g = gold(db)
     assert [(e.start, e.end, e.label) for e in g.entities] == [(*span(SECOND, ORG), "ORG")]
     (claim,) = g.claims

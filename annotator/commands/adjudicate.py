@@ -15,6 +15,7 @@ import sys
 from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
 from annotator.console import say
 from annotator.errors import AnnotatorError
+from annotator.terminal.rtl_mode import MODES
 
 NAME = "adjudicate"
 HELP = "merge the annotators' finished work into a gold standard (the app, or --auto)"
@@ -43,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="without the app: write what all / more than half of the finished annotators agree on")
     p.add_argument("--take-over", action="store_true",
                    help="end the gold annotator's other session (even a live one) and open anyway")
-    p.add_argument("--rtl-mode", choices=("auto", "explicit", "lro", "plain"), default="auto",
+    p.add_argument("--rtl-mode", choices=MODES, default="auto",
                    help="as for `annotate`")
 
 
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 def _auto(session, docs: dict[str, dict], mode: str) -> int:
     from annotator.adjudication import auto_plan, candidates
 
-    written = remaining = changed = 0
+    written = remaining = changed = unsettled = 0
     for doc_id, states in docs.items():
         doc = session.document(doc_id)
         plan = auto_plan(candidates(states), session.annotations(doc_id), doc.text, session.schema, mode)
@@ -111,12 +112,15 @@ def _auto(session, docs: dict[str, dict], mode: str) -> int:
             session.apply(doc_id, plan.op)
             changed += 1
         written += len(plan.written)
+        unsettled += sum(c.kind == "claim" and not c.settled for c in plan.written)
         remaining += len(plan.remaining)
         for cand, why in plan.refused:
             say(f"  {doc_id}: {cand.describe()} not written: {why}", file=sys.stderr)
     say(f"adjudicated {len(docs)} document(s) finished by at least {MIN_ANNOTATORS} annotators ({mode}): "
         f"{written} item(s) written into {session.annotator!r} in {changed} document(s); "
-        f"{remaining} item(s) remain to decide by hand (`annotator adjudicate`)")
+        f"{remaining} item(s) remain to decide by hand (`annotator adjudicate`)"
+        + (f"; {unsettled} written claim(s) have attributes or a claimer the annotators disputed (left at "
+           "the schema's default / unlinked): check them in the app" if unsettled else ""))
     return 0
 
 

@@ -59,9 +59,8 @@ assert {key_for_character(c) for c in ADJUDICATE_HOTKEYS} == {s.keys for s in AD
 
 
 class AdjudicationPanel(Static):
-    """Each annotator's proposals under the cursor (names and labels are data: ``shown``, as Text)."""
-
-    DEFAULT_CSS = "AdjudicationPanel { width: 36; height: 1fr; border-left: solid $primary; padding: 0 1; }"
+    """Each annotator's proposals under the cursor (names and labels are data: ``shown``, as Text);
+    styled in ``app.tcss`` (``#adjudication``)."""
 
 
 def adjudication_help_table(bound: dict[str, str]) -> Table:
