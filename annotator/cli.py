@@ -3,7 +3,8 @@
 Each command lives in its own module under ``annotator.commands`` and exposes
 ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; they are
 discovered here, so adding a command never means editing this file. The module is
-named after the command (``NAME``, or ``NAME_cmd`` where ``NAME`` is a Python keyword):
+named after the command (``NAME`` with ``-`` written ``_``, or ``NAME_cmd`` where ``NAME`` is a Python
+keyword):
 that is how a run imports only the command it runs (start-up, docs/performance.md);
 ``annotator --help`` and a mistyped command import them all.
 A user mistake (``AnnotatorError``) is printed as one clear line, exit code 2.
@@ -30,7 +31,7 @@ def _module_names() -> dict[str, str]:
     names = {}
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
-            names[info.name.removesuffix("_cmd")] = info.name
+            names[info.name.removesuffix("_cmd").replace("_", "-")] = info.name
     return names
 
 
