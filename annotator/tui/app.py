@@ -58,10 +58,14 @@ class AnnotatorApp(App):
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
-        screen = with_schema_keys(AnnotateScreen, self.session.schema)
-        self.main = screen(self.session, clock=self.clock, direction=self.direction)
+        self.main = self.make_main_screen()
         self.push_screen(self.main)
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
+
+    def make_main_screen(self) -> AnnotateScreen:
+        """The main screen (with the schema's keys); a mode of the app (adjudication) makes its own."""
+        screen = with_schema_keys(AnnotateScreen, self.session.schema)
+        return screen(self.session, clock=self.clock, direction=self.direction)
 
     def heartbeat(self) -> None:
         """Keep this annotator's session claim alive (queued behind the saves: a slow store never
