@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
 
 from annotator.model.annotations import Claim, Entity
 from annotator.model.operations import AddClaim, AddEntity
-from annotator.recommend import Proposal, Recommender
+from annotator.recommend import Proposal, Recommender, RecommenderUnavailable
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.screens.finding import FindScreen
-
-from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
 
 FIND = "زار بالي أمس. وبالي جميلة، وبِالي كذلك. البالية ليست بالـي.\nقال أحمد إن ببالي شيئاً."
 BALI = [(FIND.index("بالي"), FIND.index("بالي") + 4), (FIND.index("وبالي") + 1, FIND.index("وبالي") + 5),
@@ -199,13 +198,50 @@ async def test_claimer_picker_filters_arabic_typing_nearest_first_starting_on_th
         picker = ClaimerPickerScreen(session.schema, session.annotations("k"), text, "c1")
         app.push_screen(picker, results.append)
         await pilot.pause()
-        assert [e.id for e in picker.visible()] == ["e3", "e4", "e2", "e1"]
+        assert [e.id for e in picker.candidates()] == ["e3", "e4", "e2", "e1"]
         options = picker.query_one("#claimers")
         assert options.get_option_at_index(options.highlighted).id == "e:e2"  # starts on its claimer
         await pilot.press(*"احمد")  # no hamza typed: matches أحمد
         await pilot.pause()
-        assert [e.id for e in picker.visible()] == ["e3"]
+        assert [e.id for e in picker.candidates()] == ["e3"]
         await pilot.press("enter")
         await pilot.pause()
     assert results == ["e3"]
     session.store.close()
+
+
+class SlowRecommender(FakeRecommender):
+    slow = True
+
+
+class MissingModel(FakeRecommender):
+    name = "missing"
+
+    def prepare(self, store, context, progress=None) -> None:
+        raise RecommenderUnavailable("missing: its model is not installed (pip install it)")
+
+
+async def test_a_slow_recommender_proposes_from_a_worker_and_a_missing_model_is_one_line(tmp_path):
+    session = make_session(tmp_path / "s.db")
+    app = make_app(session, recommenders=(MissingModel(), SlowRecommender()))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        sources = {e.source for e in session.annotations("a_mixed").entities}
+        assert sources == {"recommend:fake"}
+    session.store.close()
+    app = make_app(make_session(tmp_path / "m.db"), recommenders=(MissingModel(),))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "model is not installed" in main(app).status.message and main(app).status.error
+        app.session.store.close()
+
+
+def test_annotate_refuses_an_unknown_recommender_by_name():
+    from annotator.commands.annotate import _recommenders
+    from annotator.errors import AnnotatorError
+
+    with pytest.raises(AnnotatorError, match="unknown recommender 'nope'"):
+        _recommenders(["nope"])
+    assert [r.name for r in _recommenders(["string-match", "string-match"])] == ["string-match"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
@@ -40,7 +41,6 @@ from annotator.model.operations import (
     SetSource,
     SetStatus,
 )
-from annotator.editing.find import plan_label_all
 from annotator.recommend.apply import accept_operation, next_proposal, proposals_operation, reject_operation
 from annotator.recommend.base import Proposal
 from annotator.schema.model import Schema

@@ -55,7 +55,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
         self._fill("")
         self.query_one("#claimer-filter", Input).focus()
 
-    def visible(self) -> list[Entity]:
+    def candidates(self) -> list[Entity]:
         """The entities the typed filter keeps, in order (what the list shows after its two rows)."""
         needle = normalize_for_search(self.query_one("#claimer-filter", Input).value).strip()
         return [e for e in self.entities if needle in self._keys[e.id]]
@@ -65,7 +65,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
         option_list.clear_options()
         option_list.add_option(Option(Text("→ pick it by moving the cursor in the text", style="italic"), id="move"))
         option_list.add_option(Option(Text("— no claimer —", style="italic"), id="none"))
-        shown_entities = self.visible()
+        shown_entities = self.candidates()
         for ent in shown_entities:
             mark = "● " if ent.id == self.current else "  "
             option_list.add_option(Option(Text(f"{mark}{shown(ent.label):<5} "

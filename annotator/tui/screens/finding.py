@@ -9,6 +9,8 @@ tells a learning one about each change.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,11 +20,20 @@ from textual.widgets import Input, Label, Static
 from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
 from annotator.errors import AnnotatorError
 from annotator.layout import visual_string
-from annotator.model.annotations import Entity
+from annotator.model.annotations import Annotations, Document, Entity
 from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
 from annotator.tui.cursor import Selection
 from annotator.tui.screens.prompts import _Prompt
 from annotator.tui.widgets.safe_input import SafeInput
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from annotator.editing import Editor, Where
+    from annotator.schema.model import Schema
+    from annotator.session import AnnotationSession
+    from annotator.tui.widgets.document_view import DocumentView
+    from annotator.tui.widgets.status_line import StatusLine
 
 
 class FindScreen(_Prompt):
@@ -60,6 +71,18 @@ class FindActions:
     last_label: str | None = None
     recommenders: tuple[Recommender, ...] = ()
     _prepared: set[str]
+
+    if TYPE_CHECKING:  # provided by ``AnnotateScreen`` and its other parts
+        app: App
+        view: DocumentView
+        status: StatusLine
+        editor: Editor | None
+        session: AnnotationSession
+        schema: Schema
+        doc_id: str | None
+
+        def where(self) -> Where: ...
+        def run_worker(self, work: Callable[[], object], *, thread: bool = ..., group: str = ...) -> object: ...
 
     # -- find -----------------------------------------------------------------------------
     def _matches(self) -> list[tuple[int, int]]:
@@ -137,12 +160,12 @@ class FindActions:
             state = self.editor.state
             if rec.slow:
                 self.status.say(f"{rec.name}: proposing…")
-                self.run_worker(lambda rec=rec, state=state: self._propose_in_worker(rec, doc, state),
-                                thread=True, group="recommenders")
+                self.run_worker(partial(self._propose_in_worker, rec, doc, state), thread=True,
+                                group="recommenders")
             else:
                 self._proposed(doc.id, rec, self._propose(rec, doc, state))
 
-    def _propose(self, rec: Recommender, doc, state) -> list[Proposal] | str:
+    def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str:
         """The proposals, or the one line that says why there are none (a missing model)."""
         context = RecommendContext(self.schema, self.session.annotator)
         try:
@@ -155,7 +178,7 @@ class FindActions:
         except AnnotatorError as exc:
             return f"{rec.name}: {exc}"
 
-    def _propose_in_worker(self, rec: Recommender, doc, state) -> None:
+    def _propose_in_worker(self, rec: Recommender, doc: Document, state: Annotations) -> None:
         result = self._propose(rec, doc, state)
         self.app.call_from_thread(self._proposed, doc.id, rec, result)
 
