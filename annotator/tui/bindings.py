@@ -84,7 +84,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("select.clear", "escape", "clear", "clear the selection / cancel", "Select"),
     # Find
     KeySpec("find.find", "ctrl+f", "find", "find in the document (harakat, hamza forms ignored)", "Find",
-            show=True, short="find"),
+            short="find"),
     KeySpec("find.next", "f3", "find_next", "next match", "Find"),
     KeySpec("find.previous", "shift+f3", "find_previous", "previous match", "Find"),
     KeySpec("find.label_all", "ctrl+a", "label_all",
