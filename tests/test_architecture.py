@@ -8,7 +8,8 @@ The layers, lowest first; a module may import its own layer and those below, nev
 1. ``text``, ``layout``: Unicode text and how it is laid out
 2. ``model``, ``schema``: documents, labels, operations and what a schema allows
 3. ``store``, ``formats``, ``assignment``, ``recommend``: persistence, files, dealing, proposals
-4. ``session``, ``editing``, ``importing``, ``exporting``, ``agreement``, ``serve``: the work done
+4. ``session``, ``editing``, ``adjudication``, ``importing``, ``exporting``, ``agreement``, ``serve``:
+   the work done
 5. ``tui``, ``commands``, ``cli``, ``__main__``: the front ends
 """
 from __future__ import annotations
@@ -25,7 +26,7 @@ LAYERS: dict[str, int] = {
     "text": 1, "layout": 1,
     "model": 2, "schema": 2,
     "store": 3, "formats": 3, "assignment": 3, "recommend": 3,
-    "session": 4, "editing": 4, "importing": 4, "exporting": 4, "agreement": 4, "serve": 4,
+    "session": 4, "editing": 4, "adjudication": 4, "importing": 4, "exporting": 4, "agreement": 4, "serve": 4,
     "tui": 5, "commands": 5, "cli": 5, "__main__": 5,
 }
 MAX_LINES = 400
