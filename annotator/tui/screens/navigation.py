@@ -41,7 +41,7 @@ class Navigation:
             else:
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
-                who = f" claimer={shown(span.claimer)}" if span.claimer else ""
+                who = f" claimer={self._claimer_text(span.claimer)}" if span.claimer else ""
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
         if view.selection is not None:
             s = view.selection
@@ -50,6 +50,13 @@ class Navigation:
             start, end = view.nav.token_span(view.cursor)
             parts.append(f"«{span_text(view.text, start, end, 30)}» {start}–{end}")
         return " │ ".join(parts)
+
+    def _claimer_text(self, entity_id: str) -> str:
+        """The claimer as the annotator sees it: its words, not its id."""
+        entity = self.state.entity(entity_id) if self.state is not None else None
+        if entity is None:
+            return shown(entity_id)
+        return f"«{span_text(self.view.text, entity.start, entity.end, 30)}»"
 
     # -- movement actions -----------------------------------------------------------------
     def action_move(self, key: str) -> None:
@@ -108,7 +115,13 @@ class Navigation:
         span = self.editor.edge_span(self.where()) if self.editor is not None else None
         if span is None:
             start, end = view.marked()
-            view.set_selection(change(view.selection or Selection(start, end, view.cursor)))
+            old = view.selection or Selection(start, end, view.cursor)
+            new = change(old)
+            refused = self.editor.edge_refusal((old.start, old.end), (new.start, new.end)) if self.editor else None
+            if refused is not None:
+                self.status.say(refused.reason)
+                return
+            view.set_selection(new)
             return
         moved = change(Selection(span.start, span.end, span.start))
         self.commit(self.editor.move(span, moved.start, moved.end))
@@ -120,6 +133,10 @@ class Navigation:
         self._edit_edges(lambda sel: self.view.nav.clitic_jump(sel, bool(forward)))
 
     def action_clear(self) -> None:
+        if not self.view.has_focus and self.focused is not None:
+            self.view.focus()  # esc in the span list: back to the text
+            self.status.say("back in the text")
+            return
         if self.linking:
             self.linking = None
             self.status.say("claimer linking cancelled")

@@ -9,6 +9,7 @@ from textual.widgets import ProgressBar, Static
 
 from annotator.layout import visual_string
 from annotator.tui.shown import shown
+from annotator.tui.widgets.span_panel import fit_logical
 
 
 class DocHeader(Horizontal):
@@ -19,12 +20,14 @@ class DocHeader(Horizontal):
         yield Static("", id="progress-text")
 
     def show(self, number: int, count: int, doc_id: str, status: str, note: str) -> None:
-        title = f" {number}/{count}  {shown(doc_id)}  [{shown(status)}]"
+        """Number and status first, so a narrow window cuts the id and the note (with "…"), never them."""
+        title = f" {number}/{count} [{shown(status)}] {shown(doc_id)}"
         if note:
-            title += "  ✎ " + visual_string(note[:30])
+            title += "  ✎ " + visual_string(fit_logical(" ".join(note.split()), 30))
         if title != getattr(self, "_title", None):
             self._title = title
-            self.query_one("#doc-title", Static).update(Text(title), layout=False)
+            self.query_one("#doc-title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"),
+                                                       layout=False)
 
     def progress(self, finished: int, total: int) -> None:
         if (finished, total) == getattr(self, "_progress", None):

@@ -1,0 +1,199 @@
+"""Defects a new user found in the annotation screen (issue 13, §4 and §5), each driven by Pilot."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.tui.screens.annotate import AnnotateScreen
+from annotator.tui.widgets.document_view import DocumentView
+from annotator.tui.widgets.span_panel import SpanPanel
+
+from test_tui_support import SIZE, make_app, make_session, token_start
+
+TITLE = "عنوان الخبر"
+BODY = "قال الوزير إن الاقتصاد ينمو.\n\nوأضاف أن أكثر من 60 ألف شخص شاركوا في الاحتفال."
+PARAS = TITLE + "\n\n" + BODY
+
+
+@pytest.fixture
+def session(tmp_path):
+    s = make_session(tmp_path / "t.db", docs=(("a_paras", PARAS), ("b_next", "نص ثان قصير."),
+                                              ("c_last", "نص ثالث.")))
+    yield s
+    s.store.close()
+
+
+def main(app) -> AnnotateScreen:
+    assert isinstance(app.screen, AnnotateScreen)
+    return app.screen
+
+
+# -- 1. ↑ and shift+↑ cross blank lines ---------------------------------------------------------
+async def test_up_crosses_blank_lines_to_the_title(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(DocumentView)
+        view.move_to(token_start(PARAS, "وأضاف"))
+        await pilot.press("up")
+        assert view.cursor == token_start(PARAS, "قال")
+        await pilot.press("up")
+        assert view.cursor in (token_start(PARAS, "عنوان"), token_start(PARAS, "الخبر"))
+        await pilot.press("down", "down")
+        assert view.cursor >= token_start(PARAS, "وأضاف")
+
+
+async def test_shift_up_extends_across_blank_lines(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(DocumentView)
+        view.move_to(token_start(PARAS, "قال"))
+        await pilot.press("shift+up")
+        assert view.selection is not None
+        assert view.selection.start < len(TITLE)
+
+
+# -- 2. the focus is where it is shown, and keys act there ---------------------------------------
+async def test_clicking_a_panel_row_gives_the_text_the_focus(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        view = screen.query_one(DocumentView)
+        view.move_to(token_start(PARAS, "الوزير"))
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        view.move_to(token_start(PARAS, "وأضاف"))
+        await pilot.click(SpanPanel, offset=(5, 1))  # the first row
+        await pilot.pause()
+        assert view.cursor == token_start(PARAS, "الوزير")
+        assert view.has_focus
+        await pilot.press("down")
+        assert view.cursor != token_start(PARAS, "الوزير")  # ↓ moves the text cursor again
+
+
+async def test_keys_in_the_focused_panel_never_act_on_the_text(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        view = screen.query_one(DocumentView)
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        before = view.cursor
+        await pilot.click(SpanPanel, offset=(5, 10))  # below the rows: the panel takes the focus
+        assert screen.query_one(SpanPanel).has_focus
+        await pilot.press("left", "2", "right_square_bracket")
+        await pilot.pause()
+        assert view.cursor == before
+        assert [e.label for e in session.annotations("a_paras").entities] == ["PER"]
+        assert "span list has the focus" in screen.status.message
+        await pilot.press("escape")
+        assert view.has_focus
+        await pilot.press("left")
+        assert view.cursor != before
+
+
+# -- 7. edge keys never take in whitespace or punctuation ------------------------------------------
+async def test_edge_keys_refuse_whitespace_and_punctuation(tmp_path):
+    text = "قال الوزير، محمد إن الاقتصاد ينمو.\nثم انتهى."
+    s = make_session(tmp_path / "e.db", docs=(("a", text),))
+    try:
+        app = make_app(s)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = main(app)
+            view = screen.query_one(DocumentView)
+            view.move_to(token_start(text, "محمد"))
+            await pilot.press("1")
+            await pilot.pause(0.3)
+            await pilot.press("left_square_bracket")  # the space before محمد
+            await pilot.pause(0.3)
+            ent = s.annotations("a").entities[0]
+            assert (ent.start, ent.end) == (token_start(text, "محمد"), token_start(text, "محمد") + 4)
+            assert "start edge stops at the word" in screen.status.message
+            view.move_to(token_start(text, "ينمو"))
+            await pilot.press("2")
+            await pilot.pause(0.3)
+            await pilot.press("right_curly_bracket")  # the full stop after ينمو
+            await pilot.pause(0.3)
+            ent = next(e for e in s.annotations("a").entities if e.label != "PER")
+            assert text[ent.start:ent.end] == "ينمو"
+            assert "«.»" in screen.status.message
+            # a selection's edges obey the same rule
+            view.move_to(token_start(text, "الوزير"))
+            await pilot.press("right_curly_bracket")
+            sel = view.selection
+            assert sel is None or text[sel.start:sel.end] == "الوزير"
+            assert "end edge stops at the word" in screen.status.message
+    finally:
+        s.store.close()
+
+
+# -- 9. done moves on (and asks first when there is nothing), the list, the palette, claimer -------
+async def test_done_moves_to_the_next_document_and_asks_when_empty(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        await pilot.press("d")
+        await pilot.pause()
+        assert not isinstance(app.screen, AnnotateScreen)  # a question: no labels at all
+        await pilot.press("n")
+        await pilot.pause()
+        assert session.annotations("a_paras").status != "done"
+        assert screen.doc_id == "a_paras"
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert session.annotations("a_paras").status == "done"
+        assert screen.doc_id == "b_next"
+        await pilot.press("1")  # with a label, no question
+        await pilot.pause(0.3)
+        await pilot.press("d")
+        await pilot.pause()
+        assert session.annotations("b_next").status == "done"
+        assert screen.doc_id == "c_last"
+
+
+async def test_document_list_search_box_moves_the_list_and_enter_keeps_the_position(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        view = screen.query_one(DocumentView)
+        target = token_start(PARAS, "الاقتصاد")
+        view.move_to(target)
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press("down", "up", "enter")  # still on the current document
+        await pilot.pause()
+        assert screen.doc_id == "a_paras" and view.cursor == target
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.doc_id == "b_next"
+
+
+async def test_palette_lists_undo_once(session):
+    from annotator.tui.commands import AnnotatorCommands
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        provider = AnnotatorCommands(app.screen)
+        actions = [action for _, action, _ in provider._commands()]
+        assert actions.count("undo") == 1 and actions.count("redo") == 1
+
+
+async def test_status_shows_the_claimers_words_not_its_id(session):
+    from annotator.model.annotations import Claim, Entity
+    from annotator.model.operations import AddClaim, AddEntity, LinkClaimer
+
+    start = token_start(PARAS, "الوزير")
+    session.apply("a_paras", AddEntity(Entity("e31", start, start + len("الوزير"), "PER")))
+    session.apply("a_paras", AddClaim(Claim("c1", token_start(PARAS, "قال"), token_start(PARAS, "\n\nوأضاف"),
+                                            {}, None)))
+    session.apply("a_paras", LinkClaimer("c1", "e31"))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        screen.query_one(DocumentView).move_to(token_start(PARAS, "إن"))
+        await pilot.pause()
+        assert "claimer=«" in screen.status.info and "e31" not in screen.status.info
