@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from test_tui_support import SIZE, make_app, make_session, token_start
 
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel
-
-from test_tui_support import SIZE, make_app, make_session, token_start
 
 TITLE = "عنوان الخبر"
 BODY = "قال الوزير إن الاقتصاد ينمو.\n\nوأضاف أن أكثر من 60 ألف شخص شاركوا في الاحتفال."
