@@ -196,3 +196,36 @@ async def test_status_shows_the_claimers_words_not_its_id(session):
         screen.query_one(DocumentView).move_to(token_start(PARAS, "إن"))
         await pilot.pause()
         assert "claimer=«" in screen.status.info and "e31" not in screen.status.info
+
+
+# -- 3. the side panel cuts right-to-left text at its logical end, columns aligned ------------------
+def _panel_rows(panel: SpanPanel) -> list[str]:
+    return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+
+
+async def test_panel_cuts_rtl_text_at_the_logical_end_and_keeps_columns(session):
+    from annotator.layout import visual_string
+    from annotator.model.annotations import Entity
+    from annotator.model.operations import AddEntity
+
+    start = token_start(PARAS, "أكثر")
+    end = token_start(PARAS, "في الاحتفال")  # «أكثر من 60 ألف شخص شاركوا» : longer than the panel
+    session.apply("a_paras", AddEntity(Entity("e1", start, end, "QUANTITY")))
+    session.apply("a_paras", AddEntity(Entity("e2", token_start(PARAS, "الوزير"),
+                                              token_start(PARAS, "الوزير") + 6, "PER")))
+    for width in (80, 120):
+        app = make_app(session)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await pilot.pause()
+            panel = main(app).query_one(SpanPanel)
+            rows = _panel_rows(panel)
+            assert len(rows) == 2
+            per, quantity = rows
+            assert quantity.startswith("QUANTITY ")
+            shown_text = quantity[len("QUANTITY "):]
+            assert "…" in shown_text
+            assert visual_string("أكثر من") in shown_text  # the first words read are kept
+            assert visual_string("شاركوا") not in shown_text  # the last ones are cut
+            assert per.index(visual_string("الوزير")) == len("QUANTITY ")  # text column aligned
+            inner = panel.scrollable_content_region.width
+            assert max(len(r) for r in rows) <= inner  # nothing left to crop or wrap
