@@ -201,9 +201,15 @@ def app_bindings() -> list[BindingType]:
     return [spec.binding() for spec in MAIN_KEYS if spec.action.startswith("app.")]
 
 
+FOOTER_FIRST = ("app.help",)
+"""Bound first, so the footer shows them first: a narrow window drops the footer's last keys,
+and the key that lists every other key must never be one of them."""
+
+
 def screen_bindings() -> list[BindingType]:
-    """The annotation screen's keys that do not depend on a schema."""
-    return [spec.binding() for spec in MAIN_KEYS if not spec.action.startswith("app.")]
+    """The annotation screen's keys that do not depend on a schema (``FOOTER_FIRST`` first)."""
+    specs = sorted(MAIN_KEYS, key=lambda spec: spec.id not in FOOTER_FIRST)
+    return [spec.binding() for spec in specs if not spec.action.startswith("app.")]
 
 
 S = TypeVar("S", bound=Screen)
