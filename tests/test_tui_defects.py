@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from test_tui_support import SIZE, make_app, make_session, token_start
 
@@ -229,3 +231,32 @@ async def test_panel_cuts_rtl_text_at_the_logical_end_and_keeps_columns(session)
             assert per.index(visual_string("الوزير")) == len("QUANTITY ")  # text column aligned
             inner = panel.scrollable_content_region.width
             assert max(len(r) for r in rows) <= inner  # nothing left to crop or wrap
+
+
+# -- 6. what a person sees at 80 columns (a real terminal) -----------------------------------------
+@pytest.mark.tmux
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_80_columns_keep_status_help_and_cut_with_ellipsis(tmp_path):
+    from test_tui_tmux import REPO, Tmux, annotate_command
+
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    tmux = Tmux()
+    try:
+        tmux.start(annotate_command(tmp_path, "seeds"), width=80, height=24)
+        rows = tmux.wait_for("finished")
+        assert "[todo]" in rows[0], rows[0]  # the document status survives a long id
+        assert "? help" in rows[23], rows[23]
+        tmux.keys("C-n")
+        tmux.wait_for("Note for this document")
+        tmux.keys("a long note about this document that runs far past the end of the header", pause=0.3)
+        tmux.keys("Enter")
+        tmux.keys("1")
+        rows = tmux.wait_for("saved ✓")
+        header, status = rows[0], rows[22]
+        assert "✎" in header and "…" in header, header
+        assert "[in_progress]" in header, header
+        assert "│ saved ✓" in status, status
+        tmux.keys("C-q")
+        tmux.wait_for("EXITED 0")
+    finally:
+        tmux.kill()
