@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 
 import pytest
@@ -260,3 +261,31 @@ def test_80_columns_keep_status_help_and_cut_with_ellipsis(tmp_path):
         tmux.wait_for("EXITED 0")
     finally:
         tmux.kill()
+
+
+# -- §4. guidelines and both label names where they are needed ---------------------------------------
+async def test_guideline_under_the_cursor_and_both_names_in_help(session):
+    from annotator.layout import visual_string
+
+    app = make_app(session)
+    async with app.run_test(size=(140, 30)) as pilot:
+        screen = main(app)
+        view = screen.query_one(DocumentView)
+        view.move_to(token_start(PARAS, "الوزير"))
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        view.move_to(token_start(PARAS, "إن"))
+        view.move_to(token_start(PARAS, "الوزير"))
+        await pilot.pause()
+        assert "A named person" in screen.status.info
+        assert visual_string("شخص") in screen.status.info
+        from rich.console import Console
+
+        from annotator.tui.screens.help import help_table
+
+        bound = {key: active.binding.action for key, active in screen.active_bindings.items()}
+        console = Console(width=140, record=True, file=io.StringIO())
+        console.print(help_table(bound, screen.schema))
+        shown_help = console.export_text()
+        assert "Person" in shown_help and visual_string("شخص") in shown_help
+        assert "(after " + visual_string("و / ال") + ")" in shown_help

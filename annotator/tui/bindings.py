@@ -19,8 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.screen import Screen
 
-from annotator.schema.model import Schema
-from annotator.tui.shown import shown
+from annotator.schema.model import EntityLabel, Schema
 
 
 @dataclass(frozen=True)
@@ -172,12 +171,19 @@ def live_specs(schema: Schema) -> list[KeySpec]:
     return out
 
 
+def label_names(label: EntityLabel) -> str:
+    """Both names of a label in logical order ("Person · شخص"): descriptions stay logical, and the
+    help and the palette draw them through ``shown`` (the layout engine) once."""
+    names = [n for n in (label.name_en, label.name_ar) if n]
+    return " · ".join(names) or label.key
+
+
 def label_specs(schema: Schema) -> list[KeySpec]:
     """The schema's keys. A binding's description (``short``) holds only the label's
     key (letters, digits, _ and -): Textual's key panel parses it as markup. The name
     is in the long description, which the help and the palette draw as plain text."""
     specs = [KeySpec(LABEL_ID_PREFIX + lab.key, key_for_character(lab.hotkey), f"label('{lab.key}')",
-                     f"label {lab.key} ({shown(lab.name_en)})", "Label", short=f"label {lab.key}")
+                     f"label {lab.key} ({label_names(lab)})", "Label", short=f"label {lab.key}")
              for lab in schema.labels if lab.hotkey]
     if schema.claims.enabled and schema.claims.hotkey:
         specs.append(KeySpec(CLAIM_ID, key_for_character(schema.claims.hotkey), "claim",

@@ -32,17 +32,21 @@ class Navigation:
         if self.editor is None:
             return ""
         parts = []
+        guideline = ""
         for span in self.editor.spans_under(self.where())[:3]:
             where = f"{span.start}–{span.end}"
             text = span_text(view.text, span.start, span.end, 30)
             pre = f" (pre-annotated: {shown(span.source)}, enter accepts)" if span.source else ""
             if isinstance(span, Entity):
                 parts.append(f"{shown(span.label)} «{text}» {where}{pre}")
+                guideline = guideline or self._guideline(span.label)
             else:
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
                 who = f" claimer={self._claimer_text(span.claimer)}" if span.claimer else ""
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
+        if guideline:
+            parts.append(guideline)
         if view.selection is not None:
             s = view.selection
             parts.insert(0, f"selected «{span_text(view.text, s.start, s.end, 30)}» {s.start}–{s.end}")
@@ -50,6 +54,17 @@ class Navigation:
             start, end = view.nav.token_span(view.cursor)
             parts.append(f"«{span_text(view.text, start, end, 30)}» {start}–{end}")
         return " │ ".join(parts)
+
+    def _guideline(self, label: str) -> str:
+        """The schema's guideline for ``label`` (issue 13 §4): where it is needed, under the cursor."""
+        spec = self.schema.label(label)
+        if spec is None:
+            return ""
+        text = spec.guideline or spec.guideline_ar
+        if not text:
+            return ""
+        names = " · ".join(shown(n) for n in (spec.name_en, spec.name_ar) if n)
+        return f"{names}: {shown(text)}"
 
     def _claimer_text(self, entity_id: str) -> str:
         """The claimer as the annotator sees it: its words, not its id."""
