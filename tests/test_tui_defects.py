@@ -289,3 +289,25 @@ async def test_guideline_under_the_cursor_and_both_names_in_help(session):
         shown_help = console.export_text()
         assert "Person" in shown_help and visual_string("شخص") in shown_help
         assert "(after " + visual_string("و / ال") + ")" in shown_help
+
+
+# -- 4. Arabic-Indic digits typed into a number field ------------------------------------------------
+async def test_number_field_takes_arabic_indic_digits_and_refuses_visibly(session):
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        form = app.screen
+        rows = form.query_one("ClaimForm").rows
+        await pilot.press(*["down"] * rows.index("confidence"), "enter")
+        await pilot.pause()
+        await pilot.press("٤", "enter")  # typed, not assigned: the key path a person uses
+        await pilot.pause(0.3)
+        assert session.annotations("a_paras").claims[0].attributes["confidence"] == 4
+        await pilot.press("enter")
+        await pilot.pause()
+        form.query_one("#editor").value = ""
+        await pilot.press("٩", "enter")  # out of range (1-5): refused visibly, nothing saved
+        await pilot.pause(0.3)
+        assert session.annotations("a_paras").claims[0].attributes["confidence"] == 4
+        assert "not saved" in str(form.query_one("#form-status").render())
