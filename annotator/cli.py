@@ -2,7 +2,11 @@
 
 Each command lives in its own module under ``annotator.commands`` and exposes
 ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``; they are
-discovered here, so adding a command never means editing this file.
+discovered here, so adding a command never means editing this file. The module is
+named after the command (``NAME`` with ``-`` written ``_``, or ``NAME_cmd`` where ``NAME`` is a Python
+keyword):
+that is how a run imports only the command it runs (start-up, docs/performance.md);
+``annotator --help`` and a mistyped command import them all.
 A user mistake (``AnnotatorError``) is printed as one clear line, exit code 2.
 """
 
@@ -19,37 +23,62 @@ from annotator.console import SafeMessages
 from annotator.errors import AnnotatorError
 
 
-def _command_modules() -> list[ModuleType]:
-    mods = []
+DEFAULT_COMMAND = "annotate"  # the main job: no command given means annotating
+
+
+def _module_names() -> dict[str, str]:
+    """Command name -> module name, from the file names alone (nothing imported)."""
+    names = {}
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
+        if not info.name.startswith("_"):
+            names[info.name.removesuffix("_cmd").replace("_", "-")] = info.name
+    return names
+
+
+def _command_modules(only: str | None = None) -> list[ModuleType]:
+    """The command modules (sorted by module name), or just the one for ``only``."""
+    mods = []
+    for name, module in _module_names().items():
+        if only is not None and name != only:
             continue
-        mod = importlib.import_module(f"annotator.commands.{info.name}")
+        mod = importlib.import_module(f"annotator.commands.{module}")
         if hasattr(mod, "NAME") and hasattr(mod, "run"):
+            if only is not None and mod.NAME != only:  # a module not named after its command
+                return _command_modules()
             mods.append(mod)
     return mods
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``only`` (its own help and errors are the same)."""
     parser = argparse.ArgumentParser(
         prog="annotator",
         description="Label Arabic named entities and claims in the terminal.",
     )
     parser.add_argument("--version", action="version", version=f"annotator {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in _command_modules():
+    for mod in _command_modules(only):
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
 
 
+def _requested_command(argv: list[str]) -> str | None:
+    """The command ``argv`` names, if it is one that exists; None for ``--help``, typos…"""
+    if not argv:
+        return DEFAULT_COMMAND
+    first = argv[0]
+    return first if first in _module_names() else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_requested_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         # No command: the main job, annotating the bundled seeds.
-        args = parser.parse_args(["annotate"])
+        args = parser.parse_args([DEFAULT_COMMAND])
     stderr, sys.stderr = sys.stderr, SafeMessages(sys.stderr)  # messages quote input: no raw controls
     try:
         return int(args._run(args) or 0)

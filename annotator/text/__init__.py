@@ -2,8 +2,9 @@
 all as code-point offsets [start, end) into the untouched text, which is never
 modified (normalization happens only on copies used for matching).
 
-- ``tokenize``: camel-tools ``simple_word_tokenize`` aligned back to offsets;
-  every non-space character lands in exactly one token (see ``tokens``).
+- ``tokenize``: camel-tools' ``simple_word_tokenize`` rule (``wordbreak``, without
+  camel-tools' import-time tables) aligned back to offsets; every non-space character
+  lands in exactly one token (see ``tokens``).
 - ``Token.clitic_edges`` / ``proclitic_edges``: suggested edges after و ف ب ل ك,
   ال, لل and their combinations; hints, not morphology (see ``clitics``).
 - ``sentences`` / ``paragraphs``: trimmed spans (see ``segments``).
@@ -14,8 +15,8 @@ modified (normalization happens only on copies used for matching).
   the one rule behind operation validation, search hits and the cursor's nudge.
 
 The names above are loaded on first use (PEP 562): importing camel-tools takes about
-a second, and the model imports ``text.clusters`` without needing any of it, so a CLI
-command that never tokenizes does not pay for it.
+a second, and only search (``matching``) needs it; the model imports ``text.clusters``
+and the app tokenizes its first document without it (docs/performance.md, "Start-up").
 """
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 
-from annotator.text.matching import normalized_with_map, search_normalized
 from annotator.text.segments import TextSpan, paragraphs, sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -80,6 +79,10 @@ class TextIndex:
 
     def search(self, query: str) -> list[TextSpan]:
         """``annotator.text.matching.search`` on this text; the normalized copy is built once."""
+        # imported here: matching needs camel-tools' normalizers, whose import builds
+        # tables for most of a second; opening a document must not wait for it
+        from annotator.text.matching import normalized_with_map, search_normalized
+
         if self._normalized is None:
             self._normalized = normalized_with_map(self.text)
         return search_normalized(self.text, self._normalized, query)

@@ -1,6 +1,6 @@
 """Word tokens with exact code-point offsets into the untouched text.
 
-camel-tools' ``simple_word_tokenize`` decides where tokens break (whitespace, and
+camel-tools' ``simple_word_tokenize`` rule decides where tokens break (whitespace, and
 every Unicode punctuation/symbol/emoji becomes its own token: ``2019.`` is
 ``2019`` + ``.``, ``،`` stands alone, ``12.5`` is ``12`` ``.`` ``5``). Its output
 is a list of strings, so we align it back to the source and never re-join it.
@@ -16,6 +16,8 @@ non-whitespace character is in exactly one token and ``Token.text`` is always
 ``source[start:end]``. Today camel-tools keeps bidi controls, ZWJ/ZWNJ, tatweel,
 harakat and lone surrogates inside the word they touch, and an emoji sequence is
 one ``symbol`` token; the attachment rule is the safety net if that changes.
+The rule runs as ``wordbreak.simple_word_tokenize``, the same algorithm without
+camel-tools' import-time tables (checked token for token against camel-tools' own).
 
 The one place camel-tools' cuts are undone: a cut inside an extended grapheme
 cluster (a haraka after punctuation, an emoji ZWJ sequence it does not know) is
@@ -29,9 +31,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
-from camel_tools.tokenizers.word import simple_word_tokenize
 
 from annotator.text.clitics import clitic_edges_in
+from annotator.text.wordbreak import simple_word_tokenize
 
 __all__ = ["Token", "tokenize", "proclitic_edges", "token_kind"]
 

@@ -1,0 +1,157 @@
+"""Start-up to the first painted screen: ``annotator annotate`` against a minimal Textual app.
+
+Issue 12, aim 1: ``annotator annotate`` must reach its first painted document within 1.5×
+the start-up of a minimal Textual app that paints one static screen. Both run in a real
+terminal (a private tmux server, 100×30), alternately in the same run so that machine
+load hits both alike: (a) ``annotator annotate --db STORE`` on a 5-document store (the
+bundled seeds, imported once beforehand) and (b) a Textual ``App`` whose one screen is a
+``Static``. Time runs from the moment the shell ``exec``s the Python process
+(``$EPOCHREALTIME``) to the first ``capture-pane`` that shows the screen's text (the
+document's header and body for (a), the static text for (b)); the pane is polled every
+few milliseconds, the same for both. The first round is a warm-up (page cache, .pyc
+files) and is not counted; medians are reported, and their ratio.
+
+    .venv/bin/python bench/bench_startup.py [--rounds 10] [--rtl-mode auto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+AIM = 1.5
+POLL = 0.004  # seconds between captures of the pane
+
+MINIMAL_APP = '''\
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class Minimal(App):
+    def compose(self) -> ComposeResult:
+        yield Static("minimal textual app: one static screen")
+
+
+Minimal().run()
+'''
+MINIMAL_MARKERS = ("one static screen",)
+# the header (document counter and progress) and a number from the first seed's body
+ANNOTATE_MARKERS = ("1/5", "/5 finished", "157")
+
+
+class Pane:
+    """A private tmux server per command run (a new socket each time: a server still
+    shutting down on a reused socket makes the next start fail now and then)."""
+
+    def __init__(self, width: int = 100, height: int = 30) -> None:
+        self.socket = ""
+        self.size = (str(width), str(height))
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+                              capture_output=True, text=True).stdout
+
+    def time_to(self, command: str, markers: tuple[str, ...], stamp: Path, timeout: float = 30.0) -> float:
+        """Seconds from ``exec`` of ``command`` to a screen showing every marker."""
+        stamp.unlink(missing_ok=True)
+        # bytecode caches as an installed package has them (a test run may have turned them off)
+        shell = ("unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
+                 "export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
+                 f"printf %s $EPOCHREALTIME > {stamp}; exec {command}")
+        for _ in range(3):  # a server that dies while starting is started again (it happens under load)
+            self.socket = f"bench-startup-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            # remain-on-exit: a command that fails leaves its message on the screen for the report
+            self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                      "new-session", "-d", "-x", self.size[0], "-y", self.size[1], "bash", "-c", shell)
+            if subprocess.run(["tmux", "-L", self.socket, "has-session"], capture_output=True).returncode == 0:
+                break
+        deadline = time.time() + timeout
+        try:
+            while time.time() < deadline:
+                screen = self.tmux("capture-pane", "-p")
+                seen = time.time()
+                if all(m in screen for m in markers) and stamp.exists():
+                    return seen - float(stamp.read_text().replace(",", "."))
+                time.sleep(POLL)
+            raise RuntimeError(f"the screen never showed {markers!r}; last screen:\n{screen}")
+        finally:
+            self.tmux("kill-server")
+
+
+def make_store(folder: Path) -> Path:
+    """A store holding the 5 bundled seed documents."""
+    db = folder / "five.db"
+    subprocess.run([sys.executable, "-m", "annotator", "import", str(REPO / "seeds"), "--db", str(db)],
+                   check=True, capture_output=True, cwd=folder)
+    return db
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10, help="counted rounds (after one warm-up)")
+    parser.add_argument("--rtl-mode", default="auto", help="passed to annotate (auto probes the terminal, "
+                                                            "as a user's run does)")
+    args = parser.parse_args()
+    if shutil.which("tmux") is None or shutil.which("bash") is None:
+        print("bench_startup: needs tmux and bash", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        folder = Path(tmp)
+        db = make_store(folder)
+        minimal = folder / "minimal_app.py"
+        minimal.write_text(MINIMAL_APP, encoding="utf-8")
+        stamp = folder / "started"
+        py = sys.executable
+        annotate = f"{py} -m annotator annotate --db {db} --rtl-mode {args.rtl_mode} --annotator"
+        minimal_app = f"{py} {minimal}"
+        pane = Pane()
+        times: dict[str, list[float]] = {"annotator annotate": [], "minimal Textual app": []}
+        ratios: list[float] = []
+        for round_no in range(args.rounds + 1):
+            # a killed app leaves its session claim live: a new annotator name each round
+            commands = {"annotator annotate": (f"{annotate} bench{round_no}", ANNOTATE_MARKERS),
+                        "minimal Textual app": (minimal_app, MINIMAL_MARKERS)}
+            # alternate which goes first, so neither always runs right after the other
+            order = list(commands) if round_no % 2 == 0 else list(reversed(commands))
+            got = {name: pane.time_to(*commands[name], stamp=stamp) for name in order}
+            if round_no == 0:
+                continue  # warm-up
+            for name, seconds in got.items():
+                times[name].append(seconds)
+            ratios.append(got["annotator annotate"] / got["minimal Textual app"])
+            print(f"round {round_no:2d}: " + "  ".join(f"{n} {got[n] * 1000:6.0f} ms" for n in times)
+                  + f"  ratio {ratios[-1]:.2f}", flush=True)
+    med = {name: statistics.median(v) for name, v in times.items()}
+    ratio = med["annotator annotate"] / med["minimal Textual app"]
+    print()
+    print(f"{'':22s}{'median':>9s}{'min':>9s}{'max':>9s}")
+    for name, values in times.items():
+        print(f"{name:22s}{med[name] * 1000:7.0f}ms{min(values) * 1000:7.0f}ms{max(values) * 1000:7.0f}ms")
+    print(f"ratio of medians: {ratio:.2f} (median of per-round ratios {statistics.median(ratios):.2f}); "
+          f"aim <= {AIM}: {'holds' if ratio <= AIM else 'MISSED'}")
+    print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {sys.version.split()[0]}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Start-up (issue 12, aim 1): nothing the first screen does not need is imported before it.
+
+Two halves: (1) the tokenizer the first screen uses, ``annotator.text.wordbreak``, is
+camel-tools' ``simple_word_tokenize`` without camel-tools' import-time tables; its table
+is checked against camel-tools' own on every code point and every emoji sequence, and
+its tokens against camel-tools' on the seeds, the shared corpora and generated text.
+(2) In a fresh interpreter, importing the app and running ``annotator annotate`` to its
+first painted document loads none of the heavy modules it does not need (checked on
+``sys.modules``; no timing here, the figures are ``bench/bench_startup.py``'s).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.text import wordbreak
+from annotator.text.wordbreak import is_symbol, simple_word_tokenize
+
+from conftest import SEEDS, SHARED_DATA
+
+REPO = Path(__file__).resolve().parents[1]
+REGENERATE = ("the emoji package changed: regenerate the table with "
+              "`.venv/bin/python -m annotator.text.wordbreak > annotator/text/_emoji_table.py`")
+
+
+@pytest.fixture(scope="module")
+def camel():
+    """camel-tools' tokenizer module (imported once: it builds its tables for most of a second)."""
+    from camel_tools.tokenizers import word
+
+    return word
+
+
+# -- (1) the precomputed table and the tokenizer equal camel-tools' ----------------------------
+
+def test_symbol_table_equals_camel_tools_on_every_code_point(camel):
+    check = is_symbol.__wrapped__  # uncached: 1.1 million distinct keys
+    wrong = [hex(cp) for cp in range(0x110000) if check(chr(cp)) != (chr(cp) in camel._SYMBOLS_ALL)]
+    assert wrong == [], f"{len(wrong)} code points differ, e.g. {wrong[:10]}; {REGENERATE}"
+
+
+def test_emoji_sequences_equal_camel_tools(camel):
+    from camel_tools.utils.charsets import EMOJI_ALL_CHARSET
+
+    theirs = {s for s in camel._SYMBOLS_ALL if len(s) > 1}
+    ours = {s for s in wordbreak.EMOJI if len(s) > 1}
+    assert ours == theirs, f"{len(ours ^ theirs)} sequences differ; {REGENERATE}"
+    assert all(is_symbol(s) for s in EMOJI_ALL_CHARSET), REGENERATE
+    assert all(s in camel._SYMBOLS_ALL for s in wordbreak.EMOJI), REGENERATE
+
+
+def test_the_generated_table_is_what_the_generator_makes_now():
+    """The committed table is exactly today's output (nobody edited it by hand)."""
+    committed = (REPO / "annotator" / "text" / "_emoji_table.py").read_text(encoding="utf-8")
+    assert committed == wordbreak.generate_table(), REGENERATE
+
+
+def test_the_same_regular_expression_as_camel_tools(camel):
+    assert wordbreak._SYMBOLS_RE.pattern == camel._SYMBOLS_RE.pattern
+
+
+def test_tokens_equal_camel_tools_on_the_seeds(camel):
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert simple_word_tokenize(text) == camel.simple_word_tokenize(text), path.name
+
+
+@pytest.mark.shared
+def test_tokens_equal_camel_tools_on_the_shared_corpora(camel):
+    if not SHARED_DATA.exists():
+        pytest.skip(f"{SHARED_DATA} is absent: the public corpora live in ../shared/data beside the repository")
+    files = sorted(p for p in SHARED_DATA.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
+    assert files
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="surrogateescape").splitlines(), 1):
+            assert simple_word_tokenize(line) == camel.simple_word_tokenize(line), f"{path}:{number}"
+
+
+# characters where the two could part: emoji pieces (ZWJ, VS16, keycap, modifiers, tags,
+# regional indicators), emoji the Python in use does not know (Cn), letters the emoji package
+# lists (ℹ), digits (\p{Emoji} matches them), Arabic punctuation, marks and controls
+_TRICKY = list(
+    "قال الرئيس، ومحمد؛ «نعم»؟ ـــ ً ٌ ٍ َ ُ ِ ّ ْ ٰ ٢٠١٩ ۱۲ 0123456789#*.,!-()\"'/:%$€£"
+    "\u200d\u200c\u200e\u200f\u202b\u202c\u2066\u2069\ufe0f\ufe0e\u20e3\u061c\u0640"
+    "😀👍🏽❤🇸🇦🏴\U000e0067\U000e0062\U000e007f\U0001faeb\U0001f6dc\u2139\u00a9\u00ae\u203c"
+    "\U0001f3fb\U0001f3ff\U0001f1e6\U0001f1ff\u2640\u2642\u2695\U0001f468\U0001f469\U0001f9d1"
+    " \n\t\u00a0\u3000\x1c"
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(st.sampled_from(_TRICKY) | st.characters(), max_size=40))
+def test_tokens_equal_camel_tools_on_generated_text(text):
+    from camel_tools.tokenizers.word import simple_word_tokenize as theirs
+
+    assert simple_word_tokenize(text) == theirs(text)
+
+
+def test_split_digits_is_refused_not_ignored():
+    with pytest.raises(NotImplementedError):
+        simple_word_tokenize("a1", split_digits=True)
+
+
+# -- (2) what the first screen loads ----------------------------------------------------------
+
+# modules the first painted document does not need: camel-tools' tables, the emoji package,
+# search, every format, importing/exporting, agreement, the PostgreSQL store and driver,
+# hypothesis, and every command but the one run
+HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats", "annotator.importing",
+         "annotator.exporting", "annotator.agreement", "annotator.store.postgres", "psycopg", "psycopg2",
+         "hypothesis", "pytest"]
+OTHER_COMMANDS = ["agreement", "assign", "backup", "check", "export_cmd", "import_cmd", "render", "stats"]
+
+
+def _loaded(code: str, *args: str) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints a JSON object as its last line."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True,
+                         text=True, cwd=REPO, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_HEAVY_LOADED = """
+    import json, sys
+    heavy = {heavy!r}
+    def loaded():
+        return sorted(m for m in sys.modules
+                      if any(m == h or m.startswith(h + ".") for h in heavy))
+"""
+
+
+def test_importing_the_app_loads_nothing_heavy():
+    heavy = HEAVY + [f"annotator.commands.{c}" for c in OTHER_COMMANDS]
+    code = _HEAVY_LOADED.format(heavy=heavy) + """
+    import annotator.cli, annotator.commands.annotate, annotator.tui.app
+    annotator.cli.build_parser(only="annotate")
+    print(json.dumps({"loaded": loaded()}))
+    """
+    assert _loaded(code)["loaded"] == []
+
+
+def test_annotate_to_the_first_painted_document_loads_nothing_heavy(tmp_path):
+    """The real command (``annotator.cli.main``), headless: when the first document is on
+    screen, none of the heavy modules is loaded; searching then loads camel-tools."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    heavy = HEAVY + [f"annotator.commands.{c}" for c in OTHER_COMMANDS]
+    code = _HEAVY_LOADED.format(heavy=heavy) + """
+    import textual.app
+    report = {}
+    run = textual.app.App.run
+    def headless(self, **kw):
+        async def first_paint(pilot):
+            await pilot.pause()
+            screen = pilot.app.screen
+            report["doc_id"] = screen.doc_id
+            report["painted"] = "".join(s.text for s in screen.view.render_line(0))
+            report["loaded"] = loaded()
+            screen._index(screen.doc_id, screen.session.document(screen.doc_id).text).search("قسد")
+            report["after_search"] = "camel_tools" in sys.modules
+            pilot.app.exit(0)
+        return run(self, headless=True, size=(100, 30), auto_pilot=first_paint)
+    textual.app.App.run = headless
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain"])
+    print(json.dumps(report | {"code": code}))
+    """
+    report = _loaded(code, str(db))
+    assert report["code"] == 0
+    assert report["doc_id"] and report["painted"].strip(), report  # a document is on screen
+    assert report["loaded"] == [], report
+    assert report["after_search"] is True  # search still has camel-tools' normalizers
+
+
+def test_every_command_module_is_named_after_its_command():
+    """The CLI imports only the command it runs by finding its module by name (``NAME``,
+    or ``NAME_cmd``); a module that broke the rule would make every run import them all."""
+    import importlib
+
+    from annotator.cli import _module_names
+
+    names = _module_names()
+    assert set(names) >= {"annotate", "import", "export", "stats"}
+    for name, module in names.items():
+        assert importlib.import_module(f"annotator.commands.{module}").NAME == name
+
+
+def test_a_command_run_imports_only_its_own_module(tmp_path):
+    code = """
+    import json, sys
+    from annotator.cli import main
+    main(["stats", "--db", sys.argv[1]])
+    print(json.dumps({"commands": sorted(m for m in sys.modules if m.startswith("annotator.commands."))}))
+    """
+    assert _loaded(code, str(tmp_path / "none.db"))["commands"] == ["annotator.commands._common",
+                                                                  "annotator.commands.stats"]
+
+
+def test_help_and_a_mistyped_command_still_list_every_command(capsys):
+    from annotator.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["anotate"])
+    mistyped = capsys.readouterr().err
+    for name in ("agreement", "annotate", "assign", "backup", "check", "export", "import", "render", "stats"):
+        assert name in listed and repr(name) in mistyped
