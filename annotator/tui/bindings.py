@@ -20,6 +20,7 @@ from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.screen import Screen
 
 from annotator.schema.model import EntityLabel, Schema
+from annotator.tui.shown import visible_controls
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,9 @@ def live_specs(schema: Schema) -> list[KeySpec]:
 
 
 def label_names(label: EntityLabel) -> str:
-    """Both names of a label in logical order ("Person · شخص"): descriptions stay logical, and the
+    """Both names of a label in logical order ("شخص · Person"): descriptions stay logical, and the
     help and the palette draw them through ``shown`` (the layout engine) once."""
-    names = [n for n in (label.name_en, label.name_ar) if n]
+    names = [visible_controls(n) for n in (label.name_ar, label.name_en) if n]  # data never raw
     return " · ".join(names) or label.key
 
 

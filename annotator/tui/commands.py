@@ -14,15 +14,12 @@ from textual.content import Content
 from textual.fuzzy import Matcher
 
 from annotator.tui.bindings import all_specs, key_display, live_keys
-from annotator.tui.shown import shown, ui_content, ui_markup
+from annotator.tui.shown import ui_content, ui_markup
 
 
 def highlight(matcher: Matcher, candidate: str) -> Content:
     """``candidate`` as literal content with the characters ``matcher`` matched styled."""
-    visual = shown(candidate)  # Arabic label names in reading order
-    content = ui_content(visual)
-    if visual != candidate:
-        return content  # reordered: the matched offsets no longer point at the same characters
+    content = ui_content(candidate)
     _, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
     for offset in offsets:
         if not candidate[offset].isspace():
@@ -54,7 +51,7 @@ class AnnotatorCommands(Provider):
 
     async def discover(self) -> Hits:
         for description, action, keys in self._commands():
-            yield DiscoveryHit(ui_content(shown(description)), partial(self._run, action), text=description,
+            yield DiscoveryHit(ui_content(description), partial(self._run, action), text=description,
                                help=ui_markup(f"key: {keys}"))
 
     async def search(self, query: str) -> Hits:

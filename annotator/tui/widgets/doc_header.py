@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
-from annotator.layout import visual_string
 from annotator.tui.shown import shown
 from annotator.tui.widgets.span_panel import fit_logical
 
@@ -42,7 +41,7 @@ class DocHeader(Horizontal):
         title = fit_logical(head + fit_logical(doc_id, max(id_room, 6)), width)
         room = width - cell_len(title) - len(marker)
         if note and room >= 2:
-            title += marker + visual_string(fit_logical(note, room))
+            title += marker + shown(fit_logical(note, room))
         self.query_one("#doc-title", Static).update(Text(title), layout=False)
 
     def on_resize(self) -> None:
