@@ -237,7 +237,7 @@ async def test_skip_flag_note(session):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+k")
         assert session.annotations("a_mixed").status == "skipped"
-        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+g")
         assert session.annotations("a_mixed").status == "flagged"
         await pilot.press("ctrl+n")
         await pilot.pause()

@@ -43,6 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--keymap", metavar="FILE",
                    help="YAML file rebinding keys by binding id (default: $XDG_CONFIG_HOME/annotator/keymap.yaml "
                         "or ~/.config/annotator/keymap.yaml, if it exists); see docs/tui.md")
+    p.add_argument("--recommender", action="append", default=[], metavar="NAME",
+                   help="propose on each opened document with this recommender (repeatable): string-match, "
+                        "patterns, claim-cues, camel-ner or a plug-in's; see docs/recommenders.md")
     p.add_argument("--take-over", action="store_true",
                    help="end this annotator's other session (even a live one, on any machine) and open anyway")
 
@@ -67,12 +70,20 @@ def terminal_mode(requested: str) -> str:
     return resolve_mode(requested, probe)
 
 
+def _recommenders(names: list[str]) -> tuple:
+    """One recommender per distinct name, in the order given (``AnnotatorError`` for an unknown one)."""
+    from annotator.recommend import get_recommender
+
+    return tuple(get_recommender(name) for name in dict.fromkeys(names))
+
+
 def run(args: argparse.Namespace) -> int:
     from annotator.session import AnnotationSession, default_annotator
     from annotator.tui.bindings import RESERVED_HOTKEYS
     from annotator.tui.keymap import find_keymap
 
     schema = schema_from(args, reserved=RESERVED_HOTKEYS)
+    recommenders = _recommenders(args.recommender or [])  # an unknown name is refused before anything opens
     keymap = find_keymap(args.keymap)
     if keymap is not None:
         keymap.resolve(schema)  # a bad keymap is refused before the store is opened or changed
@@ -97,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from annotator.tui.app import AnnotatorApp
 
         mode = terminal_mode(args.rtl_mode)
-        app = AnnotatorApp(session, rtl_mode=mode, keymap=keymap,
+        app = AnnotatorApp(session, rtl_mode=mode, keymap=keymap, recommenders=recommenders,
                            theme="textual-light" if args.theme == "light" else "textual-dark")
         enter_mode(mode)
         try:

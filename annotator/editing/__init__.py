@@ -5,7 +5,8 @@ uses ``editing``; nothing here imports Textual.
 """
 
 from annotator.editing.editor import Answer, ClaimChoice, Edit, Editor, Refusal, Where, innermost_first
+from annotator.editing.find import find_matches, step_match
 from annotator.editing.saver import Failed, Outcome, Saved, Saver
 
 __all__ = ["Answer", "ClaimChoice", "Edit", "Editor", "Failed", "Outcome", "Refusal", "Saved", "Saver", "Where",
-           "innermost_first"]
+           "find_matches", "innermost_first", "step_match"]

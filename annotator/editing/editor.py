@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
@@ -41,6 +42,8 @@ from annotator.model.operations import (
     SetSource,
     SetStatus,
 )
+from annotator.recommend.apply import accept_operation, next_proposal, proposals_operation, reject_operation
+from annotator.recommend.base import Proposal
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
 
@@ -153,8 +156,8 @@ class Editor:
         if isinstance(target, Entity):
             if target.label == label and target.source is None:
                 return Refusal(f"already {label}")
-            if target.label == label:
-                return self._edit(SetSource(target.id, None))
+            if target.source is not None:  # a proposal: accepted as this label, in one undo step
+                return self._edit(accept_operation(self.state, target.id, label))
             return self._edit(RelabelEntity(target.id, label))
         entity_id = new_id(self.state, "e")
         return self._edit(AddEntity(Entity(entity_id, start, end, label)), created=entity_id)
@@ -168,8 +171,8 @@ class Editor:
     def activate(self, where: Where) -> Edit | Refusal | ClaimChoice:
         """enter: accept a pre-annotation, else edit the claim under the cursor."""
         span = self.span_at(where, pre_only=True)
-        if span is not None:
-            return self._edit(SetSource(span.id, None))
+        if span is not None:  # an accepted claim proposal opens its form, like a new claim
+            return self._edit(SetSource(span.id, None), created=span.id if isinstance(span, Claim) else None)
         claim = self.span_at(where, Claim)
         if claim is not None:
             return ClaimChoice(claim.id)
@@ -191,6 +194,30 @@ class Editor:
             if ch.isspace() or (end > old_end and _is_punctuation(ch)):
                 return Refusal(f"the end edge stops at the word: it would take in {_name(ch)}")
         return None
+
+    def label_all(self, matches: list[tuple[int, int]], label: str, query: str) -> Answer:
+        """Label every match as ``label`` in one undo step (``find.plan_label_all`` decides)."""
+        plan = plan_label_all(self.schema, self.text, self.state, matches, label)
+        if plan.op is None:
+            return Refusal(plan.describe(label, query) if matches else f"no match of «{query}» to label")
+        return Edit(plan.op, self.state, plan.after, plan.describe(label, query))
+
+    def propose(self, proposals: list[Proposal]) -> Answer | None:
+        """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused)."""
+        op = proposals_operation(proposals, self.state, self.text, self.schema)
+        return self._edit(op) if op is not None else None
+
+    def reject(self, where: Where) -> Answer:
+        """Reject the proposal under the cursor: removed, and not proposed again on this document."""
+        span = self.span_at(where, pre_only=True)
+        if span is None:
+            return Refusal("no proposal under the cursor to reject")
+        return self._edit(reject_operation(span.id))
+
+    def next_proposal(self, cursor: int, backwards: bool = False) -> Span | Refusal:
+        """The proposal to jump to from ``cursor`` (wrapping), or why there is none."""
+        span = next_proposal(self.state, cursor, backwards=backwards)
+        return span if span is not None else Refusal("no proposals left in this document")
 
     def move(self, span: Span, start: int, end: int) -> Answer:
         """Move ``span``'s edges to ``[start, end)`` (from an edge key)."""
@@ -233,6 +260,26 @@ class Editor:
 
     def set_claim_attribute(self, claim_id: str, key: str, value: AttrValue) -> Answer:
         return self._edit(SetClaimAttributes(claim_id, {key: value}))
+
+    def claimer_candidates(self, claim_id: str, sentences: list[tuple[int, int]]) -> list[Entity]:
+        """The entities that may be the claimer, nearest first: those before the claim in its own
+        sentence (closest first), then the rest of that sentence, then the others by distance.
+        ``sentences`` are the document's sentence bounds."""
+        claim = self.state.claim(claim_id)
+        allowed = set(self.schema.claims.claimer_labels)
+        entities = [e for e in self.state.entities if not allowed or e.label in allowed]
+        if claim is None:
+            return entities
+        sentence = next(((s, e) for s, e in sentences if s <= claim.start < e), (claim.start, claim.end))
+
+        def rank(e: Entity) -> tuple[int, int, int]:
+            inside = sentence[0] <= e.start and e.end <= max(sentence[1], claim.end)
+            distance = claim.start - e.end if e.end <= claim.start else max(0, e.start - claim.start)
+            if inside and e.end <= claim.start:
+                return (0, distance, e.start)
+            return (1 if inside else 2, distance, e.start)
+
+        return sorted(entities, key=rank)
 
     def missing(self, claim_id: str) -> list[str]:
         """Keys of required claim attributes still empty (what the claim form flags)."""

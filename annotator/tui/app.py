@@ -37,11 +37,12 @@ class AnnotatorApp(App):
 
     def __init__(self, session: AnnotationSession, *, clock: Callable[[], str] = wall_clock,
                  rtl_mode: str = "plain", direction: str = "rtl", theme: str = "textual-dark",
-                 keymap: Keymap | None = None) -> None:
+                 keymap: Keymap | None = None, recommenders: tuple = ()) -> None:
         """``rtl_mode`` is a resolved ``annotator.terminal.rtl_mode`` mode; ``lro`` wraps
         every drawn line (the terminal switching for ``explicit`` is the caller's).
         ``keymap`` rebinds keys by binding id; a bad one raises ``KeymapError`` here,
-        before anything is drawn."""
+        before anything is drawn. ``recommenders`` (``annotator.recommend``) propose on each
+        opened document."""
         super().__init__()
         if keymap is not None:
             keys = keymap.resolve(session.schema)
@@ -55,13 +56,18 @@ class AnnotatorApp(App):
         self.direction = direction
         self.initial_theme = theme
         self.main: AnnotateScreen | None = None
+        self.recommenders = tuple(recommenders)
 
     def on_mount(self) -> None:
         self.theme = self.initial_theme
-        screen = with_schema_keys(AnnotateScreen, self.session.schema)
-        self.main = screen(self.session, clock=self.clock, direction=self.direction)
+        self.main = self.make_main_screen()
         self.push_screen(self.main)
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
+
+    def make_main_screen(self) -> AnnotateScreen:
+        """The main screen (with the schema's keys); a mode of the app (adjudication) makes its own."""
+        screen = with_schema_keys(AnnotateScreen, self.session.schema)
+        return screen(self.session, clock=self.clock, direction=self.direction, recommenders=self.recommenders)
 
     def heartbeat(self) -> None:
         """Keep this annotator's session claim alive (queued behind the saves: a slow store never

@@ -45,7 +45,7 @@ class KeySpec:
                        show=self.show, priority=app_key, id=self.id)
 
 
-GROUPS = ("Move", "Select", "Label", "Claims", "Documents", "History", "App")
+GROUPS = ("Move", "Select", "Find", "Label", "Proposals", "Claims", "Documents", "History", "App")
 
 MAIN_KEYS: tuple[KeySpec, ...] = (
     # Move
@@ -82,11 +82,23 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("select.clitic_previous", "less_than_sign", "clitic(0)",
             "start edge back to the previous proclitic edge", "Select"),
     KeySpec("select.clear", "escape", "clear", "clear the selection / cancel", "Select"),
+    # Find
+    KeySpec("find.find", "ctrl+f", "find", "find in the document (harakat, hamza forms ignored)", "Find",
+            short="find"),
+    KeySpec("find.next", "f3", "find_next", "next match", "Find"),
+    KeySpec("find.previous", "shift+f3", "find_previous", "previous match", "Find"),
+    KeySpec("find.label_all", "ctrl+a", "label_all",
+            "label every match (label under the cursor, else the last used); one undo step", "Find"),
     # Label (label hotkeys come from the schema, see label_bindings)
     KeySpec("span.delete", "x,delete,backspace", "delete_span",
             "delete the span under the cursor (innermost)", "Label", show=True, short="delete"),
     KeySpec("span.activate", "enter", "activate",
             "accept a pre-annotation / edit a claim / confirm the claimer", "Label"),
+    # Proposals
+    KeySpec("proposal.reject", "ctrl+r", "reject_proposal",
+            "reject the proposal under the cursor (not proposed again here)", "Proposals"),
+    KeySpec("proposal.next", "f4", "next_proposal(0)", "next proposal", "Proposals"),
+    KeySpec("proposal.previous", "shift+f4", "next_proposal(1)", "previous proposal", "Proposals"),
     # Claims (the claim hotkey comes from the schema)
     KeySpec("claim.link_claimer", "ctrl+l", "link_claimer",
             "link the claim's claimer: move to an entity, then enter", "Claims"),
@@ -101,7 +113,7 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("document.done", "d", "set_status('done')",
             "mark done (checks required attributes)", "Documents", show=True, short="done"),
     KeySpec("document.skipped", "ctrl+k", "set_status('skipped')", "mark skipped", "Documents"),
-    KeySpec("document.flagged", "ctrl+f", "set_status('flagged')", "mark flagged", "Documents"),
+    KeySpec("document.flagged", "ctrl+g", "set_status('flagged')", "mark flagged", "Documents"),
     KeySpec("document.note", "ctrl+n", "edit_note", "add or edit the document's note", "Documents"),
     KeySpec("document.spans", "tab", "focus_panel", "go to the list of spans (enter jumps to one)", "Documents"),
     # History

@@ -26,6 +26,7 @@ from annotator.text.controls import count_hidden
 from annotator.tui.bindings import screen_bindings
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claims import ClaimActions
+from annotator.tui.screens.finding import FindActions
 from annotator.tui.screens.navigation import Navigation
 from annotator.tui.screens.writes import SaverAnswered, Writes
 from annotator.tui.shown import shown
@@ -37,14 +38,16 @@ from annotator.tui.widgets.status_line import StatusLine
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 
 
-class AnnotateScreen(Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
+class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
     """One document at a time; keys from ``bindings.MAIN_KEYS`` plus the schema's hotkeys
     (``bindings.with_schema_keys`` makes the subclass the app opens)."""
 
     BINDINGS = screen_bindings()
 
-    def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl") -> None:
+    def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl",
+                 recommenders: tuple = ()) -> None:
         super().__init__()
+        self.recommenders = tuple(recommenders)  # run on each opened document (``FindActions``)
         self.session = session
         self.schema = session.schema
         self.clock = clock
@@ -173,6 +176,7 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen, inherit_bindings=
                             "zero-width joiners…): F2 shows them")
         if save:
             self.save_position()
+        self.run_recommenders()
 
     def _show_header(self) -> None:
         if self.doc_id is None or self.state is None:
@@ -210,6 +214,7 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen, inherit_bindings=
     # -- labelling actions ----------------------------------------------------------------
     def action_label(self, label: str) -> None:
         if self.editor is not None:
+            self.last_label = label  # what "label all" uses away from a labelled match
             self.commit(self.editor.label(self.where(), label), then=self._clear_if_added)
 
     def _clear_if_added(self, edit: Edit) -> None:
@@ -227,8 +232,8 @@ class AnnotateScreen(Navigation, ClaimActions, Writes, Screen, inherit_bindings=
             answer = self.editor.activate(self.where())
             if isinstance(answer, ClaimChoice):
                 self.open_claim_form(answer.claim_id)
-            else:
-                self.commit(answer)
+            else:  # an accepted claim proposal opens its form
+                self.commit(answer, then=self._open_added_claim)
 
     # -- documents ------------------------------------------------------------------------
     def action_next_document(self) -> None:

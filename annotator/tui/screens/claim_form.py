@@ -140,7 +140,7 @@ class ClaimFormScreen(ModalDialog[str | None]):
             elif result is not None:
                 self._save(CLAIMER_ROW, result or None)
 
-        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.text), picked)
+        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.text, self.claim_id), picked)
 
     def action_close(self) -> None:
         if self.editing is not None:

@@ -1,18 +1,28 @@
-"""Pick a claim's claimer from the document's entities (those the schema allows)."""
+"""Pick a claim's claimer from the document's entities (those the schema allows).
+
+The nearest mentions come first (the editor's ``claimer_candidates``: those before the claim in
+its sentence first), the list starts on the claim's current (or proposed) claimer, and typing
+filters it under the search normalization (Arabic typing works; harakat and hamza forms ignored).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from annotator.model.annotations import Annotations
+from annotator.editing import Editor
+from annotator.model.annotations import Annotations, Entity
 from annotator.schema.model import Schema
+from annotator.text import TextIndex
+from annotator.text.matching import normalize_for_search
 from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
+from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
 
 
@@ -22,29 +32,68 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     BY_MOVING = "\0move"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
-    def __init__(self, schema: Schema, state: Annotations, text: str) -> None:
+    def __init__(self, schema: Schema, state: Annotations, text: str, claim_id: str | None = None) -> None:
         super().__init__()
-        allowed = set(schema.claims.claimer_labels)
-        self.entities = [e for e in state.entities if not allowed or e.label in allowed]
+        editor = Editor(schema, text, state)
+        if claim_id is not None:
+            sentences = [(s.start, s.end) for s in TextIndex(text).sentences]
+            self.entities = editor.claimer_candidates(claim_id, sentences)
+        else:
+            self.entities = editor.claimer_candidates("", [])
+        claim = state.claim(claim_id) if claim_id is not None else None
+        self.current = claim.claimer if claim is not None else None
         self.text = text
+        self._keys = {e.id: normalize_for_search(f"{text[e.start:e.end]} {e.label} {e.id}") for e in self.entities}
 
     def compose(self) -> ComposeResult:
-        options = [Option(Text("→ pick it by moving the cursor in the text", style="italic"), id="move"),
-                   Option(Text("— no claimer —", style="italic"), id="none")]
-        for ent in self.entities:
-            options.append(Option(Text(f"{shown(ent.label):<5} {span_text(self.text, ent.start, ent.end, 40)}"
-                                       f"  ({shown(ent.id)}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
         with Vertical() as box:
-            box.border_title = "Claimer — enter picks, esc cancels"
-            yield OptionList(*options, id="claimers")
+            box.border_title = "Claimer — type to filter, enter picks, esc cancels"
+            yield SafeInput(placeholder="type to filter (Arabic or Latin)", id="claimer-filter")
+            yield OptionList(id="claimers")
 
     def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#claimer-filter", Input).focus()
+
+    def candidates(self) -> list[Entity]:
+        """The entities the typed filter keeps, in order (what the list shows after its two rows)."""
+        needle = normalize_for_search(self.query_one("#claimer-filter", Input).value).strip()
+        return [e for e in self.entities if needle in self._keys[e.id]]
+
+    def _fill(self, _value: str) -> None:
         option_list = self.query_one(OptionList)
-        option_list.highlighted = 2 if self.entities else 0
-        option_list.focus()
+        option_list.clear_options()
+        option_list.add_option(Option(Text("→ pick it by moving the cursor in the text", style="italic"), id="move"))
+        option_list.add_option(Option(Text("— no claimer —", style="italic"), id="none"))
+        shown_entities = self.candidates()
+        for ent in shown_entities:
+            mark = "● " if ent.id == self.current else "  "
+            option_list.add_option(Option(Text(f"{mark}{shown(ent.label):<5} "
+                                               f"{span_text(self.text, ent.start, ent.end, 40)}"
+                                               f"  ({shown(ent.id)}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
+        ids = [e.id for e in shown_entities]
+        start = ids.index(self.current) if self.current in ids else 0
+        option_list.highlighted = 2 + start if shown_entities else 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        option_list = self.query_one(OptionList)
+        if option_list.highlighted is not None:
+            self._choose(option_list.get_option_at_index(option_list.highlighted).id or "")
+
+    def on_key(self, event: events.Key) -> None:
+        """↑ / ↓ move in the list while typing in the filter."""
+        if event.key in ("up", "down") and self.query_one("#claimer-filter", Input).has_focus:
+            option_list = self.query_one(OptionList)
+            option_list.action_cursor_up() if event.key == "up" else option_list.action_cursor_down()
+            event.stop()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        oid = event.option.id or ""
+        self._choose(event.option.id or "")
+
+    def _choose(self, oid: str) -> None:
         if oid == "move":
             self.dismiss(self.BY_MOVING)
         elif oid == "none":

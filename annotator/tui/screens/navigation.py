@@ -21,9 +21,24 @@ class Navigation:
 
     def cursor_moved(self) -> None:
         self.status.set_info(self.describe_cursor())
+        self.view.set_related(self._related())
         if self._position_timer is not None:
             self._position_timer.stop()
         self._position_timer = self.set_timer(POSITION_DEBOUNCE, self.save_position)
+
+    def _related(self) -> tuple[tuple[int, int], ...]:
+        """On a claim: its claimer; on an entity: the claims it made (highlighted in the text)."""
+        if self.editor is None:
+            return ()
+        state = self.editor.state
+        for span in self.editor.spans_under(self.where()):
+            if isinstance(span, Entity):
+                made = tuple((c.start, c.end) for c in state.claims if c.claimer == span.id)
+                if made:
+                    return made
+            elif span.claimer and (claimer := state.entity(span.claimer)) is not None:
+                return ((claimer.start, claimer.end),)
+        return ()
 
     def describe_cursor(self) -> str:
         view = self.view
@@ -38,12 +53,16 @@ class Navigation:
             text = span_text(view.text, span.start, span.end, 30)
             pre = f" (pre-annotated: {shown(span.source)}, enter accepts)" if span.source else ""
             if isinstance(span, Entity):
-                parts.append(f"{shown(span.label)} «{text}» {where}{pre}")
+                made = [shown(c.id) for c in self.editor.state.claims if c.claimer == span.id]
+                said = f" claimer of {', '.join(made)}" if made else ""
+                parts.append(f"{shown(span.label)} «{text}» {where}{said}{pre}")
                 guideline = guideline or self._guideline(span.label)
             else:
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
-                who = f" claimer={self._claimer_text(span.claimer)}" if span.claimer else ""
+                claimer = self.editor.state.entity(span.claimer) if span.claimer else None
+                who = (f" claimer «{span_text(view.text, claimer.start, claimer.end, 20)}» ({shown(claimer.id)})"
+                       if claimer is not None else f" claimer={shown(span.claimer)}" if span.claimer else "")
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
         if guideline:
             parts.append(guideline)
@@ -65,13 +84,6 @@ class Navigation:
             return ""
         names = " · ".join(shown(n) for n in (spec.name_en, spec.name_ar) if n)
         return f"{names}: {shown(text)}"
-
-    def _claimer_text(self, entity_id: str) -> str:
-        """The claimer as the annotator sees it: its words, not its id."""
-        entity = self.state.entity(entity_id) if self.state is not None else None
-        if entity is None:
-            return shown(entity_id)
-        return f"«{span_text(self.view.text, entity.start, entity.end, 30)}»"
 
     # -- movement actions -----------------------------------------------------------------
     def action_move(self, key: str) -> None:

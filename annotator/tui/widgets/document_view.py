@@ -55,7 +55,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     """
 
     COMPONENT_CLASSES = {"document-view--nested", "document-view--pre-annotation", "document-view--claim",
-                         "document-view--pre-claim", "document-view--selection"}
+                         "document-view--pre-claim", "document-view--selection", "document-view--related"}
 
     def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None,
                  id: str | None = None) -> None:
@@ -81,6 +81,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._paragraph_starts: list[int] = []
         self._counted = 0  # paragraphs whose lines are counted exactly
         self._count_generation = 0
+        self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
     def set_document(self, text: str, state: Annotations, cursor: int = 0,
@@ -230,6 +231,14 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._refresh_range(*self._marked_range())
         self.on_cursor()
 
+    def set_related(self, ranges: tuple[tuple[int, int], ...]) -> None:
+        """Highlight ``ranges`` (the claimer of the claim under the cursor, or the claims an entity made)."""
+        if ranges == self.related:
+            return
+        old, self.related = self.related, ranges
+        for start, end in (*old, *ranges):
+            self._refresh_range(start, end)
+
     def marked(self) -> tuple[int, int]:
         """What a label key applies to: the selection, else the token under the cursor."""
         return self._marked_range()
@@ -306,7 +315,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         return style
 
     def _make_style(self, label: str | None, pre: bool, nested: bool, claim: int,
-                    marked: bool) -> Style:
+                    marked: bool, related: bool = False) -> Style:
         """claim: 0 none, 1 own claim, 2 pre-annotated claim."""
         base = self.rich_style
         style = Style()
@@ -323,6 +332,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             style += self._part("claim")
             if claim == 2:
                 style += self._part("pre-claim")
+        if related:
+            style += self._part("related")
         if marked:
             style += self._part("selection")
         return base + style
@@ -375,7 +386,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             if at is not None and at.claims:
                 claim = 2 if all(c.source for c in at.claims) else 1
             marked = mark_start <= cell.start < mark_end
-            key = (label, bool(pre), bool(nested), claim, marked)
+            related = any(s <= cell.start < e for s, e in self.related) if self.related else False
+            key = (label, bool(pre), bool(nested), claim, marked, related)
             if key != run_key and run_text:
                 segments.append(Segment("".join(run_text), self._style(run_key)))  # type: ignore[arg-type]
                 run_text = []

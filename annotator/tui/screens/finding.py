@@ -1,0 +1,211 @@
+"""The annotation screen's "label faster" keys (issue 13): find, label all, proposals.
+
+What a key changes is the ``Editor``'s answer (``editing.find`` for matches and "label
+all", ``recommend.apply`` for proposals); this part maps keys to it, runs the recommenders
+given with ``--recommender`` on each opened document (a slow one in a worker thread) and
+tells a learning one about each change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Static
+
+from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
+from annotator.errors import AnnotatorError
+from annotator.layout import visual_string
+from annotator.model.annotations import Annotations, Document, Entity
+from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
+from annotator.tui.cursor import Selection
+from annotator.tui.screens.prompts import _Prompt
+from annotator.tui.widgets.safe_input import SafeInput
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from annotator.editing import Editor, Where
+    from annotator.schema.model import Schema
+    from annotator.session import AnnotationSession
+    from annotator.tui.widgets.document_view import DocumentView
+    from annotator.tui.widgets.status_line import StatusLine
+
+
+class FindScreen(_Prompt):
+    """Asks what to find; the number of matches follows the typing (Arabic shown in reading order)."""
+
+    def __init__(self, query: str, count: Callable[[str], int]) -> None:
+        super().__init__()
+        self.query_text = query
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Find (harakat, tatweel, hamza forms ignored) — enter finds, esc cancels")
+            yield SafeInput(value=self.query_text, id="find")
+            yield Static(self._said(self.query_text), id="find-count")
+
+    def _said(self, query: str) -> Text:
+        if not query.strip():
+            return Text("")
+        n = self.count(query)
+        return Text(visual_string(f"«{query}»: {n} match(es)"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#find-count", Static).update(self._said(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value if event.value.strip() else None)
+
+
+class FindActions:
+    """Mixed into ``AnnotateScreen`` (which provides ``view``, ``status``, ``editor``, ``commit``,
+    ``session``); it comes first so its ``commit`` sees every change (to teach recommenders)."""
+
+    find_query: str = ""
+    last_label: str | None = None
+    recommenders: tuple[Recommender, ...] = ()
+    _prepared: set[str]
+
+    if TYPE_CHECKING:  # provided by ``AnnotateScreen`` and its other parts
+        app: App
+        view: DocumentView
+        status: StatusLine
+        editor: Editor | None
+        session: AnnotationSession
+        schema: Schema
+        doc_id: str | None
+
+        def where(self) -> Where: ...
+        def run_worker(self, work: Callable[[], object], *, thread: bool = ..., group: str = ...) -> object: ...
+
+    # -- find -----------------------------------------------------------------------------
+    def _matches(self) -> list[tuple[int, int]]:
+        return find_matches(self.view.index, self.find_query) if self.find_query else []
+
+    def action_find(self) -> None:
+        def chosen(query: str | None) -> None:
+            if query is not None:
+                self.find_query = query
+                self._step_match(backwards=False, from_cursor=self.view.cursor - 1)
+
+        self.app.push_screen(FindScreen(self.find_query, lambda q: len(find_matches(self.view.index, q))), chosen)
+
+    def action_find_next(self) -> None:
+        self._step_match(backwards=False)
+
+    def action_find_previous(self) -> None:
+        self._step_match(backwards=True)
+
+    def _step_match(self, backwards: bool, from_cursor: int | None = None) -> None:
+        if not self.find_query:
+            self.status.say("nothing to find yet: ctrl+f asks what to find")
+            return
+        matches = self._matches()
+        if from_cursor is None:  # from the match shown (its start may be past a proclitic), else the cursor
+            sel = self.view.selection
+            from_cursor = sel.start if sel is not None else self.view.cursor
+        i = step_match(matches, from_cursor, backwards)
+        if i is None:
+            self.status.say(f"no match of «{self.find_query}» in this document", error=True)
+            return
+        start, end = matches[i]
+        self.view.move_to(start, selection=Selection(start, end, start))
+        self.status.say(f"match {i + 1} of {len(matches)} for «{self.find_query}» (a label key labels it, "
+                        "ctrl+a labels them all)")
+
+    def action_label_all(self) -> None:
+        """Every match of the last find, with the label under the cursor, else the last label key's."""
+        if self.editor is None:
+            return
+        if not self.find_query:
+            self.status.say("find first (ctrl+f), then ctrl+a labels every match", error=True)
+            return
+        under = self.editor.span_at(self.where(), Entity)
+        label = under.label if isinstance(under, Entity) else self.last_label
+        if label is None:
+            self.status.say("which label? press a label key on one match first, then ctrl+a", error=True)
+            return
+        self.commit(self.editor.label_all(self._matches(), label, self.find_query))
+
+    # -- proposals ------------------------------------------------------------------------
+    def action_reject_proposal(self) -> None:
+        if self.editor is not None:
+            self.commit(self.editor.reject(self.where()))
+
+    def action_next_proposal(self, backwards: int = 0) -> None:
+        if self.editor is None:
+            return
+        span = self.editor.next_proposal(self.view.cursor, bool(backwards))
+        if isinstance(span, Refusal):
+            self.status.say(span.reason)
+            return
+        self.view.move_to(span.start)
+        count = len([s for s in (*self.editor.state.entities, *self.editor.state.claims) if s.source])
+        name = recommender_of(span) or span.source
+        self.status.say(f"proposal from {name} ({count} left): enter or a label key accepts, ctrl+r rejects")
+
+    # -- recommenders ---------------------------------------------------------------------
+    def run_recommenders(self) -> None:
+        """Propose on the document just opened: a quick recommender here, a slow one in a worker."""
+        if not self.recommenders or self.doc_id is None or self.editor is None:
+            return
+        doc = self.session.document(self.doc_id)
+        for rec in self.recommenders:
+            state = self.editor.state
+            if rec.slow:
+                self.status.say(f"{rec.name}: proposing…")
+                self.run_worker(partial(self._propose_in_worker, rec, doc, state), thread=True,
+                                group="recommenders")
+            else:
+                self._proposed(doc.id, rec, self._propose(rec, doc, state))
+
+    def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str:
+        """The proposals, or the one line that says why there are none (a missing model)."""
+        context = RecommendContext(self.schema, self.session.annotator)
+        try:
+            if rec.name not in self._prepared_names():
+                rec.prepare(self.session.store, context)
+                self._prepared.add(rec.name)
+            return rec.propose(doc, state, context)
+        except RecommenderUnavailable as exc:
+            return str(exc)
+        except AnnotatorError as exc:
+            return f"{rec.name}: {exc}"
+
+    def _propose_in_worker(self, rec: Recommender, doc: Document, state: Annotations) -> None:
+        result = self._propose(rec, doc, state)
+        self.app.call_from_thread(self._proposed, doc.id, rec, result)
+
+    def _prepared_names(self) -> set[str]:
+        if not hasattr(self, "_prepared"):
+            self._prepared = set()
+        return self._prepared
+
+    def _proposed(self, doc_id: str, rec: Recommender, result: list[Proposal] | str) -> None:
+        if isinstance(result, str):
+            self.status.say(result, error=True)
+            return
+        if doc_id != self.doc_id or self.editor is None:
+            return  # the annotator has moved on; the next opening proposes again
+        answer = self.editor.propose(result)
+        if answer is None:
+            self.status.say(f"{rec.name}: nothing new to propose here")
+        else:
+            self.commit(answer)
+
+    def commit(self, answer: Answer | None, **kwargs) -> Answer | None:
+        """Every change also teaches the recommenders that learn (``string-match``)."""
+        shown = super().commit(answer, **kwargs)  # type: ignore[misc]
+        if isinstance(shown, Edit) and self.doc_id is not None:
+            learners = [r for r in self.recommenders if r.learns]
+            if learners:
+                doc = self.session.document(self.doc_id)
+                for rec in learners:
+                    rec.observe(doc, shown.after)
+        return shown
