@@ -4,7 +4,7 @@ This is a hint list, not morphology (camel-tools' analyser needs a database that
 installed with the app): it recognises the written shapes and errs toward offering *no*
 edge, because a false edge inside a name (بالي، فلول) moves a span edge wrongly: a clitic
 before the article (وال، بال، كال، لل، ال) is offered; a bare و ف ب ك ل only before at
-least four more letters (بعد، فيما، بقعة، وزير are not split; وسوريا، لسوريا، و2013 are);
+least four more letters, و before three (بعد، فيما، بقعة، فلول are not split; وقال، لسوريا، و2013 are);
 and the whole analysis must leave a stem of two letters or digits. Measured against
 Farasa's gold segmentation of WikiNews (``tests/test_tui_defects.py``).
 Harakat, tatweel and invisible format characters (bidi marks, ZWJ/ZWNJ) that
@@ -91,8 +91,8 @@ def _prefix_lengths(letters: str, total: int) -> list[int]:
         lengths.append(pos + 2)
     elif nxt and (nxt in _PREPOSITIONS or nxt == _LAM) and total - pos - 1 >= _BARE_CLITIC_REST:
         lengths.append(pos + 1)  # a lone ب / ك / ل only before a long word (بمصر no, بدمشق yes)
-    elif pos and total - pos < _BARE_CLITIC_REST:
-        return []  # فلول، فيما، وزير: too short to trust a bare و / ف
+    elif pos and total - pos < (_BARE_CLITIC_REST - 1 if letters[0] == "و" else _BARE_CLITIC_REST):
+        return []  # فلول، فيما: too short to trust a bare ف (و keeps وقال at three letters)
     if lengths and total - lengths[-1] < _MIN_REMAINDER:
         return []
     return lengths
