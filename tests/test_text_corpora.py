@@ -102,7 +102,9 @@ def test_wikinews_gold_clitic_boundaries_are_offered():
         gold += len(edges)
         found += sum(e in ours for e in edges)
     assert gold > 1000
-    assert found / gold > 0.999, (found, gold)
+    # issue 13: edges are stricter (no bare ب before a short word), trading recall for precision;
+    # precision is checked in tests/test_tui_defects.py::test_proclitic_edges_against_gold_segmentation
+    assert found / gold > 0.85, (found, gold)
 
 
 def _tsv_rows(path: Path):

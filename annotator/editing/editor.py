@@ -20,6 +20,7 @@ no store; the saved state always comes back from ``AnnotationSession``.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -51,6 +52,16 @@ def innermost_first(spans: Iterable[Span]) -> list[Span]:
     """The order "which span is meant" is decided in: shortest first, then leftmost (the
     status line, delete, relabel, and the colour drawn where spans nest all use it)."""
     return sorted(spans, key=lambda s: (s.end - s.start, s.start))
+
+
+def _is_punctuation(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS" or unicodedata.category(ch) == "Cc"
+
+
+def _name(ch: str) -> str:
+    """A character named for the status line (a newline or a space is invisible)."""
+    named = {"\n": "a line break", " ": "a space", "\t": "a tab"}
+    return named.get(ch, "whitespace" if ch.isspace() else f"«{ch}»")
 
 
 @dataclass(frozen=True)
@@ -167,6 +178,23 @@ class Editor:
             return ClaimChoice(claim.id)
         return Refusal("enter accepts a pre-annotation or edits a claim; nothing of that here")
 
+    def edge_refusal(self, old: tuple[int, int], new: tuple[int, int]) -> Refusal | None:
+        """Why an edge key may not move ``old`` bounds to ``new``, or None.
+
+        A span never begins or ends on whitespace, and an edge moving outwards never takes in
+        punctuation (a comma before a name, the full stop and newline after it); moving inwards
+        past punctuation that was already inside is fine."""
+        (old_start, old_end), (start, end) = old, new
+        if start != old_start and start < end:
+            ch = self.text[start]
+            if ch.isspace() or (start < old_start and _is_punctuation(ch)):
+                return Refusal(f"the start edge stops at the word: it would take in {_name(ch)}")
+        if end != old_end and start < end:
+            ch = self.text[end - 1]
+            if ch.isspace() or (end > old_end and _is_punctuation(ch)):
+                return Refusal(f"the end edge stops at the word: it would take in {_name(ch)}")
+        return None
+
     def label_all(self, matches: list[tuple[int, int]], label: str, query: str) -> Answer:
         """Label every match as ``label`` in one undo step (``find.plan_label_all`` decides)."""
         plan = plan_label_all(self.schema, self.text, self.state, matches, label)
@@ -195,6 +223,9 @@ class Editor:
         """Move ``span``'s edges to ``[start, end)`` (from an edge key)."""
         if (start, end) == (span.start, span.end):
             return Refusal("that edge cannot move further")
+        refused = self.edge_refusal((span.start, span.end), (start, end))
+        if refused is not None:
+            return refused
         if isinstance(span, Entity):
             return self._edit(MoveEntity(span.id, start, end))
         return self._edit(MoveClaim(span.id, start, end))

@@ -1,10 +1,12 @@
 """Proclitic boundaries inside an Arabic word, offered as places a span edge may move to.
 
-This is a hint list, not morphology: it recognises the written shapes
-(و|ف)? then (ب|ك)? (ال)?, or ل / لل (ل + article), or ال, and errs toward
-offering an edge (``وزير`` offers one after و). An edge is only offered when
-at least two letters or digits remain after it, so ``بل`` / ``ول`` / ``لله`` are
-not split but ``و2013`` is.
+This is a hint list, not morphology (camel-tools' analyser needs a database that is not
+installed with the app): it recognises the written shapes and errs toward offering *no*
+edge, because a false edge inside a name (بالي، فلول) moves a span edge wrongly: a clitic
+before the article (وال، بال، كال، لل، ال) is offered; a bare و ف ب ك ل only before at
+least four more letters, و before three (بعد، فيما، بقعة، فلول are not split; وقال، لسوريا، و2013 are);
+and the whole analysis must leave a stem of two letters or digits. Measured against
+Farasa's gold segmentation of WikiNews (``tests/test_tui_defects.py``).
 Harakat, tatweel and invisible format characters (bidi marks, ZWJ/ZWNJ) that
 follow a clitic letter stay with that letter.
 """
@@ -61,26 +63,38 @@ def _leading_units(word: str) -> list[tuple[str, int]]:
     return units
 
 
-def _prefix_lengths(letters: str) -> list[int]:
-    """How many letters each candidate proclitic covers, shortest first."""
+_NOT_ARTICLE = frozenset({"الذي", "التي", "الذين", "اللذان", "اللتان", "اللذين", "اللتين", "اللاتي",
+                          "اللواتي", "اللائي", "الله", "اللهم", "الا", "الى", "الي"})
+"""Words whose leading ال is not the article (relative pronouns, الله, misspelt إلا / إلى)."""
+
+_BARE_CLITIC_REST = 4  # a bare و ف ب ك ل (no article after it): only when at least this many letters follow
+
+
+def _prefix_lengths(letters: str, total: int) -> list[int]:
+    """How many letters each proclitic covers, shortest first; ``total`` counts the word's letters.
+
+    Stricter than the written shapes alone (issue 13 §5.8): a clitic before the article
+    (وال، بال، كال، لل) is offered; a bare one (و ف ب ك ل before anything else) only before
+    at least ``_BARE_CLITIC_REST`` letters; and the whole analysis must leave a stem of
+    ``_MIN_REMAINDER`` letters, else no edge at all (بالي is not ب + ال + ي)."""
     lengths: list[int] = []
     pos = 0
     if letters[:1] and letters[0] in _CONJUNCTIONS:
         pos = 1
         lengths.append(pos)
-    nxt = letters[pos:pos + 1]
-    if nxt and nxt in _PREPOSITIONS:
-        pos += 1
-        lengths.append(pos)
-        if letters[pos:pos + 1] in _ALEFS and letters[pos + 1:pos + 2] == _LAM:
-            lengths.append(pos + 2)
-    elif nxt == _LAM:
-        if letters[pos + 1:pos + 2] == _LAM:  # لل = ل + article with its alef dropped
-            lengths.append(pos + 2)
-        else:
-            lengths.append(pos + 1)
-    elif nxt and nxt in _ALEFS and letters[pos + 1:pos + 2] == _LAM:
+    nxt, after = letters[pos:pos + 1], letters[pos + 1:pos + 3]
+    if nxt and nxt in _PREPOSITIONS and after[:1] in _ALEFS and after[1:] == _LAM:
+        lengths += [pos + 1, pos + 3]
+    elif nxt == _LAM and after[:1] == _LAM:  # لل = ل + article with its alef dropped
         lengths.append(pos + 2)
+    elif nxt and nxt in _ALEFS and after[:1] == _LAM:
+        lengths.append(pos + 2)
+    elif nxt and (nxt in _PREPOSITIONS or nxt == _LAM) and total - pos - 1 >= _BARE_CLITIC_REST:
+        lengths.append(pos + 1)  # a lone ب / ك / ل only before a long word (بمصر no, بدمشق yes)
+    elif pos and total - pos < (_BARE_CLITIC_REST - 1 if letters[0] == "و" else _BARE_CLITIC_REST):
+        return []  # فلول، فيما: too short to trust a bare ف (و keeps وقال at three letters)
+    if lengths and total - lengths[-1] < _MIN_REMAINDER:
+        return []
     return lengths
 
 
@@ -98,8 +112,12 @@ def clitic_edges_in(word: str) -> tuple[int, ...]:
     if not units:
         return ()
     letters = "".join(u[0] for u in units)
-    lengths = _prefix_lengths(letters)
-    if not lengths:
-        return ()
     total = len(_COUNTED.findall(word))
-    return tuple(units[n - 1][1] for n in lengths if total - n >= _MIN_REMAINDER)
+    if _plain_word(word) in _NOT_ARTICLE or _plain_word(word)[1:] in _NOT_ARTICLE:
+        return ()
+    lengths = _prefix_lengths(letters, total)
+    return tuple(units[n - 1][1] for n in lengths)
+
+
+def _plain_word(word: str) -> str:
+    return "".join(_plain(ch) for ch in word if _is_letter(ch))

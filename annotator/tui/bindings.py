@@ -19,8 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.screen import Screen
 
-from annotator.schema.model import Schema
-from annotator.tui.shown import shown
+from annotator.schema.model import EntityLabel, Schema
+from annotator.tui.shown import visible_controls
 
 
 @dataclass(frozen=True)
@@ -184,12 +184,19 @@ def live_specs(schema: Schema) -> list[KeySpec]:
     return out
 
 
+def label_names(label: EntityLabel) -> str:
+    """Both names of a label in logical order ("شخص · Person"): descriptions stay logical, and the
+    help and the palette draw them through ``shown`` (the layout engine) once."""
+    names = [visible_controls(n) for n in (label.name_ar, label.name_en) if n]  # data never raw
+    return " · ".join(names) or label.key
+
+
 def label_specs(schema: Schema) -> list[KeySpec]:
     """The schema's keys. A binding's description (``short``) holds only the label's
     key (letters, digits, _ and -): Textual's key panel parses it as markup. The name
     is in the long description, which the help and the palette draw as plain text."""
     specs = [KeySpec(LABEL_ID_PREFIX + lab.key, key_for_character(lab.hotkey), f"label('{lab.key}')",
-                     f"label {lab.key} ({shown(lab.name_en)})", "Label", short=f"label {lab.key}")
+                     f"label {lab.key} ({label_names(lab)})", "Label", short=f"label {lab.key}")
              for lab in schema.labels if lab.hotkey]
     if schema.claims.enabled and schema.claims.hotkey:
         specs.append(KeySpec(CLAIM_ID, key_for_character(schema.claims.hotkey), "claim",
@@ -213,9 +220,15 @@ def app_bindings() -> list[BindingType]:
     return [spec.binding() for spec in MAIN_KEYS if spec.action.startswith("app.")]
 
 
+FOOTER_FIRST = ("app.help",)
+"""Bound first, so the footer shows them first: a narrow window drops the footer's last keys,
+and the key that lists every other key must never be one of them."""
+
+
 def screen_bindings() -> list[BindingType]:
-    """The annotation screen's keys that do not depend on a schema."""
-    return [spec.binding() for spec in MAIN_KEYS if not spec.action.startswith("app.")]
+    """The annotation screen's keys that do not depend on a schema (``FOOTER_FIRST`` first)."""
+    specs = sorted(MAIN_KEYS, key=lambda spec: spec.id not in FOOTER_FIRST)
+    return [spec.binding() for spec in specs if not spec.action.startswith("app.")]
 
 
 S = TypeVar("S", bound=Screen)

@@ -36,9 +36,11 @@ class AnnotatorCommands(Provider):
             return []
         out = []
         bound = live_keys(main)  # a keymap may have moved them
+        seen = set()
         for spec in all_specs(main.schema):
-            if spec.action.startswith("app.command_palette"):
-                continue
+            if spec.action.startswith("app.command_palette") or spec.action in seen:
+                continue  # one entry per action: u and ctrl+z are the same undo
+            seen.add(spec.action)
             keys = " ".join(key_display(k) for k in bound.get(spec.action.removeprefix("app."), spec.keys.split(",")))
             out.append((spec.description, spec.action, keys))
         return out

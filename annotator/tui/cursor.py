@@ -118,9 +118,29 @@ class Navigator:
             self.layout.line(target)  # lays out only up to the target line
         except IndexError:
             target = self.layout.line_count - 1
+        # A line with no token (the blank line between paragraphs) cannot hold the cursor:
+        # keep going the same way, so ↑ crosses it instead of snapping back down.
+        step = 1 if lines > 0 else -1
+        probe = target
+        while probe != index and self._has_token(probe) is False:
+            probe += step
+        if probe != index and self._has_token(probe):
+            target = probe
+        elif self._has_token(target) is False:
+            target = index  # only blank lines that way: stay
         if target == index:
             return offset, goal
         return self.on_line(target, goal), goal
+
+    def _has_token(self, line_index: int) -> bool | None:
+        """Whether the line shows a token; None past either end of the document."""
+        if line_index < 0:
+            return None
+        try:
+            line = self.layout.line(line_index)  # lays out only up to that line
+        except IndexError:
+            return None
+        return bool(self.index.tokens_in(line.start, line.end))
 
     def line_edge(self, offset: int, logical_start: bool) -> int:
         """First (Home) or last (End) token of the visual line, in reading order."""

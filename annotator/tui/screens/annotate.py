@@ -29,6 +29,7 @@ from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.finding import FindActions
 from annotator.tui.screens.navigation import Navigation
 from annotator.tui.screens.writes import SaverAnswered, Writes
+from annotator.tui.shown import shown
 from annotator.tui.widgets.doc_header import DocHeader
 from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel
@@ -242,8 +243,37 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self._step_document(-1)
 
     def action_set_status(self, status: str) -> None:
-        if self.editor is not None:
+        """Done asks first when the document has no label at all, then moves on to the next one."""
+        if self.editor is None:
+            return
+        if status != "done":
             self.commit(self.editor.set_status(status))
+            return
+        state = self.editor.state
+        if state.entities or state.claims:
+            self._mark_done()
+            return
+        from annotator.tui.screens.prompts import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._mark_done()
+            else:
+                self.status.say("not marked done")
+
+        self.app.push_screen(ConfirmScreen("This document has no labels. Mark it done anyway?"), answered)
+
+    def _mark_done(self) -> None:
+        if self.editor is None:
+            return
+        answer = self.commit(self.editor.set_status("done"))
+        if isinstance(answer, Edit):
+            before = self.doc_id
+            self._step_document(1)
+            if self.doc_id != before:
+                self.status.say(f"{shown(before)} marked done; this is the next document")
+            else:
+                self.status.say(f"{shown(before)} marked done; it is the last document")
 
     def action_goto_document(self) -> None:
         from annotator.tui.screens.prompts import GotoScreen
@@ -261,7 +291,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         from annotator.tui.screens.documents import DocumentListScreen
 
         def chosen(doc_id: str | None) -> None:
-            if doc_id:
+            if doc_id and doc_id != self.doc_id:  # the open one stays as it is, cursor included
                 self.open_document(doc_id)
 
         self.app.push_screen(DocumentListScreen(self.session, self.doc_ids, self.doc_id), chosen)
@@ -282,12 +312,20 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         panel = self.query_one(SpanPanel)
         if panel.has_focus:
             self.view.focus()
+            self.status.say("back in the text")
         else:
             panel.focus()
+            self.status.say("span list: ↑/↓ choose, enter jumps to the span, tab or esc go back to the text")
 
     def on_span_panel_jump(self, event: SpanPanel.Jump) -> None:
+        """A chosen row (enter or a click) moves the text cursor there and gives the text the focus."""
         self.view.move_to(event.span.start)
         self.view.focus()
+        self.call_after_refresh(self.view.focus)  # after the click that focused the panel
+
+    def on_span_panel_refused(self, event: SpanPanel.Refused) -> None:
+        self.status.say("the span list has the focus: ↑/↓ and enter choose a span, tab or esc go back "
+                        "to the text")
 
     # -- app ------------------------------------------------------------------------------
     def action_help(self) -> None:

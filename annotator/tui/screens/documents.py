@@ -30,7 +30,10 @@ def first_line(text: str, limit: int = 34) -> str:
 
 
 class DocumentListScreen(ModalDialog[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "close", id="documents.close")]
+    BINDINGS = [Binding("escape", "cancel", "close", id="documents.close"),
+                # typing in the search box, ↑/↓ still move the list (the list's own keys win when it has focus)
+                Binding("up", "cursor(-1)", "previous", show=False, id="documents.up"),
+                Binding("down", "cursor(1)", "next", show=False, id="documents.down")]
 
     def __init__(self, session: AnnotationSession, doc_ids: list[str], current: str | None) -> None:
         super().__init__()
@@ -120,6 +123,11 @@ class DocumentListScreen(ModalDialog[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_cursor(self, delta: int) -> None:
+        docs = self.query_one("#docs", OptionList)
+        if docs.option_count:
+            docs.highlighted = min(max((docs.highlighted or 0) + delta, 0), docs.option_count - 1)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from annotator.schema.model import Schema
 from annotator.tui.bindings import help_rows
 from annotator.tui.screens.dialog import ModalDialog
-from annotator.tui.shown import ui_text
+from annotator.tui.shown import shown_text, ui_text
 
 
 def help_table(bound: dict[str, str], schema: Schema) -> Table:
@@ -27,7 +27,7 @@ def help_table(bound: dict[str, str], schema: Schema) -> Table:
                 table.add_row(ui_text(""), ui_text(""))
             table.add_row(ui_text(f" {row_group} ", style="reverse"), ui_text(""))
             group = row_group
-        table.add_row(ui_text(keys), ui_text(description))
+        table.add_row(ui_text(keys), shown_text(description))  # Arabic in reading order
     return table
 
 

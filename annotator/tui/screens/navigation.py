@@ -48,6 +48,7 @@ class Navigation(ScreenPart):
         if self.editor is None:
             return ""
         parts = []
+        guideline = ""
         for span in self.editor.spans_under(self.where())[:3]:
             where = f"{span.start}–{span.end}"
             text = span_text(view.text, span.start, span.end, 30)
@@ -56,6 +57,7 @@ class Navigation(ScreenPart):
                 made = [shown(c.id) for c in self.editor.state.claims if c.claimer == span.id]
                 said = f" claimer of {', '.join(made)}" if made else ""
                 parts.append(f"{shown(span.label)} «{text}» {where}{said}{pre}")
+                guideline = guideline or self._guideline(span.label)
             elif isinstance(span, Claim):
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
@@ -63,6 +65,8 @@ class Navigation(ScreenPart):
                 who = (f" claimer «{span_text(view.text, claimer.start, claimer.end, 20)}» ({shown(claimer.id)})"
                        if claimer is not None else f" claimer={shown(span.claimer)}" if span.claimer else "")
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
+        if guideline:
+            parts.append(guideline)
         if view.selection is not None:
             s = view.selection
             parts.insert(0, f"selected «{span_text(view.text, s.start, s.end, 30)}» {s.start}–{s.end}")
@@ -70,6 +74,17 @@ class Navigation(ScreenPart):
             start, end = view.nav.token_span(view.cursor)
             parts.append(f"«{span_text(view.text, start, end, 30)}» {start}–{end}")
         return " │ ".join(parts)
+
+    def _guideline(self, label: str) -> str:
+        """The schema's guideline for ``label`` (issue 13 §4): where it is needed, under the cursor."""
+        spec = self.schema.label(label)
+        if spec is None:
+            return ""
+        text = spec.guideline or spec.guideline_ar
+        if not text:
+            return ""
+        names = " · ".join(shown(n) for n in (spec.name_en, spec.name_ar) if n)
+        return f"{names}: {shown(text)}"
 
     # -- movement actions -----------------------------------------------------------------
     def action_move(self, key: str) -> None:
@@ -129,7 +144,13 @@ class Navigation(ScreenPart):
         span = editor.edge_span(self.where()) if editor is not None else None
         if editor is None or span is None:
             start, end = view.marked()
-            view.set_selection(change(view.selection or Selection(start, end, view.cursor)))
+            old = view.selection or Selection(start, end, view.cursor)
+            new = change(old)
+            refused = editor.edge_refusal((old.start, old.end), (new.start, new.end)) if editor else None
+            if refused is not None:
+                self.status.say(refused.reason)
+                return
+            view.set_selection(new)
             return
         moved = change(Selection(span.start, span.end, span.start))
         self.commit(editor.move(span, moved.start, moved.end))
@@ -141,6 +162,10 @@ class Navigation(ScreenPart):
         self._edit_edges(lambda sel: self.view.nav.clitic_jump(sel, bool(forward)))
 
     def action_clear(self) -> None:
+        if not self.view.has_focus and self.focused is not None:
+            self.view.focus()  # esc in the span list: back to the text
+            self.status.say("back in the text")
+            return
         if self.linking:
             self.linking = None
             self.status.say("claimer linking cancelled")

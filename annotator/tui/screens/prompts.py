@@ -55,3 +55,22 @@ class NoteScreen(_Prompt):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
+
+
+class ConfirmScreen(_Prompt):
+    """A yes/no question; y or enter answers yes, n or esc no."""
+
+    BINDINGS = [Binding("y,enter", "answer(True)", "yes", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "no", id="confirm.no")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(self.question))
+            yield Label("y / enter: yes    n / esc: no")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

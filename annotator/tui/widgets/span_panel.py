@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -10,23 +12,46 @@ from textual.widgets.option_list import Option
 from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
+from annotator.text.clusters import step
 from annotator.tui.shown import shown
 
 
+def fit_logical(piece: str, limit: int) -> str:
+    """``piece`` cut at its logical end (never inside a letter's marks) to ``limit`` cells, "…" added.
+
+    Cut before reordering: the words dropped are the last ones read, whichever side of the
+    screen they would be drawn on; a crop after reordering would drop the first words of
+    right-to-left text."""
+    if cell_len(piece) <= limit:
+        return piece
+    cut = len(piece)
+    while cut > 0 and cell_len(piece[:cut]) + 1 > limit:
+        cut = step(piece, cut, False)
+    return piece[:cut].rstrip() + "…"
+
+
 def span_text(text: str, start: int, end: int, limit: int = 24) -> str:
-    """The span's text for a one-line label, shortened, in visual order."""
-    piece = " ".join(text[start:end].split())
-    if len(piece) > limit:
-        piece = piece[: limit - 1] + "…"
-    return visual_string(piece)
+    """The span's text for a one-line label, shortened at its logical end, in visual order."""
+    return visual_string(fit_logical(" ".join(text[start:end].split()), limit))
 
 
-PANEL_TEXT = 19  # characters of span text that fit beside the label in the panel
+LABEL_COLUMN_MAX = 10  # a longer label key is cut (with "…") so the text column stays aligned
+PANEL_CHROME = 4  # the panel's left border, its scrollbar and a spare cell
 
 
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen."""
 
+
+    PANEL_KEYS = frozenset({"up", "down", "pageup", "pagedown", "home", "end", "enter", "tab", "escape",
+                            "shift+tab"})
+    """Keys the focused panel answers; any other key is refused here instead of reaching the
+    text behind it (the focus is where the border shows, and keys act there only)."""
+
+    class Refused(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
 
     class Jump(Message):
         def __init__(self, span: Entity | Claim) -> None:
@@ -43,21 +68,40 @@ class SpanPanel(OptionList):
         spans.sort(key=lambda s: (s.start, -s.end))
         self._spans = spans
         options = []
+        column = self._label_column(spans)
+        room = max(self._width() - column - 1, 4)
         for span in spans:
             line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
             if isinstance(span, Entity):
                 spec = self.schema.label(span.label)
-                line.append(f"{shown(span.label):<5}", style=f"bold {spec.color}" if spec else "bold")
+                name = fit_logical(shown(span.label), column)
+                line.append(f"{name:<{column}}", style=f"bold {spec.color}" if spec else "bold")
             else:
-                line.append("claim", style=f"bold {self.schema.claims.color}")
+                line.append(f"{'claim':<{column}}", style=f"bold {self.schema.claims.color}")
             line.append("·" if span.source else " ")
-            line.append(span_text(text, span.start, span.end, PANEL_TEXT), style="dim" if span.source else "")
+            line.append(span_text(text, span.start, span.end, room), style="dim" if span.source else "")
             options.append(Option(line, id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}"))
         highlighted = self.highlighted
         self.clear_options()
         self.add_options(options)
         if options:
             self.highlighted = min(highlighted or 0, len(options) - 1)
+
+    def _width(self) -> int:
+        """Cells a row may use: the panel's width (from the stylesheet before the first layout)."""
+        width = self.size.width or (self.styles.width.value if self.styles.width else 28)
+        return int(width) - PANEL_CHROME
+
+    @staticmethod
+    def _label_column(spans: list[Entity | Claim]) -> int:
+        names = [len(shown(s.label)) for s in spans if isinstance(s, Entity)]
+        return min(max([5, *names]), LABEL_COLUMN_MAX)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key not in self.PANEL_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Refused(event.key))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -66,7 +66,9 @@ class StatusLine(Static):
             right = Text(f"saved ✓ {self.saved_at}".rstrip() + " ",
                          style=self.get_component_rich_style("status-line--saved", partial=True))
         width = max(1, self.size.width or 80)
-        room = width - right.cell_len - 1
+        if right.cell_len:
+            right = Text(" │ ") + right  # a message never runs into the save time
+        room = width - right.cell_len
         if left.cell_len > room:
             left.truncate(max(0, room), overflow="ellipsis")
         left.append(" " * max(0, width - left.cell_len - right.cell_len))
