@@ -94,7 +94,9 @@ def _prefix_lengths(letters: str, total: int) -> list[int]:
     elif pos and total - pos < (_BARE_CLITIC_REST - 1 if letters[0] == "و" else _BARE_CLITIC_REST):
         return []  # فلول، فيما: too short to trust a bare ف (و keeps وقال at three letters)
     if lengths and total - lengths[-1] < _MIN_REMAINDER:
-        return []
+        # the longest analysis leaves no stem (بالي is not ب + ال + ي): the clitics before it stay only
+        # where a long word follows them (وبالي is و + بالي; والي and بالي are words)
+        return [n for n in lengths if total - n >= _BARE_CLITIC_REST]
     return lengths
 
 
