@@ -92,4 +92,43 @@ CREATE TABLE settings (
     updated_at TEXT NOT NULL
 )
 """,
+    # 4: placeholder: the users table is migration 4 on another branch (its script replaces this one on merge)
+    """
+SELECT 1
+""",
+    # 5: scale (as SQLite's 5): a search copy of each document under Arabic search normalization, with a
+    # pg_trgm GIN index for substring search where the extension can be had (else searching scans); per-annotation
+    # counts in ``tallies``; ``search``/``counted`` NULL: not yet backfilled (done in batches when opened)
+    """
+ALTER TABLE documents ADD COLUMN search TEXT;
+CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
+DO $$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+EXCEPTION WHEN OTHERS THEN
+    NULL;  -- not installed or not allowed: search still works, by scanning
+END
+$$;
+DO $$
+DECLARE
+    home TEXT;
+BEGIN
+    SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+        WHERE e.extname = 'pg_trgm';
+    IF home IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX documents_search_trgm ON documents USING gin (search %I.gin_trgm_ops)', home);
+    END IF;
+END
+$$;
+ALTER TABLE annotations ADD COLUMN counted TEXT;
+CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
+CREATE INDEX annotations_status ON annotations(annotator, status);
+CREATE TABLE tallies (
+    annotator TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (annotator, kind, name)
+)
+""",
 ]

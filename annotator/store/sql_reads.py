@@ -10,6 +10,8 @@ because locking and conflict handling are where the two databases differ.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
@@ -18,6 +20,10 @@ from annotator.model.operations import Operation, operation_from_json
 from annotator.store.base import LogEntry, Position
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
+BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
+HEAD_BYTES = 600  # of each text, for the document list's first line: never the whole text
+COUNT_CAP = 1000  # the document list counts matches up to here ("1000+"): counting all would scan
+RARE_STATUS = 20_000  # fewer documents than this with a status: list them from the status index
 
 
 def now_iso() -> str:
@@ -70,6 +76,68 @@ UNFINISHED = ("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.doc_id=s.doc_id A
               "AND a.status='done')")
 
 
+def search_copy(doc_id: str, text: str) -> str:
+    """What the document list searches: the id and the text under Arabic search normalization
+    (``annotator.text.matching``, the one rule), stored with the document and indexed."""
+    from annotator.text.matching import normalize_for_search
+
+    return _UNSTORABLE.sub(" ", normalize_for_search(doc_id + "\n" + text))
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; the stored text keeps them
+
+
+def tally(state: Annotations) -> list[tuple[str, str, int]]:
+    """What one annotation row adds to the ``tallies`` table: its status, entities by label, claims."""
+    labels: dict[str, int] = {}
+    for e in state.entities:
+        labels[e.label] = labels.get(e.label, 0) + 1
+    out = [("status", state.status, 1)] + [("label", k, n) for k, n in sorted(labels.items())]
+    return out + ([("claims", "", len(state.claims))] if state.claims else [])
+
+
+def tally_changes(counted: str | None, state: Annotations) -> tuple[str, list[tuple[str, str, int]]]:
+    """The row's new ``counted`` value and the deltas that move ``tallies`` from its old one (None: the row
+    was not counted yet, so nothing is taken away). Each store applies them with ``ADD_TALLY`` in the
+    same transaction as the state, so the counts never drift from the rows."""
+    new = tally(state)
+    delta: dict[tuple[str, str], int] = {}
+    for kind, name, n in (json.loads(counted) if counted else []):
+        delta[(kind, name)] = delta.get((kind, name), 0) - n
+    for kind, name, n in new:
+        delta[(kind, name)] = delta.get((kind, name), 0) + n
+    return dumps_ascii(new), sorted((k, name, n) for (k, name), n in delta.items() if n)  # one lock order
+
+
+ADD_TALLY = ("INSERT INTO tallies(annotator, kind, name, n) VALUES (?,?,?,?) "
+             "ON CONFLICT (annotator, kind, name) DO UPDATE SET n = tallies.n + excluded.n")
+
+
+def like_pattern(needle: str) -> str:
+    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def decode_head(blob: bytes) -> str:
+    """The start of a text cut at HEAD_BYTES: a character cut in two at the end is left out."""
+    data = bytes(blob)
+    for cut in range(4):
+        try:
+            return data[:len(data) - cut].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """One line of the document list: never the whole text, only its start."""
+
+    seq: int  # the document's number in the store (the order it was added)
+    id: str
+    status: str  # the annotator's
+    head: str  # the first HEAD_BYTES of the text
+
+
 class SQLReads:
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -101,6 +169,105 @@ class SQLReads:
 
     def count_documents(self) -> int:
         return self._read("SELECT COUNT(*) FROM documents")[0][0]
+
+    # -- the document list: pages by keyset, filters in SQL ------------------------------
+
+    _no_scale = False  # a read-only store made before migration 5: no search copy, no tallies
+    _STATUS = "COALESCE(a.status, 'todo')"
+
+    def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
+        """An indexed source of documents holding ``needle`` (store-specific): (FROM clause naming the
+        document table ``d``, the column ordering it as ``d.seq``, the condition, its parameters); None:
+        ``d.search LIKE`` (PostgreSQL's trigram index answers that)."""
+        return None
+
+    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+                      limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
+        """Up to ``limit`` documents after number ``after``, in store order, whose search copy holds the
+        normalized ``query`` and whose status (for ``annotator``) is ``status``; with ``ids``, only those.
+
+        Never reads a whole text or every document: keyset paging on ``seq``, text through the
+        search index, a rare status through the status index."""
+        sql, params = self._listing(annotator, query, status, after, ids)
+        rows = self._read(sql + f" LIMIT {int(limit)}", params)
+        return [DocumentRow(r[0], r[1], r[2], decode_head(r[3])) for r in rows]
+
+    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+                       cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
+        """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
+        sql, params = self._listing(annotator, query, status, 0, ids)
+        return self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
+
+    def _listing(self, annotator: str, query: str, status: str | None, after: int,
+                 ids: list[str] | None) -> tuple[str, tuple]:
+        from annotator.text.matching import normalize_for_search
+
+        needle = normalize_for_search(query.strip()).strip(" ") if query.strip() else ""
+        cols = f"SELECT d.seq, d.id, {self._STATUS}, substr(d.text, 1, {HEAD_BYTES})"
+        join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
+        source, key, where, params = "documents d", "d.seq", [], []
+        if needle:
+            found = None if self._no_scale else self._search_source(needle)
+            if found is not None:
+                source, key, cond, extra = found
+                where.append(cond)
+                params.extend(extra)
+            else:  # a store before migration 5 has no search copy: the id only
+                where.append(("d.id" if self._no_scale else "d.search") + " LIKE ? ESCAPE '\\'")
+                params.append(like_pattern(needle))
+        where.insert(0, f"{key} > ?")
+        params.insert(0, after)
+        if ids is not None:
+            where.append("d.id IN (" + ",".join("?" * len(ids)) + ")" if ids else "0=1")
+            params.extend(ids)
+        if status is not None:
+            if status != "todo" and not needle and ids is None and not self._no_scale \
+                    and self.status_counts(annotator).get(status, 0) < RARE_STATUS:
+                # few documents: from the status index, then in order (a scan would pass over most of the store)
+                return (f"SELECT d.seq, d.id, a.status, substr(d.text, 1, {HEAD_BYTES}) FROM annotations a "
+                        "JOIN documents d ON d.id=a.doc_id WHERE a.annotator=? AND a.status=? AND d.seq > ? "
+                        "ORDER BY d.seq", (annotator, status, after))
+            where.append(f"{self._STATUS} = ?")
+            params.append(status)
+        sql = f"{cols} FROM {source} {join} WHERE " + " AND ".join(where) + f" ORDER BY {key}"
+        return sql, (annotator, *params)
+
+    # -- counts kept as the annotations change (``tallies``) -------------------------------
+
+    def status_counts(self, annotator: str) -> dict[str, int]:
+        """Documents per status for ``annotator`` over the whole store (todo: every document not
+        otherwise marked), from the kept tallies: no document or state is read."""
+        total = self.count_documents()
+        if self._no_scale:
+            counts: dict[str, int] = {}
+            for st in self.statuses(annotator).values():
+                counts[st] = counts.get(st, 0) + 1
+        else:
+            counts = {name: n for name, n in self._read(
+                "SELECT name, n FROM tallies WHERE annotator=? AND kind='status' AND n > 0", (annotator,))}
+        counts.pop("todo", None)
+        counts["todo"] = total - sum(counts.values())
+        return counts
+
+    def label_counts(self, annotator: str) -> tuple[dict[str, int], int]:
+        """``annotator``'s entities by label and number of claims, from the kept tallies."""
+        if self._no_scale:
+            labels: dict[str, int] = {}
+            claims = 0
+            for state in self.iter_annotations(annotator):  # type: ignore[attr-defined]
+                for e in state.entities:
+                    labels[e.label] = labels.get(e.label, 0) + 1
+                claims += len(state.claims)
+            return labels, claims
+        labels, claims = {}, 0
+        for kind, name, n in self._read(
+                "SELECT kind, name, n FROM tallies WHERE annotator=? AND kind IN ('label', 'claims') AND n > 0",
+                (annotator,)):
+            if kind == "label":
+                labels[name] = n
+            else:
+                claims = n
+        return labels, claims
 
     # -- annotations and the operation log ---------------------------------------------
 

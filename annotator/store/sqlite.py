@@ -37,7 +37,9 @@ from annotator.store.base import (
     storable_name,
 )
 from annotator.store.migrations import MIGRATIONS
-from annotator.store.sql_reads import DELETE_LAPSED, TAKEABLE, UNFINISHED, SQLReads, now_iso
+from annotator.store.sql_reads import ADD_TALLY, BACKFILL_BATCH, BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, \
+    SQLReads, now_iso, search_copy, tally_changes
+from annotator.store.sql_reads import decode_text
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
 
@@ -129,6 +131,47 @@ class SQLiteStore(SQLReads):
                 raise
             # A read-only store of an older version still reads; any write will say it is read-only.
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
+            self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
+            return
+        try:
+            self._backfill()
+        except StoreError as exc:
+            if "read-only" not in str(exc):
+                raise  # a read-only store reads on, and its remaining documents are found by id only
+
+    def _backfill(self) -> None:
+        """Fill migration 5's columns of a store made before it, a batch per transaction (an interrupted
+        backfill goes on at the next open); a store made since has nothing to fill and this costs two
+        look-ups in partial indexes."""
+        while True:
+            rows = self._read(f"SELECT seq, id, text FROM documents WHERE search IS NULL ORDER BY seq "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+            filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
+            self._write(lambda: self._db.executemany(
+                "UPDATE documents SET search=? WHERE seq=? AND search IS NULL", filled))
+        while True:
+            rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+
+            def tx(rows: list = rows) -> None:
+                for doc_id, annotator, state in rows:
+                    counted, deltas = tally_changes(None, Annotations.from_json(json.loads(state)))
+                    if self._db.execute("UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? "
+                                        "AND counted IS NULL", (counted, doc_id, annotator)).rowcount:
+                        self._db.executemany(ADD_TALLY, [(annotator, *d) for d in deltas])
+
+            self._write(tx)
+
+    def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
+        """FTS5 trigrams find a substring of 3 characters or more, in document order; shorter ones scan."""
+        if len(needle) < 3:
+            return None
+        return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search MATCH ?",
+                ('"' + needle.replace('"', '""') + '"',))
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -287,8 +330,8 @@ class SQLiteStore(SQLReads):
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
             self._db.execute(
-                "INSERT INTO documents(id, text, hash, meta, added_at) VALUES (?,?,?,?,?)",
-                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso()),
+                "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
+                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)),
             )
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
@@ -297,12 +340,18 @@ class SQLiteStore(SQLReads):
     # -- annotations -------------------------------------------------------------------
 
     def iter_annotations(self, annotator: str | None = None) -> Iterator[Annotations]:
-        sql = ("SELECT a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
-               + ("WHERE a.annotator=? " if annotator is not None else "")
-               + "ORDER BY d.seq, a.annotator")
-        params = (annotator,) if annotator is not None else ()
-        for row in self._read(sql, params):
-            yield Annotations.from_json(json.loads(row[0]))
+        """Streamed in pages (keyset on document number, annotator): memory stays flat."""
+        where = "WHERE a.annotator=? AND " if annotator is not None else "WHERE "
+        sql = ("SELECT d.seq, a.annotator, a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
+               + where + f"(d.seq, a.annotator) > (?, ?) ORDER BY d.seq, a.annotator LIMIT {BATCH}")
+        last: tuple[int, str] = (0, "")
+        while True:
+            rows = self._read(sql, ((annotator,) if annotator is not None else ()) + last)
+            if not rows:
+                return
+            for seq, who, state in rows:
+                last = (seq, who)
+                yield Annotations.from_json(json.loads(state))
 
     def annotators(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._read(
@@ -318,7 +367,7 @@ class SQLiteStore(SQLReads):
 
         def tx() -> Annotations:
             row = self._db.execute(
-                "SELECT version, created_at FROM annotations WHERE doc_id=? AND annotator=?",
+                "SELECT version, created_at, counted FROM annotations WHERE doc_id=? AND annotator=?",
                 (doc_id, annotator)).fetchone()
             version = row[0] if row else 0
             if version != expected_version:
@@ -328,13 +377,15 @@ class SQLiteStore(SQLReads):
             at = now_iso()
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
                                     created_at=(row[1] if row else None) or at, updated_at=at)
+            counted, deltas = tally_changes(row[2] if row else None, state)
             self._db.execute(
-                "INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(doc_id, annotator) DO UPDATE SET "
+                "INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, "
+                "counted) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(doc_id, annotator) DO UPDATE SET "
                 "state=excluded.state, version=excluded.version, status=excluded.status, "
-                "updated_at=excluded.updated_at",
+                "updated_at=excluded.updated_at, counted=excluded.counted",
                 (doc_id, annotator, _dumps(state.to_json()), state.version, state.status,
-                 state.created_at, at))
+                 state.created_at, at, counted))
+            self._db.executemany(ADD_TALLY, [(annotator, *d) for d in deltas])
             self._db.execute(
                 "INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "
                 "VALUES (?,?,?,?,?,?,?,?)",
