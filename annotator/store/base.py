@@ -96,6 +96,16 @@ class Position:
     cursor: int = 0
 
 
+@dataclass(frozen=True)
+class DocumentRow:
+    """One line of the document list: never the whole text, only its start."""
+
+    seq: int  # the document's number in the store (the order it was added)
+    id: str
+    status: str  # the annotator's
+    head: str  # the start of the text (its first few hundred bytes)
+
+
 class Store(Protocol):
     path: str
 
@@ -105,6 +115,15 @@ class Store(Protocol):
     def document_ids(self) -> list[str]: ...
     def iter_documents(self) -> Iterator[Document]: ...
     def count_documents(self) -> int: ...
+
+    # at any size: pages and counts from the database, never every document (``sql_reads``)
+    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+                      before: int | None = None, limit: int = 100,
+                      ids: list[str] | None = None) -> list[DocumentRow]: ...
+    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+                       cap: int = 1000, ids: list[str] | None = None) -> int: ...
+    def status_counts(self, annotator: str) -> dict[str, int]: ...
+    def label_counts(self, annotator: str) -> tuple[dict[str, int], int]: ...
 
     # annotations
     def load(self, doc_id: str, annotator: str) -> Annotations: ...

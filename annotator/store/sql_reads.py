@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import LogEntry, Position
+from annotator.store.base import DocumentRow, LogEntry, Position
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
 BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
@@ -128,16 +127,6 @@ def decode_head(blob: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
-@dataclass(frozen=True)
-class DocumentRow:
-    """One line of the document list: never the whole text, only its start."""
-
-    seq: int  # the document's number in the store (the order it was added)
-    id: str
-    status: str  # the annotator's
-    head: str  # the first HEAD_BYTES of the text
-
-
 class SQLReads:
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -182,24 +171,28 @@ class SQLReads:
         return None
 
     def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
-                      limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
-        """Up to ``limit`` documents after number ``after``, in store order, whose search copy holds the
-        normalized ``query`` and whose status (for ``annotator``) is ``status``; with ``ids``, only those.
+                      before: int | None = None, limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
+        """Up to ``limit`` documents after number ``after`` (or the last ones before ``before``), in store
+        order, whose search copy holds the normalized ``query`` and whose status (for ``annotator``) is
+        ``status``; with ``ids``, only those.
 
         Never reads a whole text or every document: keyset paging on ``seq``, text through the
         search index, a rare status through the status index."""
-        sql, params = self._listing(annotator, query, status, after, ids)
-        rows = self._read(sql + f" LIMIT {int(limit)}", params)
-        return [DocumentRow(r[0], r[1], r[2], decode_head(r[3])) for r in rows]
+        bound = (before, True) if before is not None else (after, False)
+        sql, params = self._listing(annotator, query, status, bound, ids)
+        rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3]))
+                for r in self._read(sql + f" LIMIT {int(limit)}", params)]
+        return rows[::-1] if before is not None else rows
 
     def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
                        cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
         """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
-        sql, params = self._listing(annotator, query, status, 0, ids)
+        sql, params = self._listing(annotator, query, status, (0, False), ids)
         return self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
 
-    def _listing(self, annotator: str, query: str, status: str | None, after: int,
+    def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
                  ids: list[str] | None) -> tuple[str, tuple]:
+        """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
         from annotator.text.matching import normalize_for_search
 
         needle = normalize_for_search(query.strip()).strip(" ") if query.strip() else ""
@@ -215,21 +208,23 @@ class SQLReads:
             else:  # a store before migration 5 has no search copy: the id only
                 where.append(("d.id" if self._no_scale else "d.search") + " LIKE ? ESCAPE '\\'")
                 params.append(like_pattern(needle))
-        where.insert(0, f"{key} > ?")
-        params.insert(0, after)
+        start, backwards = bound
+        cmp, order = ("<", " DESC") if backwards else (">", "")
+        where.insert(0, f"{key} {cmp} ?")
+        params.insert(0, start)
         if ids is not None:
             where.append("d.id IN (" + ",".join("?" * len(ids)) + ")" if ids else "0=1")
             params.extend(ids)
         if status is not None:
             if status != "todo" and not needle and ids is None and not self._no_scale \
-                    and self.status_counts(annotator).get(status, 0) < RARE_STATUS:
+                    and self._tally(annotator, "status", status) < RARE_STATUS:
                 # few documents: from the status index, then in order (a scan would pass over most of the store)
                 return (f"SELECT d.seq, d.id, a.status, substr(d.text, 1, {HEAD_BYTES}) FROM annotations a "
-                        "JOIN documents d ON d.id=a.doc_id WHERE a.annotator=? AND a.status=? AND d.seq > ? "
-                        "ORDER BY d.seq", (annotator, status, after))
+                        f"JOIN documents d ON d.id=a.doc_id WHERE a.annotator=? AND a.status=? AND d.seq {cmp} ? "
+                        f"ORDER BY d.seq{order}", (annotator, status, start))
             where.append(f"{self._STATUS} = ?")
             params.append(status)
-        sql = f"{cols} FROM {source} {join} WHERE " + " AND ".join(where) + f" ORDER BY {key}"
+        sql = f"{cols} FROM {source} {join} WHERE " + " AND ".join(where) + f" ORDER BY {key}{order}"
         return sql, (annotator, *params)
 
     # -- counts kept as the annotations change (``tallies``) -------------------------------
@@ -248,6 +243,10 @@ class SQLReads:
         counts.pop("todo", None)
         counts["todo"] = total - sum(counts.values())
         return counts
+
+    def _tally(self, annotator: str, kind: str, name: str) -> int:
+        rows = self._read("SELECT n FROM tallies WHERE annotator=? AND kind=? AND name=?", (annotator, kind, name))
+        return rows[0][0] if rows else 0
 
     def label_counts(self, annotator: str) -> tuple[dict[str, int], int]:
         """``annotator``'s entities by label and number of claims, from the kept tallies."""
