@@ -30,7 +30,7 @@ from typing import Any, Iterable, Iterator, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext, can_write, writes_folders
-from annotator.model.annotations import Annotations, sort_spans
+from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
@@ -44,10 +44,8 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
     """
     wanted_annotators = set(annotators) if annotators else None
     wanted_status = set(statuses) if statuses else None
-    for doc in store.iter_documents():
-        names = store.annotators(doc.id)
-        states = [store.load(doc.id, n) for n in names] or [Annotations(doc_id=doc.id, annotator=None)]
-        for state in states:
+    for doc, states in _annotated(store):
+        for state in states or [Annotations(doc_id=doc.id, annotator=None)]:
             if wanted_annotators is not None and state.annotator not in wanted_annotators:
                 continue
             if wanted_status is not None and state.status not in wanted_status:
@@ -57,6 +55,17 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 if not 0 <= span.start < span.end <= len(doc.text):  # pragma: no cover - guarded by ops
                     raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
             yield Record(doc, state)
+
+
+def _annotated(store: Store) -> Iterator[tuple[Document, list[Annotations]]]:
+    """Documents with their states, a page at a time (``iter_annotated``), or one query per document
+    from a store without it."""
+    paged = getattr(store, "iter_annotated", None)
+    if paged is not None:
+        yield from paged()
+        return
+    for doc in store.iter_documents():
+        yield doc, [store.load(doc.id, n) for n in store.annotators(doc.id)]
 
 
 _TMP_SUFFIX = ".tmp"

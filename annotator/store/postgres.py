@@ -194,10 +194,17 @@ class PostgresStore(SQLReads):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        """Group several writes (an imported document and its labels) into one: all or nothing.
+
+        Nested inside another group it is a savepoint (psycopg's nested transaction): it joins the
+        outer group, but a failure inside it undoes only its own writes."""
         with self._lock:
             if self._in_transaction:
-                yield
+                try:
+                    with self._connection().transaction():
+                        yield
+                except self._pg.Error as exc:
+                    raise self._explain(exc) from None
                 return
             conn = self._connection()
             self._in_transaction = True

@@ -78,9 +78,9 @@ UNFINISHED = ("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.doc_id=s.doc_id A
 def search_copy(doc_id: str, text: str) -> str:
     """What the document list searches: the id and the text under Arabic search normalization
     (``annotator.text.matching``, the one rule), stored with the document and indexed."""
-    from annotator.text.matching import normalize_for_search
+    from annotator.text.search_fold import fold  # normalize_for_search as a table: no camel-tools to load
 
-    return _UNSTORABLE.sub(" ", normalize_for_search(doc_id + "\n" + text))
+    return _UNSTORABLE.sub(" ", fold(doc_id + "\n" + text))
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; the stored text keeps them
@@ -159,6 +159,25 @@ class SQLReads:
     def count_documents(self) -> int:
         return self._read("SELECT COUNT(*) FROM documents")[0][0]
 
+    def iter_annotated(self) -> Iterator[tuple[Document, list[Annotations]]]:
+        """Every document, in order, with every annotator's state on it (by annotator name): two
+        queries per page of BATCH documents, so an export streams at any size in flat memory."""
+        last = 0
+        while True:
+            rows = self._read(
+                f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
+            if not rows:
+                return
+            last = rows[-1][0]
+            states: dict[str, list[tuple[str, str]]] = {}
+            for doc_id, who, state in self._read(
+                    "SELECT doc_id, annotator, state FROM annotations WHERE doc_id IN ("
+                    + ",".join("?" * len(rows)) + ")", tuple(r[1] for r in rows)):
+                states.setdefault(doc_id, []).append((who, state))
+            for _, doc_id, text, meta in rows:
+                yield (Document(doc_id, decode_text(text), json.loads(meta)),
+                       [Annotations.from_json(json.loads(state)) for _, state in sorted(states.get(doc_id, ()))])
+
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 
     _no_scale = False  # a read-only store made before migration 5: no search copy, no tallies
@@ -193,9 +212,9 @@ class SQLReads:
     def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
                  ids: list[str] | None) -> tuple[str, tuple]:
         """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
-        from annotator.text.matching import normalize_for_search
+        from annotator.text.search_fold import fold
 
-        needle = normalize_for_search(query.strip()).strip(" ") if query.strip() else ""
+        needle = fold(query.strip()).strip(" ") if query.strip() else ""
         cols = f"SELECT d.seq, d.id, {self._STATUS}, substr(d.text, 1, {HEAD_BYTES})"
         join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
         source, key, where, params = "documents d", "d.seq", [], []

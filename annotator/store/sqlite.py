@@ -200,9 +200,15 @@ class SQLiteStore(SQLReads):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        """Group several writes (an imported document and its labels) into one: all or nothing.
+
+        Nested inside another group it is a savepoint: it joins the outer group, but a failure
+        inside it undoes only its own writes (an import batch keeps the records before a bad one)."""
         if self._in_transaction:
-            yield
+            with self._undone_on_error("ROLLBACK TO nested", "RELEASE nested"):
+                self._db.execute("SAVEPOINT nested")
+                yield
+                self._db.execute("RELEASE nested")
             return
         self._begin()
         self._in_transaction = True
