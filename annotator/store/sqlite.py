@@ -149,8 +149,13 @@ class SQLiteStore(SQLReads):
             if not rows:
                 break
             filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
-            self._write(lambda: self._db.executemany(
-                "UPDATE documents SET search=? WHERE seq=? AND search IS NULL", filled))
+
+            def fill(filled: list = filled) -> None:
+                self._db.executemany("UPDATE documents SET search=? WHERE seq=? AND search IS NULL", filled)
+                self._db.executemany("INSERT INTO documents_fts(rowid, search) VALUES (?,?)",
+                                     [(seq, search) for search, seq in filled])
+
+            self._write(fill)
         while True:
             rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
                               f"LIMIT {BACKFILL_BATCH}")
@@ -335,10 +340,11 @@ class SQLiteStore(SQLReads):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
-            self._db.execute(
+            search = search_copy(doc_id, doc.text)
+            seq = self._db.execute(
                 "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
-                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)),
-            )
+                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search)).lastrowid
+            self._db.execute("INSERT INTO documents_fts(rowid, search) VALUES (?,?)", (seq, search))
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
