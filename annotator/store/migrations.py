@@ -80,14 +80,16 @@ CREATE TABLE settings (
 SELECT 1
 """,
     # 5: scale: a search copy of each document (id and text under Arabic search normalization) indexed by FTS5
-    # trigrams for substring search (rows added by the store with each document: not a trigger, which would
+    # trigrams for substring search (GLOB through the index, checked against the copy itself, so no positions are
+    # kept: detail=none, quicker to build; rows added by the store with each document: not a trigger, which would
     # make FTS5 flush its index once per row); per-annotation counts (status, entity labels, claims) kept in
     # ``tallies`` so progress and `stats` are one small read; ``search``/``counted`` NULL: not yet backfilled
     # (the store does it in batches when opened: ``annotator.store.scale``)
     """
 ALTER TABLE documents ADD COLUMN search TEXT;
 CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
-CREATE VIRTUAL TABLE documents_fts USING fts5(search, content='documents', content_rowid='seq', tokenize='trigram');
+CREATE VIRTUAL TABLE documents_fts USING fts5(search, content='documents', content_rowid='seq', tokenize='trigram',
+    detail=none);
 ALTER TABLE annotations ADD COLUMN counted TEXT;
 CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
 CREATE INDEX annotations_status ON annotations(annotator, status);

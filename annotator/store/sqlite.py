@@ -78,6 +78,7 @@ class SQLiteStore(SQLReads):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
+    _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
     _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
@@ -172,11 +173,12 @@ class SQLiteStore(SQLReads):
             self._write(tx)
 
     def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
-        """FTS5 trigrams find a substring of 3 characters or more, in document order; shorter ones scan."""
+        """FTS5 trigrams find a substring of 3 characters or more (GLOB: the folded copy and needle need no
+        case folding), in document order; shorter ones scan."""
         if len(needle) < 3:
             return None
-        return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search MATCH ?",
-                ('"' + needle.replace('"', '""') + '"',))
+        pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+        return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search GLOB ?", (pattern,))
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -217,12 +219,20 @@ class SQLiteStore(SQLReads):
             return
         self._begin()
         self._in_transaction = True
+        self._indexed_to = None
         try:
             with self._undone_on_error("ROLLBACK"):
                 yield
+                if self._indexed_to is not None:
+                    # Documents added in this transaction (those a failed savepoint undid are gone) enter the
+                    # search index here, in one statement: FTS5 writes its index at every savepoint, so a row
+                    # per document inside each record's savepoint would cost milliseconds per document.
+                    self._db.execute("INSERT INTO documents_fts(rowid, search) SELECT seq, search FROM documents "
+                                     "WHERE seq > ? AND search IS NOT NULL", (self._indexed_to,))
                 self._db.execute("COMMIT")
         finally:
             self._in_transaction = False
+            self._indexed_to = None
 
     @contextlib.contextmanager
     def _undone_on_error(self, *undo: str) -> Iterator[None]:
@@ -340,11 +350,11 @@ class SQLiteStore(SQLReads):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
-            search = search_copy(doc_id, doc.text)
-            seq = self._db.execute(
+            if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
+                self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
+            self._db.execute(
                 "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
-                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search)).lastrowid
-            self._db.execute("INSERT INTO documents_fts(rowid, search) VALUES (?,?)", (seq, search))
+                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
