@@ -109,7 +109,7 @@ def build_store(path: Path, size: int, *, progress: bool = True) -> None:
         db.execute("BEGIN")
         db.executemany("INSERT INTO documents(seq, id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?,?)",
                        docs)
-        db.executemany("INSERT INTO documents_fts(rowid, search) VALUES (?,?)", [(r[0], r[6]) for r in docs])
+        db.execute("INSERT INTO documents_fts(rowid, search) SELECT seq, search FROM documents WHERE seq > ?", (lo,))
         db.executemany("INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, "
                        "counted) VALUES (?,?,?,?,?,?,?,?)", anns)
         db.executemany("INSERT INTO oplog(doc_id, annotator, action, op, inverse, version, at) "

@@ -84,7 +84,7 @@ SELECT 1
     # kept: detail=none, quicker to build; rows added by the store with each document: not a trigger, which would
     # make FTS5 flush its index once per row); per-annotation counts (status, entity labels, claims) kept in
     # ``tallies`` so progress and `stats` are one small read; ``search``/``counted`` NULL: not yet backfilled
-    # (the store does it in batches when opened: ``annotator.store.scale``)
+    # (the store does it in batches when opened); covering indexes for an annotator's statuses and the ids in order
     """
 ALTER TABLE documents ADD COLUMN search TEXT;
 CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
@@ -92,7 +92,8 @@ CREATE VIRTUAL TABLE documents_fts USING fts5(search, content='documents', conte
     detail=none);
 ALTER TABLE annotations ADD COLUMN counted TEXT;
 CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
-CREATE INDEX annotations_status ON annotations(annotator, status);
+CREATE INDEX annotations_status ON annotations(annotator, status, doc_id);
+CREATE INDEX documents_order ON documents(seq, id);
 CREATE TABLE tallies (
     annotator TEXT NOT NULL,
     kind TEXT NOT NULL,

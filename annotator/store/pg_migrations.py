@@ -122,7 +122,7 @@ END
 $$;
 ALTER TABLE annotations ADD COLUMN counted TEXT;
 CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
-CREATE INDEX annotations_status ON annotations(annotator, status);
+CREATE INDEX annotations_status ON annotations(annotator, status, doc_id);
 CREATE TABLE tallies (
     annotator TEXT NOT NULL,
     kind TEXT NOT NULL,

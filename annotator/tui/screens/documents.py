@@ -149,8 +149,10 @@ class DocumentListScreen(ModalDialog[str | None]):
         self._more_after = len(after) == PAGE
         self._rows = before + after
         self._show(len(before) if key is not None else 0)
-        count = Text(f" {self._count(query, status)} of {self.total if self.queue is None else len(self.queue)} "
-                     "documents")
+        # a page that is not full is every match (and the rows before it): no count to ask for
+        shown = str(len(self._rows)) if not self._more_after and not self._more_before else \
+            self._count(query, status)
+        count = Text(f" {shown} of {self.total if self.queue is None else len(self.queue)} documents")
         if query.strip():  # the input shows typing in logical order: repeat it readably
             count.append(" matching «")
             count.append(visual_string(query.strip(), direction="auto"))
