@@ -394,6 +394,7 @@ async def test_document_list_pages_a_large_store_filters_by_typing_and_opens_the
     from textual.widgets import OptionList, Select
 
     from annotator.tui.app import AnnotatorApp
+    from annotator.tui.screens import documents
     from annotator.tui.screens.documents import PAGE, DocumentListScreen
 
     store = open_store(str(tmp_path / "big.db"))
@@ -423,7 +424,12 @@ async def test_document_list_pages_a_large_store_filters_by_typing_and_opens_the
         docs.highlighted = len(listing._shown) - 1  # near the end: the next page comes
         await pilot.pause()
         assert len(listing._shown) > PAGE
-        for ch in "doc-1234":
+        monkeypatch.setattr(documents, "SCAN_LIMIT", 10_000)  # as on a larger store:
+        await pilot.press("d", "o")  # two characters wait for a third (no scan of every text)
+        await pilot.pause()
+        assert "type 3 or more characters" in str(listing.query_one("#count").render())
+        assert listing._shown[0] == "doc-00000"
+        for ch in "c-1234":
             await pilot.press(ch)
         await pilot.pause()
         assert listing._shown[:3] == ["doc-12340", "doc-12341", "doc-12342"]

@@ -84,17 +84,30 @@ def decode(cls: type[T], data: object, what: str) -> T:
     """An instance of dataclass ``cls`` from the JSON object ``data`` (``what`` names it in errors)."""
     if not isinstance(data, Mapping):
         raise OperationError(f"{what} must be an object, not {json_type(data)}")
-    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]  # cls is a dataclass (every caller's is)
-        if not f.init:
+    for name, hint, required, plain in _plan(cls):
+        if name not in data:
+            if required:
+                raise OperationError(f"{what}: {name!r} is missing")
             continue
-        if f.name not in data:
-            if f.default is MISSING and f.default_factory is MISSING:
-                raise OperationError(f"{what}: {f.name!r} is missing")
-            continue
-        kwargs[f.name] = _value(hints[f.name], data[f.name], f"{what} {f.name}")
+        kwargs[name] = data[name] if plain else _value(hint, data[name], f"{what} {name}")
     return cls(**kwargs)
+
+
+_PLANS: dict[type, list[tuple[str, Any, bool, bool]]] = {}
+
+
+def _plan(cls: type) -> list[tuple[str, Any, bool, bool]]:
+    """Per init field of ``cls``: (name, hint, required, plain: passed through as it is), worked out once
+    (an export decodes every stored state: asking the type hints per value was most of its time)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = _hints(cls)
+        plan = _PLANS[cls] = [
+            (f.name, hints[f.name], f.default is MISSING and f.default_factory is MISSING,
+             not _structured(hints[f.name]) and not any(_structured(a) for a in get_args(hints[f.name])))
+            for f in fields(cls) if f.init]  # type: ignore[arg-type]
+    return plan
 
 
 def _value(hint: Any, value: object, what: str) -> Any:

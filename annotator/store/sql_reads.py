@@ -219,7 +219,8 @@ class SQLReads:
         join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
         source, key, where, params = "documents d", "d.seq", [], []
         if needle:
-            found = None if self._no_scale else self._search_source(needle)
+            # a few ids are found by their index and their copies read; the search index is for the whole store
+            found = None if self._no_scale or ids is not None else self._search_source(needle)
             if found is not None:
                 source, key, cond, extra = found
                 where.append(cond)

@@ -30,6 +30,8 @@ STATUS_MARK = {"todo": "·", "in_progress": "…", "done": "✓", "skipped": "�
 PAGE = 60  # rows fetched at a time
 NEAR = 10  # how close to either end of the loaded rows the highlight gets before the next page is loaded
 QUEUE_CHUNK = 400  # ids of a queue asked about in one query
+SCAN_LIMIT = 50_000  # above this many documents, a query of 1 or 2 characters waits for a third: the
+# search index works on trigrams, and a shorter substring would be looked for in every text
 
 
 def first_line(text: str, limit: int = 34) -> str:
@@ -74,7 +76,13 @@ class DocumentListScreen(ModalDialog[str | None]):
 
     def _filters(self) -> tuple[str, str | None]:
         status = self.query_one("#filter", Select).value
-        return self.query_one("#search", Input).value, status if isinstance(status, str) else None
+        query = self.query_one("#search", Input).value
+        return ("" if self._too_short(query) else query), status if isinstance(status, str) else None
+
+    def _too_short(self, query: str) -> bool:
+        from annotator.text.search_fold import fold
+
+        return self.total > SCAN_LIMIT and 0 < len(fold(query.strip()).strip(" ")) < 3
 
     def _fetch(self, query: str, status: str | None, *, after: int = -1, before: int | None = None,
                limit: int = PAGE) -> list[tuple[int, DocumentRow]]:
@@ -153,7 +161,10 @@ class DocumentListScreen(ModalDialog[str | None]):
         shown = str(len(self._rows)) if not self._more_after and not self._more_before else \
             self._count(query, status)
         count = Text(f" {shown} of {self.total if self.queue is None else len(self.queue)} documents")
-        if query.strip():  # the input shows typing in logical order: repeat it readably
+        typed = self.query_one("#search", Input).value
+        if self._too_short(typed):
+            count.append(" — type 3 or more characters to search them")
+        elif query.strip():  # the input shows typing in logical order: repeat it readably
             count.append(" matching «")
             count.append(visual_string(query.strip(), direction="auto"))
             count.append("»")
