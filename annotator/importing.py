@@ -185,7 +185,7 @@ BATCH_SECONDS = 0.25  # and no transaction kept open longer than this (other wri
 
 class _Batches:
     """Records committed in groups: one durable commit per batch, not per record (import speed),
-    and still whole records only.
+    and still whole records only. Batches double from one record up to BATCH_RECORDS.
 
     Each record runs in its own savepoint inside the batch's transaction (``Store.transaction``
     nested): a record that fails is undone alone, and a batch is committed only between records,
@@ -198,16 +198,22 @@ class _Batches:
         self._open: contextlib.ExitStack | None = None
         self._records = 0
         self._since = 0.0
+        self._size = 1  # batches grow from one record: the first records are saved as soon as they are read
 
     def __enter__(self) -> _Batches:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.commit()
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            self.commit()
+        except StoreError:
+            if exc is None:
+                raise  # else the error that stopped the import says it (a full disk fails the commit too)
 
     def commit(self) -> None:
         if self._open is not None:
             group, self._open = self._open, None
+            self._size = min(self._size * 2, BATCH_RECORDS)
             group.close()  # COMMIT: every record in it finished, whole or undone
 
     @contextlib.contextmanager
@@ -219,7 +225,7 @@ class _Batches:
         with _one_transaction(self.store):  # nested: this record's savepoint
             yield
         self._records += 1
-        if self._records >= BATCH_RECORDS or time.monotonic() - self._since >= BATCH_SECONDS:
+        if self._records >= self._size or time.monotonic() - self._since >= BATCH_SECONDS:
             self.commit()
 
 

@@ -25,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,7 +84,6 @@ def build_store(path: Path, size: int, *, progress: bool = True) -> None:
     templates: dict[tuple[int, str], tuple[str, str, str, str]] = {}
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA synchronous=OFF")
-    tallies: Counter[tuple[str, str]] = Counter()
     at = now_iso()
     start = time.perf_counter()
     step = 20_000
@@ -104,8 +102,6 @@ def build_store(path: Path, size: int, *, progress: bool = True) -> None:
                 state, op, inverse, counted = templates[(k, status)]
                 anns.append((doc_id, ANNOTATOR, state.replace(MARK, doc_id), 1, status, at, at, counted))
                 log.append((doc_id, ANNOTATOR, "do", op.replace(MARK, doc_id), inverse.replace(MARK, doc_id), 1, at))
-                for kind, name, n in json.loads(counted):
-                    tallies[(kind, name)] += n
         db.execute("BEGIN")
         db.executemany("INSERT INTO documents(seq, id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?,?)",
                        docs)
@@ -119,8 +115,6 @@ def build_store(path: Path, size: int, *, progress: bool = True) -> None:
             done = min(lo + step, size)
             rate = done / (time.perf_counter() - start)
             print(f"  built {done:>9,} of {size:,} documents ({rate:,.0f}/s)", flush=True)
-    db.executemany("INSERT INTO tallies(annotator, kind, name, n) VALUES (?,?,?,?)",
-                   [(ANNOTATOR, kind, name, n) for (kind, name), n in tallies.items()])
     db.execute("PRAGMA optimize")
     db.close()
 

@@ -323,7 +323,7 @@ def test_an_import_commits_records_in_batches(tmp_path, monkeypatch):
     summary = importing.import_paths(store, SCHEMA, [source], format_name="native")
     monkeypatch.setattr(SQLiteStore, "_begin", original)
     assert summary.complete and summary.documents_added == 1200 and summary.annotated == 1200
-    assert len(commits) == 3  # 500 + 500 + 200, not one per record
+    assert len(commits) == 11  # 1, 2, 4 … 256, then 500 and the last 189: not one per record
     assert store.count_documents() == 1200 and store.status_counts("importer") == {"done": 1200, "todo": 0}
     store.close()
 

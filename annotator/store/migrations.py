@@ -100,6 +100,17 @@ CREATE TABLE tallies (
     name TEXT NOT NULL,
     n INTEGER NOT NULL,
     PRIMARY KEY (annotator, kind, name)
-)
+);
+CREATE TRIGGER annotations_tally_insert AFTER INSERT ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n) SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
+CREATE TRIGGER annotations_tally_update AFTER UPDATE OF annotator, counted ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n) SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; 
+INSERT INTO tallies(annotator, kind, name, n) SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
+CREATE TRIGGER annotations_tally_delete AFTER DELETE ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n) SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END
 """,
 ]

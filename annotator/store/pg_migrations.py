@@ -129,6 +129,24 @@ CREATE TABLE tallies (
     name TEXT NOT NULL,
     n BIGINT NOT NULL,
     PRIMARY KEY (annotator, kind, name)
-)
+);
+CREATE FUNCTION annotator_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    add TEXT := format('INSERT INTO %I.tallies(annotator, kind, name, n) SELECT $1, e ->> 0, e ->> 1, $3 * (e ->> 2)::bigint '
+                       'FROM json_array_elements($2::json) AS e '
+                       'ON CONFLICT (annotator, kind, name) DO UPDATE SET n = tallies.n + excluded.n', TG_TABLE_SCHEMA);
+BEGIN
+    -- the table beside the annotations, whatever the writer's search_path
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.counted IS NOT NULL THEN
+        EXECUTE add USING OLD.annotator, OLD.counted, -1;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.counted IS NOT NULL THEN
+        EXECUTE add USING NEW.annotator, NEW.counted, 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER annotations_tally AFTER INSERT OR DELETE OR UPDATE OF annotator, counted ON annotations
+    FOR EACH ROW EXECUTE FUNCTION annotator_tally()
 """,
 ]

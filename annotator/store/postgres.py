@@ -28,8 +28,8 @@ from annotator.model.operations import Operation
 from annotator.store.base import CLAIM_EXPIRY_SECONDS, NO_STORE, AddResult, Position, SessionClaim, claim_refused, \
     storable_name
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
-from annotator.store.sql_reads import ADD_TALLY, BACKFILL_BATCH, BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, WORKERS, \
-    SQLReads, decode_text, dumps_ascii, encode_text, now_iso, search_copy, tally_changes
+from annotator.store.sql_reads import BACKFILL_BATCH, BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, WORKERS, SQLReads, \
+    counted, decode_text, dumps_ascii, encode_text, now_iso, search_copy
 
 T = TypeVar("T")
 
@@ -275,22 +275,16 @@ class PostgresStore(SQLReads):
             filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
             self._write(lambda cur: cur.executemany(
                 "UPDATE documents SET search=%s WHERE seq=%s AND search IS NULL", filled))
-        add = ADD_TALLY.replace("?", "%s")
         while True:
             rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
                               f"LIMIT {BACKFILL_BATCH}")
             if not rows:
                 break
 
-            def tx(cur: Any, rows: list = rows) -> None:
-                for doc_id, annotator, state in rows:
-                    counted, deltas = tally_changes(None, Annotations.from_json(json.loads(state)))
-                    if cur.execute("UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s "
-                                   "AND counted IS NULL", (counted, doc_id, annotator)).rowcount:
-                        for d in deltas:
-                            cur.execute(add, (annotator, *d))
-
-            self._write(tx)
+            filled = [(counted(Annotations.from_json(json.loads(state))), doc_id, annotator)
+                      for doc_id, annotator, state in rows]
+            self._write(lambda cur, filled=filled: cur.executemany(  # the trigger counts them
+                "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", filled))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -410,7 +404,7 @@ class PostgresStore(SQLReads):
                               f"(version {version}, expected {expected_version}); reload it")
 
         def tx(cur: Any) -> Annotations:
-            row = cur.execute("SELECT version, created_at, counted FROM annotations WHERE doc_id=%s "
+            row = cur.execute("SELECT version, created_at FROM annotations WHERE doc_id=%s "
                               "AND annotator=%s FOR UPDATE", (doc_id, annotator)).fetchone()
             version = row[0] if row else 0
             if version != expected_version:
@@ -418,23 +412,20 @@ class PostgresStore(SQLReads):
             at = now_iso()
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
                                     created_at=(row[1] if row else None) or at, updated_at=at)
-            counted, deltas = tally_changes(row[2] if row else None, state)
-            if row:
+            if row:  # the tallies follow by trigger
                 cur.execute("UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s, counted=%s "
                             "WHERE doc_id=%s AND annotator=%s",
-                            (dumps_ascii(state.to_json()), state.version, state.status, at, counted, doc_id,
-                             annotator))
+                            (dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
+                             doc_id, annotator))
             else:
                 # No row to lock yet: the primary key makes a concurrent first write wait, then do nothing.
                 cur.execute("INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, "
                             "updated_at, counted) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) "
                             "ON CONFLICT (doc_id, annotator) DO NOTHING",
                             (doc_id, annotator, dumps_ascii(state.to_json()), state.version, state.status,
-                             state.created_at, at, counted))
+                             state.created_at, at, counted(state)))
                 if cur.rowcount != 1:
                     raise conflict(1)
-            for d in deltas:
-                cur.execute(ADD_TALLY.replace("?", "%s"), (annotator, *d))
             cur.execute("INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "
                         "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
                         (doc_id, annotator, action, dumps_ascii(op.to_json()),

@@ -95,21 +95,11 @@ def tally(state: Annotations) -> list[tuple[str, str, int]]:
     return out + ([("claims", "", len(state.claims))] if state.claims else [])
 
 
-def tally_changes(counted: str | None, state: Annotations) -> tuple[str, list[tuple[str, str, int]]]:
-    """The row's new ``counted`` value and the deltas that move ``tallies`` from its old one (None: the row
-    was not counted yet, so nothing is taken away). Each store applies them with ``ADD_TALLY`` in the
-    same transaction as the state, so the counts never drift from the rows."""
-    new = tally(state)
-    delta: dict[tuple[str, str], int] = {}
-    for kind, name, n in (json.loads(counted) if counted else []):
-        delta[(kind, name)] = delta.get((kind, name), 0) - n
-    for kind, name, n in new:
-        delta[(kind, name)] = delta.get((kind, name), 0) + n
-    return dumps_ascii(new), sorted((k, name, n) for (k, name), n in delta.items() if n)  # one lock order
-
-
-ADD_TALLY = ("INSERT INTO tallies(annotator, kind, name, n) VALUES (?,?,?,?) "
-             "ON CONFLICT (annotator, kind, name) DO UPDATE SET n = tallies.n + excluded.n")
+def counted(state: Annotations) -> str:
+    """The ``counted`` column of an annotation row: its ``tally``. The database's triggers (migration 5)
+    move ``tallies`` by the difference whenever a row is written, renamed or removed, by any writer,
+    in the same transaction: the counts cannot drift from the rows."""
+    return dumps_ascii(tally(state))
 
 
 def like_pattern(needle: str) -> str:

@@ -37,8 +37,8 @@ from annotator.store.base import (
     storable_name,
 )
 from annotator.store.migrations import MIGRATIONS
-from annotator.store.sql_reads import ADD_TALLY, BACKFILL_BATCH, BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, \
-    SQLReads, now_iso, search_copy, tally_changes
+from annotator.store.sql_reads import BACKFILL_BATCH, BATCH, DELETE_LAPSED, TAKEABLE, UNFINISHED, SQLReads, \
+    counted, now_iso, search_copy
 from annotator.store.sql_reads import decode_text
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
@@ -163,14 +163,10 @@ class SQLiteStore(SQLReads):
             if not rows:
                 break
 
-            def tx(rows: list = rows) -> None:
-                for doc_id, annotator, state in rows:
-                    counted, deltas = tally_changes(None, Annotations.from_json(json.loads(state)))
-                    if self._db.execute("UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? "
-                                        "AND counted IS NULL", (counted, doc_id, annotator)).rowcount:
-                        self._db.executemany(ADD_TALLY, [(annotator, *d) for d in deltas])
-
-            self._write(tx)
+            filled = [(counted(Annotations.from_json(json.loads(state))), doc_id, annotator)
+                      for doc_id, annotator, state in rows]
+            self._write(lambda filled=filled: self._db.executemany(  # the triggers count them
+                "UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? AND counted IS NULL", filled))
 
     def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
         """FTS5 trigrams find a substring of 3 characters or more (GLOB: the folded copy and needle need no
@@ -389,7 +385,7 @@ class SQLiteStore(SQLReads):
 
         def tx() -> Annotations:
             row = self._db.execute(
-                "SELECT version, created_at, counted FROM annotations WHERE doc_id=? AND annotator=?",
+                "SELECT version, created_at FROM annotations WHERE doc_id=? AND annotator=?",
                 (doc_id, annotator)).fetchone()
             version = row[0] if row else 0
             if version != expected_version:
@@ -399,15 +395,13 @@ class SQLiteStore(SQLReads):
             at = now_iso()
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
                                     created_at=(row[1] if row else None) or at, updated_at=at)
-            counted, deltas = tally_changes(row[2] if row else None, state)
             self._db.execute(
                 "INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, "
                 "counted) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(doc_id, annotator) DO UPDATE SET "
                 "state=excluded.state, version=excluded.version, status=excluded.status, "
                 "updated_at=excluded.updated_at, counted=excluded.counted",
                 (doc_id, annotator, _dumps(state.to_json()), state.version, state.status,
-                 state.created_at, at, counted))
-            self._db.executemany(ADD_TALLY, [(annotator, *d) for d in deltas])
+                 state.created_at, at, counted(state)))  # the tallies follow by trigger
             self._db.execute(
                 "INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "
                 "VALUES (?,?,?,?,?,?,?,?)",
