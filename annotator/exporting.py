@@ -48,10 +48,8 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
     """
     wanted_annotators = set(annotators) if annotators else None
     wanted_status = set(statuses) if statuses else None
-    for doc in store.iter_documents():
-        names = store.annotators(doc.id)
-        states = [store.load(doc.id, n) for n in names] or [Annotations(doc_id=doc.id, annotator=None)]
-        for state in states:
+    for doc, states in store.iter_annotated():  # a page at a time
+        for state in states or [Annotations(doc_id=doc.id, annotator=None)]:
             if wanted_annotators is not None and state.annotator not in wanted_annotators:
                 continue
             if wanted_status is not None and state.status not in wanted_status:

@@ -8,7 +8,9 @@ store) is kept. An annotator's existing work is never overwritten unless asked.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +122,17 @@ def import_paths(
     ctx = ReadContext(schema=schema, label_map=dict(label_map or {}), repair=repair, on_problem=on_problem)
     sessions: dict[str, AnnotationSession] = {}
     fmt_given = get_format(format_name) if format_name else None
+    with _Batches(store) as batch:
+        _import_units(store, schema, paths, fmt_given, ctx, summary, sessions, annotator, replace, batch)
+    ctx.next_record()  # settle the last record's count
+    summary.problems = ctx.problems
+    summary.repairs = ctx.repairs
+    summary.rejected = ctx.rejected  # every record not imported, whoever found the problem
+    summary.partial = ctx.partial
+    return summary
+
+
+def _import_units(store, schema, paths, fmt_given, ctx, summary, sessions, annotator, replace, batch) -> None:
     for path in _named_units(paths, fmt_given, ctx, summary):
         ctx.next_record()  # a file-wide scope: what goes wrong before its first record is counted too
         if not path.is_dir() and not path.is_file() and path.exists():
@@ -133,7 +146,7 @@ def import_paths(
             ctx.record_keys, ctx.format_name = fmt.record_keys, fmt.name
             for record in fmt.read(path, ctx):
                 try:
-                    with store.transaction():  # a kill leaves whole records only, never a text without its labels
+                    with batch.record():  # a kill leaves whole records only, never a text without its labels
                         _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
                 except RecursionError:
                     ctx.reject(_record_file(Path(path), record), record.line,
@@ -151,12 +164,56 @@ def import_paths(
                                    "is not imported")
         except OSError as exc:  # unreadable (permissions), vanished, or a failing disk
             ctx.reject(exc.filename or path, None, f"cannot read: {exc.strerror or exc}; skipped")
-    ctx.next_record()  # settle the last record's count
-    summary.problems = ctx.problems
-    summary.repairs = ctx.repairs
-    summary.rejected = ctx.rejected  # every record not imported, whoever found the problem
-    summary.partial = ctx.partial
-    return summary
+
+
+BATCH_RECORDS = 500  # records per transaction at most
+BATCH_SECONDS = 0.25  # and no transaction kept open longer than this (other writers wait meanwhile)
+
+
+class _Batches:
+    """Records committed in groups: one durable commit per batch, not per record (import speed),
+    and still whole records only. Batches double from one record up to BATCH_RECORDS.
+
+    Each record runs in its own savepoint inside the batch's transaction (``Store.transaction``
+    nested): a record that fails is undone alone, and a batch is committed only between records,
+    so a kill leaves every record before the last commit whole and nothing of the ones after.
+    Whatever ends the import (the end, an error) commits the whole records of the open batch.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._open: contextlib.ExitStack | None = None
+        self._records = 0
+        self._since = 0.0
+        self._size = 1  # batches grow from one record: the first records are saved as soon as they are read
+
+    def __enter__(self) -> _Batches:
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        try:
+            self.commit()
+        except StoreError:
+            if exc is None:
+                raise  # else the error that stopped the import says it (a full disk fails the commit too)
+
+    def commit(self) -> None:
+        if self._open is not None:
+            group, self._open = self._open, None
+            self._size = min(self._size * 2, BATCH_RECORDS)
+            group.close()  # COMMIT: every record in it finished, whole or undone
+
+    @contextlib.contextmanager
+    def record(self) -> Iterator[None]:
+        if self._open is None:
+            group = contextlib.ExitStack()
+            group.enter_context(self.store.transaction())
+            self._open, self._records, self._since = group, 0, time.monotonic()
+        with self.store.transaction():  # nested: this record's savepoint
+            yield
+        self._records += 1
+        if self._records >= self._size or time.monotonic() - self._since >= BATCH_SECONDS:
+            self.commit()
 
 
 def _named_units(paths: Iterable[str | Path], fmt: Format | None, ctx: ReadContext,

@@ -138,15 +138,18 @@ def test_a_link_is_spent_once_and_an_expired_one_never(store):
 
 
 def test_an_older_sqlite_store_gains_the_accounts_tables(tmp_path):
+    from annotator.store.base import SQLITE_APPLICATION_ID
     from annotator.store.migrations import MIGRATIONS
 
     path = tmp_path / "old.db"
-    store = open_store(str(path))
-    store.close()
-    with sqlite3.connect(path) as db:
-        db.execute("DROP TABLE account_tokens")
-        db.execute("DROP TABLE accounts")
-        db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, script in enumerate(MIGRATIONS[:3], start=1):  # a store of version 3: before accounts (4)
+        for statement in script.split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version={version}")
+    db.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}")
+    db.close()
     store = open_store(str(path), create=False)
     try:
         store.add_account("amal", None)

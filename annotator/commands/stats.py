@@ -1,9 +1,13 @@
-"""``annotator stats``: how far each annotator has come, and what the store holds."""
+"""``annotator stats``: how far each annotator has come, and what the store holds.
+
+Every figure comes from an aggregate or from the counts the store keeps as annotations
+change (``Store.status_counts``, ``Store.label_counts``): no document or state is read,
+so it answers as quickly on a million documents as on five.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 
 from annotator.commands._common import add_db_argument, existing_store_from
 from annotator.console import say
@@ -23,16 +27,11 @@ def run(args: argparse.Namespace) -> int:
         total = store.count_documents()
         say(f"{args.db}: {total} document(s), {store.count_log()} logged operation(s)")
         for name in store.all_annotators():
-            statuses = Counter(store.statuses(name).values())
-            statuses["todo"] += total - sum(statuses.values())
-            labels: Counter[str] = Counter()
-            claims = 0
-            for state in store.iter_annotations(name):
-                labels.update(e.label for e in state.entities)
-                claims += len(state.claims)
-            done = statuses["done"] + statuses["skipped"]
+            statuses = store.status_counts(name)
+            labels, claims = store.label_counts(name)
+            done = statuses.get("done", 0) + statuses.get("skipped", 0)
             pct = 100 * done / total if total else 0.0
-            parts = ", ".join(f"{s} {statuses[s]}" for s in DOC_STATUSES if statuses[s])
+            parts = ", ".join(f"{s} {statuses[s]}" for s in DOC_STATUSES if statuses.get(s))
             say(f"  {name}: {pct:.0f}% finished ({parts}); {sum(labels.values())} entities, {claims} claims")
             if labels:
                 say("    " + ", ".join(f"{k} {v}" for k, v in sorted(labels.items())))

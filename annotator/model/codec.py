@@ -33,9 +33,14 @@ class WritesItself:
         raise NotImplementedError
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any) -> Any:
     """JSON data for a ``WritesItself``, a dataclass (every field, in order), a tuple or
     list, a mapping, or a scalar."""
+    if type(value) in _SCALARS:  # most values: answered before the slower checks (imports encode millions)
+        return value
     if isinstance(value, WritesItself):
         return value.to_json()
     if is_dataclass(value) and not isinstance(value, type):
@@ -50,12 +55,18 @@ def encode(value: Any) -> Any:
 def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
     """Every field of dataclass ``value`` in declaration order (``omit_none``: without null ones)."""
     out: dict[str, Any] = {}
-    for f in fields(value):
-        v = getattr(value, f.name)
+    names = _NAMES.get(type(value))
+    if names is None:
+        names = _NAMES[type(value)] = tuple(f.name for f in fields(value))
+    for name in names:
+        v = getattr(value, name)
         if v is None and omit_none:
             continue
-        out[f.name] = encode(v)
+        out[name] = encode(v)
     return out
+
+
+_NAMES: dict[type, tuple[str, ...]] = {}  # each dataclass's field names, in order (``fields`` is slow)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
@@ -73,17 +84,30 @@ def decode(cls: type[T], data: object, what: str) -> T:
     """An instance of dataclass ``cls`` from the JSON object ``data`` (``what`` names it in errors)."""
     if not isinstance(data, Mapping):
         raise OperationError(f"{what} must be an object, not {json_type(data)}")
-    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):  # type: ignore[arg-type]  # cls is a dataclass (every caller's is)
-        if not f.init:
+    for name, hint, required, plain in _plan(cls):
+        if name not in data:
+            if required:
+                raise OperationError(f"{what}: {name!r} is missing")
             continue
-        if f.name not in data:
-            if f.default is MISSING and f.default_factory is MISSING:
-                raise OperationError(f"{what}: {f.name!r} is missing")
-            continue
-        kwargs[f.name] = _value(hints[f.name], data[f.name], f"{what} {f.name}")
+        kwargs[name] = data[name] if plain else _value(hint, data[name], f"{what} {name}")
     return cls(**kwargs)
+
+
+_PLANS: dict[type, list[tuple[str, Any, bool, bool]]] = {}
+
+
+def _plan(cls: type) -> list[tuple[str, Any, bool, bool]]:
+    """Per init field of ``cls``: (name, hint, required, plain: passed through as it is), worked out once
+    (an export decodes every stored state: asking the type hints per value was most of its time)."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = _hints(cls)
+        plan = _PLANS[cls] = [
+            (f.name, hints[f.name], f.default is MISSING and f.default_factory is MISSING,
+             not _structured(hints[f.name]) and not any(_structured(a) for a in get_args(hints[f.name])))
+            for f in fields(cls) if f.init]
+    return plan
 
 
 def _value(hint: Any, value: object, what: str) -> Any:

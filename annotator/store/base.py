@@ -109,6 +109,16 @@ class Position:
     cursor: int = 0
 
 
+@dataclass(frozen=True)
+class DocumentRow:
+    """One line of the document list: never the whole text, only its start."""
+
+    seq: int  # the document's number in the store (the order it was added)
+    id: str
+    status: str  # the annotator's
+    head: str  # the start of the text (its first few hundred bytes)
+
+
 class Store(ABC):
     """What every store implements; the registry in ``annotator.store`` picks one by the scheme
     of ``--db`` (a plain path: SQLite) and constructs it as ``cls(db, create=create)``: see
@@ -134,7 +144,24 @@ class Store(ABC):
     @abstractmethod
     def iter_documents(self) -> Iterator[Document]: ...
     @abstractmethod
+    def iter_annotated(self) -> Iterator[tuple[Document, list[Annotations]]]:
+        """Every document with every annotator's state on it, streamed a page at a time (exports)."""
+        ...
+    @abstractmethod
     def count_documents(self) -> int: ...
+
+    # at any size: pages and counts from the database, never every document (``sql_reads``)
+    @abstractmethod
+    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+                      before: int | None = None, limit: int = 100,
+                      ids: list[str] | None = None) -> list[DocumentRow]: ...
+    @abstractmethod
+    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+                       cap: int = 1000, ids: list[str] | None = None) -> int: ...
+    @abstractmethod
+    def status_counts(self, annotator: str) -> dict[str, int]: ...
+    @abstractmethod
+    def label_counts(self, annotator: str) -> tuple[dict[str, int], int]: ...
 
     # annotations
     @abstractmethod

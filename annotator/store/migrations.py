@@ -91,4 +91,42 @@ CREATE TABLE account_tokens (
     created_at TEXT NOT NULL
 )
 """,
+    # 5: scale: a search copy of each document (id and text under Arabic search normalization) indexed by FTS5
+    # trigrams for substring search (GLOB through the index, checked against the copy itself, so no positions are
+    # kept: detail=none, quicker to build; rows added by the store with each document: not a trigger, which would
+    # make FTS5 flush its index once per row); per-annotation counts (status, entity labels, claims) kept in
+    # ``tallies`` so progress and `stats` are one small read; ``search``/``counted`` NULL: not yet backfilled
+    # (the store does it in batches when opened); covering indexes for an annotator's statuses and the ids in order
+    """
+ALTER TABLE documents ADD COLUMN search TEXT;
+CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
+CREATE VIRTUAL TABLE documents_fts USING fts5(search, content='documents', content_rowid='seq', tokenize='trigram',
+    detail=none);
+ALTER TABLE annotations ADD COLUMN counted TEXT;
+CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
+CREATE INDEX annotations_status ON annotations(annotator, status, doc_id);
+CREATE INDEX documents_order ON documents(seq, id);
+CREATE TABLE tallies (
+    annotator TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (annotator, kind, name)
+);
+CREATE TRIGGER annotations_tally_insert AFTER INSERT ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
+CREATE TRIGGER annotations_tally_update AFTER UPDATE OF annotator, counted ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; 
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
+CREATE TRIGGER annotations_tally_delete AFTER DELETE ON annotations BEGIN
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END
+""",
 ]

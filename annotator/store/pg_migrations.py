@@ -108,4 +108,58 @@ CREATE TABLE account_tokens (
     created_at TEXT NOT NULL
 )
 """,
+    # 5: scale (as SQLite's 5): a search copy of each document under Arabic search normalization, with a
+    # pg_trgm GIN index for substring search where the extension can be had (else searching scans); per-annotation
+    # counts in ``tallies``; ``search``/``counted`` NULL: not yet backfilled (done in batches when opened)
+    """
+ALTER TABLE documents ADD COLUMN search TEXT;
+CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
+DO $$
+BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+EXCEPTION WHEN OTHERS THEN
+    NULL;  -- not installed or not allowed: search still works, by scanning
+END
+$$;
+DO $$
+DECLARE
+    home TEXT;
+BEGIN
+    SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+        WHERE e.extname = 'pg_trgm';
+    IF home IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX documents_search_trgm ON documents USING gin (search %I.gin_trgm_ops)', home);
+    END IF;
+END
+$$;
+ALTER TABLE annotations ADD COLUMN counted TEXT;
+CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL;
+CREATE INDEX annotations_status ON annotations(annotator, status, doc_id);
+CREATE TABLE tallies (
+    annotator TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (annotator, kind, name)
+);
+CREATE FUNCTION annotator_tally() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    add TEXT := format('INSERT INTO %I.tallies(annotator, kind, name, n) '
+                       'SELECT $1, e ->> 0, e ->> 1, $3 * (e ->> 2)::bigint '
+                       'FROM json_array_elements($2::json) AS e '
+                       'ON CONFLICT (annotator, kind, name) DO UPDATE SET n = tallies.n + excluded.n', TG_TABLE_SCHEMA);
+BEGIN
+    -- the table beside the annotations, whatever the writer's search_path
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.counted IS NOT NULL THEN
+        EXECUTE add USING OLD.annotator, OLD.counted, -1;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.counted IS NOT NULL THEN
+        EXECUTE add USING NEW.annotator, NEW.counted, 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER annotations_tally AFTER INSERT OR DELETE OR UPDATE OF annotator, counted ON annotations
+    FOR EACH ROW EXECUTE FUNCTION annotator_tally()
+""",
 ]

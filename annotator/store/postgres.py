@@ -41,18 +41,32 @@ from annotator.store.base import (
 )
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import (
+    BACKFILL_BATCH,
     BATCH,
     DELETE_LAPSED,
     TAKEABLE,
     UNFINISHED,
     WORKERS,
     SQLReads,
+    counted,
+    decode_text,
     dumps_ascii,
     encode_text,
     now_iso,
+    search_copy,
 )
 
 T = TypeVar("T")
+
+
+def _many(sql: str, rows: list[tuple[Any, ...]]) -> Callable[[Any], None]:
+    """A write of ``sql`` once per row, for ``_write``."""
+
+    def run(cur: Any) -> None:
+        cur.executemany(sql, rows)
+
+    return run
+
 
 RETRIES = 6  # attempts for a transaction the server aborted (deadlock, serialization failure)
 CONNECT_TIMEOUT_S = 10
@@ -215,10 +229,17 @@ class PostgresStore(SQLReads, Store):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        """Group several writes (an imported document and its labels) into one: all or nothing.
+
+        Nested inside another group it is a savepoint (psycopg's nested transaction): it joins the
+        outer group, but a failure inside it undoes only its own writes."""
         with self._lock:
             if self._in_transaction:
-                yield
+                try:
+                    with self._connection().transaction():
+                        yield
+                except self._pg.Error as exc:
+                    raise self._explain(exc) from None
                 return
             conn = self._connection()
             self._in_transaction = True
@@ -273,9 +294,31 @@ class PostgresStore(SQLReads, Store):
 
         try:
             self._write(tx)
+            self._backfill()
         except StoreError:
             self._close_connection()
             raise
+
+    def _backfill(self) -> None:
+        """Fill migration 5's columns of a database made before it, a batch per transaction (an
+        interrupted backfill goes on at the next open; two processes never count a row twice)."""
+        while True:
+            rows = self._read(f"SELECT seq, id, text FROM documents WHERE search IS NULL ORDER BY seq "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+            filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
+            self._write(_many("UPDATE documents SET search=%s WHERE seq=%s AND search IS NULL", filled))
+        while True:
+            rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+
+            tallied = [(counted(Annotations.from_json(json.loads(state))), doc_id, annotator)
+                       for doc_id, annotator, state in rows]
+            self._write(_many(  # the trigger counts them
+                "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", tallied))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -352,8 +395,9 @@ class PostgresStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
-            cur.execute("INSERT INTO documents(id, text, hash, meta, added_at) VALUES (%s,%s,%s,%s,%s)",
-                        (doc_id, encode_text(doc.text), h, dumps_ascii(dict(doc.meta)), now_iso()))
+            cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (%s,%s,%s,%s,%s,%s)",
+                        (doc_id, encode_text(doc.text), h, dumps_ascii(dict(doc.meta)), now_iso(),
+                         search_copy(doc_id, doc.text)))
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
@@ -394,24 +438,26 @@ class PostgresStore(SQLReads, Store):
                               f"(version {version}, expected {expected_version}); reload it")
 
         def tx(cur: Any) -> Annotations:
-            row = cur.execute("SELECT version, created_at FROM annotations WHERE doc_id=%s AND annotator=%s "
-                              "FOR UPDATE", (doc_id, annotator)).fetchone()
+            row = cur.execute("SELECT version, created_at FROM annotations WHERE doc_id=%s "
+                              "AND annotator=%s FOR UPDATE", (doc_id, annotator)).fetchone()
             version = row[0] if row else 0
             if version != expected_version:
                 raise conflict(version)
             at = now_iso()
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
                                     created_at=(row[1] if row else None) or at, updated_at=at)
-            if row:
-                cur.execute("UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s "
+            if row:  # the tallies follow by trigger
+                cur.execute("UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s, counted=%s "
                             "WHERE doc_id=%s AND annotator=%s",
-                            (dumps_ascii(state.to_json()), state.version, state.status, at, doc_id, annotator))
+                            (dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
+                             doc_id, annotator))
             else:
                 # No row to lock yet: the primary key makes a concurrent first write wait, then do nothing.
                 cur.execute("INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, "
-                            "updated_at) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING",
+                            "updated_at, counted) VALUES (%s,%s,%s,%s,%s,%s,%s,%s) "
+                            "ON CONFLICT (doc_id, annotator) DO NOTHING",
                             (doc_id, annotator, dumps_ascii(state.to_json()), state.version, state.status,
-                             state.created_at, at))
+                             state.created_at, at, counted(state)))
                 if cur.rowcount != 1:
                     raise conflict(1)
             cur.execute("INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "

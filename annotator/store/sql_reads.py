@@ -10,15 +10,20 @@ because locking and conflict handling are where the two databases differ.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import Account, LogEntry, Position
+from annotator.store.base import Account, DocumentRow, LogEntry, Position
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
+BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
+HEAD_BYTES = 600  # of each text, for the document list's first line: never the whole text
+COUNT_CAP = 1000  # the document list counts matches up to here ("1000+"): counting all would scan
+RARE_STATUS = 20_000  # fewer documents than this with a status: list them from the status index
 
 
 def now_iso() -> str:
@@ -71,6 +76,48 @@ UNFINISHED = ("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.doc_id=s.doc_id A
               "AND a.status='done')")
 
 
+def search_copy(doc_id: str, text: str) -> str:
+    """What the document list searches: the id and the text under Arabic search normalization
+    (``annotator.text.matching``, the one rule), stored with the document and indexed."""
+    from annotator.text.search_fold import fold  # normalize_for_search as a table: no camel-tools to load
+
+    return _UNSTORABLE.sub(" ", fold(doc_id + "\n" + text))
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; the stored text keeps them
+
+
+def tally(state: Annotations) -> list[tuple[str, str, int]]:
+    """What one annotation row adds to the ``tallies`` table: its status, entities by label, claims."""
+    labels: dict[str, int] = {}
+    for e in state.entities:
+        labels[e.label] = labels.get(e.label, 0) + 1
+    out = [("status", state.status, 1)] + [("label", k, n) for k, n in sorted(labels.items())]
+    return out + ([("claims", "", len(state.claims))] if state.claims else [])
+
+
+def counted(state: Annotations) -> str:
+    """The ``counted`` column of an annotation row: its ``tally``. The database's triggers (migration 5)
+    move ``tallies`` by the difference whenever a row is written, renamed or removed, by any writer,
+    in the same transaction: the counts cannot drift from the rows."""
+    return dumps_ascii(tally(state))
+
+
+def like_pattern(needle: str) -> str:
+    return "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def decode_head(blob: bytes) -> str:
+    """The start of a text cut at HEAD_BYTES: a character cut in two at the end is left out."""
+    data = bytes(blob)
+    for cut in range(4):
+        try:
+            return data[:len(data) - cut].decode("utf-8", "surrogatepass")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
 class SQLReads:
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -102,6 +149,137 @@ class SQLReads:
 
     def count_documents(self) -> int:
         return self._read("SELECT COUNT(*) FROM documents")[0][0]
+
+    def iter_annotated(self) -> Iterator[tuple[Document, list[Annotations]]]:
+        """Every document, in order, with every annotator's state on it (by annotator name): two
+        queries per page of BATCH documents, so an export streams at any size in flat memory."""
+        last = 0
+        while True:
+            rows = self._read(
+                f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
+            if not rows:
+                return
+            last = rows[-1][0]
+            states: dict[str, list[tuple[str, str]]] = {}
+            for doc_id, who, state in self._read(
+                    "SELECT doc_id, annotator, state FROM annotations WHERE doc_id IN ("
+                    + ",".join("?" * len(rows)) + ")", tuple(r[1] for r in rows)):
+                states.setdefault(doc_id, []).append((who, state))
+            for _, doc_id, text, meta in rows:
+                yield (Document(doc_id, decode_text(text), json.loads(meta)),
+                       [Annotations.from_json(json.loads(state)) for _, state in sorted(states.get(doc_id, ()))])
+
+    # -- the document list: pages by keyset, filters in SQL ------------------------------
+
+    _no_scale = False  # a read-only store made before migration 5: no search copy, no tallies
+    _STATUS = "COALESCE(a.status, 'todo')"
+
+    def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
+        """An indexed source of documents holding ``needle`` (store-specific): (FROM clause naming the
+        document table ``d``, the column ordering it as ``d.seq``, the condition, its parameters); None:
+        ``d.search LIKE`` (PostgreSQL's trigram index answers that)."""
+        return None
+
+    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+                      before: int | None = None, limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
+        """Up to ``limit`` documents after number ``after`` (or the last ones before ``before``), in store
+        order, whose search copy holds the normalized ``query`` and whose status (for ``annotator``) is
+        ``status``; with ``ids``, only those.
+
+        Never reads a whole text or every document: keyset paging on ``seq``, text through the
+        search index, a rare status through the status index."""
+        bound = (before, True) if before is not None else (after, False)
+        sql, params = self._listing(annotator, query, status, bound, ids)
+        rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3]))
+                for r in self._read(sql + f" LIMIT {int(limit)}", params)]
+        return rows[::-1] if before is not None else rows
+
+    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+                       cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
+        """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
+        sql, params = self._listing(annotator, query, status, (0, False), ids)
+        return self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
+
+    def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
+                 ids: list[str] | None) -> tuple[str, tuple]:
+        """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
+        from annotator.text.search_fold import fold
+
+        needle = fold(query.strip()).strip(" ") if query.strip() else ""
+        cols = f"SELECT d.seq, d.id, {self._STATUS}, substr(d.text, 1, {HEAD_BYTES})"
+        join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
+        source, key = "documents d", "d.seq"
+        where: list[str] = []
+        params: list[Any] = []
+        if needle:
+            # a few ids are found by their index and their copies read; the search index is for the whole store
+            found = None if self._no_scale or ids is not None else self._search_source(needle)
+            if found is not None:
+                source, key, cond, extra = found
+                where.append(cond)
+                params.extend(extra)
+            else:  # a store before migration 5 has no search copy: the id only
+                where.append(("d.id" if self._no_scale else "d.search") + " LIKE ? ESCAPE '\\'")
+                params.append(like_pattern(needle))
+        start, backwards = bound
+        cmp, order = ("<", " DESC") if backwards else (">", "")
+        where.insert(0, f"{key} {cmp} ?")
+        params.insert(0, start)
+        if ids is not None:
+            where.append("d.id IN (" + ",".join("?" * len(ids)) + ")" if ids else "0=1")
+            params.extend(ids)
+        if status is not None:
+            if status != "todo" and not needle and ids is None and not self._no_scale \
+                    and self._tally(annotator, "status", status) < RARE_STATUS:
+                # few documents: from the status index, then in order (a scan would pass over most of the store)
+                return (f"SELECT d.seq, d.id, a.status, substr(d.text, 1, {HEAD_BYTES}) FROM annotations a "
+                        f"JOIN documents d ON d.id=a.doc_id WHERE a.annotator=? AND a.status=? AND d.seq {cmp} ? "
+                        f"ORDER BY d.seq{order}", (annotator, status, start))
+            where.append(f"{self._STATUS} = ?")
+            params.append(status)
+        sql = f"{cols} FROM {source} {join} WHERE " + " AND ".join(where) + f" ORDER BY {key}{order}"
+        return sql, (annotator, *params)
+
+    # -- counts kept as the annotations change (``tallies``) -------------------------------
+
+    def status_counts(self, annotator: str) -> dict[str, int]:
+        """Documents per status for ``annotator`` over the whole store (todo: every document not
+        otherwise marked), from the kept tallies: no document or state is read."""
+        total = self.count_documents()
+        if self._no_scale:
+            counts: dict[str, int] = {}
+            for st in self.statuses(annotator).values():
+                counts[st] = counts.get(st, 0) + 1
+        else:
+            counts = {name: n for name, n in self._read(
+                "SELECT name, n FROM tallies WHERE annotator=? AND kind='status' AND n > 0", (annotator,))}
+        counts.pop("todo", None)
+        counts["todo"] = total - sum(counts.values())
+        return counts
+
+    def _tally(self, annotator: str, kind: str, name: str) -> int:
+        rows = self._read("SELECT n FROM tallies WHERE annotator=? AND kind=? AND name=?", (annotator, kind, name))
+        return rows[0][0] if rows else 0
+
+    def label_counts(self, annotator: str) -> tuple[dict[str, int], int]:
+        """``annotator``'s entities by label and number of claims, from the kept tallies."""
+        if self._no_scale:
+            labels: dict[str, int] = {}
+            claims = 0
+            for state in self.iter_annotations(annotator):  # type: ignore[attr-defined]
+                for e in state.entities:
+                    labels[e.label] = labels.get(e.label, 0) + 1
+                claims += len(state.claims)
+            return labels, claims
+        labels, claims = {}, 0
+        for kind, name, n in self._read(
+                "SELECT kind, name, n FROM tallies WHERE annotator=? AND kind IN ('label', 'claims') AND n > 0",
+                (annotator,)):
+            if kind == "label":
+                labels[name] = n
+            else:
+                claims = n
+        return labels, claims
 
     # -- annotations and the operation log ---------------------------------------------
 

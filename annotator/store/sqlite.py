@@ -43,7 +43,18 @@ from annotator.store.base import (
     storable_name,
 )
 from annotator.store.migrations import MIGRATIONS
-from annotator.store.sql_reads import DELETE_LAPSED, TAKEABLE, UNFINISHED, SQLReads, now_iso
+from annotator.store.sql_reads import (
+    BACKFILL_BATCH,
+    BATCH,
+    DELETE_LAPSED,
+    TAKEABLE,
+    UNFINISHED,
+    SQLReads,
+    counted,
+    decode_text,
+    now_iso,
+    search_copy,
+)
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
 
@@ -82,6 +93,7 @@ class SQLiteStore(SQLReads, Store):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
+    _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
     _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
@@ -136,6 +148,50 @@ class SQLiteStore(SQLReads, Store):
                 raise
             # A read-only store of an older version still reads; any write will say it is read-only.
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
+            self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
+            return
+        try:
+            self._backfill()
+        except StoreError as exc:
+            if "read-only" not in str(exc):
+                raise  # a read-only store reads on, and its remaining documents are found by id only
+
+    def _backfill(self) -> None:
+        """Fill migration 5's columns of a store made before it, a batch per transaction (an interrupted
+        backfill goes on at the next open); a store made since has nothing to fill and this costs two
+        look-ups in partial indexes."""
+        while True:
+            rows = self._read(f"SELECT seq, id, text FROM documents WHERE search IS NULL ORDER BY seq "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+            filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
+
+            def fill(filled: list = filled) -> None:
+                self._db.executemany("UPDATE documents SET search=? WHERE seq=? AND search IS NULL", filled)
+                self._db.executemany("INSERT INTO documents_fts(rowid, search) VALUES (?,?)",
+                                     [(seq, search) for search, seq in filled])
+
+            self._write(fill)
+        while True:
+            rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
+                              f"LIMIT {BACKFILL_BATCH}")
+            if not rows:
+                break
+
+            tallied = [(counted(Annotations.from_json(json.loads(state))), doc_id, annotator)
+                       for doc_id, annotator, state in rows]
+            self._write(partial(self._db.executemany,  # the triggers count them
+                                "UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? AND counted IS NULL",
+                                tallied))
+
+    def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
+        """FTS5 trigrams find a substring of 3 characters or more (GLOB: the folded copy and needle need no
+        case folding), in document order; shorter ones scan."""
+        if len(needle) < 3:
+            return None
+        pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+        return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search GLOB ?", (pattern,))
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -164,18 +220,32 @@ class SQLiteStore(SQLReads, Store):
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes (an imported document and its labels) into one: all or nothing."""
+        """Group several writes (an imported document and its labels) into one: all or nothing.
+
+        Nested inside another group it is a savepoint: it joins the outer group, but a failure
+        inside it undoes only its own writes (an import batch keeps the records before a bad one)."""
         if self._in_transaction:
-            yield
+            with self._undone_on_error("ROLLBACK TO nested", "RELEASE nested"):
+                self._db.execute("SAVEPOINT nested")
+                yield
+                self._db.execute("RELEASE nested")
             return
         self._begin()
         self._in_transaction = True
+        self._indexed_to = None
         try:
             with self._undone_on_error("ROLLBACK"):
                 yield
+                if self._indexed_to is not None:
+                    # Documents added in this transaction (those a failed savepoint undid are gone) enter the
+                    # search index here, in one statement: FTS5 writes its index at every savepoint, so a row
+                    # per document inside each record's savepoint would cost milliseconds per document.
+                    self._db.execute("INSERT INTO documents_fts(rowid, search) SELECT seq, search FROM documents "
+                                     "WHERE seq > ? AND search IS NOT NULL", (self._indexed_to,))
                 self._db.execute("COMMIT")
         finally:
             self._in_transaction = False
+            self._indexed_to = None
 
     @contextlib.contextmanager
     def _undone_on_error(self, *undo: str) -> Iterator[None]:
@@ -293,10 +363,11 @@ class SQLiteStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
+            if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
+                self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
             self._db.execute(
-                "INSERT INTO documents(id, text, hash, meta, added_at) VALUES (?,?,?,?,?)",
-                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso()),
-            )
+                "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
+                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
@@ -304,12 +375,18 @@ class SQLiteStore(SQLReads, Store):
     # -- annotations -------------------------------------------------------------------
 
     def iter_annotations(self, annotator: str | None = None) -> Iterator[Annotations]:
-        sql = ("SELECT a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
-               + ("WHERE a.annotator=? " if annotator is not None else "")
-               + "ORDER BY d.seq, a.annotator")
-        params = (annotator,) if annotator is not None else ()
-        for row in self._read(sql, params):
-            yield Annotations.from_json(json.loads(row[0]))
+        """Streamed in pages (keyset on document number, annotator): memory stays flat."""
+        where = "WHERE a.annotator=? AND " if annotator is not None else "WHERE "
+        sql = ("SELECT d.seq, a.annotator, a.state FROM annotations a JOIN documents d ON d.id=a.doc_id "
+               + where + f"(d.seq, a.annotator) > (?, ?) ORDER BY d.seq, a.annotator LIMIT {BATCH}")
+        last: tuple[int, str] = (0, "")
+        while True:
+            rows = self._read(sql, ((annotator,) if annotator is not None else ()) + last)
+            if not rows:
+                return
+            for seq, who, state in rows:
+                last = (seq, who)
+                yield Annotations.from_json(json.loads(state))
 
     def annotators(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._read(
@@ -336,12 +413,12 @@ class SQLiteStore(SQLReads, Store):
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=version + 1,
                                     created_at=(row[1] if row else None) or at, updated_at=at)
             self._db.execute(
-                "INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(doc_id, annotator) DO UPDATE SET "
+                "INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, "
+                "counted) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(doc_id, annotator) DO UPDATE SET "
                 "state=excluded.state, version=excluded.version, status=excluded.status, "
-                "updated_at=excluded.updated_at",
+                "updated_at=excluded.updated_at, counted=excluded.counted",
                 (doc_id, annotator, _dumps(state.to_json()), state.version, state.status,
-                 state.created_at, at))
+                 state.created_at, at, counted(state)))  # the tallies follow by trigger
             self._db.execute(
                 "INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at) "
                 "VALUES (?,?,?,?,?,?,?,?)",
