@@ -84,7 +84,9 @@ SELECT 1
     # kept: detail=none, quicker to build; rows added by the store with each document: not a trigger, which would
     # make FTS5 flush its index once per row); per-annotation counts (status, entity labels, claims) kept in
     # ``tallies`` so progress and `stats` are one small read; ``search``/``counted`` NULL: not yet backfilled
-    # (the store does it in batches when opened); covering indexes for an annotator's statuses and the ids in order
+    # (the store does it in batches when opened); triggers move ``tallies`` as rows change (statements are split
+    # at ";" + newline, so no line inside a trigger ends with ";"); covering indexes for an annotator's statuses
+    # and the ids in order
     """
 ALTER TABLE documents ADD COLUMN search TEXT;
 CREATE INDEX documents_unsearched ON documents(seq) WHERE search IS NULL;
@@ -102,15 +104,19 @@ CREATE TABLE tallies (
     PRIMARY KEY (annotator, kind, name)
 );
 CREATE TRIGGER annotations_tally_insert AFTER INSERT ON annotations BEGIN
-INSERT INTO tallies(annotator, kind, name, n) SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
 CREATE TRIGGER annotations_tally_update AFTER UPDATE OF annotator, counted ON annotations BEGIN
-INSERT INTO tallies(annotator, kind, name, n) SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
-FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; 
-INSERT INTO tallies(annotator, kind, name, n) SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; INSERT
+INTO tallies(annotator, kind, name, n)
+SELECT new.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
 FROM json_each(new.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END;
 CREATE TRIGGER annotations_tally_delete AFTER DELETE ON annotations BEGIN
-INSERT INTO tallies(annotator, kind, name, n) SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
+INSERT INTO tallies(annotator, kind, name, n)
+SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
 FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END
 """,
 ]
