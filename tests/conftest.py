@@ -34,3 +34,17 @@ def store(tmp_path):
     s = SQLiteStore(tmp_path / "test.db")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """One throwaway PostgreSQL cluster per test process, shared by every test that needs the server
+    (each takes its own schema with ``new_schema()``); skipped, with the reason, where it cannot start."""
+    import pg_server
+
+    reason = pg_server.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = pg_server.start_cluster()
+    yield cluster
+    cluster.stop()

@@ -32,16 +32,6 @@ TEXTS = ("أعلنت الحكومة المصرية أمس أن 40% من النا
 TESTS = Path(__file__).parent
 
 
-@pytest.fixture(scope="module")
-def pg_cluster():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pg_server.start_cluster()
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def db(request, tmp_path) -> str:
     if request.param == "sqlite":

@@ -21,8 +21,6 @@ from annotator.serve.accounts import (
 )
 from annotator.store import open_store
 
-import pg_server
-
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -87,16 +85,6 @@ def test_throttle_delay_grows_per_key_is_capped_forgets_and_bounded():
 
 
 # -- both stores -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pg_cluster():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pg_server.start_cluster()
-    yield cluster
-    cluster.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -31,16 +31,6 @@ TEXT = "قال مصطفى بالي إن قوات سوريا الديمقراطي
 STORES = ["sqlite", "postgres"]
 
 
-@pytest.fixture(scope="session")
-def pg_cluster():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    cluster = pg_server.start_cluster()
-    yield cluster
-    cluster.stop()
-
-
 @pytest.fixture(params=STORES)
 def db(request, tmp_path) -> str:
     """The ``--db`` value of a fresh, empty store of each kind."""
