@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import MIXED, SECOND, SIZE, make_app, make_session, reopen, token_start
+from test_tui_support import MIXED, SECOND, SIZE, main, make_app, make_session, reopen, token_start
 
 from annotator.model.annotations import Entity
 from annotator.model.operations import AddEntity
@@ -16,11 +16,6 @@ def session(tmp_path):
     s = make_session(tmp_path / "t.db")
     yield s
     s.store.close()
-
-
-def main(app) -> AnnotateScreen:
-    assert isinstance(app.screen, AnnotateScreen)
-    return app.screen
 
 
 async def test_opens_first_document_and_labels_token_with_hotkey(session):

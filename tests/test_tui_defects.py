@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_tui_support import SIZE, make_app, make_session, token_start
+from test_tui_support import SIZE, main, make_app, make_session, token_start
 
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.widgets.document_view import DocumentView
@@ -24,11 +24,6 @@ def session(tmp_path):
                                               ("c_last", "نص ثالث.")))
     yield s
     s.store.close()
-
-
-def main(app) -> AnnotateScreen:
-    assert isinstance(app.screen, AnnotateScreen)
-    return app.screen
 
 
 # -- 1. ↑ and shift+↑ cross blank lines ---------------------------------------------------------

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
+from test_tui_support import MIXED, SIZE, main, make_app, make_session, token_start
 
 from annotator.model.annotations import Claim, Entity
 from annotator.model.operations import AddClaim, AddEntity
 from annotator.recommend import Proposal, Recommender, RecommenderUnavailable
-from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.screens.finding import FindScreen
@@ -24,11 +23,6 @@ def session(tmp_path):
     s = make_session(tmp_path / "t.db", docs=(("f", FIND), ("a_mixed", MIXED)))
     yield s
     s.store.close()
-
-
-def main(app) -> AnnotateScreen:
-    assert isinstance(app.screen, AnnotateScreen)
-    return app.screen
 
 
 async def _find(pilot, app, query: str) -> None:

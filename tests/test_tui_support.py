@@ -43,3 +43,11 @@ def token_start(text: str, word: str, nth: int = 0) -> int:
     for _ in range(nth + 1):
         pos = text.index(word, pos + 1)
     return pos
+
+
+def main(app):
+    """The app's annotate screen (it must be the one showing)."""
+    from annotator.tui.screens.annotate import AnnotateScreen
+
+    assert isinstance(app.screen, AnnotateScreen)
+    return app.screen
