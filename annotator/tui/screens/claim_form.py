@@ -17,11 +17,10 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import Input, Static
 
-from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
 from annotator.tui.screens.dialog import ModalDialog
-from annotator.tui.shown import shown
+from annotator.tui.shown import shown, visible_controls
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
@@ -61,7 +60,6 @@ class ClaimFormScreen(ModalDialog[str | None]):
             yield Static("", id="claim-text")
             yield ClaimForm(self.schema, id="form")
             yield SafeInput(id="editor")
-            yield Static("", id="preview")
             yield Static("", id="form-status")
 
     @property
@@ -105,13 +103,11 @@ class ClaimFormScreen(ModalDialog[str | None]):
         editor = self.query_one("#editor", Input)
         value = (self.claim.attributes.get(attr.key) if self.claim else None)
         editor.value = "" if value is None else str(value)
-        editor.placeholder = f"{shown(attr.name_en or attr.key)}: enter saves, esc cancels"
+        # logical order (SafeInput lays it out), with no raw control even in the attribute
+        editor.placeholder = f"{visible_controls(attr.name_en or attr.key)}: enter saves, esc cancels"
         editor.display = True
         self.editing = attr.key
         editor.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#preview", Static).update(Text(visual_string(event.value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         key = self.editing
@@ -125,7 +121,6 @@ class ClaimFormScreen(ModalDialog[str | None]):
                 return
         self.editing = None
         event.input.display = False
-        self.query_one("#preview", Static).update("")
         self.query_one(ClaimForm).focus()
         if key is None:
             return
