@@ -51,6 +51,7 @@ from annotator.model.operations import (
     SetStatus,
     apply_operation,
     missing_requirements,
+    said,
 )
 from annotator.schema.model import Schema
 from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
@@ -127,8 +128,8 @@ def plan_change(op: Operation, before: Annotations, text: str,
     sets_status = isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals))
     if before.status == "todo" and after.status == "todo" and not sets_status:
         after = after.with_(status="in_progress")
-        op = Batch((op, SetStatus("in_progress")), op.describe())
-        inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())
+        op = Batch((op, SetStatus("in_progress")), op.describe(before, text))
+        inverse = Batch((RestoreStatus("todo"), inverse), op.label)
     return op, after.with_(schema_name=schema.name, schema_version=schema.version), inverse
 
 
@@ -335,7 +336,7 @@ class AnnotationSession:
         op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, op.describe(), "do")
+        return Change(doc_id, saved, said("do", op, before, doc.text), "do")
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -360,7 +361,12 @@ class AnnotationSession:
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, f"{action}: {op.describe()}", action)
+        # an undo is named by what the undone action did (as logged), to the state it leaves
+        did = (self._logged(doc_id, ref) or back) if action == "undo" else op
+        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, doc.text), action)
+
+    def _logged(self, doc_id: str, seq: int) -> Operation | None:
+        return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)
 
     # -- convenience operations (the CLI's and the tests' vocabulary, e.g. tests/crash_driver.py) ----
 
