@@ -258,3 +258,12 @@ async def test_placeholder_in_reading_order_and_controls_visible():
         row, _ = drawn(inp)
         assert "\x1b" not in row and "\u202e" not in row and "␛" in row
         assert inp.value == "a\x1b[2Jb\u202ec"
+
+
+async def test_a_password_field_is_still_dots():
+    app = OneInput("سر")
+    async with app.run_test(size=(40, 5)) as pilot:
+        inp = app.query_one(SafeInput)
+        inp.password = True
+        await pilot.pause()
+        assert inp.render_line(0).text.strip() == "••" and inp.value == "سر"

@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from textual.command import CommandPalette
 from test_tui_support import SIZE, make_app, make_session
+from textual.command import CommandPalette
 
 from annotator.cli import main as cli_main
 from annotator.errors import SchemaError

@@ -11,10 +11,9 @@ that show them), and the palette's own input is a ``SafeInput`` (``AnnotatorPale
 
 from __future__ import annotations
 
-from functools import partial
-
 import sys
 from collections.abc import Iterable
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.command import CommandInput, CommandList, CommandPalette, DiscoveryHit, Hit, Hits, Provider, SearchIcon

@@ -15,7 +15,7 @@ right-to-left value ←/→ move the way the arrow points (as in the document).
 
 Only drawing and the cell↔offset conversions are replaced (``render_line``, the cursor
 and click conversions, ``content_width``); editing, messages and validation are
-Textual's own. Textual's own horizontal scrolling is left unused (the content is never
+Textual's own (a suggester's completion is not drawn; a password field is Textual's own). Textual's own horizontal scrolling is left unused (the content is never
 wider than the field): the window is chosen here, where the visual columns are known.
 """
 
@@ -176,35 +176,41 @@ class SafeInput(Input):
 
     # -- cells and offsets (Textual's cursor, click and size hooks) ---------------------------
     def _position_to_cell(self, position: int) -> int:
-        return self.shown_value().column(position)
+        return super()._position_to_cell(position) if self.password else self.shown_value().column(position)
 
     @property
     def _cursor_offset(self) -> int:
+        if self.password:  # a password field is Textual's own (dots, scrolled by Textual)
+            return super()._cursor_offset
         pad, view = self._window()
         return pad + self.shown_value().column(self.cursor_position) - view
 
     @property
     def cursor_screen_offset(self) -> Offset:
+        if self.password:
+            return super().cursor_screen_offset
         x, y, _width, _height = self.content_region
         return Offset(x + self._cursor_offset, y)
 
     def _cell_offset_to_index(self, offset: int) -> int:
+        if self.password:
+            return super()._cell_offset_to_index(offset)
         pad, view = self._window()
         return self.shown_value().offset_at(offset - pad + view)
 
     @property
     def content_width(self) -> int:
         """Never wider than one cell: Textual's own scrolling stays at 0 (``_window`` scrolls)."""
-        return 1
+        return super().content_width if self.password else 1
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         if self.placeholder and not self.value:
             return Text(self.placeholder).cell_len
-        return self.shown_value().width
+        return super().get_content_width(container, viewport) if self.password else self.shown_value().width
 
     # -- arrows go the way they point -----------------------------------------------------------
     def _visual(self) -> bool:
-        return bool(self.value) and self.shown_value().rtl
+        return bool(self.value) and not self.password and self.shown_value().rtl
 
     def action_cursor_left(self, select: bool = False) -> None:
         (super().action_cursor_right if self._visual() else super().action_cursor_left)(select)
