@@ -15,7 +15,8 @@ right-to-left value ←/→ move the way the arrow points (as in the document).
 
 Only drawing and the cell↔offset conversions are replaced (``render_line``, the cursor
 and click conversions, ``content_width``); editing, messages and validation are
-Textual's own (a suggester's completion is not drawn; a password field is Textual's own). Textual's own horizontal scrolling is left unused (the content is never
+Textual's own (a suggester's completion is not drawn; a password field is Textual's
+own). Textual's own horizontal scrolling is left unused (the content is never
 wider than the field): the window is chosen here, where the visual columns are known.
 """
 
