@@ -267,3 +267,18 @@ async def test_a_password_field_is_still_dots():
         inp.password = True
         await pilot.pause()
         assert inp.render_line(0).text.strip() == "••" and inp.value == "سر"
+
+
+async def test_find_count_is_an_english_sentence_with_the_arabic_in_reading_order(session):
+    """The count under the find input reads left to right ("«…»: 1 match(es)"), not reversed."""
+    from textual.widgets import Static
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+f")
+        await pilot.pause()
+        await type_text(pilot, "بيروت")
+        said = str(app.screen.query_one("#find-count", Static).render())
+        assert said.startswith("«") and said.endswith("match(es)"), said
+        assert rendered("بيروت") in said

@@ -50,7 +50,7 @@ class FindScreen(_Prompt):
         if not query.strip():
             return Text("")
         n = self.count(query)
-        return Text(visual_string(f"«{query}»: {n} match(es)"))
+        return Text(visual_string(f"«{query}»: {n} match(es)", direction="ltr"))  # an English sentence
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#find-count", Static).update(self._said(event.value))
