@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
+from annotator.layout import visual_string
 from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.widgets.safe_input import SafeInput
 
@@ -64,7 +65,7 @@ class ConfirmScreen(_Prompt):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.question))
+            yield Label(Text(visual_string(self.question, direction="ltr")))  # Arabic in it, in reading order
             yield Label("y / enter: yes    n / esc: no")
 
     def action_answer(self, yes: bool) -> None:
