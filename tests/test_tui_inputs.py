@@ -282,3 +282,20 @@ async def test_find_count_is_an_english_sentence_with_the_arabic_in_reading_orde
         said = str(app.screen.query_one("#find-count", Static).render())
         assert said.startswith("«") and said.endswith("match(es)"), said
         assert rendered("بيروت") in said
+
+
+async def test_wide_characters_cut_by_the_window_keep_the_columns():
+    value = "中文" * 30  # two cells each
+    app = OneInput(value)
+    async with app.run_test(size=(31, 5)) as pilot:
+        inp = app.query_one(SafeInput)
+        inp.focus()
+        inp.cursor_blink = False
+        await pilot.pause()
+        avail = inp.scrollable_content_region.width
+        for keys in ((), ("left",), ("home",), ("right",) * 9):
+            await pilot.press(*keys)
+            strip = inp.render_line(0)
+            assert strip.cell_length == avail + 1
+            row, columns = drawn(inp)
+            assert len(columns) == 1 and columns[0] < avail + 1

@@ -92,11 +92,6 @@ class ShownValue:
                 return d.start
         return 0 if self.rtl else end
 
-    def text(self) -> str:
-        """The drawn value without the cursor's cell (what ``annotator render`` prints for it)."""
-        cells = self.cells[1:] if self.rtl else self.cells[:-1]
-        return "".join(d.text for d in cells)
-
 
 class SafeInput(Input):
     """``Input`` whose value is drawn through the layout engine (reading order, shaped,
@@ -152,6 +147,9 @@ class SafeInput(Input):
         line = Text(" " * pad, no_wrap=True, overflow="ignore", end="")
         for i, (d, col) in enumerate(zip(shown.cells, shown.columns, strict=True)):
             if col + d.width <= view or col >= view + avail + 1:
+                continue
+            if col < view:  # a wide cell cut by the window's left edge: its visible part, blank
+                line.append(" " * (col + d.width - view))
                 continue
             style: Style | str = ""
             if focused and low < high and d.start < high and d.end > low and d.start < len(self.value):
