@@ -299,3 +299,19 @@ async def test_wide_characters_cut_by_the_window_keep_the_columns():
             assert strip.cell_length == avail + 1
             row, columns = drawn(inp)
             assert len(columns) == 1 and columns[0] < avail + 1
+
+
+async def test_palette_hits_show_arabic_label_names_in_reading_order(session):
+    from textual.command import CommandList
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await type_text(pilot, "label")
+        await pilot.pause(0.5)
+        hits = app.screen.query_one(CommandList)
+        prompts = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+        person = next(p for p in prompts if "Person" in p)
+        assert rendered("شخص") in person and "شخص" not in person, person
