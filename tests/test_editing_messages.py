@@ -141,3 +141,17 @@ async def test_status_line_shows_undo_in_reading_order(session):
         await pilot.pause(0.3)
         assert screen.status.message == visual_string("Undone: accepted proposal «بيروت» GPE", direction="ltr")
         assert "ﺕﻭﺮﻴﺑ" in screen.status.message  # the Arabic is shaped, in reading order
+
+
+def test_a_long_message_is_cut_at_its_logical_end():
+    """At the status line's width, the Arabic phrase keeps its first words (not its last)."""
+    from rich.cells import cell_len
+
+    from annotator.tui.widgets.status_line import fit
+
+    message = "Undone: labelled «قوات سوريا الديمقراطية في شرق البلاد» as ORG"
+    shown = fit(message, 40)
+    assert cell_len(shown) <= 40 and shown != visual_string(message, direction="ltr")
+    assert shown.startswith("Undone: labelled «") and shown.endswith("…")
+    assert visual_string("قوات سوريا", direction="rtl") in shown, shown
+    assert fit("Labelled «بيروت» as GPE", 40) == visual_string("Labelled «بيروت» as GPE", direction="ltr")
