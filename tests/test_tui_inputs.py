@@ -315,3 +315,13 @@ async def test_palette_hits_show_arabic_label_names_in_reading_order(session):
         prompts = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
         person = next(p for p in prompts if "Person" in p)
         assert rendered("شخص") in person and "شخص" not in person, person
+
+
+def test_rendered_is_what_annotator_render_prints(tmp_path, capsys):
+    """The reference the tests above compare with is the command's own output."""
+    from annotator.cli import main as cli_main
+
+    path = tmp_path / "value.txt"
+    path.write_text(MIXED_VALUE, encoding="utf-8")
+    assert cli_main(["render", str(path), "--width", "200", "--direction", "auto", "--rtl-mode", "plain"]) in (0, None)
+    assert capsys.readouterr().out.strip() == rendered(MIXED_VALUE)
