@@ -71,14 +71,18 @@ async def check_typing(pilot, inp: SafeInput, value: str = MIXED_VALUE) -> None:
     assert rendered(value) in row, row
     assert row.strip() == rendered(value)
     assert cursor_offset(inp) == len(value)
-    rtl = layout_paragraph(value, ENGINE)[0].rtl
-    forward, backward = ("left", "right") if rtl else ("right", "left")
     await pilot.press("home")
     assert inp.cursor_position == 0 and cursor_offset(inp) == 0
-    await pilot.press(forward, forward, forward, forward, forward)  # onto the J of John
-    assert inp.cursor_position == 5 and cursor_offset(inp) == 5
-    await pilot.press(backward)
-    assert inp.cursor_position == 4 and cursor_offset(inp) == 4
+    row, [column] = drawn(inp)
+    assert row.rstrip().endswith(row[column])  # the text's first character is its rightmost cell
+    for _ in range(8):  # ← goes one drawn cell left each time, across the Latin name and digits too
+        await pilot.press("left")
+        row, [now] = drawn(inp)
+        assert now == column - 1 and cursor_offset(inp) == inp.cursor_position, (row, column, now)
+        column = now
+    await pilot.press("right")
+    row, [now] = drawn(inp)
+    assert now == column + 1 and cursor_offset(inp) == inp.cursor_position
     await pilot.press("end")
     assert inp.cursor_position == len(value) and cursor_offset(inp) == len(value)
     assert inp.value == value
@@ -325,3 +329,20 @@ def test_rendered_is_what_annotator_render_prints(tmp_path, capsys):
     path.write_text(MIXED_VALUE, encoding="utf-8")
     assert cli_main(["render", str(path), "--width", "200", "--direction", "auto", "--rtl-mode", "plain"]) in (0, None)
     assert capsys.readouterr().out.strip() == rendered(MIXED_VALUE)
+
+
+async def test_an_arrow_steps_over_a_letter_with_its_harakat_at_once():
+    value = "مَدْرَسَة"  # five letters, three harakat and a sukun: five cells
+    app = OneInput(value)
+    async with app.run_test(size=(40, 5)) as pilot:
+        inp = app.query_one(SafeInput)
+        inp.focus()
+        inp.cursor_blink = False
+        await pilot.press("home")
+        offsets = [inp.cursor_position]
+        for _ in range(5):
+            await pilot.press("left")
+            offsets.append(inp.cursor_position)
+        assert offsets == [0, 2, 4, 6, 8, len(value)]
+        await pilot.press("shift+right", "shift+right")
+        assert tuple(sorted(inp.selection)) == (6, 9) and inp.value == value

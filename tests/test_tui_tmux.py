@@ -94,7 +94,7 @@ def test_label_entity_and_claim_with_keys_then_export(tmux, tmp_path):
     tmux.keys("Enter")  # the first allowed entity (our ORG)
     tmux.keys("Escape")
     rows = tmux.wait_for("saved ✓")
-    assert any("claimer e1" in row for row in rows), "\n".join(rows)
+    assert any("ORG the claimer of claim" in row for row in rows), "\n".join(rows)
     tmux.keys("C-q")
     tmux.wait_for("EXITED 0")
 

@@ -10,8 +10,9 @@ Arabic, Latin and digits come out in reading order, the same line ``annotator re
 prints. The engine's cell↔offset map puts the cursor on the cell of its logical offset
 (the cell past the text's end, on the left of a right-to-left value, when it is at the
 end), highlights the selected cells, turns a click back into an offset and chooses the
-window of a value wider than the field so that the cursor stays in sight. In a
-right-to-left value ←/→ move the way the arrow points (as in the document).
+window of a value wider than the field so that the cursor stays in sight. ←/→ move the
+cursor to the cell drawn on that side (the way the arrow points, in mixed text too);
+ctrl+←/→ move by words, swapped in a right-to-left value (as in the document).
 
 Only drawing and the cell↔offset conversions are replaced (``render_line``, the cursor
 and click conversions, ``content_width``); editing, messages and validation are
@@ -30,6 +31,7 @@ from rich.text import Text
 from textual.geometry import Offset, Size
 from textual.strip import Strip
 from textual.widgets import Input
+from textual.widgets.input import Selection
 
 from annotator.layout import LayoutOptions, layout_paragraph, visual_string
 
@@ -208,17 +210,38 @@ class SafeInput(Input):
         return super().get_content_width(container, viewport) if self.password else self.shown_value().width
 
     # -- arrows go the way they point -----------------------------------------------------------
-    def _visual(self) -> bool:
+    def _rtl(self) -> bool:
         return bool(self.value) and not self.password and self.shown_value().rtl
 
+    def _step(self, towards: int, select: bool) -> None:
+        """To the cell drawn next to the cursor's, ``towards`` -1 (left) or +1 (right): the cursor
+        goes where the arrow points, also across a Latin name or digits in Arabic, a cell (a
+        letter with its harakat, a lam-alef) at a time."""
+        shown = self.shown_value()
+        start, end = self.selection
+        if not select and start != end:  # a selection collapses to its edge on that side
+            edges = sorted((start, end), key=shown.column)
+            self.cursor_position = edges[0] if towards < 0 else edges[-1]
+            return
+        i = shown.cell_index(end) + towards
+        if 0 <= i < len(shown.cells):
+            target = shown.cells[i].start
+            self.selection = Selection(start, target) if select else Selection.cursor(target)
+
     def action_cursor_left(self, select: bool = False) -> None:
-        (super().action_cursor_right if self._visual() else super().action_cursor_left)(select)
+        if self.password:
+            super().action_cursor_left(select)
+        else:
+            self._step(-1, select)
 
     def action_cursor_right(self, select: bool = False) -> None:
-        (super().action_cursor_left if self._visual() else super().action_cursor_right)(select)
+        if self.password:
+            super().action_cursor_right(select)
+        else:
+            self._step(1, select)
 
     def action_cursor_left_word(self, select: bool = False) -> None:
-        (super().action_cursor_right_word if self._visual() else super().action_cursor_left_word)(select)
+        (super().action_cursor_right_word if self._rtl() else super().action_cursor_left_word)(select)
 
     def action_cursor_right_word(self, select: bool = False) -> None:
-        (super().action_cursor_left_word if self._visual() else super().action_cursor_right_word)(select)
+        (super().action_cursor_left_word if self._rtl() else super().action_cursor_right_word)(select)
