@@ -346,3 +346,23 @@ async def test_an_arrow_steps_over_a_letter_with_its_harakat_at_once():
         assert offsets == [0, 2, 4, 6, 8, len(value)]
         await pilot.press("shift+right", "shift+right")
         assert tuple(sorted(inp.selection)) == (6, 9) and inp.value == value
+
+
+async def test_a_refused_number_names_the_typed_arabic_in_reading_order(session):
+    from textual.widgets import Static
+
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await open_confidence(pilot)
+        await pilot.pause()
+        await type_text(pilot, "ثلاثة")
+        await pilot.press("enter")
+        await pilot.pause()
+        said = str(app.screen.query_one("#form-status", Static).render())
+        assert said.startswith("not saved: ") and rendered("ثلاثة") in said, said
+
+
+async def open_confidence(pilot):
+    await _claim_form_row(pilot, "confidence")
+    return "#editor"

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import Input, Static
 
+from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
 from annotator.tui.screens.dialog import ModalDialog
@@ -90,7 +91,8 @@ class ClaimFormScreen(ModalDialog[str | None]):
     def show_problem(self, reason: str) -> None:
         """A value was refused or could not be saved: say so where the annotator is looking."""
         if self._composed:
-            self.query_one("#form-status", Static).update(Text(reason, style="bold red"))
+            self.query_one("#form-status", Static).update(Text(visual_string(reason, direction="ltr"),
+                                                               style="bold red"))
 
     def _save(self, key: str, value: AttrValue) -> None:
         self.reply_to.post_message(self.Save(self.claim_id, key, value))
@@ -117,7 +119,7 @@ class ClaimFormScreen(ModalDialog[str | None]):
             try:  # the schema's attribute owns parsing (Arabic-Indic digits, ٫) and checking
                 value = attr.parse(event.value)
             except ValueError as exc:  # refused visibly; the editor stays open to fix the text
-                self.query_one("#form-status", Static).update(Text(f"not saved: {exc}", style="bold red"))
+                self.show_problem(f"not saved: {exc}")  # the typed value in it, in reading order
                 return
         self.editing = None
         event.input.display = False
