@@ -290,7 +290,7 @@ class Editor:
     # -- identities: the mentions of one person or organization --------------------------
     def entity_to_link(self, where: Where) -> Entity | Refusal:
         entity = self.span_at(where, Entity)
-        return entity if entity is not None else Refusal("put the cursor on an entity first")
+        return entity if isinstance(entity, Entity) else Refusal("put the cursor on an entity first")
 
     def identity_candidates(self, entity_id: str, sentences: list[tuple[int, int]]) -> list[Entity]:
         """The mentions ``entity_id`` may be linked to (not itself nor its identity's), nearest first."""

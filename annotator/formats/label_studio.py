@@ -9,7 +9,8 @@ JSON: a list of tasks ``{"id", "data": {"text"}, "annotations": [{"completed_by"
 annotator is ``completed_by``); a task without annotations gives its predictions as
 pre-annotations. In ``result``: ``labels`` regions are entities (label ``Claim``
 makes a claim); a ``relation`` labelled ``claimed_by`` links a claim to its
-claimer, one labelled ``same-as`` two mentions of one identity (``Entity.identity``); ``choices``/``textarea``/``number`` items whose ``id`` is a claim's region
+claimer, one labelled ``same-as`` two mentions of one identity (``Entity.identity``);
+``choices``/``textarea``/``number`` items whose ``id`` is a claim's region
 id are that claim's attributes (``from_name`` = attribute key); the same without a
 region are document attributes, except ``from_name: notes`` (document notes).
 
@@ -34,10 +35,10 @@ from annotator.formats._records import (
     IdMaker,
     finish,
     guarded,
+    identity_relations,
     import_meta,
     in_key_order,
     is_claim_label,
-    identity_relations,
     is_claimer_relation,
     is_identity_relation,
     plain_meta,
