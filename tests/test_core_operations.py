@@ -17,6 +17,7 @@ from annotator.model.operations import (
     MoveEntity,
     RelabelEntity,
     RemoveEntity,
+    ReplaceAnnotations,
     SetClaimAttributes,
     SetStatus,
     UnlinkIdentity,
@@ -183,6 +184,7 @@ def test_inverses_restore_every_intermediate_state(news_schema_cached, ops):
             continue
         states.append(new)
         inverses.append(inv)
+        assert all(len(m) >= 2 for m in new.identities().values())  # a lone identity is dissolved
     state = states[-1]
     for inv, expected in zip(reversed(inverses), reversed(states[:-1]), strict=True):
         state, _ = apply_operation(inv, state, TEXT, schema)
@@ -260,4 +262,7 @@ def test_removing_a_mention_keeps_the_others_linked_and_dissolves_a_lone_one(new
 
 def test_an_identity_must_be_a_name(news_schema):
     with pytest.raises(OperationError, match="identity must be text"):
-        apply_operation(AddEntity(Entity("e1", *PER, "PER", None, 7)), empty(), TEXT, news_schema)  # type: ignore[arg-type]
+        apply_operation(AddEntity(Entity("e1", *PER, "PER", None, 7)), empty(), TEXT, news_schema)
+    bad = Annotations("d", "a", entities=(Entity("e1", *PER, "PER", None, " "),))
+    with pytest.raises(OperationError, match="identity is empty"):
+        apply_operation(ReplaceAnnotations(bad), empty(), TEXT, news_schema)
