@@ -53,6 +53,10 @@ async def test_link_by_keys_highlights_names_and_undoes(tmp_path):
         assert state.entity("e1").identity == state.entity("e2").identity == "i1"
         assert screen.view.related == (span("مصطفى بالي"),)  # the other mention, highlighted
         assert "≡ i1" in screen.status.info and "×2" in screen.status.info
+        await pilot.pause(0.2)  # the span list follows a moment later
+        rows = screen.query_one("SpanPanel")
+        marks = [str(rows.get_option_at_index(i).prompt) for i in range(rows.option_count)]
+        assert sum("≡" in row for row in marks) == 2  # both mentions marked in the list
         await pilot.press("ctrl+z")
         await pilot.pause()
         await pilot.pause()
