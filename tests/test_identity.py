@@ -89,6 +89,8 @@ def test_editor_offers_the_nearest_other_mentions_and_refuses_off_an_entity():
     # e2 is already one identity with e1: e1 is not offered
     assert [e.id for e in editor.identity_candidates("e2", sentences)] == ["e3", "e4", "e5"]
     assert isinstance(editor.entity_to_link(Where(at("قال"))), Refusal)
+    alone = Editor(SCHEMA, TEXT, Annotations("d1", "amal", entities=(Entity("e1", *BALI, "PER"),)))
+    assert "no other entity" in alone.entity_to_link(Where(BALI)).reason
     assert editor.entity_to_link(Where(BALI_LATER)).id == "e5"
     linked = editor.link_identity("e5", "e2")
     assert isinstance(linked, Edit) and linked.after.entity("e5").identity == "i1"

@@ -113,3 +113,17 @@ async def test_claimer_picker_shows_identities_and_finds_any_mention(tmp_path):
         await pilot.pause()
     assert results == ["e2"]
     session.store.close()
+
+
+async def test_on_a_claim_the_status_line_names_its_claimers_identity(tmp_path):
+    session = setup(tmp_path)
+    session.apply("d", LinkIdentity("e2", "e1"))
+    session.apply("d", AddClaim(Claim("c1", span("وأضاف")[0], len(TEXT), {}, "e2")))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.view.move_to(span("وأضاف")[0])
+        await pilot.pause()
+        assert "claimer" in screen.status.info and "(e2) ≡ i1" in screen.status.info
+    session.store.close()

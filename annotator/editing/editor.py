@@ -290,7 +290,11 @@ class Editor:
     # -- identities: the mentions of one person or organization --------------------------
     def entity_to_link(self, where: Where) -> Entity | Refusal:
         entity = self.span_at(where, Entity)
-        return entity if isinstance(entity, Entity) else Refusal("put the cursor on an entity first")
+        if not isinstance(entity, Entity):
+            return Refusal("put the cursor on an entity first")
+        if entity.identity is None and len(self.state.entities) < 2:
+            return Refusal("no other entity to link it to: label its other mentions first")
+        return entity
 
     def identity_candidates(self, entity_id: str, sentences: list[tuple[int, int]]) -> list[Entity]:
         """The mentions ``entity_id`` may be linked to (not itself nor its identity's), nearest first."""

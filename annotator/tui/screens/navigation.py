@@ -65,6 +65,7 @@ class Navigation(ScreenPart):
                                  if v is not None)
                 claimer = self.editor.state.entity(span.claimer) if span.claimer else None
                 who = (f" claimer «{span_text(view.text, claimer.start, claimer.end, 20)}» ({shown(claimer.id)})"
+                       f"{self._identity(claimer)}"
                        if claimer is not None else f" claimer={shown(span.claimer)}" if span.claimer else "")
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
         if guideline:
