@@ -155,9 +155,15 @@ def test_what_each_format_writes_for_an_identity(tmp_path):
     assert [(r["from_id"], r["to_id"]) for r in rel] == [("e2", "e1"), ("e4", "e3")]
 
 
-def test_a_format_that_cannot_hold_identities_says_so(tmp_path):
-    _, ctx = _write("label-studio-min", labelled(), tmp_path)
-    assert any("cannot hold identities" in p.message for p in ctx.problems)
+@pytest.mark.parametrize("name", ["label-studio-min", "prodigy", "conll", "araieval"])
+def test_a_format_that_cannot_hold_identities_says_so_once_per_document(name, tmp_path):
+    ctx = WriteContext(SCHEMA)
+    export_records(get_format(name), [Record(Document("d1", TEXT), labelled())], tmp_path / "out.x", ctx)
+    said = [p.message for p in ctx.problems if "identities" in p.message]
+    assert said == [f"document 'd1': format {name} has no place for identities (same-as links); not written"]
+    ctx = WriteContext(SCHEMA)
+    export_records(get_format(name), [Record(Document("d1", TEXT), labelled(identities=False))], tmp_path / "o.x", ctx)
+    assert not [p for p in ctx.problems if "identities" in p.message]
 
 
 def test_bad_identity_references_are_reported_with_file_and_line(tmp_path):

@@ -68,6 +68,7 @@ def _pairs(path: Path) -> list[tuple[Path, Path]]:
 
 class BratFormat(Format):
     name = NAME
+    holds_identities = True  # Equiv lines
     description = "brat standoff (.txt + .ann; a folder of pairs)"
     signature = "a .ann standoff file or a .txt with one beside it"
     reads_folders = True

@@ -46,6 +46,7 @@ _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "sta
 
 class DoccanoFormat(JsonLinesFormat):
     name = NAME
+    holds_identities = True  # same-as relations (the label form reports them lost itself)
     description = "doccano JSONL (label form, or entities/relations form)"
     signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
     record_keys = frozenset({*_MODEL_KEYS, "id"})

@@ -216,6 +216,7 @@ def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str
 
 class LabelStudioFormat(Format):
     name = "label-studio"
+    holds_identities = True  # same-as relations
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
 
@@ -457,9 +458,6 @@ class LabelStudioMinFormat(Format):
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold claim attributes or "
                            f"claimers ({lost} claim(s) lose them); use label-studio")
-            if identity_relations(ann.entities):
-                ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold identities (same-as "
-                           "links); use label-studio")
             if ann.annotator is not None:
                 obj["annotator"] = ann.annotator
             obj.update({k: v for k, v in ann.attributes.items()})

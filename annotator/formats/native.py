@@ -55,6 +55,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 class NativeFormat(Format):
     name = "native"
+    holds_identities = True  # exporting reports the identities of a format without it as lost
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
     # the keys a record may have: any other label-holding key is reported (formats/_io.check_keys)
     record_keys = frozenset({"id", "text", "meta", "annotator", "status", "schema", "entities", "claims",
