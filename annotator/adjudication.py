@@ -110,13 +110,15 @@ def candidates(states: Mapping[str, Annotations]) -> list[Candidate]:
     claimer_of: dict[tuple[str, str], ClaimerKey] = {}
     same: dict[tuple[int, int, str], dict[str, frozenset[ClaimerKey]]] = {}
     for name, state in sorted(states.items()):
+        mentions = state.identities()  # once per state: an entity's other mentions below
         for e in state.entities:
             entities.setdefault((e.start, e.end, e.label), [])
             if name not in entities[(e.start, e.end, e.label)]:
                 entities[(e.start, e.end, e.label)].append(name)
             claimer_of[(name, e.id)] = (e.start, e.end, e.label)
+            others = mentions.get(e.identity, ()) if e.identity is not None else ()
             same.setdefault((e.start, e.end, e.label), {}).setdefault(name, frozenset(
-                (m.start, m.end, m.label) for m in state.mentions(e.identity) if m.id != e.id))
+                (m.start, m.end, m.label) for m in others if m.id != e.id))
         for c in state.claims:
             claims.setdefault((c.start, c.end), {}).setdefault(name, c)
     out = [Candidate("entity", s, e, label, tuple(names), finished, same=same[(s, e, label)])
