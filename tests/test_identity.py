@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_tui_support import reopen
 
 from annotator.adjudication import auto_plan, candidates
@@ -113,6 +115,7 @@ def test_the_claimer_may_be_any_mention_of_an_identity():
 def _write(name: str, state: Annotations, tmp_path: Path) -> tuple[Path, WriteContext]:
     rec = Record(Document("d1", TEXT), state)
     ctx = WriteContext(SCHEMA)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     fmt = get_format(name)
     if fmt.writes_folders:
         export_records(fmt, [rec], tmp_path / "out", ctx)
@@ -243,3 +246,18 @@ def test_adjudication_keeps_the_identities_every_annotator_linked():
     assert groups(after) == {frozenset({BALI_FULL, BALI})}
     again = auto_plan(candidates({"amal": amal, "bilal": bilal}), after, TEXT, SCHEMA, "unanimous")
     assert again.op is None  # nothing more to write
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([None, "a", "b", "c"]), min_size=5, max_size=5))
+def test_any_grouping_of_mentions_round_trips(tmp_path, choice):
+    """Identities with two or more mentions come back as the same groups in every format that holds them."""
+    ents = tuple(Entity(e.id, e.start, e.end, e.label, None, ident) for e, ident in zip(labelled().entities, choice,
+                                                                                         strict=True))
+    ents = tuple(Entity(e.id, e.start, e.end, e.label, None, e.identity if choice.count(e.identity) > 1 else None)
+                 for e in ents)
+    state = labelled().with_(entities=ents)
+    for name in ("native", "brat", "label-studio", "doccano"):
+        path, _ = _write(name, state, tmp_path / name)
+        (back,), _ = _read(name, path)
+        assert groups(back.annotations) == groups(state), name
