@@ -32,6 +32,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     """Returns an entity id, "" for no claimer, BY_MOVING, or None (cancelled)."""
 
     BY_MOVING = "\0move"
+    HEADING = "Claimer — type to filter, enter picks, esc cancels"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
     def __init__(self, schema: Schema, state: Annotations, text: str, claim_id: str | None = None) -> None:
@@ -46,13 +47,12 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
         self.current = claim.claimer if claim is not None else None
         self._index(state, text)
 
-    TITLE = "Claimer — type to filter, enter picks, esc cancels"
-
     def _index(self, state: Annotations, text: str) -> None:
         """What typing matches on each row: its text, label and id, and its identity's first mention."""
         self.text = text
-        self.first = {ident: mentions[0] for ident, mentions in state.identities().items()}
-        self.counts = {ident: len(mentions) for ident, mentions in state.identities().items()}
+        identities = state.identities()
+        self.first = {ident: mentions[0] for ident, mentions in identities.items()}
+        self.counts = {ident: len(mentions) for ident, mentions in identities.items()}
         self._keys = {e.id: normalize_for_search(f"{text[e.start:e.end]} {e.label} {e.id} {self._same(e)}")
                       for e in self.entities}
 
@@ -69,7 +69,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.TITLE
+            box.border_title = self.HEADING
             yield SafeInput(placeholder="type to filter (Arabic or Latin)", id="claimer-filter")
             yield OptionList(id="claimers")
 

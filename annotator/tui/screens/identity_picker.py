@@ -20,7 +20,7 @@ class IdentityPickerScreen(ClaimerPickerScreen):
     """Returns the id of the mention to link to, UNLINK, or None (cancelled)."""
 
     UNLINK = "\0unlink"
-    TITLE = "Same as — type to filter, enter links, esc cancels"
+    HEADING = "Same as — type to filter, enter links, esc cancels"
 
     def __init__(self, schema: Schema, state: Annotations, text: str, entity_id: str) -> None:
         super().__init__(schema, state, text)
