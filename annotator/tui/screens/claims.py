@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from annotator.editing import ClaimChoice, Edit, Refusal
 from annotator.tui.screens.claim_form import ClaimFormScreen
-from annotator.tui.screens.identity_picker import IdentityPickerScreen
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.widgets.claim_form import CLAIMER_ROW
 
@@ -41,6 +40,8 @@ class ClaimActions(ScreenPart):
 
     def action_link_identity(self) -> None:
         """Pick the mention the entity under the cursor is the same as (or unlink it)."""
+        from annotator.tui.screens.identity_picker import IdentityPickerScreen  # loads the search normalizer
+
         if self.editor is None:
             return
         entity = self.editor.entity_to_link(self.where())
