@@ -155,3 +155,17 @@ def test_a_long_message_is_cut_at_its_logical_end():
     assert shown.startswith("Undone: labelled «") and shown.endswith("…")
     assert visual_string("قوات سوريا", direction="rtl") in shown, shown
     assert fit("Labelled «بيروت» as GPE", 40) == visual_string("Labelled «بيروت» as GPE", direction="ltr")
+
+
+def test_identity_messages(session):
+    from annotator.model.operations import LinkIdentity, UnlinkIdentity
+
+    session.apply(DOC, AddEntity(Entity("e2", JOHN, JOHN + 4, "PER")))
+    link = session.apply(DOC, LinkIdentity("e2", "e1"))
+    did = "linked «John» PER to «John Smith» PER as one identity"
+    assert link.description == did[0].upper() + did[1:]
+    assert session.undo(DOC).description == f"Undone: {did}"
+    assert session.redo(DOC).description == f"Redone: {did}"
+    did = "unlinked «John» PER from its identity"
+    assert session.apply(DOC, UnlinkIdentity("e2")).description == did[0].upper() + did[1:]
+    assert session.undo(DOC).description == f"Undone: {did}"
