@@ -92,6 +92,7 @@ async def check_typing(pilot, inp: SafeInput, value: str = MIXED_VALUE) -> None:
 def session(tmp_path):
     s = make_session(tmp_path / "inputs.db")
     s.add_entity("a_mixed", MIXED.index("John"), MIXED.index("John") + 10, "PER")
+    s.add_entity("a_mixed", MIXED.index("بيروت"), MIXED.index("بيروت") + 5, "GPE")
     s.add_claim("a_mixed", 0, 37, {"checkworthy": "yes"}, claimer=None)
     yield s
     s.store.close()
@@ -135,6 +136,12 @@ async def open_claimer_filter(pilot):
     return "#claimer-filter"
 
 
+async def open_identity_filter(pilot):
+    main(pilot.app).view.move_to(MIXED.index("John"))
+    await pilot.press("equals_sign")  # the same-as (identity) picker
+    return "#claimer-filter"
+
+
 async def open_palette(pilot):
     await pilot.press("ctrl+p")
     await pilot.pause(0.3)
@@ -142,7 +149,7 @@ async def open_palette(pilot):
 
 
 @pytest.mark.parametrize("opener", [open_find, open_documents, open_note, open_cue, open_claimer_filter,
-                                    open_palette], ids=lambda f: f.__name__.removeprefix("open_"))
+                                    open_identity_filter, open_palette], ids=lambda f: f.__name__.removeprefix("open_"))
 async def test_every_input_draws_typed_arabic_in_reading_order(session, opener):
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
