@@ -1,5 +1,5 @@
 """Every text input draws its value in reading order (issue 13 §5.5): Arabic typed into the find,
-document search, note, claim attribute (cue), claimer filter and command palette inputs is drawn as
+document search, note, claim attribute (cue), claimer and same-as filters and command palette inputs is drawn as
 ``annotator render`` prints it, the cursor on the cell of its logical offset, while the value
 stays exactly the typed characters in logical order."""
 
