@@ -106,12 +106,13 @@ class Documents:
     and counts (``Store.document_page``, ``document_number``, ``document_at``) and never listed, so
     opening the app and moving between documents read a few rows at any store size."""
 
-    def __init__(self, store: Store, annotator: str, queue: list[str] | None) -> None:
+    def __init__(self, store: Store, annotator: str, queue: list[str] | None, count: int | None = None) -> None:
+        """``count``: the store's documents when the caller has counted them already (progress has)."""
         self.store = store
         self.annotator = annotator
         self.queue = queue
-        self._numbers: dict[str, int | None] = {}
-        self._count: int | None = len(queue) if queue is not None else None
+        self._numbers: dict[str, int | None] = {}  # a few places known: counting one walks the index up to it
+        self._count: int | None = len(queue) if queue is not None else count
 
     def __len__(self) -> int:
         """Counted once (the store's documents, or the queue): like the list the app once read at start-up."""
@@ -124,10 +125,13 @@ class Documents:
         if self.queue is not None:
             return self.queue.index(doc_id) + 1 if doc_id in self.queue else 0
         if doc_id not in self._numbers:
-            if len(self._numbers) > 64:
-                self._numbers.clear()
-            self._numbers[doc_id] = self.store.document_number(doc_id)
+            self._know(doc_id, self.store.document_number(doc_id))
         return self._numbers[doc_id] or 0
+
+    def _know(self, doc_id: str, number: int | None) -> None:
+        if len(self._numbers) > 64:
+            self._numbers.clear()
+        self._numbers[doc_id] = number
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and self.number(doc_id) > 0
@@ -136,7 +140,10 @@ class Documents:
         """The ``number``-th (1-based), None outside 1..len."""
         if self.queue is not None:
             return self.queue[number - 1] if 1 <= number <= len(self.queue) else None
-        return self.store.document_at(number)
+        doc_id = self.store.document_at(number)
+        if doc_id is not None:
+            self._know(doc_id, number)
+        return doc_id
 
     def step(self, doc_id: str, delta: int) -> str | None:
         """The document ``delta`` (±1) places from ``doc_id``; None past either end."""
@@ -149,7 +156,11 @@ class Documents:
         seq = here[0].seq
         rows = (self.store.document_page(self.annotator, after=seq, limit=1) if delta > 0 else
                 self.store.document_page(self.annotator, after=0, before=seq, limit=1))
-        return rows[0].id if rows else None
+        if not rows:
+            return None
+        if self._numbers.get(doc_id):  # the neighbour's place follows from this one's: no count
+            self._know(rows[0].id, self._numbers[doc_id] + delta)  # type: ignore[operator]
+        return rows[0].id
 
     def first(self) -> str | None:
         return self.at(1)
@@ -298,8 +309,10 @@ class AnnotationSession:
 
     @_settled
     def documents(self, *, take: bool = False) -> Documents:
-        """The annotator's documents as the app walks them (see ``Documents``): a few rows per step."""
-        return Documents(self.store, self.annotator, self.queue(take=take))
+        """The annotator's documents as the app walks them (see ``Documents``): a few rows per step.
+        Over the whole store their number is the progress total (one count of the store, not two)."""
+        queue = self.queue(take=take)
+        return Documents(self.store, self.annotator, queue, None if queue is not None else self.saved_progress().total)
 
     @_settled
     def resume(self, documents: Documents) -> Position:

@@ -101,8 +101,8 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def on_mount(self) -> None:
         self.saver.wake = lambda: self.post_message(SaverAnswered())  # thread-safe
         self.session.pending = self.saver
+        self.session.saved_progress(refresh=True)  # counted once here, then kept by each commit
         self.documents = self.session.documents(take=True)
-        self.session.saved_progress(refresh=True)
         start = self.session.resume(self.documents)
         self._check_size()
         if start.doc_id is not None:
