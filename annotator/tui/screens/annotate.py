@@ -15,7 +15,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotator.editing import ClaimChoice, Edit, Editor, Saver
 from annotator.errors import AnnotatorError
@@ -31,6 +31,7 @@ from annotator.tui.screens.navigation import Navigation
 from annotator.tui.screens.writes import SaverAnswered, Writes
 from annotator.tui.shown import shown
 from annotator.tui.widgets.doc_header import DocHeader
+from annotator.tui.widgets.footer import SteadyFooter
 from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.span_panel import SpanPanel
 from annotator.tui.widgets.status_line import StatusLine
@@ -87,7 +88,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                                    on_cursor=self.cursor_moved, id="document")
                 yield SpanPanel(self.schema, id="spans")
             yield StatusLine(self.clock, id="status")
-            yield Footer()
+            yield SteadyFooter()
         yield Static("", id="too-small")
 
     @property
