@@ -8,6 +8,10 @@ the app followed when it read them).
 
 from __future__ import annotations
 
+import shutil
+import sys
+import time
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -224,3 +228,72 @@ def test_dynamic_queues_take_as_before_through_the_documents(tmp_path):
     b = AnnotationSession(store, SCHEMA, "b")
     assert b.documents(take=True).queue == ["d00002"]  # overlap 1: the first free one
     store.close()
+
+
+# -- the first frame, in a real terminal -------------------------------------------------------
+
+
+@pytest.mark.tmux
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_first_frame_with_the_document_has_the_header_and_its_progress(tmp_path):
+    """Every screen a terminal showed while the app started: none has the document's body without
+    the header's position and progress (they once came one frame after it)."""
+    from test_tui_support import DOCS
+
+    from test_tui_tmux import Tmux
+
+    db = tmp_path / "t.db"
+    store = open_store(str(db))
+    for doc_id, text in DOCS:
+        store.add_document(Document(doc_id, text))
+    store.close()
+    tmux = Tmux()
+    try:
+        tmux.start(f"cd {tmp_path} && exec {sys.executable} -m annotator annotate --db {db} --annotator first "
+                   "--rtl-mode plain")
+        seen: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            screen = "\n".join(tmux.screen())
+            if not seen or screen != seen[-1]:
+                seen.append(screen)
+            if "/3 finished" in screen and "2019" in screen:
+                break
+        with_body = [s for s in seen if "2019" in s]
+        assert with_body, seen[-1]
+        assert all("1/3" in s and "0/3 finished" in s for s in with_body), with_body[0]
+    finally:
+        tmux.kill()
+
+
+async def test_the_footer_builds_its_keys_once_and_again_only_when_they_change(tmp_path, monkeypatch):
+    from test_tui_support import SIZE, main, make_app, make_session
+    from textual.widgets._footer import FooterKey
+
+    from annotator.tui.widgets.footer import SteadyFooter
+
+    built: list[int] = []
+    compose = SteadyFooter.compose
+
+    def counted(self):
+        keys = list(compose(self))
+        built.append(len(keys))
+        return iter(keys)
+
+    monkeypatch.setattr(SteadyFooter, "compose", counted)
+    session = make_session(tmp_path / "f.db")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await pilot.press("tab", "tab", "n", "p")  # focus moves and documents: the same keys
+        await pilot.pause()
+        assert [n for n in built if n] == [len(screen.query(FooterKey))] and len(screen.query(FooterKey)) > 5
+        monkeypatch.setattr(type(screen), "check_action",
+                            lambda self, action, parameters: action != "next_document")
+        screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert len([n for n in built if n]) == 2  # one key fewer: built again
+        assert "next_document" not in {k.action for k in screen.query(FooterKey)}
+    session.store.close()
