@@ -23,7 +23,10 @@ class SteadyFooter(Footer):
             return
         if self.is_attached and screen is self.screen and not self._queued:
             self._queued = True
-            self.call_after_refresh(self._rebuild_if_changed)
+            if self._shown is None:  # the first keys after the screen's first painted frame: the document first
+                self.call_after_refresh(self.call_after_refresh, self._rebuild_if_changed)
+            else:
+                self.call_after_refresh(self._rebuild_if_changed)
 
     def shown(self) -> tuple:
         """What the footer would show now: each shown key with its text and state, and the palette's."""
