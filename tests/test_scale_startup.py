@@ -21,8 +21,8 @@ from annotator.errors import OperationError
 from annotator.model.annotations import DOC_STATUSES, Document
 from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
-from annotator.store.base import Position
 from annotator.store import open_store
+from annotator.store.base import Position
 
 WHOLE_STORE_READS = ("document_ids", "statuses", "iter_documents", "iter_annotated", "iter_annotations",
                      "assignments")
@@ -239,7 +239,6 @@ def test_the_first_frame_with_the_document_has_the_header_and_its_progress(tmp_p
     """Every screen a terminal showed while the app started: none has the document's body without
     the header's position and progress (they once came one frame after it)."""
     from test_tui_support import DOCS
-
     from test_tui_tmux import Tmux
 
     db = tmp_path / "t.db"

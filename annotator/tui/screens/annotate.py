@@ -31,8 +31,8 @@ from annotator.tui.screens.navigation import Navigation
 from annotator.tui.screens.writes import SaverAnswered, Writes
 from annotator.tui.shown import shown
 from annotator.tui.widgets.doc_header import DocHeader
-from annotator.tui.widgets.footer import SteadyFooter
 from annotator.tui.widgets.document_view import DocumentView
+from annotator.tui.widgets.footer import SteadyFooter
 from annotator.tui.widgets.span_panel import SpanPanel
 from annotator.tui.widgets.status_line import StatusLine
 
