@@ -106,13 +106,21 @@ class Documents:
     and counts (``Store.document_page``, ``document_number``, ``document_at``) and never listed, so
     opening the app and moving between documents read a few rows at any store size."""
 
-    def __init__(self, store: Store, annotator: str, queue: list[str] | None, count: int | None = None) -> None:
-        """``count``: the store's documents when the caller has counted them already (progress has)."""
-        self.store = store
+    def __init__(self, store: Store, annotator: str, queue: list[str] | None, count: int | None = None,
+                 settle: Callable[[], None] = lambda: None) -> None:
+        """``count``: the store's documents when the caller has counted them already (progress has);
+        ``settle``: waits for the session's queued writes, called before each read (one thread at a time)."""
+        self._store = store
+        self._settle = settle
         self.annotator = annotator
         self.queue = queue
         self._numbers: dict[str, int | None] = {}  # a few places known: counting one walks the index up to it
         self._count: int | None = len(queue) if queue is not None else count
+
+    @property
+    def store(self) -> Store:
+        self._settle()
+        return self._store
 
     def __len__(self) -> int:
         """Counted once (the store's documents, or the queue): like the list the app once read at start-up."""
@@ -244,9 +252,7 @@ def _settled(method: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = args[0]
         assert isinstance(session, AnnotationSession)
-        pending = session.pending
-        if pending is not None and not pending.on_worker():
-            pending.settle()
+        session.settle()
         return method(*args, **kwargs)
     return wrapper
 
@@ -270,6 +276,12 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
+
+    def settle(self) -> None:
+        """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
+        pending = self.pending
+        if pending is not None and not pending.on_worker():
+            pending.settle()
 
     # -- one live session per annotator ------------------------------------------------
 
@@ -312,7 +324,8 @@ class AnnotationSession:
         """The annotator's documents as the app walks them (see ``Documents``): a few rows per step.
         Over the whole store their number is the progress total (one count of the store, not two)."""
         queue = self.queue(take=take)
-        return Documents(self.store, self.annotator, queue, None if queue is not None else self.saved_progress().total)
+        count = None if queue is not None else self.saved_progress().total
+        return Documents(self.store, self.annotator, queue, count, settle=self.settle)
 
     @_settled
     def resume(self, documents: Documents) -> Position:

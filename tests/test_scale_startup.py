@@ -296,3 +296,29 @@ async def test_the_footer_builds_its_keys_once_and_again_only_when_they_change(t
         assert len([n for n in built if n]) == 2  # one key fewer: built again
         assert "next_document" not in {k.action for k in screen.query(FooterKey)}
     session.store.close()
+
+
+def test_walking_the_documents_waits_for_the_queued_writes_first(tmp_path):
+    """The app's ``Documents`` reads on the UI thread: like every session read, each first waits for
+    the saves queued on the writer thread, so the store is used by one thread at a time."""
+    store = big_store(tmp_path / "w.db", 5, done=0)
+    session = AnnotationSession(store, SCHEMA, "amal")
+    documents = session.documents()
+
+    class Pending:
+        settled = 0
+
+        def settle(self, timeout=None):
+            Pending.settled += 1
+            return True
+
+        def on_worker(self):
+            return False
+
+    session.pending = Pending()
+    for read in (lambda: documents.step("d00001", 1), lambda: documents.at(3), lambda: documents.number("d00004"),
+                 documents.first_unfinished):
+        before = Pending.settled
+        read()
+        assert Pending.settled > before
+    store.close()
