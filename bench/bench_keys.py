@@ -193,10 +193,11 @@ def _motion(nav: Navigator, state: Annotations, key: str, cursor: int, goal: int
 
 
 def shortest(nav: Navigator, state: Annotations, cursor: int, goal: int | None, targets: set[int],
-             keys: tuple[str, ...], limit: int = 14) -> list[str] | None:
-    """The fewest ``keys`` taking the cursor from ``cursor`` to one of ``targets`` (breadth first)."""
+             keys: tuple[str, ...], limit: int = 14) -> tuple[list[str], int | None] | None:
+    """The fewest ``keys`` taking the cursor from ``cursor`` to one of ``targets`` (breadth first),
+    with the goal column they leave (a vertical move keeps one)."""
     if cursor in targets:
-        return []
+        return [], goal
     seen = {(cursor, goal)}
     queue = deque([(cursor, goal, [])])
     while queue:
@@ -208,7 +209,7 @@ def shortest(nav: Navigator, state: Annotations, cursor: int, goal: int | None, 
                 continue
             nc, ng = _motion(nav, state, key, c, g)
             if nc in targets:
-                return path + [key]
+                return path + [key], ng
             if (nc, ng) not in seen:
                 seen.add((nc, ng))
                 queue.append((nc, ng, path + [key]))
@@ -245,6 +246,7 @@ class Tally:
     keys: dict[str, float] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
     pressed: int = 0
+    trace: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def charge(self, items: list[str], n: int) -> None:
         for item in items:
@@ -275,10 +277,11 @@ class Replay:
         return self.screen.view.nav
 
     async def press(self, keys: list[str], items: list[str]) -> None:
-        for key in keys:
-            await self.pilot.press(key)
+        if keys:
+            await self.pilot.press(*keys)
         self.tally.charge(items, len(keys))
         self.tally.pressed += len(keys)
+        self.tally.trace.append((",".join(items), keys))
 
     def check(self, ok: bool, what: str) -> None:
         if not ok:
@@ -291,6 +294,10 @@ class Replay:
         return [index.tokens[i].start for i in index.tokens_in(start, end)]
 
     def goto(self, targets: set[int]) -> list[str] | None:
+        found = self._goto(targets)
+        return found[0] if found is not None else None
+
+    def _goto(self, targets: set[int]) -> tuple[list[str], int | None] | None:
         view = self.screen.view
         return shortest(self.nav, self.state, view.cursor, view.goal_column, targets, NAV_KEYS)
 
@@ -300,12 +307,14 @@ class Replay:
         nav, toks = self.nav, self.tokens_of(start, end)
         best: list[str] | None = None
         for anchor, other in ((toks[0], toks[-1]), (toks[-1], toks[0])):
-            move = self.goto({anchor})
-            if move is None:
+            found = self._goto({anchor})
+            if found is None:
                 continue
-            grow = shortest(nav, self.state, anchor, None, {other}, EXTEND_KEYS) if other != anchor else []
-            if grow is None:
+            move, goal = found
+            grown = shortest(nav, self.state, anchor, goal, {other}, EXTEND_KEYS) if other != anchor else ([], goal)
+            if grown is None:
                 continue
+            grow = grown[0]
             a0, a1 = nav.token_span(anchor)
             b0, b1 = nav.token_span(other)
             sel = Selection(min(a0, b0), max(a1, b1), anchor)
@@ -329,8 +338,11 @@ class Replay:
         first = step_match(matches, self.screen.view.cursor - 1)
         assert first is not None
         hops = (matches.index((start, end)) - first) % len(matches)
-        typing = [] if query == self.screen.find_query else typed(query)
-        return ["ctrl+f", *typing, "enter"] + ["f3"] * hops
+        return ["ctrl+f", *self.typing(query), "enter"] + ["f3"] * hops
+
+    def typing(self, query: str) -> list[str]:
+        """What to type after ctrl+f for ``query``: nothing when find already starts with it."""
+        return [] if self.screen._find_default() == query else typed(query)
 
     def cheapest_mark(self, start: int, end: int) -> list[str]:
         options = [k for k in (self.plan_mark(start, end), self.plan_find(start, end)) if k is not None]
@@ -338,21 +350,24 @@ class Replay:
             raise BenchError(f"no way found to mark {start}–{end}")
         return min(options, key=len)
 
-    async def do_mark(self, keys: list[str], start: int, end: int, item: str) -> None:
+    async def do_mark(self, keys: list[str], start: int, end: int, items: list[str]) -> None:
         if "ctrl+f" in keys:
             i = keys.index("enter")
-            await self.press(keys[:i], [item])
-            from annotator.tui.screens.finding import FindScreen
-
-            self.check(isinstance(self.app.screen, FindScreen), "the find dialog is open")
-            value = self.app.screen.query_one("#find").value
-            self.check(value == self.exp.text[start:end], f"find typed «{value}»")
-            await self.press(keys[i:], [item])
+            await self.press(keys[:i], items)
+            self.check_find(self.exp.text[start:end])
+            await self.press(keys[i:], items)
         else:
-            await self.press(keys, [item])
+            await self.press(keys, items)
         marked = self.screen.view.selection
         span = (marked.start, marked.end) if marked is not None else self.nav.token_span(self.screen.view.cursor)
         self.check(span == (start, end), f"marked {span}, planned {(start, end)}")
+
+    def check_find(self, query: str) -> None:
+        from annotator.tui.screens.finding import FindScreen
+
+        self.check(isinstance(self.app.screen, FindScreen), "the find dialog is open")
+        value = self.app.screen.query_one("#find").value
+        self.check(value == query, f"find holds «{value}», planned «{query}»")
 
     # -- proposals --------------------------------------------------------------------------
     def _pre_at(self, word_start: int):
@@ -362,11 +377,11 @@ class Replay:
     def proposal_targets(self, span) -> set[int]:
         return {t for t in self.tokens_of(span.start, span.end) if (p := self._pre_at(t)) is not None and p.id == span.id}
 
-    async def reject_wrong(self, before: int, item: str, wanted: set[tuple]) -> None:
-        """Reject every proposal starting before ``before`` that is not expected."""
+    async def reject_wrong(self, before: int, item: str, wanted: set[tuple], kind: type) -> None:
+        """Reject every proposal of ``kind`` starting before ``before`` that is not expected."""
         while True:
             wrong = [s for s in (*self.state.entities, *self.state.claims) if s.source and s.start < before
-                     and _key(s) not in wanted]
+                     and isinstance(s, kind) and _key(s) not in wanted]
             if not wrong:
                 return
             span = wrong[0]
@@ -396,14 +411,12 @@ class Replay:
             self.tally.keys.setdefault(item, 0.0)
             if self._done(e):
                 continue
-            await self.reject_wrong(e.end, item, wanted)
+            await self.reject_wrong(e.end, item, wanted, Entity)
             if self._done(e):
                 continue
             batch = self.plan_label_all(e)
             if batch is not None:
-                keys, items = batch
-                await self.press(keys, items)
-                self.check(self._done(e), f"label all labelled {e.text}")
+                await self.label_all(e, *batch)
                 continue
             pre = next((x for x in self.state.entities if x.source and (x.start, x.end) == (e.start, e.end)), None)
             if pre is not None:
@@ -413,12 +426,33 @@ class Replay:
                     self.check(self._done(e), f"accepted the proposal {e.text}")
                     continue
             keys = self.cheapest_mark(e.start, e.end)
-            await self.do_mark(keys, e.start, e.end, item)
+            await self.do_mark(keys, e.start, e.end, [item])
             await self.press([self.label_key(e.label)], [item])
             self.check(self._done(e), f"labelled {e.text} {e.label}")
 
+    async def label_all(self, e: ExpEntity, typed_keys: list[str], items: list[str]) -> None:
+        """Label every mention of ``e``'s text at once, the cheaper way: label ``e`` itself, then
+        ctrl+f (find starts with the entity under the cursor) enter ctrl+a; or find it by typing,
+        a label key on the first match, ctrl+a. Every key is shared equally by ``items``."""
+        mark = self.cheapest_mark(e.start, e.end)
+        if len(mark) + 4 <= len(typed_keys):
+            await self.do_mark(mark, e.start, e.end, items)
+            await self.press([self.label_key(e.label)], items)
+            await self.press(["ctrl+f"], items)
+            self.check_find(e.text)
+            await self.press(["enter", "ctrl+a"], items)
+        else:
+            i = typed_keys.index("enter")
+            await self.press(typed_keys[:i], items)
+            self.check_find(e.text)
+            await self.press(typed_keys[i:], items)
+        labelled = {(x.start, x.end, x.label) for x in self.state.entities if x.source is None}
+        self.check(all((x.start, x.end, x.label) in labelled for i, x in enumerate(self.exp.entities)
+                       if f"e{i + 1}" in items), f"label all labelled every {e.text}")
+
     def plan_label_all(self, e: ExpEntity) -> tuple[list[str], list[str]] | None:
-        """Find + label key + ctrl+a, when it labels two or more expected entities and nothing else."""
+        """Find + label key + ctrl+a (and the items it labels), when it labels two or more expected
+        entities and nothing else."""
         query = self.exp.text[e.start:e.end]
         matches = find_matches(self.screen.view.index, query)
         if len(matches) < 2:
@@ -432,8 +466,7 @@ class Replay:
         if len(items) < 2 or None in items:
             return None
         first = matches[step_match(matches, self.screen.view.cursor - 1) or 0]
-        typing = [] if query == self.screen.find_query else typed(query)
-        keys = ["ctrl+f", *typing, "enter"]
+        keys = ["ctrl+f", *self.typing(query), "enter"]
         labelled = any((x.start, x.end, x.label) == (*first, e.label) and x.source is None
                        for x in self.state.entities)
         return keys + ([] if labelled else [self.label_key(e.label)]) + ["ctrl+a"], [i for i in items if i]
@@ -455,18 +488,18 @@ class Replay:
             item = f"c{n + 1}"
             self.tally.names[item] = f"claim    {c.text[:40]}…"
             self.tally.keys.setdefault(item, 0.0)
-            await self.reject_wrong(c.end, item, wanted)
+            await self.reject_wrong(c.end, item, wanted, Claim)
             pre = next((x for x in self.state.claims if x.source and (x.start, x.end) == (c.start, c.end)), None)
             move = self.goto(self.proposal_targets(pre)) if pre is not None else None
             if move is not None:
                 await self.press(move + ["enter"], [item])
             else:
                 keys = self.cheapest_mark(c.start, c.end)
-                await self.do_mark(keys, c.start, c.end, item)
+                await self.do_mark(keys, c.start, c.end, [item])
                 await self.press([self.exp.schema.claims.hotkey or "c"], [item])
             await self.fill_form(c, item)
         if self.exp.claims:  # what is left after the last claim is charged to it
-            await self.reject_wrong(len(self.exp.text) + 1, f"c{len(self.exp.claims)}", wanted)
+            await self.reject_wrong(len(self.exp.text) + 1, f"c{len(self.exp.claims)}", wanted, Claim)
 
     async def fill_form(self, c: ExpClaim, item: str) -> None:
         from annotator.tui.screens.claim_form import ClaimFormScreen
@@ -661,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--expected", default=str(DEFAULT), help="the expected-labels file")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--only", choices=("plain", "rec"), help="one mode only")
+    p.add_argument("--trace", action="store_true", help="print every key pressed, by item")
     args = p.parse_args(argv)
     try:
         expected = load_expected(Path(args.expected))
@@ -676,6 +710,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report(results, expected), ensure_ascii=False, indent=1))
         return 0
+    if args.trace:
+        for r in results:
+            for items, keys in r.tally.trace:
+                print(f"{'rec' if r.recommend else 'plain'} {items}: {' '.join(keys)}")
     print_report(results, expected)
     return 0
 
