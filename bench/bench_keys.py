@@ -64,7 +64,7 @@ SEEDS = ROOT / "annotator" / "bundled" / "seeds"
 SIZE = (120, 40)
 AIM_ENTITY, AIM_CLAIM = 3, 10
 NAV_KEYS = ("left", "right", "up", "down", "ctrl+left", "ctrl+right", "ctrl+down", "ctrl+up", "home", "end",
-            "ctrl+home", "ctrl+end", "f4", "shift+f4")
+            "ctrl+home", "ctrl+end", "pageup", "pagedown", "f4", "shift+f4")
 EXTEND_KEYS = ("shift+left", "shift+right", "shift+up", "shift+down")
 EDGE_KEYS = {"[": ("start", -1), "]": ("start", 1), "{": ("end", -1), "}": ("end", 1), ">": ("clitic", 1),
              "<": ("clitic", 0)}
@@ -173,8 +173,12 @@ def load_expected(path: Path) -> Expected:
 
 
 # -- planning -----------------------------------------------------------------------------------
-def _motion(nav: Navigator, state: Annotations, key: str, cursor: int, goal: int | None) -> tuple[int, int | None]:
+def _motion(nav: Navigator, state: Annotations, key: str, cursor: int, goal: int | None,
+            page: int = 1) -> tuple[int, int | None]:
     """Where ``key`` takes the cursor (the screen's movement actions, on the pure navigator)."""
+    if key in ("pageup", "pagedown"):
+        offset, new_goal = nav.vertical(cursor, page if key == "pagedown" else -page, goal)
+        return nav.snap(offset), new_goal
     if key in ("left", "right", "shift+left", "shift+right"):
         return nav.snap(nav.horizontal(cursor, key.removeprefix("shift+"))), None
     if key in ("up", "down", "shift+up", "shift+down"):
@@ -193,7 +197,7 @@ def _motion(nav: Navigator, state: Annotations, key: str, cursor: int, goal: int
 
 
 def shortest(nav: Navigator, state: Annotations, cursor: int, goal: int | None, targets: set[int],
-             keys: tuple[str, ...], limit: int = 14) -> tuple[list[str], int | None] | None:
+             keys: tuple[str, ...], limit: int = 14, page: int = 1) -> tuple[list[str], int | None] | None:
     """The fewest ``keys`` taking the cursor from ``cursor`` to one of ``targets`` (breadth first),
     with the goal column they leave (a vertical move keeps one)."""
     if cursor in targets:
@@ -207,7 +211,7 @@ def shortest(nav: Navigator, state: Annotations, cursor: int, goal: int | None, 
         for key in keys:
             if key in ("f4", "shift+f4") and not any(s.source for s in (*state.entities, *state.claims)):
                 continue
-            nc, ng = _motion(nav, state, key, c, g)
+            nc, ng = _motion(nav, state, key, c, g, page)
             if nc in targets:
                 return path + [key], ng
             if (nc, ng) not in seen:
@@ -265,6 +269,8 @@ class Replay:
         self.screen = screen
         self.tally = Tally()
         self.sentences = [(s.start, s.end) for s in TextIndex(expected.text).sentences]
+        # find starts with the entity under the cursor (an app without it: the last query)
+        self.prefill = hasattr(screen, "_find_default")
 
     # -- the live app -----------------------------------------------------------------------
     @property
@@ -299,7 +305,7 @@ class Replay:
 
     def _goto(self, targets: set[int]) -> tuple[list[str], int | None] | None:
         view = self.screen.view
-        return shortest(self.nav, self.state, view.cursor, view.goal_column, targets, NAV_KEYS)
+        return shortest(self.nav, self.state, view.cursor, view.goal_column, targets, NAV_KEYS, page=view.page_height)
 
     def plan_mark(self, start: int, end: int) -> list[str] | None:
         """Keys leaving exactly ``[start, end)`` marked (selected, or the cursor's word): move to one
@@ -342,7 +348,8 @@ class Replay:
 
     def typing(self, query: str) -> list[str]:
         """What to type after ctrl+f for ``query``: nothing when find already starts with it."""
-        return [] if self.screen._find_default() == query else typed(query)
+        start = self.screen._find_default() if self.prefill else self.screen.find_query
+        return [] if start == query else typed(query)
 
     def cheapest_mark(self, start: int, end: int) -> list[str]:
         options = [k for k in (self.plan_mark(start, end), self.plan_find(start, end)) if k is not None]
@@ -435,7 +442,7 @@ class Replay:
         ctrl+f (find starts with the entity under the cursor) enter ctrl+a; or find it by typing,
         a label key on the first match, ctrl+a. Every key is shared equally by ``items``."""
         mark = self.cheapest_mark(e.start, e.end)
-        if len(mark) + 4 <= len(typed_keys):
+        if self.prefill and len(mark) + 4 <= len(typed_keys):
             await self.do_mark(mark, e.start, e.end, items)
             await self.press([self.label_key(e.label)], items)
             await self.press(["ctrl+f"], items)
