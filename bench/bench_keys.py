@@ -291,8 +291,7 @@ class Replay:
 
     def check(self, ok: bool, what: str) -> None:
         if not ok:
-            raise BenchError(f"the app did not do what was planned: {what} (status: {self.screen.status.message!r})"
-                             if hasattr(self.screen.status, "message") else f"the app did not do what was planned: {what}")
+            raise BenchError(f"the app did not do what was planned: {what} (status line: {self.screen.status.message!r})")
 
     # -- moving ---------------------------------------------------------------------------
     def tokens_of(self, start: int, end: int) -> list[int]:
