@@ -928,3 +928,31 @@ def test_concurrent_takers_never_exceed_the_overlap(store, db):
     assert all(len(names) == 2 for names in per_doc.values()), per_doc  # every document twice, none thrice
     assert all(len(docs) == len(set(docs)) for docs in taken.values())
     assert store.assignments() == per_doc
+
+
+def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster):
+    """The flaky concurrent-takers test, made certain: every takeable row locked by another taker at
+    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row."""
+    import threading
+
+    import psycopg
+
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    try:
+        _docs(store, 1)
+        with psycopg.connect(db) as other:  # another taker in the middle of taking d1
+            other.execute("SELECT id FROM documents WHERE id='d1' FOR NO KEY UPDATE")
+            got: list = []
+            taker = threading.Thread(target=lambda: got.append(store.take_document("bob", 2, 600)))
+            taker.start()
+            taker.join(1.0)
+            assert taker.is_alive() and got == []  # waiting for the row, not reporting the pool empty
+            other.execute("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                          "VALUES ('d1', 'alice', '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', 0)")
+            other.commit()
+        taker.join(30)
+        assert got == ["d1"]  # alice filled one place of two: bob takes the other
+        assert store.assignments() == {"d1": ["alice", "bob"]}
+    finally:
+        store.close()

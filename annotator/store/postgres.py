@@ -513,10 +513,16 @@ class PostgresStore(SQLReads, Store):
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Lock the first takeable document row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
         pass over each other's candidates instead of queueing), then count its workers again in a fresh
-        statement (READ COMMITTED: it sees every taker that held the row before us) and take it."""
+        statement (READ COMMITTED: it sees every taker that held the row before us) and take it.
+
+        When every takeable row is locked by another taker at that instant, SKIP LOCKED finds none:
+        that is not "nothing to take" (the other taker may fill one place of two), so the same
+        query runs again without SKIP LOCKED, waiting for the first such row, and the loop recounts it.
+        """
         storable_name(annotator, "annotator name")
-        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d SKIP LOCKED"
+        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
                ).replace("?", "%s")
+        skip_locked = sql + " SKIP LOCKED"
         recount = ("SELECT " + WORKERS + ", EXISTS (SELECT 1 FROM assignments m WHERE m.doc_id=d.id AND "
                    "m.annotator=%s) FROM documents d WHERE d.id=%s")
 
@@ -524,7 +530,8 @@ class PostgresStore(SQLReads, Store):
             cur.execute(DELETE_LAPSED.format(now=SERVER_NOW))
             passed: list[str] = []
             while True:
-                row = cur.execute(sql, (overlap, annotator, annotator, passed)).fetchone()
+                args = (overlap, annotator, annotator, passed)
+                row = cur.execute(skip_locked, args).fetchone() or cur.execute(sql, args).fetchone()
                 if row is None:
                     return None
                 workers, mine = cur.execute(recount, (annotator, row[0])).fetchone()
