@@ -54,9 +54,12 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 continue
             if wanted_status is not None and state.status not in wanted_status:
                 continue
-            state = state.with_(entities=sort_spans(state.entities), claims=sort_spans(state.claims))
-            for span in (*state.entities, *state.claims):
-                if not 0 <= span.start < span.end <= len(doc.text):  # pragma: no cover - guarded by ops
+            entities, claims = sort_spans(state.entities), sort_spans(state.claims)
+            if entities != state.entities or claims != state.claims:  # stored states are kept sorted
+                state = state.with_(entities=entities, claims=claims)
+            size = len(doc.text)
+            for span in (*entities, *claims):
+                if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
                     raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
             yield Record(doc, state)
 
