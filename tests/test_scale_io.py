@@ -1,0 +1,72 @@
+"""Import and export of one huge document, and the export's lean paths (issue 12, aims 2 and 4).
+
+Memory is asserted with tracemalloc (Python's own allocations, deterministic), never with time.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+from annotator.formats import _spans, bio
+from annotator.formats.base import Record, WriteContext, get_format
+from annotator.model.annotations import Annotations, Document, Entity
+from annotator.schema import default_schema_path, load_schema
+from annotator.text import tokenize
+
+WORDS = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019. "
+
+
+def _big_record(chars: int) -> Record:
+    text = (WORDS * (chars // len(WORDS) + 1))[:chars].rstrip() + "."
+    start = text.index("مصطفى")
+    ann = Annotations(doc_id="big", annotator="amal", status="done",
+                      entities=(Entity("e1", start, start + len("مصطفى"), "PER"),))
+    return Record(Document("big", text, {}), ann)
+
+
+def _peak_while(fn) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_tokens_of_a_text_cut_into_chunks_are_those_of_the_whole_text(monkeypatch):
+    monkeypatch.setattr(_spans, "_CHUNK", 7)  # cuts fall everywhere, some inside long runs of letters
+    text = "  " + WORDS * 3 + "كلمةطويلةجداجداجدا\u064e.\n\n👨‍👩‍👧 ١٢٣\t" + "x" * 20
+    assert _spans.tokens_for(text) == [(t.start, t.end) for t in tokenize(text)]
+    assert _spans.tokens_for("") == [] and _spans.tokens_for("   ") == []
+
+
+def test_sparse_bio_tags_are_the_dense_ones():
+    spans = [(0, 3, "ORG"), (1, 2, "GPE"), (2, 5, "DATE"), (3, 5, "LOC")]
+    tagged, rejected = bio.encode_sparse(8, spans)
+    rows, rejected_dense = bio.encode(8, spans)
+    assert rejected == rejected_dense
+    assert [tagged.get(t, ["O"]) for t in range(8)] == rows
+    assert set(tagged) == {0, 1, 2, 3, 4}  # untagged tokens hold no list
+
+
+def test_conll_export_of_one_huge_document_streams(tmp_path):
+    """A document of 600,000 characters (about 110,000 tokens) is written as CoNLL without a Python
+    object per token kept for the whole text: before, the export held every token as a tuple, two
+    dicts of them, a tag list each and every line (over 40 times the text's size)."""
+    rec = _big_record(600_000)
+    ctx = WriteContext(schema=load_schema(default_schema_path()))
+    out = tmp_path / "big.conll"
+
+    def export() -> None:
+        with out.open("w", encoding="utf-8") as fh:
+            get_format("conll").write([rec], fh, ctx)
+
+    peak = _peak_while(export)
+    text_bytes = 2 * len(rec.document.text)  # Arabic: two bytes a character in a Python str
+    assert peak < 8 * text_bytes, f"peak {peak / 1e6:.1f} MB for a {text_bytes / 1e6:.1f} MB text"
+    lines = out.read_text(encoding="utf-8").split("\n")
+    assert lines[0] == "قال O" and lines[1] == "مصطفى B-PER" and lines[2] == "بالي O"
+    tokens = _spans.tokens_for(rec.document.text)
+    assert len(lines) == len(tokens) + 2  # a line a token, the blank end line, the last newline
+    assert all(line.split(" ")[0] == rec.document.text[s:e] for line, (s, e) in zip(lines, tokens, strict=False))
