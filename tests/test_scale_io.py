@@ -70,3 +70,19 @@ def test_conll_export_of_one_huge_document_streams(tmp_path):
     tokens = _spans.tokens_for(rec.document.text)
     assert len(lines) == len(tokens) + 2  # a line a token, the blank end line, the last newline
     assert all(line.split(" ")[0] == rec.document.text[s:e] for line, (s, e) in zip(lines, tokens, strict=False))
+
+
+def test_a_folder_export_puts_its_files_on_disk_with_one_flush_not_one_per_file(tmp_path, monkeypatch):
+    """brat writes two files a document; each was fsynced in turn (most of its time on a busy disk)."""
+    import os
+
+    from annotator import exporting
+
+    flushed: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (flushed.append(fd), real_fsync(fd))[1])
+    records = [Record(Document(f"d{i}", f"نص رقم {i}", {}), None) for i in range(20)]
+    ctx = WriteContext(schema=load_schema(default_schema_path()))
+    exporting.export_records(get_format("brat"), records, tmp_path / "out", ctx)
+    assert len(list((tmp_path / "out").glob("*.txt"))) == 20
+    assert len(flushed) < 5, f"{len(flushed)} fsync calls for 40 files"  # the folder and its parent only
