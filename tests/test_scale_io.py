@@ -86,3 +86,29 @@ def test_a_folder_export_puts_its_files_on_disk_with_one_flush_not_one_per_file(
     exporting.export_records(get_format("brat"), records, tmp_path / "out", ctx)
     assert len(list((tmp_path / "out").glob("*.txt"))) == 20
     assert len(flushed) < 5, f"{len(flushed)} fsync calls for 40 files"  # the folder and its parent only
+
+
+
+def test_reading_a_one_line_huge_record_holds_neither_its_bytes_nor_its_line(tmp_path):
+    """While a JSONL record is imported, the reader held the line's bytes and its text beside the parsed
+    record: two more copies of a one-line huge document for as long as it took to store it."""
+    import gc
+    import json
+
+    from annotator.formats._io import iter_jsonl
+    from annotator.formats.base import ReadContext
+
+    text = WORDS * (1_000_000 // len(WORDS))
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"id": "big", "text": text}, ensure_ascii=False) + "\n", encoding="utf-8")
+    records = iter_jsonl(path, ReadContext())
+    tracemalloc.start()
+    try:
+        number, obj = next(records)
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert obj["text"] == text and number == 1
+    assert held < 1.5 * (2 * len(text)), f"{held / 1e6:.1f} MB held for a {2 * len(text) / 1e6:.1f} MB text"
+    records.close()
