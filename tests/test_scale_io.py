@@ -6,7 +6,6 @@ Memory is asserted with tracemalloc (Python's own allocations, deterministic), n
 from __future__ import annotations
 
 import tracemalloc
-from pathlib import Path
 
 from annotator.formats import _spans, bio
 from annotator.formats.base import Record, WriteContext, get_format
