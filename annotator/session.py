@@ -36,6 +36,7 @@ from annotator.model.operations import (
     AddProposals,
     Batch,
     LinkClaimer,
+    LinkIdentity,
     MoveClaim,
     MoveEntity,
     Operation,
@@ -49,6 +50,7 @@ from annotator.model.operations import (
     SetNotes,
     SetSource,
     SetStatus,
+    UnlinkIdentity,
     apply_operation,
     missing_requirements,
 )
@@ -402,6 +404,13 @@ class AnnotationSession:
 
     def link_claimer(self, doc_id: str, claim_id: str, entity_id: str | None) -> Change:
         return self.apply(doc_id, LinkClaimer(claim_id, entity_id))
+
+    def link_identity(self, doc_id: str, entity_id: str, to: str) -> Change:
+        """Mention ``entity_id`` is the same person or organization as mention ``to``."""
+        return self.apply(doc_id, LinkIdentity(entity_id, to))
+
+    def unlink_identity(self, doc_id: str, entity_id: str) -> Change:
+        return self.apply(doc_id, UnlinkIdentity(entity_id))
 
     def set_status(self, doc_id: str, status: str) -> Change:
         return self.apply(doc_id, SetStatus(status))

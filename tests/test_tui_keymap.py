@@ -289,7 +289,7 @@ def test_app_refuses_a_bad_keymap(session, tmp_path):
 # -- the reserved keys are the TUI's, passed to the loader -----------------------------------------
 
 def test_reserved_keys_are_the_tuis_and_passed_in():
-    assert set(" ?/:npdxgq[]{}<>") == RESERVED_HOTKEYS  # derived from the key table
+    assert set(" ?/:npdxgq[]{}<>=") == RESERVED_HOTKEYS  # derived from the key table
     text = (ROOT / "schemas" / "news.yaml").read_text(encoding="utf-8").replace('hotkey: "2"', 'hotkey: "n"', 1)
     assert load_schema_text(text).label("ORG").hotkey == "n"  # the loader itself reserves nothing
     with pytest.raises(SchemaError, match="reserved by the annotation screen"):

@@ -276,7 +276,7 @@ class AddEntity(Operation):
         _check_new_id(state, e.id)
         check_offsets(text, e.start, e.end)
         _check_label(schema, e.label)
-        _refuse([source_problem(e.source)])
+        _refuse([source_problem(e.source), source_problem(e.identity, "identity")])
         check_entity_fits(state, e, schema)
         return _with_entities(state, (*state.entities, e))
 
@@ -291,31 +291,42 @@ class AddEntity(Operation):
 @_op
 @dataclass(frozen=True)
 class RemoveEntity(Operation):
-    """Removing a claimer also unlinks the claims that named it (restored by the inverse)."""
+    """Removing a claimer also unlinks the claims that named it; removing a mention leaves the
+    other mentions of its identity linked, unless one alone is left: that identity is dissolved
+    (both restored by the inverse)."""
 
     kind: ClassVar[str] = "remove_entity"
     entity_id: str
 
     def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
-        _need_entity(state, self.entity_id)
+        ent = _need_entity(state, self.entity_id)
         claims = tuple(
             replace(c, claimer=None) if c.claimer == self.entity_id else c for c in state.claims
         )
+        lone = _lone_survivor(state, ent)
         return replace(
             state,
-            entities=tuple(e for e in state.entities if e.id != self.entity_id),
+            entities=tuple(replace(e, identity=None) if e is lone else e
+                           for e in state.entities if e.id != self.entity_id),
             claims=claims,
         )
 
     def inverse(self, before: Annotations) -> Operation:
         ent = _need_entity(before, self.entity_id)
         relinks = [LinkClaimer(c.id, ent.id) for c in before.claims if c.claimer == ent.id]
+        lone = _lone_survivor(before, ent)
+        rejoin = [SetIdentities({lone.id: lone.identity})] if lone is not None else []
         add = AddEntity(ent)
-        return Batch((add, *relinks)) if relinks else add
+        return Batch((add, *rejoin, *relinks)) if relinks or rejoin else add
 
     def describe(self) -> str:
         return f"remove {self.entity_id}"
 
+
+def _lone_survivor(state: Annotations, ent: Entity) -> Entity | None:
+    """The one mention left of ``ent``'s identity once ``ent`` is gone, if only one is left."""
+    others = [e for e in state.mentions(ent.identity) if e.id != ent.id]
+    return others[0] if len(others) == 1 else None
 
 
 @_op
@@ -494,6 +505,108 @@ class RejectProposal(Operation):
 
     def describe(self) -> str:
         return f"reject proposal {self.span_id}"
+
+
+# -- identity operations --------------------------------------------------------------
+# An identity links the mentions of one person or organization (``Entity.identity``). Linking and
+# unlinking are intents whose effect depends on the state (merging identities, dissolving an
+# identity left with one mention); their inverse is the exact list of identities they changed.
+
+
+def fresh_identity(state: Annotations) -> str:
+    """The first ``i<n>`` no entity of ``state`` uses as its identity."""
+    used = {e.identity for e in state.entities}
+    n = 1
+    while f"i{n}" in used:
+        n += 1
+    return f"i{n}"
+
+
+def _set_identities(state: Annotations, changes: Mapping[str, str | None]) -> Annotations:
+    return replace(state, entities=tuple(replace(e, identity=changes[e.id]) if e.id in changes else e
+                                         for e in state.entities))
+
+
+def _undo_changes(before: Annotations, changes: Mapping[str, str | None]) -> Operation:
+    return SetIdentities({k: _need_entity(before, k).identity for k in changes})
+
+
+@_op
+@dataclass(frozen=True)
+class SetIdentities(Operation):
+    """Set the identity of some entities (None: no identity); the inverse of linking and unlinking."""
+
+    kind: ClassVar[str] = "set_identities"
+    identities: Mapping[str, str | None] = field(default_factory=dict)
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        for entity_id, identity in self.identities.items():
+            _need_entity(state, entity_id)
+            _refuse([source_problem(identity, "identity")])
+        return _set_identities(state, self.identities)
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.identities)
+
+    def describe(self) -> str:
+        return f"set the identity of {', '.join(self.identities)}"
+
+
+@_op
+@dataclass(frozen=True)
+class LinkIdentity(Operation):
+    """Mention ``entity_id`` is the same person or organization as mention ``to``: both get
+    ``to``'s identity, else ``entity_id``'s, else a new one; when both had one, the two merge
+    (every mention of ``entity_id``'s identity joins ``to``'s)."""
+
+    kind: ClassVar[str] = "link_identity"
+    entity_id: str
+    to: str
+
+    def changes(self, state: Annotations) -> dict[str, str | None]:
+        a, b = _need_entity(state, self.entity_id), _need_entity(state, self.to)
+        if a.id == b.id:
+            raise OperationError(f"{a.id} cannot be linked to itself")
+        if a.identity is not None and a.identity == b.identity:
+            raise OperationError(f"{a.id} and {b.id} are already one identity ({a.identity})")
+        target = b.identity or a.identity or fresh_identity(state)
+        joining = {a.identity, b.identity} - {None}
+        return {e.id: target for e in state.entities
+                if e.id in (a.id, b.id) or e.identity in joining}
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        return _set_identities(state, self.changes(state))
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.changes(before))
+
+    def describe(self) -> str:
+        return f"link {self.entity_id} to the identity of {self.to}"
+
+
+@_op
+@dataclass(frozen=True)
+class UnlinkIdentity(Operation):
+    """Take mention ``entity_id`` out of its identity; an identity left with one mention is dissolved."""
+
+    kind: ClassVar[str] = "unlink_identity"
+    entity_id: str
+
+    def changes(self, state: Annotations) -> dict[str, str | None]:
+        ent = _need_entity(state, self.entity_id)
+        if ent.identity is None:
+            raise OperationError(f"{ent.id} is not linked to an identity")
+        lone = _lone_survivor(state, ent)
+        return {ent.id: None, **({lone.id: None} if lone is not None else {})}
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        return _set_identities(state, self.changes(state))
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.changes(before))
+
+    def describe(self) -> str:
+        return f"unlink {self.entity_id} from its identity"
 
 
 # -- claim operations -----------------------------------------------------------------
@@ -725,7 +838,7 @@ class ReplaceAnnotations(Operation):
                 _check_fresh_id(used, e.id)
                 check_offsets(text, e.start, e.end)
                 _check_label(schema, e.label)
-                _refuse([source_problem(e.source)])
+                _refuse([source_problem(e.source), source_problem(e.identity, "identity")])
             except OperationError as exc:
                 first_bad = (i, exc)
                 break

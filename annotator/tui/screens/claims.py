@@ -1,4 +1,5 @@
-"""The annotation screen's claims: mark one, open its form, pick its claimer by moving.
+"""The annotation screen's claims: mark one, open its form, pick its claimer by moving; and
+the identities claimers are compared by: link the entity under the cursor to another mention.
 
 The claim form posts ``ClaimFormScreen.Save``; the ``Editor`` decides the change and the
 write path saves it, then the form is shown the new state (or the problem).
@@ -36,6 +37,29 @@ class ClaimActions(ScreenPart):
     def action_link_claimer(self) -> None:
         if self.editor is not None:
             self._choose(self.editor.claim_to_link(self.where()), self.start_link)
+
+    def action_link_identity(self) -> None:
+        """Pick the mention the entity under the cursor is the same as (or unlink it)."""
+        from annotator.tui.screens.identity_picker import IdentityPickerScreen  # loads the search normalizer
+
+        if self.editor is None:
+            return
+        entity = self.editor.entity_to_link(self.where())
+        if isinstance(entity, Refusal):
+            self.status.say(entity.reason, error=entity.error)
+            return
+        entity_id = entity.id
+
+        def picked(result: str | None) -> None:
+            if self.editor is None or not result:
+                return
+            if result == IdentityPickerScreen.UNLINK:
+                self.commit(self.editor.unlink_identity(entity_id))
+            else:
+                self.commit(self.editor.link_identity(entity_id, result))
+            self.status.set_info(self.describe_cursor())
+
+        self.app.push_screen(IdentityPickerScreen(self.schema, self.editor.state, self.view.text, entity_id), picked)
 
     def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
         if isinstance(answer, Refusal):
