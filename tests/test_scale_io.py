@@ -5,6 +5,7 @@ Memory is asserted with tracemalloc (Python's own allocations, deterministic), n
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 
 from annotator.formats import _spans, bio
@@ -111,3 +112,49 @@ def test_reading_a_one_line_huge_record_holds_neither_its_bytes_nor_its_line(tmp
     assert obj["text"] == text and number == 1
     assert held < 1.5 * (2 * len(text)), f"{held / 1e6:.1f} MB held for a {2 * len(text) / 1e6:.1f} MB text"
     records.close()
+
+
+def _prodigy_lines(records) -> list[dict]:
+    import io
+    import json
+
+    out = io.StringIO()
+    get_format("prodigy").write(records, out, WriteContext(schema=load_schema(default_schema_path())))
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def _prodigy_tokens(text: str) -> list[dict]:
+    return [{"text": text[t.start:t.end], "start": t.start, "end": t.end, "id": i,
+             "ws": text[t.end:t.end + 1].isspace()} for i, t in enumerate(tokenize(text))]
+
+
+def test_prodigy_export_of_one_huge_document_streams_its_tokens(monkeypatch):
+    """Prodigy's tokens were a dict per token, all held (about 80x a 10 MB text); now they are written
+    a slice at a time, and the line is what it was."""
+    from annotator.formats import prodigy
+
+    rec = _big_record(300_000)
+    monkeypatch.setattr(prodigy, "_SLICE", 1000, raising=False)
+    ctx = WriteContext(schema=load_schema(default_schema_path()))
+
+    def export() -> None:
+        with open(os.devnull, "w", encoding="utf-8") as out:
+            get_format("prodigy").write([rec], out, ctx)
+
+    peak = _peak_while(export)
+    text_bytes = 2 * len(rec.document.text)
+    assert peak < 12 * text_bytes, f"peak {peak / 1e6:.1f} MB for a {text_bytes / 1e6:.1f} MB text"
+    (task,) = _prodigy_lines([rec])
+    assert task["tokens"] == _prodigy_tokens(rec.document.text)
+    assert task["spans"] == [{"start": 4, "end": 9, "token_start": 1, "token_end": 1, "label": "PER"}]
+
+
+def test_prodigy_token_numbers_of_spans_off_token_edges_and_a_text_that_is_the_mark():
+    text = "قال مصطفى بالي"
+    ann = Annotations(doc_id="d", annotator="amal", entities=(Entity("e1", 5, 12, "PER"),))  # inside tokens
+    (task,) = _prodigy_lines([Record(Document("d", text, {}), ann)])
+    assert task["tokens"] == _prodigy_tokens(text)
+    assert (task["spans"][0]["token_start"], task["spans"][0]["token_end"]) == (1, 2)
+    mark = "\x00tokens\x00"  # the writer's own placeholder as a text: written whole, still right
+    (task,) = _prodigy_lines([Record(Document("m", mark, {}), None)])
+    assert task["text"] == mark and task["tokens"] == _prodigy_tokens(mark)
