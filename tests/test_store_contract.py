@@ -990,19 +990,24 @@ class _CountingCursors:
 
 
 def test_an_action_is_written_in_one_statement_and_a_stale_one_still_refused(pg_cluster):
-    """Latency with many people (issue 12 aim 6): every action after a document's first is one statement,
-    its own transaction (was BEGIN, SELECT … FOR UPDATE, UPDATE, INSERT, COMMIT); the version check and
-    the state written are those of the full transaction, which still runs when the row is not as read."""
+    """Latency with many people (issue 12 aim 6): every action is one statement, its own transaction (was
+    BEGIN, SELECT … FOR UPDATE, UPDATE or INSERT, INSERT, COMMIT); the version check and the state written
+    are those of the full transaction, which still runs when the row is not as read."""
     db = pg_cluster.new_schema()
     store = open_store(db)
     try:
         _docs(store, 1)
         session = AnnotationSession(store, _schema(), "amal")
-        first = session.add_entity("d1", 4, 9, "PER").state
         sent: list[str] = []
         store._conn = _CountingCursors(store._conn, sent)
+        first = session.add_entity("d1", 4, 9, "PER").state  # the first write too
+        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( INSERT"), sent
+        assert first.version == 1 and first.created_at == first.updated_at
+        with pytest.raises(StoreError, match="changed by another session"):  # a second "first" write: refused
+            store.commit("d1", "amal", 0, first.with_(notes="again"), "do", SetNotes("again"), None, None)
+        sent.clear()
         second = session.add_entity("d1", 10, 14, "ORG").state
-        assert len(sent) == 1 and sent[0].startswith("WITH written AS"), sent
+        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( UPDATE"), sent
         assert second.version == 2 and second.created_at == first.created_at
         assert store.load("d1", "amal") == second
         assert [e.action for e in store.history("d1", "amal")] == ["do", "do"]

@@ -121,6 +121,18 @@ WITH written AS (
     RETURNING 1
 )
 SELECT COUNT(*) FROM logged"""
+# A document's first write by an annotator, the same way: 0 when the row is there already (a conflict).
+ONE_STATEMENT_FIRST = """
+WITH written AS (
+    INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
+    VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING
+    RETURNING doc_id, annotator, version, updated_at
+), logged AS (
+    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
+    RETURNING 1
+)
+SELECT COUNT(*) FROM logged"""
 
 
 class PostgresStore(SQLReads, Store):
@@ -487,18 +499,20 @@ class PostgresStore(SQLReads, Store):
                          dumps_ascii(inverse.to_json()) if inverse is not None else None, ref, state.version, at))
             return state
 
-        if expected_version >= 1 and new_state.created_at:
+        if expected_version == 0 or new_state.created_at:
             at = now_iso()
+            first = expected_version == 0
             state = new_state.with_(doc_id=doc_id, annotator=annotator, version=expected_version + 1,
-                                    updated_at=at)
-            if self._write(lambda cur: cur.execute(ONE_STATEMENT_COMMIT, (
-                    dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
-                    doc_id, annotator, expected_version, state.created_at,
-                    action, dumps_ascii(op.to_json()),
-                    dumps_ascii(inverse.to_json()) if inverse is not None else None, ref)).fetchone()[0],
-                           one_statement=True):
+                                    created_at=at if first else new_state.created_at, updated_at=at)
+            log = (action, dumps_ascii(op.to_json()), dumps_ascii(inverse.to_json()) if inverse is not None else None,
+                   ref)
+            sql, params = (ONE_STATEMENT_FIRST, (doc_id, annotator, dumps_ascii(state.to_json()), state.version,
+                                                 state.status, at, at, counted(state), *log)) if first else \
+                (ONE_STATEMENT_COMMIT, (dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
+                                        doc_id, annotator, expected_version, state.created_at, *log))
+            if self._write(lambda cur: cur.execute(sql, params).fetchone()[0], one_statement=True):
                 return state
-        return self._write(tx)  # a first write, a conflict, or a row whose created_at is not the state's
+        return self._write(tx)  # a conflict, or a row whose created_at is not the state's: said or written exactly
 
     # -- positions ---------------------------------------------------------------------
 
