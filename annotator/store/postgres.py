@@ -569,8 +569,12 @@ class PostgresStore(SQLReads, Store):
         sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
                ).replace("?", "%s")
         skip_locked = sql + " SKIP LOCKED"
-        recount = ("SELECT " + WORKERS + ", EXISTS (SELECT 1 FROM assignments m WHERE m.doc_id=d.id AND "
-                   "m.annotator=%s) FROM documents d WHERE d.id=%s")
+        # the recount and the taking in one statement: inserted only if, counted afresh, a place is free
+        take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
+                "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
+                "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
+                "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
 
         def tx(cur: Any) -> str | None:
             cur.execute(DELETE_LAPSED.format(now=SERVER_NOW))
@@ -580,16 +584,9 @@ class PostgresStore(SQLReads, Store):
                 row = cur.execute(skip_locked, args).fetchone() or cur.execute(sql, args).fetchone()
                 if row is None:
                     return None
-                workers, mine = cur.execute(recount, (annotator, row[0])).fetchone()
-                if workers < overlap and not mine:
-                    break
+                if cur.execute(take, (annotator, float(lease_seconds), row[0], overlap, annotator)).fetchone():
+                    return row[0]
                 passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
-            cur.execute(
-                "INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) VALUES "
-                f"(%s, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME ZONE "
-                "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog))",
-                (row[0], annotator, float(lease_seconds)))
-            return row[0]
 
         return self._write(tx)
 
