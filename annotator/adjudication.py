@@ -274,6 +274,9 @@ class AdjudicationSession(AnnotationSession):
     def document_ids(self) -> list[str]:
         return list(self.adjudicable)
 
+    def queue(self, *, take: bool = False) -> list[str] | None:
+        return list(self.adjudicable)
+
     def next_document(self, after: str | None = None) -> str | None:
         ids = self.adjudicable
         if after is None:

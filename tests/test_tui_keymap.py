@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_tui_support import SIZE, make_app, make_session
+from textual.command import CommandPalette
 
 from annotator.cli import main as cli_main
 from annotator.errors import SchemaError
@@ -150,7 +151,7 @@ async def test_palette_key_moves_with_the_keymap(session, tmp_path):
         assert app.is_running  # ctrl+q no longer quits
         await pilot.press("f5")
         await pilot.pause()
-        assert type(app.screen).__name__ == "CommandPalette"
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_dialog_keys_can_be_rebound(session, tmp_path):

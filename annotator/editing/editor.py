@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
@@ -30,6 +30,7 @@ from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, S
 from annotator.model.operations import (
     AddClaim,
     AddEntity,
+    Batch,
     LinkClaimer,
     LinkIdentity,
     MoveClaim,
@@ -43,6 +44,7 @@ from annotator.model.operations import (
     SetSource,
     SetStatus,
     UnlinkIdentity,
+    said,
 )
 from annotator.recommend.apply import accept_operation, next_proposal, proposals_operation, reject_operation
 from annotator.recommend.base import Proposal
@@ -218,7 +220,11 @@ class Editor:
         plan = plan_label_all(self.schema, self.text, self.state, matches, label)
         if plan.op is None:
             return Refusal(plan.describe(label, query) if matches else f"no match of «{query}» to label")
-        return Edit(plan.op, self.state, plan.after, plan.describe(label, query))
+        # its undo and redo say what its message says: the batch's label is that message's head
+        head = f"labelled {plan.labelled} match(es) of «{query}» as {label}"
+        op = replace(plan.op, label=head) if isinstance(plan.op, Batch) else plan.op
+        return Edit(op, self.state, plan.after,
+                    said("do", op, self.state, self.text) + plan.describe(label, query).removeprefix(head))
 
     def propose(self, proposals: list[Proposal]) -> Answer | None:
         """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused)."""
@@ -338,4 +344,4 @@ class Editor:
             _, after, _ = plan_change(op, self.state, self.text, self.schema)
         except OperationError as exc:
             return Refusal(str(exc), error=True)
-        return Edit(op, self.state, after, op.describe(), created)
+        return Edit(op, self.state, after, said("do", op, self.state, self.text), created)
