@@ -6,7 +6,12 @@ Afterwards the store is checked (no document has more than ``overlap`` annotator
 process was told was saved is in the store) and each process's per-action latency is printed
 (p50/p95 for take, label and done). ``tests/test_assign_load.py`` runs the same and asserts.
 
-Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80]
+Each store is measured twice: actions back to back (every process saturating the machine: the
+latency is then mostly the queue for the two cores) and paced (``--pace``: a pause of about 0.2 s
+before each action, still far quicker than a person). The p95 of one action of any kind is set against
+the aim (issue 12 aim 6: under 30 ms), with the load average, which on a shared machine may decide it.
+
+Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80] [--pace 0.2]
 (PostgreSQL needs the Debian postgresql package: a throwaway cluster is started, as in the tests;
 without it, only SQLite is measured.) Prints figures; no pass/fail beyond the checks above.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -31,8 +37,13 @@ def doc_text(i: int) -> str:
     return " ".join(f"w{k:02d}" for k in range(WORDS)) + f" — وثيقة {i}"
 
 
-def worker(db: str, who: str, max_docs: int, seconds: float) -> dict:
-    """One annotator: take, label twice, mark done; every acknowledged action is recorded."""
+def worker(db: str, who: str, max_docs: int, seconds: float, pace: float = 0.0) -> dict:
+    """One annotator: take, label twice, mark done; every acknowledged action is recorded. With
+    ``pace`` (seconds), a pause of about that long (0.5-1.5x, random) before each action, as a person
+    reading and choosing; without, actions follow each other at once (every process saturating)."""
+    import random
+
+    rng = random.Random(who)
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
     from annotator.store import open_store
@@ -49,6 +60,8 @@ def worker(db: str, who: str, max_docs: int, seconds: float) -> dict:
     doc = None
     try:
         while len(taken) < max_docs and time.monotonic() < deadline:
+            if pace:
+                time.sleep(pace * rng.uniform(0.5, 1.5))
             t = time.perf_counter()
             doc = session.next_document(doc)
             latency["take"].append(time.perf_counter() - t)
@@ -56,10 +69,14 @@ def worker(db: str, who: str, max_docs: int, seconds: float) -> dict:
                 break
             taken.append(doc)
             for k in (1, 5):
+                if pace:
+                    time.sleep(pace * rng.uniform(0.5, 1.5))
                 t = time.perf_counter()
                 change = session.add_entity(doc, 4 * k, 4 * k + 3, "PER")
                 latency["label"].append(time.perf_counter() - t)
                 acked.append((doc, change.state.version, len(change.state.entities)))
+            if pace:
+                time.sleep(pace * rng.uniform(0.5, 1.5))
             t = time.perf_counter()
             change = session.set_status(doc, "done")
             latency["done"].append(time.perf_counter() - t)
@@ -70,7 +87,7 @@ def worker(db: str, who: str, max_docs: int, seconds: float) -> dict:
 
 
 def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: int = 50,
-             seconds: float = 120.0) -> dict:
+             seconds: float = 120.0, pace: float = 0.0) -> dict:
     """Fill a fresh store, start ``processes`` annotators together, check the store; the figures."""
     from annotator.assignment import SETTING, DynamicQueue
     from annotator.model.annotations import Document
@@ -84,9 +101,10 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
     finally:
         store.close()
     code = ("import json, sys; sys.path.insert(0, sys.argv[1]); import bench_team; "
-            "print(json.dumps(bench_team.worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))))")
+            "print(json.dumps(bench_team.worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), "
+            "float(sys.argv[6]))))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(REPO / "bench"), db, f"annotator{n:02d}",
-                               str(max_docs), str(seconds)],
+                               str(max_docs), str(seconds), str(pace)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(processes)]
     results = []
     try:
@@ -104,12 +122,13 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
                 raise RuntimeError(f"an annotator process failed (exit {p.returncode})")
             results.append(json.loads(out.strip().splitlines()[-1]))
         wall = time.perf_counter() - start
+        load = load_average()
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return {"results": results, "wall": wall, "problems": check_store(db, results, overlap)}
+    return {"results": results, "wall": wall, "load": load, "problems": check_store(db, results, overlap)}
 
 
 def check_store(db: str, results: list[dict], overlap: int) -> list[str]:
@@ -163,8 +182,21 @@ def report(title: str, run: dict) -> None:
         print(f"{r['who']:<14}{len(r['taken']):>5}{cells(r['latency'])}")
     every = {a: [x for r in results for x in r["latency"][a]] for a in ACTIONS}
     print(f"{'all':<14}{docs:>5}{cells(every)}")
+    one = [x for a in ACTIONS for x in every[a]]
+    p50, p95 = 1000 * percentile(one, 50), 1000 * percentile(one, 95)
+    print(f"one action, any kind: p50 {p50:.1f} ms, p95 {p95:.1f} ms (aim: p95 under {AIM_MS} ms: "
+          f"{'holds' if p95 < AIM_MS else 'MISSED'}); load average {run['load']}")
     print("checks: " + ("no document over the overlap, every acknowledged action stored"
                         if not run["problems"] else "; ".join(run["problems"])))
+
+
+AIM_MS = 30
+PACED_DOCS = 5  # documents per process in a paced run (it takes a second or so each)
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages: on a shared machine they, not the store, may decide."""
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -173,25 +205,33 @@ def main() -> int:
     parser.add_argument("--processes-sqlite", type=int, default=4)
     parser.add_argument("--docs", type=int, default=80)
     parser.add_argument("--seconds", type=float, default=120.0, help="each process's time bound")
+    parser.add_argument("--pace", type=float, default=0.2,
+                        help="seconds between one process's actions in the paced runs (0: saturating runs only)")
     args = parser.parse_args()
     failed = False
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_team(str(Path(tmp) / "team.db"), args.processes_sqlite, args.docs, seconds=args.seconds)
-        report("SQLite (one file, WAL, synchronous=FULL)", run)
-        failed |= bool(run["problems"])
+    paces = [0.0] + ([args.pace] if args.pace > 0 else [])
     sys.path.insert(0, str(REPO / "tests"))
     import pg_server
 
     reason = pg_server.skip_reason()
-    if reason:
-        print(f"\nPostgreSQL: not measured: {reason}")
-    else:
-        cluster = pg_server.start_cluster()
-        try:
-            run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds)
-            report("PostgreSQL (throwaway local cluster, fsync off)", run)
+    cluster = None if reason else pg_server.start_cluster()
+    try:
+        for pace in paces:
+            how = f"an action every ~{pace * 1000:.0f} ms per process" if pace else "actions back to back"
+            with tempfile.TemporaryDirectory() as tmp:
+                run = run_team(str(Path(tmp) / "team.db"), args.processes_sqlite, args.docs, seconds=args.seconds,
+                               pace=pace, max_docs=PACED_DOCS if pace else 50)
+                report(f"SQLite (one file, WAL, synchronous=FULL), {how}", run)
+                failed |= bool(run["problems"])
+            if cluster is None:
+                print(f"\nPostgreSQL: not measured: {reason}")
+                continue
+            run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds,
+                           pace=pace, max_docs=PACED_DOCS if pace else 50)
+            report(f"PostgreSQL (throwaway local cluster, fsync off), {how}", run)
             failed |= bool(run["problems"])
-        finally:
+    finally:
+        if cluster is not None:
             cluster.stop()
     return 1 if failed else 0
 

@@ -946,3 +946,103 @@ def test_concurrent_takers_never_exceed_the_overlap(store, db):
     assert all(len(names) == 2 for names in per_doc.values()), per_doc  # every document twice, none thrice
     assert all(len(docs) == len(set(docs)) for docs in taken.values())
     assert store.assignments() == per_doc
+
+
+def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster):
+    """The flaky concurrent-takers test, made certain: every takeable row locked by another taker at
+    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row."""
+    import threading
+
+    import psycopg
+
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    try:
+        _docs(store, 1)
+        with psycopg.connect(db) as other:  # another taker in the middle of taking d1
+            other.execute("SELECT id FROM documents WHERE id='d1' FOR NO KEY UPDATE")
+            got: list = []
+            taker = threading.Thread(target=lambda: got.append(store.take_document("bob", 2, 600)))
+            taker.start()
+            taker.join(1.0)
+            assert taker.is_alive() and got == []  # waiting for the row, not reporting the pool empty
+            other.execute("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                          "VALUES ('d1', 'alice', '2026-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', 0)")
+            other.commit()
+        taker.join(30)
+        assert got == ["d1"]  # alice filled one place of two: bob takes the other
+        assert store.assignments() == {"d1": ["alice", "bob"]}
+    finally:
+        store.close()
+
+
+class _CountingCursors:
+    """A connection's cursors, counting the statements sent through them (and the BEGINs)."""
+
+    def __init__(self, conn, sent: list[str]) -> None:
+        self._conn, self._sent = conn, sent
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def transaction(self, *args, **kwargs):
+        self._sent.append("BEGIN")
+        return self._conn.transaction(*args, **kwargs)
+
+    def cursor(self, *args, **kwargs):
+        cur, sent = self._conn.cursor(*args, **kwargs), self._sent
+
+        class Counting:
+            def __enter__(self):
+                cur.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return cur.__exit__(*exc)
+
+            def execute(self, sql, params=None):
+                sent.append(" ".join(str(sql).split())[:40])
+                return cur.execute(sql, params)
+
+        return Counting()
+
+
+def test_an_action_is_written_in_one_statement_and_a_stale_one_still_refused(pg_cluster):
+    """Latency with many people (issue 12 aim 6): every action is one statement, its own transaction (was
+    BEGIN, SELECT … FOR UPDATE, UPDATE or INSERT, INSERT, COMMIT); the version check and the state written
+    are those of the full transaction, which still runs when the row is not as read."""
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    try:
+        _docs(store, 1)
+        session = AnnotationSession(store, _schema(), "amal")
+        sent: list[str] = []
+        store._conn = _CountingCursors(store._conn, sent)
+        first = session.add_entity("d1", 4, 9, "PER").state  # the first write too
+        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( INSERT"), sent
+        assert first.version == 1 and first.created_at == first.updated_at
+        with pytest.raises(StoreError, match="changed by another session"):  # a second "first" write: refused
+            store.commit("d1", "amal", 0, first.with_(notes="again"), "do", SetNotes("again"), None, None)
+        sent.clear()
+        second = session.add_entity("d1", 10, 14, "ORG").state
+        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( UPDATE"), sent
+        assert second.version == 2 and second.created_at == first.created_at
+        assert store.load("d1", "amal") == second
+        assert [e.action for e in store.history("d1", "amal")] == ["do", "do"]
+        with pytest.raises(StoreError, match="changed by another session"):  # a stale version: refused
+            store.commit("d1", "amal", 1, second.with_(notes="stale"), "do", SetNotes("stale"), None, None)
+        assert store.load("d1", "amal") == second and len(store.history("d1", "amal")) == 2
+        with psycopg_connect(db) as conn:  # the row's created_at differs from the state's: the full transaction
+            conn.execute("UPDATE annotations SET created_at='2020-01-01T00:00:00.000Z'")
+        third = session.set_status("d1", "done").state
+        assert third.created_at == "2020-01-01T00:00:00.000Z" and third.version == 3
+        assert store.statuses("amal") == {"d1": "done"} and store.integrity_check() == "ok"
+    finally:
+        store._conn = getattr(store._conn, "_conn", store._conn)
+        store.close()
+
+
+def psycopg_connect(db):
+    import psycopg
+
+    return psycopg.connect(db, autocommit=True)

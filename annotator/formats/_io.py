@@ -63,9 +63,10 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     line and the absolute byte offset of the first bad byte.
     """
     check_readable(path)
-    offset = 0
+    offset = number = 0
     with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
+        for raw in f:  # counted by hand: enumerate keeps its last item alive (a cached tuple)
+            number += 1
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -73,13 +74,15 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                     f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
                 ) from None
             offset += len(raw)
+            raw = b""  # not held while the caller works on the line (a one-line 100 MB document)
             if number == 1:
                 line = strip_bom(line)
             if line.endswith("\n"):
                 line = line[:-1]
                 if line.endswith("\r"):
                     line = line[:-1]
-            yield number, line
+            given, line = [line], ""
+            yield number, given.pop()  # this frame keeps no reference to the line while the caller has it
 
 
 # -- JSON ---------------------------------------------------------------------------
@@ -124,6 +127,7 @@ def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, An
             continue
         ctx.next_record()
         obj = parse_json(line, ctx, path, number)
+        line = ""  # not held while the caller works on the record (a one-line 100 MB document)
         if obj is _FAILED:
             continue
         if not isinstance(obj, dict):

@@ -7,6 +7,8 @@ Anything else is reported with the record's line and the span is left out.
 
 from __future__ import annotations
 
+import re
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +44,32 @@ def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, 
 
 def tokens_for(text: str) -> list[tuple[int, int]]:
     """Token offsets from our tokenizer (camel-tools words aligned to the text)."""
+    starts, ends = token_bounds(text)
+    return list(zip(starts, ends, strict=True))
+
+
+_CHUNK = 1 << 16  # characters tokenized at a time
+_SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly str.isspace
+
+
+def token_bounds(text: str) -> tuple[array[int], array[int]]:
+    """Token start and end offsets as two arrays of machine integers (16 bytes a token), the text
+    tokenized a chunk at a time: a 100 MB document never holds a Python object per token. Chunks
+    are cut at whitespace, which no token crosses, so the tokens are those of the whole text."""
     from annotator.text import tokenize
 
-    return [(t.start, t.end) for t in tokenize(text)]
+    starts, ends = array("q"), array("q")
+    pos, size = 0, len(text)
+    while pos < size:
+        cut = size
+        if size - pos > _CHUNK:
+            space = _SPACE.search(text, pos + _CHUNK)
+            cut = space.start() if space else size
+        for token in tokenize(text[pos:cut]):
+            starts.append(pos + token.start)
+            ends.append(pos + token.end)
+        pos = cut
+    return starts, ends
 
 
 class SpanCollector:

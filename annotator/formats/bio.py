@@ -101,7 +101,15 @@ def encode(n_tokens: int, spans: Sequence[tuple[int, int, str]]) -> tuple[list[l
     partly overlaps another cannot be written as columns: it is returned in the
     second list as ``(index into spans, reason)`` and left out of the tags.
     """
-    rows: list[list[str]] = [[] for _ in range(n_tokens)]
+    tagged, rejected = encode_sparse(n_tokens, spans)
+    return [tagged.get(t, ["O"]) for t in range(n_tokens)], rejected
+
+
+def encode_sparse(n_tokens: int, spans: Sequence[tuple[int, int, str]]
+                  ) -> tuple[dict[int, list[str]], list[tuple[int, str]]]:
+    """``encode`` with only the tagged tokens' lists (every other token is ``O``): a document of a
+    million tokens and a few entities costs a few lists, not a million."""
+    rows: dict[int, list[str]] = {}
     rejected: list[tuple[int, str]] = []
     order = sorted(range(len(spans)), key=lambda k: (spans[k][0], -spans[k][1], k))
     stack: list[tuple[int, int, str]] = []  # spans holding the current position, outermost first
@@ -117,7 +125,7 @@ def encode(n_tokens: int, spans: Sequence[tuple[int, int, str]]) -> tuple[list[l
             rejected.append((k, f"partly overlaps the {outer[2]} span; CoNLL columns can only nest"))
             continue
         for t in range(start, end):
-            row = rows[t]  # holds one tag per span around it (len(stack)): this one goes one deeper
+            row = rows.setdefault(t, [])  # one tag per span around it (len(stack)): this one goes one deeper
             row.append(("B-" if t == start else "I-") + label)
         stack.append((start, end, label))
-    return [row or ["O"] for row in rows], rejected
+    return rows, rejected

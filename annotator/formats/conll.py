@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
@@ -29,7 +30,7 @@ from typing import TextIO
 from annotator.formats import bio
 from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
-from annotator.formats._spans import tokens_for
+from annotator.formats._spans import token_bounds
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
@@ -164,28 +165,32 @@ class ConllFormat(Format):
         for rec in records:
             block = written(lambda r: self.block(r, ctx), rec, ctx, self.name)
             if block is not None:
-                out.write(block)
+                out.writelines(block)
 
-    def block(self, rec: Record, ctx: WriteContext) -> str | None:
-        """One document's lines (a sentence block), or None when it has no tokens."""
+    def block(self, rec: Record, ctx: WriteContext) -> Iterator[str] | None:
+        """One document's lines (a sentence block), or None when it has no tokens.
+
+        Everything taken from stored metadata is checked here; the lines themselves are then
+        made as they are written (a generator), so a document of a million tokens is never
+        held as a million lines, and tokens are two integer arrays found by bisection."""
         doc = rec.document
         ex = Stored(doc, TOKEN_FORMATS, ctx)
-        tokens = document_tokens(doc, ex)
-        if not tokens:
+        starts, ends = document_tokens(doc, ex)
+        n = len(starts)
+        if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
             return None
         spans = []
         entities = list(rec.annotations.entities) if rec.annotations else []
-        starts = {s: i for i, (s, _) in enumerate(tokens)}
-        ends = {e: i for i, (_, e) in enumerate(tokens)}
         for ent in entities:
-            if ent.start not in starts or ent.end not in ends:
+            first, last = bisect_left(starts, ent.start), bisect_left(ends, ent.end)
+            if first == n or starts[first] != ent.start or last == n or ends[last] != ent.end:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: {ent.label} entity {ent.id} "
                            f"{doc.text[ent.start:ent.end]!r} [{ent.start},{ent.end}) does not fall on token "
                            "edges; left out of the CoNLL output")
                 continue
-            spans.append((starts[ent.start], ends[ent.end] + 1, ent.label))
-        rows, rejected = bio.encode(len(tokens), spans)
+            spans.append((first, last + 1, ent.label))
+        tagged, rejected = bio.encode_sparse(n, spans)
         for k, reason in rejected:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
                        f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
@@ -194,30 +199,38 @@ class ConllFormat(Format):
                        "not written (CoNLL holds entities only)")
         sep = ex.get("sep", one_of(" ", "\t"), " ")
         flags: dict[str, str] = ex.get("flags", dict_of(_COLUMN), {})
-        lines = []
-        for i, ((s, e), tags) in enumerate(zip(tokens, rows, strict=False)):
-            fields = [doc.text[s:e], *tags]
-            if str(i) in flags:
-                fields.append(flags[str(i)])
-            lines.append(sep.join(fields) + "\n")
-        lines.append(ex.get("end_marker", LINE, "") + "\n")
-        return "".join(lines)
+        end_marker = ex.get("end_marker", LINE, "")
+        return _lines(doc.text, starts, ends, tagged, sep, flags, end_marker)
+
+
+def _lines(text: str, starts: array[int], ends: array[int], tagged: dict[int, list[str]], sep: str,
+           flags: dict[str, str], end_marker: str) -> Iterator[str]:
+    """A block's lines, one token each, from values already checked."""
+    outside = ["O"]
+    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
+        fields = [text[s:e], *tagged.get(i, outside)]
+        if flags and str(i) in flags:
+            fields.append(flags[str(i)])
+        yield sep.join(fields) + "\n"
+    yield end_marker + "\n"
 
 
 # a kept flag column: one field, whatever separates the columns
 _COLUMN = Shape(lambda v: isinstance(v, str) and v != "" and not any(c.isspace() for c in v), "one column")
 
 
-def document_tokens(doc: Document, stored: Stored) -> list[tuple[int, int]]:
-    """Token offsets for export: the file's own tokens for CoNLL-born documents, else our tokenizer.
-    Kept token lengths are used only if they still tile the text (tokens joined by single spaces)."""
+def document_tokens(doc: Document, stored: Stored) -> tuple[array[int], array[int]]:
+    """Token starts and ends for export: the file's own tokens for CoNLL-born documents, else our
+    tokenizer. Kept token lengths are used only if they still tile the text (tokens joined by single
+    spaces)."""
     if stored.from_format:
         lengths = stored.get("lengths", list_of(INT))
         if lengths:
             offsets = token_offsets([" " * n for n in lengths])
             if min(lengths) > 0 and offsets[-1][1] == len(doc.text) and all(
                     doc.text[e] == " " for _, e in offsets[:-1]):
-                return offsets
+                return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets))
             stored.bad("lengths", lengths, "token lengths that fit the text")
-        return token_offsets(doc.text.split(" "))
-    return tokens_for(doc.text)
+        offsets = token_offsets(doc.text.split(" "))
+        return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets))
+    return token_bounds(doc.text)

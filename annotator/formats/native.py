@@ -45,7 +45,9 @@ def dumps_line(obj: Any) -> str:
     """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
     so the line stays valid UTF-8 and reads back to the very same string."""
     line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
-    if _SURROGATE.search(line):
+    try:
+        line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
+    except UnicodeEncodeError:
         line = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
     return line
 

@@ -7,7 +7,12 @@ Plane (an emoji counts 1 here, 2 there), so a text without one converts as ident
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+
+# A character outside the BMP: found by the regular-expression engine, not a Python loop over every
+# character (which was most of a Label Studio export's time, and minutes on a 100 MB text).
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 class Utf16Offsets:
@@ -16,7 +21,7 @@ class Utf16Offsets:
     def __init__(self, text: str) -> None:
         self.text = text
         # code-point indexes of the astral characters, in order
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF]
+        self._astral = [m.start() for m in _ASTRAL.finditer(text)]
         self.utf16_length = len(text) + len(self._astral)
 
     def to_utf16(self, cp: int) -> int:
@@ -44,4 +49,4 @@ class Utf16Offsets:
 
 
 def utf16_len(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) + sum(1 for _ in _ASTRAL.finditer(text))

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
-from annotator.formats._spans import SpanCollector, read_span, tokens_for
+from annotator.formats._spans import SpanCollector, read_span, token_bounds
 from annotator.formats._stored import written
 from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Claim, Document, Entity
@@ -111,24 +112,39 @@ class ProdigyFormat(JsonLinesFormat):
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
             task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
-            if task is not None:
-                out.write(json.dumps(task, ensure_ascii=False) + "\n")
+            if task is None:
+                continue
+            tokens = task["tokens"]
+            if isinstance(tokens, _OurTokens):  # written a slice at a time, in the place the task gives them
+                parts = json.dumps({**task, "tokens": _MARK}, ensure_ascii=False).split(json.dumps(_MARK))
+                if len(parts) == 2:
+                    out.write(parts[0])
+                    tokens.write_json(out)
+                    out.write(parts[1] + "\n")
+                    continue
+                task["tokens"] = tokens.dicts(0, len(tokens.starts))  # a value is the mark itself: whole
+            out.write(json.dumps(task, ensure_ascii=False) + "\n")
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
         kept = Kept(doc, NAME, ctx)
         ex = kept.rest
-        tokens = _tokens(doc, ex.pop("tokens", None))
+        kept_tokens = _kept_tokens(doc, ex.pop("tokens", None))
+        tokens = _OurTokens(doc.text) if kept_tokens is None else kept_tokens
         task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
-        ends = {t["end"]: t["id"] for t in tokens}
-        starts = {t["start"]: t["id"] for t in tokens}
+        if isinstance(tokens, _OurTokens):
+            is_edge, token_at = tokens.is_edge, tokens.token_at
+        else:
+            edges = ({t["start"]: t["id"] for t in tokens}, {t["end"]: t["id"] for t in tokens})
+            is_edge = lambda offset, last: offset in edges[last]  # noqa: E731
+            token_at = lambda offset, last: _token_at(tokens, edges[last], offset, last)  # noqa: E731
 
         def span(start: int, end: int, label: str) -> dict[str, Any]:
-            if start not in starts or end not in ends:
+            if not (is_edge(start, False) and is_edge(end, True)):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: {label} span [{start},{end}) does not fall "
                            "on token edges; token_start/token_end name the tokens holding it")
-            return {"start": start, "end": end, "token_start": _token_at(tokens, starts, start),
-                    "token_end": _token_at(tokens, ends, end, last=True), "label": label}
+            return {"start": start, "end": end, "token_start": token_at(start, False),
+                    "token_end": token_at(end, True), "label": label}
 
         spans: list[dict[str, Any]] = []
         relations: list[dict[str, Any]] = []
@@ -167,15 +183,56 @@ class ProdigyFormat(JsonLinesFormat):
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
 
 
-def _tokens(doc: Document, kept: Any) -> list[dict[str, Any]]:
-    """The task's own tokens if they still fit the text, else ours (annotator.text.tokenize)."""
+def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
+    """The task's own tokens if it had some and they still fit the text (else ours are used)."""
     if isinstance(kept, list) and all(
         isinstance(t, dict) and isinstance(t.get("start"), int) and isinstance(t.get("end"), int)
         and isinstance(t.get("id"), int) and doc.text[t["start"]:t["end"]] == t.get("text") for t in kept
     ):
         return kept
-    return [{"text": doc.text[s:e], "start": s, "end": e, "id": i, "ws": doc.text[e:e + 1].isspace()}
-            for i, (s, e) in enumerate(tokens_for(doc.text))]
+    return None
+
+
+_MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
+_SLICE = 4096  # tokens made into dicts and encoded at a time
+
+
+class _OurTokens:
+    """Our tokenizer's tokens of a text (``annotator.text.tokenize``) as two integer arrays, with Prodigy's
+    token ids (their index): one huge document is never held as a dict per token."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts, self.ends = token_bounds(text)
+
+    def is_edge(self, offset: int, last: bool) -> bool:
+        edges = self.ends if last else self.starts
+        i = bisect_left(edges, offset)
+        return i < len(edges) and edges[i] == offset
+
+    def token_at(self, offset: int, last: bool) -> int:
+        """Token index whose start (or end) is ``offset``, else the token holding that character."""
+        if self.is_edge(offset, last):
+            return bisect_left(self.ends if last else self.starts, offset)
+        probe = offset - 1 if last else offset
+        i = bisect_right(self.starts, probe) - 1
+        if i >= 0 and probe < self.ends[i]:
+            return i
+        return len(self.starts) - 1 if last and len(self.starts) else 0
+
+    def dicts(self, first: int, stop: int) -> list[dict[str, Any]]:
+        text = self.text
+        return [{"text": text[s:e], "start": s, "end": e, "id": first + k, "ws": text[e:e + 1].isspace()}
+                for k, (s, e) in enumerate(zip(self.starts[first:stop], self.ends[first:stop], strict=True))]
+
+    def write_json(self, out: TextIO) -> None:
+        """The JSON list of the token dicts, as ``json.dumps`` writes it, a slice at a time."""
+        out.write("[")
+        for first in range(0, len(self.starts), _SLICE):
+            if first:
+                out.write(", ")
+            out.write(json.dumps(self.dicts(first, first + _SLICE), ensure_ascii=False)[1:-1])
+        out.write("]")
 
 
 def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:

@@ -106,6 +106,35 @@ SERVER_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24
 CLAIM_TAKEOVER_WAIT_S = 10  # how long to wait for an ended session's lock to be let go
 
 
+# One action's write in one statement (its own transaction, so one round trip instead of five): the row
+# is updated only at the version the session read and with the created_at its state carries (so the state
+# written is exactly the one the full transaction would write), and the log entry is added with it. It
+# answers 0 when it wrote nothing (a conflict, or a row that differs): then the full transaction runs.
+ONE_STATEMENT_COMMIT = """
+WITH written AS (
+    UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s, counted=%s
+    WHERE doc_id=%s AND annotator=%s AND version=%s AND created_at=%s
+    RETURNING doc_id, annotator, version, updated_at
+), logged AS (
+    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
+    RETURNING 1
+)
+SELECT COUNT(*) FROM logged"""
+# A document's first write by an annotator, the same way: 0 when the row is there already (a conflict).
+ONE_STATEMENT_FIRST = """
+WITH written AS (
+    INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
+    VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING
+    RETURNING doc_id, annotator, version, updated_at
+), logged AS (
+    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
+    RETURNING 1
+)
+SELECT COUNT(*) FROM logged"""
+
+
 class PostgresStore(SQLReads, Store):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
@@ -200,11 +229,13 @@ class PostgresStore(SQLReads, Store):
             return StoreError(f"{self._where()}: {reason}")
         return StoreError(f"{self._where()}: database error: {reason}")
 
-    def _write(self, fn: Callable[[Any], T]) -> T:
+    def _write(self, fn: Callable[[Any], T], *, one_statement: bool = False) -> T:
         """Run ``fn(cursor)`` in one transaction, again if the server aborted it to break a deadlock.
 
         Inside ``transaction()`` it runs in a savepoint of the open transaction instead: a
         refused write undoes only itself, as in SQLite, and the group commits as a whole.
+        ``one_statement``: ``fn`` runs a single statement, which is its own transaction (autocommit),
+        with no BEGIN and COMMIT round trips around it.
         """
         pg = self._pg
         retryable = (pg.errors.SerializationFailure, pg.errors.DeadlockDetected)
@@ -213,7 +244,9 @@ class PostgresStore(SQLReads, Store):
             for attempt in range(RETRIES):
                 conn = self._connection()
                 try:
-                    with conn.transaction(), conn.cursor() as cur:
+                    group = contextlib.nullcontext() if one_statement and not self._in_transaction \
+                        else conn.transaction()
+                    with group, conn.cursor() as cur:
                         return fn(cur)
                 except retryable as exc:
                     if self._in_transaction or attempt == RETRIES - 1:
@@ -466,7 +499,20 @@ class PostgresStore(SQLReads, Store):
                          dumps_ascii(inverse.to_json()) if inverse is not None else None, ref, state.version, at))
             return state
 
-        return self._write(tx)
+        if expected_version == 0 or new_state.created_at:
+            at = now_iso()
+            first = expected_version == 0
+            state = new_state.with_(doc_id=doc_id, annotator=annotator, version=expected_version + 1,
+                                    created_at=at if first else new_state.created_at, updated_at=at)
+            log = (action, dumps_ascii(op.to_json()), dumps_ascii(inverse.to_json()) if inverse is not None else None,
+                   ref)
+            sql, params = (ONE_STATEMENT_FIRST, (doc_id, annotator, dumps_ascii(state.to_json()), state.version,
+                                                 state.status, at, at, counted(state), *log)) if first else \
+                (ONE_STATEMENT_COMMIT, (dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
+                                        doc_id, annotator, expected_version, state.created_at, *log))
+            if self._write(lambda cur: cur.execute(sql, params).fetchone()[0], one_statement=True):
+                return state
+        return self._write(tx)  # a conflict, or a row whose created_at is not the state's: said or written exactly
 
     # -- positions ---------------------------------------------------------------------
 
@@ -513,30 +559,34 @@ class PostgresStore(SQLReads, Store):
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Lock the first takeable document row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
         pass over each other's candidates instead of queueing), then count its workers again in a fresh
-        statement (READ COMMITTED: it sees every taker that held the row before us) and take it."""
+        statement (READ COMMITTED: it sees every taker that held the row before us) and take it.
+
+        When every takeable row is locked by another taker at that instant, SKIP LOCKED finds none:
+        that is not "nothing to take" (the other taker may fill one place of two), so the same
+        query runs again without SKIP LOCKED, waiting for the first such row, and the loop recounts it.
+        """
         storable_name(annotator, "annotator name")
-        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d SKIP LOCKED"
+        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
                ).replace("?", "%s")
-        recount = ("SELECT " + WORKERS + ", EXISTS (SELECT 1 FROM assignments m WHERE m.doc_id=d.id AND "
-                   "m.annotator=%s) FROM documents d WHERE d.id=%s")
+        skip_locked = sql + " SKIP LOCKED"
+        # the recount and the taking in one statement: inserted only if, counted afresh, a place is free
+        take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
+                "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
+                "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
+                "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
 
         def tx(cur: Any) -> str | None:
             cur.execute(DELETE_LAPSED.format(now=SERVER_NOW))
             passed: list[str] = []
             while True:
-                row = cur.execute(sql, (overlap, annotator, annotator, passed)).fetchone()
+                args = (overlap, annotator, annotator, passed)
+                row = cur.execute(skip_locked, args).fetchone() or cur.execute(sql, args).fetchone()
                 if row is None:
                     return None
-                workers, mine = cur.execute(recount, (annotator, row[0])).fetchone()
-                if workers < overlap and not mine:
-                    break
+                if cur.execute(take, (annotator, float(lease_seconds), row[0], overlap, annotator)).fetchone():
+                    return row[0]
                 passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
-            cur.execute(
-                "INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) VALUES "
-                f"(%s, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME ZONE "
-                "'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog))",
-                (row[0], annotator, float(lease_seconds)))
-            return row[0]
 
         return self._write(tx)
 
