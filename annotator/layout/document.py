@@ -30,7 +30,7 @@ from annotator.layout.paragraphs import Paragraph, split_paragraphs
 from annotator.text.segments import LONG_PARAGRAPH, WINDOW, Windows
 
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
-WINDOW_CACHE = 24  # laid-out windows kept (absolute offsets): about 50k characters
+WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
 
 
 def _shift_line(line: VisualLine, delta: int, paragraph: int) -> VisualLine:

@@ -29,9 +29,9 @@ _V = TypeVar("_V")
 
 _BREAK = regex.compile(r"\r\n|[\n\r\u2029]")  # paragraph separators, as in ``segments``
 _BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
-TOKEN_WINDOWS = 64  # windows whose tokens are kept (about 130k characters)
+TOKEN_WINDOWS = 128  # windows whose tokens are kept (about 130k characters)
 SENTENCE_WINDOWS = 512
-SEARCH_WINDOWS = 16
+SEARCH_WINDOWS = 32
 
 
 class _Bounded(Generic[_K, _V]):
@@ -153,10 +153,10 @@ class TextIndex:
     def tokens_in(self, start: int, end: int) -> list[Token]:
         """The tokens that overlap [start, end), in order."""
         out: list[Token] = []
-        if end <= start:
+        if end < start:
             return out
         k: int | None = self.windows.of(max(start, 0))
-        while k is not None and self.windows.boundary(k) < end:
+        while k is not None and self.windows.boundary(k) <= max(end - 1, start):
             w = self._window_tokens(k)
             first = bisect_right(w.ends, start)
             out.extend(w.tokens[first:max(first, bisect_left(w.starts, end))])

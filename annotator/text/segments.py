@@ -121,7 +121,7 @@ def sentences(text: str) -> list[TextSpan]:
 
 # -- windows: the unit of on-demand analysis -------------------------------------------------
 
-WINDOW = 2048  # nominal window length, in code points
+WINDOW = 1024  # nominal window length, in code points
 LONG_PARAGRAPH = 8192  # a paragraph is cut into windows only when it is longer than about this
 _SAFE_CUT = regex.compile(r"\p{L}[ ](?=\p{L})")  # a plain space between two letters
 
