@@ -22,6 +22,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import replace
 
+import regex
+
 from annotator.layout.bidi import bidi_classes
 from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
@@ -29,6 +31,7 @@ from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
 from annotator.text.segments import LONG_PARAGRAPH, WINDOW, Windows
 
+_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
 WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
 
@@ -139,12 +142,9 @@ class DocumentLayout:
         return replace(options, direction="ltr" if level == 0 else "rtl")
 
     def _paragraph_start(self, offset: int) -> int:
-        """Where the paragraph holding ``offset`` starts (searching back window by window)."""
-        windows = self._windows
-        k = windows.of(offset)
-        while k > 0 and windows.cut_after(k - 1):
-            k -= 1
-        return windows.boundary(k)
+        """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
+        brk = _BREAK_BACKWARDS.search(self._text, 0, offset)
+        return brk.end() if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:
         """Visual lines of window ``k`` (absolute offsets), laid out if needed."""

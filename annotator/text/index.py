@@ -31,7 +31,7 @@ _BREAK = regex.compile(r"\r\n|[\n\r\u2029]")  # paragraph separators, as in ``se
 _BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
 TOKEN_WINDOWS = 128  # windows whose tokens are kept (about 130k characters)
 SENTENCE_WINDOWS = 512
-SEARCH_WINDOWS = 32
+SEARCH_WINDOWS = 64  # windows kept normalized for search (the find box counts in 32)
 
 
 class _Bounded(Generic[_K, _V]):
@@ -85,7 +85,7 @@ class TextIndex:
         self.windows = Windows(text, window, long)
         self._tokens: _Bounded[int, _WindowTokens] = _Bounded(TOKEN_WINDOWS)
         self._sentences: _Bounded[int, list[TextSpan]] = _Bounded(SENTENCE_WINDOWS)
-        self._search: _Bounded[int, tuple[str, list[int]]] = _Bounded(SEARCH_WINDOWS)
+        self._search: _Bounded[tuple[int, int], tuple[str, list[int]]] = _Bounded(SEARCH_WINDOWS)
         self.stats: Counter[str] = Counter()
 
     # -- per window ------------------------------------------------------------------------
@@ -312,13 +312,15 @@ class TextIndex:
 
     # -- search ----------------------------------------------------------------------------
     def _normalized(self, k: int, end: int) -> tuple[str, list[int]]:
+        """The search copy of window ``k`` and what follows it up to ``end`` (the same for every
+        query of ordinary length, so typing a query re-normalizes nothing)."""
         from annotator.text.matching import normalized_with_map
 
         def make() -> tuple[str, list[int]]:
             start = self.windows.boundary(k)
             self.stats["normalized"] += end - start
             return normalized_with_map(self.text[start:end])
-        return self._search.get(k, make)
+        return self._search.get((k, end), make)
 
     def search_window(self, k: int, query: str) -> list[TextSpan]:
         """The matches of ``query`` that start in window ``k`` (one window's length of text

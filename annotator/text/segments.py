@@ -171,14 +171,12 @@ class Windows:
         if n < p + self.long:
             return n  # the last paragraph ends within reach: not cut
         cut = _SAFE_CUT.search(text, max(p - 2, 0))
-        later = _PARAGRAPH_BREAK.search(text, p - 1)
-        options = [n]
-        if cut is not None:
-            options.append(cut.end())
-        if later is not None:
-            options.append(later.end() + (1 if later.group() == "\r" and text[later.end():later.end() + 1] == "\n"
-                                          else 0))
-        return min(options)
+        stop = cut.end() if cut is not None else n
+        later = _PARAGRAPH_BREAK.search(text, p - 1, stop)  # a separator before that cut wins
+        if later is None:
+            return stop
+        end = later.end()
+        return end + 1 if later.group() == "\r" and text[end:end + 1] == "\n" else end
 
     def bounds(self, k: int) -> tuple[int, int]:
         return self.boundary(k), self.boundary(k + 1)

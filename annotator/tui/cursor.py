@@ -15,8 +15,8 @@ from itertools import chain, takewhile
 
 from annotator.layout import DocumentLayout
 from annotator.text import TextIndex
-from annotator.text.segments import TextSpan
 from annotator.text.clusters import step
+from annotator.text.segments import TextSpan
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
 from annotator.editing.find import count_matches, next_match
 from annotator.errors import AnnotatorError
 from annotator.layout import visual_string
-from annotator.text.segments import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
+from annotator.text.segments import WINDOW
 from annotator.tui.cursor import Selection
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.screens.prompts import _Prompt
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     pass
 
-COUNT_WINDOWS = 512  # the find box counts matches in about the first million characters as you type
+COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
 
 
 class FindScreen(_Prompt):
@@ -100,7 +100,7 @@ class FindActions(ScreenPart):
             sel = self.view.selection
             from_cursor = sel.start if sel is not None else self.view.cursor
         index = self.view.index
-        if len(index.text) <= COUNT_WINDOWS * WINDOW:  # small enough to count every match as we go
+        if index.windows.count <= COUNT_WINDOWS:  # small enough to count every match as we go
             matches = self._matches()
             i = step_match(matches, from_cursor, backwards)
             found = matches[i] if i is not None else None
