@@ -10,7 +10,6 @@ this module composes them and holds documents, labels and the dialogs.
 from __future__ import annotations
 
 from collections import OrderedDict
-from functools import partial
 
 from textual import events
 from textual.app import ComposeResult
@@ -175,8 +174,9 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         if len(doc.text) <= HIDDEN_COUNT_NOW:
             self._say_hidden(doc_id, count_hidden(doc.text))
         else:  # a C scan that releases the GIL, off the UI thread: the first screen does not wait
-            self.run_worker(partial(self._count_hidden_in_worker, doc_id, doc.text), thread=True,
-                            group="hidden-count")
+            text = doc.text  # (no partial: Textual describes a worker by its repr, the whole text)
+            self.run_worker(lambda: self._count_hidden_in_worker(doc_id, text), thread=True,
+                            group="hidden-count", description="count invisible characters")
         if save:
             self.save_position()
         self.run_recommenders()
