@@ -37,6 +37,7 @@ from annotator.tui.widgets.status_line import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HIDDEN_COUNT_NOW = 1_000_000  # characters: a longer document's invisible characters are counted in a worker
+HIDDEN_COUNT_DELAY = 0.5  # seconds after opening: the count competes for the CPU with the first paint
 
 
 class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
@@ -173,10 +174,11 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self._show_header()
         if len(doc.text) <= HIDDEN_COUNT_NOW:
             self._say_hidden(doc_id, count_hidden(doc.text))
-        else:  # a C scan that releases the GIL, off the UI thread: the first screen does not wait
+        else:  # a C scan that releases the GIL, off the UI thread, once the first screen is painted
             text = doc.text  # (no partial: Textual describes a worker by its repr, the whole text)
-            self.run_worker(lambda: self._count_hidden_in_worker(doc_id, text), thread=True,
-                            group="hidden-count", description="count invisible characters")
+            self.set_timer(HIDDEN_COUNT_DELAY, lambda: self.run_worker(
+                lambda: self._count_hidden_in_worker(doc_id, text), thread=True, group="hidden-count",
+                description="count invisible characters"))
         if save:
             self.save_position()
         self.run_recommenders()
