@@ -246,3 +246,16 @@ async def test_the_app_opens_a_big_document_and_works_at_its_end(tmp_path):
         assert view.index.stats["tokenized"] <= (COUNT_WINDOWS + 16) * WINDOW  # the find box counts in 32
         assert view.doc_layout.laid_out <= 24 * WINDOW
     session.store.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(alphabet=st.sampled_from("قال أحمد. والحكومة b\n 12؟"), min_size=1, max_size=150),
+       st.integers(-7, 7), st.data())
+def test_vertical_moves_between_windows_not_laid_out_are_exact(text, lines, data):
+    """A move by n lines from a window whose neighbours were never laid out lands where it does
+    in a document laid out whole: the windows crossed are counted first."""
+    offset = data.draw(st.integers(0, len(text)))
+    small = Navigator(TextIndex(text, window=3, long=4), DocumentLayout(text, LayoutOptions(9), window=3, long=10**6))
+    whole = Navigator(TextIndex(text), DocumentLayout(text, LayoutOptions(9)))
+    start = whole.snap(offset)
+    assert small.vertical(start, lines, None) == whole.vertical(start, lines, None)

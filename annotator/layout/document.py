@@ -184,6 +184,16 @@ class DocumentLayout:
                 self.version += 1
         return lines
 
+    def settle(self, offset: int, lines: int) -> None:
+        """Make the line counts exact from ``offset``'s line to ``lines`` lines away (before it
+        when negative), so that a move by that many lines counts no estimate on the way."""
+        k = self._windows.of(offset)
+        covered = len(self.window_lines(k))
+        step = 1 if lines > 0 else -1
+        while covered < abs(lines) + 1 and 0 <= k + step < self._windows.count:
+            k += step
+            covered += len(self.window_lines(k))
+
     def uncounted_window(self) -> int | None:
         """The first window whose line count is still an estimate (None when all are exact)."""
         k = self._next_uncounted

@@ -103,6 +103,7 @@ class Navigator:
 
     def vertical(self, offset: int, lines: int, goal_column: int | None) -> tuple[int, int]:
         """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column)."""
+        self.layout.settle(offset, lines)  # the lines on the way are counted, not estimated
         index = self.layout.line_of_offset(offset)
         goal = self.column(offset) if goal_column is None else goal_column
         target = max(index + lines, 0)
