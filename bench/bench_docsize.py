@@ -242,7 +242,7 @@ def main() -> None:
             ratio = med / base_open
             extra = res["rss_peak_mb"] - base_rss
 
-            def act(key: str) -> str:
+            def act(key: str, res: dict = res) -> str:
                 return f"{res[key + '_ms']:6.1f} {'ok' if res[key + '_ok'] else 'FAIL'}"
             print(f"{name:>10} {res['chars']:>11,} {med:8.0f} {ratio:6.2f} {res['rss_peak_mb']:11.0f} {extra:11.0f} "
                   f"{res['key_p50_ms']:8.2f} {res['key_p95_ms']:8.2f} {act('label'):>12} {act('find'):>12} "
@@ -257,7 +257,7 @@ def main() -> None:
                       f"memory under {MEMORY_BUDGET_MB:.0f} MB beyond 3 KB: {'yes' if ok_mem else 'NO'}; "
                       f"key p95 under {KEY_BUDGET_MS:.0f} ms: {'yes' if ok_keys else 'NO'}; "
                       f"label, find and g work: {'yes' if ok_acts else 'NO'}")
-        print(f"openings per size (ms): " + "; ".join(f"{n}: {', '.join(f'{v:.0f}' for v in opens[n])}"
+        print("openings per size (ms): " + "; ".join(f"{n}: {', '.join(f'{v:.0f}' for v in opens[n])}"
                                                      for n, _ in sizes))
         ok_line = line["key_p95_ms"] < KEY_BUDGET_MS
         print(f"\n1 MB single-line paragraph ({line['chars']:,} chars), cursor in its middle: open {line['open_ms']:.0f} ms, "
