@@ -46,7 +46,8 @@ def test_builtins_are_registered_by_name():
     for name in ("string-match", "patterns", "claim-cues", "camel-ner"):
         rec = get_recommender(name)
         assert isinstance(rec, Recommender) and rec.name == name
-    with pytest.raises(AnnotatorError, match="unknown recommender 'nope'; known recommenders: string-match"):
+    assert get_recommender("string-match") is not get_recommender("string-match")  # a learner's state is its own
+    with pytest.raises(AnnotatorError, match="unknown recommender 'nope'; known recommenders: .*string-match"):
         get_recommender("nope")
 
 
@@ -58,25 +59,48 @@ class Shout(Recommender):
         return [Proposal("entity", 0, 3, "PER", 0.5, self.name)]
 
 
-def test_a_plugin_comes_from_the_entry_point_group(monkeypatch):
-    seen = []
+class Unfinished(Recommender):
+    name = "unfinished"  # leaves propose out
+
+
+@pytest.fixture
+def plugins(monkeypatch):
+    """Declare entry points of the ``annotator.recommenders`` group for one test: the same
+    ``annotator.plugins.Registry`` that formats and stores use reads them."""
+    from annotator import plugins as plugin_mod
+
+    declared: list[EntryPoint] = []
+    seen: list[str] = []
 
     def fake_entry_points(group):
         seen.append(group)
-        return [EntryPoint("shout", f"{__name__}:Shout", group),
-                EntryPoint("string-match", f"{__name__}:Shout", group)]  # cannot replace a built-in
+        return [ep for ep in declared if ep.group == group]
 
-    monkeypatch.setattr(base, "entry_points", fake_entry_points)
-    assert "shout" in recommender_names() and seen[0] == "annotator.recommenders"
+    monkeypatch.setattr(plugin_mod, "entry_points", fake_entry_points)
+    base.registry().forget()
+    yield lambda *pairs: declared.extend(EntryPoint(n, v, "annotator.recommenders") for n, v in pairs) or seen
+    base.registry().forget()
+
+
+def test_a_plugin_comes_from_the_entry_point_group(plugins):
+    seen = plugins(("shout", f"{__name__}:Shout"), ("string-match", f"{__name__}:Shout"))  # cannot replace a built-in
+    assert "shout" in recommender_names() and "annotator.recommenders" in seen
     assert get_recommender("shout").propose(_doc("abc"), Annotations("d", "a"), None)[0].source == "shout"
     assert isinstance(get_recommender("string-match"), StringMatch)
     assert Shout.kinds == frozenset({"entity"}) and not Shout.slow and not Shout.learns  # the declared defaults
 
 
-def test_a_plugin_that_is_not_a_recommender_is_one_clear_error(monkeypatch):
-    monkeypatch.setattr(base, "entry_points", lambda group: [EntryPoint("bad", "os:path", group)])
-    with pytest.raises(AnnotatorError, match="not a Recommender subclass"):
+@pytest.mark.parametrize(("spec", "why"), [
+    ("os:path", "not a Recommender subclass"),
+    (f"{__name__}:Unfinished", "does not implement propose"),
+    (f"{__name__}:Shout", "not the registered name 'bad'"),
+    ("no_such_module_here:Thing", "ModuleNotFoundError"),
+])
+def test_a_plugin_that_breaks_the_contract_is_one_clear_error(plugins, spec, why):
+    plugins(("bad", spec))
+    with pytest.raises(AnnotatorError, match=f"recommender plugin 'bad' .*not loaded: .*{why}"):
         get_recommender("bad")
+    assert recommender_names()[:4] == ["string-match", "patterns", "claim-cues", "camel-ner"]  # built-ins unharmed
 
 
 # -- fitting proposals to a document ---------------------------------------------------

@@ -7,24 +7,27 @@ become pre-annotations (spans whose ``source`` is ``recommend:<name>``) through 
 write path, ``annotator.session``, with ``proposals_operation`` (``recommend.apply``), so they
 follow the schema's rules, undo and the op log like every other change.
 
-Recommenders are registered by name like formats: the built-ins in ``BUILTIN`` (loaded on
-first use, so a command that never recommends pays nothing for them), and third-party ones
-from the entry-point group ``annotator.recommenders`` (``name = "package.module:Class"``).
+Recommenders are registered by name like formats and stores, in one ``annotator.plugins.Registry``:
+the built-ins in ``BUILTIN`` (loaded on first use, so a command that never recommends pays
+nothing for them), and third-party ones from the entry-point group ``annotator.recommenders``
+(``name = "package.module:Class"``).
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations, Document
 from annotator.schema.model import Schema
+
+if TYPE_CHECKING:
+    from annotator.plugins import Registry
 
 __all__ = [
     "ENTRY_POINT_GROUP", "BUILTIN", "Proposal", "RecommendContext", "Recommender", "RecommenderUnavailable",
@@ -110,33 +113,41 @@ class Recommender(ABC):
         """The annotator's labels on ``document`` changed (``learns`` recommenders update here)."""
 
 
-def _load(spec: str, name: str) -> type[Recommender]:
-    module, _, attr = spec.partition(":")
-    try:
-        obj = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise AnnotatorError(f"recommender {name!r} cannot be loaded from {spec}: {exc}") from None
+def _make_recommender(obj: Any, name: str) -> type[Recommender]:
+    """What a built-in spec or an entry point names, checked against the contract: a
+    ``Recommender`` subclass with every abstract method, whose ``name`` is the registered one.
+    The registry keeps the class; ``get_recommender`` makes a new instance per use (a
+    recommender that learns keeps state)."""
+    from annotator.plugins import PluginError, missing_methods
+
     if not (isinstance(obj, type) and issubclass(obj, Recommender)):
-        raise AnnotatorError(f"recommender {name!r} ({spec}) is not a Recommender subclass")
+        raise PluginError(f"{obj!r} is not a Recommender subclass")
+    if missing := missing_methods(obj):
+        raise PluginError(f"{obj.__qualname__} does not implement {', '.join(missing)}")
+    if obj.name != name:
+        raise PluginError(f"{obj.__qualname__}.name is {obj.name!r}, not the registered name {name!r}")
     return obj
 
 
-def _entry_points() -> dict[str, str]:
-    """Third-party recommenders: name -> "module:attr" of the ``annotator.recommenders`` group."""
-    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+@functools.cache
+def registry() -> Registry[type[Recommender]]:
+    """The recommenders by name: the built-ins, then the ``annotator.recommenders`` entry
+    points (one mechanism with formats and stores: ``annotator.plugins.Registry``)."""
+    from annotator.plugins import Registry
+
+    return Registry(kind="recommender", group=ENTRY_POINT_GROUP, builtins=BUILTIN, make=_make_recommender,
+                    name_pattern=r"[a-z0-9][a-z0-9._-]*")
 
 
 def recommender_names() -> list[str]:
     """Every recommender name, built-in first (a plug-in cannot replace a built-in)."""
-    return [*BUILTIN, *sorted(n for n in _entry_points() if n not in BUILTIN)]
+    return [*BUILTIN, *(n for n in registry().names() if n not in BUILTIN)]
 
 
 def get_recommender(name: str) -> Recommender:
-    """A new recommender of ``name`` (built-in or plug-in); an unknown name is one clear error."""
-    spec = BUILTIN.get(name) or _entry_points().get(name)
-    if spec is None:
-        raise AnnotatorError(f"unknown recommender {name!r}; known recommenders: {', '.join(recommender_names())}")
-    return _load(spec, name)()
+    """A new recommender of ``name`` (built-in or plug-in); an unknown name, or a plug-in that
+    cannot be used, is one clear ``AnnotatorError``."""
+    return registry().get(name)()
 
 
 def read_text_file(path: str | Path, what: str) -> str:
