@@ -66,13 +66,6 @@ class _WindowTokens:
         self.ends = [t.end for t in tokens]
 
 
-def _shifted(tokens: list[Token], base: int) -> list[Token]:
-    if not base:
-        return tokens
-    return [Token(t.start + base, t.end + base, t.text, t.kind, tuple(e + base for e in t.clitic_edges))
-            for t in tokens]
-
-
 class TextIndex:
     """Tokens, sentences and paragraphs of one text, plus lookups by offset, on demand.
 
@@ -93,7 +86,7 @@ class TextIndex:
         def make() -> _WindowTokens:
             start, end = self.windows.bounds(k)
             self.stats["tokenized"] += end - start
-            return _WindowTokens(_shifted(tokenize(self.text[start:end]), start))
+            return _WindowTokens(tokenize(self.text, start, end))
         return self._tokens.get(k, make)
 
     def _window_sentences(self, k: int) -> list[TextSpan]:

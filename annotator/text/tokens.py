@@ -128,11 +128,12 @@ def _analyse_run(run: str) -> tuple[tuple[int, int, str, str, tuple[int, ...]], 
     return tuple(out)
 
 
-def tokenize(text: str) -> list[Token]:
-    """All tokens of ``text`` in order, non-overlapping, with code-point offsets."""
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """All tokens of ``text`` in order, non-overlapping, with code-point offsets; only those of
+    ``text[start:end]`` when given (a window: ``start`` and ``end`` must not fall inside a token)."""
     tokens: list[Token] = []
     append = tokens.append
-    for match in _WORD_RUN.finditer(text):
+    for match in _WORD_RUN.finditer(text, start, len(text) if end is None else end):
         base = match.start()
         for start, end, piece, kind, edges in _analyse_run(match.group()):
             if edges:
