@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_tui_support import SIZE, make_app, make_session
 
 from annotator.editing.find import count_matches, find_matches, next_match, step_match
 from annotator.layout import DocumentLayout, LayoutOptions, layout_paragraph, layout_text
 from annotator.layout import document as document_module
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.text import TextIndex, paragraphs, search, sentences, tokenize
 from annotator.text.controls import count_hidden, is_hidden
-from annotator.text.segments import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.tui.cursor import Navigator
 from annotator.tui.screens.finding import COUNT_WINDOWS
-from tests.test_tui_support import SIZE, make_app, make_session
 
 SEEDS = sorted((Path(__file__).resolve().parents[1] / "annotator" / "bundled" / "seeds").glob("*.txt"))
 SEED_PARAGRAPHS = [p for path in SEEDS for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
@@ -259,3 +259,24 @@ def test_vertical_moves_between_windows_not_laid_out_are_exact(text, lines, data
     whole = Navigator(TextIndex(text), DocumentLayout(text, LayoutOptions(9)))
     start = whole.snap(offset)
     assert small.vertical(start, lines, None) == whole.vertical(start, lines, None)
+
+
+async def test_counting_lines_above_the_screen_does_not_move_what_is_shown(tmp_path):
+    """Windows above the screen counted in the background (their estimates turn exact) scroll
+    the view by as much: the line at the top stays at the top."""
+    text = big_text(300_000)
+    session = make_session(tmp_path / "mid.db", docs=(("mid", text),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        from annotator.tui.widgets.document_view import DocumentView
+
+        view = app.screen.query_one(DocumentView)
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        top = view.doc_layout.line(round(view.scroll_y)).start
+        version = view.doc_layout.version
+        for _ in range(20):
+            await pilot.pause(0.05)
+        assert view.doc_layout.version != version  # counts changed above the screen meanwhile
+        assert view.doc_layout.line(round(view.scroll_y)).start == top
+    session.store.close()

@@ -1,7 +1,7 @@
 """Layout of a whole document, laid out on demand, window by window, within a bounded cache.
 
 Nothing is done for the whole text up front, so a document of any size opens in the time
-its first screen takes. The text is cut into windows (``text.segments.Windows``: at
+its first screen takes. The text is cut into windows (``layout.windows.Windows``: at
 paragraph starts, and inside a paragraph longer than ``long`` at a space between two
 letters); a window is laid out only when one of its lines is asked for, paragraph by
 paragraph (``layout_paragraph``, cached by the paragraph's text and the options, so an edit
@@ -29,7 +29,7 @@ from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
-from annotator.text.segments import LONG_PARAGRAPH, WINDOW, Windows
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 
 _BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)

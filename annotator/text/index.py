@@ -19,7 +19,8 @@ from typing import Generic, TypeVar
 
 import regex
 
-from annotator.text.segments import LONG_PARAGRAPH, WINDOW, TextSpan, Windows, sentences
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
+from annotator.text.segments import TextSpan, sentences
 from annotator.text.tokens import Token, tokenize
 
 __all__ = ["TextIndex"]

@@ -21,9 +21,9 @@ from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
 from annotator.editing.find import count_matches, next_match
 from annotator.errors import AnnotatorError
 from annotator.layout import visual_string
+from annotator.layout.windows import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
-from annotator.text.segments import WINDOW
 from annotator.tui.cursor import Selection
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.screens.prompts import _Prompt

@@ -84,6 +84,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._styles: dict[tuple, Style] = {}
         self._count_generation = 0
         self._layout_version = -1  # the layout's version the cached strips were drawn with
+        self._top_offset: int | None = None  # where the line at the top of the screen starts
         self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
@@ -102,6 +103,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.selection = None
         self.goal_column = None
         self._strips.clear()
+        self._top_offset = None
         self._restart_count()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_cursor_into_view(center=True)
@@ -158,6 +160,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         while todo is not None and time.perf_counter() < deadline:
             layout.window_lines(todo)
             todo = layout.uncounted_window()
+        self._keep_top()
         self._update_virtual_size()
         if todo is not None:
             self.set_timer(0.02, lambda: self._count_more(generation))
@@ -238,6 +241,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.text:
             return
         y = self.cursor_line
+        self._keep_top()
         height = max(1, self.scrollable_content_region.height)
         top = round(self.scroll_y)
         if center and not (top <= y < top + height):
@@ -342,7 +346,23 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         if strip is None or strip.cell_length != width:
             strip = self._render_visual_line(line_index, width)
             self._strips[line_index] = strip
+        if y == 0 and self.text:
+            try:
+                self._top_offset = self.doc_layout.line(line_index).start
+            except IndexError:
+                self._top_offset = None
         return strip
+
+    def _keep_top(self) -> None:
+        """Line counts above the screen became exact: scroll by as much, so that the line at
+        the top stays there (a window laid out elsewhere must not move what is shown)."""
+        if self.doc_layout.version == self._layout_version:
+            return
+        if self._top_offset is not None and self.text:
+            top = self.doc_layout.line_of_offset(self._top_offset)
+            if top != round(self.scroll_y):
+                self.scroll_to(y=top, animate=False, immediate=True)
+        self._layout_changed()
 
     def _layout_changed(self) -> None:
         """A window's line count became exact: line numbers after it moved, so cached strips
