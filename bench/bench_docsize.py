@@ -145,6 +145,7 @@ async def child(store_path: str, keys: int, middle: bool) -> dict:
             out["key_p50_ms"] = percentile(moves, 0.5)
             out["key_p95_ms"] = percentile(moves, 0.95)
             out["keys"] = len(moves)
+            out["worst_ms"] = [round(v, 1) for v in sorted(moves)[-8:]]
             # one label, one find, one g, there
             word = view.nav.token_span(view.cursor)
             out["label_ms"] = await timed("1")
