@@ -7,6 +7,8 @@ unanimous when every finished annotator proposed it, a majority when more than h
 ``write_operations`` turns a group into the ordinary operations (``AddEntity``, ``AddClaim``,
 ``LinkClaimer``) that write it into the gold annotator's state, through ``AnnotationSession``
 like every edit: so undo/redo, crash safety and the op log hold for gold as for anyone.
+Identities (``Entity.identity``) are kept where every finished annotator linked the same two
+mentions (``identity_operations``); an identity some of them did not link is left to decide by hand.
 Nothing here knows of Textual; only ``finished_states`` and ``AdjudicationSession`` touch a store.
 """
 
@@ -17,12 +19,20 @@ from dataclasses import dataclass, field
 
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Rejection, sort_spans
-from annotator.model.operations import AddClaim, AddEntity, Batch, Operation, SetRejected, apply_operation
+from annotator.model.operations import (
+    AddClaim,
+    AddEntity,
+    Batch,
+    LinkIdentity,
+    Operation,
+    SetRejected,
+    apply_operation,
+)
 from annotator.schema.model import Schema
 from annotator.session import AnnotationSession, claim_defaults, new_id
 
 __all__ = ["MODES", "AdjudicationSession", "Candidate", "Plan", "auto_plan", "candidates", "finished_states", "in_gold",
-           "is_rejected", "open_candidates", "overlay", "rejection_of", "write_operations"]
+           "identity_operations", "is_rejected", "open_candidates", "overlay", "rejection_of", "write_operations"]
 
 MODES = ("unanimous", "majority")
 FINISHED = ("done",)  # the statuses that make an annotator's work count (as for `agreement`)
@@ -44,6 +54,7 @@ class Candidate:
     finished: int  # how many annotators finished the document (the denominator)
     attributes: Mapping[str, Mapping[str, AttrValue]] = field(default_factory=dict)
     claimers: Mapping[str, ClaimerKey | None] = field(default_factory=dict)
+    same: Mapping[str, frozenset[ClaimerKey]] = field(default_factory=dict)  # an entity's other mentions
 
     @property
     def unanimous(self) -> bool:
@@ -70,6 +81,12 @@ class Candidate:
         found = set(self.claimers.values())
         return found.pop() if len(found) == 1 else None
 
+    def agreed_same(self) -> frozenset[ClaimerKey]:
+        """The other mentions (span and label) every finished annotator linked this entity to."""
+        if self.kind != "entity" or not self.unanimous or not self.same:
+            return frozenset()
+        return frozenset.intersection(*self.same.values())
+
     @property
     def settled(self) -> bool:
         """Nothing to decide: everyone proposed it and (a claim) with the same attributes and claimer."""
@@ -91,15 +108,21 @@ def candidates(states: Mapping[str, Annotations]) -> list[Candidate]:
     entities: dict[tuple[int, int, str], list[str]] = {}
     claims: dict[tuple[int, int], dict[str, Claim]] = {}
     claimer_of: dict[tuple[str, str], ClaimerKey] = {}
+    same: dict[tuple[int, int, str], dict[str, frozenset[ClaimerKey]]] = {}
     for name, state in sorted(states.items()):
+        mentions = state.identities()  # once per state: an entity's other mentions below
         for e in state.entities:
             entities.setdefault((e.start, e.end, e.label), [])
             if name not in entities[(e.start, e.end, e.label)]:
                 entities[(e.start, e.end, e.label)].append(name)
             claimer_of[(name, e.id)] = (e.start, e.end, e.label)
+            others = mentions.get(e.identity, ()) if e.identity is not None else ()
+            same.setdefault((e.start, e.end, e.label), {}).setdefault(name, frozenset(
+                (m.start, m.end, m.label) for m in others if m.id != e.id))
         for c in state.claims:
             claims.setdefault((c.start, c.end), {}).setdefault(name, c)
-    out = [Candidate("entity", s, e, label, tuple(names), finished) for (s, e, label), names in entities.items()]
+    out = [Candidate("entity", s, e, label, tuple(names), finished, same=same[(s, e, label)])
+           for (s, e, label), names in entities.items()]
     for (s, end), by_name in claims.items():
         out.append(Candidate(
             "claim", s, end, None, tuple(by_name), finished,
@@ -169,6 +192,24 @@ def write_operations(candidate: Candidate, gold: Annotations, schema: Schema) ->
                            claimer.id if claimer is not None else None))]
 
 
+def identity_operations(groups: Iterable[Candidate], gold: Annotations, text: str,
+                        schema: Schema) -> list[LinkIdentity]:
+    """Links for the identities every finished annotator agrees on, between entities gold holds
+    and has not linked yet (planned one after another: each sees the links before it)."""
+    state, ops = gold, []
+    for cand in groups:
+        a = _gold_entity(state, (cand.start, cand.end, cand.label or "")) if cand.kind == "entity" else None
+        for key in sorted(cand.agreed_same()):
+            b = _gold_entity(state, key)
+            if a is None or b is None or (a.identity is not None and a.identity == b.identity):
+                continue
+            op = LinkIdentity(a.id, b.id)
+            state, _ = apply_operation(op, state, text, schema)
+            a = state.entity(a.id)
+            ops.append(op)
+    return ops
+
+
 @dataclass(frozen=True)
 class Plan:
     """What ``--auto`` does to one document: ``op`` (None: nothing to write), the groups written,
@@ -200,6 +241,7 @@ def auto_plan(groups: Sequence[Candidate], gold: Annotations, text: str, schema:
             refused.append((cand, str(exc)))
             continue
         written.append(cand)
+    ops += identity_operations(groups, state, text, schema)
     remaining = tuple(c for c in todo if c not in written)
     batch = Batch(tuple(ops), f"adjudicate ({mode}): {len(ops)} item(s)") if ops else None
     return Plan(batch, tuple(written), remaining, tuple(refused))
@@ -230,6 +272,9 @@ class AdjudicationSession(AnnotationSession):
         self.adjudicable = list(doc_ids)
 
     def document_ids(self) -> list[str]:
+        return list(self.adjudicable)
+
+    def queue(self, *, take: bool = False) -> list[str] | None:
         return list(self.adjudicable)
 
     def next_document(self, after: str | None = None) -> str | None:

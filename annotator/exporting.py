@@ -370,11 +370,23 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     return target
 
 
+def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
+    """A format with no place for identities (one without ``holds_identities``) loses them: said
+    once per document, never silently."""
+    for rec in records:
+        if rec.annotations is not None and any(e.identity is not None for e in rec.annotations.entities):
+            ctx.report(ctx.target, None, f"document {rec.document.id!r}: format {fmt.name} has no place for "
+                       "identities (same-as links); not written")
+        yield rec
+
+
 def export_records(fmt: Format, records: Iterable[Record], output: str | Path | None, ctx: WriteContext) -> None:
     """The one way records leave, for the CLI and the tests alike: standard output (``-``/None,
     UTF-8, no temporary file), a file replaced atomically (``fmt.write``), or a folder swapped
     in whole (``fmt.write_folder``, for ``writes_folders`` formats such as brat)."""
     target = export_target(fmt, output)
+    if not getattr(fmt, "holds_identities", False):
+        records = _identities_lost(records, fmt, ctx)
     if target is None:
         wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n") \
             if hasattr(sys.stdout, "buffer") else None

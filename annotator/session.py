@@ -36,6 +36,7 @@ from annotator.model.operations import (
     AddProposals,
     Batch,
     LinkClaimer,
+    LinkIdentity,
     MoveClaim,
     MoveEntity,
     Operation,
@@ -49,14 +50,16 @@ from annotator.model.operations import (
     SetNotes,
     SetSource,
     SetStatus,
+    UnlinkIdentity,
     apply_operation,
     missing_requirements,
+    said,
 )
 from annotator.schema.model import Schema
 from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
 
-__all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Progress", "claim_defaults", "new_id",
-           "plan_change"]
+__all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Documents", "Progress", "claim_defaults",
+           "new_id", "plan_change"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -97,6 +100,103 @@ class Progress:
         return self.finished / self.total if self.total else 0.0
 
 
+QUEUE_CHUNK = 400  # ids of a queue whose statuses are asked for in one query
+
+
+class Documents:
+    """The annotator's documents in order, as the app walks them: their queue (a list) when the store
+    assigns them documents, else the whole store, addressed by number through the store's keyset pages
+    and counts (``Store.document_page``, ``document_number``, ``document_at``) and never listed, so
+    opening the app and moving between documents read a few rows at any store size."""
+
+    def __init__(self, store: Store, annotator: str, queue: list[str] | None, count: int | None = None,
+                 settle: Callable[[], None] = lambda: None) -> None:
+        """``count``: the store's documents when the caller has counted them already (progress has);
+        ``settle``: waits for the session's queued writes, called before each read (one thread at a time)."""
+        self._store = store
+        self._settle = settle
+        self.annotator = annotator
+        self.queue = queue
+        self._numbers: dict[str, int | None] = {}  # a few places known: counting one walks the index up to it
+        self._count: int | None = len(queue) if queue is not None else count
+
+    @property
+    def store(self) -> Store:
+        self._settle()
+        return self._store
+
+    def __len__(self) -> int:
+        """Counted once (the store's documents, or the queue): like the list the app once read at start-up."""
+        if self._count is None:
+            self._count = self.store.count_documents()
+        return self._count
+
+    def number(self, doc_id: str) -> int:
+        """``doc_id``'s place, 1-based; 0 when it is not among them."""
+        if self.queue is not None:
+            return self.queue.index(doc_id) + 1 if doc_id in self.queue else 0
+        if doc_id not in self._numbers:
+            self._know(doc_id, self.store.document_number(doc_id))
+        return self._numbers[doc_id] or 0
+
+    def _know(self, doc_id: str, number: int | None) -> None:
+        if len(self._numbers) > 64:
+            self._numbers.clear()
+        self._numbers[doc_id] = number
+
+    def __contains__(self, doc_id: object) -> bool:
+        return isinstance(doc_id, str) and self.number(doc_id) > 0
+
+    def at(self, number: int) -> str | None:
+        """The ``number``-th (1-based), None outside 1..len."""
+        if self.queue is not None:
+            return self.queue[number - 1] if 1 <= number <= len(self.queue) else None
+        doc_id = self.store.document_at(number)
+        if doc_id is not None:
+            self._know(doc_id, number)
+        return doc_id
+
+    def step(self, doc_id: str, delta: int) -> str | None:
+        """The document ``delta`` (±1) places from ``doc_id``; None past either end."""
+        if self.queue is not None:
+            i = self.number(doc_id) - 1 + delta
+            return self.queue[i] if doc_id in self.queue and 0 <= i < len(self.queue) else None
+        here = self.store.document_page(self.annotator, ids=[doc_id], limit=1)
+        if not here:
+            return None
+        seq = here[0].seq
+        rows = (self.store.document_page(self.annotator, after=seq, limit=1) if delta > 0 else
+                self.store.document_page(self.annotator, after=0, before=seq, limit=1))
+        if not rows:
+            return None
+        if self._numbers.get(doc_id):  # the neighbour's place follows from this one's: no count
+            self._know(rows[0].id, self._numbers[doc_id] + delta)  # type: ignore[operator]
+        return rows[0].id
+
+    def first(self) -> str | None:
+        return self.at(1)
+
+    def first_unfinished(self) -> str | None:
+        """The first document still todo or in progress, else the first one."""
+        if self.queue is not None:
+            statuses = queue_statuses(self.store, self.annotator, self.queue)
+            return next((d for d in self.queue if statuses.get(d, "todo") in ("todo", "in_progress")),
+                        self.first())
+        found = [rows[0] for status in ("in_progress", "todo")
+                 if (rows := self.store.document_page(self.annotator, status=status, limit=1))]
+        return min(found, key=lambda row: row.seq).id if found else self.first()
+
+
+def queue_statuses(store: Store, annotator: str, queue: list[str]) -> dict[str, str]:
+    """The statuses of a queue's documents (todo where unlabelled), a chunk of ids per query: never
+    every status of the annotator."""
+    out: dict[str, str] = {}
+    for lo in range(0, len(queue), QUEUE_CHUNK):
+        chunk = queue[lo:lo + QUEUE_CHUNK]
+        out.update((row.id, row.status) for row in store.document_page(annotator, ids=chunk, limit=len(chunk)))
+    return out
+
+
 def new_id(state: Annotations, prefix: str) -> str:
     """The next free span id with ``prefix`` ("e" or "c"): one past the highest in use."""
     used = {e.id for e in state.entities} | {c.id for c in state.claims}
@@ -127,8 +227,8 @@ def plan_change(op: Operation, before: Annotations, text: str,
     sets_status = isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals))
     if before.status == "todo" and after.status == "todo" and not sets_status:
         after = after.with_(status="in_progress")
-        op = Batch((op, SetStatus("in_progress")), op.describe())
-        inverse = Batch((RestoreStatus("todo"), inverse), inverse.describe())
+        op = Batch((op, SetStatus("in_progress")), op.describe(before, text))
+        inverse = Batch((RestoreStatus("todo"), inverse), op.label)
     return op, after.with_(schema_name=schema.name, schema_version=schema.version), inverse
 
 
@@ -155,9 +255,7 @@ def _settled(method: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         session = args[0]
         assert isinstance(session, AnnotationSession)
-        pending = session.pending
-        if pending is not None and not pending.on_worker():
-            pending.settle()
+        session.settle()
         return method(*args, **kwargs)
     return wrapper
 
@@ -181,6 +279,12 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
+
+    def settle(self) -> None:
+        """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
+        pending = self.pending
+        if pending is not None and not pending.on_worker():
+            pending.settle()
 
     # -- one live session per annotator ------------------------------------------------
 
@@ -207,9 +311,33 @@ class AnnotationSession:
 
     @_settled
     def document_ids(self) -> list[str]:
-        """This annotator's own queue when the store assigns them documents, else every document."""
-        queue = self._queue(take=True)
+        """This annotator's own queue when the store assigns them documents, else every document
+        (the CLI's and the tests' list; the app walks ``documents()`` instead)."""
+        queue = self.queue(take=True)
         return self.store.document_ids() if queue is None else queue
+
+    @_settled
+    def queue(self, *, take: bool = False) -> list[str] | None:
+        """The annotator's queue in order, None where the store assigns them none (every document is
+        theirs); with ``take``, in dynamic mode, a document is taken when nothing in it is left to do."""
+        return self._queue(take=take)
+
+    @_settled
+    def documents(self, *, take: bool = False) -> Documents:
+        """The annotator's documents as the app walks them (see ``Documents``): a few rows per step.
+        Over the whole store their number is the progress total (one count of the store, not two)."""
+        queue = self.queue(take=take)
+        count = None if queue is not None else self.saved_progress().total
+        return Documents(self.store, self.annotator, queue, count, settle=self.settle)
+
+    @_settled
+    def resume(self, documents: Documents) -> Position:
+        """Where the app opens: the saved position when its document is among ``documents``, else the
+        first unfinished document at its start (a position without a document: there is none)."""
+        position = self.store.get_position(self.annotator)
+        if position.doc_id is not None and position.doc_id in documents:
+            return position
+        return Position(documents.first_unfinished(), 0)
 
     @_settled
     def document(self, doc_id: str) -> Document:
@@ -259,11 +387,11 @@ class AnnotationSession:
     def _scan_progress(self) -> tuple[Progress, frozenset[str] | None]:
         """Count from the store: over the annotator's queue when they have one (its length is
         the total), else over every document; with the documents that count (None: all)."""
-        statuses = self.store.statuses(self.annotator)
         queue = self._queue(take=False)
-        if queue is None:
-            return _counts(self.store.count_documents(), statuses), None
-        return _counts(len(queue), {d: statuses[d] for d in queue if d in statuses}), frozenset(queue)
+        if queue is None:  # the store's kept tallies: no status is read
+            counts = {s: 0 for s in DOC_STATUSES} | self.store.status_counts(self.annotator)
+            return Progress(sum(counts.values()), counts), None
+        return _counts(len(queue), queue_statuses(self.store, self.annotator, queue)), frozenset(queue)
 
     def _count(self, doc_id: str, old: str, new: str) -> None:
         """Document ``doc_id`` moved from status ``old`` to ``new`` (a commit saw it); only a
@@ -299,7 +427,7 @@ class AnnotationSession:
         if dynamic is None:
             return queue or None
         if take:
-            statuses = self.store.statuses(self.annotator)
+            statuses = queue_statuses(self.store, self.annotator, queue)
             if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
                 taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
                 if taken is not None:
@@ -312,11 +440,13 @@ class AnnotationSession:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
         queue = self._queue(take=False)
-        ids = self.store.document_ids() if queue is None else queue
-        if after in ids and ids.index(after) + 1 < len(ids):
-            return ids[ids.index(after) + 1]
-        if after is None and ids:
-            return ids[0]
+        if queue is None:  # every document is theirs (and none is taken): the next by number
+            documents = Documents(self.store, self.annotator, None)
+            return documents.first() if after is None else documents.step(after, 1)
+        if after in queue and queue.index(after) + 1 < len(queue):
+            return queue[queue.index(after) + 1]
+        if after is None and queue:
+            return queue[0]
         dynamic = self.dynamic_queue()
         if dynamic is None:
             return None
@@ -335,7 +465,7 @@ class AnnotationSession:
         op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, op.describe(), "do")
+        return Change(doc_id, saved, said("do", op, before, doc.text), "do")
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -360,7 +490,12 @@ class AnnotationSession:
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, f"{action}: {op.describe()}", action)
+        # an undo is named by what the undone action did (as logged), to the state it leaves
+        did = (self._logged(doc_id, ref) or back) if action == "undo" else op
+        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, doc.text), action)
+
+    def _logged(self, doc_id: str, seq: int) -> Operation | None:
+        return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)
 
     # -- convenience operations (the CLI's and the tests' vocabulary, e.g. tests/crash_driver.py) ----
 
@@ -402,6 +537,13 @@ class AnnotationSession:
 
     def link_claimer(self, doc_id: str, claim_id: str, entity_id: str | None) -> Change:
         return self.apply(doc_id, LinkClaimer(claim_id, entity_id))
+
+    def link_identity(self, doc_id: str, entity_id: str, to: str) -> Change:
+        """Mention ``entity_id`` is the same person or organization as mention ``to``."""
+        return self.apply(doc_id, LinkIdentity(entity_id, to))
+
+    def unlink_identity(self, doc_id: str, entity_id: str) -> Change:
+        return self.apply(doc_id, UnlinkIdentity(entity_id))
 
     def set_status(self, doc_id: str, status: str) -> Change:
         return self.apply(doc_id, SetStatus(status))

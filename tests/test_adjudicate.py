@@ -208,7 +208,7 @@ async def test_app_accept_all_unanimous_then_next_disagreement_and_accept(db):
         async with app.run_test(size=(120, 30)) as pilot:
             await pilot.pause()
             screen = app.screen
-            assert screen.doc_id == "b_second" and screen.doc_ids == ["b_second"]
+            assert screen.doc_id == "b_second" and screen.documents.queue == ["b_second"]
             drawn = {(e.label, e.source) for e in screen.view.state.entities}
             assert ("DATE", "adjudicate") in drawn and ("ORG", "adjudicate") in drawn  # proposals drawn
             assert screen.state.entities == ()  # … but gold (the editor's state) holds none yet

@@ -309,7 +309,7 @@ async def test_the_app_shows_the_annotators_queue_and_takes_past_its_end(tmp_pat
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
-        assert screen.doc_ids == ["a_mixed", "c_third"] and screen.doc_id == "a_mixed"
+        assert screen.documents.queue == ["a_mixed", "c_third"] and screen.doc_id == "a_mixed"
         await pilot.press("n")
         assert screen.doc_id == "c_third"
         assert screen.query_one(DocHeader)._progress == (0, 2)
@@ -317,7 +317,7 @@ async def test_the_app_shows_the_annotators_queue_and_takes_past_its_end(tmp_pat
         assert screen.doc_id == "c_third"  # the end of a dealt queue
         session.store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
         await pilot.press("n")  # dynamic: past the end, the next document with a free place is taken
-        assert screen.doc_id == "b_second" and screen.doc_ids == ["a_mixed", "c_third", "b_second"]
+        assert screen.doc_id == "b_second" and screen.documents.queue == ["a_mixed", "c_third", "b_second"]
         assert session.store.assignments()["b_second"] == ["other", "tester"]
         await pilot.press("n")
         assert screen.doc_id == "b_second"  # nothing left to take

@@ -13,11 +13,14 @@ from annotator.model.operations import (
     AddEntity,
     Batch,
     LinkClaimer,
+    LinkIdentity,
     MoveEntity,
     RelabelEntity,
     RemoveEntity,
+    ReplaceAnnotations,
     SetClaimAttributes,
     SetStatus,
+    UnlinkIdentity,
     apply_operation,
     operation_from_json,
 )
@@ -142,7 +145,7 @@ spans = st.tuples(st.integers(0, len(TEXT) - 1), st.integers(1, 12)).map(
 def op_sequences(draw):
     ops = []
     for i in range(draw(st.integers(1, 12))):
-        kind = draw(st.sampled_from(["add", "remove", "relabel", "move", "claim", "link", "attr"]))
+        kind = draw(st.sampled_from(["add", "remove", "relabel", "move", "claim", "link", "attr", "same", "apart"]))
         s, e = draw(spans)
         label = draw(st.sampled_from(["PER", "ORG", "GPE", "DATE"]))
         eid = f"e{draw(st.integers(1, 4))}"
@@ -158,6 +161,10 @@ def op_sequences(draw):
             ops.append(AddClaim(Claim(f"c{i}", s, e)))
         elif kind == "link":
             ops.append(LinkClaimer(f"c{draw(st.integers(0, 11))}", eid))
+        elif kind == "same":
+            ops.append(LinkIdentity(eid, f"e{draw(st.integers(1, 4))}"))
+        elif kind == "apart":
+            ops.append(UnlinkIdentity(eid))
         else:
             ops.append(SetClaimAttributes(f"c{draw(st.integers(0, 11))}",
                                           {"verdict": draw(st.sampled_from(["true", "false", None]))}))
@@ -177,6 +184,7 @@ def test_inverses_restore_every_intermediate_state(news_schema_cached, ops):
             continue
         states.append(new)
         inverses.append(inv)
+        assert all(len(m) >= 2 for m in new.identities().values())  # a lone identity is dissolved
     state = states[-1]
     for inv, expected in zip(reversed(inverses), reversed(states[:-1]), strict=True):
         state, _ = apply_operation(inv, state, TEXT, schema)
@@ -188,3 +196,73 @@ def news_schema_cached():
     from annotator.schema import default_schema_path, load_schema
 
     return load_schema(default_schema_path())
+
+
+# -- identities: mentions of one person or organization --------------------------------
+
+ID_TEXT = "قال مصطفى بالي إن بالي وقسد وقوات سوريا الديمقراطية اتفقوا"
+
+
+def mentions(schema) -> Annotations:
+    s = empty()
+    for eid, word, label in [("e1", "مصطفى بالي", "PER"), ("e2", "بالي", "PER"), ("e3", "قسد", "ORG"),
+                             ("e4", "قوات سوريا الديمقراطية", "ORG")]:
+        start = ID_TEXT.index(word, 5 if eid == "e2" else 0)
+        s, _ = apply_operation(AddEntity(Entity(eid, start, start + len(word), label)), s, ID_TEXT, schema)
+    return s
+
+
+def identities(s: Annotations) -> dict[str, str | None]:
+    return {e.id: e.identity for e in s.entities}
+
+
+def test_linking_creates_joins_and_merges_identities_and_undo_restores_exactly(news_schema):
+    s0 = mentions(news_schema)
+    s1, undo1 = apply_operation(LinkIdentity("e2", "e1"), s0, ID_TEXT, news_schema)
+    assert identities(s1) == {"e1": "i1", "e2": "i1", "e3": None, "e4": None}
+    s2, undo2 = apply_operation(LinkIdentity("e3", "e4"), s1, ID_TEXT, news_schema)
+    assert identities(s2) == {"e1": "i1", "e2": "i1", "e3": "i2", "e4": "i2"}
+    assert [e.id for e in s2.mentions("i2")] == ["e3", "e4"] and list(s2.identities()) == ["i1", "i2"]
+    s3, undo3 = apply_operation(LinkIdentity("e4", "e2"), s2, ID_TEXT, news_schema)  # merge i2 into i1
+    assert set(identities(s3).values()) == {"i1"}
+    for undo, after, before in [(undo3, s3, s2), (undo2, s2, s1), (undo1, s1, s0)]:
+        assert apply_operation(undo, after, ID_TEXT, news_schema)[0] == before
+    with pytest.raises(OperationError, match="already one identity"):
+        apply_operation(LinkIdentity("e1", "e2"), s1, ID_TEXT, news_schema)
+    with pytest.raises(OperationError, match="to itself"):
+        apply_operation(LinkIdentity("e1", "e1"), s1, ID_TEXT, news_schema)
+    with pytest.raises(OperationError, match="no entity 'e9'"):
+        apply_operation(LinkIdentity("e9", "e1"), s1, ID_TEXT, news_schema)
+
+
+def test_unlinking_the_last_but_one_mention_dissolves_the_identity(news_schema):
+    s, _ = apply_operation(LinkIdentity("e2", "e1"), mentions(news_schema), ID_TEXT, news_schema)
+    s, _ = apply_operation(LinkIdentity("e4", "e1"), s, ID_TEXT, news_schema)
+    two, undo = apply_operation(UnlinkIdentity("e4"), s, ID_TEXT, news_schema)
+    assert identities(two) == {"e1": "i1", "e2": "i1", "e3": None, "e4": None}
+    assert apply_operation(undo, two, ID_TEXT, news_schema)[0] == s
+    none, undo = apply_operation(UnlinkIdentity("e1"), two, ID_TEXT, news_schema)
+    assert set(identities(none).values()) == {None}
+    assert apply_operation(undo, none, ID_TEXT, news_schema)[0] == two
+    with pytest.raises(OperationError, match="not linked"):
+        apply_operation(UnlinkIdentity("e1"), none, ID_TEXT, news_schema)
+
+
+def test_removing_a_mention_keeps_the_others_linked_and_dissolves_a_lone_one(news_schema):
+    s, _ = apply_operation(LinkIdentity("e2", "e1"), mentions(news_schema), ID_TEXT, news_schema)
+    s, _ = apply_operation(LinkIdentity("e4", "e1"), s, ID_TEXT, news_schema)
+    s, _ = apply_operation(AddClaim(Claim("c1", 0, 14, {}, "e4")), s, ID_TEXT, news_schema)
+    after, undo = apply_operation(RemoveEntity("e4"), s, ID_TEXT, news_schema)
+    assert identities(after) == {"e1": "i1", "e2": "i1", "e3": None}
+    assert apply_operation(undo, after, ID_TEXT, news_schema)[0] == s
+    lone, undo = apply_operation(RemoveEntity("e2"), after, ID_TEXT, news_schema)
+    assert identities(lone) == {"e1": None, "e3": None}
+    assert apply_operation(undo, lone, ID_TEXT, news_schema)[0] == after
+
+
+def test_an_identity_must_be_a_name(news_schema):
+    with pytest.raises(OperationError, match="identity must be text"):
+        apply_operation(AddEntity(Entity("e1", *PER, "PER", None, 7)), empty(), TEXT, news_schema)
+    bad = Annotations("d", "a", entities=(Entity("e1", *PER, "PER", None, " "),))
+    with pytest.raises(OperationError, match="identity is empty"):
+        apply_operation(ReplaceAnnotations(bad), empty(), TEXT, news_schema)

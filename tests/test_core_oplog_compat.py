@@ -38,6 +38,9 @@ OPS = [
     # added with recommenders (issue 13): their lines were written by the generic codec
     o.AddProposals((ent_src,), (claim_src,), "2 proposal(s) from string-match"), o.RejectProposal("e2"),
     o.SetRejected(Rejection("entity", 0, 5, "PER"), False),
+    # added with identities (issue 13): an entity's identity is written only when set
+    o.AddEntity(Entity("e3", 12, 20, "PER", None, "i1")), o.LinkIdentity("e3", "e1"), o.UnlinkIdentity("e3"),
+    o.SetIdentities({"e1": "i1", "e3": None}),
 ]
 
 
@@ -66,6 +69,8 @@ def test_stored_state_round_trips_and_leaves_null_span_fields_out():
 def test_export_form_of_spans_keeps_its_key_order():
     text = "أحمد في بيروت اليوم"
     assert list(ent_src.to_json(text)) == ["id", "start", "end", "label", "text", "source"]
+    assert list(Entity("e1", 0, 4, "PER", None, "i1").to_json(text)) == ["id", "start", "end", "label", "text",
+                                                                          "identity"]
     assert list(claim.to_json(text)) == ["id", "start", "end", "text", "claimer", "attributes"]
     assert list(claim.to_json(text)["attributes"]) == ["checkworthy", "n", "score", "verdict"]
 

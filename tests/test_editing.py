@@ -196,6 +196,10 @@ class GatedStore:
         self.status_scans += 1
         return self.inner.statuses(annotator)
 
+    def status_counts(self, annotator):  # progress over the whole store: the kept tallies
+        self.status_scans += 1
+        return self.inner.status_counts(annotator)
+
 
 def gated_session(tmp_path, fail: bool = False) -> tuple[AnnotationSession, GatedStore]:
     plain = make_session(tmp_path / "t.db")

@@ -97,6 +97,24 @@ def test_iter_documents_streams_every_document_in_insertion_order(store):
     assert store.document_ids() == ids
 
 
+def test_a_documents_number_is_its_place_in_store_order_even_across_gaps(store):
+    """``document_number``/``document_at`` (the app's "k/N" and goto) are places, not ``seq``: a
+    rolled-back insert leaves a gap in PostgreSQL's sequence, and the numbers stay 1..N."""
+    for i in range(3):
+        store.add_document(Document(f"a{i}", f"{TEXT} a{i}"))
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_document(Document("lost", f"{TEXT} lost"))
+        raise RuntimeError("rolled back: its seq is not used again")
+    store.add_document(Document(f"{TEXT[:3]} a1", "same text as a1? no: another"))
+    store.add_document(Document("a0", f"{TEXT} a0"))  # the same text again: deduplicated, no row
+    store.add_document(Document("b", f"{TEXT} b"))
+    ids = store.document_ids()
+    assert len(ids) == 5
+    assert [store.document_number(d) for d in ids] == [1, 2, 3, 4, 5]
+    assert [store.document_at(n) for n in range(0, 7)] == [None, *ids, None]
+    assert store.document_number("lost") is None and store.document_number("nothing") is None
+
+
 # -- annotations, the log, undo/redo ---------------------------------------------------
 
 

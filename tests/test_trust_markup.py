@@ -244,7 +244,7 @@ async def test_every_screen_shows_hostile_schema_and_data_literally(hostile):
         await pilot.press("colon")
         await pilot.pause()
         check_screen(app, "Go to document")
-        await pilot.press("escape", "ctrl+n")
+        await pilot.press("escape", "ctrl+n", "home")  # the note's input shows its start
         await pilot.pause()
         check_screen(app, "note [/] [bold]B[/bold] [@click=app.quit]Q[/] [ar]")
         await pilot.press("escape")

@@ -241,7 +241,8 @@ def test_80_columns_keep_status_help_and_cut_with_ellipsis(tmp_path):
     tmux = Tmux()
     try:
         tmux.start(annotate_command(tmp_path, "seeds"), width=80, height=24)
-        rows = tmux.wait_for("finished")
+        tmux.wait_for("finished")
+        rows = tmux.wait_for("? help")  # the keys come a frame after the document (tui/widgets/footer.py)
         assert "[todo]" in rows[0], rows[0]  # the document status survives a long id
         assert "? help" in rows[23], rows[23]
         tmux.keys("C-n")

@@ -59,7 +59,7 @@ async def test_find_label_all_across_proclitics_and_one_undo(session):
         await pilot.pause()
         spans = sorted((e.start, e.end, e.label) for e in session.annotations("f").entities)
         assert spans == [(s, e, "LOC") for s, e in BALI]
-        assert "labelled 4" in screen.status.message and "skipped 1" in screen.status.message
+        assert "Labelled 4" in screen.status.message and "skipped 1" in screen.status.message
         await pilot.press("ctrl+z")  # one undo step undoes the whole batch
         await pilot.pause()
         assert [(e.start, e.end) for e in session.annotations("f").entities] == [BALI[0]]

@@ -94,7 +94,7 @@ def test_label_entity_and_claim_with_keys_then_export(tmux, tmp_path):
     tmux.keys("Enter")  # the first allowed entity (our ORG)
     tmux.keys("Escape")
     rows = tmux.wait_for("saved ✓")
-    assert any("claimer e1" in row for row in rows), "\n".join(rows)
+    assert any("ORG the claimer of claim" in row for row in rows), "\n".join(rows)
     tmux.keys("C-q")
     tmux.wait_for("EXITED 0")
 
@@ -194,3 +194,40 @@ def test_killed_process_loses_nothing_shown_as_saved(tmux, tmp_path):
         assert [(e.label, e.start, e.end) for e in state.entities] == [("PER", 16, 23)]
     finally:
         store.close()
+
+
+def test_find_input_shows_typed_arabic_in_reading_order(tmux, tmp_path):
+    """Issue 13 §5.5 in a real terminal: the find input draws mixed text as ``annotator render``
+    does (right-aligned), and the terminal cursor sits on the cell past the text's logical end."""
+    from annotator.commands.render import render_lines
+
+    shutil.copytree(REPO / "seeds", tmp_path / "seeds")
+    tmux.start(annotate_command(tmp_path, "seeds"))
+    tmux.wait_for("finished")
+    tmux.keys("C-f")
+    tmux.wait_for("Find")
+    value = "قال John 2019 نعم"
+    tmux.run("send-keys", "-l", value)
+    [expected] = render_lines(value, 1000, direction="auto")
+    expected = expected.strip()
+    rows = tmux.wait_for(expected)
+    row = next(r for r in rows if expected in r and "«" not in r)  # the input, not the count below it
+    assert "نعم" not in row  # never the logical order (unshaped, left to right)
+    left = len(cells(row[:row.index(expected)]))
+    right = left + len(cells(expected))
+    tail = row[row.index(expected) + len(expected):]  # right-aligned: only the padding and borders after it
+    assert set(tail) <= set(" ▎│") and tail.count(" ") <= 3, repr(tail)
+
+    def cursor_reaches(x: int) -> bool:
+        deadline = time.monotonic() + 15  # the app may be slow to answer on a loaded machine
+        while time.monotonic() < deadline:
+            if int(tmux.run("display-message", "-p", "#{cursor_x}").strip()) == x:
+                return True
+            time.sleep(0.1)
+        return False
+
+    assert cursor_reaches(left - 1), (left, right, row)  # the blank cell past the text's end
+    tmux.keys("Home")
+    assert cursor_reaches(right - 1), (left, right, row)  # on ق, the text's first character
+    tmux.keys("Escape", "C-q")
+    tmux.wait_for("EXITED 0")

@@ -384,11 +384,22 @@ def claim_units(corpus: Corpus, names: list[str], mode: str) -> list[dict[str, t
     return units
 
 
-def _claimer(corpus: Corpus, name: str, doc: str, claim: Claim) -> tuple[int, int] | None:
+def _claimer(corpus: Corpus, name: str, doc: str, claim: Claim) -> frozenset[tuple[int, int]] | None:
+    """The claimer as the spans it is known by: its own, and those of the other mentions of its
+    identity (``Entity.identity``); None when the claim names none."""
     if claim.claimer is None:
         return None
-    entity = corpus.states[doc][name].entity(claim.claimer)
-    return (entity.start, entity.end) if entity is not None else None
+    state = corpus.states[doc][name]
+    entity = state.entity(claim.claimer)
+    if entity is None:
+        return None
+    return frozenset({(entity.start, entity.end), *((m.start, m.end) for m in state.mentions(entity.identity))})
+
+
+def same_claimer(x: frozenset[tuple[int, int]] | None, y: frozenset[tuple[int, int]] | None) -> bool:
+    """Two claimers agree when both are none, or they share a mention span: the same mention, or
+    mentions of identities that have a mention in common (docs/agreement.md)."""
+    return x == y if x is None or y is None else not x.isdisjoint(y)
 
 
 def _level(attr: Attribute | None, values: list[Any]) -> str | None:
@@ -456,7 +467,7 @@ def _claim_attributes(corpus: Corpus, names: list[str], schema: Schema | None, d
             claimers = [_claimer(corpus, n, doc, c) for n, (doc, c) in unit.items()]
             for x, y in combinations(claimers, 2):
                 total += 1
-                agree += x == y
+                agree += same_claimer(x, y)
         fig = Figure(agree / total, total, extra={"agreeing": agree}) if total else \
             undefined(0, "no claim matched across annotators")
         key = "agreement" if mode == "exact" else "agreement_overlap"

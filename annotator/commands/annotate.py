@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.paths:
             _import(store, schema, args.paths)
-        elif store.count_documents() == 0:
+        elif store.document_at(1) is None:  # empty (counting every document would cost a scan)
             with seeds_dir() as seeds:
                 _import(store, schema, [str(seeds)])
         session = AnnotationSession(store, schema, name)

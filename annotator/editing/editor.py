@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
@@ -30,7 +30,9 @@ from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, S
 from annotator.model.operations import (
     AddClaim,
     AddEntity,
+    Batch,
     LinkClaimer,
+    LinkIdentity,
     MoveClaim,
     MoveEntity,
     Operation,
@@ -41,6 +43,8 @@ from annotator.model.operations import (
     SetNotes,
     SetSource,
     SetStatus,
+    UnlinkIdentity,
+    said,
 )
 from annotator.recommend.apply import accept_operation, next_proposal, proposals_operation, reject_operation
 from annotator.recommend.base import Proposal
@@ -62,6 +66,22 @@ def _name(ch: str) -> str:
     """A character named for the status line (a newline or a space is invisible)."""
     named = {"\n": "a line break", " ": "a space", "\t": "a tab"}
     return named.get(ch, "whitespace" if ch.isspace() else f"«{ch}»")
+
+
+def nearest_first(entities: list[Entity], anchor: Span, sentences: list[tuple[int, int]]) -> list[Entity]:
+    """``entities`` nearest to ``anchor`` first: those before it in its own sentence (closest
+    first), then the rest of that sentence, then the others by distance (the claimer and the
+    identity pickers' order). ``sentences`` are the document's sentence bounds."""
+    sentence = next(((s, e) for s, e in sentences if s <= anchor.start < e), (anchor.start, anchor.end))
+
+    def rank(e: Entity) -> tuple[int, int, int]:
+        inside = sentence[0] <= e.start and e.end <= max(sentence[1], anchor.end)
+        distance = anchor.start - e.end if e.end <= anchor.start else max(0, e.start - anchor.start)
+        if inside and e.end <= anchor.start:
+            return (0, distance, e.start)
+        return (1 if inside else 2, distance, e.start)
+
+    return sorted(entities, key=rank)
 
 
 @dataclass(frozen=True)
@@ -200,7 +220,11 @@ class Editor:
         plan = plan_label_all(self.schema, self.text, self.state, matches, label)
         if plan.op is None:
             return Refusal(plan.describe(label, query) if matches else f"no match of «{query}» to label")
-        return Edit(plan.op, self.state, plan.after, plan.describe(label, query))
+        # its undo and redo say what its message says: the batch's label is that message's head
+        head = f"labelled {plan.labelled} match(es) of «{query}» as {label}"
+        op = replace(plan.op, label=head) if isinstance(plan.op, Batch) else plan.op
+        return Edit(op, self.state, plan.after,
+                    said("do", op, self.state, self.text) + plan.describe(label, query).removeprefix(head))
 
     def propose(self, proposals: list[Proposal]) -> Answer | None:
         """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused)."""
@@ -262,24 +286,36 @@ class Editor:
         return self._edit(SetClaimAttributes(claim_id, {key: value}))
 
     def claimer_candidates(self, claim_id: str, sentences: list[tuple[int, int]]) -> list[Entity]:
-        """The entities that may be the claimer, nearest first: those before the claim in its own
-        sentence (closest first), then the rest of that sentence, then the others by distance.
+        """The entities that may be the claimer, nearest first (``nearest_first``).
         ``sentences`` are the document's sentence bounds."""
         claim = self.state.claim(claim_id)
         allowed = set(self.schema.claims.claimer_labels)
         entities = [e for e in self.state.entities if not allowed or e.label in allowed]
-        if claim is None:
-            return entities
-        sentence = next(((s, e) for s, e in sentences if s <= claim.start < e), (claim.start, claim.end))
+        return entities if claim is None else nearest_first(entities, claim, sentences)
 
-        def rank(e: Entity) -> tuple[int, int, int]:
-            inside = sentence[0] <= e.start and e.end <= max(sentence[1], claim.end)
-            distance = claim.start - e.end if e.end <= claim.start else max(0, e.start - claim.start)
-            if inside and e.end <= claim.start:
-                return (0, distance, e.start)
-            return (1 if inside else 2, distance, e.start)
+    # -- identities: the mentions of one person or organization --------------------------
+    def entity_to_link(self, where: Where) -> Entity | Refusal:
+        entity = self.span_at(where, Entity)
+        if not isinstance(entity, Entity):
+            return Refusal("put the cursor on an entity first")
+        if entity.identity is None and len(self.state.entities) < 2:
+            return Refusal("no other entity to link it to: label its other mentions first")
+        return entity
 
-        return sorted(entities, key=rank)
+    def identity_candidates(self, entity_id: str, sentences: list[tuple[int, int]]) -> list[Entity]:
+        """The mentions ``entity_id`` may be linked to (not itself nor its identity's), nearest first."""
+        entity = self.state.entity(entity_id)
+        if entity is None:
+            return []
+        others = [e for e in self.state.entities
+                  if e.id != entity.id and (entity.identity is None or e.identity != entity.identity)]
+        return nearest_first(others, entity, sentences)
+
+    def link_identity(self, entity_id: str, to: str) -> Answer:
+        return self._edit(LinkIdentity(entity_id, to))
+
+    def unlink_identity(self, entity_id: str) -> Answer:
+        return self._edit(UnlinkIdentity(entity_id))
 
     def missing(self, claim_id: str) -> list[str]:
         """Keys of required claim attributes still empty (what the claim form flags)."""
@@ -308,4 +344,4 @@ class Editor:
             _, after, _ = plan_change(op, self.state, self.text, self.schema)
         except OperationError as exc:
             return Refusal(str(exc), error=True)
-        return Edit(op, self.state, after, op.describe(), created)
+        return Edit(op, self.state, after, said("do", op, self.state, self.text), created)

@@ -24,7 +24,7 @@ from typing import Any
 from annotator.formats._io import name_meta
 from annotator.formats.base import Format, ReadContext, Record
 from annotator.formats.labelmap import map_label
-from annotator.model.annotations import AttrValue, Document
+from annotator.model.annotations import AttrValue, Document, Entity
 from annotator.model.checks import annotations_problems, brief, id_problem
 from annotator.schema.model import Attribute, Schema, attribute_problems
 
@@ -44,6 +44,21 @@ def is_claim_label(label: str, ctx: ReadContext | None = None) -> bool:
 
 def is_claimer_relation(name: str) -> bool:
     return name.casefold() in CLAIMER_RELATIONS
+
+
+IDENTITY_RELATION = "same-as"  # a relation between two mentions of one identity (Entity.identity)
+
+
+def is_identity_relation(name: str) -> bool:
+    return name.casefold() in (IDENTITY_RELATION, "same_as")
+
+
+def identity_relations(entities: Iterable[Entity]) -> list[tuple[str, str]]:
+    """The (mention, first mention) pairs a format writes as ``same-as`` relations: each later
+    mention of an identity points to its first one."""
+    first: dict[str, str] = {}
+    return [(e.id, first[e.identity]) for e in entities
+            if e.identity is not None and first.setdefault(e.identity, e.id) != e.id]
 
 
 def import_meta(fmt: str, path: Path, line: int | None, extra: Mapping[str, Any] | None = None,

@@ -4,7 +4,8 @@
 ``R`` relations, ``A`` (and old ``M``) attributes, ``#`` AnnotatorNotes. Offsets are
 code points. A span typed ``Claim`` is a claim; ``A`` lines on it are its
 attributes (no value = true); ``R<n><TAB>Claimer Arg1:<claim> Arg2:<entity>`` is its
-claimer. Lines our model has no place for (events, equivalences, normalizations,
+claimer; ``*<TAB>Equiv T1 T3 …`` makes its entities one identity (``Entity.identity``, numbered
+``i1``, ``i2`` … in the order read). Lines our model has no place for (events, other equivalences, normalizations,
 attributes on entities, notes, other relations) are kept verbatim and written back.
 
 brat ids are kept as our span ids, so a brat → annotator → brat round trip keeps them.
@@ -31,11 +32,12 @@ from annotator.formats._records import (
 )
 from annotator.formats._stored import Shape, Stored, dict_of, list_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
-from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity
+from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity, identities_of, with_identities
 
 NAME = "brat"
 CLAIM_TYPE = "Claim"
 CLAIMER_TYPE = "Claimer"
+EQUIV_TYPE = "Equiv"
 _T_ID = re.compile(r"^T\d+$")
 
 
@@ -66,6 +68,7 @@ def _pairs(path: Path) -> list[tuple[Path, Path]]:
 
 class BratFormat(Format):
     name = NAME
+    holds_identities = True  # Equiv lines
     description = "brat standoff (.txt + .ann; a folder of pairs)"
     signature = "a .ann standoff file or a .txt with one beside it"
     reads_folders = True
@@ -104,6 +107,7 @@ class BratFormat(Format):
         claims: dict[str, Claim] = {}
         attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
         links: list[tuple[int, str, str, str]] = []  # line, claim id, entity id, the line's brat id
+        equivs: list[tuple[int, list[str]]] = []  # line, the entities it says are one
         kept: list[str] = []
         if ann_path.stat().st_size == 0:
             return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
@@ -132,6 +136,9 @@ class BratFormat(Format):
                 if m and is_claimer_relation(m.group(1)):
                     links.append((number, m.group(2), m.group(3), ident))
                     continue
+            if ident == "*" and len(fields) >= 2 and fields[1].split(" ")[0] == EQUIV_TYPE:
+                equivs.append((number, fields[1].split(" ")[1:]))
+                continue
             if re.match(r"^[TRAEMN#*]\d*$", ident) and len(fields) >= 2:
                 ctx.report(ann_path, number, f"{ident} line ({fields[1].split(' ')[0]}) is not part of our "
                            "model; kept as it is for brat export", note=True)
@@ -156,6 +163,7 @@ class BratFormat(Format):
             else:
                 ctx.report(ann_path, number, f"Claimer relation {claim_id} → {entity_id} does not join a claim "
                            "to an entity; not imported")
+        _read_identities(equivs, entities, ann_path, ctx)
         extra: dict[str, Any] = {"kept": kept, "line_ids": line_ids} if kept or line_ids else {}
         doc = Document(doc_id, text, import_meta(NAME, ann_path.with_suffix(".txt"), None, extra))
         ann = Annotations(doc_id=doc_id, annotator=None, entities=tuple(entities.values()),
@@ -246,6 +254,8 @@ class BratFormat(Format):
             if c.claimer and ann.entity(c.claimer) is not None:
                 claimer = brat_id[f"Entity:{c.claimer}"]
                 lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{claimer}")
+        lines += [f"*\t{EQUIV_TYPE} " + " ".join(brat_id[f"Entity:{e.id}"] for e in mentions)
+                  for mentions in ann.identities().values() if len(mentions) > 1]
         present = set(brat_id.values())
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
@@ -261,6 +271,22 @@ class BratFormat(Format):
             ctx.report(ctx.target, None, f"document {doc.id!r}: brat has no place for document status, notes or "
                        "attributes; not written")
         return lines
+
+
+def _read_identities(equivs: list[tuple[int, list[str]]], entities: dict[str, Entity], path: Path,
+                     ctx: ReadContext) -> None:
+    """Give the entities each ``Equiv`` line names one identity (lines sharing an entity merge);
+    a line naming anything but two or more entities is reported with its line and not imported."""
+    links: list[tuple[str, str]] = []
+    for number, refs in equivs:
+        bad = [r for r in refs if r not in entities]
+        if bad or len(refs) < 2:
+            problem = f"refers to {bad[0]!r}, which is not an entity" if bad else "names fewer than two entities"
+            ctx.report(path, number, f"{EQUIV_TYPE} {problem}; not imported")
+            continue
+        links += [(refs[0], r) for r in refs[1:]]
+    for e in with_identities(entities.values(), identities_of(links)):
+        entities[e.id] = e
 
 
 # what an import keeps (brat.read): whole annotation lines, and the ids of our A and R lines

@@ -5,7 +5,8 @@
   "end_offset", "label"}], "relations": [{"id", "from_id", "to_id", "type"}]}``
 
 Offsets are code points. A claim is an entity labelled ``CLAIM`` and its claimer a
-``claimed_by`` relation from the claim to the entity. Claim attributes ride in an
+``claimed_by`` relation from the claim to the entity; a ``same-as`` relation from a mention
+to another makes them one identity (``Entity.identity``). Claim attributes ride in an
 ``attributes`` key of the claim entity (doccano keeps unknown keys; it does not
 show them). Document id, notes, status and attributes go in top-level ``doc_id``,
 ``notes``, ``status``, ``attributes`` (doccano turns unknown columns into metadata).
@@ -22,11 +23,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
+from annotator.formats._records import (
+    IDENTITY_RELATION,
+    JsonLinesFormat,
+    Kept,
+    identity_relations,
+    import_meta,
+    is_claimer_relation,
+    is_identity_relation,
+    keep_foreign_keys,
+)
 from annotator.formats._spans import SpanCollector, read_span
 from annotator.formats._stored import one_of, written
 from annotator.formats.base import ReadContext, Record, WriteContext
-from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document
+from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, identities_of, with_identities
 
 NAME = "doccano"
 CLAIM_LABEL = "CLAIM"
@@ -36,6 +46,7 @@ _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "sta
 
 class DoccanoFormat(JsonLinesFormat):
     name = NAME
+    holds_identities = True  # same-as relations (the label form reports them lost itself)
     description = "doccano JSONL (label form, or entities/relations form)"
     signature = "JSON lines with text and label [[start, end, LABEL]] or entities with start_offset"
     record_keys = frozenset({*_MODEL_KEYS, "id"})
@@ -81,11 +92,17 @@ class DoccanoFormat(JsonLinesFormat):
                 if got is None:
                     continue
                 found.add({}, *got)
+        same: list[tuple[str, str]] = []
         for k, rel in enumerate(obj.get("relations") or []):
             kind = rel.get("type") if isinstance(rel, dict) else None
             src = by_foreign_id.get(rel.get("from_id")) if isinstance(rel, dict) else None
             dst = by_foreign_id.get(rel.get("to_id")) if isinstance(rel, dict) else None
-            if not isinstance(kind, str) or not is_claimer_relation(kind):
+            if isinstance(kind, str) and is_identity_relation(kind):
+                if src is None or dst is None or src[0] != "e" or dst[0] != "e":
+                    ctx.report(path, line, f"relation {k + 1} ({kind}) does not join two entities; not imported")
+                else:
+                    same.append((entities[src[1]].id, entities[dst[1]].id))
+            elif not isinstance(kind, str) or not is_claimer_relation(kind):
                 ctx.report(path, line, f"relation {k + 1} ({kind!r}) is not a claimer link; not imported")
             elif src is None or dst is None or src[0] != "c" or dst[0] != "e":
                 ctx.report(path, line, f"relation {k + 1} ({kind}) does not go from a claim to an entity; "
@@ -95,7 +112,7 @@ class DoccanoFormat(JsonLinesFormat):
                 claims[src[1]] = Claim(c.id, c.start, c.end, c.attributes, entities[dst[1]].id)
         status = obj["status"] if obj.get("status") in DOC_STATUSES else "todo"
         ann = Annotations(doc_id=doc_id, annotator=None, status=status, notes=str(obj.get("notes") or ""),
-                          entities=tuple(entities), claims=tuple(claims),
+                          entities=tuple(with_identities(entities, identities_of(same))), claims=tuple(claims),
                           attributes=dict(obj["attributes"]) if isinstance(obj.get("attributes"), dict) else {})
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         return Record(Document(doc_id, text, import_meta(NAME, path, line, extra, meta)), ann, line)
@@ -124,6 +141,9 @@ class DoccanoFormat(JsonLinesFormat):
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold claim "
                            f"attributes or claimers ({lost} claim(s) lose them)")
+            if identity_relations(entities):
+                ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold "
+                           "identities (same-as links); not written")
         else:
             numbers = {e.id: n for n, e in enumerate(entities)}
             items = [{"id": n, "start_offset": e.start, "end_offset": e.end, "label": e.label}
@@ -138,6 +158,8 @@ class DoccanoFormat(JsonLinesFormat):
                 if c.claimer in numbers:
                     relations.append({"id": len(relations), "from_id": item["id"], "to_id": numbers[c.claimer],
                                       "type": CLAIMER_TYPE})
+            relations += [{"id": len(relations) + n, "from_id": numbers[a], "to_id": numbers[b],
+                           "type": IDENTITY_RELATION} for n, (a, b) in enumerate(identity_relations(entities))]
             obj["entities"] = items
             obj["relations"] = relations
         if ann is not None:

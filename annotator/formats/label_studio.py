@@ -9,7 +9,8 @@ JSON: a list of tasks ``{"id", "data": {"text"}, "annotations": [{"completed_by"
 annotator is ``completed_by``); a task without annotations gives its predictions as
 pre-annotations. In ``result``: ``labels`` regions are entities (label ``Claim``
 makes a claim); a ``relation`` labelled ``claimed_by`` links a claim to its
-claimer; ``choices``/``textarea``/``number`` items whose ``id`` is a claim's region
+claimer, one labelled ``same-as`` two mentions of one identity (``Entity.identity``);
+``choices``/``textarea``/``number`` items whose ``id`` is a claim's region
 id are that claim's attributes (``from_name`` = attribute key); the same without a
 region are document attributes, except ``from_name: notes`` (document notes).
 
@@ -30,20 +31,23 @@ from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
 from annotator.formats._records import (
+    IDENTITY_RELATION,
     IdMaker,
     finish,
     guarded,
+    identity_relations,
     import_meta,
     in_key_order,
     is_claim_label,
     is_claimer_relation,
+    is_identity_relation,
     plain_meta,
     render_value,
 )
 from annotator.formats._stored import ANY, KEY_ORDER, OBJECT, STR, Stored, one_of, without_import, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.formats.offsets import Utf16Offsets
-from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity
+from annotator.model.annotations import Annotations, AttrValue, Claim, Document, Entity, identities_of, with_identities
 
 CLAIM_LABEL = "Claim"
 CLAIMER_LABEL = "claimed_by"
@@ -132,6 +136,7 @@ def _parse_result(result: Any, conv: Utf16Offsets, ctx: ReadContext, path: Path,
                 out.entities.append(Entity(span_id, where[0], where[1], str(label)))
                 region_of.setdefault(rid, ("e", len(out.entities) - 1))
     claim_attrs: dict[int, dict[str, AttrValue]] = {}
+    same: list[tuple[str, str]] = []  # same-as relations: mentions of one identity
     for item in later:
         kind = item.get("type")
         if kind == "relation":
@@ -139,7 +144,12 @@ def _parse_result(result: Any, conv: Utf16Offsets, ctx: ReadContext, path: Path,
             src, dst = region_of.get(str(item.get("from_id"))), region_of.get(str(item.get("to_id")))
             if item.get("direction") == "left":
                 src, dst = dst, src
-            if not any(is_claimer_relation(str(lab)) for lab in labels):
+            if any(is_identity_relation(str(lab)) for lab in labels):
+                if src is None or dst is None or src[0] != "e" or dst[0] != "e":
+                    ctx.report(path, line, f"{IDENTITY_RELATION} relation does not join two entities; not imported")
+                else:
+                    same.append((out.entities[src[1]].id, out.entities[dst[1]].id))
+            elif not any(is_claimer_relation(str(lab)) for lab in labels):
                 ctx.report(path, line, f"relation {labels!r} is not a claimer link; not imported")
             elif src is None or dst is None or src[0] != "c" or dst[0] != "e":
                 ctx.report(path, line, "claimed_by relation does not go from a claim to an entity; not imported")
@@ -164,6 +174,7 @@ def _parse_result(result: Any, conv: Utf16Offsets, ctx: ReadContext, path: Path,
     for i, attrs in claim_attrs.items():
         c = out.claims[i]
         out.claims[i] = Claim(c.id, c.start, c.end, attrs, c.claimer)
+    out.entities = with_identities(out.entities, identities_of(same))
     return out
 
 
@@ -205,6 +216,7 @@ def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str
 
 class LabelStudioFormat(Format):
     name = "label-studio"
+    holds_identities = True  # same-as relations
     description = "Label Studio JSON export (tasks with annotations; UTF-16 offsets)"
     signature = "a JSON array of tasks with data and annotations"
 
@@ -329,6 +341,8 @@ class LabelStudioFormat(Format):
             if c.claimer and ann.entity(c.claimer) is not None:
                 result.append({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
                                "labels": [CLAIMER_LABEL]})
+        result += [{"from_id": a, "to_id": b, "type": "relation", "direction": "right",
+                    "labels": [IDENTITY_RELATION]} for a, b in identity_relations(ann.entities)]
         for key, value in sorted(ann.attributes.items()):
             spec = ctx.schema.document_attribute(key)
             result.append(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None))

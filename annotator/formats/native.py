@@ -55,6 +55,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 class NativeFormat(Format):
     name = "native"
+    holds_identities = True  # exporting reports the identities of a format without it as lost
     description = "annotator JSONL: one line per (document, annotator), entities and claims with exact offsets"
     # the keys a record may have: any other label-holding key is reported (formats/_io.check_keys)
     record_keys = frozenset({"id", "text", "meta", "annotator", "status", "schema", "entities", "claims",
@@ -165,6 +166,8 @@ class NativeFormat(Format):
             if kind == "entity":
                 label: Any = item.get("label")
                 fields.check(f"{where} field \"label\"", id_problem(label, ""))
+                identity: Any = _whole_to_text(item.get("identity"))
+                fields.check(f"{where} field \"identity\"", source_problem(identity, ""))
                 if isinstance(label, str) and ctx.label_map:
                     label = ctx.label_map.get(label, label)
                 if isinstance(label, str) and ctx.schema is not None and ctx.schema.label(label) is None:
@@ -192,7 +195,7 @@ class NativeFormat(Format):
                                             f"{brief(text[start:end])}")
                 continue
             if kind == "entity":
-                spans.append(Entity(span_id, start, end, label, source))
+                spans.append(Entity(span_id, start, end, label, source, identity))
             else:
                 spans.append(Claim(span_id, start, end, {k: v for k, v in attrs.items() if v is not None},
                                    claimer, source))

@@ -23,7 +23,7 @@ from annotator.model.checks import DOC_STATUSES
 from annotator.model.codec import WritesItself, decode, encode_fields
 
 __all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Rejection", "Annotations", "sort_spans",
-           "text_hash"]
+           "text_hash", "identities_of", "with_identities"]
 
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
@@ -69,6 +69,7 @@ class Span:
     end: int
     source: str | None
     EXPORT_KEYS: ClassVar[tuple[str, ...]]  # the export's keys in order; "text" is the covered text
+    OMIT_NONE: ClassVar[frozenset[str]] = frozenset()  # fields left out of every JSON form while null
 
     def text_in(self, text: str) -> str:
         return text[self.start : self.end]
@@ -78,6 +79,8 @@ class Span:
         out: dict[str, Any] = {}
         for key in self.EXPORT_KEYS:
             value = self.text_in(text) if key == "text" else getattr(self, key)
+            if value is None and key in self.OMIT_NONE:
+                continue
             out[key] = dict(sorted(value.items())) if isinstance(value, Mapping) else value
         if self.source is not None:
             out["source"] = self.source
@@ -90,14 +93,18 @@ class Span:
 
 @dataclass(frozen=True)
 class Entity(Span):
-    """A labelled span."""
+    """A labelled span. ``identity`` (e.g. ``"i1"``) links the mentions of one person or
+    organization in the document (``LinkIdentity``); it is left out of every JSON form while
+    null, so op logs and states written before it existed keep their bytes."""
 
-    EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("id", "start", "end", "label", "text")
+    EXPORT_KEYS: ClassVar[tuple[str, ...]] = ("id", "start", "end", "label", "text", "identity")
+    OMIT_NONE: ClassVar[frozenset[str]] = frozenset({"identity"})
     id: str
     start: int
     end: int
     label: str
     source: str | None = None
+    identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,18 @@ class Annotations(WritesItself):
     def claim(self, claim_id: str) -> Claim | None:
         return next((c for c in self.claims if c.id == claim_id), None)
 
+    def mentions(self, identity: str | None) -> tuple[Entity, ...]:
+        """The entities of ``identity`` in canonical order (none for ``None``)."""
+        return () if identity is None else tuple(e for e in self.entities if e.identity == identity)
+
+    def identities(self) -> dict[str, tuple[Entity, ...]]:
+        """Each identity with its mentions, in the order of their first mention."""
+        out: dict[str, list[Entity]] = {}
+        for e in self.entities:
+            if e.identity is not None:
+                out.setdefault(e.identity, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
     def with_(self, **changes: Any) -> Annotations:
         return replace(self, **changes)
 
@@ -183,3 +202,27 @@ class Annotations(WritesItself):
 def sort_spans(spans: Iterable[S]) -> tuple[S, ...]:
     """Canonical span order everywhere (state, export): by start, longer first, then id."""
     return tuple(sorted(spans, key=lambda s: (s.start, -s.end, s.id)))
+
+
+def identities_of(links: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Entity id → identity for pairs of mentions said to be one (a format's "same-as" relations,
+    brat's ``Equiv``): linked mentions share an identity, named ``i1``, ``i2`` … in the order
+    their first mention was read."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[rb] = ra
+    names: dict[str, str] = {}
+    return {x: names.setdefault(root(x), f"i{len(names) + 1}") for x in parent}
+
+
+def with_identities(entities: Iterable[Entity], identities: Mapping[str, str]) -> list[Entity]:
+    """``entities`` with the identities ``identities`` gives them (the others unchanged)."""
+    return [replace(e, identity=identities[e.id]) if e.id in identities else e for e in entities]

@@ -105,7 +105,8 @@ def annotations_problems(ann: Annotations) -> list[str]:
         problems.append(f"notes must be text, not {json_type(ann.notes)}")
     problems += attributes_shape_problems(ann.attributes, "document")
     for e in ann.entities:
-        problems += _span_problems(e, "entity", [id_problem(e.label, f"entity {brief(e.id)} label")])
+        problems += _span_problems(e, "entity", [id_problem(e.label, f"entity {brief(e.id)} label"),
+                                                 source_problem(e.identity, f"entity {brief(e.id)} identity")])
     for c in ann.claims:
         name = f"claim {brief(c.id)}"
         claimer = None if c.claimer is None else id_problem(c.claimer, f"{name} claimer")

@@ -53,14 +53,17 @@ def encode(value: Any) -> Any:
 
 
 def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
-    """Every field of dataclass ``value`` in declaration order (``omit_none``: without null ones)."""
+    """Every field of dataclass ``value`` in declaration order (``omit_none``: without null ones;
+    the fields a class names in ``OMIT_NONE`` are always left out while null: fields added later,
+    so that what was written before they existed keeps its bytes)."""
     out: dict[str, Any] = {}
     names = _NAMES.get(type(value))
     if names is None:
         names = _NAMES[type(value)] = tuple(f.name for f in fields(value))
+    optional: frozenset[str] = getattr(value, "OMIT_NONE", frozenset())
     for name in names:
         v = getattr(value, name)
-        if v is None and omit_none:
+        if v is None and (omit_none or name in optional):
             continue
         out[name] = encode(v)
     return out

@@ -52,7 +52,10 @@ class Operation(WritesItself):
     def inverse(self, before: Annotations) -> Operation:
         raise NotImplementedError
 
-    def describe(self) -> str:
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        """What this operation does, in the past tense ("labelled «بيروت» as GPE"): the one wording
+        of every message about it (``said``: "Labelled …", "Undone: labelled …"). Given ``before``
+        (the state it applies to) and the document ``text``, spans are named by their text."""
         return self.kind.replace("_", " ")
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +75,44 @@ class Operation(WritesItself):
 
 def operation_from_json(d: object) -> Operation:
     return Operation.from_json(d)
+
+
+# -- what an operation is called (``Operation.describe``, ``said``) ------------------------
+
+QUOTE_LIMIT = 40  # characters of a span's text quoted in a message
+
+
+def _quote(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` in «», on one line and cut with "…" (offsets when there is no text)."""
+    if not text:
+        return f"[{start}, {end})"
+    piece = " ".join(text[start:end].split())
+    return f"«{piece[:QUOTE_LIMIT - 1]}…»" if len(piece) > QUOTE_LIMIT else f"«{piece}»"
+
+
+def _words(span: Entity | Claim, text: str) -> str:
+    """A span by its text (by id and offsets when there is none)."""
+    return _quote(text, span.start, span.end) if text else f"{span.id} [{span.start}, {span.end})"
+
+
+def _span_ref(span_id: str, before: Annotations | None, text: str) -> str:
+    """A span of ``before`` as a message names it: «text» LABEL, claim «text», else its id."""
+    entity = before.entity(span_id) if before is not None else None
+    if entity is not None:
+        return f"{_words(entity, text)} {entity.label}"
+    claim = before.claim(span_id) if before is not None else None
+    return f"claim {_words(claim, text)}" if claim is not None else span_id
+
+
+ACTIONS = {"do": "", "undo": "Undone: ", "redo": "Redone: "}
+
+
+def said(action: str, op: Operation, before: Annotations, text: str) -> str:
+    """The status message for doing, undoing or redoing ``op`` (``before``: the state ``op``
+    itself applies to, so an undo names what the undone action did): "Labelled «…» as PER",
+    "Undone: labelled «…» as PER", "Redone: labelled «…» as PER"."""
+    what = op.describe(before, text)
+    return what[:1].upper() + what[1:] if action == "do" else ACTIONS[action] + what
 
 
 # -- validation helpers ---------------------------------------------------------------
@@ -276,46 +317,58 @@ class AddEntity(Operation):
         _check_new_id(state, e.id)
         check_offsets(text, e.start, e.end)
         _check_label(schema, e.label)
-        _refuse([source_problem(e.source)])
+        _refuse([source_problem(e.source), source_problem(e.identity, "identity")])
         check_entity_fits(state, e, schema)
         return _with_entities(state, (*state.entities, e))
 
     def inverse(self, before: Annotations) -> Operation:
         return RemoveEntity(self.entity.id)
 
-    def describe(self) -> str:
-        return f"label {self.entity.label} [{self.entity.start}, {self.entity.end})"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        e = self.entity
+        return f"{'proposed' if e.source else 'labelled'} {_words(e, text)} as {e.label}"
 
 
 
 @_op
 @dataclass(frozen=True)
 class RemoveEntity(Operation):
-    """Removing a claimer also unlinks the claims that named it (restored by the inverse)."""
+    """Removing a claimer also unlinks the claims that named it; removing a mention leaves the
+    other mentions of its identity linked, unless one alone is left: that identity is dissolved
+    (both restored by the inverse)."""
 
     kind: ClassVar[str] = "remove_entity"
     entity_id: str
 
     def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
-        _need_entity(state, self.entity_id)
+        ent = _need_entity(state, self.entity_id)
         claims = tuple(
             replace(c, claimer=None) if c.claimer == self.entity_id else c for c in state.claims
         )
+        lone = _lone_survivor(state, ent)
         return replace(
             state,
-            entities=tuple(e for e in state.entities if e.id != self.entity_id),
+            entities=tuple(replace(e, identity=None) if e is lone else e
+                           for e in state.entities if e.id != self.entity_id),
             claims=claims,
         )
 
     def inverse(self, before: Annotations) -> Operation:
         ent = _need_entity(before, self.entity_id)
         relinks = [LinkClaimer(c.id, ent.id) for c in before.claims if c.claimer == ent.id]
+        lone = _lone_survivor(before, ent)
+        rejoin = [SetIdentities({lone.id: lone.identity})] if lone is not None else []
         add = AddEntity(ent)
-        return Batch((add, *relinks)) if relinks else add
+        return Batch((add, *rejoin, *relinks)) if relinks or rejoin else add
 
-    def describe(self) -> str:
-        return f"remove {self.entity_id}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"removed {_span_ref(self.entity_id, before, text)}"
 
+
+def _lone_survivor(state: Annotations, ent: Entity) -> Entity | None:
+    """The one mention left of ``ent``'s identity once ``ent`` is gone, if only one is left."""
+    others = [e for e in state.mentions(ent.identity) if e.id != ent.id]
+    return others[0] if len(others) == 1 else None
 
 
 @_op
@@ -338,8 +391,11 @@ class RelabelEntity(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
 
-    def describe(self) -> str:
-        return f"relabel {self.entity_id} as {self.label}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        ent = before.entity(self.entity_id) if before is not None else None
+        if ent is None:
+            return f"relabelled {self.entity_id} as {self.label}"
+        return f"relabelled {_words(ent, text)} as {self.label} (was {ent.label})"
 
 
 
@@ -364,8 +420,8 @@ class MoveEntity(Operation):
         ent = _need_entity(before, self.entity_id)
         return MoveEntity(self.entity_id, ent.start, ent.end)
 
-    def describe(self) -> str:
-        return f"move {self.entity_id} to [{self.start}, {self.end})"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"moved {_span_ref(self.entity_id, before, text)} to {_quote(text, self.start, self.end)}"
 
 
 
@@ -389,8 +445,9 @@ class SetSource(Operation):
         span = before.entity(self.span_id) or _need_claim(before, self.span_id)
         return SetSource(self.span_id, span.source)
 
-    def describe(self) -> str:
-        return f"accept {self.span_id}" if self.source is None else f"mark {self.span_id} as {self.source}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        span = _span_ref(self.span_id, before, text)
+        return f"accepted proposal {span}" if self.source is None else f"made {span} a proposal again"
 
 
 
@@ -417,10 +474,11 @@ class SetRejected(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return SetRejected(self.rejection, self.rejection in before.rejected)
 
-    def describe(self) -> str:
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
         r = self.rejection
-        what = f"{r.label} [{r.start}, {r.end})" if r.kind == "entity" else f"claim [{r.start}, {r.end})"
-        return f"{'reject' if self.rejected else 'forget rejecting'} {what}"
+        where = _quote(text, r.start, r.end)
+        what = f"{where} {r.label}" if r.kind == "entity" else f"claim {where}"
+        return f"{'rejected' if self.rejected else 'forgot rejecting'} {what}"
 
 
 @_op
@@ -450,8 +508,8 @@ class AddProposals(Operation):
         return Batch((*(RemoveClaim(c.id) for c in reversed(self.claims)),
                       *(RemoveEntity(e.id) for e in reversed(self.entities))), f"remove {self.describe()}")
 
-    def describe(self) -> str:
-        return self.label or f"{len(self.entities)} proposed entities, {len(self.claims)} proposed claims"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return self.label or f"added {len(self.entities)} proposed entities and {len(self.claims)} proposed claims"
 
 
 def rejection_of(span: Entity | Claim) -> Rejection:
@@ -492,8 +550,111 @@ class RejectProposal(Operation):
         restore = RemoveEntity(span.id).inverse(before) if isinstance(span, Entity) else AddClaim(span)
         return Batch((SetRejected(r, r in before.rejected), restore), f"restore proposal {span.id}")
 
-    def describe(self) -> str:
-        return f"reject proposal {self.span_id}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"rejected proposal {_span_ref(self.span_id, before, text)}"
+
+
+# -- identity operations --------------------------------------------------------------
+# An identity links the mentions of one person or organization (``Entity.identity``). Linking and
+# unlinking are intents whose effect depends on the state (merging identities, dissolving an
+# identity left with one mention); their inverse is the exact list of identities they changed.
+
+
+def fresh_identity(state: Annotations) -> str:
+    """The first ``i<n>`` no entity of ``state`` uses as its identity."""
+    used = {e.identity for e in state.entities}
+    n = 1
+    while f"i{n}" in used:
+        n += 1
+    return f"i{n}"
+
+
+def _set_identities(state: Annotations, changes: Mapping[str, str | None]) -> Annotations:
+    return replace(state, entities=tuple(replace(e, identity=changes[e.id]) if e.id in changes else e
+                                         for e in state.entities))
+
+
+def _undo_changes(before: Annotations, changes: Mapping[str, str | None]) -> Operation:
+    return SetIdentities({k: _need_entity(before, k).identity for k in changes})
+
+
+@_op
+@dataclass(frozen=True)
+class SetIdentities(Operation):
+    """Set the identity of some entities (None: no identity); the inverse of linking and unlinking."""
+
+    kind: ClassVar[str] = "set_identities"
+    identities: Mapping[str, str | None] = field(default_factory=dict)
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        for entity_id, identity in self.identities.items():
+            _need_entity(state, entity_id)
+            _refuse([source_problem(identity, "identity")])
+        return _set_identities(state, self.identities)
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.identities)
+
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        names = ", ".join(_span_ref(k, before, text) for k in self.identities)
+        return f"set the identity of {names}"
+
+
+@_op
+@dataclass(frozen=True)
+class LinkIdentity(Operation):
+    """Mention ``entity_id`` is the same person or organization as mention ``to``: both get
+    ``to``'s identity, else ``entity_id``'s, else a new one; when both had one, the two merge
+    (every mention of ``entity_id``'s identity joins ``to``'s)."""
+
+    kind: ClassVar[str] = "link_identity"
+    entity_id: str
+    to: str
+
+    def changes(self, state: Annotations) -> dict[str, str | None]:
+        a, b = _need_entity(state, self.entity_id), _need_entity(state, self.to)
+        if a.id == b.id:
+            raise OperationError(f"{a.id} cannot be linked to itself")
+        if a.identity is not None and a.identity == b.identity:
+            raise OperationError(f"{a.id} and {b.id} are already one identity ({a.identity})")
+        target = b.identity or a.identity or fresh_identity(state)
+        joining = {a.identity, b.identity} - {None}
+        return {e.id: target for e in state.entities
+                if e.id in (a.id, b.id) or e.identity in joining}
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        return _set_identities(state, self.changes(state))
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.changes(before))
+
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"linked {_span_ref(self.entity_id, before, text)} to {_span_ref(self.to, before, text)} as one identity"
+
+
+@_op
+@dataclass(frozen=True)
+class UnlinkIdentity(Operation):
+    """Take mention ``entity_id`` out of its identity; an identity left with one mention is dissolved."""
+
+    kind: ClassVar[str] = "unlink_identity"
+    entity_id: str
+
+    def changes(self, state: Annotations) -> dict[str, str | None]:
+        ent = _need_entity(state, self.entity_id)
+        if ent.identity is None:
+            raise OperationError(f"{ent.id} is not linked to an identity")
+        lone = _lone_survivor(state, ent)
+        return {ent.id: None, **({lone.id: None} if lone is not None else {})}
+
+    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+        return _set_identities(state, self.changes(state))
+
+    def inverse(self, before: Annotations) -> Operation:
+        return _undo_changes(before, self.changes(before))
+
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"unlinked {_span_ref(self.entity_id, before, text)} from its identity"
 
 
 # -- claim operations -----------------------------------------------------------------
@@ -519,8 +680,8 @@ class AddClaim(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RemoveClaim(self.claim.id)
 
-    def describe(self) -> str:
-        return f"claim [{self.claim.start}, {self.claim.end})"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"marked claim {_words(self.claim, text)}"
 
 
 
@@ -537,8 +698,8 @@ class RemoveClaim(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return AddClaim(_need_claim(before, self.claim_id))
 
-    def describe(self) -> str:
-        return f"remove claim {self.claim_id}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"removed {_span_ref(self.claim_id, before, text)}"
 
 
 
@@ -560,8 +721,8 @@ class MoveClaim(Operation):
         c = _need_claim(before, self.claim_id)
         return MoveClaim(self.claim_id, c.start, c.end)
 
-    def describe(self) -> str:
-        return f"move claim {self.claim_id} to [{self.start}, {self.end})"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"moved {_span_ref(self.claim_id, before, text)} to {_quote(text, self.start, self.end)}"
 
 
 
@@ -590,8 +751,9 @@ class SetClaimAttributes(Operation):
         claim = _need_claim(before, self.claim_id)
         return SetClaimAttributes(self.claim_id, {k: claim.attributes.get(k) for k in self.attributes})
 
-    def describe(self) -> str:
-        return f"set {', '.join(self.attributes)} of {self.claim_id}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        values = ", ".join(f"cleared {k}" if v is None else f"{k}={v}" for k, v in self.attributes.items())
+        return f"set {values} on {_span_ref(self.claim_id, before, text)}".replace("set cleared", "cleared")
 
 
 
@@ -611,10 +773,11 @@ class LinkClaimer(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
 
-    def describe(self) -> str:
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        claim = _span_ref(self.claim_id, before, text)
         if self.claimer:
-            return f"link {self.claim_id} to claimer {self.claimer}"
-        return f"unlink claimer of {self.claim_id}"
+            return f"made {_span_ref(self.claimer, before, text)} the claimer of {claim}"
+        return f"removed the claimer of {claim}"
 
 
 
@@ -640,8 +803,8 @@ class SetStatus(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RestoreStatus(before.status)
 
-    def describe(self) -> str:
-        return f"mark {self.status.replace('_', ' ')}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"marked the document {self.status.replace('_', ' ')}"
 
 
 
@@ -651,6 +814,9 @@ class RestoreStatus(SetStatus):
     """The inverse of SetStatus: restores an earlier status without re-checking requirements."""
 
     kind: ClassVar[str] = "restore_status"
+
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"set the document back to {self.status.replace('_', ' ')}"
 
     def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
         check_status(self.status)
@@ -670,8 +836,8 @@ class SetNotes(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return SetNotes(before.notes)
 
-    def describe(self) -> str:
-        return "edit note"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"set the note to {_quote(self.notes, 0, len(self.notes))}" if self.notes else "cleared the note"
 
 
 
@@ -694,8 +860,9 @@ class SetDocumentAttributes(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return SetDocumentAttributes({k: before.attributes.get(k) for k in self.attributes})
 
-    def describe(self) -> str:
-        return f"set document {', '.join(self.attributes)}"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        values = ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in self.attributes.items())
+        return f"set document {values}"
 
 
 
@@ -725,7 +892,7 @@ class ReplaceAnnotations(Operation):
                 _check_fresh_id(used, e.id)
                 check_offsets(text, e.start, e.end)
                 _check_label(schema, e.label)
-                _refuse([source_problem(e.source)])
+                _refuse([source_problem(e.source), source_problem(e.identity, "identity")])
             except OperationError as exc:
                 first_bad = (i, exc)
                 break
@@ -757,8 +924,8 @@ class ReplaceAnnotations(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return ReplaceAnnotations(before)
 
-    def describe(self) -> str:
-        return f"import {len(self.state.entities)} entities, {len(self.state.claims)} claims"
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        return f"imported {len(self.state.entities)} entities and {len(self.state.claims)} claims"
 
 
 
@@ -779,8 +946,12 @@ class Batch(Operation):
     def inverse(self, before: Annotations) -> Operation:
         raise OperationError("a batch's inverse depends on the text: use apply_operation")
 
-    def describe(self) -> str:
-        return self.label or ", ".join(op.describe() for op in self.ops)
+    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+        match self.ops:  # accepting a proposal as another label (``recommend.apply``)
+            case (RelabelEntity(entity_id=a, label=label), SetSource(span_id=b, source=None)) if a == b:
+                ent = before.entity(a) if before is not None else None
+                return f"accepted proposal {_words(ent, text) if ent else a} as {label}"
+        return self.label or "; ".join(op.describe(before, text) for op in self.ops)
 
 
 

@@ -105,7 +105,7 @@ def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text:
     claims = tuple(Claim(next(claim_ids), p.start, p.end, dict(defaults), p.claimer, p.span_source)
                    for p in fitting if p.kind == "claim")
     names = ", ".join(sorted({p.source for p in fitting}))
-    return AddProposals(entities, claims, f"{len(fitting)} proposal(s) from {names}")
+    return AddProposals(entities, claims, f"added {len(fitting)} proposal(s) from {names}")
 
 
 def proposals_in(state: Annotations) -> list[Span]:

@@ -8,15 +8,18 @@ option), matched as whole tokens under the search normalization and after procli
   inside the quotes;
 * otherwise a verb of saying (قال، أعلن، أكد…) proposes the clause after it: after the
   complementizer (إن، أن، بأن، :) when one follows within ``max_subject_tokens`` tokens, else
-  after the mention that opens it (the verb's subject), up to the next cue or the end of the
-  sentence;
+  after a particle of the verb (أشار إلى) or after the mention that opens it (the verb's subject)
+  and what is bracketed or labelled right after it (an alias «( قسد )», a date), up to the next
+  cue, a second reported clause (وإن، وأن) or the end of the sentence;
 * a source phrase (بحسب، وفقاً لـ…) proposes the clause before it, or, when it opens the
   sentence, the clause after the first comma that follows it.
 
 The claimer is an entity already on the document (a label or a proposal, so run
 ``string-match``, ``patterns`` or ``camel-ner`` first) whose label is one of ``claimer_labels``
-that the schema allows: the cue's subject (the mention between a verb and its clause, or right
-after a source phrase), else the nearest one ending before the cue (or quote) in the sentence.
+that the schema allows: the cue's subject (the mention between a verb and its clause, the first
+of the earliest label in ``claimer_labels``, so a person before the organisation they speak for;
+or right after a source phrase), else the nearest one ending before the cue (or quote) in the
+sentence, else the claimer of the nearest claim before it (وأضاف: the same speaker goes on).
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class CueSet:
     min_claim_words: int
     max_subject_tokens: int
     claimer_labels: tuple[str, ...]
+    particles: frozenset[str] = frozenset()
 
 
 def _strings(data: dict[str, Any], key: str, where: str) -> list[str]:
@@ -93,7 +97,7 @@ def load_cues(path: str | None = None) -> CueSet:
     if not isinstance(data, dict):
         raise AnnotatorError(f"{where}: expected a mapping with verbs, sources, complementizers, quotes")
     unknown = sorted(set(data) - {"verbs", "sources", "complementizers", "quotes", "min_quote_words",
-                                  "min_claim_words", "max_subject_tokens", "claimer_labels"})
+                                  "min_claim_words", "max_subject_tokens", "claimer_labels", "particles"})
     if unknown:
         raise AnnotatorError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
     cues = Lexicon()
@@ -115,6 +119,7 @@ def load_cues(path: str | None = None) -> CueSet:
         min_claim_words=_count(data, "min_claim_words", 3, where),
         max_subject_tokens=_count(data, "max_subject_tokens", 8, where),
         claimer_labels=tuple(_strings(data, "claimer_labels", where)),
+        particles=frozenset(normalize_for_search(w).strip() for w in _strings(data, "particles", where)),
     )
 
 
@@ -130,6 +135,10 @@ class ClaimCues(Recommender):
 
     def __init__(self, cues: CueSet | None = None) -> None:
         self.cues = cues
+        # of the document being proposed on (set by ``propose``)
+        self._rank: dict[str, int] = {}  # claimer label → its place in ``claimer_labels``
+        self._labelled: list[tuple[int, int]] = []  # every entity's bounds
+        self._speakers: list[tuple[int, str]] = []  # (end, claimer) of the claims that have one
 
     def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
         if not context.schema.claims.enabled:
@@ -142,6 +151,9 @@ class ClaimCues(Recommender):
         text = document.text
         labels = _claimer_labels(cues, context.schema)
         mentions = sorted((e for e in annotations.entities if e.label in labels), key=lambda e: (e.start, e.end))
+        self._rank = {label: n for n, label in enumerate(cues.claimer_labels)}
+        self._labelled = [(e.start, e.end) for e in annotations.entities]
+        self._speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0])
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
         hits = cues.cues.find(text)
@@ -156,7 +168,8 @@ class ClaimCues(Recommender):
             if inside:
                 for s, e in inside:
                     before = [f for f in found if f[1] <= s] or found
-                    claimer = self._claimer(mentions, toks, before[-1] if before else None, sent.start, s, cues)
+                    claimer = self._claimer(mentions, toks, before[-1] if before else None, sent.start, s, cues) \
+                        or self._speaker_before(s)
                     cue_word = f'cue "{text[before[-1][0]:before[-1][1]]}" and ' if before else ""
                     out.append(Proposal("claim", s, e, None, 0.8 if found else 0.6, self.name, claimer,
                                         f"{cue_word}quoted speech"))
@@ -203,10 +216,16 @@ class ClaimCues(Recommender):
                     break
             subject = self._mention_in(mentions, end, subject_end) if claim_from is not None else \
                 self._mention_at(mentions, after[0].start if after else end, limit)
+            if claim_from is None and subject is None and after and \
+                    normalize_for_search(after[0].text).strip() in cues.particles:
+                claim_from = 1  # أشار إلى …: the particle belongs to the verb
             if claim_from is None:
                 claim_from = next(
                     (k for k, t in enumerate(after) if subject is None or t.start >= subject.end), len(after))
-            clause = after[claim_from:]
+                if subject is not None:  # an alias in brackets or a labelled date after the subject
+                    while claim_from < len(after) and self._aside(after[claim_from]):
+                        claim_from += 1
+            clause = self._first_clause(after[claim_from:], cues)
             why = f'cue "{word}"'
         else:
             subject = self._mention_at(mentions, after[0].start if after else end, limit)
@@ -221,14 +240,33 @@ class ClaimCues(Recommender):
         if len(words) < cues.min_claim_words:
             return None
         claimer = subject or self._nearest_before(mentions, sent_start, start)
+        claimer_id = claimer.id if claimer else self._speaker_before(start)
         score = 0.6 if kind == "source" or subject is not None else 0.4
-        return Proposal("claim", words[0].start, words[-1].end, None, score, self.name,
-                        claimer.id if claimer else None, why)
+        return Proposal("claim", words[0].start, words[-1].end, None, score, self.name, claimer_id, why)
+
+    def _mention_in(self, mentions: list[Entity], start: int, end: int) -> Entity | None:
+        """The subject inside [start, end) (between a verb and its clause): the first mention of the
+        earliest label in ``claimer_labels`` (a person before the organisation they speak for)."""
+        inside = [m for m in mentions if start <= m.start and m.end <= end]
+        return min(inside, key=lambda m: (self._rank.get(m.label, len(self._rank)), m.start)) if inside else None
+
+    def _aside(self, token: Token) -> bool:
+        """A token read past between a subject and its clause: a bracket, or part of a labelled span."""
+        return token.text in ("(", ")", "[", "]") or any(s <= token.start and token.end <= e for s, e in self._labelled)
 
     @staticmethod
-    def _mention_in(mentions: list[Entity], start: int, end: int) -> Entity | None:
-        """The first mention inside [start, end) (a verb's subject before its complementizer)."""
-        return next((m for m in mentions if start <= m.start and m.end <= end), None)
+    def _first_clause(clause: list[Token], cues: CueSet) -> list[Token]:
+        """The clause up to a second reported clause (وإن، وأن …: و before a complementizer)."""
+        for k, t in enumerate(clause):
+            norm = normalize_for_search(t.text).strip()
+            if k and norm.startswith("و") and norm[1:] in cues.complementizers:
+                return clause[:k]
+        return clause
+
+    def _speaker_before(self, offset: int) -> str | None:
+        """The claimer of the nearest claim ending before ``offset`` (the speaker who goes on)."""
+        before = [who for end, who in self._speakers if end <= offset]
+        return before[-1] if before else None
 
     @staticmethod
     def _mention_at(mentions: list[Entity], offset: int, limit: int) -> Entity | None:

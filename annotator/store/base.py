@@ -162,6 +162,15 @@ class Store(ABC):
     def status_counts(self, annotator: str) -> dict[str, int]: ...
     @abstractmethod
     def label_counts(self, annotator: str) -> tuple[dict[str, int], int]: ...
+    @abstractmethod
+    def document_number(self, doc_id: str) -> int | None:
+        """``doc_id``'s place in store order (1 for the first added), None if absent: counted by the
+        database in its index, so the app's "k/N" never lists the ids."""
+        ...
+    @abstractmethod
+    def document_at(self, number: int) -> str | None:
+        """The id of the ``number``-th document in store order (1-based), None outside 1..N."""
+        ...
 
     # annotations
     @abstractmethod

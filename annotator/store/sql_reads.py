@@ -150,6 +150,19 @@ class SQLReads:
     def count_documents(self) -> int:
         return self._read("SELECT COUNT(*) FROM documents")[0][0]
 
+    def document_number(self, doc_id: str) -> int | None:
+        """Counted in the ``seq`` index: numbers stay dense where ``seq`` has gaps (PostgreSQL's sequence
+        skips a value for every insert that did not happen)."""
+        n = self._read("SELECT COUNT(*) FROM documents d WHERE d.seq <= (SELECT t.seq FROM documents t "
+                       "WHERE t.id=?)", (doc_id,))[0][0]
+        return n or None
+
+    def document_at(self, number: int) -> str | None:
+        if number < 1:
+            return None
+        rows = self._read("SELECT id FROM documents ORDER BY seq LIMIT 1 OFFSET ?", (int(number) - 1,))
+        return rows[0][0] if rows else None
+
     def iter_annotated(self) -> Iterator[tuple[Document, list[Annotations]]]:
         """Every document, in order, with every annotator's state on it (by annotator name): two
         queries per page of BATCH documents, so an export streams at any size in flat memory."""

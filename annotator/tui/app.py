@@ -18,7 +18,7 @@ from annotator.editing import Failed, Outcome
 from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
 from annotator.tui.bidi_filter import LroFilter
 from annotator.tui.bindings import app_bindings, with_schema_keys
-from annotator.tui.commands import AnnotatorCommands
+from annotator.tui.commands import AnnotatorCommands, AnnotatorPalette
 from annotator.tui.keymap import Keymap
 from annotator.tui.screens.annotate import AnnotateScreen
 
@@ -68,6 +68,11 @@ class AnnotatorApp(App):
         """The main screen (with the schema's keys); a mode of the app (adjudication) makes its own."""
         screen = with_schema_keys(AnnotateScreen, self.session.schema)
         return screen(self.session, clock=self.clock, direction=self.direction, recommenders=self.recommenders)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette with its input drawn through the layout engine (``commands.py``)."""
+        if self.use_command_palette and not AnnotatorPalette.is_open(self):
+            self.push_screen(AnnotatorPalette(id="--command-palette"))
 
     def heartbeat(self) -> None:
         """Keep this annotator's session claim alive (queued behind the saves: a slow store never

@@ -103,6 +103,8 @@ MAIN_KEYS: tuple[KeySpec, ...] = (
     KeySpec("claim.link_claimer", "ctrl+l", "link_claimer",
             "link the claim's claimer: move to an entity, then enter", "Claims"),
     KeySpec("claim.edit", "ctrl+e", "edit_claim", "edit the attributes of the claim under the cursor", "Claims"),
+    KeySpec("claim.same_as", "equals_sign", "link_identity",
+            "same person / organization: link the entity to another mention (or unlink it)", "Claims"),
     # Documents
     KeySpec("document.next", "n", "next_document", "next document", "Documents", show=True, short="next doc"),
     KeySpec("document.previous", "p", "previous_document",
@@ -258,7 +260,7 @@ def key_display(key: str) -> str:
     names = {"left": "←", "right": "→", "up": "↑", "down": "↓", "question_mark": "?",
              "slash": "/", "colon": ":", "space": "space", "left_square_bracket": "[",
              "right_square_bracket": "]", "left_curly_bracket": "{", "right_curly_bracket": "}",
-             "less_than_sign": "<", "greater_than_sign": ">", "escape": "esc"}
+             "less_than_sign": "<", "greater_than_sign": ">", "escape": "esc", "equals_sign": "="}
     if "+" in key:
         mod, _, base = key.rpartition("+")
         return f"{mod}+{names.get(base, base)}"

@@ -32,7 +32,7 @@ from annotator.adjudication import (
 )
 from annotator.editing import Edit, Refusal
 from annotator.errors import OperationError
-from annotator.model.operations import Batch, Operation
+from annotator.model.operations import Batch, Operation, said
 from annotator.session import AnnotationSession, plan_change
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.bindings import KeySpec, key_display, key_for_character, with_schema_keys
@@ -189,14 +189,15 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         self._step_disagreement(False)
 
     def _edit(self, ops: list[Operation], description: str) -> Edit | Refusal:
-        """An Edit of ``ops`` (one undo step) planned on the shown state, as the Editor plans."""
+        """An Edit of ``ops`` (one undo step) planned on the shown state, as the Editor plans;
+        ``description`` (past tense) names a batch, in its message and its undo's (``said``)."""
         assert self.editor is not None
         op = ops[0] if len(ops) == 1 else Batch(tuple(ops), description)
         try:
             _, after, _ = plan_change(op, self.editor.state, self.editor.text, self.schema)
         except OperationError as exc:
             return Refusal(str(exc), error=True)
-        return Edit(op, self.editor.state, after, description)
+        return Edit(op, self.editor.state, after, said("do", op, self.editor.state, self.editor.text))
 
     def _chosen(self) -> Candidate | None:
         """The open proposal under the cursor: the one most annotators proposed, innermost first."""
@@ -210,12 +211,12 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         editor = self.editor
         cand = self._chosen() if editor is not None else None
         if cand is not None and editor is not None:
-            self.commit(self._edit(write_operations(cand, editor.state, self.schema), f"accept {cand.describe()}"))
+            self.commit(self._edit(write_operations(cand, editor.state, self.schema), f"accepted {cand.describe()}"))
 
     def action_reject_candidate(self) -> None:
         cand = self._chosen() if self.editor is not None else None
         if cand is not None:
-            self.commit(self._edit([reject_operation(cand)], f"reject {cand.describe()}"))
+            self.commit(self._edit([reject_operation(cand)], f"rejected {cand.describe()}"))
 
     def action_accept_unanimous(self) -> None:
         if self.editor is None:
@@ -226,7 +227,7 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         if plan.op is None:
             self.status.say("nothing unanimous left to accept in this document")
             return
-        self.commit(self._edit(list(plan.op.ops), f"accept {len(plan.written)} unanimous item(s)"))
+        self.commit(self._edit(list(plan.op.ops), f"accepted {len(plan.written)} unanimous item(s)"))
 
 
 class AdjudicatorApp(AnnotatorApp):

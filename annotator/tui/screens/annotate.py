@@ -15,12 +15,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from annotator.editing import ClaimChoice, Edit, Editor, Saver
 from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations
-from annotator.session import AnnotationSession
+from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
 from annotator.tui.bindings import screen_bindings
@@ -32,6 +32,7 @@ from annotator.tui.screens.writes import SaverAnswered, Writes
 from annotator.tui.shown import shown
 from annotator.tui.widgets.doc_header import DocHeader
 from annotator.tui.widgets.document_view import DocumentView
+from annotator.tui.widgets.footer import SteadyFooter
 from annotator.tui.widgets.span_panel import SpanPanel
 from annotator.tui.widgets.status_line import StatusLine
 
@@ -54,7 +55,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self.schema = session.schema
         self.clock = clock
         self.direction = direction
-        self.doc_ids: list[str] = []
+        self.documents: Documents | None = None  # the annotator's, walked a few rows at a time
         self.doc_id: str | None = None
         self.editor: Editor | None = None  # over the state shown (acknowledged + pending changes)
         self.acked: Annotations | None = None  # the last state the store acknowledged
@@ -89,7 +90,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                                    on_cursor=self.cursor_moved, id="document")
                 yield SpanPanel(self.schema, id="spans")
             yield StatusLine(self.clock, id="status")
-            yield Footer()
+            yield SteadyFooter()
         yield Static("", id="too-small")
 
     @property
@@ -103,17 +104,12 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def on_mount(self) -> None:
         self.saver.wake = lambda: self.post_message(SaverAnswered())  # thread-safe
         self.session.pending = self.saver
-        self.doc_ids = self.session.document_ids()
-        self.session.saved_progress(refresh=True)
-        position = self.session.position()
-        doc_id = position.doc_id if position.doc_id in self.doc_ids else None
-        if doc_id is None and self.doc_ids:
-            statuses = self.session.statuses()
-            doc_id = next((d for d in self.doc_ids if statuses.get(d, "todo") in ("todo", "in_progress")),
-                          self.doc_ids[0])
+        self.session.saved_progress(refresh=True)  # counted once here, then kept by each commit
+        self.documents = self.session.documents(take=True)
+        start = self.session.resume(self.documents)
         self._check_size()
-        if doc_id is not None:
-            self.open_document(doc_id, position.cursor if doc_id == position.doc_id else 0, save=False)
+        if start.doc_id is not None:
+            self.open_document(start.doc_id, start.cursor, save=False)
         else:
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
@@ -196,23 +192,22 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         if self.doc_id is None or self.state is None:
             return
         header = self.query_one(DocHeader)
-        number = self.doc_ids.index(self.doc_id) + 1 if self.doc_id in self.doc_ids else 0
-        header.show(number, len(self.doc_ids), self.doc_id, self.state.status, self.state.notes)
+        documents = self.documents
+        number, count = (documents.number(self.doc_id), len(documents)) if documents is not None else (0, 0)
+        header.show(number, count, self.doc_id, self.state.status, self.state.notes)
         progress = self.session.saved_progress()  # kept by the session: no store round trip
         header.progress(progress.finished, progress.total)
 
     def _step_document(self, delta: int) -> None:
-        if not self.doc_ids or self.doc_id is None:
+        if self.documents is None or self.doc_id is None:
             return
-        i = self.doc_ids.index(self.doc_id) + delta
-        if not 0 <= i < len(self.doc_ids):
-            taken = self._take_next() if delta > 0 else None
-            if taken is None:
+        target = self.documents.step(self.doc_id, delta)
+        if target is None:
+            target = self._take_next() if delta > 0 else None
+            if target is None:
                 self.status.say("no more documents in that direction")
                 return
-            self.open_document(taken)
-            return
-        self.open_document(self.doc_ids[i])
+        self.open_document(target)
 
     def _take_next(self) -> str | None:
         """Past the end of the queue the session may take a new document (dynamic mode)."""
@@ -222,7 +217,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             self.status.say(str(exc), error=True)
             return None
         if taken is not None:
-            self.doc_ids = self.session.document_ids()
+            self.documents = self.session.documents()
         return taken
 
     # -- labelling actions ----------------------------------------------------------------
@@ -293,13 +288,14 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         from annotator.tui.screens.prompts import GotoScreen
 
         def chosen(number: int | None) -> None:
-            if number is not None:
-                if 1 <= number <= len(self.doc_ids):
-                    self.open_document(self.doc_ids[number - 1])
+            if number is not None and self.documents is not None:
+                doc_id = self.documents.at(number)
+                if doc_id is not None:
+                    self.open_document(doc_id)
                 else:
-                    self.status.say(f"no document {number}: there are {len(self.doc_ids)}", error=True)
+                    self.status.say(f"no document {number}: there are {len(self.documents)}", error=True)
 
-        self.app.push_screen(GotoScreen(len(self.doc_ids)), chosen)
+        self.app.push_screen(GotoScreen(len(self.documents) if self.documents is not None else 0), chosen)
 
     def action_document_list(self) -> None:
         from annotator.tui.screens.documents import DocumentListScreen
@@ -308,7 +304,8 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             if doc_id and doc_id != self.doc_id:  # the open one stays as it is, cursor included
                 self.open_document(doc_id)
 
-        self.app.push_screen(DocumentListScreen(self.session, self.doc_ids, self.doc_id), chosen)
+        queue = self.documents.queue if self.documents is not None else None
+        self.app.push_screen(DocumentListScreen(self.session, queue, self.doc_id), chosen)
 
     def action_edit_note(self) -> None:
         from annotator.tui.screens.prompts import NoteScreen

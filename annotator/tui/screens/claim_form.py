@@ -21,7 +21,7 @@ from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
 from annotator.tui.screens.dialog import ModalDialog
-from annotator.tui.shown import shown
+from annotator.tui.shown import shown, visible_controls
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
 from annotator.tui.widgets.safe_input import SafeInput
 from annotator.tui.widgets.span_panel import span_text
@@ -61,7 +61,6 @@ class ClaimFormScreen(ModalDialog[str | None]):
             yield Static("", id="claim-text")
             yield ClaimForm(self.schema, id="form")
             yield SafeInput(id="editor")
-            yield Static("", id="preview")
             yield Static("", id="form-status")
 
     @property
@@ -92,7 +91,8 @@ class ClaimFormScreen(ModalDialog[str | None]):
     def show_problem(self, reason: str) -> None:
         """A value was refused or could not be saved: say so where the annotator is looking."""
         if self._composed:
-            self.query_one("#form-status", Static).update(Text(reason, style="bold red"))
+            self.query_one("#form-status", Static).update(Text(visual_string(reason, direction="ltr"),
+                                                               style="bold red"))
 
     def _save(self, key: str, value: AttrValue) -> None:
         self.reply_to.post_message(self.Save(self.claim_id, key, value))
@@ -105,13 +105,11 @@ class ClaimFormScreen(ModalDialog[str | None]):
         editor = self.query_one("#editor", Input)
         value = (self.claim.attributes.get(attr.key) if self.claim else None)
         editor.value = "" if value is None else str(value)
-        editor.placeholder = f"{shown(attr.name_en or attr.key)}: enter saves, esc cancels"
+        # logical order (SafeInput lays it out), with no raw control even in the attribute
+        editor.placeholder = f"{visible_controls(attr.name_en or attr.key)}: enter saves, esc cancels"
         editor.display = True
         self.editing = attr.key
         editor.focus()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#preview", Static).update(Text(visual_string(event.value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         key = self.editing
@@ -121,11 +119,10 @@ class ClaimFormScreen(ModalDialog[str | None]):
             try:  # the schema's attribute owns parsing (Arabic-Indic digits, ٫) and checking
                 value = attr.parse(event.value)
             except ValueError as exc:  # refused visibly; the editor stays open to fix the text
-                self.query_one("#form-status", Static).update(Text(f"not saved: {exc}", style="bold red"))
+                self.show_problem(f"not saved: {exc}")  # the typed value in it, in reading order
                 return
         self.editing = None
         event.input.display = False
-        self.query_one("#preview", Static).update("")
         self.query_one(ClaimForm).focus()
         if key is None:
             return

@@ -3,6 +3,8 @@
 The nearest mentions come first (the editor's ``claimer_candidates``: those before the claim in
 its sentence first), the list starts on the claim's current (or proposed) claimer, and typing
 filters it under the search normalization (Arabic typing works; harakat and hamza forms ignored).
+A mention linked to an identity shows the identity's first mention, and typing that text finds it too,
+so any mention of the identity can be chosen. ``identity_picker`` reuses this list for linking.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     """Returns an entity id, "" for no claimer, BY_MOVING, or None (cancelled)."""
 
     BY_MOVING = "\0move"
+    HEADING = "Claimer — type to filter, enter picks, esc cancels"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
     def __init__(self, schema: Schema, state: Annotations, text: str, claim_id: str | None = None) -> None:
@@ -44,12 +47,31 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
         else:
             self.entities = editor.claimer_candidates("", [])
         self.current = claim.claimer if claim is not None else None
+        self._index(state, text)
+
+    def _index(self, state: Annotations, text: str) -> None:
+        """What typing matches on each row: its text, label and id, and its identity's first mention."""
         self.text = text
-        self._keys = {e.id: normalize_for_search(f"{text[e.start:e.end]} {e.label} {e.id}") for e in self.entities}
+        identities = state.identities()
+        self.first = {ident: mentions[0] for ident, mentions in identities.items()}
+        self.counts = {ident: len(mentions) for ident, mentions in identities.items()}
+        self._keys = {e.id: normalize_for_search(f"{text[e.start:e.end]} {e.label} {e.id} {self._same(e)}")
+                      for e in self.entities}
+
+    def _same(self, ent: Entity) -> str:
+        """The identity ``ent`` is a mention of, named by its first mention (logical order)."""
+        first = self.first.get(ent.identity) if ent.identity is not None else None
+        if first is None or first.id == ent.id:
+            return ""
+        return f"= {self.text[first.start:first.end]}"
+
+    def fixed_rows(self) -> list[tuple[str, str]]:
+        """(id, text) of the rows above the mentions."""
+        return [("move", "→ pick it by moving the cursor in the text"), ("none", "— no claimer —")]
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = "Claimer — type to filter, enter picks, esc cancels"
+            box.border_title = self.HEADING
             yield SafeInput(placeholder="type to filter (Arabic or Latin)", id="claimer-filter")
             yield OptionList(id="claimers")
 
@@ -65,17 +87,22 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     def _fill(self, _value: str) -> None:
         option_list = self.query_one(OptionList)
         option_list.clear_options()
-        option_list.add_option(Option(Text("→ pick it by moving the cursor in the text", style="italic"), id="move"))
-        option_list.add_option(Option(Text("— no claimer —", style="italic"), id="none"))
+        fixed = self.fixed_rows()
+        for oid, words in fixed:
+            option_list.add_option(Option(Text(words, style="italic"), id=oid))
         shown_entities = self.candidates()
         for ent in shown_entities:
             mark = "● " if ent.id == self.current else "  "
+            first = self.first.get(ent.identity) if ent.identity is not None else None
+            same = (f"  ≡ {span_text(self.text, first.start, first.end, 20)} ×{self.counts[ent.identity]}"
+                    if first is not None and ent.identity is not None else "")
             option_list.add_option(Option(Text(f"{mark}{shown(ent.label):<5} "
                                                f"{span_text(self.text, ent.start, ent.end, 40)}"
-                                               f"  ({shown(ent.id)}, {ent.start}–{ent.end})"), id=f"e:{ent.id}"))
+                                               f"  ({shown(ent.id)}, {ent.start}–{ent.end}){same}"),
+                                          id=f"e:{ent.id}"))
         ids = [e.id for e in shown_entities]
         start = ids.index(self.current) if self.current in ids else 0
-        option_list.highlighted = 2 + start if shown_entities else 0
+        option_list.highlighted = len(fixed) + start if shown_entities else 0
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill(event.value)

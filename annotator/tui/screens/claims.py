@@ -1,4 +1,5 @@
-"""The annotation screen's claims: mark one, open its form, pick its claimer by moving.
+"""The annotation screen's claims: mark one, open its form, pick its claimer by moving; and
+the identities claimers are compared by: link the entity under the cursor to another mention.
 
 The claim form posts ``ClaimFormScreen.Save``; the ``Editor`` decides the change and the
 write path saves it, then the form is shown the new state (or the problem).
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from annotator.editing import ClaimChoice, Edit, Refusal
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.parts import ScreenPart
+from annotator.tui.shown import shown
 from annotator.tui.widgets.claim_form import CLAIMER_ROW
 
 
@@ -27,7 +29,36 @@ class ClaimActions(ScreenPart):
     def _open_added_claim(self, edit: Edit) -> None:
         if edit.created is not None:
             self.view.set_selection(None)
-            self.open_claim_form(edit.created)
+            self.call_later(self._claim_added, edit.created)  # once the claim itself is queued for saving
+
+    def _claim_added(self, claim_id: str) -> None:
+        self._propose_claimer(claim_id)
+        self.open_claim_form(claim_id)
+
+    def _propose_claimer(self, claim_id: str) -> None:
+        """A new claim without a claimer gets the one a claim recommender (``claim-cues``) proposes
+        now, from the entities and claimers labelled since the document opened (the proposal that
+        overlaps the claim most), as its own undo step; the form then opens with it set."""
+        state, doc_id = self.state, self.doc_id
+        claim = state.claim(claim_id) if state is not None else None
+        if state is None or claim is None or claim.claimer is not None or doc_id is None or self.editor is None:
+            return
+        doc = self.session.document(doc_id)
+        for rec in self.recommenders:
+            if "claim" not in rec.kinds or rec.slow:
+                continue
+            found = self._propose(rec, doc, state)
+            overlapping = [p for p in found if p.kind == "claim" and p.claimer and p.start < claim.end
+                           and claim.start < p.end] if not isinstance(found, str) else []
+            if not overlapping:
+                continue
+            best = max(overlapping, key=lambda p: min(p.end, claim.end) - max(p.start, claim.start))
+            answer = self.commit(self.editor.set_claimer(claim_id, best.claimer))
+            entity = answer.after.entity(best.claimer) if isinstance(answer, Edit) and best.claimer else None
+            if entity is not None:
+                self.status.say(f"claimer «{shown(entity.text_in(self.view.text))}» proposed by {rec.name} "
+                                "(delete on its row clears it)")
+                return
 
     def action_edit_claim(self) -> None:
         if self.editor is not None:
@@ -36,6 +67,29 @@ class ClaimActions(ScreenPart):
     def action_link_claimer(self) -> None:
         if self.editor is not None:
             self._choose(self.editor.claim_to_link(self.where()), self.start_link)
+
+    def action_link_identity(self) -> None:
+        """Pick the mention the entity under the cursor is the same as (or unlink it)."""
+        from annotator.tui.screens.identity_picker import IdentityPickerScreen  # loads the search normalizer
+
+        if self.editor is None:
+            return
+        entity = self.editor.entity_to_link(self.where())
+        if isinstance(entity, Refusal):
+            self.status.say(entity.reason, error=entity.error)
+            return
+        entity_id = entity.id
+
+        def picked(result: str | None) -> None:
+            if self.editor is None or not result:
+                return
+            if result == IdentityPickerScreen.UNLINK:
+                self.commit(self.editor.unlink_identity(entity_id))
+            else:
+                self.commit(self.editor.link_identity(entity_id, result))
+            self.status.set_info(self.describe_cursor())
+
+        self.app.push_screen(IdentityPickerScreen(self.schema, self.editor.state, self.view.text, entity_id), picked)
 
     def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
         if isinstance(answer, Refusal):

@@ -167,7 +167,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         typed = self.query_one("#search", Input).value
         if self._too_short(typed):
             count.append(" — type 3 or more characters to search them")
-        elif query.strip():  # the input shows typing in logical order: repeat it readably
+        elif query.strip():  # what the count counts (in reading order, as the input shows it)
             count.append(" matching «")
             count.append(visual_string(query.strip(), direction="auto"))
             count.append("»")

@@ -55,7 +55,7 @@ class FindScreen(_Prompt):
             return Text("")
         n, complete = self.count(query)
         said = f"{n} match(es)" if complete else f"{n} match(es) in the first {COUNT_WINDOWS * WINDOW:,} characters"
-        return Text(visual_string(f"«{query}»: {said}"))
+        return Text(visual_string(f"«{query}»: {said}", direction="ltr"))  # an English sentence
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#find-count", Static).update(self._said(event.value))
@@ -83,8 +83,21 @@ class FindActions(ScreenPart):
                 self.find_query = query
                 self._step_match(backwards=False, from_cursor=self.view.cursor - 1)
 
-        self.app.push_screen(FindScreen(self.find_query, lambda q: count_matches(self.view.index, q, COUNT_WINDOWS)),
-                             chosen)
+        self.app.push_screen(FindScreen(self._find_default(),
+                                        lambda q: count_matches(self.view.index, q, COUNT_WINDOWS)), chosen)
+
+    def _find_default(self) -> str:
+        """What find starts with (selected: typing replaces it): the selection, else the entity under
+        the cursor, else the last query; so labelling one mention and then ctrl+f enter ctrl+a labels
+        them all."""
+        sel = self.view.selection
+        under = self.editor.span_at(self.where(), Entity) if self.editor is not None else None
+        bounds = (sel.start, sel.end) if sel is not None else (under.start, under.end) if under is not None else None
+        if bounds is not None:
+            marked = self.view.text[bounds[0]:bounds[1]]
+            if marked.strip() and "\n" not in marked:
+                return marked
+        return self.find_query
 
     def action_find_next(self) -> None:
         self._step_match(backwards=False)

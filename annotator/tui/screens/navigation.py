@@ -28,15 +28,17 @@ class Navigation(ScreenPart):
         self._position_timer = self.set_timer(POSITION_DEBOUNCE, self.save_position)
 
     def _related(self) -> tuple[tuple[int, int], ...]:
-        """On a claim: its claimer; on an entity: the claims it made (highlighted in the text)."""
+        """On a claim: its claimer; on an entity: the claims it made and the other mentions of its
+        identity (highlighted in the text)."""
         if self.editor is None:
             return ()
         state = self.editor.state
         for span in self.editor.spans_under(self.where()):
             if isinstance(span, Entity):
                 made = tuple((c.start, c.end) for c in state.claims if c.claimer == span.id)
-                if made:
-                    return made
+                same = tuple((e.start, e.end) for e in state.mentions(span.identity) if e.id != span.id)
+                if made or same:
+                    return made + same
             elif isinstance(span, Claim) and span.claimer and (claimer := state.entity(span.claimer)) is not None:
                 return ((claimer.start, claimer.end),)
         return ()
@@ -56,13 +58,14 @@ class Navigation(ScreenPart):
             if isinstance(span, Entity):
                 made = [shown(c.id) for c in self.editor.state.claims if c.claimer == span.id]
                 said = f" claimer of {', '.join(made)}" if made else ""
-                parts.append(f"{shown(span.label)} «{text}» {where}{said}{pre}")
+                parts.append(f"{shown(span.label)} «{text}» {where}{said}{self._identity(span)}{pre}")
                 guideline = guideline or self._guideline(span.label)
             elif isinstance(span, Claim):
                 attrs = " ".join(f"{shown(k)}={shown(v)}" for k, v in sorted(span.attributes.items())
                                  if v is not None)
                 claimer = self.editor.state.entity(span.claimer) if span.claimer else None
                 who = (f" claimer «{span_text(view.text, claimer.start, claimer.end, 20)}» ({shown(claimer.id)})"
+                       f"{self._identity(claimer)}"
                        if claimer is not None else f" claimer={shown(span.claimer)}" if span.claimer else "")
                 parts.append(f"claim {shown(span.id)} {where} {attrs}{who}{pre}")
         if guideline:
@@ -74,6 +77,15 @@ class Navigation(ScreenPart):
             start, end = view.nav.token_span(view.cursor)
             parts.append(f"«{span_text(view.text, start, end, 30)}» {start}–{end}")
         return " │ ".join(parts)
+
+    def _identity(self, entity: Entity) -> str:
+        """The identity ``entity`` is a mention of: its first mention's text and the mention count."""
+        mentions = self.editor.state.mentions(entity.identity) if self.editor is not None else ()
+        if not mentions:
+            return ""
+        first = mentions[0]
+        return (f" ≡ {shown(entity.identity)} «{span_text(self.view.text, first.start, first.end, 20)}» "
+                f"×{len(mentions)}")
 
     def _guideline(self, label: str) -> str:
         """The schema's guideline for ``label`` (issue 13 §4): where it is needed, under the cursor."""

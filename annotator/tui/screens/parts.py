@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
 
     from annotator.editing import Answer, Edit, Editor, Saver, Where
-    from annotator.model.annotations import Annotations
+    from annotator.model.annotations import Annotations, Document
+    from annotator.recommend import Proposal, Recommender
     from annotator.schema.model import Schema
     from annotator.session import AnnotationSession
     from annotator.tui.screens.claim_form import ClaimFormScreen
@@ -42,6 +43,7 @@ class ScreenPart(_Screen):
     _gone: bool
     _position_timer: Timer | None
     _panel_timer: Timer | None
+    recommenders: tuple[Recommender, ...]  # given with --recommender (``FindActions`` runs them)
 
     if TYPE_CHECKING:  # defined by AnnotateScreen or by another part
         @property
@@ -57,7 +59,11 @@ class ScreenPart(_Screen):
 
         def describe_cursor(self) -> str: ...
 
+        def _related(self) -> tuple[tuple[int, int], ...]: ...
+
         def save_position(self) -> None: ...
+
+        def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str: ...
 
         def where(self) -> Where: ...
 

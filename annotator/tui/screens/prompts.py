@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label
 
 from annotator.layout import visual_string
 from annotator.tui.screens.dialog import ModalDialog
@@ -38,7 +38,7 @@ class GotoScreen(_Prompt):
 
 
 class NoteScreen(_Prompt):
-    """Edits the document note; Arabic typed in is previewed in reading order below."""
+    """Edits the document note (drawn in reading order by ``SafeInput`` as it is typed)."""
 
     def __init__(self, note: str) -> None:
         super().__init__()
@@ -48,10 +48,6 @@ class NoteScreen(_Prompt):
         with Vertical():
             yield Label("Note for this document — enter saves, esc cancels")
             yield SafeInput(value=self.note, id="note")
-            yield Static(Text(visual_string(self.note)), id="preview")
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#preview", Static).update(Text(visual_string(event.value)))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value)
@@ -69,7 +65,7 @@ class ConfirmScreen(_Prompt):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(self.question))
+            yield Label(Text(visual_string(self.question, direction="ltr")))  # Arabic in it, in reading order
             yield Label("y / enter: yes    n / esc: no")
 
     def action_answer(self, yes: bool) -> None:

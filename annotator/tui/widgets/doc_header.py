@@ -46,6 +46,8 @@ class DocHeader(Horizontal):
 
     def on_resize(self) -> None:
         self._draw()
+        for part in self.query("#progress, #progress-text"):
+            part.refresh()
 
     def progress(self, finished: int, total: int) -> None:
         if (finished, total) == getattr(self, "_progress", None):

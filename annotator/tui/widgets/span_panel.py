@@ -78,7 +78,8 @@ class SpanPanel(OptionList):
                 line.append(f"{name:<{column}}", style=f"bold {spec.color}" if spec else "bold")
             else:
                 line.append(f"{'claim':<{column}}", style=f"bold {self.schema.claims.color}")
-            line.append("·" if span.source else " ")
+            linked = isinstance(span, Entity) and span.identity is not None
+            line.append("·" if span.source else "≡" if linked else " ")  # ≡: a mention of an identity
             line.append(span_text(text, span.start, span.end, room), style="dim" if span.source else "")
             options.append(Option(line, id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}"))
         highlighted = self.highlighted

@@ -1,0 +1,129 @@
+"""The identity keys through Pilot: `=` on an entity opens the same-as picker (filter as you
+type), enter links, the other mentions are highlighted and the status line names the identity;
+undo takes the link back; the claimer picker shows identities and finds a mention by its
+identity's first mention."""
+
+from __future__ import annotations
+
+from test_tui_support import SIZE, main, make_app, make_session
+
+from annotator.model.annotations import Claim, Entity
+from annotator.model.operations import AddClaim, AddEntity, LinkIdentity
+from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
+from annotator.tui.screens.identity_picker import IdentityPickerScreen
+
+TEXT = "قال مصطفى بالي إن الاتفاق صامد. وأضاف بالي أن قسد وافقت."
+
+
+def span(word: str, nth: int = 0) -> tuple[int, int]:
+    pos = -1
+    for _ in range(nth + 1):
+        pos = TEXT.index(word, pos + 1)
+    return pos, pos + len(word)
+
+
+def setup(tmp_path):
+    session = make_session(tmp_path / "i.db", docs=(("d", TEXT),))
+    for eid, (s, e), label in [("e1", span("مصطفى بالي"), "PER"), ("e2", span("بالي", 1), "PER"),
+                               ("e3", span("قسد"), "ORG")]:
+        session.apply("d", AddEntity(Entity(eid, s, e, label)))
+    return session
+
+
+async def test_link_by_keys_highlights_names_and_undoes(tmp_path):
+    session = setup(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.view.move_to(span("بالي", 1)[0])  # the later بالي
+        await pilot.pause()
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, IdentityPickerScreen)
+        assert [e.id for e in picker.candidates()] == ["e3", "e1"]  # its own sentence first
+        await pilot.press(*"مصطفي")  # alef maksura typed for yeh: normalized
+        await pilot.pause()
+        assert [e.id for e in picker.candidates()] == ["e1"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert main(app) is screen
+        state = session.annotations("d")
+        assert state.entity("e1").identity == state.entity("e2").identity == "i1"
+        assert screen.view.related == (span("مصطفى بالي"),)  # the other mention, highlighted
+        assert "≡ i1" in screen.status.info and "×2" in screen.status.info
+        await pilot.pause(0.2)  # the span list follows a moment later
+        rows = screen.query_one("SpanPanel")
+        marks = [str(rows.get_option_at_index(i).prompt) for i in range(rows.option_count)]
+        assert sum("≡" in row for row in marks) == 2  # both mentions marked in the list
+        await pilot.press("ctrl+z")
+        await pilot.pause()
+        await pilot.pause()
+        assert session.annotations("d").entity("e2").identity is None
+        assert screen.view.related == ()
+        # again, then unlink through the same key
+        screen.view.move_to(span("بالي", 1)[0])  # undo took the cursor to the change
+        await pilot.pause()
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # e1: its row after e3
+        await pilot.pause()
+        assert session.annotations("d").entity("e2").identity == "i1"
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, IdentityPickerScreen) and [e.id for e in picker.candidates()] == ["e3"]
+        await pilot.press("up", "enter")  # the unlink row
+        await pilot.pause()
+        assert session.annotations("d").entity("e2").identity is None
+        assert session.annotations("d").entity("e1").identity is None  # a lone identity is dissolved
+    session.store.close()
+
+
+async def test_equals_off_an_entity_says_what_to_do(tmp_path):
+    session = setup(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("equals_sign")  # the cursor is on قال
+        await pilot.pause()
+        assert main(app).status.message == "put the cursor on an entity first"
+    session.store.close()
+
+
+async def test_claimer_picker_shows_identities_and_finds_any_mention(tmp_path):
+    session = setup(tmp_path)
+    session.apply("d", LinkIdentity("e2", "e1"))
+    session.apply("d", AddClaim(Claim("c1", span("وأضاف")[0], len(TEXT), {}, None)))
+    app = make_app(session)
+    results: list[str | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = ClaimerPickerScreen(session.schema, session.annotations("d"), TEXT, "c1")
+        app.push_screen(picker, results.append)
+        await pilot.pause()
+        options = picker.query_one("#claimers")
+        rows = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("e2" in row and "≡" in row and "×2" in row for row in rows)
+        await pilot.press(*"مصطفى")  # the identity's first mention finds the later بالي too
+        await pilot.pause()
+        assert [e.id for e in picker.candidates()] == ["e2", "e1"]
+        await pilot.press("enter")
+        await pilot.pause()
+    assert results == ["e2"]
+    session.store.close()
+
+
+async def test_on_a_claim_the_status_line_names_its_claimers_identity(tmp_path):
+    session = setup(tmp_path)
+    session.apply("d", LinkIdentity("e2", "e1"))
+    session.apply("d", AddClaim(Claim("c1", span("وأضاف")[0], len(TEXT), {}, "e2")))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.view.move_to(span("وأضاف")[0])
+        await pilot.pause()
+        assert "claimer" in screen.status.info and "(e2) ≡ i1" in screen.status.info
+    session.store.close()
