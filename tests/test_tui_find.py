@@ -239,3 +239,29 @@ def test_annotate_refuses_an_unknown_recommender_by_name():
     with pytest.raises(AnnotatorError, match="unknown recommender 'nope'"):
         _recommenders(["nope"])
     assert [r.name for r in _recommenders(["string-match", "string-match"])] == ["string-match"]
+
+
+async def test_string_match_proposes_what_was_just_labelled_elsewhere_in_this_document(session):
+    """Issue 13 §2a: a span labelled by hand is proposed wherever its text occurs again "in this
+    document and the next ones", as you label: its own undo step after the label."""
+    from annotator.recommend.learned import StringMatch
+
+    app = make_app(session, recommenders=(StringMatch(),))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _find(pilot, app, "بالي")
+        await pilot.press("4")  # the first match, labelled LOC by hand
+        await pilot.pause()
+        screen = main(app)
+        state = session.annotations("f")
+        assert [(e.start, e.end, e.source) for e in state.entities if e.source is None] == [(*BALI[0], None)]
+        proposed = sorted((e.start, e.end, e.label) for e in state.entities if e.source == "recommend:string-match")
+        assert proposed and all(p[2] == "LOC" for p in proposed)
+        assert {(s, e) for s, e, _ in proposed} <= set(BALI[1:])  # proclitics left out, as find does
+        assert "string-match proposes" in screen.status.message and "Labelled" in screen.status.message
+        await pilot.press("ctrl+z")  # the proposals first…
+        await pilot.pause()
+        assert [e.source for e in session.annotations("f").entities] == [None]
+        await pilot.press("ctrl+z")  # …then the label
+        await pilot.pause()
+        assert session.annotations("f").entities == ()

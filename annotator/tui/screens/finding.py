@@ -218,4 +218,30 @@ class FindActions(ScreenPart):
                 doc = self.session.document(self.doc_id)
                 for rec in learners:
                     rec.observe(doc, shown.after)
+                if _taught(shown.before) != _taught(shown.after):
+                    self._propose_again(doc, [r for r in learners if not r.slow], shown.description)
         return shown
+
+    def _propose_again(self, doc: Document, learners: list[Recommender], said: str) -> None:
+        """What was just labelled by hand is proposed wherever else it occurs in this document too
+        (issue 13: "in this document and the next ones"), as its own undo step after the label;
+        the status line keeps saying what the key did, and adds how many proposals followed."""
+        for rec in learners:
+            if self.editor is None or self.doc_id != doc.id:
+                return
+            before = self.editor.state
+            result = self._propose(rec, doc, before)
+            answer = self.editor.propose(result) if isinstance(result, list) and result else None
+            if isinstance(self.commit(answer), Edit) and self.editor is not None:
+                added = _proposed(self.editor.state) - _proposed(before)
+                said = f"{said}; {rec.name} proposes {added} more here (f4 goes to them)"
+                self.status.say(said)
+
+
+def _taught(state: Annotations) -> set[tuple[int, int, str]]:
+    """The spans labelled by hand (what a learning recommender learns from)."""
+    return {(e.start, e.end, e.label) for e in state.entities if e.source is None}
+
+
+def _proposed(state: Annotations) -> int:
+    return sum(1 for e in state.entities if e.source)
