@@ -300,7 +300,7 @@ class Replay:
     # -- moving ---------------------------------------------------------------------------
     def tokens_of(self, start: int, end: int) -> list[int]:
         index = self.screen.view.index
-        return [index.tokens[i].start for i in index.tokens_in(start, end)]
+        return [t.start for t in index.tokens_in(start, end)]  # TextIndex answers with tokens
 
     def goto(self, targets: set[int]) -> list[str] | None:
         found = self._goto(targets)

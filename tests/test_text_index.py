@@ -9,7 +9,7 @@ TEXT = "قال أحمد: والحكومة  بالكامل.\r\n\r\nسطر ثان 
 
 
 def brute_at(spans, offset):
-    hits = [i for i, s in enumerate(spans) if s.start <= offset < s.end]
+    hits = [s for s in spans if s.start <= offset < s.end]
     return hits[0] if hits else None
 
 
@@ -22,17 +22,16 @@ def test_index_holds_the_same_analysis_as_the_functions():
 
 def test_lookups_on_a_known_text():
     index = TextIndex(TEXT)
-    words = [t.text for t in index.tokens]
     space = TEXT.index("  ")
     assert index.token_at(space) is None
-    assert words[index.token_at_or_after(space)] == "بالكامل"
-    assert words[index.token_at_or_before(space)] == "والحكومة"
-    assert words[index.token_at(TEXT.index("حكومة"))] == "والحكومة"
+    assert index.token_at_or_after(space).text == "بالكامل"
+    assert index.token_at_or_before(space).text == "والحكومة"
+    assert index.token_at(TEXT.index("حكومة")).text == "والحكومة"
     assert index.token_at_or_before(-1) is None
     assert index.token_at_or_after(len(TEXT)) is None
     assert index.paragraph_at(TEXT.index("\r")) is None
-    assert index.paragraph_at(TEXT.index("سطر")) == 1
-    assert index.sentence_at(TEXT.index("12")) == 1
+    assert index.paragraph_at(TEXT.index("سطر")) == index.paragraphs[1]
+    assert index.sentence_at(TEXT.index("12")) == index.sentences[1]
 
 
 def test_snap_widens_to_token_edges_and_drops_outer_whitespace():
@@ -60,21 +59,33 @@ def test_empty_text():
     assert index.snap_to_tokens(0, 0) == (0, 0)
 
 
+WINDOWINGS = [{}, {"window": 1, "long": 1}, {"window": 3, "long": 5}, {"window": 8, "long": 16}]
+
+
 @settings(max_examples=200)
-@given(st.text(alphabet=st.sampled_from("قال أحمد. والحكومة\n\r 12.5😀\u200f"), max_size=50), st.data())
-def test_lookups_match_brute_force(text, data):
-    index = TextIndex(text)
-    toks = index.tokens
+@given(st.text(alphabet=st.sampled_from("قال أحمد. والحكومة\n\r 12.5😀\u200f"), max_size=50), st.data(),
+       st.sampled_from(WINDOWINGS))
+def test_lookups_match_brute_force(text, data, windowing):
+    """Whatever the windows (down to one character, every paragraph cut), each lookup answers
+    what a scan of the whole-text analysis answers."""
+    index = TextIndex(text, **windowing)
+    toks, sents, paras = tokenize(text), sentences(text), paragraphs(text)
+    assert index.tokens == toks and index.sentences == sents and index.paragraphs == paras
     for offset in range(-1, len(text) + 2):
         assert index.token_at(offset) == brute_at(toks, offset)
-        assert index.sentence_at(offset) == brute_at(index.sentences, offset)
-        assert index.paragraph_at(offset) == brute_at(index.paragraphs, offset)
-        after = [i for i, t in enumerate(toks) if t.end > offset]
+        assert index.sentence_at(offset) == brute_at(sents, offset)
+        assert index.paragraph_at(offset) == brute_at(paras, offset)
+        after = [t for t in toks if t.end > offset]
         assert index.token_at_or_after(offset) == (after[0] if after else None)
-        before = [i for i, t in enumerate(toks) if t.start <= offset]
+        before = [t for t in toks if t.start <= offset]
         assert index.token_at_or_before(offset) == (before[-1] if before else None)
+        assert list(index.sentences_from(offset)) == [s for s in sents if s.start > offset]
+        assert list(index.sentences_from(offset, False)) == [s for s in reversed(sents) if s.start < offset]
+        assert list(index.paragraphs_from(offset)) == [p for p in paras if p.start > offset]
+        assert list(index.paragraphs_from(offset, False)) == [p for p in reversed(paras) if p.start < offset]
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
+    assert index.tokens_in(start, end) == [t for t in toks if t.start < end and t.end > start]
     s, e = index.snap_to_tokens(start, end)
     overlapping = [t for t in toks if t.start < end and t.end > start]
     if start < end and overlapping:

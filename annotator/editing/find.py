@@ -12,6 +12,7 @@ the schema's overlap rules refuse and saying how many were skipped and why.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from annotator.errors import OperationError
@@ -21,23 +22,53 @@ from annotator.schema.model import Schema
 from annotator.session import new_id, plan_change
 from annotator.text import TextIndex
 from annotator.text.clitics import clitic_edges_in
+from annotator.text.segments import TextSpan
 
 
 def find_matches(index: TextIndex, query: str) -> list[tuple[int, int]]:
     """``[start, end)`` of each match of ``query`` in text order: starting at a word's start or
-    at one of its proclitic edges, ending at a word's end (a query of several words spans them)."""
-    text = index.text
-    out: list[tuple[int, int]] = []
-    for hit in index.search(query):
-        first = index.token_at(hit.start)
-        last = index.token_at(hit.end - 1) if hit.end > hit.start else None
-        if first is None or last is None:
-            continue
-        token = index.tokens[first]
-        starts = {token.start} | {token.start + e for e in clitic_edges_in(text[token.start:token.end])}
-        if hit.start in starts and hit.end == index.tokens[last].end:
-            out.append((hit.start, hit.end))
-    return out
+    at one of its proclitic edges, ending at a word's end (a query of several words spans them).
+    Every window of the text is searched: ``matches_from`` stops at the first few."""
+    return list(matches_from(index, query, 0))
+
+
+def _whole_words(index: TextIndex, hit: TextSpan) -> bool:
+    first = index.token_at(hit.start)
+    last = index.token_at(hit.end - 1) if hit.end > hit.start else None
+    if first is None or last is None:
+        return False
+    starts = {first.start} | {first.start + e for e in clitic_edges_in(first.text)}
+    return hit.start in starts and hit.end == last.end
+
+
+def matches_from(index: TextIndex, query: str, offset: int, backwards: bool = False) -> Iterator[tuple[int, int]]:
+    """The matches of ``find_matches`` in text order from the window holding ``offset`` on (or
+    backwards from it), searched window by window: the next match costs a window or so."""
+    for hit in index.search_from(query, offset, not backwards):
+        if _whole_words(index, hit):
+            yield hit.start, hit.end
+
+
+def next_match(index: TextIndex, query: str, cursor: int, backwards: bool = False) -> tuple[int, int] | None:
+    """The match after ``cursor`` (before it, ``backwards``), wrapping round the text; None if
+    there is none. Searches outwards from the cursor, so a match nearby is found at once."""
+    if backwards:
+        found = next((m for m in matches_from(index, query, cursor, True) if m[0] < cursor), None)
+        return found or next(matches_from(index, query, len(index.text), True), None)
+    found = next((m for m in matches_from(index, query, cursor) if m[0] > cursor), None)
+    return found or next(matches_from(index, query, 0), None)
+
+
+def count_matches(index: TextIndex, query: str, limit: int) -> tuple[int, bool]:
+    """How many matches, counting at most ``limit`` windows of text: (count, whether that was all)."""
+    count, last_end = 0, -1
+    windows = index.windows
+    for k in range(min(limit, windows.count)):
+        for hit in index.search_window(k, query):
+            if hit.start >= last_end:
+                last_end = hit.end
+                count += _whole_words(index, hit)
+    return count, limit >= windows.count
 
 
 def step_match(matches: list[tuple[int, int]], cursor: int, backwards: bool = False) -> int | None:

@@ -1,23 +1,39 @@
-"""Layout of a whole document, laid out lazily and cached per paragraph.
+"""Layout of a whole document, laid out on demand, window by window, within a bounded cache.
 
-The TUI asks only for the lines it shows, so paragraphs are laid out on demand
-(with a running count of lines per paragraph) and a width change or an edit
-re-lays out only the paragraphs it touches: the cache is keyed on the paragraph
-text and the options, and holds lines with offsets relative to the paragraph so
-that an edit earlier in the document (which shifts offsets) costs only a shift.
+Nothing is done for the whole text up front, so a document of any size opens in the time
+its first screen takes. The text is cut into windows (``layout.windows.Windows``: at
+paragraph starts, and inside a paragraph longer than ``long`` at a space between two
+letters); a window is laid out only when one of its lines is asked for, paragraph by
+paragraph (``layout_paragraph``, cached by the paragraph's text and the options, so an edit
+re-lays out only the paragraph it touches). A paragraph shorter than ``long`` is laid out
+whole, exactly as ``layout_text`` does; a longer one is laid out one window-piece at a time
+(its own direction kept), so a 1 MB single-line paragraph costs the lines on screen: each
+piece starts a new line.
+
+Line numbers: a window not laid out yet counts as ``estimate`` lines; once laid out, its
+exact count is kept (a few integers, even after its lines leave the cache). So line numbers
+are exact up to the last window laid out before them, and ``version`` changes whenever a
+count becomes exact, which the view uses to keep what is on screen where it was.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import replace
 
+import regex
+
+from annotator.layout.bidi import bidi_classes
+from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 
-_CACHE_LIMIT = 20_000
+_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
+PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
+WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
 
 
 def _shift_line(line: VisualLine, delta: int, paragraph: int) -> VisualLine:
@@ -31,11 +47,20 @@ def _shift_line(line: VisualLine, delta: int, paragraph: int) -> VisualLine:
 
 
 class DocumentLayout:
-    """Cached layout of a whole document; re-lays out only paragraphs whose text/width/options changed."""
+    """Cached, on-demand layout of a whole document.
 
-    def __init__(self, text: str, options: LayoutOptions) -> None:
+    ``VisualLine.paragraph`` is the offset where the line's paragraph starts (a number found
+    without counting the paragraphs before it).
+    """
+
+    def __init__(self, text: str, options: LayoutOptions, *, window: int = WINDOW,
+                 long: int = LONG_PARAGRAPH) -> None:
         self._options = options
+        self._window, self._long = window, long
         self._cache: OrderedDict[tuple[str, LayoutOptions], list[VisualLine]] = OrderedDict()
+        self._cached = 0  # characters in _cache
+        self.version = 0
+        self.laid_out = 0  # characters laid out (paragraphs not found in the cache): for tests
         self._set(text)
 
     # -- inputs ---------------------------------------------------------------------------
@@ -48,11 +73,16 @@ class DocumentLayout:
         return self._options
 
     @property
+    def windows(self) -> Windows:
+        return self._windows
+
+    @property
     def paragraphs(self) -> list[Paragraph]:
-        return list(self._paragraphs)
+        """Every paragraph (a pass over the whole text: for tests and small texts)."""
+        return split_paragraphs(self._text)
 
     def set_width(self, width: int) -> None:
-        """Change the width; paragraphs are re-laid out lazily when next asked for."""
+        """Change the width; windows are re-laid out lazily when next asked for."""
         self.set_options(replace(self._options, width=width))
 
     def set_options(self, options: LayoutOptions) -> None:
@@ -66,70 +96,156 @@ class DocumentLayout:
 
     def _set(self, text: str) -> None:
         self._text = text
-        self._paragraphs = split_paragraphs(text)
-        self._para_starts = [p.start for p in self._paragraphs]
+        self._windows = Windows(text, self._window, self._long)
         self._reset_lines()
 
     def _reset_lines(self) -> None:
-        n = len(self._paragraphs)
-        self._relative: list[list[VisualLine] | None] = [None] * n  # offsets from the paragraph
-        self._lines: list[list[VisualLine] | None] = [None] * n  # absolute offsets, made on demand
-        # _first_line[i] = index of the first visual line of paragraph i, known for i < len.
-        self._first_line: list[int] = [0]
+        self._lines: OrderedDict[int, list[VisualLine]] = OrderedDict()  # window -> lines, absolute
+        self._counts: dict[int, int] = {}  # window -> exact line count, once laid out
+        self._laid: list[int] = []  # windows with an exact count, in order
+        self._excess: list[int] = [0]  # _excess[i]: sum of (count - estimate) over _laid[:i]
+        self._next_uncounted = 0
+        self.estimate = max(1, -(-self._window // self._options.width))
+        self.version += 1
 
-    # -- per-paragraph layout ---------------------------------------------------------------
-    def _relative_lines(self, index: int) -> list[VisualLine]:
-        """Lines of paragraph ``index`` with offsets relative to it (from the cache if possible)."""
-        relative = self._relative[index]
+    # -- per window -------------------------------------------------------------------------
+    def _relative_lines(self, ptext: str, options: LayoutOptions) -> list[VisualLine]:
+        key = (ptext, options)
+        relative = self._cache.get(key)
         if relative is None:
-            para = self._paragraphs[index]
-            ptext = self._text[para.start:para.end]
-            key = (ptext, self._options)
-            relative = self._cache.get(key)
-            if relative is None:
-                relative = layout_paragraph(ptext, self._options, offset=0, paragraph=0)
-                self._cache[key] = relative
-                if len(self._cache) > _CACHE_LIMIT:
-                    self._cache.popitem(last=False)
-            else:
-                self._cache.move_to_end(key)
-            self._relative[index] = relative
+            self.laid_out += len(ptext)
+            relative = layout_paragraph(ptext, options, offset=0, paragraph=0)
+            self._cache[key] = relative
+            self._cached += len(ptext)
+            while self._cached > PARAGRAPH_CACHE and len(self._cache) > 1:
+                self._cached -= len(self._cache.popitem(last=False)[0][0])
+        else:
+            self._cache.move_to_end(key)
         return relative
 
-    def paragraph_lines(self, index: int) -> list[VisualLine]:
-        """Visual lines of paragraph ``index`` (absolute offsets), laid out if needed."""
-        lines = self._lines[index]
-        if lines is None:
-            start = self._paragraphs[index].start
-            lines = [_shift_line(line, start, index) for line in self._relative_lines(index)]
-            self._lines[index] = lines
+    def _piece_options(self, start: int) -> LayoutOptions:
+        """Options for a piece of a long paragraph that starts at ``start`` inside it: the
+        direction is the whole paragraph's (``auto`` looks for the paragraph's first strong
+        character, which may lie in an earlier or a later piece)."""
+        options = self._options
+        if options.direction != "auto":
+            return options
+        para_start = self._paragraph_start(start)
+        k = self._windows.of(para_start)
+        level = None
+        while level is None:
+            a, b = self._windows.bounds(k)
+            level = first_strong_level(bidi_classes(self._text[max(a, para_start):b]))
+            if not self._windows.cut_after(k) or k + 1 >= self._windows.count:
+                break
+            k += 1
+        return replace(options, direction="ltr" if level == 0 else "rtl")
+
+    def _paragraph_start(self, offset: int) -> int:
+        """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
+        brk = _BREAK_BACKWARDS.search(self._text, 0, offset)
+        return brk.end() if brk is not None else 0
+
+    def window_lines(self, k: int) -> list[VisualLine]:
+        """Visual lines of window ``k`` (absolute offsets), laid out if needed."""
+        lines = self._lines.get(k)
+        if lines is not None:
+            self._lines.move_to_end(k)
+            return lines
+        text, windows = self._text, self._windows
+        a, b = windows.bounds(k)
+        lines = []
+        if b > a or k == 0:
+            paras = split_paragraphs(text[a:b])
+            if b < len(text) and not windows.cut_after(k) and len(paras) > 1:
+                paras.pop()  # the empty tail after the window's last separator starts the next window
+            continued = a > 0 and windows.cut_after(k - 1)
+            for i, para in enumerate(paras):
+                start = a + para.start
+                if i == 0 and continued:  # a piece of a long paragraph
+                    options, owner = self._piece_options(start), self._paragraph_start(start)
+                else:
+                    options, owner = self._options, start
+                lines.extend(_shift_line(line, start, owner)
+                             for line in self._relative_lines(text[start:a + para.end], options))
+        self._lines[k] = lines
+        if len(self._lines) > WINDOW_CACHE:
+            self._lines.popitem(last=False)
+        if k not in self._counts:
+            self._counts[k] = len(lines)
+            i = bisect_left(self._laid, k)
+            insort(self._laid, k)
+            excess = self._excess
+            excess.insert(i + 1, excess[i])
+            diff = len(lines) - self.estimate
+            for j in range(i + 1, len(excess)):
+                excess[j] += diff
+            if diff:
+                self.version += 1
         return lines
 
-    def _extend_counts(self, paragraph: int) -> None:
-        """Make ``_first_line`` known up to and including ``paragraph + 1``."""
-        first = self._first_line
-        last = min(paragraph + 1, len(self._paragraphs))
-        while len(first) <= last:
-            i = len(first) - 1
-            first.append(first[i] + len(self._relative_lines(i)))
+    def settle(self, offset: int, lines: int) -> None:
+        """Make the line counts exact from ``offset``'s line to ``lines`` lines away (before it
+        when negative), so that a move by that many lines counts no estimate on the way."""
+        k = self._windows.of(offset)
+        covered = len(self.window_lines(k))
+        step = 1 if lines > 0 else -1
+        while covered < abs(lines) + 1 and 0 <= k + step < self._windows.count:
+            k += step
+            covered += len(self.window_lines(k))
+
+    def uncounted_window(self) -> int | None:
+        """The first window whose line count is still an estimate (None when all are exact)."""
+        k = self._next_uncounted
+        while k < self._windows.count and k in self._counts:
+            k += 1
+        self._next_uncounted = k
+        return k if k < self._windows.count else None
+
+    def first_line(self, k: int) -> int:
+        """Line number of window ``k``'s first line (estimates for windows not laid out before it)."""
+        return k * self.estimate + self._excess[bisect_left(self._laid, k)]
+
+    def _window_of_line(self, index: int) -> int:
+        """The window that line ``index`` falls in under the current counts."""
+        lo, hi = 0, self._windows.count - 1
+        while lo < hi:  # the last window whose first line is <= index
+            mid = (lo + hi + 1) // 2
+            if self.first_line(mid) <= index:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
 
     # -- queries ----------------------------------------------------------------------------
     @property
     def line_count(self) -> int:
-        """Number of visual lines (lays out every paragraph not yet laid out)."""
-        self._extend_counts(len(self._paragraphs) - 1)
-        return self._first_line[len(self._paragraphs)]
+        """Number of visual lines (lays out every window not yet counted: a whole-text pass)."""
+        for k in range(self._windows.count):
+            if k not in self._counts:
+                self.window_lines(k)
+        return self.estimated_line_count
+
+    @property
+    def estimated_line_count(self) -> int:
+        """Number of visual lines, counting ``estimate`` for each window not laid out yet."""
+        return self.first_line(self._windows.count)
 
     def line(self, index: int) -> VisualLine:
         if index < 0:
             raise IndexError(index)
-        # Lay out paragraphs until the line is reached.
-        while self._first_line[-1] <= index:
-            if len(self._first_line) > len(self._paragraphs):
-                raise IndexError(index)
-            self._extend_counts(len(self._first_line) - 1)
-        para = bisect_right(self._first_line, index) - 1
-        return self.paragraph_lines(para)[index - self._first_line[para]]
+        while True:
+            if index >= self.estimated_line_count:  # past the estimate: count the last windows
+                k = next((k for k in range(self._windows.count - 1, -1, -1) if k not in self._counts), None)
+                if k is None:
+                    raise IndexError(index)
+                self.window_lines(k)
+                continue
+            k = self._window_of_line(index)
+            if k in self._counts:
+                lines = self.window_lines(k)
+                return lines[index - self.first_line(k)]
+            self.window_lines(k)  # its count is now exact: look again
 
     def lines(self, first: int, count: int) -> list[VisualLine]:
         """Up to ``count`` lines from ``first`` (fewer at the end of the document)."""
@@ -141,20 +257,14 @@ class DocumentLayout:
                 break
         return result
 
-    def paragraph_of_offset(self, offset: int) -> int:
-        """Index of the paragraph holding ``offset`` (a separator belongs to the paragraph it ends)."""
-        offset = min(max(offset, 0), len(self._text))
-        return max(0, bisect_right(self._para_starts, offset) - 1)
-
     def line_of_offset(self, offset: int) -> int:
         """Index of the visual line that shows ``offset`` (the last line of its paragraph for a separator)."""
-        para = self.paragraph_of_offset(offset)
-        self._extend_counts(para)
-        lines = self.paragraph_lines(para)
-        for i, line in enumerate(lines):
-            if offset < line.end:
-                return self._first_line[para] + i
-        return self._first_line[para] + len(lines) - 1
+        offset = min(max(offset, 0), len(self._text))
+        k = self._windows.of(offset)
+        lines = self.window_lines(k)
+        first = self.first_line(k)
+        # the last line starting at or before it: a separator is on its paragraph's last line
+        return first + max(0, bisect_right([line.start for line in lines], offset) - 1)
 
     def locate(self, offset: int) -> tuple[int, int]:
         """(line index, column within the line's cells) of ``offset``.

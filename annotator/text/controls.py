@@ -8,6 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 
+import regex
+
+# Candidates only (any "other" character but line breaks and tabs), found by a C scan that
+# releases the GIL; each is then judged by ``is_hidden`` (Python's own Unicode tables).
+_CANDIDATE = regex.compile(r"[\p{C}--[\n\r\t]]", regex.V1)
+
 _VISIBLE_WHITESPACE = frozenset("\n\r\t")
 
 
@@ -23,4 +29,4 @@ def count_hidden(text: str) -> int:
     """How many hidden characters ``text`` holds (only non-printable characters are examined)."""
     if text.isprintable():
         return 0
-    return sum(1 for c in text if not c.isprintable() and is_hidden(c))
+    return sum(1 for m in _CANDIDATE.finditer(text, concurrent=True) if is_hidden(m.group()))

@@ -117,3 +117,4 @@ def sentences(text: str) -> list[TextSpan]:
         if span is not None:
             out.append(span)
     return out
+

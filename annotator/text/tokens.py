@@ -27,8 +27,8 @@ merged back, so no token edge separates a character from its combining marks.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 
@@ -38,9 +38,13 @@ from annotator.text.wordbreak import simple_word_tokenize
 __all__ = ["Token", "tokenize", "proclitic_edges", "token_kind"]
 
 
-@dataclass(frozen=True)
-class Token:
-    """One token: ``text == source[start:end]``; offsets are code points."""
+class Token(NamedTuple):
+    """One token: ``text == source[start:end]``; offsets are code points.
+
+    A named tuple rather than a frozen dataclass: a big document's windows keep tens of
+    thousands of tokens, and a tuple of plain values is left alone by the cyclic garbage
+    collector (a dataclass instance and its ``__dict__`` are scanned at every collection).
+    """
 
     start: int
     end: int
@@ -49,6 +53,7 @@ class Token:
     clitic_edges: tuple[int, ...] = ()  # absolute offsets strictly inside (start, end)
 
 
+_new = tuple.__new__
 _WORD_RUN = re.compile(r"\S+")  # stdlib re: \s is exactly str.isspace (regex differs on FS/GS/RS/US)
 _HAS_LETTER = regex.compile(r"\p{L}")
 _HAS_SYMBOL = regex.compile(r"[\p{S}\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]")
@@ -128,16 +133,17 @@ def _analyse_run(run: str) -> tuple[tuple[int, int, str, str, tuple[int, ...]], 
     return tuple(out)
 
 
-def tokenize(text: str) -> list[Token]:
-    """All tokens of ``text`` in order, non-overlapping, with code-point offsets."""
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """All tokens of ``text`` in order, non-overlapping, with code-point offsets; only those of
+    ``text[start:end]`` when given (a window: ``start`` and ``end`` must not fall inside a token)."""
     tokens: list[Token] = []
     append = tokens.append
-    for match in _WORD_RUN.finditer(text):
+    for match in _WORD_RUN.finditer(text, start, len(text) if end is None else end):
         base = match.start()
         for start, end, piece, kind, edges in _analyse_run(match.group()):
             if edges:
                 edges = tuple(base + e for e in edges)
-            append(Token(base + start, base + end, piece, kind, edges))
+            append(_new(Token, (base + start, base + end, piece, kind, edges)))
     return tokens
 
 

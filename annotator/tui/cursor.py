@@ -9,12 +9,14 @@ shift+arrows grow by whole tokens and the nudge keys move by one character
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, takewhile
 
 from annotator.layout import DocumentLayout
 from annotator.text import TextIndex
 from annotator.text.clusters import step
+from annotator.text.segments import TextSpan
 
 
 @dataclass(frozen=True)
@@ -37,38 +39,28 @@ class Navigator:
     # -- tokens -------------------------------------------------------------------------
     def snap(self, offset: int) -> int:
         """The start of the token at ``offset`` (or the nearest one): where the cursor may rest."""
-        tokens = self.index.tokens
-        if not tokens:
-            return 0
-        i = self.index.token_at(offset)
-        if i is None:
-            i = self.index.token_at_or_after(offset)
-            if i is None:
-                i = self.index.token_at_or_before(offset)
-        return tokens[i].start if i is not None else 0
+        index = self.index
+        tok = index.token_at(offset) or index.token_at_or_after(offset) or index.token_at_or_before(offset)
+        return tok.start if tok is not None else 0
 
     def token_span(self, offset: int) -> tuple[int, int]:
-        i = self.index.token_at(offset)
-        if i is None:
+        tok = self.index.token_at(offset)
+        if tok is None:
             return offset, offset
-        tok = self.index.tokens[i]
         return tok.start, tok.end
 
     def step_token(self, offset: int, forward: bool) -> int:
         """The next (or previous) token in logical (reading) order."""
-        tokens = self.index.tokens
-        if not tokens:
-            return 0
-        i = self.index.token_at_or_after(offset) if forward else self.index.token_at_or_before(offset)
-        if i is None:
-            return tokens[-1].start if forward else tokens[0].start
-        if forward:
-            if tokens[i].start <= offset:
-                i += 1
-            return tokens[min(i, len(tokens) - 1)].start
-        if tokens[i].start >= offset:
-            i -= 1
-        return tokens[max(i, 0)].start
+        index = self.index
+        tok = index.token_at_or_after(offset) if forward else index.token_at_or_before(offset)
+        if tok is None:
+            edge = index.last_token() if forward else index.first_token()
+            return edge.start if edge is not None else 0
+        if forward and tok.start <= offset:
+            tok = index.token_after(tok) or tok
+        elif not forward and tok.start >= offset:
+            tok = index.token_before(tok) or tok
+        return tok.start
 
     def reading_forward(self, offset: int, key: str) -> bool:
         """Whether ``key`` ("left"/"right") means "forward" on the line showing ``offset``.
@@ -111,6 +103,7 @@ class Navigator:
 
     def vertical(self, offset: int, lines: int, goal_column: int | None) -> tuple[int, int]:
         """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column)."""
+        self.layout.settle(offset, lines)  # the lines on the way are counted, not estimated
         index = self.layout.line_of_offset(offset)
         goal = self.column(offset) if goal_column is None else goal_column
         target = max(index + lines, 0)
@@ -140,58 +133,61 @@ class Navigator:
             line = self.layout.line(line_index)  # lays out only up to that line
         except IndexError:
             return None
-        return bool(self.index.tokens_in(line.start, line.end))
+        tok = self.index.token_at_or_after(line.start)
+        return tok is not None and tok.start < line.end
 
     def line_edge(self, offset: int, logical_start: bool) -> int:
         """First (Home) or last (End) token of the visual line, in reading order."""
         line = self.layout.line(self.layout.line_of_offset(offset))
-        hit = self.index.tokens_in(line.start, line.end)
-        if not hit:
+        tok = (self.index.token_at_or_after(line.start) if logical_start
+               else self.index.token_at_or_before(line.end - 1))
+        if tok is None or tok.start >= line.end or tok.end <= line.start:
             return offset
-        return self.index.tokens[hit[0] if logical_start else hit[-1]].start
+        return tok.start
 
     def document_edge(self, start: bool) -> int:
-        tokens = self.index.tokens
-        if not tokens:
-            return 0
-        return tokens[0].start if start else tokens[-1].start
+        tok = self.index.first_token() if start else self.index.last_token()
+        return tok.start if tok is not None else 0
 
     # -- sentences and paragraphs -----------------------------------------------------------
-    def _segment_step(self, spans, offset: int, forward: bool) -> int:
-        if not spans:
-            return offset
-        i = bisect_right([s.start for s in spans], offset) - 1  # segment starting at or before offset
+    def _segment_step(self, following: Iterator[TextSpan], preceding: Iterator[TextSpan], offset: int,
+                      forward: bool) -> int:
+        """To the next segment's start, or back to this one's (else the one before it)."""
         if forward:
-            j = i + 1
-            return self.snap(spans[j].start) if j < len(spans) else offset
-        if i >= 0 and spans[i].start < offset and self.snap(spans[i].start) < offset:
-            return self.snap(spans[i].start)
-        return self.snap(spans[max(i - 1, 0)].start)
+            nxt = next(following, None)
+            return self.snap(nxt.start) if nxt is not None else offset
+        last = None
+        for span in preceding:
+            if self.snap(span.start) < offset:
+                return self.snap(span.start)
+            last = span
+        return self.snap(last.start) if last is not None else offset
 
     def sentence_step(self, offset: int, forward: bool) -> int:
-        return self._segment_step(self.index.sentences, offset, forward)
+        index = self.index
+        return self._segment_step(index.sentences_from(offset), index.sentences_from(offset, False), offset,
+                                  forward)
 
     def paragraph_step(self, offset: int, forward: bool) -> int:
-        return self._segment_step(self.index.paragraphs, offset, forward)
+        index = self.index
+        return self._segment_step(index.paragraphs_from(offset), index.paragraphs_from(offset, False), offset,
+                                  forward)
 
     def sentence_span(self, offset: int) -> tuple[int, int] | None:
-        i = self.index.sentence_at(offset)
-        if i is None:
-            return None
-        s = self.index.sentences[i]
-        return s.start, s.end
+        s = self.index.sentence_at(offset)
+        return (s.start, s.end) if s is not None else None
 
-    def next_unlabelled_sentence(self, offset: int, labelled) -> int | None:
+    def next_unlabelled_sentence(self, offset: int, labelled: Callable[[int, int], bool]) -> int | None:
         """Start of the first sentence after ``offset`` that ``labelled(start, end)`` says is bare
-        (wrapping round to the top); None when every sentence is labelled."""
-        sents = self.index.sentences
-        if not sents:
-            return None
+        (wrapping round to the top); None when every sentence is labelled. Sentences are found
+        window by window from the cursor, so the first bare one nearby costs a window."""
         current = self.index.sentence_at(offset)
-        first = (current + 1) if current is not None else 0
-        n = len(sents)
-        for k in range(n):
-            s = sents[(first + k) % n]
+        if current is None:
+            order: Iterator[TextSpan] = self.index.sentences_from(-1)
+        else:  # after the current one, then from the top round to it
+            wrapped = takewhile(lambda s: s.start <= current.start, self.index.sentences_from(-1))
+            order = chain(self.index.sentences_from(current.start), wrapped)
+        for s in order:
             if not labelled(s.start, s.end):
                 return self.snap(s.start)
         return None
@@ -219,12 +215,9 @@ class Navigator:
         """Move the start edge to the next/previous proclitic edge of the token it is in
         (the token start counts as an edge), e.g. past و or the article ال."""
         start = selection.start
-        i = self.index.token_at(start)
-        if i is None:
-            i = self.index.token_at_or_after(start)
-            if i is None:
-                return selection
-        tok = self.index.tokens[i]
+        tok = self.index.token_at(start) or self.index.token_at_or_after(start)
+        if tok is None:
+            return selection
         edges = [tok.start, *tok.clitic_edges]
         if forward:
             later = [e for e in edges if e > start and e < selection.end]

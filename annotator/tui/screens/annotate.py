@@ -37,6 +37,8 @@ from annotator.tui.widgets.span_panel import SpanPanel
 from annotator.tui.widgets.status_line import StatusLine
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
+HIDDEN_COUNT_NOW = 1_000_000  # characters: a longer document's invisible characters are counted in a worker
+HIDDEN_COUNT_DELAY = 0.5  # seconds after opening: the count competes for the CPU with the first paint
 
 
 class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
@@ -166,13 +168,25 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
         self.query_one(SpanPanel).show(doc.text, state)
         self._show_header()
-        hidden = count_hidden(doc.text)
-        if hidden and not self.view.show_controls:
-            self.status.say(f"this document holds {hidden} invisible character(s) (bidi controls, "
-                            "zero-width joiners…): F2 shows them")
+        if len(doc.text) <= HIDDEN_COUNT_NOW:
+            self._say_hidden(doc_id, count_hidden(doc.text))
+        else:  # a C scan that releases the GIL, off the UI thread, once the first screen is painted
+            text = doc.text  # (no partial: Textual describes a worker by its repr, the whole text)
+            self.set_timer(HIDDEN_COUNT_DELAY, lambda: self.run_worker(
+                lambda: self._count_hidden_in_worker(doc_id, text), thread=True, group="hidden-count",
+                description="count invisible characters"))
         if save:
             self.save_position()
         self.run_recommenders()
+
+    def _count_hidden_in_worker(self, doc_id: str, text: str) -> None:
+        hidden = count_hidden(text)
+        self.app.call_from_thread(self._say_hidden, doc_id, hidden)
+
+    def _say_hidden(self, doc_id: str, hidden: int) -> None:
+        if hidden and doc_id == self.doc_id and not self.view.show_controls:
+            self.status.say(f"this document holds {hidden} invisible character(s) (bidi controls, "
+                            "zero-width joiners…): F2 shows them")
 
     def _show_header(self) -> None:
         if self.doc_id is None or self.state is None:

@@ -38,12 +38,14 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     def __init__(self, schema: Schema, state: Annotations, text: str, claim_id: str | None = None) -> None:
         super().__init__()
         editor = Editor(schema, text, state)
+        claim = state.claim(claim_id) if claim_id is not None else None
         if claim_id is not None:
-            sentences = [(s.start, s.end) for s in TextIndex(text).sentences]
+            # only the claim's own sentence matters: found around it, not by splitting the whole text
+            sentence = TextIndex(text).sentence_at(claim.start) if claim is not None else None
+            sentences = [(sentence.start, sentence.end)] if sentence is not None else []
             self.entities = editor.claimer_candidates(claim_id, sentences)
         else:
             self.entities = editor.claimer_candidates("", [])
-        claim = state.claim(claim_id) if claim_id is not None else None
         self.current = claim.claimer if claim is not None else None
         self._index(state, text)
 

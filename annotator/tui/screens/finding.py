@@ -18,8 +18,10 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
+from annotator.editing.find import count_matches, next_match
 from annotator.errors import AnnotatorError
 from annotator.layout import visual_string
+from annotator.layout.windows import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
 from annotator.tui.cursor import Selection
@@ -31,11 +33,13 @@ if TYPE_CHECKING:
 
     pass
 
+COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
+
 
 class FindScreen(_Prompt):
     """Asks what to find; the number of matches follows the typing (Arabic shown in reading order)."""
 
-    def __init__(self, query: str, count: Callable[[str], int]) -> None:
+    def __init__(self, query: str, count: Callable[[str], tuple[int, bool]]) -> None:
         super().__init__()
         self.query_text = query
         self.count = count
@@ -49,8 +53,9 @@ class FindScreen(_Prompt):
     def _said(self, query: str) -> Text:
         if not query.strip():
             return Text("")
-        n = self.count(query)
-        return Text(visual_string(f"«{query}»: {n} match(es)", direction="ltr"))  # an English sentence
+        n, complete = self.count(query)
+        said = f"{n} match(es)" if complete else f"{n} match(es) in the first {COUNT_WINDOWS * WINDOW:,} characters"
+        return Text(visual_string(f"«{query}»: {said}", direction="ltr"))  # an English sentence
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#find-count", Static).update(self._said(event.value))
@@ -78,8 +83,8 @@ class FindActions(ScreenPart):
                 self.find_query = query
                 self._step_match(backwards=False, from_cursor=self.view.cursor - 1)
 
-        self.app.push_screen(FindScreen(self._find_default(), lambda q: len(find_matches(self.view.index, q))),
-                             chosen)
+        self.app.push_screen(FindScreen(self._find_default(),
+                                        lambda q: count_matches(self.view.index, q, COUNT_WINDOWS)), chosen)
 
     def _find_default(self) -> str:
         """What find starts with (selected: typing replaces it): the selection, else the entity under
@@ -104,17 +109,24 @@ class FindActions(ScreenPart):
         if not self.find_query:
             self.status.say("nothing to find yet: ctrl+f asks what to find")
             return
-        matches = self._matches()
         if from_cursor is None:  # from the match shown (its start may be past a proclitic), else the cursor
             sel = self.view.selection
             from_cursor = sel.start if sel is not None else self.view.cursor
-        i = step_match(matches, from_cursor, backwards)
-        if i is None:
+        index = self.view.index
+        if index.windows.count <= COUNT_WINDOWS:  # small enough to count every match as we go
+            matches = self._matches()
+            i = step_match(matches, from_cursor, backwards)
+            found = matches[i] if i is not None else None
+            where = f"{i + 1} of {len(matches)}" if i is not None else ""
+        else:  # searched outwards from the cursor, a window at a time, never the whole text
+            found = next_match(index, self.find_query, from_cursor, backwards)
+            where = f"at {found[0]}–{found[1]}" if found is not None else ""
+        if found is None:
             self.status.say(f"no match of «{self.find_query}» in this document", error=True)
             return
-        start, end = matches[i]
+        start, end = found
         self.view.move_to(start, selection=Selection(start, end, start))
-        self.status.say(f"match {i + 1} of {len(matches)} for «{self.find_query}» (a label key labels it, "
+        self.status.say(f"match {where} for «{self.find_query}» (a label key labels it, "
                         "ctrl+a labels them all)")
 
     def action_label_all(self) -> None:

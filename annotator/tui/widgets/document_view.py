@@ -38,6 +38,7 @@ RIGHT_PAD = 1  # blank column right of right-to-left text
 CLAIM_MARK = "▌"
 STRIP_CACHE = 4096  # drawn lines kept (a few screens' worth many times over)
 COUNT_SLICE = 0.004  # seconds of background line counting per idle tick (keeps keys responsive)
+COUNT_LIMIT = 500_000  # characters: a longer document keeps an estimated line count (its scrollbar)
 
 
 def contrast(colour: str) -> str:
@@ -81,9 +82,9 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._strips: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)  # drawn lines, by line index
         self._drag_anchor: int | None = None
         self._styles: dict[tuple, Style] = {}
-        self._paragraph_starts: list[int] = []
-        self._counted = 0  # paragraphs whose lines are counted exactly
         self._count_generation = 0
+        self._layout_version = -1  # the layout's version the cached strips were drawn with
+        self._top_offset: int | None = None  # where the line at the top of the screen starts
         self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.selection = None
         self.goal_column = None
         self._strips.clear()
-        self._paragraph_starts = [p.start for p in self.doc_layout.paragraphs]
+        self._top_offset = None
         self._restart_count()
         self.scroll_to(y=0, animate=False, immediate=True)
         self.scroll_cursor_into_view(center=True)
@@ -138,40 +139,30 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         return max(8, width - GUTTER - RIGHT_PAD)
 
     def _update_virtual_size(self) -> None:
-        """Height = lines laid out so far + an estimate for the rest; the rest is laid out
-        a few paragraphs per idle moment (``_count_more``) so the first paint never waits
-        for a long document."""
-        paragraphs = self._paragraph_starts
-        width = self.doc_layout.options.width
-        done = self._counted
-        if done >= len(paragraphs):
-            height = self.doc_layout.line_count
-        else:
-            height = self.doc_layout.line_of_offset(paragraphs[done]) if done else 0
-            ends = paragraphs[done + 1:] + [len(self.text)]
-            height += sum(max(1, -(-(end - start) // width))
-                          for start, end in zip(paragraphs[done:], ends, strict=True))
-        self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, height)
+        """Height = the layout's line count: exact for the windows laid out so far, an estimate
+        for the rest. A document up to ``COUNT_LIMIT`` characters is then laid out a window per
+        idle moment (``_count_more``), so its scrollbar becomes exact; a bigger one keeps the
+        estimate (laying it all out would take minutes), and the first paint never waits."""
+        self.virtual_size = Size(self._layout_width() + GUTTER + RIGHT_PAD, self.doc_layout.estimated_line_count)
 
     def _restart_count(self) -> None:
-        self._counted = 0
         self._count_generation += 1
         self._update_virtual_size()
-        if self.is_mounted:
+        if self.is_mounted and len(self.text) <= COUNT_LIMIT:
             self.call_later(self._count_more, self._count_generation)
 
     def _count_more(self, generation: int) -> None:
         if generation != self._count_generation:
             return  # a newer document or width took over
-        paragraphs = self._paragraph_starts
+        layout = self.doc_layout
         deadline = time.perf_counter() + COUNT_SLICE
-        stop = self._counted
-        while stop < len(paragraphs) and time.perf_counter() < deadline:
-            stop = min(len(paragraphs), stop + 4)
-            self.doc_layout.line_of_offset(paragraphs[stop - 1])
-        self._counted = stop
+        todo = layout.uncounted_window()
+        while todo is not None and time.perf_counter() < deadline:
+            layout.window_lines(todo)
+            todo = layout.uncounted_window()
+        self._keep_top()
         self._update_virtual_size()
-        if stop < len(paragraphs):
+        if todo is not None:
             self.set_timer(0.02, lambda: self._count_more(generation))
 
     def on_resize(self, event: events.Resize) -> None:
@@ -250,6 +241,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.text:
             return
         y = self.cursor_line
+        self._keep_top()
         height = max(1, self.scrollable_content_region.height)
         top = round(self.scroll_y)
         if center and not (top <= y < top + height):
@@ -346,13 +338,38 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         return self.get_component_rich_style(f"document-view--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
+        if self.doc_layout.version != self._layout_version:
+            self._layout_changed()
         line_index = y + round(self.scroll_y)
         width = self.scrollable_content_region.width
         strip = self._strips.get(line_index)
         if strip is None or strip.cell_length != width:
             strip = self._render_visual_line(line_index, width)
             self._strips[line_index] = strip
+        if y == 0 and self.text:
+            try:
+                self._top_offset = self.doc_layout.line(line_index).start
+            except IndexError:
+                self._top_offset = None
         return strip
+
+    def _keep_top(self) -> None:
+        """Line counts above the screen became exact: scroll by as much, so that the line at
+        the top stays there (a window laid out elsewhere must not move what is shown)."""
+        if self.doc_layout.version == self._layout_version:
+            return
+        if self._top_offset is not None and self.text:
+            top = self.doc_layout.line_of_offset(self._top_offset)
+            if top != round(self.scroll_y):
+                self.scroll_to(y=top, animate=False, immediate=True)
+        self._layout_changed()
+
+    def _layout_changed(self) -> None:
+        """A window's line count became exact: line numbers after it moved, so cached strips
+        are stale and the height is updated (after this frame)."""
+        self._layout_version = self.doc_layout.version
+        self._strips.clear()
+        self.call_later(self._update_virtual_size)
 
     def _render_visual_line(self, line_index: int, width: int) -> Strip:
         base = self.rich_style

@@ -1,0 +1,103 @@
+"""Windows: the unit in which a document is analysed and laid out on demand.
+
+A window is found from its number alone (no pass over the text before it), so a document of
+any size is tokenized, split into sentences, searched (``text.index.TextIndex``) and laid out
+(``layout.document.DocumentLayout``) only where it is looked at. Pure: ``regex`` only.
+"""
+
+from __future__ import annotations
+
+import regex
+
+__all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows"]
+
+_PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")  # the separators of ``layout.paragraphs``
+
+WINDOW = 1024  # nominal window length, in code points
+LONG_PARAGRAPH = 8192  # a paragraph is cut into windows only when it is longer than about this
+_SAFE_CUT = regex.compile(r"\p{L}[ ](?=\p{L})")  # a plain space between two letters
+
+
+class Windows:
+    """The text cut into windows, each found on demand from its number alone (no pass over the
+    text before it), so a document of any size is analysed only where it is looked at.
+
+    Window ``k`` is ``[boundary(k * size), boundary((k + 1) * size))``; ``boundary(p)`` is the
+    first paragraph start at or after ``p`` when one comes within ``long`` characters, else the
+    first *safe cut* at or after ``p``: just after a plain space between two letters. A window
+    may be empty (a long run with no cut). Tokens never cross a window edge (an edge is at a
+    paragraph separator or a space), no sentence or paragraph crosses a paragraph start, and a
+    sentence or paragraph that crosses a safe cut continues across it (``cut_after``): its two
+    halves are joined by the caller (``TextIndex``). Paragraphs shorter than ``long`` are never
+    cut, so their layout is the whole-paragraph one.
+    """
+
+    def __init__(self, text: str, size: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
+        if size < 1 or long < 1:
+            raise ValueError("window sizes must be positive")
+        self.text = text
+        self.size = size
+        self.long = long
+        self.count = max(1, -(-len(text) // size))  # windows, some perhaps empty
+        self._bounds: dict[int, int] = {}
+
+    def boundary(self, k: int) -> int:
+        """Start offset of window ``k`` (``len(text)`` for ``k >= count``)."""
+        if k <= 0:
+            return 0
+        if k >= self.count:
+            return len(self.text)
+        found = self._bounds.get(k)
+        if found is None:
+            found = self._bounds[k] = self._boundary_at(k * self.size)
+        return found
+
+    def _boundary_at(self, p: int) -> int:
+        text, n = self.text, len(self.text)
+        brk = _PARAGRAPH_BREAK.search(text, p - 1, min(n, p + self.long))
+        if brk is not None:
+            end = brk.end()
+            if brk.group() == "\r" and end < n and text[end] == "\n":
+                end += 1  # the search stopped between \r and \n
+            return end
+        if n < p + self.long:
+            return n  # the last paragraph ends within reach: not cut
+        cut = _SAFE_CUT.search(text, max(p - 2, 0))
+        stop = cut.end() if cut is not None else n
+        later = _PARAGRAPH_BREAK.search(text, p - 1, stop)  # a separator before that cut wins
+        if later is None:
+            return stop
+        end = later.end()
+        return end + 1 if later.group() == "\r" and text[end:end + 1] == "\n" else end
+
+    def bounds(self, k: int) -> tuple[int, int]:
+        return self.boundary(k), self.boundary(k + 1)
+
+    def cut_after(self, k: int) -> bool:
+        """Whether window ``k`` ends at a safe cut (inside a paragraph), not at a separator or the end."""
+        end = self.boundary(k + 1)
+        return 0 < end < len(self.text) and self.text[end - 1] == " "
+
+    def of(self, offset: int) -> int:
+        """The window holding ``offset`` (the last non-empty one for the end of the text)."""
+        n = len(self.text)
+        offset = min(max(offset, 0), n)
+        k = min(offset // self.size, self.count - 1)
+        while k > 0 and self.boundary(k) > offset:
+            k -= 1
+        while k + 1 < self.count and self.boundary(k + 1) <= offset:
+            k += 1
+        if offset == n:
+            while k > 0 and self.boundary(k) == n:
+                k -= 1
+        return k
+
+    def next_nonempty(self, k: int, step: int) -> int | None:
+        """The first window after (``step`` 1) or before (-1) ``k`` holding any text, or None."""
+        k += step
+        while 0 <= k < self.count:
+            start, end = self.bounds(k)
+            if end > start:
+                return k
+            k += step
+        return None
