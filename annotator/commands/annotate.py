@@ -72,6 +72,8 @@ def terminal_mode(requested: str) -> str:
 
 def _recommenders(names: list[str]) -> tuple:
     """One recommender per distinct name, in the order given (``AnnotatorError`` for an unknown one)."""
+    if not names:
+        return ()  # recommend is not imported unless asked for
     from annotator.recommend import get_recommender
 
     return tuple(get_recommender(name) for name in dict.fromkeys(names))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
@@ -46,10 +47,11 @@ from annotator.model.operations import (
     UnlinkIdentity,
     said,
 )
-from annotator.recommend.apply import accept_operation, next_proposal, proposals_operation, reject_operation
-from annotator.recommend.base import Proposal
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
+
+if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
+    from annotator.recommend.base import Proposal
 
 
 def innermost_first(spans: Iterable[Span]) -> list[Span]:
@@ -177,6 +179,8 @@ class Editor:
             if target.label == label and target.source is None:
                 return Refusal(f"already {label}")
             if target.source is not None:  # a proposal: accepted as this label, in one undo step
+                from annotator.recommend.apply import accept_operation  # not before a proposal exists
+
                 return self._edit(accept_operation(self.state, target.id, label))
             return self._edit(RelabelEntity(target.id, label))
         entity_id = new_id(self.state, "e")
@@ -228,6 +232,8 @@ class Editor:
 
     def propose(self, proposals: list[Proposal]) -> Answer | None:
         """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused)."""
+        from annotator.recommend.apply import proposals_operation
+
         op = proposals_operation(proposals, self.state, self.text, self.schema)
         return self._edit(op) if op is not None else None
 
@@ -236,10 +242,14 @@ class Editor:
         span = self.span_at(where, pre_only=True)
         if span is None:
             return Refusal("no proposal under the cursor to reject")
+        from annotator.recommend.apply import reject_operation
+
         return self._edit(reject_operation(span.id))
 
     def next_proposal(self, cursor: int, backwards: bool = False) -> Span | Refusal:
         """The proposal to jump to from ``cursor`` (wrapping), or why there is none."""
+        from annotator.recommend.apply import next_proposal
+
         span = next_proposal(self.state, cursor, backwards=backwards)
         return span if span is not None else Refusal("no proposals left in this document")
 

@@ -194,6 +194,27 @@ class DocumentLayout:
             k += step
             covered += len(self.window_lines(k))
 
+    def neighbours(self, start: int, end: int) -> list[int]:
+        """The windows a move off ``start``..``end`` (what is on screen) enters next: the first
+        non-empty window before ``start``'s and the first after ``end``'s."""
+        found = []
+        for k, step in ((self._windows.of(start) - 1, -1), (self._windows.of(end) + 1, 1)):
+            while 0 <= k < self._windows.count:
+                a, b = self._windows.bounds(k)
+                if b > a:
+                    found.append(k)
+                    break
+                k += step
+        return found
+
+    def lay_out_neighbours(self, start: int, end: int) -> list[int]:
+        """Lay out ``neighbours(start, end)`` not in the cache yet (the view calls this when
+        idle, so crossing into them does not cost a key its budget); the windows laid out."""
+        todo = [k for k in self.neighbours(start, end) if k not in self._lines]
+        for k in todo:
+            self.window_lines(k)
+        return todo
+
     def uncounted_window(self) -> int | None:
         """The first window whose line count is still an estimate (None when all are exact)."""
         k = self._next_uncounted

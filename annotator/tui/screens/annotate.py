@@ -10,6 +10,7 @@ this module composes them and holds documents, labels and the dialogs.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
@@ -24,7 +25,6 @@ from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
 from annotator.tui.bindings import screen_bindings
-from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.finding import FindActions
 from annotator.tui.screens.navigation import Navigation
@@ -35,6 +35,9 @@ from annotator.tui.widgets.document_view import DocumentView
 from annotator.tui.widgets.footer import SteadyFooter
 from annotator.tui.widgets.span_panel import SpanPanel
 from annotator.tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:  # imported when a claim form opens (``claims.py``): not at start-up
+    from annotator.tui.screens.claim_form import ClaimFormScreen
 
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HIDDEN_COUNT_NOW = 1_000_000  # characters: a longer document's invisible characters are counted in a worker

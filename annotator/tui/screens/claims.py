@@ -8,12 +8,14 @@ write path saves it, then the form is shown the new state (or the problem).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from annotator.editing import ClaimChoice, Edit, Refusal
-from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.shown import shown
-from annotator.tui.widgets.claim_form import CLAIMER_ROW
+
+if TYPE_CHECKING:  # the form is imported when it opens: not at start-up
+    from annotator.tui.screens.claim_form import ClaimFormScreen
 
 
 class ClaimActions(ScreenPart):
@@ -100,6 +102,8 @@ class ClaimActions(ScreenPart):
     def open_claim_form(self, claim_id: str) -> None:
         if self.editor is None:
             return
+        from annotator.tui.screens.claim_form import ClaimFormScreen
+
         form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.view.text, reply_to=self)
 
         def closed(result: str | None) -> None:
@@ -114,6 +118,8 @@ class ClaimActions(ScreenPart):
         """The claim form asks for a value; its outcome goes back to it as a problem or a new state."""
         if self.editor is None:
             return
+        from annotator.tui.widgets.claim_form import CLAIMER_ROW  # loaded with the form that sent this
+
         if message.key == CLAIMER_ROW:
             claimer = message.value if isinstance(message.value, str) and message.value else None
             answer = self.editor.set_claimer(message.claim_id, claimer)

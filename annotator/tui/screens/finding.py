@@ -23,15 +23,13 @@ from annotator.errors import AnnotatorError
 from annotator.layout import visual_string
 from annotator.layout.windows import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
-from annotator.recommend import Proposal, RecommendContext, Recommender, RecommenderUnavailable, recommender_of
 from annotator.tui.cursor import Selection
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.screens.prompts import _Prompt
 from annotator.tui.widgets.safe_input import SafeInput
 
-if TYPE_CHECKING:
-
-    pass
+if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal is shown: not at start-up
+    from annotator.recommend import Proposal, Recommender
 
 COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
 
@@ -157,6 +155,8 @@ class FindActions(ScreenPart):
             return
         self.view.move_to(span.start)
         count = len([s for s in (*self.editor.state.entities, *self.editor.state.claims) if s.source])
+        from annotator.recommend import recommender_of
+
         name = recommender_of(span) or span.source
         self.status.say(f"proposal from {name} ({count} left): enter or a label key accepts, ctrl+r rejects")
 
@@ -177,6 +177,8 @@ class FindActions(ScreenPart):
 
     def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str:
         """The proposals, or the one line that says why there are none (a missing model)."""
+        from annotator.recommend import RecommendContext, RecommenderUnavailable
+
         context = RecommendContext(self.schema, self.session.annotator)
         try:
             if rec.name not in self._prepared_names():

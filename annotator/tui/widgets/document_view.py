@@ -23,6 +23,7 @@ from rich.style import Style
 from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -61,6 +62,13 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES = {"document-view--nested", "document-view--pre-annotation", "document-view--claim",
                          "document-view--pre-claim", "document-view--selection", "document-view--related"}
 
+    class Shown(Message):
+        """A new document was put on screen (the app tunes the garbage collector on it)."""
+
+        def __init__(self, view: DocumentView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, schema: Schema, *, direction: str = "rtl", on_cursor: Callable[[], None] | None = None,
                  id: str | None = None) -> None:
         """``on_cursor`` is called (synchronously, so the status line is repainted in the
@@ -85,6 +93,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._count_generation = 0
         self._layout_version = -1  # the layout's version the cached strips were drawn with
         self._top_offset: int | None = None  # where the line at the top of the screen starts
+        self._neighbours_due = False  # _lay_out_neighbours is queued
         self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
@@ -109,6 +118,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_cursor_into_view(center=True)
         self.refresh()
         self.on_cursor()
+        self.post_message(self.Shown(self))
 
     def set_show_controls(self, show: bool) -> None:
         """Show or hide invisible characters as visible markers; the cursor stays on its offset."""
@@ -250,6 +260,25 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             self.scroll_to(y=y, animate=False, immediate=True)
         elif y >= top + height:
             self.scroll_to(y=y - height + 1, animate=False, immediate=True)
+        if not self._neighbours_due:
+            self._neighbours_due = True
+            self.call_after_refresh(self._lay_out_neighbours)
+
+    def _lay_out_neighbours(self) -> None:
+        """After the frame: lay out and tokenize the windows just off the screen, so the key
+        that crosses into one finds it ready (entering a fresh window costs 8–16 ms)."""
+        self._neighbours_due = False
+        if not self.text or not self.is_mounted:
+            return
+        layout, top = self.doc_layout, round(self.scroll_y)
+        shown = layout.lines(top, max(1, self.scrollable_content_region.height))
+        if not shown:
+            return
+        start, end = min(shown[0].start, self.cursor), max(shown[-1].end, self.cursor)
+        for k in layout.lay_out_neighbours(start, end):
+            self.index.tokens_in(*layout.windows.bounds(k))
+        self._keep_top()
+        self._update_virtual_size()
 
     @property
     def page_height(self) -> int:
