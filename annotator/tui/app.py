@@ -102,6 +102,12 @@ class AnnotatorApp(App):
         gc.freeze()
         self.gc_freezes += 1
 
+    def on_unmount(self) -> None:
+        """Give the frozen objects back to the collector: a process that runs apps one after
+        another (the tests, an embedding) must not keep each one's garbage."""
+        if self.gc_freezes:
+            gc.unfreeze()
+
     def make_main_screen(self) -> AnnotateScreen:
         """The main screen (with the schema's keys); a mode of the app (adjudication) makes its own."""
         screen = with_schema_keys(AnnotateScreen, self.session.schema)

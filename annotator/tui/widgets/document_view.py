@@ -63,7 +63,10 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
                          "document-view--pre-claim", "document-view--selection", "document-view--related"}
 
     class Shown(Message):
-        """A new document was put on screen (the app tunes the garbage collector on it)."""
+        """A new document was put on screen; posted to the app (which tunes the garbage
+        collector on it), not bubbled: a message made in the screen's handler stops there."""
+
+        bubble = False
 
         def __init__(self, view: DocumentView) -> None:
             super().__init__()
@@ -118,7 +121,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.scroll_cursor_into_view(center=True)
         self.refresh()
         self.on_cursor()
-        self.post_message(self.Shown(self))
+        if self.is_attached:
+            self.app.post_message(self.Shown(self))
 
     def set_show_controls(self, show: bool) -> None:
         """Show or hide invisible characters as visible markers; the cursor stays on its offset."""
