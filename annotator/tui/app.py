@@ -12,6 +12,7 @@ import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from textual.app import App
 
@@ -24,7 +25,7 @@ from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.widgets.document_view import DocumentView
 
 
-def _commands():  # noqa: ANN202
+def _commands() -> ModuleType:
     """The palette's module, imported when the palette first opens (not at start-up)."""
     from annotator.tui import commands
 
