@@ -260,6 +260,9 @@ def main() -> None:
                       f"label, find and g work: {'yes' if ok_acts else 'NO'}")
         print("openings per size (ms): " + "; ".join(f"{n}: {', '.join(f'{v:.0f}' for v in opens[n])}"
                                                      for n, _ in sizes))
+        print("worst keys (ms; the tail the p95 hides): " + "; ".join(
+            f"{n}: {', '.join(f'{v:.0f}' for v in r['worst_ms'][-4:])}"
+            for n, r in [*((n, results[n]) for n, _ in sizes), ("1 MB line", line)]))
         ok_line = line["key_p95_ms"] < KEY_BUDGET_MS
         print(f"\n1 MB single-line paragraph ({line['chars']:,} chars), cursor in its middle: open {line['open_ms']:.0f} ms, "
               f"key p50 {line['key_p50_ms']:.2f} ms, p95 {line['key_p95_ms']:.2f} ms; "
