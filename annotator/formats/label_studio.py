@@ -330,7 +330,7 @@ class LabelStudioFormat(Format):
         result: list[dict[str, Any]] = []
 
         def region(span_id: str, start: int, end: int, label: str) -> dict[str, Any]:  # _span_value's keys
-            value = {"start": start, "end": end} if 0 <= start <= end <= size else \
+            value: dict[str, Any] = {"start": start, "end": end} if 0 <= start <= end <= size else \
                 {"start": utf16(start), "end": utf16(end)}
             value["text"] = text[start:end]
             value["labels"] = [label]

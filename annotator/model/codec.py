@@ -86,7 +86,8 @@ def span_writer(cls: type, keys: tuple[str, ...], omit_none: frozenset[str]) -> 
             body.append(f"    if v is not None: {put}" if key in omit_none else f"    {put}")
         body += ["    if self.source is not None: out['source'] = self.source", "    return out"]
         env: dict[str, Any] = {"_S": _SCALARS, "_sorted_map": _sorted_map}
-        assert all(k.isidentifier() for k in keys)
+        if not all(k.isidentifier() for k in keys):
+            raise TypeError(f"{cls.__name__}.EXPORT_KEYS must be field names: {keys!r}")
         exec("\n".join(body), env)  # noqa: S102 - code made from the class's own key names, no data
         writer = _WRITERS[cls] = env["to_json"]
     return writer
