@@ -27,6 +27,7 @@ merged back, so no token edge separates a character from its combining marks.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -35,7 +36,7 @@ import regex
 from annotator.text.clitics import clitic_edges_in
 from annotator.text.wordbreak import simple_word_tokenize
 
-__all__ = ["Token", "tokenize", "proclitic_edges", "token_kind"]
+__all__ = ["Token", "tokenize", "token_runs", "proclitic_edges", "token_kind"]
 
 
 class Token(NamedTuple):
@@ -145,6 +146,18 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
                 edges = tuple(base + e for e in edges)
             append(_new(Token, (base + start, base + end, piece, kind, edges)))
     return tokens
+
+
+def token_runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, tuple[tuple[int, int], ...]]]:
+    """Each whitespace-free run of ``text[start:end]``: its offset and its tokens' [start, end) relative
+    to it, exactly ``tokenize``'s, without making ``Token`` objects (an export needs only offsets)."""
+    for match in _WORD_RUN.finditer(text, start, len(text) if end is None else end):
+        yield match.start(), _run_bounds(match.group())
+
+
+@lru_cache(maxsize=65536)
+def _run_bounds(run: str) -> tuple[tuple[int, int], ...]:
+    return tuple((s, e) for s, e, *_ in _analyse_run(run))
 
 
 def proclitic_edges(text: str, token: Token) -> tuple[int, ...]:
