@@ -4,6 +4,7 @@ error, word for word, for every malformed one, and the same exported span forms.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from annotator.model import operations as o
 from annotator.model.annotations import Annotations, Claim, Document, Entity, Rejection, sort_spans
 from annotator.schema import default_schema_path, load_schema
 from annotator.store.sqlite import SQLiteStore
+from annotator.text import tokenize
 
 SEEDS = sorted((Path(__file__).resolve().parents[1] / "seeds").glob("*.txt"))
 CLASSES = (Annotations, Entity, Claim, Rejection)
@@ -236,3 +238,42 @@ def test_exported_seed_spans_cover_their_text(tmp_path: Path) -> None:
         assert len(spans) >= sum(len(s.entities) for s in wanted.values())
         for text, span in spans:
             assert text[span["start"]:span["end"]] == span["text"]
+
+
+# -- the tokenizing writers: tokens as offsets, lines and token JSON made without per-token objects ----
+
+texts = st.lists(st.sampled_from([*"ab \n\t.،؟\"\\\x00\ud800😀‍", "كتب", "وال", "2019", "é"]),
+                 max_size=30).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts)
+def test_prodigy_token_json_is_what_json_dumps_wrote(text: str) -> None:
+    from annotator.formats import prodigy
+
+    tokens = prodigy._OurTokens(text)
+    out = io.StringIO()
+    tokens.write_json(out)
+    assert out.getvalue() == json.dumps(tokens.dicts(0, len(tokens.starts)), ensure_ascii=False)
+    assert [(t["start"], t["end"]) for t in tokens.dicts(0, len(tokens.starts))] == \
+        [(t.start, t.end) for t in tokenize(text)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, st.dictionaries(st.integers(0, 20), st.lists(st.sampled_from(["B-PER", "I-PER", "x"]), min_size=1,
+                                                                  max_size=2), max_size=4),
+       st.dictionaries(st.integers(0, 20).map(str), st.sampled_from(["F", "#"]), max_size=3),
+       st.sampled_from([" ", "\t"]), st.integers(1, 5))
+def test_conll_lines_are_one_per_token_as_before(text: str, tagged: dict, flags: dict, sep: str,
+                                                 at_once: int) -> None:
+    from annotator.formats import conll
+    from annotator.formats._spans import token_bounds
+
+    starts, ends = token_bounds(text)
+    want = [sep.join([text[s:e], *tagged.get(i, ["O"]), *([flags[str(i)]] if str(i) in flags else [])]) + "\n"
+            for i, (s, e) in enumerate(zip(starts, ends, strict=True))] + ["END\n"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(conll, "_LINES_AT_ONCE", at_once)
+        pieces = list(conll._lines(text, starts, ends, tagged, sep, flags, "END"))
+    assert "".join(pieces) == "".join(want)
+    assert all(piece.count("\n") <= at_once + 1 for piece in pieces)  # bounded, not the whole block at once
