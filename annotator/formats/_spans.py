@@ -56,21 +56,19 @@ def token_bounds(text: str) -> tuple[array[int], array[int]]:
     """Token start and end offsets as two arrays of machine integers (16 bytes a token), the text
     tokenized a chunk at a time: a 100 MB document never holds a Python object per token. Chunks
     are cut at whitespace, which no token crosses, so the tokens are those of the whole text; the
-    tokens come as offsets per run (``token_runs``), never as ``Token`` objects."""
-    from annotator.text.tokens import token_runs
+    tokens come as offsets (``token_offsets``), never as ``Token`` objects."""
+    from annotator.text.tokens import token_offsets
 
     starts, ends = array("q"), array("q")
-    add_start, add_end = starts.append, ends.append
     pos, size = 0, len(text)
     while pos < size:
         cut = size
         if size - pos > _CHUNK:
             space = _SPACE.search(text, pos + _CHUNK)
             cut = space.start() if space else size
-        for base, bounds in token_runs(text, pos, cut):
-            for s, e in bounds:
-                add_start(base + s)
-                add_end(base + e)
+        chunk_starts, chunk_ends = token_offsets(text, pos, cut)
+        starts.extend(chunk_starts)
+        ends.extend(chunk_ends)
         pos = cut
     return starts, ends
 

@@ -27,7 +27,6 @@ merged back, so no token edge separates a character from its combining marks.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -36,7 +35,7 @@ import regex
 from annotator.text.clitics import clitic_edges_in
 from annotator.text.wordbreak import simple_word_tokenize
 
-__all__ = ["Token", "tokenize", "token_runs", "proclitic_edges", "token_kind"]
+__all__ = ["Token", "tokenize", "token_offsets", "proclitic_edges", "token_kind"]
 
 
 class Token(NamedTuple):
@@ -148,11 +147,23 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return tokens
 
 
-def token_runs(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, tuple[tuple[int, int], ...]]]:
-    """Each whitespace-free run of ``text[start:end]``: its offset and its tokens' [start, end) relative
-    to it, exactly ``tokenize``'s, without making ``Token`` objects (an export needs only offsets)."""
+def token_offsets(text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[int]]:
+    """The starts and ends of the tokens of ``text[start:end]``, exactly ``tokenize``'s, without making
+    ``Token`` objects (an export needs only offsets; a caller bounds the window)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    add_start, add_end = starts.append, ends.append
     for match in _WORD_RUN.finditer(text, start, len(text) if end is None else end):
-        yield match.start(), _run_bounds(match.group())
+        bounds = _run_bounds(match.group())
+        if len(bounds) == 1:  # most runs are one token, which covers the run
+            add_start(match.start())
+            add_end(match.end())
+            continue
+        base = match.start()
+        for s, e in bounds:
+            add_start(base + s)
+            add_end(base + e)
+    return starts, ends
 
 
 @lru_cache(maxsize=65536)
