@@ -194,6 +194,8 @@ def main() -> int:
     p.add_argument("--skip-rss", action="store_true", help="skip the peak-RSS runs at --small and --big documents")
     p.add_argument("--conll-tokens", type=int, default=500_000)
     p.add_argument("--folder", type=Path, default=None)
+    p.add_argument("--export-only", action="store_true",
+                   help="only the export rates of the news documents (the store is still imported to build them)")
     args = p.parse_args()
     folder = args.folder or Path(tempfile.mkdtemp(prefix="bench-throughput-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -206,15 +208,16 @@ def main() -> int:
     chars = sum(map(len, texts))
     tok = tokenize_seconds(texts)
     db = folder / "news.db"
-    db.unlink(missing_ok=True)
-    imp = import_seconds(source, db)
-    ratio = imp / tok
-    print(f"{args.docs:,} news documents ({chars / args.docs:,.0f} characters, "
-          f"{sum(1 for _ in open(source, encoding='utf-8'))} records):")
-    print(f"  simple_word_tokenize {args.docs / tok:8,.0f} documents/s ({tok:.2f} s)")
-    print(f"  import               {args.docs / imp:8,.0f} documents/s ({imp:.2f} s): {ratio:.2f}x the "
-          f"tokenizing time, overhead {100 * (ratio - 1):+.0f}% (aim: at most +30%)")
-    aims["import overhead at most 30% over simple_word_tokenize"] = ratio <= 1.3
+    if not (args.export_only and db.exists()):  # --export-only with --folder: reuse the store built before
+        db.unlink(missing_ok=True)
+        imp = import_seconds(source, db)
+        ratio = imp / tok
+        print(f"{args.docs:,} news documents ({chars / args.docs:,.0f} characters, "
+              f"{sum(1 for _ in open(source, encoding='utf-8'))} records):")
+        print(f"  simple_word_tokenize {args.docs / tok:8,.0f} documents/s ({tok:.2f} s)")
+        print(f"  import               {args.docs / imp:8,.0f} documents/s ({imp:.2f} s): {ratio:.2f}x the "
+              f"tokenizing time, overhead {100 * (ratio - 1):+.0f}% (aim: at most +30%)")
+        aims["import overhead at most 30% over simple_word_tokenize"] = ratio <= 1.3
     print(f"  export, each format, long labelled documents: documents/s of CPU time (wall clock, which the "
           f"load decides, in brackets); aim: at least 10,000/s; load average {load_average()}")
     for fmt in args.formats.split(","):
@@ -230,7 +233,7 @@ def main() -> int:
         else:
             out.unlink(missing_ok=True)
 
-    if not args.skip_rss:
+    if not args.skip_rss and not args.export_only:
         # -- memory: a separate process per run, two sizes -----------------------------------------
         from bench_store_scale import build_store
 
@@ -270,27 +273,38 @@ def main() -> int:
               f"({'flat' if ok else 'GROWS'}); {args.big_import / s2:,.0f} documents/s")
         aims["every format streams: memory flat"] = flat
 
+    if args.export_only:
+        args.conll_tokens = args.huge_mb = 0
     # -- one CoNLL sentence of many tokens ---------------------------------------------------
+    if args.conll_tokens:
+        conll_sentence_figures(folder, args.conll_tokens, aims)
+
+    # -- one huge document ------------------------------------------------------------------
+    if args.huge_mb:
+        huge_document(folder, args.huge_mb, aims)
+    return _end(folder, args.folder is None, aims)
+
+
+def conll_sentence_figures(folder: Path, tokens: int, aims: dict[str, bool]) -> None:
+    """One CoNLL sentence of ``tokens`` tokens imported and exported again, each in a process."""
     conll = folder / "one-sentence.conll"
-    conll_sentence(conll, args.conll_tokens)
+    conll_sentence(conll, tokens)
     cdb = folder / "conll.db"
     cdb.unlink(missing_ok=True)
     code, seconds, rss = run_child(["import", "--db", str(cdb), "--format", "conll", str(conll)])
-    print(f"a CoNLL sentence of {args.conll_tokens:,} tokens ({conll.stat().st_size / 1e6:.1f} MB): "
+    print(f"a CoNLL sentence of {tokens:,} tokens ({conll.stat().st_size / 1e6:.1f} MB): "
           f"import {seconds:.1f} s, peak RSS {rss:.0f} MB (exit {code})")
     code2, seconds2, rss2 = run_child(["export", "--db", str(cdb), "--format", "conll", "-o", str(folder / "o.conll")])
     print(f"  exported again as CoNLL: {seconds2:.1f} s, peak RSS {rss2:.0f} MB (exit {code2})")
     aims["a 500k-token CoNLL sentence streams (under 20 s and 500 MB each way)"] = (
         code == 0 and code2 == 0 and max(seconds, seconds2) < 20 and max(rss, rss2) < 500)
 
-    # -- one huge document ------------------------------------------------------------------
-    if args.huge_mb:
-        huge_document(folder, args.huge_mb, aims)
 
+def _end(folder: Path, remove: bool, aims: dict[str, bool]) -> int:
     print("aims 2 and 4:")
     for name, held in aims.items():
         print(f"  {'holds ' if held else 'MISSED'} {name}")
-    if args.folder is None:
+    if remove:
         for f in sorted(folder.rglob("*"), reverse=True):
             f.rmdir() if f.is_dir() else f.unlink()
         folder.rmdir()

@@ -201,6 +201,8 @@ def guarded(build: Callable[[], Any], ctx: ReadContext, path: Path, line: int | 
 
 def in_key_order(obj: dict[str, Any], key_order: list[str]) -> dict[str, Any]:
     """``obj`` with the keys the source file had first, in its order (new keys after)."""
+    if not key_order:
+        return dict(obj)  # what sorting by equal ranks gives, without a key call per item
     rank = {k: i for i, k in enumerate(key_order)}
     return dict(sorted(obj.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 

@@ -55,8 +55,9 @@ _SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly 
 def token_bounds(text: str) -> tuple[array[int], array[int]]:
     """Token start and end offsets as two arrays of machine integers (16 bytes a token), the text
     tokenized a chunk at a time: a 100 MB document never holds a Python object per token. Chunks
-    are cut at whitespace, which no token crosses, so the tokens are those of the whole text."""
-    from annotator.text import tokenize
+    are cut at whitespace, which no token crosses, so the tokens are those of the whole text; the
+    tokens come as offsets (``token_offsets``), never as ``Token`` objects."""
+    from annotator.text.tokens import token_offsets
 
     starts, ends = array("q"), array("q")
     pos, size = 0, len(text)
@@ -65,9 +66,9 @@ def token_bounds(text: str) -> tuple[array[int], array[int]]:
         if size - pos > _CHUNK:
             space = _SPACE.search(text, pos + _CHUNK)
             cut = space.start() if space else size
-        for token in tokenize(text[pos:cut]):
-            starts.append(pos + token.start)
-            ends.append(pos + token.end)
+        chunk_starts, chunk_ends = token_offsets(text, pos, cut)
+        starts.extend(chunk_starts)
+        ends.extend(chunk_ends)
         pos = cut
     return starts, ends
 

@@ -205,14 +205,28 @@ class ConllFormat(Format):
 
 def _lines(text: str, starts: array[int], ends: array[int], tagged: dict[int, list[str]], sep: str,
            flags: dict[str, str], end_marker: str) -> Iterator[str]:
-    """A block's lines, one token each, from values already checked."""
-    outside = ["O"]
+    """A block's lines, one token each, from values already checked; yielded joined a few
+    thousand lines at a time (bounded), an untagged, unflagged token's line made by one concatenation."""
+    plain = sep + "O\n"
+    lines: list[str] = []
+    add = lines.append
     for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        fields = [text[s:e], *tagged.get(i, outside)]
+        if len(lines) >= _LINES_AT_ONCE:
+            yield "".join(lines)
+            lines.clear()
+        tags = tagged.get(i)
+        if tags is None and not (flags and str(i) in flags):
+            add(text[s:e] + plain)
+            continue
+        fields = [text[s:e], *(tags or ("O",))]
         if flags and str(i) in flags:
             fields.append(flags[str(i)])
-        yield sep.join(fields) + "\n"
-    yield end_marker + "\n"
+        add(sep.join(fields) + "\n")
+    add(end_marker + "\n")
+    yield "".join(lines)
+
+
+_LINES_AT_ONCE = 4096
 
 
 # a kept flag column: one field, whatever separates the columns

@@ -42,6 +42,8 @@ NAME = "doccano"
 CLAIM_LABEL = "CLAIM"
 CLAIMER_TYPE = "claimed_by"
 _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "status", "attributes", "meta")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
+# without a new encoder per line; no cycle check: a line is a tree built here from the model and JSON it read
 
 
 class DoccanoFormat(JsonLinesFormat):
@@ -121,7 +123,7 @@ class DoccanoFormat(JsonLinesFormat):
         for rec in records:
             line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
             if line is not None:
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+                out.write(_ENCODE(line) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations

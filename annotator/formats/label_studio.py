@@ -200,12 +200,16 @@ def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
         yield group
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
+# without a new encoder per task; no cycle check: a task is a tree built here from the model and JSON it read
+
+
 def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("[")
     first = True
     for item in items:
         out.write("\n" if first else ",\n")
-        out.write(json.dumps(item, ensure_ascii=False))
+        out.write(_ENCODE(item))
         first = False
     out.write("\n]\n")
 
@@ -319,20 +323,24 @@ class LabelStudioFormat(Format):
         assert ann is not None
         ex = Stored(doc, self.name, ctx)
         from_name, to_name = ex.get("from_name", STR) or "label", ex.get("to_name", STR) or "text"
-        conv = Utf16Offsets(doc.text)
+        text = doc.text
+        conv = Utf16Offsets(text)
+        utf16 = conv.to_utf16
+        size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
         result: list[dict[str, Any]] = []
 
-        def region(span_id: str, start: int, end: int, label: str) -> None:
-            value = dict(_span_value(doc.text, conv, start, end), labels=[label])
-            result.append({"id": span_id, "from_name": from_name, "to_name": to_name, "type": "labels",
-                           "value": value})
+        def region(span_id: str, start: int, end: int, label: str) -> dict[str, Any]:  # _span_value's keys
+            value: dict[str, Any] = {"start": start, "end": end} if 0 <= start <= end <= size else \
+                {"start": utf16(start), "end": utf16(end)}
+            value["text"] = text[start:end]
+            value["labels"] = [label]
+            return {"id": span_id, "from_name": from_name, "to_name": to_name, "type": "labels", "value": value}
 
-        for e in ann.entities:
-            region(e.id, e.start, e.end, e.label)
+        result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
         entity_ids = {e.id for e in ann.entities}
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
-            region(cid, c.start, c.end, CLAIM_LABEL)
+            result.append(region(cid, c.start, c.end, CLAIM_LABEL))
             for key, value in sorted(c.attributes.items()):
                 spec = ctx.schema.claims.attribute(key)
                 item = _attribute_item(key, value, to_name, cid, spec.kind if spec else None)

@@ -44,7 +44,7 @@ def record_to_json(record: Record, schema_name: str, schema_version: str) -> dic
 def dumps_line(obj: Any) -> str:
     """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
     so the line stays valid UTF-8 and reads back to the very same string."""
-    line = json.dumps(obj, ensure_ascii=False, separators=(", ", ": "))
+    line = _ENCODE(obj)
     try:
         line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
     except UnicodeEncodeError:
@@ -53,6 +53,8 @@ def dumps_line(obj: Any) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
+# one encoder, not one per line; no cycle check: a line is a tree built here from the model and JSON it read
 
 
 class NativeFormat(Format):

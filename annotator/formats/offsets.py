@@ -23,12 +23,13 @@ class Utf16Offsets:
         # code-point indexes of the astral characters, in order
         self._astral = [m.start() for m in _ASTRAL.finditer(text)]
         self.utf16_length = len(text) + len(self._astral)
+        self.has_astral = bool(self._astral)  # without one, UTF-16 offsets are code-point offsets
 
     def to_utf16(self, cp: int) -> int:
         """UTF-16 offset of code-point offset ``cp`` (0 ≤ cp ≤ len(text))."""
         if not 0 <= cp <= len(self.text):
             raise ValueError(f"offset {cp} outside the text (length {len(self.text)})")
-        return cp + bisect_left(self._astral, cp)
+        return cp + bisect_left(self._astral, cp) if self._astral else cp
 
     def to_codepoint(self, unit: int) -> int | None:
         """Code-point offset of UTF-16 offset ``unit``; None if it is outside the text or

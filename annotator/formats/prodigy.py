@@ -193,6 +193,7 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
     return None
 
 
+_json_str = json.encoder.encode_basestring  # what json.dumps(…, ensure_ascii=False) writes for a string
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
 
@@ -226,12 +227,18 @@ class _OurTokens:
                 for k, (s, e) in enumerate(zip(self.starts[first:stop], self.ends[first:stop], strict=True))]
 
     def write_json(self, out: TextIO) -> None:
-        """The JSON list of the token dicts, as ``json.dumps`` writes it, a slice at a time."""
+        """The JSON list of the token dicts, as ``json.dumps`` writes it (``dicts``' keys, its separators,
+        the text encoded by the same function), a slice at a time, without making the dicts."""
+        text = self.text
         out.write("[")
         for first in range(0, len(self.starts), _SLICE):
             if first:
                 out.write(", ")
-            out.write(json.dumps(self.dicts(first, first + _SLICE), ensure_ascii=False)[1:-1])
+            out.write(", ".join([
+                f'{{"text": {_json_str(text[s:e])}, "start": {s}, "end": {e}, "id": {first + k}, '
+                f'"ws": {"true" if text[e:e + 1].isspace() else "false"}}}'
+                for k, (s, e) in enumerate(zip(self.starts[first:first + _SLICE],
+                                               self.ends[first:first + _SLICE], strict=True))]))
         out.write("]")
 
 

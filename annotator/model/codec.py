@@ -23,6 +23,7 @@ from annotator.errors import OperationError
 from annotator.model.checks import json_type
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 
 class WritesItself:
@@ -69,6 +70,34 @@ def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
     return out
 
 
+def span_writer(cls: type, keys: tuple[str, ...], omit_none: frozenset[str]) -> Any:
+    """``Span.to_json`` for ``cls`` as straight-line code, made once per class (an export writes every
+    span): ``keys`` in order, ``"text"`` the covered ``text[start:end]``, a key of ``omit_none`` left out
+    while null, a mapping written with its keys sorted, then ``source`` when set."""
+    writer = _WRITERS.get(cls)
+    if writer is None:
+        body = ["def to_json(self, text):", "    out = {}"]
+        for key in keys:
+            if key == "text":
+                body.append("    out['text'] = text[self.start:self.end]")
+                continue
+            body.append(f"    v = self.{key}")
+            put = f"out[{key!r}] = v if type(v) in _S else _sorted_map(v)"
+            body.append(f"    if v is not None: {put}" if key in omit_none else f"    {put}")
+        body += ["    if self.source is not None: out['source'] = self.source", "    return out"]
+        env: dict[str, Any] = {"_S": _SCALARS, "_sorted_map": _sorted_map}
+        if not all(k.isidentifier() for k in keys):
+            raise TypeError(f"{cls.__name__}.EXPORT_KEYS must be field names: {keys!r}")
+        exec("\n".join(body), env)  # noqa: S102 - code made from the class's own key names, no data
+        writer = _WRITERS[cls] = env["to_json"]
+    return writer
+
+
+def _sorted_map(value: Any) -> Any:
+    return dict(sorted(value.items())) if isinstance(value, Mapping) else value
+
+
+_WRITERS: dict[type, Any] = {}
 _NAMES: dict[type, tuple[str, ...]] = {}  # each dataclass's field names, in order (``fields`` is slow)
 
 
@@ -84,7 +113,22 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def decode(cls: type[T], data: object, what: str) -> T:
-    """An instance of dataclass ``cls`` from the JSON object ``data`` (``what`` names it in errors)."""
+    """An instance of dataclass ``cls`` from the JSON object ``data`` (``what`` names it in errors).
+
+    A quick decoder made for ``cls`` from its plan (``_quick``) tries first: it checks what
+    ``decode_checked`` checks, but bails out at anything unexpected, and the checked path then decides,
+    so the result, and every error and its words, are those of ``decode_checked``."""
+    quick = _QUICK.get(cls)
+    if quick is None:
+        quick = _QUICK[cls] = _quick(cls)
+    try:
+        return quick(data)  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - anything unexpected: the checked path answers, or raises its own error
+        return decode_checked(cls, data, what)
+
+
+def decode_checked(cls: type[T], data: object, what: str) -> T:
+    """``decode`` field by field, naming the field in each error (the reference the quick path follows)."""
     if not isinstance(data, Mapping):
         raise OperationError(f"{what} must be an object, not {json_type(data)}")
     kwargs: dict[str, Any] = {}
@@ -95,6 +139,91 @@ def decode(cls: type[T], data: object, what: str) -> T:
             continue
         kwargs[name] = data[name] if plain else _value(hint, data[name], f"{what} {name}")
     return cls(**kwargs)
+
+
+_BY_FIELDS: set[Any] = set()
+
+
+def by_fields(from_json: F) -> F:
+    """Mark a ``from_json`` that is ``decode(cls, data, …)`` and nothing else: a quick decoder holding
+    such objects calls their quick decoder directly (a failure then sends the whole object to the
+    checked path, which calls ``from_json`` and reports the error as it always did)."""
+    _BY_FIELDS.add(from_json)
+    return from_json
+
+
+class _Bail(Exception):
+    """The quick decoder met what it does not handle: the checked path takes over."""
+
+
+_QUICK: dict[type, Any] = {}
+_MISSING_KEY = object()
+
+
+def _quick(cls: type) -> Any:
+    """A function decoding a ``dict`` into ``cls`` with no per-field interpretation: the plan is
+    turned into straight-line code once per class (an export decodes every stored state, about
+    20 objects per document). A field whose hint is not a plain value, a tuple of a class with
+    ``from_json`` or a mapping is left to ``_value`` with the same hint. The instance is built by
+    filling its ``__dict__`` when the class is a plain dataclass whose ``__init__`` does nothing else
+    (no ``__post_init__``, no slots, every field set by ``__init__``), else by calling the class."""
+    env: dict[str, Any] = {"_cls": cls, "_Bail": _Bail, "_M": _MISSING_KEY, "_value": _value, "_new": object.__new__}
+    body = ["def quick(data):", "    if type(data) is not dict: raise _Bail", "    get = data.get"]
+    names = []
+    dc_fields = {f.name: f for f in fields(cls)}
+    for i, (name, hint, required, plain) in enumerate(_plan(cls)):
+        v = f"v{i}"
+        names.append((name, v))
+        f = dc_fields[name]
+        if required:
+            body.append(f"    {v} = data[{name!r}]")  # a KeyError bails
+        else:
+            env[f"d{i}"] = f.default if f.default is not MISSING else f.default_factory
+            call = "" if f.default is not MISSING else "()"
+            body.append(f"    {v} = get({name!r}, _M)")
+            body.append(f"    if {v} is _M: {v} = d{i}{call}")
+            if not plain:
+                body.append("    else:")
+        indent = "    " if required else "        "
+        if plain:
+            continue
+        origin, args = get_origin(hint), get_args(hint)
+        if origin is tuple and len(args) == 2 and args[1] is Ellipsis and isinstance(args[0], type) \
+                and hasattr(args[0], "from_json"):
+            item = args[0]
+            by_fields = getattr(item.from_json, "__func__", None) in _BY_FIELDS
+            env[f"f{i}"] = (_QUICK.setdefault(item, _quick(item)) if item not in _QUICK else _QUICK[item]) \
+                if by_fields else item.from_json
+            body.append(f"{indent}if type({v}) is not list: raise _Bail")
+            body.append(f"{indent}{v} = tuple([f{i}(x) for x in {v}])")
+        elif origin is Mapping or origin is dict:
+            body.append(f"{indent}if {v} is None: {v} = {{}}")
+            body.append(f"{indent}elif type({v}) is dict: {v} = dict({v})")
+            body.append(f"{indent}else: raise _Bail")
+        else:
+            env[f"h{i}"] = hint
+            body.append(f"{indent}{v} = _value(h{i}, {v}, '')")
+    if _fills_dict(cls, [n for n, _ in names]):
+        body.append("    obj = _new(_cls)")
+        body.append("    obj.__dict__.update({" + ", ".join(f"{n!r}: {v}" for n, v in names) + "})")
+        body.append("    return obj")
+    else:
+        body.append("    return _cls(" + ", ".join(f"{n}={v}" for n, v in names) + ")")
+    exec("\n".join(body), env)  # noqa: S102 - code made from the class's own field names, no data
+    return env["quick"]
+
+
+def _fills_dict(cls: type, init_names: list[str]) -> bool:
+    """Whether filling ``__dict__`` with the init fields makes the instance ``cls(**fields)`` makes: a
+    dataclass without slots or ``__post_init__``, whose fields are all set by the ``__init__`` that
+    ``dataclasses`` wrote (it is compiled from a string)."""
+    init = cls.__dict__.get("__init__") or getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    return (is_dataclass(cls) and not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+            and code is not None and code.co_filename == "<string>"
+            and [f.name for f in fields(cls)] == init_names
+            and not any(repr(getattr(f, "_field_type", "")) == "_FIELD_INITVAR"  # an InitVar goes to __post_init__
+                        for f in getattr(cls, "__dataclass_fields__", {}).values()))
 
 
 _PLANS: dict[type, list[tuple[str, Any, bool, bool]]] = {}

@@ -35,7 +35,7 @@ import regex
 from annotator.text.clitics import clitic_edges_in
 from annotator.text.wordbreak import simple_word_tokenize
 
-__all__ = ["Token", "tokenize", "proclitic_edges", "token_kind"]
+__all__ = ["Token", "tokenize", "token_offsets", "proclitic_edges", "token_kind"]
 
 
 class Token(NamedTuple):
@@ -145,6 +145,30 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
                 edges = tuple(base + e for e in edges)
             append(_new(Token, (base + start, base + end, piece, kind, edges)))
     return tokens
+
+
+def token_offsets(text: str, start: int = 0, end: int | None = None) -> tuple[list[int], list[int]]:
+    """The starts and ends of the tokens of ``text[start:end]``, exactly ``tokenize``'s, without making
+    ``Token`` objects (an export needs only offsets; a caller bounds the window)."""
+    starts: list[int] = []
+    ends: list[int] = []
+    add_start, add_end = starts.append, ends.append
+    for match in _WORD_RUN.finditer(text, start, len(text) if end is None else end):
+        bounds = _run_bounds(match.group())
+        if len(bounds) == 1:  # most runs are one token, which covers the run
+            add_start(match.start())
+            add_end(match.end())
+            continue
+        base = match.start()
+        for s, e in bounds:
+            add_start(base + s)
+            add_end(base + e)
+    return starts, ends
+
+
+@lru_cache(maxsize=65536)
+def _run_bounds(run: str) -> tuple[tuple[int, int], ...]:
+    return tuple((s, e) for s, e, *_ in _analyse_run(run))
 
 
 def proclitic_edges(text: str, token: Token) -> tuple[int, ...]:
