@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import gc
 
+from test_tui_support import SIZE, make_app, make_session
+
 from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.tui.widgets.document_view import COUNT_LIMIT, DocumentView
-from test_tui_support import SIZE, make_app, make_session
 
 SEEDS = ("قال أحمد إن الحكومة السورية أعلنت أمس أن الانتخابات ستجري في موعدها. ",
          "وأضاف أن 40% من الناخبين شاركوا في الجولة الأولى، بحسب وزارة الداخلية. ")
