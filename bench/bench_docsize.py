@@ -40,6 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _keyclock import KeyClock, percentile  # noqa: E402
+
 KEY_BUDGET_MS = 16.0
 OPEN_RATIO = 2.0
 MEMORY_BUDGET_MB = 300.0
@@ -74,15 +76,8 @@ def build_store(path: Path, nbytes: int, single_line: bool) -> None:
     store.close()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
-
-
 async def child(store_path: str, keys: int, middle: bool) -> dict:
     """Runs in a fresh process: open the app on the store, then (``keys``) measure keys."""
-    from textual import events
-
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
     from annotator.store import open_store
@@ -102,33 +97,10 @@ async def child(store_path: str, keys: int, middle: bool) -> dict:
         out["chars"] = len(view.text)
         out["rss_open_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if keys:
-            screen = app.screen
-            painted: list[float] = []
-            received: list[float] = []
-            refresh = screen._compositor_refresh
-            on_event = app.on_event
-
-            def recording_refresh() -> None:
-                dirty = {type(w).__name__ for w in screen._dirty_widgets}
-                refresh()
-                if dirty & {"DocumentView", "StatusLine", "AnnotateScreen"}:
-                    painted.append(time.perf_counter())
-
-            async def recording_on_event(event) -> None:
-                if isinstance(event, events.Key):
-                    received.append(time.perf_counter())
-                await on_event(event)
-
-            screen._compositor_refresh = recording_refresh  # type: ignore[method-assign]
-            app.on_event = recording_on_event  # type: ignore[method-assign]
+            clock = KeyClock(app)
 
             async def timed(*press: str) -> float:
-                await pilot.pause()
-                painted.clear()
-                received.clear()
-                await pilot.press(*press)
-                await pilot.pause(0.05)
-                return (painted[-1] - received[0]) * 1000 if painted and received else float("nan")
+                return (await clock.press(pilot, *press, settle=0.05))[0]
 
             if middle:  # into the middle of the paragraph, without a key per word
                 view.move_to(len(view.text) // 2)
