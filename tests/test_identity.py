@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_tui_support import reopen
+from test_tui_support import reopen, word_span
 
 from annotator.adjudication import auto_plan, candidates
 from annotator.agreement.report import Corpus, agreement_report
@@ -29,10 +29,7 @@ TEXT = "قال مصطفى بالي إن بالي وقسد وقوات سوريا 
 
 
 def at(word: str, nth: int = 0) -> tuple[int, int]:
-    pos = -1
-    for _ in range(nth + 1):
-        pos = TEXT.index(word, pos + 1)
-    return pos, pos + len(word)
+    return word_span(TEXT, word, nth)
 
 
 BALI_FULL, BALI, QSD, SDF, BALI_LATER = (at("مصطفى بالي"), at("بالي", 1), at("قسد"), at("قوات سوريا الديمقراطية"),

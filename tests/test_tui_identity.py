@@ -5,7 +5,7 @@ identity's first mention."""
 
 from __future__ import annotations
 
-from test_tui_support import SIZE, main, make_app, make_session
+from test_tui_support import SIZE, main, make_app, make_session, word_span
 
 from annotator.model.annotations import Claim, Entity
 from annotator.model.operations import AddClaim, AddEntity, LinkIdentity
@@ -16,10 +16,7 @@ TEXT = "قال مصطفى بالي إن الاتفاق صامد. وأضاف با
 
 
 def span(word: str, nth: int = 0) -> tuple[int, int]:
-    pos = -1
-    for _ in range(nth + 1):
-        pos = TEXT.index(word, pos + 1)
-    return pos, pos + len(word)
+    return word_span(TEXT, word, nth)
 
 
 def setup(tmp_path):

@@ -45,6 +45,12 @@ def token_start(text: str, word: str, nth: int = 0) -> int:
     return pos
 
 
+def word_span(text: str, word: str, nth: int = 0) -> tuple[int, int]:
+    """``[start, end)`` of the ``nth`` occurrence of ``word`` in ``text``."""
+    start = token_start(text, word, nth)
+    return start, start + len(word)
+
+
 def main(app):
     """The app's annotate screen (it must be the one showing)."""
     from annotator.tui.screens.annotate import AnnotateScreen
