@@ -106,6 +106,14 @@ SERVER_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24
 CLAIM_TAKEOVER_WAIT_S = 10  # how long to wait for an ended session's lock to be let go
 
 
+# The log entry of a row ``written`` just wrote, in the same statement; the count says whether it wrote.
+_LOG_WRITTEN = """
+), logged AS (
+    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
+    RETURNING 1
+)
+SELECT COUNT(*) FROM logged"""
 # One action's write in one statement (its own transaction, so one round trip instead of five): the row
 # is updated only at the version the session read and with the created_at its state carries (so the state
 # written is exactly the one the full transaction would write), and the log entry is added with it. It
@@ -114,25 +122,13 @@ ONE_STATEMENT_COMMIT = """
 WITH written AS (
     UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s, counted=%s
     WHERE doc_id=%s AND annotator=%s AND version=%s AND created_at=%s
-    RETURNING doc_id, annotator, version, updated_at
-), logged AS (
-    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
-    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
-    RETURNING 1
-)
-SELECT COUNT(*) FROM logged"""
+    RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 # A document's first write by an annotator, the same way: 0 when the row is there already (a conflict).
 ONE_STATEMENT_FIRST = """
 WITH written AS (
     INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
     VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING
-    RETURNING doc_id, annotator, version, updated_at
-), logged AS (
-    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
-    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
-    RETURNING 1
-)
-SELECT COUNT(*) FROM logged"""
+    RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 
 
 class PostgresStore(SQLReads, Store):
