@@ -33,6 +33,14 @@ def shown(value: object) -> str:
     return visual_string(str(value), direction="auto")
 
 
+def isolated(value: str) -> str:
+    """``value`` for a sentence that is laid out whole (``visual_string``): between FSI and PDI,
+    UAX #9's isolates, so the value takes its own direction and what follows it keeps the
+    sentence's (``«…»: 2 match(es)``, not ``«2 :«…`` where the number joins the Arabic run).
+    The isolates are not drawn."""
+    return f"\u2068{value}\u2069"
+
+
 def visible_controls(text: str) -> str:
     """``text`` in logical order with each control, format or separator character replaced
     by one visible symbol (one code point for one: offsets still match). For what is drawn

@@ -26,6 +26,7 @@ from annotator.model.annotations import Annotations, Document, Entity
 from annotator.tui.cursor import Selection
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.screens.prompts import _Prompt
+from annotator.tui.shown import isolated
 from annotator.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal is shown: not at start-up
@@ -53,7 +54,7 @@ class FindScreen(_Prompt):
             return Text("")
         n, complete = self.count(query)
         said = f"{n} match(es)" if complete else f"{n} match(es) in the first {COUNT_WINDOWS * WINDOW:,} characters"
-        return Text(visual_string(f"«{query}»: {said}", direction="ltr"))  # an English sentence
+        return Text(visual_string(f"«{isolated(query)}»: {said}", direction="ltr"))  # an English sentence
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one("#find-count", Static).update(self._said(event.value))
