@@ -8,7 +8,8 @@ unanimous when every finished annotator proposed it, a majority when more than h
 ``LinkClaimer``) that write it into the gold annotator's state, through ``AnnotationSession``
 like every edit: so undo/redo, crash safety and the op log hold for gold as for anyone.
 Identities (``Entity.identity``) are kept where every finished annotator linked the same two
-mentions (``identity_operations``); an identity some of them did not link is left to decide by hand.
+mentions (``identity_operations``, also when mentions are accepted one by one: ``accept_operations``);
+an identity some of them did not link is left to decide by hand.
 Nothing here knows of Textual; only ``finished_states`` and ``AdjudicationSession`` touch a store.
 """
 
@@ -31,8 +32,11 @@ from annotator.model.operations import (
 from annotator.schema.model import Schema
 from annotator.session import AnnotationSession, claim_defaults, new_id
 
-__all__ = ["MODES", "AdjudicationSession", "Candidate", "Plan", "auto_plan", "candidates", "finished_states", "in_gold",
-           "identity_operations", "is_rejected", "open_candidates", "overlay", "rejection_of", "write_operations"]
+__all__ = [
+    "MODES", "AdjudicationSession", "accept_operations", "Candidate", "Plan", "auto_plan", "candidates",
+    "finished_states", "in_gold", "identity_operations", "is_rejected", "open_candidates", "overlay",
+    "rejection_of", "write_operations",
+]
 
 MODES = ("unanimous", "majority")
 FINISHED = ("done",)  # the statuses that make an annotator's work count (as for `agreement`)
@@ -208,6 +212,19 @@ def identity_operations(groups: Iterable[Candidate], gold: Annotations, text: st
             a = state.entity(a.id)
             ops.append(op)
     return ops
+
+
+def accept_operations(candidate: Candidate, gold: Annotations, text: str, schema: Schema) -> list[Operation]:
+    """What accepting one group by hand writes: the group (``write_operations``) and, for an entity,
+    the identity links every finished annotator agrees on between it and entities gold holds, so
+    accepting mentions one by one keeps their identity as ``--auto`` does."""
+    ops = write_operations(candidate, gold, schema)
+    if candidate.kind != "entity":
+        return ops
+    state = gold
+    for op in ops:
+        state, _ = apply_operation(op, state, text, schema)
+    return [*ops, *identity_operations([candidate], state, text, schema)]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_tui_support import reopen, word_span
 
-from annotator.adjudication import auto_plan, candidates
+from annotator.adjudication import accept_operations, auto_plan, candidates
 from annotator.agreement.report import Corpus, agreement_report
 from annotator.editing import Edit, Editor, Refusal, Where
 from annotator.exporting import export_records
@@ -243,6 +243,23 @@ def test_adjudication_keeps_the_identities_every_annotator_linked():
     assert groups(after) == {frozenset({BALI_FULL, BALI})}
     again = auto_plan(candidates({"amal": amal, "bilal": bilal}), after, TEXT, SCHEMA, "unanimous")
     assert again.op is None  # nothing more to write
+
+
+def test_accepting_mentions_one_by_one_keeps_the_identity_every_annotator_linked():
+    """The adjudication app's `a` (one group at a time) links as `--auto` does: once gold holds both
+    mentions every finished annotator linked, they are one identity, in the same undo step."""
+    amal = labelled().with_(status="done")
+    bilal = labelled().with_(annotator="bilal", status="done")
+    bilal = bilal.with_(entities=tuple(Entity(e.id, e.start, e.end, e.label, None, e.identity if e.identity == "i1"
+                                              else None) for e in bilal.entities))
+    found = {(c.start, c.end): c for c in candidates({"amal": amal, "bilal": bilal}) if c.kind == "entity"}
+    gold = Annotations("d1", "gold")
+    for span in (BALI, QSD, SDF, BALI_FULL):  # the linked pair's second mention comes last
+        ops = accept_operations(found[span], gold, TEXT, SCHEMA)
+        for op in ops:
+            gold, _ = apply_operation(op, gold, TEXT, SCHEMA)
+    assert groups(gold) == {frozenset({BALI_FULL, BALI})}  # قسد / قوات… was linked by amal alone
+    assert accept_operations(found[BALI], gold, TEXT, SCHEMA) == []  # already there: nothing more
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from annotator.adjudication import (
     AdjudicationSession,
     Candidate,
+    accept_operations,
     candidates,
     finished_states,
     in_gold,
@@ -28,7 +29,6 @@ from annotator.adjudication import (
     open_candidates,
     overlay,
     reject_operation,
-    write_operations,
 )
 from annotator.editing import Edit, Refusal
 from annotator.errors import OperationError
@@ -211,7 +211,8 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
         editor = self.editor
         cand = self._chosen() if editor is not None else None
         if cand is not None and editor is not None:
-            self.commit(self._edit(write_operations(cand, editor.state, self.schema), f"accepted {cand.describe()}"))
+            ops = accept_operations(cand, editor.state, editor.text, self.schema)
+            self.commit(self._edit(ops, f"accepted {cand.describe()}"))
 
     def action_reject_candidate(self) -> None:
         cand = self._chosen() if self.editor is not None else None
