@@ -2,7 +2,7 @@
 
 Given the finished annotators' ``Annotations`` for a document, ``candidates`` groups what they
 proposed: an entity by its span and label, a claim by its span (its attributes and its claimer,
-matched by the claimer entity's span and label, compared across the proposers). A group is
+compared across the proposers by the claimer's mention or, where mentions are linked, by identity). A group is
 unanimous when every finished annotator proposed it, a majority when more than half did.
 ``write_operations`` turns a group into the ordinary operations (``AddEntity``, ``AddClaim``,
 ``LinkClaimer``) that write it into the gold annotator's state, through ``AnnotationSession``
@@ -59,6 +59,8 @@ class Candidate:
     attributes: Mapping[str, Mapping[str, AttrValue]] = field(default_factory=dict)
     claimers: Mapping[str, ClaimerKey | None] = field(default_factory=dict)
     same: Mapping[str, frozenset[ClaimerKey]] = field(default_factory=dict)  # an entity's other mentions
+    # a claim's claimer as each proposer sees it: the mention and every other mention of its identity
+    claimer_identities: Mapping[str, frozenset[ClaimerKey]] = field(default_factory=dict)
 
     @property
     def unanimous(self) -> bool:
@@ -80,10 +82,22 @@ class Candidate:
         return {k: values[0][k] for k in sorted(keys)
                 if all(k in v for v in values) and all(v[k] == values[0][k] for v in values)}
 
+    def agreed_claimers(self) -> tuple[ClaimerKey, ...]:
+        """The mentions every proposer's claimer stands for, the one most proposers chose first
+        (then in text order): the same mention, or mentions of one identity (as ``agreement``
+        compares claimers: ``docs/agreement.md``). Empty when they differ or none linked one."""
+        chosen = list(self.claimers.values())
+        if not chosen or any(c is None for c in chosen):
+            return ()
+        sets = [self.claimer_identities.get(n) or frozenset({c}) for n, c in self.claimers.items() if c is not None]
+        common = frozenset.intersection(*sets)
+        return tuple(sorted(common, key=lambda k: (-chosen.count(k), k)))
+
     def agreed_claimer(self) -> ClaimerKey | None:
-        """The claimer every proposer linked (None when they differ or none linked one)."""
-        found = set(self.claimers.values())
-        return found.pop() if len(found) == 1 else None
+        """The claimer every proposer linked, by mention or by identity (None when they differ or
+        none linked one)."""
+        agreed = self.agreed_claimers()
+        return agreed[0] if agreed else None
 
     def agreed_same(self) -> frozenset[ClaimerKey]:
         """The other mentions (span and label) every finished annotator linked this entity to."""
@@ -99,7 +113,8 @@ class Candidate:
         if self.kind == "entity":
             return True
         values = list(self.attributes.values())
-        return all(v == values[0] for v in values) and len(set(self.claimers.values())) == 1
+        claimers = set(self.claimers.values())
+        return all(v == values[0] for v in values) and (claimers == {None} or self.agreed_claimer() is not None)
 
     def describe(self) -> str:
         what = self.label if self.kind == "entity" else "claim"
@@ -112,6 +127,7 @@ def candidates(states: Mapping[str, Annotations]) -> list[Candidate]:
     entities: dict[tuple[int, int, str], list[str]] = {}
     claims: dict[tuple[int, int], dict[str, Claim]] = {}
     claimer_of: dict[tuple[str, str], ClaimerKey] = {}
+    identity_of: dict[tuple[str, str], frozenset[ClaimerKey]] = {}  # (annotator, entity id) -> its mentions
     same: dict[tuple[int, int, str], dict[str, frozenset[ClaimerKey]]] = {}
     for name, state in sorted(states.items()):
         mentions = state.identities()  # once per state: an entity's other mentions below
@@ -123,6 +139,8 @@ def candidates(states: Mapping[str, Annotations]) -> list[Candidate]:
             others = mentions.get(e.identity, ()) if e.identity is not None else ()
             same.setdefault((e.start, e.end, e.label), {}).setdefault(name, frozenset(
                 (m.start, m.end, m.label) for m in others if m.id != e.id))
+            identity_of[(name, e.id)] = frozenset({(e.start, e.end, e.label), *((m.start, m.end, m.label)
+                                                                             for m in others)})
         for c in state.claims:
             claims.setdefault((c.start, c.end), {}).setdefault(name, c)
     out = [Candidate("entity", s, e, label, tuple(names), finished, same=same[(s, e, label)])
@@ -131,7 +149,9 @@ def candidates(states: Mapping[str, Annotations]) -> list[Candidate]:
         out.append(Candidate(
             "claim", s, end, None, tuple(by_name), finished,
             attributes={n: dict(c.attributes) for n, c in by_name.items()},
-            claimers={n: claimer_of.get((n, c.claimer)) if c.claimer else None for n, c in by_name.items()}))
+            claimers={n: claimer_of.get((n, c.claimer)) if c.claimer else None for n, c in by_name.items()},
+            claimer_identities={n: identity_of[(n, c.claimer)] for n, c in by_name.items()
+                                if c.claimer and (n, c.claimer) in identity_of}))
     return sorted(out, key=lambda c: (c.start, -c.end, c.kind, c.label or ""))
 
 
@@ -182,7 +202,8 @@ def write_operations(candidate: Candidate, gold: Annotations, schema: Schema) ->
     """The operations that write ``candidate`` into ``gold`` (none when it is already there).
 
     A claim gets the attributes its proposers agree on (the schema's defaults for the rest) and
-    its claimer when they agree on one and gold already holds that entity."""
+    its claimer when they agree on one (a mention, or an identity: then the mention most of them
+    chose that gold holds)."""
     if in_gold(candidate, gold):
         return []
     if candidate.kind == "entity":
@@ -191,7 +212,7 @@ def write_operations(candidate: Candidate, gold: Annotations, schema: Schema) ->
     attrs = claim_defaults(schema)
     known = {a.key for a in schema.claims.attributes}
     attrs.update({k: v for k, v in candidate.agreed_attributes().items() if k in known})
-    claimer = _gold_entity(gold, candidate.agreed_claimer())
+    claimer = next((e for key in candidate.agreed_claimers() if (e := _gold_entity(gold, key)) is not None), None)
     return [AddClaim(Claim(new_id(gold, "c"), candidate.start, candidate.end, attrs,
                            claimer.id if claimer is not None else None))]
 

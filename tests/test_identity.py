@@ -4,6 +4,7 @@ adjudication (claimers compared by identity)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -13,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_tui_support import reopen, word_span
 
-from annotator.adjudication import accept_operations, auto_plan, candidates
+from annotator.adjudication import accept_operations, auto_plan, candidates, write_operations
 from annotator.agreement.report import Corpus, agreement_report
 from annotator.editing import Edit, Editor, Refusal, Where
 from annotator.exporting import export_records
 from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.model.annotations import Annotations, Claim, Document, Entity
-from annotator.model.operations import apply_operation
+from annotator.model.operations import AddClaim, apply_operation
 from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
 from annotator.store import open_store
@@ -243,6 +244,37 @@ def test_adjudication_keeps_the_identities_every_annotator_linked():
     assert groups(after) == {frozenset({BALI_FULL, BALI})}
     again = auto_plan(candidates({"amal": amal, "bilal": bilal}), after, TEXT, SCHEMA, "unanimous")
     assert again.op is None  # nothing more to write
+
+
+def _claimed_by(state: Annotations, entity_id: str) -> Annotations:
+    return state.with_(claims=tuple(dataclasses.replace(c, claimer=entity_id) for c in state.claims))
+
+
+def test_adjudication_compares_claimers_by_identity():
+    """Two annotators who chose different mentions of one identity as the claimer agree on the
+    claimer (as agreement does): the claim is settled and gold gets it with a claimer it holds."""
+    amal = _claimed_by(labelled().with_(status="done"), "e1")  # مصطفى بالي
+    bilal = _claimed_by(labelled().with_(annotator="bilal", status="done"), "e2")  # بالي, linked to it
+    (claim,) = [c for c in candidates({"amal": amal, "bilal": bilal}) if c.kind == "claim"]
+    assert claim.agreed_claimer() == (*BALI_FULL, "PER") and claim.settled
+    gold = Annotations("d1", "gold", entities=(Entity("e1", *BALI, "PER"),))  # gold holds only بالي
+    (op,) = write_operations(claim, gold, SCHEMA)
+    assert isinstance(op, AddClaim) and op.claim.claimer == "e1"  # the mention of that identity gold holds
+    def unlinked(state: Annotations) -> Annotations:
+        return state.with_(entities=tuple(dataclasses.replace(e, identity=None) for e in state.entities))
+
+    (claim,) = [c for c in candidates({"amal": unlinked(amal), "bilal": unlinked(bilal)}) if c.kind == "claim"]
+    assert claim.agreed_claimer() is None and not claim.settled  # different mentions, no identity: disputed
+    # one annotator's link is enough for a common mention (agreement's rule): bilal's بالي is in amal's identity
+    (claim,) = [c for c in candidates({"amal": amal, "bilal": unlinked(bilal)}) if c.kind == "claim"]
+    assert claim.agreed_claimer() == (*BALI, "PER")
+    plan = auto_plan(candidates({"amal": amal, "bilal": bilal}), Annotations("d1", "gold"), TEXT, SCHEMA,
+                     "unanimous")
+    assert plan.op is not None
+    after, _ = apply_operation(plan.op, Annotations("d1", "gold"), TEXT, SCHEMA)
+    (written,) = after.claims
+    assert written.claimer is not None and (after.entity(written.claimer).start,
+                                            after.entity(written.claimer).end) == BALI_FULL
 
 
 def test_accepting_mentions_one_by_one_keeps_the_identity_every_annotator_linked():
