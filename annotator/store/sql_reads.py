@@ -136,16 +136,21 @@ class SQLReads:
     def document_ids(self) -> list[str]:
         return [r[0] for r in self._read("SELECT id FROM documents ORDER BY seq")]
 
-    def iter_documents(self) -> Iterator[Document]:
+    def _document_pages(self) -> Iterator[list[tuple[str, Document]]]:
+        """Every document in store order, BATCH at a time by keyset on ``seq`` (flat memory at any size)."""
         last = 0
         while True:
             rows = self._read(
                 f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
             if not rows:
                 return
-            for seq, doc_id, text, meta in rows:
-                last = seq
-                yield Document(doc_id, decode_text(text), json.loads(meta))
+            last = rows[-1][0]
+            yield [(doc_id, Document(doc_id, decode_text(text), json.loads(meta))) for _, doc_id, text, meta in rows]
+
+    def iter_documents(self) -> Iterator[Document]:
+        for page in self._document_pages():
+            for _, document in page:
+                yield document
 
     def count_documents(self) -> int:
         return self._read("SELECT COUNT(*) FROM documents")[0][0]
@@ -166,21 +171,15 @@ class SQLReads:
     def iter_annotated(self) -> Iterator[tuple[Document, list[Annotations]]]:
         """Every document, in order, with every annotator's state on it (by annotator name): two
         queries per page of BATCH documents, so an export streams at any size in flat memory."""
-        last = 0
-        while True:
-            rows = self._read(
-                f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
-            if not rows:
-                return
-            last = rows[-1][0]
+        for page in self._document_pages():
             states: dict[str, list[tuple[str, str]]] = {}
             for doc_id, who, state in self._read(
                     "SELECT doc_id, annotator, state FROM annotations WHERE doc_id IN ("
-                    + ",".join("?" * len(rows)) + ")", tuple(r[1] for r in rows)):
+                    + ",".join("?" * len(page)) + ")", tuple(doc_id for doc_id, _ in page)):
                 states.setdefault(doc_id, []).append((who, state))
-            for _, doc_id, text, meta in rows:
-                yield (Document(doc_id, decode_text(text), json.loads(meta)),
-                       [Annotations.from_json(json.loads(state)) for _, state in sorted(states.get(doc_id, ()))])
+            for doc_id, document in page:
+                mine = sorted(states.get(doc_id, ()))
+                yield document, [Annotations.from_json(json.loads(state)) for _, state in mine]
 
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 
