@@ -10,6 +10,14 @@ from annotator.schema.model import Schema
 from annotator.store import DEFAULT_DB, Store, open_store
 
 
+def comma_list(values: list[str] | None) -> list[str] | None:
+    """A repeatable comma-separated option (``--x a,b --x c``) as [a, b, c], empty pieces dropped;
+    None when it was not given."""
+    if not values:
+        return None
+    return [piece.strip() for value in values for piece in value.split(",") if piece.strip()]
+
+
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=DEFAULT_DB, metavar="DB",
                         help=f"the store: an SQLite file (default: {DEFAULT_DB} in this folder) "

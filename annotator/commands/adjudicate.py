@@ -12,7 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
+from annotator.commands._common import (
+    add_db_argument,
+    add_schema_argument,
+    comma_list,
+    existing_store_from,
+    schema_from,
+)
 from annotator.console import say
 from annotator.errors import AnnotatorError
 from annotator.terminal.rtl_mode import MODES
@@ -25,12 +31,6 @@ DESCRIPTION = (
     "unanimous|majority: write what all (or more than half) of them agree on, report what is left."
 )
 MIN_ANNOTATORS = 2
-
-
-def _names(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [piece.strip() for value in values for piece in value.split(",") if piece.strip()]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if not gold:
         raise AnnotatorError("--as needs a name")
     storable_name(gold, "--as")
-    annotators = _names(args.annotators)
+    annotators = comma_list(args.annotators)
     schema = schema_from(args, reserved=RESERVED_HOTKEYS | ADJUDICATE_HOTKEYS)
     store = existing_store_from(args)
     try:

@@ -13,20 +13,13 @@ import io
 import json
 import sys
 
-from annotator.commands._common import add_db_argument, existing_store_from
+from annotator.commands._common import add_db_argument, comma_list, existing_store_from
 from annotator.console import message_safe, say
 from annotator.model.annotations import DOC_STATUSES
 
 NAME = "agreement"
 HELP = "inter-annotator agreement: span F1, Krippendorff's alpha, Cohen's/Fleiss' kappa"
 FORMATS = ("table", "json", "csv")
-
-
-def _names(values: list[str] | None) -> list[str] | None:
-    """``--x a,b --x c`` -> [a, b, c]; empty pieces dropped."""
-    if not values:
-        return None
-    return [piece.strip() for value in values for piece in value.split(",") if piece.strip()]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -54,14 +47,14 @@ def run(args: argparse.Namespace) -> int:
     from annotator.errors import AnnotatorError
     from annotator.exporting import atomic_output, output_target
 
-    statuses = _names(args.status) or ["done"]
+    statuses = comma_list(args.status) or ["done"]
     bad = [s for s in statuses if s not in DOC_STATUSES]
     if bad:
         raise AnnotatorError(f"--status {bad[0]!r} is not a status (statuses: {', '.join(DOC_STATUSES)})")
     target = output_target(args.output)  # checked before any work
     store = existing_store_from(args)
     try:
-        corpus = collect(store, _names(args.annotators), _names(args.documents), statuses, args.against)
+        corpus = collect(store, comma_list(args.annotators), comma_list(args.documents), statuses, args.against)
     finally:
         store.close()
     schema = _schema(args, corpus)

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TextIO, TypeVar
 
-from annotator.commands._common import add_db_argument, add_schema_argument, existing_store_from, schema_from
+from annotator.commands._common import (
+    add_db_argument,
+    add_schema_argument,
+    comma_list,
+    existing_store_from,
+    schema_from,
+)
 from annotator.console import say, terminal_safe
 from annotator.errors import AnnotatorError, OperationError, StoreError
 
@@ -30,10 +36,6 @@ T = TypeVar("T")
 
 # options that only one built-in recommender reads: given to another, they are a mistake
 _OPTION_OWNER = {"patterns": "patterns", "learn_from": "string-match", "cues": "claim-cues", "ner_model": "camel-ner"}
-
-
-def _names(values: list[str] | None) -> list[str]:
-    return [n.strip() for v in values or [] for n in v.split(",") if n.strip()]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -102,7 +104,7 @@ def _waiting(future: Future[T], bar: _Bar, done: int | Callable[[], int]) -> T:
 
 def _options(args: argparse.Namespace, store: Any) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    learn_from = _names(args.learn_from)
+    learn_from = comma_list(args.learn_from) or []
     if learn_from:
         known = set(store.all_annotators())
         unknown = [n for n in learn_from if n not in known]
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
                                          f"not of {args.recommender}")
         context = RecommendContext(schema, annotator, options)
         all_ids = store.document_ids()
-        wanted = _names(args.documents)
+        wanted = comma_list(args.documents) or []
         if wanted:
             missing = [d for d in wanted if d not in set(all_ids)]
             if missing:
