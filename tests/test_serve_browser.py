@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-import wcwidth
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,6 +35,7 @@ pytest.importorskip("textual_serve", reason="the serve extra (textual-serve) is 
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
+from test_tui_support import cells  # noqa: E402
 
 READ_TERMINAL = """
 const t = window.annotatorTerminal;
@@ -109,16 +109,6 @@ def terminal(driver, until: str, timeout: float = 60.0) -> tuple[int, int, list[
     raise AssertionError(f"{until!r} never appeared in the browser's terminal:\n{rows}")
 
 
-def cells(row: str) -> list[str]:
-    """A row as screen cells: zero-width marks join the character before them."""
-    out: list[str] = []
-    for ch in row:
-        if wcwidth.wcwidth(ch) == 0 and out:
-            out[-1] += ch
-        else:
-            out.append(ch)
-            out.extend([""] * (max(wcwidth.wcwidth(ch), 1) - 1))
-    return out
 
 
 def keys(driver, *sequence) -> None:

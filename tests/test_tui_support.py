@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import wcwidth
+
 from annotator.model.annotations import Document
 from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
@@ -57,3 +59,16 @@ def main(app):
 
     assert isinstance(app.screen, AnnotateScreen)
     return app.screen
+
+
+def cells(row: str) -> list[str]:
+    """A captured terminal row as screen cells: zero-width marks join the character before them,
+    a wide character is followed by an empty cell."""
+    out: list[str] = []
+    for ch in row:
+        if wcwidth.wcwidth(ch) == 0 and out:
+            out[-1] += ch
+        else:
+            out.append(ch)
+            out.extend([""] * (max(wcwidth.wcwidth(ch), 1) - 1))
+    return out

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-import wcwidth
+from test_tui_support import cells
 
 from annotator.layout import DocumentLayout, LayoutOptions
 
@@ -130,16 +130,6 @@ PANE_TEXT = (
 )
 
 
-def cells(row: str) -> list[str]:
-    """A captured row as screen cells: zero-width marks join the character before them."""
-    out: list[str] = []
-    for ch in row:
-        if wcwidth.wcwidth(ch) == 0 and out:
-            out[-1] += ch
-        else:
-            out.append(ch)
-            out.extend([""] * (max(wcwidth.wcwidth(ch), 1) - 1))
-    return out
 
 
 def test_document_pane_rows_match_layout_engine(tmux, tmp_path):
