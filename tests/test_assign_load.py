@@ -9,22 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import pg_server
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import bench_team  # noqa: E402
 
 pytestmark = pytest.mark.load
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    c = pg_server.start_cluster()
-    yield c
-    c.stop()
 
 
 def _check(run: dict, processes: int, docs: int) -> None:
@@ -41,9 +29,9 @@ def _check(run: dict, processes: int, docs: int) -> None:
     bench_team.report(f"load test ({processes} processes)", run)  # the figures, shown with -s
 
 
-def test_twenty_annotators_on_postgres_share_a_dynamic_queue(cluster):
+def test_twenty_annotators_on_postgres_share_a_dynamic_queue(pg_cluster):
     docs = 60
-    run = bench_team.run_team(cluster.new_database("load"), 20, docs, max_docs=10, seconds=120)
+    run = bench_team.run_team(pg_cluster.new_database("load"), 20, docs, max_docs=10, seconds=120)
     _check(run, 20, docs)
 
 
