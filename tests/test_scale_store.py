@@ -150,19 +150,27 @@ def test_counts_are_kept_as_annotations_change(db):
         store.close()
 
 
-def test_a_store_at_version_4_with_accounts_gets_migration_5_next(tmp_path):
-    """Main's migration 4 (accounts) already ran: opening runs 5 alone and keeps the accounts."""
+def _store_at_version(path, version: int) -> sqlite3.Connection:
+    """A new SQLite store as an older annotator left it: migrations 1..``version`` only (autocommit)."""
     from annotator.store.base import SQLITE_APPLICATION_ID
     from annotator.store.migrations import MIGRATIONS
 
-    path = tmp_path / "v4.db"
     raw = sqlite3.connect(path, isolation_level=None)
-    for version, script in enumerate(MIGRATIONS[:4], start=1):
+    for number, script in enumerate(MIGRATIONS[:version], start=1):
         for statement in script.split(";\n"):
             if statement.strip():
                 raw.execute(statement)
-        raw.execute(f"PRAGMA user_version={version}")
+        raw.execute(f"PRAGMA user_version={number}")
     raw.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}")
+    return raw
+
+
+def test_a_store_at_version_4_with_accounts_gets_migration_5_next(tmp_path):
+    """Main's migration 4 (accounts) already ran: opening runs 5 alone and keeps the accounts."""
+    from annotator.store.migrations import MIGRATIONS
+
+    path = tmp_path / "v4.db"
+    raw = _store_at_version(path, 4)
     raw.execute("INSERT INTO accounts(name, password, created_at, updated_at) VALUES ('amal', NULL, 'x', 'x')")
     doc = Document("old-0", TEXTS[0])
     raw.execute("INSERT INTO documents(id, text, hash, meta, added_at) VALUES (?,?,?,?,?)",
@@ -183,17 +191,9 @@ def test_a_store_at_version_4_with_accounts_gets_migration_5_next(tmp_path):
 def test_a_store_made_before_migration_5_is_filled_in_batches_when_opened(tmp_path, monkeypatch):
     """Search copies and counts of an older store are backfilled at open, a batch per transaction."""
     import annotator.store.sqlite as sqlite_store
-    from annotator.store.base import SQLITE_APPLICATION_ID
-    from annotator.store.migrations import MIGRATIONS
 
     path = tmp_path / "old.db"
-    raw = sqlite3.connect(path, isolation_level=None)
-    for version, script in enumerate(MIGRATIONS[:3], start=1):
-        for statement in script.split(";\n"):
-            if statement.strip():
-                raw.execute(statement)
-        raw.execute(f"PRAGMA user_version={version}")
-    raw.execute(f"PRAGMA application_id={SQLITE_APPLICATION_ID}")
+    raw = _store_at_version(path, 3)
     for i in range(7):
         doc = Document(f"old-{i}", f"{TEXTS[i % 3]} ({i})")
         raw.execute("INSERT INTO documents(id, text, hash, meta, added_at) VALUES (?,?,?,?,?)",
