@@ -25,6 +25,7 @@ from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
 from annotator.tui.bindings import screen_bindings
+from annotator.tui.lanes import Job, Lane
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.finding import FindActions
 from annotator.tui.screens.navigation import Navigation
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # imported when a claim form opens (``claims.py``): not at st
 MIN_WIDTH, MIN_HEIGHT = 80, 24
 HIDDEN_COUNT_NOW = 1_000_000  # characters: a longer document's invisible characters are counted in a worker
 HIDDEN_COUNT_DELAY = 0.5  # seconds after opening: the count competes for the CPU with the first paint
+COUNTING = "invisible characters shown as markers (counting them…)"
 
 
 class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inherit_bindings=False):
@@ -70,6 +72,11 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self._indexes: OrderedDict[str, TextIndex] = OrderedDict()
         self._position_timer = None
         self._panel_timer = None
+        self._opening = 0  # bumped per opened document: answers from workers for an older one are dropped
+        self._hidden: int | None = 0  # the open document's invisible characters; None while being counted
+        self.counting = Lane(self, "count", self._era)
+        self.proposing = Lane(self, "propose", self._era)  # quick recommenders (``FindActions``)
+        self.proposing_slow = Lane(self, "propose-slow", self._era)  # a model's: never holds up the others
 
     ALWAYS_AVAILABLE = frozenset({"help", "toggle_theme", "toggle_controls", "document_list", "goto_document", "clear",
                                   "already_saved"})
@@ -120,6 +127,8 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
 
     def on_unmount(self) -> None:
         self._gone = True  # answers still arriving have no screen to draw on
+        for lane in (self.counting, self.proposing, self.proposing_slow):
+            lane.close()
         self.saver.close()  # whatever is queued still reaches the store
         if self.session.pending is self.saver:
             self.session.pending = None
@@ -165,29 +174,46 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             self.status.say(str(exc), error=True)
             return
         self.doc_id = doc_id
+        self._opening += 1
         self.editor = Editor(self.schema, doc.text, state)
         self.acked = state
         self.linking = None
         self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
         self.query_one(SpanPanel).show(doc.text, state)
         self._show_header()
-        if len(doc.text) <= HIDDEN_COUNT_NOW:
-            self._say_hidden(doc_id, count_hidden(doc.text))
-        else:  # a C scan that releases the GIL, off the UI thread, once the first screen is painted
-            text = doc.text  # (no partial: Textual describes a worker by its repr, the whole text)
-            self.set_timer(HIDDEN_COUNT_DELAY, lambda: self.run_worker(
-                lambda: self._count_hidden_in_worker(doc_id, text), thread=True, group="hidden-count",
-                description="count invisible characters"))
+        self._count_hidden(doc.text)
         if save:
             self.save_position()
         self.run_recommenders()
 
-    def _count_hidden_in_worker(self, doc_id: str, text: str) -> None:
-        hidden = count_hidden(text)
-        self.app.call_from_thread(self._say_hidden, doc_id, hidden)
+    def _era(self) -> tuple[str | None, int]:
+        """Which document opening is current (what a worker's answer must still match)."""
+        return self.doc_id, self._opening
 
-    def _say_hidden(self, doc_id: str, hidden: int) -> None:
-        if hidden and doc_id == self.doc_id and not self.view.show_controls:
+    def _count_hidden(self, text: str) -> None:
+        """Count the invisible characters once per opening (F2 reuses the count): a short text at
+        once; a longer one with a C scan that releases the GIL, in a worker, once the first
+        screen is painted."""
+        self._hidden = None
+        if len(text) <= HIDDEN_COUNT_NOW:
+            self._counted(count_hidden(text))
+            return
+        era = self._era()
+
+        def count(job: Job) -> None:
+            hidden = count_hidden(text)
+            job.on_ui(lambda: self._counted(hidden))
+
+        self.set_timer(HIDDEN_COUNT_DELAY, lambda: self.counting.submit(
+            count, description="count invisible characters") if self._era() == era else None)
+
+    def _counted(self, hidden: int) -> None:
+        """The count arrived: said now if F2 is waiting for it, else if there is anything to show."""
+        self._hidden = hidden
+        if self.view.show_controls:
+            if self.status.message == COUNTING:
+                self.status.say(f"invisible characters shown as markers ({hidden} in this document)")
+        elif hidden:
             self.status.say(f"this document holds {hidden} invisible character(s) (bidi controls, "
                             "zero-width joiners…): F2 shows them")
 
@@ -355,9 +381,9 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def action_toggle_controls(self) -> None:
         show = not self.view.show_controls
         self.view.set_show_controls(show)
-        hidden = count_hidden(self.view.text)
-        self.status.say(f"invisible characters shown as markers ({hidden} in this document)" if show
-                        else "invisible characters hidden")
+        hidden = self._hidden  # counted when the document opened (None: still being counted)
+        self.status.say("invisible characters hidden" if not show else COUNTING if hidden is None
+                        else f"invisible characters shown as markers ({hidden} in this document)")
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.theme == "textual-dark" else "textual-dark"

@@ -2,8 +2,8 @@
 
 What a key changes is the ``Editor``'s answer (``editing.find`` for matches and "label
 all", ``recommend.apply`` for proposals); this part maps keys to it, runs the recommenders
-given with ``--recommender`` on each opened document (a slow one in a worker thread) and
-tells a learning one about each change.
+given with ``--recommender`` on each opened document and tells a learning one about each
+change, on the screen's lanes (``tui.lanes``): in a worker for a long document or a slow one.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from annotator.layout import visual_string
 from annotator.layout.windows import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.tui.cursor import Selection
+from annotator.tui.lanes import Job
 from annotator.tui.screens.parts import ScreenPart
 from annotator.tui.screens.prompts import _Prompt
 from annotator.tui.shown import isolated
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal
     from annotator.recommend import Proposal, Recommender
 
 COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
+RECOMMEND_NOW = 20_000  # characters: a longer document's recommenders run in a worker (``lanes``)
 
 
 class FindScreen(_Prompt):
@@ -163,37 +165,68 @@ class FindActions(ScreenPart):
 
     # -- recommenders ---------------------------------------------------------------------
     def run_recommenders(self) -> None:
-        """Propose on the document just opened: a quick recommender here, a slow one in a worker."""
+        """Propose on the document just opened. The quick recommenders run in order on one lane
+        (each sees the proposals of those before it: claim-cues finds its claimers among them):
+        at once on a short document, in a worker on a longer one; a slow one (a model) on its own
+        lane, always in a worker. Answers for a document already left are dropped (``lanes``)."""
         if not self.recommenders or self.doc_id is None or self.editor is None:
             return
         doc = self.session.document(self.doc_id)
+        quick = [r for r in self.recommenders if not r.slow]
+        if quick:
+            self.proposing.submit(partial(self._propose_on_lane, quick, doc), description="recommenders propose",
+                                  inline=len(doc.text) <= RECOMMEND_NOW)
         for rec in self.recommenders:
-            state = self.editor.state
             if rec.slow:
                 self.status.say(f"{rec.name}: proposing…")
-                self.run_worker(partial(self._propose_in_worker, rec, doc, state), thread=True,
-                                group="recommenders")
-            else:
-                self._proposed(doc.id, rec, self._propose(rec, doc, state))
+                self.proposing_slow.submit(partial(self._propose_on_lane, [rec], doc),
+                                           description=f"{rec.name} proposes")
+
+    def _propose_on_lane(self, recs: list[Recommender], doc: Document, job: Job) -> None:
+        for rec in recs:
+            state = job.on_ui(self._state)  # with the proposals of the recommenders before it
+            if state is None:
+                return
+            if not rec.slow:  # reads the store: on the UI thread, where the store is used
+                problem = job.on_ui(partial(self._prepare, rec))
+                if problem is not None:
+                    job.on_ui(partial(self._proposed, doc.id, rec, problem))
+                    continue
+            result = self._propose(rec, doc, state)
+            job.on_ui(partial(self._proposed, doc.id, rec, result))
+
+    def _state(self) -> Annotations | None:
+        return self.editor.state if self.editor is not None else None
+
+    def _prepare(self, rec: Recommender) -> str | None:
+        """``rec.prepare`` once (what the store teaches, a model); the one line that says why it
+        cannot propose, or None."""
+        from annotator.recommend import RecommendContext, RecommenderUnavailable
+
+        if rec.name in self._prepared_names():
+            return None
+        try:
+            rec.prepare(self.session.store, RecommendContext(self.schema, self.session.annotator))
+        except RecommenderUnavailable as exc:
+            return str(exc)
+        except AnnotatorError as exc:
+            return f"{rec.name}: {exc}"
+        self._prepared.add(rec.name)
+        return None
 
     def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str:
         """The proposals, or the one line that says why there are none (a missing model)."""
         from annotator.recommend import RecommendContext, RecommenderUnavailable
 
-        context = RecommendContext(self.schema, self.session.annotator)
+        problem = self._prepare(rec)
+        if problem is not None:
+            return problem
         try:
-            if rec.name not in self._prepared_names():
-                rec.prepare(self.session.store, context)
-                self._prepared.add(rec.name)
-            return rec.propose(doc, state, context)
+            return rec.propose(doc, state, RecommendContext(self.schema, self.session.annotator))
         except RecommenderUnavailable as exc:
             return str(exc)
         except AnnotatorError as exc:
             return f"{rec.name}: {exc}"
-
-    def _propose_in_worker(self, rec: Recommender, doc: Document, state: Annotations) -> None:
-        result = self._propose(rec, doc, state)
-        self.app.call_from_thread(self._proposed, doc.id, rec, result)
 
     def _prepared_names(self) -> set[str]:
         if not hasattr(self, "_prepared"):
@@ -213,32 +246,56 @@ class FindActions(ScreenPart):
             self.commit(answer)
 
     def commit(self, answer: Answer | None, **kwargs) -> Answer | None:
-        """Every change also teaches the recommenders that learn (``string-match``)."""
+        """Every change also teaches the recommenders that learn (``string-match``), on their lane,
+        so a recommender is never taught while it proposes."""
         shown = super().commit(answer, **kwargs)
         if isinstance(shown, Edit) and self.doc_id is not None:
             learners = [r for r in self.recommenders if r.learns]
             if learners:
                 doc = self.session.document(self.doc_id)
-                for rec in learners:
-                    rec.observe(doc, shown.after)
-                if _taught(shown.before) != _taught(shown.after):
-                    self._propose_again(doc, [r for r in learners if not r.slow], shown.description)
+                inline = len(doc.text) <= RECOMMEND_NOW
+                for slow in (False, True):
+                    teach = [r for r in learners if r.slow == slow]
+                    if teach:
+                        (self.proposing_slow if slow else self.proposing).submit(
+                            partial(_observe, teach, doc, shown.after), description="recommenders learn",
+                            inline=inline and not slow, current_only=False)
+                taught = _taught(shown.after)
+                quick = [r for r in learners if not r.slow]
+                if quick and _taught(shown.before) != taught:
+                    self.proposing.submit(partial(self._propose_again, doc, quick, taught, shown.description),
+                                          description="recommenders propose again", inline=inline)
         return shown
 
-    def _propose_again(self, doc: Document, learners: list[Recommender], said: str) -> None:
+    def _propose_again(self, doc: Document, learners: list[Recommender], taught: set[tuple[int, int, str]],
+                       said: str, job: Job) -> None:
         """What was just labelled by hand is proposed wherever else it occurs in this document too
         (issue 13: "in this document and the next ones"), as its own undo step after the label;
-        the status line keeps saying what the key did, and adds how many proposals followed."""
+        the status line keeps saying what the key did, and adds how many proposals followed. Run on
+        the lane: a later change of the labels (an undo) makes it moot, and asks again itself."""
         for rec in learners:
-            if self.editor is None or self.doc_id != doc.id:
+            state = job.on_ui(self._state)
+            if state is None or _taught(state) != taught:
                 return
-            before = self.editor.state
-            result = self._propose(rec, doc, before)
-            answer = self.editor.propose(result) if isinstance(result, list) and result else None
-            if isinstance(self.commit(answer), Edit) and self.editor is not None:
-                added = _proposed(self.editor.state) - _proposed(before)
-                said = f"{said}; {rec.name} proposes {added} more here (f4 goes to them)"
-                self.status.say(said)
+            result = self._propose(rec, doc, state)
+            if isinstance(result, list) and result:
+                said = job.on_ui(partial(self._proposed_again, rec, result, taught, said))
+
+    def _proposed_again(self, rec: Recommender, result: list[Proposal], taught: set[tuple[int, int, str]],
+                        said: str) -> str:
+        if self.editor is None or _taught(self.editor.state) != taught:
+            return said
+        before = self.editor.state
+        if isinstance(self.commit(self.editor.propose(result)), Edit) and self.editor is not None:
+            added = _proposed(self.editor.state) - _proposed(before)
+            said = f"{said}; {rec.name} proposes {added} more here (f4 goes to them)"
+            self.status.say(said)
+        return said
+
+
+def _observe(learners: list[Recommender], doc: Document, state: Annotations, job: Job) -> None:
+    for rec in learners:
+        rec.observe(doc, state)
 
 
 def _taught(state: Annotations) -> set[tuple[int, int, str]]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from annotator.recommend import Proposal, Recommender
     from annotator.schema.model import Schema
     from annotator.session import AnnotationSession
+    from annotator.tui.lanes import Lane
     from annotator.tui.screens.claim_form import ClaimFormScreen
     from annotator.tui.widgets.document_view import DocumentView
     from annotator.tui.widgets.status_line import StatusLine
@@ -44,6 +45,8 @@ class ScreenPart(_Screen):
     _position_timer: Timer | None
     _panel_timer: Timer | None
     recommenders: tuple[Recommender, ...]  # given with --recommender (``FindActions`` runs them)
+    proposing: Lane  # the quick recommenders' work, in order (``tui.lanes``)
+    proposing_slow: Lane  # the slow ones'
 
     if TYPE_CHECKING:  # defined by AnnotateScreen or by another part
         @property
