@@ -24,8 +24,10 @@ sentence, else the claimer of the nearest claim before it (وأضاف: the same 
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from dataclasses import dataclass
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -43,6 +45,18 @@ from annotator.text.tokens import Token, tokenize
 __all__ = ["ClaimCues", "CueSet", "load_cues"]
 
 _WORDS = ("word", "number")
+CHUNK = 4096  # characters: a long text is read in pieces cut at line breaks (no sentence or quote crosses one)
+
+
+def _chunks(text: str) -> Iterator[tuple[int, int]]:
+    """[start, end) pieces of ``text``, each cut just after a line feed at least ``CHUNK``
+    characters on (a line longer than that is one piece): what ``propose`` reads at a time."""
+    p, n = 0, len(text)
+    while p < n:
+        cut = text.find("\n", p + CHUNK - 1)
+        end = n if cut < 0 else cut + 1
+        yield p, end
+        p = end
 
 
 @dataclass
@@ -139,6 +153,7 @@ class ClaimCues(Recommender):
         self._rank: dict[str, int] = {}  # claimer label → its place in ``claimer_labels``
         self._labelled: list[tuple[int, int]] = []  # every entity's bounds
         self._speakers: list[tuple[int, str]] = []  # (end, claimer) of the claims that have one
+        self._base = 0  # where the piece being read starts in the document
 
     def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
         if not context.schema.claims.enabled:
@@ -147,13 +162,35 @@ class ClaimCues(Recommender):
         self.cues = load_cues(context.options.get("cues"))
 
     def propose(self, document: Document, annotations: Annotations, context: RecommendContext) -> list[Proposal]:
+        """Read a piece of the text at a time (``_chunks``, cut at line breaks, which no sentence or
+        quote crosses), with the labels that touch it, so a long document costs its length, not
+        its length times its cues; between pieces the GIL is given up (``learned.tokens_by_window``)."""
         cues = self.cues = self.cues or load_cues(context.options.get("cues"))
         text = document.text
         labels = _claimer_labels(cues, context.schema)
         mentions = sorted((e for e in annotations.entities if e.label in labels), key=lambda e: (e.start, e.end))
+        mention_starts = [m.start for m in mentions]
+        labelled = sorted((e.start, e.end) for e in annotations.entities)
+        labelled_starts = [s for s, _ in labelled]
+        longest = max((e - s for s, e in labelled), default=0)
         self._rank = {label: n for n, label in enumerate(cues.claimer_labels)}
-        self._labelled = [(e.start, e.end) for e in annotations.entities]
         self._speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0])
+        out: list[Proposal] = []
+        for start, end in _chunks(text):
+            self._base = start
+            piece = [replace(m, start=m.start - start, end=m.end - start)
+                     for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]
+            self._labelled = [(s - start, e - start) for s, e in labelled[
+                bisect_left(labelled_starts, start - longest):bisect_left(labelled_starts, end)] if e > start]
+            out += (replace(p, start=p.start + start, end=p.end + start)
+                    for p in self._propose_in(text[start:end] if (start, end) != (0, len(text)) else text, piece, cues))
+            if end < len(text):
+                time.sleep(0)
+        self._base = 0
+        return out
+
+    def _propose_in(self, text: str, mentions: list[Entity], cues: CueSet) -> list[Proposal]:
+        """The proposals of one piece of the text (offsets in the piece)."""
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
         hits = cues.cues.find(text)
@@ -265,8 +302,8 @@ class ClaimCues(Recommender):
 
     def _speaker_before(self, offset: int) -> str | None:
         """The claimer of the nearest claim ending before ``offset`` (the speaker who goes on)."""
-        before = [who for end, who in self._speakers if end <= offset]
-        return before[-1] if before else None
+        n = bisect_right(self._speakers, offset + self._base, key=lambda x: x[0])
+        return self._speakers[n - 1][1] if n else None
 
     @staticmethod
     def _mention_at(mentions: list[Entity], offset: int, limit: int) -> Entity | None:

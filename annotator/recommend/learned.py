@@ -17,17 +17,19 @@ relabelling and removing in the app update it at once.
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, ClassVar
 
+from annotator.layout.windows import Windows
 from annotator.model.annotations import Annotations, Document
 from annotator.recommend.base import Progress, Proposal, RecommendContext, Recommender
 from annotator.text.matching import normalize_for_search
 from annotator.text.tokens import Token, tokenize
 
-__all__ = ["StringMatch", "Lexicon", "span_key"]
+__all__ = ["StringMatch", "Lexicon", "span_key", "tokens_by_window"]
 
 Key = tuple[str, ...]
 _MIN_CHARS = 2  # a key of one letter (a stray clitic labelled) would be proposed everywhere
@@ -40,6 +42,21 @@ def span_key(text: str) -> Key:
     if sum(ch.isalnum() for part in key for ch in part) < _MIN_CHARS:
         return ()
     return key
+
+
+def tokens_by_window(text: str) -> Iterator[list[Token]]:
+    """The tokens of ``text`` (as ``tokenize(text)``) a window at a time (``layout.windows``: no
+    window splits a token), so a scan of a 100 MB text holds one window's tokens, not all of them.
+    Between windows the thread gives up the GIL (``time.sleep(0)``): a scan in a worker then
+    holds up the UI thread for about one window's work (a millisecond or two), not Python's
+    5 ms switch interval at each of its turns."""
+    windows = Windows(text)
+    for k in range(windows.count):
+        start, end = windows.bounds(k)
+        if start < end:
+            yield tokenize(text, start, end)
+        if windows.count > 1:
+            time.sleep(0)
 
 
 def _first_token_forms(text: str, token: Token, norm: str) -> list[tuple[int, str]]:
@@ -110,16 +127,33 @@ class Lexicon:
         one inside an earlier match is kept (nested), one that would cross it is not."""
         if not self.labels:
             return []
-        tokens: list[tuple[Token, str]] = [(t, n) for t in tokenize(text) if (n := normalize_for_search(t.text))]
-        norms = [n for _, n in tokens]
-        hits = []
+        longest = max(max(lengths) for lengths in self._lengths.values())
+        tokens: list[tuple[Token, str]] = []  # the window's tokens and as many after as the longest key needs
+        norms: list[str] = []
+        hits: list[tuple[int, int, Key]] = []
         covered = 0  # the furthest match end so far
-        for i in range(len(tokens)):
-            hit = self._match_at(text, tokens, norms, i)
-            if hit is None or hit[0] < covered < hit[1]:
-                continue
-            hits.append(hit)
-            covered = max(covered, hit[1])
+        i = 0
+
+        def scan(until: int) -> None:
+            nonlocal i, covered
+            while i < until:
+                hit = self._match_at(text, tokens, norms, i)
+                i += 1
+                if hit is None or hit[0] < covered < hit[1]:
+                    continue
+                hits.append(hit)
+                covered = max(covered, hit[1])
+
+        for window in tokens_by_window(text):
+            for t in window:
+                if n := normalize_for_search(t.text):
+                    tokens.append((t, n))
+                    norms.append(n)
+            scan(len(tokens) - longest + 1)  # a key starting there is whole in what is read
+            if i > 4096:
+                del tokens[:i], norms[:i]
+                i = 0
+        scan(len(tokens))
         return hits
 
     def _match_at(self, text: str, tokens: list[tuple[Token, str]], norms: list[str],
