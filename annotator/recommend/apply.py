@@ -10,6 +10,7 @@ own ``check_entity_fits`` / ``check_claimer``). ``proposals_operation`` turns wh
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -19,11 +20,11 @@ from annotator.model.operations import (
     AddProposals,
     Batch,
     Operation,
+    PlacedEntities,
     RejectProposal,
     RelabelEntity,
     SetSource,
     check_claimer,
-    check_entity_fits,
     check_offsets,
 )
 from annotator.recommend.base import SOURCE_PREFIX, Proposal
@@ -44,7 +45,10 @@ def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: str, 
     rejected = set(state.rejected)
     taken = {(e.start, e.end) for e in state.entities}
     claim_spans = {(c.start, c.end) for c in state.claims}
-    entities = list(state.entities)
+    entities = PlacedEntities(state.entities)
+    marked = sorted((c.start, c.end) for c in state.claims if c.source is None)
+    marked_starts = [s for s, _ in marked]
+    marked_longest = max((e - s for s, e in marked), default=0)
     kept: list[Proposal] = []
     for p in proposals:
         if _rejection(p) in rejected:
@@ -58,15 +62,16 @@ def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: str, 
                 continue
             candidate = Entity("proposal", p.start, p.end, p.label, p.span_source)
             try:
-                check_entity_fits(replace(state, entities=tuple(entities)), candidate, schema)
+                entities.fits(state, candidate, schema)
             except OperationError:
                 continue
-            entities.append(candidate)
+            entities.add(candidate)
             taken.add((p.start, p.end))
         elif p.kind == "claim":
             if not schema.claims.enabled or (p.start, p.end) in claim_spans:
                 continue
-            if any(c.source is None and c.start < p.end and p.start < c.end for c in state.claims):
+            lo = bisect_left(marked_starts, p.start - marked_longest)
+            if any(s < p.end and p.start < e for s, e in marked[lo:bisect_left(marked_starts, p.end)]):
                 continue  # the annotator already marked a claim here
             if p.claimer is not None:
                 try:

@@ -40,6 +40,7 @@ CLAIM_MARK = "▌"
 STRIP_CACHE = 4096  # drawn lines kept (a few screens' worth many times over)
 COUNT_SLICE = 0.004  # seconds of background line counting per idle tick (keeps keys responsive)
 COUNT_LIMIT = 500_000  # characters: a longer document keeps an estimated line count (its scrollbar)
+REFRESH_RANGES = 64  # changed ranges beyond which ``set_state`` redraws what is shown rather than each range
 
 
 def contrast(colour: str) -> str:
@@ -141,10 +142,16 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.on_cursor()
 
     def set_state(self, state: Annotations) -> None:
-        """New annotations for the same text: redraw only the lines whose spans changed."""
+        """New annotations for the same text: redraw only the lines whose spans changed; every
+        drawn line when many changed (a recommender's proposals across a big document: finding
+        each one's line would lay out the whole text)."""
         ranges = changed_ranges(self.state, state)
         self.state = state
         self.spans = SpanIndex(state)
+        if len(ranges) > REFRESH_RANGES:
+            self._strips.clear()
+            self.refresh()
+            return
         for start, end in ranges:
             self._refresh_range(start, end)
 
