@@ -1,0 +1,210 @@
+"""Keys that used to scan the whole document on the UI thread (issue 12, aim 2): F2 and a hand
+label with ``--recommender string-match``, at the end of a big document, as ratios to the same
+keys on a 3 KB one.
+
+For each size it builds a one-document store (``bench_docsize.build_store``: numbered seed
+paragraphs) and runs the real app headless in a fresh process (Textual ``run_test``, 100×30)
+with ``string-match``, which has learned one word that occurs once in the seeds (so the
+opening proposes its occurrences). It measures, at the end of the document (``ctrl+end``):
+
+- open: from opening the store to the first screen, and until the opening's proposals are in;
+- F2 (show / hide invisible characters), ``--f2`` presses: key to repaint, p50 / p95 / worst;
+- a hand label (``3``, GPE) on another word that occurs once in the seeds: key to repaint, then
+  arrow keys timed while string-match proposes that word's other occurrences (p95 of those keys),
+  the time until the proposals are in, and whether they are exactly the occurrences.
+
+``--before REV`` runs the same children on the code of git revision REV as well (``git archive``
+into a temporary folder, put first on ``PYTHONPATH``), alternating, so before and after come
+from one run on one machine; on REV both keys did their scan on the UI thread. Default sizes
+3 KB and 10 MB (a few minutes with ``--before``); ``--full`` adds 100 MB (after only: before,
+one label there would take many minutes).
+
+    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--before REV] [--f2 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _keyclock import KeyClock, percentile  # noqa: E402
+from bench_docsize import build_store, machine, seed_paragraphs  # noqa: E402
+
+KEY_BUDGET_MS = 16.0
+
+
+def rare_words() -> list[str]:
+    """Words (four letters or more) that occur once in the seeds, in seed order."""
+    from annotator.text.tokens import tokenize
+
+    words = [t.text for p in seed_paragraphs() for t in tokenize(p) if t.kind == "word" and len(t.text) >= 4]
+    counts = Counter(words)
+    return [w for w in words if counts[w] == 1 and w.isalpha()]
+
+
+async def wait_until(pilot, done, limit: float) -> float:
+    """Seconds until ``done()`` (polled between frames), at most ``limit``."""
+    start = time.perf_counter()
+    while not done() and time.perf_counter() - start < limit:
+        await pilot.pause(0.02)
+    return time.perf_counter() - start
+
+
+async def child(store_path: str, f2: int) -> dict:
+    """Runs in a fresh process (on the code ``PYTHONPATH`` names first)."""
+    from annotator.recommend.learned import StringMatch
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+    from annotator.text.tokens import tokenize
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.widgets.document_view import DocumentView
+
+    learned_word, label_word = None, None
+    schema = load_schema(default_schema_path())
+    store = open_store(store_path)
+    text = store.get_document("big").text
+    tail = [t for t in tokenize(text[-20_000:]) if t.kind == "word"]
+    rare = set(rare_words())
+    at_end = [t.text for t in tail if t.text in rare]
+    label_word, learned_word = at_end[-1], next(w for w in reversed(at_end) if w != at_end[-1])
+    label_at = len(text) - 20_000 + next(t.start for t in reversed(tail) if t.text == label_word)
+    recommender = StringMatch()
+    recommender.learn([(learned_word, "PER")])
+    expected_open = {(p.start, p.end) for p in recommender.matches(text)}
+    taught = StringMatch()
+    taught.learn([(label_word, "GPE")])
+    expected_label = {(p.start, p.end) for p in taught.matches(text)} - {(label_at, label_at + len(label_word))}
+    del text
+
+    start = time.perf_counter()
+    session = AnnotationSession(open_store(store_path), schema, f"bench{os.getpid()}")
+    app = AnnotatorApp(session, clock=lambda: "", recommenders=(recommender,))
+    out: dict = {"learned": learned_word, "labelled": label_word}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        out["open_ms"] = (time.perf_counter() - start) * 1000
+        screen = app.screen
+        view = screen.query_one(DocumentView)
+        out["chars"] = len(view.text)
+
+        def proposed() -> set[tuple[int, int]]:
+            state = screen.editor.state
+            return {(e.start, e.end) for e in state.entities if e.source}
+
+        await wait_until(pilot, lambda: proposed() >= expected_open, 3600)
+        out["open_proposed_s"] = time.perf_counter() - start
+        out["open_ok"] = proposed() == expected_open
+        await pilot.press("ctrl+end")
+        await pilot.pause(0.6)  # the invisible characters' count (after the first paint)
+        await app.workers.wait_for_complete()
+        clock = KeyClock(app)
+        presses = [(await clock.press(pilot, "f2", settle=0.05))[0] for _ in range(f2)]
+        out["f2_p50_ms"], out["f2_p95_ms"] = percentile(presses, 0.5), percentile(presses, 0.95)
+        out["f2_worst_ms"] = max(presses)
+        out["f2_said"] = screen.query_one("StatusLine").message
+        view.move_to(label_at)
+        view.scroll_cursor_into_view(center=True)
+        await pilot.pause()
+        before = proposed()
+        pressed = time.perf_counter()
+        out["label_ms"] = (await clock.press(pilot, "3", settle=0.05))[0]
+        moves = []
+        while proposed() - before != expected_label and time.perf_counter() - pressed < 3600:
+            moves.append((await clock.press(pilot, "left" if len(moves) % 2 else "right", settle=0.02))[0])
+        out["label_proposed_s"] = time.perf_counter() - pressed
+        out["label_ok"] = proposed() - before == expected_label and any(
+            e.source is None and e.start == label_at for e in screen.editor.state.entities)
+        out["proposals"] = len(expected_label)
+        out["keys_meanwhile"] = len(moves)
+        out["keys_meanwhile_p95_ms"] = percentile(moves, 0.95) if moves else float("nan")
+    session.store.close()
+    store.close()
+    return out
+
+
+def run_child(store: Path, f2: int, code: Path | None) -> dict:
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)],
+                          capture_output=True, text=True, timeout=7200, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"child failed on {store}:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also 100 MB (after only)")
+    parser.add_argument("--before", metavar="REV", help="also run the code of git revision REV")
+    parser.add_argument("--f2", type=int, default=20, help="F2 presses timed per document")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(child(args.child, args.f2))))
+        return
+
+    sizes = [("3 KB", 3_000), ("10 MB", 10_000_000)] + ([("100 MB", 100_000_000)] if args.full else [])
+    tmp = Path(tempfile.mkdtemp(prefix="bench-bigdoc-keys-"))
+    try:
+        print(f"machine: {machine()}")
+        codes: dict[str, Path | None] = {"after": None}
+        if args.before:
+            old = tmp / "before"
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.before, "annotator"],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            codes = {"before": old, "after": None}
+        results: dict[tuple[str, str], dict] = {}
+        for name, nbytes in sizes:
+            path = tmp / f"{name.replace(' ', '_')}.db"
+            build_store(path, nbytes, False)
+            for which, code in codes.items():  # alternating: before, after for each size
+                if which == "before" and name == "100 MB":
+                    continue
+                results[(which, name)] = run_child(path, args.f2, code)
+                res = results[(which, name)]
+                print(f"{which:>6} {name:>6}: {json.dumps(res, ensure_ascii=False)}", flush=True)
+            path.unlink()
+
+        print()
+        print(f"{'code':>6} {'document':>8} {'chars':>11} {'open ms':>8} {'proposed':>9} {'F2 p95':>7} "
+              f"{'ratio':>6} {'label':>8} {'ratio':>6} {'proposed':>9} {'keys meanwhile p95':>19} ok")
+        for which in codes:
+            base = results.get((which, "3 KB"))
+            for name, _ in sizes:
+                res = results.get((which, name))
+                if res is None or base is None:
+                    continue
+                ok = "yes" if res["open_ok"] and res["label_ok"] else "NO"
+                print(f"{which:>6} {name:>8} {res['chars']:>11,} {res['open_ms']:8.0f} {res['open_proposed_s']:8.1f}s "
+                      f"{res['f2_p95_ms']:7.1f} {res['f2_p95_ms'] / base['f2_p95_ms']:6.2f} "
+                      f"{res['label_ms']:8.1f} {res['label_ms'] / base['label_ms']:6.2f} "
+                      f"{res['label_proposed_s']:8.1f}s {res['keys_meanwhile_p95_ms']:12.1f} ({res['keys_meanwhile']:>3}) "
+                      f"{ok}")
+        after = [results[("after", n)] for n, _ in sizes[1:]]
+        holds = all(r["f2_p95_ms"] < KEY_BUDGET_MS and r["label_ms"] < KEY_BUDGET_MS * 4 and r["open_ok"]
+                    and r["label_ok"] for r in after)
+        print(f"\nF2 p95 under {KEY_BUDGET_MS:.0f} ms and a hand label (its save included) in a few frames, "
+              f"with exact proposals, at {', '.join(n for n, _ in sizes[1:])}: {'holds' if holds else 'NOT met'}")
+        print(f"machine after the run: {machine()}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
