@@ -1,25 +1,30 @@
 """Work on the open document off the UI thread: one job at a time, in order, answered only while current.
 
 Scanning a big document (counting its invisible characters, a recommender tokenizing it) takes
-seconds, so it runs in a Textual thread worker. A ``Lane`` runs its jobs one after the other in
-the order they were given (a learning recommender is observed, then asked to propose, never both
-at once), and a job hands its answers to the UI thread with ``Job.on_ui``, which runs them there
-only while the job is *current*: the screen's ``era`` (which document opening) is still the one the
-job was given in. An answer for a document the annotator has left is dropped (``Stale`` ends the
-job quietly) and the next opening asks again, so nothing is applied twice or to the wrong
-document. A job given with ``inline`` (a small document) runs at once on the UI thread when the
-lane is idle: the same order and answers, without a thread.
+seconds, so it runs off the UI thread. A ``Lane`` runs its jobs one after the other, in the
+order they were given (a learning recommender is observed, then asked to propose, never both
+at once), on a daemon thread of its own: quitting never waits for a scan, and jobs waiting their
+turn hold no thread. A job hands its answers to the UI thread with ``Job.on_ui``, which runs
+them there only while the job is *current*: the screen's ``era`` (which document opening) is
+still the one the job was given in. An answer for a document the annotator has left is dropped
+(``Stale`` ends the job quietly) and the next opening asks again, so nothing is applied twice
+or to the wrong document. A job given with ``inline`` (a small document) runs at once on the UI
+thread when the lane is idle: the same order and answers, without a thread. While a lane is
+busy a Textual worker waits for it, so ``App.workers.wait_for_complete`` covers its jobs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 __all__ = ["Lane", "Job", "Stale"]
 
 T = TypeVar("T")
+POLL = 0.02  # seconds between the waiting worker's looks at a busy lane
 
 
 class Stale(Exception):
@@ -29,11 +34,11 @@ class Stale(Exception):
 class Job:
     """What a job's work is given: a way to run something on the UI thread while still current."""
 
-    def __init__(self, lane: Lane, era: Hashable, inline: bool, current_only: bool) -> None:
+    def __init__(self, lane: Lane, era: Hashable, current_only: bool) -> None:
         self.lane = lane
         self.era = era
-        self.inline = inline
         self.current_only = current_only
+        self.inline = False
 
     @property
     def current(self) -> bool:
@@ -41,74 +46,80 @@ class Job:
 
     def on_ui(self, fn: Callable[[], T]) -> T:
         """``fn()`` on the UI thread (waiting for its result); ``Stale`` when the era has moved on."""
-        if self.inline:
-            if not self.current:
-                raise Stale
-            return fn()
-
         def checked() -> T:
-            if not self.current:
+            if self.lane.closed or not self.current:
                 raise Stale
             return fn()
+        if self.inline:
+            return checked()
         if self.lane.closed:
             raise Stale
-        try:
-            return self.lane.host.app.call_from_thread(checked)
-        except RuntimeError:  # the app is no longer running (it was quit meanwhile)
-            raise Stale from None
+        app = self.lane.host.app
+        if not app.is_running:
+            raise Stale
+        return app.call_from_thread(checked)
 
 
 class Lane:
-    """Jobs run one at a time in a worker, first given first run (``submit``)."""
+    """Jobs run one at a time on a thread of the lane's, first given first run (``submit``)."""
 
     def __init__(self, host: Any, name: str, era: Callable[[], Hashable]) -> None:
-        """``host`` is the widget or screen that runs the workers; ``era()`` says which document
-        opening is current (compared by equality)."""
+        """``host`` is the screen the answers go to (its ``app`` runs them); ``era()`` says which
+        document opening is current (compared by equality)."""
         self.host = host
         self.name = name
         self.era = era
         self.closed = False
         self.threads: list[int] = []  # idents of the threads that ran jobs (for tests)
-        self._turn = threading.Condition()
-        self._issued = 0  # tickets given
-        self._serving = 0  # the ticket whose turn it is
+        self._lock = threading.Lock()
+        self._jobs: deque[tuple[Job, Callable[[Job], None]]] = deque()
+        self._busy = False  # a job is queued or running
 
     @property
     def idle(self) -> bool:
-        with self._turn:
-            return self._serving == self._issued
+        with self._lock:
+            return not self._busy
 
     def submit(self, work: Callable[[Job], None], *, description: str, inline: bool = False,
                current_only: bool = True) -> None:
-        """Run ``work(job)`` after every job given before; in a thread worker unless ``inline`` and the
-        lane is idle. With ``current_only`` a job whose era is over by its turn is skipped."""
-        job = Job(self, self.era(), False, current_only)
-        if inline and self.idle:
+        """Run ``work(job)`` after every job given before: on the lane's thread, or at once on this
+        one when ``inline`` and the lane is idle. With ``current_only`` a job whose era is over by
+        its turn is skipped."""
+        job = Job(self, self.era(), current_only)
+        with self._lock:
+            start = not self._busy
+            if not (inline and start):
+                self._jobs.append((job, work))
+                self._busy = True
+        if inline and start:
             job.inline = True
             try:
                 work(job)
             except Stale:
                 pass
             return
-        with self._turn:
-            ticket = self._issued
-            self._issued += 1
-        self.host.run_worker(lambda: self._run(ticket, job, work), thread=True, group=f"lane-{self.name}",
-                             description=description)  # (no partial: Textual describes a worker by its repr)
+        if start:
+            threading.Thread(target=self._drain, name=f"lane-{self.name}", daemon=True).start()
+            self.host.run_worker(self._until_idle(), group=f"lane-{self.name}", description=description)
 
-    def _run(self, ticket: int, job: Job, work: Callable[[Job], None]) -> None:
-        with self._turn:
-            self._turn.wait_for(lambda: self._serving == ticket)
-        try:
-            if not self.closed and not (job.current_only and not job.current):
-                self.threads.append(threading.get_ident())
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    self._busy = False
+                    return
+                job, work = self._jobs.popleft()
+            if self.closed or (job.current_only and not job.current):
+                continue
+            self.threads.append(threading.get_ident())
+            try:
                 work(job)
-        except Stale:
-            pass
-        finally:
-            with self._turn:
-                self._serving += 1
-                self._turn.notify_all()
+            except Stale:
+                pass
+
+    async def _until_idle(self) -> None:
+        while not self.idle:
+            await asyncio.sleep(POLL)
 
     def close(self) -> None:
         """The screen is going: jobs still queued are skipped, answers not delivered."""
