@@ -176,7 +176,10 @@ def main() -> None:
             for which, code in codes.items():  # alternating: before, after for each size
                 if which == "before" and name == "100 MB":
                     continue
-                results[(which, name)] = run_child(path, args.f2, code)
+                copy = tmp / f"{which}.db"  # each child labels: the next one starts from the same store
+                shutil.copyfile(path, copy)
+                results[(which, name)] = run_child(copy, args.f2, code)
+                copy.unlink()
                 res = results[(which, name)]
                 print(f"{which:>6} {name:>6}: {json.dumps(res, ensure_ascii=False)}", flush=True)
             path.unlink()

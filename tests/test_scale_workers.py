@@ -290,3 +290,23 @@ async def test_a_hand_label_on_a_big_document_is_proposed_elsewhere_from_a_worke
         await settle(pilot, app)
         assert session.annotations("big").entities == ()
     session.store.close()
+
+
+def test_claim_cues_near_a_span_reads_only_the_pieces_around_it_and_finds_what_the_whole_finds():
+    """A claim added by hand asks claim-cues for its claimer (``_propose_claimer``): the proposals
+    overlapping it, from the pieces around it, are those the whole document gives."""
+    text = big_text(200_000)
+    learned = StringMatch()
+    learned.learn([("قوات سوريا الديمقراطية", "ORG"), ("الأمم المتحدة", "ORG")])
+    doc = Document("d", text)
+    state = Annotations("d", "tester", entities=tuple(
+        Entity(f"e{i}", p.start, p.end, p.label or "") for i, p in enumerate(learned.propose(doc, Annotations("d", "tester"), CONTEXT))))
+    cues = ClaimCues()
+    cues.prepare(None, CONTEXT)
+    whole = cues.propose(doc, state, CONTEXT)
+    for claim in whole[len(whole) // 2:len(whole) // 2 + 5] + whole[-2:]:
+        start, end = claim.start, claim.end
+        near = cues.propose_near(doc, state, CONTEXT, start, end)
+        overlapping = [p for p in whole if p.start < end and start < p.end]
+        assert claim in near and [p for p in near if p.start < end and start < p.end] == overlapping
+        assert len(near) < len(whole) / 10

@@ -109,6 +109,14 @@ class Recommender(ABC):
         """Proposals for ``document`` given the labels already on it (pure: nothing is written).
         They may overlap the labels: ``recommend.apply.fit_proposals`` keeps those that fit."""
 
+    def propose_near(self, document: Document, annotations: Annotations, context: RecommendContext,
+                     start: int, end: int) -> list[Proposal]:
+        """At least the proposals that overlap ``[start, end)`` (others may come too): what a
+        key that asks about one span needs. By default ``propose`` on the whole document; a
+        recommender that can read only the text around the span overrides it (``claim-cues``),
+        so the key costs that text, not the document."""
+        return [p for p in self.propose(document, annotations, context) if p.start < end and start < p.end]
+
     def observe(self, document: Document, annotations: Annotations) -> None:  # noqa: B027 (optional hook)
         """The annotator's labels on ``document`` changed (``learns`` recommenders update here)."""
 

@@ -162,6 +162,16 @@ class ClaimCues(Recommender):
         self.cues = load_cues(context.options.get("cues"))
 
     def propose(self, document: Document, annotations: Annotations, context: RecommendContext) -> list[Proposal]:
+        return self._propose_pieces(document, annotations, context, 0, len(document.text))
+
+    def propose_near(self, document: Document, annotations: Annotations, context: RecommendContext,
+                     start: int, end: int) -> list[Proposal]:
+        """Only the pieces (``_chunks``) that overlap ``[start, end)`` are read: every proposal lies
+        inside one piece, so those that overlap the span are all there."""
+        return self._propose_pieces(document, annotations, context, start, end)
+
+    def _propose_pieces(self, document: Document, annotations: Annotations, context: RecommendContext,
+                        near_start: int, near_end: int) -> list[Proposal]:
         """Read a piece of the text at a time (``_chunks``, cut at line breaks, which no sentence or
         quote crosses), with the labels that touch it, so a long document costs its length, not
         its length times its cues; between pieces the GIL is given up (``learned.tokens_by_window``)."""
@@ -177,6 +187,8 @@ class ClaimCues(Recommender):
         self._speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0])
         out: list[Proposal] = []
         for start, end in _chunks(text):
+            if end <= near_start or start >= near_end:
+                continue  # not near the span asked about
             self._base = start
             piece = [replace(m, start=m.start - start, end=m.end - start)
                      for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]

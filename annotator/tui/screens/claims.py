@@ -49,7 +49,7 @@ class ClaimActions(ScreenPart):
         for rec in self.recommenders:
             if "claim" not in rec.kinds or rec.slow:
                 continue
-            found = self._propose(rec, doc, state)
+            found = self._propose(rec, doc, state, near=(claim.start, claim.end))
             overlapping = [p for p in found if p.kind == "claim" and p.claimer and p.start < claim.end
                            and claim.start < p.end] if not isinstance(found, str) else []
             if not overlapping:

@@ -214,15 +214,20 @@ class FindActions(ScreenPart):
         self._prepared.add(rec.name)
         return None
 
-    def _propose(self, rec: Recommender, doc: Document, state: Annotations) -> list[Proposal] | str:
-        """The proposals, or the one line that says why there are none (a missing model)."""
+    def _propose(self, rec: Recommender, doc: Document, state: Annotations,
+                 near: tuple[int, int] | None = None) -> list[Proposal] | str:
+        """The proposals (those ``near`` a span: at least all that overlap it), or the one line that
+        says why there are none (a missing model)."""
         from annotator.recommend import RecommendContext, RecommenderUnavailable
 
         problem = self._prepare(rec)
         if problem is not None:
             return problem
         try:
-            return rec.propose(doc, state, RecommendContext(self.schema, self.session.annotator))
+            context = RecommendContext(self.schema, self.session.annotator)
+            if near is not None:
+                return rec.propose_near(doc, state, context, *near)
+            return rec.propose(doc, state, context)
         except RecommenderUnavailable as exc:
             return str(exc)
         except AnnotatorError as exc:
