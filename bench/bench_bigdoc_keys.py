@@ -54,6 +54,34 @@ def rare_words() -> list[str]:
     return [w for w in words if counts[w] == 1 and w.isalpha()]
 
 
+class Stalls:
+    """The longest the UI thread went without running a 5 ms ticker (an asyncio task on the app's
+    loop, which is the UI thread): how long the screen could not answer a key. Key-to-repaint
+    timing misses a key whose action blocks after its first repaint; this does not."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._task: asyncio.Task | None = None
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            self.longest = max(self.longest, now - last)
+            last = now
+
+    def start(self) -> None:
+        self.longest = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._tick())
+
+    def stop(self) -> float:
+        """The longest stall since ``start``, in ms."""
+        if self._task is not None:
+            self._task.cancel()
+        return self.longest * 1000
+
+
 async def wait_until(pilot, done, limit: float) -> float:
     """Seconds until ``done()`` (polled between frames), at most ``limit``."""
     start = time.perf_counter()
@@ -62,7 +90,7 @@ async def wait_until(pilot, done, limit: float) -> float:
     return time.perf_counter() - start
 
 
-async def child(store_path: str, f2: int) -> dict:
+async def child(store_path: str, f2: int, label: bool) -> dict:
     """Runs in a fresh process (on the code ``PYTHONPATH`` names first)."""
     from annotator.recommend.learned import StringMatch
     from annotator.schema import default_schema_path, load_schema
@@ -92,10 +120,12 @@ async def child(store_path: str, f2: int) -> dict:
 
     start = time.perf_counter()
     session = AnnotationSession(open_store(store_path), schema, f"bench{os.getpid()}")
-    app = AnnotatorApp(session, clock=lambda: "", recommenders=(recommender,))
+    app = AnnotatorApp(session, clock=lambda: "", recommenders=(recommender,) if label else ())
     out: dict = {"learned": learned_word, "labelled": label_word}
+    stalls = Stalls()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
+        stalls.start()
         out["open_ms"] = (time.perf_counter() - start) * 1000
         screen = app.screen
         view = screen.query_one(DocumentView)
@@ -105,26 +135,36 @@ async def child(store_path: str, f2: int) -> dict:
             state = screen.editor.state
             return {(e.start, e.end) for e in state.entities if e.source}
 
-        await wait_until(pilot, lambda: proposed() >= expected_open, 3600)
-        out["open_proposed_s"] = time.perf_counter() - start
-        out["open_ok"] = proposed() == expected_open
+        if label:
+            await wait_until(pilot, lambda: proposed() >= expected_open, 3600)
+            out["open_proposed_s"] = time.perf_counter() - start
+            out["open_ok"] = proposed() == expected_open
+            out["open_stall_ms"] = stalls.stop()
         await pilot.press("ctrl+end")
         await pilot.pause(3.0)  # the invisible characters' count (half a second after the first paint, ~1 s)
         clock = KeyClock(app)
+        stalls.start()
         presses = [(await clock.press(pilot, "f2", settle=0.05))[0] for _ in range(f2)]
+        out["f2_stall_ms"] = stalls.stop()
         out["f2_p50_ms"], out["f2_p95_ms"] = percentile(presses, 0.5), percentile(presses, 0.95)
         out["f2_worst_ms"] = max(presses)
         out["f2_said"] = screen.query_one("StatusLine").message
+        if not label:
+            session.store.close()
+            store.close()
+            return out
         view.move_to(label_at)
         view.scroll_cursor_into_view(center=True)
         await pilot.pause()
         before = proposed()
         pressed = time.perf_counter()
+        stalls.start()
         out["label_ms"] = (await clock.press(pilot, "3", settle=0.05))[0]
         moves = []
         while proposed() - before != expected_label and time.perf_counter() - pressed < 3600:
             moves.append((await clock.press(pilot, "left" if len(moves) % 2 else "right", settle=0.02))[0])
         out["label_proposed_s"] = time.perf_counter() - pressed
+        out["label_stall_ms"] = stalls.stop()
         out["label_ok"] = proposed() - before == expected_label and any(
             e.source is None and e.start == label_at for e in screen.editor.state.entities)
         out["proposals"] = len(expected_label)
@@ -135,11 +175,12 @@ async def child(store_path: str, f2: int) -> dict:
     return out
 
 
-def run_child(store: Path, f2: int, code: Path | None) -> dict:
+def run_child(store: Path, f2: int, code: Path | None, label: bool = True) -> dict:
     env = dict(os.environ)
     if code is not None:
         env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
-    done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)],
+    done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)]
+                          + ([] if label else ["--no-label"]),
                           capture_output=True, text=True, timeout=7200, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child failed on {store}:\n{done.stderr[-3000:]}")
@@ -152,9 +193,10 @@ def main() -> None:
     parser.add_argument("--before", metavar="REV", help="also run the code of git revision REV")
     parser.add_argument("--f2", type=int, default=20, help="F2 presses timed per document")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(child(args.child, args.f2))))
+        print(json.dumps(asyncio.run(child(args.child, args.f2, not args.no_label))))
         return
 
     sizes = [("3 KB", 3_000), ("10 MB", 10_000_000)] + ([("100 MB", 100_000_000)] if args.full else [])
@@ -174,36 +216,44 @@ def main() -> None:
             path = tmp / f"{name.replace(' ', '_')}.db"
             build_store(path, nbytes, False)
             for which, code in codes.items():  # alternating: before, after for each size
-                if which == "before" and name == "100 MB":
-                    continue
+                label = not (which == "before" and name == "100 MB")  # before, there: F2 only
                 copy = tmp / f"{which}.db"  # each child labels: the next one starts from the same store
                 shutil.copyfile(path, copy)
-                results[(which, name)] = run_child(copy, args.f2, code)
+                results[(which, name)] = run_child(copy, args.f2, code, label)
                 copy.unlink()
                 res = results[(which, name)]
                 print(f"{which:>6} {name:>6}: {json.dumps(res, ensure_ascii=False)}", flush=True)
             path.unlink()
 
         print()
-        print(f"{'code':>6} {'document':>8} {'chars':>11} {'open ms':>8} {'proposed':>9} {'F2 p95':>7} "
-              f"{'ratio':>6} {'label':>8} {'ratio':>6} {'proposed':>9} {'keys meanwhile p95':>19} ok")
+        print("ms; a ratio is to the same figure on 3 KB with the same code; 'stall' is the longest the UI thread")
+        print("was busy (the screen could not answer a key): during the F2 presses, from the label key until its")
+        print("proposals were in, from the first screen until the opening's proposals were in")
+        print(f"{'code':>6} {'document':>8} {'F2 p95':>7} {'ratio':>6} {'F2 stall':>9} {'ratio':>6} "
+              f"{'label':>7} {'stall':>8} {'ratio':>6} {'in after':>9} {'keys then p95':>14} "
+              f"{'open stall':>11} {'in after':>9} ok")
         for which in codes:
             base = results.get((which, "3 KB"))
             for name, _ in sizes:
                 res = results.get((which, name))
                 if res is None or base is None:
                     continue
+                f2 = (f"{res['f2_p95_ms']:7.1f} {res['f2_p95_ms'] / base['f2_p95_ms']:6.2f} "
+                      f"{res['f2_stall_ms']:9.1f} {res['f2_stall_ms'] / base['f2_stall_ms']:6.2f}")
+                if "label_ms" not in res:
+                    print(f"{which:>6} {name:>8} {f2} (F2 only)")
+                    continue
                 ok = "yes" if res["open_ok"] and res["label_ok"] else "NO"
-                print(f"{which:>6} {name:>8} {res['chars']:>11,} {res['open_ms']:8.0f} {res['open_proposed_s']:8.1f}s "
-                      f"{res['f2_p95_ms']:7.1f} {res['f2_p95_ms'] / base['f2_p95_ms']:6.2f} "
-                      f"{res['label_ms']:8.1f} {res['label_ms'] / base['label_ms']:6.2f} "
-                      f"{res['label_proposed_s']:8.1f}s {res['keys_meanwhile_p95_ms']:12.1f} ({res['keys_meanwhile']:>3}) "
-                      f"{ok}")
+                print(f"{which:>6} {name:>8} {f2} {res['label_ms']:7.1f} {res['label_stall_ms']:8.1f} "
+                      f"{res['label_stall_ms'] / base['label_stall_ms']:6.2f} {res['label_proposed_s']:8.1f}s "
+                      f"{res['keys_meanwhile_p95_ms']:9.1f} ({res['keys_meanwhile']:>3}) "
+                      f"{res['open_stall_ms']:11.1f} {res['open_proposed_s']:8.1f}s {ok}")
         after = [results[("after", n)] for n, _ in sizes[1:]]
-        holds = all(r["f2_p95_ms"] < KEY_BUDGET_MS and r["label_ms"] < KEY_BUDGET_MS * 4 and r["open_ok"]
-                    and r["label_ok"] for r in after)
-        print(f"\nF2 p95 under {KEY_BUDGET_MS:.0f} ms and a hand label (its save included) in a few frames, "
-              f"with exact proposals, at {', '.join(n for n, _ in sizes[1:])}: {'holds' if holds else 'NOT met'}")
+        holds = all(r["f2_stall_ms"] < 4 * KEY_BUDGET_MS and r["label_stall_ms"] < 4 * KEY_BUDGET_MS
+                    and r["open_ok"] and r["label_ok"] for r in after)
+        print(f"\nno F2, hand label or opening holds the UI thread beyond {4 * KEY_BUDGET_MS:.0f} ms (a few frames; the "
+              f"label's save included) and the proposals are exact, at {', '.join(n for n, _ in sizes[1:])}: "
+              f"{'holds' if holds else 'NOT met'}")
         print(f"machine after the run: {machine()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
