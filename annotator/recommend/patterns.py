@@ -193,6 +193,7 @@ class Patterns(Recommender):
     def _token_matches(self, text: str) -> list[Proposal]:
         if not self.patterns or not self.patterns.token_patterns:
             return []
+        source = Path(self.patterns.path).name
         wanted = [(tp, tuple(v if a == "orth" else normalize_for_search(v) for a, v in tp.specs))
                   for tp in self.patterns.token_patterns]
         longest = max(len(values) for _, values in wanted)
@@ -209,7 +210,7 @@ class Patterns(Recommender):
                     if i + n <= len(tokens) and all(forms[i + k][a] == values[k]
                                                     for k, (a, _) in enumerate(tp.specs)):
                         out.append(Proposal("entity", tokens[i].start, tokens[i + n - 1].end, tp.label, 1.0,
-                                            self.name, reason=f"{Path(self.patterns.path).name} line {tp.line}"))
+                                            self.name, reason=f"{source} line {tp.line}"))
                 i += 1
 
         for window in tokens_by_window(text):
