@@ -14,7 +14,7 @@ opening proposes its occurrences). It measures, at the end of the document (``ct
   the time until the proposals are in, and whether they are exactly the occurrences.
 
 ``--before REV`` runs the same children on the code of git revision REV as well (``git archive``
-into a temporary folder, put first on ``PYTHONPATH``), alternating, so before and after come
+into a temporary folder, put first on the child's ``sys.path``), alternating, so before and after come
 from one run on one machine; on REV both keys did their scan on the UI thread. Default sizes
 3 KB and 10 MB (a few minutes with ``--before``); ``--full`` adds 100 MB (after only: before,
 one label there would take many minutes).
@@ -121,7 +121,9 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
     start = time.perf_counter()
     session = AnnotationSession(open_store(store_path), schema, f"bench{os.getpid()}")
     app = AnnotatorApp(session, clock=lambda: "", recommenders=(recommender,) if label else ())
-    out: dict = {"learned": learned_word, "labelled": label_word}
+    import annotator
+
+    out: dict = {"learned": learned_word, "labelled": label_word, "code": str(Path(annotator.__file__).parent)}
     stalls = Stalls()
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -177,8 +179,8 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
 
 def run_child(store: Path, f2: int, code: Path | None, label: bool = True) -> dict:
     env = dict(os.environ)
-    if code is not None:
-        env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
+    if code is not None:  # put first by the child itself: bench_docsize puts this checkout first on sys.path
+        env["BENCH_CODE"] = str(code)
     done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)]
                           + ([] if label else ["--no-label"]),
                           capture_output=True, text=True, timeout=7200, env=env)
@@ -196,6 +198,8 @@ def main() -> None:
     parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        if os.environ.get("BENCH_CODE"):
+            sys.path.insert(0, os.environ["BENCH_CODE"])
         print(json.dumps(asyncio.run(child(args.child, args.f2, not args.no_label))))
         return
 
