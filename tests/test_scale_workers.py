@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import replace
 
 from test_scale_docsize import big_text
 from test_tui_support import SIZE, main, make_app, make_session
 
-from annotator.model.annotations import Annotations, Document, Entity
+from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.recommend import RecommendContext
 from annotator.recommend.apply import fit_proposals
 from annotator.recommend.claims import ClaimCues, _chunks, _claimer_labels
@@ -112,8 +113,8 @@ def test_string_match_patterns_and_claim_cues_read_by_pieces_equal_the_whole_tex
     by_pieces = cues.propose(doc, state, CONTEXT)
     whole = ClaimCues(cues.cues)  # the old reading: the whole text as one piece
     labels = _claimer_labels(cues.cues, SCHEMA)
-    whole._rank = {label: n for n, label in enumerate(cues.cues.claimer_labels)}
-    whole._labelled = [(e.start, e.end) for e in state.entities]
+    whole._reading.rank = {label: n for n, label in enumerate(cues.cues.claimer_labels)}
+    whole._reading.labelled = [(e.start, e.end) for e in state.entities]
     mentions = sorted((e for e in state.entities if e.label in labels), key=lambda e: (e.start, e.end))
     assert by_pieces == whole._propose_in(text, mentions, cues.cues) and len(by_pieces) > 100
     assert any(p.claimer for p in by_pieces)
@@ -310,3 +311,31 @@ def test_claim_cues_near_a_span_reads_only_the_pieces_around_it_and_finds_what_t
         overlapping = [p for p in whole if p.start < end and start < p.end]
         assert claim in near and [p for p in near if p.start < end and start < p.end] == overlapping
         assert len(near) < len(whole) / 10
+
+
+def test_claim_cues_asked_on_two_threads_at_once_answers_each_as_alone():
+    """The opening's claim-cues may run in a worker while a hand claim asks it for a claimer on
+    the UI thread: what one call reads by is its thread's own (``claims._Reading``)."""
+    text = big_text(150_000)
+    learned = StringMatch()
+    learned.learn([("قوات سوريا الديمقراطية", "ORG"), ("الأمم المتحدة", "ORG")])
+    doc = Document("d", text)
+    state = Annotations("d", "tester", entities=tuple(
+        Entity(f"e{i}", p.start, p.end, p.label or "")
+        for i, p in enumerate(learned.propose(doc, Annotations("d", "tester"), CONTEXT))))
+    cues = ClaimCues()
+    cues.prepare(None, CONTEXT)
+    claims = [p for p in cues.propose(doc, state, CONTEXT) if p.claimer][::3]  # every third one, kept
+    state = replace(state, claims=tuple(Claim(f"c{i}", p.start, p.end, {}, p.claimer) for i, p in enumerate(claims)))
+    whole = cues.propose(doc, state, CONTEXT)  # the others' claimers: the speaker before (``_speaker_before``)
+    span = (whole[len(whole) // 2].start, whole[len(whole) // 2].end)
+    near = cues.propose_near(doc, state, CONTEXT, *span)
+    answers: list = []
+    worker = threading.Thread(target=lambda: answers.append(cues.propose(doc, state, CONTEXT)))
+    worker.start()
+    asked = 0
+    while worker.is_alive() or not asked:
+        assert cues.propose_near(doc, state, CONTEXT, *span) == near
+        asked += 1
+    worker.join()
+    assert answers == [whole]

@@ -24,6 +24,7 @@ sentence, else the claimer of the nearest claim before it (وأضاف: the same 
 
 from __future__ import annotations
 
+import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
@@ -142,6 +143,16 @@ def _claimer_labels(cues: CueSet, schema: Schema) -> frozenset[str]:
     return frozenset(label for label in cues.claimer_labels if label in allowed)
 
 
+class _Reading(threading.local):
+    """What one ``propose`` reads by, per thread: the app asks about a hand claim's claimer on
+    the UI thread (``propose_near``) while the opening's proposals may be made in a worker."""
+
+    rank: dict[str, int] = {}  # claimer label → its place in ``claimer_labels``
+    labelled: list[tuple[int, int]] = []  # the bounds of the entities touching the piece read
+    speakers: list[tuple[int, str]] = []  # (end, claimer) of the claims that have one
+    base = 0  # where the piece being read starts in the document
+
+
 class ClaimCues(Recommender):
     name: ClassVar[str] = "claim-cues"
     description: ClassVar[str] = "claims from attribution cues (قال، أعلن، بحسب…) and quoted speech, with a claimer"
@@ -149,11 +160,7 @@ class ClaimCues(Recommender):
 
     def __init__(self, cues: CueSet | None = None) -> None:
         self.cues = cues
-        # of the document being proposed on (set by ``propose``)
-        self._rank: dict[str, int] = {}  # claimer label → its place in ``claimer_labels``
-        self._labelled: list[tuple[int, int]] = []  # every entity's bounds
-        self._speakers: list[tuple[int, str]] = []  # (end, claimer) of the claims that have one
-        self._base = 0  # where the piece being read starts in the document
+        self._reading = _Reading()  # of the call being made, per thread
 
     def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
         if not context.schema.claims.enabled:
@@ -183,22 +190,23 @@ class ClaimCues(Recommender):
         labelled = sorted((e.start, e.end) for e in annotations.entities)
         labelled_starts = [s for s, _ in labelled]
         longest = max((e - s for s, e in labelled), default=0)
-        self._rank = {label: n for n, label in enumerate(cues.claimer_labels)}
-        self._speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0])
+        self._reading.rank = {label: n for n, label in enumerate(cues.claimer_labels)}
+        self._reading.speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer),
+                                        key=lambda x: x[0])
         out: list[Proposal] = []
         for start, end in _chunks(text):
             if end <= near_start or start >= near_end:
                 continue  # not near the span asked about
-            self._base = start
+            self._reading.base = start
             piece = [replace(m, start=m.start - start, end=m.end - start)
                      for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]
-            self._labelled = [(s - start, e - start) for s, e in labelled[
+            self._reading.labelled = [(s - start, e - start) for s, e in labelled[
                 bisect_left(labelled_starts, start - longest):bisect_left(labelled_starts, end)] if e > start]
             out += (replace(p, start=p.start + start, end=p.end + start)
                     for p in self._propose_in(text[start:end] if (start, end) != (0, len(text)) else text, piece, cues))
             if end < len(text):
                 time.sleep(0)
-        self._base = 0
+        self._reading.base = 0
         return out
 
     def _propose_in(self, text: str, mentions: list[Entity], cues: CueSet) -> list[Proposal]:
@@ -297,11 +305,13 @@ class ClaimCues(Recommender):
         """The subject inside [start, end) (between a verb and its clause): the first mention of the
         earliest label in ``claimer_labels`` (a person before the organisation they speak for)."""
         inside = [m for m in mentions if start <= m.start and m.end <= end]
-        return min(inside, key=lambda m: (self._rank.get(m.label, len(self._rank)), m.start)) if inside else None
+        rank = self._reading.rank
+        return min(inside, key=lambda m: (rank.get(m.label, len(rank)), m.start)) if inside else None
 
     def _aside(self, token: Token) -> bool:
         """A token read past between a subject and its clause: a bracket, or part of a labelled span."""
-        return token.text in ("(", ")", "[", "]") or any(s <= token.start and token.end <= e for s, e in self._labelled)
+        return token.text in ("(", ")", "[", "]") or any(s <= token.start and token.end <= e
+                                                         for s, e in self._reading.labelled)
 
     @staticmethod
     def _first_clause(clause: list[Token], cues: CueSet) -> list[Token]:
@@ -314,8 +324,8 @@ class ClaimCues(Recommender):
 
     def _speaker_before(self, offset: int) -> str | None:
         """The claimer of the nearest claim ending before ``offset`` (the speaker who goes on)."""
-        n = bisect_right(self._speakers, offset + self._base, key=lambda x: x[0])
-        return self._speakers[n - 1][1] if n else None
+        n = bisect_right(self._reading.speakers, offset + self._reading.base, key=lambda x: x[0])
+        return self._reading.speakers[n - 1][1] if n else None
 
     @staticmethod
     def _mention_at(mentions: list[Entity], offset: int, limit: int) -> Entity | None:
