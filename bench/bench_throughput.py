@@ -226,6 +226,8 @@ def main() -> int:
               + (f", {tok / cpu:.2f}x the rate of tokenizing alone" if fmt in TOKENIZING else ""))
         aims[f"export {fmt} at least 10,000 long labelled documents/s (CPU time)"] = args.docs / cpu >= 10_000
         out = folder / f"news-out.{fmt}"
+        if fmt in CEILINGS:
+            ceiling(fmt, db, out, texts, cpu)
         if out.is_dir():
             for f in out.iterdir():
                 f.unlink()
@@ -283,6 +285,65 @@ def main() -> int:
     if args.huge_mb:
         huge_document(folder, args.huge_mb, aims)
     return _end(folder, args.folder is None, aims)
+
+
+CEILINGS = ("conll", "prodigy", "brat")  # formats whose limit is shown: what their unavoidable parts cost alone
+
+
+def ceiling(fmt: str, db: Path, out: Path, texts: list[str], cpu: float) -> None:
+    """What the export of ``fmt`` could reach at best in this process: the sum of the CPU time of the parts
+    any writer must do, each measured alone (reading the store, tokenizing, writing the same bytes or
+    creating the same files), against the export's own time."""
+    from annotator.exporting import iter_records
+    from annotator.formats._spans import token_table
+    from annotator.store.sqlite import SQLiteStore
+
+    def cpu_of(work) -> float:
+        best = float("inf")
+        for _ in range(2):
+            c = time.process_time()
+            work()
+            best = min(best, time.process_time() - c)
+        return best
+
+    store = SQLiteStore(db)
+    read = cpu_of(lambda: sum(1 for _ in iter_records(store)))
+    store.close()
+    parts = {"reading the store": read}
+    if fmt != "brat":
+        parts["tokenizing (the writers' path)"] = cpu_of(lambda: [token_table(t) for t in texts])
+        body = out.read_text(encoding="utf-8")
+        pieces = body.split("\n\n") if fmt == "conll" else body.splitlines(keepends=True)
+        sink = out.with_suffix(".again")
+
+        def write() -> None:
+            with sink.open("w", encoding="utf-8") as f:
+                for piece in pieces:
+                    f.write(piece)
+        parts["writing its bytes"] = cpu_of(write)
+        sink.unlink()
+    else:
+        files = [(f.name, f.read_bytes()) for f in sorted(out.iterdir())]
+
+        def create() -> None:
+            again = Path(tempfile.mkdtemp(dir=out.parent))
+            dfd = os.open(again, os.O_RDONLY | os.O_DIRECTORY)
+            for name, data in files:
+                fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=dfd)
+                os.write(fd, data)
+                os.close(fd)
+            os.close(dfd)
+            create.folders.append(again)
+        create.folders = []  # type: ignore[attr-defined]
+        parts["creating its files (open, write, close)"] = cpu_of(create)
+        for again in create.folders:  # type: ignore[attr-defined]
+            for f in again.iterdir():
+                f.unlink()
+            again.rmdir()
+    n = len(texts)
+    best = sum(parts.values())
+    print("      " + "; ".join(f"{name} alone {n / t:,.0f}/s" for name, t in parts.items())
+          + f": at best {n / best:,.0f}/s, the export reaches {best / cpu:.0%} of that")
 
 
 def conll_sentence_figures(folder: Path, tokens: int, aims: dict[str, bool]) -> None:
