@@ -186,3 +186,56 @@ def test_prodigy_token_json_past_the_number_table_and_in_slices(text: str, shift
         out = io.StringIO()
         tokens.write_json(out)
     assert out.getvalue() == json.dumps(tokens.dicts(0, len(tokens.starts)), ensure_ascii=False)
+
+
+# -- Label Studio: results written as JSON, spliced into the task ----------------------------------
+
+def _label_studio(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[dict]]:
+    from annotator.formats.base import Record, WriteContext
+    from annotator.formats.label_studio import LabelStudioFormat
+    from annotator.model.annotations import Annotations, Document, Entity
+    from annotator.schema import default_schema_path, load_schema
+
+    ents = tuple(Entity(f"e{k}", s, e, ("PER", "ORG", 'Q"\\')[k % 3]) for k, (s, e) in enumerate(spans))
+    recs = [Record(Document("d", text, {}), Annotations(doc_id="d", annotator=who, entities=ents))
+            for who in ("amal", "\x00result 1\x00")]
+    out = io.StringIO()
+    LabelStudioFormat().write(recs, out, WriteContext(load_schema(default_schema_path())))
+    return out.getvalue(), [{"start": s, "end": e, "text": text[s:e]} for s, e in spans]
+
+
+def _canonical(written: str) -> None:
+    """Every task is what the encoder writes for the objects it holds (so the spliced JSON is the
+    same text the region dictionaries made)."""
+    assert written.startswith("[\n") and written.endswith("\n]\n")
+    for line in written[2:-3].split(",\n"):
+        assert json.dumps(json.loads(line), ensure_ascii=False) == line
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*_TRICKY, "\x00", "\ud800", "\x00result 0\x00"]), min_size=2, max_size=30)
+       .map("".join), st.data())
+def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: str, data) -> None:
+    from annotator.formats.offsets import Utf16Offsets
+
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), min_size=2, max_size=6)))
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    written, want = _label_studio(text, spans)
+    _canonical(written)
+    conv = Utf16Offsets(text)
+    for annotation in json.loads(written)[0]["annotations"]:
+        regions = [r for r in annotation["result"] if r["type"] == "labels"]
+        assert [r["value"]["text"] for r in regions] == [w["text"] for w in want]
+        assert [(r["value"]["start"], r["value"]["end"]) for r in regions] == \
+            [(conv.to_utf16(w["start"]), conv.to_utf16(w["end"])) for w in want]
+        assert [r["value"]["labels"] for r in regions] == [[("PER", "ORG", 'Q"\\')[k % 3]] for k in range(len(want))]
+
+
+def test_a_task_holding_the_mark_itself_is_written_whole():
+    text = "قال \x00result 0\x00 محمد"
+    written, _ = _label_studio(text, [(0, 3), (len(text) - 4, len(text))])
+    _canonical(written)
+    task = json.loads(written)[0]
+    assert task["data"]["text"] == text
+    assert [a["completed_by"] for a in task["annotations"]] == ["amal", "\x00result 1\x00"]
+    assert all(len(a["result"]) == 2 for a in task["annotations"])
