@@ -190,7 +190,8 @@ def test_prodigy_token_json_past_the_number_table_and_in_slices(text: str, shift
 
 # -- Label Studio: results written as JSON, spliced into the task ----------------------------------
 
-def _label_studio(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[dict]]:
+def _label_studio(text: str, spans: list[tuple[int, int]], annotators: tuple[str, ...] = ("amal", "\x00result 1\x00")
+                  ) -> tuple[str, list[dict]]:
     from annotator.formats.base import Record, WriteContext
     from annotator.formats.label_studio import LabelStudioFormat
     from annotator.model.annotations import Annotations, Document, Entity
@@ -198,7 +199,7 @@ def _label_studio(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[di
 
     ents = tuple(Entity(f"e{k}", s, e, ("PER", "ORG", 'Q"\\')[k % 3]) for k, (s, e) in enumerate(spans))
     recs = [Record(Document("d", text, {}), Annotations(doc_id="d", annotator=who, entities=ents))
-            for who in ("amal", "\x00result 1\x00")]
+            for who in annotators]
     out = io.StringIO()
     LabelStudioFormat().write(recs, out, WriteContext(load_schema(default_schema_path())))
     return out.getvalue(), [{"start": s, "end": e, "text": text[s:e]} for s, e in spans]
@@ -229,6 +230,28 @@ def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: 
         assert [(r["value"]["start"], r["value"]["end"]) for r in regions] == \
             [(conv.to_utf16(w["start"]), conv.to_utf16(w["end"])) for w in want]
         assert [r["value"]["labels"] for r in regions] == [[("PER", "ORG", 'Q"\\')[k % 3]] for k in range(len(want))]
+
+
+def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
+    from annotator.formats import label_studio
+
+    text = "قال «محمد» إن 2019. " * 40
+    spans = [(0, 3), (5, 9), (30, 40)]
+    monkeypatch.setattr(label_studio.json, "loads", _counted(label_studio.json.loads))
+    spliced, _ = _label_studio(text, spans, ("amal", "omar"))
+    assert _counted.calls == 0
+    monkeypatch.setattr(label_studio, "_SPLICED_AT_MOST", 100)
+    whole, _ = _label_studio(text, spans, ("amal", "omar"))
+    assert whole == spliced and _counted.calls == 2  # both annotations' results made objects again
+
+
+def _counted(fn):
+    _counted.calls = 0
+
+    def call(*args):
+        _counted.calls += 1
+        return fn(*args)
+    return call
 
 
 def test_a_task_holding_the_mark_itself_is_written_whole():

@@ -234,8 +234,9 @@ class _EncodedList:
 def _encode_task(task: dict[str, Any]) -> str:
     """``_ENCODE(task)`` where the results already written as JSON are put in the places the task gives
     them: the task is encoded with a mark in each place, and each mark's JSON replaced. A mark found
-    other than once (a value holding it) makes the results objects again, encoded whole (JSON read
-    back and written again is the same text)."""
+    other than once (a value holding it), or a task of over a million characters (whose splicing would
+    hold it twice), makes the results objects again, encoded whole (JSON read back and written again
+    is the same text)."""
     held = [obj for key in ("annotations", "predictions") for obj in task.get(key) or ()
             if isinstance(obj, dict) and isinstance(obj.get("result"), _EncodedList)]
     if not held:
@@ -246,7 +247,7 @@ def _encode_task(task: dict[str, Any]) -> str:
         obj["result"] = mark
     line = _ENCODE(task)
     encoded = [_ENCODE(mark) for mark in marks]
-    if all(line.count(mark) == 1 for mark in encoded):
+    if len(line) <= _SPLICED_AT_MOST and all(line.count(mark) == 1 for mark in encoded):
         places = sorted((line.index(mark), len(mark), result.json) for mark, result in zip(encoded, results,
                                                                                          strict=True))
         pieces, pos = [], 0
@@ -255,9 +256,13 @@ def _encode_task(task: dict[str, Any]) -> str:
             pos = at + size
         pieces.append(line[pos:])
         return "".join(pieces)
+    del line  # a huge task is not held twice (the spliced copy beside the marked one)
     for obj, result in zip(held, results, strict=True):
         obj["result"] = json.loads(result.json)
     return _ENCODE(task)
+
+
+_SPLICED_AT_MOST = 1 << 20  # characters of a task spliced; a longer one (a huge text) is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
