@@ -234,35 +234,42 @@ class _EncodedList:
 def _encode_task(task: dict[str, Any]) -> str:
     """``_ENCODE(task)`` where the results already written as JSON are put in the places the task gives
     them: the task is encoded with a mark in each place, and each mark's JSON replaced. A mark found
-    other than once (a value holding it), or a task of over a million characters (whose splicing would
-    hold it twice), makes the results objects again, encoded whole (JSON read back and written again
-    is the same text)."""
+    other than once (a value holding it) makes the results objects again, encoded whole (JSON read
+    back and written again is the same text); so does a text of over a million characters, before
+    anything is encoded (its task is encoded once, never held twice)."""
     held = [obj for key in ("annotations", "predictions") for obj in task.get(key) or ()
             if isinstance(obj, dict) and isinstance(obj.get("result"), _EncodedList)]
     if not held:
         return _ENCODE(task)
+    data = task.get("data")
+    if isinstance(data, dict) and any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in data.values()):
+        return _encode_whole(task, held)
     results = [obj["result"] for obj in held]
     marks = [f"\x00result {k}\x00" for k in range(len(held))]
     for obj, mark in zip(held, marks, strict=True):
         obj["result"] = mark
     line = _ENCODE(task)
     encoded = [_ENCODE(mark) for mark in marks]
-    if len(line) <= _SPLICED_AT_MOST and all(line.count(mark) == 1 for mark in encoded):
-        places = sorted((line.index(mark), len(mark), result.json) for mark, result in zip(encoded, results,
-                                                                                         strict=True))
-        pieces, pos = [], 0
-        for at, size, raw in places:
-            pieces += [line[pos:at], raw]
-            pos = at + size
-        pieces.append(line[pos:])
-        return "".join(pieces)
-    del line  # a huge task is not held twice (the spliced copy beside the marked one)
-    for obj, result in zip(held, results, strict=True):
-        obj["result"] = json.loads(result.json)
+    if not all(line.count(mark) == 1 for mark in encoded):
+        for obj, result in zip(held, results, strict=True):
+            obj["result"] = result
+        return _encode_whole(task, held)
+    places = sorted((line.index(mark), len(mark), result.json) for mark, result in zip(encoded, results, strict=True))
+    pieces, pos = [], 0
+    for at, size, raw in places:
+        pieces += [line[pos:at], raw]
+        pos = at + size
+    pieces.append(line[pos:])
+    return "".join(pieces)
+
+
+def _encode_whole(task: dict[str, Any], held: list[dict[str, Any]]) -> str:
+    for obj in held:
+        obj["result"] = json.loads(obj["result"].json)
     return _ENCODE(task)
 
 
-_SPLICED_AT_MOST = 1 << 20  # characters of a task spliced; a longer one (a huge text) is encoded whole
+_SPLICED_AT_MOST = 1 << 20  # characters of a text whose task is spliced; a longer one is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
