@@ -393,7 +393,14 @@ class LabelStudioFormat(Format):
             return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
                     f'"text": {_json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
 
-        result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
+        if size >= 0 and all(type(e.id) is str and type(e.label) is str and 0 <= e.start <= e.end <= size
+                             for e in ann.entities):
+            # the usual case, inlined (the same JSON as region's): offsets as they are, strings encoded
+            result += [f'{{"id": {_json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
+                       f'"text": {_json_str(text[e.start:e.end])}, "labels": [{_json_str(e.label)}]}}}}'
+                       for e in ann.entities]
+        else:
+            result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
         entity_ids = {e.id for e in ann.entities}
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
