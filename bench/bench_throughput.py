@@ -11,7 +11,9 @@ Everything is generated in a temporary folder (or --folder):
   most 1.3x the tokenizing time (30% overhead).
 - export rate: those documents exported in every format, as documents per second of CPU time (the
   wall-clock rate beside it: on a shared machine the load decides that one). Aim: at least 10,000
-  documents/s. Tokenizing formats are also set against the rate of tokenizing alone.
+  documents/s. Tokenizing formats are also set against the rate of tokenizing alone, and CoNLL, Prodigy
+  and brat against their ceiling: the parts any writer of the format must do (reading the store, our
+  tokenizer, writing the same bytes or creating the same files), each timed alone, summed.
 - memory: peak RSS of a separate process exporting --small and --big documents in each format
   (a store built with direct inserts: ``bench_store_scale.build_store``), and importing --small
   and --big-import documents of native JSONL. Aim: flat (the big run within 1.5x of the small one,
