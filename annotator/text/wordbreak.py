@@ -98,9 +98,14 @@ _MARK = "\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
 _WORD = ("0-9A-Za-z\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
          "\u0620-\u064a\u0660-\u0669\u066e\u066f\u0671-\u06d3\u06d5\u06e5\u06e6\u06ee-\u06fc\u06ff"
          "\u0750-\u077f" + _MARK)
-# stdlib re: the whole text is of these classes, and no mark follows a symbol (possessive: no backtracking)
-_COMMON_TEXT = re.compile(f"(?:[{_SPACE}{_WORD}]++|[{_SYMBOL}]++(?![{_MARK}]))*+")
-_COMMON_TOKEN = re.compile(f"([{_SYMBOL}]|[{_WORD}]++)")
+
+
+@lru_cache(maxsize=1)
+def _common_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use (not at start-up): stdlib ``re``; the whole text is of these classes with
+    no mark after a symbol (possessive: no backtracking), and the token pattern ``split`` cuts at."""
+    return (re.compile(f"(?:[{_SPACE}{_WORD}]++|[{_SYMBOL}]++(?![{_MARK}]))*+"),
+            re.compile(f"([{_SYMBOL}]|[{_WORD}]++)"))
 
 
 def common_tokens(text: str) -> tuple[list[int], list[int], list[str]] | None:
@@ -108,9 +113,10 @@ def common_tokens(text: str) -> tuple[list[int], list[int], list[str]] | None:
     when it is made only of common characters, else None: one ``split`` of the text (its pieces
     alternate white space and token), the pieces' lengths summed in C; several times faster than
     the general path, and the token texts come with it."""
-    if _COMMON_TEXT.fullmatch(text) is None:
+    whole, token = _common_patterns()
+    if whole.fullmatch(text) is None:
         return None
-    pieces = _COMMON_TOKEN.split(text)
+    pieces = token.split(text)
     bounds = list(accumulate(map(len, pieces)))
     return bounds[0:-1:2], bounds[1::2], pieces[1::2]
 
