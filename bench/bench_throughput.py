@@ -321,6 +321,7 @@ def ceiling(fmt: str, db: Path, out: Path, texts: list[str], cpu: float) -> None
     read = cpu_of(lambda: sum(1 for _ in iter_records(store)))
     store.close()
     parts = {"reading the store": read}
+    floor = 0.0
     if fmt != "brat":
         parts["tokenizing (the writers' path)"] = cpu_of(lambda: [token_table(t) for t in texts])
         body = out.read_text(encoding="utf-8")
@@ -332,6 +333,17 @@ def ceiling(fmt: str, db: Path, out: Path, texts: list[str], cpu: float) -> None
                 for piece in pieces:
                     f.write(piece)
         parts["writing its bytes"] = cpu_of(write)
+
+        def bare() -> None:  # no store, no tokenizer rule, no checks: white-space words written as the format
+            with sink.open("w", encoding="utf-8") as f:
+                for text in texts:
+                    words = text.split()
+                    if fmt == "conll":
+                        f.write(" O\n".join(words) + " O\n\n")
+                    else:
+                        f.write(json.dumps([{"text": w, "start": 0, "end": 0, "id": i, "ws": True}
+                                            for i, w in enumerate(words)], ensure_ascii=False) + "\n")
+        floor = cpu_of(bare)
         sink.unlink()
     else:
         files = [(f.name, f.read_bytes()) for f in sorted(out.iterdir())]
@@ -355,6 +367,9 @@ def ceiling(fmt: str, db: Path, out: Path, texts: list[str], cpu: float) -> None
     best = sum(parts.values())
     print("      " + "; ".join(f"{name} alone {n / t:,.0f}/s" for name, t in parts.items())
           + f": at best {n / best:,.0f}/s, the export reaches {best / cpu:.0%} of that")
+    if fmt != "brat":
+        print(f"      the bare minimum in pure Python (white-space words written as {fmt}, a "
+              f"{'line' if fmt == 'conll' else 'JSON object'} each, nothing else): {n / floor:,.0f}/s")
 
 
 def conll_sentence_figures(folder: Path, tokens: int, aims: dict[str, bool]) -> None:
