@@ -151,7 +151,12 @@ def _relation(a: Entity, b: Entity) -> str:
 
 def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore_id: str | None = None) -> None:
     """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows."""
-    for other in state.entities:
+    _check_fits_among(state.entities, entity, schema, ignore_id)
+
+
+def _check_fits_among(entities: Iterable[Entity], entity: Entity, schema: Schema,
+                      ignore_id: str | None = None) -> None:
+    for other in entities:
         if other.id == ignore_id:
             continue
         rel = _relation(entity, other)
@@ -182,8 +187,8 @@ class PlacedEntities:
         lo, hi = bisect_left(self._keys, (start - self._longest,)), bisect_left(self._keys, (end,))
         return tuple(o for o in self.entities[lo:hi] if o.end > start)
 
-    def fits(self, state: Annotations, entity: Entity, schema: Schema) -> None:
-        check_entity_fits(replace(state, entities=self.overlapping(entity.start, entity.end)), entity, schema)
+    def fits(self, entity: Entity, schema: Schema) -> None:
+        _check_fits_among(self.overlapping(entity.start, entity.end), entity, schema)
 
     def add(self, entity: Entity) -> None:
         key = (entity.start, -entity.end, entity.id)
@@ -561,7 +566,7 @@ class AddProposals(Operation):
             placed = PlacedEntities(state.entities)
             for e in self.entities:
                 _check_new_entity(e, used, text, schema)
-                placed.fits(state, e, schema)
+                placed.fits(e, schema)
                 placed.add(e)
                 used.add(e.id)
             state = replace(state, entities=tuple(placed.entities))

@@ -62,7 +62,7 @@ def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: str, 
                 continue
             candidate = Entity("proposal", p.start, p.end, p.label, p.span_source)
             try:
-                entities.fits(state, candidate, schema)
+                entities.fits(candidate, schema)
             except OperationError:
                 continue
             entities.add(candidate)

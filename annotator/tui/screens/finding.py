@@ -171,7 +171,7 @@ class FindActions(ScreenPart):
         lane, always in a worker. Answers for a document already left are dropped (``lanes``)."""
         if not self.recommenders or self.doc_id is None or self.editor is None:
             return
-        doc = self.session.document(self.doc_id)
+        doc = self._open_document()
         quick = [r for r in self.recommenders if not r.slow]
         if quick:
             self.proposing.submit(partial(self._propose_on_lane, quick, doc), description="recommenders propose",
@@ -194,6 +194,15 @@ class FindActions(ScreenPart):
                     continue
             result = self._propose(rec, doc, state)
             job.on_ui(partial(self._proposed, doc.id, rec, result))
+
+    def _open_document(self) -> Document:
+        """The open document, kept: ``session.document`` first waits for every queued save, which
+        would hold up each change (thousands of proposals being saved) on the UI thread."""
+        kept: Document | None = getattr(self, "_kept_document", None)
+        if kept is None or kept.id != self.doc_id:
+            assert self.doc_id is not None
+            kept = self._kept_document = self.session.document(self.doc_id)
+        return kept
 
     def _state(self) -> Annotations | None:
         return self.editor.state if self.editor is not None else None
@@ -257,7 +266,7 @@ class FindActions(ScreenPart):
         if isinstance(shown, Edit) and self.doc_id is not None:
             learners = [r for r in self.recommenders if r.learns]
             if learners:
-                doc = self.session.document(self.doc_id)
+                doc = self._open_document()
                 inline = len(doc.text) <= RECOMMEND_NOW
                 for slow in (False, True):
                     teach = [r for r in learners if r.slow == slow]
