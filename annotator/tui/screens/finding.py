@@ -291,6 +291,8 @@ class FindActions(ScreenPart):
             state = job.on_ui(self._state)
             if state is None or _taught(state) != taught:
                 return
+            if job.on_ui(partial(self._prepare, rec)) is not None:
+                continue  # it cannot propose (said when the document opened)
             result = self._propose(rec, doc, state)
             if isinstance(result, list) and result:
                 said = job.on_ui(partial(self._proposed_again, rec, result, taught, said))
