@@ -230,12 +230,16 @@ class Editor:
         return Edit(op, self.state, plan.after,
                     said("do", op, self.state, self.text) + plan.describe(label, query).removeprefix(head))
 
-    def propose(self, proposals: list[Proposal]) -> Answer | None:
-        """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused)."""
+    def propose(self, proposals: list[Proposal], before: Annotations | None = None) -> Answer | None:
+        """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused).
+        With ``before`` (a state this editor showed) the answer is planned on it, and pure: a worker
+        plans a big document's thousands of proposals, and the screen takes the answer as it is
+        while its state is still ``before`` (``Edit.before is state``)."""
         from annotator.recommend.apply import proposals_operation
 
-        op = proposals_operation(proposals, self.state, self.text, self.schema)
-        return self._edit(op) if op is not None else None
+        state = self.state if before is None else before
+        op = proposals_operation(proposals, state, self.text, self.schema)
+        return self._edit(op, before=state) if op is not None else None
 
     def reject(self, where: Where) -> Answer:
         """Reject the proposal under the cursor: removed, and not proposed again on this document."""
@@ -349,9 +353,10 @@ class Editor:
         return [*self.state.entities, *self.state.claims]
 
     # -- the one place an answer is made ------------------------------------------------
-    def _edit(self, op: Operation, created: str | None = None) -> Answer:
+    def _edit(self, op: Operation, created: str | None = None, before: Annotations | None = None) -> Answer:
+        state = self.state if before is None else before
         try:
-            _, after, _ = plan_change(op, self.state, self.text, self.schema)
+            _, after, _ = plan_change(op, state, self.text, self.schema)
         except OperationError as exc:
             return Refusal(str(exc), error=True)
-        return Edit(op, self.state, after, said("do", op, self.state, self.text), created)
+        return Edit(op, state, after, said("do", op, state, self.text), created)

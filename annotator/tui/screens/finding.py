@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal
 
 COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
 RECOMMEND_NOW = 20_000  # characters: a longer document's recommenders run in a worker (``lanes``)
+_Plan = tuple[Annotations, Answer | None]  # proposals planned in the lane on a state: (that state, the answer)
 
 
 class FindScreen(_Prompt):
@@ -193,7 +194,7 @@ class FindActions(ScreenPart):
                     job.on_ui(partial(self._proposed, doc.id, rec, problem))
                     continue
             result = self._propose(rec, doc, state)
-            job.on_ui(partial(self._proposed, doc.id, rec, result))
+            job.on_ui(partial(self._proposed, doc.id, rec, result, self._plan(result, state)))
 
     def _open_document(self) -> Document:
         """The open document, kept: ``session.document`` first waits for every queued save, which
@@ -247,13 +248,29 @@ class FindActions(ScreenPart):
             self._prepared = set()
         return self._prepared
 
-    def _proposed(self, doc_id: str, rec: Recommender, result: list[Proposal] | str) -> None:
+    def _plan(self, result: list[Proposal] | str, state: Annotations) -> _Plan | None:
+        """In the lane: the proposals fitted and applied to ``state``, the state they were made on
+        (``Editor.propose`` with ``before``), so the UI thread only shows them while it is unchanged."""
+        editor = self.editor
+        if not isinstance(result, list) or not result or editor is None:
+            return None
+        return state, editor.propose(result, before=state)
+
+    def _answer(self, result: list[Proposal], planned: _Plan | None) -> Answer | None:
+        """The lane's plan while the state shown is the one it was made on, else planned now."""
+        assert self.editor is not None
+        if planned is not None and planned[0] is self.editor.state:
+            return planned[1]
+        return self.editor.propose(result)
+
+    def _proposed(self, doc_id: str, rec: Recommender, result: list[Proposal] | str,
+                  planned: _Plan | None = None) -> None:
         if isinstance(result, str):
             self.status.say(result, error=True)
             return
         if doc_id != self.doc_id or self.editor is None:
             return  # the annotator has moved on; the next opening proposes again
-        answer = self.editor.propose(result)
+        answer = self._answer(result, planned)
         if answer is None:
             self.status.say(f"{rec.name}: nothing new to propose here")
         else:
@@ -295,14 +312,15 @@ class FindActions(ScreenPart):
                 continue  # it cannot propose (said when the document opened)
             result = self._propose(rec, doc, state)
             if isinstance(result, list) and result:
-                said = job.on_ui(partial(self._proposed_again, rec, result, taught, said))
+                said = job.on_ui(partial(self._proposed_again, rec, result, self._plan(result, state), taught, said))
 
-    def _proposed_again(self, rec: Recommender, result: list[Proposal], taught: set[tuple[int, int, str]],
-                        said: str) -> str:
+    def _proposed_again(self, rec: Recommender, result: list[Proposal], planned: _Plan | None,
+                        taught: set[tuple[int, int, str]], said: str) -> str:
         if self.editor is None or _taught(self.editor.state) != taught:
             return said
         before = self.editor.state
-        if isinstance(self.commit(self.editor.propose(result)), Edit) and self.editor is not None:
+        answer = self._answer(result, planned)
+        if isinstance(self.commit(answer), Edit) and self.editor is not None:
             added = _proposed(self.editor.state) - _proposed(before)
             said = f"{said}; {rec.name} proposes {added} more here (f4 goes to them)"
             self.status.say(said)
