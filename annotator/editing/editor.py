@@ -49,6 +49,7 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
+from annotator.text.stored import Text, whole_text
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
@@ -131,10 +132,15 @@ Answer = Edit | Refusal
 class Editor:
     """Decisions over one document's text and one annotator's (shown) state."""
 
-    def __init__(self, schema: Schema, text: str, state: Annotations) -> None:
+    def __init__(self, schema: Schema, text: Text, state: Annotations) -> None:
         self.schema = schema
-        self.text = text
+        self._text = text
         self.state = state
+
+    @property
+    def text(self) -> str:
+        """The whole text: an edit's checks read it (a big document's is read from the store at the first)."""
+        return whole_text(self._text)
 
     # -- what is where ------------------------------------------------------------------
     def spans_under(self, where: Where) -> list[Span]:

@@ -140,6 +140,19 @@ class Store(ABC):
     @abstractmethod
     def get_document(self, doc_id: str) -> Document | None: ...
     @abstractmethod
+    def text_length(self, doc_id: str) -> int | None:
+        """The length in code points of a text stored for reading by ranges (a big one); None for any
+        other (read it whole with ``get_document``) or no such document. Reads no text."""
+        ...
+
+    @abstractmethod
+    def text_range(self, doc_id: str, start: int, end: int) -> str:
+        """Exactly ``get_document(doc_id).text[start:end]`` (offsets clamped as a slice's, not negative
+        ones), reading about that much of a text ``text_length`` answers for; any other is read whole.
+        StoreError when there is no such document."""
+        ...
+
+    @abstractmethod
     def document_ids(self) -> list[str]: ...
     @abstractmethod
     def iter_documents(self) -> Iterator[Document]: ...

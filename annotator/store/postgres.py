@@ -44,8 +44,10 @@ from annotator.store.sql_reads import (
     BACKFILL_BATCH,
     BATCH,
     DELETE_LAPSED,
+    MARK_STEP,
     TAKEABLE,
     UNFINISHED,
+    WINDOWED_BYTES,
     WORKERS,
     SQLReads,
     counted,
@@ -54,6 +56,7 @@ from annotator.store.sql_reads import (
     encode_text,
     now_iso,
     search_copy,
+    text_marks,
 )
 
 T = TypeVar("T")
@@ -301,11 +304,14 @@ class PostgresStore(SQLReads, Store):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _migrate(self) -> None:
+        found: list[int] = []
+
         def tx(cur: Any) -> None:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))  # one migrator at a time
             exists = cur.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
             current = cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0] \
                 if exists else 0
+            found.append(current)
             if not exists and not self._create:
                 raise StoreError(NO_STORE.format(where=f"the {self._where()}"))
             if current > len(PG_MIGRATIONS):
@@ -324,6 +330,8 @@ class PostgresStore(SQLReads, Store):
         try:
             self._write(tx)
             self._backfill()
+            if found and found[-1] < 6:
+                self._fill_marks()
         except StoreError:
             self._close_connection()
             raise
@@ -348,6 +356,16 @@ class PostgresStore(SQLReads, Store):
                        for doc_id, annotator, state in rows]
             self._write(_many(  # the trigger counts them
                 "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", tallied))
+
+    def _fill_marks(self) -> None:
+        """Migration 6 on a database made before it: marks for each big text, one text at a time. Run
+        once, by the process that migrated; a text left without (an interrupted fill) is read whole."""
+        for (doc_id,) in self._read("SELECT id FROM documents WHERE octet_length(text) >= ? AND id NOT IN "
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (WINDOWED_BYTES,)):
+            doc = self.get_document(doc_id)
+            if doc is not None:
+                self._write(_many("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s) "
+                                  "ON CONFLICT DO NOTHING", [(doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP))]))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -424,9 +442,12 @@ class PostgresStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
+            data = encode_text(doc.text)
             cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (%s,%s,%s,%s,%s,%s)",
-                        (doc_id, encode_text(doc.text), h, dumps_ascii(dict(doc.meta)), now_iso(),
-                         search_copy(doc_id, doc.text)))
+                        (doc_id, data, h, dumps_ascii(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+            if len(data) >= WINDOWED_BYTES:
+                cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)",
+                            (doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP)))
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)

@@ -24,6 +24,7 @@ from annotator.model.annotations import Annotations
 from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
+from annotator.text.stored import Text
 from annotator.tui.bindings import screen_bindings
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.finding import FindActions
@@ -143,7 +144,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                           f"{MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it (nothing is lost).")
 
     # -- documents ------------------------------------------------------------------------
-    def _index(self, doc_id: str, text: str) -> TextIndex:
+    def _index(self, doc_id: str, text: Text) -> TextIndex:
         index = self._indexes.get(doc_id)
         if index is None or index.text != text:
             index = TextIndex(text)
@@ -159,22 +160,23 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             self.save_position()
         self.saver.settle()
         try:
-            doc = self.session.document(doc_id)
+            text = self.session.text(doc_id)  # a big one is read by ranges: the first screen reads what it shows
             state = self.session.annotations(doc_id)
         except AnnotatorError as exc:
             self.status.say(str(exc), error=True)
             return
         self.doc_id = doc_id
-        self.editor = Editor(self.schema, doc.text, state)
+        self.editor = Editor(self.schema, text, state)
         self.acked = state
         self.linking = None
-        self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
-        self.query_one(SpanPanel).show(doc.text, state)
+        self.view.set_document(text, state, cursor, index=self._index(doc_id, text))
+        self.query_one(SpanPanel).show(text, state)
         self._show_header()
-        if len(doc.text) <= HIDDEN_COUNT_NOW:
-            self._say_hidden(doc_id, count_hidden(doc.text))
+        if len(text) <= HIDDEN_COUNT_NOW:
+            self._say_hidden(doc_id, count_hidden(text))
         else:  # a C scan that releases the GIL, off the UI thread, once the first screen is painted
-            text = doc.text  # (no partial: Textual describes a worker by its repr, the whole text)
+            # (no partial: Textual describes a worker by its repr, the whole text; a stored text is read
+            # whole there, so it is in memory before the first edit needs it)
             self.set_timer(HIDDEN_COUNT_DELAY, lambda: self.run_worker(
                 lambda: self._count_hidden_in_worker(doc_id, text), thread=True, group="hidden-count",
                 description="count invisible characters"))
@@ -182,7 +184,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             self.save_position()
         self.run_recommenders()
 
-    def _count_hidden_in_worker(self, doc_id: str, text: str) -> None:
+    def _count_hidden_in_worker(self, doc_id: str, text: Text) -> None:
         hidden = count_hidden(text)
         self.app.call_from_thread(self._say_hidden, doc_id, hidden)
 

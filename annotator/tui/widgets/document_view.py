@@ -31,6 +31,7 @@ from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
+from annotator.text.stored import Text
 from annotator.tui.cursor import Navigator, Selection
 from annotator.tui.spans import SpanIndex, changed_ranges
 
@@ -81,7 +82,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.schema = schema
         self.direction = direction
         self.show_controls = False  # draw invisible characters (bidi controls, ZWJ…) as markers
-        self.text = ""
+        self.text: Text = ""
         self.index = TextIndex("")
         self.doc_layout = DocumentLayout("", LayoutOptions(width=40, direction=direction))
         self.nav = Navigator(self.index, self.doc_layout)
@@ -100,7 +101,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
-    def set_document(self, text: str, state: Annotations, cursor: int = 0,
+    def set_document(self, text: Text, state: Annotations, cursor: int = 0,
                      index: TextIndex | None = None) -> None:
         """Show a new document (``index`` may be passed in when already built)."""
         self.text = text
