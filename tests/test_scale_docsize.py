@@ -18,6 +18,7 @@ from annotator.layout import document as document_module
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.text import TextIndex, paragraphs, search, sentences, tokenize
 from annotator.text.controls import count_hidden, is_hidden
+from annotator.text.stored import whole_text
 from annotator.tui.cursor import Navigator
 from annotator.tui.screens.finding import COUNT_WINDOWS
 
@@ -225,7 +226,7 @@ async def test_the_app_opens_a_big_document_and_works_at_its_end(tmp_path):
         from annotator.tui.widgets.document_view import DocumentView
 
         view = app.screen.query_one(DocumentView)
-        assert view.text == text
+        assert len(view.text) == len(text) and view.text[:5000] == text[:5000]
         assert view.index.stats["tokenized"] <= 4 * WINDOW and view.doc_layout.laid_out <= 8 * WINDOW
         await pilot.press("ctrl+end")
         await pilot.pause()
@@ -245,6 +246,7 @@ async def test_the_app_opens_a_big_document_and_works_at_its_end(tmp_path):
         assert sentence is not None and not view.spans.covers(*sentence)
         assert view.index.stats["tokenized"] <= (COUNT_WINDOWS + 16) * WINDOW  # the find box counts in 32
         assert view.doc_layout.laid_out <= 24 * WINDOW
+        assert whole_text(view.text) == text
     session.store.close()
 
 

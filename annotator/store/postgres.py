@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
+from annotator.store import sql_reads
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
     NO_STORE,
@@ -44,19 +45,17 @@ from annotator.store.sql_reads import (
     BACKFILL_BATCH,
     BATCH,
     DELETE_LAPSED,
-    MARK_STEP,
     TAKEABLE,
     UNFINISHED,
-    WINDOWED_BYTES,
     WORKERS,
     SQLReads,
     counted,
     decode_text,
     dumps_ascii,
     encode_text,
+    marks_row,
     now_iso,
     search_copy,
-    text_marks,
 )
 
 T = TypeVar("T")
@@ -361,11 +360,12 @@ class PostgresStore(SQLReads, Store):
         """Migration 6 on a database made before it: marks for each big text, one text at a time. Run
         once, by the process that migrated; a text left without (an interrupted fill) is read whole."""
         for (doc_id,) in self._read("SELECT id FROM documents WHERE octet_length(text) >= ? AND id NOT IN "
-                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (WINDOWED_BYTES,)):
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
             doc = self.get_document(doc_id)
-            if doc is not None:
+            marks = marks_row(doc_id, doc.text, encode_text(doc.text)) if doc is not None else None
+            if marks is not None:
                 self._write(_many("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s) "
-                                  "ON CONFLICT DO NOTHING", [(doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP))]))
+                                  "ON CONFLICT DO NOTHING", [marks]))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -445,9 +445,9 @@ class PostgresStore(SQLReads, Store):
             data = encode_text(doc.text)
             cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (%s,%s,%s,%s,%s,%s)",
                         (doc_id, data, h, dumps_ascii(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
-            if len(data) >= WINDOWED_BYTES:
-                cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)",
-                            (doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP)))
+            marks = marks_row(doc_id, doc.text, data)
+            if marks is not None:
+                cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)

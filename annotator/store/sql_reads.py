@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.errors import StoreError
 from annotator.store.base import Account, DocumentRow, LogEntry, Position
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
@@ -59,6 +59,11 @@ def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     if sys.byteorder == "big":
         offsets.byteswap()
     return offsets.tobytes()
+
+
+def marks_row(doc_id: str, text: str, data: bytes) -> tuple[str, int, int, bytes] | None:
+    """The ``text_marks`` row (doc_id, chars, step, marks) a text stored as ``data`` gets: None for a small one."""
+    return (doc_id, len(text), MARK_STEP, text_marks(text, MARK_STEP)) if len(data) >= WINDOWED_BYTES else None
 
 
 def read_marks(blob: bytes) -> array:

@@ -31,6 +31,7 @@ from typing import TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
+from annotator.store import sql_reads
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
     NO_STORE,
@@ -49,16 +50,14 @@ from annotator.store.sql_reads import (
     DELETE_LAPSED,
     HEAD_BYTES,
     INLINE_HEAD,
-    MARK_STEP,
     TAKEABLE,
     UNFINISHED,
-    WINDOWED_BYTES,
     SQLReads,
     counted,
     decode_text,
+    marks_row,
     now_iso,
     search_copy,
-    text_marks,
 )
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
@@ -199,11 +198,12 @@ class SQLiteStore(SQLReads, Store):
         """Migration 6 on a store made before it: marks for each big text, one text at a time (memory holds
         one). Run once, when the store is migrated; a text left without (an interrupted fill) is read whole."""
         for (doc_id,) in self._read("SELECT id FROM documents WHERE length(text) >= ? AND id NOT IN "
-                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (WINDOWED_BYTES,)):
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
             doc = self.get_document(doc_id)
-            if doc is not None:
+            marks = marks_row(doc_id, doc.text, _enc(doc.text)) if doc is not None else None
+            if marks is not None:
                 self._write(partial(self._db.execute, "INSERT OR IGNORE INTO text_marks(doc_id, chars, step, marks) "
-                                    "VALUES (?,?,?,?)", (doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP))))
+                                    "VALUES (?,?,?,?)", marks))
 
     def _text_bytes(self, seq: int, offset: int, size: int) -> bytes:
         """Incremental BLOB I/O: only the pages holding the range are read (SQL ``substr`` reads the value whole)."""
@@ -398,9 +398,9 @@ class SQLiteStore(SQLReads, Store):
             self._db.execute(
                 "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
                 (doc_id, data, h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
-            if len(data) >= WINDOWED_BYTES:
-                self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)",
-                                 (doc_id, len(doc.text), MARK_STEP, text_marks(doc.text, MARK_STEP)))
+            marks = marks_row(doc_id, doc.text, data)
+            if marks is not None:
+                self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
