@@ -56,7 +56,8 @@ def test_every_slice_and_character_equals_the_strings(text, chunk, kept, data):
     assert whole_text(lazy) == text and lazy.loaded and lazy[1:4] == text[1:4]
 
 
-def test_pieces_are_kept_within_bounds_and_read_once():
+def test_pieces_are_kept_within_bounds_and_read_once(monkeypatch):
+    monkeypatch.setattr(stored_module, "WHOLE_AFTER", 35)
     text = generated(random.Random(3), 5_000)
     reads = []
     lazy = StoredText(len(text), lambda a, b: reads.append((a, b)) or text[a:b], chunk=100, kept=4)
@@ -66,6 +67,9 @@ def test_pieces_are_kept_within_bounds_and_read_once():
     assert len(lazy._pieces) <= 4 and lazy.stats["read"] <= 2_100
     assert lazy[0:1_000] == text[:1_000] and reads[-1] == (0, 1_000)  # a long stretch: one read, not kept
     assert lazy.stats["whole"] == 0 and not lazy.loaded
+    for k in range(40, 50):  # walked far: read whole once, then sliced from it
+        assert lazy[k * 100:k * 100 + 3] == text[k * 100:k * 100 + 3]
+    assert lazy.stats["whole"] == 1 and lazy.loaded and reads[-1] == (0, len(text))
     assert f"StoredText of {len(text)} " in repr(lazy) and text[:5] not in repr(lazy)
 
 
@@ -103,6 +107,7 @@ def test_searching_a_piece_at_a_time_finds_what_one_search_finds(monkeypatch, pa
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.stem)
 def test_the_analysis_and_layout_of_a_stored_text_equal_the_strings(path, monkeypatch):
     monkeypatch.setattr(stored_module, "SEARCH_PIECE", 64)
+    monkeypatch.setattr(stored_module, "WHOLE_AFTER", 10**9)  # by pieces throughout
     text = path.read_text(encoding="utf-8")
     text = text.replace("\n", "\r\n", 3) + " " + generated(random.Random(path.stem), 400)
     for window, long in ((1024, 8192), (37, 50), (5, 7)):

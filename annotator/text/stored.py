@@ -23,6 +23,7 @@ __all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "
 
 CHUNK = 65_536  # code points read from the store at a time
 CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
+WHOLE_AFTER = 64  # pieces read by ranges: a text walked that far (a search through it all) is read whole
 SEARCH_PIECE = 16_384  # code points searched at a time by ``search_forward``/``search_backward``
 
 
@@ -110,6 +111,9 @@ class StoredText:
             if self._whole is not None:
                 return self._whole[k * self._chunk:(k + 1) * self._chunk]
             piece = self._pieces.get(k)
+            if piece is None and self.stats["read"] >= WHOLE_AFTER * self._chunk:
+                # walked far (``label all``, a long search): one read of it all costs less than the pieces
+                return self.whole()[k * self._chunk:(k + 1) * self._chunk]
             if piece is None:
                 start = k * self._chunk
                 end = min(start + self._chunk, self._length)
