@@ -29,6 +29,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError
+from annotator.layout.stored import StoredText, Text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
     AddClaim,
@@ -57,7 +58,6 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
-from annotator.text.stored import StoredText, Text
 
 __all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Documents", "Progress", "claim_defaults",
            "new_id", "plan_change"]

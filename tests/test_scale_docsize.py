@@ -15,10 +15,10 @@ from test_tui_support import SIZE, make_app, make_session
 from annotator.editing.find import count_matches, find_matches, next_match, step_match
 from annotator.layout import DocumentLayout, LayoutOptions, layout_paragraph, layout_text
 from annotator.layout import document as document_module
+from annotator.layout.stored import whole_text
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.text import TextIndex, paragraphs, search, sentences, tokenize
 from annotator.text.controls import count_hidden, is_hidden
-from annotator.text.stored import whole_text
 from annotator.tui.cursor import Navigator
 from annotator.tui.screens.finding import COUNT_WINDOWS
 

@@ -1,4 +1,4 @@
-"""A big document's text read by ranges (``text.stored.StoredText``, ``Store.text_range``): every slice,
+"""A big document's text read by ranges (``layout.stored.StoredText``, ``Store.text_range``): every slice,
 search, window, token, sentence, paragraph and laid-out line equals the whole text's; the app opens such
 a document reading its first screen only, and labels and finds at its end (issue 12, aim 2)."""
 
@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 from test_tui_support import SIZE, make_app
 
 from annotator.layout import DocumentLayout, LayoutOptions
+from annotator.layout import stored as stored_module
+from annotator.layout.stored import StoredText, search_backward, search_forward, whole_text
 from annotator.layout.windows import Windows
 from annotator.model.annotations import Document
 from annotator.schema import default_schema_path, load_schema
 from annotator.session import AnnotationSession
 from annotator.store import open_store, sql_reads
 from annotator.text import TextIndex
-from annotator.text import stored as stored_module
-from annotator.text.stored import StoredText, search_backward, search_forward, whole_text
 
 SEEDS = Path(__file__).resolve().parent.parent / "annotator" / "bundled" / "seeds"
 # letters with marks, astral characters, every paragraph separator, a lone surrogate, controls

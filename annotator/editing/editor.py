@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
+from annotator.layout.stored import Text, whole_text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
     AddClaim,
@@ -49,7 +50,6 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
-from annotator.text.stored import Text, whole_text
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal

@@ -29,8 +29,8 @@ from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
+from annotator.layout.stored import Text, search_backward, whole_text
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
-from annotator.text.stored import Text, search_backward, whole_text
 
 _BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)

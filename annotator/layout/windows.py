@@ -3,14 +3,14 @@
 A window is found from its number alone (no pass over the text before it), so a document of
 any size is tokenized, split into sentences, searched (``text.index.TextIndex``) and laid out
 (``layout.document.DocumentLayout``) only where it is looked at. Pure: ``regex`` only. The text may
-be a ``text.stored.StoredText``: it is only ever sliced, so only the slices looked at are read.
+be a ``layout.stored.StoredText``: it is only ever sliced, so only the slices looked at are read.
 """
 
 from __future__ import annotations
 
 import regex
 
-from annotator.text.stored import Text, search_forward
+from annotator.layout.stored import Text, search_forward
 
 __all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows"]
 

@@ -5,6 +5,9 @@ lay out the same tables, so reading documents, annotations, the operation log
 and positions is the same SQL. A store mixes in ``SQLReads`` and provides
 ``_read(sql, params)`` taking ``?`` placeholders; writes stay in each store,
 because locking and conflict handling are where the two databases differ.
+
+Long because it is every read the two SQL stores share (documents, big texts by ranges, the
+document list, counts, annotations, the log, positions, assignments, accounts), written once.
 """
 
 from __future__ import annotations

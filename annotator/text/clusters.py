@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from annotator.text.stored import Text
+from annotator.layout.stored import Text
 
 __all__ = ["ZWJ", "attaches", "is_boundary", "cluster_start", "cluster_end", "widen", "step"]
 

@@ -10,7 +10,7 @@ import unicodedata
 
 import regex
 
-from annotator.text.stored import Text, whole_text
+from annotator.layout.stored import Text, whole_text
 
 # Candidates only (any "other" character but line breaks and tabs), found by a C scan that
 # releases the GIL; each is then judged by ``is_hidden`` (Python's own Unicode tables).

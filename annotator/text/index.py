@@ -19,9 +19,9 @@ from typing import Generic, TypeVar
 
 import regex
 
+from annotator.layout.stored import Text, search_backward, search_forward
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.text.segments import TextSpan, sentences
-from annotator.text.stored import Text, search_backward, search_forward
 from annotator.text.tokens import Token, tokenize
 
 __all__ = ["TextIndex"]

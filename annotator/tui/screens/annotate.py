@@ -20,11 +20,11 @@ from textual.widgets import Static
 
 from annotator.editing import ClaimChoice, Edit, Editor, Saver
 from annotator.errors import AnnotatorError
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
 from annotator.text.controls import count_hidden
-from annotator.text.stored import Text
 from annotator.tui.bindings import screen_bindings
 from annotator.tui.screens.claims import ClaimActions
 from annotator.tui.screens.finding import FindActions

@@ -28,10 +28,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.layout import DocumentLayout, LayoutOptions
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
-from annotator.text.stored import Text
 from annotator.tui.cursor import Navigator, Selection
 from annotator.tui.spans import SpanIndex, changed_ranges
 

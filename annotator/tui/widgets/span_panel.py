@@ -10,10 +10,10 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from annotator.layout import visual_string
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
 from annotator.text.clusters import step
-from annotator.text.stored import Text as DocText
 from annotator.tui.shown import shown
 
 
