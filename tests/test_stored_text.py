@@ -214,3 +214,31 @@ def test_a_small_text_is_read_whole_and_a_big_one_by_ranges(tmp_path, monkeypatc
     assert lazy[100:2_000] == big[100:2_000] and not lazy.loaded
     assert lazy.whole() == big == session.document("big").text
     store.close()
+
+
+def test_a_read_only_store_made_before_text_marks_reads_every_text_whole(tmp_path, monkeypatch):
+    """A store that cannot be migrated (read-only) still opens and reads; it has no marks table to ask."""
+    import sqlite3
+
+    import annotator.store.sqlite as sqlite_store
+    from annotator.errors import StoreError
+
+    monkeypatch.setattr(sql_reads, "WINDOWED_BYTES", 100)
+    path = tmp_path / "old.db"
+    text = big_text(2_000)
+    store = open_store(str(path))
+    store.add_document(Document("big", text))
+    store.close()
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("DROP TABLE text_marks")
+    raw.execute("PRAGMA user_version=5")
+    raw.close()
+
+    def refused(*args):
+        raise StoreError(f"{path}: the database is read-only; nothing was changed")
+
+    monkeypatch.setattr(sqlite_store, "_run_migration", refused)
+    store = open_store(str(path))
+    assert store.text_length("big") is None and store.text_range("big", 10, 900) == text[10:900]
+    assert store.document_page("amal")[0].head == text[:len(store.document_page("amal")[0].head)]
+    store.close()
