@@ -242,3 +242,19 @@ def test_a_read_only_store_made_before_text_marks_reads_every_text_whole(tmp_pat
     assert store.text_length("big") is None and store.text_range("big", 10, 900) == text[10:900]
     assert store.document_page("amal")[0].head == text[:len(store.document_page("amal")[0].head)]
     store.close()
+
+
+def test_a_store_without_ranges_reads_every_text_whole(tmp_path):
+    """``Store``'s declared defaults (a plugin store that has no ranges): no length, slices of the whole."""
+    from annotator.errors import StoreError
+    from annotator.store.base import Store
+
+    store = open_store(str(tmp_path / "p.db"))
+    text = "قال\r\n😀 أحمد\ud800."
+    store.add_document(Document("d", text))
+    assert Store.text_length(store, "d") is None
+    assert [Store.text_range(store, "d", a, a + 3) for a in range(-2, len(text) + 1)] == \
+        [text[max(a, 0):max(a + 3, 0)] for a in range(-2, len(text) + 1)]
+    with pytest.raises(StoreError, match="missing"):
+        Store.text_range(store, "missing", 0, 1)
+    store.close()

@@ -208,7 +208,7 @@ class SQLReads:
             doc = self.get_document(doc_id)
             if doc is None:
                 raise StoreError(f"no document {doc_id!r} in {getattr(self, 'path', 'the store')}")
-            return doc.text[max(start, 0):max(end, 0)]
+            return doc.text[max(start, 0):max(end, 0)]  # as ``Store.text_range``
         seq, chars, step, marks = found
         start, end = min(max(start, 0), chars), min(max(end, 0), chars)
         if end <= start:
