@@ -14,11 +14,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import compress, count
-from operator import itemgetter
+from itertools import compress, count, repeat
+from operator import is_, itemgetter
 from typing import Any, cast
 
-from annotator.layout.bidi import L1_ROLE, REMOVED, bidi_class, bidi_classes, paragraph_level, resolve_levels
+from annotator.layout.bidi import (
+    CLASS_CODES,
+    L1_ROLE,
+    REMOVED,
+    bidi_class,
+    bidi_classes,
+    bidi_codes,
+    has_explicit,
+    paragraph_level,
+    paragraph_level_of_codes,
+    resolve_levels,
+    resolve_simple_codes,
+)
 from annotator.layout.glyphs import (
     BASE,
     CHAR_CODES,
@@ -56,7 +68,7 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
+    __slots__ = ("text", "n", "codes", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
                  "atom_roles", "has_separators", "has_complex", "options")
 
@@ -64,17 +76,38 @@ class PreparedParagraph:
         self.text = text
         self.options = options
         self.n = len(text)
-        self.classes = classes = bidi_classes(text)
-        self.para_level = paragraph_level(classes, options.direction)
-        self.levels = levels = resolve_levels(text, classes, self.para_level, fast_paths=options.fast_paths)
-        self.shaped = shape(text, levels, classes) if options.shape else None
+        # Class codes, one string made in C (``bidi_codes``); the list of class names only when
+        # a general path asks for it (``classes``).
+        self.codes = codes = bidi_codes(text)
+        self._classes: list[str] | None = None
         self._kinds: list[int] | None = None
-        self.atom_starts, joined, consumed = atom_starts(text, classes, levels, self.shaped, self.para_level)
+        if options.fast_paths:
+            self.para_level = paragraph_level_of_codes(codes, options.direction)
+        else:
+            self.para_level = paragraph_level(self.classes, options.direction)
+        if options.fast_paths and not has_explicit(codes):
+            # X1–X10 would give one sequence, the whole paragraph: ``resolve_levels``'s fast path
+            self.levels = levels = resolve_simple_codes(text, codes, self.para_level)
+        else:
+            self.levels = levels = resolve_levels(text, self.classes, self.para_level,
+                                                  fast_paths=options.fast_paths)
+        # shape() reads classes only where a run of letters changes level: never at one level.
+        self.shaped = shape(text, levels, None if not levels or max(levels) == min(levels) else self.classes) \
+            if options.shape else None
+        self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
+                                                         fast=options.fast_paths)
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs)
         self.atom_levels, self.atom_roles = atom_levels_and_roles(self)
         self.has_separators = 2 in self.atom_roles
         self.has_complex = None in self.atom_glyphs
+
+    @property
+    def classes(self) -> list[str]:
+        """Bidi_Class of each character, computed when a general path needs the names."""
+        if self._classes is None:
+            self._classes = bidi_classes(self.text)
+        return self._classes
 
     @property
     def kinds(self) -> list[int]:
@@ -91,46 +124,22 @@ _STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i st
 
 # A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
 # mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
-_RESET_BASES = frozenset({"S", "B"})
+_RESET_BASES = frozenset({"S", "B"})  # their class codes are their names
 
 
-def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str | None] | None,
-                para_level: int = 0) -> tuple[list[int], bytearray | None, list[int]]:
+def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | None] | None,
+                para_level: int = 0, *, fast: bool = True) -> tuple[list[int], bytearray | None, list[int]]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
-    also which characters continue the atom before them (None: none do) and the consumed alefs."""
+    also which characters continue the atom before them (None: none do) and the consumed alefs.
+    ``codes`` are the characters' class codes (``bidi.bidi_codes``)."""
     n = len(text)
-    marks = list(compress(count(), map("NSM".__eq__, classes))) if "NSM" in classes else []
-    consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
+    consumed = list(compress(count(), map(is_, shaped, repeat(CONSUMED)))) if shaped is not None \
         and CONSUMED in shaped else []
-    if not marks and not consumed:
+    if "m" not in codes and not consumed:
         return list(range(n + 1)), None, consumed  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    if marks:
-        # A mark joins back over marks and removed controls at its level to its base (L3, as
-        # FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
-        # current level run are tracked instead of scanning back from every mark.
-        mark_set = set(marks)
-        base = -1  # nearest previous character that is neither a mark nor removed
-        run_start = 0  # start of the run of equal levels holding i
-        filled = -1  # joined[] is set up to here
-        for i in range(marks[-1] + 1):
-            if i and levels[i] != levels[i - 1]:
-                run_start = i
-            if i in mark_set:
-                if i == 0:
-                    continue
-                if base >= run_start and classes[base] in _RESET_BASES and levels[i] != para_level:
-                    base = i  # the marks after it join it; L1 still resets the tab alone
-                    continue
-                if base >= run_start:
-                    first = base  # the base is at the same level: the atom starts there
-                else:
-                    first = run_start  # no base at this level: the atom starts at the run
-                for k in range(max(first + 1, filled + 1), i + 1):
-                    joined[k] = 1
-                filled = max(filled, i)
-            elif classes[i] not in REMOVED:
-                base = i
+    if "m" in codes and not (fast and _marks_join_the_letter_before(codes, levels, joined)):
+        _join_marks(codes, levels, para_level, joined)
     for i in consumed:
         # The consumed alef joins its lam (and the marks between them).
         j = i - 1
@@ -141,6 +150,56 @@ def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[s
     starts = list(compress(range(n), joined.translate(_STARTS_ATOM)))
     starts.append(n)
     return starts, joined, consumed
+
+
+_MARK_RUN = re.compile("m+")
+_NO_SIMPLE_MARKS = re.compile("[SB" + "".join(CLASS_CODES[c] for c in sorted(REMOVED)) + "]")
+
+
+def _marks_join_the_letter_before(codes: str, levels: list[int], joined: bytearray) -> bool:
+    """Fast path of :func:`_join_marks`: every run of marks follows a character at the level of
+    all its marks, and no mark can meet a removed control or a separator. Then each run joins
+    the character before it (what the general path finds), set in ``joined``; else False,
+    ``joined`` untouched."""
+    if _NO_SIMPLE_MARKS.search(codes):
+        return False
+    runs = [m.span() for m in _MARK_RUN.finditer(codes)]
+    for a, b in runs:
+        if a == 0 or levels[a - 1:b].count(levels[a - 1]) != b - a + 1:
+            return False
+    for a, b in runs:
+        joined[a:b] = b"\x01" * (b - a)
+    return True
+
+
+def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearray) -> None:
+    """General path: a mark joins back over marks and removed controls at its level to its base
+    (L3, as FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
+    current level run are tracked instead of scanning back from every mark."""
+    removed = {CLASS_CODES[c] for c in REMOVED}
+    last_mark = codes.rfind("m")
+    base = -1  # nearest previous character that is neither a mark nor removed
+    run_start = 0  # start of the run of equal levels holding i
+    filled = -1  # joined[] is set up to here
+    for i in range(last_mark + 1):
+        if i and levels[i] != levels[i - 1]:
+            run_start = i
+        code = codes[i]
+        if code == "m":
+            if i == 0:
+                continue
+            if base >= run_start and codes[base] in _RESET_BASES and levels[i] != para_level:
+                base = i  # the marks after it join it; L1 still resets the tab alone
+                continue
+            if base >= run_start:
+                first = base  # the base is at the same level: the atom starts there
+            else:
+                first = run_start  # no base at this level: the atom starts at the run
+            for k in range(max(first + 1, filled + 1), i + 1):
+                joined[k] = 1
+            filled = max(filled, i)
+        elif code not in removed:
+            base = i
 
 
 # -- measuring: the one place a path is chosen, then the paths --------------------------------

@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from annotator.layout.bidi.classes import CLASS_CODES, CLASS_OF_CODE
 from annotator.layout.unicode_data import CLOSING_BRACKETS, OPENING_BRACKETS
 
 MAX_BRACKET_DEPTH = 63
 
-# One code per class a sequence can hold (X9-removed classes never are in one).
-_CODES = {"L": "L", "R": "R", "AL": "A", "EN": "E", "ES": "s", "ET": "t", "CS": "c", "NSM": "m",
-          "ON": "o", "WS": "w", "S": "S", "B": "B", "AN": "N",
-          "LRI": "i", "RLI": "j", "FSI": "f", "PDI": "p"}
-_NAMES = {code: name for name, code in _CODES.items()}
+# One code per class (:data:`.classes.CLASS_CODES`; X9-removed classes never are in a sequence).
+_CODES = CLASS_CODES
+_NAMES = CLASS_OF_CODE
 _ISOLATE_CODES = "ijfp"
 _NEUTRAL_CODES = "BSwo" + _ISOLATE_CODES  # N1: neutrals and isolate controls (NI)
 
@@ -103,9 +102,11 @@ def bracket_pairs(chars: list[str], types: list[str]) -> list[tuple[int, int]]:
     """BD16: positions (within the sequence) of paired brackets, sorted by the opening one."""
     stack: list[tuple[str, int]] = []
     pairs: list[tuple[int, int]] = []
-    for k, ch in enumerate(chars):
+    for match in _BRACKET_CHARS.finditer("".join(chars)):  # only brackets can pair: skip the rest in C
+        k = match.start()
         if types[k] != "ON":
             continue
+        ch = chars[k]
         opening = OPENING_BRACKETS.get(ch)
         if opening is not None:
             if len(stack) == MAX_BRACKET_DEPTH:
@@ -224,13 +225,13 @@ def implicit_levels(types: list[str], level: int) -> list[int]:
 # ---------------------------------------------------------------------------------------
 # One sequence, W1 to I2
 # ---------------------------------------------------------------------------------------
-def resolve_sequence(chars: str, codes: str, original: list[str], level: int, sos: str,
+def resolve_sequence(chars: str, codes: str, original: str, level: int, sos: str,
                      eos: str) -> list[int]:
     """Levels of one isolating run sequence: its characters, their type codes after X1–X8,
-    their original classes (N0 needs the marks), its embedding level, sos and eos."""
+    the codes of their original classes (N0 needs the marks), its embedding level, sos and eos."""
     s = weak_codes(codes, sos)
     if "o" in s and _BRACKET_CHARS.search(chars):  # N0
         types = type_names(s)
-        resolve_brackets(list(chars), types, original, level, sos)
+        resolve_brackets(list(chars), types, type_names(original), level, sos)
         s = type_codes(types)
     return implicit_codes(neutral_codes(s, level, sos, eos), level)
