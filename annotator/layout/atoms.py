@@ -19,10 +19,11 @@ from operator import is_, itemgetter
 from typing import Any, cast
 
 from annotator.layout.bidi import (
+    CLASS_CODE_TABLE,
     CLASS_CODES,
+    CLASS_OF_CODE,
     L1_ROLE,
     REMOVED,
-    bidi_class,
     bidi_classes,
     bidi_codes,
     has_explicit,
@@ -45,13 +46,13 @@ from annotator.layout.glyphs import (
     SPACE_OF_CODE,
     TAB,
     WIDTH_OF_CODE,
-    CodeTable,
     base_text_width,
     char_info,
     char_kind,
 )
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.shaping import CONSUMED, LAM, shape
+from annotator.layout.codes import ByteTable, Pages
+from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
@@ -68,7 +69,7 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "codes", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
+    __slots__ = ("text", "n", "pages", "codes", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
                  "atom_roles", "has_separators", "has_complex", "options")
 
@@ -78,7 +79,8 @@ class PreparedParagraph:
         self.n = len(text)
         # Class codes, one string made in C (``bidi_codes``); the list of class names only when
         # a general path asks for it (``classes``).
-        self.codes = codes = bidi_codes(text)
+        self.pages = pages = Pages(text)
+        self.codes = codes = pages.codes(CLASS_CODE_TABLE).decode("latin-1")
         self._classes: list[str] | None = None
         self._kinds: list[int] | None = None
         if options.fast_paths:
@@ -92,13 +94,14 @@ class PreparedParagraph:
             self.levels = levels = resolve_levels(text, self.classes, self.para_level,
                                                   fast_paths=options.fast_paths)
         # shape() reads classes only where a run of letters changes level: never at one level.
-        self.shaped = shape(text, levels, None if not levels or max(levels) == min(levels) else self.classes) \
-            if options.shape else None
+        self.shaped = shape(text, levels, None if not levels or max(levels) == min(levels) else self.classes,
+                            fast=options.fast_paths, joining=pages.codes(_JOINING_CODES).decode("latin-1"),
+                            ) if options.shape else None
         self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
                                                          fast=options.fast_paths)
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
-        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs)
-        self.atom_levels, self.atom_roles = atom_levels_and_roles(self)
+        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths)
+        self.atom_levels, self.atom_roles = atom_levels_and_roles(self, joined)
         self.has_separators = 2 in self.atom_roles
         self.has_complex = None in self.atom_glyphs
 
@@ -211,7 +214,7 @@ def measure_atoms(par: PreparedParagraph, joined: bytearray | None, consumed: li
     makes every paragraph take the general path, which gives the same result.
     """
     if par.options.fast_paths:
-        codes = par.text.translate(CHAR_CODES[par.options.show_controls]).encode("latin-1")
+        codes = par.pages.codes(_DRAW_CODES[par.options.show_controls])
         kinds = codes.translate(KIND_OF_CODE)
         if joined is None:
             if b"\x02" not in kinds and b"\x05" not in kinds:  # no MARK, no TAB
@@ -379,26 +382,45 @@ def atom_width(par: PreparedParagraph, s: int, e: int, col: int) -> tuple[int, b
 
 # -- direction: mirrored texts (L4), levels and L1 roles per atom -----------------------------
 _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
-_L1_CODES = CodeTable(lambda ch: L1_ROLE.get(bidi_class(ch), 0))
+_ROLE_OF_CLASS_CODE = bytes(L1_ROLE.get(CLASS_OF_CODE.get(chr(code), ""), 0) for code in range(256))
+_JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)))  # shaping.joining_type, by pages
+# How each character is drawn (glyphs.CHAR_CODES), by pages; by show_controls
+_DRAW_CODES = {show: ByteTable(lambda ch, table=CHAR_CODES[show]: ord(table[ord(ch)])) for show in (False, True)}
 
 
-def mirrored_glyphs(glyphs: list[str | None]) -> list[str | None]:
+def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True) -> list[str | None]:
     """Cell texts at an odd level (L4: a cluster mirrors its base); ``glyphs`` itself when
-    nothing mirrors (most paragraphs)."""
-    if None not in glyphs and not _MIRRORED.search("".join(glyphs)):  # type: ignore[arg-type]  # no None
+    nothing mirrors (most paragraphs). Fast path: every text one character, mirrored by a
+    ``str.translate`` of them all."""
+    together = "".join(filter(None, glyphs))  # type: ignore[arg-type]  # None and "" left out
+    if not _MIRRORED.search(together):
         return glyphs
+    if fast and len(together) == len(glyphs) and None not in glyphs and "" not in glyphs:
+        return list(together.translate(_MIRROR_TABLE))
     mirrors = MIRRORS
     return [(mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
             for g in glyphs]
 
 
-def atom_levels_and_roles(par: PreparedParagraph) -> tuple[list[int], Sequence[int]]:
+_MIRROR_TABLE = str.maketrans(MIRRORS)
+_KEEP_ROLE = bytes((255, 0)) + bytes(254)  # joined[i + 1] -> mask of character i's role
+
+
+def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> tuple[list[int], Sequence[int]]:
     """Level (before L1) and L1 role of every atom: its first character's. An atom of several
-    characters holds a mark, which L1 never resets, so it has no role."""
+    characters holds a mark, which L1 never resets, so it has no role. ``joined``: see
+    :func:`atom_starts`."""
     starts = par.atom_starts
+    roles = par.codes.encode("latin-1").translate(_ROLE_OF_CLASS_CODE)
     if len(starts) - 1 == par.n:  # every atom is one character
-        return par.levels, par.text.translate(_L1_CODES).encode("latin-1")
-    levels, classes = par.levels, par.classes
-    role = L1_ROLE.get
+        return par.levels, roles
+    levels = par.levels
+    if par.options.fast_paths and joined is not None:
+        # Whole strings: a character followed by one that continues its atom loses its role
+        # (an AND of two big integers), then the atoms' first characters are picked in C.
+        n = par.n
+        keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
+        firsts = _firsts(starts)
+        return list(firsts(levels)), firsts((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"))
     return ([levels[s] for s in starts[:-1]],
-            [role(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])
+            [roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])

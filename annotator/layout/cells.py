@@ -9,10 +9,12 @@ is made in :func:`build_line` only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import accumulate, repeat
+from operator import add, getitem
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
-from annotator.layout.bidi import line_levels, reorder
+from annotator.layout.bidi import line_levels, reorder, reversals
 from annotator.layout.glyphs import (
     BASE,
     CONTROL,
@@ -35,17 +37,25 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     go, in C. An atom that is not one plain cell (a tab, an orphan mark) gets a cell with text
     None: lines draw those one by one."""
     levels = par.atom_levels
-    starts = par.atom_starts
-    if offset:
-        starts = [s + offset for s in starts]
+    starts: Sequence[int] = par.atom_starts
+    if len(starts) - 1 == par.n:  # every atom is one character
+        starts = range(offset, offset + par.n + 1)
+    elif offset:
+        starts = list(map(add, starts, repeat(offset)))
+    glyphs, rtl_glyphs = par.atom_glyphs, par.atom_rtl_glyphs
     if max(levels) == min(levels):  # one direction (most paragraphs): no per-atom choice
         rtl = levels[0] & 1 == 1
-        texts = par.atom_rtl_glyphs if rtl else par.atom_glyphs
+        texts = rtl_glyphs if rtl else glyphs
         fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
     else:
-        texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels, strict=True)]
-        fields = zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels], strict=False)
+        # Per atom, in C: its direction from its level, its text mirrored or not by it.
+        odd = list(map(_ODD.__getitem__, levels))
+        texts = glyphs if rtl_glyphs is glyphs else list(map(getitem, zip(glyphs, rtl_glyphs, strict=True), odd))
+        fields = zip(texts, par.atom_widths, starts, starts[1:], odd, strict=False)
     return cells_of(fields)  # type: ignore[arg-type]  # None texts: see above
+
+
+_ODD = tuple(level & 1 == 1 for level in range(256))  # level -> at an odd level (right to left)
 
 
 def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int, widths: list[int],
@@ -76,16 +86,18 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     if special:
         return _line_atom_by_atom(par, ready, begin, end, widths, atom_levels, set(special), total,
                                   offset, paragraph)
-    # Fast path: every atom is drawn as prepared for the paragraph: L2 on whole lists.
+    # Fast path: every atom is drawn as prepared for the paragraph: L2 on whole lists, a slice
+    # reversed per run.
+    cells = ready[begin:end]
     if max(atom_levels) == min(atom_levels):
-        cells = ready[begin:end]
         if atom_levels[0] & 1:
             cells.reverse()
             widths = widths[::-1]
     else:
-        order = reorder(atom_levels)
-        cells = [ready[begin + a] for a in order]
-        widths = [widths[a] for a in order]
+        widths = list(widths)
+        for a, b in reversals(atom_levels):
+            cells[a:b] = cells[a:b][::-1]
+            widths[a:b] = widths[a:b][::-1]
     columns = tuple(accumulate(widths, initial=0))
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
                                bool(par.para_level & 1), paragraph, columns[:-1])

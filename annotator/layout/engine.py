@@ -58,6 +58,8 @@ def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
 
     Offsets in the cells are ``offset`` + index into ``text``.
     """
+    if not text and options.fast_paths:  # an empty line between paragraphs: nothing to resolve
+        return [VisualLine.prepared((), offset, offset, 0, options.direction != "ltr", paragraph, ())]
     par = PreparedParagraph(text, options)
     if par.n == 0:
         return [VisualLine((), offset, offset, 0, bool(par.para_level & 1), paragraph)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import getitem
 
 # arabic_reshaper ships no type information: its letter table is typed where it is read.
 from arabic_reshaper.letters import (
@@ -114,14 +115,22 @@ def clear_cache() -> None:
     _RUN_CACHE.clear()
 
 
-def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
+def shape(text: str, levels: list[int], classes: list[str] | None = None, *,
+          fast: bool = True, joining: str | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     Only runs of joining characters (words, in practice) need work, and a run at one
-    level shapes the same wherever it occurs: such runs are cached.
+    level shapes the same wherever it occurs: such runs are cached. ``fast``: first try
+    :func:`_shape_without_marks` (text without marks), which gives the same. ``joining``:
+    the joining type of every character (:func:`joining_type`), when the caller has them.
     """
+    if joining is None:
+        joining = text.translate(_JOINING_TABLE)
+    if fast:
+        plain = _shape_without_marks(text, joining, levels)
+        if plain is not None:
+            return plain
     out: list[str | None] = list(text)
-    joining = text.translate(_JOINING_TABLE)
     for match in _RUN.finditer(joining):
         s, e = match.span()
         level = levels[s]
@@ -207,3 +216,53 @@ def lam_alef_partner(text: str, i: int) -> int | None:
     if j < n and text[j] in LAM_ALEF:
         return j
     return None
+
+
+# -- fast path of shape(): a paragraph without transparent characters, whole strings in C ------
+# (a separate hunk, owned by the layout engine's speed work: see docs/performance.md)
+_SIDE_BITS = bytes.maketrans(b"DRLCTU", b"\x03\x01\x02\x03\x00\x00")  # joining type -> _SIDES
+_ZERO_TO_ONE = bytes((1,)) + bytes(255)
+_LAM_ALEF_PAIR = re.compile(LAM + "[" + "".join(LAM_ALEF) + "]")
+
+
+class _FormsByChar(dict[str, tuple[str, str, str, str]]):
+    """Character -> its four forms (:func:`_forms`), or itself four times (filled on first use)."""
+
+    def __missing__(self, ch: str) -> tuple[str, str, str, str]:
+        forms = self[ch] = _forms(ch) or (ch, ch, ch, ch)
+        return forms
+
+
+_FORMS_BY_CHAR = _FormsByChar()
+
+
+def _shape_without_marks(text: str, joining: str, levels: list[int]) -> list[str | None] | None:
+    """What :func:`shape` gives, for a text with no transparent character (no mark, no format
+    control) and no ZWJ, whose joining letters all lie at odd levels; None for any other text.
+
+    Then every letter's neighbours are the characters beside it, so the joins of the whole text
+    come from big-integer operations on one byte per character (its joinable sides, its level),
+    and each form is picked in C. Lam-alef pairs are few: found by a search.
+    """
+    if "T" in joining or ZWJ in text:
+        return None
+    n = len(text)
+    ones = int.from_bytes(b"\x01" * n, "big")
+    bits = int.from_bytes(joining.encode("ascii").translate(_SIDE_BITS), "big")
+    by_level = int.from_bytes(bytes(levels), "big")
+    if (bits | bits >> 1) & ones & ~by_level:
+        return None  # a joining letter at an even level: its sides swap
+    # Byte i of ``same``: 1 when character i is at the level of character i - 1.
+    same = int.from_bytes((by_level ^ by_level >> 8).to_bytes(n, "big").translate(_ZERO_TO_ONE), "big")
+    # Character i joins the one before it when it joins on its right and that one on its left.
+    right = bits & bits >> 9 & same & ones
+    sides = (right | right << 9).to_bytes(n + 2, "big")[2:]
+    out: list[str | None] = list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    for match in _LAM_ALEF_PAIR.finditer(text):
+        i, j = match.span()
+        j -= 1
+        if levels[j] == levels[i] and levels[i] & 1:
+            isolated, final = LAM_ALEF[text[j]]
+            out[i] = final if sides[i] & 1 else isolated
+            out[j] = CONSUMED
+    return out

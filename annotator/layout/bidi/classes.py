@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from annotator.layout.codes import ByteTable
+
 EMBEDDINGS = frozenset(("LRE", "RLE", "LRO", "RLO"))
 ISOLATE_INITIATORS = frozenset(("LRI", "RLI", "FSI"))
 ISOLATES = frozenset(("LRI", "RLI", "FSI", "PDI"))
@@ -59,21 +61,14 @@ CLASS_CODES = {"L": "L", "R": "R", "AL": "A", "EN": "E", "ES": "s", "ET": "t", "
 CLASS_OF_CODE = {code: name for name, code in CLASS_CODES.items()}
 
 
-class _CodeTable(dict[int, str]):
-    """``str.translate`` table: character -> the code of its class (filled on first use)."""
-
-    def __missing__(self, cp: int) -> str:
-        code = self[cp] = CLASS_CODES[bidi_class(chr(cp))]
-        return code
-
-
-_CODE_TABLE = _CodeTable()
+# Character -> the code of its class (``str.translate`` table, and pages for ``codes.Pages``).
+CLASS_CODE_TABLE = ByteTable(lambda ch: ord(CLASS_CODES[bidi_class(ch)]))
 
 
 def bidi_codes(text: str) -> str:
     """The class code (:data:`CLASS_CODES`) of every character of ``text``, as one string, in C:
     what the fast paths read instead of a list of class names."""
-    return text.translate(_CODE_TABLE)
+    return text.translate(CLASS_CODE_TABLE)
 
 
 def bidi_classes(text: str) -> list[str]:
