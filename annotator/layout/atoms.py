@@ -52,7 +52,7 @@ from annotator.layout.glyphs import (
 )
 from annotator.layout.lines import LayoutOptions
 from annotator.layout.codes import ByteTable, Pages
-from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape
+from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape, shape_without_marks
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
@@ -69,9 +69,9 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "pages", "codes", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
+    __slots__ = ("text", "n", "pages", "codes", "uniform", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
-                 "atom_roles", "has_separators", "has_complex", "options")
+                 "atom_roles", "has_separators", "has_complex", "measured_atom_by_atom", "options")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
@@ -93,17 +93,26 @@ class PreparedParagraph:
         else:
             self.levels = levels = resolve_levels(text, self.classes, self.para_level,
                                                   fast_paths=options.fast_paths)
-        # shape() reads classes only where a run of letters changes level: never at one level.
-        self.shaped = shape(text, levels, None if not levels or max(levels) == min(levels) else self.classes,
-                            fast=options.fast_paths, joining=pages.codes(_JOINING_CODES).decode("latin-1"),
-                            ) if options.shape else None
+        self.uniform = not levels or levels.count(levels[0]) == len(levels)  # one level throughout
+        consumed: list[int] | None = None  # alefs of lam-alefs, when known
+        self.shaped = None
+        if options.shape:
+            joining = pages.codes(_JOINING_CODES).decode("latin-1")
+            plain = shape_without_marks(text, joining, levels) if options.fast_paths else None
+            if plain is not None:
+                self.shaped, consumed = plain
+            else:
+                # shape() reads classes only where a run of letters changes level: never at one level.
+                self.shaped = shape(text, levels, None if self.uniform else self.classes, joining=joining)
         self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
-                                                         fast=options.fast_paths)
+                                                         fast=options.fast_paths, consumed=consumed)
+        self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths)
         self.atom_levels, self.atom_roles = atom_levels_and_roles(self, joined)
         self.has_separators = 2 in self.atom_roles
-        self.has_complex = None in self.atom_glyphs
+        # Only the general measuring path makes atoms that are not one cell (text None).
+        self.has_complex = self.measured_atom_by_atom and None in self.atom_glyphs
 
     @property
     def classes(self) -> list[str]:
@@ -131,13 +140,16 @@ _RESET_BASES = frozenset({"S", "B"})  # their class codes are their names
 
 
 def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | None] | None,
-                para_level: int = 0, *, fast: bool = True) -> tuple[list[int], bytearray | None, list[int]]:
+                para_level: int = 0, *, fast: bool = True,
+                consumed: list[int] | None = None) -> tuple[list[int], bytearray | None, list[int]]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
     also which characters continue the atom before them (None: none do) and the consumed alefs.
-    ``codes`` are the characters' class codes (``bidi.bidi_codes``)."""
+    ``codes`` are the characters' class codes (``bidi.bidi_codes``); ``consumed``, where
+    ``shaped`` holds :data:`CONSUMED`, when the caller knows (None: searched here)."""
     n = len(text)
-    consumed = list(compress(count(), map(is_, shaped, repeat(CONSUMED)))) if shaped is not None \
-        and CONSUMED in shaped else []
+    if consumed is None:
+        consumed = list(compress(count(), map(is_, shaped, repeat(CONSUMED)))) if shaped is not None \
+            and CONSUMED in shaped else []
     if "m" not in codes and not consumed:
         return list(range(n + 1)), None, consumed  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
@@ -221,6 +233,7 @@ def measure_atoms(par: PreparedParagraph, joined: bytearray | None, consumed: li
                 return _measure_single_characters(par, codes)
         elif _every_atom_one_cell(kinds, joined, consumed):
             return _measure_one_cell_atoms(par, codes, joined, consumed)
+    par.measured_atom_by_atom = True
     return _measure_atom_by_atom(par)
 
 

@@ -43,7 +43,7 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     elif offset:
         starts = list(map(add, starts, repeat(offset)))
     glyphs, rtl_glyphs = par.atom_glyphs, par.atom_rtl_glyphs
-    if max(levels) == min(levels):  # one direction (most paragraphs): no per-atom choice
+    if par.uniform:  # one level (most paragraphs): no per-atom choice
         rtl = levels[0] & 1 == 1
         texts = rtl_glyphs if rtl else glyphs
         fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
@@ -83,13 +83,14 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     if par.has_complex:
         glyphs = par.atom_glyphs
         special.extend([a for a in range(natoms) if glyphs[begin + a] is None])
-    if special:
+    cells = ready[begin:end]
+    if special and not _redraw_one_cell_atoms(par, cells, begin, widths, atom_levels, special, offset):
         return _line_atom_by_atom(par, ready, begin, end, widths, atom_levels, set(special), total,
                                   offset, paragraph)
-    # Fast path: every atom is drawn as prepared for the paragraph: L2 on whole lists, a slice
-    # reversed per run.
-    cells = ready[begin:end]
-    if max(atom_levels) == min(atom_levels):
+    # Fast path: every atom is drawn as prepared for the paragraph, or redrawn as one cell:
+    # L2 on whole lists, a slice reversed per run.
+    if (par.uniform and par.levels[0] == par.para_level) or max(atom_levels) == min(atom_levels):
+        # one level: L1 resets nothing in a paragraph at its own level
         if atom_levels[0] & 1:
             cells.reverse()
             widths = widths[::-1]
@@ -101,6 +102,29 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     columns = tuple(accumulate(widths, initial=0))
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
                                bool(par.para_level & 1), paragraph, columns[:-1])
+
+
+def _redraw_one_cell_atoms(par: PreparedParagraph, cells: list[Cell], begin: int, widths: list[int],
+                           atom_levels: list[int], special: list[int], offset: int) -> bool:
+    """Redraw in ``cells`` (the line's, logical order) the ``special`` atoms whose cell L1 or
+    hanging changed, when each is still one cell: a direction changed, or one hanging space.
+    False (``cells`` partly redrawn) when one is not: the line is then drawn atom by atom."""
+    starts, spaces = par.atom_starts, par.atom_spaces
+    for a in special:
+        k = begin + a
+        s, e = starts[k], starts[k + 1]
+        rtl = atom_levels[a] & 1 == 1
+        glyph = par.atom_rtl_glyphs[k] if rtl else par.atom_glyphs[k]
+        if glyph is None:
+            return False
+        width = widths[a]
+        if width or not spaces[k]:
+            cells[a] = make_cell(glyph, width, offset + s, offset + e, rtl)
+        elif e == s + 1:  # a whitespace character hanging at the end of a full line: drawn empty
+            cells[a] = make_cell("", 0, offset + s, offset + e, rtl)
+        else:
+            return False
+    return True
 
 
 def _line_atom_by_atom(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int,

@@ -116,20 +116,15 @@ def clear_cache() -> None:
 
 
 def shape(text: str, levels: list[int], classes: list[str] | None = None, *,
-          fast: bool = True, joining: str | None = None) -> list[str | None]:
+          joining: str | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     Only runs of joining characters (words, in practice) need work, and a run at one
-    level shapes the same wherever it occurs: such runs are cached. ``fast``: first try
-    :func:`_shape_without_marks` (text without marks), which gives the same. ``joining``:
-    the joining type of every character (:func:`joining_type`), when the caller has them.
+    level shapes the same wherever it occurs: such runs are cached. ``joining``: the joining
+    type of every character (:func:`joining_type`), when the caller has them.
     """
     if joining is None:
         joining = text.translate(_JOINING_TABLE)
-    if fast:
-        plain = _shape_without_marks(text, joining, levels)
-        if plain is not None:
-            return plain
     out: list[str | None] = list(text)
     for match in _RUN.finditer(joining):
         s, e = match.span()
@@ -236,9 +231,10 @@ class _FormsByChar(dict[str, tuple[str, str, str, str]]):
 _FORMS_BY_CHAR = _FormsByChar()
 
 
-def _shape_without_marks(text: str, joining: str, levels: list[int]) -> list[str | None] | None:
-    """What :func:`shape` gives, for a text with no transparent character (no mark, no format
-    control) and no ZWJ, whose joining letters all lie at odd levels; None for any other text.
+def shape_without_marks(text: str, joining: str, levels: list[int]) -> tuple[list[str | None], list[int]] | None:
+    """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text with no
+    transparent character (no mark, no format control) and no ZWJ, whose joining letters all
+    lie at odd levels, given the joining types of its characters; None for any other text.
 
     Then every letter's neighbours are the characters beside it, so the joins of the whole text
     come from big-integer operations on one byte per character (its joinable sides, its level),
@@ -258,6 +254,7 @@ def _shape_without_marks(text: str, joining: str, levels: list[int]) -> list[str
     right = bits & bits >> 9 & same & ones
     sides = (right | right << 9).to_bytes(n + 2, "big")[2:]
     out: list[str | None] = list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    consumed = []
     for match in _LAM_ALEF_PAIR.finditer(text):
         i, j = match.span()
         j -= 1
@@ -265,4 +262,5 @@ def _shape_without_marks(text: str, joining: str, levels: list[int]) -> list[str
             isolated, final = LAM_ALEF[text[j]]
             out[i] = final if sides[i] & 1 else isolated
             out[j] = CONSUMED
-    return out
+            consumed.append(j)
+    return out, consumed
