@@ -13,10 +13,10 @@ Measuring has two fast paths and a general one, chosen in :func:`measure_atoms` 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import compress, count, repeat
-from operator import is_, itemgetter
-from typing import Any, cast
+from operator import is_
+from typing import cast
 
 from annotator.layout.bidi import (
     CLASS_CODE_TABLE,
@@ -25,13 +25,13 @@ from annotator.layout.bidi import (
     L1_ROLE,
     REMOVED,
     bidi_classes,
-    bidi_codes,
     has_explicit,
     paragraph_level,
     paragraph_level_of_codes,
     resolve_levels,
     resolve_simple_codes,
 )
+from annotator.layout.codes import ByteTable, Pages
 from annotator.layout.glyphs import (
     BASE,
     CHAR_CODES,
@@ -51,7 +51,6 @@ from annotator.layout.glyphs import (
     char_kind,
 )
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.codes import ByteTable, Pages
 from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape, shape_without_marks
 from annotator.layout.unicode_data import MIRRORS
 
@@ -69,9 +68,10 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "pages", "codes", "uniform", "_classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
+    __slots__ = ("text", "n", "pages", "codes", "uniform", "_classes", "levels", "para_level", "shaped", "_kinds",
+                 "atom_starts",
                  "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
-                 "atom_roles", "has_separators", "has_complex", "measured_atom_by_atom", "options")
+                 "atom_roles", "has_separators", "has_complex", "measured_atom_by_atom", "start_mask", "options")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
@@ -106,6 +106,8 @@ class PreparedParagraph:
                 self.shaped = shape(text, levels, None if self.uniform else self.classes, joining=joining)
         self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
                                                          fast=options.fast_paths, consumed=consumed)
+        # 1 where a character starts an atom (None: every one does)
+        self.start_mask = joined.translate(_STARTS_ATOM) if joined is not None else None
         self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths)
@@ -248,21 +250,30 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     """Fast path: every atom is a character alone or a letter with its marks (or a lam-alef),
     none a tab (see :func:`_every_atom_one_cell`) — diacritized text. An atom's width and
     whitespace are its first character's, its text all its characters' cell texts."""
-    firsts = _firsts(par.atom_starts)
-    widths = list(firsts(codes.translate(WIDTH_OF_CODE)))
-    spaces = firsts(codes.translate(SPACE_OF_CODE))
+    firsts = _first_codes(codes, joined)
+    widths = list(firsts.translate(WIDTH_OF_CODE))
+    spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
-    if pieces is par.shaped:
-        pieces = list(pieces)
-    for i in consumed:
-        pieces[i] = ""
-    glyphs: list[str | None] = list(firsts(pieces))
+    glyphs: list[str | None] = list(compress(pieces, joined.translate(_STARTS_ATOM)))
     before = 0  # characters continuing an atom, before the current one
     for m in _CONTINUING.finditer(joined):
         s, e = m.span()
-        glyphs[s - 1 - before] = "".join(pieces[s - 1:e])  # type: ignore[arg-type]  # no None: consumed are ""
+        # a consumed alef (None) and hidden characters ("") add nothing to the text
+        glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))  # type: ignore[arg-type]
         before += e - s
     return widths, spaces, glyphs
+
+
+_CONTINUES_HIGH = bytes((0, 0x80)) + bytes(254)  # joined[i] -> 0x80 when character i continues an atom
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
+def _first_codes(codes: bytes, joined: bytearray) -> bytes:
+    """The bytes of ``codes`` (each under 0x80) at the atoms' first characters, in C: the others
+    get their high bit set (an OR of two big integers), then are deleted."""
+    n = len(codes)
+    marked = int.from_bytes(codes, "big") | int.from_bytes(joined.translate(_CONTINUES_HIGH), "big")
+    return marked.to_bytes(n, "big").translate(None, _HIGH_BYTES)
 
 
 def _measure_atom_by_atom(par: PreparedParagraph) -> Measures:
@@ -324,13 +335,6 @@ def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
                 glyph = shaped[i]
             glyphs[i] = glyph
     return glyphs
-
-
-def _firsts(starts: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """Picks, from a per-character sequence, the entries of the atoms' first characters (in C)."""
-    if len(starts) > 2:
-        return itemgetter(*starts[:-1])
-    return lambda seq: (seq[0],)
 
 
 _JOINED_CODE = bytes((0, 8)) + bytes(254)
@@ -433,7 +437,7 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
         # (an AND of two big integers), then the atoms' first characters are picked in C.
         n = par.n
         keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
-        firsts = _firsts(starts)
-        return list(firsts(levels)), firsts((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"))
+        return (list(compress(levels, joined.translate(_STARTS_ATOM))),
+                _first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
             [roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])

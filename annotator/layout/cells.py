@@ -10,8 +10,8 @@ is made in :func:`build_line` only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate, repeat
-from operator import add, getitem
+from itertools import accumulate, compress, repeat
+from operator import getitem
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
 from annotator.layout.bidi import line_levels, reorder, reversals
@@ -40,8 +40,9 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     starts: Sequence[int] = par.atom_starts
     if len(starts) - 1 == par.n:  # every atom is one character
         starts = range(offset, offset + par.n + 1)
-    elif offset:
-        starts = list(map(add, starts, repeat(offset)))
+    elif offset and par.start_mask is not None:
+        starts = list(compress(range(offset, offset + par.n), par.start_mask))
+        starts.append(offset + par.n)
     glyphs, rtl_glyphs = par.atom_glyphs, par.atom_rtl_glyphs
     if par.uniform:  # one level (most paragraphs): no per-atom choice
         rtl = levels[0] & 1 == 1

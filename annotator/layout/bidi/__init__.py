@@ -51,11 +51,17 @@ from annotator.layout.bidi.implicit import (
     resolve_sequence,
     resolve_weak,
 )
-from annotator.layout.bidi.levels import has_explicit, resolve_levels, resolve_simple, resolve_simple_codes
+from annotator.layout.bidi.levels import (
+    has_explicit,
+    resolve_levels,
+    resolve_simple,
+    resolve_simple_codes,
+)
 from annotator.layout.bidi.line import L1_ROLE, l1_roles, line_levels, reorder, reversals
 
 __all__ = [
-    "CLASS_CODE_TABLE", "CLASS_CODES", "CLASS_OF_CODE", "EMBEDDINGS", "EXPLICIT", "ISOLATES", "ISOLATE_INITIATORS", "L1_ROLE", "MAX_BRACKET_DEPTH",
+    "CLASS_CODE_TABLE", "CLASS_CODES", "CLASS_OF_CODE",
+    "EMBEDDINGS", "EXPLICIT", "ISOLATES", "ISOLATE_INITIATORS", "L1_ROLE", "MAX_BRACKET_DEPTH",
     "MAX_DEPTH", "REMOVED", "TRAILING_RESET",
     "bidi_class", "bidi_classes", "bidi_codes", "has_explicit", "paragraph_level_of_codes",
     "resolve_simple_codes", "bracket_pairs", "explicit_levels", "first_strong_level",
