@@ -110,7 +110,7 @@ class PreparedParagraph:
         self.start_mask = joined.translate(_STARTS_ATOM) if joined is not None else None
         self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
-        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths)
+        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths, text=text)
         self.atom_levels, self.atom_roles = atom_levels_and_roles(self, joined)
         self.has_separators = 2 in self.atom_roles
         # Only the general measuring path makes atoms that are not one cell (text None).
@@ -405,10 +405,13 @@ _JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)))  # shaping.joining_
 _DRAW_CODES = {show: ByteTable(lambda ch, table=CHAR_CODES[show]: ord(table[ord(ch)])) for show in (False, True)}
 
 
-def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True) -> list[str | None]:
+def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True, text: str | None = None) -> list[str | None]:
     """Cell texts at an odd level (L4: a cluster mirrors its base); ``glyphs`` itself when
-    nothing mirrors (most paragraphs). Fast path: every text one character, mirrored by a
-    ``str.translate`` of them all."""
+    nothing mirrors (most paragraphs). Fast paths: ``text`` (the paragraph's) holds no
+    character that mirrors, so no cell text does (shaped letters and control symbols never
+    mirror); every text one character, mirrored by a ``str.translate`` of them all."""
+    if fast and text is not None and not _MIRRORED.search(text):
+        return glyphs
     together = "".join(filter(None, glyphs))  # type: ignore[arg-type]  # None and "" left out
     if not _MIRRORED.search(together):
         return glyphs

@@ -49,11 +49,18 @@ def resolve_simple(text: str, classes: list[str], para_level: int) -> list[int]:
 
 
 def resolve_simple_codes(text: str, codes: str, para_level: int) -> list[int]:
-    """:func:`resolve_simple` on the class codes of the paragraph (``classes.bidi_codes``)."""
+    """:func:`resolve_simple` on the class codes of the paragraph (``classes.bidi_codes``).
+
+    A right-to-left paragraph with no left-to-right character and no number (most Arabic
+    prose) is at its own level throughout: every weak and neutral type resolves to R.
+    """
+    if para_level & 1 and not _LTR_OR_NUMBER.search(codes):
+        return [para_level] * len(codes)
     sos = "R" if para_level & 1 else "L"
     return resolve_sequence(text, codes, codes, para_level, sos, sos)
 
 
+_LTR_OR_NUMBER = re.compile("[LEN]")  # L, EN, AN
 _EXPLICIT_CODE = re.compile("[" + "".join(CLASS_CODES[c] for c in sorted(EXPLICIT)) + "]")
 
 
