@@ -51,7 +51,7 @@ from annotator.layout.glyphs import (
     char_kind,
 )
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape, shape_without_marks
+from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape, shape_plain
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
@@ -98,7 +98,7 @@ class PreparedParagraph:
         self.shaped = None
         if options.shape:
             joining = pages.codes(_JOINING_CODES).decode("latin-1")
-            plain = shape_without_marks(text, joining, levels) if options.fast_paths else None
+            plain = shape_plain(text, joining, levels) if options.fast_paths else None
             if plain is not None:
                 self.shaped, consumed = plain
             else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import compress
 from operator import getitem
 
 # arabic_reshaper ships no type information: its letter table is typed where it is read.
@@ -213,11 +214,15 @@ def lam_alef_partner(text: str, i: int) -> int | None:
     return None
 
 
-# -- fast path of shape(): a paragraph without transparent characters, whole strings in C ------
+# -- fast path of shape(): whole strings in C -------------------------------------------------
 # (a separate hunk, owned by the layout engine's speed work: see docs/performance.md)
 _SIDE_BITS = bytes.maketrans(b"DRLCTU", b"\x03\x01\x02\x03\x00\x00")  # joining type -> _SIDES
 _ZERO_TO_ONE = bytes((1,)) + bytes(255)
-_LAM_ALEF_PAIR = re.compile(LAM + "[" + "".join(LAM_ALEF) + "]")
+_NOT_TRANSPARENT = bytes(0 if c == ord("T") else 1 for c in range(256))
+_TRANSPARENT_RUN = re.compile(b"T+")
+# A lam, then anything a word does not hold (marks among it), then an alef: checked by
+# lam_alef_partner (only marks may lie between).
+_LAM_ALEF_NEAR = re.compile(LAM + r"\W*[" + "".join(LAM_ALEF) + "]")
 
 
 class _FormsByChar(dict[str, tuple[str, str, str, str]]):
@@ -231,34 +236,52 @@ class _FormsByChar(dict[str, tuple[str, str, str, str]]):
 _FORMS_BY_CHAR = _FormsByChar()
 
 
-def shape_without_marks(text: str, joining: str, levels: list[int]) -> tuple[list[str | None], list[int]] | None:
-    """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text with no
-    transparent character (no mark, no format control) and no ZWJ, whose joining letters all
-    lie at odd levels, given the joining types of its characters; None for any other text.
+def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | None], list[int]] | None:
+    """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text without ZWJ
+    whose joining letters all lie at odd levels, given the joining types of its characters;
+    None for any other text.
 
-    Then every letter's neighbours are the characters beside it, so the joins of the whole text
-    come from big-integer operations on one byte per character (its joinable sides, its level),
-    and each form is picked in C. Lam-alef pairs are few: found by a search.
+    Transparent characters (marks) are left out; then every letter's neighbours are the
+    characters beside it, so the joins of the whole text come from big-integer operations on
+    one byte per character (its joinable sides, its level), and each form is picked in C.
+    Runs of marks and lam-alef pairs are few: handled one by one.
     """
-    if "T" in joining or ZWJ in text:
+    if ZWJ in text:
         return None
     n = len(text)
-    ones = int.from_bytes(b"\x01" * n, "big")
-    bits = int.from_bytes(joining.encode("ascii").translate(_SIDE_BITS), "big")
-    by_level = int.from_bytes(bytes(levels), "big")
-    if (bits | bits >> 1) & ones & ~by_level:
+    kinds = joining.encode("ascii")
+    by_level = bytes(levels)
+    marks = b"T" in kinds
+    if marks:
+        by_level = bytes(compress(by_level, kinds.translate(_NOT_TRANSPARENT)))
+        kinds = kinds.translate(None, b"T")
+    m = len(kinds)
+    ones = int.from_bytes(b"\x01" * m, "big")
+    bits = int.from_bytes(kinds.translate(_SIDE_BITS), "big")
+    level_bytes = int.from_bytes(by_level, "big")
+    if (bits | bits >> 1) & ones & ~level_bytes:
         return None  # a joining letter at an even level: its sides swap
     # Byte i of ``same``: 1 when character i is at the level of character i - 1.
-    same = int.from_bytes((by_level ^ by_level >> 8).to_bytes(n, "big").translate(_ZERO_TO_ONE), "big")
+    same = int.from_bytes((level_bytes ^ level_bytes >> 8).to_bytes(m, "big").translate(_ZERO_TO_ONE), "big")
     # Character i joins the one before it when it joins on its right and that one on its left.
     right = bits & bits >> 9 & same & ones
-    sides = (right | right << 9).to_bytes(n + 2, "big")[2:]
+    sides = (right | right << 9).to_bytes(m + 2, "big")[2:]
+    if marks:  # back to one byte per character, 0 (no join) for each mark
+        spread = bytearray(n)
+        taken = done = 0
+        for run in _TRANSPARENT_RUN.finditer(joining.encode("ascii")):
+            a, b = run.span()
+            spread[done:a] = sides[taken:taken + a - done]
+            taken += a - done
+            done = b
+        spread[done:] = sides[taken:]
+        sides = bytes(spread)
     out: list[str | None] = list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
     consumed = []
-    for match in _LAM_ALEF_PAIR.finditer(text):
-        i, j = match.span()
-        j -= 1
-        if levels[j] == levels[i] and levels[i] & 1:
+    for match in _LAM_ALEF_NEAR.finditer(text):
+        i = match.start()
+        j = lam_alef_partner(text, i)
+        if j is not None and levels[j] == levels[i] and levels[i] & 1:
             isolated, final = LAM_ALEF[text[j]]
             out[i] = final if sides[i] & 1 else isolated
             out[j] = CONSUMED
