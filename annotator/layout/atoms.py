@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import compress, count, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import is_
 from typing import cast
 
@@ -169,24 +169,28 @@ def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | Non
     return starts, joined, consumed
 
 
-_MARK_RUN = re.compile("m+")
 _NO_SIMPLE_MARKS = re.compile("[SB" + "".join(CLASS_CODES[c] for c in sorted(REMOVED)) + "]")
 
 
 def _marks_join_the_letter_before(codes: str, levels: list[int], joined: bytearray) -> bool:
-    """Fast path of :func:`_join_marks`: every run of marks follows a character at the level of
-    all its marks, and no mark can meet a removed control or a separator. Then each run joins
-    the character before it (what the general path finds), set in ``joined``; else False,
-    ``joined`` untouched."""
-    if _NO_SIMPLE_MARKS.search(codes):
+    """Fast path of :func:`_join_marks`: no mark starts the paragraph, each is at the level of
+    the character before it, and no mark can meet a removed control or a separator. Then each
+    run of marks joins the character before it (what the general path finds), set in
+    ``joined``; else False, ``joined`` untouched. Whole strings, in C."""
+    if codes[0] == "m" or _NO_SIMPLE_MARKS.search(codes):
         return False
-    runs = [m.span() for m in _MARK_RUN.finditer(codes)]
-    for a, b in runs:
-        if a == 0 or levels[a - 1:b].count(levels[a - 1]) != b - a + 1:
-            return False
-    for a, b in runs:
-        joined[a:b] = b"\x01" * (b - a)
+    by_level = int.from_bytes(bytes(levels), "big")
+    marks = codes.encode("latin-1")
+    # a nonzero byte of ``changes`` where a character's level differs from the one before it
+    changes = by_level ^ by_level >> 8
+    if changes & int.from_bytes(marks.translate(_MARK_MASK), "big"):
+        return False
+    joined[:] = marks.translate(_MARK_ONE)
     return True
+
+
+_MARK_MASK = bytes(255 if c == ord("m") else 0 for c in range(256))
+_MARK_ONE = bytes(1 if c == ord("m") else 0 for c in range(256))
 
 
 def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearray) -> None:
@@ -254,7 +258,10 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     widths = list(firsts.translate(WIDTH_OF_CODE))
     spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
-    glyphs: list[str | None] = list(compress(pieces, joined.translate(_STARTS_ATOM)))
+    starts_mask = joined.translate(_STARTS_ATOM)
+    if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
+        return widths, spaces, _glyphs_by_slices(pieces, starts_mask, consumed)
+    glyphs: list[str | None] = list(compress(pieces, starts_mask))
     before = 0  # characters continuing an atom, before the current one
     for m in _CONTINUING.finditer(joined):
         s, e = m.span()
@@ -262,6 +269,19 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
         glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))  # type: ignore[arg-type]
         before += e - s
     return widths, spaces, glyphs
+
+
+def _glyphs_by_slices(pieces: list[str | None], starts_mask: bytes, consumed: list[int]) -> list[str | None]:
+    """The atoms' texts as slices of all the characters' texts joined, in C: for many
+    clusters, where filling them one by one would cost a Python loop per cluster."""
+    if consumed:
+        pieces = list(pieces)
+        for i in consumed:
+            pieces[i] = ""
+    together = "".join(pieces)  # type: ignore[arg-type]  # no None: consumed are ""
+    ends = list(accumulate(map(len, pieces)))  # type: ignore[arg-type]
+    bounds = [0, *compress(ends, starts_mask[1:]), len(together)]
+    return list(map(together.__getitem__, map(slice, bounds, bounds[1:])))
 
 
 _CONTINUES_HIGH = bytes((0, 0x80)) + bytes(254)  # joined[i] -> 0x80 when character i continues an atom

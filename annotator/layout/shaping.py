@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import compress
+from itertools import accumulate, chain, repeat, zip_longest
 from operator import getitem
 
 # arabic_reshaper ships no type information: its letter table is typed where it is read.
@@ -218,8 +218,10 @@ def lam_alef_partner(text: str, i: int) -> int | None:
 # (a separate hunk, owned by the layout engine's speed work: see docs/performance.md)
 _SIDE_BITS = bytes.maketrans(b"DRLCTU", b"\x03\x01\x02\x03\x00\x00")  # joining type -> _SIDES
 _ZERO_TO_ONE = bytes((1,)) + bytes(255)
-_NOT_TRANSPARENT = bytes(0 if c == ord("T") else 1 for c in range(256))
-_TRANSPARENT_RUN = re.compile(b"T+")
+_TRANSPARENT_HIGH = bytes(0x80 if c == ord("T") else 0 for c in range(256))
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_NO_JOIN = bytes(256)
+_TRANSPARENT_RUNS = re.compile(b"(T+)")
 # A lam, then anything a word does not hold (marks among it), then an alef: checked by
 # lam_alef_partner (only marks may lie between).
 _LAM_ALEF_NEAR = re.compile(LAM + r"\W*[" + "".join(LAM_ALEF) + "]")
@@ -252,8 +254,9 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
     kinds = joining.encode("ascii")
     by_level = bytes(levels)
     marks = b"T" in kinds
-    if marks:
-        by_level = bytes(compress(by_level, kinds.translate(_NOT_TRANSPARENT)))
+    if marks:  # levels (each under 0x80) of the other characters: the marks' flagged, then deleted
+        flagged = int.from_bytes(by_level, "big") | int.from_bytes(kinds.translate(_TRANSPARENT_HIGH), "big")
+        by_level = flagged.to_bytes(n, "big").translate(None, _HIGH_BYTES)
         kinds = kinds.translate(None, b"T")
     m = len(kinds)
     ones = int.from_bytes(b"\x01" * m, "big")
@@ -266,16 +269,12 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
     # Character i joins the one before it when it joins on its right and that one on its left.
     right = bits & bits >> 9 & same & ones
     sides = (right | right << 9).to_bytes(m + 2, "big")[2:]
-    if marks:  # back to one byte per character, 0 (no join) for each mark
-        spread = bytearray(n)
-        taken = done = 0
-        for run in _TRANSPARENT_RUN.finditer(joining.encode("ascii")):
-            a, b = run.span()
-            spread[done:a] = sides[taken:taken + a - done]
-            taken += a - done
-            done = b
-        spread[done:] = sides[taken:]
-        sides = bytes(spread)
+    if marks:  # back to one byte per character, 0 (no join) for each mark: pieces joined in C
+        parts = _TRANSPARENT_RUNS.split(joining.encode("ascii"))  # others, marks, others, …
+        ends = list(accumulate(map(len, parts[0::2])))
+        others = map(sides.__getitem__, map(slice, [0, *ends[:-1]], ends))
+        no_joins = map(bytes.translate, parts[1::2], repeat(_NO_JOIN))
+        sides = b"".join(chain.from_iterable(zip_longest(others, no_joins, fillvalue=b"")))
     out: list[str | None] = list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
     consumed = []
     for match in _LAM_ALEF_NEAR.finditer(text):
