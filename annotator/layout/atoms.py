@@ -13,7 +13,7 @@ Measuring has two fast paths and a general one, chosen in :func:`measure_atoms` 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import accumulate, compress, count, repeat
 from operator import is_
 from typing import cast
@@ -266,12 +266,13 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     for m in _CONTINUING.finditer(joined):
         s, e = m.span()
         # a consumed alef (None) and hidden characters ("") add nothing to the text
-        glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))  # type: ignore[arg-type]
+        glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))
         before += e - s
     return widths, spaces, glyphs
 
 
-def _glyphs_by_slices(pieces: list[str | None], starts_mask: bytes, consumed: list[int]) -> list[str | None]:
+def _glyphs_by_slices(pieces: list[str | None], starts_mask: bytes | bytearray,
+                      consumed: list[int]) -> list[str | None]:
     """The atoms' texts as slices of all the characters' texts joined, in C: for many
     clusters, where filling them one by one would cost a Python loop per cluster."""
     if consumed:
@@ -422,7 +423,11 @@ _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
 _ROLE_OF_CLASS_CODE = bytes(L1_ROLE.get(CLASS_OF_CODE.get(chr(code), ""), 0) for code in range(256))
 _JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)))  # shaping.joining_type, by pages
 # How each character is drawn (glyphs.CHAR_CODES), by pages; by show_controls
-_DRAW_CODES = {show: ByteTable(lambda ch, table=CHAR_CODES[show]: ord(table[ord(ch)])) for show in (False, True)}
+def _draw_code(table: dict[int, str]) -> Callable[[str], int]:
+    return lambda ch: ord(table[ord(ch)])
+
+
+_DRAW_CODES = {show: ByteTable(_draw_code(CHAR_CODES[show])) for show in (False, True)}
 
 
 def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True, text: str | None = None) -> list[str | None]:
@@ -432,7 +437,7 @@ def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True, text: str | 
     mirror); every text one character, mirrored by a ``str.translate`` of them all."""
     if fast and text is not None and not _MIRRORED.search(text):
         return glyphs
-    together = "".join(filter(None, glyphs))  # type: ignore[arg-type]  # None and "" left out
+    together = "".join(filter(None, glyphs))  # None and "" left out
     if not _MIRRORED.search(together):
         return glyphs
     if fast and len(together) == len(glyphs) and None not in glyphs and "" not in glyphs:
