@@ -332,3 +332,17 @@ def test_shaping_in_bulk_on_the_seeds_and_corpora():
             taken += 1
             assert plain[0] == general, text[:60]
     assert taken >= len(texts) * 0.9  # the fast path is the common one
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(st.sampled_from(PIECES + [chr(0x100 * page + 0x41) for page in range(1, 40)]),
+                     max_size=50).map("".join), data=st.data())
+def test_forms_by_page_ids_are_the_forms_by_character(text, data):
+    """_forms_of (ids of page, side and low byte, one itemgetter) against the forms picked one by one,
+    also past 14 pages and with surrogates (both refused: picked one by one)."""
+    from operator import getitem
+
+    from annotator.layout.shaping import _FORMS_BY_CHAR, _forms_of
+
+    sides = bytes(data.draw(st.lists(st.integers(0, 3), min_size=len(text), max_size=len(text))))
+    assert _forms_of(text, sides) == list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))

@@ -13,9 +13,10 @@ single-glyph ALLAH (U+FDF2), which draws wide in most fonts. ZWJ is never emitte
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from itertools import accumulate, chain, repeat, zip_longest
-from operator import getitem
+from operator import getitem, itemgetter
 
 # arabic_reshaper ships no type information: its letter table is typed where it is read.
 from arabic_reshaper.letters import (
@@ -275,14 +276,47 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
         others = map(sides.__getitem__, map(slice, [0, *ends[:-1]], ends))
         no_joins = map(bytes.translate, parts[1::2], repeat(_NO_JOIN))
         sides = b"".join(chain.from_iterable(zip_longest(others, no_joins, fillvalue=b"")))
-    out: list[str | None] = list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    out = _forms_of(text, sides)
     consumed = []
     for match in _LAM_ALEF_NEAR.finditer(text):
-        i = match.start()
-        j = lam_alef_partner(text, i)
+        i, end = match.span()
+        j = end - 1 if end == i + 2 else lam_alef_partner(text, i)  # side by side, or marks between
         if j is not None and levels[j] == levels[i] and levels[i] & 1:
             isolated, final = LAM_ALEF[text[j]]
             out[i] = final if sides[i] & 1 else isolated
             out[j] = CONSUMED
             consumed.append(j)
     return out, consumed
+
+
+_COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
+_PAGE_TABLES: dict[bytes, tuple[bytes, list[str]]] = {}  # pages -> (page -> index * 4, forms by id)
+
+
+def _forms_of(text: str, sides: bytes) -> list[str | None]:
+    """``_FORMS_BY_CHAR[ch][side]`` of every character, picked in C: each character gets a
+    16-bit id (its low byte, and its page's index in the paragraph times 4 plus its side), and
+    one ``itemgetter`` of all ids reads a table of the forms of the paragraph's pages."""
+    n = len(text)
+    units = text.encode("utf-16-le", "surrogatepass")
+    if n < 2 or len(units) != 2 * n or sys.byteorder != "little":
+        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    high = units[1::2]
+    rest = high.translate(None, _COMMON_PAGES)
+    pages = bytes(sorted(set(rest))) if rest else b""
+    if len(pages) > 14 or any(0xD8 <= page <= 0xDF for page in pages):
+        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    pages += bytes(page for page in _COMMON_PAGES if page in high)
+    tables = _PAGE_TABLES.get(pages)
+    if tables is None:
+        index = bytearray(256)
+        for k, page in enumerate(pages):
+            index[page] = 4 * k
+        forms = [_FORMS_BY_CHAR[chr(page << 8 | low)][side] for page in pages for side in range(4)
+                 for low in range(256)]
+        if len(_PAGE_TABLES) > 64:  # a bound on odd mixes of scripts
+            _PAGE_TABLES.clear()
+        tables = _PAGE_TABLES[pages] = (bytes(index), forms)
+    ids = bytearray(units)
+    ids[1::2] = (int.from_bytes(high.translate(tables[0]), "big") | int.from_bytes(sides, "big")).to_bytes(n, "big")
+    return list(itemgetter(*memoryview(ids).cast("H"))(tables[1]))
