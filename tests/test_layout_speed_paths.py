@@ -27,7 +27,7 @@ from annotator.layout.bidi import (
     resolve_simple_codes,
 )
 from annotator.layout.bidi.implicit import OPENING_BRACKETS, bracket_codes, type_codes
-from annotator.layout.codes import Pages
+from annotator.layout.codes import SHORT, Pages
 from annotator.layout.glyphs import CHAR_CODES, CONTROL_MARKERS, DOTTED_CIRCLE, REPLACEMENT, control_symbol
 from annotator.layout.shaping import joining_type, shape, shape_plain
 from annotator.layout.unicode_data import CLOSING_BRACKETS, MIRRORS
@@ -121,6 +121,7 @@ def test_shared_corpora(path):
 @given(text=st.lists(st.sampled_from(PIECES + ["é", "ß", "Ω", "ж", "—", "\u2029", "\U0001f600", "\udfff"]),
                      max_size=40).map("".join))
 def test_codes_by_pages_are_those_of_str_translate(text):
+    text = text * (1 + SHORT // max(1, len(text)))  # past the length str.translate takes alone
     pages = Pages(text)
     for table in (CLASS_CODE_TABLE,):
         assert pages.codes(table) == text.translate(table).encode("latin-1")
@@ -132,7 +133,8 @@ def test_codes_by_pages_are_those_of_str_translate(text):
 
 
 def test_pages_refuse_what_utf16_cannot_split():
-    for text in ("a\U0001f600b", "ب\ud800", "\udc00"):
+    for text in ("a\U0001f600b", "ب\ud800", "\udc00", "short"):
+        text = text * (SHORT // 5) if text != "short" else text
         pages = Pages(text)
         assert pages.low is None  # str.translate instead
         assert pages.codes(CLASS_CODE_TABLE).decode("latin-1") == bidi_codes(text)
@@ -344,5 +346,6 @@ def test_forms_by_page_ids_are_the_forms_by_character(text, data):
 
     from annotator.layout.shaping import _FORMS_BY_CHAR, _forms_of
 
+    text = text * data.draw(st.sampled_from([1, 5]))  # short texts are picked one by one anyway
     sides = bytes(data.draw(st.lists(st.integers(0, 3), min_size=len(text), max_size=len(text))))
     assert _forms_of(text, sides) == list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))

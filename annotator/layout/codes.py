@@ -6,7 +6,8 @@ is drawn, joining type). Here a paragraph is encoded once in UTF-16 and cut into
 bytes (the *page* of each character: 0x06 for Arabic, 0x00 for ASCII) and low bytes. A table
 then answers per page with ``bytes.translate`` on the low bytes, pages combined by masks (big
 integer ANDs): a few passes in C, under a nanosecond per character each. Text holding a
-character outside the Basic Multilingual Plane or a lone surrogate takes ``str.translate``.
+character outside the Basic Multilingual Plane or a lone surrogate, or shorter than
+:data:`SHORT` characters, takes ``str.translate``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 
 _PAGE_MASKS = [bytes(255 if v == page else 0 for v in range(256)) for page in range(256)]
 _COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
+SHORT = 64  # characters: a text shorter than this is looked up by str.translate
 
 
 class ByteTable(dict[int, str]):
@@ -48,10 +50,12 @@ class Pages:
     def __init__(self, text: str) -> None:
         self.text = text
         self.n = n = len(text)
-        units = text.encode("utf-16-be", "surrogatepass")
         self.low: bytes | None = None
         self.pages: list[int] = []
         self.masks: list[int] = []
+        if n < SHORT:
+            return  # str.translate costs less than cutting pages
+        units = text.encode("utf-16-be", "surrogatepass")
         if len(units) != 2 * n:
             return  # a character beyond the BMP: a surrogate pair
         high = units[0::2]

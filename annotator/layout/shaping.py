@@ -299,7 +299,7 @@ def _forms_of(text: str, sides: bytes) -> list[str | None]:
     one ``itemgetter`` of all ids reads a table of the forms of the paragraph's pages."""
     n = len(text)
     units = text.encode("utf-16-le", "surrogatepass")
-    if n < 2 or len(units) != 2 * n or sys.byteorder != "little":
+    if n < 32 or len(units) != 2 * n or sys.byteorder != "little":  # short: one by one costs less
         return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
     high = units[1::2]
     rest = high.translate(None, _COMMON_PAGES)
