@@ -64,9 +64,14 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     """The visual line of atoms ``[begin, end)`` (their ``widths`` from line breaking): L1, L2,
     hanging whitespace, cells. ``ready`` is :func:`paragraph_cells` (None: draw every atom)."""
     starts = par.atom_starts
-    atom_levels, special = line_levels(par.atom_levels, par.atom_roles, begin, end, par.para_level,
-                                       separators=par.has_separators)
     natoms = end - begin
+    # L1: nothing to reset in a paragraph at its own level throughout (most)
+    one_level = par.uniform and par.levels[0] == par.para_level
+    if one_level and ready is not None:
+        atom_levels, special = [par.para_level] * natoms, []
+    else:
+        atom_levels, special = line_levels(par.atom_levels, par.atom_roles, begin, end, par.para_level,
+                                           separators=par.has_separators)
     # Hanging whitespace: trailing spaces beyond the width draw with zero width.
     total = sum(widths)
     spaces = par.atom_spaces
@@ -90,19 +95,20 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
                                   offset, paragraph)
     # Fast path: every atom is drawn as prepared for the paragraph, or redrawn as one cell:
     # L2 on whole lists, a slice reversed per run.
-    if (par.uniform and par.levels[0] == par.para_level) or max(atom_levels) == min(atom_levels):
-        # one level: L1 resets nothing in a paragraph at its own level
+    if one_level or max(atom_levels) == min(atom_levels):
         if atom_levels[0] & 1:
             cells.reverse()
-            widths = widths[::-1]
+            widths = widths[:0:-1]  # reversed, the last drawn left out: columns are starts
+        else:
+            widths = widths[:-1]
     else:
         widths = list(widths)
         for a, b in reversals(atom_levels):
             cells[a:b] = cells[a:b][::-1]
             widths[a:b] = widths[a:b][::-1]
-    columns = tuple(accumulate(widths, initial=0))
+        widths.pop()
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
-                               bool(par.para_level & 1), paragraph, columns[:-1])
+                               bool(par.para_level & 1), paragraph, tuple(accumulate(widths, initial=0)))
 
 
 def _redraw_one_cell_atoms(par: PreparedParagraph, cells: list[Cell], begin: int, widths: list[int],
