@@ -349,3 +349,19 @@ def test_forms_by_page_ids_are_the_forms_by_character(text, data):
     text = text * data.draw(st.sampled_from([1, 5]))  # short texts are picked one by one anyway
     sides = bytes(data.draw(st.lists(st.integers(0, 3), min_size=len(text), max_size=len(text))))
     assert _forms_of(text, sides) == list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=TEXTS)
+def test_without_marks_and_tabs_every_atom_is_one_cell(text):
+    """The shortcut of measure_atoms (no NSM, no mark, no tab: only lam-alefs join) never
+    takes a paragraph that _every_atom_one_cell would refuse."""
+    from annotator.layout.atoms import _DRAW_CODES, _every_atom_one_cell, atom_starts
+    from annotator.layout.glyphs import KIND_OF_CODE
+
+    par = PreparedParagraph(text, LayoutOptions(20))
+    codes = par.pages.codes(_DRAW_CODES[False])
+    kinds = codes.translate(KIND_OF_CODE)
+    _, joined, consumed = atom_starts(text, par.codes, par.levels, par.shaped, par.para_level)
+    if joined is not None and "m" not in par.codes and b"\x02" not in kinds and b"\x05" not in kinds:
+        assert _every_atom_one_cell(kinds, joined, consumed)

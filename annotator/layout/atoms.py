@@ -237,7 +237,9 @@ def measure_atoms(par: PreparedParagraph, joined: bytearray | None, consumed: li
         if joined is None:
             if b"\x02" not in kinds and b"\x05" not in kinds:  # no MARK, no TAB
                 return _measure_single_characters(par, codes)
-        elif _every_atom_one_cell(kinds, joined, consumed):
+        elif ("m" not in par.codes and b"\x02" not in kinds and b"\x05" not in kinds) \
+                or _every_atom_one_cell(kinds, joined, consumed):
+            # (no mark and no tab: only lam-alefs join, each a lam and its alef side by side)
             return _measure_one_cell_atoms(par, codes, joined, consumed)
     par.measured_atom_by_atom = True
     return _measure_atom_by_atom(par)
