@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.layout import LayoutOptions, layout_paragraph, layout_text, split_paragraphs
-from annotator.layout.atoms import PreparedParagraph, _join_marks, _marks_join_the_letter_before, mirrored_glyphs
+from annotator.layout.atoms import PreparedParagraph, mirrored_glyphs
 from annotator.layout.bidi import (
     CLASS_CODE_TABLE,
     bidi_classes,
@@ -27,6 +27,7 @@ from annotator.layout.bidi import (
     resolve_simple_codes,
 )
 from annotator.layout.bidi.implicit import OPENING_BRACKETS, bracket_codes, type_codes
+from annotator.layout.clusters import _join_marks, _marks_join_the_letter_before
 from annotator.layout.codes import SHORT, Pages
 from annotator.layout.glyphs import CHAR_CODES, CONTROL_MARKERS, DOTTED_CIRCLE, REPLACEMENT, control_symbol
 from annotator.layout.shaping import joining_type, shape, shape_plain
@@ -356,7 +357,8 @@ def test_forms_by_page_ids_are_the_forms_by_character(text, data):
 def test_without_marks_and_tabs_every_atom_is_one_cell(text):
     """The shortcut of measure_atoms (no NSM, no mark, no tab: only lam-alefs join) never
     takes a paragraph that _every_atom_one_cell would refuse."""
-    from annotator.layout.atoms import _DRAW_CODES, _every_atom_one_cell, atom_starts
+    from annotator.layout.atoms import _DRAW_CODES, _every_atom_one_cell
+    from annotator.layout.clusters import atom_starts
     from annotator.layout.glyphs import KIND_OF_CODE
 
     par = PreparedParagraph(text, LayoutOptions(20))

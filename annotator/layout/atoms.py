@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import accumulate, compress, count, repeat
-from operator import is_
+from itertools import accumulate, compress
 from typing import cast
 
 from annotator.layout.bidi import (
     CLASS_CODE_TABLE,
-    CLASS_CODES,
     CLASS_OF_CODE,
     L1_ROLE,
-    REMOVED,
     bidi_classes,
     has_explicit,
     paragraph_level,
@@ -31,6 +28,7 @@ from annotator.layout.bidi import (
     resolve_levels,
     resolve_simple_codes,
 )
+from annotator.layout.clusters import STARTS_ATOM, atom_starts
 from annotator.layout.codes import ByteTable, Pages
 from annotator.layout.glyphs import (
     BASE,
@@ -51,7 +49,7 @@ from annotator.layout.glyphs import (
     char_kind,
 )
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.shaping import CONSUMED, LAM, joining_type, shape, shape_plain
+from annotator.layout.shaping import CONSUMED, joining_type, shape, shape_plain
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
@@ -107,7 +105,7 @@ class PreparedParagraph:
         self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
                                                          fast=options.fast_paths, consumed=consumed)
         # 1 where a character starts an atom (None: every one does)
-        self.start_mask = joined.translate(_STARTS_ATOM) if joined is not None else None
+        self.start_mask = joined.translate(STARTS_ATOM) if joined is not None else None
         self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths, text=text)
@@ -130,97 +128,6 @@ class PreparedParagraph:
             get = KIND_CACHE.get
             self._kinds = [get(ch) or char_kind(ch) for ch in self.text]
         return self._kinds
-
-
-# -- atoms ----------------------------------------------------------------------------------
-_STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i starts an atom
-
-
-# A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
-# mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
-_RESET_BASES = frozenset({"S", "B"})  # their class codes are their names
-
-
-def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | None] | None,
-                para_level: int = 0, *, fast: bool = True,
-                consumed: list[int] | None = None) -> tuple[list[int], bytearray | None, list[int]]:
-    """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
-    also which characters continue the atom before them (None: none do) and the consumed alefs.
-    ``codes`` are the characters' class codes (``bidi.bidi_codes``); ``consumed``, where
-    ``shaped`` holds :data:`CONSUMED`, when the caller knows (None: searched here)."""
-    n = len(text)
-    if consumed is None:
-        consumed = list(compress(count(), map(is_, shaped, repeat(CONSUMED)))) if shaped is not None \
-            and CONSUMED in shaped else []
-    if "m" not in codes and not consumed:
-        return list(range(n + 1)), None, consumed  # every character is an atom
-    joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    if "m" in codes and not (fast and _marks_join_the_letter_before(codes, levels, joined)):
-        _join_marks(codes, levels, para_level, joined)
-    for i in consumed:
-        # The consumed alef joins its lam (and the marks between them).
-        j = i - 1
-        while j > 0 and text[j] != LAM:
-            j -= 1
-        for k in range(j + 1, i + 1):
-            joined[k] = 1
-    starts = list(compress(range(n), joined.translate(_STARTS_ATOM)))
-    starts.append(n)
-    return starts, joined, consumed
-
-
-_NO_SIMPLE_MARKS = re.compile("[SB" + "".join(CLASS_CODES[c] for c in sorted(REMOVED)) + "]")
-
-
-def _marks_join_the_letter_before(codes: str, levels: list[int], joined: bytearray) -> bool:
-    """Fast path of :func:`_join_marks`: no mark starts the paragraph, each is at the level of
-    the character before it, and no mark can meet a removed control or a separator. Then each
-    run of marks joins the character before it (what the general path finds), set in
-    ``joined``; else False, ``joined`` untouched. Whole strings, in C."""
-    if codes[0] == "m" or _NO_SIMPLE_MARKS.search(codes):
-        return False
-    by_level = int.from_bytes(bytes(levels), "big")
-    marks = codes.encode("latin-1")
-    # a nonzero byte of ``changes`` where a character's level differs from the one before it
-    changes = by_level ^ by_level >> 8
-    if changes & int.from_bytes(marks.translate(_MARK_MASK), "big"):
-        return False
-    joined[:] = marks.translate(_MARK_ONE)
-    return True
-
-
-_MARK_MASK = bytes(255 if c == ord("m") else 0 for c in range(256))
-_MARK_ONE = bytes(1 if c == ord("m") else 0 for c in range(256))
-
-
-def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearray) -> None:
-    """General path: a mark joins back over marks and removed controls at its level to its base
-    (L3, as FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
-    current level run are tracked instead of scanning back from every mark."""
-    removed = {CLASS_CODES[c] for c in REMOVED}
-    last_mark = codes.rfind("m")
-    base = -1  # nearest previous character that is neither a mark nor removed
-    run_start = 0  # start of the run of equal levels holding i
-    filled = -1  # joined[] is set up to here
-    for i in range(last_mark + 1):
-        if i and levels[i] != levels[i - 1]:
-            run_start = i
-        code = codes[i]
-        if code == "m":
-            if i == 0:
-                continue
-            if base >= run_start and codes[base] in _RESET_BASES and levels[i] != para_level:
-                base = i  # the marks after it join it; L1 still resets the tab alone
-                continue
-            if base >= run_start:
-                first = base  # the base is at the same level: the atom starts there
-            else:
-                first = run_start  # no base at this level: the atom starts at the run
-            for k in range(max(first + 1, filled + 1), i + 1):
-                joined[k] = 1
-            filled = max(filled, i)
-        elif code not in removed:
-            base = i
 
 
 # -- measuring: the one place a path is chosen, then the paths --------------------------------
@@ -260,7 +167,7 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     widths = list(firsts.translate(WIDTH_OF_CODE))
     spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
-    starts_mask = joined.translate(_STARTS_ATOM)
+    starts_mask = joined.translate(STARTS_ATOM)
     if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
         return widths, spaces, _glyphs_by_slices(pieces, starts_mask, consumed)
     glyphs: list[str | None] = list(compress(pieces, starts_mask))
@@ -467,7 +374,7 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
         # (an AND of two big integers), then the atoms' first characters are picked in C.
         n = par.n
         keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
-        return (list(compress(levels, joined.translate(_STARTS_ATOM))),
+        return (list(compress(levels, joined.translate(STARTS_ATOM))),
                 _first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
             [roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])

@@ -68,7 +68,7 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     # L1: nothing to reset in a paragraph at its own level throughout (most)
     one_level = par.uniform and par.levels[0] == par.para_level
     if one_level and ready is not None:
-        atom_levels, special = [par.para_level] * natoms, []
+        atom_levels, special = [par.para_level] * natoms, list[int]()
     else:
         atom_levels, special = line_levels(par.atom_levels, par.atom_roles, begin, end, par.para_level,
                                            separators=par.has_separators)
