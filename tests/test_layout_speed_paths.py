@@ -133,11 +133,20 @@ def test_codes_by_pages_are_those_of_str_translate(text):
         assert pages.codes(_DRAW_CODES[show]) == text.translate(CHAR_CODES[show]).encode("latin-1")
 
 
+def test_each_way_of_cutting_a_paragraph_is_taken():
+    arabic = "قال المتحدث (John) إن 2,500 شخص حضروا، وَقَالَ: لا" * 3
+    assert Pages(arabic).single is not None  # Windows-1256: one byte each
+    wide = arabic + "界" + "٢٠١٩"
+    assert Pages(wide).single is None and Pages(wide).low is not None  # UTF-16 pages
+    for text in (arabic, wide):
+        assert Pages(text).codes(CLASS_CODE_TABLE).decode("latin-1") == bidi_codes(text)
+
+
 def test_pages_refuse_what_utf16_cannot_split():
     for text in ("a\U0001f600b", "ب\ud800", "\udc00", "short"):
         text = text * (SHORT // 5) if text != "short" else text
         pages = Pages(text)
-        assert pages.low is None  # str.translate instead
+        assert pages.low is None and (pages.single is None or text == "short")  # str.translate instead
         assert pages.codes(CLASS_CODE_TABLE).decode("latin-1") == bidi_codes(text)
 
 

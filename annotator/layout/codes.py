@@ -2,7 +2,9 @@
 
 ``str.translate`` with a dict costs some 30–50 ns per non-ASCII character (an int object and a
 dict lookup each), and the engine needs several codes of every character (bidi class, how it
-is drawn, joining type). Here a paragraph is encoded once in UTF-16 and cut into its high
+is drawn, joining type). A paragraph that Windows-1256 encodes (most Arabic text: the codec
+is C) is one byte per character, and a table then answers with one ``bytes.translate``.
+Otherwise a paragraph is encoded once in UTF-16 and cut into its high
 bytes (the *page* of each character: 0x06 for Arabic, 0x00 for ASCII) and low bytes. A table
 then answers per page with ``bytes.translate`` on the low bytes, pages combined by masks (big
 integer ANDs): a few passes in C, under a nanosecond per character each. Text holding a
@@ -17,6 +19,10 @@ from collections.abc import Callable
 _PAGE_MASKS = [bytes(255 if v == page else 0 for v in range(256)) for page in range(256)]
 _COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
 SHORT = 64  # characters: a text shorter than this is looked up by str.translate
+# Windows-1256 holds ASCII, Arabic letters and harakat, Persian letters, ZWJ/ZWNJ/LRM/RLM and
+# common punctuation in one byte each: nearly every Arabic paragraph encodes (in C) with it.
+SINGLE_BYTE = "cp1256"
+_SINGLE_BYTE_CHARS = bytes(range(256)).decode(SINGLE_BYTE, "replace")
 
 
 class ByteTable(dict[int, str]):
@@ -28,10 +34,17 @@ class ByteTable(dict[int, str]):
         super().__init__()
         self._code = code
         self._pages: dict[int, bytes] = {}
+        self._single: bytes | None = None
 
     def __missing__(self, cp: int) -> str:
         value = self[cp] = chr(self._code(chr(cp)))
         return value
+
+    def single_bytes(self) -> bytes:
+        """The codes of the 256 characters of :data:`SINGLE_BYTE` (Windows-1256), by byte."""
+        if self._single is None:
+            self._single = bytes(ord(self[ord(ch)]) for ch in _SINGLE_BYTE_CHARS)
+        return self._single
 
     def page(self, page: int) -> bytes:
         """The codes of the 256 code points ``page * 256 + low``, indexed by ``low``."""
@@ -45,7 +58,7 @@ class ByteTable(dict[int, str]):
 class Pages:
     """A paragraph cut into pages once, for :meth:`codes` of any number of tables."""
 
-    __slots__ = ("text", "n", "low", "pages", "masks")
+    __slots__ = ("text", "n", "single", "low", "pages", "masks")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -53,6 +66,11 @@ class Pages:
         self.low: bytes | None = None
         self.pages: list[int] = []
         self.masks: list[int] = []
+        try:
+            self.single: bytes | None = text.encode(SINGLE_BYTE)
+            return  # one byte per character: every table is one bytes.translate
+        except UnicodeEncodeError:
+            self.single = None
         if n < SHORT:
             return  # str.translate costs less than cutting pages
         units = text.encode("utf-16-be", "surrogatepass")
@@ -71,6 +89,8 @@ class Pages:
 
     def codes(self, table: ByteTable) -> bytes:
         """``table``'s code of every character of the paragraph."""
+        if self.single is not None:
+            return self.single.translate(table.single_bytes())
         low = self.low
         if low is None:
             return self.text.translate(table).encode("latin-1")
