@@ -289,17 +289,38 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
     return out, consumed
 
 
+_SINGLE_BYTE_FORMS: list[str] = []
+
+
+def _single_byte_forms() -> list[str]:
+    """Forms of the 256 characters of Windows-1256, by side * 256 + byte."""
+    if not _SINGLE_BYTE_FORMS:
+        chars = bytes(range(256)).decode("cp1256")
+        _SINGLE_BYTE_FORMS.extend(_FORMS_BY_CHAR[ch][side] for side in range(4) for ch in chars)
+    return _SINGLE_BYTE_FORMS
+
+
 _COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
 _PAGE_TABLES: dict[bytes, tuple[bytes, list[str]]] = {}  # pages -> (page -> index * 4, forms by id)
 
 
 def _forms_of(text: str, sides: bytes) -> list[str | None]:
     """``_FORMS_BY_CHAR[ch][side]`` of every character, picked in C: each character gets a
-    16-bit id (its low byte, and its page's index in the paragraph times 4 plus its side), and
-    one ``itemgetter`` of all ids reads a table of the forms of the paragraph's pages."""
+    16-bit id (its Windows-1256 byte and its side; else its low byte, and its page's index in
+    the paragraph times 4 plus its side), and one ``itemgetter`` of all ids reads a table of
+    the forms of those characters."""
     n = len(text)
+    if n < 2 or sys.byteorder != "little":
+        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
+    try:  # most Arabic text: one byte per character (Windows-1256), the id its byte and side
+        ids = bytearray(2 * n)
+        ids[0::2] = text.encode("cp1256")
+        ids[1::2] = sides
+        return list(itemgetter(*memoryview(ids).cast("H"))(_single_byte_forms()))
+    except UnicodeEncodeError:
+        pass
     units = text.encode("utf-16-le", "surrogatepass")
-    if n < 32 or len(units) != 2 * n or sys.byteorder != "little":  # short: one by one costs less
+    if n < 32 or len(units) != 2 * n:  # short: one by one costs less
         return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
     high = units[1::2]
     rest = high.translate(None, _COMMON_PAGES)
