@@ -324,6 +324,9 @@ def test_shaping_in_bulk_is_shape(text, direction):
         out, consumed = plain
         assert out == general, text
         assert consumed == [i for i, g in enumerate(general) if g is None]
+    levels = resolve_levels(text, bidi_classes(text), {"rtl": 1, "ltr": 0}[direction])
+    if levels and levels.count(levels[0]) == len(levels):  # the one-level variant gives the same
+        assert shape_plain(text, "".join(map(joining_type, text)), levels, one_level=True) == plain
 
 
 def test_shaping_in_bulk_refuses_zwj_and_letters_forced_left_to_right():

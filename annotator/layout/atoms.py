@@ -96,7 +96,7 @@ class PreparedParagraph:
         self.shaped = None
         if options.shape:
             joining = pages.codes(_JOINING_CODES).decode("latin-1")
-            plain = shape_plain(text, joining, levels) if options.fast_paths else None
+            plain = shape_plain(text, joining, levels, one_level=self.uniform) if options.fast_paths else None
             if plain is not None:
                 self.shaped, consumed = plain
             else:

@@ -239,10 +239,12 @@ class _FormsByChar(dict[str, tuple[str, str, str, str]]):
 _FORMS_BY_CHAR = _FormsByChar()
 
 
-def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | None], list[int]] | None:
+def shape_plain(text: str, joining: str, levels: list[int], *,
+                one_level: bool = False) -> tuple[list[str | None], list[int]] | None:
     """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text without ZWJ
     whose joining letters all lie at odd levels, given the joining types of its characters;
-    None for any other text.
+    None for any other text. ``one_level``: every character is at ``levels[0]`` (no level
+    compared then).
 
     Transparent characters (marks) are left out; then every letter's neighbours are the
     characters beside it, so the joins of the whole text come from big-integer operations on
@@ -252,21 +254,33 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
     if ZWJ in text:
         return None
     n = len(text)
+    if n == 0:
+        return [], []
     kinds = joining.encode("ascii")
-    by_level = bytes(levels)
     marks = b"T" in kinds
-    if marks:  # levels (each under 0x80) of the other characters: the marks' flagged, then deleted
-        flagged = int.from_bytes(by_level, "big") | int.from_bytes(kinds.translate(_TRANSPARENT_HIGH), "big")
-        by_level = flagged.to_bytes(n, "big").translate(None, _HIGH_BYTES)
-        kinds = kinds.translate(None, b"T")
-    m = len(kinds)
-    ones = int.from_bytes(b"\x01" * m, "big")
-    bits = int.from_bytes(kinds.translate(_SIDE_BITS), "big")
-    level_bytes = int.from_bytes(by_level, "big")
-    if (bits | bits >> 1) & ones & ~level_bytes:
-        return None  # a joining letter at an even level: its sides swap
-    # Byte i of ``same``: 1 when character i is at the level of character i - 1.
-    same = int.from_bytes((level_bytes ^ level_bytes >> 8).to_bytes(m, "big").translate(_ZERO_TO_ONE), "big")
+    if one_level:
+        if not levels[0] & 1 and kinds.translate(None, b"TU"):
+            return None  # joining letters at an even level: their sides swap
+        if marks:
+            kinds = kinds.translate(None, b"T")
+        m = len(kinds)
+        ones = int.from_bytes(b"\x01" * m, "big")
+        same = ones  # every character at the level of the one before it
+        bits = int.from_bytes(kinds.translate(_SIDE_BITS), "big")
+    else:
+        by_level = bytes(levels)
+        if marks:  # levels (each under 0x80) of the other characters: the marks' flagged, then deleted
+            flagged = int.from_bytes(by_level, "big") | int.from_bytes(kinds.translate(_TRANSPARENT_HIGH), "big")
+            by_level = flagged.to_bytes(n, "big").translate(None, _HIGH_BYTES)
+            kinds = kinds.translate(None, b"T")
+        m = len(kinds)
+        ones = int.from_bytes(b"\x01" * m, "big")
+        bits = int.from_bytes(kinds.translate(_SIDE_BITS), "big")
+        level_bytes = int.from_bytes(by_level, "big")
+        if (bits | bits >> 1) & ones & ~level_bytes:
+            return None  # a joining letter at an even level: its sides swap
+        # Byte i of ``same``: 1 when character i is at the level of character i - 1.
+        same = int.from_bytes((level_bytes ^ level_bytes >> 8).to_bytes(m, "big").translate(_ZERO_TO_ONE), "big")
     # Character i joins the one before it when it joins on its right and that one on its left.
     right = bits & bits >> 9 & same & ones
     sides = (right | right << 9).to_bytes(m + 2, "big")[2:]
@@ -281,7 +295,7 @@ def shape_plain(text: str, joining: str, levels: list[int]) -> tuple[list[str | 
     for match in _LAM_ALEF_NEAR.finditer(text):
         i, end = match.span()
         j = end - 1 if end == i + 2 else lam_alef_partner(text, i)  # side by side, or marks between
-        if j is not None and levels[j] == levels[i] and levels[i] & 1:
+        if j is not None and (one_level or levels[j] == levels[i]) and levels[i] & 1:
             isolated, final = LAM_ALEF[text[j]]
             out[i] = final if sides[i] & 1 else isolated
             out[j] = CONSUMED
