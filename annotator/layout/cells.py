@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import accumulate, compress, repeat
-from operator import getitem
+from operator import getitem, sub
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
 from annotator.layout.bidi import line_levels, reorder, reversals
@@ -109,6 +109,35 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
         widths.pop()
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
                                bool(par.para_level & 1), paragraph, tuple(accumulate(widths, initial=0)))
+
+
+def one_level_lines(par: PreparedParagraph, ready: list[Cell], bounds: list[tuple[int, int]],
+                    columns: list[int], offset: int, paragraph: int) -> list[VisualLine] | None:
+    """Fast path of :func:`build_line` for a whole paragraph at its own level throughout (most
+    Arabic prose), every atom one plain cell: L1 resets nothing and L2 reverses the line or
+    not, so each line is a slice of ``ready`` and its columns come from the paragraph's
+    ``columns`` (``breaking.line_bounds``). None when the paragraph is not such. A line with
+    hanging whitespace is drawn by :func:`build_line`."""
+    if not (par.uniform and par.levels[0] == par.para_level) or par.has_complex:
+        return None
+    starts, widths, limit = par.atom_starts, par.atom_widths, par.options.width
+    rtl = bool(par.para_level & 1)
+    lines = []
+    for begin, end in bounds:
+        right = columns[end]
+        total = right - columns[begin]
+        if total > limit:  # trailing whitespace hangs
+            lines.append(build_line(par, ready, begin, end, widths[begin:end], offset, paragraph))
+            continue
+        cells = ready[begin:end]
+        if rtl:
+            cells.reverse()
+            starts_at = tuple(map(sub, repeat(right), columns[end:begin:-1]))
+        else:
+            starts_at = tuple(map(sub, columns[begin:end], repeat(columns[begin])))
+        lines.append(VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total, rtl,
+                                         paragraph, starts_at))
+    return lines
 
 
 def _redraw_one_cell_atoms(par: PreparedParagraph, cells: list[Cell], begin: int, widths: list[int],
