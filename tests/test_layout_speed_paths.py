@@ -30,7 +30,8 @@ from annotator.layout.bidi.implicit import OPENING_BRACKETS, bracket_codes, type
 from annotator.layout.clusters import _join_marks, _marks_join_the_letter_before
 from annotator.layout.codes import SHORT, Pages
 from annotator.layout.glyphs import CHAR_CODES, CONTROL_MARKERS, DOTTED_CIRCLE, REPLACEMENT, control_symbol
-from annotator.layout.shaping import joining_type, shape, shape_plain
+from annotator.layout.joins import shape_plain
+from annotator.layout.shaping import joining_type, shape
 from annotator.layout.unicode_data import CLOSING_BRACKETS, MIRRORS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -357,7 +358,7 @@ def test_forms_by_page_ids_are_the_forms_by_character(text, data):
     also past 14 pages and with surrogates (both refused: picked one by one)."""
     from operator import getitem
 
-    from annotator.layout.shaping import _FORMS_BY_CHAR, _forms_of
+    from annotator.layout.joins import _FORMS_BY_CHAR, _forms_of
 
     text = text * data.draw(st.sampled_from([1, 5]))  # short texts are picked one by one anyway
     sides = bytes(data.draw(st.lists(st.integers(0, 3), min_size=len(text), max_size=len(text))))

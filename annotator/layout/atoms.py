@@ -48,8 +48,9 @@ from annotator.layout.glyphs import (
     char_info,
     char_kind,
 )
+from annotator.layout.joins import shape_plain
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.shaping import CONSUMED, joining_type, shape, shape_plain
+from annotator.layout.shaping import CONSUMED, joining_type, shape
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.

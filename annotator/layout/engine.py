@@ -7,7 +7,7 @@
 
 Fast paths live inside the stages, each chosen in one function; ``LayoutOptions(fast_paths=False)``
 turns them all off (same output) so that tests can compare. Imports flow one way:
-codes -> glyphs, bidi, shaping -> clusters -> atoms -> breaking, cells -> engine -> document.
+codes -> glyphs, bidi, shaping -> joins, clusters -> atoms -> breaking, cells -> engine -> document.
 """
 
 from __future__ import annotations
