@@ -69,8 +69,8 @@ class PreparedParagraph:
 
     __slots__ = ("text", "n", "pages", "codes", "uniform", "_classes", "levels", "para_level", "shaped", "_kinds",
                  "atom_starts",
-                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
-                 "atom_roles", "has_separators", "has_complex", "measured_atom_by_atom", "start_mask", "options")
+                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "_atom_levels",
+                 "_atom_roles", "_joined", "has_complex", "measured_atom_by_atom", "start_mask", "options")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
@@ -110,10 +110,31 @@ class PreparedParagraph:
         self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
         self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths, text=text)
-        self.atom_levels, self.atom_roles = atom_levels_and_roles(self, joined)
-        self.has_separators = 2 in self.atom_roles
+        # Levels and L1 roles per atom when a line asks (a one-level paragraph's lines never do).
+        self._joined = joined
+        self._atom_levels: list[int] | None = None
+        self._atom_roles: Sequence[int] = b""
         # Only the general measuring path makes atoms that are not one cell (text None).
         self.has_complex = self.measured_atom_by_atom and None in self.atom_glyphs
+
+    @property
+    def atom_levels(self) -> list[int]:
+        """Level of every atom before L1 (its first character's)."""
+        if self._atom_levels is None:
+            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
+        return self._atom_levels
+
+    @property
+    def atom_roles(self) -> Sequence[int]:
+        """L1 role of every atom (:data:`bidi.L1_ROLE`)."""
+        if self._atom_levels is None:
+            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
+        return self._atom_roles
+
+    @property
+    def has_separators(self) -> bool:
+        """Whether an atom is a segment separator (a tab): L1 resets it wherever it is."""
+        return 2 in self.atom_roles
 
     @property
     def classes(self) -> list[str]:
@@ -378,4 +399,4 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
         return (list(compress(levels, joined.translate(STARTS_ATOM))),
                 _first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
-            [roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])
+            bytes([roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)]))

@@ -36,7 +36,6 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     """The cell of every atom as it is drawn at its own level with its own width, made in one
     go, in C. An atom that is not one plain cell (a tab, an orphan mark) gets a cell with text
     None: lines draw those one by one."""
-    levels = par.atom_levels
     starts: Sequence[int] = par.atom_starts
     if len(starts) - 1 == par.n:  # every atom is one character
         starts = range(offset, offset + par.n + 1)
@@ -45,12 +44,12 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
         starts.append(offset + par.n)
     glyphs, rtl_glyphs = par.atom_glyphs, par.atom_rtl_glyphs
     if par.uniform:  # one level (most paragraphs): no per-atom choice
-        rtl = levels[0] & 1 == 1
+        rtl = par.levels[0] & 1 == 1
         texts = rtl_glyphs if rtl else glyphs
         fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
     else:
         # Per atom, in C: its direction from its level, its text mirrored or not by it.
-        odd = list(map(_ODD.__getitem__, levels))
+        odd = list(map(_ODD.__getitem__, par.atom_levels))
         texts = glyphs if rtl_glyphs is glyphs else list(map(getitem, zip(glyphs, rtl_glyphs, strict=True), odd))
         fields = zip(texts, par.atom_widths, starts, starts[1:], odd, strict=False)
     return cells_of(fields)  # type: ignore[arg-type]  # None texts: see above
