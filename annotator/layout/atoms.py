@@ -193,6 +193,8 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
         return widths, spaces, _glyphs_by_slices(pieces, starts_mask, consumed)
     glyphs: list[str | None] = list(compress(pieces, starts_mask))
+    if "m" not in par.codes:
+        return widths, spaces, glyphs  # only lam-alefs: the lam's text is the ligature, the alef adds none
     before = 0  # characters continuing an atom, before the current one
     for m in _CONTINUING.finditer(joined):
         s, e = m.span()

@@ -10,7 +10,7 @@ is made in :func:`build_line` only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, compress, islice, repeat
 from operator import getitem, sub
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
@@ -46,12 +46,12 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     if par.uniform:  # one level (most paragraphs): no per-atom choice
         rtl = par.levels[0] & 1 == 1
         texts = rtl_glyphs if rtl else glyphs
-        fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
+        fields = zip(texts, par.atom_widths, starts, islice(starts, 1, None), repeat(rtl), strict=False)
     else:
         # Per atom, in C: its direction from its level, its text mirrored or not by it.
         odd = list(map(_ODD.__getitem__, par.atom_levels))
         texts = glyphs if rtl_glyphs is glyphs else list(map(getitem, zip(glyphs, rtl_glyphs, strict=True), odd))
-        fields = zip(texts, par.atom_widths, starts, starts[1:], odd, strict=False)
+        fields = zip(texts, par.atom_widths, starts, islice(starts, 1, None), odd, strict=False)
     return cells_of(fields)  # type: ignore[arg-type]  # None texts: see above
 
 
