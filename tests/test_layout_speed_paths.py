@@ -380,3 +380,11 @@ def test_without_marks_and_tabs_every_atom_is_one_cell(text):
     _, joined, consumed = atom_starts(text, par.codes, par.levels, par.shaped, par.para_level)
     if joined is not None and "m" not in par.codes and b"\x02" not in kinds and b"\x05" not in kinds:
         assert _every_atom_one_cell(kinds, joined, consumed)
+
+
+@pytest.mark.parametrize("mark", ["\u0cbf", "\u0cc6", "\u064e"])  # Mn of class L (Kannada), NSM
+def test_a_mark_of_another_class_between_lam_and_alef(mark):
+    """A mark that is not NSM still joins a lam-alef's cluster: the lam-alef shortcuts must see it."""
+    for text in ("قال" + "ل" + mark + "ا" + " كتب", "ل" + mark + "ا" + "بت" * 40):
+        for width in (3, 80):
+            assert_same_layout(text, LayoutOptions(width))

@@ -96,13 +96,14 @@ class PreparedParagraph:
         consumed: list[int] | None = None  # alefs of lam-alefs, when known
         self.shaped = None
         if options.shape:
-            joining = pages.codes(_JOINING_CODES).decode("latin-1")
+            joining = pages.codes(_JOINING_CODES)
             plain = shape_plain(text, joining, levels, one_level=self.uniform) if options.fast_paths else None
             if plain is not None:
                 self.shaped, consumed = plain
             else:
                 # shape() reads classes only where a run of letters changes level: never at one level.
-                self.shaped = shape(text, levels, None if self.uniform else self.classes, joining=joining)
+                self.shaped = shape(text, levels, None if self.uniform else self.classes,
+                                    joining=joining.decode("latin-1"))
         self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
                                                          fast=options.fast_paths, consumed=consumed)
         # 1 where a character starts an atom (None: every one does)
@@ -185,7 +186,14 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     """Fast path: every atom is a character alone or a letter with its marks (or a lam-alef),
     none a tab (see :func:`_every_atom_one_cell`) — diacritized text. An atom's width and
     whitespace are its first character's, its text all its characters' cell texts."""
-    firsts = _first_codes(codes, joined)
+    marks = joined.count(1) != len(consumed)  # characters other than consumed alefs continue atoms
+    if marks:
+        firsts = _first_codes(codes, joined)
+    else:  # only lam-alefs: the consumed alefs are the characters to leave out
+        flagged = bytearray(codes)
+        for i in consumed:
+            flagged[i] = 0x80
+        firsts = bytes(flagged.translate(None, _HIGH_BYTES))
     widths = list(firsts.translate(WIDTH_OF_CODE))
     spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
@@ -193,7 +201,7 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
         return widths, spaces, _glyphs_by_slices(pieces, starts_mask, consumed)
     glyphs: list[str | None] = list(compress(pieces, starts_mask))
-    if "m" not in par.codes:
+    if not marks:
         return widths, spaces, glyphs  # only lam-alefs: the lam's text is the ligature, the alef adds none
     before = 0  # characters continuing an atom, before the current one
     for m in _CONTINUING.finditer(joined):

@@ -37,7 +37,7 @@ class _FormsByChar(dict[str, tuple[str, str, str, str]]):
 _FORMS_BY_CHAR = _FormsByChar()
 
 
-def shape_plain(text: str, joining: str, levels: list[int], *,
+def shape_plain(text: str, joining: str | bytes, levels: list[int], *,
                 one_level: bool = False) -> tuple[list[str | None], list[int]] | None:
     """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text without ZWJ
     whose joining letters all lie at odd levels, given the joining types of its characters;
@@ -54,7 +54,8 @@ def shape_plain(text: str, joining: str, levels: list[int], *,
     n = len(text)
     if n == 0:
         return [], []
-    kinds = joining.encode("ascii")
+    kinds = joining.encode("ascii") if isinstance(joining, str) else joining
+    every_kind = kinds
     marks = b"T" in kinds
     if one_level:
         if not levels[0] & 1 and kinds.translate(None, b"TU"):
@@ -62,9 +63,10 @@ def shape_plain(text: str, joining: str, levels: list[int], *,
         if marks:
             kinds = kinds.translate(None, b"T")
         m = len(kinds)
-        ones = int.from_bytes(b"\x01" * m, "big")
-        same = ones  # every character at the level of the one before it
         bits = int.from_bytes(kinds.translate(_SIDE_BITS), "big")
+        # every character at the level of the one before it; bytes of ``bits`` are under 4, so
+        # the AND below keeps only bit 0 (joins the one before) without a mask
+        same = ones = -1
     else:
         by_level = bytes(levels)
         if marks:  # levels (each under 0x80) of the other characters: the marks' flagged, then deleted
@@ -83,7 +85,7 @@ def shape_plain(text: str, joining: str, levels: list[int], *,
     right = bits & bits >> 9 & same & ones
     sides = (right | right << 9).to_bytes(m + 2, "big")[2:]
     if marks:  # back to one byte per character, 0 (no join) for each mark: pieces joined in C
-        parts = _TRANSPARENT_RUNS.split(joining.encode("ascii"))  # others, marks, others, …
+        parts = _TRANSPARENT_RUNS.split(every_kind)  # others, marks, others, …
         ends = list(accumulate(map(len, parts[0::2])))
         others = map(sides.__getitem__, map(slice, [0, *ends[:-1]], ends))
         no_joins = map(bytes.translate, parts[1::2], repeat(_NO_JOIN))
