@@ -67,17 +67,17 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "pages", "codes", "uniform", "_classes", "levels", "para_level", "shaped", "_kinds",
-                 "atom_starts",
-                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "_atom_levels",
-                 "_atom_roles", "_joined", "has_complex", "measured_atom_by_atom", "start_mask", "options")
+    __slots__ = ("text", "n", "options", "pages", "codes", "_classes", "_kinds", "para_level", "levels",
+                 "uniform", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces", "atom_glyphs",
+                 "atom_rtl_glyphs", "measured_atom_by_atom", "has_complex", "_joined", "_atom_levels",
+                 "_atom_roles")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
         self.options = options
         self.n = len(text)
-        # Class codes, one string made in C (``bidi_codes``); the list of class names only when
-        # a general path asks for it (``classes``).
+        # Per-character codes looked up in C (``codes.Pages``): class codes as one string; the
+        # list of class names only when a general path asks for it (``classes``).
         self.pages = pages = Pages(text)
         self.codes = codes = pages.codes(CLASS_CODE_TABLE).decode("latin-1")
         self._classes: list[str] | None = None
