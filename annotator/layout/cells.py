@@ -3,8 +3,10 @@
 Per paragraph, the cell of every atom as drawn at its own level and width is made once, in
 bulk (:func:`paragraph_cells`): most atoms end up in a line exactly so, and a line is then a
 slice or gather of those. Only the atoms a line changes — a direction changed by L1, hanging
-whitespace, a tab or an orphan mark — are drawn one by one (:func:`_atom_cells`). The choice
-is made in :func:`build_line` only.
+whitespace, a tab or an orphan mark — are redrawn alone (:func:`_redraw_one_cell_atoms`) or,
+when not one cell, the line atom by atom (:func:`_atom_cells`). The choice is made in
+:func:`build_line`; :func:`one_level_lines` is its fast path for a whole paragraph at its own
+level (no L1, no L2 runs: each line one slice).
 """
 
 from __future__ import annotations
