@@ -97,7 +97,8 @@ class PreparedParagraph:
         self.shaped = None
         if options.shape:
             joining = pages.codes(_JOINING_CODES)
-            plain = shape_plain(text, joining, levels, one_level=self.uniform) if options.fast_paths else None
+            plain = shape_plain(text, joining, levels, one_level=self.uniform, single=pages.single) \
+                if options.fast_paths else None
             if plain is not None:
                 self.shaped, consumed = plain
             else:
@@ -285,12 +286,11 @@ def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
     None). May be ``par.shaped`` itself: never to be changed in place."""
     text, shaped, show = par.text, par.shaped, par.options.show_controls
     glyphs: list[str | None] = list(text) if shaped is None else shaped
-    odd = [m.start() for m in NOT_ITSELF.finditer(codes)]
-    if odd:
+    if NOT_ITSELF.search(codes):
         # Characters not drawn as themselves (controls, hidden, other spaces).
         get = CHAR_INFO[show].get
         glyphs = list(glyphs)
-        for i in odd:
+        for i in [m.start() for m in NOT_ITSELF.finditer(codes)]:
             ch = text[i]
             _, _, glyph, base = get(ch) or char_info(ch, show)
             if shaped is not None and base and shaped[i] != ch:

@@ -14,7 +14,9 @@ character outside the Basic Multilingual Plane or a lone surrogate, or shorter t
 
 from __future__ import annotations
 
+from codecs import charmap_encode
 from collections.abc import Callable
+from encodings.cp1256 import encoding_table as _SINGLE_BYTE_TABLE
 
 _PAGE_MASKS = [bytes(255 if v == page else 0 for v in range(256)) for page in range(256)]
 _COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
@@ -67,7 +69,7 @@ class Pages:
         self.pages: list[int] = []
         self.masks: list[int] = []
         try:
-            self.single: bytes | None = text.encode(SINGLE_BYTE)
+            self.single: bytes | None = charmap_encode(text, "strict", _SINGLE_BYTE_TABLE)[0]  # C, no codec frame
             return  # one byte per character: every table is one bytes.translate
         except UnicodeEncodeError:
             self.single = None

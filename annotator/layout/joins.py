@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import sys
+from codecs import charmap_encode
+from encodings.cp1256 import encoding_table as _SINGLE_BYTE_TABLE
 from itertools import accumulate, chain, repeat, zip_longest
 from operator import getitem, itemgetter
 
@@ -21,9 +23,9 @@ _TRANSPARENT_HIGH = bytes(0x80 if c == ord("T") else 0 for c in range(256))
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _NO_JOIN = bytes(256)
 _TRANSPARENT_RUNS = re.compile(b"(T+)")
-# A lam, then anything a word does not hold (marks among it), then an alef: checked by
-# lam_alef_partner (only marks may lie between).
-_LAM_ALEF_NEAR = re.compile(LAM + r"\W*[" + "".join(LAM_ALEF) + "]")
+# A lam, then anything neither a word nor a space holds (marks among it), then an alef:
+# checked by lam_alef_partner (only marks may lie between).
+_LAM_ALEF_NEAR = re.compile(LAM + r"[^\w\s]*[" + "".join(LAM_ALEF) + "]")
 
 
 class _FormsByChar(dict[str, tuple[str, str, str, str]]):
@@ -37,12 +39,12 @@ class _FormsByChar(dict[str, tuple[str, str, str, str]]):
 _FORMS_BY_CHAR = _FormsByChar()
 
 
-def shape_plain(text: str, joining: str | bytes, levels: list[int], *,
-                one_level: bool = False) -> tuple[list[str | None], list[int]] | None:
+def shape_plain(text: str, joining: str | bytes, levels: list[int], *, one_level: bool = False,
+                single: bytes | None = None) -> tuple[list[str | None], list[int]] | None:
     """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text without ZWJ
     whose joining letters all lie at odd levels, given the joining types of its characters;
     None for any other text. ``one_level``: every character is at ``levels[0]`` (no level
-    compared then).
+    compared then); ``single``: the text in Windows-1256, when the caller has it.
 
     Transparent characters (marks) are left out; then every letter's neighbours are the
     characters beside it, so the joins of the whole text come from big-integer operations on
@@ -90,7 +92,7 @@ def shape_plain(text: str, joining: str | bytes, levels: list[int], *,
         others = map(sides.__getitem__, map(slice, [0, *ends[:-1]], ends))
         no_joins = map(bytes.translate, parts[1::2], repeat(_NO_JOIN))
         sides = b"".join(chain.from_iterable(zip_longest(others, no_joins, fillvalue=b"")))
-    out = _forms_of(text, sides)
+    out = _forms_of(text, sides, single)
     consumed = []
     for match in _LAM_ALEF_NEAR.finditer(text):
         i, end = match.span()
@@ -118,7 +120,7 @@ _COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
 _PAGE_TABLES: dict[bytes, tuple[bytes, list[str]]] = {}  # pages -> (page -> index * 4, forms by id)
 
 
-def _forms_of(text: str, sides: bytes) -> list[str | None]:
+def _forms_of(text: str, sides: bytes, single: bytes | None = None) -> list[str | None]:
     """``_FORMS_BY_CHAR[ch][side]`` of every character, picked in C: each character gets a
     16-bit id (its Windows-1256 byte and its side; else its low byte, and its page's index in
     the paragraph times 4 plus its side), and one ``itemgetter`` of all ids reads a table of
@@ -128,7 +130,7 @@ def _forms_of(text: str, sides: bytes) -> list[str | None]:
         return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
     try:  # most Arabic text: one byte per character (Windows-1256), the id its byte and side
         ids = bytearray(2 * n)
-        ids[0::2] = text.encode("cp1256")
+        ids[0::2] = single if single is not None else charmap_encode(text, "strict", _SINGLE_BYTE_TABLE)[0]
         ids[1::2] = sides
         return list(itemgetter(*memoryview(ids).cast("H"))(_single_byte_forms()))
     except UnicodeEncodeError:
