@@ -105,4 +105,6 @@ def line_bounds(widths: list[int], spaces: Sequence[int], limit: int) -> tuple[l
 
 def simple_lines(par: PreparedParagraph) -> bool:
     """Whether :func:`line_bounds` applies (every atom's width known, no zero-width space)."""
-    return par.options.fast_paths and -1 not in par.atom_widths and ZWSP not in par.text
+    # (only the general measuring path makes a width -1: a tab)
+    return par.options.fast_paths and not (par.measured_atom_by_atom and -1 in par.atom_widths) \
+        and ZWSP not in par.text

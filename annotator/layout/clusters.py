@@ -41,6 +41,9 @@ def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | Non
         _join_marks(codes, levels, para_level, joined)
     for i in consumed:
         # The consumed alef joins its lam (and the marks between them).
+        if text[i - 1] == LAM:  # side by side (most)
+            joined[i] = 1
+            continue
         j = i - 1
         while j > 0 and text[j] != LAM:
             j -= 1
