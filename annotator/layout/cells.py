@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import accumulate, compress, islice, repeat
-from operator import getitem, sub
+from operator import getitem, itemgetter, sub
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
 from annotator.layout.bidi import line_levels, reorder, reversals
@@ -58,6 +58,7 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
 
 
 _ODD = tuple(level & 1 == 1 for level in range(256))  # level -> at an odd level (right to left)
+_WIDTH_OF_CELL = itemgetter(1)
 
 
 def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int, widths: list[int],
@@ -103,11 +104,9 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
         else:
             widths = widths[:-1]
     else:
-        widths = list(widths)
         for a, b in reversals(atom_levels):
             cells[a:b] = cells[a:b][::-1]
-            widths[a:b] = widths[a:b][::-1]
-        widths.pop()
+        widths = list(map(_WIDTH_OF_CELL, cells[:-1]))  # each cell's width is its atom's on this line
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
                                bool(par.para_level & 1), paragraph, tuple(accumulate(widths, initial=0)))
 
