@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import accumulate, compress
+from itertools import compress
 from typing import cast
 
 from annotator.layout.bidi import (
@@ -28,7 +28,7 @@ from annotator.layout.bidi import (
     resolve_levels,
     resolve_simple_codes,
 )
-from annotator.layout.clusters import STARTS_ATOM, atom_starts
+from annotator.layout.clusters import HIGH_BYTES, STARTS_ATOM, atom_starts, first_codes, glyphs_by_slices
 from annotator.layout.codes import ByteTable, Pages
 from annotator.layout.glyphs import (
     BASE,
@@ -189,18 +189,18 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     whitespace are its first character's, its text all its characters' cell texts."""
     marks = joined.count(1) != len(consumed)  # characters other than consumed alefs continue atoms
     if marks:
-        firsts = _first_codes(codes, joined)
+        firsts = first_codes(codes, joined)
     else:  # only lam-alefs: the consumed alefs are the characters to leave out
         flagged = bytearray(codes)
         for i in consumed:
             flagged[i] = 0x80
-        firsts = bytes(flagged.translate(None, _HIGH_BYTES))
+        firsts = bytes(flagged.translate(None, HIGH_BYTES))
     widths = list(firsts.translate(WIDTH_OF_CODE))
     spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
     starts_mask = joined.translate(STARTS_ATOM)
     if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
-        return widths, spaces, _glyphs_by_slices(pieces, starts_mask, consumed)
+        return widths, spaces, glyphs_by_slices(pieces, starts_mask, consumed)
     glyphs: list[str | None] = list(compress(pieces, starts_mask))
     if not marks:
         return widths, spaces, glyphs  # only lam-alefs: the lam's text is the ligature, the alef adds none
@@ -211,32 +211,6 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
         glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))
         before += e - s
     return widths, spaces, glyphs
-
-
-def _glyphs_by_slices(pieces: list[str | None], starts_mask: bytes | bytearray,
-                      consumed: list[int]) -> list[str | None]:
-    """The atoms' texts as slices of all the characters' texts joined, in C: for many
-    clusters, where filling them one by one would cost a Python loop per cluster."""
-    if consumed:
-        pieces = list(pieces)
-        for i in consumed:
-            pieces[i] = ""
-    together = "".join(pieces)  # type: ignore[arg-type]  # no None: consumed are ""
-    ends = list(accumulate(map(len, pieces)))  # type: ignore[arg-type]
-    bounds = [0, *compress(ends, starts_mask[1:]), len(together)]
-    return list(map(together.__getitem__, map(slice, bounds, bounds[1:])))
-
-
-_CONTINUES_HIGH = bytes((0, 0x80)) + bytes(254)  # joined[i] -> 0x80 when character i continues an atom
-_HIGH_BYTES = bytes(range(0x80, 0x100))
-
-
-def _first_codes(codes: bytes, joined: bytearray) -> bytes:
-    """The bytes of ``codes`` (each under 0x80) at the atoms' first characters, in C: the others
-    get their high bit set (an OR of two big integers), then are deleted."""
-    n = len(codes)
-    marked = int.from_bytes(codes, "big") | int.from_bytes(joined.translate(_CONTINUES_HIGH), "big")
-    return marked.to_bytes(n, "big").translate(None, _HIGH_BYTES)
 
 
 def _measure_atom_by_atom(par: PreparedParagraph) -> Measures:
@@ -407,6 +381,6 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
         n = par.n
         keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
         return (list(compress(levels, joined.translate(STARTS_ATOM))),
-                _first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
+                first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
             bytes([roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)]))

@@ -9,7 +9,7 @@ the paragraph as FriBidi's ``FRIBIDI_FLAG_REORDER_NSM`` groups marks.
 from __future__ import annotations
 
 import re
-from itertools import compress, count, repeat
+from itertools import accumulate, compress, count, repeat
 from operator import is_
 
 from annotator.layout.bidi import CLASS_CODES, REMOVED
@@ -106,3 +106,30 @@ def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearra
             filled = max(filled, i)
         elif code not in removed:
             base = i
+
+
+# -- picking per atom from per-character arrays (atoms.measure_atoms) ----------------------
+def glyphs_by_slices(pieces: list[str | None], starts_mask: bytes | bytearray,
+                     consumed: list[int]) -> list[str | None]:
+    """The atoms' texts as slices of all the characters' texts joined, in C: for many
+    clusters, where filling them one by one would cost a Python loop per cluster."""
+    if consumed:
+        pieces = list(pieces)
+        for i in consumed:
+            pieces[i] = ""
+    together = "".join(pieces)  # type: ignore[arg-type]  # no None: consumed are ""
+    ends = list(accumulate(map(len, pieces)))  # type: ignore[arg-type]
+    bounds = [0, *compress(ends, starts_mask[1:]), len(together)]
+    return list(map(together.__getitem__, map(slice, bounds, bounds[1:])))
+
+
+_CONTINUES_HIGH = bytes((0, 0x80)) + bytes(254)  # joined[i] -> 0x80 when character i continues an atom
+HIGH_BYTES = bytes(range(0x80, 0x100))
+
+
+def first_codes(codes: bytes, joined: bytearray) -> bytes:
+    """The bytes of ``codes`` (each under 0x80) at the atoms' first characters, in C: the others
+    get their high bit set (an OR of two big integers), then are deleted."""
+    n = len(codes)
+    marked = int.from_bytes(codes, "big") | int.from_bytes(joined.translate(_CONTINUES_HIGH), "big")
+    return marked.to_bytes(n, "big").translate(None, HIGH_BYTES)
