@@ -104,6 +104,50 @@ def test_tokens_equal_camel_tools_on_generated_text(text):
     assert simple_word_tokenize(text) == theirs(text)
 
 
+# -- the layout's generated tables equal the libraries they copy (``annotator.layout.tablegen``) --------
+
+REGENERATE_LAYOUT = ("a library changed: regenerate the layout's tables with "
+                     "`.venv/bin/python -m annotator.layout.tablegen`")
+
+
+def test_the_wide_table_equals_wcwidth_on_every_code_point():
+    from wcwidth import wcwidth
+
+    from annotator.layout.glyphs import is_wide
+
+    wrong = [hex(cp) for cp in range(0x110000) if is_wide(chr(cp)) != (wcwidth(chr(cp)) == 2)]
+    assert wrong == [], f"{len(wrong)} code points differ, e.g. {wrong[:10]}; {REGENERATE_LAYOUT}"
+
+
+def test_the_widths_the_engine_draws_are_wcwidth_s():
+    """Through the engine's own entry point: wide CJK and emoji take 2 cells, the rest 1."""
+    from wcwidth import wcwidth
+
+    from annotator.layout.glyphs import base_text_width
+
+    for ch in "a\u0627\u4e00\uac00\U0001f600\u231a\uff21\u00e9\u2139\U00020000\U0003fffd":
+        assert base_text_width(ch) == (ch, 2 if wcwidth(ch) == 2 else 1), hex(ord(ch))
+
+
+def test_the_arabic_forms_equal_arabic_reshaper_s():
+    from arabic_reshaper import letters
+
+    from annotator.layout import _arabic_forms, shaping
+
+    assert _arabic_forms.LETTERS_ARABIC == letters.LETTERS_ARABIC, REGENERATE_LAYOUT
+    assert (shaping.ISOLATED, shaping.INITIAL, shaping.MEDIAL, shaping.FINAL) == (
+        letters.ISOLATED, letters.INITIAL, letters.MEDIAL, letters.FINAL), REGENERATE_LAYOUT
+    assert shaping.LETTERS_ARABIC is _arabic_forms.LETTERS_ARABIC
+
+
+def test_the_layout_tables_are_what_tablegen_makes_now():
+    """The committed tables are exactly today's output (nobody edited them by hand)."""
+    from annotator.layout import tablegen
+
+    assert tablegen.WIDE_TABLE.read_text(encoding="utf-8") == tablegen.wide_table(), REGENERATE_LAYOUT
+    assert tablegen.FORMS_TABLE.read_text(encoding="utf-8") == tablegen.forms_table(), REGENERATE_LAYOUT
+
+
 def test_split_digits_is_refused_not_ignored():
     with pytest.raises(NotImplementedError):
         simple_word_tokenize("a1", split_digits=True)
@@ -116,7 +160,9 @@ def test_split_digits_is_refused_not_ignored():
 # hypothesis, and every command but the one run
 HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats", "annotator.importing",
          "annotator.exporting", "annotator.agreement", "annotator.store.postgres", "psycopg", "psycopg2",
-         "hypothesis", "pytest"]
+         "hypothesis", "pytest",
+         # libraries whose tables the layout copies (``annotator.layout.tablegen``)
+         "wcwidth", "arabic_reshaper", "configparser"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form and the command palette
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
