@@ -148,6 +148,71 @@ def test_the_layout_tables_are_what_tablegen_makes_now():
     assert tablegen.FORMS_TABLE.read_text(encoding="utf-8") == tablegen.forms_table(), REGENERATE_LAYOUT
 
 
+# -- the bundled schemas' stored trees equal PyYAML's (``annotator.schema.located``) -----------------
+
+REGENERATE_SCHEMAS = ("a bundled schema changed: regenerate the stored trees with "
+                      "`.venv/bin/python -m annotator.schema.yaml_tree`")
+
+
+def _bundled_texts() -> dict[str, str]:
+    from annotator import bundled
+
+    return {name: bundled.schema_path(name).read_text(encoding="utf-8") for name in bundled.schema_names()}
+
+
+def test_every_bundled_schema_has_a_stored_tree_equal_to_pyyaml_s():
+    from annotator.schema._bundled_trees import TREES
+    from annotator.schema.located import digest, thaw
+    from annotator.schema.yaml_tree import build_tree
+
+    texts = _bundled_texts()
+    assert set(texts) >= {"news", "wojood", "conll"}
+    for name, text in texts.items():
+        assert digest(text) in TREES, f"{name}: {REGENERATE_SCHEMAS}"
+        assert thaw(TREES[digest(text)]) == build_tree(text, name, report=pytest.fail), name
+    assert len(TREES) == len(texts), REGENERATE_SCHEMAS  # no tree of a schema no longer shipped
+
+
+def test_the_stored_trees_are_what_the_generator_makes_now():
+    from annotator.schema.located import FROZEN_TABLE
+    from annotator.schema.yaml_tree import generate_table
+
+    assert FROZEN_TABLE.read_text(encoding="utf-8") == generate_table(), REGENERATE_SCHEMAS
+
+
+def test_a_bundled_schema_loads_the_same_schema_from_its_stored_tree(monkeypatch):
+    import importlib
+
+    from annotator.schema import bundled_schema_path, load_schema, yaml_tree
+    from annotator.tui.bindings import RESERVED_HOTKEYS
+
+    loader = importlib.import_module("annotator.schema.loader")
+    for name in _bundled_texts():
+        with monkeypatch.context() as patch:  # the stored tree: PyYAML's composer is not called
+            patch.setattr(yaml_tree, "build_tree", lambda *args: pytest.fail("composed with PyYAML"))
+            stored = load_schema(bundled_schema_path(name), reserved=RESERVED_HOTKEYS)
+        with monkeypatch.context() as patch:  # every file through PyYAML, as any other schema
+            patch.setattr(loader, "digest", lambda text: "not stored")
+            assert load_schema(bundled_schema_path(name), reserved=RESERVED_HOTKEYS) == stored, name
+
+
+def test_an_edited_bundled_schema_is_read_and_checked_through_pyyaml(tmp_path):
+    """Another text (one byte differs) is not the stored tree: its problems carry its own lines."""
+    from annotator.errors import SchemaError
+    from annotator.schema import load_schema
+
+    text = _bundled_texts()["news"]
+    edited = tmp_path / "news.yaml"
+    edited.write_text(text + "name: again\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as caught:
+        load_schema(edited)
+    assert caught.value.path == str(edited)
+    assert caught.value.line == text.count("\n") + 1 and "duplicate key 'name'" in str(caught.value)
+    edited.write_text(text.replace("labels:", "labels: [", 1), encoding="utf-8")
+    with pytest.raises(SchemaError, match="invalid YAML"):
+        load_schema(edited)
+
+
 def test_split_digits_is_refused_not_ignored():
     with pytest.raises(NotImplementedError):
         simple_word_tokenize("a1", split_digits=True)
@@ -162,7 +227,9 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          "annotator.exporting", "annotator.agreement", "annotator.store.postgres", "psycopg", "psycopg2",
          "hypothesis", "pytest",
          # libraries whose tables the layout copies (``annotator.layout.tablegen``)
-         "wcwidth", "arabic_reshaper", "configparser"]
+         "wcwidth", "arabic_reshaper", "configparser",
+         # PyYAML: the bundled schemas' trees are stored (``annotator.schema.located``); no keymap file
+         "yaml"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form and the command palette
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
