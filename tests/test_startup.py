@@ -301,6 +301,50 @@ def test_annotate_to_the_first_painted_document_loads_nothing_heavy(tmp_path):
     assert report["after_search"] is True  # search still has camel-tools' normalizers
 
 
+_COLLECTOR = """
+    import gc, json, sys
+    import textual.app
+    from annotator.tui.screens.annotate import AnnotateScreen
+    report = {"before": gc.isenabled()}
+    mount = AnnotateScreen.on_mount
+    def on_mount(self):
+        report["mounting"] = gc.isenabled()
+        mount(self)
+    AnnotateScreen.on_mount = on_mount
+    run = textual.app.App.run
+    def headless(self, **kw):
+        async def first_paint(pilot):
+            await pilot.pause()
+            await pilot.pause()
+            report["painted"] = pilot.app.screen.doc_id is not None
+            report["after_paint"] = gc.isenabled()
+            pilot.app.exit(0)
+        return run(self, headless=True, size=(100, 30), auto_pilot=first_paint)
+    textual.app.App.run = headless
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain", *sys.argv[2:]])
+    print(json.dumps(report | {"code": code, "after_exit": gc.isenabled()}))
+"""
+
+
+def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_path):
+    """``annotator annotate`` turns the cyclic collector off for its start-up (it walked every
+    object just made, finding almost no garbage) and on again once the first document is
+    painted, or once the screen says the store is empty."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_COLLECTOR, str(db))
+    assert report == {"before": True, "mounting": False, "painted": True, "after_paint": True, "code": 0,
+                      "after_exit": True}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = _loaded(_COLLECTOR, str(tmp_path / "empty.db"), str(empty))  # a folder of no .txt: no document
+    assert report == {"before": True, "mounting": False, "painted": False, "after_paint": True, "code": 0,
+                      "after_exit": True}
+
+
 def test_every_command_module_is_named_after_its_command():
     """The CLI imports only the command it runs by finding its module by name (``NAME``,
     or ``NAME_cmd``); a module that broke the rule would make every run import them all."""

@@ -8,6 +8,7 @@ imported first, duplicates skipped.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
@@ -80,6 +81,16 @@ def _recommenders(names: list[str]) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The cyclic collector is off until the first paint (``AnnotatorApp.started``): start-up makes
+    # hundreds of thousands of objects that live as long as the app, and collecting walked them all.
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     from annotator.session import AnnotationSession, default_annotator
     from annotator.tui.bindings import RESERVED_HOTKEYS
     from annotator.tui.keymap import find_keymap
