@@ -231,11 +231,13 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          # PyYAML: the bundled schemas' trees are stored (``annotator.schema.located``); no keymap file
          "yaml"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
-# (unless ``--recommender``), the claim form and the command palette
+# (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
             "annotator.tui.commands", "annotator.tui.screens.help", "annotator.tui.screens.documents",
             "annotator.tui.screens.claimer_picker", "annotator.tui.screens.identity_picker",
-            "annotator.tui.screens.adjudicate"]
+            "annotator.tui.screens.adjudicate",
+            # the one-field dialogs (find, goto, note, confirm) and their input
+            "annotator.tui.screens.prompts", "annotator.tui.screens.dialog", "annotator.tui.widgets.safe_input"]
 OTHER_COMMANDS = ["agreement", "assign", "backup", "check", "export_cmd", "import_cmd", "render", "stats"]
 
 
