@@ -229,7 +229,9 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          # libraries whose tables the layout copies (``annotator.layout.tablegen``)
          "wcwidth", "arabic_reshaper", "configparser",
          # PyYAML: the bundled schemas' trees are stored (``annotator.schema.located``); no keymap file
-         "yaml"]
+         "yaml",
+         # installed packages' metadata: read only when a plugin's name is asked for (``annotator.plugins``)
+         "importlib.metadata"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
