@@ -71,7 +71,9 @@ class Pane:
         """Seconds from ``exec`` of ``command`` to a screen showing every marker."""
         stamp.unlink(missing_ok=True)
         # bytecode caches as an installed package has them (a test run may have turned them off)
-        shell = ("unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
+        # in the run's own folder: ``python -m`` puts the working directory first on sys.path, so a
+        # checkout there would shadow --baseline's PYTHONPATH
+        shell = (f"cd {shlex.quote(str(stamp.parent))}; unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
                  "export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
                  + (f"export PYTHONPATH={shlex.quote(pythonpath)}; " if pythonpath else "") +
                  f"printf %s $EPOCHREALTIME > {stamp}; exec {command}")
