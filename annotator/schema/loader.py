@@ -27,7 +27,7 @@ from pathlib import Path
 
 from annotator import bundled
 from annotator.errors import SchemaError
-from annotator.schema.located import UNREADABLE, Item, Report, digest, thaw
+from annotator.schema.located import UNREADABLE, Item, Report, thaw
 from annotator.schema.model import Attribute, AttributeChoice, ClaimSpec, EntityLabel, Schema
 
 MAX_SCHEMA_BYTES = 1_000_000
@@ -342,7 +342,7 @@ def _located_tree(text: str, label: str, report: Report) -> Item:
     that leave a tree (a duplicate key, an unreadable number) go to ``report``."""
     from annotator.schema._bundled_trees import TREES  # a bundled schema as shipped: PyYAML not needed
 
-    frozen = TREES.get(digest(text))
+    frozen = TREES.get(text)  # the whole text is the key: any other byte, and PyYAML reads it
     if frozen is not None:
         return thaw(frozen)
     from annotator.schema.yaml_tree import build_tree

@@ -2,7 +2,7 @@
 
 The checks (``loader``) read this tree, never YAML nodes, so it has two sources: PyYAML's
 composer (``yaml_tree``), and for the bundled schemas the same trees made ahead of time
-(``_bundled_trees``, looked up by the file's SHA-256; ``loader._located_tree`` picks). With the default schema,
+(``_bundled_trees``, looked up by the file's whole text; ``loader._located_tree`` picks). With the default schema,
 ``annotator annotate`` starts without importing PyYAML (about 15 ms of a quiet start: its
 reader compiles a large character class, and composing is pure Python). The checks and so
 every message (file, line, key path) are the same either way; ``tests/test_startup.py``
@@ -13,7 +13,6 @@ checks each stored tree against PyYAML's. Regenerate after editing a bundled sch
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,10 +68,6 @@ UNREADABLE = object()  # a number too long or malformed to convert
 
 def shorten(text: str, size: int = 40) -> str:
     return text if len(text) <= size else text[:size] + "…"
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def freeze(item: Item) -> Frozen:
