@@ -348,6 +348,38 @@ def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_
                       "after_exit": True}
 
 
+async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
+    """The first document is opened as the screen mounts, before the view has its size: it is
+    laid out when the size is known (its first render or resize), never first at a placeholder
+    width that the size then replaces. A resumed cursor deep in the text is still on screen."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    import annotator.layout.document as document
+
+    text = "\n".join(f"الفقرة رقم {n} من النص الطويل، وفيها كلمات كثيرة تلتف على سطرين أو أكثر." for n in range(300))
+    session = make_session(tmp_path / "s.db", docs=(("long", text),))
+    cursor = text.index("الفقرة رقم 250 ")
+    session.save_position("long", cursor)
+    widths: list[int] = []
+    real = document.layout_paragraph
+
+    def recorded(text, options, **kw):
+        widths.append(options.width)
+        return real(text, options, **kw)
+
+    monkeypatch.setattr(document, "layout_paragraph", recorded)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.main.view
+        assert view.cursor == cursor
+        assert widths and set(widths) == {view._layout_width()}, sorted(set(widths))
+        top = round(view.scroll_y)
+        assert top > 0 and top <= view.cursor_line < top + view.scrollable_content_region.height
+        assert "250" in "".join(s.text for y in range(view.size.height) for s in [view.render_line(y)])
+    session.store.close()
+
+
 def test_every_command_module_is_named_after_its_command():
     """The CLI imports only the command it runs by finding its module by name (``NAME``,
     or ``NAME_cmd``); a module that broke the rule would make every run import them all."""
