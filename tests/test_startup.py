@@ -309,6 +309,12 @@ _COLLECTOR = """
     import textual.app
     from annotator.tui.screens.annotate import AnnotateScreen
     report = {"before": gc.isenabled()}
+    import annotator.commands.annotate as command
+    load = command._import
+    def importing(*args):
+        report["importing"] = gc.isenabled()
+        return load(*args)
+    command._import = importing
     mount = AnnotateScreen.on_mount
     def on_mount(self):
         report["mounting"] = gc.isenabled()
@@ -333,7 +339,7 @@ _COLLECTOR = """
 def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_path):
     """``annotator annotate`` turns the cyclic collector off for its start-up (it walked every
     object just made, finding almost no garbage) and on again once the first document is
-    painted, or once the screen says the store is empty."""
+    painted, or once the screen says the store is empty; importing PATHs runs with it on."""
     from annotator.cli import main
 
     db = tmp_path / "five.db"
@@ -344,8 +350,8 @@ def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_
     empty = tmp_path / "empty"
     empty.mkdir()
     report = _loaded(_COLLECTOR, str(tmp_path / "empty.db"), str(empty))  # a folder of no .txt: no document
-    assert report == {"before": True, "mounting": False, "painted": False, "after_paint": True, "code": 0,
-                      "after_exit": True}
+    assert report == {"before": True, "importing": True, "mounting": False, "painted": False, "after_paint": True,
+                      "code": 0, "after_exit": True}  # PATHs (any size) are imported with the collector on
 
 
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
