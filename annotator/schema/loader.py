@@ -1,10 +1,11 @@
 """Load a label schema from YAML, safely and strictly.
 
-Safely: the YAML is only *composed* (never constructed), so no tag can run code;
-any tag outside the plain-data core (``!!python/object``, ``!!binary``, ``!foo``)
-is refused, files over ``MAX_SCHEMA_BYTES`` are refused, and aliases may expand
-to at most ``located.MAX_NODES`` nodes and ``MAX_DEPTH`` levels, so a "billion laughs"
-document fails at once instead of eating memory.
+Safely: the YAML is only *composed* (never constructed, ``yaml_tree``), so no tag can
+run code; any tag outside the plain-data core (``!!python/object``, ``!!binary``,
+``!foo``) is refused, files over ``MAX_SCHEMA_BYTES`` are refused, and aliases may
+expand to at most ``located.MAX_NODES`` nodes and ``MAX_DEPTH`` levels, so a "billion
+laughs" document fails at once instead of eating memory. A bundled schema as shipped
+is not composed at all: its tree is stored (``located``), so start-up needs no PyYAML.
 
 Strictly: every problem (unknown key, duplicate hotkey, unknown colour, …) is
 collected with its file, line and key path such as ``labels[3].hotkey`` and
@@ -12,8 +13,8 @@ raised as one ``SchemaError`` listing them all, one per line. Scalars the schema
 treats as text are read from their original spelling, so ``version: 1.10`` is
 "1.10" and ``value: yes`` is "yes", not a float or a boolean.
 
-Long because the safe composer, the tree builder and the checks of every schema section
-report into one problem collector; each part is short.
+Long because the checks of every schema section report into one problem collector;
+each part is short.
 """
 
 from __future__ import annotations
