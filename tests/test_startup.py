@@ -230,7 +230,9 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          # installed packages' metadata: read only when a plugin's name is asked for (``annotator.plugins``)
          "importlib.metadata",
          # OpenSSL's hashes: the first screen hashes nothing (``model.annotations.text_hash``)
-         "_hashlib"]
+         "_hashlib",
+         # the bundled files are found on disk without them (``annotator.bundled._root``)
+         "importlib.resources", "zipfile"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
