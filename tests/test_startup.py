@@ -232,7 +232,9 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          # OpenSSL's hashes: the first screen hashes nothing (``model.annotations.text_hash``)
          "_hashlib",
          # the bundled files are found on disk without them (``annotator.bundled._root``)
-         "importlib.resources", "zipfile"]
+         "importlib.resources", "zipfile",
+         # the search fold's table: the first screen's pages have no query
+         "annotator.text.search_fold"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
