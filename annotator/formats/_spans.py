@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from annotator.formats._records import IdMaker, is_claim_label
 from annotator.formats.base import ReadContext
 from annotator.model.annotations import Claim, Entity
+from annotator.text.wordbreak import common_tokens
 
 
 def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, ctx: ReadContext,
@@ -50,13 +52,26 @@ def tokens_for(text: str) -> list[tuple[int, int]]:
 
 _CHUNK = 1 << 16  # characters tokenized at a time
 _SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly str.isspace
+Offsets = Sequence[int]
 
 
-def token_bounds(text: str) -> tuple[array[int], array[int]]:
-    """Token start and end offsets as two arrays of machine integers (16 bytes a token), the text
-    tokenized a chunk at a time: a 100 MB document never holds a Python object per token. Chunks
-    are cut at whitespace, which no token crosses, so the tokens are those of the whole text; the
-    tokens come as offsets (``token_offsets``), never as ``Token`` objects."""
+def token_bounds(text: str) -> tuple[Offsets, Offsets]:
+    """Token start and end offsets of ``text`` (our tokenizer's), without a ``Token`` per token."""
+    starts, ends, _ = token_table(text)
+    return starts, ends
+
+
+def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
+    """Token starts, ends and, for a text of common characters that is one chunk, the token texts.
+
+    A text of common characters (``wordbreak.common_tokens``: most text) is tokenized by one
+    regular expression pass, its offsets two lists; any other text a chunk at a time (cut at white
+    space, which no token crosses, so the tokens are those of the whole text) into two arrays of
+    machine integers (16 bytes a token): a 100 MB document never holds a Python object per token."""
+    if len(text) <= _CHUNK:
+        common = common_tokens(text)
+        if common is not None:
+            return common
     from annotator.text.tokens import token_offsets
 
     starts, ends = array("q"), array("q")
@@ -66,11 +81,16 @@ def token_bounds(text: str) -> tuple[array[int], array[int]]:
         if size - pos > _CHUNK:
             space = _SPACE.search(text, pos + _CHUNK)
             cut = space.start() if space else size
-        chunk_starts, chunk_ends = token_offsets(text, pos, cut)
-        starts.extend(chunk_starts)
-        ends.extend(chunk_ends)
+        common = common_tokens(text[pos:cut])
+        if common is None:
+            starts_, ends_ = token_offsets(text, pos, cut)
+            starts.extend(starts_)
+            ends.extend(ends_)
+        else:
+            starts.extend(map(pos.__add__, common[0]))
+            ends.extend(map(pos.__add__, common[1]))
         pos = cut
-    return starts, ends
+    return starts, ends, None
 
 
 class SpanCollector:

@@ -30,7 +30,7 @@ from typing import TextIO
 from annotator.formats import bio
 from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
-from annotator.formats._spans import token_bounds
+from annotator.formats._spans import Offsets, token_table
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
@@ -175,7 +175,7 @@ class ConllFormat(Format):
         held as a million lines, and tokens are two integer arrays found by bisection."""
         doc = rec.document
         ex = Stored(doc, TOKEN_FORMATS, ctx)
-        starts, ends = document_tokens(doc, ex)
+        starts, ends, texts = document_tokens(doc, ex)
         n = len(starts)
         if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
@@ -200,30 +200,48 @@ class ConllFormat(Format):
         sep = ex.get("sep", one_of(" ", "\t"), " ")
         flags: dict[str, str] = ex.get("flags", dict_of(_COLUMN), {})
         end_marker = ex.get("end_marker", LINE, "")
-        return _lines(doc.text, starts, ends, tagged, sep, flags, end_marker)
+        return _lines(doc.text, starts, ends, tagged, sep, flags, end_marker, texts)
 
 
-def _lines(text: str, starts: array[int], ends: array[int], tagged: dict[int, list[str]], sep: str,
-           flags: dict[str, str], end_marker: str) -> Iterator[str]:
-    """A block's lines, one token each, from values already checked; yielded joined a few
-    thousand lines at a time (bounded), an untagged, unflagged token's line made by one concatenation."""
+def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str]], sep: str,
+           flags: dict[str, str], end_marker: str, texts: list[str] | None = None) -> Iterator[str]:
+    """A block's lines, one token each, from values already checked; yielded a few thousand lines at
+    a time (bounded). The untagged, unflagged tokens between two others are written by one ``join``
+    of their texts (``texts`` when the tokenizer gave them, else sliced in C), so the work per token
+    stays out of Python."""
     plain = sep + "O\n"
-    lines: list[str] = []
-    add = lines.append
-    for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
-        if len(lines) >= _LINES_AT_ONCE:
-            yield "".join(lines)
-            lines.clear()
-        tags = tagged.get(i)
-        if tags is None and not (flags and str(i) in flags):
-            add(text[s:e] + plain)
-            continue
-        fields = [text[s:e], *(tags or ("O",))]
-        if flags and str(i) in flags:
-            fields.append(flags[str(i)])
-        add(sep.join(fields) + "\n")
-    add(end_marker + "\n")
-    yield "".join(lines)
+    n = len(starts)
+    flagged = {int(k): v for k, v in flags.items() if k.isascii() and k.isdigit() and len(k) < 19
+               and str(int(k)) == k and int(k) < n}  # the keys str(i) names, as the lines look them up
+    special = sorted(i for i in {*tagged, *flagged} if 0 <= i < n)
+    parts: list[str] = []
+    held = pos = 0  # lines in parts; the next token
+    for i in [*special, n]:
+        while pos < i:  # untagged tokens pos..i-1, at most a piece's room at a time
+            stop = min(i, pos + _LINES_AT_ONCE - held)
+            pieces = texts[pos:stop] if texts is not None else map(text.__getitem__, map(slice, starts[pos:stop],
+                                                                                         ends[pos:stop]))
+            parts.append(plain.join(pieces) + plain)
+            held += stop - pos
+            pos = stop
+            if held >= _LINES_AT_ONCE:
+                yield "".join(parts)
+                parts.clear()
+                held = 0
+        if i == n:
+            break
+        fields = [text[starts[i]:ends[i]], *tagged.get(i, ("O",))]
+        if i in flagged:
+            fields.append(flagged[i])
+        parts.append(sep.join(fields) + "\n")
+        held += 1
+        pos = i + 1
+        if held >= _LINES_AT_ONCE:
+            yield "".join(parts)
+            parts.clear()
+            held = 0
+    parts.append(end_marker + "\n")
+    yield "".join(parts)
 
 
 _LINES_AT_ONCE = 4096
@@ -233,18 +251,18 @@ _LINES_AT_ONCE = 4096
 _COLUMN = Shape(lambda v: isinstance(v, str) and v != "" and not any(c.isspace() for c in v), "one column")
 
 
-def document_tokens(doc: Document, stored: Stored) -> tuple[array[int], array[int]]:
-    """Token starts and ends for export: the file's own tokens for CoNLL-born documents, else our
-    tokenizer. Kept token lengths are used only if they still tile the text (tokens joined by single
-    spaces)."""
+def document_tokens(doc: Document, stored: Stored) -> tuple[Offsets, Offsets, list[str] | None]:
+    """Token starts, ends (and texts, when at hand) for export: the file's own tokens for CoNLL-born
+    documents, else our tokenizer. Kept token lengths are used only if they still tile the text
+    (tokens joined by single spaces)."""
     if stored.from_format:
         lengths = stored.get("lengths", list_of(INT))
         if lengths:
             offsets = token_offsets([" " * n for n in lengths])
             if min(lengths) > 0 and offsets[-1][1] == len(doc.text) and all(
                     doc.text[e] == " " for _, e in offsets[:-1]):
-                return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets))
+                return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets)), None
             stored.bad("lengths", lengths, "token lengths that fit the text")
         offsets = token_offsets(doc.text.split(" "))
-        return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets))
-    return token_bounds(doc.text)
+        return array("q", (s for s, _ in offsets)), array("q", (e for _, e in offsets)), None
+    return token_table(doc.text)

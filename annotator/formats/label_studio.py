@@ -209,9 +209,67 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
     first = True
     for item in items:
         out.write("\n" if first else ",\n")
-        out.write(_ENCODE(item))
+        out.write(_encode_task(item))
         first = False
     out.write("\n]\n")
+
+
+_json_str = json.encoder.encode_basestring  # what _ENCODE writes for a string
+
+
+def _scalar(value: Any) -> str:
+    return _json_str(value) if type(value) is str else _ENCODE(value)
+
+
+class _EncodedList:
+    """An annotation's ``result`` already written as JSON (what ``_ENCODE`` of its items joined gives):
+    its regions are made by one format string each instead of two dicts the encoder walks."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, items: list[str]) -> None:
+        self.json = "[" + ", ".join(items) + "]"
+
+
+def _encode_task(task: dict[str, Any]) -> str:
+    """``_ENCODE(task)`` where the results already written as JSON are put in the places the task gives
+    them: the task is encoded with a mark in each place, and each mark's JSON replaced. A mark found
+    other than once (a value holding it) makes the results objects again, encoded whole (JSON read
+    back and written again is the same text); so does a text of over a million characters, before
+    anything is encoded (its task is encoded once, never held twice)."""
+    held = [obj for key in ("annotations", "predictions") for obj in task.get(key) or ()
+            if isinstance(obj, dict) and isinstance(obj.get("result"), _EncodedList)]
+    if not held:
+        return _ENCODE(task)
+    data = task.get("data")
+    if isinstance(data, dict) and any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in data.values()):
+        return _encode_whole(task, held)
+    results = [obj["result"] for obj in held]
+    marks = [f"\x00result {k}\x00" for k in range(len(held))]
+    for obj, mark in zip(held, marks, strict=True):
+        obj["result"] = mark
+    line = _ENCODE(task)
+    encoded = [_ENCODE(mark) for mark in marks]
+    if not all(line.count(mark) == 1 for mark in encoded):
+        for obj, result in zip(held, results, strict=True):
+            obj["result"] = result
+        return _encode_whole(task, held)
+    places = sorted((line.index(mark), len(mark), result.json) for mark, result in zip(encoded, results, strict=True))
+    pieces, pos = [], 0
+    for at, size, raw in places:
+        pieces += [line[pos:at], raw]
+        pos = at + size
+    pieces.append(line[pos:])
+    return "".join(pieces)
+
+
+def _encode_whole(task: dict[str, Any], held: list[dict[str, Any]]) -> str:
+    for obj in held:
+        obj["result"] = json.loads(obj["result"].json)
+    return _ENCODE(task)
+
+
+_SPLICED_AT_MOST = 1 << 20  # characters of a text whose task is spliced; a longer one is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
@@ -327,16 +385,22 @@ class LabelStudioFormat(Format):
         conv = Utf16Offsets(text)
         utf16 = conv.to_utf16
         size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
-        result: list[dict[str, Any]] = []
+        result: list[str] = []  # each item's JSON
+        names = f'"from_name": {_scalar(from_name)}, "to_name": {_scalar(to_name)}, "type": "labels", '
 
-        def region(span_id: str, start: int, end: int, label: str) -> dict[str, Any]:  # _span_value's keys
-            value: dict[str, Any] = {"start": start, "end": end} if 0 <= start <= end <= size else \
-                {"start": utf16(start), "end": utf16(end)}
-            value["text"] = text[start:end]
-            value["labels"] = [label]
-            return {"id": span_id, "from_name": from_name, "to_name": to_name, "type": "labels", "value": value}
+        def region(span_id: str, start: int, end: int, label: str) -> str:  # _span_value's keys, as JSON
+            s16, e16 = (start, end) if 0 <= start <= end <= size else (utf16(start), utf16(end))
+            return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
+                    f'"text": {_json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
 
-        result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
+        if size >= 0 and all(type(e.id) is str and type(e.label) is str and 0 <= e.start <= e.end <= size
+                             for e in ann.entities):
+            # the usual case, inlined (the same JSON as region's): offsets as they are, strings encoded
+            result += [f'{{"id": {_json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
+                       f'"text": {_json_str(text[e.start:e.end])}, "labels": [{_json_str(e.label)}]}}}}'
+                       for e in ann.entities]
+        else:
+            result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
         entity_ids = {e.id for e in ann.entities}
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
@@ -345,25 +409,25 @@ class LabelStudioFormat(Format):
                 spec = ctx.schema.claims.attribute(key)
                 item = _attribute_item(key, value, to_name, cid, spec.kind if spec else None)
                 item["value"] = {**_span_value(doc.text, conv, c.start, c.end), **item["value"]}
-                result.append(item)
+                result.append(_ENCODE(item))
             if c.claimer and ann.entity(c.claimer) is not None:
-                result.append({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
-                               "labels": [CLAIMER_LABEL]})
-        result += [{"from_id": a, "to_id": b, "type": "relation", "direction": "right",
-                    "labels": [IDENTITY_RELATION]} for a, b in identity_relations(ann.entities)]
+                result.append(_ENCODE({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
+                                       "labels": [CLAIMER_LABEL]}))
+        result += [_ENCODE({"from_id": a, "to_id": b, "type": "relation", "direction": "right",
+                            "labels": [IDENTITY_RELATION]}) for a, b in identity_relations(ann.entities)]
         for key, value in sorted(ann.attributes.items()):
             spec = ctx.schema.document_attribute(key)
-            result.append(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None))
+            result.append(_ENCODE(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None)))
         if ann.notes:
-            result.append({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name, "type": "textarea",
-                           "value": {"text": [ann.notes]}})
+            result.append(_ENCODE({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name,
+                                   "type": "textarea", "value": {"text": [ann.notes]}}))
         obj: dict[str, Any] = {k: v for k, v in ex.get("annotation", OBJECT, {}).items()
                                if k not in ("result", "completed_by")}
         if ann.annotator is not None:
             kept = ex.get("completed_by", ANY)  # Label Studio's own form (a user id, or an object) when unchanged
             kept_name = (kept.get("email") or kept.get("id")) if isinstance(kept, dict) else kept
             obj["completed_by"] = kept if kept is not None and str(kept_name) == ann.annotator else ann.annotator
-        obj["result"] = result
+        obj["result"] = _EncodedList(result)
         if ann.status == "skipped":
             obj["was_cancelled"] = True
         elif "was_cancelled" in obj:

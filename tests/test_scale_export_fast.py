@@ -1,0 +1,264 @@
+"""Export speed, fourth pass (issue 12 aim 4): the tokenizing writers' fast path and what it must keep.
+
+Text made only of common characters (``wordbreak.common_tokens``) is tokenized by one regular
+expression pass instead of the per-word loop. These tests prove the classes safe on every code
+point (so the shortcut can only ever give the tokenizer's own tokens), check the tokens against the
+general path on the seeds, the shared corpora and generated text, and check that such text no longer
+goes through the per-word loop when CoNLL or Prodigy is exported (the speed itself is
+``bench/bench_throughput.py --export-only``'s, never timed here).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sys
+
+import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.formats import _spans, conll, prodigy
+from annotator.text import tokens as tokens_module
+from annotator.text import wordbreak
+from annotator.text.tokens import token_offsets, tokenize
+from annotator.text.wordbreak import common_tokens, is_symbol
+
+from conftest import SEEDS, SHARED_DATA
+
+
+def _chars(cls: str) -> set[str]:
+    pattern = re.compile(f"[{cls}]")
+    return {chr(c) for c in range(sys.maxunicode + 1) if pattern.match(chr(c))}
+
+
+SPACE, SYMBOL, MARK, WORD = (_chars(c) for c in (wordbreak._SPACE, wordbreak._SYMBOL, wordbreak._MARK,
+                                                  wordbreak._WORD))
+COMMON = sorted(SPACE | SYMBOL | WORD)
+
+
+# -- the classes are safe, on every code point ---------------------------------------------------
+
+def test_space_is_exactly_str_isspace():
+    assert SPACE == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_classes_do_not_overlap_and_marks_are_word_characters():
+    assert not SPACE & SYMBOL and not SPACE & WORD and not SYMBOL & WORD
+    assert MARK <= WORD
+
+
+def test_symbols_are_single_symbols_no_emoji_sequence_extends():
+    for c in SYMBOL:
+        assert is_symbol(c), hex(ord(c))
+        for after in ("a", "ب", "1", ".", "\u064e"):  # any common character after it
+            assert wordbreak._SYMBOLS_RE.match(c + after)[0] == c, (hex(ord(c)), after)
+
+
+def test_word_characters_are_never_cut_out_as_symbols():
+    for c in WORD:
+        assert not is_symbol(c), hex(ord(c))
+        match = wordbreak._SYMBOLS_RE.match(c + "a")
+        assert match is None or match[0] == c, hex(ord(c))  # a digit is an emoji base, alone: not a symbol
+
+
+def test_no_common_character_joins_a_grapheme_cluster_but_the_marks():
+    other = regex.compile(r"\p{Grapheme_Cluster_Break=Other}")
+    extend = regex.compile(r"\p{Grapheme_Cluster_Break=Extend}")
+    for c in SYMBOL | WORD - MARK:
+        assert other.match(c), hex(ord(c))
+    for c in MARK:
+        assert extend.match(c), hex(ord(c))
+    emoji_joiners = regex.compile(r"[\p{EMod}\p{RI}\uFE0F\u20E3\u200D\U000E0020-\U000E007F]")
+    assert not any(emoji_joiners.match(c) for c in COMMON)
+
+
+# -- the tokens are the general path's ----------------------------------------------------------------
+
+def _same(text: str) -> None:
+    starts, ends = token_offsets(text)
+    common = common_tokens(text)
+    if common is not None:
+        assert (common[0], common[1]) == (starts, ends)
+        assert common[2] == [text[s:e] for s, e in zip(starts, ends, strict=True)]
+    got = _spans.token_table(text)
+    assert (list(got[0]), list(got[1])) == (starts, ends)
+    if got[2] is not None:
+        assert got[2] == [text[s:e] for s, e in zip(starts, ends, strict=True)]
+
+
+def test_the_seeds_are_common_text_and_their_tokens_are_the_same():
+    for path in sorted(SEEDS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert common_tokens(text) is not None, path.name
+        _same(text)
+
+
+@pytest.mark.shared
+def test_tokens_are_the_same_on_the_shared_corpora():
+    if not SHARED_DATA.exists():
+        pytest.skip(f"{SHARED_DATA} is absent: the public corpora live in ../shared/data beside the repository")
+    files = sorted(p for p in SHARED_DATA.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
+    assert files
+    common = 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():
+            _same(line)
+            common += common_tokens(line) is not None
+    assert common  # the fast path was taken, not only the general one
+
+
+_TRICKY = [*"ab \n\t\xa0\x1c.،؟؛«»\"'#*©0٣…—-", "\u064e", "\u0651", "\u0640", "كتب", "وال", "2019", "é",
+           "\u200c", "\u200f", "😀", "\ufe0f", "\u20e3", "\u0600", "\u06dd", "\U0001f3fb"]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_TRICKY) | st.sampled_from(COMMON), max_size=40).map("".join))
+def test_tokens_are_the_same_on_generated_text(text: str) -> None:
+    _same(text)
+
+
+def test_a_mark_after_a_symbol_or_an_uncommon_character_takes_the_general_path():
+    assert common_tokens(".\u064eب") is None  # tokens merges the cut inside the cluster
+    assert common_tokens("ب\u200cب") is None and common_tokens("😀") is None
+    _same(".\u064eب")
+    assert common_tokens("ب.\u064eب x") is None and common_tokens("\u064eب.") is not None
+
+
+def test_a_long_text_is_tokenized_a_chunk_at_a_time_into_arrays(monkeypatch):
+    monkeypatch.setattr(_spans, "_CHUNK", 50)
+    text = "قال الرئيس، «نعم» 2019. " * 20 + "😀 ب.\u064e " + "كتب " * 30
+    starts, ends, texts = _spans.token_table(text)
+    assert texts is None and (list(starts), list(ends)) == token_offsets(text)
+
+
+# -- common text no longer goes through the per-word loop on export --------------------------------
+
+def _refuse_the_per_word_loop(monkeypatch) -> None:
+    def refused(*_args, **_kwargs):
+        raise AssertionError("common text went through the per-word tokenizer loop")
+
+    monkeypatch.setattr(tokens_module, "token_offsets", refused)
+
+
+def test_conll_of_common_text_is_written_without_the_per_word_loop(monkeypatch):
+    from annotator.formats.base import WriteContext
+    from annotator.model.annotations import Annotations, Document, Entity
+
+    text = (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0]).read_text(encoding="utf-8")
+    toks = tokenize(text)
+    ents = (Entity("e1", toks[3].start, toks[4].end, "PER"), Entity("e2", toks[3].start, toks[3].end, "GPE"))
+    rec = conll.Record(Document("d", text, {}), Annotations(doc_id="d", annotator="a", entities=ents))
+    from annotator.schema import default_schema_path, load_schema
+
+    ctx = WriteContext(load_schema(default_schema_path()))
+    want = "".join(conll.ConllFormat().block(rec, ctx))
+    _refuse_the_per_word_loop(monkeypatch)
+    got = "".join(conll.ConllFormat().block(rec, ctx))
+    assert got == want
+    lines = got.splitlines()
+    assert lines[3] == f"{toks[3].text} B-PER B-GPE" and lines[4] == f"{toks[4].text} I-PER"
+    assert [ln.split(" ")[0] for ln in lines[:-1]] == [t.text for t in toks]
+
+
+def test_prodigy_tokens_of_common_text_are_written_without_the_per_word_loop(monkeypatch):
+    text = (SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0]).read_text(encoding="utf-8")
+    want = json.dumps(prodigy._OurTokens(text).dicts(0, len(tokenize(text))), ensure_ascii=False)
+    _refuse_the_per_word_loop(monkeypatch)
+    out = io.StringIO()
+    prodigy._OurTokens(text).write_json(out)
+    assert out.getvalue() == want
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_TRICKY), max_size=30).map("".join), st.integers(0, 12))
+def test_prodigy_token_json_past_the_number_table_and_in_slices(text: str, shift: int) -> None:
+    """Offsets and ids beyond the table of number strings are written by ``str``; slices join up;
+    the kept token openings are forgotten when there are too many, and made again the same."""
+    text = " " * shift + text
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(prodigy, "_SLICE", 3)
+        mp.setattr(prodigy, "_NUMBERS", [str(i) for i in range(9)])
+        mp.setattr(prodigy, "_OPENINGS_KEPT", 2)
+        tokens = prodigy._OurTokens(text)
+        out = io.StringIO()
+        tokens.write_json(out)
+    assert out.getvalue() == json.dumps(tokens.dicts(0, len(tokens.starts)), ensure_ascii=False)
+
+
+# -- Label Studio: results written as JSON, spliced into the task ----------------------------------
+
+def _label_studio(text: str, spans: list[tuple[int, int]], annotators: tuple[str, ...] = ("amal", "\x00result 1\x00")
+                  ) -> tuple[str, list[dict]]:
+    from annotator.formats.base import Record, WriteContext
+    from annotator.formats.label_studio import LabelStudioFormat
+    from annotator.model.annotations import Annotations, Document, Entity
+    from annotator.schema import default_schema_path, load_schema
+
+    ents = tuple(Entity(f"e{k}", s, e, ("PER", "ORG", 'Q"\\')[k % 3]) for k, (s, e) in enumerate(spans))
+    recs = [Record(Document("d", text, {}), Annotations(doc_id="d", annotator=who, entities=ents))
+            for who in annotators]
+    out = io.StringIO()
+    LabelStudioFormat().write(recs, out, WriteContext(load_schema(default_schema_path())))
+    return out.getvalue(), [{"start": s, "end": e, "text": text[s:e]} for s, e in spans]
+
+
+def _canonical(written: str) -> None:
+    """Every task is what the encoder writes for the objects it holds (so the spliced JSON is the
+    same text the region dictionaries made)."""
+    assert written.startswith("[\n") and written.endswith("\n]\n")
+    for line in written[2:-3].split(",\n"):
+        assert json.dumps(json.loads(line), ensure_ascii=False) == line
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([*_TRICKY, "\x00", "\ud800", "\x00result 0\x00"]), min_size=2, max_size=30)
+       .map("".join), st.data())
+def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: str, data) -> None:
+    from annotator.formats.offsets import Utf16Offsets
+
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(text)), min_size=2, max_size=6)))
+    spans = list(zip(cuts[::2], cuts[1::2], strict=False))
+    written, want = _label_studio(text, spans)
+    _canonical(written)
+    conv = Utf16Offsets(text)
+    for annotation in json.loads(written)[0]["annotations"]:
+        regions = [r for r in annotation["result"] if r["type"] == "labels"]
+        assert [r["value"]["text"] for r in regions] == [w["text"] for w in want]
+        assert [(r["value"]["start"], r["value"]["end"]) for r in regions] == \
+            [(conv.to_utf16(w["start"]), conv.to_utf16(w["end"])) for w in want]
+        assert [r["value"]["labels"] for r in regions] == [[("PER", "ORG", 'Q"\\')[k % 3]] for k in range(len(want))]
+
+
+def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
+    from annotator.formats import label_studio
+
+    text = "قال «محمد» إن 2019. " * 40  # 800 characters
+    spans = [(0, 3), (5, 9), (30, 40)]
+    monkeypatch.setattr(label_studio.json, "loads", _counted(label_studio.json.loads))
+    spliced, _ = _label_studio(text, spans, ("amal", "omar"))
+    assert _counted.calls == 0
+    monkeypatch.setattr(label_studio, "_SPLICED_AT_MOST", 100)
+    whole, _ = _label_studio(text, spans, ("amal", "omar"))
+    assert whole == spliced and _counted.calls == 2  # both annotations' results made objects again
+
+
+def _counted(fn):
+    _counted.calls = 0
+
+    def call(*args):
+        _counted.calls += 1
+        return fn(*args)
+    return call
+
+
+def test_a_task_holding_the_mark_itself_is_written_whole():
+    text = "قال \x00result 0\x00 محمد"
+    written, _ = _label_studio(text, [(0, 3), (len(text) - 4, len(text))])
+    _canonical(written)
+    task = json.loads(written)[0]
+    assert task["data"]["text"] == text
+    assert [a["completed_by"] for a in task["annotations"]] == ["amal", "\x00result 1\x00"]
+    assert all(len(a["result"]) == 2 for a in task["annotations"])
