@@ -189,7 +189,7 @@ def _read_relations(relations: Any, entities: list[Entity], claims: list[Claim],
     if not isinstance(relations, list):
         ctx.report(path, line, "\"relations\" is not a list; not imported")
         return entities, claims
-    claim_at = {(c.start, c.end): i for i, c in enumerate(claims)}
+    claim_at: dict[tuple[Any, ...], int] = {(c.start, c.end): i for i, c in enumerate(claims)}
     entity_at: dict[tuple[Any, ...], str] = {}
     for e in reversed(entities):  # the first of several spans at the same offsets wins
         entity_at[(e.start, e.end)] = entity_at[(e.start, e.end, e.label)] = e.id
