@@ -181,6 +181,8 @@ CLAIM = {"start": 36, "end": 63, "token_start": 8, "token_end": 13, "label": "CL
     ([_relation("same-as", PER_LATER, PER_LATER)], "relation 1 (same-as) does not join two entities"),
     ([_relation("same-as", CLAIM, PER_FULL)], "relation 1 (same-as) does not join two entities"),
     ([_relation("CLAIMED_BY", ["x"], PER_FULL)], "relation 1 (CLAIMED_BY) does not join a claim to an entity"),
+    ([_relation("CLAIMED_BY", {**CLAIM, "start": [36]}, PER_FULL)],
+     "relation 1 (CLAIMED_BY) does not join a claim to an entity"),
     (["same-as"], "relation 1 is not an object; not imported"),
     ({"head": 0}, '"relations" is not a list; not imported'),
 ])

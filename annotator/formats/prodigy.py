@@ -189,16 +189,21 @@ def _read_relations(relations: Any, entities: list[Entity], claims: list[Claim],
     if not isinstance(relations, list):
         ctx.report(path, line, "\"relations\" is not a list; not imported")
         return entities, claims
-    claim_at: dict[tuple[Any, ...], int] = {(c.start, c.end): i for i, c in enumerate(claims)}
+    claim_at = {(c.start, c.end): i for i, c in enumerate(claims)}
     entity_at: dict[tuple[Any, ...], str] = {}
     for e in reversed(entities):  # the first of several spans at the same offsets wins
         entity_at[(e.start, e.end)] = entity_at[(e.start, e.end, e.label)] = e.id
 
+    def offsets(sp: Any) -> tuple[int, int] | None:
+        start, end = (sp.get("start"), sp.get("end")) if isinstance(sp, dict) else (None, None)
+        if isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool) \
+                and not isinstance(end, bool):
+            return start, end
+        return None
+
     def entity(sp: Any) -> str | None:
-        if not isinstance(sp, dict):
-            return None
-        key = (sp.get("start"), sp.get("end"))
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in key):
+        key = offsets(sp)
+        if key is None:
             return None
         label = sp.get("label")
         return (entity_at.get((*key, label)) if isinstance(label, str) else None) or entity_at.get(key)
@@ -219,9 +224,8 @@ def _read_relations(relations: Any, entities: list[Entity], claims: list[Claim],
         elif not isinstance(label, str) or not is_claimer_relation(label):
             ctx.report(path, line, f"relation {k + 1} ({label!r}) is not a claimer or same-as link; not imported")
         else:
-            head_span: Any = rel.get("head_span")
-            ci = claim_at.get((head_span.get("start"), head_span.get("end"))) if isinstance(head_span, dict) \
-                else None
+            at = offsets(rel.get("head_span"))
+            ci = claim_at.get(at) if at is not None else None
             ei = entity(rel.get("child_span"))
             if ci is None or ei is None:
                 ctx.report(path, line, f"relation {k + 1} ({label}) does not join a claim to an entity; "
