@@ -114,14 +114,17 @@ def clear_cache() -> None:
     _RUN_CACHE.clear()
 
 
-def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
+def shape(text: str, levels: list[int], classes: list[str] | None = None, *,
+          joining: str | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     Only runs of joining characters (words, in practice) need work, and a run at one
-    level shapes the same wherever it occurs: such runs are cached.
+    level shapes the same wherever it occurs: such runs are cached. ``joining``: the joining
+    type of every character (:func:`joining_type`), when the caller has them.
     """
+    if joining is None:
+        joining = text.translate(_JOINING_TABLE)
     out: list[str | None] = list(text)
-    joining = text.translate(_JOINING_TABLE)
     for match in _RUN.finditer(joining):
         s, e = match.span()
         level = levels[s]
