@@ -298,9 +298,11 @@ class SQLReads:
     def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
                  ids: list[str] | None) -> tuple[str, tuple]:
         """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
-        from annotator.text.search_fold import fold
+        needle = ""
+        if query.strip():  # the fold's table is loaded for a query only (not for the first screen's pages)
+            from annotator.text.search_fold import fold
 
-        needle = fold(query.strip()).strip(" ") if query.strip() else ""
+            needle = fold(query.strip()).strip(" ")
         cols = f"SELECT d.seq, d.id, {self._STATUS}, {self._HEAD}"
         join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
         source, key = "documents d", "d.seq"

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import socket
 import sqlite3
 import stat
@@ -338,7 +337,7 @@ class SQLiteStore(SQLReads, Store):
                                  "it is not replaced: choose another name")
         if not dest.parent.is_dir():
             raise StoreError(f"{dest}: folder {dest.parent} does not exist")
-        tmp = dest.with_name(f".{dest.name}.backup-{os.getpid()}-{secrets.token_hex(4)}")
+        tmp = dest.with_name(f".{dest.name}.backup-{os.getpid()}-{os.urandom(4).hex()}")
         try:
             copy = sqlite3.connect(tmp, isolation_level=None)
             try:
@@ -704,7 +703,7 @@ def create_store(path: Path) -> None:
     ``path`` never holds half a store (a crash leaves no empty file that would
     then be refused), and a file another process created meanwhile is kept.
     """
-    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         db = sqlite3.connect(tmp, isolation_level=None)
         try:

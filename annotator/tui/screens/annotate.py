@@ -9,6 +9,7 @@ this module composes them and holds documents, labels and the dialogs.
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -117,6 +118,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         else:
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
+            self.call_after_refresh(gc.enable)  # no document to paint: start-up ends (``AnnotatorApp.started``)
         self.view.focus()
 
     def on_unmount(self) -> None:
