@@ -22,10 +22,12 @@ import importlib
 import re
 import sys
 from collections.abc import Callable, Mapping
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from annotator.errors import AnnotatorError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 T = TypeVar("T")
 
@@ -41,6 +43,14 @@ def import_object(spec: str) -> Any:
     for part in attr.split(".") if attr else ():
         obj = getattr(obj, part)
     return obj
+
+
+def entry_points(group: str) -> list[EntryPoint]:
+    """The entry points installed in ``group``. ``importlib.metadata`` (which loads email,
+    zipfile…) is imported on the first read: opening a built-in store or format reads none."""
+    from importlib.metadata import entry_points as installed
+
+    return list(installed(group=group))
 
 
 def missing_methods(cls: type) -> list[str]:

@@ -23,12 +23,13 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import wraps
+from functools import partial, wraps
 from typing import ParamSpec, Protocol, TypeVar
 
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError
+from annotator.layout.stored import StoredText, Text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
     AddClaim,
@@ -273,6 +274,7 @@ class AnnotationSession:
         self.schema = schema
         self.annotator = annotator or default_annotator()
         self._docs: dict[str, Document] = {}
+        self._texts: dict[str, StoredText] = {}  # big texts being read by ranges (``text``)
         self._claimed = False
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
@@ -350,6 +352,34 @@ class AnnotationSession:
                 self._docs.clear()
             self._docs[doc_id] = doc
         return doc
+
+    @_settled
+    def text(self, doc_id: str) -> Text:
+        """A document's text for showing it: for a big one (the store reads it by ranges) a ``StoredText``
+        that reads the pieces looked at and the whole only when something needs it whole (through
+        ``document``), so opening it costs its first screen; else the whole text. Exactly the stored
+        characters either way. OperationError when there is no such document."""
+        doc = self._docs.get(doc_id)
+        if doc is not None:
+            return doc.text
+        stored = self._texts.get(doc_id)
+        if stored is None:
+            length = self.store.text_length(doc_id)
+            if length is None:
+                return self.document(doc_id).text
+            stored = StoredText(length, partial(self.text_range, doc_id), partial(self._whole_text, doc_id))
+            if len(self._texts) > 8:
+                self._texts.clear()
+            self._texts[doc_id] = stored
+        return stored
+
+    @_settled
+    def text_range(self, doc_id: str, start: int, end: int) -> str:
+        """``document(doc_id).text[start:end]``, reading about that much (``Store.text_range``)."""
+        return self.store.text_range(doc_id, start, end)
+
+    def _whole_text(self, doc_id: str) -> str:
+        return self.document(doc_id).text
 
     @_settled
     def annotations(self, doc_id: str) -> Annotations:

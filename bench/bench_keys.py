@@ -373,7 +373,7 @@ class Replay:
         self.check(span == (start, end), f"marked {span}, planned {(start, end)}")
 
     def check_find(self, query: str) -> None:
-        from annotator.tui.screens.finding import FindScreen
+        from annotator.tui.screens.prompts import FindScreen
 
         self.check(isinstance(self.app.screen, FindScreen), "the find dialog is open")
         value = self.app.screen.query_one("#find").value

@@ -1,90 +1,129 @@
 """Layout engine speed, side by side with python-bidi's get_display on the same text.
 
-get_display (Rust) does less: no wrapping, no offset map, no mirroring, no cells. Run:
+get_display (Rust) does less: no shaping, no wrapping, no offset map, no cells. Both get the
+same paragraphs (split by ``split_paragraphs``, each called with a right-to-left base), and
+both are timed in the same loop, alternately, so that a change in the machine's load hits
+both. Run:
 
-    .venv/bin/python bench/bench_layout.py
+    .venv/bin/python bench/bench_layout.py            # about a minute
+    .venv/bin/python bench/bench_layout.py --repo DIR # the engine of another checkout (before/after)
 
-Figures are the best of several repeats, in CPU time of this process (time.process_time),
-so that other work on a shared machine does not count. The engine pauses the cyclic garbage
-collector during a layout for every caller, so the figures include that, as the app sees it.
+Figures are medians of the alternated repeats, in CPU time of this process
+(time.process_time), with the load average printed beside them; the ratio is the ratio of
+the medians. The engine pauses the cyclic garbage collector during a layout for every
+caller, so the figures include that, as the app sees it.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bidi import get_display
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from annotator.layout import DocumentLayout, LayoutOptions, layout_text, split_paragraphs  # noqa: E402
-from annotator.layout.shaping import clear_cache  # noqa: E402
 
 
-def best(fn, repeats: int = 7, number: int = 1) -> float:
-    """Best time per call in seconds."""
-    fn()
-    times = []
+def medians(ours: Callable[[], object], theirs: Callable[[], object] | None, repeats: int,
+            number: int = 1) -> tuple[float, float | None]:
+    """Median CPU seconds per call of ``ours`` and ``theirs``, timed alternately."""
+    ours()
+    if theirs is not None:
+        theirs()
+    a: list[float] = []
+    b: list[float] = []
     for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(number):
-            fn()
-        times.append((time.process_time() - start) / number)
-    return min(times)
+        for fn, out in ((ours, a), (theirs, b)):
+            if fn is None:
+                continue
+            start = time.process_time()
+            for _ in range(number):
+                fn()
+            out.append((time.process_time() - start) / number)
+    return statistics.median(a), (statistics.median(b) if b else None)
 
 
-def corpus() -> str:
+def seeds_text() -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt")))
 
 
 def article(size: int = 3000) -> str:
-    text = corpus()[:size]
+    text = seeds_text()[:size]
     return text[: text.rfind(" ")] if len(text) == size else text
 
 
 def document(size: int = 200_000) -> str:
-    base = corpus()
+    base = seeds_text()
     return (base * (size // len(base) + 1))[:size]
 
 
-def get_display_all(text: str) -> None:
-    for para in split_paragraphs(text):
-        if para.end > para.start:
-            get_display(text[para.start:para.end], base_dir="R")
+def mixed_paragraph(size: int = 20_000) -> str:
+    """One long paragraph of Arabic, Latin, digits and brackets (every bidi path of a line)."""
+    piece = "قال المتحدث (John Smith) إن 2,500 شخص حضروا مؤتمر UN-2024 في «جنيف»، أي 12.5% أكثر. "
+    return (piece * (size // len(piece) + 1))[:size]
 
 
-def row(name: str, chars: int, ours: float, theirs: float | None) -> str:
-    line = f"{name:34s} {chars:>8,d} chars  engine {ours * 1000:9.2f} ms  {chars / ours / 1e6:6.2f} M chars/s"
-    if theirs is not None:
-        line += f"  | get_display {theirs * 1000:8.2f} ms  {chars / theirs / 1e6:6.2f} M chars/s  ratio {ours / theirs:5.1f}x"
-    return line
+def corpus_text() -> str | None:
+    """The shared corpora's Arabic text (../shared/data), when present: diacritized news, tweets."""
+    data = REPO.parent / "shared" / "data"
+    files = [data / "diacritics_wikinews" / "WikiNewsTruth.txt", data / "diacritics_tashkeela" / "val_lines1-300.txt"]
+    texts = [f.read_text(encoding="utf-8") for f in files if f.is_file()]
+    return "\n".join(texts) or None
 
 
 def main() -> None:
-    options = LayoutOptions(80)
-    small = article()
-    big = document()
-    print(f"python {sys.version.split()[0]}")
-    number = 20
-    print(row("article, width 80 (layout_text)", len(small),
-              best(lambda: layout_text(small, options), number=number),
-              best(lambda: get_display_all(small), number=number)))
-    print(row("article, word-shape cache cleared", len(small),
-              best(lambda: (clear_cache(), layout_text(small, options)), number=number), None))
-    print(row("article, no shaping", len(small),
-              best(lambda: layout_text(small, LayoutOptions(80, shape=False)), number=number), None))
-    print(row("article, general paths only", len(small),
-              best(lambda: layout_text(small, LayoutOptions(80, fast_paths=False)), number=number), None))
-    print(row("200k document, width 80 (all)", len(big),
-              best(lambda: layout_text(big, options), repeats=3),
-              best(lambda: get_display_all(big), repeats=3)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose annotator.layout is timed")
+    parser.add_argument("--repeats", type=int, default=9)
+    args = parser.parse_args()
+    sys.path.insert(0, str(args.repo.resolve()))
+    from annotator.layout import LayoutOptions, layout_text, split_paragraphs
 
-    # DocumentLayout: what the TUI pays.
-    doc_first = best(lambda: DocumentLayout(big, options).lines(0, 40), repeats=5)
-    print(f"{'200k DocumentLayout: first screen':34s} {doc_first * 1000:9.2f} ms (40 lines, lazy)")
+    def get_display_all(text: str) -> None:
+        for para in split_paragraphs(text):
+            if para.end > para.start:
+                get_display(text[para.start:para.end], base_dir="R")
+
+    options = LayoutOptions(80)
+    texts = [("article, width 80", article(), 20), ("200k document, width 80", document(), 1),
+             ("mixed 20k paragraph, width 80", mixed_paragraph(), 3)]
+    corpus = corpus_text()
+    if corpus is not None:
+        texts.append(("shared corpora (diacritized)", corpus, 1))
+    else:
+        print("(../shared/data absent: the corpora row is skipped)")
+    print(f"python {sys.version.split()[0]}; engine from {args.repo.resolve()}; "
+          f"load average {os.getloadavg()[0]:.2f} at start")
+    ratios = []
+    for name, text, number in texts:
+        ours, theirs = medians(lambda t=text: layout_text(t, options), lambda t=text: get_display_all(t),
+                               args.repeats, number)
+        assert theirs is not None
+        ratios.append(ours / theirs)
+        print(f"{name:32s} {len(text):>9,d} chars  engine {ours * 1000:8.2f} ms  {len(text) / ours / 1e6:5.2f} M/s"
+              f"  | get_display {theirs * 1000:7.2f} ms  {len(text) / theirs / 1e6:6.2f} M/s"
+              f"  ratio {ours / theirs:5.1f}x  (load {os.getloadavg()[0]:.2f})")
+    general, _ = medians(lambda: layout_text(texts[0][1], LayoutOptions(80, fast_paths=False)), None,
+                         args.repeats, 20)
+    print(f"{'article, general paths only':32s} {len(texts[0][1]):>9,d} chars  engine {general * 1000:8.2f} ms")
+    if args.repo.resolve() == REPO:
+        bench_document_layout(document(), options, args.repeats)
+    print(f"ratio to get_display, 200k document: {ratios[1]:.1f}x (median of {args.repeats}, "
+          f"load average {os.getloadavg()[0]:.2f} at the end)")
+
+
+def bench_document_layout(big: str, options: object, repeats: int) -> None:
+    """What the TUI pays: DocumentLayout's first screen, one edit, a width change."""
+    from annotator.layout import DocumentLayout, LayoutOptions, split_paragraphs
+
+    assert isinstance(options, LayoutOptions)
+    first, _ = medians(lambda: DocumentLayout(big, options).lines(0, 40), None, repeats)
+    print(f"{'200k DocumentLayout: first screen':32s} {first * 1000:8.2f} ms (40 lines, lazy)")
     doc = DocumentLayout(big, options)
     _ = doc.line_count
     paragraphs = split_paragraphs(big)
@@ -97,7 +136,8 @@ def main() -> None:
         doc.set_text(big)
         _ = doc.line_count
 
-    print(f"{'200k DocumentLayout: one edit':34s} {best(edit, repeats=3) / 2 * 1000:9.2f} ms "
+    one_edit, _ = medians(edit, None, 3)
+    print(f"{'200k DocumentLayout: one edit':32s} {one_edit / 2 * 1000:8.2f} ms "
           f"(set_text + line_count; one paragraph re-laid out)")
 
     def rewidth() -> None:
@@ -106,8 +146,8 @@ def main() -> None:
         doc.set_width(80)
         _ = doc.line_count
 
-    print(f"{'200k DocumentLayout: width change':34s} {best(rewidth, repeats=3) / 2 * 1000:9.2f} ms "
-          f"(back to a cached width)")
+    width_change, _ = medians(rewidth, None, 3)
+    print(f"{'200k DocumentLayout: width change':32s} {width_change / 2 * 1000:8.2f} ms (back to a cached width)")
 
 
 if __name__ == "__main__":

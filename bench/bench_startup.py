@@ -11,13 +11,18 @@ document's header and body for (a), the static text for (b)); the pane is polled
 few milliseconds, the same for both. The first round is a warm-up (page cache, .pyc
 files) and is not counted; medians are reported, and their ratio.
 
-    .venv/bin/python bench/bench_startup.py [--rounds 10] [--rtl-mode auto]
+    .venv/bin/python bench/bench_startup.py [--rounds 10] [--rtl-mode auto] [--baseline TREE]
+
+``--baseline TREE`` also runs ``annotator annotate`` from another checkout (``PYTHONPATH=TREE``,
+e.g. ``git archive main | tar -x -C /tmp/main``) in the same rounds, so a change is measured
+against the code before it under the same load, not in a separate run.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -44,6 +49,7 @@ class Minimal(App):
 Minimal().run()
 '''
 MINIMAL_MARKERS = ("one static screen",)
+BASELINE = "baseline annotate"
 # the header (document counter and progress) and a number from the first seed's body
 ANNOTATE_MARKERS = ("1/5", "/5 finished", "157")
 
@@ -60,12 +66,16 @@ class Pane:
         return subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args],
                               capture_output=True, text=True).stdout
 
-    def time_to(self, command: str, markers: tuple[str, ...], stamp: Path, timeout: float = 30.0) -> float:
+    def time_to(self, command: str, markers: tuple[str, ...], stamp: Path, timeout: float = 30.0,
+                pythonpath: str = "") -> float:
         """Seconds from ``exec`` of ``command`` to a screen showing every marker."""
         stamp.unlink(missing_ok=True)
         # bytecode caches as an installed package has them (a test run may have turned them off)
-        shell = ("unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
+        # in the run's own folder: ``python -m`` puts the working directory first on sys.path, so a
+        # checkout there would shadow --baseline's PYTHONPATH
+        shell = (f"cd {shlex.quote(str(stamp.parent))}; unset COLUMNS LINES PYTHONDONTWRITEBYTECODE; "
                  "export TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8; "
+                 + (f"export PYTHONPATH={shlex.quote(pythonpath)}; " if pythonpath else "") +
                  f"printf %s $EPOCHREALTIME > {stamp}; exec {command}")
         for _ in range(3):  # a server that dies while starting is started again (it happens under load)
             self.socket = f"bench-startup-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -98,6 +108,8 @@ def make_store(folder: Path) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10, help="counted rounds (after one warm-up)")
+    parser.add_argument("--baseline", metavar="TREE", help="also time `annotator annotate` from this checkout "
+                                                         "(PYTHONPATH=TREE), in the same rounds")
     parser.add_argument("--rtl-mode", default="auto", help="passed to annotate (auto probes the terminal, "
                                                             "as a user's run does)")
     args = parser.parse_args()
@@ -115,14 +127,20 @@ def main() -> int:
         minimal_app = f"{py} {minimal}"
         pane = Pane()
         times: dict[str, list[float]] = {"annotator annotate": [], "minimal Textual app": []}
+        if args.baseline:
+            times[BASELINE] = []
         ratios: list[float] = []
         for round_no in range(args.rounds + 1):
             # a killed app leaves its session claim live: a new annotator name each round
-            commands = {"annotator annotate": (f"{annotate} bench{round_no}", ANNOTATE_MARKERS),
-                        "minimal Textual app": (minimal_app, MINIMAL_MARKERS)}
-            # alternate which goes first, so neither always runs right after the other
-            order = list(commands) if round_no % 2 == 0 else list(reversed(commands))
-            got = {name: pane.time_to(*commands[name], stamp=stamp) for name in order}
+            commands: dict[str, tuple] = {"annotator annotate": (f"{annotate} bench{round_no}", ANNOTATE_MARKERS),
+                                          "minimal Textual app": (minimal_app, MINIMAL_MARKERS)}
+            if args.baseline:
+                commands[BASELINE] = (f"{annotate} base{round_no}", ANNOTATE_MARKERS, args.baseline)
+            # rotate which goes first, so none always runs right after another
+            names = list(commands)
+            order = names[round_no % len(names):] + names[:round_no % len(names)]
+            got = {name: pane.time_to(*commands[name][:2], stamp=stamp, pythonpath=(commands[name] + ("",))[2])
+                   for name in order}
             if round_no == 0:
                 continue  # warm-up
             for name, seconds in got.items():
@@ -138,6 +156,9 @@ def main() -> int:
         print(f"{name:22s}{med[name] * 1000:7.0f}ms{min(values) * 1000:7.0f}ms{max(values) * 1000:7.0f}ms")
     print(f"ratio of medians: {ratio:.2f} (median of per-round ratios {statistics.median(ratios):.2f}); "
           f"aim <= {AIM}: {'holds' if ratio <= AIM else 'MISSED'}")
+    if args.baseline:
+        print(f"baseline ({args.baseline}): ratio of medians {med[BASELINE] / med['minimal Textual app']:.2f}; "
+              f"this tree saves {(med[BASELINE] - med['annotator annotate']) * 1000:.0f} ms of the median")
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.1f}")
     return 0

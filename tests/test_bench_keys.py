@@ -18,7 +18,7 @@ from annotator.recommend import RecommendContext, get_recommender
 from annotator.recommend.claims import ClaimCues
 from annotator.schema import default_schema_path, load_schema
 from annotator.tui.screens.claim_form import ClaimFormScreen
-from annotator.tui.screens.finding import FindScreen
+from annotator.tui.screens.prompts import FindScreen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import bench_keys  # noqa: E402

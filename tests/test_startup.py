@@ -104,6 +104,112 @@ def test_tokens_equal_camel_tools_on_generated_text(text):
     assert simple_word_tokenize(text) == theirs(text)
 
 
+# -- the layout's generated tables equal the libraries they copy (``annotator.layout.tablegen``) --------
+
+REGENERATE_LAYOUT = ("a library changed: regenerate the layout's tables with "
+                     "`.venv/bin/python -m annotator.layout.tablegen`")
+
+
+def test_the_wide_table_equals_wcwidth_on_every_code_point():
+    from wcwidth import wcwidth
+
+    from annotator.layout.glyphs import is_wide
+
+    wrong = [hex(cp) for cp in range(0x110000) if is_wide(chr(cp)) != (wcwidth(chr(cp)) == 2)]
+    assert wrong == [], f"{len(wrong)} code points differ, e.g. {wrong[:10]}; {REGENERATE_LAYOUT}"
+
+
+def test_the_widths_the_engine_draws_are_wcwidth_s():
+    """Through the engine's own entry point: wide CJK and emoji take 2 cells, the rest 1."""
+    from wcwidth import wcwidth
+
+    from annotator.layout.glyphs import base_text_width
+
+    for ch in "a\u0627\u4e00\uac00\U0001f600\u231a\uff21\u00e9\u2139\U00020000\U0003fffd":
+        assert base_text_width(ch) == (ch, 2 if wcwidth(ch) == 2 else 1), hex(ord(ch))
+
+
+def test_the_arabic_forms_equal_arabic_reshaper_s():
+    from arabic_reshaper import letters
+
+    from annotator.layout import _arabic_forms, shaping
+
+    assert _arabic_forms.LETTERS_ARABIC == letters.LETTERS_ARABIC, REGENERATE_LAYOUT
+    assert (shaping.ISOLATED, shaping.INITIAL, shaping.MEDIAL, shaping.FINAL) == (
+        letters.ISOLATED, letters.INITIAL, letters.MEDIAL, letters.FINAL), REGENERATE_LAYOUT
+    assert shaping.LETTERS_ARABIC is _arabic_forms.LETTERS_ARABIC
+
+
+def test_the_layout_tables_are_what_tablegen_makes_now():
+    """The committed tables are exactly today's output (nobody edited them by hand)."""
+    from annotator.layout import tablegen
+
+    assert tablegen.WIDE_TABLE.read_text(encoding="utf-8") == tablegen.wide_table(), REGENERATE_LAYOUT
+    assert tablegen.FORMS_TABLE.read_text(encoding="utf-8") == tablegen.forms_table(), REGENERATE_LAYOUT
+
+
+# -- the bundled schemas' stored trees equal PyYAML's (``annotator.schema.located``) -----------------
+
+REGENERATE_SCHEMAS = ("a bundled schema changed: regenerate the stored trees with "
+                      "`.venv/bin/python -m annotator.schema.yaml_tree`")
+
+
+def _bundled_texts() -> dict[str, str]:
+    from annotator import bundled
+
+    return {name: bundled.schema_path(name).read_text(encoding="utf-8") for name in bundled.schema_names()}
+
+
+def test_every_bundled_schema_has_a_stored_tree_equal_to_pyyaml_s():
+    from annotator.schema._bundled_trees import TREES
+    from annotator.schema.located import thaw
+    from annotator.schema.yaml_tree import build_tree
+
+    texts = _bundled_texts()
+    assert set(texts) >= {"news", "wojood", "conll"}
+    for name, text in texts.items():
+        assert text in TREES, f"{name}: {REGENERATE_SCHEMAS}"
+        assert thaw(TREES[text]) == build_tree(text, name, report=pytest.fail), name
+    assert len(TREES) == len(texts), REGENERATE_SCHEMAS  # no tree of a schema no longer shipped
+
+
+def test_the_stored_trees_are_what_the_generator_makes_now():
+    from annotator.schema.located import FROZEN_TABLE
+    from annotator.schema.yaml_tree import generate_table
+
+    assert FROZEN_TABLE.read_text(encoding="utf-8") == generate_table(), REGENERATE_SCHEMAS
+
+
+def test_a_bundled_schema_loads_the_same_schema_from_its_stored_tree(monkeypatch):
+    from annotator.schema import _bundled_trees, bundled_schema_path, load_schema, yaml_tree
+    from annotator.tui.bindings import RESERVED_HOTKEYS
+
+    for name in _bundled_texts():
+        with monkeypatch.context() as patch:  # the stored tree: PyYAML's composer is not called
+            patch.setattr(yaml_tree, "build_tree", lambda *args: pytest.fail("composed with PyYAML"))
+            stored = load_schema(bundled_schema_path(name), reserved=RESERVED_HOTKEYS)
+        with monkeypatch.context() as patch:  # every file through PyYAML, as any other schema
+            patch.setattr(_bundled_trees, "TREES", {})
+            assert load_schema(bundled_schema_path(name), reserved=RESERVED_HOTKEYS) == stored, name
+
+
+def test_an_edited_bundled_schema_is_read_and_checked_through_pyyaml(tmp_path):
+    """Another text (one byte differs) is not the stored tree: its problems carry its own lines."""
+    from annotator.errors import SchemaError
+    from annotator.schema import load_schema
+
+    text = _bundled_texts()["news"]
+    edited = tmp_path / "news.yaml"
+    edited.write_text(text + "name: again\n", encoding="utf-8")
+    with pytest.raises(SchemaError) as caught:
+        load_schema(edited)
+    assert caught.value.path == str(edited)
+    assert caught.value.line == text.count("\n") + 1 and "duplicate key 'name'" in str(caught.value)
+    edited.write_text(text.replace("labels:", "labels: [", 1), encoding="utf-8")
+    with pytest.raises(SchemaError, match="invalid YAML"):
+        load_schema(edited)
+
+
 def test_split_digits_is_refused_not_ignored():
     with pytest.raises(NotImplementedError):
         simple_word_tokenize("a1", split_digits=True)
@@ -116,13 +222,27 @@ def test_split_digits_is_refused_not_ignored():
 # hypothesis, and every command but the one run
 HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats", "annotator.importing",
          "annotator.exporting", "annotator.agreement", "annotator.store.postgres", "psycopg", "psycopg2",
-         "hypothesis", "pytest"]
+         "hypothesis", "pytest",
+         # libraries whose tables the layout copies (``annotator.layout.tablegen``)
+         "wcwidth", "arabic_reshaper", "configparser",
+         # PyYAML: the bundled schemas' trees are stored (``annotator.schema.located``); no keymap file
+         "yaml",
+         # installed packages' metadata: read only when a plugin's name is asked for (``annotator.plugins``)
+         "importlib.metadata",
+         # OpenSSL's hashes: the first screen hashes nothing (``model.annotations.text_hash``)
+         "_hashlib",
+         # the bundled files are found on disk without them (``annotator.bundled._root``)
+         "importlib.resources", "zipfile",
+         # the search fold's table: the first screen's pages have no query
+         "annotator.text.search_fold"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
-# (unless ``--recommender``), the claim form and the command palette
+# (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",
             "annotator.tui.commands", "annotator.tui.screens.help", "annotator.tui.screens.documents",
             "annotator.tui.screens.claimer_picker", "annotator.tui.screens.identity_picker",
-            "annotator.tui.screens.adjudicate"]
+            "annotator.tui.screens.adjudicate",
+            # the one-field dialogs (find, goto, note, confirm) and their input
+            "annotator.tui.screens.prompts", "annotator.tui.screens.dialog", "annotator.tui.widgets.safe_input"]
 OTHER_COMMANDS = ["agreement", "assign", "backup", "check", "export_cmd", "import_cmd", "render", "stats"]
 
 
@@ -186,6 +306,88 @@ def test_annotate_to_the_first_painted_document_loads_nothing_heavy(tmp_path):
     assert report["doc_id"] and report["painted"].strip(), report  # a document is on screen
     assert report["loaded"] == [], report
     assert report["after_search"] is True  # search still has camel-tools' normalizers
+
+
+_COLLECTOR = """
+    import gc, json, sys
+    import textual.app
+    from annotator.tui.screens.annotate import AnnotateScreen
+    report = {"before": gc.isenabled()}
+    import annotator.commands.annotate as command
+    load = command._import
+    def importing(*args):
+        report["importing"] = gc.isenabled()
+        return load(*args)
+    command._import = importing
+    mount = AnnotateScreen.on_mount
+    def on_mount(self):
+        report["mounting"] = gc.isenabled()
+        mount(self)
+    AnnotateScreen.on_mount = on_mount
+    run = textual.app.App.run
+    def headless(self, **kw):
+        async def first_paint(pilot):
+            await pilot.pause()
+            await pilot.pause()
+            report["painted"] = pilot.app.screen.doc_id is not None
+            report["after_paint"] = gc.isenabled()
+            pilot.app.exit(0)
+        return run(self, headless=True, size=(100, 30), auto_pilot=first_paint)
+    textual.app.App.run = headless
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain", *sys.argv[2:]])
+    print(json.dumps(report | {"code": code, "after_exit": gc.isenabled()}))
+"""
+
+
+def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_path):
+    """``annotator annotate`` turns the cyclic collector off for its start-up (it walked every
+    object just made, finding almost no garbage) and on again once the first document is
+    painted, or once the screen says the store is empty; importing PATHs runs with it on."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_COLLECTOR, str(db))
+    assert report == {"before": True, "mounting": False, "painted": True, "after_paint": True, "code": 0,
+                      "after_exit": True}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    report = _loaded(_COLLECTOR, str(tmp_path / "empty.db"), str(empty))  # a folder of no .txt: no document
+    assert report == {"before": True, "importing": True, "mounting": False, "painted": False, "after_paint": True,
+                      "code": 0, "after_exit": True}  # PATHs (any size) are imported with the collector on
+
+
+async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
+    """The first document is opened as the screen mounts, before the view has its size: it is
+    laid out when the size is known (its first render or resize), never first at a placeholder
+    width that the size then replaces. A resumed cursor deep in the text is still on screen."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    import annotator.layout.document as document
+
+    text = "\n".join(f"الفقرة رقم {n} من النص الطويل، وفيها كلمات كثيرة تلتف على سطرين أو أكثر." for n in range(300))
+    session = make_session(tmp_path / "s.db", docs=(("long", text),))
+    cursor = text.index("الفقرة رقم 250 ")
+    session.save_position("long", cursor)
+    widths: list[int] = []
+    real = document.layout_paragraph
+
+    def recorded(text, options, **kw):
+        widths.append(options.width)
+        return real(text, options, **kw)
+
+    monkeypatch.setattr(document, "layout_paragraph", recorded)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.main.view
+        assert view.cursor == cursor
+        assert widths and set(widths) == {view._layout_width()}, sorted(set(widths))
+        top = round(view.scroll_y)
+        assert top > 0 and top <= view.cursor_line < top + view.scrollable_content_region.height
+        assert "250" in "".join(s.text for y in range(view.size.height) for s in [view.render_line(y)])
+    session.store.close()
 
 
 def test_every_command_module_is_named_after_its_command():

@@ -88,6 +88,77 @@ def test_text_and_meta_are_stored_exactly(store, db, text):
         store.close()
 
 
+# a big text by ranges (``text_length``, ``text_range``; migration 6): small limits, so the edges are many
+WEIRD = ("سطر\r\nثانٍ\r\n" * 3 + "\u200fمرحبا\u200e 👨‍👩‍👧 👍🏽 بـــالـتطويل ZWJ:\u200d " + "لام\ud800 \udfff قبل\x00بعد"
+         + "\x1b[31mأحمر\ufeff" + "ـَُِّ" * 5) * 3
+
+
+@pytest.fixture
+def small_windows(monkeypatch):
+    from annotator.store import sql_reads
+
+    monkeypatch.setattr(sql_reads, "WINDOWED_BYTES", 64)
+    monkeypatch.setattr(sql_reads, "MARK_STEP", 5)
+
+
+def test_a_big_text_is_read_by_ranges_exactly(store, db, small_windows):
+    store.add_document(Document("big", WEIRD, {"n": 1}))
+    store.add_document(Document("small", "قال."))
+    store = reopen(store, db)
+    try:
+        assert store.text_length("big") == len(WEIRD)
+        assert store.text_length("small") is None and store.text_length("missing") is None
+        for start in range(0, len(WEIRD) + 2):
+            for end in range(start, min(start + 13, len(WEIRD) + 3)):
+                assert store.text_range("big", start, end) == WEIRD[start:end], (start, end)
+        assert store.text_range("big", 0, 10**9) == WEIRD and store.text_range("big", 9, 3) == ""
+        assert store.text_range("small", 1, 3) == "ال."[:2] and store.text_range("small", -5, 99) == "قال."
+        assert store.get_document("big").text == WEIRD  # read whole as ever
+        with pytest.raises(StoreError, match="missing"):
+            store.text_range("missing", 0, 1)
+    finally:
+        store.close()
+
+
+def test_the_document_list_shows_the_start_of_a_big_text(store, monkeypatch):
+    from annotator.store import sql_reads
+
+    monkeypatch.setattr(sql_reads, "INLINE_HEAD", 16)
+    monkeypatch.setattr(type(store), "_HEAD", type(store)._HEAD.replace("65536", "16"), raising=False)
+    store.add_document(Document("big", WEIRD))
+    (row,) = store.document_page("amal")
+    assert row.head and WEIRD.startswith(row.head) and len(row.head.encode("utf-8", "surrogatepass")) > 300
+
+
+def _made_before_text_marks(store, db) -> None:
+    """Undo migration 6 as an annotator before it left the store: no ``text_marks``, version 5."""
+    if db.startswith("postgresql://"):
+        store._write(lambda cur: (cur.execute("DROP TABLE text_marks"),
+                                  cur.execute("DELETE FROM schema_version WHERE version = 6")))
+        store.close()
+        return
+    store.close()
+    import sqlite3
+
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TABLE text_marks")
+    raw.execute("PRAGMA user_version=5")
+    raw.close()
+
+
+def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_windows):
+    store.add_document(Document("big", WEIRD))
+    store.add_document(Document("small", "قال."))
+    _made_before_text_marks(store, db)
+    store = open_store(db)
+    try:
+        assert store.text_length("big") == len(WEIRD) and store.text_length("small") is None
+        assert all(store.text_range("big", a, a + 7) == WEIRD[a:a + 7] for a in range(len(WEIRD)))
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
 def test_iter_documents_streams_every_document_in_insertion_order(store):
     ids = [f"doc{i:03d}" for i in range(450)]  # more than two batches
     for i, doc_id in enumerate(ids):

@@ -10,7 +10,7 @@ from annotator.model.operations import AddClaim, AddEntity
 from annotator.recommend import Proposal, Recommender, RecommenderUnavailable
 from annotator.tui.screens.claim_form import ClaimFormScreen
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
-from annotator.tui.screens.finding import FindScreen
+from annotator.tui.screens.prompts import FindScreen
 
 FIND = "زار بالي أمس. وبالي جميلة، وبِالي كذلك. البالية ليست بالـي.\nقال أحمد إن ببالي شيئاً."
 BALI = [(FIND.index("بالي"), FIND.index("بالي") + 4), (FIND.index("وبالي") + 1, FIND.index("وبالي") + 5),

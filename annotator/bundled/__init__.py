@@ -12,9 +12,11 @@ import atexit
 import contextlib
 import tempfile
 from collections.abc import Iterator
-from importlib.resources import as_file, files
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 _KEEP = contextlib.ExitStack()  # temporary copies of resources that are not plain files (zip imports)
 _COPIES: dict[str, Path] = {}
@@ -22,6 +24,14 @@ atexit.register(_KEEP.close)
 
 
 def _root() -> Traversable:
+    """This package's folder: on disk (a checkout, an editable or a wheel install), the same
+    ``Path`` that ``importlib.resources.files`` gives, without importing it (and ``zipfile``)
+    at start-up; elsewhere (a zip import) what ``files`` gives."""
+    here = Path(__file__).parent
+    if (here / "schemas").is_dir():
+        return here
+    from importlib.resources import files
+
     return files(__name__)
 
 
@@ -44,6 +54,8 @@ def schema_path(name: str) -> Path:
     if not resource.is_file():
         return Path(str(resource))  # names the missing file; not a file on disk either
     if name not in _COPIES:
+        from importlib.resources import as_file
+
         _COPIES[name] = _KEEP.enter_context(as_file(resource))
     return _COPIES[name]
 

@@ -8,7 +8,10 @@ imported first, duplicates skipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 
 from annotator.commands._common import add_db_argument, add_schema_argument, schema_from, store_from
 from annotator.errors import AnnotatorError
@@ -80,6 +83,27 @@ def _recommenders(names: list[str]) -> tuple:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The cyclic collector is off until the first paint (``AnnotatorApp.started``): start-up makes
+    # hundreds of thousands of objects that live as long as the app, and collecting walked them all.
+    gc.disable()
+    try:
+        return _run(args)
+    finally:
+        gc.enable()
+
+
+@contextlib.contextmanager
+def _collecting() -> Iterator[None]:
+    """The collector on while PATHs are imported (any number of files: their garbage is not
+    start-up's bounded few cycles), off again after."""
+    gc.enable()
+    try:
+        yield
+    finally:
+        gc.disable()
+
+
+def _run(args: argparse.Namespace) -> int:
     from annotator.session import AnnotationSession, default_annotator
     from annotator.tui.bindings import RESERVED_HOTKEYS
     from annotator.tui.keymap import find_keymap
@@ -93,9 +117,10 @@ def run(args: argparse.Namespace) -> int:
     name = args.annotator or default_annotator()
     try:
         if args.paths:
-            _import(store, schema, args.paths)
+            with _collecting():
+                _import(store, schema, args.paths)
         elif store.document_at(1) is None:  # empty (counting every document would cost a scan)
-            with seeds_dir() as seeds:
+            with seeds_dir() as seeds, _collecting():
                 _import(store, schema, [str(seeds)])
         session = AnnotationSession(store, schema, name)
         ended = session.claim(take_over=args.take_over)

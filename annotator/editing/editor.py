@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
+from annotator.layout.stored import Text, whole_text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
     AddClaim,
@@ -131,10 +132,15 @@ Answer = Edit | Refusal
 class Editor:
     """Decisions over one document's text and one annotator's (shown) state."""
 
-    def __init__(self, schema: Schema, text: str, state: Annotations) -> None:
+    def __init__(self, schema: Schema, text: Text, state: Annotations) -> None:
         self.schema = schema
-        self.text = text
+        self._text = text
         self.state = state
+
+    @property
+    def text(self) -> str:
+        """The whole text: an edit's checks read it (a big document's is read from the store at the first)."""
+        return whole_text(self._text)
 
     # -- what is where ------------------------------------------------------------------
     def spans_under(self, where: Where) -> list[Span]:

@@ -4,7 +4,9 @@ One task per line: ``text``, ``tokens``, ``spans`` (``start``/``end`` in code
 points, ``token_start``/``token_end`` inclusive), ``answer``, hashes and
 ``_annotator_id``. Claims are spans labelled ``CLAIM`` whose attributes ride in
 an ``attributes`` key of the span; the claimer is a ``rel.manual`` relation
-``CLAIMED_BY`` from the claim (head) to the claimer (child). Document notes and
+``CLAIMED_BY`` from the claim (head) to the claimer (child); the mentions of one identity
+(``Entity.identity``) are ``same-as`` relations from each later mention (head) to the first one
+(child), as doccano and Label Studio write them. Document notes and
 attributes go in top-level ``notes`` / ``attributes`` keys, the document id in
 ``meta.doc_id``.
 
@@ -27,11 +29,20 @@ from operator import ne
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._records import JsonLinesFormat, Kept, import_meta, is_claimer_relation, keep_foreign_keys
+from annotator.formats._records import (
+    IDENTITY_RELATION,
+    JsonLinesFormat,
+    Kept,
+    identity_relations,
+    import_meta,
+    is_claimer_relation,
+    is_identity_relation,
+    keep_foreign_keys,
+)
 from annotator.formats._spans import SpanCollector, read_span, token_table
-from annotator.formats._stored import written
+from annotator.formats._stored import shown, written
 from annotator.formats.base import ReadContext, Record, WriteContext
-from annotator.model.annotations import Annotations, Claim, Document, Entity
+from annotator.model.annotations import Annotations, Claim, Document, Entity, identities_of, with_identities
 
 NAME = "prodigy"
 CLAIM_LABEL = "CLAIM"
@@ -53,6 +64,7 @@ class ProdigyFormat(JsonLinesFormat):
     signature = "JSON lines with text and spans/tokens/_input_hash"
     record_keys = frozenset({*_MODEL_KEYS, "id", "answer", "tokens", "_annotator_id", "_session_id",
                              "_input_hash", "_task_hash", "_view_id"})
+    holds_identities = True  # same-as relations
 
     def looks_like(self, first: dict[str, Any]) -> bool:
         return any(k in first for k in ("_input_hash", "_task_hash", "tokens", "spans", "_view_id"))
@@ -74,8 +86,7 @@ class ProdigyFormat(JsonLinesFormat):
             if got is None:
                 continue
             found.add(sp, *got)
-        entities = found.entities
-        claims = self._link_claimers(obj.get("relations"), entities, found.claims, path, line, ctx)
+        entities, claims = _read_relations(obj.get("relations"), found.entities, found.claims, path, line, ctx)
         answer: Any = obj.get("answer")
         status = _STATUS_OF_ANSWER.get(answer, "todo")
         annotator = obj.get("_annotator_id") or obj.get("_session_id")
@@ -87,29 +98,6 @@ class ProdigyFormat(JsonLinesFormat):
         doc_meta = {k: v for k, v in meta.items() if k != "doc_id"}
         doc = Document(doc_id, text, import_meta(NAME, path, line, extra, doc_meta))
         return Record(doc, ann, line)
-
-    @staticmethod
-    def _link_claimers(relations: Any, entities: list[Entity], claims: list[Claim], path: Path, line: int,
-                       ctx: ReadContext) -> list[Claim]:
-        if not relations:
-            return claims
-        by_offsets_c = {(c.start, c.end): i for i, c in enumerate(claims)}
-        by_offsets_e = {(e.start, e.end): e.id for e in entities}
-        for k, rel in enumerate(relations if isinstance(relations, list) else []):
-            label = rel.get("label") if isinstance(rel, dict) else None
-            if not isinstance(label, str) or not is_claimer_relation(label):
-                ctx.report(path, line, f"relation {k + 1} ({label!r}) is not a claimer link; not imported")
-                continue
-            head: Any = rel.get("head_span") or {}
-            child: Any = rel.get("child_span") or {}
-            ci = by_offsets_c.get((head.get("start"), head.get("end")))
-            ei = by_offsets_e.get((child.get("start"), child.get("end")))
-            if ci is None or ei is None:
-                ctx.report(path, line, f"relation {k + 1} ({label}) does not join a claim to an entity; "
-                           "not imported")
-                continue
-            claims[ci] = Claim(claims[ci].id, claims[ci].start, claims[ci].end, claims[ci].attributes, ei)
-        return claims
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         for rec in records:
@@ -151,19 +139,18 @@ class ProdigyFormat(JsonLinesFormat):
         spans: list[dict[str, Any]] = []
         relations: list[dict[str, Any]] = []
         if ann is not None:
-            by_id = {e.id: e for e in ann.entities}
-            spans = [span(e.start, e.end, e.label) for e in ann.entities]
+            span_of = {e.id: span(e.start, e.end, e.label) for e in ann.entities}  # each reported once
+            spans = list(span_of.values())
             for c in ann.claims:
                 sp = span(c.start, c.end, CLAIM_LABEL)
                 if c.attributes:
                     sp["attributes"] = dict(c.attributes)
                 spans.append(sp)
-                claimer = by_id.get(c.claimer) if c.claimer else None
-                if claimer is not None:
-                    child = span(claimer.start, claimer.end, claimer.label)
-                    relations.append({"head": sp["token_end"], "child": child["token_end"],
-                                      "head_span": {k: v for k, v in sp.items() if k != "attributes"},
-                                      "child_span": child, "label": CLAIMER_LABEL})
+                if c.claimer in span_of:
+                    relations.append(_relation({k: v for k, v in sp.items() if k != "attributes"},
+                                               span_of[c.claimer], CLAIMER_LABEL))
+            relations += [_relation(span_of[later], span_of[first], IDENTITY_RELATION)
+                          for later, first in identity_relations(ann.entities)]
             spans.sort(key=lambda s: (s["start"], -s["end"], s["label"]))
         task["spans"] = spans
         if relations:
@@ -183,6 +170,80 @@ class ProdigyFormat(JsonLinesFormat):
         if ann is not None and ann.attributes:
             task["attributes"] = dict(ann.attributes)
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
+
+
+def _relation(head: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
+    """A ``rel.manual`` relation: ``head`` and ``child`` are the index of each span's last token."""
+    return {"head": head["token_end"], "child": child["token_end"], "head_span": dict(head),
+            "child_span": dict(child), "label": label}
+
+
+def _read_relations(relations: Any, entities: list[Entity], claims: list[Claim], path: Path, line: int,
+                    ctx: ReadContext) -> tuple[list[Entity], list[Claim]]:
+    """The task's ``rel.manual`` relations read into our model: ``CLAIMED_BY`` (any claimer name) sets a
+    claim's claimer, ``same-as`` makes two mentions one identity (linked groups merge). Spans are
+    found by their offsets (and label, when two spans share offsets). A relation of another label,
+    of another shape, or naming a span the task does not have is reported and left out."""
+    if relations is None or relations == []:
+        return entities, claims
+    if not isinstance(relations, list):
+        ctx.report(path, line, "\"relations\" is not a list; not imported")
+        return entities, claims
+    claim_at = {(c.start, c.end): i for i, c in enumerate(claims)}
+    entity_at: dict[tuple[Any, ...], str] = {}
+    for e in reversed(entities):  # the first of several spans at the same offsets wins
+        entity_at[(e.start, e.end)] = entity_at[(e.start, e.end, e.label)] = e.id
+
+    def offsets(sp: Any) -> tuple[int, int] | None:
+        start, end = (sp.get("start"), sp.get("end")) if isinstance(sp, dict) else (None, None)
+        if isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool) \
+                and not isinstance(end, bool):
+            return start, end
+        return None
+
+    def entity(sp: Any) -> str | None:
+        key = offsets(sp)
+        if key is None:
+            return None
+        label = sp.get("label")
+        return (entity_at.get((*key, label)) if isinstance(label, str) else None) or entity_at.get(key)
+
+    same: list[tuple[str, str]] = []
+    for k, rel in enumerate(relations):
+        label = rel.get("label") if isinstance(rel, dict) else None
+        if not isinstance(rel, dict):
+            ctx.report(path, line, f"relation {k + 1} is not an object; not imported")
+        elif isinstance(label, str) and is_identity_relation(label):
+            head, child = entity(rel.get("head_span")), entity(rel.get("child_span"))
+            if head is None or child is None or head == child:
+                ctx.report(path, line, f"relation {k + 1} ({label}) does not join two entities of the task "
+                           f"(head_span {_shown_span(rel.get('head_span'))}, child_span "
+                           f"{_shown_span(rel.get('child_span'))}); not imported")
+            else:
+                same.append((head, child))
+        elif not isinstance(label, str) or not is_claimer_relation(label):
+            ctx.report(path, line, f"relation {k + 1} ({label!r}) is not a claimer or same-as link; not imported")
+        else:
+            at = offsets(rel.get("head_span"))
+            ci = claim_at.get(at) if at is not None else None
+            ei = entity(rel.get("child_span"))
+            if ci is None or ei is None:
+                ctx.report(path, line, f"relation {k + 1} ({label}) does not join a claim to an entity; "
+                           "not imported")
+                continue
+            claims[ci] = Claim(claims[ci].id, claims[ci].start, claims[ci].end, claims[ci].attributes, ei)
+    return with_identities(entities, identities_of(same)), claims
+
+
+def _shown_span(sp: Any) -> str:
+    """A relation's span as a problem message names it: its offsets and label, or what it was instead."""
+    def plain(value: Any, limit: int) -> str:
+        as_is = isinstance(value, int) or (isinstance(value, str) and len(value) <= limit)
+        return repr(value) if as_is else shown(value, limit)
+
+    if isinstance(sp, dict):
+        return f"[{plain(sp.get('start'), 12)},{plain(sp.get('end'), 12)}) {plain(sp.get('label'), 30)}"
+    return "missing" if sp is None else shown(sp, 30)
 
 
 def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:

@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import compress, count
-from operator import itemgetter
-from typing import Any, cast
+from itertools import compress
+from typing import cast
 
-from annotator.layout.bidi import L1_ROLE, REMOVED, bidi_class, bidi_classes, paragraph_level, resolve_levels
+from annotator.layout.bidi import (
+    CLASS_CODE_TABLE,
+    CLASS_OF_CODE,
+    L1_ROLE,
+    bidi_classes,
+    has_explicit,
+    paragraph_level,
+    paragraph_level_of_codes,
+    resolve_levels,
+    resolve_simple_codes,
+)
+from annotator.layout.clusters import HIGH_BYTES, STARTS_ATOM, atom_starts, first_codes, glyphs_by_slices
+from annotator.layout.codes import ByteTable, Pages
 from annotator.layout.glyphs import (
     BASE,
     CHAR_CODES,
@@ -33,13 +44,13 @@ from annotator.layout.glyphs import (
     SPACE_OF_CODE,
     TAB,
     WIDTH_OF_CODE,
-    CodeTable,
     base_text_width,
     char_info,
     char_kind,
 )
+from annotator.layout.joins import shape_plain
 from annotator.layout.lines import LayoutOptions
-from annotator.layout.shaping import CONSUMED, LAM, shape
+from annotator.layout.shaping import CONSUMED, joining_type, shape
 from annotator.layout.unicode_data import MIRRORS
 
 # (widths, whitespace flags, one-cell texts) of the atoms; see :func:`measure_atoms`.
@@ -56,25 +67,83 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "classes", "levels", "para_level", "shaped", "_kinds", "atom_starts",
-                 "atom_widths", "atom_spaces", "atom_glyphs", "atom_rtl_glyphs", "atom_levels",
-                 "atom_roles", "has_separators", "has_complex", "options")
+    __slots__ = ("text", "n", "options", "pages", "codes", "_classes", "_kinds", "para_level", "levels",
+                 "uniform", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces", "atom_glyphs",
+                 "atom_rtl_glyphs", "measured_atom_by_atom", "has_complex", "_joined", "_atom_levels",
+                 "_atom_roles")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
         self.text = text
         self.options = options
         self.n = len(text)
-        self.classes = classes = bidi_classes(text)
-        self.para_level = paragraph_level(classes, options.direction)
-        self.levels = levels = resolve_levels(text, classes, self.para_level, fast_paths=options.fast_paths)
-        self.shaped = shape(text, levels, classes) if options.shape else None
+        # Per-character codes looked up in C (``codes.Pages``): class codes as one string; the
+        # list of class names only when a general path asks for it (``classes``).
+        self.pages = pages = Pages(text)
+        self.codes = codes = pages.codes(CLASS_CODE_TABLE).decode("latin-1")
+        self._classes: list[str] | None = None
         self._kinds: list[int] | None = None
-        self.atom_starts, joined, consumed = atom_starts(text, classes, levels, self.shaped, self.para_level)
+        if options.fast_paths:
+            self.para_level = paragraph_level_of_codes(codes, options.direction)
+        else:
+            self.para_level = paragraph_level(self.classes, options.direction)
+        if options.fast_paths and not has_explicit(codes):
+            # X1–X10 would give one sequence, the whole paragraph: ``resolve_levels``'s fast path
+            self.levels = levels = resolve_simple_codes(text, codes, self.para_level)
+        else:
+            self.levels = levels = resolve_levels(text, self.classes, self.para_level,
+                                                  fast_paths=options.fast_paths)
+        self.uniform = not levels or levels.count(levels[0]) == len(levels)  # one level throughout
+        consumed: list[int] | None = None  # alefs of lam-alefs, when known
+        self.shaped = None
+        if options.shape:
+            joining = pages.codes(_JOINING_CODES)
+            plain = shape_plain(text, joining, levels, one_level=self.uniform, single=pages.single) \
+                if options.fast_paths else None
+            if plain is not None:
+                self.shaped, consumed = plain
+            else:
+                # shape() reads classes only where a run of letters changes level: never at one level.
+                self.shaped = shape(text, levels, None if self.uniform else self.classes,
+                                    joining=joining.decode("latin-1"))
+        self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
+                                                         fast=options.fast_paths, consumed=consumed)
+        # 1 where a character starts an atom (None: every one does)
+        self.start_mask = joined.translate(STARTS_ATOM) if joined is not None else None
+        self.measured_atom_by_atom = False  # set by measure_atoms
         self.atom_widths, self.atom_spaces, self.atom_glyphs = measure_atoms(self, joined, consumed)
-        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs)
-        self.atom_levels, self.atom_roles = atom_levels_and_roles(self)
-        self.has_separators = 2 in self.atom_roles
-        self.has_complex = None in self.atom_glyphs
+        self.atom_rtl_glyphs = mirrored_glyphs(self.atom_glyphs, fast=options.fast_paths, text=text)
+        # Levels and L1 roles per atom when a line asks (a one-level paragraph's lines never do).
+        self._joined = joined
+        self._atom_levels: list[int] | None = None
+        self._atom_roles: Sequence[int] = b""
+        # Only the general measuring path makes atoms that are not one cell (text None).
+        self.has_complex = self.measured_atom_by_atom and None in self.atom_glyphs
+
+    @property
+    def atom_levels(self) -> list[int]:
+        """Level of every atom before L1 (its first character's)."""
+        if self._atom_levels is None:
+            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
+        return self._atom_levels
+
+    @property
+    def atom_roles(self) -> Sequence[int]:
+        """L1 role of every atom (:data:`bidi.L1_ROLE`)."""
+        if self._atom_levels is None:
+            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
+        return self._atom_roles
+
+    @property
+    def has_separators(self) -> bool:
+        """Whether an atom is a segment separator (a tab): L1 resets it wherever it is."""
+        return 2 in self.atom_roles
+
+    @property
+    def classes(self) -> list[str]:
+        """Bidi_Class of each character, computed when a general path needs the names."""
+        if self._classes is None:
+            self._classes = bidi_classes(self.text)
+        return self._classes
 
     @property
     def kinds(self) -> list[int]:
@@ -83,64 +152,6 @@ class PreparedParagraph:
             get = KIND_CACHE.get
             self._kinds = [get(ch) or char_kind(ch) for ch in self.text]
         return self._kinds
-
-
-# -- atoms ----------------------------------------------------------------------------------
-_STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i starts an atom
-
-
-# A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
-# mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
-_RESET_BASES = frozenset({"S", "B"})
-
-
-def atom_starts(text: str, classes: list[str], levels: list[int], shaped: list[str | None] | None,
-                para_level: int = 0) -> tuple[list[int], bytearray | None, list[int]]:
-    """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
-    also which characters continue the atom before them (None: none do) and the consumed alefs."""
-    n = len(text)
-    marks = list(compress(count(), map("NSM".__eq__, classes))) if "NSM" in classes else []
-    consumed = [i for i, g in enumerate(shaped) if g is CONSUMED] if shaped is not None \
-        and CONSUMED in shaped else []
-    if not marks and not consumed:
-        return list(range(n + 1)), None, consumed  # every character is an atom
-    joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    if marks:
-        # A mark joins back over marks and removed controls at its level to its base (L3, as
-        # FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
-        # current level run are tracked instead of scanning back from every mark.
-        mark_set = set(marks)
-        base = -1  # nearest previous character that is neither a mark nor removed
-        run_start = 0  # start of the run of equal levels holding i
-        filled = -1  # joined[] is set up to here
-        for i in range(marks[-1] + 1):
-            if i and levels[i] != levels[i - 1]:
-                run_start = i
-            if i in mark_set:
-                if i == 0:
-                    continue
-                if base >= run_start and classes[base] in _RESET_BASES and levels[i] != para_level:
-                    base = i  # the marks after it join it; L1 still resets the tab alone
-                    continue
-                if base >= run_start:
-                    first = base  # the base is at the same level: the atom starts there
-                else:
-                    first = run_start  # no base at this level: the atom starts at the run
-                for k in range(max(first + 1, filled + 1), i + 1):
-                    joined[k] = 1
-                filled = max(filled, i)
-            elif classes[i] not in REMOVED:
-                base = i
-    for i in consumed:
-        # The consumed alef joins its lam (and the marks between them).
-        j = i - 1
-        while j > 0 and text[j] != LAM:
-            j -= 1
-        for k in range(j + 1, i + 1):
-            joined[k] = 1
-    starts = list(compress(range(n), joined.translate(_STARTS_ATOM)))
-    starts.append(n)
-    return starts, joined, consumed
 
 
 # -- measuring: the one place a path is chosen, then the paths --------------------------------
@@ -152,13 +163,16 @@ def measure_atoms(par: PreparedParagraph, joined: bytearray | None, consumed: li
     makes every paragraph take the general path, which gives the same result.
     """
     if par.options.fast_paths:
-        codes = par.text.translate(CHAR_CODES[par.options.show_controls]).encode("latin-1")
+        codes = par.pages.codes(_DRAW_CODES[par.options.show_controls])
         kinds = codes.translate(KIND_OF_CODE)
         if joined is None:
             if b"\x02" not in kinds and b"\x05" not in kinds:  # no MARK, no TAB
                 return _measure_single_characters(par, codes)
-        elif _every_atom_one_cell(kinds, joined, consumed):
+        elif ("m" not in par.codes and b"\x02" not in kinds and b"\x05" not in kinds) \
+                or _every_atom_one_cell(kinds, joined, consumed):
+            # (no mark and no tab: only lam-alefs join, each a lam and its alef side by side)
             return _measure_one_cell_atoms(par, codes, joined, consumed)
+    par.measured_atom_by_atom = True
     return _measure_atom_by_atom(par)
 
 
@@ -173,19 +187,28 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     """Fast path: every atom is a character alone or a letter with its marks (or a lam-alef),
     none a tab (see :func:`_every_atom_one_cell`) — diacritized text. An atom's width and
     whitespace are its first character's, its text all its characters' cell texts."""
-    firsts = _firsts(par.atom_starts)
-    widths = list(firsts(codes.translate(WIDTH_OF_CODE)))
-    spaces = firsts(codes.translate(SPACE_OF_CODE))
+    marks = joined.count(1) != len(consumed)  # characters other than consumed alefs continue atoms
+    if marks:
+        firsts = first_codes(codes, joined)
+    else:  # only lam-alefs: the consumed alefs are the characters to leave out
+        flagged = bytearray(codes)
+        for i in consumed:
+            flagged[i] = 0x80
+        firsts = bytes(flagged.translate(None, HIGH_BYTES))
+    widths = list(firsts.translate(WIDTH_OF_CODE))
+    spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
-    if pieces is par.shaped:
-        pieces = list(pieces)
-    for i in consumed:
-        pieces[i] = ""
-    glyphs: list[str | None] = list(firsts(pieces))
+    starts_mask = joined.translate(STARTS_ATOM)
+    if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
+        return widths, spaces, glyphs_by_slices(pieces, starts_mask, consumed)
+    glyphs: list[str | None] = list(compress(pieces, starts_mask))
+    if not marks:
+        return widths, spaces, glyphs  # only lam-alefs: the lam's text is the ligature, the alef adds none
     before = 0  # characters continuing an atom, before the current one
     for m in _CONTINUING.finditer(joined):
         s, e = m.span()
-        glyphs[s - 1 - before] = "".join(pieces[s - 1:e])  # type: ignore[arg-type]  # no None: consumed are ""
+        # a consumed alef (None) and hidden characters ("") add nothing to the text
+        glyphs[s - 1 - before] = "".join(filter(None, pieces[s - 1:e]))
         before += e - s
     return widths, spaces, glyphs
 
@@ -237,25 +260,17 @@ def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
     None). May be ``par.shaped`` itself: never to be changed in place."""
     text, shaped, show = par.text, par.shaped, par.options.show_controls
     glyphs: list[str | None] = list(text) if shaped is None else shaped
-    odd = [m.start() for m in NOT_ITSELF.finditer(codes)]
-    if odd:
+    if NOT_ITSELF.search(codes):
         # Characters not drawn as themselves (controls, hidden, other spaces).
         get = CHAR_INFO[show].get
         glyphs = list(glyphs)
-        for i in odd:
+        for i in [m.start() for m in NOT_ITSELF.finditer(codes)]:
             ch = text[i]
             _, _, glyph, base = get(ch) or char_info(ch, show)
             if shaped is not None and base and shaped[i] != ch:
                 glyph = shaped[i]
             glyphs[i] = glyph
     return glyphs
-
-
-def _firsts(starts: list[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
-    """Picks, from a per-character sequence, the entries of the atoms' first characters (in C)."""
-    if len(starts) > 2:
-        return itemgetter(*starts[:-1])
-    return lambda seq: (seq[0],)
 
 
 _JOINED_CODE = bytes((0, 8)) + bytes(254)
@@ -320,26 +335,52 @@ def atom_width(par: PreparedParagraph, s: int, e: int, col: int) -> tuple[int, b
 
 # -- direction: mirrored texts (L4), levels and L1 roles per atom -----------------------------
 _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
-_L1_CODES = CodeTable(lambda ch: L1_ROLE.get(bidi_class(ch), 0))
+_ROLE_OF_CLASS_CODE = bytes(L1_ROLE.get(CLASS_OF_CODE.get(chr(code), ""), 0) for code in range(256))
+_JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)))  # shaping.joining_type, by pages
+# How each character is drawn (glyphs.CHAR_CODES), by pages; by show_controls
+def _draw_code(table: dict[int, str]) -> Callable[[str], int]:
+    return lambda ch: ord(table[ord(ch)])
 
 
-def mirrored_glyphs(glyphs: list[str | None]) -> list[str | None]:
+_DRAW_CODES = {show: ByteTable(_draw_code(CHAR_CODES[show])) for show in (False, True)}
+
+
+def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True, text: str | None = None) -> list[str | None]:
     """Cell texts at an odd level (L4: a cluster mirrors its base); ``glyphs`` itself when
-    nothing mirrors (most paragraphs)."""
-    if None not in glyphs and not _MIRRORED.search("".join(glyphs)):  # type: ignore[arg-type]  # no None
+    nothing mirrors (most paragraphs). Fast paths: ``text`` (the paragraph's) holds no
+    character that mirrors, so no cell text does (shaped letters and control symbols never
+    mirror); every text one character, mirrored by a ``str.translate`` of them all."""
+    if fast and text is not None and not _MIRRORED.search(text):
         return glyphs
+    together = "".join(filter(None, glyphs))  # None and "" left out
+    if not _MIRRORED.search(together):
+        return glyphs
+    if fast and len(together) == len(glyphs) and None not in glyphs and "" not in glyphs:
+        return list(together.translate(_MIRROR_TABLE))
     mirrors = MIRRORS
     return [(mirrors.get(g, g) if len(g) == 1 else mirrors.get(g[0], g[0]) + g[1:]) if g else g
             for g in glyphs]
 
 
-def atom_levels_and_roles(par: PreparedParagraph) -> tuple[list[int], Sequence[int]]:
+_MIRROR_TABLE = str.maketrans(MIRRORS)
+_KEEP_ROLE = bytes((255, 0)) + bytes(254)  # joined[i + 1] -> mask of character i's role
+
+
+def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> tuple[list[int], Sequence[int]]:
     """Level (before L1) and L1 role of every atom: its first character's. An atom of several
-    characters holds a mark, which L1 never resets, so it has no role."""
+    characters holds a mark, which L1 never resets, so it has no role. ``joined``: see
+    :func:`atom_starts`."""
     starts = par.atom_starts
+    roles = par.codes.encode("latin-1").translate(_ROLE_OF_CLASS_CODE)
     if len(starts) - 1 == par.n:  # every atom is one character
-        return par.levels, par.text.translate(_L1_CODES).encode("latin-1")
-    levels, classes = par.levels, par.classes
-    role = L1_ROLE.get
+        return par.levels, roles
+    levels = par.levels
+    if par.options.fast_paths and joined is not None:
+        # Whole strings: a character followed by one that continues its atom loses its role
+        # (an AND of two big integers), then the atoms' first characters are picked in C.
+        n = par.n
+        keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
+        return (list(compress(levels, joined.translate(STARTS_ATOM))),
+                first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
-            [role(classes[s], 0) if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)])
+            bytes([roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)]))

@@ -21,7 +21,7 @@ LineSpan = tuple[int, int, list[int]]
 
 def choose_lines(par: PreparedParagraph) -> list[LineSpan]:
     """Break the paragraph into lines: per line, (first atom, end atom, widths of its atoms)."""
-    if par.options.fast_paths and -1 not in par.atom_widths and ZWSP not in par.text:
+    if simple_lines(par):
         return _break_by_bisection(par.atom_widths, par.atom_spaces, par.options.width)
     return _break_atom_by_atom(par)
 
@@ -71,7 +71,15 @@ def _break_atom_by_atom(par: PreparedParagraph) -> list[LineSpan]:
 
 def _break_by_bisection(widths: list[int], spaces: Sequence[int], limit: int) -> list[LineSpan]:
     """Fast path, when every atom's width is known (no tab) and no zero-width space marks a
-    break: each line found by bisection on the running column and byte searches.
+    break: the lines of :func:`line_bounds`, with their atoms' widths."""
+    bounds, _ = line_bounds(widths, spaces, limit)
+    return [(begin, end, widths[begin:end]) for begin, end in bounds]
+
+
+def line_bounds(widths: list[int], spaces: Sequence[int], limit: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """(first atom, end atom) of every line, and the start column of every atom (and of the end)
+    along the unbroken paragraph, when every atom's width is known (no tab) and no zero-width
+    space marks a break: each line found by bisection on the running column and byte searches.
 
     A line ends before the first non-space atom (not its first) that overflows it, or rather
     at the last break (a non-space atom after a space) up to that atom, when there is one.
@@ -79,7 +87,7 @@ def _break_by_bisection(widths: list[int], spaces: Sequence[int], limit: int) ->
     natoms = len(widths)
     columns = list(accumulate(widths, initial=0))  # columns[a]: start column of atom a
     kinds = bytes(spaces)  # 1: whitespace
-    lines = []
+    bounds = []
     begin = 0
     while begin < natoms:
         # First atom whose end column passes the limit (columns never decrease).
@@ -90,6 +98,13 @@ def _break_by_bisection(widths: list[int], spaces: Sequence[int], limit: int) ->
             if k >= 0:
                 space_then_word = kinds.rfind(b"\x01\x00", begin, k + 1)
                 end = space_then_word + 1 if space_then_word >= 0 else k
-        lines.append((begin, end, widths[begin:end]))
+        bounds.append((begin, end))
         begin = end
-    return lines
+    return bounds, columns
+
+
+def simple_lines(par: PreparedParagraph) -> bool:
+    """Whether :func:`line_bounds` applies (every atom's width known, no zero-width space)."""
+    # (only the general measuring path makes a width -1: a tab)
+    return par.options.fast_paths and not (par.measured_atom_by_atom and -1 in par.atom_widths) \
+        and ZWSP not in par.text

@@ -3,16 +3,20 @@
 Per paragraph, the cell of every atom as drawn at its own level and width is made once, in
 bulk (:func:`paragraph_cells`): most atoms end up in a line exactly so, and a line is then a
 slice or gather of those. Only the atoms a line changes — a direction changed by L1, hanging
-whitespace, a tab or an orphan mark — are drawn one by one (:func:`_atom_cells`). The choice
-is made in :func:`build_line` only.
+whitespace, a tab or an orphan mark — are redrawn alone (:func:`_redraw_one_cell_atoms`) or,
+when not one cell, the line atom by atom (:func:`_atom_cells`). The choice is made in
+:func:`build_line`; :func:`one_level_lines` is its fast path for a whole paragraph at its own
+level (no L1, no L2 runs: each line one slice).
 """
 
 from __future__ import annotations
 
-from itertools import accumulate, repeat
+from collections.abc import Sequence
+from itertools import accumulate, compress, islice, repeat
+from operator import getitem, itemgetter, sub
 
 from annotator.layout.atoms import PreparedParagraph, atom_width
-from annotator.layout.bidi import line_levels, reorder
+from annotator.layout.bidi import line_levels, reorder, reversals
 from annotator.layout.glyphs import (
     BASE,
     CONTROL,
@@ -34,18 +38,27 @@ def paragraph_cells(par: PreparedParagraph, offset: int) -> list[Cell]:
     """The cell of every atom as it is drawn at its own level with its own width, made in one
     go, in C. An atom that is not one plain cell (a tab, an orphan mark) gets a cell with text
     None: lines draw those one by one."""
-    levels = par.atom_levels
-    starts = par.atom_starts
-    if offset:
-        starts = [s + offset for s in starts]
-    if max(levels) == min(levels):  # one direction (most paragraphs): no per-atom choice
-        rtl = levels[0] & 1 == 1
-        texts = par.atom_rtl_glyphs if rtl else par.atom_glyphs
-        fields = zip(texts, par.atom_widths, starts, starts[1:], repeat(rtl), strict=False)
+    starts: Sequence[int] = par.atom_starts
+    if len(starts) - 1 == par.n:  # every atom is one character
+        starts = range(offset, offset + par.n + 1)
+    elif offset and par.start_mask is not None:
+        starts = list(compress(range(offset, offset + par.n), par.start_mask))
+        starts.append(offset + par.n)
+    glyphs, rtl_glyphs = par.atom_glyphs, par.atom_rtl_glyphs
+    if par.uniform:  # one level (most paragraphs): no per-atom choice
+        rtl = par.levels[0] & 1 == 1
+        texts = rtl_glyphs if rtl else glyphs
+        fields = zip(texts, par.atom_widths, starts, islice(starts, 1, None), repeat(rtl), strict=False)
     else:
-        texts = [r if lv & 1 else g for g, r, lv in zip(par.atom_glyphs, par.atom_rtl_glyphs, levels, strict=True)]
-        fields = zip(texts, par.atom_widths, starts, starts[1:], [lv & 1 == 1 for lv in levels], strict=False)
+        # Per atom, in C: its direction from its level, its text mirrored or not by it.
+        odd = list(map(_ODD.__getitem__, par.atom_levels))
+        texts = glyphs if rtl_glyphs is glyphs else list(map(getitem, zip(glyphs, rtl_glyphs, strict=True), odd))
+        fields = zip(texts, par.atom_widths, starts, islice(starts, 1, None), odd, strict=False)
     return cells_of(fields)  # type: ignore[arg-type]  # None texts: see above
+
+
+_ODD = tuple(level & 1 == 1 for level in range(256))  # level -> at an odd level (right to left)
+_WIDTH_OF_CELL = itemgetter(1)
 
 
 def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int, widths: list[int],
@@ -53,9 +66,14 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     """The visual line of atoms ``[begin, end)`` (their ``widths`` from line breaking): L1, L2,
     hanging whitespace, cells. ``ready`` is :func:`paragraph_cells` (None: draw every atom)."""
     starts = par.atom_starts
-    atom_levels, special = line_levels(par.atom_levels, par.atom_roles, begin, end, par.para_level,
-                                       separators=par.has_separators)
     natoms = end - begin
+    # L1: nothing to reset in a paragraph at its own level throughout (most)
+    one_level = par.uniform and par.levels[0] == par.para_level
+    if one_level and ready is not None:
+        atom_levels, special = [par.para_level] * natoms, list[int]()
+    else:
+        atom_levels, special = line_levels(par.atom_levels, par.atom_roles, begin, end, par.para_level,
+                                           separators=par.has_separators)
     # Hanging whitespace: trailing spaces beyond the width draw with zero width.
     total = sum(widths)
     spaces = par.atom_spaces
@@ -73,22 +91,76 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     if par.has_complex:
         glyphs = par.atom_glyphs
         special.extend([a for a in range(natoms) if glyphs[begin + a] is None])
-    if special:
+    cells = ready[begin:end]
+    if special and not _redraw_one_cell_atoms(par, cells, begin, widths, atom_levels, special, offset):
         return _line_atom_by_atom(par, ready, begin, end, widths, atom_levels, set(special), total,
                                   offset, paragraph)
-    # Fast path: every atom is drawn as prepared for the paragraph: L2 on whole lists.
-    if max(atom_levels) == min(atom_levels):
-        cells = ready[begin:end]
+    # Fast path: every atom is drawn as prepared for the paragraph, or redrawn as one cell:
+    # L2 on whole lists, a slice reversed per run.
+    if one_level or max(atom_levels) == min(atom_levels):
         if atom_levels[0] & 1:
             cells.reverse()
-            widths = widths[::-1]
+            widths = widths[:0:-1]  # reversed, the last drawn left out: columns are starts
+        else:
+            widths = widths[:-1]
     else:
-        order = reorder(atom_levels)
-        cells = [ready[begin + a] for a in order]
-        widths = [widths[a] for a in order]
-    columns = tuple(accumulate(widths, initial=0))
+        for a, b in reversals(atom_levels):
+            cells[a:b] = cells[a:b][::-1]
+        widths = list(map(_WIDTH_OF_CELL, cells[:-1]))  # each cell's width is its atom's on this line
     return VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total,
-                               bool(par.para_level & 1), paragraph, columns[:-1])
+                               bool(par.para_level & 1), paragraph, tuple(accumulate(widths, initial=0)))
+
+
+def one_level_lines(par: PreparedParagraph, ready: list[Cell], bounds: list[tuple[int, int]],
+                    columns: list[int], offset: int, paragraph: int) -> list[VisualLine] | None:
+    """Fast path of :func:`build_line` for a whole paragraph at its own level throughout (most
+    Arabic prose), every atom one plain cell: L1 resets nothing and L2 reverses the line or
+    not, so each line is a slice of ``ready`` and its columns come from the paragraph's
+    ``columns`` (``breaking.line_bounds``). None when the paragraph is not such. A line with
+    hanging whitespace is drawn by :func:`build_line`."""
+    if not (par.uniform and par.levels[0] == par.para_level) or par.has_complex:
+        return None
+    starts, widths, limit = par.atom_starts, par.atom_widths, par.options.width
+    rtl = bool(par.para_level & 1)
+    lines = []
+    for begin, end in bounds:
+        right = columns[end]
+        total = right - columns[begin]
+        if total > limit:  # trailing whitespace hangs
+            lines.append(build_line(par, ready, begin, end, widths[begin:end], offset, paragraph))
+            continue
+        cells = ready[begin:end]
+        if rtl:
+            cells.reverse()
+            starts_at = tuple(map(sub, repeat(right), columns[end:begin:-1]))
+        else:
+            starts_at = tuple(map(sub, columns[begin:end], repeat(columns[begin])))
+        lines.append(VisualLine.prepared(tuple(cells), offset + starts[begin], offset + starts[end], total, rtl,
+                                         paragraph, starts_at))
+    return lines
+
+
+def _redraw_one_cell_atoms(par: PreparedParagraph, cells: list[Cell], begin: int, widths: list[int],
+                           atom_levels: list[int], special: list[int], offset: int) -> bool:
+    """Redraw in ``cells`` (the line's, logical order) the ``special`` atoms whose cell L1 or
+    hanging changed, when each is still one cell: a direction changed, or one hanging space.
+    False (``cells`` partly redrawn) when one is not: the line is then drawn atom by atom."""
+    starts, spaces = par.atom_starts, par.atom_spaces
+    for a in special:
+        k = begin + a
+        s, e = starts[k], starts[k + 1]
+        rtl = atom_levels[a] & 1 == 1
+        glyph = par.atom_rtl_glyphs[k] if rtl else par.atom_glyphs[k]
+        if glyph is None:
+            return False
+        width = widths[a]
+        if width or not spaces[k]:
+            cells[a] = make_cell(glyph, width, offset + s, offset + e, rtl)
+        elif e == s + 1:  # a whitespace character hanging at the end of a full line: drawn empty
+            cells[a] = make_cell("", 0, offset + s, offset + e, rtl)
+        else:
+            return False
+    return True
 
 
 def _line_atom_by_atom(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end: int,

@@ -29,6 +29,7 @@ from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
+from annotator.layout.stored import Text, search_backward, whole_text
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 
 _BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
@@ -53,7 +54,7 @@ class DocumentLayout:
     without counting the paragraphs before it).
     """
 
-    def __init__(self, text: str, options: LayoutOptions, *, window: int = WINDOW,
+    def __init__(self, text: Text, options: LayoutOptions, *, window: int = WINDOW,
                  long: int = LONG_PARAGRAPH) -> None:
         self._options = options
         self._window, self._long = window, long
@@ -65,7 +66,7 @@ class DocumentLayout:
 
     # -- inputs ---------------------------------------------------------------------------
     @property
-    def text(self) -> str:
+    def text(self) -> Text:
         return self._text
 
     @property
@@ -79,7 +80,7 @@ class DocumentLayout:
     @property
     def paragraphs(self) -> list[Paragraph]:
         """Every paragraph (a pass over the whole text: for tests and small texts)."""
-        return split_paragraphs(self._text)
+        return split_paragraphs(whole_text(self._text))
 
     def set_width(self, width: int) -> None:
         """Change the width; windows are re-laid out lazily when next asked for."""
@@ -90,11 +91,11 @@ class DocumentLayout:
             self._options = options
             self._reset_lines()
 
-    def set_text(self, text: str) -> None:
+    def set_text(self, text: Text) -> None:
         """Replace the text; unchanged paragraphs come from the cache (only shifted)."""
         self._set(text)
 
-    def _set(self, text: str) -> None:
+    def _set(self, text: Text) -> None:
         self._text = text
         self._windows = Windows(text, self._window, self._long)
         self._reset_lines()
@@ -143,8 +144,8 @@ class DocumentLayout:
 
     def _paragraph_start(self, offset: int) -> int:
         """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
-        brk = _BREAK_BACKWARDS.search(self._text, 0, offset)
-        return brk.end() if brk is not None else 0
+        brk = search_backward(_BREAK_BACKWARDS, self._text, 0, offset)  # a piece at a time (a stored text)
+        return brk[1] if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:
         """Visual lines of window ``k`` (absolute offsets), laid out if needed."""

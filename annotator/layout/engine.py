@@ -7,7 +7,7 @@
 
 Fast paths live inside the stages, each chosen in one function; ``LayoutOptions(fast_paths=False)``
 turns them all off (same output) so that tests can compare. Imports flow one way:
-glyphs, bidi, shaping -> atoms -> breaking, cells -> engine -> document.
+codes -> glyphs, bidi, shaping -> joins, clusters -> atoms -> breaking, cells -> engine -> document.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from functools import lru_cache, wraps
 from typing import ParamSpec, TypeVar
 
 from annotator.layout.atoms import PreparedParagraph
-from annotator.layout.breaking import choose_lines
-from annotator.layout.cells import build_line, paragraph_cells
+from annotator.layout.breaking import choose_lines, line_bounds, simple_lines
+from annotator.layout.cells import build_line, one_level_lines, paragraph_cells
 from annotator.layout.glyphs import control_symbol, invisible_marker
 from annotator.layout.lines import LayoutOptions, VisualLine
 from annotator.layout.paragraphs import split_paragraphs
@@ -58,10 +58,19 @@ def layout_paragraph(text: str, options: LayoutOptions, *, offset: int = 0,
 
     Offsets in the cells are ``offset`` + index into ``text``.
     """
+    if not text and options.fast_paths:  # an empty line between paragraphs: nothing to resolve
+        return [VisualLine.prepared((), offset, offset, 0, options.direction != "ltr", paragraph, ())]
     par = PreparedParagraph(text, options)
     if par.n == 0:
         return [VisualLine((), offset, offset, 0, bool(par.para_level & 1), paragraph)]
     ready = paragraph_cells(par, offset) if options.fast_paths else None
+    if ready is not None and simple_lines(par):
+        bounds, columns = line_bounds(par.atom_widths, par.atom_spaces, options.width)
+        lines = one_level_lines(par, ready, bounds, columns, offset, paragraph)
+        if lines is not None:
+            return lines
+        return [build_line(par, ready, begin, end, par.atom_widths[begin:end], offset, paragraph)
+                for begin, end in bounds]
     return [build_line(par, ready, begin, end, widths, offset, paragraph)
             for begin, end, widths in choose_lines(par)]
 

@@ -3,16 +3,24 @@
 Kinds: a base (letter, digit, punctuation, no-break space), a combining mark, an invisible
 format character (hidden, or a marker with ``show_controls``), a C0/C1 control (always a
 visible symbol: raw controls never reach the terminal), a tab, or a breaking space.
+
+Which characters are two cells wide is ``wcwidth``'s answer, read from a table generated
+from it (``_wide_table.py``): importing ``wcwidth`` costs about 10 ms of start-up, the table
+well under one. ``tests/test_startup.py`` checks the table against ``wcwidth`` on every code
+point; when ``wcwidth`` changes, it fails and says how to regenerate:
+
+    .venv/bin/python -m annotator.layout.tablegen
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable
 from functools import cache
 
-from wcwidth import wcwidth
+from annotator.layout._wide_table import WIDE_BOUNDS
 
 DOTTED_CIRCLE = "\u25cc"
 REPLACEMENT = "\ufffd"
@@ -83,8 +91,12 @@ def base_text_width(ch: str) -> tuple[str, int]:
     cp = ord(ch)
     if 0xD800 <= cp <= 0xDFFF:
         return REPLACEMENT, 1
-    w = wcwidth(ch)
-    return ch, 2 if w == 2 else 1
+    return ch, 2 if is_wide(ch) else 1
+
+
+def is_wide(ch: str) -> bool:
+    """``wcwidth(ch) == 2`` (East Asian wide or full-width, wide emoji), from the generated table."""
+    return bisect_right(WIDE_BOUNDS, ord(ch)) & 1 == 1  # inside a [start, end) pair
 
 
 def control_symbol(ch: str) -> str:
@@ -161,3 +173,4 @@ WIDTH_OF_CODE = bytes(code >> 3 & 3 for code in range(256))
 SPACE_OF_CODE = bytes(code >> 5 & 1 for code in range(256))
 KIND_OF_CODE = bytes(code & 7 for code in range(256))
 NOT_ITSELF = re.compile(b"[\x00-\x3f]")  # a code whose character is not drawn as itself
+

@@ -1,9 +1,9 @@
 """Arabic shaping to presentation forms, per character, keeping every logical offset.
 
 Most terminals do not join Arabic letters, so each letter is replaced by its isolated,
-initial, medial or final presentation form (``arabic_reshaper``'s letter table). The
-joining decision is ours (Unicode ArabicShaping joining types): transparent characters
-(harakat, other marks, format characters) are skipped, ZWNJ breaks a join, ZWJ and
+initial, medial or final presentation form (``arabic_reshaper``'s letter table, copied
+by ``tablegen``). The joining decision is ours (Unicode ArabicShaping joining types):
+transparent characters (harakat, other marks, format characters) are skipped, ZWNJ breaks a join, ZWJ and
 tatweel join both sides, letters at different embedding levels never join. Lam + alef
 becomes one ligature (the lam carries it, the alef is consumed) so that the engine can
 draw one cell covering both offsets. No other ligature is made: in particular never the
@@ -15,15 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# arabic_reshaper ships no type information: its letter table is typed where it is read.
-from arabic_reshaper.letters import (
-    FINAL,
-    INITIAL,
-    ISOLATED,
-    LETTERS_ARABIC,
-    MEDIAL,
-)
-
+# arabic_reshaper's letter table, generated (``tablegen``): importing arabic_reshaper costs start-up
+from annotator.layout._arabic_forms import FINAL, INITIAL, ISOLATED, LETTERS_ARABIC, MEDIAL
 from annotator.layout.unicode_data import JOINING_TYPES
 
 ZWJ = "\u200d"
@@ -114,14 +107,17 @@ def clear_cache() -> None:
     _RUN_CACHE.clear()
 
 
-def shape(text: str, levels: list[int], classes: list[str] | None = None) -> list[str | None]:
+def shape(text: str, levels: list[int], classes: list[str] | None = None, *,
+          joining: str | None = None) -> list[str | None]:
     """Shaped replacement for each character of ``text`` (same length as ``text``).
 
     Only runs of joining characters (words, in practice) need work, and a run at one
-    level shapes the same wherever it occurs: such runs are cached.
+    level shapes the same wherever it occurs: such runs are cached. ``joining``: the joining
+    type of every character (:func:`joining_type`), when the caller has them.
     """
+    if joining is None:
+        joining = text.translate(_JOINING_TABLE)
     out: list[str | None] = list(text)
-    joining = text.translate(_JOINING_TABLE)
     for match in _RUN.finditer(joining):
         s, e = match.span()
         level = levels[s]

@@ -2,12 +2,15 @@
 
 A window is found from its number alone (no pass over the text before it), so a document of
 any size is tokenized, split into sentences, searched (``text.index.TextIndex``) and laid out
-(``layout.document.DocumentLayout``) only where it is looked at. Pure: ``regex`` only.
+(``layout.document.DocumentLayout``) only where it is looked at. Pure: ``regex`` only. The text may
+be a ``layout.stored.StoredText``: it is only ever sliced, so only the slices looked at are read.
 """
 
 from __future__ import annotations
 
 import regex
+
+from annotator.layout.stored import Text, search_forward
 
 __all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows"]
 
@@ -32,7 +35,7 @@ class Windows:
     cut, so their layout is the whole-paragraph one.
     """
 
-    def __init__(self, text: str, size: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
+    def __init__(self, text: Text, size: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
         if size < 1 or long < 1:
             raise ValueError("window sizes must be positive")
         self.text = text
@@ -53,22 +56,23 @@ class Windows:
         return found
 
     def _boundary_at(self, p: int) -> int:
+        """Searched in slices of the text (a ``StoredText`` reads only those), never from its start."""
         text, n = self.text, len(self.text)
-        brk = _PARAGRAPH_BREAK.search(text, p - 1, min(n, p + self.long))
+        brk = search_forward(_PARAGRAPH_BREAK, text, p - 1, min(n, p + self.long))
         if brk is not None:
-            end = brk.end()
-            if brk.group() == "\r" and end < n and text[end] == "\n":
+            end = brk[1]
+            if brk[2] == "\r" and end < n and text[end] == "\n":
                 end += 1  # the search stopped between \r and \n
             return end
         if n < p + self.long:
             return n  # the last paragraph ends within reach: not cut
-        cut = _SAFE_CUT.search(text, max(p - 2, 0))
-        stop = cut.end() if cut is not None else n
-        later = _PARAGRAPH_BREAK.search(text, p - 1, stop)  # a separator before that cut wins
+        cut = search_forward(_SAFE_CUT, text, max(p - 2, 0), n)
+        stop = cut[1] if cut is not None else n
+        later = search_forward(_PARAGRAPH_BREAK, text, p - 1, stop)  # a separator before that cut wins
         if later is None:
             return stop
-        end = later.end()
-        return end + 1 if later.group() == "\r" and text[end:end + 1] == "\n" else end
+        end = later[1]
+        return end + 1 if later[2] == "\r" and text[end:end + 1] == "\n" else end
 
     def bounds(self, k: int) -> tuple[int, int]:
         return self.boundary(k), self.boundary(k + 1)

@@ -14,7 +14,6 @@ shapes) and the schema's ``Attribute.check`` (attribute values).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, TypeVar
@@ -36,6 +35,8 @@ def text_hash(text: str) -> str:
     ``surrogatepass`` keeps lone surrogates from a bad decoder hashable
     (they are stored as they came, never repaired silently).
     """
+    import hashlib  # here: its OpenSSL module costs start-up 2 ms, and the first screen hashes nothing
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

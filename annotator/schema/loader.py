@@ -1,10 +1,11 @@
 """Load a label schema from YAML, safely and strictly.
 
-Safely: the YAML is only *composed* (never constructed), so no tag can run code;
-any tag outside the plain-data core (``!!python/object``, ``!!binary``, ``!foo``)
-is refused, files over ``MAX_SCHEMA_BYTES`` are refused, and aliases may expand
-to at most ``MAX_NODES`` nodes and ``MAX_DEPTH`` levels, so a "billion laughs"
-document fails at once instead of eating memory.
+Safely: the YAML is only *composed* (never constructed, ``yaml_tree``), so no tag can
+run code; any tag outside the plain-data core (``!!python/object``, ``!!binary``,
+``!foo``) is refused, files over ``MAX_SCHEMA_BYTES`` are refused, and aliases may
+expand to at most ``located.MAX_NODES`` nodes and ``MAX_DEPTH`` levels, so a "billion
+laughs" document fails at once instead of eating memory. A bundled schema as shipped
+is not composed at all: its tree is stored (``located``), so start-up needs no PyYAML.
 
 Strictly: every problem (unknown key, duplicate hotkey, unknown colour, …) is
 collected with its file, line and key path such as ``labels[3].hotkey`` and
@@ -12,8 +13,8 @@ raised as one ``SchemaError`` listing them all, one per line. Scalars the schema
 treats as text are read from their original spelling, so ``version: 1.10`` is
 "1.10" and ``value: yes`` is "yes", not a float or a boolean.
 
-Long because the safe composer, the tree builder and the checks of every schema section
-report into one problem collector; each part is short.
+Long because the checks of every schema section report into one problem collector;
+each part is short.
 """
 
 from __future__ import annotations
@@ -21,30 +22,21 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from annotator import bundled
 from annotator.errors import SchemaError
+from annotator.schema.located import UNREADABLE, Item, Report, thaw
 from annotator.schema.model import Attribute, AttributeChoice, ClaimSpec, EntityLabel, Schema
 
 MAX_SCHEMA_BYTES = 1_000_000
-MAX_NODES = 100_000  # nodes visited with aliases expanded; real schemas use a few hundred
-MAX_DEPTH = 64
 
 ATTRIBUTE_KINDS = ("choice", "boolean", "text", "number")
 BUILTIN_DOCUMENT_FIELDS = ("status", "notes")  # every document has these; schemas add others
 KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
 
-_YAML = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {f"{_YAML}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
-_COLLECTION_TAGS = {f"{_YAML}seq", f"{_YAML}map"}
 _HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})\Z")
 
 # key -> required?, for each mapping in the file
@@ -141,149 +133,6 @@ def _refuse_binary_or_empty(text: str, label: str) -> None:
         raise SchemaError("the schema file is empty", label)
 
 
-class _ComposeLoader(yaml.SafeLoader):
-    """Composes node trees only, with a nesting limit so deep brackets cannot overflow the stack."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._depth = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
-                raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-class _Refused(Exception):
-    def __init__(self, problem: str, line: int | None, key_path: str | None = None) -> None:
-        super().__init__(problem)
-        if key_path and len(key_path) > 60:  # an alias bomb's path is as deep as the limit
-            key_path = key_path[:60] + "…"
-        self.problem, self.line, self.key_path = problem, line, key_path
-
-
-def _compose(text: str, label: str) -> Node:
-    loader = None
-    try:
-        loader = _ComposeLoader(text)  # the reader already checks characters here
-        node = loader.get_single_node()
-    except _Refused as exc:
-        raise SchemaError(exc.problem, label, exc.line) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise SchemaError(f"invalid YAML: {problem}", label, mark.line + 1 if mark else None) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise SchemaError(f"invalid YAML: character U+{exc.character:04X} is not allowed", label, line) from None
-    except yaml.YAMLError as exc:
-        raise SchemaError(f"invalid YAML: {exc}", label) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if node is None:
-        raise SchemaError("the schema file is empty (no YAML document)", label)
-    return node
-
-
-# --- the located tree --------------------------------------------------------------------
-
-@dataclass
-class _Item:
-    """A YAML value with where it came from: its line, key path and original scalar text."""
-
-    value: Any  # dict[str, _Item] | list[_Item] | str | int | float | bool | None
-    raw: str | None  # the scalar as written; None for mappings and lists
-    line: int
-    path: str
-    key_line: int
-
-    @property
-    def is_scalar(self) -> bool:
-        return not isinstance(self.value, (dict, list))
-
-    def describe(self) -> str:
-        if isinstance(self.value, dict):
-            return "a mapping"
-        if isinstance(self.value, list):
-            return "a list"
-        if self.value is None:
-            return "nothing (null)"
-        return repr(_shorten(self.raw or ""))
-
-
-def _shorten(text: str, size: int = 40) -> str:
-    return text if len(text) <= size else text[:size] + "…"
-
-
-_UNREADABLE = object()  # a number too long or malformed to convert
-_constructor = SafeConstructor()
-
-
-class _TreeBuilder:
-    """Turns composed nodes into ``_Item`` trees, refusing tags and counting expanded nodes."""
-
-    def __init__(self, report: Callable[[str, int | None, str | None], None]) -> None:
-        self.report = report
-        self.visited = 0
-
-    def build(self, node: Node, path: str, key_line: int, depth: int = 0) -> _Item:
-        self.visited += 1
-        line = node.start_mark.line + 1
-        if self.visited > MAX_NODES:
-            raise _Refused(f"the YAML expands to more than {MAX_NODES} nodes "
-                           "(aliases used as a 'billion laughs' bomb?)", line, path or None)
-        if depth > MAX_DEPTH:
-            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", line, path or None)
-        if node.tag not in _SCALAR_TAGS and node.tag not in _COLLECTION_TAGS:
-            raise _Refused(f"YAML tag {node.tag.replace(_YAML, '!!')} is not allowed: "
-                           "a schema is plain data (text, numbers, true/false, lists, mappings)",
-                           line, path or None)
-        if isinstance(node, ScalarNode):
-            return _Item(self._scalar(node, path, line), node.value, line, path, key_line)
-        if isinstance(node, SequenceNode):
-            items = [self.build(sub, f"{path}[{i}]", sub.start_mark.line + 1, depth + 1)
-                     for i, sub in enumerate(node.value)]
-            return _Item(items, None, line, path, key_line)
-        assert isinstance(node, MappingNode)
-        mapping: dict[str, _Item] = {}
-        for key_node, value_node in node.value:
-            kline = key_node.start_mark.line + 1
-            if key_node.tag == f"{_YAML}merge":
-                raise _Refused("YAML merge keys (<<) are not supported in schemas", kline, path or None)
-            if not isinstance(key_node, ScalarNode) or key_node.tag not in _SCALAR_TAGS:
-                self.report("mapping keys must be plain words", kline, path)
-                continue
-            key = key_node.value
-            sub_path = f"{path}.{key}" if path else key
-            if key in mapping:
-                self.report(f"duplicate key {key!r} (first on line {mapping[key].key_line})", kline, sub_path)
-                continue
-            mapping[key] = self.build(value_node, sub_path, kline, depth + 1)
-        return _Item(mapping, None, line, path, key_line)
-
-    def _scalar(self, node: ScalarNode, path: str, line: int) -> Any:
-        tag = node.tag[len(_YAML):]
-        try:
-            if tag == "int":
-                return _constructor.construct_yaml_int(node)
-            if tag == "float":
-                return _constructor.construct_yaml_float(node)
-            if tag == "bool":
-                return _constructor.construct_yaml_bool(node)
-        except (ValueError, OverflowError, KeyError, IndexError):  # "!!bool maybe", "!!int ''"
-            self.report(f"cannot read {_shorten(node.value)!r} as {tag}", line, path)
-            return _UNREADABLE
-        if tag == "null":
-            return None
-        return node.value  # str, and timestamps kept as written
-
-
 # --- checking ----------------------------------------------------------------------------
 
 def _suggestion(word: str, choices: Iterable[str]) -> str:
@@ -321,7 +170,7 @@ class _Checker:
 
     # typed readers: each reports a wrong type and returns the default
 
-    def fields(self, item: _Item, spec: dict[str, bool], what: str) -> dict[str, _Item]:
+    def fields(self, item: Item, spec: dict[str, bool], what: str) -> dict[str, Item]:
         if not isinstance(item.value, dict):
             self.report(f"{what} must be a mapping (key: value lines), found {item.describe()}",
                         item.line, item.path)
@@ -334,7 +183,7 @@ class _Checker:
                 self.report(f"{what} is missing the required key {key!r}", item.line, _join(item.path, key))
         return {k: v for k, v in item.value.items() if k in spec}
 
-    def text(self, item: _Item | None, default: str = "", *, required: bool = False) -> str:
+    def text(self, item: Item | None, default: str = "", *, required: bool = False) -> str:
         if item is None:
             return default
         if not item.is_scalar:
@@ -346,7 +195,7 @@ class _Checker:
             return default
         return item.raw if item.raw is not None else default
 
-    def flag(self, item: _Item | None, default: bool) -> bool:
+    def flag(self, item: Item | None, default: bool) -> bool:
         if item is None:
             return default
         if not isinstance(item.value, bool):
@@ -354,8 +203,8 @@ class _Checker:
             return default
         return item.value
 
-    def number(self, item: _Item | None) -> int | float | None:
-        if item is None or item.value is None or item.value is _UNREADABLE:
+    def number(self, item: Item | None) -> int | float | None:
+        if item is None or item.value is None or item.value is UNREADABLE:
             return None  # unreadable numbers are reported once, where they are read
         value = item.value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
@@ -363,7 +212,7 @@ class _Checker:
             return None
         return value
 
-    def items(self, item: _Item | None) -> list[_Item]:
+    def items(self, item: Item | None) -> list[Item]:
         if item is None or item.value is None:
             return []
         if not isinstance(item.value, list):
@@ -371,14 +220,14 @@ class _Checker:
             return []
         return item.value
 
-    def key(self, item: _Item | None) -> str:
+    def key(self, item: Item | None) -> str:
         key = self.text(item, required=True)
         if key and not KEY_PATTERN.match(key):
             self.report(f"key {key!r} must be a letter followed by letters, digits, '_' or '-'",
                         item.line, item.path)  # type: ignore[union-attr]
         return key
 
-    def hotkey(self, item: _Item | None, owner: str, *, reserved: bool, required: bool = False) -> str:
+    def hotkey(self, item: Item | None, owner: str, *, reserved: bool, required: bool = False) -> str:
         """One visible key, or "" when absent, null or ``""`` (and not ``required``).
 
         Read from the spelling, not via ``text``: that would strip a non-breaking space
@@ -401,7 +250,7 @@ class _Checker:
                         f"(reserved: {_reserved_list(self.reserved)})", item.line, item.path)
         return key
 
-    def colour(self, item: _Item | None, default: str) -> str:
+    def colour(self, item: Item | None, default: str) -> str:
         spelled = self.text(item)
         if not spelled:
             return _hex_colour(default) or default
@@ -469,7 +318,7 @@ class _Hotkeys:
         self.check = check
         self.holders: dict[str, str] = {}
 
-    def claim(self, key: str, holder: str, item: _Item | None) -> None:
+    def claim(self, key: str, holder: str, item: Item | None) -> None:
         if not key or item is None:
             return
         if key in self.holders:
@@ -479,12 +328,8 @@ class _Hotkeys:
 
 
 def _load(text: str, label: str, reserved: Collection[str]) -> Schema:
-    root_node = _compose(text, label)
     check = _Checker(label, reserved)
-    try:
-        root = _TreeBuilder(check.report).build(root_node, "", root_node.start_mark.line + 1)
-    except _Refused as exc:
-        raise SchemaError(exc.problem, label, exc.line, key_path=exc.key_path) from None
+    root = _located_tree(text, label, check.report)
     if not isinstance(root.value, dict):
         raise SchemaError(f"a schema must be a mapping of keys (name, version, labels, …), "
                           f"found {root.describe()}", label, root.line)
@@ -493,7 +338,20 @@ def _load(text: str, label: str, reserved: Collection[str]) -> Schema:
     return schema
 
 
-def _schema(check: _Checker, root: _Item, label: str) -> Schema:
+def _located_tree(text: str, label: str, report: Report) -> Item:
+    """The tree of ``text`` (``SchemaError`` when it is not YAML or is refused whole); problems
+    that leave a tree (a duplicate key, an unreadable number) go to ``report``."""
+    from annotator.schema._bundled_trees import TREES  # a bundled schema as shipped: PyYAML not needed
+
+    frozen = TREES.get(text)  # the whole text is the key: any other byte, and PyYAML reads it
+    if frozen is not None:
+        return thaw(frozen)
+    from annotator.schema.yaml_tree import build_tree
+
+    return build_tree(text, label, report)
+
+
+def _schema(check: _Checker, root: Item, label: str) -> Schema:
     top = check.fields(root, _TOP_KEYS, "the schema")
     name = check.text(top.get("name"), required=True)
     version_item = top.get("version")
@@ -519,7 +377,7 @@ def _schema(check: _Checker, root: _Item, label: str) -> Schema:
     )
 
 
-def _labels(check: _Checker, item: _Item | None, hotkeys: _Hotkeys) -> tuple[EntityLabel, ...]:
+def _labels(check: _Checker, item: Item | None, hotkeys: _Hotkeys) -> tuple[EntityLabel, ...]:
     if item is None:
         return ()  # reported as a missing required key
     entries = check.items(item)
@@ -551,7 +409,7 @@ def _labels(check: _Checker, item: _Item | None, hotkeys: _Hotkeys) -> tuple[Ent
     return tuple(labels)
 
 
-def _claims(check: _Checker, item: _Item | None, labels: tuple[EntityLabel, ...], hotkeys: _Hotkeys) -> ClaimSpec:
+def _claims(check: _Checker, item: Item | None, labels: tuple[EntityLabel, ...], hotkeys: _Hotkeys) -> ClaimSpec:
     if item is None:
         return ClaimSpec(enabled=False, color=_hex_colour(ClaimSpec.color) or ClaimSpec.color)
     f = check.fields(item, _CLAIM_KEYS, "the claims section")
@@ -580,7 +438,7 @@ def _claims(check: _Checker, item: _Item | None, labels: tuple[EntityLabel, ...]
     )
 
 
-def _attributes(check: _Checker, item: _Item | None, what: str,
+def _attributes(check: _Checker, item: Item | None, what: str,
                 taken: tuple[str, ...] = ()) -> tuple[Attribute, ...]:
     attributes: list[Attribute] = []
     seen: dict[str, str] = {}
@@ -601,7 +459,7 @@ def _attributes(check: _Checker, item: _Item | None, what: str,
     return tuple(attributes)
 
 
-def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
+def _attribute(check: _Checker, entry: Item, what: str) -> Attribute:
     f = check.fields(entry, _ATTRIBUTE_KEYS, f"a {what}")
     key = check.key(f.get("key"))
     kind = check.text(f.get("kind"), required=True)
@@ -651,7 +509,7 @@ def _attribute(check: _Checker, entry: _Item, what: str) -> Attribute:
     return replace(attribute, default=default)
 
 
-def _choices(check: _Checker, item: _Item | None) -> tuple[AttributeChoice, ...]:
+def _choices(check: _Checker, item: Item | None) -> tuple[AttributeChoice, ...]:
     choices: list[AttributeChoice] = []
     values: dict[str, str] = {}
     hotkeys = _Hotkeys(check)

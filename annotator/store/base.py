@@ -139,6 +139,21 @@ class Store(ABC):
     def add_document(self, doc: Document) -> AddResult: ...
     @abstractmethod
     def get_document(self, doc_id: str) -> Document | None: ...
+    # a big text by ranges: declared defaults (every text read whole), so a plugin store works without them
+    def text_length(self, doc_id: str) -> int | None:
+        """The length in code points of a text stored for reading by ranges (a big one); None for any
+        other (read it whole with ``get_document``) or no such document. Reads no text."""
+        return None
+
+    def text_range(self, doc_id: str, start: int, end: int) -> str:
+        """Exactly ``get_document(doc_id).text[start:end]`` (offsets clamped as a slice's, not negative
+        ones), reading about that much of a text ``text_length`` answers for; any other is read whole.
+        StoreError when there is no such document."""
+        doc = self.get_document(doc_id)
+        if doc is None:
+            raise StoreError(f"no document {doc_id!r} in {self.path}")
+        return doc.text[max(start, 0):max(end, 0)]
+
     @abstractmethod
     def document_ids(self) -> list[str]: ...
     @abstractmethod

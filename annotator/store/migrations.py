@@ -129,4 +129,15 @@ INSERT INTO tallies(annotator, kind, name, n)
 SELECT old.annotator, json_extract(value, '$[0]'), json_extract(value, '$[1]'), -json_extract(value, '$[2]')
 FROM json_each(old.counted) WHERE true ON CONFLICT (annotator, kind, name) DO UPDATE SET n = n + excluded.n; END
 """,
+    # 6: big texts by ranges: for a text of at least ``sql_reads.WINDOWED_BYTES``, its length in code points and
+    # the byte offset of every ``step``-th code point (``sql_reads.text_marks``), so the app reads the part it
+    # shows without the rest; written with the document; an older store's are filled when it is migrated
+    """
+CREATE TABLE text_marks (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    chars INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    marks BLOB NOT NULL
+)
+""",
 ]

@@ -162,4 +162,13 @@ $$;
 CREATE TRIGGER annotations_tally AFTER INSERT OR DELETE OR UPDATE OF annotator, counted ON annotations
     FOR EACH ROW EXECUTE FUNCTION annotator_tally()
 """,
+    # 6: big texts by ranges (as SQLite's migration 6): length and the byte offset of every step-th code point
+    """
+CREATE TABLE text_marks (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    chars BIGINT NOT NULL,
+    step INTEGER NOT NULL,
+    marks BYTEA NOT NULL
+)
+""",
 ]

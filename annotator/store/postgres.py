@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
+from annotator.store import sql_reads
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
     NO_STORE,
@@ -52,6 +53,7 @@ from annotator.store.sql_reads import (
     decode_text,
     dumps_ascii,
     encode_text,
+    marks_row,
     now_iso,
     search_copy,
 )
@@ -301,11 +303,14 @@ class PostgresStore(SQLReads, Store):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _migrate(self) -> None:
+        found: list[int] = []
+
         def tx(cur: Any) -> None:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))  # one migrator at a time
             exists = cur.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
             current = cur.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version").fetchone()[0] \
                 if exists else 0
+            found.append(current)
             if not exists and not self._create:
                 raise StoreError(NO_STORE.format(where=f"the {self._where()}"))
             if current > len(PG_MIGRATIONS):
@@ -324,6 +329,8 @@ class PostgresStore(SQLReads, Store):
         try:
             self._write(tx)
             self._backfill()
+            if found and found[-1] < 6:
+                self._fill_marks()
         except StoreError:
             self._close_connection()
             raise
@@ -348,6 +355,17 @@ class PostgresStore(SQLReads, Store):
                        for doc_id, annotator, state in rows]
             self._write(_many(  # the trigger counts them
                 "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", tallied))
+
+    def _fill_marks(self) -> None:
+        """Migration 6 on a database made before it: marks for each big text, one text at a time. Run
+        once, by the process that migrated; a text left without (an interrupted fill) is read whole."""
+        for (doc_id,) in self._read("SELECT id FROM documents WHERE octet_length(text) >= ? AND id NOT IN "
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
+            doc = self.get_document(doc_id)
+            marks = marks_row(doc_id, doc.text, encode_text(doc.text)) if doc is not None else None
+            if marks is not None:
+                self._write(_many("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s) "
+                                  "ON CONFLICT DO NOTHING", [marks]))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -424,9 +442,12 @@ class PostgresStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
+            data = encode_text(doc.text)
             cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (%s,%s,%s,%s,%s,%s)",
-                        (doc_id, encode_text(doc.text), h, dumps_ascii(dict(doc.meta)), now_iso(),
-                         search_copy(doc_id, doc.text)))
+                        (doc_id, data, h, dumps_ascii(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+            marks = marks_row(doc_id, doc.text, data)
+            if marks is not None:
+                cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)

@@ -5,16 +5,22 @@ lay out the same tables, so reading documents, annotations, the operation log
 and positions is the same SQL. A store mixes in ``SQLReads`` and provides
 ``_read(sql, params)`` taking ``?`` placeholders; writes stay in each store,
 because locking and conflict handling are where the two databases differ.
+
+Long because it is every read the two SQL stores share (documents, big texts by ranges, the
+document list, counts, annotations, the log, positions, assignments, accounts), written once.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
 from annotator.store.base import Account, DocumentRow, LogEntry, Position
@@ -24,6 +30,11 @@ BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new colum
 HEAD_BYTES = 600  # of each text, for the document list's first line: never the whole text
 COUNT_CAP = 1000  # the document list counts matches up to here ("1000+"): counting all would scan
 RARE_STATUS = 20_000  # fewer documents than this with a status: list them from the status index
+# A text of at least WINDOWED_BYTES (UTF-8) is stored with its marks (``text_marks``, migration 6): the byte
+# offset of every MARK_STEP-th code point, so ``text_range`` reads a piece without reading the text before it.
+WINDOWED_BYTES = 2_000_000
+MARK_STEP = 65_536
+INLINE_HEAD = 65_536  # bytes: a longer text's list head is read as a range (SQLite's substr reads a value whole)
 
 
 def now_iso() -> str:
@@ -37,6 +48,33 @@ def encode_text(text: str) -> bytes:
 
 def decode_text(blob: bytes) -> str:
     return bytes(blob).decode("utf-8", "surrogatepass")
+
+
+def text_marks(text: str, step: int = MARK_STEP) -> bytes:
+    """The ``marks`` of a windowed text: the byte offsets (as ``encode_text`` writes it) of code points
+    0, step, 2·step… and of its end, as little-endian 64-bit integers. UTF-8 encodes each code point
+    on its own (lone surrogates too, with ``surrogatepass``), so a piece's bytes are its own encoding."""
+    offsets = array("q", [0])
+    total = 0
+    for i in range(0, len(text), step):
+        total += len(encode_text(text[i:i + step]))
+        offsets.append(total)
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    return offsets.tobytes()
+
+
+def marks_row(doc_id: str, text: str, data: bytes) -> tuple[str, int, int, bytes] | None:
+    """The ``text_marks`` row (doc_id, chars, step, marks) a text stored as ``data`` gets: None for a small one."""
+    return (doc_id, len(text), MARK_STEP, text_marks(text, MARK_STEP)) if len(data) >= WINDOWED_BYTES else None
+
+
+def read_marks(blob: bytes) -> array:
+    offsets = array("q")
+    offsets.frombytes(bytes(blob))
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    return offsets
 
 
 def dumps_ascii(obj: Any) -> str:
@@ -136,6 +174,49 @@ class SQLReads:
     def document_ids(self) -> list[str]:
         return [r[0] for r in self._read("SELECT id FROM documents ORDER BY seq")]
 
+    # -- a big text by ranges (``text_marks``) -------------------------------------------
+
+    _no_marks = False  # a read-only store made before migration 6: every text is read whole
+
+    def _text_bytes(self, seq: int, offset: int, size: int) -> bytes:
+        """``size`` bytes of document ``seq``'s stored text from byte ``offset`` (store-specific where
+        the database has a cheaper way than ``substr``, which SQLite runs on the whole value)."""
+        rows = self._read("SELECT substr(text, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM documents WHERE seq=?",
+                          (offset + 1, size, seq))
+        return bytes(rows[0][0]) if rows else b""
+
+    def _marks(self, doc_id: str) -> tuple[int, int, int, array] | None:
+        """(seq, length in code points, step, byte offsets) of a windowed text, kept per store (a stored
+        text never changes); None for a text read whole."""
+        cache: dict[str, tuple[int, int, int, array] | None] = self.__dict__.setdefault("_marks_cache", {})
+        if doc_id not in cache:
+            rows = [] if self._no_marks else self._read(
+                "SELECT d.seq, m.chars, m.step, m.marks FROM text_marks m JOIN documents d ON d.id=m.doc_id "
+                "WHERE m.doc_id=?", (doc_id,))
+            if len(cache) > 64:
+                cache.clear()
+            cache[doc_id] = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3])) if rows else None
+        return cache[doc_id]
+
+    def text_length(self, doc_id: str) -> int | None:
+        found = self._marks(doc_id)
+        return found[1] if found is not None else None
+
+    def text_range(self, doc_id: str, start: int, end: int) -> str:
+        found = self._marks(doc_id)
+        if found is None:
+            doc = self.get_document(doc_id)
+            if doc is None:
+                raise StoreError(f"no document {doc_id!r} in {getattr(self, 'path', 'the store')}")
+            return doc.text[max(start, 0):max(end, 0)]  # as ``Store.text_range``
+        seq, chars, step, marks = found
+        start, end = min(max(start, 0), chars), min(max(end, 0), chars)
+        if end <= start:
+            return ""
+        first, last = start // step, min(-(-end // step), len(marks) - 1)
+        piece = decode_text(self._text_bytes(seq, marks[first], marks[last] - marks[first]))
+        return piece[start - first * step:end - first * step]
+
     def _document_pages(self) -> Iterator[list[tuple[str, Document]]]:
         """Every document in store order, BATCH at a time by keyset on ``seq`` (flat memory at any size)."""
         last = 0
@@ -185,6 +266,7 @@ class SQLReads:
 
     _no_scale = False  # a read-only store made before migration 5: no search copy, no tallies
     _STATUS = "COALESCE(a.status, 'todo')"
+    _HEAD = f"substr(d.text, 1, {HEAD_BYTES})"  # the list's head; NULL: read it with ``_text_bytes``
 
     def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
         """An indexed source of documents holding ``needle`` (store-specific): (FROM clause naming the
@@ -202,7 +284,8 @@ class SQLReads:
         search index, a rare status through the status index."""
         bound = (before, True) if before is not None else (after, False)
         sql, params = self._listing(annotator, query, status, bound, ids)
-        rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3]))
+        rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3] if r[3] is not None
+                                                           else self._text_bytes(r[0], 0, HEAD_BYTES)))
                 for r in self._read(sql + f" LIMIT {int(limit)}", params)]
         return rows[::-1] if before is not None else rows
 
@@ -215,10 +298,12 @@ class SQLReads:
     def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
                  ids: list[str] | None) -> tuple[str, tuple]:
         """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
-        from annotator.text.search_fold import fold
+        needle = ""
+        if query.strip():  # the fold's table is loaded for a query only (not for the first screen's pages)
+            from annotator.text.search_fold import fold
 
-        needle = fold(query.strip()).strip(" ") if query.strip() else ""
-        cols = f"SELECT d.seq, d.id, {self._STATUS}, substr(d.text, 1, {HEAD_BYTES})"
+            needle = fold(query.strip()).strip(" ")
+        cols = f"SELECT d.seq, d.id, {self._STATUS}, {self._HEAD}"
         join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
         source, key = "documents d", "d.seq"
         where: list[str] = []
@@ -244,7 +329,7 @@ class SQLReads:
             if status != "todo" and not needle and ids is None and not self._no_scale \
                     and self._tally(annotator, "status", status) < RARE_STATUS:
                 # few documents: from the status index, then in order (a scan would pass over most of the store)
-                return (f"SELECT d.seq, d.id, a.status, substr(d.text, 1, {HEAD_BYTES}) FROM annotations a "
+                return (f"SELECT d.seq, d.id, a.status, {self._HEAD} FROM annotations a "
                         f"JOIN documents d ON d.id=a.doc_id WHERE a.annotator=? AND a.status=? AND d.seq {cmp} ? "
                         f"ORDER BY d.seq{order}", (annotator, status, start))
             where.append(f"{self._STATUS} = ?")

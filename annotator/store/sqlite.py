@@ -16,7 +16,6 @@ import contextlib
 import errno
 import json
 import os
-import secrets
 import socket
 import sqlite3
 import stat
@@ -31,6 +30,7 @@ from typing import TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
+from annotator.store import sql_reads
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
     NO_STORE,
@@ -47,11 +47,14 @@ from annotator.store.sql_reads import (
     BACKFILL_BATCH,
     BATCH,
     DELETE_LAPSED,
+    HEAD_BYTES,
+    INLINE_HEAD,
     TAKEABLE,
     UNFINISHED,
     SQLReads,
     counted,
     decode_text,
+    marks_row,
     now_iso,
     search_copy,
 )
@@ -95,6 +98,8 @@ class SQLiteStore(SQLReads, Store):
     _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
     _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
     _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
+    # ``length`` of a BLOB reads no overflow page, ``substr`` reads the whole value: a big text's head is a range
+    _HEAD = f"CASE WHEN length(d.text) <= {INLINE_HEAD} THEN substr(d.text, 1, {HEAD_BYTES}) END"
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         """Open the store at ``path``; with ``create``, make a new one if no file is there.
@@ -149,7 +154,10 @@ class SQLiteStore(SQLReads, Store):
             # A read-only store of an older version still reads; any write will say it is read-only.
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
             self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
+            self._no_marks = current < 6  # made before text marks: every text is read whole
             return
+        if current < 6:
+            self._fill_marks()
         try:
             self._backfill()
         except StoreError as exc:
@@ -184,6 +192,26 @@ class SQLiteStore(SQLReads, Store):
             self._write(partial(self._db.executemany,  # the triggers count them
                                 "UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? AND counted IS NULL",
                                 tallied))
+
+    def _fill_marks(self) -> None:
+        """Migration 6 on a store made before it: marks for each big text, one text at a time (memory holds
+        one). Run once, when the store is migrated; a text left without (an interrupted fill) is read whole."""
+        for (doc_id,) in self._read("SELECT id FROM documents WHERE length(text) >= ? AND id NOT IN "
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
+            doc = self.get_document(doc_id)
+            marks = marks_row(doc_id, doc.text, _enc(doc.text)) if doc is not None else None
+            if marks is not None:
+                self._write(partial(self._db.execute, "INSERT OR IGNORE INTO text_marks(doc_id, chars, step, marks) "
+                                    "VALUES (?,?,?,?)", marks))
+
+    def _text_bytes(self, seq: int, offset: int, size: int) -> bytes:
+        """Incremental BLOB I/O: only the pages holding the range are read (SQL ``substr`` reads the value whole)."""
+        try:
+            with self._db.blobopen("documents", "text", seq, readonly=True) as blob:
+                blob.seek(offset)
+                return blob.read(size)
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from None
 
     def _search_source(self, needle: str) -> tuple[str, str, str, tuple] | None:
         """FTS5 trigrams find a substring of 3 characters or more (GLOB: the folded copy and needle need no
@@ -309,7 +337,7 @@ class SQLiteStore(SQLReads, Store):
                                  "it is not replaced: choose another name")
         if not dest.parent.is_dir():
             raise StoreError(f"{dest}: folder {dest.parent} does not exist")
-        tmp = dest.with_name(f".{dest.name}.backup-{os.getpid()}-{secrets.token_hex(4)}")
+        tmp = dest.with_name(f".{dest.name}.backup-{os.getpid()}-{os.urandom(4).hex()}")
         try:
             copy = sqlite3.connect(tmp, isolation_level=None)
             try:
@@ -365,9 +393,13 @@ class SQLiteStore(SQLReads, Store):
                 renamed = doc.id
             if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
                 self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
+            data = _enc(doc.text)
             self._db.execute(
                 "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
-                (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+                (doc_id, data, h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+            marks = marks_row(doc_id, doc.text, data)
+            if marks is not None:
+                self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
@@ -671,7 +703,7 @@ def create_store(path: Path) -> None:
     ``path`` never holds half a store (a crash leaves no empty file that would
     then be refused), and a file another process created meanwhile is kept.
     """
-    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = path.with_name(f".{path.name}.new-{os.getpid()}-{os.urandom(4).hex()}")
     try:
         db = sqlite3.connect(tmp, isolation_level=None)
         try:

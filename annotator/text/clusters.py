@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from annotator.layout.stored import Text
+
 __all__ = ["ZWJ", "attaches", "is_boundary", "cluster_start", "cluster_end", "widen", "step"]
 
 ZWJ = "\u200d"
@@ -43,33 +45,33 @@ def attaches(ch: str) -> bool:
     return ch == ZWJ or unicodedata.category(ch) in ("Mn", "Me")
 
 
-def is_boundary(text: str, offset: int) -> bool:
+def is_boundary(text: Text, offset: int) -> bool:
     """Whether a span edge may fall at ``offset`` (0 ≤ offset ≤ len(text))."""
     if offset <= 0 or offset >= len(text):
         return True
     return not attaches(text[offset]) or text[offset - 1].isspace()
 
 
-def cluster_start(text: str, offset: int) -> int:
+def cluster_start(text: Text, offset: int) -> int:
     """The nearest boundary at or before ``offset``."""
     while not is_boundary(text, offset):
         offset -= 1
     return offset
 
 
-def cluster_end(text: str, offset: int) -> int:
+def cluster_end(text: Text, offset: int) -> int:
     """The nearest boundary at or after ``offset``."""
     while not is_boundary(text, offset):
         offset += 1
     return offset
 
 
-def widen(text: str, start: int, end: int) -> tuple[int, int]:
+def widen(text: Text, start: int, end: int) -> tuple[int, int]:
     """``[start, end)`` grown to whole clusters."""
     return cluster_start(text, start), cluster_end(text, end)
 
 
-def step(text: str, offset: int, forward: bool) -> int:
+def step(text: Text, offset: int, forward: bool) -> int:
     """The next boundary after (or before) ``offset``, staying within ``[0, len(text)]``."""
     if forward:
         return cluster_end(text, min(offset + 1, len(text)))

@@ -10,6 +10,8 @@ import unicodedata
 
 import regex
 
+from annotator.layout.stored import Text, whole_text
+
 # Candidates only (any "other" character but line breaks and tabs), found by a C scan that
 # releases the GIL; each is then judged by ``is_hidden`` (Python's own Unicode tables).
 _CANDIDATE = regex.compile(r"[\p{C}--[\n\r\t]]", regex.V1)
@@ -25,8 +27,10 @@ def is_hidden(ch: str) -> bool:
     return unicodedata.category(ch) in ("Cf", "Cc")
 
 
-def count_hidden(text: str) -> int:
-    """How many hidden characters ``text`` holds (only non-printable characters are examined)."""
+def count_hidden(text: Text) -> int:
+    """How many hidden characters ``text`` holds (only non-printable characters are examined; a stored
+    text is read whole)."""
+    text = whole_text(text)
     if text.isprintable():
         return 0
     return sum(1 for m in _CANDIDATE.finditer(text, concurrent=True) if is_hidden(m.group()))

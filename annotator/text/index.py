@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 
 import regex
 
+from annotator.layout.stored import Text, search_backward, search_forward
 from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
 from annotator.text.segments import TextSpan, sentences
 from annotator.text.tokens import Token, tokenize
@@ -74,7 +75,7 @@ class TextIndex:
     tests can see that a lookup did not touch the whole text.
     """
 
-    def __init__(self, text: str, *, window: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
+    def __init__(self, text: Text, *, window: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
         self.text = text
         self.windows = Windows(text, window, long)
         self._tokens: _Bounded[int, _WindowTokens] = _Bounded(TOKEN_WINDOWS)
@@ -87,7 +88,12 @@ class TextIndex:
         def make() -> _WindowTokens:
             start, end = self.windows.bounds(k)
             self.stats["tokenized"] += end - start
-            return _WindowTokens(tokenize(self.text, start, end))
+            tokens = tokenize(self.text[start:end])  # a slice: a stored text reads only this window
+            if start:
+                tokens = [Token(t.start + start, t.end + start, t.text, t.kind,
+                                tuple(e + start for e in t.clitic_edges) if t.clitic_edges else ())
+                          for t in tokens]
+            return _WindowTokens(tokens)
         return self._tokens.get(k, make)
 
     def _window_sentences(self, k: int) -> list[TextSpan]:
@@ -247,9 +253,9 @@ class TextIndex:
         start = -1
         while start < 0:
             wstart = windows.boundary(k)
-            brk = _BREAK_BACKWARDS.search(text, wstart, offset)
+            brk = search_backward(_BREAK_BACKWARDS, text, wstart, offset)
             if brk is not None:
-                start = brk.end()
+                start = brk[1]
             elif k == 0 or not windows.cut_after(k - 1) or wstart == 0:
                 start = wstart
             else:
@@ -257,11 +263,11 @@ class TextIndex:
         k = windows.of(offset)
         while True:
             wend = windows.boundary(k + 1)
-            brk = _BREAK.search(text, offset, wend)
-            if brk is not None and not (brk.group() == "\r" and text[brk.end():brk.end() + 1] == "\n"):
-                return start, brk.start(), brk.end()
+            brk = search_forward(_BREAK, text, offset, wend)
+            if brk is not None and not (brk[2] == "\r" and text[brk[1]:brk[1] + 1] == "\n"):
+                return start, brk[0], brk[1]
             if brk is not None:
-                return start, brk.start(), brk.end() + 1
+                return start, brk[0], brk[1] + 1
             if wend >= len(text) or k + 1 >= windows.count:
                 return start, len(text), len(text)
             k += 1

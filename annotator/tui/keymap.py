@@ -16,11 +16,10 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
 from textual.binding import Binding
 from textual.keys import Keys, key_to_character
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from annotator.errors import InputError
 from annotator.schema.model import Schema
@@ -29,6 +28,9 @@ from annotator.tui.bindings import CLAIM_ID, LABEL_ID_PREFIX, MAIN_KEYS, all_spe
 MAX_KEYMAP_BYTES = 64_000
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual's order: sorted
 NAMED_KEYS = frozenset(k.value for k in Keys if "+" not in k.value and not k.value.startswith("<")) - {"ctrl-at"}
+if TYPE_CHECKING:  # PyYAML is imported when a keymap file is read: start-up without one does not need it
+    from yaml.nodes import Node
+
 _PLAIN_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")}
 
 
@@ -131,6 +133,9 @@ def parse_keymap(text: str, label: str = "<keymap>") -> Keymap:
     if "\0" in text:
         raise KeymapError("this is binary data, not a YAML keymap (NUL character)", label,
                           text.count("\n", 0, text.index("\0")) + 1)
+    import yaml
+    from yaml.nodes import MappingNode, ScalarNode
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -186,6 +191,8 @@ def key_name(spelled: str) -> str | None:
 
 def _keys(node: Node) -> tuple[tuple[str, ...], str]:
     """(key names, "") or ((), why not)."""
+    from yaml.nodes import ScalarNode, SequenceNode
+
     if isinstance(node, ScalarNode) and node.tag in _PLAIN_TAGS:
         raw = str(node.value)
         if not raw.strip():

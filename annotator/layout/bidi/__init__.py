@@ -18,6 +18,9 @@ implicit, then levels; line needs only classes.
 """
 
 from annotator.layout.bidi.classes import (
+    CLASS_CODE_TABLE,
+    CLASS_CODES,
+    CLASS_OF_CODE,
     EMBEDDINGS,
     EXPLICIT,
     ISOLATE_INITIATORS,
@@ -26,6 +29,7 @@ from annotator.layout.bidi.classes import (
     TRAILING_RESET,
     bidi_class,
     bidi_classes,
+    bidi_codes,
 )
 from annotator.layout.bidi.explicit import (
     MAX_DEPTH,
@@ -35,6 +39,7 @@ from annotator.layout.bidi.explicit import (
     isolating_run_sequences,
     matching_pdis,
     paragraph_level,
+    paragraph_level_of_codes,
     sequence_bounds,
 )
 from annotator.layout.bidi.implicit import (
@@ -46,14 +51,21 @@ from annotator.layout.bidi.implicit import (
     resolve_sequence,
     resolve_weak,
 )
-from annotator.layout.bidi.levels import resolve_levels, resolve_simple
-from annotator.layout.bidi.line import L1_ROLE, l1_roles, line_levels, reorder
+from annotator.layout.bidi.levels import (
+    has_explicit,
+    resolve_levels,
+    resolve_simple,
+    resolve_simple_codes,
+)
+from annotator.layout.bidi.line import L1_ROLE, l1_roles, line_levels, reorder, reversals
 
 __all__ = [
+    "CLASS_CODE_TABLE", "CLASS_CODES", "CLASS_OF_CODE",
     "EMBEDDINGS", "EXPLICIT", "ISOLATES", "ISOLATE_INITIATORS", "L1_ROLE", "MAX_BRACKET_DEPTH",
     "MAX_DEPTH", "REMOVED", "TRAILING_RESET",
-    "bidi_class", "bidi_classes", "bracket_pairs", "explicit_levels", "first_strong_level",
+    "bidi_class", "bidi_classes", "bidi_codes", "has_explicit", "paragraph_level_of_codes",
+    "resolve_simple_codes", "bracket_pairs", "explicit_levels", "first_strong_level",
     "implicit_levels", "isolate_directions", "isolating_run_sequences", "l1_roles", "line_levels",
     "matching_pdis", "paragraph_level", "reorder", "resolve_brackets", "resolve_levels",
-    "resolve_neutrals", "resolve_sequence", "resolve_simple", "resolve_weak", "sequence_bounds",
+    "resolve_neutrals", "resolve_sequence", "reversals", "resolve_simple", "resolve_weak", "sequence_bounds",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from annotator.layout.codes import ByteTable
+
 EMBEDDINGS = frozenset(("LRE", "RLE", "LRO", "RLO"))
 ISOLATE_INITIATORS = frozenset(("LRI", "RLI", "FSI"))
 ISOLATES = frozenset(("LRI", "RLI", "FSI", "PDI"))
@@ -49,6 +51,24 @@ def bidi_class(ch: str) -> str:
     """Bidi_Class of one character (cached)."""
     cls = _CLASS_CACHE.get(ch)
     return cls if cls is not None else _lookup_class(ch)
+
+
+# One code character per class, for whole-string work (``str.translate``, regular expressions):
+# the sequence codes of :mod:`.implicit` plus codes for the classes X9 removes.
+CLASS_CODES = {"L": "L", "R": "R", "AL": "A", "EN": "E", "ES": "s", "ET": "t", "CS": "c", "NSM": "m",
+               "ON": "o", "WS": "w", "S": "S", "B": "B", "AN": "N", "LRI": "i", "RLI": "j", "FSI": "f",
+               "PDI": "p", "LRE": "x", "RLE": "y", "LRO": "X", "RLO": "Y", "PDF": "P", "BN": "b"}
+CLASS_OF_CODE = {code: name for name, code in CLASS_CODES.items()}
+
+
+# Character -> the code of its class (``str.translate`` table, and pages for ``codes.Pages``).
+CLASS_CODE_TABLE = ByteTable(lambda ch: ord(CLASS_CODES[bidi_class(ch)]))
+
+
+def bidi_codes(text: str) -> str:
+    """The class code (:data:`CLASS_CODES`) of every character of ``text``, as one string, in C:
+    what the fast paths read instead of a list of class names."""
+    return text.translate(CLASS_CODE_TABLE)
 
 
 def bidi_classes(text: str) -> list[str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from annotator.layout.bidi.classes import EMBEDDINGS, ISOLATE_INITIATORS, REMOVED
+import re
+
+from annotator.layout.bidi.classes import CLASS_OF_CODE, EMBEDDINGS, ISOLATE_INITIATORS, REMOVED
 
 MAX_DEPTH = 125
 
@@ -49,6 +51,27 @@ def paragraph_level(classes: list[str], direction: str) -> int:
         return 0
     level = first_strong_level(classes)
     return 1 if level is None else level
+
+
+_FIRST_STRONG_CODE = re.compile("[LRAijfp]")  # a strong class code, or an isolate control's
+
+
+def paragraph_level_of_codes(codes: str, direction: str) -> int:
+    """:func:`paragraph_level` from class codes (``classes.bidi_codes``): a search in C, unless an
+    isolate control comes before the first strong character (then the names, as there)."""
+    if direction == "rtl":
+        return 1
+    if direction == "ltr":
+        return 0
+    found = _FIRST_STRONG_CODE.search(codes)
+    if found is None:
+        return 1
+    code = found.group()
+    if code == "L":
+        return 0
+    if code in "RA":
+        return 1
+    return paragraph_level([CLASS_OF_CODE[c] for c in codes], direction)
 
 
 # ---------------------------------------------------------------------------------------

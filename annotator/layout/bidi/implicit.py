@@ -13,15 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from annotator.layout.bidi.classes import CLASS_CODES, CLASS_OF_CODE
 from annotator.layout.unicode_data import CLOSING_BRACKETS, OPENING_BRACKETS
 
 MAX_BRACKET_DEPTH = 63
 
-# One code per class a sequence can hold (X9-removed classes never are in one).
-_CODES = {"L": "L", "R": "R", "AL": "A", "EN": "E", "ES": "s", "ET": "t", "CS": "c", "NSM": "m",
-          "ON": "o", "WS": "w", "S": "S", "B": "B", "AN": "N",
-          "LRI": "i", "RLI": "j", "FSI": "f", "PDI": "p"}
-_NAMES = {code: name for name, code in _CODES.items()}
+# One code per class (:data:`.classes.CLASS_CODES`; X9-removed classes never are in a sequence).
+_CODES = CLASS_CODES
+_NAMES = CLASS_OF_CODE
 _ISOLATE_CODES = "ijfp"
 _NEUTRAL_CODES = "BSwo" + _ISOLATE_CODES  # N1: neutrals and isolate controls (NI)
 
@@ -101,11 +100,18 @@ def resolve_weak(types: list[str], sos: str) -> None:
 # ---------------------------------------------------------------------------------------
 def bracket_pairs(chars: list[str], types: list[str]) -> list[tuple[int, int]]:
     """BD16: positions (within the sequence) of paired brackets, sorted by the opening one."""
+    return _bracket_pairs("".join(chars), type_codes(types))
+
+
+def _bracket_pairs(chars: str, codes: str) -> list[tuple[int, int]]:
+    """:func:`bracket_pairs` on the sequence's characters and type codes (ON is ``o``)."""
     stack: list[tuple[str, int]] = []
     pairs: list[tuple[int, int]] = []
-    for k, ch in enumerate(chars):
-        if types[k] != "ON":
+    for match in _BRACKET_CHARS.finditer(chars):  # only brackets can pair: skip the rest in C
+        k = match.start()
+        if codes[k] != "o":
             continue
+        ch = chars[k]
         opening = OPENING_BRACKETS.get(ch)
         if opening is not None:
             if len(stack) == MAX_BRACKET_DEPTH:
@@ -123,39 +129,41 @@ def bracket_pairs(chars: list[str], types: list[str]) -> list[tuple[int, int]]:
     return pairs
 
 
-def _strong_direction(t: str) -> str | None:
-    if t == "L":
-        return "L"
-    if t == "R" or t == "EN" or t == "AN":
-        return "R"
-    return None
+# N0 reads strong types: L, and R for R, EN and AN (codes R, E, N; AL is R after W3).
+_STRONG_CODE = {"L": "L", "R": "R", "E": "R", "N": "R"}
+_STRONG_OF = {"L": re.compile("L"), "R": re.compile("[REN]")}
 
 
 def resolve_brackets(chars: list[str], types: list[str], original: list[str], level: int,
                      sos: str) -> None:
-    """N0 on one isolating run sequence: a bracket pair takes the direction of its content."""
-    pairs = bracket_pairs(chars, types)
+    """N0 on one isolating run sequence (class names, ``types`` changed in place)."""
+    types[:] = type_names(bracket_codes("".join(chars), type_codes(types), type_codes(original), level, sos))
+
+
+def bracket_codes(chars: str, codes: str, original: str, level: int, sos: str) -> str:
+    """N0 on one isolating run sequence: a bracket pair takes the direction of its content.
+
+    On type codes after W1–W7 (``original``: before them, for the marks after a bracket); the
+    content of a pair is searched in C."""
+    pairs = _bracket_pairs(chars, codes)
     if not pairs:
-        return
+        return codes
     embedding = "R" if level & 1 else "L"
     opposite = "L" if embedding == "R" else "R"
+    same_as_embedding, same_as_opposite = _STRONG_OF[embedding], _STRONG_OF[opposite]
+    strong = _STRONG_CODE.get
+    types = list(codes)
     n = len(types)
     for open_k, close_k in pairs:
-        found_opposite = False
-        resolved = None
-        for k in range(open_k + 1, close_k):
-            d = _strong_direction(types[k])
-            if d == embedding:
-                resolved = embedding
-                break
-            if d == opposite:
-                found_opposite = True
-        if resolved is None:
-            if not found_opposite:
-                continue
+        inside = "".join(types[open_k + 1:close_k])
+        if same_as_embedding.search(inside):
+            resolved = embedding
+        elif not same_as_opposite.search(inside):
+            continue
+        else:
             context = sos
             for k in range(open_k - 1, -1, -1):
-                d = _strong_direction(types[k])
+                d = strong(types[k])
                 if d is not None:
                     context = d
                     break
@@ -163,10 +171,10 @@ def resolve_brackets(chars: list[str], types: list[str], original: list[str], le
         for k in (open_k, close_k):
             types[k] = resolved
             m = k + 1
-            while m < n and original[m] == "NSM":
+            while m < n and original[m] == "m":
                 types[m] = resolved
                 m += 1
-
+    return "".join(types)
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,13 +232,11 @@ def implicit_levels(types: list[str], level: int) -> list[int]:
 # ---------------------------------------------------------------------------------------
 # One sequence, W1 to I2
 # ---------------------------------------------------------------------------------------
-def resolve_sequence(chars: str, codes: str, original: list[str], level: int, sos: str,
+def resolve_sequence(chars: str, codes: str, original: str, level: int, sos: str,
                      eos: str) -> list[int]:
     """Levels of one isolating run sequence: its characters, their type codes after X1–X8,
-    their original classes (N0 needs the marks), its embedding level, sos and eos."""
+    the codes of their original classes (N0 needs the marks), its embedding level, sos and eos."""
     s = weak_codes(codes, sos)
     if "o" in s and _BRACKET_CHARS.search(chars):  # N0
-        types = type_names(s)
-        resolve_brackets(list(chars), types, original, level, sos)
-        s = type_codes(types)
+        s = bracket_codes(chars, s, original, level, sos)
     return implicit_codes(neutral_codes(s, level, sos, eos), level)

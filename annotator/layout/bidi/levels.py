@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from annotator.layout.bidi.classes import EXPLICIT, REMOVED
+import re
+
+from annotator.layout.bidi.classes import CLASS_CODES, EXPLICIT, REMOVED
 from annotator.layout.bidi.explicit import (
     explicit_levels,
     isolating_run_sequences,
@@ -30,7 +32,7 @@ def resolve_levels(text: str, classes: list[str], para_level: int, *, fast_paths
         level = levels[seq[0]]
         sos, eos = sequence_bounds(seq, classes, levels, para_level, matched)
         resolved = resolve_sequence("".join([text[i] for i in seq]), type_codes([types[i] for i in seq]),
-                                    [classes[i] for i in seq], level, sos, eos)
+                                    type_codes([classes[i] for i in seq]), level, sos, eos)
         for i, lv in zip(seq, resolved, strict=True):
             result[i] = lv
     # X9-removed characters take the level of the character before them (as FriBidi does).
@@ -43,5 +45,25 @@ def resolve_levels(text: str, classes: list[str], para_level: int, *, fast_paths
 def resolve_simple(text: str, classes: list[str], para_level: int) -> list[int]:
     """Levels of a paragraph without explicit controls or BN: one isolating run sequence,
     the whole paragraph, with sos and eos the paragraph direction."""
+    return resolve_simple_codes(text, type_codes(classes), para_level)
+
+
+def resolve_simple_codes(text: str, codes: str, para_level: int) -> list[int]:
+    """:func:`resolve_simple` on the class codes of the paragraph (``classes.bidi_codes``).
+
+    A right-to-left paragraph with no left-to-right character and no number (most Arabic
+    prose) is at its own level throughout: every weak and neutral type resolves to R.
+    """
+    if para_level & 1 and not _LTR_OR_NUMBER.search(codes):
+        return [para_level] * len(codes)
     sos = "R" if para_level & 1 else "L"
-    return resolve_sequence(text, type_codes(classes), classes, para_level, sos, sos)
+    return resolve_sequence(text, codes, codes, para_level, sos, sos)
+
+
+_LTR_OR_NUMBER = re.compile("[LEN]")  # L, EN, AN
+_EXPLICIT_CODE = re.compile("[" + "".join(CLASS_CODES[c] for c in sorted(EXPLICIT)) + "]")
+
+
+def has_explicit(codes: str) -> bool:
+    """Whether class codes hold an explicit control or BN (X1–X10 cannot be skipped)."""
+    return _EXPLICIT_CODE.search(codes) is not None

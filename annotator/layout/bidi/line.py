@@ -8,6 +8,7 @@ cells get their text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from annotator.layout.bidi.classes import TRAILING_RESET
@@ -57,23 +58,25 @@ def line_levels(levels: list[int], roles: Sequence[int], begin: int, end: int, p
 def reorder(levels: list[int]) -> list[int]:
     """L2: visual order (indices into ``levels``, left to right) of units with these levels:
     from the highest level down to the lowest odd one, reverse every run at that level or higher."""
-    n = len(levels)
-    if n == 0:
+    order = list(range(len(levels)))
+    for a, b in reversals(levels):
+        order[a:b] = order[a:b][::-1]
+    return order
+
+
+_RUN = re.compile(b"\x01+")
+_AT_LEAST = [bytes(int(v >= level) for v in range(256)) for level in range(256)]  # level -> table
+
+
+def reversals(levels: list[int]) -> list[tuple[int, int]]:
+    """L2 as the slices ``[a, b)`` to reverse, one after the other, to put units with these
+    levels in visual order. A run at one level lies inside a run at any lower level, so every
+    run is found on the levels as given (not as reordered so far), by a search in C per level."""
+    if not levels:
         return []
     highest, lowest = max(levels), min(levels)
     if highest == lowest:
-        return list(range(n - 1, -1, -1)) if highest & 1 else list(range(n))
-    order = list(range(n))
-    for level in range(highest, (lowest | 1) - 1, -1):
-        inside = [levels[i] >= level for i in order]
-        inside.append(False)  # sentinel: every run ends
-        k = 0
-        while True:
-            try:
-                k = inside.index(True, k)
-            except ValueError:
-                break
-            end = inside.index(False, k)
-            order[k:end] = order[k:end][::-1]
-            k = end
-    return order
+        return [(0, len(levels))] if highest & 1 else []
+    by_level = bytes(levels)
+    return [match.span() for level in range(highest, (lowest | 1) - 1, -1)
+            for match in _RUN.finditer(by_level.translate(_AT_LEAST[level]))]

@@ -9,6 +9,7 @@ this module composes them and holds documents, labels and the dialogs.
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from textual.widgets import Static
 
 from annotator.editing import ClaimChoice, Edit, Editor, Saver
 from annotator.errors import AnnotatorError
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.session import AnnotationSession, Documents
 from annotator.text import TextIndex
@@ -123,6 +125,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         else:
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
+            self.call_after_refresh(gc.enable)  # no document to paint: start-up ends (``AnnotatorApp.started``)
         self.view.focus()
 
     def on_unmount(self) -> None:
@@ -152,7 +155,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                           f"{MIN_WIDTH}×{MIN_HEIGHT}. Enlarge it (nothing is lost).")
 
     # -- documents ------------------------------------------------------------------------
-    def _index(self, doc_id: str, text: str) -> TextIndex:
+    def _index(self, doc_id: str, text: Text) -> TextIndex:
         index = self._indexes.get(doc_id)
         if index is None or index.text != text:
             index = TextIndex(text)
@@ -168,20 +171,20 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
             self.save_position()
         self.saver.settle()
         try:
-            doc = self.session.document(doc_id)
+            text = self.session.text(doc_id)  # a big one is read by ranges: the first screen reads what it shows
             state = self.session.annotations(doc_id)
         except AnnotatorError as exc:
             self.status.say(str(exc), error=True)
             return
         self.doc_id = doc_id
         self._opening += 1
-        self.editor = Editor(self.schema, doc.text, state)
+        self.editor = Editor(self.schema, text, state)
         self.acked = state
         self.linking = None
-        self.view.set_document(doc.text, state, cursor, index=self._index(doc_id, doc.text))
-        self.query_one(SpanPanel).show(doc.text, state)
+        self.view.set_document(text, state, cursor, index=self._index(doc_id, text))
+        self.query_one(SpanPanel).show(text, state)
         self._show_header()
-        self._count_hidden(doc.text)
+        self._count_hidden(text)
         if save:
             self.save_position()
         self.run_recommenders()
@@ -190,10 +193,11 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         """Which document opening is current (what a worker's answer must still match)."""
         return self.doc_id, self._opening
 
-    def _count_hidden(self, text: str) -> None:
+    def _count_hidden(self, text: Text) -> None:
         """Count the invisible characters once per opening (F2 reuses the count): a short text at
         once; a longer one with a C scan that releases the GIL, in a worker, once the first
-        screen is painted."""
+        screen is painted (a stored text is read whole there, so it is in memory before the
+        first edit needs it)."""
         self._hidden = None
         if len(text) <= HIDDEN_COUNT_NOW:
             self._counted(count_hidden(text))

@@ -58,7 +58,7 @@ class ClaimActions(ScreenPart):
             answer = self.commit(self.editor.set_claimer(claim_id, best.claimer))
             entity = answer.after.entity(best.claimer) if isinstance(answer, Edit) and best.claimer else None
             if entity is not None:
-                self.status.say(f"claimer «{shown(entity.text_in(self.view.text))}» proposed by {rec.name} "
+                self.status.say(f"claimer «{shown(self.view.text[entity.start:entity.end])}» proposed by {rec.name} "
                                 "(delete on its row clears it)")
                 return
 
@@ -91,7 +91,7 @@ class ClaimActions(ScreenPart):
                 self.commit(self.editor.link_identity(entity_id, result))
             self.status.set_info(self.describe_cursor())
 
-        self.app.push_screen(IdentityPickerScreen(self.schema, self.editor.state, self.view.text, entity_id), picked)
+        self.app.push_screen(IdentityPickerScreen(self.schema, self.editor.state, self.editor.text, entity_id), picked)
 
     def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
         if isinstance(answer, Refusal):
@@ -104,7 +104,7 @@ class ClaimActions(ScreenPart):
             return
         from annotator.tui.screens.claim_form import ClaimFormScreen
 
-        form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.view.text, reply_to=self)
+        form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.editor.text, reply_to=self)
 
         def closed(result: str | None) -> None:
             self._form = None

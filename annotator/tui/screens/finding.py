@@ -8,27 +8,17 @@ change, on the screen's lanes (``tui.lanes``): in a worker for a long document o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
-
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Input, Label, Static
 
 from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
 from annotator.editing.find import count_matches, next_match
 from annotator.errors import AnnotatorError
-from annotator.layout import visual_string
 from annotator.layout.windows import WINDOW
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.tui.cursor import Selection
 from annotator.tui.lanes import Job
 from annotator.tui.screens.parts import ScreenPart
-from annotator.tui.screens.prompts import _Prompt
-from annotator.tui.shown import isolated
-from annotator.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal is shown: not at start-up
     from annotator.recommend import Proposal, Recommender
@@ -36,34 +26,6 @@ if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal
 COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
 RECOMMEND_NOW = 20_000  # characters: a longer document's recommenders run in a worker (``lanes``)
 _Plan = tuple[Annotations, Answer | None]  # proposals planned in the lane on a state: (that state, the answer)
-
-
-class FindScreen(_Prompt):
-    """Asks what to find; the number of matches follows the typing (Arabic shown in reading order)."""
-
-    def __init__(self, query: str, count: Callable[[str], tuple[int, bool]]) -> None:
-        super().__init__()
-        self.query_text = query
-        self.count = count
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label("Find (harakat, tatweel, hamza forms ignored) — enter finds, esc cancels")
-            yield SafeInput(value=self.query_text, id="find")
-            yield Static(self._said(self.query_text), id="find-count")
-
-    def _said(self, query: str) -> Text:
-        if not query.strip():
-            return Text("")
-        n, complete = self.count(query)
-        said = f"{n} match(es)" if complete else f"{n} match(es) in the first {COUNT_WINDOWS * WINDOW:,} characters"
-        return Text(visual_string(f"«{isolated(query)}»: {said}", direction="ltr"))  # an English sentence
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#find-count", Static).update(self._said(event.value))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value if event.value.strip() else None)
 
 
 class FindActions(ScreenPart):
@@ -85,8 +47,10 @@ class FindActions(ScreenPart):
                 self.find_query = query
                 self._step_match(backwards=False, from_cursor=self.view.cursor - 1)
 
-        self.app.push_screen(FindScreen(self._find_default(),
-                                        lambda q: count_matches(self.view.index, q, COUNT_WINDOWS)), chosen)
+        from annotator.tui.screens.prompts import FindScreen  # prompts and dialogs: imported when one opens
+
+        count = partial(count_matches, self.view.index, limit=COUNT_WINDOWS)
+        self.app.push_screen(FindScreen(self._find_default(), count, within=COUNT_WINDOWS * WINDOW), chosen)
 
     def _find_default(self) -> str:
         """What find starts with (selected: typing replaces it): the selection, else the entity under

@@ -1,15 +1,21 @@
-"""Small one-field dialogs: go to document N, edit the document note."""
+"""Small one-field dialogs: find, go to document N, edit the document note, confirm.
+
+Imported when one opens (not with the annotation screen: start-up does not need them).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
 from annotator.layout import visual_string
 from annotator.tui.screens.dialog import ModalDialog
+from annotator.tui.shown import isolated
 from annotator.tui.widgets.safe_input import SafeInput
 
 
@@ -70,3 +76,34 @@ class ConfirmScreen(_Prompt):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class FindScreen(_Prompt):
+    """Asks what to find; the number of matches follows the typing (Arabic shown in reading order)."""
+
+    def __init__(self, query: str, count: Callable[[str], tuple[int, bool]], *, within: int) -> None:
+        """``count(query)``: (matches, whether all were counted); ``within``: the characters it
+        counts in when not."""
+        super().__init__()
+        self.query_text = query
+        self.count = count
+        self.within = within
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Find (harakat, tatweel, hamza forms ignored) — enter finds, esc cancels")
+            yield SafeInput(value=self.query_text, id="find")
+            yield Static(self._said(self.query_text), id="find-count")
+
+    def _said(self, query: str) -> Text:
+        if not query.strip():
+            return Text("")
+        n, complete = self.count(query)
+        said = f"{n} match(es)" if complete else f"{n} match(es) in the first {self.within:,} characters"
+        return Text(visual_string(f"«{isolated(query)}»: {said}", direction="ltr"))  # an English sentence
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one("#find-count", Static).update(self._said(event.value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value if event.value.strip() else None)

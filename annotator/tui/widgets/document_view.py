@@ -28,6 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.layout import DocumentLayout, LayoutOptions
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
@@ -82,7 +83,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.schema = schema
         self.direction = direction
         self.show_controls = False  # draw invisible characters (bidi controls, ZWJ…) as markers
-        self.text = ""
+        self.text: Text = ""
         self.index = TextIndex("")
         self.doc_layout = DocumentLayout("", LayoutOptions(width=40, direction=direction))
         self.nav = Navigator(self.index, self.doc_layout)
@@ -98,10 +99,11 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_version = -1  # the layout's version the cached strips were drawn with
         self._top_offset: int | None = None  # where the line at the top of the screen starts
         self._neighbours_due = False  # _lay_out_neighbours is queued
+        self._unsized = False  # a document was set before the view had a size: laid out at the first one
         self.related: tuple[tuple[int, int], ...] = ()  # the claimer of the claim under the cursor, or its claims
 
     # -- content --------------------------------------------------------------------------
-    def set_document(self, text: str, state: Annotations, cursor: int = 0,
+    def set_document(self, text: Text, state: Annotations, cursor: int = 0,
                      index: TextIndex | None = None) -> None:
         """Show a new document (``index`` may be passed in when already built)."""
         self.text = text
@@ -117,9 +119,14 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.goal_column = None
         self._strips.clear()
         self._top_offset = None
+        # Not arranged yet (the first document, opened as the screen mounts): nothing is laid out
+        # until the view has its size (its first render or ``on_resize``), not at a width it
+        # replaces at once.
+        self._unsized = not self.size.width
         self._restart_count()
         self.scroll_to(y=0, animate=False, immediate=True)
-        self.scroll_cursor_into_view(center=True)
+        if not self._unsized:
+            self.scroll_cursor_into_view(center=True)
         self.refresh()
         self.on_cursor()
         if self.is_attached:
@@ -169,7 +176,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     def _restart_count(self) -> None:
         self._count_generation += 1
         self._update_virtual_size()
-        if self.is_mounted and len(self.text) <= COUNT_LIMIT:
+        if self.is_mounted and len(self.text) <= COUNT_LIMIT and not self._unsized:
             self.call_later(self._count_more, self._count_generation)
 
     def _count_more(self, generation: int) -> None:
@@ -187,13 +194,22 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             self.set_timer(0.02, lambda: self._count_more(generation))
 
     def on_resize(self, event: events.Resize) -> None:
-        width = self._layout_width()
-        if width != self.doc_layout.options.width:
-            self.doc_layout.set_width(width)
-            self._strips.clear()
+        if self._sync_width() or self._unsized:
+            first, self._unsized = self._unsized, False
             self._restart_count()
             self.scroll_cursor_into_view(center=True)
+            if first:  # nothing was drawn here yet: the line now at the top is the one to keep there
+                self._top_offset = self._line_start(round(self.scroll_y))
             self.refresh()
+
+    def _sync_width(self) -> bool:
+        """Lay the text out at the view's width (True when that changed it)."""
+        width = self._layout_width()
+        if width == self.doc_layout.options.width:
+            return False
+        self.doc_layout.set_width(width)
+        self._strips.clear()
+        return True
 
     def notify_style_update(self) -> None:
         """Theme changed: every cached line is stale."""
@@ -207,7 +223,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         return self.doc_layout.line_of_offset(self.cursor)
 
     def _refresh_range(self, start: int, end: int) -> None:
-        if not self.text:
+        if not self.text or self._unsized:  # unsized: every line is drawn once the size comes
             return
         first = self.doc_layout.line_of_offset(start)
         last = self.doc_layout.line_of_offset(max(start, end - 1))
@@ -378,6 +394,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         return self.get_component_rich_style(f"document-view--{name}", partial=True)
 
     def render_line(self, y: int) -> Strip:
+        if self._unsized:  # drawn before its first Resize event: at the width it was just given
+            self._sync_width()
         if self.doc_layout.version != self._layout_version:
             self._layout_changed()
         line_index = y + round(self.scroll_y)
@@ -386,12 +404,15 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         if strip is None or strip.cell_length != width:
             strip = self._render_visual_line(line_index, width)
             self._strips[line_index] = strip
-        if y == 0 and self.text:
-            try:
-                self._top_offset = self.doc_layout.line(line_index).start
-            except IndexError:
-                self._top_offset = None
+        if y == 0 and self.text and not self._unsized:
+            self._top_offset = self._line_start(line_index)
         return strip
+
+    def _line_start(self, index: int) -> int | None:
+        try:
+            return self.doc_layout.line(index).start
+        except IndexError:
+            return None
 
     def _keep_top(self) -> None:
         """Line counts above the screen became exact: scroll by as much, so that the line at

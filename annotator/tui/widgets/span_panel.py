@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from annotator.layout import visual_string
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
 from annotator.text.clusters import step
@@ -30,7 +31,7 @@ def fit_logical(piece: str, limit: int) -> str:
     return piece[:cut].rstrip() + "…"
 
 
-def span_text(text: str, start: int, end: int, limit: int = 24) -> str:
+def span_text(text: DocText, start: int, end: int, limit: int = 24) -> str:
     """The span's text for a one-line label, shortened at its logical end, in visual order."""
     return visual_string(fit_logical(" ".join(text[start:end].split()), limit))
 
@@ -63,7 +64,7 @@ class SpanPanel(OptionList):
         self.schema = schema
         self._spans: list[Entity | Claim] = []
 
-    def show(self, text: str, state: Annotations) -> None:
+    def show(self, text: DocText, state: Annotations) -> None:
         spans: list[Entity | Claim] = [*state.entities, *state.claims]
         spans.sort(key=lambda s: (s.start, -s.end))
         self._spans = spans

@@ -1,0 +1,174 @@
+"""A document's text read from its store piece by piece (``StoredText``), and ``Text``: what the
+document's analysis and layout take, a ``str`` or a ``StoredText``.
+
+Opening a 100 MB document must not wait for its whole text: the first screen needs a few
+thousand characters around the cursor. A ``StoredText`` knows its length and reads the
+pieces it is asked for from the store (``Store.text_range``), keeping a bounded number of
+them; the whole text is read only when something needs it whole (``whole``: an edit's
+checks, counting invisible characters), and then kept. Every slice is exactly the stored
+text's. Code that needs a ``str`` (a regular expression over the text) takes a slice, or
+``whole_text``; ``search_forward``/``search_backward`` search a long stretch a piece at a time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable
+from typing import SupportsIndex, overload
+
+import regex
+
+__all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "whole_text"]
+
+CHUNK = 65_536  # code points read from the store at a time
+CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
+WHOLE_AFTER = 64  # pieces read by ranges: a text walked that far (a search through it all) is read whole
+SEARCH_PIECE = 16_384  # code points searched at a time by ``search_forward``/``search_backward``
+
+
+class StoredText:
+    """A text of ``length`` code points whose pieces come from ``read(start, end)`` (exactly
+    ``text[start:end]``) and whose whole, when asked for, from ``load`` (default: one read of it all).
+    Slices and single characters as a ``str``'s; safe to share between threads."""
+
+    def __init__(self, length: int, read: Callable[[int, int], str], load: Callable[[], str] | None = None,
+                 *, chunk: int = CHUNK, kept: int = CHUNKS_KEPT) -> None:
+        if chunk < 1 or kept < 1:
+            raise ValueError("chunk and kept must be positive")
+        self._length = length
+        self._read = read
+        self._load = load or (lambda: read(0, length))
+        self._chunk = chunk
+        self._kept = kept
+        self._pieces: OrderedDict[int, str] = OrderedDict()
+        self._whole: str | None = None
+        self._lock = threading.RLock()
+        self.stats: Counter[str] = Counter()  # "read": code points read by ranges; "whole": whole reads
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __bool__(self) -> bool:
+        return self._length > 0
+
+    def __repr__(self) -> str:  # never the text (a worker's description, a traceback)
+        return f"<StoredText of {self._length} code points{', read whole' if self._whole is not None else ''}>"
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the whole text has been read (slices then come from it)."""
+        return self._whole is not None
+
+    def whole(self) -> str:
+        """The whole text, read once and then kept."""
+        with self._lock:
+            if self._whole is None:
+                whole = self._load()
+                if len(whole) != self._length:
+                    raise ValueError(f"the stored text has {len(whole)} code points, not {self._length}")
+                self._whole = whole
+                self._pieces.clear()
+                self.stats["whole"] += 1
+            return self._whole
+
+    @overload
+    def __getitem__(self, key: SupportsIndex) -> str: ...
+    @overload
+    def __getitem__(self, key: slice) -> str: ...
+
+    def __getitem__(self, key: SupportsIndex | slice) -> str:
+        whole = self._whole
+        if whole is not None:
+            return whole[key]
+        if isinstance(key, slice):
+            start, stop, stride = key.indices(self._length)
+            if stride != 1:
+                return self[start:stop][::stride] if stride > 0 else self.whole()[key]
+            return self._range(start, stop) if stop > start else ""
+        i = key.__index__()
+        if i < 0:
+            i += self._length
+        if not 0 <= i < self._length:
+            raise IndexError("StoredText index out of range")
+        return self._range(i, i + 1)
+
+    def _range(self, start: int, stop: int) -> str:
+        size = self._chunk
+        first, last = start // size, (stop - 1) // size
+        if last - first >= self._kept // 2:  # a long stretch: read as it is, not through the kept pieces
+            with self._lock:
+                self.stats["read"] += stop - start
+                return self._read(start, stop)
+        parts = [self._piece(k) for k in range(first, last + 1)]
+        base = first * size
+        if len(parts) == 1:
+            return parts[0][start - base:stop - base]
+        return "".join(parts)[start - base:stop - base]
+
+    def _piece(self, k: int) -> str:
+        with self._lock:
+            if self._whole is not None:
+                return self._whole[k * self._chunk:(k + 1) * self._chunk]
+            piece = self._pieces.get(k)
+            if piece is None and self.stats["read"] >= WHOLE_AFTER * self._chunk:
+                # walked far (``label all``, a long search): one read of it all costs less than the pieces
+                return self.whole()[k * self._chunk:(k + 1) * self._chunk]
+            if piece is None:
+                start = k * self._chunk
+                end = min(start + self._chunk, self._length)
+                piece = self._pieces[k] = self._read(start, end)
+                if len(piece) != end - start:
+                    del self._pieces[k]
+                    raise ValueError(f"the store gave {len(piece)} code points for [{start}, {end})")
+                self.stats["read"] += end - start
+                if len(self._pieces) > self._kept:
+                    self._pieces.popitem(last=False)
+            else:
+                self._pieces.move_to_end(k)
+            return piece
+
+
+Text = str | StoredText
+
+
+def whole_text(text: Text) -> str:
+    """``text`` as one ``str`` (a ``StoredText`` is read whole, once)."""
+    return text if isinstance(text, str) else text.whole()
+
+
+def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: int,
+                   overlap: int = 2) -> tuple[int, int, str] | None:
+    """The first match of ``pattern`` in ``text[start:stop]`` as (start, end, matched text), absolute,
+    searched a piece at a time. Each piece starts ``overlap`` characters before the previous one's end,
+    so a match that needs a character past a piece's end (a lookahead) is found in the next one; one
+    that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, and
+    the caller extends it, as it does at the end of a window."""
+    q = max(start, 0)
+    stop = min(stop, len(text))
+    while q < stop:
+        hi = min(q + SEARCH_PIECE, stop)
+        m = pattern.search(text[q:hi])
+        if m is not None:
+            return q + m.start(), q + m.end(), m.group()
+        if hi >= stop:
+            return None
+        q = hi - overlap
+    return None
+
+
+def search_backward(pattern: regex.Pattern[str], text: Text, start: int, stop: int) -> tuple[int, int, str] | None:
+    """The last match of a reverse (``(?r)``) ``pattern`` of one or two characters in ``text[start:stop]``
+    (absolute offsets), searched a piece at a time from ``stop`` back; pieces share a character, so a
+    two-character match across their edge is found whole."""
+    q = min(stop, len(text))
+    start = max(start, 0)
+    while q > start:
+        lo = max(start, q - SEARCH_PIECE)
+        m = pattern.search(text[lo:q])
+        if m is not None:
+            return lo + m.start(), lo + m.end(), m.group()
+        if lo == start:
+            return None
+        q = lo + 1  # the next piece ends one character into this one: a match across the edge is whole
+    return None
