@@ -4,9 +4,8 @@ the two things only a screen shows: a slow store never stops the keys, a failed 
 from __future__ import annotations
 
 import threading
-import time
 
-from test_tui_support import MIXED, SIZE, make_app, make_session, token_start
+from test_tui_support import MIXED, SIZE, make_app, make_session, token_start, wait_until
 
 from annotator.editing import ClaimChoice, Edit, Editor, Failed, Refusal, Saved, Saver, Where
 from annotator.errors import StoreError
@@ -264,13 +263,6 @@ def test_a_document_taken_in_dynamic_mode_grows_the_kept_total(tmp_path):
 
 
 # -- through the screen ---------------------------------------------------------------------------
-
-
-async def wait_until(pilot, condition, limit: float = 30.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
 
 
 async def test_a_slow_store_never_stops_the_keys(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_support import MIXED, SECOND, SIZE, main, make_app, make_session, reopen, token_start
+from test_tui_support import MIXED, SECOND, SIZE, main, make_app, make_session, reopen, token_start, wait_until
 
 from annotator.model.annotations import Entity
 from annotator.model.operations import AddEntity
@@ -395,8 +395,8 @@ async def test_wheel_scrolls_long_document(tmp_path):
     s = make_session(tmp_path / "long.db", docs=(("long", long_text),))
     app = make_app(s)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause(0.3)  # let the background line count finish
         view = app.screen.query_one(DocumentView)
+        await wait_until(pilot, lambda: view.virtual_size.height == 200)  # the background line count
         assert view.virtual_size.height == view.doc_layout.line_count == 200
         await pilot._post_mouse_events([events.MouseScrollDown], DocumentView, offset=(5, 5))
         await pilot._post_mouse_events([events.MouseScrollDown], DocumentView, offset=(5, 5))

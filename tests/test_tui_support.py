@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import wcwidth
@@ -72,3 +73,12 @@ def cells(row: str) -> list[str]:
             out.append(ch)
             out.extend([""] * (max(wcwidth.wcwidth(ch), 1) - 1))
     return out
+
+
+async def wait_until(pilot, condition, limit: float = 30.0) -> None:
+    """Let the app run until ``condition()`` holds (a background job finished), failing after ``limit`` s:
+    a fixed pause is too short on a loaded machine."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
