@@ -20,6 +20,14 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+def shared_text_files() -> list[Path]:
+    """Every text-like file of the shared corpora (skip the test with the reason when they are absent)."""
+    root = shared_data()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
+    assert files, f"no text files under {root}"
+    return files
+
+
 @pytest.fixture
 def news_schema():
     from annotator.schema import default_schema_path, load_schema

@@ -26,7 +26,7 @@ from annotator.text import wordbreak
 from annotator.text.tokens import token_offsets, tokenize
 from annotator.text.wordbreak import common_tokens, is_symbol
 
-from conftest import SEEDS, SHARED_DATA
+from conftest import SEEDS, shared_text_files
 
 
 def _chars(cls: str) -> set[str]:
@@ -98,10 +98,7 @@ def test_the_seeds_are_common_text_and_their_tokens_are_the_same():
 
 @pytest.mark.shared
 def test_tokens_are_the_same_on_the_shared_corpora():
-    if not SHARED_DATA.exists():
-        pytest.skip(f"{SHARED_DATA} is absent: the public corpora live in ../shared/data beside the repository")
-    files = sorted(p for p in SHARED_DATA.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
-    assert files
+    files = shared_text_files()
     common = 0
     for path in files:
         for line in path.read_text(encoding="utf-8", errors="surrogateescape").splitlines():

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from annotator.text import wordbreak
 from annotator.text.wordbreak import is_symbol, simple_word_tokenize
 
-from conftest import SEEDS, SHARED_DATA
+from conftest import SEEDS, shared_text_files
 
 REPO = Path(__file__).resolve().parents[1]
 REGENERATE = ("the emoji package changed: regenerate the table with "
@@ -75,10 +75,7 @@ def test_tokens_equal_camel_tools_on_the_seeds(camel):
 
 @pytest.mark.shared
 def test_tokens_equal_camel_tools_on_the_shared_corpora(camel):
-    if not SHARED_DATA.exists():
-        pytest.skip(f"{SHARED_DATA} is absent: the public corpora live in ../shared/data beside the repository")
-    files = sorted(p for p in SHARED_DATA.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
-    assert files
+    files = shared_text_files()
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="surrogateescape").splitlines(), 1):
             assert simple_word_tokenize(line) == camel.simple_word_tokenize(line), f"{path}:{number}"

@@ -15,7 +15,7 @@ from annotator.text import tokens as tokens_module
 from annotator.text.tokens import Token, tokenize
 from annotator.text.wordbreak import common_tokens
 
-from conftest import SEEDS, SHARED_DATA
+from conftest import SEEDS, shared_text_files
 
 
 def per_word(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -63,10 +63,7 @@ def test_the_seeds_are_tokenized_the_same_whole_and_by_window():
 
 @pytest.mark.shared
 def test_the_shared_corpora_are_tokenized_the_same():
-    if not SHARED_DATA.exists():
-        pytest.skip(f"{SHARED_DATA} is absent: the public corpora live in ../shared/data beside the repository")
-    files = sorted(p for p in SHARED_DATA.rglob("*") if p.is_file() and p.suffix in {".txt", ".tsv", ".csv", ".jsonl"})
-    assert files
+    files = shared_text_files()
     common = general = 0
     for path in files:
         c, g = same(path.read_text(encoding="utf-8", errors="surrogateescape"), whole=path.stat().st_size < 100_000)
