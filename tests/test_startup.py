@@ -422,3 +422,12 @@ def test_help_and_a_mistyped_command_still_list_every_command(capsys):
     mistyped = capsys.readouterr().err
     for name in ("agreement", "annotate", "assign", "backup", "check", "export", "import", "render", "stats"):
         assert name in listed and repr(name) in mistyped
+
+
+def test_import_time_tables_built_by_slicing_equal_their_definition():
+    """Two layout tables are built by slicing bytes (start-up); they must be what their rule says."""
+    from annotator.layout.bidi.line import _AT_LEAST
+    from annotator.layout.codes import _PAGE_MASKS
+
+    assert _AT_LEAST == [bytes(int(v >= level) for v in range(256)) for level in range(256)]
+    assert _PAGE_MASKS == [bytes(255 if v == page else 0 for v in range(256)) for page in range(256)]
