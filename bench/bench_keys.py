@@ -412,10 +412,14 @@ class Replay:
         return any((x.start, x.end, x.label) == (e.start, e.end, e.label) and x.source is None
                    for x in self.state.entities)
 
-    async def entities(self) -> None:
-        wanted = {("entity", e.start, e.end, e.label) for e in self.exp.entities} | {
+    def _wanted(self) -> set[tuple]:
+        """Every span the ground truth holds (what ``reject_wrong`` leaves alone)."""
+        return {("entity", e.start, e.end, e.label) for e in self.exp.entities} | {
             ("entity", *span) for span in self.exp.beyond} | {
             ("claim", c.start, c.end, None) for c in self.exp.claims}
+
+    async def entities(self) -> None:
+        wanted = self._wanted()
         for n, e in enumerate(self.exp.entities):
             item = f"e{n + 1}"
             self.tally.names[item] = f"{e.label:<8} {e.text}"
@@ -493,9 +497,7 @@ class Replay:
         return found.id
 
     async def claims(self) -> None:
-        wanted = {("entity", e.start, e.end, e.label) for e in self.exp.entities} | {
-            ("entity", *span) for span in self.exp.beyond} | {
-            ("claim", c.start, c.end, None) for c in self.exp.claims}
+        wanted = self._wanted()
         for n, c in enumerate(self.exp.claims):
             item = f"c{n + 1}"
             self.tally.names[item] = f"claim    {c.text[:40]}…"

@@ -8,7 +8,6 @@ absent) and on generated text, including the texts each fast path must refuse.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,8 +33,7 @@ from annotator.layout.joins import shape_plain
 from annotator.layout.shaping import joining_type, shape
 from annotator.layout.unicode_data import CLOSING_BRACKETS, MIRRORS
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+from conftest import SEEDS, SHARED_DATA, shared_data
 
 LETTERS = list("بتثجحلاأإآمنهويةءىكشسصضطظعغفق")
 MARKS = ["\u064b", "\u064e", "\u064f", "\u0650", "\u0651", "\u0652", "\u0670"]
@@ -57,14 +55,11 @@ def paragraphs(text: str) -> list[str]:
 
 
 def seeds() -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "seeds").glob("*.txt")))
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))
 
 
 def corpus(path: str, limit: int = 150) -> list[str]:
-    full = SHARED / path
-    if not full.exists():
-        pytest.skip(f"../shared/data/{path} is absent (shared test data not available here)")
-    return paragraphs(full.read_text(encoding="utf-8"))[:limit]
+    return paragraphs(shared_data(path).read_text(encoding="utf-8"))[:limit]
 
 
 def assert_same_layout(text: str, options: LayoutOptions) -> None:
@@ -339,8 +334,8 @@ def test_shaping_in_bulk_refuses_zwj_and_letters_forced_left_to_right():
 def test_shaping_in_bulk_on_the_seeds_and_corpora():
     texts = paragraphs(seeds())
     for path in ("diacritics_wikinews/WikiNewsTruth.txt", "diacritics_tashkeela/val_lines1-300.txt"):
-        if (SHARED / path).exists():
-            texts += paragraphs((SHARED / path).read_text(encoding="utf-8"))[:200]
+        if (SHARED_DATA / path).exists():
+            texts += paragraphs((SHARED_DATA / path).read_text(encoding="utf-8"))[:200]
     taken = 0
     for text in texts:
         plain, general = shaped_both(text)
