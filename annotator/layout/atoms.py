@@ -68,8 +68,8 @@ class PreparedParagraph:
     """
 
     __slots__ = ("text", "n", "options", "pages", "codes", "_classes", "_kinds", "para_level", "levels",
-                 "uniform", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces", "atom_glyphs",
-                 "atom_rtl_glyphs", "measured_atom_by_atom", "has_complex", "_joined", "_atom_levels",
+                 "uniform", "one_level", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces",
+                 "atom_glyphs", "atom_rtl_glyphs", "measured_atom_by_atom", "has_complex", "_joined", "_atom_levels",
                  "_atom_roles")
 
     def __init__(self, text: str, options: LayoutOptions) -> None:
@@ -93,6 +93,7 @@ class PreparedParagraph:
             self.levels = levels = resolve_levels(text, self.classes, self.para_level,
                                                   fast_paths=options.fast_paths)
         self.uniform = not levels or levels.count(levels[0]) == len(levels)  # one level throughout
+        self.one_level = self.uniform and bool(levels) and levels[0] == self.para_level  # L1 resets nothing
         consumed: list[int] | None = None  # alefs of lam-alefs, when known
         self.shaped = None
         if options.shape:
@@ -119,19 +120,20 @@ class PreparedParagraph:
         # Only the general measuring path makes atoms that are not one cell (text None).
         self.has_complex = self.measured_atom_by_atom and None in self.atom_glyphs
 
+    def _levels_and_roles(self) -> tuple[list[int], Sequence[int]]:
+        if self._atom_levels is None:
+            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
+        return self._atom_levels, self._atom_roles
+
     @property
     def atom_levels(self) -> list[int]:
         """Level of every atom before L1 (its first character's)."""
-        if self._atom_levels is None:
-            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
-        return self._atom_levels
+        return self._levels_and_roles()[0]
 
     @property
     def atom_roles(self) -> Sequence[int]:
         """L1 role of every atom (:data:`bidi.L1_ROLE`)."""
-        if self._atom_levels is None:
-            self._atom_levels, self._atom_roles = atom_levels_and_roles(self, self._joined)
-        return self._atom_roles
+        return self._levels_and_roles()[1]
 
     @property
     def has_separators(self) -> bool:
@@ -198,7 +200,7 @@ def _measure_one_cell_atoms(par: PreparedParagraph, codes: bytes, joined: bytear
     widths = list(firsts.translate(WIDTH_OF_CODE))
     spaces = firsts.translate(SPACE_OF_CODE)
     pieces = _char_glyphs(par, codes)
-    starts_mask = joined.translate(STARTS_ATOM)
+    starts_mask = cast(bytes, par.start_mask)  # set from ``joined`` before measuring
     if joined.count(b"\x00\x01") * 8 > len(firsts):  # many clusters (diacritized text)
         return widths, spaces, glyphs_by_slices(pieces, starts_mask, consumed)
     glyphs: list[str | None] = list(compress(pieces, starts_mask))
@@ -380,7 +382,7 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
         # (an AND of two big integers), then the atoms' first characters are picked in C.
         n = par.n
         keep = int.from_bytes((joined[1:] + b"\x00").translate(_KEEP_ROLE), "big")
-        return (list(compress(levels, joined.translate(STARTS_ATOM))),
+        return (list(compress(levels, cast(bytes, par.start_mask))),
                 first_codes((int.from_bytes(roles, "big") & keep).to_bytes(n, "big"), joined))
     return ([levels[s] for s in starts[:-1]],
             bytes([roles[s] if e == s + 1 else 0 for s, e in zip(starts, starts[1:], strict=False)]))

@@ -68,7 +68,7 @@ def build_line(par: PreparedParagraph, ready: list[Cell] | None, begin: int, end
     starts = par.atom_starts
     natoms = end - begin
     # L1: nothing to reset in a paragraph at its own level throughout (most)
-    one_level = par.uniform and par.levels[0] == par.para_level
+    one_level = par.one_level
     if one_level and ready is not None:
         atom_levels, special = [par.para_level] * natoms, list[int]()
     else:
@@ -118,7 +118,7 @@ def one_level_lines(par: PreparedParagraph, ready: list[Cell], bounds: list[tupl
     not, so each line is a slice of ``ready`` and its columns come from the paragraph's
     ``columns`` (``breaking.line_bounds``). None when the paragraph is not such. A line with
     hanging whitespace is drawn by :func:`build_line`."""
-    if not (par.uniform and par.levels[0] == par.para_level) or par.has_complex:
+    if not par.one_level or par.has_complex:
         return None
     starts, widths, limit = par.atom_starts, par.atom_widths, par.options.width
     rtl = bool(par.para_level & 1)

@@ -124,14 +124,13 @@ class DocumentLayout:
             self._cache.move_to_end(key)
         return relative
 
-    def _piece_options(self, start: int) -> LayoutOptions:
-        """Options for a piece of a long paragraph that starts at ``start`` inside it: the
-        direction is the whole paragraph's (``auto`` looks for the paragraph's first strong
-        character, which may lie in an earlier or a later piece)."""
+    def _piece_options(self, para_start: int) -> LayoutOptions:
+        """Options for a piece of the long paragraph that starts at ``para_start``: the direction
+        is the whole paragraph's (``auto`` looks for the paragraph's first strong character,
+        which may lie in an earlier or a later piece)."""
         options = self._options
         if options.direction != "auto":
             return options
-        para_start = self._paragraph_start(start)
         k = self._windows.of(para_start)
         level = None
         while level is None:
@@ -164,7 +163,8 @@ class DocumentLayout:
             for i, para in enumerate(paras):
                 start = a + para.start
                 if i == 0 and continued:  # a piece of a long paragraph
-                    options, owner = self._piece_options(start), self._paragraph_start(start)
+                    owner = self._paragraph_start(start)  # searched once: it may lie far back
+                    options = self._piece_options(owner)
                 else:
                     options, owner = self._options, start
                 lines.extend(_shift_line(line, start, owner)
@@ -198,15 +198,8 @@ class DocumentLayout:
     def neighbours(self, start: int, end: int) -> list[int]:
         """The windows a move off ``start``..``end`` (what is on screen) enters next: the first
         non-empty window before ``start``'s and the first after ``end``'s."""
-        found = []
-        for k, step in ((self._windows.of(start) - 1, -1), (self._windows.of(end) + 1, 1)):
-            while 0 <= k < self._windows.count:
-                a, b = self._windows.bounds(k)
-                if b > a:
-                    found.append(k)
-                    break
-                k += step
-        return found
+        w = self._windows
+        return [k for k in (w.next_nonempty(w.of(start), -1), w.next_nonempty(w.of(end), 1)) if k is not None]
 
     def lay_out_neighbours(self, start: int, end: int) -> list[int]:
         """Lay out ``neighbours(start, end)`` not in the cache yet (the view calls this when
