@@ -436,10 +436,6 @@ class AnnotationSession:
             counts[new] = counts.get(new, 0) + 1
             self._progress = Progress(self._progress.total, counts)
 
-    @_settled
-    def statuses(self) -> dict[str, str]:
-        return self.store.statuses(self.annotator)
-
     # -- the annotator's queue (docs/assignment.md) --------------------------------------
 
     @_settled

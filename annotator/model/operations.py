@@ -275,7 +275,7 @@ def _put_claim(state: Annotations, new: Claim) -> Annotations:
 
 
 class _Entities:
-    """Entities by id, for checks over a whole import at once."""
+    """Entities by id, for checks over many spans at once (a state's ``entity`` reads every entity)."""
 
     def __init__(self, by_id: Mapping[str, Entity]) -> None:
         self.by_id = by_id
@@ -284,8 +284,8 @@ class _Entities:
         return self.by_id.get(entity_id)
 
 
-def _check_fresh_id(used: Mapping[str, object], span_id: str) -> None:
-    """_check_new_id against the ids taken so far in an import."""
+def _check_fresh_id(used: Container[str], span_id: str) -> None:
+    """_check_new_id against the ids taken so far (in an import, or a batch of proposals)."""
     _refuse([id_problem(span_id, "span id")])
     if span_id in used:
         raise OperationError(f"id {span_id!r} is already used in this document")
@@ -317,9 +317,11 @@ def _first_misfit(entities: Sequence[Entity], schema: Schema) -> tuple[int, int]
 
 def _check_new_id(state: Annotations | Container[str], span_id: str) -> None:
     """``span_id`` is well formed and not used in ``state`` (or among the ids given)."""
+    if not isinstance(state, Annotations):
+        _check_fresh_id(state, span_id)
+        return
     _refuse([id_problem(span_id, "span id")])
-    if (span_id in state if not isinstance(state, Annotations) else
-            state.entity(span_id) is not None or state.claim(span_id) is not None):
+    if state.entity(span_id) is not None or state.claim(span_id) is not None:
         raise OperationError(f"id {span_id!r} is already used in this document")
 
 
@@ -341,16 +343,6 @@ def _check_new_claim(c: Claim, used: Annotations | Container[str], entities: Ent
     _refuse([source_problem(c.source)])
     check_claim_attributes(schema, c.attributes)
     check_claimer(entities, schema, c.claimer)
-
-
-class _ById:
-    """An ``EntityLookup`` by a dict (a state's ``entity`` reads every entity)."""
-
-    def __init__(self, entities: Iterable[Entity]) -> None:
-        self._by_id = {e.id: e for e in entities}
-
-    def entity(self, entity_id: str) -> Entity | None:
-        return self._by_id.get(entity_id)
 
 
 def _need_entity(state: Annotations, entity_id: str) -> Entity:
@@ -571,7 +563,7 @@ class AddProposals(Operation):
                 used.add(e.id)
             state = replace(state, entities=tuple(placed.entities))
         if self.claims:
-            entities, claims = _ById(state.entities), list(state.claims)
+            entities, claims = _Entities({e.id: e for e in state.entities}), list(state.claims)
             for c in self.claims:
                 _check_new_claim(c, used, entities, text, schema)
                 claims.append(c)

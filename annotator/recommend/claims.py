@@ -195,8 +195,10 @@ class ClaimCues(Recommender):
                                         key=lambda x: x[0])
         out: list[Proposal] = []
         for start, end in _chunks(text):
-            if end <= near_start or start >= near_end:
-                continue  # not near the span asked about
+            if start >= near_end:
+                break  # the pieces come in order: none after this one is near the span asked about
+            if end <= near_start:
+                continue
             self._reading.base = start
             piece = [replace(m, start=m.start - start, end=m.end - start)
                      for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]

@@ -20,10 +20,9 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import Account, DocumentRow, LogEntry, Position
+from annotator.store.base import Account, DocumentRow, LogEntry, Position, Store
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
 BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
@@ -204,11 +203,8 @@ class SQLReads:
 
     def text_range(self, doc_id: str, start: int, end: int) -> str:
         found = self._marks(doc_id)
-        if found is None:
-            doc = self.get_document(doc_id)
-            if doc is None:
-                raise StoreError(f"no document {doc_id!r} in {getattr(self, 'path', 'the store')}")
-            return doc.text[max(start, 0):max(end, 0)]  # as ``Store.text_range``
+        if found is None:  # a small text: read whole
+            return Store.text_range(self, doc_id, start, end)  # type: ignore[arg-type]
         seq, chars, step, marks = found
         start, end = min(max(start, 0), chars), min(max(end, 0), chars)
         if end <= start:

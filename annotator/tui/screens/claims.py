@@ -45,7 +45,7 @@ class ClaimActions(ScreenPart):
         claim = state.claim(claim_id) if state is not None else None
         if state is None or claim is None or claim.claimer is not None or doc_id is None or self.editor is None:
             return
-        doc = self.session.document(doc_id)
+        doc = self._open_document()  # kept: ``session.document`` would wait for the claim's save
         for rec in self.recommenders:
             if "claim" not in rec.kinds or rec.slow:
                 continue
