@@ -11,6 +11,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from test_identity import groups
 
 from annotator.exporting import export_records
 from annotator.formats.base import ReadContext, Record, WriteContext, get_format
@@ -21,11 +22,6 @@ from annotator.text import tokenize
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(default_schema_path())
 PRODIGY = get_format("prodigy")
-
-
-def groups(state: Annotations) -> set[frozenset[tuple[int, int]]]:
-    """The identities as sets of mention spans (a format renumbers them)."""
-    return {frozenset((m.start, m.end) for m in ms) for ms in state.identities().values()}
 
 
 def export(records: list[Record], path: Path) -> WriteContext:

@@ -5,12 +5,12 @@ a document reading its first screen only, and labels and finds at its end (issue
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_scale_docsize import big_text
 from test_tui_support import SIZE, make_app
 
 from annotator.layout import DocumentLayout, LayoutOptions
@@ -23,7 +23,8 @@ from annotator.session import AnnotationSession
 from annotator.store import open_store, sql_reads
 from annotator.text import TextIndex
 
-SEEDS = Path(__file__).resolve().parent.parent / "annotator" / "bundled" / "seeds"
+from conftest import SEEDS
+
 # letters with marks, astral characters, every paragraph separator, a lone surrogate, controls
 ALPHABET = ["ق", "ا", "ل", "َ", "ّ", " ", " ", ".", "\r", "\n", "\r\n", "\u2029", "😀", "👍🏽", "\u200d",
             "\ud800", "a", "1", "؟", "\t", "\x00"]
@@ -147,17 +148,6 @@ class CountingStore:
 
     def __getattr__(self, name):
         return getattr(self._store, name)
-
-
-def big_text(chars: int) -> str:
-    paragraphs = [p for path in sorted(SEEDS.glob("*.txt"))
-                  for p in path.read_text(encoding="utf-8").split("\n") if p.strip()]
-    out, size, i = [], 0, 0
-    while size < chars:
-        out.append(f"({i}) {paragraphs[i % len(paragraphs)]}")
-        size += len(out[-1]) + 1
-        i += 1
-    return "\n".join(out)
 
 
 async def test_the_app_opens_a_big_document_reading_its_first_screen_only(tmp_path, monkeypatch):
