@@ -22,17 +22,14 @@ from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import replace
 
-import regex
-
 from annotator.layout.bidi import bidi_classes
 from annotator.layout.bidi.explicit import first_strong_level
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
 from annotator.layout.stored import Text, search_backward, whole_text
-from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
+from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
 
-_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")  # paragraph separators (``paragraphs``)
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
 WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
 
@@ -143,7 +140,7 @@ class DocumentLayout:
 
     def _paragraph_start(self, offset: int) -> int:
         """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
-        brk = search_backward(_BREAK_BACKWARDS, self._text, 0, offset)  # a piece at a time (a stored text)
+        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, self._text, 0, offset)  # a piece at a time (a stored text)
         return brk[1] if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:

@@ -14,7 +14,9 @@ from annotator.layout.stored import Text, search_forward
 
 __all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows"]
 
-_PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")  # the separators of ``layout.paragraphs``
+# The paragraph separators of ``layout.paragraphs`` (and ``text.segments``), forwards and backwards: one owner.
+PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
+PARAGRAPH_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
 
 WINDOW = 1024  # nominal window length, in code points
 LONG_PARAGRAPH = 8192  # a paragraph is cut into windows only when it is longer than about this
@@ -58,7 +60,7 @@ class Windows:
     def _boundary_at(self, p: int) -> int:
         """Searched in slices of the text (a ``StoredText`` reads only those), never from its start."""
         text, n = self.text, len(self.text)
-        brk = search_forward(_PARAGRAPH_BREAK, text, p - 1, min(n, p + self.long))
+        brk = search_forward(PARAGRAPH_BREAK, text, p - 1, min(n, p + self.long))
         if brk is not None:
             end = brk[1]
             if brk[2] == "\r" and end < n and text[end] == "\n":
@@ -68,7 +70,7 @@ class Windows:
             return n  # the last paragraph ends within reach: not cut
         cut = search_forward(_SAFE_CUT, text, max(p - 2, 0), n)
         stop = cut[1] if cut is not None else n
-        later = search_forward(_PARAGRAPH_BREAK, text, p - 1, stop)  # a separator before that cut wins
+        later = search_forward(PARAGRAPH_BREAK, text, p - 1, stop)  # a separator before that cut wins
         if later is None:
             return stop
         end = later[1]

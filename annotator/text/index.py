@@ -17,10 +17,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-import regex
-
 from annotator.layout.stored import Text, search_backward, search_forward
-from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows
+from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
 from annotator.text.segments import TextSpan, sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -29,8 +27,6 @@ __all__ = ["TextIndex"]
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
-_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")  # paragraph separators, as in ``segments``
-_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
 TOKEN_WINDOWS = 128  # windows whose tokens are kept (about 130k characters)
 SENTENCE_WINDOWS = 512
 SEARCH_WINDOWS = 64  # windows kept normalized for search (the find box counts in 32)
@@ -253,7 +249,7 @@ class TextIndex:
         start = -1
         while start < 0:
             wstart = windows.boundary(k)
-            brk = search_backward(_BREAK_BACKWARDS, text, wstart, offset)
+            brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, wstart, offset)
             if brk is not None:
                 start = brk[1]
             elif k == 0 or not windows.cut_after(k - 1) or wstart == 0:
@@ -263,7 +259,7 @@ class TextIndex:
         k = windows.of(offset)
         while True:
             wend = windows.boundary(k + 1)
-            brk = search_forward(_BREAK, text, offset, wend)
+            brk = search_forward(PARAGRAPH_BREAK, text, offset, wend)
             if brk is not None and not (brk[2] == "\r" and text[brk[1]:brk[1] + 1] == "\n"):
                 return start, brk[0], brk[1]
             if brk is not None:

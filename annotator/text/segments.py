@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import regex
 
+from annotator.layout.windows import PARAGRAPH_BREAK
+
 __all__ = ["TextSpan", "sentences", "paragraphs", "line_spans"]
 
 
@@ -31,7 +33,6 @@ class TextSpan:
     end: int
 
 
-_PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
 _LINE_BREAK = regex.compile(r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 _TERMINATORS = frozenset(".!?؟…")
 _TERMINATOR_RE = regex.compile(r"[.!?؟…]")
@@ -62,7 +63,7 @@ def _trimmed(text: str, start: int, end: int) -> TextSpan | None:
 def paragraphs(text: str) -> list[TextSpan]:
     """One span per paragraph (\\n, \\r\\n, \\r, U+2029) with non-space content, trimmed."""
     out = []
-    for line in line_spans(text, _PARAGRAPH_BREAK):
+    for line in line_spans(text, PARAGRAPH_BREAK):
         span = _trimmed(text, line.start, line.end)
         if span is not None:
             out.append(span)
