@@ -19,7 +19,7 @@ from annotator.errors import AnnotatorError, InputError, OperationError, StoreEr
 from annotator.formats._io import inside
 from annotator.formats.base import Format, Problem, ReadContext, get_format
 from annotator.formats.detect import detect_format
-from annotator.model.annotations import Annotations
+from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import ReplaceAnnotations, apply_operation
 from annotator.schema.model import Schema
 from annotator.session import AnnotationSession, default_annotator
@@ -298,6 +298,8 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
     session = sessions.get(who)
     if session is None:
         session = sessions[who] = AnnotationSession(store, schema, who)
+    if result.added:  # the text just stored, not read back (a long one would be held twice more)
+        session.keep_document(Document(result.doc_id, doc.text, doc.meta))
     existing = session.annotations(result.doc_id)
     if _has_content(existing) and not replace:
         summary.kept_existing += 1

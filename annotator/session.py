@@ -353,6 +353,13 @@ class AnnotationSession:
             self._docs[doc_id] = doc
         return doc
 
+    def keep_document(self, doc: Document) -> None:
+        """``doc`` exactly as the store has just stored it (the importer's): ``document`` need not read
+        it back, which for a long text would hold it twice more."""
+        if len(self._docs) > 64:
+            self._docs.clear()
+        self._docs[doc.id] = doc
+
     @_settled
     def text(self, doc_id: str) -> Text:
         """A document's text for showing it: for a big one (the store reads it by ranges) a ``StoredText``

@@ -17,6 +17,7 @@ checks (empty, binary, UTF-8 with its offset, nesting): one rule, one file.
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -59,30 +60,77 @@ def check_readable(path: Path) -> None:
 def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` for each line, decoded strictly as UTF-8, without its line ending.
 
-    Streams: one line in memory at a time. Invalid UTF-8 stops the import with the
-    line and the absolute byte offset of the first bad byte.
+    Streams: one line in memory at a time (a long one read and decoded a piece at a time,
+    ``decode_pieces``). Invalid UTF-8 stops the import with the line and the absolute byte
+    offset of the first bad byte.
     """
     check_readable(path)
     offset = number = 0
     with path.open("rb") as f:
-        for raw in f:  # counted by hand: enumerate keeps its last item alive (a cached tuple)
+        while True:
+            raw = f.readline(PIECE_BYTES)  # counted by hand: enumerate keeps its last item alive (a cached tuple)
+            if not raw:
+                return
             number += 1
+            pieces = [raw]
+            while not raw.endswith(b"\n") and len(raw) == PIECE_BYTES:  # a long line: the rest, a piece at a time
+                raw = f.readline(PIECE_BYTES)
+                if raw:
+                    pieces.append(raw)
+            raw = b""  # not held while the caller works on the line (a one-line 100 MB document)
+            size = sum(map(len, pieces))
             try:
-                line = raw.decode("utf-8")
+                parts = decode_pieces(pieces)
             except UnicodeDecodeError as exc:
                 raise InputError(
                     f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
                 ) from None
-            offset += len(raw)
-            raw = b""  # not held while the caller works on the line (a one-line 100 MB document)
+            offset += size
+            pieces.clear()
             if number == 1:
-                line = strip_bom(line)
-            if line.endswith("\n"):
-                line = line[:-1]
-                if line.endswith("\r"):
-                    line = line[:-1]
+                parts[0] = strip_bom(parts[0])
+            _drop_line_end(parts)
+            line = parts[0] if len(parts) == 1 else "".join(parts)
+            parts.clear()
             given, line = [line], ""
             yield number, given.pop()  # this frame keeps no reference to the line while the caller has it
+
+
+PIECE_BYTES = 1 << 20  # bytes decoded at a time
+
+
+def decode_pieces(pieces: list[bytes]) -> list[str]:
+    """Strict UTF-8 of bytes given in pieces, as text pieces (to be joined), each bytes piece dropped from
+    ``pieces`` once decoded: CPython decoding a long non-Latin text whole holds about four times its size at
+    once (a one-byte buffer, then a two-byte one as long as the bytes); a piece at a time, about twice.
+    A ``UnicodeDecodeError``'s ``start`` is the absolute offset of the first bad byte."""
+    if len(pieces) == 1 and len(pieces[0]) <= PIECE_BYTES:
+        return [pieces.pop().decode("utf-8")]
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    out: list[str] = []
+    offset = 0
+    pieces.reverse()
+    while True:
+        raw = pieces.pop() if pieces else b""
+        pending = len(decoder.getstate()[0])
+        try:
+            out.append(decoder.decode(raw, final=not raw))
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError("utf-8", exc.object, offset - pending + exc.start,
+                                     offset - pending + exc.end, exc.reason) from None
+        if not raw:
+            return out
+        offset += len(raw)
+
+
+def _drop_line_end(parts: list[str]) -> None:
+    """Remove a trailing ``\n`` or ``\r\n`` from text given in pieces (the ``\r`` may end the piece before)."""
+    for want in ("\n", "\r"):
+        while len(parts) > 1 and not parts[-1]:
+            parts.pop()
+        if not parts[-1].endswith(want):
+            return
+        parts[-1] = parts[-1][:-1]
 
 
 # -- JSON ---------------------------------------------------------------------------

@@ -37,7 +37,13 @@ def text_hash(text: str) -> str:
     """
     import hashlib  # here: its OpenSSL module costs start-up 2 ms, and the first screen hashes nothing
 
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256()
+    for i in range(0, len(text), _HASH_STEP):  # a piece at a time: a long text is never encoded whole
+        digest.update(text[i:i + _HASH_STEP].encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+_HASH_STEP = 1 << 20  # code points; UTF-8 encodes each on its own, so the pieces' bytes are the text's
 
 
 @dataclass(frozen=True)

@@ -140,4 +140,23 @@ CREATE TABLE text_marks (
     marks BLOB NOT NULL
 )
 """,
+    # 7: long texts written a piece at a time, so the importer never holds them twice: a text of at least
+    # ``sql_reads.WINDOWED_BYTES`` is kept in ``long_texts`` (its only column besides the key, so SQLite writes it
+    # by incremental BLOB I/O into a ``zeroblob`` it does not build in memory; ``documents.text`` is then empty)
+    # and its search copy as overlapping parts (``sql_reads.SEARCH_PART``) with their own FTS5 trigram index
+    # (``documents.search`` is then empty); older stores' long texts stay where they are, read as before
+    """
+CREATE TABLE long_texts (
+    seq INTEGER PRIMARY KEY REFERENCES documents(seq),
+    data BLOB NOT NULL
+);
+CREATE TABLE search_parts (
+    id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES documents(seq),
+    search TEXT NOT NULL
+);
+CREATE INDEX search_parts_seq ON search_parts(seq);
+CREATE VIRTUAL TABLE search_parts_fts USING fts5(search, content='search_parts', content_rowid='id',
+    tokenize='trigram', detail=none)
+""",
 ]

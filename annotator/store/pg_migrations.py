@@ -171,4 +171,26 @@ CREATE TABLE text_marks (
     marks BYTEA NOT NULL
 )
 """,
+    # 7: (as SQLite's 7) a long text's search copy as overlapping parts, each a row of ``search_parts`` with the
+    # pg_trgm index where the extension is there (``documents.search`` is then empty), so the client sends the copy
+    # a part at a time; the text itself stays in ``documents`` (the server holds the row), sent by COPY in pieces
+    """
+CREATE TABLE search_parts (
+    id BIGSERIAL PRIMARY KEY,
+    seq BIGINT NOT NULL REFERENCES documents(seq),
+    search TEXT NOT NULL
+);
+CREATE INDEX search_parts_seq ON search_parts(seq);
+DO $$
+DECLARE
+    home TEXT;
+BEGIN
+    SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+        WHERE e.extname = 'pg_trgm';
+    IF home IS NOT NULL THEN
+        EXECUTE format('CREATE INDEX search_parts_trgm ON search_parts USING gin (search %I.gin_trgm_ops)', home);
+    END IF;
+END
+$$
+""",
 ]

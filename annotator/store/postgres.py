@@ -21,6 +21,7 @@ import json
 import os
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +30,6 @@ from typing import Any, TypeVar
 from annotator.errors import StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
-from annotator.store import sql_reads
 from annotator.store.base import (
     CLAIM_EXPIRY_SECONDS,
     NO_STORE,
@@ -53,9 +53,12 @@ from annotator.store.sql_reads import (
     decode_text,
     dumps_ascii,
     encode_text,
+    encoded_pieces,
     marks_row,
     now_iso,
+    read_marks,
     search_copy,
+    search_parts,
 )
 
 T = TypeVar("T")
@@ -69,6 +72,26 @@ def _many(sql: str, rows: list[tuple[Any, ...]]) -> Callable[[Any], None]:
 
     return run
 
+
+def _add_long(cur: Any, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
+    """A long text sent a piece at a time (migration 7): the row by binary COPY, its text written as it is
+    encoded (the client never holds it as bytes, nor escaped), and its search copy as overlapping parts."""
+    fields = [encode_text(v) for v in (doc_id, h, dumps_ascii(dict(doc.meta)), now_iso())]
+    size = read_marks(marks[3])[-1]
+    with cur.copy("COPY documents(id, hash, meta, added_at, search, text) FROM STDIN (FORMAT BINARY)") as copy:
+        head = [_COPY_SIGNATURE, struct.pack("!iih", 0, 0, 6)]
+        head += [struct.pack("!i", len(v)) + v for v in fields]
+        copy.write(b"".join(head) + struct.pack("!ii", 0, size))  # search: empty; then the text's length
+        for piece in encoded_pieces(doc.text):
+            copy.write(piece)
+        copy.write(struct.pack("!h", -1))
+    seq = cur.execute("SELECT seq FROM documents WHERE id=%s", (doc_id,)).fetchone()[0]
+    cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
+    for part in search_parts(doc_id, doc.text):
+        cur.execute("INSERT INTO search_parts(seq, search) VALUES (%s,%s)", (seq, part))
+
+
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 RETRIES = 6  # attempts for a transaction the server aborted (deadlock, serialization failure)
 CONNECT_TIMEOUT_S = 10
@@ -356,16 +379,8 @@ class PostgresStore(SQLReads, Store):
             self._write(_many(  # the trigger counts them
                 "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", tallied))
 
-    def _fill_marks(self) -> None:
-        """Migration 6 on a database made before it: marks for each big text, one text at a time. Run
-        once, by the process that migrated; a text left without (an interrupted fill) is read whole."""
-        for (doc_id,) in self._read("SELECT id FROM documents WHERE octet_length(text) >= ? AND id NOT IN "
-                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
-            doc = self.get_document(doc_id)
-            marks = marks_row(doc_id, doc.text, encode_text(doc.text)) if doc is not None else None
-            if marks is not None:
-                self._write(_many("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s) "
-                                  "ON CONFLICT DO NOTHING", [marks]))
+    def _write_rows(self, sql: str, rows: list[tuple]) -> None:
+        self._write(_many(sql.replace("?", "%s"), rows))
 
     def _act_as_database_owner(self, cur: Any) -> None:
         """Create tables as the database's owner when we are a member of that role.
@@ -442,12 +457,14 @@ class PostgresStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
-            data = encode_text(doc.text)
-            cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (%s,%s,%s,%s,%s,%s)",
-                        (doc_id, data, h, dumps_ascii(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
-            marks = marks_row(doc_id, doc.text, data)
-            if marks is not None:
-                cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
+            marks = marks_row(doc_id, doc.text)
+            if marks is None:
+                cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) "
+                            "VALUES (%s,%s,%s,%s,%s,%s)", (doc_id, encode_text(doc.text), h,
+                                                          dumps_ascii(dict(doc.meta)), now_iso(),
+                                                          search_copy(doc_id, doc.text)))
+                return AddResult(doc_id, added=True, renamed_from=renamed)
+            _add_long(cur, doc_id, doc, h, marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)

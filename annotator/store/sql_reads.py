@@ -55,17 +55,33 @@ def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     on its own (lone surrogates too, with ``surrogatepass``), so a piece's bytes are its own encoding."""
     offsets = array("q", [0])
     total = 0
-    for i in range(0, len(text), step):
-        total += len(encode_text(text[i:i + step]))
+    for piece in encoded_pieces(text, step):
+        total += len(piece)
         offsets.append(total)
     if sys.byteorder == "big":
         offsets.byteswap()
     return offsets.tobytes()
 
 
-def marks_row(doc_id: str, text: str, data: bytes) -> tuple[str, int, int, bytes] | None:
-    """The ``text_marks`` row (doc_id, chars, step, marks) a text stored as ``data`` gets: None for a small one."""
-    return (doc_id, len(text), MARK_STEP, text_marks(text, MARK_STEP)) if len(data) >= WINDOWED_BYTES else None
+def encoded_pieces(text: str, step: int = MARK_STEP) -> Iterator[bytes]:
+    """``encode_text(text)`` a piece of ``step`` code points at a time: a long text is never encoded whole
+    (its bytes are the pieces' bytes joined, as ``text_marks`` relies on)."""
+    for i in range(0, len(text), step):
+        yield encode_text(text[i:i + step])
+
+
+def is_long(text: str) -> bool:
+    """A text of at least WINDOWED_BYTES in UTF-8: stored with its marks, and in pieces (a code point
+    is at most 4 bytes, so a shorter text in code points is not encoded to find out)."""
+    return len(text) * 4 >= WINDOWED_BYTES and sum(map(len, encoded_pieces(text))) >= WINDOWED_BYTES
+
+
+def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
+    """The ``text_marks`` row (doc_id, chars, step, marks) a text gets: None for one under WINDOWED_BYTES."""
+    if len(text) * 4 < WINDOWED_BYTES:
+        return None
+    marks = text_marks(text, MARK_STEP)
+    return (doc_id, len(text), MARK_STEP, marks) if read_marks(marks)[-1] >= WINDOWED_BYTES else None
 
 
 def read_marks(blob: bytes) -> array:
@@ -122,6 +138,45 @@ def search_copy(doc_id: str, text: str) -> str:
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; the stored text keeps them
+# A long text's search copy is kept as parts of SEARCH_PART characters (``search_parts``, migration 7), each
+# starting with the last SEARCH_OVERLAP characters of the one before: a needle of up to SEARCH_OVERLAP + 1
+# characters is wholly inside some part, so it is found wherever it is; a longer one across a cut is not.
+SEARCH_PART = 1 << 20
+SEARCH_OVERLAP = 1023
+SEARCH_STEP = 1 << 16  # code points folded at a time
+
+
+def search_pieces(doc_id: str, text: str, step: int = SEARCH_STEP) -> Iterator[str]:
+    """``search_copy(doc_id, text)`` a piece at a time, joined it is the same string: the fold is per
+    character but for a run of spaces made one, so a piece's leading space is dropped after a space."""
+    from annotator.text.search_fold import fold
+
+    after_space = False
+    for i in range(0, max(len(text), 1), step):
+        piece = fold((doc_id + "\n" if i == 0 else "") + text[i:i + step])
+        if after_space and piece.startswith(" "):
+            piece = piece[1:]
+        if piece:
+            after_space = piece.endswith(" ")
+            yield _UNSTORABLE.sub(" ", piece)
+
+
+def search_parts(doc_id: str, text: str, size: int = SEARCH_PART, overlap: int = SEARCH_OVERLAP) -> Iterator[str]:
+    """A long text's search copy as parts of ``size`` characters, each after the first starting with the
+    last ``overlap`` characters of the one before (see SEARCH_PART)."""
+    held: list[str] = []
+    count, cut = 0, False
+    for piece in search_pieces(doc_id, text):
+        held.append(piece)
+        count += len(piece)
+        if count >= size:
+            joined = "".join(held)
+            while len(joined) >= size:
+                yield joined[:size]
+                joined, cut = joined[size - overlap:], True
+            held, count = [joined], len(joined)
+    if not cut or count > overlap:  # the rest, unless the part before already held all of it
+        yield "".join(held)
 
 
 def tally(state: Annotations) -> list[tuple[str, str, int]]:
@@ -155,6 +210,15 @@ def decode_head(blob: bytes) -> str:
     return data.decode("utf-8", "replace")
 
 
+def _needle(query: str) -> str:
+    """The document list's query as its search copy is written (``search_copy``)."""
+    if not query.strip():
+        return ""
+    from annotator.text.search_fold import fold  # loaded for a query only (not for the first screen's pages)
+
+    return fold(query.strip()).strip(" ")
+
+
 class SQLReads:
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -163,8 +227,11 @@ class SQLReads:
 
     # -- documents ---------------------------------------------------------------------
 
+    # The stored text as an SQL expression over ``documents d`` (SQLite keeps a long text beside the row)
+    _TEXT = "d.text"
+
     def get_document(self, doc_id: str) -> Document | None:
-        rows = self._read("SELECT id, text, meta FROM documents WHERE id=?", (doc_id,))
+        rows = self._read(f"SELECT d.id, {self._TEXT}, d.meta FROM documents d WHERE d.id=?", (doc_id,))
         if not rows:
             return None
         r = rows[0]
@@ -197,6 +264,22 @@ class SQLReads:
             cache[doc_id] = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3])) if rows else None
         return cache[doc_id]
 
+    def _write_rows(self, sql: str, rows: list[tuple]) -> None:  # pragma: no cover - provided by the store
+        """``sql`` (``?`` placeholders) once per row, in one write transaction of the store."""
+        raise NotImplementedError
+
+    def _fill_marks(self) -> None:
+        """Migration 6 on a store made before it: marks for each big text, one text at a time (memory
+        holds one). Run once, by the process that migrated; a text left without (an interrupted fill)
+        is read whole."""
+        for (doc_id,) in self._read("SELECT id FROM documents WHERE length(text) >= ? AND id NOT IN "
+                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (WINDOWED_BYTES,)):
+            doc = self.get_document(doc_id)
+            marks = marks_row(doc_id, doc.text) if doc is not None else None
+            if marks is not None:
+                self._write_rows("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?) "
+                                 "ON CONFLICT DO NOTHING", [marks])
+
     def text_length(self, doc_id: str) -> int | None:
         found = self._marks(doc_id)
         return found[1] if found is not None else None
@@ -218,7 +301,8 @@ class SQLReads:
         last = 0
         while True:
             rows = self._read(
-                f"SELECT seq, id, text, meta FROM documents WHERE seq>? ORDER BY seq LIMIT {BATCH}", (last,))
+                f"SELECT d.seq, d.id, {self._TEXT}, d.meta FROM documents d WHERE d.seq>? ORDER BY d.seq "
+                f"LIMIT {BATCH}", (last,))
             if not rows:
                 return
             last = rows[-1][0]
@@ -270,6 +354,20 @@ class SQLReads:
         ``d.search LIKE`` (PostgreSQL's trigram index answers that)."""
         return None
 
+    def _parts_source(self, needle: str) -> tuple[str, tuple]:
+        """The seqs of long texts (``search_parts``) whose copy holds ``needle``: (SELECT, parameters);
+        store-specific where an index answers it."""
+        return "SELECT p.seq FROM search_parts p WHERE p.search LIKE ? ESCAPE '\\'", (like_pattern(needle),)
+
+    _no_parts = False  # a read-only store made before migration 7: no long text is kept in parts
+
+    def _long_matches(self, needle: str) -> list[int]:
+        """The long texts holding ``needle``: few (each is megabytes), so listed apart and merged in."""
+        if not needle or self._no_parts:
+            return []
+        sql, params = self._parts_source(needle)
+        return sorted({r[0] for r in self._read(sql, params)})
+
     def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
                       before: int | None = None, limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
         """Up to ``limit`` documents after number ``after`` (or the last ones before ``before``), in store
@@ -277,34 +375,48 @@ class SQLReads:
         ``status``; with ``ids``, only those.
 
         Never reads a whole text or every document: keyset paging on ``seq``, text through the
-        search index, a rare status through the status index."""
+        search index, a rare status through the status index. Long texts found in their parts'
+        index are a second page, merged in order."""
         bound = (before, True) if before is not None else (after, False)
-        sql, params = self._listing(annotator, query, status, bound, ids)
+        needle = _needle(query)
+        found = [self._read(sql + f" LIMIT {int(limit)}", params)
+                 for sql, params in self._listings(annotator, needle, status, bound, ids)]
+        picked = sorted((r for rows in found for r in rows), key=lambda r: r[0], reverse=before is not None)
         rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3] if r[3] is not None
                                                            else self._text_bytes(r[0], 0, HEAD_BYTES)))
-                for r in self._read(sql + f" LIMIT {int(limit)}", params)]
+                for r in picked[:int(limit)]]
         return rows[::-1] if before is not None else rows
 
     def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
                        cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
         """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
-        sql, params = self._listing(annotator, query, status, (0, False), ids)
-        return self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
+        total = sum(self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
+                    for sql, params in self._listings(annotator, _needle(query), status, (0, False), ids))
+        return min(total, int(cap) + 1)
 
-    def _listing(self, annotator: str, query: str, status: str | None, bound: tuple[int, bool],
-                 ids: list[str] | None) -> tuple[str, tuple]:
-        """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards)."""
-        needle = ""
-        if query.strip():  # the fold's table is loaded for a query only (not for the first screen's pages)
-            from annotator.text.search_fold import fold
+    def _listings(self, annotator: str, needle: str, status: str | None, bound: tuple[int, bool],
+                  ids: list[str] | None) -> list[tuple[str, tuple]]:
+        """The page's SQL and parameters, then the same over the long texts holding ``needle`` (their own
+        search copy is empty, so no document is in both)."""
+        out = [self._listing(annotator, needle, status, bound, ids)]
+        seqs = self._long_matches(needle)
+        if seqs:
+            out.append(self._listing(annotator, needle, status, bound, ids, seqs))
+        return out
 
-            needle = fold(query.strip()).strip(" ")
+    def _listing(self, annotator: str, needle: str, status: str | None, bound: tuple[int, bool],
+                 ids: list[str] | None, seqs: list[int] | None = None) -> tuple[str, tuple]:
+        """The SQL (without LIMIT) and parameters of one page; ``bound``: (number, backwards); with
+        ``seqs``, those documents stand for the ones holding ``needle``."""
         cols = f"SELECT d.seq, d.id, {self._STATUS}, {self._HEAD}"
         join = "LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=?"
         source, key = "documents d", "d.seq"
         where: list[str] = []
         params: list[Any] = []
-        if needle:
+        if seqs is not None:
+            where.append("d.seq IN (" + ",".join("?" * len(seqs)) + ")")
+            params.extend(seqs)
+        elif needle:
             # a few ids are found by their index and their copies read; the search index is for the whole store
             found = None if self._no_scale or ids is not None else self._search_source(needle)
             if found is not None:

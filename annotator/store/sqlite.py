@@ -54,9 +54,11 @@ from annotator.store.sql_reads import (
     SQLReads,
     counted,
     decode_text,
+    encoded_pieces,
     marks_row,
     now_iso,
     search_copy,
+    search_parts,
 )
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
@@ -99,7 +101,9 @@ class SQLiteStore(SQLReads, Store):
     _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
     _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
     # ``length`` of a BLOB reads no overflow page, ``substr`` reads the whole value: a big text's head is a range
-    _HEAD = f"CASE WHEN length(d.text) <= {INLINE_HEAD} THEN substr(d.text, 1, {HEAD_BYTES}) END"
+    # (a long text kept in ``long_texts`` leaves ``d.text`` empty: its head is a range too)
+    _HEAD = f"CASE WHEN length(d.text) BETWEEN 1 AND {INLINE_HEAD} THEN substr(d.text, 1, {HEAD_BYTES}) END"
+    _TEXT = "COALESCE((SELECT l.data FROM long_texts l WHERE l.seq = d.seq), d.text)"
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
         """Open the store at ``path``; with ``create``, make a new one if no file is there.
@@ -155,6 +159,9 @@ class SQLiteStore(SQLReads, Store):
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
             self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
             self._no_marks = current < 6  # made before text marks: every text is read whole
+            self._no_parts = current < 7  # made before long texts were kept apart: every text is in its row
+            if self._no_parts:
+                self._TEXT = "d.text"
             return
         if current < 6:
             self._fill_marks()
@@ -193,21 +200,16 @@ class SQLiteStore(SQLReads, Store):
                                 "UPDATE annotations SET counted=? WHERE doc_id=? AND annotator=? AND counted IS NULL",
                                 tallied))
 
-    def _fill_marks(self) -> None:
-        """Migration 6 on a store made before it: marks for each big text, one text at a time (memory holds
-        one). Run once, when the store is migrated; a text left without (an interrupted fill) is read whole."""
-        for (doc_id,) in self._read("SELECT id FROM documents WHERE length(text) >= ? AND id NOT IN "
-                                    "(SELECT doc_id FROM text_marks) ORDER BY seq", (sql_reads.WINDOWED_BYTES,)):
-            doc = self.get_document(doc_id)
-            marks = marks_row(doc_id, doc.text, _enc(doc.text)) if doc is not None else None
-            if marks is not None:
-                self._write(partial(self._db.execute, "INSERT OR IGNORE INTO text_marks(doc_id, chars, step, marks) "
-                                    "VALUES (?,?,?,?)", marks))
+    def _write_rows(self, sql: str, rows: list[tuple]) -> None:
+        self._write(partial(self._db.executemany, sql, rows))
 
     def _text_bytes(self, seq: int, offset: int, size: int) -> bytes:
-        """Incremental BLOB I/O: only the pages holding the range are read (SQL ``substr`` reads the value whole)."""
+        """Incremental BLOB I/O: only the pages holding the range are read (SQL ``substr`` reads the value
+        whole), from ``long_texts`` where the text is kept there."""
         try:
-            with self._db.blobopen("documents", "text", seq, readonly=True) as blob:
+            long = not self._no_parts and self._db.execute("SELECT 1 FROM long_texts WHERE seq=?", (seq,)).fetchone()
+            with self._db.blobopen("long_texts" if long else "documents", "data" if long else "text", seq,
+                                   readonly=True) as blob:
                 blob.seek(offset)
                 return blob.read(size)
         except sqlite3.Error as exc:
@@ -220,6 +222,14 @@ class SQLiteStore(SQLReads, Store):
             return None
         pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
         return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search GLOB ?", (pattern,))
+
+    def _parts_source(self, needle: str) -> tuple[str, tuple]:
+        """Through the parts' own FTS5 index, as ``_search_source``; shorter needles scan the parts."""
+        if len(needle) < 3:
+            return super()._parts_source(needle)
+        pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+        return ("SELECT p.seq FROM search_parts_fts f CROSS JOIN search_parts p ON p.id = f.rowid "
+                "WHERE f.search GLOB ?", (pattern,))
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
@@ -393,16 +403,32 @@ class SQLiteStore(SQLReads, Store):
                 renamed = doc.id
             if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
                 self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
-            data = _enc(doc.text)
-            self._db.execute(
-                "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
-                (doc_id, data, h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
-            marks = marks_row(doc_id, doc.text, data)
-            if marks is not None:
-                self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
+            marks = marks_row(doc_id, doc.text)
+            if marks is None:
+                self._db.execute(
+                    "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
+                    (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+            else:
+                self._add_long(doc_id, doc, h, marks)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
+
+    def _add_long(self, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
+        """A long text a piece at a time (migration 7): its bytes written into a ``zeroblob`` of their size
+        in ``long_texts`` and its search copy as overlapping parts, each indexed as it is written."""
+        self._db.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,x'',?,?,?,'')",
+                         (doc_id, h, _dumps(dict(doc.meta)), now_iso()))
+        seq = self._db.execute("SELECT seq FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+        self._db.execute("INSERT INTO long_texts(seq, data) VALUES (?, zeroblob(?))",
+                         (seq, sql_reads.read_marks(marks[3])[-1]))
+        with self._db.blobopen("long_texts", "data", seq) as blob:
+            for piece in encoded_pieces(doc.text):
+                blob.write(piece)
+        self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
+        for part in search_parts(doc_id, doc.text):
+            rowid = self._db.execute("INSERT INTO search_parts(seq, search) VALUES (?,?)", (seq, part)).lastrowid
+            self._db.execute("INSERT INTO search_parts_fts(rowid, search) VALUES (?,?)", (rowid, part))
 
     # -- annotations -------------------------------------------------------------------
 
