@@ -17,6 +17,7 @@ import time
 from datetime import UTC
 
 import pytest
+from old_stores import made_before_long_texts
 
 from annotator.errors import OperationError, StoreError, UnstorableTextError
 from annotator.model.annotations import Document
@@ -130,46 +131,9 @@ def test_the_document_list_shows_the_start_of_a_big_text(store, monkeypatch):
     assert row.head and WEIRD.startswith(row.head) and len(row.head.encode("utf-8", "surrogatepass")) > 300
 
 
-def _made_before_long_texts(store, db, version: int = 6) -> None:
-    """Undo migration 7 as an annotator before it left the store (long texts and their search copies in
-    their rows, no ``long_texts`` or ``search_parts``), then set the store's version to ``version``."""
-    from annotator.store.sql_reads import search_copy
-
-    if db.startswith("postgresql://"):
-        def undo(cur):
-            for seq, doc_id, text in cur.execute("SELECT d.seq, d.id, d.text FROM documents d JOIN search_parts p "
-                                                 "ON p.seq = d.seq GROUP BY d.seq").fetchall():
-                cur.execute("UPDATE documents SET search=%s WHERE seq=%s",
-                            (search_copy(doc_id, bytes(text).decode("utf-8", "surrogatepass")), seq))
-            cur.execute("DROP TABLE search_parts")
-            if version < 6:
-                cur.execute("DROP TABLE text_marks")
-            cur.execute("DELETE FROM schema_version WHERE version > %s", (version,))
-
-        store._write(undo)
-        store.close()
-        return
-    store.close()
-    import sqlite3
-
-    raw = sqlite3.connect(db, isolation_level=None)
-    for seq, doc_id, data in raw.execute("SELECT l.seq, d.id, l.data FROM long_texts l JOIN documents d "
-                                         "ON d.seq = l.seq").fetchall():
-        text = data.decode("utf-8", "surrogatepass")
-        raw.execute("UPDATE documents SET text=?, search=? WHERE seq=?", (data, search_copy(doc_id, text), seq))
-        raw.execute("INSERT INTO documents_fts(documents_fts, rowid, search) VALUES ('delete', ?, '')", (seq,))
-        raw.execute("INSERT INTO documents_fts(rowid, search) VALUES (?, ?)", (seq, search_copy(doc_id, text)))
-    for table in ("search_parts_fts", "search_parts", "long_texts"):
-        raw.execute(f"DROP TABLE {table}")
-    if version < 6:
-        raw.execute("DROP TABLE text_marks")
-    raw.execute(f"PRAGMA user_version={version}")
-    raw.close()
-
-
 def _made_before_text_marks(store, db) -> None:
     """Undo migrations 7 and 6 as an annotator before them left the store: no ``text_marks``, version 5."""
-    _made_before_long_texts(store, db, 5)
+    made_before_long_texts(store, db, 5)
 
 
 def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_windows):

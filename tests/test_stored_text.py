@@ -10,6 +10,7 @@ import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from old_stores import made_before_long_texts
 from test_scale_docsize import big_text
 from test_tui_support import SIZE, make_app
 
@@ -208,7 +209,6 @@ def test_a_small_text_is_read_whole_and_a_big_one_by_ranges(tmp_path, monkeypatc
 
 def test_a_read_only_store_made_before_text_marks_reads_every_text_whole(tmp_path, monkeypatch):
     """A store that cannot be migrated (read-only) still opens and reads; it has no marks table to ask."""
-    import sqlite3
 
     import annotator.store.sqlite as sqlite_store
     from annotator.errors import StoreError
@@ -218,11 +218,7 @@ def test_a_read_only_store_made_before_text_marks_reads_every_text_whole(tmp_pat
     text = big_text(2_000)
     store = open_store(str(path))
     store.add_document(Document("big", text))
-    store.close()
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("DROP TABLE text_marks")
-    raw.execute("PRAGMA user_version=5")
-    raw.close()
+    made_before_long_texts(store, str(path), 5)  # no text_marks, no long_texts
 
     def refused(*args):
         raise StoreError(f"{path}: the database is read-only; nothing was changed")

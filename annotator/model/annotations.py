@@ -43,7 +43,7 @@ def text_hash(text: str) -> str:
     return digest.hexdigest()
 
 
-_HASH_STEP = 1 << 20  # code points; UTF-8 encodes each on its own, so the pieces' bytes are the text's
+_HASH_STEP = 1 << 16  # code points; UTF-8 encodes each on its own, so the pieces' bytes are the text's
 
 
 @dataclass(frozen=True)

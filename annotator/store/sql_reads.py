@@ -141,7 +141,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; th
 # A long text's search copy is kept as parts of SEARCH_PART characters (``search_parts``, migration 7), each
 # starting with the last SEARCH_OVERLAP characters of the one before: a needle of up to SEARCH_OVERLAP + 1
 # characters is wholly inside some part, so it is found wherever it is; a longer one across a cut is not.
-SEARCH_PART = 1 << 20
+SEARCH_PART = 1 << 18
 SEARCH_OVERLAP = 1023
 SEARCH_STEP = 1 << 16  # code points folded at a time
 
