@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python bench/bench_throughput.py [--docs 2000] [--small 1000] [--big 20000 (the issue: 1000000)]
          [--big-import 10000 (the issue: 100000)] [--formats native,conll,…] [--conll-tokens 500000] [--folder DIR]
-         [--huge-mb 10 (100 for aim 2's big case)] [--huge-only] [--reference OLD-CHECKOUT] [--skip-rss]
+         [--huge-mb 10 (100 for aim 2's big case)] [--huge-only] [--reference OLD-CHECKOUT] [--pg] [--skip-rss]
 Everything is generated in a temporary folder (or --folder):
 
 - import vs tokenizing: --docs labelled news documents (the bundled seeds, about 2,700 characters
@@ -162,10 +162,12 @@ def huge_texts(folder: Path, mb: int) -> tuple[Path, Path, int]:
     return txt, jsonl, len(text)
 
 
-def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path | None = None) -> None:
+def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path | None = None,
+                  pg: bool = False) -> None:
     """Aim 2's import and export side: one document of ``mb`` MB, each step in its own process; with
     ``reference`` (a checkout of older code, e.g. ``git worktree add /tmp/before main``), each import is
-    also run by that code, alternately in the same run, for a before/after."""
+    also run by that code, alternately in the same run, for a before/after; with ``pg``, the imports also
+    into a throwaway PostgreSQL cluster (the peak RSS of the client process: the server holds the row)."""
     txt, jsonl, chars = huge_texts(folder, mb)
     size = txt.stat().st_size / 1e6
     print(f"one document of {size:.0f} MB ({chars:,} characters of Arabic; a Python string of {2 * chars / 1e6:.0f} MB):"
@@ -187,6 +189,15 @@ def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path 
         for label, repo in codes[::-1]:  # the reference first: the store the exports read is made by this code
             steps.append((what + label, [a.format(db=str(folder / f"huge{label.strip(' ()')}")) for a in argv], repo,
                           HUGE_IMPORT_PER_MB if not label else None))
+    cluster = _pg_cluster() if pg else None
+    if cluster is not None:
+        _, _, small_pg = run_child(["import", "--db", cluster.new_database("huge"), str(tiny)], REPO, pyc)
+        print(f"  a process that imports a one-line .txt into PostgreSQL: {small_pg:.0f} MB "
+              f"({(small_pg - base) / size:.1f}x the document)")
+    for what, argv in (("import .txt", [str(txt)]), ("import native JSONL", ["--format", "native", str(jsonl)])):
+        for label, repo in codes[::-1] if cluster is not None else ():
+            steps.append((f"PostgreSQL {what}{label}", ["import", "--db", cluster.new_database("huge"), *argv], repo,
+                          HUGE_IMPORT_PER_MB if not label else None))
     for fmt in ("native", "text", "label-studio", "conll"):
         steps.append((f"export {fmt}", ["export", "--db", str(folder / "huge-jsonl.db"), "--format", fmt, "-o",
                                         str(folder / f"huge-out.{fmt}")], REPO, HUGE_RSS_PER_MB))
@@ -201,6 +212,19 @@ def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path 
          f"exported within {HUGE_RSS_PER_MB}x"] = bounded
     for f in folder.glob("huge*"):
         f.unlink()
+    if cluster is not None:
+        cluster.stop()
+
+
+def _pg_cluster():  # noqa: ANN202 - tests/pg_server's cluster, or None (said why)
+    sys.path.insert(0, str(REPO / "tests"))
+    import pg_server
+
+    reason = pg_server.skip_reason()
+    if reason:
+        print(f"  PostgreSQL: not measured: {reason}")
+        return None
+    return pg_server.start_cluster()
 
 
 HUGE_RSS_PER_MB = 10  # a huge document's export may use this many times its size, beyond start-up
@@ -222,6 +246,7 @@ def main() -> int:
     p.add_argument("--huge-only", action="store_true", help="only the huge document (--huge-mb)")
     p.add_argument("--reference", type=Path, default=None,
                    help="a checkout of older code: the huge document's imports are also run by it, for a before/after")
+    p.add_argument("--pg", action="store_true", help="the huge document's imports also into a throwaway PostgreSQL")
     p.add_argument("--export-only", action="store_true",
                    help="only the export rates of the news documents (the store is still imported to build them)")
     args = p.parse_args()
@@ -229,7 +254,7 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     aims: dict[str, bool] = {}
     if args.huge_only:
-        huge_document(folder, args.huge_mb or 10, aims, args.reference)
+        huge_document(folder, args.huge_mb or 10, aims, args.reference, args.pg)
         return _end(folder, args.folder is None, aims)
 
     # -- import against tokenizing, and the export rate ------------------------------------
@@ -319,7 +344,7 @@ def main() -> int:
 
     # -- one huge document ------------------------------------------------------------------
     if args.huge_mb:
-        huge_document(folder, args.huge_mb, aims, args.reference)
+        huge_document(folder, args.huge_mb, aims, args.reference, args.pg)
     return _end(folder, args.folder is None, aims)
 
 
