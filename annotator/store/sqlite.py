@@ -224,12 +224,14 @@ class SQLiteStore(SQLReads, Store):
         return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search GLOB ?", (pattern,))
 
     def _parts_source(self, needle: str) -> tuple[str, tuple]:
-        """Through the parts' own FTS5 index, as ``_search_source``; shorter needles scan the parts."""
+        """Through the parts' own FTS5 index, as ``_search_source``, per long text and stopping at its first
+        part that holds the needle (each part found is read to check it); shorter needles scan the parts."""
         if len(needle) < 3:
             return super()._parts_source(needle)
         pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
-        return ("SELECT p.seq FROM search_parts_fts f CROSS JOIN search_parts p ON p.id = f.rowid "
-                "WHERE f.search GLOB ?", (pattern,))
+        return ("SELECT r.seq FROM (SELECT seq, MIN(id) AS lo, MAX(id) AS hi FROM search_parts GROUP BY seq) r "
+                "WHERE EXISTS (SELECT 1 FROM search_parts_fts f CROSS JOIN search_parts p ON p.id = f.rowid "
+                "WHERE f.search GLOB ? AND f.rowid BETWEEN r.lo AND r.hi AND p.seq = r.seq)", (pattern,))
 
     def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, retrying while another process keeps the database busy."""
