@@ -88,7 +88,7 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
             offset += size
             pieces.clear()
             if number == 1:
-                parts[0] = strip_bom(parts[0])
+                strip_bom_pieces(parts)
             _drop_line_end(parts)
             line = parts[0] if len(parts) == 1 else "".join(parts)
             parts.clear()
@@ -121,6 +121,19 @@ def decode_pieces(pieces: list[bytes]) -> list[str]:
         if not raw:
             return out
         offset += len(raw)
+
+
+def strip_bom_pieces(parts: list[str]) -> None:
+    """``strip_bom`` of text given in pieces (a piece may be empty, a character cut at its end)."""
+    for i, part in enumerate(parts):
+        if part:
+            parts[i] = strip_bom(part)
+            return
+
+
+def blank(line: str) -> bool:
+    """Empty or only white space (``not line.strip()`` without copying a line of a hundred megabytes)."""
+    return not line or line.isspace()
 
 
 def _drop_line_end(parts: list[str]) -> None:
@@ -171,7 +184,7 @@ def check_keys(obj: dict[str, Any], ctx: ReadContext, path: Path, line: int) -> 
 def iter_jsonl(path: Path, ctx: ReadContext) -> Iterator[tuple[int, dict[str, Any]]]:
     """Objects of a JSON Lines file; a malformed or non-object line is reported and skipped."""
     for number, line in iter_lines(path):
-        if not line.strip():
+        if blank(line):
             continue
         ctx.next_record()
         obj = parse_json(line, ctx, path, number)
@@ -394,7 +407,7 @@ class Sample(str):
 
     def _first_line(self) -> Any:
         for number, line in iter_lines(self.path):
-            if line.strip():
+            if not blank(line):
                 item = parse_json(line, ReadContext(), self.path, number)
                 return None if item is _FAILED else item
         return None

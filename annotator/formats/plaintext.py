@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TextIO
 
 from annotator.errors import InputError
-from annotator.formats._io import PIECE_BYTES, check_readable, decode_pieces, name_meta, readable_name, strip_bom
+from annotator.formats._io import (
+    PIECE_BYTES,
+    blank,
+    check_readable,
+    decode_pieces,
+    name_meta,
+    readable_name,
+    strip_bom_pieces,
+)
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Document
 
@@ -35,8 +43,7 @@ def read_text(path: Path) -> str:
             line = f.read(exc.start).count(b"\n") + 1
         raise InputError(f"invalid UTF-8 ({exc.reason}); file not imported", str(path), line,
                          byte_offset=exc.start) from None
-    if parts:
-        parts[0] = strip_bom(parts[0])
+    strip_bom_pieces(parts)
     return parts[0] if len(parts) == 1 else "".join(parts)
 
 
@@ -49,7 +56,7 @@ class PlainTextFormat(Format):
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
         text = read_text(path)
-        if not text or text.isspace():  # (``strip`` would copy a long text to find out)
+        if blank(text):
             ctx.report(path, None, "only white space; nothing imported")
             return
         yield Record(Document(readable_name(path.stem), text, name_meta(path.name)), None, 1)

@@ -70,12 +70,6 @@ def encoded_pieces(text: str, step: int = MARK_STEP) -> Iterator[bytes]:
         yield encode_text(text[i:i + step])
 
 
-def is_long(text: str) -> bool:
-    """A text of at least WINDOWED_BYTES in UTF-8: stored with its marks, and in pieces (a code point
-    is at most 4 bytes, so a shorter text in code points is not encoded to find out)."""
-    return len(text) * 4 >= WINDOWED_BYTES and sum(map(len, encoded_pieces(text))) >= WINDOWED_BYTES
-
-
 def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
     """The ``text_marks`` row (doc_id, chars, step, marks) a text gets: None for one under WINDOWED_BYTES."""
     if len(text) * 4 < WINDOWED_BYTES:
