@@ -165,8 +165,8 @@ def huge_texts(folder: Path, mb: int) -> tuple[Path, Path, int]:
 def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path | None = None,
                   pg: bool = False) -> None:
     """Aim 2's import and export side: one document of ``mb`` MB, each step in its own process; with
-    ``reference`` (a checkout of older code, e.g. ``git worktree add /tmp/before main``), each import is
-    also run by that code, alternately in the same run, for a before/after; with ``pg``, the imports also
+    ``reference`` (older code, e.g. ``git archive main | tar -x -C /tmp/before``), each import is
+    also run by that code, in the same run, for a before/after; with ``pg``, the imports also
     into a throwaway PostgreSQL cluster (the peak RSS of the client process: the server holds the row)."""
     txt, jsonl, chars = huge_texts(folder, mb)
     size = txt.stat().st_size / 1e6
@@ -180,15 +180,15 @@ def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path 
         run_child(["import", "--db", str(folder / "huge-warm.db"), str(tiny)], repo, pyc)
     _, _, base = run_child(["stats", "--db", str(folder / "none.db")], REPO, pyc)  # the interpreter and the CLI
     _, _, small = run_child(["import", "--db", str(folder / "huge-small.db"), str(tiny)], REPO, pyc)
-    print(f"  a process that only starts the command line: peak RSS {base:.0f} MB (the base below); one that "
-          f"imports a one-line .txt: {small:.0f} MB ({(small - base) / size:.1f}x the document)")
+    print(f"  a process that only starts the command line: peak RSS {base:.0f} MB (the first base below); one that "
+          f"imports a one-line .txt: {small:.0f} MB ({(small - base) / size:.1f}x the document; an import's own base)")
     bounded = True
     steps = []
     for what, argv in (("import .txt", ["import", "--db", "{db}-txt.db", str(txt)]),
                        ("import native JSONL", ["import", "--db", "{db}-jsonl.db", "--format", "native", str(jsonl)])):
         for label, repo in codes[::-1]:  # the reference first: the store the exports read is made by this code
             steps.append((what + label, [a.format(db=str(folder / f"huge{label.strip(' ()')}")) for a in argv], repo,
-                          HUGE_IMPORT_PER_MB if not label else None))
+                          HUGE_IMPORT_PER_MB if not label else None, small))
     cluster = _pg_cluster() if pg else None
     if cluster is not None:
         _, _, small_pg = run_child(["import", "--db", cluster.new_database("huge"), str(tiny)], REPO, pyc)
@@ -197,19 +197,21 @@ def huge_document(folder: Path, mb: int, aims: dict[str, bool], reference: Path 
     for what, argv in (("import .txt", [str(txt)]), ("import native JSONL", ["--format", "native", str(jsonl)])):
         for label, repo in codes[::-1] if cluster is not None else ():
             steps.append((f"PostgreSQL {what}{label}", ["import", "--db", cluster.new_database("huge"), *argv], repo,
-                          HUGE_IMPORT_PER_MB if not label else None))
+                          HUGE_IMPORT_PER_MB if not label else None, small_pg))
     for fmt in ("native", "text", "label-studio", "conll"):
         steps.append((f"export {fmt}", ["export", "--db", str(folder / "huge-jsonl.db"), "--format", fmt, "-o",
-                                        str(folder / f"huge-out.{fmt}")], REPO, HUGE_RSS_PER_MB))
-    for name, argv, repo, bound in steps:
+                                        str(folder / f"huge-out.{fmt}")], REPO, HUGE_RSS_PER_MB, None))
+    for name, argv, repo, bound, own in steps:
         code, seconds, rss = run_child(argv, repo, pyc)
         ratio = (rss - base) / size
-        ok = code == 0 and (bound is None or ratio <= bound)
+        mine = (rss - own) / size if own is not None else ratio  # an import: beyond its own start-up
+        ok = code == 0 and (bound is None or mine <= bound)
         bounded &= ok
-        print(f"  {name:<34} {seconds:6.1f} s, peak RSS {rss:6.0f} MB: {ratio:4.1f}x the document beyond the "
-              f"start-up (exit {code}){'' if ok else '  TOO MUCH'}")
-    aims[f"one {size:.0f} MB document imported within {HUGE_IMPORT_PER_MB}x its size beyond start-up and "
-         f"exported within {HUGE_RSS_PER_MB}x"] = bounded
+        print(f"  {name:<42} {seconds:6.1f} s, peak RSS {rss:6.0f} MB: {ratio:4.1f}x the document beyond the "
+              f"command line's start-up" + (f", {mine:4.1f}x beyond its own" if own is not None else "")
+              + f" (exit {code}){'' if ok else '  TOO MUCH'}")
+    aims[f"one {size:.0f} MB document imported within {HUGE_IMPORT_PER_MB}x its size beyond the import's own "
+         f"start-up and exported within {HUGE_RSS_PER_MB}x beyond the command line's"] = bounded
     for f in folder.glob("huge*"):
         f.unlink()
     if cluster is not None:
