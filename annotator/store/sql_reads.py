@@ -12,6 +12,7 @@ document list, counts, annotations, the log, positions, assignments, accounts), 
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import sys
@@ -46,7 +47,18 @@ def encode_text(text: str) -> bytes:
 
 
 def decode_text(blob: bytes) -> str:
-    return bytes(blob).decode("utf-8", "surrogatepass")
+    """A stored text back; a long one decoded a piece at a time and joined (CPython decoding a long
+    non-Latin text whole holds about three times its size besides the bytes, a piece at a time one)."""
+    if len(blob) <= DECODE_PIECE:
+        return bytes(blob).decode("utf-8", "surrogatepass")
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
+    view = memoryview(blob)
+    pieces = [decoder.decode(view[i:i + DECODE_PIECE]) for i in range(0, len(view), DECODE_PIECE)]
+    pieces.append(decoder.decode(b"", final=True))
+    return "".join(pieces)
+
+
+DECODE_PIECE = 1 << 20
 
 
 def text_marks(text: str, step: int = MARK_STEP) -> bytes:
