@@ -200,3 +200,28 @@ def test_a_stored_text_decoded_in_pieces_is_the_text(monkeypatch, piece):
     monkeypatch.setattr(sql_reads, "DECODE_PIECE", piece)
     for text in ("", "a", UNIT, "\ud800\udfff\udfff\ud800👍", huge(300)):
         assert sql_reads.decode_text(encode_text(text)) == text
+
+
+def test_a_long_text_undone_with_its_record_leaves_nothing(db, text):
+    """An import record's savepoint undone after its long text was written: no row, part or index entry."""
+    store = open_store(db)
+    try:
+        with store.transaction():
+            with pytest.raises(RuntimeError), store.transaction():
+                store.add_document(Document("big", text))
+                raise RuntimeError("the record's labels were refused")
+            store.add_document(Document("small", "نص قصير ZZNEARENDQQ"))
+        assert store.document_ids() == ["small"] and store.get_document("big") is None
+        assert [r.id for r in store.document_page("amal", query="ZZNEARENDQQ")] == ["small"]
+        assert store.integrity_check() == "ok"
+        if not db.startswith("postgresql://"):
+            raw = store._db
+            assert raw.execute("SELECT (SELECT COUNT(*) FROM long_texts), (SELECT COUNT(*) FROM search_parts)"
+                               ).fetchone() == (0, 0)
+            for table in ("search_parts_fts", "documents_fts"):
+                raw.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+        store.add_document(Document("big", text))  # and written again whole
+        assert store.get_document("big").text == text
+        assert [r.id for r in store.document_page("amal", query="ZZCROSSINGQQ")] == ["big"]
+    finally:
+        store.close()
