@@ -67,33 +67,48 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     check_readable(path)
     offset = number = 0
     with path.open("rb") as f:
-        while True:
-            raw = f.readline(PIECE_BYTES)  # counted by hand: enumerate keeps its last item alive (a cached tuple)
-            if not raw:
-                return
+        for raw in f:  # counted by hand: enumerate keeps its last item alive (a cached tuple)
             number += 1
-            pieces = [raw]
-            while not raw.endswith(b"\n") and len(raw) == PIECE_BYTES:  # a long line: the rest, a piece at a time
-                raw = f.readline(PIECE_BYTES)
-                if raw:
-                    pieces.append(raw)
-            raw = b""  # not held while the caller works on the line (a one-line 100 MB document)
-            size = sum(map(len, pieces))
+            size = len(raw)
+            if size > PIECE_BYTES:
+                held, raw = [raw], b""  # the one reference, handed over
+                given = [_long_line(held, number, offset, path)]
+                offset += size
+                yield number, given.pop()
+                continue
             try:
-                parts = decode_pieces(pieces)
+                line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise InputError(
                     f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
                 ) from None
             offset += size
-            pieces.clear()
+            raw = b""  # not held while the caller works on the line
             if number == 1:
-                strip_bom_pieces(parts)
-            _drop_line_end(parts)
-            line = parts[0] if len(parts) == 1 else "".join(parts)
-            parts.clear()
+                line = strip_bom(line)
+            if line.endswith("\n"):
+                line = line[:-1]
+                if line.endswith("\r"):
+                    line = line[:-1]
             given, line = [line], ""
             yield number, given.pop()  # this frame keeps no reference to the line while the caller has it
+
+
+def _long_line(held: list[bytes], number: int, offset: int, path: Path) -> str:
+    """``iter_lines``' line of more than PIECE_BYTES (a one-line 100 MB document) out of ``held``, decoded
+    a piece at a time: its bytes are freed with their last piece."""
+    raw = held.pop()
+    view = memoryview(raw)
+    pieces: list[Any] = [view[i:i + PIECE_BYTES] for i in range(0, len(raw), PIECE_BYTES)]
+    del raw, view
+    try:
+        parts = decode_pieces(pieces)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start) from None
+    if number == 1:
+        strip_bom_pieces(parts)
+    _drop_line_end(parts)
+    return "".join(parts)
 
 
 PIECE_BYTES = 1 << 20  # bytes decoded at a time
@@ -105,7 +120,7 @@ def decode_pieces(pieces: list[bytes]) -> list[str]:
     once (a one-byte buffer, then a two-byte one as long as the bytes); a piece at a time, about twice.
     A ``UnicodeDecodeError``'s ``start`` is the absolute offset of the first bad byte."""
     if len(pieces) == 1 and len(pieces[0]) <= PIECE_BYTES:
-        return [pieces.pop().decode("utf-8")]
+        return [str(pieces.pop(), "utf-8")]
     decoder = codecs.getincrementaldecoder("utf-8")()
     out: list[str] = []
     offset = 0
@@ -137,7 +152,7 @@ def blank(line: str) -> bool:
 
 
 def _drop_line_end(parts: list[str]) -> None:
-    """Remove a trailing ``\n`` or ``\r\n`` from text given in pieces (the ``\r`` may end the piece before)."""
+    """Remove a trailing LF or CR LF from text given in pieces (the CR may end the piece before)."""
     for want in ("\n", "\r"):
         while len(parts) > 1 and not parts[-1]:
             parts.pop()

@@ -31,8 +31,8 @@ from annotator.model.annotations import Document
 def read_text(path: Path) -> str:
     """A whole text file, strictly decoded; invalid UTF-8 names its line and byte offset.
 
-    Read and decoded a piece at a time (``decode_pieces``): a 100 MB file is held about twice at
-    most, never as bytes and text at once."""
+    Read and decoded a piece at a time (``decode_pieces``, each piece's bytes dropped once decoded):
+    a 100 MB file is held about twice at most, as the pieces and their join."""
     check_readable(path)
     with path.open("rb") as f:
         pieces = list(iter(partial(f.read, PIECE_BYTES), b""))
