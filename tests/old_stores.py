@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from annotator.store.migrations import LONG_TEXTS_MIGRATION
 
-def made_before_long_texts(store, db, version: int = 6) -> None:
+
+def made_before_long_texts(store, db, version: int = LONG_TEXTS_MIGRATION - 1) -> None:
     """Undo migration 7 as an annotator before it left the store (long texts and their search copies in
     their rows, no ``long_texts`` or ``search_parts``), then set the store's version to ``version``."""
     from annotator.store.sql_reads import search_copy

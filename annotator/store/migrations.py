@@ -160,3 +160,7 @@ CREATE VIRTUAL TABLE search_parts_fts USING fts5(search, content='search_parts',
     tokenize='trigram', detail=none)
 """,
 ]
+
+# The migration that keeps long texts apart (``long_texts``, ``search_parts``): a store below it has neither.
+LONG_TEXTS_MIGRATION = 7
+assert "CREATE TABLE long_texts" in MIGRATIONS[LONG_TEXTS_MIGRATION - 1]

@@ -42,7 +42,7 @@ from annotator.store.base import (
     claim_refused,
     storable_name,
 )
-from annotator.store.migrations import MIGRATIONS
+from annotator.store.migrations import LONG_TEXTS_MIGRATION, MIGRATIONS
 from annotator.store.sql_reads import (
     BACKFILL_BATCH,
     BATCH,
@@ -159,7 +159,7 @@ class SQLiteStore(SQLReads, Store):
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
             self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
             self._no_marks = current < 6  # made before text marks: every text is read whole
-            self._no_parts = current < 7  # made before long texts were kept apart: every text is in its row
+            self._no_parts = current < LONG_TEXTS_MIGRATION  # made before long texts were kept apart
             if self._no_parts:
                 self._TEXT = "d.text"
             return
