@@ -194,14 +194,6 @@ def test_importing_a_huge_text_holds_it_about_twice_not_eight_times(tmp_path):
         store.close()
 
 
-@pytest.mark.parametrize("piece", [1, 2, 3, 5])
-def test_a_stored_text_decoded_in_pieces_is_the_text(monkeypatch, piece):
-    """Cut anywhere, inside a character or between the halves of a surrogate pair stored apart."""
-    monkeypatch.setattr(sql_reads, "DECODE_PIECE", piece)
-    for text in ("", "a", UNIT, "\ud800\udfff\udfff\ud800👍", huge(300)):
-        assert sql_reads.decode_text(encode_text(text)) == text
-
-
 def test_a_long_text_undone_with_its_record_leaves_nothing(db, text):
     """An import record's savepoint undone after its long text was written: no row, part or index entry."""
     store = open_store(db)

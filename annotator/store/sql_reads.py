@@ -12,7 +12,6 @@ document list, counts, annotations, the log, positions, assignments, accounts), 
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import sys
@@ -47,18 +46,9 @@ def encode_text(text: str) -> bytes:
 
 
 def decode_text(blob: bytes) -> str:
-    """A stored text back; a long one decoded a piece at a time and joined (CPython decoding a long
-    non-Latin text whole holds about three times its size besides the bytes, a piece at a time one)."""
-    if len(blob) <= DECODE_PIECE:
-        return bytes(blob).decode("utf-8", "surrogatepass")
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
-    view = memoryview(blob)
-    pieces = [decoder.decode(view[i:i + DECODE_PIECE]) for i in range(0, len(view), DECODE_PIECE)]
-    pieces.append(decoder.decode(b"", final=True))
-    return "".join(pieces)
-
-
-DECODE_PIECE = 1 << 20
+    """A stored text back, decoded whole: decoding a long one in pieces lowered Python's peak but raised
+    the process's (the pieces fragment the heap; measured 69 → 81 MB exporting a 10 MB text)."""
+    return bytes(blob).decode("utf-8", "surrogatepass")
 
 
 def text_marks(text: str, step: int = MARK_STEP) -> bytes:
