@@ -67,11 +67,19 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     check_readable(path)
     offset = number = 0
     with path.open("rb") as f:
-        for raw in f:  # counted by hand: enumerate keeps its last item alive (a cached tuple)
+        readline = f.readline
+        # a line at most PIECE_BYTES at a time: Python's reader gathers a long line in 8 kB pieces and joins
+        # them, and the pieces of a 100 MB line left the heap that much larger after they were freed
+        while raw := readline(PIECE_BYTES):  # counted by hand: enumerate keeps its last item alive
             number += 1
             size = len(raw)
-            if size > PIECE_BYTES:
-                held, raw = [raw], b""  # the one reference, handed over
+            if size == PIECE_BYTES and not raw.endswith(b"\n"):  # a long line: the rest, a piece at a time
+                held = [raw]
+                while raw and not raw.endswith(b"\n"):
+                    raw = readline(PIECE_BYTES)
+                    held.append(raw)
+                raw = b""  # the pieces are handed over: each is dropped once decoded
+                size = sum(map(len, held))
                 given = [_long_line(held, number, offset, path)]
                 offset += size
                 yield number, given.pop()
@@ -95,14 +103,10 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def _long_line(held: list[bytes], number: int, offset: int, path: Path) -> str:
-    """``iter_lines``' line of more than PIECE_BYTES (a one-line 100 MB document) out of ``held``, decoded
-    a piece at a time: its bytes are freed with their last piece."""
-    raw = held.pop()
-    view = memoryview(raw)
-    pieces: list[Any] = [view[i:i + PIECE_BYTES] for i in range(0, len(raw), PIECE_BYTES)]
-    del raw, view
+    """``iter_lines``' line of more than PIECE_BYTES (a one-line 100 MB document), read as the pieces
+    ``held``, decoded a piece at a time (each piece's bytes dropped once decoded) and joined."""
     try:
-        parts = decode_pieces(pieces)
+        parts = decode_pieces(held)
     except UnicodeDecodeError as exc:
         raise InputError(f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start) from None
     if number == 1:
