@@ -142,8 +142,8 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
     """The first match of ``pattern`` in ``text[start:stop]`` as (start, end, matched text), absolute,
     searched a piece at a time. Each piece starts ``overlap`` characters before the previous one's end,
     so a match that needs a character past a piece's end (a lookahead) is found in the next one; one
-    that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, and
-    the caller extends it, as it does at the end of a window."""
+    that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, as it
+    would at ``stop``: ``windows.next_paragraph_break`` makes a separator whole."""
     q = max(start, 0)
     stop = min(stop, len(text))
     while q < stop:

@@ -17,8 +17,8 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from annotator.layout.stored import Text, search_backward, search_forward
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
+from annotator.layout.stored import Text, search_backward
+from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows, next_paragraph_break
 from annotator.text.segments import TextSpan, sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -259,11 +259,9 @@ class TextIndex:
         k = windows.of(offset)
         while True:
             wend = windows.boundary(k + 1)
-            brk = search_forward(PARAGRAPH_BREAK, text, offset, wend)
-            if brk is not None and not (brk[2] == "\r" and text[brk[1]:brk[1] + 1] == "\n"):
-                return start, brk[0], brk[1]
+            brk = next_paragraph_break(text, offset, wend)
             if brk is not None:
-                return start, brk[0], brk[1] + 1
+                return start, brk[0], brk[1]
             if wend >= len(text) or k + 1 >= windows.count:
                 return start, len(text), len(text)
             k += 1
