@@ -84,12 +84,8 @@ class TextIndex:
         def make() -> _WindowTokens:
             start, end = self.windows.bounds(k)
             self.stats["tokenized"] += end - start
-            tokens = tokenize(self.text[start:end])  # a slice: a stored text reads only this window
-            if start:
-                tokens = [Token(t.start + start, t.end + start, t.text, t.kind,
-                                tuple(e + start for e in t.clitic_edges) if t.clitic_edges else ())
-                          for t in tokens]
-            return _WindowTokens(tokens)
+            # a slice (a stored text reads only this window), its tokens made at their offsets in the text
+            return _WindowTokens(tokenize(self.text[start:end], offset=start))
         return self._tokens.get(k, make)
 
     def _window_sentences(self, k: int) -> list[TextSpan]:
