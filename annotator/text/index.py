@@ -64,6 +64,17 @@ class _WindowTokens:
         self.ends = [t.end for t in tokens]
 
 
+class _WindowSentences:
+    """The sentences of one window alone, with their starts for bisection (kept with them, so a
+    lookup does not build them again)."""
+
+    __slots__ = ("spans", "starts")
+
+    def __init__(self, spans: list[TextSpan]) -> None:
+        self.spans = spans
+        self.starts = [s.start for s in spans]
+
+
 class TextIndex:
     """Tokens, sentences and paragraphs of one text, plus lookups by offset, on demand.
 
@@ -75,7 +86,7 @@ class TextIndex:
         self.text = text
         self.windows = Windows(text, window, long)
         self._tokens: _Bounded[int, _WindowTokens] = _Bounded(TOKEN_WINDOWS)
-        self._sentences: _Bounded[int, list[TextSpan]] = _Bounded(SENTENCE_WINDOWS)
+        self._sentences: _Bounded[int, _WindowSentences] = _Bounded(SENTENCE_WINDOWS)
         self._search: _Bounded[tuple[int, int], tuple[str, list[int]]] = _Bounded(SEARCH_WINDOWS)
         self.stats: Counter[str] = Counter()
 
@@ -90,10 +101,15 @@ class TextIndex:
 
     def _window_sentences(self, k: int) -> list[TextSpan]:
         """Sentences of window ``k`` alone (the first and last may continue across a safe cut)."""
-        def make() -> list[TextSpan]:
+        return self._window_sentences_and_starts(k).spans
+
+    def _window_sentences_and_starts(self, k: int) -> _WindowSentences:
+        """Sentences of window ``k`` with their starts, split once while the window is kept."""
+        def make() -> _WindowSentences:
             start, end = self.windows.bounds(k)
             self.stats["split"] += end - start
-            return [TextSpan(s.start + start, s.end + start) for s in sentences(self.text[start:end])]
+            spans = sentences(self.text[start:end])
+            return _WindowSentences([TextSpan(s.start + start, s.end + start) for s in spans])
         return self._sentences.get(k, make)
 
     # -- tokens ----------------------------------------------------------------------------
@@ -177,8 +193,9 @@ class TextIndex:
         if not 0 <= offset < len(self.text):
             return None
         k = self.windows.of(offset)
-        spans = self._window_sentences(k)
-        i = bisect_right([s.start for s in spans], offset) - 1
+        found = self._window_sentences_and_starts(k)
+        spans = found.spans
+        i = bisect_right(found.starts, offset) - 1
         if i >= 0 and (offset < spans[i].end or (i == len(spans) - 1 and self.windows.cut_after(k))):
             whole = self._joined(k, i)  # the space at a safe cut is inside the joined sentence
             return whole if offset < whole.end else None
