@@ -272,9 +272,9 @@ class TextIndex:
         k = windows.of(offset)
         while True:
             wend = windows.boundary(k + 1)
-            brk = next_paragraph_break(text, offset, wend)
-            if brk is not None:
-                return start, brk[0], brk[1]
+            sep = next_paragraph_break(text, offset, wend)
+            if sep is not None:
+                return start, sep[0], sep[1]
             if wend >= len(text) or k + 1 >= windows.count:
                 return start, len(text), len(text)
             k += 1
