@@ -55,8 +55,8 @@ class Recording(StringMatch):
 
 def whole_text_find(lexicon: Lexicon, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """``Lexicon.find`` as it was: every token of the whole text at once."""
-    tokens = [(t, n) for t in tokenize(text) if (n := normalize_for_search(t.text))]
-    norms = [n for _, n in tokens]
+    tokens = [t for t in tokenize(text) if normalize_for_search(t.text)]
+    norms = [normalize_for_search(t.text) for t in tokens]
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     covered = 0
     for i in range(len(tokens)):
