@@ -39,6 +39,7 @@ from annotator.recommend.base import Progress, Proposal, RecommendContext, Recom
 from annotator.recommend.learned import Lexicon, span_key
 from annotator.schema.model import Schema
 from annotator.text.matching import normalize_for_search
+from annotator.text.overlaps import SpansByStart
 from annotator.text.segments import sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -187,9 +188,7 @@ class ClaimCues(Recommender):
         labels = _claimer_labels(cues, context.schema)
         mentions = sorted((e for e in annotations.entities if e.label in labels), key=lambda e: (e.start, e.end))
         mention_starts = [m.start for m in mentions]
-        labelled = sorted((e.start, e.end) for e in annotations.entities)
-        labelled_starts = [s for s, _ in labelled]
-        longest = max((e - s for s, e in labelled), default=0)
+        labelled = SpansByStart.of_pairs((e.start, e.end) for e in annotations.entities)
         reading = _Reading({label: n for n, label in enumerate(cues.claimer_labels)},
                            sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0]))
         out: list[Proposal] = []
@@ -201,8 +200,7 @@ class ClaimCues(Recommender):
             reading.base = start
             piece = [replace(m, start=m.start - start, end=m.end - start)
                      for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]
-            reading.labelled = [(s - start, e - start) for s, e in labelled[
-                bisect_left(labelled_starts, start - longest):bisect_left(labelled_starts, end)] if e > start]
+            reading.labelled = [(s - start, e - start) for s, e in labelled.overlapping(start, end)]
             out += (replace(p, start=p.start + start, end=p.end + start) for p in self._propose_in(
                 text[start:end] if (start, end) != (0, len(text)) else text, piece, cues, reading))
             if end < len(text):
