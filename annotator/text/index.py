@@ -13,10 +13,10 @@ crossing a safe cut inside a long paragraph is joined back here.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections import Counter
+from collections.abc import Iterator
 
+from annotator.layout.bounded import Bounded
 from annotator.layout.stored import Text, search_backward
 from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows, next_paragraph_break
 from annotator.text.segments import TextSpan, sentences
@@ -24,33 +24,9 @@ from annotator.text.tokens import Token, tokenize
 
 __all__ = ["TextIndex"]
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
 TOKEN_WINDOWS = 128  # windows whose tokens are kept (about 130k characters)
 SENTENCE_WINDOWS = 512
 SEARCH_WINDOWS = 64  # windows kept normalized for search (the find box counts in 32)
-
-
-class _Bounded(Generic[_K, _V]):
-    """A least-recently-used cache of at most ``limit`` entries."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._data: OrderedDict[_K, _V] = OrderedDict()
-
-    def get(self, key: _K, make: Callable[[], _V]) -> _V:
-        value = self._data.get(key)
-        if value is None:
-            value = self._data[key] = make()
-            if len(self._data) > self.limit:
-                self._data.popitem(last=False)
-        else:
-            self._data.move_to_end(key)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 class _WindowTokens:
@@ -85,9 +61,9 @@ class TextIndex:
     def __init__(self, text: Text, *, window: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
         self.text = text
         self.windows = Windows(text, window, long)
-        self._tokens: _Bounded[int, _WindowTokens] = _Bounded(TOKEN_WINDOWS)
-        self._sentences: _Bounded[int, _WindowSentences] = _Bounded(SENTENCE_WINDOWS)
-        self._search: _Bounded[tuple[int, int], tuple[str, list[int]]] = _Bounded(SEARCH_WINDOWS)
+        self._tokens: Bounded[int, _WindowTokens] = Bounded(TOKEN_WINDOWS)
+        self._sentences: Bounded[int, _WindowSentences] = Bounded(SENTENCE_WINDOWS)
+        self._search: Bounded[tuple[int, int], tuple[str, list[int]]] = Bounded(SEARCH_WINDOWS)
         self.stats: Counter[str] = Counter()
 
     # -- per window ------------------------------------------------------------------------
