@@ -372,9 +372,10 @@ def test_the_token_scan_sees_every_sequence_whole_and_holds_a_bounded_buffer():
     text = "قال الوزير \u200f إن الحكومة ستعمل. " * 3000
     kept = [t for t in tokenize(text) if t.text != "\u200f"]
     seen, longest_buffer = [], 0
-    for tokens, forms, i in scan_tokens(text, 3, lambda t: None if t.text == "\u200f" else t.text):
-        at = len(seen)
-        assert tokens[i:i + 3] == kept[at:at + 3] and forms[i:i + 3] == [t.text for t in kept[at:at + 3]]
-        seen.append(tokens[i])
+    for tokens, forms, places in scan_tokens(text, 3, lambda t: None if t.text == "\u200f" else t.text):
+        for i in places:
+            at = len(seen)
+            assert tokens[i:i + 3] == kept[at:at + 3] and forms[i:i + 3] == [t.text for t in kept[at:at + 3]]
+            seen.append(tokens[i])
         longest_buffer = max(longest_buffer, len(tokens))
     assert seen == kept and longest_buffer < len(kept) / 2

@@ -60,12 +60,14 @@ def tokens_by_window(text: str) -> Iterator[list[Token]]:
             time.sleep(0)
 
 
-def scan_tokens(text: str, reach: int, form: Callable[[Token], F | None]) -> Iterator[tuple[list[Token], list[F], int]]:
-    """Each place ``i`` in the tokens of ``text`` that have a form (``form`` gives None to leave a
-    token out), in order, with the tokens and their forms read so far: ``tokens[i:i + reach]`` is
-    read whole (or what the text has left). The one buffer of the scans that match a sequence of
-    tokens (``string-match``, ``patterns``): read a window at a time (``tokens_by_window``) and
-    dropped behind ``i`` as it goes, so a scan of a 100 MB text holds a few windows' tokens."""
+def scan_tokens(text: str, reach: int,
+                form: Callable[[Token], F | None]) -> Iterator[tuple[list[Token], list[F], range]]:
+    """The places ``i`` in the tokens of ``text`` that have a form (``form`` gives None to leave a
+    token out), in order and a batch at a time, with the tokens and their forms read so far: at
+    each, ``tokens[i:i + reach]`` is read whole (or what the text has left). The one buffer of the
+    scans that match a sequence of tokens (``string-match``, ``patterns``): read a window at a time
+    (``tokens_by_window``) and dropped behind the places done, so a scan of a 100 MB text holds a
+    few windows' tokens."""
     tokens: list[Token] = []
     forms: list[F] = []
     i = 0
@@ -75,15 +77,15 @@ def scan_tokens(text: str, reach: int, form: Callable[[Token], F | None]) -> Ite
             if f is not None:
                 tokens.append(t)
                 forms.append(f)
-        while i < len(tokens) - reach + 1:  # a sequence starting there is whole in what is read
-            yield tokens, forms, i
-            i += 1
+        until = len(tokens) - reach + 1  # a sequence starting before it is whole in what is read
+        if until > i:
+            yield tokens, forms, range(i, until)
+            i = until
         if i > 4096:
             del tokens[:i], forms[:i]
             i = 0
-    while i < len(tokens):
-        yield tokens, forms, i
-        i += 1
+    if i < len(tokens):
+        yield tokens, forms, range(i, len(tokens))
 
 
 def _normalized(token: Token) -> str | None:
@@ -162,12 +164,13 @@ class Lexicon:
         longest = max(max(lengths) for lengths in self._lengths.values())
         hits: list[tuple[int, int, Key]] = []
         covered = 0  # the furthest match end so far
-        for tokens, norms, i in scan_tokens(text, longest, _normalized):
-            hit = self._match_at(text, tokens, norms, i)
-            if hit is None or hit[0] < covered < hit[1]:
-                continue
-            hits.append(hit)
-            covered = max(covered, hit[1])
+        for tokens, norms, places in scan_tokens(text, longest, _normalized):
+            for i in places:
+                hit = self._match_at(text, tokens, norms, i)
+                if hit is None or hit[0] < covered < hit[1]:
+                    continue
+                hits.append(hit)
+                covered = max(covered, hit[1])
         return hits
 
     def _match_at(self, text: str, tokens: list[Token], norms: list[str], i: int) -> tuple[int, int, Key] | None:

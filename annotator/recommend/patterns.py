@@ -198,12 +198,14 @@ class Patterns(Recommender):
                   for tp in self.patterns.token_patterns]
         longest = max(len(values) for _, values in wanted)
         out: list[Proposal] = []
-        for tokens, forms, i in scan_tokens(text, longest, _forms):
-            for tp, values in wanted:
-                n = len(values)
-                if i + n <= len(tokens) and all(forms[i + k][a] == values[k] for k, (a, _) in enumerate(tp.specs)):
-                    out.append(Proposal("entity", tokens[i].start, tokens[i + n - 1].end, tp.label, 1.0,
-                                        self.name, reason=f"{source} line {tp.line}"))
+        for tokens, forms, places in scan_tokens(text, longest, _forms):
+            for i in places:
+                for tp, values in wanted:
+                    n = len(values)
+                    if i + n <= len(tokens) and all(forms[i + k][a] == values[k]
+                                                    for k, (a, _) in enumerate(tp.specs)):
+                        out.append(Proposal("entity", tokens[i].start, tokens[i + n - 1].end, tp.label, 1.0,
+                                            self.name, reason=f"{source} line {tp.line}"))
         return out
 
 
