@@ -103,7 +103,6 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                 yield SpanPanel(self.schema, id="spans")
             yield StatusLine(self.clock, id="status")
             yield SteadyFooter()
-        yield Static("", id="too-small")
 
     @property
     def view(self) -> DocumentView:
@@ -148,7 +147,13 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         width, height = self.app.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.query_one("#main").display = not small
-        notice = self.query_one("#too-small", Static)
+        notices = self.query("#too-small").results(Static)
+        notice = next(notices, None)
+        if notice is None:
+            if not small:
+                return
+            notice = Static("", id="too-small")  # made the first time it is needed: one widget less to build
+            self.mount(notice)
         notice.display = small
         if small:
             notice.update(f"The window is {width}×{height}; annotator needs at least "
