@@ -355,6 +355,39 @@ def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_
                       "code": 0, "after_exit": True}  # PATHs (any size) are imported with the collector on
 
 
+_CLAIM_OVERLAP = """
+    import json, sys, threading, time
+    from annotator.session import AnnotationSession
+    import textual.app
+    report = {}
+    claim = AnnotationSession.claim
+    def slow_claim(self, **kw):
+        # the disk's wait, made long: the app's modules are imported meanwhile, on the main thread
+        deadline = time.monotonic() + 20
+        while "annotator.tui.app" not in sys.modules and time.monotonic() < deadline:
+            time.sleep(0.01)
+        report["app_imported_during_claim"] = "annotator.tui.app" in sys.modules
+        report["claim_thread"] = threading.current_thread() is not threading.main_thread()
+        return claim(self, **kw)
+    AnnotationSession.claim = slow_claim
+    textual.app.App.run = lambda self, **kw: None
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain"])
+    print(json.dumps(report | {"code": code}))
+"""
+
+
+def test_the_session_claim_waits_for_the_disk_while_the_app_is_imported(tmp_path):
+    """The claim is one durable write (its commit waits for the disk, using no CPU): ``annotate`` makes it
+    on a thread while the main thread imports the app, instead of one after the other."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_CLAIM_OVERLAP, str(db))
+    assert report == {"app_imported_during_claim": True, "claim_thread": True, "code": 0}
+
+
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
     """The first document is opened as the screen mounts, before the view has its size: it is
     laid out when the size is known (its first render or resize), never first at a placeholder
