@@ -321,6 +321,12 @@ _COLLECTOR = """
         report["mounting"] = gc.isenabled()
         mount(self)
     AnnotateScreen.on_mount = on_mount
+    from annotator.tui.app import AnnotatorApp
+    started = AnnotatorApp.started
+    def record_started(self):
+        report["started"] = report.get("started", 0) + 1
+        started(self)
+    AnnotatorApp.started = record_started
     run = textual.app.App.run
     def headless(self, **kw):
         async def first_paint(pilot):
@@ -340,19 +346,21 @@ _COLLECTOR = """
 def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_path):
     """``annotator annotate`` turns the cyclic collector off for its start-up (it walked every
     object just made, finding almost no garbage) and on again once the first document is
-    painted, or once the screen says the store is empty; importing PATHs runs with it on."""
+    painted, or once the screen says the store is empty (both through ``AnnotatorApp.started``);
+    importing PATHs runs with it on."""
     from annotator.cli import main
 
     db = tmp_path / "five.db"
     assert main(["import", str(SEEDS), "--db", str(db)]) == 0
     report = _loaded(_COLLECTOR, str(db))
     assert report == {"before": True, "mounting": False, "painted": True, "after_paint": True, "code": 0,
-                      "after_exit": True}
+                      "after_exit": True, "started": 1}
     empty = tmp_path / "empty"
     empty.mkdir()
     report = _loaded(_COLLECTOR, str(tmp_path / "empty.db"), str(empty))  # a folder of no .txt: no document
     assert report == {"before": True, "importing": True, "mounting": False, "painted": False, "after_paint": True,
-                      "code": 0, "after_exit": True}  # PATHs (any size) are imported with the collector on
+                      "code": 0, "after_exit": True, "started": 1}  # PATHs (any size) are imported with the collector on
+    # (the app's one ``started`` ends start-up on an empty store too: not a second way of its own)
 
 
 _CLAIM_OVERLAP = """

@@ -79,6 +79,10 @@ class AnnotatorApp(App):
         the paint)."""
         message.view.call_after_refresh(self._freeze_heap)
 
+    def on_annotate_screen_empty(self, message: AnnotateScreen.Empty) -> None:
+        """No document to paint (an empty store): start-up ends after this frame."""
+        self.call_after_refresh(self.started)
+
     def _freeze_heap(self) -> None:
         """Keep the cyclic garbage collector off the objects alive now, so keys pay only for
         what they allocate.
@@ -108,7 +112,7 @@ class AnnotatorApp(App):
         """The first screen is painted: the collector runs again (``annotator annotate`` turns it
         off for its start-up, where it would walk every object Textual and our imports just made,
         30–60 ms of a 370 ms start, to find almost no garbage). Called by the first freeze, or
-        by the main screen (``gc.enable`` itself) when it has no document to show."""
+        when the main screen says it has no document to show (``AnnotateScreen.Empty``)."""
         gc.enable()
 
     def on_unmount(self) -> None:
