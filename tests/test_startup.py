@@ -396,6 +396,94 @@ def test_the_session_claim_waits_for_the_disk_while_the_app_is_imported(tmp_path
     assert report == {"app_imported_during_claim": True, "claim_thread": True, "code": 0}
 
 
+_DATACLASSES_AT_FIRST_PAINT = """
+    import json, sys
+    import textual.app
+    from annotator import dataclass_code
+    report = {}
+    run = textual.app.App.run
+    def headless(self, **kw):
+        async def first_paint(pilot):
+            await pilot.pause()
+            report["missed"] = list(dataclass_code.missed)
+            report["from_table"] = len(dataclass_code._table or ())
+            pilot.app.exit(0)
+        return run(self, headless=True, size=(100, 30), auto_pilot=first_paint)
+    textual.app.App.run = headless
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain"])
+    print(json.dumps(report | {"code": code}))
+"""
+REGENERATE_DATACLASSES = ("a dataclass changed: regenerate the table with `.venv/bin/python -m "
+                          "annotator.dataclass_code > annotator/_dataclass_code.py`")
+
+
+def test_the_first_screen_s_dataclass_methods_are_compiled_once_not_at_start_up(tmp_path):
+    """Every method ``dataclasses`` writes for a class of ours on the way to the first painted document
+    comes from ``annotator._dataclass_code`` (compiled once, cached as bytecode), none is compiled then."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_DATACLASSES_AT_FIRST_PAINT, str(db))
+    assert report["code"] == 0 and report["from_table"] > 300
+    assert report["missed"] == [], REGENERATE_DATACLASSES
+
+
+def _shape(code) -> tuple:
+    """A code object without where it was compiled (file, lines): what it does."""
+    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_argcount, code.co_kwonlyargcount, code.co_flags, code.co_name,
+            tuple(_shape(c) if hasattr(c, "co_code") else c for c in code.co_consts))
+
+
+def test_each_precompiled_method_is_what_exec_makes_of_its_source():
+    """The table maps the source ``dataclasses`` writes to the function compiled from it: the same
+    bytecode, names and constants as ``exec`` of that source gives (so the class is the same)."""
+    from annotator._dataclass_code import CODE
+
+    assert len(CODE) > 300
+    for source, code in CODE.items():
+        namespace: dict = {}
+        exec(compile(source, "<string>", "exec", dont_inherit=True), {}, namespace)  # no __future__: as dataclasses
+        assert _shape(namespace["__create_fn__"].__code__) == _shape(code), source
+
+
+def test_the_table_holds_every_dataclass_source_the_generator_writes_now():
+    """Every class of ours (every module that imports here) has its methods in the table."""
+    from annotator._dataclass_code import CODE
+
+    out = subprocess.run([sys.executable, "-W", "ignore::RuntimeWarning", "-m", "annotator.dataclass_code"],
+                         capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    now: dict = {}
+    exec(out.stdout, now)
+    assert set(now["CODE"]) <= set(CODE), REGENERATE_DATACLASSES
+
+
+def test_a_class_of_ours_made_from_the_table_behaves_as_dataclasses_makes_it():
+    """A frozen class of ours, its methods from the table: it builds, prints, compares, hashes, refuses
+    assignment and is replaced as ``dataclasses`` says (the rest of the suite uses every other one)."""
+    import dataclasses
+
+    from annotator.model.annotations import Entity
+
+    assert Entity.__init__.__code__.co_filename.endswith("_dataclass_code.py")  # from the table
+    e = Entity("e1", 0, 4, "PER")
+    assert repr(e) == "Entity(id='e1', start=0, end=4, label='PER', source=None, identity=None)"
+    assert e == Entity("e1", 0, 4, "PER", None, None) and hash(e) == hash(Entity("e1", 0, 4, "PER"))
+    assert e != Entity("e1", 0, 4, "ORG") and e.__eq__(("e1", 0, 4, "PER")) is NotImplemented
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.label = "ORG"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del e.label  # type: ignore[misc]
+    assert dataclasses.replace(e, label="ORG") == Entity("e1", 0, 4, "ORG")
+    assert Entity.__init__.__qualname__ == "Entity.__init__" and Entity.__match_args__[:4] == ("id", "start", "end",
+                                                                                               "label")
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'label'"):
+        Entity("e1", 0, 4)  # type: ignore[call-arg]
+
+
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
     """The first document is opened as the screen mounts, before the view has its size: it is
     laid out when the size is known (its first render or resize), never first at a placeholder
