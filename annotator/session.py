@@ -89,6 +89,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Progress:
+    """An annotator's documents by status, and how many there are."""
+
     total: int
     by_status: dict[str, int]
 
