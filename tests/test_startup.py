@@ -484,6 +484,34 @@ def test_a_class_of_ours_made_from_the_table_behaves_as_dataclasses_makes_it():
         Entity("e1", 0, 4)  # type: ignore[call-arg]
 
 
+async def test_lines_on_screen_are_drawn_once_while_the_rest_of_the_document_is_counted(tmp_path, monkeypatch):
+    """Counting the windows below the screen (for the scrollbar) changes the layout's version, but not
+    the lines shown: each line on screen is drawn once, not again after each counted slice."""
+    from test_tui_support import make_app, make_session, wait_until
+
+    from annotator.tui.widgets.document_view import DocumentView
+
+    long_text = "\n".join(f"الفقرة رقم {i}: قالت الوزارة في بيروت إن الأرقام صحيحة وإن العمل مستمر." for i in range(400))
+    session = make_session(tmp_path / "long.db", docs=(("long", long_text),))
+    drawn: dict[int, int] = {}
+    render = DocumentView._render_visual_line
+
+    def counting(self, line_index, width):
+        drawn[line_index] = drawn.get(line_index, 0) + 1
+        return render(self, line_index, width)
+
+    monkeypatch.setattr(DocumentView, "_render_visual_line", counting)
+    app = make_app(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.main.view
+        await wait_until(pilot, lambda: view.doc_layout.uncounted_window() is None)
+        await pilot.pause()
+        assert view.doc_layout.version > 3  # the windows below the screen were counted after the first paint
+        on_screen = range(round(view.scroll_y), round(view.scroll_y) + view.size.height)
+        assert [drawn.get(y) for y in on_screen] == [1] * len(on_screen), drawn
+    session.store.close()
+
+
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
     """The first document is opened as the screen mounts, before the view has its size: it is
     laid out when the size is known (its first render or resize), never first at a placeholder
