@@ -285,6 +285,7 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
+        self._last_read: tuple[list[str] | None, dict[str, str] | None] | None = None  # ``_read_queue``'s last
 
     def settle(self) -> None:
         """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
@@ -338,21 +339,24 @@ class AnnotationSession:
 
     @_settled
     def opening(self) -> tuple[Documents, Position]:
-        """What the app opens with, reading the annotator's queue and its statuses once: their
-        ``documents(take=True)``, their progress counted afresh (``saved_progress``) and where to start
-        (``resume``). Asked one after the other, those read the queue three times and the statuses of a
-        long queue twice, before the first screen."""
-        queue, statuses = self._read_queue(take=True)
-        if queue is None:
+        """What the app opens with: ``documents(take=True)``, their progress counted afresh
+        (``saved_progress(refresh=True)``) and where to start (``resume``), the same answers, but the
+        store's queue and its statuses read once where those three read the queue three times and
+        the statuses of a long queue two or three times, before the first screen."""
+        self._last_read = None
+        queue = self.queue(take=True)  # the documents walked (a subclass may fix them)
+        own, statuses = self._last_read or self._read_queue(take=False)  # the store's queue: what is counted
+        self._last_read = None
+        if own is None:
             progress, counted = self._tallies(), None
         else:
             if statuses is None:
-                statuses = queue_statuses(self.store, self.annotator, queue)
-            progress, counted = _counts(len(queue), statuses), frozenset(queue)
+                statuses = queue_statuses(self.store, self.annotator, own)
+            progress, counted = _counts(len(own), statuses), frozenset(own)
         with self._progress_lock:
             self._progress, self._counted = progress, counted
         documents = Documents(self.store, self.annotator, queue, progress.total, settle=self.settle)
-        return documents, self._resume(documents, statuses)
+        return documents, self._resume(documents, statuses if queue == own else None)
 
     @_settled
     def resume(self, documents: Documents) -> Position:
@@ -482,6 +486,10 @@ class AnnotationSession:
     def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         """``_queue``, with the statuses of its documents when they were read on the way (to decide
         whether to take one), so a caller that needs them does not read them again."""
+        read = self._last_read = self._read_queue_once(take=take)  # kept for ``opening``, which asks next
+        return read
+
+    def _read_queue_once(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         queue = self.store.assigned_documents(self.annotator)
         dynamic = self.dynamic_queue()
         if dynamic is None:

@@ -512,6 +512,25 @@ async def test_lines_on_screen_are_drawn_once_while_the_rest_of_the_document_is_
     session.store.close()
 
 
+async def test_the_main_screen_is_the_app_s_first_screen_with_no_blank_one_under_it(tmp_path):
+    """Textual's default screen (blank, with its own toast rack and tooltip) was composed, styled and
+    laid out under the main screen at every start, and never seen: the main screen is the first one."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    session = make_session(tmp_path / "s.db")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen_stack == [app.main] and app.main.doc_id is not None
+        await pilot.press("question_mark")  # a dialog goes on top, and comes off again
+        await pilot.pause()
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen_stack == [app.main]
+    session.store.close()
+
+
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):
     """The first document is opened as the screen mounts, before the view has its size: it is
     laid out when the size is known (its first render or resize), never first at a placeholder

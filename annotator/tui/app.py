@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from textual.app import App
+from textual.screen import Screen
 
 from annotator.editing import Failed, Outcome
 from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
@@ -68,10 +69,15 @@ class AnnotatorApp(App):
         self.recommenders = tuple(recommenders)
         self.gc_freezes = 0  # how often the heap was frozen (``_freeze_heap``): for tests
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The main screen is the app's first screen: pushed over Textual's default one, that blank
+        screen (with its toast rack and tooltip) was composed, styled and laid out at every start,
+        and never seen."""
         self.theme = self.initial_theme
         self.main = self.make_main_screen()
-        self.push_screen(self.main)
+        return self.main
+
+    def on_mount(self) -> None:
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
 
     def on_document_view_shown(self, message: DocumentView.Shown) -> None:
