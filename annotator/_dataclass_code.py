@@ -2781,6 +2781,29 @@ def __create_fn__():
  return __eq__
 CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cues,self.complementizers,self.quotes,self.min_quote_words,self.min_claim_words,self.max_subject_tokens,self.claimer_labels,self.particles,)==(other.cues,other.complementizers,other.quotes,other.min_quote_words,other.min_claim_words,other.max_subject_tokens,other.claimer_labels,other.particles,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
+def __create_fn__(_type_rank, _type_speakers, _type_labelled, _type_base, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labelled, _dflt_base, _return_type):
+ def __init__(self,rank:_type_rank,speakers:_type_speakers,labelled:_type_labelled=_HAS_DEFAULT_FACTORY,base:_type_base=_dflt_base)->_return_type:
+  self.rank=rank
+  self.speakers=speakers
+  self.labelled=_dflt_labelled() if labelled is _HAS_DEFAULT_FACTORY else labelled
+  self.base=base
+ return __init__
+CODE['def __create_fn__(_type_rank, _type_speakers, _type_labelled, _type_base, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_labelled, _dflt_base, _return_type):\n def __init__(self,rank:_type_rank,speakers:_type_speakers,labelled:_type_labelled=_HAS_DEFAULT_FACTORY,base:_type_base=_dflt_base)->_return_type:\n  self.rank=rank\n  self.speakers=speakers\n  self.labelled=_dflt_labelled() if labelled is _HAS_DEFAULT_FACTORY else labelled\n  self.base=base\n return __init__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(rank={self.rank!r}, speakers={self.speakers!r}, labelled={self.labelled!r}, base={self.base!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(rank={self.rank!r}, speakers={self.speakers!r}, labelled={self.labelled!r}, base={self.base!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.rank,self.speakers,self.labelled,self.base,)==(other.rank,other.speakers,other.labelled,other.base,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.rank,self.speakers,self.labelled,self.base,)==(other.rank,other.speakers,other.labelled,other.base,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
 def __create_fn__(_type_label, _type_specs, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,label:_type_label,specs:_type_specs,line:_type_line)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'label',label)

@@ -449,18 +449,6 @@ def test_each_precompiled_method_is_what_exec_makes_of_its_source():
         assert _shape(namespace["__create_fn__"].__code__) == _shape(code), source
 
 
-def test_the_table_holds_every_dataclass_source_the_generator_writes_now():
-    """Every class of ours (every module that imports here) has its methods in the table."""
-    from annotator._dataclass_code import CODE
-
-    out = subprocess.run([sys.executable, "-W", "ignore::RuntimeWarning", "-m", "annotator.dataclass_code"],
-                         capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    now: dict = {}
-    exec(out.stdout, now)
-    assert set(now["CODE"]) <= set(CODE), REGENERATE_DATACLASSES
-
-
 def test_a_class_of_ours_made_from_the_table_behaves_as_dataclasses_makes_it():
     """A frozen class of ours, its methods from the table: it builds, prints, compares, hashes, refuses
     assignment and is replaced as ``dataclasses`` says (the rest of the suite uses every other one)."""
