@@ -139,6 +139,23 @@ def test_lines_from_an_offset_are_the_whole_layouts_whatever_was_laid_out_before
         assert list(doc.lines_from(offset, -1)) == every[:i][::-1]
 
 
+def test_lines_past_the_end_are_not_found_by_counting_the_windows_above():
+    """The last paragraph is long, so the windows after its start are empty (each estimated a
+    line until laid out), and the windows above (some of two lines, estimated one) are not laid
+    out: lines asked for from the cursor's to past the end are the last ones, each once, and the
+    windows above stay uncounted (counting them renumbered the lines already handed out: the
+    last line came back four times)."""
+    text = "a\n" * 8 + "word " * 8 + "end"
+    options = LayoutOptions(9)
+    every = DocumentLayout(text, options, window=10**6, long=10**6).lines(0, 10**6)
+    doc = DocumentLayout(text, options, window=3, long=10**6)
+    last = doc.line_of_offset(len(text))
+    assert doc.lines(last - 2, 10) == every[-3:]
+    with pytest.raises(IndexError):
+        doc.line(doc.estimated_line_count)
+    assert doc.uncounted_window() == 0
+
+
 def test_a_long_paragraph_is_laid_out_piece_by_piece():
     """A paragraph longer than ``long`` is cut at spaces between letters; each piece is laid
     out as a paragraph of the same direction, so every character is shown once, in order."""

@@ -237,15 +237,15 @@ class DocumentLayout:
         return self.first_line(self._windows.count)
 
     def line(self, index: int) -> VisualLine:
+        """Line ``index`` under the current counts; laying out its window renumbers only the
+        lines after that window's start, so lines asked for in order follow one another.
+        IndexError past the end as counted now: counting windows before ``index`` to look
+        further would renumber lines the caller already holds (and could cost the whole text)."""
         if index < 0:
             raise IndexError(index)
         while True:
-            if index >= self.estimated_line_count:  # past the estimate: count the last windows
-                k = next((k for k in range(self._windows.count - 1, -1, -1) if k not in self._counts), None)
-                if k is None:
-                    raise IndexError(index)
-                self.window_lines(k)
-                continue
+            if index >= self.estimated_line_count:
+                raise IndexError(index)
             k = self._window_of_line(index)
             if k in self._counts:
                 lines = self.window_lines(k)
