@@ -4,6 +4,7 @@ classes of ``annotator``, as it writes them (see ``annotator/dataclass_code.py``
 # mypy: ignore-errors
 # ruff: noqa
 
+PYTHON = (3, 11)  # whose dataclasses wrote these sources
 CODE = {}
 
 def __create_fn__(_type_id, _type_text, _type_meta, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_meta, _return_type):

@@ -75,6 +75,7 @@ def render(sources: list[str]) -> str:
         "# mypy: ignore-errors",
         "# ruff: noqa",
         "",
+        f"PYTHON = {tuple(sys.version_info[:2])!r}  # whose dataclasses wrote these sources",
         "CODE = {}",
     ]
     for source in dict.fromkeys(sources):
