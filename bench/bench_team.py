@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,6 +60,9 @@ def worker(db: str, who: str, max_docs: int, seconds: float, pace: float = 0.0) 
     taken: list[str] = []
     deadline = time.monotonic() + seconds
     doc = None
+    backend = getattr(getattr(getattr(store, "_conn", None), "info", None), "backend_pid", None)  # PostgreSQL
+    cpu, usage = time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
+    sched = {"client": schedstat("self"), "server": schedstat(backend)}
     try:
         while len(taken) < max_docs and time.monotonic() < deadline:
             if pace:
@@ -82,12 +87,28 @@ def worker(db: str, who: str, max_docs: int, seconds: float, pace: float = 0.0) 
             latency["done"].append(time.perf_counter() - t)
             acked.append((doc, change.state.version, len(change.state.entities)))
     finally:
+        cpu = time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        sched = {k: [b - a for a, b in zip(v, schedstat("self" if k == "client" else backend), strict=True)]
+                 for k, v in sched.items()}
         store.close()
-    return {"who": who, "taken": taken, "acked": acked, "latency": latency}
+    return {"who": who, "taken": taken, "acked": acked, "latency": latency, "cpu": cpu,
+            "switches": [after.ru_nvcsw - usage.ru_nvcsw, after.ru_nivcsw - usage.ru_nivcsw], "sched": sched}
+
+
+def schedstat(pid: int | str | None) -> list[float]:
+    """Seconds a process has run on a CPU and waited, runnable, for one (Linux ``/proc/PID/schedstat``);
+    [nan, nan] where it cannot be read (another machine's server, another system)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            ran, waited = f.read().split()[:2]
+        return [int(ran) / 1e9, int(waited) / 1e9]
+    except (OSError, ValueError, TypeError):
+        return [float("nan"), float("nan")]
 
 
 def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: int = 50,
-             seconds: float = 120.0, pace: float = 0.0) -> dict:
+             seconds: float = 120.0, pace: float = 0.0, server_cpu: Callable[[], float] | None = None, own_sessions: bool = False) -> dict:
     """Fill a fresh store, start ``processes`` annotators together, check the store; the figures."""
     from annotator.assignment import SETTING, DynamicQueue
     from annotator.model.annotations import Document
@@ -105,14 +126,15 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
             "float(sys.argv[6]))))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(REPO / "bench"), db, f"annotator{n:02d}",
                                str(max_docs), str(seconds), str(pace)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(processes)]
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=own_sessions)
+             for n in range(processes)]
     results = []
     try:
         for p in procs:
             line = p.stdout.readline().strip()
             if line != "ready":
                 raise RuntimeError(f"an annotator process did not start: {line!r}")
-        start = time.perf_counter()
+        start, machine, server = time.perf_counter(), machine_cpu(), server_cpu() if server_cpu else 0.0
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -122,13 +144,16 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
                 raise RuntimeError(f"an annotator process failed (exit {p.returncode})")
             results.append(json.loads(out.strip().splitlines()[-1]))
         wall = time.perf_counter() - start
+        machine = tuple(b - a for a, b in zip(machine, machine_cpu(), strict=True))
+        server = server_cpu() - server if server_cpu else float("nan")
         load = load_average()
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return {"results": results, "wall": wall, "load": load, "problems": check_store(db, results, overlap)}
+    return {"results": results, "wall": wall, "load": load, "machine": machine, "server_cpu": server,
+            "problems": check_store(db, results, overlap)}
 
 
 def check_store(db: str, results: list[dict], overlap: int) -> list[str]:
@@ -186,12 +211,65 @@ def report(title: str, run: dict) -> None:
     p50, p95 = 1000 * percentile(one, 50), 1000 * percentile(one, 95)
     print(f"one action, any kind: p50 {p50:.1f} ms, p95 {p95:.1f} ms (aim: p95 under {AIM_MS} ms: "
           f"{'holds' if p95 < AIM_MS else 'MISSED'}); load average {run['load']}")
+    cpu = sum(r["cpu"] for r in results)
+    switches = [sum(r["switches"][i] for r in results) for i in (0, 1)]
+    busy, idle = run["machine"]
+    print(f"CPU per action: clients {1000 * cpu / actions:.2f} ms, server {1000 * run['server_cpu'] / actions:.2f} ms; "
+          f"the machine was busy {100 * busy / max(busy + idle, 1e-9):.0f}% of {busy + idle:.1f} CPU-s "
+          f"({1000 * busy / actions:.2f} ms per action, everyone's work included); clients' context switches "
+          f"per action: {switches[0] / actions:.1f} voluntary, {switches[1] / actions:.1f} preempted")
+    spent = {k: [sum(r["sched"][k][i] for r in results) for i in (0, 1)] for k in ("client", "server")}
+    waited = sum(x for r in results for v in r["latency"].values() for x in v)
+    print("one action's time (ms, mean), by where it went: " + ", ".join(
+        f"{k} on a CPU {1000 * v[0] / actions:.2f}, {k} waiting for a CPU {1000 * v[1] / actions:.2f}"
+        for k, v in spent.items()) + f"; the whole action {1000 * waited / actions:.2f}")
     print("checks: " + ("no document over the overlap, every acknowledged action stored"
                         if not run["problems"] else "; ".join(run["problems"])))
 
 
 AIM_MS = 30
 PACED_DOCS = 5  # documents per process in a paced run (it takes a second or so each)
+
+
+def machine_cpu() -> tuple[float, float]:
+    """CPU-seconds the whole machine has spent (busy, idle) since boot, from /proc/stat ((0, 0) elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return (0.0, 0.0)
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]
+    return ((sum(ticks) - idle) / hz, idle / hz)
+
+
+def cluster_cpu(data_dir: Path) -> Callable[[], float]:
+    """CPU-seconds the cluster's server processes have spent: the postmaster, its live children and (through
+    the postmaster's children's total) every backend that has ended; nan where /proc cannot say."""
+    hz = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int) -> list[str]:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+
+    def total() -> float:
+        try:
+            postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+            head = fields(postmaster)
+            ticks = sum(int(x) for x in head[11:15])
+            for name in os.listdir("/proc"):
+                if name.isdigit():
+                    try:
+                        f = fields(int(name))
+                    except OSError:
+                        continue
+                    if int(f[1]) == postmaster:
+                        ticks += int(f[11]) + int(f[12])
+            return ticks / hz
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+
+    return total
 
 
 def load_average() -> str:
@@ -227,7 +305,7 @@ def main() -> int:
                 print(f"\nPostgreSQL: not measured: {reason}")
                 continue
             run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds,
-                           pace=pace, max_docs=PACED_DOCS if pace else 50)
+                           pace=pace, max_docs=PACED_DOCS if pace else 50, server_cpu=cluster_cpu(cluster.data))
             report(f"PostgreSQL (throwaway local cluster, fsync off), {how}", run)
             failed |= bool(run["problems"])
     finally:
