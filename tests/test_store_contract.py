@@ -1019,9 +1019,11 @@ def test_concurrent_takers_never_exceed_the_overlap(store, db):
     assert store.assignments() == per_doc
 
 
-def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster):
+@pytest.mark.parametrize("on_server", [True, False], ids=["server-function", "client-statements"])
+def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster, on_server):
     """The flaky concurrent-takers test, made certain: every takeable row locked by another taker at
-    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row."""
+    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row. The same
+    whether the take runs as one server-side call or, where that cannot be made, statement by statement."""
     import threading
 
     import psycopg
@@ -1030,6 +1032,8 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
     store = open_store(db)
     try:
         _docs(store, 1)
+        if not on_server:
+            store._take_made = None  # as on a database that refuses the TEMP right
         with psycopg.connect(db) as other:  # another taker in the middle of taking d1
             other.execute("SELECT id FROM documents WHERE id='d1' FOR NO KEY UPDATE")
             got: list = []
@@ -1043,6 +1047,51 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
         taker.join(30)
         assert got == ["d1"]  # alice filled one place of two: bob takes the other
         assert store.assignments() == {"d1": ["alice", "bob"]}
+    finally:
+        store.close()
+
+
+def test_a_take_is_one_round_trip_on_postgres(pg_cluster):
+    """Latency with many people (issue 12 aim 6): a take ran BEGIN, the lapsed leases' DELETE, the locking
+    SELECT, the INSERT and COMMIT, five round trips with a row lock held across them; it is now one call
+    of a temporary server-side function made from the same statements (made again on a new connection)."""
+    store = open_store(pg_cluster.new_schema())
+    try:
+        _docs(store, 3)
+        sent: list[str] = []
+        store._conn = _CountingCursors(store._conn, sent)
+        assert store.take_document("alice", 2, 600) == "d1"
+        sent.clear()
+        assert store.take_document("bob", 2, 600) == "d1"
+        assert sent == ["SELECT pg_temp.annotator_take(%s, %s, %s"], sent
+        store._conn._conn.close()  # the connection is lost: a new one, and the function made again
+        assert store.take_document("carol", 2, 600) == "d2"
+        assert store.take_document("alice", 2, 600) == "d2"
+        assert store.take_document("alice", 2, 600) == "d3"
+        assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["alice", "carol"], "d3": ["alice"]}
+    finally:
+        store._conn = getattr(store._conn, "_conn", store._conn)
+        store.close()
+
+
+def test_a_take_where_the_database_refuses_temporary_functions_runs_statement_by_statement(pg_cluster):
+    """A login without the TEMP right on its database cannot make the take's function: the client runs
+    the same statements itself, with the same result."""
+    url = pg_cluster.new_database("notemp")
+    name = url.rsplit("/", 1)[1]
+    role = f"r_{name}"
+    pg_cluster.sql(f'CREATE ROLE "{role}" LOGIN')
+    pg_cluster.sql(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+    pg_cluster.sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+    pg_cluster.sql(f'REVOKE TEMPORARY ON DATABASE "{name}" FROM "{role}"')
+    store = open_store(url.replace(f"{pg_server.SUPERUSER}@", f"{role}@"))
+    try:
+        _docs(store, 2)
+        assert store.take_document("alice", 2, 600) == "d1"
+        assert store._take_made is None  # refused, and not asked again
+        assert store.take_document("bob", 2, 600) == "d1"
+        assert store.take_document("carol", 2, 600) == "d2"
+        assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["carol"]}
     finally:
         store.close()
 
