@@ -442,14 +442,16 @@ class AnnotationSession:
     def dynamic_queue(self) -> DynamicQueue | None:
         return DynamicQueue.from_setting(self.store.get_setting(ASSIGNMENT_SETTING))
 
-    def _queue(self, *, take: bool) -> list[str] | None:
+    def _queue(self, *, take: bool, dynamic: DynamicQueue | None | bool = True) -> list[str] | None:
         """The annotator's documents in order, or None where the store assigns them none (all are theirs).
 
         In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
         left to do (todo or in progress) one more document is taken, so opening the app gives work.
+        ``dynamic``: the setting, when the caller has just read it (True: read it here).
         """
         queue = self.store.assigned_documents(self.annotator)
-        dynamic = self.dynamic_queue()
+        if dynamic is True:
+            dynamic = self.dynamic_queue()
         if dynamic is None:
             return queue or None
         if take:
@@ -465,7 +467,8 @@ class AnnotationSession:
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        queue = self._queue(take=False)
+        dynamic = self.dynamic_queue()  # read once: each read is a round trip to a team's server
+        queue = self._queue(take=False, dynamic=dynamic)
         if queue is None:  # every document is theirs (and none is taken): the next by number
             documents = Documents(self.store, self.annotator, None)
             return documents.first() if after is None else documents.step(after, 1)
@@ -473,7 +476,6 @@ class AnnotationSession:
             return queue[queue.index(after) + 1]
         if after is None and queue:
             return queue[0]
-        dynamic = self.dynamic_queue()
         if dynamic is None:
             return None
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
@@ -486,8 +488,12 @@ class AnnotationSession:
     @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
+        return self._apply(doc_id, op, self.annotations(doc_id))
+
+    def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
+        """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
+        team's server); a state gone stale meanwhile is refused by the store's version check."""
         doc = self.document(doc_id)
-        before = self.annotations(doc_id)
         op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
@@ -528,9 +534,10 @@ class AnnotationSession:
     def new_id(self, state: Annotations, prefix: str) -> str:
         return new_id(state, prefix)
 
+    @_settled
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
         state = self.annotations(doc_id)
-        return self.apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
+        return self._apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)), state)
 
     def remove_entity(self, doc_id: str, entity_id: str) -> Change:
         return self.apply(doc_id, RemoveEntity(entity_id))
@@ -545,12 +552,13 @@ class AnnotationSession:
         """Accept a pre-annotation: it becomes the annotator's own."""
         return self.apply(doc_id, SetSource(span_id, None))
 
+    @_settled
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
         state = self.annotations(doc_id)
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
-        return self.apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
+        return self._apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)), state)
 
     def remove_claim(self, doc_id: str, claim_id: str) -> Change:
         return self.apply(doc_id, RemoveClaim(claim_id))
