@@ -442,16 +442,18 @@ class AnnotationSession:
     def dynamic_queue(self) -> DynamicQueue | None:
         return DynamicQueue.from_setting(self.store.get_setting(ASSIGNMENT_SETTING))
 
-    def _queue(self, *, take: bool, dynamic: DynamicQueue | None | bool = True) -> list[str] | None:
+    def _queue(self, *, take: bool) -> list[str] | None:
         """The annotator's documents in order, or None where the store assigns them none (all are theirs).
 
         In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
         left to do (todo or in progress) one more document is taken, so opening the app gives work.
-        ``dynamic``: the setting, when the caller has just read it (True: read it here).
         """
+        return self._queue_under(self.dynamic_queue(), take=take)
+
+    def _queue_under(self, dynamic: DynamicQueue | None, *, take: bool) -> list[str] | None:
+        """``_queue`` under the queue setting the caller has just read (each read is a round trip to a
+        team's server)."""
         queue = self.store.assigned_documents(self.annotator)
-        if dynamic is True:
-            dynamic = self.dynamic_queue()
         if dynamic is None:
             return queue or None
         if take:
@@ -467,8 +469,8 @@ class AnnotationSession:
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        dynamic = self.dynamic_queue()  # read once: each read is a round trip to a team's server
-        queue = self._queue(take=False, dynamic=dynamic)
+        dynamic = self.dynamic_queue()
+        queue = self._queue_under(dynamic, take=False)
         if queue is None:  # every document is theirs (and none is taken): the next by number
             documents = Documents(self.store, self.annotator, None)
             return documents.first() if after is None else documents.step(after, 1)
