@@ -137,7 +137,8 @@ def _take_statements() -> tuple[str, str, str]:
     """A take's statements, with ``%s`` parameters: delete lapsed leases; pick the first takeable
     document, locking it (parameters: overlap, annotator, annotator, the ids passed over); take it if,
     counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator)."""
-    pick = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d").replace("?", "%s")
+    pick = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
+            ).replace("?", "%s")
     take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
             f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
             "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
