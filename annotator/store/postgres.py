@@ -165,8 +165,8 @@ def _take_function() -> str:
     pick = _plpgsql(pick, "p_overlap", "p_who", "p_who", "v_passed").replace(
         "SELECT d.id FROM", "SELECT d.id INTO v_candidate FROM", 1)
     take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
-    return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER, p_lease DOUBLE PRECISION)
-RETURNS TEXT LANGUAGE plpgsql AS $take$
+    return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
+    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql AS $take$
 DECLARE
     v_passed TEXT[] := '{{}}';
     v_candidate TEXT;
