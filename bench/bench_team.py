@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = 12
@@ -277,6 +278,52 @@ def load_average() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+REFERENCE_SCRIPT = """\\set id :client_id + 1
+SELECT state, version FROM ref_rows WHERE id = :id;
+WITH w AS (UPDATE ref_rows SET version = version + 1 WHERE id = :id RETURNING id, version)
+INSERT INTO ref_log(id, version, at) SELECT id, version, clock_timestamp()::text FROM w;
+"""
+
+
+def pgbench_reference(cluster: Any, clients: int, seconds: float = 3.0) -> dict | None:
+    """What this machine reaches at the same moment with ``clients`` connections driven by ``pgbench`` (one
+    small C process, started from here like the annotator processes, so in the same scheduling group): an
+    action shaped like a label's (read one's own row, then write it and append a log row in one statement,
+    two round trips). None where pgbench is not installed."""
+    pgbench = cluster.bindir / "pgbench"
+    if not pgbench.exists():
+        return None
+    url = cluster.new_database("ref")
+    name = url.rsplit("/", 1)[1]
+    cluster.sql("CREATE TABLE ref_rows(id INTEGER PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL); "
+                "CREATE TABLE ref_log(seq BIGSERIAL PRIMARY KEY, id INTEGER NOT NULL REFERENCES ref_rows(id), "
+                "version INTEGER NOT NULL, at TEXT NOT NULL); CREATE INDEX ref_log_id ON ref_log(id, seq); "
+                f"INSERT INTO ref_rows SELECT i, repeat('x', 300), 0 FROM generate_series(1, {clients}) AS i", name)
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(cluster.port), PGUSER=cluster.url().split("://")[1].split("@")[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "action.sql").write_text(REFERENCE_SCRIPT)
+        done = subprocess.run([str(pgbench), "-n", "-M", "prepared", "-f", "action.sql", "-c", str(clients),
+                               "-j", str(clients), "-T", str(int(seconds)), "--log", name],
+                              cwd=tmp, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            return {"error": " ".join(done.stderr.split())[-300:]}
+        latencies = [int(line.split()[2]) / 1e6 for log in Path(tmp).glob("pgbench_log.*")
+                     for line in log.read_text().splitlines()]
+    return {"actions": len(latencies), "rate": len(latencies) / seconds, "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95), "load": load_average()}
+
+
+def report_reference(ref: dict | None, clients: int) -> None:
+    if ref is None:
+        print("pgbench reference: not measured (no pgbench beside the server binaries)")
+    elif "error" in ref:
+        print(f"pgbench reference: failed: {ref['error']}")
+    else:
+        print(f"pgbench reference, {clients} connections from one C process, the same moment, an action shaped like a "
+              f"label (2 round trips): {ref['rate']:.0f} actions/s, p50 {1000 * ref['p50']:.1f} ms, p95 "
+              f"{1000 * ref['p95']:.1f} ms; load average {ref['load']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes-pg", type=int, default=20)
@@ -285,6 +332,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="each process's time bound")
     parser.add_argument("--pace", type=float, default=0.2,
                         help="seconds between one process's actions in the paced runs (0: saturating runs only)")
+    parser.add_argument("--scale", default="",
+                        help="also PostgreSQL back to back at these process counts (e.g. 1,4,10,20), each beside pgbench")
+    parser.add_argument("--own-sessions", action="store_true",
+                        help="start each annotator process in a session of its own, as people logged in separately "
+                             "would be (Linux shares the CPU between sessions first: a diagnostic, not the default)")
     args = parser.parse_args()
     failed = False
     paces = [0.0] + ([args.pace] if args.pace > 0 else [])
@@ -305,9 +357,18 @@ def main() -> int:
                 print(f"\nPostgreSQL: not measured: {reason}")
                 continue
             run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds,
-                           pace=pace, max_docs=PACED_DOCS if pace else 50, server_cpu=cluster_cpu(cluster.data))
+                           pace=pace, max_docs=PACED_DOCS if pace else 50, server_cpu=cluster_cpu(cluster.data),
+                           own_sessions=args.own_sessions)
             report(f"PostgreSQL (throwaway local cluster, fsync off), {how}", run)
             failed |= bool(run["problems"])
+            if not pace:
+                report_reference(pgbench_reference(cluster, args.processes_pg), args.processes_pg)
+        for n in [int(x) for x in args.scale.split(",") if x.strip()] if cluster is not None else []:
+            run = run_team(cluster.new_database("team"), n, args.docs, seconds=args.seconds, max_docs=50,
+                           server_cpu=cluster_cpu(cluster.data), own_sessions=args.own_sessions)
+            report(f"PostgreSQL, {n} processes, actions back to back", run)
+            failed |= bool(run["problems"])
+            report_reference(pgbench_reference(cluster, n), n)
     finally:
         if cluster is not None:
             cluster.stop()

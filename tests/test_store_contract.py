@@ -134,7 +134,7 @@ def _made_before_text_marks(store, db) -> None:
     """Undo migration 6 as an annotator before it left the store: no ``text_marks``, version 5."""
     if db.startswith("postgresql://"):
         store._write(lambda cur: (cur.execute("DROP TABLE text_marks"),
-                                  cur.execute("DELETE FROM schema_version WHERE version = 6")))
+                                  cur.execute("DELETE FROM schema_version WHERE version >= 6")))
         store.close()
         return
     store.close()
@@ -662,6 +662,40 @@ def test_postgres_log_is_append_only(pg_cluster):
     for statement in ("DELETE FROM oplog", "UPDATE oplog SET action='undo'", "TRUNCATE oplog"):
         with pytest.raises(Exception, match="append-only"):
             pg_cluster.sql(f"SET search_path TO {schema}; {statement}", pg_server.DATABASE)
+
+
+def test_postgres_tallies_move_only_what_changed_whatever_the_writers_search_path(pg_cluster):
+    """Latency with many people (issue 12 aim 6): the tallies trigger planned two dynamic statements on
+    every write and rewrote every tally row of the state twice (minus, then plus); now a write moves only
+    the counts that changed (a note rewrites no tally row), and still the tallies beside the annotations
+    for a writer whose search_path does not reach them."""
+    url = pg_cluster.new_schema()
+    store = open_store(url)
+    schema = url.rsplit("%3D", 1)[1]
+
+    def rows() -> dict:
+        return {(k, n): (count, xmin) for k, n, count, xmin in pg_cluster.sql(
+            f"SELECT kind, name, n, xmin::text FROM {schema}.tallies WHERE annotator='alice'", pg_server.DATABASE)}
+
+    try:
+        store.add_document(Document("d", TEXT))
+        session = AnnotationSession(store, _schema(), "alice")
+        session.add_entity("d", 4, 14, "PER")
+        before = rows()
+        session.set_notes("d", "a note")  # counts unchanged: no tally row written
+        assert rows() == before
+        session.add_entity("d", 15, 20, "PER")
+        after = rows()
+        assert after[("status", "in_progress")] == before[("status", "in_progress")]  # untouched
+        assert after[("label", "PER")][0] == 2 and after[("label", "PER")][1] != before[("label", "PER")][1]
+        pg_cluster.sql(f"UPDATE {schema}.annotations SET annotator='bilal'", pg_server.DATABASE)  # public path
+        moved = {(k, n): c for k, n, c in pg_cluster.sql(
+            f"SELECT kind, name, n FROM {schema}.tallies WHERE annotator='bilal'", pg_server.DATABASE)}
+        assert moved == {("status", "in_progress"): 1, ("label", "PER"): 2}
+        assert all(count == 0 for count, _ in rows().values())
+        assert store.status_counts("bilal")["in_progress"] == 1 and store.label_counts("bilal") == ({"PER": 2}, 0)
+    finally:
+        store.close()
 
 
 def test_postgres_integrity_check_reports_damage(pg_cluster):
