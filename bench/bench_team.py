@@ -11,7 +11,13 @@ latency is then mostly the queue for the two cores) and paced (``--pace``: a pau
 before each action, still far quicker than a person). The p95 of one action of any kind is set against
 the aim (issue 12 aim 6: under 30 ms), with the load average, which on a shared machine may decide it.
 
+Each run also says where one action's time went: the clients' and the server's CPU per action, and (Linux
+schedstat) how long each waited, runnable, for a CPU; and, after the PostgreSQL run back to back, what
+``pgbench`` reaches at the same moment with as many connections and an action shaped like a label (the
+machine's reference: see docs/performance.md, "Back to back on PostgreSQL: the cause").
+
 Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80] [--pace 0.2]
+[--scale 1,4,10,20] [--own-sessions]
 (PostgreSQL needs the Debian postgresql package: a throwaway cluster is started, as in the tests;
 without it, only SQLite is measured.) Prints figures; no pass/fail beyond the checks above.
 """
