@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import statistics
@@ -221,7 +222,8 @@ def report(title: str, run: dict) -> None:
     cpu = sum(r["cpu"] for r in results)
     switches = [sum(r["switches"][i] for r in results) for i in (0, 1)]
     busy, idle = run["machine"]
-    print(f"CPU per action: clients {1000 * cpu / actions:.2f} ms, server {1000 * run['server_cpu'] / actions:.2f} ms; "
+    server = "" if math.isnan(run["server_cpu"]) else f", server {1000 * run['server_cpu'] / actions:.2f} ms"
+    print(f"CPU per action: clients {1000 * cpu / actions:.2f} ms{server}; "
           f"the machine was busy {100 * busy / max(busy + idle, 1e-9):.0f}% of {busy + idle:.1f} CPU-s "
           f"({1000 * busy / actions:.2f} ms per action, everyone's work included); clients' context switches "
           f"per action: {switches[0] / actions:.1f} voluntary, {switches[1] / actions:.1f} preempted")
@@ -229,7 +231,7 @@ def report(title: str, run: dict) -> None:
     waited = sum(x for r in results for v in r["latency"].values() for x in v)
     print("one action's time (ms, mean), by where it went: " + ", ".join(
         f"{k} on a CPU {1000 * v[0] / actions:.2f}, {k} waiting for a CPU {1000 * v[1] / actions:.2f}"
-        for k, v in spent.items()) + f"; the whole action {1000 * waited / actions:.2f}")
+        for k, v in spent.items() if not math.isnan(v[0])) + f"; the whole action {1000 * waited / actions:.2f}")
     print("checks: " + ("no document over the overlap, every acknowledged action stored"
                         if not run["problems"] else "; ".join(run["problems"])))
 
