@@ -649,9 +649,16 @@ class PostgresStore(SQLReads, Store):
         """
         storable_name(annotator, "annotator name")
         with self._lock:
-            if not self._in_transaction and self._take_function():
-                return self._write(lambda cur: cur.execute("SELECT pg_temp.annotator_take(%s, %s, %s)", (
-                    annotator, overlap, float(lease_seconds))).fetchone()[0], one_statement=True)
+            for _ in range(2):
+                if self._in_transaction or not self._take_function():
+                    break
+                try:
+                    return self._write(lambda cur: cur.execute("SELECT pg_temp.annotator_take(%s, %s, %s)", (
+                        annotator, overlap, float(lease_seconds))).fetchone()[0], one_statement=True)
+                except StoreError:
+                    if self._take_made is not self._conn or self._function_exists():
+                        raise
+                    self._take_made = False  # the server session was reset (DISCARD ALL): made again
         lapsed, pick, take = _TAKE_STATEMENTS
 
         def tx(cur: Any) -> str | None:
@@ -667,6 +674,10 @@ class PostgresStore(SQLReads, Store):
                 passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
 
         return self._write(tx)
+
+    def _function_exists(self) -> bool:
+        return bool(self._read("SELECT to_regprocedure('pg_temp.annotator_take(text,integer,double precision)') "
+                               "IS NOT NULL")[0][0])
 
     def _take_function(self) -> bool:
         """Whether ``pg_temp.annotator_take`` exists on this connection: made on its first take (a
