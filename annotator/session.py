@@ -486,12 +486,14 @@ class AnnotationSession:
     def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         """``_queue``, with the statuses of its documents when they were read on the way (to decide
         whether to take one), so a caller that needs them does not read them again."""
-        read = self._last_read = self._read_queue_once(take=take)  # kept for ``opening``, which asks next
+        read = self._last_read = self._queue_under(self.dynamic_queue(), take=take)  # kept for ``opening``
         return read
 
-    def _read_queue_once(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
+    def _queue_under(self, dynamic: DynamicQueue | None, *,
+                     take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
+        """``_read_queue`` under the queue setting the caller has just read (each read is a round trip
+        to a team's server)."""
         queue = self.store.assigned_documents(self.annotator)
-        dynamic = self.dynamic_queue()
         if dynamic is None:
             return queue or None, None
         if not take:
@@ -508,7 +510,8 @@ class AnnotationSession:
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        queue = self._queue(take=False)
+        dynamic = self.dynamic_queue()
+        queue = self._queue_under(dynamic, take=False)[0]
         if queue is None:  # every document is theirs (and none is taken): the next by number
             documents = Documents(self.store, self.annotator, None)
             return documents.first() if after is None else documents.step(after, 1)
@@ -516,7 +519,6 @@ class AnnotationSession:
             return queue[queue.index(after) + 1]
         if after is None and queue:
             return queue[0]
-        dynamic = self.dynamic_queue()
         if dynamic is None:
             return None
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
@@ -529,8 +531,12 @@ class AnnotationSession:
     @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
+        return self._apply(doc_id, op, self.annotations(doc_id))
+
+    def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
+        """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
+        team's server); a state gone stale meanwhile is refused by the store's version check."""
         doc = self.document(doc_id)
-        before = self.annotations(doc_id)
         op, after, inverse = plan_change(op, before, doc.text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
@@ -571,9 +577,10 @@ class AnnotationSession:
     def new_id(self, state: Annotations, prefix: str) -> str:
         return new_id(state, prefix)
 
+    @_settled
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
         state = self.annotations(doc_id)
-        return self.apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
+        return self._apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)), state)
 
     def remove_entity(self, doc_id: str, entity_id: str) -> Change:
         return self.apply(doc_id, RemoveEntity(entity_id))
@@ -588,12 +595,13 @@ class AnnotationSession:
         """Accept a pre-annotation: it becomes the annotator's own."""
         return self.apply(doc_id, SetSource(span_id, None))
 
+    @_settled
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
         state = self.annotations(doc_id)
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
-        return self.apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
+        return self._apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)), state)
 
     def remove_claim(self, doc_id: str, claim_id: str) -> Change:
         return self.apply(doc_id, RemoveClaim(claim_id))
