@@ -34,21 +34,23 @@ from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext
-from annotator.model.annotations import Annotations, sort_spans
+from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
 
 def iter_records(store: Store, annotators: Iterable[str] | None = None,
-                 statuses: Iterable[str] | None = None) -> Iterator[Record]:
+                 statuses: Iterable[str] | None = None, *, tokens: bool = False) -> Iterator[Record]:
     """One record per (document, annotator); a document nobody touched appears once, status todo.
 
     Filters narrow that set: ``annotators`` keeps records of those annotators,
-    ``statuses`` keeps records with those statuses.
+    ``statuses`` keeps records with those statuses. With ``tokens``, each record carries the
+    token table the store kept for its document (``Store.token_bounds``, one query a page).
     """
     wanted_annotators = set(annotators) if annotators else None
     wanted_status = set(statuses) if statuses else None
-    for doc, states in store.iter_annotated():  # a page at a time
+    annotated = _with_tokens(store) if tokens else ((doc, states, None) for doc, states in store.iter_annotated())
+    for doc, states, table in annotated:  # a page at a time
         for state in states or [Annotations(doc_id=doc.id, annotator=None)]:
             if wanted_annotators is not None and state.annotator not in wanted_annotators:
                 continue
@@ -61,7 +63,28 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
             for span in (*entities, *claims):
                 if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
                     raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
-            yield Record(doc, state)
+            yield Record(doc, state, tokens=table)
+
+
+_PAGE = 200  # documents whose kept token tables are read in one query
+
+
+def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
+    """``store.iter_annotated()`` with each document's kept token table (or None), read a page at a time."""
+    page: list[tuple[Document, list[Annotations]]] = []
+    for item in store.iter_annotated():
+        page.append(item)
+        if len(page) == _PAGE:
+            yield from _tokens_of(store, page)
+            page = []
+    yield from _tokens_of(store, page)
+
+
+def _tokens_of(store: Store, page: list[tuple[Document, list[Annotations]]]
+               ) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
+    tables = store.token_bounds([doc.id for doc, _ in page]) if page else {}
+    for doc, states in page:
+        yield doc, states, tables.get(doc.id)
 
 
 _TMP_SUFFIX = ".tmp"
@@ -348,7 +371,7 @@ def export_store(store: Store, schema: Schema, fmt: Format, output: str | Path |
                  annotators: Iterable[str] | None = None, statuses: Iterable[str] | None = None) -> WriteContext:
     """Export to ``output`` (a file, a folder for folder formats, or stdout when None/"-")."""
     ctx = WriteContext(schema=schema)
-    records = _Tracked(iter_records(store, annotators, statuses))
+    records = _Tracked(iter_records(store, annotators, statuses, tokens=fmt.uses_tokens))
     try:
         export_records(fmt, records, output, ctx)
     except UnicodeEncodeError as exc:  # a lone surrogate kept from a bad decoder: no UTF-8 for it

@@ -7,16 +7,13 @@ Anything else is reported with the record's line and the span is left out.
 
 from __future__ import annotations
 
-import re
-from array import array
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from annotator.formats._records import IdMaker, is_claim_label
 from annotator.formats.base import ReadContext
 from annotator.model.annotations import Claim, Entity
-from annotator.text.wordbreak import common_tokens
+from annotator.text.bounds import Offsets, token_table
 
 
 def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, ctx: ReadContext,
@@ -50,47 +47,10 @@ def tokens_for(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-_CHUNK = 1 << 16  # characters tokenized at a time
-_SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly str.isspace
-Offsets = Sequence[int]
-
-
 def token_bounds(text: str) -> tuple[Offsets, Offsets]:
     """Token start and end offsets of ``text`` (our tokenizer's), without a ``Token`` per token."""
     starts, ends, _ = token_table(text)
     return starts, ends
-
-
-def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
-    """Token starts, ends and, for a text of common characters that is one chunk, the token texts.
-
-    A text of common characters (``wordbreak.common_tokens``: most text) is tokenized by one
-    regular expression pass, its offsets two lists; any other text a chunk at a time (cut at white
-    space, which no token crosses, so the tokens are those of the whole text) into two arrays of
-    machine integers (16 bytes a token): a 100 MB document never holds a Python object per token."""
-    if len(text) <= _CHUNK:
-        common = common_tokens(text)
-        if common is not None:
-            return common
-    from annotator.text.tokens import token_offsets
-
-    starts, ends = array("q"), array("q")
-    pos, size = 0, len(text)
-    while pos < size:
-        cut = size
-        if size - pos > _CHUNK:
-            space = _SPACE.search(text, pos + _CHUNK)
-            cut = space.start() if space else size
-        common = common_tokens(text[pos:cut])
-        if common is None:
-            starts_, ends_ = token_offsets(text, pos, cut)
-            starts.extend(starts_)
-            ends.extend(ends_)
-        else:
-            starts.extend(map(pos.__add__, common[0]))
-            ends.extend(map(pos.__add__, common[1]))
-        pos = cut
-    return starts, ends, None
 
 
 class SpanCollector:

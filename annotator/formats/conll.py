@@ -24,6 +24,7 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -34,6 +35,7 @@ from annotator.formats._spans import Offsets, token_table
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
+from annotator.text.bounds import TokenTable, spaced, unpack
 
 _MARKER = re.compile(r"^article$", re.IGNORECASE)
 _FLAG = re.compile(r"^[A-Za-z][A-Za-z?]*$")
@@ -137,6 +139,7 @@ class ConllFormat(Format):
     name = "conll"
     description = "CoNLL/BIO: TOKEN TAG per line, blank line between sentences; extra tag columns = nesting"
     signature = "lines of TOKEN TAG [TAG …] with BIO tags"
+    uses_tokens = True
 
     def sniff(self, path: Path, head: str) -> bool:
         lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
@@ -175,7 +178,8 @@ class ConllFormat(Format):
         held as a million lines, and tokens are two integer arrays found by bisection."""
         doc = rec.document
         ex = Stored(doc, TOKEN_FORMATS, ctx)
-        starts, ends, texts = document_tokens(doc, ex)
+        kept = None if ex.from_format or rec.tokens is None else _kept_lines(doc, rec.tokens, ctx)
+        starts, ends, texts = (kept.starts, kept.ends, None) if kept is not None else document_tokens(doc, ex)
         n = len(starts)
         if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
@@ -197,6 +201,12 @@ class ConllFormat(Format):
         if rec.annotations and rec.annotations.claims:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
                        "not written (CoNLL holds entities only)")
+        if kept is not None:  # not CoNLL-born: no kept separator, flags or marker
+            block = kept.lines(tagged)
+            if block is None:
+                ctx.report_once(_UNFIT.format(doc.id))
+                return self.block(replace(rec, tokens=None), ctx)
+            return iter(block)
         sep = ex.get("sep", one_of(" ", "\t"), " ")
         flags: dict[str, str] = ex.get("flags", dict_of(_COLUMN), {})
         end_marker = ex.get("end_marker", LINE, "")
@@ -245,6 +255,54 @@ def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str
 
 
 _LINES_AT_ONCE = 4096
+_PLAIN = " O\n"  # an untagged token's line, after its text
+
+
+class _KeptLines:
+    """A block made from the token table the store kept (``annotator.text.bounds``): every token's line
+    untagged at once (the tokens joined by spaces, each space made a line end: one ``replace``), then the
+    tagged tokens' lines put in their place, found by arithmetic (line i starts after the i tokens
+    before it and their i line ends). No Python work per token; the text is under
+    ``bounds.STORED_MAX`` characters, so the block is written in one piece."""
+
+    def __init__(self, text: str, table: TokenTable, body: str) -> None:
+        self.text, self.body = text, body
+        self.starts, self.ends, self.before = table.starts, table.ends, table.before
+
+    def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:
+        """The block, or None if a tagged token's line is not where the table says (a damaged table)."""
+        text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
+        step = len(_PLAIN)
+        parts, done = [], 0
+        for i in sorted(tagged):
+            at = before[i] + i * step
+            token = text[starts[i]:ends[i]]
+            stop = at + len(token) + step
+            if body[at:stop] != token + _PLAIN or at < done:
+                return None
+            parts.append(body[done:at])
+            parts.append(" ".join([token, *tagged[i]]) + "\n")
+            done = stop
+        parts.append(body[done:])
+        parts.append("\n")
+        return ["".join(parts)]
+
+
+_UNFIT = "document {!r}: the token boundaries kept in the store do not fit its text; tokenized again"
+
+
+def _kept_lines(doc: Document, blob: bytes, ctx: WriteContext) -> _KeptLines | None:
+    """The block maker of a document's kept token table, or None (tokenize instead) when the table cannot
+    be this text's: said once, since it means a damaged or hand-edited store."""
+    table = unpack(blob, doc.text)
+    joined = spaced(doc.text, table) if table is not None else None
+    if table is None or joined is None:
+        ctx.report_once(_UNFIT.format(doc.id))
+        return None
+    if not joined:
+        return None  # no tokens: said by the caller
+    kept = _KeptLines(doc.text, table, joined.replace(" ", _PLAIN) + _PLAIN)
+    return kept
 
 
 # a kept flag column: one field, whatever separates the columns

@@ -154,6 +154,13 @@ class Store(ABC):
             raise StoreError(f"no document {doc_id!r} in {self.path}")
         return doc.text[max(start, 0):max(end, 0)]
 
+    def token_bounds(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
+        """The token tables kept for ``doc_ids`` (``annotator.text.bounds``: packed when each document was
+        added, tagged with the tokenizer's version), by id, for exports. A document without one of the
+        current tokenizer (added before tables were kept, too long to keep one, or kept by another version
+        of the rules) is left out: its text is tokenized instead. Declared default: none kept."""
+        return {}
+
     @abstractmethod
     def document_ids(self) -> list[str]: ...
     @abstractmethod

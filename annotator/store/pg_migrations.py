@@ -171,4 +171,12 @@ CREATE TABLE text_marks (
     marks BYTEA NOT NULL
 )
 """,
+    # 7: each document's token boundaries with the tokenizer's version (as SQLite's migration 7)
+    """
+CREATE TABLE token_bounds (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    tokenizer TEXT NOT NULL,
+    bounds BYTEA NOT NULL
+)
+""",
 ]

@@ -76,6 +76,15 @@ def read_marks(blob: bytes) -> array:
     return offsets
 
 
+def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:
+    """The ``token_bounds`` row (doc_id, tokenizer version, packed table) a new document gets (migration 7):
+    exports read it instead of tokenizing the text; None for a text too long to keep one."""
+    from annotator.text.bounds import pack, tokenizer_version
+
+    packed = pack(text)
+    return (doc_id, tokenizer_version(), packed) if packed is not None else None
+
+
 def dumps_ascii(obj: Any) -> str:
     """JSON for TEXT columns: ASCII-only, so lone surrogates and NUL travel as ``\\u`` escapes."""
     return json.dumps(obj, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
@@ -257,6 +266,23 @@ class SQLReads:
             for doc_id, document in page:
                 mine = sorted(states.get(doc_id, ()))
                 yield document, [Annotations.from_json(json.loads(state)) for _, state in mine]
+
+    _no_tokens = False  # a read-only store made before migration 7: no kept token tables
+
+    def token_bounds(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
+        """The token tables kept for ``doc_ids`` by the current tokenizer (``Store.token_bounds``)."""
+        ids = list(doc_ids)
+        if self._no_tokens or not ids:
+            return {}
+        from annotator.text.bounds import tokenizer_version
+
+        found: dict[str, bytes] = {}
+        for first in range(0, len(ids), BATCH):
+            part = ids[first:first + BATCH]
+            found.update((doc_id, bytes(blob)) for doc_id, blob in self._read(
+                "SELECT doc_id, bounds FROM token_bounds WHERE tokenizer=? AND doc_id IN ("
+                + ",".join("?" * len(part)) + ")", (tokenizer_version(), *part)))
+        return found
 
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 
