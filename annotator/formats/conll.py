@@ -31,11 +31,10 @@ from typing import TextIO
 from annotator.formats import bio
 from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
-from annotator.formats._spans import Offsets, token_table
+from annotator.formats._spans import UNFIT, Offsets, TokenTable, kept_tokens, token_table
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
-from annotator.text.bounds import TokenTable, spaced, unpack
 
 _MARKER = re.compile(r"^article$", re.IGNORECASE)
 _FLAG = re.compile(r"^[A-Za-z][A-Za-z?]*$")
@@ -180,6 +179,7 @@ class ConllFormat(Format):
         ex = Stored(doc, TOKEN_FORMATS, ctx)
         kept = None if ex.from_format or rec.tokens is None else _kept_lines(doc, rec.tokens, ctx)
         starts, ends, texts = (kept.starts, kept.ends, None) if kept is not None else document_tokens(doc, ex)
+        mark = len(ctx.problems)
         n = len(starts)
         if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
@@ -194,17 +194,22 @@ class ConllFormat(Format):
                            "edges; left out of the CoNLL output")
                 continue
             spans.append((first, last + 1, ent.label))
-        tagged, rejected = bio.encode_sparse(n, spans)
-        for k, reason in rejected:
-            ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
-                       f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
+        # side by side (none inside another), from a kept table: no tag lists at all (``_KeptLines.flat``)
+        flat = kept is not None and all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+        tagged: dict[int, list[str]] = {}
+        if not flat:
+            tagged, rejected = bio.encode_sparse(n, spans)
+            for k, reason in rejected:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
+                           f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
         if rec.annotations and rec.annotations.claims:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
                        "not written (CoNLL holds entities only)")
         if kept is not None:  # not CoNLL-born: no kept separator, flags or marker
-            block = kept.lines(tagged)
-            if block is None:
-                ctx.report_once(_UNFIT.format(doc.id))
+            block = kept.flat(spans) if flat else kept.lines(tagged)
+            if block is None:  # a damaged table: the whole block again from the text's tokens
+                del ctx.problems[mark:]
+                ctx.report_once(UNFIT.format(doc.id))
                 return self.block(replace(rec, tokens=None), ctx)
             return iter(block)
         sep = ex.get("sep", one_of(" ", "\t"), " ")
@@ -269,6 +274,31 @@ class _KeptLines:
         self.text, self.body = text, body
         self.starts, self.ends, self.before = table.starts, table.ends, table.before
 
+    def flat(self, spans: list[tuple[int, int, str]]) -> list[str] | None:
+        """The block for spans side by side (token ranges ``(first, end, label)`` in order, none inside
+        another): each span's lines are a stretch of the untagged body whose line ends are replaced, the
+        first with ``B-``, the rest with ``I-`` (C calls per span, none per token). None if a span's
+        lines are not where the table says (a damaged table)."""
+        text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
+        step, n = len(_PLAIN), len(starts)
+        parts, done = [], 0
+        for first, end, label in spans:
+            at = before[first] + first * step
+            stop = before[end] + end * step if end < n else len(body)
+            token = text[starts[first]:ends[first]]
+            head = at + len(token) + step
+            if at < done or body[at:head] != token + _PLAIN or body[stop - step:stop] != _PLAIN \
+                    or body.count("\n", at, stop) != end - first:
+                return None
+            parts.append(body[done:at])
+            parts.append(f"{token} B-{label}\n")
+            if head < stop:
+                parts.append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
+            done = stop
+        parts.append(body[done:])
+        parts.append("\n")
+        return ["".join(parts)]
+
     def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:
         """The block, or None if a tagged token's line is not where the table says (a damaged table)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
@@ -288,21 +318,12 @@ class _KeptLines:
         return ["".join(parts)]
 
 
-_UNFIT = "document {!r}: the token boundaries kept in the store do not fit its text; tokenized again"
-
-
 def _kept_lines(doc: Document, blob: bytes, ctx: WriteContext) -> _KeptLines | None:
-    """The block maker of a document's kept token table, or None (tokenize instead) when the table cannot
-    be this text's: said once, since it means a damaged or hand-edited store."""
-    table = unpack(blob, doc.text)
-    joined = spaced(doc.text, table) if table is not None else None
-    if table is None or joined is None:
-        ctx.report_once(_UNFIT.format(doc.id))
-        return None
-    if not joined:
-        return None  # no tokens: said by the caller
-    kept = _KeptLines(doc.text, table, joined.replace(" ", _PLAIN) + _PLAIN)
-    return kept
+    """The block maker of a document's kept token table, or None: tokenize instead (``kept_tokens``)."""
+    kept = kept_tokens(doc, blob, ctx)
+    if kept is None or not kept[1]:
+        return None  # none that fits, or no tokens (said by the caller)
+    return _KeptLines(doc.text, kept[0], kept[1].replace(" ", _PLAIN) + _PLAIN)
 
 
 # a kept flag column: one field, whatever separates the columns

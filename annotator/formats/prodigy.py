@@ -39,7 +39,7 @@ from annotator.formats._records import (
     is_identity_relation,
     keep_foreign_keys,
 )
-from annotator.formats._spans import SpanCollector, read_span, token_table
+from annotator.formats._spans import SpanCollector, TokenTable, kept_tokens, read_span, token_table
 from annotator.formats._stored import shown, written
 from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Claim, Document, Entity, identities_of, with_identities
@@ -60,6 +60,7 @@ def hash32(*parts: str) -> int:
 
 class ProdigyFormat(JsonLinesFormat):
     name = NAME
+    uses_tokens = True
     description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
     signature = "JSON lines with text and spans/tokens/_input_hash"
     record_keys = frozenset({*_MODEL_KEYS, "id", "answer", "tokens", "_annotator_id", "_session_id",
@@ -119,8 +120,8 @@ class ProdigyFormat(JsonLinesFormat):
         doc, ann = rec.document, rec.annotations
         kept = Kept(doc, NAME, ctx)
         ex = kept.rest
-        kept_tokens = _kept_tokens(doc, ex.pop("tokens", None))
-        tokens = _OurTokens(doc.text) if kept_tokens is None else kept_tokens
+        own = _kept_tokens(doc, ex.pop("tokens", None))
+        tokens = _OurTokens(doc.text, kept_tokens(doc, rec.tokens, ctx)) if own is None else own
         task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
         if isinstance(tokens, _OurTokens):
             locate = tokens.locate
@@ -265,8 +266,14 @@ class _OurTokens:
     """Our tokenizer's tokens of a text (``annotator.text.tokenize``) as two integer arrays, with Prodigy's
     token ids (their index): one huge document is never held as a dict per token."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None) -> None:
+        """``kept``: the token table the store kept for the text, with its tokens joined by spaces
+        (``_spans.kept_tokens``): then nothing is tokenized and the token texts are one ``split``."""
         self.text = text
+        if kept is not None:
+            table, joined = kept
+            self.starts, self.ends, self.texts = table.starts, table.ends, joined.split(" ") if joined else []
+            return
         self.starts, self.ends, self.texts = token_table(text)
 
     def locate(self, offset: int, last: bool) -> tuple[bool, int]:

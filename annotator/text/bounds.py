@@ -6,9 +6,11 @@ tokenizing is most of a CoNLL or Prodigy export's time (one regular-expression p
 text runs at about 7,500 documents/s), and a stored text never changes. What is kept is tagged
 with ``tokenizer_version()``, a digest of the tokenizer's own source and of the Unicode tables it
 reads, so any change to the rules makes every stored table be ignored (``unpack`` is only given
-tables of the current version) and the text tokenized again: never stale tokens.
+tables of the current version) and the text tokenized again: never stale tokens. The writers read
+the packed value back (``formats._spans.kept_tokens``).
 
-The packed value, little-endian unsigned 32-bit integers: the token count n and the count r of
+The packed value: its number type, "H" or "I" and three NUL bytes, then little-endian unsigned integers
+of that type (16 bits for a text under 65,536 characters, else 32): the token count n and the count r of
 *runs* (maximal stretches of tokens each separated from the next by exactly one space " "), then
 n token starts, n token ends, n "before" counts (the token characters before each token: where its
 line starts in a one-line-per-token output), r run starts and r run ends (code-point offsets). Runs
@@ -26,12 +28,10 @@ from array import array
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from annotator.text.wordbreak import common_tokens
 
-__all__ = ["Offsets", "token_table", "tokenizer_version", "pack", "unpack", "TokenTable", "spaced", "stored_texts",
-           "STORED_MAX"]
+__all__ = ["Offsets", "token_table", "tokenizer_version", "pack", "STORED_MAX"]
 
 Offsets = Sequence[int]
 _CHUNK = 1 << 16  # characters tokenized at a time
@@ -39,7 +39,7 @@ _SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly 
 # Texts from this length on keep no table: it would cost 12 bytes a token in memory while the document
 # is added, and a huge text is exported a chunk at a time anyway (``token_table``).
 STORED_MAX = 1 << 20
-_LAYOUT = "1"  # the packed value's layout; part of the version
+_LAYOUT = "2"  # the packed value's layout; part of the version
 
 
 def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
@@ -91,21 +91,15 @@ def tokenizer_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _le(values: array) -> bytes:
-    if sys.byteorder == "big":  # pragma: no cover - little-endian machines
-        values = array("I", values)
-        values.byteswap()
-    return values.tobytes()
-
-
 def pack(text: str) -> bytes | None:
     """The table to keep for ``text`` (see the module's docstring), or None for a text too long to keep one."""
     if len(text) >= STORED_MAX:
         return None
-    starts, ends, texts = token_table(text)
+    starts, ends, _ = token_table(text)
     n = len(starts)
-    before, total = array("I", bytes(4 * n)), 0
-    run_starts, run_ends = array("I"), array("I")
+    code = "H" if len(text) < 1 << 16 else "I"  # 16-bit numbers for most texts: half the bytes to read
+    before, total = array(code, bytes(array(code).itemsize * n)), 0
+    run_starts, run_ends = array(code), array(code)
     if n:
         run_starts.append(starts[0])
         for k in range(n):
@@ -115,64 +109,9 @@ def pack(text: str) -> bytes | None:
                 run_ends.append(ends[k])
                 run_starts.append(starts[k + 1])
         run_ends.append(ends[-1])
-    head = array("I", [n, len(run_starts)])
-    return b"".join(map(_le, (head, array("I", starts), array("I", ends), before, run_starts, run_ends)))
-
-
-class TokenTable(NamedTuple):
-    """A kept table, read back: token starts, ends and "before" counts; run starts and ends."""
-
-    starts: array
-    ends: array
-    before: array
-    run_starts: array
-    run_ends: array
-
-
-def unpack(blob: bytes, text: str) -> TokenTable | None:
-    """A kept table of the current tokenizer (the store checks the version) for ``text``; None when it
-    cannot be the table of that text (a damaged or hand-edited value): the caller tokenizes instead.
-    The writers check the runs against the text as they use them."""
-    values = array("I")
-    if len(blob) % 4:
-        return None
-    values.frombytes(blob)
+    values = array(code, [n, len(run_starts)])
+    for part in (starts, ends, before, run_starts, run_ends):
+        values.extend(part) if isinstance(part, array) and part.typecode == code else values.fromlist(list(part))
     if sys.byteorder == "big":  # pragma: no cover - little-endian machines
         values.byteswap()
-    if len(values) < 2:
-        return None
-    n, r = values[0], values[1]
-    if len(values) != 2 + 3 * n + 2 * r or (n == 0) != (r == 0):
-        return None
-    cut = 2 + n
-    table = TokenTable(values[2:cut], values[cut:cut + n], values[cut + n:cut + 2 * n],
-                   values[cut + 2 * n:cut + 2 * n + r], values[cut + 2 * n + r:])
-    if n and (table.ends[-1] > len(text) or table.run_ends[-1] != table.ends[-1]
-              or table.run_starts[0] != table.starts[0]):
-        return None
-    return table
-
-
-def spaced(text: str, table: TokenTable) -> str | None:
-    """The tokens of a kept table joined by single spaces (its runs joined by a space: one C call per
-    run, none per token), or None when the table cannot be this text's (its runs hold other white space,
-    or not exactly its tokens' characters: tokenize instead)."""
-    n = len(table.starts)
-    if not n:
-        return ""
-    joined = " ".join(map(text.__getitem__, map(slice, table.run_starts, table.run_ends)))
-    if len(joined) != table.before[-1] + table.ends[-1] - table.starts[-1] + n - 1 \
-            or joined.count(" ") != n - 1 or _NOT_ONE_SPACE.search(joined):
-        return None
-    return joined
-
-
-def stored_texts(text: str, table: TokenTable) -> list[str] | None:
-    """The token texts of a kept table (``spaced``, split in C), or None when it cannot be this text's."""
-    joined = spaced(text, table)
-    if joined is None:
-        return None
-    return joined.split(" ") if joined else []
-
-
-_NOT_ONE_SPACE = re.compile(r"[^\S ]|  |^ | $")  # white space other than single spaces between tokens
+    return code.encode() + b"\0\0\0" + values.tobytes()
