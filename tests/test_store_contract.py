@@ -159,6 +159,63 @@ def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_w
         store.close()
 
 
+def test_a_document_keeps_its_token_table_for_exports(store, db, monkeypatch):
+    """Migration 7: each added document's token boundaries, packed and tagged with the tokenizer's version;
+    ``token_bounds`` gives those of the current tokenizer only (a changed rule: none, so exports tokenize)."""
+    from annotator.formats._spans import unpack
+    from annotator.text import bounds
+    from annotator.text.tokens import tokenize
+
+    texts = {"news": TEXT, "weird": WEIRD, "blank": " \n\t ", "long": "كتب " * len(WEIRD)}
+    monkeypatch.setattr(bounds, "STORED_MAX", len(WEIRD) + 1)  # "long" keeps none
+    for doc_id, text in texts.items():
+        store.add_document(Document(doc_id, text))
+    store.add_document(Document("again", TEXT))  # the same text: nothing added, nothing kept
+    store = reopen(store, db)
+    try:
+        kept = store.token_bounds(["news", "weird", "blank", "long", "again", "missing"])
+        assert sorted(kept) == ["blank", "news", "weird"]
+        for doc_id in kept:
+            table = unpack(kept[doc_id], texts[doc_id])
+            want = tokenize(texts[doc_id])
+            assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
+        assert store.token_bounds([]) == {}
+        assert sorted(store.token_bounds(f"doc{i}" for i in range(500))) == []  # more ids than one query holds
+        monkeypatch.setattr(bounds, "tokenizer_version", lambda: "another rule")
+        assert store.token_bounds(["news", "weird"]) == {}
+    finally:
+        store.close()
+
+
+def _made_before_token_tables(store, db) -> None:
+    """Undo migration 7 as an annotator before it left the store: no ``token_bounds``, version 6."""
+    if db.startswith("postgresql://"):
+        store._write(lambda cur: (cur.execute("DROP TABLE token_bounds"),
+                                  cur.execute("DELETE FROM schema_version WHERE version = 7")))
+        store.close()
+        return
+    store.close()
+    import sqlite3
+
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TABLE token_bounds")
+    raw.execute("PRAGMA user_version=6")
+    raw.close()
+
+
+def test_a_store_made_before_token_tables_keeps_them_for_documents_added_since(store, db):
+    store.add_document(Document("old", TEXT))
+    _made_before_token_tables(store, db)
+    store = open_store(db)
+    try:
+        assert store.token_bounds(["old"]) == {}  # tokenized at export, as before
+        store.add_document(Document("new", TEXT + " جديد"))
+        assert list(store.token_bounds(["old", "new"])) == ["new"]
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
 def test_iter_documents_streams_every_document_in_insertion_order(store):
     ids = [f"doc{i:03d}" for i in range(450)]  # more than two batches
     for i, doc_id in enumerate(ids):
