@@ -66,25 +66,20 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
             yield Record(doc, state, tokens=table)
 
 
-_PAGE = 200  # documents whose kept token tables are read in one query
-
-
 def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
-    """``store.iter_annotated()`` with each document's kept token table (or None), read a page at a time."""
-    page: list[tuple[Document, list[Annotations]]] = []
-    for item in store.iter_annotated():
-        page.append(item)
-        if len(page) == _PAGE:
-            yield from _tokens_of(store, page)
-            page = []
-    yield from _tokens_of(store, page)
-
-
-def _tokens_of(store: Store, page: list[tuple[Document, list[Annotations]]]
-               ) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
-    tables = store.token_bounds([doc.id for doc, _ in page]) if page else {}
-    for doc, states in page:
-        yield doc, states, tables.get(doc.id)
+    """``store.iter_annotated()`` with each document's kept token table, or None. The tables come in the
+    same store order from their own stream (``Store.iter_token_bounds``), which skips the documents that
+    have none, so the two are merged by id. A document added while the export runs comes after every
+    other (a table for it beyond the last document read is never reached); should the streams ever
+    disagree otherwise, what is left gets None and is tokenized: slower, never wrong."""
+    tables = store.iter_token_bounds()
+    pending = next(tables, None)
+    for doc, states in store.iter_annotated():
+        if pending is not None and pending[0] == doc.id:
+            yield doc, states, pending[1]
+            pending = next(tables, None)
+        else:
+            yield doc, states, None
 
 
 _TMP_SUFFIX = ".tmp"

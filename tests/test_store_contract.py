@@ -161,7 +161,8 @@ def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_w
 
 def test_a_document_keeps_its_token_table_for_exports(store, db, monkeypatch):
     """Migration 7: each added document's token boundaries, packed and tagged with the tokenizer's version;
-    ``token_bounds`` gives those of the current tokenizer only (a changed rule: none, so exports tokenize)."""
+    ``iter_token_bounds`` gives those of the current tokenizer only (a changed rule: none, so exports
+    tokenize), in store order, past a page."""
     from annotator.formats._spans import unpack
     from annotator.text import bounds
     from annotator.text.tokens import tokenize
@@ -171,18 +172,19 @@ def test_a_document_keeps_its_token_table_for_exports(store, db, monkeypatch):
     for doc_id, text in texts.items():
         store.add_document(Document(doc_id, text))
     store.add_document(Document("again", TEXT))  # the same text: nothing added, nothing kept
+    for i in range(450):  # more than two pages
+        store.add_document(Document(f"more{i}", f"{TEXT} {i}"))
     store = reopen(store, db)
     try:
-        kept = store.token_bounds(["news", "weird", "blank", "long", "again", "missing"])
-        assert sorted(kept) == ["blank", "news", "weird"]
+        kept = dict(store.iter_token_bounds())
+        assert list(kept) == ["news", "weird", "blank", *(f"more{i}" for i in range(450))]  # in store order
+        texts.update((f"more{i}", f"{TEXT} {i}") for i in range(450))
         for doc_id in kept:
             table = unpack(kept[doc_id], texts[doc_id])
             want = tokenize(texts[doc_id])
             assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
-        assert store.token_bounds([]) == {}
-        assert sorted(store.token_bounds(f"doc{i}" for i in range(500))) == []  # more ids than one query holds
         monkeypatch.setattr(bounds, "tokenizer_version", lambda: "another rule")
-        assert store.token_bounds(["news", "weird"]) == {}
+        assert list(store.iter_token_bounds()) == []
     finally:
         store.close()
 
@@ -208,9 +210,9 @@ def test_a_store_made_before_token_tables_keeps_them_for_documents_added_since(s
     _made_before_token_tables(store, db)
     store = open_store(db)
     try:
-        assert store.token_bounds(["old"]) == {}  # tokenized at export, as before
+        assert list(store.iter_token_bounds()) == []  # tokenized at export, as before
         store.add_document(Document("new", TEXT + " جديد"))
-        assert list(store.token_bounds(["old", "new"])) == ["new"]
+        assert [doc_id for doc_id, _ in store.iter_token_bounds()] == ["new"]
         assert store.integrity_check() == "ok"
     finally:
         store.close()

@@ -154,12 +154,13 @@ class Store(ABC):
             raise StoreError(f"no document {doc_id!r} in {self.path}")
         return doc.text[max(start, 0):max(end, 0)]
 
-    def token_bounds(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
-        """The token tables kept for ``doc_ids`` (``annotator.text.bounds``: packed when each document was
-        added, tagged with the tokenizer's version), by id, for exports. A document without one of the
-        current tokenizer (added before tables were kept, too long to keep one, or kept by another version
-        of the rules) is left out: its text is tokenized instead. Declared default: none kept."""
-        return {}
+    def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
+        """``(doc id, token table)`` of every document that has one kept by the current tokenizer, in store
+        order (``iter_annotated``'s), streamed, for exports: ``annotator.text.bounds`` packs each when its
+        document is added, tagged with the tokenizer's version. A document without one of the current
+        version (added before tables were kept, too long to keep one, or kept under other rules) is
+        left out: its text is tokenized instead. Declared default: none kept."""
+        return iter(())
 
     @abstractmethod
     def document_ids(self) -> list[str]: ...

@@ -269,20 +269,23 @@ class SQLReads:
 
     _no_tokens = False  # a read-only store made before migration 7: no kept token tables
 
-    def token_bounds(self, doc_ids: Iterable[str]) -> dict[str, bytes]:
-        """The token tables kept for ``doc_ids`` by the current tokenizer (``Store.token_bounds``)."""
-        ids = list(doc_ids)
-        if self._no_tokens or not ids:
-            return {}
+    def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
+        """The kept token tables of the current tokenizer in store order (``Store.iter_token_bounds``),
+        BATCH at a time by keyset on ``seq``, through the ``(seq, id)`` index."""
+        if self._no_tokens:
+            return
         from annotator.text.bounds import tokenizer_version
 
-        found: dict[str, bytes] = {}
-        for first in range(0, len(ids), BATCH):
-            part = ids[first:first + BATCH]
-            found.update((doc_id, bytes(blob)) for doc_id, blob in self._read(
-                "SELECT doc_id, bounds FROM token_bounds WHERE tokenizer=? AND doc_id IN ("
-                + ",".join("?" * len(part)) + ")", (tokenizer_version(), *part)))
-        return found
+        version, last = tokenizer_version(), 0
+        while True:
+            rows = self._read(
+                "SELECT d.seq, d.id, t.bounds FROM documents d JOIN token_bounds t ON t.doc_id = d.id "
+                f"WHERE d.seq > ? AND t.tokenizer = ? ORDER BY d.seq LIMIT {BATCH}", (last, version))
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, doc_id, blob in rows:
+                yield doc_id, bytes(blob)
 
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 
