@@ -184,8 +184,15 @@ class ConllFormat(Format):
         if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
             return None
-        spans = []
         entities = list(rec.annotations.entities) if rec.annotations else []
+        if kept is not None:
+            flat = kept.flat(entities)  # side by side (none inside another): no tag lists at all
+            if flat is not None:
+                if rec.annotations and rec.annotations.claims:
+                    ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
+                               "not written (CoNLL holds entities only)")
+                return iter(flat)
+        spans = []
         for ent in entities:
             first, last = bisect_left(starts, ent.start), bisect_left(ends, ent.end)
             if first == n or starts[first] != ent.start or last == n or ends[last] != ent.end:
@@ -194,19 +201,15 @@ class ConllFormat(Format):
                            "edges; left out of the CoNLL output")
                 continue
             spans.append((first, last + 1, ent.label))
-        # side by side (none inside another), from a kept table: no tag lists at all (``_KeptLines.flat``)
-        flat = kept is not None and all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
-        tagged: dict[int, list[str]] = {}
-        if not flat:
-            tagged, rejected = bio.encode_sparse(n, spans)
-            for k, reason in rejected:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
-                           f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
+        tagged, rejected = bio.encode_sparse(n, spans)
+        for k, reason in rejected:
+            ctx.report(ctx.target, None, f"document {doc.id!r}: {spans[k][2]} entity over tokens "
+                       f"{spans[k][0] + 1}-{spans[k][1]}: {reason}; left out")
         if rec.annotations and rec.annotations.claims:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
                        "not written (CoNLL holds entities only)")
         if kept is not None:  # not CoNLL-born: no kept separator, flags or marker
-            block = kept.flat(spans) if flat else kept.lines(tagged)
+            block = kept.lines(tagged)
             if block is None:  # a damaged table: the whole block again from the text's tokens
                 del ctx.problems[mark:]
                 ctx.report_once(UNFIT.format(doc.id))
@@ -274,29 +277,33 @@ class _KeptLines:
         self.text, self.body = text, body
         self.starts, self.ends, self.before = table.starts, table.ends, table.before
 
-    def flat(self, spans: list[tuple[int, int, str]]) -> list[str] | None:
-        """The block for spans side by side (token ranges ``(first, end, label)`` in order, none inside
-        another): each span's lines are a stretch of the untagged body whose line ends are replaced, the
-        first with ``B-``, the rest with ``I-`` (C calls per span, none per token). None if a span's
-        lines are not where the table says (a damaged table)."""
+    def flat(self, entities: list[Entity]) -> list[str] | None:
+        """The block when every entity falls on token edges and none is inside another (the usual case):
+        each entity's lines are a stretch of the untagged body whose line ends are replaced, the first
+        with ``B-``, the rest with ``I-`` (C calls per entity, none per token). None otherwise (then the
+        general path decides and reports), or if an entity's lines are not where the table says (a
+        damaged table: the general path finds that too)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
-        step, n = len(_PLAIN), len(starts)
-        parts, done = [], 0
-        for first, end, label in spans:
-            at = before[first] + first * step
-            stop = before[end] + end * step if end < n else len(body)
-            token = text[starts[first]:ends[first]]
-            head = at + len(token) + step
-            if at < done or body[at:head] != token + _PLAIN or body[stop - step:stop] != _PLAIN \
-                    or body.count("\n", at, stop) != end - first:
+        n, size, startswith, count = len(starts), len(body), body.startswith, body.count
+        parts, done, edge = [], 0, 0
+        for ent in entities:
+            first = bisect_left(starts, ent.start, edge)
+            if first == n or starts[first] != ent.start:
                 return None
-            parts.append(body[done:at])
-            parts.append(f"{token} B-{label}\n")
-            if head < stop:
-                parts.append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
-            done = stop
-        parts.append(body[done:])
-        parts.append("\n")
+            end = bisect_left(ends, ent.end, first) + 1
+            if end > n or ends[end - 1] != ent.end:
+                return None
+            at = before[first] + 3 * first  # 3: len(_PLAIN)
+            stop = before[end] + 3 * end if end < n else size
+            token = text[ent.start:ends[first]]
+            head = at + len(token) + 3
+            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3) \
+                    or not startswith(_PLAIN, stop - 3) or count("\n", at, stop) != end - first:
+                return None
+            label = ent.label
+            parts += (body[done:at], f"{token} B-{label}\n", body[head:stop].replace(_PLAIN, f" I-{label}\n"))
+            done, edge = stop, end
+        parts += (body[done:], "\n")
         return ["".join(parts)]
 
     def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:

@@ -29,6 +29,7 @@ from operator import ne
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotator.formats._json import ENCODE, json_str
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -107,14 +108,14 @@ class ProdigyFormat(JsonLinesFormat):
                 continue
             tokens = task["tokens"]
             if isinstance(tokens, _OurTokens):  # written a slice at a time, in the place the task gives them
-                parts = json.dumps({**task, "tokens": _MARK}, ensure_ascii=False).split(json.dumps(_MARK))
+                parts = ENCODE({**task, "tokens": _MARK}).split(ENCODE(_MARK))
                 if len(parts) == 2:
                     out.write(parts[0])
                     tokens.write_json(out)
                     out.write(parts[1] + "\n")
                     continue
                 task["tokens"] = tokens.dicts(0, len(tokens.starts))  # a value is the mark itself: whole
-            out.write(json.dumps(task, ensure_ascii=False) + "\n")
+            out.write(ENCODE(task) + "\n")
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -257,7 +258,6 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-_json_str = json.encoder.encode_basestring  # what json.dumps(…, ensure_ascii=False) writes for a string
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
 
@@ -327,7 +327,7 @@ class _Openings(dict[str, str]):
     """A token's JSON up to its start offset, made once per distinct token text."""
 
     def __missing__(self, token: str) -> str:
-        opening = self[token] = '{"text": ' + _json_str(token) + ', "start": '
+        opening = self[token] = '{"text": ' + json_str(token) + ', "start": '
         return opening
 
 
