@@ -103,9 +103,11 @@ def test_the_tokenizer_version_follows_its_source(monkeypatch, tmp_path):
 
     before = bounds.tokenizer_version()
     assert before == bounds.tokenizer_version() and len(before) == 16
+    from importlib.machinery import ModuleSpec
+
     copy = tmp_path / "tokens.py"
     copy.write_text(open(tokens.__file__, encoding="utf-8").read() + "\n# a changed rule\n", encoding="utf-8")
-    monkeypatch.setattr(tokens, "__file__", str(copy))
+    monkeypatch.setattr(tokens, "__spec__", ModuleSpec(tokens.__name__, None, origin=str(copy)))
     bounds.tokenizer_version.cache_clear()
     try:
         assert bounds.tokenizer_version() != before
