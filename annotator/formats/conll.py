@@ -297,11 +297,15 @@ class _KeptLines:
             stop = before[end] + 3 * end if end < n else size
             token = text[ent.start:ends[first]]
             head = at + len(token) + 3
-            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3) \
-                    or not startswith(_PLAIN, stop - 3) or count("\n", at, stop) != end - first:
+            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3):
                 return None
             label = ent.label
-            parts += (body[done:at], f"{token} B-{label}\n", body[head:stop].replace(_PLAIN, f" I-{label}\n"))
+            if head == stop:  # one token (the usual entity)
+                parts += (body[done:at], f"{token} B-{label}\n")
+            elif stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1:
+                parts += (body[done:at], f"{token} B-{label}\n", body[head:stop].replace(_PLAIN, f" I-{label}\n"))
+            else:
+                return None
             done, edge = stop, end
         parts += (body[done:], "\n")
         return ["".join(parts)]
