@@ -107,9 +107,9 @@ def pack(text: str) -> bytes | None:
     code = "H" if len(text) < 1 << 16 else "I"  # 16-bit numbers for most texts: half the bytes to read
     pieces = _common_pieces(text)
     if pieces is not None:  # white space and tokens alternating: arrays made in C, no list per token
-        edges = array(code, accumulate(map(len, pieces)))
+        edges = array(code, list(accumulate(map(len, pieces))))  # from a list: quicker than from an iterator
         starts, ends = edges[0:-1:2], edges[1::2]
-        before = array(code, accumulate(map(len, pieces[1:-2:2]), initial=0)) if starts else array(code)
+        before = array(code, list(accumulate(map(len, pieces[1:-2:2]), initial=0)) if starts else [])
         cuts = list(compress(count(), map(ne, pieces[2:-1:2], repeat(" "))))  # gap k: after token k
     else:
         offsets = token_table(text)
