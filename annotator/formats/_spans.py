@@ -80,10 +80,11 @@ def unpack(blob: bytes, text: str) -> TokenTable | None:
         return None
     values: Sequence[int]
     if sys.byteorder == "little":
-        values = memoryview(blob)[4:].cast(code.decode())
+        values = memoryview(blob)[4:].cast("H" if code == b"H" else "I")
     else:  # pragma: no cover - big-endian machines
-        values = array(code.decode(), blob[4:])
-        values.byteswap()
+        swapped = array(code.decode(), blob[4:])
+        swapped.byteswap()
+        values = swapped
     if len(values) < 2:
         return None
     n, r = values[0], values[1]

@@ -285,7 +285,8 @@ class _KeptLines:
         damaged table: the general path finds that too)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
         n, size, startswith, count = len(starts), len(body), body.startswith, body.count
-        parts, done, edge = [], 0, 0
+        parts: list[str] = []
+        done = edge = 0
         for ent in entities:
             first = bisect_left(starts, ent.start, edge)
             if first == n or starts[first] != ent.start:

@@ -270,6 +270,7 @@ class _OurTokens:
         """``kept``: the token table the store kept for the text, with its tokens joined by spaces
         (``_spans.kept_tokens``): then nothing is tokenized and the token texts are one ``split``."""
         self.text = text
+        self.texts: list[str] | None
         if kept is not None:
             table, joined = kept
             self.starts, self.ends, self.texts = table.starts, table.ends, joined.split(" ") if joined else []
