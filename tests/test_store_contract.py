@@ -131,10 +131,11 @@ def test_the_document_list_shows_the_start_of_a_big_text(store, monkeypatch):
 
 
 def _made_before_text_marks(store, db) -> None:
-    """Undo migration 6 as an annotator before it left the store: no ``text_marks``, version 5."""
+    """Undo migration 6 as an annotator before it left the store: no ``text_marks`` (nor the later
+    ``token_bounds``), version 5."""
     if db.startswith("postgresql://"):
-        store._write(lambda cur: (cur.execute("DROP TABLE text_marks"),
-                                  cur.execute("DELETE FROM schema_version WHERE version = 6")))
+        store._write(lambda cur: (cur.execute("DROP TABLE text_marks"), cur.execute("DROP TABLE token_bounds"),
+                                  cur.execute("DELETE FROM schema_version WHERE version >= 6")))
         store.close()
         return
     store.close()
@@ -142,6 +143,7 @@ def _made_before_text_marks(store, db) -> None:
 
     raw = sqlite3.connect(db, isolation_level=None)
     raw.execute("DROP TABLE text_marks")
+    raw.execute("DROP TABLE token_bounds")
     raw.execute("PRAGMA user_version=5")
     raw.close()
 
