@@ -131,9 +131,10 @@ def test_the_document_list_shows_the_start_of_a_big_text(store, monkeypatch):
 
 
 def _made_before_text_marks(store, db) -> None:
-    """Undo migration 6 as an annotator before it left the store: no ``text_marks``, version 5."""
+    """Undo migration 6 as an annotator before it left the store: no ``text_marks`` (nor the later
+    ``token_bounds``), version 5."""
     if db.startswith("postgresql://"):
-        store._write(lambda cur: (cur.execute("DROP TABLE text_marks"),
+        store._write(lambda cur: (cur.execute("DROP TABLE text_marks"), cur.execute("DROP TABLE token_bounds"),
                                   cur.execute("DELETE FROM schema_version WHERE version >= 6")))
         store.close()
         return
@@ -142,6 +143,7 @@ def _made_before_text_marks(store, db) -> None:
 
     raw = sqlite3.connect(db, isolation_level=None)
     raw.execute("DROP TABLE text_marks")
+    raw.execute("DROP TABLE token_bounds")
     raw.execute("PRAGMA user_version=5")
     raw.close()
 
@@ -154,6 +156,66 @@ def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_w
     try:
         assert store.text_length("big") == len(WEIRD) and store.text_length("small") is None
         assert all(store.text_range("big", a, a + 7) == WEIRD[a:a + 7] for a in range(len(WEIRD)))
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
+def test_a_document_keeps_its_token_table_for_exports(store, db, monkeypatch):
+    """Migration 7: each added document's token boundaries, packed and tagged with the tokenizer's version;
+    ``iter_token_bounds`` gives those of the current tokenizer only (a changed rule: none, so exports
+    tokenize), in store order, past a page."""
+    from annotator.formats._spans import unpack
+    from annotator.text import bounds
+    from annotator.text.tokens import tokenize
+
+    texts = {"news": TEXT, "weird": WEIRD, "blank": " \n\t ", "long": "كتب " * len(WEIRD)}
+    monkeypatch.setattr(bounds, "STORED_MAX", len(WEIRD) + 1)  # "long" keeps none
+    for doc_id, text in texts.items():
+        store.add_document(Document(doc_id, text))
+    store.add_document(Document("again", TEXT))  # the same text: nothing added, nothing kept
+    for i in range(450):  # more than two pages
+        store.add_document(Document(f"more{i}", f"{TEXT} {i}"))
+    store = reopen(store, db)
+    try:
+        kept = dict(store.iter_token_bounds())
+        assert list(kept) == ["news", "weird", "blank", *(f"more{i}" for i in range(450))]  # in store order
+        texts.update((f"more{i}", f"{TEXT} {i}") for i in range(450))
+        for doc_id in kept:
+            table = unpack(kept[doc_id], texts[doc_id])
+            want = tokenize(texts[doc_id])
+            assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
+        monkeypatch.setattr(bounds, "tokenizer_version", lambda: "another rule")
+        assert list(store.iter_token_bounds()) == []
+    finally:
+        store.close()
+
+
+def _made_before_token_tables(store, db) -> None:
+    """Undo the ``token_bounds`` migration (SQLite's 7, PostgreSQL's 8) as an annotator before it left
+    the store, and every later one."""
+    if db.startswith("postgresql://"):
+        store._write(lambda cur: (cur.execute("DROP TABLE token_bounds"),
+                                  cur.execute("DELETE FROM schema_version WHERE version >= 8")))
+        store.close()
+        return
+    store.close()
+    import sqlite3
+
+    raw = sqlite3.connect(db, isolation_level=None)
+    raw.execute("DROP TABLE token_bounds")
+    raw.execute("PRAGMA user_version=6")
+    raw.close()
+
+
+def test_a_store_made_before_token_tables_keeps_them_for_documents_added_since(store, db):
+    store.add_document(Document("old", TEXT))
+    _made_before_token_tables(store, db)
+    store = open_store(db)
+    try:
+        assert list(store.iter_token_bounds()) == []  # tokenized at export, as before
+        store.add_document(Document("new", TEXT + " جديد"))
+        assert [doc_id for doc_id, _ in store.iter_token_bounds()] == ["new"]
         assert store.integrity_check() == "ok"
     finally:
         store.close()

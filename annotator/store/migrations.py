@@ -140,4 +140,14 @@ CREATE TABLE text_marks (
     marks BLOB NOT NULL
 )
 """,
+    # 7: each document's token boundaries, computed when it is added (``text.bounds.pack``: packed integers),
+    # tagged with the tokenizer's version: exports read them instead of tokenizing, and ignore a table of
+    # another version; a document stored before (or too long to keep one) has none and is tokenized at export
+    """
+CREATE TABLE token_bounds (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    tokenizer TEXT NOT NULL,
+    bounds BLOB NOT NULL
+)
+""",
 ]

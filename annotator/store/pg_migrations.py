@@ -175,7 +175,6 @@ CREATE TABLE text_marks (
     # EXECUTE, so every write parsed and planned two statements: two thirds of an action's server time,
     # issue 12 aim 6), and moving only the counts that changed, in one statement; the tallies table is
     # still the one beside the annotations (named with its schema here), whatever the writer's search_path.
-    # (If another branch adds a migration 7 too, renumber this one at the merge: it only replaces a function.)
     """
 DO $migrate$
 DECLARE
@@ -207,5 +206,13 @@ $body$
 $f$, home, fn);
 END
 $migrate$
+""",
+    # 8: each document's token boundaries with the tokenizer's version (as SQLite's migration 7)
+    """
+CREATE TABLE token_bounds (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    tokenizer TEXT NOT NULL,
+    bounds BYTEA NOT NULL
+)
 """,
 ]

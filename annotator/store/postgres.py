@@ -56,6 +56,7 @@ from annotator.store.sql_reads import (
     marks_row,
     now_iso,
     search_copy,
+    tokens_row,
 )
 
 T = TypeVar("T")
@@ -509,6 +510,9 @@ class PostgresStore(SQLReads, Store):
             marks = marks_row(doc_id, doc.text, data)
             if marks is not None:
                 cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
+            tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 8 here, 7 on SQLite)
+            if tokens is not None:
+                cur.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (%s,%s,%s)", tokens)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)

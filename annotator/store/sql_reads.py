@@ -76,6 +76,16 @@ def read_marks(blob: bytes) -> array:
     return offsets
 
 
+def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:
+    """The ``token_bounds`` row (doc_id, tokenizer version, packed table) a new document gets (SQLite's
+    migration 7, PostgreSQL's 8): exports read it instead of tokenizing the text; None for a text too long
+    to keep one."""
+    from annotator.text.bounds import pack, tokenizer_version
+
+    packed = pack(text)
+    return (doc_id, tokenizer_version(), packed) if packed is not None else None
+
+
 def dumps_ascii(obj: Any) -> str:
     """JSON for TEXT columns: ASCII-only, so lone surrogates and NUL travel as ``\\u`` escapes."""
     return json.dumps(obj, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
@@ -257,6 +267,26 @@ class SQLReads:
             for doc_id, document in page:
                 mine = sorted(states.get(doc_id, ()))
                 yield document, [Annotations.from_json(json.loads(state)) for _, state in mine]
+
+    _no_tokens = False  # a read-only store made before the token_bounds migration: no kept token tables
+
+    def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
+        """The kept token tables of the current tokenizer in store order (``Store.iter_token_bounds``),
+        BATCH at a time by keyset on ``seq``, through the ``(seq, id)`` index."""
+        if self._no_tokens:
+            return
+        from annotator.text.bounds import tokenizer_version
+
+        version, last = tokenizer_version(), 0
+        while True:
+            rows = self._read(
+                "SELECT d.seq, d.id, t.bounds FROM documents d JOIN token_bounds t ON t.doc_id = d.id "
+                f"WHERE d.seq > ? AND t.tokenizer = ? ORDER BY d.seq LIMIT {BATCH}", (last, version))
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, doc_id, blob in rows:
+                yield doc_id, bytes(blob)
 
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 

@@ -57,6 +57,7 @@ from annotator.store.sql_reads import (
     marks_row,
     now_iso,
     search_copy,
+    tokens_row,
 )
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
@@ -155,6 +156,7 @@ class SQLiteStore(SQLReads, Store):
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
             self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
             self._no_marks = current < 6  # made before text marks: every text is read whole
+            self._no_tokens = current < 7  # made before token tables: exports tokenize every text
             return
         if current < 6:
             self._fill_marks()
@@ -400,6 +402,9 @@ class SQLiteStore(SQLReads, Store):
             marks = marks_row(doc_id, doc.text, data)
             if marks is not None:
                 self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
+            tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 7)
+            if tokens is not None:
+                self._db.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (?,?,?)", tokens)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
