@@ -178,3 +178,29 @@ def test_an_edit_on_a_big_document_is_checked_against_pieces_of_its_text():
     editor.state = answer.after
     moved = editor.move(answer.after.entities[0], at - 1, at + 5)  # on the space before: refused, read by pieces
     assert "stops at the word" in moved.reason and not stored.loaded
+
+
+async def test_a_label_made_at_once_on_a_big_document_never_reads_its_whole_text(tmp_path, monkeypatch):
+    """Before: the label's checks (``Editor.text``) and its save (``session.apply``) read the whole text,
+    so a label made before the background read had finished waited for it (up to 0.3 s at 100 MB)."""
+    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", 3600)  # nothing else reads it whole here
+    text = big_text(1_500_000)
+    session, counting = big_session(tmp_path, text)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await pilot.press("ctrl+end")
+        last = standalone(text, "سوريا", last=True)
+        screen.view.move_to(last)
+        await pilot.press("3", "ctrl+z", "ctrl+y")  # label, undo, redo: checked and saved by pieces
+        await settle(pilot, app)
+        assert screen.status.message.startswith("Redone: labelled") and "GPE" in screen.status.message
+        await pilot.press("shift+left")  # a selection; then a label on it: checked by pieces too
+        await pilot.press("1")
+        await settle(pilot, app)
+        assert counting.whole == [] and not screen.view.text.loaded
+    saved = session.annotations("big").entities
+    assert (last, last + 5, "GPE") in {(e.start, e.end, e.label) for e in saved}
+    assert all(text[e.start:e.end].strip() == text[e.start:e.end] for e in saved)
+    session.store.close()

@@ -43,7 +43,8 @@ class StoredText:
         self._kept = kept
         self._pieces: OrderedDict[int, str] = OrderedDict()
         self._whole: str | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the pieces
+        self._loading = threading.Lock()  # one whole read at a time
         self.stats: Counter[str] = Counter()  # "read": code points read by ranges; "whole": whole reads
 
     def __len__(self) -> int:
@@ -61,15 +62,17 @@ class StoredText:
         return self._whole is not None
 
     def whole(self) -> str:
-        """The whole text, read once and then kept."""
-        with self._lock:
+        """The whole text, read once and then kept. Slices are not held up meanwhile: the read
+        (a worker's, a second or so at 100 MB) holds its own lock, not the pieces'."""
+        with self._loading:
             if self._whole is None:
                 whole = self._load()
                 if len(whole) != self._length:
                     raise ValueError(f"the stored text has {len(whole)} code points, not {self._length}")
-                self._whole = whole
-                self._pieces.clear()
-                self.stats["whole"] += 1
+                with self._lock:
+                    self._whole = whole
+                    self._pieces.clear()
+                    self.stats["whole"] += 1
             return self._whole
 
     @overload
@@ -111,10 +114,8 @@ class StoredText:
             if self._whole is not None:
                 return self._whole[k * self._chunk:(k + 1) * self._chunk]
             piece = self._pieces.get(k)
-            if piece is None and self.stats["read"] >= WHOLE_AFTER * self._chunk:
-                # walked far (``label all``, a long search): one read of it all costs less than the pieces
-                return self.whole()[k * self._chunk:(k + 1) * self._chunk]
-            if piece is None:
+            walked_far = piece is None and self.stats["read"] >= WHOLE_AFTER * self._chunk
+            if piece is None and not walked_far:
                 start = k * self._chunk
                 end = min(start + self._chunk, self._length)
                 piece = self._pieces[k] = self._read(start, end)
@@ -124,9 +125,12 @@ class StoredText:
                 self.stats["read"] += end - start
                 if len(self._pieces) > self._kept:
                     self._pieces.popitem(last=False)
-            else:
+            elif piece is not None:
                 self._pieces.move_to_end(k)
-            return piece
+        if walked_far:  # (``label all``, a long search): one read of it all costs less than the pieces
+            return self.whole()[k * self._chunk:(k + 1) * self._chunk]
+        assert piece is not None
+        return piece
 
 
 Text = str | StoredText

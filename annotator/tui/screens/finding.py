@@ -161,9 +161,8 @@ class FindActions(ScreenPart):
             state = job.on_ui(self._state)  # with the proposals of the recommenders before it
             if state is None or (label is not None and _taught(state) != label.taught):
                 return
-            result = self._ready(rec, job)
-            if result is None:
-                result = self._ask(rec, doc, state)
+            problem = self._ready(rec, job)
+            result = self._ask(rec, doc, state) if problem is None else problem
             if isinstance(result, str) or not result:
                 if label is None:
                     job.on_ui(partial(self._say_none, rec, result))
@@ -182,17 +181,17 @@ class FindActions(ScreenPart):
         changed it meanwhile, and only after ``REPLANS`` tries on the UI thread."""
         for _ in range(REPLANS):
             planned = (state, self._plan(result, state))
-            moved = job.on_ui(partial(self._show_proposals, rec, result, planned, label))
+            moved = job.on_ui(partial(self._take_proposals, rec, result, planned, label))
             if moved is None:
                 return
             state = moved
-        job.on_ui(partial(self._show_proposals, rec, result, None, label))
+        job.on_ui(partial(self._take_proposals, rec, result, None, label))
 
     def _plan(self, result: list[Proposal], state: Annotations) -> Answer | None:
         editor = self.editor
         return editor.propose(result, before=state) if editor is not None else None
 
-    def _show_proposals(self, rec: Recommender, result: list[Proposal], planned: _Plan | None,
+    def _take_proposals(self, rec: Recommender, result: list[Proposal], planned: _Plan | None,
                         label: _AfterLabel | None) -> Annotations | None:
         """On the UI thread: show the planned proposals as one undo step (saved without the key's
         wait for the store: thousands take longer than that). Returns the state shown when it is
