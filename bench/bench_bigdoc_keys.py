@@ -13,18 +13,21 @@ opening proposes its occurrences). It measures, at the end of the document (``ct
   repaint, then arrow keys timed while string-match proposes that word's other occurrences
   (p95 of those keys), the time until the proposals are in, and whether they are exactly the
   occurrences;
-- for each, the UI thread's longest stall (``Stalls``).
+- for each, the UI thread's longest stall (``Stalls``);
+- in a child of its own, without a recommender: a label key at once on the first screen (before
+  anything has read the text whole) and another one 0.6 s after (while the worker that counts
+  invisible characters reads it whole): key to its first repaint, and the longest stall.
 
 Keys are posted to the app directly, not pressed through Pilot, which waits for the whole
 process to go idle (up to a second while a worker scans).
 
 ``--before REV`` runs the same children on the code of git revision REV as well (``git archive``
 into a temporary folder, put first on the child's ``sys.path``), alternating, so before and after come
-from one run on one machine; on REV both keys did their scan on the UI thread. Default sizes
-3 KB and 10 MB (a few minutes with ``--before``); ``--full`` adds 100 MB (after only: before,
-one label there would take many minutes).
+from one run on one machine. Default sizes 3 KB and 10 MB (a few minutes with ``--before``);
+``--full`` adds 100 MB, ``--no-10mb`` leaves 10 MB out. On a REV from before the lanes (e71a4aa) a
+label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 there.
 
-    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--before REV] [--f2 20]
+    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20]
 """
 
 from __future__ import annotations
@@ -109,6 +112,40 @@ async def wait_until(pilot, done, limit: float) -> float:
     while not done() and time.perf_counter() - start < limit:
         await pilot.pause(0.02)
     return time.perf_counter() - start
+
+
+async def early_child(store_path: str) -> dict:
+    """A label key at once on the first screen, and one 0.6 s after the first paint (while the text is
+    read whole in a worker): key to first repaint and the longest stall, no recommender."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+    from annotator.text.tokens import tokenize
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.widgets.document_view import DocumentView
+
+    session = AnnotationSession(open_store(store_path), load_schema(default_schema_path()), f"bench{os.getpid()}")
+    app = AnnotatorApp(session, clock=lambda: "")
+    out: dict = {}
+    stalls = Stalls()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        painted = time.perf_counter()
+        view = app.screen.query_one(DocumentView)
+        words = [t for t in tokenize(view.text[:400]) if t.kind == "word" and len(t.text) >= 3]
+        clock = KeyClock(app)
+        for name, word, at in (("label_at_once", words[0], 0.0), ("label_during_read", words[2], 0.6)):
+            while time.perf_counter() - painted < at:
+                await asyncio.sleep(0.005)
+            view.move_to(word.start)
+            out[f"{name}_loaded"] = bool(getattr(view.text, "loaded", True))  # read whole when the key came
+            stalls.start()
+            out[f"{name}_ms"] = await posted(app, clock, "3")
+            await asyncio.sleep(0.8)
+            out[f"{name}_stall_ms"] = stalls.stop()
+            out[f"{name}_ok"] = any(e.start == word.start for e in app.screen.editor.state.entities)
+    session.store.close()
+    return out
 
 
 async def child(store_path: str, f2: int, label: bool) -> dict:
@@ -202,12 +239,12 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
     return out
 
 
-def run_child(store: Path, f2: int, code: Path | None, label: bool = True) -> dict:
+def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early: bool = False) -> dict:
     env = dict(os.environ)
     if code is not None:  # put first by the child itself: bench_docsize puts this checkout first on sys.path
         env["BENCH_CODE"] = str(code)
     done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)]
-                          + ([] if label else ["--no-label"]),
+                          + ([] if label else ["--no-label"]) + (["--early"] if early else []),
                           capture_output=True, text=True, timeout=7200, env=env)
     if done.returncode != 0:
         raise SystemExit(f"child failed on {store}:\n{done.stderr[-3000:]}")
@@ -219,16 +256,21 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also 100 MB (after only)")
     parser.add_argument("--before", metavar="REV", help="also run the code of git revision REV")
     parser.add_argument("--f2", type=int, default=20, help="F2 presses timed per document")
+    parser.add_argument("--no-10mb", action="store_true", help="leave the 10 MB document out")
+    parser.add_argument("--before-f2-only", action="store_true", help="before, at 100 MB: F2 only (an old REV)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--early", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
-        print(json.dumps(asyncio.run(child(args.child, args.f2, not args.no_label))))
+        work = early_child(args.child) if args.early else child(args.child, args.f2, not args.no_label)
+        print(json.dumps(asyncio.run(work)))
         return
 
-    sizes = [("3 KB", 3_000), ("10 MB", 10_000_000)] + ([("100 MB", 100_000_000)] if args.full else [])
+    sizes = ([("3 KB", 3_000)] + ([] if args.no_10mb else [("10 MB", 10_000_000)])
+             + ([("100 MB", 100_000_000)] if args.full else []))
     tmp = Path(tempfile.mkdtemp(prefix="bench-bigdoc-keys-"))
     try:
         print(f"machine: {machine()}")
@@ -245,10 +287,12 @@ def main() -> None:
             path = tmp / f"{name.replace(' ', '_')}.db"
             build_store(path, nbytes, False)
             for which, code in codes.items():  # alternating: before, after for each size
-                label = not (which == "before" and name == "100 MB")  # before, there: F2 only
+                label = not (args.before_f2_only and which == "before" and name == "100 MB")
                 copy = tmp / f"{which}.db"  # each child labels: the next one starts from the same store
                 shutil.copyfile(path, copy)
                 results[(which, name)] = run_child(copy, args.f2, code, label)
+                shutil.copyfile(path, copy)
+                results[(which, name)].update(run_child(copy, args.f2, code, early=True))
                 copy.unlink()
                 res = results[(which, name)]
                 print(f"{which:>6} {name:>6}: {json.dumps(res, ensure_ascii=False)}", flush=True)
@@ -277,6 +321,19 @@ def main() -> None:
                       f"{res['label_stall_ms'] / base['label_stall_ms']:6.2f} {res['label_proposed_s']:8.1f}s "
                       f"{res['keys_meanwhile_p95_ms']:9.1f} ({res['keys_meanwhile']:>3}) "
                       f"{res['open_stall_ms']:11.1f} {res['open_proposed_s']:8.1f}s {ok}")
+        print()
+        print("a label key right after opening (no recommender): key to first repaint / longest stall, ms")
+        print(f"{'code':>6} {'document':>8} {'at once':>8} {'stall':>7} {'at 0.6 s':>9} {'stall':>7} "
+              f"{'read whole when pressed (at once, 0.6 s)':>41} ok")
+        for which in codes:
+            for name, _ in sizes:
+                res = results.get((which, name))
+                if res is None or "label_at_once_ms" not in res:
+                    continue
+                ok = "yes" if res["label_at_once_ok"] and res["label_during_read_ok"] else "NO"
+                loaded = f"{res['label_at_once_loaded']}, {res['label_during_read_loaded']}"
+                print(f"{which:>6} {name:>8} {res['label_at_once_ms']:8.1f} {res['label_at_once_stall_ms']:7.1f} "
+                      f"{res['label_during_read_ms']:9.1f} {res['label_during_read_stall_ms']:7.1f} {loaded:>41} {ok}")
         after = [results[("after", n)] for n, _ in sizes[1:]]
         holds = all(r["f2_stall_ms"] < 4 * KEY_BUDGET_MS and r["label_stall_ms"] < 4 * KEY_BUDGET_MS
                     and r["open_ok"] and r["label_ok"] for r in after)
