@@ -47,8 +47,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _common  # noqa: E402
+from _common import machine  # noqa: E402
 from _keyclock import KeyClock, percentile  # noqa: E402
-from bench_docsize import build_store, machine, seed_paragraphs  # noqa: E402
+from bench_docsize import build_store, seed_paragraphs  # noqa: E402
 
 KEY_BUDGET_MS = 16.0
 
@@ -255,13 +257,9 @@ def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early
     env = dict(os.environ)
     if code is not None:  # put first by the child itself: bench_docsize puts this checkout first on sys.path
         env["BENCH_CODE"] = str(code)
-    done = subprocess.run([sys.executable, __file__, "--child", str(store), "--f2", str(f2)]
-                          + ([] if label else ["--no-label"]) + (["--early"] if early else [])
-                          + (["--recommend"] if recommend else []),
-                          capture_output=True, text=True, timeout=7200, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"child failed on {store}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _common.run_child([__file__, "--child", str(store), "--f2", str(f2)] + ([] if label else ["--no-label"])
+                             + (["--early"] if early else []) + (["--recommend"] if recommend else []),
+                             store, timeout=7200, env=env)
 
 
 def ratio(value: float, base: float) -> str:

@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -42,6 +41,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import _common  # noqa: E402
+from _common import machine  # noqa: E402
 from _keyclock import KeyClock, percentile  # noqa: E402
 
 KEY_BUDGET_MS = 16.0
@@ -148,24 +149,8 @@ async def child(store_path: str, keys: int, middle: bool) -> dict:
 
 
 def run_child(store: Path, keys: int, middle: bool = False) -> dict:
-    cmd = [sys.executable, __file__, "--child", str(store), "--keys", str(keys)] + (["--middle"] if middle else [])
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        raise SystemExit(f"child failed on {store}:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def machine() -> str:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, load average {load}"
+    return _common.run_child([__file__, "--child", str(store), "--keys", str(keys)] + (["--middle"] if middle else []),
+                             store, timeout=1800)
 
 
 def main() -> None:

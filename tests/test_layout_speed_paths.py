@@ -138,6 +138,32 @@ def test_each_way_of_cutting_a_paragraph_is_taken():
         assert Pages(text).codes(CLASS_CODE_TABLE).decode("latin-1") == bidi_codes(text)
 
 
+def test_a_paragraph_is_encoded_once_for_its_codes_and_its_shapes(monkeypatch):
+    """Shaping picks its forms from the paragraph's ``Pages`` (encoded there once): a paragraph
+    Windows-1256 refuses is not offered to it again, and the forms are those picked one by one."""
+    from operator import getitem
+
+    import annotator.layout.codes as codes_module
+    import annotator.layout.joins as joins_module
+
+    tried = []
+    real = codes_module.charmap_encode
+
+    def counting(text, *args):
+        tried.append(text)
+        return real(text, *args)
+
+    monkeypatch.setattr(codes_module, "charmap_encode", counting)
+    monkeypatch.setattr(joins_module, "charmap_encode", counting, raising=False)  # where it was tried again
+    for text in ("قال المتحدث إن الوزير وصل إلى العاصمة" * 3, "قال المتحدث 界 إن الوزير وصل إلى العاصمة" * 3):
+        tried.clear()
+        par = PreparedParagraph(text, LayoutOptions(width=40))
+        assert tried == [text] and par.shaped is not None
+    sides = bytes(i % 4 for i in range(len(text)))
+    assert joins_module._forms_of(text, sides, Pages(text)) == \
+        list(map(getitem, map(joins_module._FORMS_BY_CHAR.__getitem__, text), sides))
+
+
 def test_pages_refuse_what_utf16_cannot_split():
     for text in ("a\U0001f600b", "ب\ud800", "\udc00", "short"):
         text = text * (SHORT // 5) if text != "short" else text

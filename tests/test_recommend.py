@@ -361,3 +361,21 @@ def test_bench_string_match_on_anercorp_and_wojood_halves():
         overall = result["overall"]
         assert result["learned_keys"] > 50, name
         assert overall["precision"] > 0.5 and overall["recall"] > 0.1, (name, overall)
+
+
+def test_the_token_scan_sees_every_sequence_whole_and_holds_a_bounded_buffer():
+    """``learned.scan_tokens`` (string-match's and patterns' one buffer): each token with a form in
+    order, with the ``reach`` tokens from it read whole, the tokens behind it dropped as it goes."""
+    from annotator.recommend.learned import scan_tokens
+    from annotator.text.tokens import tokenize
+
+    text = "قال الوزير \u200f إن الحكومة ستعمل. " * 3000
+    kept = [t for t in tokenize(text) if t.text != "\u200f"]
+    seen, longest_buffer = [], 0
+    for tokens, forms, places in scan_tokens(text, 3, lambda t: None if t.text == "\u200f" else t.text):
+        for i in places:
+            at = len(seen)
+            assert tokens[i:i + 3] == kept[at:at + 3] and forms[i:i + 3] == [t.text for t in kept[at:at + 3]]
+            seen.append(tokens[i])
+        longest_buffer = max(longest_buffer, len(tokens))
+    assert seen == kept and longest_buffer < len(kept) / 2

@@ -15,7 +15,7 @@ from test_tui_support import SIZE, main, make_app, make_session
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.recommend import RecommendContext
 from annotator.recommend.apply import fit_proposals
-from annotator.recommend.claims import ClaimCues, _chunks, _claimer_labels
+from annotator.recommend.claims import ClaimCues, _chunks, _claimer_labels, _Reading
 from annotator.recommend.learned import Lexicon, StringMatch
 from annotator.recommend.patterns import Patterns, PatternSet, TokenPattern
 from annotator.schema import default_schema_path, load_schema
@@ -55,8 +55,8 @@ class Recording(StringMatch):
 
 def whole_text_find(lexicon: Lexicon, text: str) -> list[tuple[int, int, tuple[str, ...]]]:
     """``Lexicon.find`` as it was: every token of the whole text at once."""
-    tokens = [(t, n) for t in tokenize(text) if (n := normalize_for_search(t.text))]
-    norms = [n for _, n in tokens]
+    tokens = [t for t in tokenize(text) if normalize_for_search(t.text)]
+    norms = [normalize_for_search(t.text) for t in tokens]
     hits: list[tuple[int, int, tuple[str, ...]]] = []
     covered = 0
     for i in range(len(tokens)):
@@ -113,10 +113,10 @@ def test_string_match_patterns_and_claim_cues_read_by_pieces_equal_the_whole_tex
     by_pieces = cues.propose(doc, state, CONTEXT)
     whole = ClaimCues(cues.cues)  # the old reading: the whole text as one piece
     labels = _claimer_labels(cues.cues, SCHEMA)
-    whole._reading.rank = {label: n for n, label in enumerate(cues.cues.claimer_labels)}
-    whole._reading.labelled = [(e.start, e.end) for e in state.entities]
+    reading = _Reading({label: n for n, label in enumerate(cues.cues.claimer_labels)}, [],
+                       [(e.start, e.end) for e in state.entities])
     mentions = sorted((e for e in state.entities if e.label in labels), key=lambda e: (e.start, e.end))
-    assert by_pieces == whole._propose_in(text, mentions, cues.cues) and len(by_pieces) > 100
+    assert by_pieces == whole._propose_in(text, mentions, cues.cues, reading) and len(by_pieces) > 100
     assert any(p.claimer for p in by_pieces)
 
 
@@ -315,7 +315,7 @@ def test_claim_cues_near_a_span_reads_only_the_pieces_around_it_and_finds_what_t
 
 def test_claim_cues_asked_on_two_threads_at_once_answers_each_as_alone():
     """The opening's claim-cues may run in a worker while a hand claim asks it for a claimer on
-    the UI thread: what one call reads by is its thread's own (``claims._Reading``)."""
+    the UI thread: what one call reads by is its own (``claims._Reading``, passed along the call)."""
     text = big_text(150_000)
     learned = StringMatch()
     learned.learn([("قوات سوريا الديمقراطية", "ORG"), ("الأمم المتحدة", "ORG")])

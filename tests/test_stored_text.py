@@ -97,12 +97,29 @@ def test_searching_a_piece_at_a_time_finds_what_one_search_finds(monkeypatch, pa
         if b == len(text):
             assert (got is None) == (m is None)
             if m is not None:
-                assert got[0] == m.start()  # a "\r\n" cut at a piece's end comes back as "\r": the caller extends it
+                assert got[0] == m.start()  # a "\r\n" cut at a piece's end comes back as "\r": see below
                 assert got[1] == m.end() or (got[2] == "\r" and m.group() == "\r\n")
         if "(?=" not in pattern:
             m = backward.search(text, a, b)
             got = search_backward(backward, lazy, a, b)
             assert (got and got[1]) == (m and m.end())
+
+
+def test_a_paragraph_break_is_found_whole_across_a_piece_edge_and_past_stop(monkeypatch):
+    """``next_paragraph_break`` (the one owner of the rule) gives a ``\r\n`` whole wherever the
+    piece-wise search or the caller's ``stop`` cut it after its ``\r``."""
+    from annotator.layout.windows import next_paragraph_break
+
+    monkeypatch.setattr(stored_module, "SEARCH_PIECE", 5)
+    rng = random.Random(11)
+    for _ in range(300):
+        text = generated(rng, rng.randrange(0, 40))
+        lazy = stored(text, chunk=3)
+        a, b = sorted((rng.randrange(0, len(text) + 1), rng.randrange(0, len(text) + 1)))
+        m = regex.compile(r"\r\n|[\n\r\u2029]").search(text, a, b)
+        want = None if m is None else (m.start(), m.end() + (m.group() == "\r" and text[m.end():m.end() + 1] == "\n"))
+        assert next_paragraph_break(lazy, a, b) == want == next_paragraph_break(text, a, b)
+    assert next_paragraph_break("ab\r\ncd", 0, 3) == (2, 4)  # stop between \r and \n
 
 
 @pytest.mark.parametrize("path", sorted(SEEDS.glob("*.txt")), ids=lambda p: p.stem)

@@ -101,3 +101,45 @@ def test_index_search_matches_the_function_and_reuses_its_normalized_copy():
     assert index.search("احمد") == search(text, "احمد")
     assert [text[s.start:s.end] for s in index.search("احمد")] == ["أحمد", "أَحْمَد", "احـــمد"]
     assert index.search("ثم") == search(text, "ثم")
+
+
+def test_a_windows_tokens_are_made_once_at_their_offsets(monkeypatch):
+    """Each window's tokens are the very ones ``tokenize`` made (``offset=``), not copies rebuilt
+    to shift their offsets; the same analysis as the whole text's."""
+    import annotator.text.index as index_module
+
+    made: list = []
+
+    def recording(*args, **kwargs):
+        tokens = tokenize(*args, **kwargs)
+        made.extend(tokens)
+        return tokens
+
+    monkeypatch.setattr(index_module, "tokenize", recording)
+    text = ("قال الوزير إن الحكومة ستعمل بالكامل. " * 40 + "\n") * 3
+    index = TextIndex(text, window=64, long=128)
+    got = index.tokens
+    assert got == tokenize(text)
+    assert index.windows.boundary(1) > 0 and len(made) == len(got)
+    assert all(a is b for a, b in zip(got, made, strict=True))
+
+
+def test_sentence_at_bisects_the_starts_kept_with_its_window(monkeypatch):
+    """The starts ``sentence_at`` bisects are built once per window (kept with its sentences),
+    not again at every call."""
+    import bisect
+
+    import annotator.text.index as index_module
+
+    searched: list = []
+
+    def recording(seq, x, *args, **kwargs):
+        searched.append(seq)
+        return bisect.bisect_right(seq, x, *args, **kwargs)
+
+    text = "قال أحمد إن الحكومة ستعمل. وأضاف أن الوزير وصل. " * 4
+    index = TextIndex(text)
+    monkeypatch.setattr(index_module, "bisect_right", recording)
+    answers = [index.sentence_at(offset) for offset in range(0, len(text), 5)]
+    assert answers == [brute_at(index.sentences, offset) for offset in range(0, len(text), 5)]
+    assert len(searched) > 1 and all(seq is searched[0] for seq in searched)

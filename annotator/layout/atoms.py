@@ -98,7 +98,7 @@ class PreparedParagraph:
         self.shaped = None
         if options.shape:
             joining = pages.codes(_JOINING_CODES)
-            plain = shape_plain(text, joining, levels, one_level=self.uniform, single=pages.single) \
+            plain = shape_plain(text, joining, levels, one_level=self.uniform, pages=pages) \
                 if options.fast_paths else None
             if plain is not None:
                 self.shaped, consumed = plain

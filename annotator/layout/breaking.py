@@ -2,7 +2,8 @@
 
 Greedy: a line breaks after whitespace (or a zero-width space); a token wider than the line
 is broken between atoms; trailing whitespace may overflow the width (it hangs: drawn with
-zero width). Two paths give the same lines, chosen in :func:`choose_lines` only.
+zero width). Two paths give the same lines, chosen in ``engine.layout_paragraph`` only: the
+general :func:`choose_lines`, and :func:`line_bounds` when :func:`simple_lines` holds.
 """
 
 from __future__ import annotations
@@ -20,14 +21,8 @@ LineSpan = tuple[int, int, list[int]]
 
 
 def choose_lines(par: PreparedParagraph) -> list[LineSpan]:
-    """Break the paragraph into lines: per line, (first atom, end atom, widths of its atoms)."""
-    if simple_lines(par):
-        return _break_by_bisection(par.atom_widths, par.atom_spaces, par.options.width)
-    return _break_atom_by_atom(par)
-
-
-def _break_atom_by_atom(par: PreparedParagraph) -> list[LineSpan]:
-    """General path: atoms measured one by one along the line (a tab's width depends on its
+    """Break the paragraph into lines: per line, (first atom, end atom, widths of its atoms).
+    General path: atoms measured one by one along the line (a tab's width depends on its
     column), breaking after whitespace or before an atom following a zero-width space."""
     starts = par.atom_starts
     natoms = len(starts) - 1
@@ -69,17 +64,11 @@ def _break_atom_by_atom(par: PreparedParagraph) -> list[LineSpan]:
     return lines
 
 
-def _break_by_bisection(widths: list[int], spaces: Sequence[int], limit: int) -> list[LineSpan]:
-    """Fast path, when every atom's width is known (no tab) and no zero-width space marks a
-    break: the lines of :func:`line_bounds`, with their atoms' widths."""
-    bounds, _ = line_bounds(widths, spaces, limit)
-    return [(begin, end, widths[begin:end]) for begin, end in bounds]
-
-
 def line_bounds(widths: list[int], spaces: Sequence[int], limit: int) -> tuple[list[tuple[int, int]], list[int]]:
-    """(first atom, end atom) of every line, and the start column of every atom (and of the end)
-    along the unbroken paragraph, when every atom's width is known (no tab) and no zero-width
-    space marks a break: each line found by bisection on the running column and byte searches.
+    """Fast path: (first atom, end atom) of every line, and the start column of every atom (and of
+    the end) along the unbroken paragraph, when every atom's width is known (no tab) and no
+    zero-width space marks a break (:func:`simple_lines`): each line found by bisection on the
+    running column and byte searches; the lines :func:`choose_lines` gives.
 
     A line ends before the first non-space atom (not its first) that overflows it, or rather
     at the last break (a non-space atom after a space) up to that atom, when there is one.

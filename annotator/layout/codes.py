@@ -20,7 +20,7 @@ from encodings.cp1256 import encoding_table as _SINGLE_BYTE_TABLE
 
 # page -> a table keeping only that page's byte (built by slicing: a generator per page cost 3 ms of start-up)
 _PAGE_MASKS = [b"\x00" * page + b"\xff" + b"\x00" * (255 - page) for page in range(256)]
-_COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
+COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
 SHORT = 64  # characters: a text shorter than this is looked up by str.translate
 # Windows-1256 holds ASCII, Arabic letters and harakat, Persian letters, ZWJ/ZWNJ/LRM/RLM and
 # common punctuation in one byte each: nearly every Arabic paragraph encodes (in C) with it.
@@ -61,12 +61,13 @@ class ByteTable(dict[int, str]):
 class Pages:
     """A paragraph cut into pages once, for :meth:`codes` of any number of tables."""
 
-    __slots__ = ("text", "n", "single", "low", "pages", "masks")
+    __slots__ = ("text", "n", "single", "low", "high", "pages", "masks")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.n = n = len(text)
-        self.low: bytes | None = None
+        self.low: bytes | None = None  # the low and high byte of each character (its page): UTF-16 cut
+        self.high: bytes | None = None
         self.pages: list[int] = []
         self.masks: list[int] = []
         try:
@@ -80,12 +81,13 @@ class Pages:
         if len(units) != 2 * n:
             return  # a character beyond the BMP: a surrogate pair
         high = units[0::2]
-        rest = high.translate(None, _COMMON_PAGES)
+        rest = high.translate(None, COMMON_PAGES)
         pages = sorted(set(rest)) if rest else []
         if any(0xD8 <= page <= 0xDF for page in pages):
             return  # a lone surrogate
-        pages.extend(page for page in _COMMON_PAGES if page in high)
+        pages.extend(page for page in COMMON_PAGES if page in high)
         self.low = units[1::2]
+        self.high = high
         self.pages = pages
         if len(pages) > 1:
             self.masks = [int.from_bytes(high.translate(_PAGE_MASKS[page]), "big") for page in pages]

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 import sys
-from codecs import charmap_encode
-from encodings.cp1256 import encoding_table as _SINGLE_BYTE_TABLE
 from itertools import accumulate, chain, repeat, zip_longest
 from operator import getitem, itemgetter
 
+from annotator.layout.codes import COMMON_PAGES, Pages
 from annotator.layout.shaping import CONSUMED, LAM, LAM_ALEF, ZWJ, _forms, lam_alef_partner
 
 _SIDE_BITS = bytes.maketrans(b"DRLCTU", b"\x03\x01\x02\x03\x00\x00")  # joining type -> _SIDES
@@ -40,11 +39,11 @@ _FORMS_BY_CHAR = _FormsByChar()
 
 
 def shape_plain(text: str, joining: str | bytes, levels: list[int], *, one_level: bool = False,
-                single: bytes | None = None) -> tuple[list[str | None], list[int]] | None:
+                pages: Pages | None = None) -> tuple[list[str | None], list[int]] | None:
     """What :func:`shape` gives (and where it put :data:`CONSUMED`), for a text without ZWJ
     whose joining letters all lie at odd levels, given the joining types of its characters;
     None for any other text. ``one_level``: every character is at ``levels[0]`` (no level
-    compared then); ``single``: the text in Windows-1256, when the caller has it.
+    compared then); ``pages``: the text cut into pages (``codes.Pages``), when the caller has it.
 
     Transparent characters (marks) are left out; then every letter's neighbours are the
     characters beside it, so the joins of the whole text come from big-integer operations on
@@ -92,7 +91,7 @@ def shape_plain(text: str, joining: str | bytes, levels: list[int], *, one_level
         others = map(sides.__getitem__, map(slice, [0, *ends[:-1]], ends))
         no_joins = map(bytes.translate, parts[1::2], repeat(_NO_JOIN))
         sides = b"".join(chain.from_iterable(zip_longest(others, no_joins, fillvalue=b"")))
-    out = _forms_of(text, sides, single)
+    out = _forms_of(text, sides, pages)
     consumed = []
     for match in _LAM_ALEF_NEAR.finditer(text):
         i, end = match.span()
@@ -116,44 +115,38 @@ def _single_byte_forms() -> list[str]:
     return _SINGLE_BYTE_FORMS
 
 
-_COMMON_PAGES = bytes((0x00, 0x06))  # ASCII and Latin-1, Arabic
 _PAGE_TABLES: dict[bytes, tuple[bytes, list[str]]] = {}  # pages -> (page -> index * 4, forms by id)
 
 
-def _forms_of(text: str, sides: bytes, single: bytes | None = None) -> list[str | None]:
+def _forms_of(text: str, sides: bytes, pages: Pages | None = None) -> list[str | None]:
     """``_FORMS_BY_CHAR[ch][side]`` of every character, picked in C: each character gets a
     16-bit id (its Windows-1256 byte and its side; else its low byte, and its page's index in
     the paragraph times 4 plus its side), and one ``itemgetter`` of all ids reads a table of
-    the forms of those characters."""
+    the forms of those characters. The bytes are ``pages``' (``codes.Pages``: the text is
+    encoded there once, and its refusals are not tried again)."""
     n = len(text)
     if n < 2 or sys.byteorder != "little":
         return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
-    try:  # most Arabic text: one byte per character (Windows-1256), the id its byte and side
-        ids = bytearray(2 * n)
-        ids[0::2] = single if single is not None else charmap_encode(text, "strict", _SINGLE_BYTE_TABLE)[0]
+    if pages is None:
+        pages = Pages(text)
+    ids = bytearray(2 * n)
+    if pages.single is not None:  # most Arabic text: one byte per character (Windows-1256), the id its byte and side
+        ids[0::2] = pages.single
         ids[1::2] = sides
         return list(itemgetter(*memoryview(ids).cast("H"))(_single_byte_forms()))
-    except UnicodeEncodeError:
-        pass
-    units = text.encode("utf-16-le", "surrogatepass")
-    if n < 32 or len(units) != 2 * n:  # short: one by one costs less
-        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
-    high = units[1::2]
-    rest = high.translate(None, _COMMON_PAGES)
-    pages = bytes(sorted(set(rest))) if rest else b""
-    if len(pages) > 14 or any(0xD8 <= page <= 0xDF for page in pages):
-        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))
-    pages += bytes(page for page in _COMMON_PAGES if page in high)
-    tables = _PAGE_TABLES.get(pages)
+    low, high, key = pages.low, pages.high, bytes(pages.pages)
+    if low is None or high is None or len(key.translate(None, COMMON_PAGES)) > 14:
+        return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))  # short, beyond the BMP, many pages
+    tables = _PAGE_TABLES.get(key)
     if tables is None:
         index = bytearray(256)
-        for k, page in enumerate(pages):
+        for k, page in enumerate(key):
             index[page] = 4 * k
-        forms = [_FORMS_BY_CHAR[chr(page << 8 | low)][side] for page in pages for side in range(4)
-                 for low in range(256)]
+        forms = [_FORMS_BY_CHAR[chr(page << 8 | byte)][side] for page in key for side in range(4)
+                 for byte in range(256)]
         if len(_PAGE_TABLES) > 64:  # a bound on odd mixes of scripts
             _PAGE_TABLES.clear()
-        tables = _PAGE_TABLES[pages] = (bytes(index), forms)
-    ids = bytearray(units)
+        tables = _PAGE_TABLES[key] = (bytes(index), forms)
+    ids[0::2] = low
     ids[1::2] = (int.from_bytes(high.translate(tables[0]), "big") | int.from_bytes(sides, "big")).to_bytes(n, "big")
     return list(itemgetter(*memoryview(ids).cast("H"))(tables[1]))

@@ -13,11 +13,13 @@ text's. Code that needs a ``str`` (a regular expression over the text) takes a s
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable
 from typing import SupportsIndex, overload
 
 import regex
+
+from annotator.layout.bounded import Bounded
 
 __all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "whole_text"]
 
@@ -40,8 +42,7 @@ class StoredText:
         self._read = read
         self._load = load or (lambda: read(0, length))
         self._chunk = chunk
-        self._kept = kept
-        self._pieces: OrderedDict[int, str] = OrderedDict()
+        self._pieces: Bounded[int, str] = Bounded(kept)
         self._whole: str | None = None
         self._lock = threading.RLock()  # the pieces
         self._loading = threading.Lock()  # one whole read at a time
@@ -99,7 +100,7 @@ class StoredText:
     def _range(self, start: int, stop: int) -> str:
         size = self._chunk
         first, last = start // size, (stop - 1) // size
-        if last - first >= self._kept // 2:  # a long stretch: read as it is, not through the kept pieces
+        if last - first >= self._pieces.limit // 2:  # a long stretch: read as it is, not through the kept pieces
             with self._lock:
                 self.stats["read"] += stop - start
                 return self._read(start, stop)
@@ -113,24 +114,20 @@ class StoredText:
         with self._lock:
             if self._whole is not None:
                 return self._whole[k * self._chunk:(k + 1) * self._chunk]
-            piece = self._pieces.get(k)
-            walked_far = piece is None and self.stats["read"] >= WHOLE_AFTER * self._chunk
-            if piece is None and not walked_far:
+            piece = self._pieces.find(k)
+            if piece is not None:
+                return piece
+            if self.stats["read"] < WHOLE_AFTER * self._chunk:
                 start = k * self._chunk
                 end = min(start + self._chunk, self._length)
-                piece = self._pieces[k] = self._read(start, end)
+                piece = self._read(start, end)
                 if len(piece) != end - start:
-                    del self._pieces[k]
                     raise ValueError(f"the store gave {len(piece)} code points for [{start}, {end})")
                 self.stats["read"] += end - start
-                if len(self._pieces) > self._kept:
-                    self._pieces.popitem(last=False)
-            elif piece is not None:
-                self._pieces.move_to_end(k)
-        if walked_far:  # (``label all``, a long search): one read of it all costs less than the pieces
-            return self.whole()[k * self._chunk:(k + 1) * self._chunk]
-        assert piece is not None
-        return piece
+                return self._pieces.put(k, piece)
+        # walked far (``label all``, a long search): one read of it all costs less than the pieces (outside
+        # the pieces' lock: ``whole`` has its own)
+        return self.whole()[k * self._chunk:(k + 1) * self._chunk]
 
 
 Text = str | StoredText
@@ -146,8 +143,8 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
     """The first match of ``pattern`` in ``text[start:stop]`` as (start, end, matched text), absolute,
     searched a piece at a time. Each piece starts ``overlap`` characters before the previous one's end,
     so a match that needs a character past a piece's end (a lookahead) is found in the next one; one
-    that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, and
-    the caller extends it, as it does at the end of a window."""
+    that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, as it
+    would at ``stop``: ``windows.next_paragraph_break`` makes a separator whole."""
     q = max(start, 0)
     stop = min(stop, len(text))
     while q < stop:

@@ -12,11 +12,26 @@ import regex
 
 from annotator.layout.stored import Text, search_forward
 
-__all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows"]
+__all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows", "next_paragraph_break"]
 
 # The paragraph separators of ``layout.paragraphs`` (and ``text.segments``), forwards and backwards: one owner.
 PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
 PARAGRAPH_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
+
+
+
+def next_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] | None:
+    """[start, end) of the first paragraph separator starting in ``text[start:stop]``, whole: a
+    ``\r\n`` that the piece-wise search (``search_forward``) or ``stop`` cut after its ``\r`` is
+    given its ``\n`` here, the one place that rule lives."""
+    brk = search_forward(PARAGRAPH_BREAK, text, start, stop)
+    if brk is None:
+        return None
+    end = brk[1]
+    if brk[2] == "\r" and text[end:end + 1] == "\n":
+        end += 1  # the search stopped between \r and \n
+    return brk[0], end
+
 
 WINDOW = 1024  # nominal window length, in code points
 LONG_PARAGRAPH = 8192  # a paragraph is cut into windows only when it is longer than about this
@@ -60,21 +75,15 @@ class Windows:
     def _boundary_at(self, p: int) -> int:
         """Searched in slices of the text (a ``StoredText`` reads only those), never from its start."""
         text, n = self.text, len(self.text)
-        brk = search_forward(PARAGRAPH_BREAK, text, p - 1, min(n, p + self.long))
+        brk = next_paragraph_break(text, p - 1, min(n, p + self.long))
         if brk is not None:
-            end = brk[1]
-            if brk[2] == "\r" and end < n and text[end] == "\n":
-                end += 1  # the search stopped between \r and \n
-            return end
+            return brk[1]
         if n < p + self.long:
             return n  # the last paragraph ends within reach: not cut
         cut = search_forward(_SAFE_CUT, text, max(p - 2, 0), n)
         stop = cut[1] if cut is not None else n
-        later = search_forward(PARAGRAPH_BREAK, text, p - 1, stop)  # a separator before that cut wins
-        if later is None:
-            return stop
-        end = later[1]
-        return end + 1 if later[2] == "\r" and text[end:end + 1] == "\n" else end
+        later = next_paragraph_break(text, p - 1, stop)  # a separator before that cut wins
+        return stop if later is None else later[1]
 
     def bounds(self, k: int) -> tuple[int, int]:
         return self.boundary(k), self.boundary(k + 1)

@@ -10,7 +10,6 @@ own ``check_entity_fits`` / ``check_claimer``). ``proposals_operation`` turns wh
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
@@ -30,6 +29,7 @@ from annotator.model.operations import (
 )
 from annotator.recommend.base import SOURCE_PREFIX, Proposal
 from annotator.schema.model import Schema
+from annotator.text.overlaps import SpansByStart
 
 __all__ = ["fit_proposals", "proposals_operation", "accept_operation", "reject_operation", "next_proposal",
            "proposals_in", "recommender_of"]
@@ -47,9 +47,7 @@ def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: Text,
     taken = {(e.start, e.end) for e in state.entities}
     claim_spans = {(c.start, c.end) for c in state.claims}
     entities = PlacedEntities(state.entities)
-    marked = sorted((c.start, c.end) for c in state.claims if c.source is None)
-    marked_starts = [s for s, _ in marked]
-    marked_longest = max((e - s for s, e in marked), default=0)
+    marked = SpansByStart.of_pairs((c.start, c.end) for c in state.claims if c.source is None)
     kept: list[Proposal] = []
     for p in proposals:
         if _rejection(p) in rejected:
@@ -71,8 +69,7 @@ def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: Text,
         elif p.kind == "claim":
             if not schema.claims.enabled or (p.start, p.end) in claim_spans:
                 continue
-            lo = bisect_left(marked_starts, p.start - marked_longest)
-            if any(s < p.end and p.start < e for s, e in marked[lo:bisect_left(marked_starts, p.end)]):
+            if marked.overlapping(p.start, p.end):
                 continue  # the annotator already marked a claim here
             if p.claimer is not None:
                 try:

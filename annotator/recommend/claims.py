@@ -24,11 +24,10 @@ sentence, else the claimer of the nearest claim before it (وأضاف: the same 
 
 from __future__ import annotations
 
-import threading
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any, ClassVar
 
@@ -40,6 +39,7 @@ from annotator.recommend.base import Progress, Proposal, RecommendContext, Recom
 from annotator.recommend.learned import Lexicon, span_key
 from annotator.schema.model import Schema
 from annotator.text.matching import normalize_for_search
+from annotator.text.overlaps import SpansByStart
 from annotator.text.segments import sentences
 from annotator.text.tokens import Token, tokenize
 
@@ -143,14 +143,16 @@ def _claimer_labels(cues: CueSet, schema: Schema) -> frozenset[str]:
     return frozenset(label for label in cues.claimer_labels if label in allowed)
 
 
-class _Reading(threading.local):
-    """What one ``propose`` reads by, per thread: the app asks about a hand claim's claimer on
-    the UI thread (``propose_near``) while the opening's proposals may be made in a worker."""
+@dataclass
+class _Reading:
+    """What one ``propose`` call reads by, passed to its helpers, never kept on the recommender:
+    the app asks about a hand claim's claimer on the UI thread (``propose_near``) while the
+    opening's proposals may be made in a worker."""
 
-    rank: dict[str, int] = {}  # claimer label → its place in ``claimer_labels``
-    labelled: list[tuple[int, int]] = []  # the bounds of the entities touching the piece read
-    speakers: list[tuple[int, str]] = []  # (end, claimer) of the claims that have one
-    base = 0  # where the piece being read starts in the document
+    rank: dict[str, int]  # claimer label → its place in ``claimer_labels``
+    speakers: list[tuple[int, str]]  # (end, claimer) of the claims that have one
+    labelled: list[tuple[int, int]] = field(default_factory=list)  # bounds of the entities touching the piece
+    base: int = 0  # where the piece being read starts in the document
 
 
 class ClaimCues(Recommender):
@@ -160,7 +162,6 @@ class ClaimCues(Recommender):
 
     def __init__(self, cues: CueSet | None = None) -> None:
         self.cues = cues
-        self._reading = _Reading()  # of the call being made, per thread
 
     def prepare(self, store: Any, context: RecommendContext, progress: Progress | None = None) -> None:
         if not context.schema.claims.enabled:
@@ -187,31 +188,26 @@ class ClaimCues(Recommender):
         labels = _claimer_labels(cues, context.schema)
         mentions = sorted((e for e in annotations.entities if e.label in labels), key=lambda e: (e.start, e.end))
         mention_starts = [m.start for m in mentions]
-        labelled = sorted((e.start, e.end) for e in annotations.entities)
-        labelled_starts = [s for s, _ in labelled]
-        longest = max((e - s for s, e in labelled), default=0)
-        self._reading.rank = {label: n for n, label in enumerate(cues.claimer_labels)}
-        self._reading.speakers = sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer),
-                                        key=lambda x: x[0])
+        labelled = SpansByStart.of_pairs((e.start, e.end) for e in annotations.entities)
+        reading = _Reading({label: n for n, label in enumerate(cues.claimer_labels)},
+                           sorted(((c.end, c.claimer) for c in annotations.claims if c.claimer), key=lambda x: x[0]))
         out: list[Proposal] = []
         for start, end in _chunks(text):
             if start >= near_end:
                 break  # the pieces come in order: none after this one is near the span asked about
             if end <= near_start:
                 continue
-            self._reading.base = start
+            reading.base = start
             piece = [replace(m, start=m.start - start, end=m.end - start)
                      for m in mentions[bisect_left(mention_starts, start):bisect_left(mention_starts, end)]]
-            self._reading.labelled = [(s - start, e - start) for s, e in labelled[
-                bisect_left(labelled_starts, start - longest):bisect_left(labelled_starts, end)] if e > start]
-            out += (replace(p, start=p.start + start, end=p.end + start)
-                    for p in self._propose_in(text[start:end] if (start, end) != (0, len(text)) else text, piece, cues))
+            reading.labelled = [(s - start, e - start) for s, e in labelled.overlapping(start, end)]
+            out += (replace(p, start=p.start + start, end=p.end + start) for p in self._propose_in(
+                text[start:end] if (start, end) != (0, len(text)) else text, piece, cues, reading))
             if end < len(text):
                 time.sleep(0)
-        self._reading.base = 0
         return out
 
-    def _propose_in(self, text: str, mentions: list[Entity], cues: CueSet) -> list[Proposal]:
+    def _propose_in(self, text: str, mentions: list[Entity], cues: CueSet, reading: _Reading) -> list[Proposal]:
         """The proposals of one piece of the text (offsets in the piece)."""
         tokens = tokenize(text)
         starts = [t.start for t in tokens]
@@ -227,15 +223,15 @@ class ClaimCues(Recommender):
             if inside:
                 for s, e in inside:
                     before = [f for f in found if f[1] <= s] or found
-                    claimer = self._claimer(mentions, toks, before[-1] if before else None, sent.start, s, cues) \
-                        or self._speaker_before(s)
+                    claimer = self._claimer(mentions, toks, before[-1] if before else None, sent.start, s,
+                                            reading) or self._speaker_before(s, reading)
                     cue_word = f'cue "{text[before[-1][0]:before[-1][1]]}" and ' if before else ""
                     out.append(Proposal("claim", s, e, None, 0.8 if found else 0.6, self.name, claimer,
                                         f"{cue_word}quoted speech"))
                 continue
             for n, cue in enumerate(found):
                 limit = found[n + 1][0] if n + 1 < len(found) else sent.end
-                proposal = self._clause(text, toks, cue, limit, sent.start, mentions, cues)
+                proposal = self._clause(text, toks, cue, limit, sent.start, mentions, cues, reading)
                 if proposal is not None:
                     out.append(proposal)
         return out
@@ -262,7 +258,7 @@ class ClaimCues(Recommender):
         return sorted(out)
 
     def _clause(self, text: str, toks: list[Token], cue: tuple[int, int, str], limit: int, sent_start: int,
-                mentions: list[Entity], cues: CueSet) -> Proposal | None:
+                mentions: list[Entity], cues: CueSet, reading: _Reading) -> Proposal | None:
         start, end, kind = cue
         after = [t for t in toks if t.start >= end and t.end <= limit]
         word = text[start:end]
@@ -273,7 +269,7 @@ class ClaimCues(Recommender):
                 if normalize_for_search(t.text).strip() in cues.complementizers:
                     subject_end, claim_from = t.start, k + 1
                     break
-            subject = self._mention_in(mentions, end, subject_end) if claim_from is not None else \
+            subject = self._mention_in(mentions, end, subject_end, reading) if claim_from is not None else \
                 self._mention_at(mentions, after[0].start if after else end, limit)
             if claim_from is None and subject is None and after and \
                     normalize_for_search(after[0].text).strip() in cues.particles:
@@ -282,7 +278,7 @@ class ClaimCues(Recommender):
                 claim_from = next(
                     (k for k, t in enumerate(after) if subject is None or t.start >= subject.end), len(after))
                 if subject is not None:  # an alias in brackets or a labelled date after the subject
-                    while claim_from < len(after) and self._aside(after[claim_from]):
+                    while claim_from < len(after) and self._aside(after[claim_from], reading):
                         claim_from += 1
             clause = self._first_clause(after[claim_from:], cues)
             why = f'cue "{word}"'
@@ -299,21 +295,23 @@ class ClaimCues(Recommender):
         if len(words) < cues.min_claim_words:
             return None
         claimer = subject or self._nearest_before(mentions, sent_start, start)
-        claimer_id = claimer.id if claimer else self._speaker_before(start)
+        claimer_id = claimer.id if claimer else self._speaker_before(start, reading)
         score = 0.6 if kind == "source" or subject is not None else 0.4
         return Proposal("claim", words[0].start, words[-1].end, None, score, self.name, claimer_id, why)
 
-    def _mention_in(self, mentions: list[Entity], start: int, end: int) -> Entity | None:
+    @staticmethod
+    def _mention_in(mentions: list[Entity], start: int, end: int, reading: _Reading) -> Entity | None:
         """The subject inside [start, end) (between a verb and its clause): the first mention of the
         earliest label in ``claimer_labels`` (a person before the organisation they speak for)."""
         inside = [m for m in mentions if start <= m.start and m.end <= end]
-        rank = self._reading.rank
+        rank = reading.rank
         return min(inside, key=lambda m: (rank.get(m.label, len(rank)), m.start)) if inside else None
 
-    def _aside(self, token: Token) -> bool:
+    @staticmethod
+    def _aside(token: Token, reading: _Reading) -> bool:
         """A token read past between a subject and its clause: a bracket, or part of a labelled span."""
         return token.text in ("(", ")", "[", "]") or any(s <= token.start and token.end <= e
-                                                         for s, e in self._reading.labelled)
+                                                         for s, e in reading.labelled)
 
     @staticmethod
     def _first_clause(clause: list[Token], cues: CueSet) -> list[Token]:
@@ -324,10 +322,11 @@ class ClaimCues(Recommender):
                 return clause[:k]
         return clause
 
-    def _speaker_before(self, offset: int) -> str | None:
-        """The claimer of the nearest claim ending before ``offset`` (the speaker who goes on)."""
-        n = bisect_right(self._reading.speakers, offset + self._reading.base, key=lambda x: x[0])
-        return self._reading.speakers[n - 1][1] if n else None
+    @staticmethod
+    def _speaker_before(offset: int, reading: _Reading) -> str | None:
+        """The claimer of the nearest claim ending before ``offset`` in the piece (the speaker who goes on)."""
+        n = bisect_right(reading.speakers, offset + reading.base, key=lambda x: x[0])
+        return reading.speakers[n - 1][1] if n else None
 
     @staticmethod
     def _mention_at(mentions: list[Entity], offset: int, limit: int) -> Entity | None:
@@ -340,7 +339,7 @@ class ClaimCues(Recommender):
         return max(before, key=lambda m: (m.end, -m.start)) if before else None
 
     def _claimer(self, mentions: list[Entity], toks: list[Token], cue: tuple[int, int, str] | None,
-                 sent_start: int, quote_start: int, cues: CueSet) -> str | None:
+                 sent_start: int, quote_start: int, reading: _Reading) -> str | None:
         """A quote's claimer: the subject of its cue (a verb's, between the verb and the quote, or
         right after it when the quote comes first; a source phrase's, right after it), else the
         nearest mention before the quote in the sentence."""
@@ -349,7 +348,7 @@ class ClaimCues(Recommender):
             start, end, kind = cue
             after = next((t.start for t in toks if t.start >= end), end)
             if kind == "verb" and end <= quote_start:
-                subject = self._mention_in(mentions, end, quote_start)
+                subject = self._mention_in(mentions, end, quote_start, reading)
             else:
                 subject = self._mention_at(mentions, after, after + 10_000)
         found = subject or self._nearest_before(mentions, sent_start, quote_start)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
-from typing import Any, ClassVar
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import Any, ClassVar, TypeVar
 
 from annotator.layout.windows import Windows
 from annotator.model.annotations import Annotations, Document
@@ -29,9 +29,10 @@ from annotator.recommend.base import Progress, Proposal, RecommendContext, Recom
 from annotator.text.matching import normalize_for_search
 from annotator.text.tokens import Token, tokenize
 
-__all__ = ["StringMatch", "Lexicon", "span_key", "tokens_by_window"]
+__all__ = ["StringMatch", "Lexicon", "scan_tokens", "span_key", "tokens_by_window"]
 
 Key = tuple[str, ...]
+F = TypeVar("F")
 _MIN_CHARS = 2  # a key of one letter (a stray clitic labelled) would be proposed everywhere
 
 
@@ -57,6 +58,39 @@ def tokens_by_window(text: str) -> Iterator[list[Token]]:
             yield tokenize(text, start, end)
         if windows.count > 1:
             time.sleep(0)
+
+
+def scan_tokens(text: str, reach: int,
+                form: Callable[[Token], F | None]) -> Iterator[tuple[list[Token], list[F], range]]:
+    """The places ``i`` in the tokens of ``text`` that have a form (``form`` gives None to leave a
+    token out), in order and a batch at a time, with the tokens and their forms read so far: at
+    each, ``tokens[i:i + reach]`` is read whole (or what the text has left). The one buffer of the
+    scans that match a sequence of tokens (``string-match``, ``patterns``): read a window at a time
+    (``tokens_by_window``) and dropped behind the places done, so a scan of a 100 MB text holds a
+    few windows' tokens."""
+    tokens: list[Token] = []
+    forms: list[F] = []
+    i = 0
+    for window in tokens_by_window(text):
+        for t in window:
+            f = form(t)
+            if f is not None:
+                tokens.append(t)
+                forms.append(f)
+        until = len(tokens) - reach + 1  # a sequence starting before it is whole in what is read
+        if until > i:
+            yield tokens, forms, range(i, until)
+            i = until
+        if i > 4096:
+            del tokens[:i], forms[:i]
+            i = 0
+    if i < len(tokens):
+        yield tokens, forms, range(i, len(tokens))
+
+
+def _normalized(token: Token) -> str | None:
+    """A token's search form; None (left out) for one that normalizes to nothing (a lone bidi mark)."""
+    return normalize_for_search(token.text) or None
 
 
 def _first_token_forms(text: str, token: Token, norm: str) -> list[tuple[int, str]]:
@@ -128,43 +162,24 @@ class Lexicon:
         if not self.labels:
             return []
         longest = max(max(lengths) for lengths in self._lengths.values())
-        tokens: list[tuple[Token, str]] = []  # the window's tokens and as many after as the longest key needs
-        norms: list[str] = []
         hits: list[tuple[int, int, Key]] = []
         covered = 0  # the furthest match end so far
-        i = 0
-
-        def scan(until: int) -> None:
-            nonlocal i, covered
-            while i < until:
+        for tokens, norms, places in scan_tokens(text, longest, _normalized):
+            for i in places:
                 hit = self._match_at(text, tokens, norms, i)
-                i += 1
                 if hit is None or hit[0] < covered < hit[1]:
                     continue
                 hits.append(hit)
                 covered = max(covered, hit[1])
-
-        for window in tokens_by_window(text):
-            for t in window:
-                if n := normalize_for_search(t.text):
-                    tokens.append((t, n))
-                    norms.append(n)
-            scan(len(tokens) - longest + 1)  # a key starting there is whole in what is read
-            if i > 4096:
-                del tokens[:i], norms[:i]
-                i = 0
-        scan(len(tokens))
         return hits
 
-    def _match_at(self, text: str, tokens: list[tuple[Token, str]], norms: list[str],
-                  i: int) -> tuple[int, int, Key] | None:
-        token, norm = tokens[i]
-        for start, first in _first_token_forms(text, token, norm):
+    def _match_at(self, text: str, tokens: list[Token], norms: list[str], i: int) -> tuple[int, int, Key] | None:
+        for start, first in _first_token_forms(text, tokens[i], norms[i]):
             for length in self.lengths(first):
                 if i + length <= len(tokens):
                     key = (first, *norms[i + 1:i + length])
                     if key in self.labels:
-                        return start, tokens[i + length - 1][0].end, key
+                        return start, tokens[i + length - 1].end, key
         return None
 
 

@@ -28,7 +28,7 @@ from annotator.errors import AnnotatorError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.checks import brief, id_problem
 from annotator.recommend.base import Progress, Proposal, RecommendContext, Recommender, read_text_file
-from annotator.recommend.learned import Lexicon, span_key, tokens_by_window
+from annotator.recommend.learned import Lexicon, scan_tokens, span_key
 from annotator.schema.model import Schema
 from annotator.text.matching import normalize_for_search
 from annotator.text.tokens import Token
@@ -197,28 +197,18 @@ class Patterns(Recommender):
         wanted = [(tp, tuple(v if a == "orth" else normalize_for_search(v) for a, v in tp.specs))
                   for tp in self.patterns.token_patterns]
         longest = max(len(values) for _, values in wanted)
-        tokens: list[Token] = []  # read a window at a time (``tokens_by_window``), kept as far as a pattern needs
-        forms: list[dict[str, str]] = []
         out: list[Proposal] = []
-        i = 0
-
-        def scan(until: int) -> None:
-            nonlocal i
-            while i < until:
+        for tokens, forms, places in scan_tokens(text, longest, _forms):
+            for i in places:
                 for tp, values in wanted:
                     n = len(values)
                     if i + n <= len(tokens) and all(forms[i + k][a] == values[k]
                                                     for k, (a, _) in enumerate(tp.specs)):
                         out.append(Proposal("entity", tokens[i].start, tokens[i + n - 1].end, tp.label, 1.0,
                                             self.name, reason=f"{source} line {tp.line}"))
-                i += 1
-
-        for window in tokens_by_window(text):
-            tokens += window
-            forms += ({"orth": t.text, "lower": normalize_for_search(t.text)} for t in window)
-            scan(len(tokens) - longest + 1)
-            if i > 4096:
-                del tokens[:i], forms[:i]
-                i = 0
-        scan(len(tokens))
         return out
+
+
+def _forms(token: Token) -> dict[str, str]:
+    """What a token pattern's attributes compare: ``orth`` (the text) and ``lower`` (its search form)."""
+    return {"orth": token.text, "lower": normalize_for_search(token.text)}

@@ -13,44 +13,20 @@ crossing a safe cut inside a long paragraph is joined back here.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from collections import Counter
+from collections.abc import Iterator
 
-from annotator.layout.stored import Text, search_backward, search_forward
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
+from annotator.layout.bounded import Bounded
+from annotator.layout.stored import Text, search_backward
+from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows, next_paragraph_break
 from annotator.text.segments import TextSpan, sentences
 from annotator.text.tokens import Token, tokenize
 
 __all__ = ["TextIndex"]
 
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
 TOKEN_WINDOWS = 128  # windows whose tokens are kept (about 130k characters)
 SENTENCE_WINDOWS = 512
 SEARCH_WINDOWS = 64  # windows kept normalized for search (the find box counts in 32)
-
-
-class _Bounded(Generic[_K, _V]):
-    """A least-recently-used cache of at most ``limit`` entries."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._data: OrderedDict[_K, _V] = OrderedDict()
-
-    def get(self, key: _K, make: Callable[[], _V]) -> _V:
-        value = self._data.get(key)
-        if value is None:
-            value = self._data[key] = make()
-            if len(self._data) > self.limit:
-                self._data.popitem(last=False)
-        else:
-            self._data.move_to_end(key)
-        return value
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 class _WindowTokens:
@@ -64,6 +40,17 @@ class _WindowTokens:
         self.ends = [t.end for t in tokens]
 
 
+class _WindowSentences:
+    """The sentences of one window alone, with their starts for bisection (kept with them, so a
+    lookup does not build them again)."""
+
+    __slots__ = ("spans", "starts")
+
+    def __init__(self, spans: list[TextSpan]) -> None:
+        self.spans = spans
+        self.starts = [s.start for s in spans]
+
+
 class TextIndex:
     """Tokens, sentences and paragraphs of one text, plus lookups by offset, on demand.
 
@@ -74,9 +61,9 @@ class TextIndex:
     def __init__(self, text: Text, *, window: int = WINDOW, long: int = LONG_PARAGRAPH) -> None:
         self.text = text
         self.windows = Windows(text, window, long)
-        self._tokens: _Bounded[int, _WindowTokens] = _Bounded(TOKEN_WINDOWS)
-        self._sentences: _Bounded[int, list[TextSpan]] = _Bounded(SENTENCE_WINDOWS)
-        self._search: _Bounded[tuple[int, int], tuple[str, list[int]]] = _Bounded(SEARCH_WINDOWS)
+        self._tokens: Bounded[int, _WindowTokens] = Bounded(TOKEN_WINDOWS)
+        self._sentences: Bounded[int, _WindowSentences] = Bounded(SENTENCE_WINDOWS)
+        self._search: Bounded[tuple[int, int], tuple[str, list[int]]] = Bounded(SEARCH_WINDOWS)
         self.stats: Counter[str] = Counter()
 
     # -- per window ------------------------------------------------------------------------
@@ -84,20 +71,21 @@ class TextIndex:
         def make() -> _WindowTokens:
             start, end = self.windows.bounds(k)
             self.stats["tokenized"] += end - start
-            tokens = tokenize(self.text[start:end])  # a slice: a stored text reads only this window
-            if start:
-                tokens = [Token(t.start + start, t.end + start, t.text, t.kind,
-                                tuple(e + start for e in t.clitic_edges) if t.clitic_edges else ())
-                          for t in tokens]
-            return _WindowTokens(tokens)
+            # a slice (a stored text reads only this window), its tokens made at their offsets in the text
+            return _WindowTokens(tokenize(self.text[start:end], offset=start))
         return self._tokens.get(k, make)
 
     def _window_sentences(self, k: int) -> list[TextSpan]:
         """Sentences of window ``k`` alone (the first and last may continue across a safe cut)."""
-        def make() -> list[TextSpan]:
+        return self._window_sentences_and_starts(k).spans
+
+    def _window_sentences_and_starts(self, k: int) -> _WindowSentences:
+        """Sentences of window ``k`` with their starts, split once while the window is kept."""
+        def make() -> _WindowSentences:
             start, end = self.windows.bounds(k)
             self.stats["split"] += end - start
-            return [TextSpan(s.start + start, s.end + start) for s in sentences(self.text[start:end])]
+            spans = sentences(self.text[start:end])
+            return _WindowSentences([TextSpan(s.start + start, s.end + start) for s in spans])
         return self._sentences.get(k, make)
 
     # -- tokens ----------------------------------------------------------------------------
@@ -181,8 +169,9 @@ class TextIndex:
         if not 0 <= offset < len(self.text):
             return None
         k = self.windows.of(offset)
-        spans = self._window_sentences(k)
-        i = bisect_right([s.start for s in spans], offset) - 1
+        found = self._window_sentences_and_starts(k)
+        spans = found.spans
+        i = bisect_right(found.starts, offset) - 1
         if i >= 0 and (offset < spans[i].end or (i == len(spans) - 1 and self.windows.cut_after(k))):
             whole = self._joined(k, i)  # the space at a safe cut is inside the joined sentence
             return whole if offset < whole.end else None
@@ -259,11 +248,9 @@ class TextIndex:
         k = windows.of(offset)
         while True:
             wend = windows.boundary(k + 1)
-            brk = search_forward(PARAGRAPH_BREAK, text, offset, wend)
-            if brk is not None and not (brk[2] == "\r" and text[brk[1]:brk[1] + 1] == "\n"):
-                return start, brk[0], brk[1]
-            if brk is not None:
-                return start, brk[0], brk[1] + 1
+            sep = next_paragraph_break(text, offset, wend)
+            if sep is not None:
+                return start, sep[0], sep[1]
             if wend >= len(text) or k + 1 >= windows.count:
                 return start, len(text), len(text)
             k += 1

@@ -133,9 +133,11 @@ def _analyse_run(run: str) -> tuple[tuple[int, int, str, str, tuple[int, ...]], 
     return tuple(out)
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+def tokenize(text: str, start: int = 0, end: int | None = None, *, offset: int = 0) -> list[Token]:
     """All tokens of ``text`` in order, non-overlapping, with code-point offsets; only those of
     ``text[start:end]`` when given (a window: ``start`` and ``end`` must not fall inside a token).
+    ``offset``: where ``text`` starts in the document (a window's slice), added to every offset as
+    the tokens are made (never by making them again).
 
     Taken a chunk at a time (cut at white space, which no token crosses): a chunk of common characters
     (``wordbreak.common_tokens``, most text) is split in one regular-expression pass, about twice as
@@ -148,8 +150,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         if stop - start > _CHUNK:
             space = _SPACE.search(text, start + _CHUNK, stop)
             cut = space.start() if space else stop
-        if not _common_into(tokens, text, start, cut):
-            _runs_into(tokens, text, start, cut)
+        if not _common_into(tokens, text, start, cut, offset):
+            _runs_into(tokens, text, start, cut, offset)
         start = cut
     return tokens
 
@@ -165,26 +167,27 @@ def _kind_and_edges(piece: str) -> tuple[str, tuple[int, ...]]:
     return kind, clitic_edges_in(piece) if kind == "word" else ()
 
 
-def _common_into(tokens: list[Token], text: str, start: int, stop: int) -> bool:
+def _common_into(tokens: list[Token], text: str, start: int, stop: int, offset: int = 0) -> bool:
     """Append the tokens of ``text[start:stop]`` if it is common text (else append nothing, False)."""
     common = common_tokens(text[start:stop])
     if common is None:
         return False
     append = tokens.append
+    shift = start + offset
     for s, e, piece in zip(*common, strict=True):
         kind, edges = _kind_and_edges(piece)
-        s += start
+        s += shift
         if edges:
             edges = tuple(s + x for x in edges)
-        append(_new(Token, (s, e + start, piece, kind, edges)))
+        append(_new(Token, (s, e + shift, piece, kind, edges)))
     return True
 
 
-def _runs_into(tokens: list[Token], text: str, start: int, stop: int) -> None:
+def _runs_into(tokens: list[Token], text: str, start: int, stop: int, offset: int = 0) -> None:
     """Append the tokens of ``text[start:stop]`` run by run (the general path)."""
     append = tokens.append
     for match in _WORD_RUN.finditer(text, start, stop):
-        base = match.start()
+        base = match.start() + offset
         for s, e, piece, kind, edges in _analyse_run(match.group()):
             if edges:
                 edges = tuple(base + x for x in edges)

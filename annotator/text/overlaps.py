@@ -1,0 +1,49 @@
+"""Which of many [start, end) spans overlap a range, found by bisection: the one owner of that query.
+
+The spans are kept sorted by start (outer first at one start) with the longest one's length, so
+those overlapping ``[start, end)`` all start in ``[start - longest, end)``: two bisections and a
+pass over that slice, not over every span (a recommender's thousands of proposals checked against
+the labels, the labels touching each piece of a long text).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+__all__ = ["SpansByStart"]
+
+T = TypeVar("T")
+
+
+def _pair(span: tuple[int, int]) -> tuple[int, int]:
+    return span
+
+
+class SpansByStart(Generic[T]):
+    """``items`` sorted by start (then longest first), each with its ``bounds`` (start, end)."""
+
+    __slots__ = ("items", "_ends", "_starts", "_longest")
+
+    def __init__(self, items: Iterable[T], bounds: Callable[[T], tuple[int, int]]) -> None:
+        keyed = sorted(((*bounds(x), x) for x in items), key=lambda k: (k[0], -k[1]))
+        self.items = [x for _, _, x in keyed]
+        self._starts = [s for s, _, _ in keyed]
+        self._ends = [e for _, e, _ in keyed]
+        self._longest = max((e - s for s, e, _ in keyed), default=0)
+
+    @classmethod
+    def of_pairs(cls, pairs: Iterable[tuple[int, int]]) -> SpansByStart[tuple[int, int]]:
+        """Plain (start, end) pairs."""
+        return SpansByStart(pairs, _pair)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def overlapping(self, start: int, end: int) -> list[T]:
+        """The items with at least one character in ``[start, end)``, in order."""
+        lo = bisect_left(self._starts, start - self._longest)
+        hi = bisect_left(self._starts, end)
+        ends = self._ends
+        return [x for k, x in enumerate(self.items[lo:hi], lo) if ends[k] > start]
