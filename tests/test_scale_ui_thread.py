@@ -12,7 +12,7 @@ import threading
 from test_scale_docsize import big_text
 from test_scale_workers import Recording, settle, standalone
 from test_stored_text import CountingStore
-from test_tui_support import SIZE, main, make_app
+from test_tui_support import SIZE, main, make_app, wait_until
 
 from annotator.editing import Editor, Saver
 from annotator.layout.stored import StoredText
@@ -132,7 +132,7 @@ async def test_thousands_of_proposals_are_planned_in_the_lane_saved_without_wait
         assert (ui, writes_module.FAST_SAVE) not in waits  # the proposals' save was not waited for
         assert max(listed) <= panel_module.PANEL_SLICE and len(listed) > 3  # listed a slice at a time
         panel = screen.query_one(SpanPanel)
-        assert panel.option_count == len(state.entities) + len(state.claims)
+        await wait_until(pilot, lambda: panel.option_count == len(state.entities) + len(state.claims))
         assert [panel.get_option_at_index(i).id for i in range(panel.option_count)] == [
             f"e:{s.id}" for s in sorted(state.entities, key=lambda s: (s.start, -s.end))]
         await pilot.press("ctrl+z", "ctrl+z")  # the label's own proposals (سوريا elsewhere), then these in one step
