@@ -89,6 +89,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Progress:
+    """An annotator's documents by status, and how many there are."""
+
     total: int
     by_status: dict[str, int]
 
@@ -177,10 +179,12 @@ class Documents:
     def first(self) -> str | None:
         return self.at(1)
 
-    def first_unfinished(self) -> str | None:
-        """The first document still todo or in progress, else the first one."""
+    def first_unfinished(self, statuses: dict[str, str] | None = None) -> str | None:
+        """The first document still todo or in progress, else the first one (``statuses``: the queue's,
+        when the caller has just read them)."""
         if self.queue is not None:
-            statuses = queue_statuses(self.store, self.annotator, self.queue)
+            if statuses is None:
+                statuses = queue_statuses(self.store, self.annotator, self.queue)
             return next((d for d in self.queue if statuses.get(d, "todo") in ("todo", "in_progress")),
                         self.first())
         found = [rows[0] for status in ("in_progress", "todo")
@@ -281,6 +285,7 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
+        self._last_read: tuple[list[str] | None, dict[str, str] | None] | None = None  # ``_read_queue``'s last
 
     def settle(self) -> None:
         """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
@@ -333,13 +338,37 @@ class AnnotationSession:
         return Documents(self.store, self.annotator, queue, count, settle=self.settle)
 
     @_settled
+    def opening(self) -> tuple[Documents, Position]:
+        """What the app opens with: ``documents(take=True)``, their progress counted afresh
+        (``saved_progress(refresh=True)``) and where to start (``resume``), the same answers, but the
+        store's queue and its statuses read once where those three read the queue three times and
+        the statuses of a long queue two or three times, before the first screen."""
+        self._last_read = None
+        queue = self.queue(take=True)  # the documents walked (a subclass may fix them)
+        own, statuses = self._last_read or self._read_queue(take=False)  # the store's queue: what is counted
+        self._last_read = None
+        if own is None:
+            progress, counted = self._tallies(), None
+        else:
+            if statuses is None:
+                statuses = queue_statuses(self.store, self.annotator, own)
+            progress, counted = _counts(len(own), statuses), frozenset(own)
+        with self._progress_lock:
+            self._progress, self._counted = progress, counted
+        documents = Documents(self.store, self.annotator, queue, progress.total, settle=self.settle)
+        return documents, self._resume(documents, statuses if queue == own else None)
+
+    @_settled
     def resume(self, documents: Documents) -> Position:
         """Where the app opens: the saved position when its document is among ``documents``, else the
         first unfinished document at its start (a position without a document: there is none)."""
+        return self._resume(documents)
+
+    def _resume(self, documents: Documents, statuses: dict[str, str] | None = None) -> Position:
         position = self.store.get_position(self.annotator)
         if position.doc_id is not None and position.doc_id in documents:
             return position
-        return Position(documents.first_unfinished(), 0)
+        return Position(documents.first_unfinished(statuses), 0)
 
     @_settled
     def document(self, doc_id: str) -> Document:
@@ -418,10 +447,14 @@ class AnnotationSession:
         """Count from the store: over the annotator's queue when they have one (its length is
         the total), else over every document; with the documents that count (None: all)."""
         queue = self._queue(take=False)
-        if queue is None:  # the store's kept tallies: no status is read
-            counts = {s: 0 for s in DOC_STATUSES} | self.store.status_counts(self.annotator)
-            return Progress(sum(counts.values()), counts), None
+        if queue is None:
+            return self._tallies(), None
         return _counts(len(queue), queue_statuses(self.store, self.annotator, queue)), frozenset(queue)
+
+    def _tallies(self) -> Progress:
+        """Over every document: the store's kept tallies (no status is read)."""
+        counts = {s: 0 for s in DOC_STATUSES} | self.store.status_counts(self.annotator)
+        return Progress(sum(counts.values()), counts)
 
     def _count(self, doc_id: str, old: str, new: str) -> None:
         """Document ``doc_id`` moved from status ``old`` to ``new`` (a commit saw it); only a
@@ -448,18 +481,28 @@ class AnnotationSession:
         In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
         left to do (todo or in progress) one more document is taken, so opening the app gives work.
         """
+        return self._read_queue(take=take)[0]
+
+    def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
+        """``_queue``, with the statuses of its documents when they were read on the way (to decide
+        whether to take one), so a caller that needs them does not read them again."""
+        read = self._last_read = self._read_queue_once(take=take)  # kept for ``opening``, which asks next
+        return read
+
+    def _read_queue_once(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         queue = self.store.assigned_documents(self.annotator)
         dynamic = self.dynamic_queue()
         if dynamic is None:
-            return queue or None
-        if take:
-            statuses = queue_statuses(self.store, self.annotator, queue)
-            if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
-                taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
-                if taken is not None:
-                    queue = self.store.assigned_documents(self.annotator)
-                    self._forget_progress()
-        return queue
+            return queue or None, None
+        if not take:
+            return queue, None
+        statuses = queue_statuses(self.store, self.annotator, queue)
+        if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
+            taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
+            if taken is not None:
+                self._forget_progress()
+                return self.store.assigned_documents(self.annotator), None
+        return queue, statuses
 
     @_settled
     def next_document(self, after: str | None = None) -> str | None:

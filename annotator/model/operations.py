@@ -368,6 +368,8 @@ def _need_claim(state: Annotations, claim_id: str) -> Claim:
 @_op
 @dataclass(frozen=True)
 class AddEntity(Operation):
+    """Label a span: a new entity (its inverse removes it)."""
+
     kind: ClassVar[str] = "add_entity"
     entity: Entity
 
@@ -430,6 +432,8 @@ def _lone_survivor(state: Annotations, ent: Entity) -> Entity | None:
 @_op
 @dataclass(frozen=True)
 class RelabelEntity(Operation):
+    """Give an entity another label of the schema."""
+
     kind: ClassVar[str] = "relabel_entity"
     entity_id: str
     label: str
@@ -733,6 +737,8 @@ class UnlinkIdentity(Operation):
 @_op
 @dataclass(frozen=True)
 class AddClaim(Operation):
+    """Mark a span as a claim (its inverse removes it)."""
+
     kind: ClassVar[str] = "add_claim"
     claim: Claim
 
@@ -752,6 +758,8 @@ class AddClaim(Operation):
 @_op
 @dataclass(frozen=True)
 class RemoveClaim(Operation):
+    """Take a claim away (its inverse adds it back as it was)."""
+
     kind: ClassVar[str] = "remove_claim"
     claim_id: str
 
@@ -770,6 +778,8 @@ class RemoveClaim(Operation):
 @_op
 @dataclass(frozen=True)
 class MoveClaim(Operation):
+    """Move a claim's span to ``[start, end)``."""
+
     kind: ClassVar[str] = "move_claim"
     claim_id: str
     start: int
@@ -824,6 +834,8 @@ class SetClaimAttributes(Operation):
 @_op
 @dataclass(frozen=True)
 class LinkClaimer(Operation):
+    """Name the entity who makes a claim (``None``: nobody)."""
+
     kind: ClassVar[str] = "link_claimer"
     claim_id: str
     claimer: str | None
@@ -890,6 +902,8 @@ class RestoreStatus(SetStatus):
 @_op
 @dataclass(frozen=True)
 class SetNotes(Operation):
+    """Replace the document's notes."""
+
     kind: ClassVar[str] = "set_notes"
     notes: str
 
@@ -908,6 +922,8 @@ class SetNotes(Operation):
 @_op
 @dataclass(frozen=True)
 class SetDocumentAttributes(Operation):
+    """Set document-level attributes (merged over those already set)."""
+
     kind: ClassVar[str] = "set_document_attributes"
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
