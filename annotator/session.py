@@ -219,7 +219,7 @@ def claim_defaults(schema: Schema) -> dict[str, AttrValue]:
     return {a.key: a.default for a in schema.claims.attributes if a.default is not None}
 
 
-def plan_change(op: Operation, before: Annotations, text: str,
+def plan_change(op: Operation, before: Annotations, text: Text,
                 schema: Schema) -> tuple[Operation, Annotations, Operation]:
     """What applying ``op`` to ``before`` does, without saving: (the op as logged, the state after,
     its inverse). Raises OperationError when refused.
@@ -536,11 +536,11 @@ class AnnotationSession:
     def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
         """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
         team's server); a state gone stale meanwhile is refused by the store's version check."""
-        doc = self.document(doc_id)
-        op, after, inverse = plan_change(op, before, doc.text, self.schema)
+        text = self.text(doc_id)  # a big one by pieces: the checks slice it
+        op, after, inverse = plan_change(op, before, text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, said("do", op, before, doc.text), "do")
+        return Change(doc_id, saved, said("do", op, before, text), "do")
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -559,15 +559,15 @@ class AnnotationSession:
         return self._replay(doc_id, op, "redo", seq)
 
     def _replay(self, doc_id: str, op: Operation, action: str, ref: int) -> Change:
-        doc = self.document(doc_id)
+        text = self.text(doc_id)
         before = self.annotations(doc_id)
-        after, back = apply_operation(op, before, doc.text, self.schema)
+        after, back = apply_operation(op, before, text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
         self._count(doc_id, before.status, saved.status)
         # an undo is named by what the undone action did (as logged), to the state it leaves
         did = (self._logged(doc_id, ref) or back) if action == "undo" else op
-        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, doc.text), action)
+        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, text), action)
 
     def _logged(self, doc_id: str, seq: int) -> Operation | None:
         return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)

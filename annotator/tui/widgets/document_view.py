@@ -153,10 +153,15 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         """New annotations for the same text: redraw only the lines whose spans changed; every
         drawn line when many changed (a recommender's proposals across a big document: finding
         each one's line would lay out the whole text)."""
-        ranges = changed_ranges(self.state, state)
+        old = self.state
+        if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
+            self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
+            return
+        grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
+        ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
         self.state = state
         self.spans = SpanIndex(state)
-        if len(ranges) > REFRESH_RANGES:
+        if abs(grown) > REFRESH_RANGES or len(ranges) > REFRESH_RANGES:
             self._strips.clear()
             self.refresh()
             return
