@@ -22,6 +22,7 @@ import fcntl
 import fnmatch
 import functools
 import io
+import operator
 import os
 import re
 import shutil
@@ -34,21 +35,23 @@ from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext
-from annotator.model.annotations import Annotations, sort_spans
+from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
 
 def iter_records(store: Store, annotators: Iterable[str] | None = None,
-                 statuses: Iterable[str] | None = None) -> Iterator[Record]:
+                 statuses: Iterable[str] | None = None, *, tokens: bool = False) -> Iterator[Record]:
     """One record per (document, annotator); a document nobody touched appears once, status todo.
 
     Filters narrow that set: ``annotators`` keeps records of those annotators,
-    ``statuses`` keeps records with those statuses.
+    ``statuses`` keeps records with those statuses. With ``tokens``, each record carries the
+    token table the store kept for its document (``Store.token_bounds``, one query a page).
     """
     wanted_annotators = set(annotators) if annotators else None
     wanted_status = set(statuses) if statuses else None
-    for doc, states in store.iter_annotated():  # a page at a time
+    annotated = _with_tokens(store) if tokens else ((doc, states, None) for doc, states in store.iter_annotated())
+    for doc, states, table in annotated:  # a page at a time
         for state in states or [Annotations(doc_id=doc.id, annotator=None)]:
             if wanted_annotators is not None and state.annotator not in wanted_annotators:
                 continue
@@ -61,7 +64,23 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
             for span in (*entities, *claims):
                 if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
                     raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
-            yield Record(doc, state)
+            yield Record(doc, state, tokens=table)
+
+
+def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
+    """``store.iter_annotated()`` with each document's kept token table, or None. The tables come in the
+    same store order from their own stream (``Store.iter_token_bounds``), which skips the documents that
+    have none, so the two are merged by id. A document added while the export runs comes after every
+    other (a table for it beyond the last document read is never reached); should the streams ever
+    disagree otherwise, what is left gets None and is tokenized: slower, never wrong."""
+    tables = store.iter_token_bounds()
+    pending = next(tables, None)
+    for doc, states in store.iter_annotated():
+        if pending is not None and pending[0] == doc.id:
+            yield doc, states, pending[1]
+            pending = next(tables, None)
+        else:
+            yield doc, states, None
 
 
 _TMP_SUFFIX = ".tmp"
@@ -348,7 +367,7 @@ def export_store(store: Store, schema: Schema, fmt: Format, output: str | Path |
                  annotators: Iterable[str] | None = None, statuses: Iterable[str] | None = None) -> WriteContext:
     """Export to ``output`` (a file, a folder for folder formats, or stdout when None/"-")."""
     ctx = WriteContext(schema=schema)
-    records = _Tracked(iter_records(store, annotators, statuses))
+    records = _Tracked(iter_records(store, annotators, statuses, tokens=fmt.uses_tokens))
     try:
         export_records(fmt, records, output, ctx)
     except UnicodeEncodeError as exc:  # a lone surrogate kept from a bad decoder: no UTF-8 for it
@@ -388,11 +407,14 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     return target
 
 
+_identity, _is_none = operator.attrgetter("identity"), functools.partial(operator.is_, None)  # in C: per record
+
+
 def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
     """A format with no place for identities (one without ``holds_identities``) loses them: said
     once per document, never silently."""
     for rec in records:
-        if rec.annotations is not None and any(e.identity is not None for e in rec.annotations.entities):
+        if rec.annotations is not None and not all(map(_is_none, map(_identity, rec.annotations.entities))):
             ctx.report(ctx.target, None, f"document {rec.document.id!r}: format {fmt.name} has no place for "
                        "identities (same-as links); not written")
         yield rec

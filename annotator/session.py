@@ -89,6 +89,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Progress:
+    """An annotator's documents by status, and how many there are."""
+
     total: int
     by_status: dict[str, int]
 
@@ -177,10 +179,12 @@ class Documents:
     def first(self) -> str | None:
         return self.at(1)
 
-    def first_unfinished(self) -> str | None:
-        """The first document still todo or in progress, else the first one."""
+    def first_unfinished(self, statuses: dict[str, str] | None = None) -> str | None:
+        """The first document still todo or in progress, else the first one (``statuses``: the queue's,
+        when the caller has just read them)."""
         if self.queue is not None:
-            statuses = queue_statuses(self.store, self.annotator, self.queue)
+            if statuses is None:
+                statuses = queue_statuses(self.store, self.annotator, self.queue)
             return next((d for d in self.queue if statuses.get(d, "todo") in ("todo", "in_progress")),
                         self.first())
         found = [rows[0] for status in ("in_progress", "todo")
@@ -215,7 +219,7 @@ def claim_defaults(schema: Schema) -> dict[str, AttrValue]:
     return {a.key: a.default for a in schema.claims.attributes if a.default is not None}
 
 
-def plan_change(op: Operation, before: Annotations, text: str,
+def plan_change(op: Operation, before: Annotations, text: Text,
                 schema: Schema) -> tuple[Operation, Annotations, Operation]:
     """What applying ``op`` to ``before`` does, without saving: (the op as logged, the state after,
     its inverse). Raises OperationError when refused.
@@ -281,6 +285,7 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
+        self._last_read: tuple[list[str] | None, dict[str, str] | None] | None = None  # ``_read_queue``'s last
 
     def settle(self) -> None:
         """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
@@ -333,13 +338,37 @@ class AnnotationSession:
         return Documents(self.store, self.annotator, queue, count, settle=self.settle)
 
     @_settled
+    def opening(self) -> tuple[Documents, Position]:
+        """What the app opens with: ``documents(take=True)``, their progress counted afresh
+        (``saved_progress(refresh=True)``) and where to start (``resume``), the same answers, but the
+        store's queue and its statuses read once where those three read the queue three times and
+        the statuses of a long queue two or three times, before the first screen."""
+        self._last_read = None
+        queue = self.queue(take=True)  # the documents walked (a subclass may fix them)
+        own, statuses = self._last_read or self._read_queue(take=False)  # the store's queue: what is counted
+        self._last_read = None
+        if own is None:
+            progress, counted = self._tallies(), None
+        else:
+            if statuses is None:
+                statuses = queue_statuses(self.store, self.annotator, own)
+            progress, counted = _counts(len(own), statuses), frozenset(own)
+        with self._progress_lock:
+            self._progress, self._counted = progress, counted
+        documents = Documents(self.store, self.annotator, queue, progress.total, settle=self.settle)
+        return documents, self._resume(documents, statuses if queue == own else None)
+
+    @_settled
     def resume(self, documents: Documents) -> Position:
         """Where the app opens: the saved position when its document is among ``documents``, else the
         first unfinished document at its start (a position without a document: there is none)."""
+        return self._resume(documents)
+
+    def _resume(self, documents: Documents, statuses: dict[str, str] | None = None) -> Position:
         position = self.store.get_position(self.annotator)
         if position.doc_id is not None and position.doc_id in documents:
             return position
-        return Position(documents.first_unfinished(), 0)
+        return Position(documents.first_unfinished(statuses), 0)
 
     @_settled
     def document(self, doc_id: str) -> Document:
@@ -425,10 +454,14 @@ class AnnotationSession:
         """Count from the store: over the annotator's queue when they have one (its length is
         the total), else over every document; with the documents that count (None: all)."""
         queue = self._queue(take=False)
-        if queue is None:  # the store's kept tallies: no status is read
-            counts = {s: 0 for s in DOC_STATUSES} | self.store.status_counts(self.annotator)
-            return Progress(sum(counts.values()), counts), None
+        if queue is None:
+            return self._tallies(), None
         return _counts(len(queue), queue_statuses(self.store, self.annotator, queue)), frozenset(queue)
+
+    def _tallies(self) -> Progress:
+        """Over every document: the store's kept tallies (no status is read)."""
+        counts = {s: 0 for s in DOC_STATUSES} | self.store.status_counts(self.annotator)
+        return Progress(sum(counts.values()), counts)
 
     def _count(self, doc_id: str, old: str, new: str) -> None:
         """Document ``doc_id`` moved from status ``old`` to ``new`` (a commit saw it); only a
@@ -455,24 +488,37 @@ class AnnotationSession:
         In dynamic mode the queue is what they have taken; with ``take``, when nothing in it is
         left to do (todo or in progress) one more document is taken, so opening the app gives work.
         """
+        return self._read_queue(take=take)[0]
+
+    def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
+        """``_queue``, with the statuses of its documents when they were read on the way (to decide
+        whether to take one), so a caller that needs them does not read them again."""
+        read = self._last_read = self._queue_under(self.dynamic_queue(), take=take)  # kept for ``opening``
+        return read
+
+    def _queue_under(self, dynamic: DynamicQueue | None, *,
+                     take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
+        """``_read_queue`` under the queue setting the caller has just read (each read is a round trip
+        to a team's server)."""
         queue = self.store.assigned_documents(self.annotator)
-        dynamic = self.dynamic_queue()
         if dynamic is None:
-            return queue or None
-        if take:
-            statuses = queue_statuses(self.store, self.annotator, queue)
-            if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
-                taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
-                if taken is not None:
-                    queue = self.store.assigned_documents(self.annotator)
-                    self._forget_progress()
-        return queue
+            return queue or None, None
+        if not take:
+            return queue, None
+        statuses = queue_statuses(self.store, self.annotator, queue)
+        if all(statuses.get(d, "todo") in ("done", "skipped") for d in queue):
+            taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
+            if taken is not None:
+                self._forget_progress()
+                return self.store.assigned_documents(self.annotator), None
+        return queue, statuses
 
     @_settled
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        queue = self._queue(take=False)
+        dynamic = self.dynamic_queue()
+        queue = self._queue_under(dynamic, take=False)[0]
         if queue is None:  # every document is theirs (and none is taken): the next by number
             documents = Documents(self.store, self.annotator, None)
             return documents.first() if after is None else documents.step(after, 1)
@@ -480,7 +526,6 @@ class AnnotationSession:
             return queue[queue.index(after) + 1]
         if after is None and queue:
             return queue[0]
-        dynamic = self.dynamic_queue()
         if dynamic is None:
             return None
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
@@ -493,12 +538,16 @@ class AnnotationSession:
     @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
-        doc = self.document(doc_id)
-        before = self.annotations(doc_id)
-        op, after, inverse = plan_change(op, before, doc.text, self.schema)
+        return self._apply(doc_id, op, self.annotations(doc_id))
+
+    def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
+        """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
+        team's server); a state gone stale meanwhile is refused by the store's version check."""
+        text = self.text(doc_id)  # a big one by pieces: the checks slice it
+        op, after, inverse = plan_change(op, before, text, self.schema)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
         self._count(doc_id, before.status, saved.status)
-        return Change(doc_id, saved, said("do", op, before, doc.text), "do")
+        return Change(doc_id, saved, said("do", op, before, text), "do")
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -517,15 +566,15 @@ class AnnotationSession:
         return self._replay(doc_id, op, "redo", seq)
 
     def _replay(self, doc_id: str, op: Operation, action: str, ref: int) -> Change:
-        doc = self.document(doc_id)
+        text = self.text(doc_id)
         before = self.annotations(doc_id)
-        after, back = apply_operation(op, before, doc.text, self.schema)
+        after, back = apply_operation(op, before, text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
         saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
         self._count(doc_id, before.status, saved.status)
         # an undo is named by what the undone action did (as logged), to the state it leaves
         did = (self._logged(doc_id, ref) or back) if action == "undo" else op
-        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, doc.text), action)
+        return Change(doc_id, saved, said(action, did, after if action == "undo" else before, text), action)
 
     def _logged(self, doc_id: str, seq: int) -> Operation | None:
         return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)
@@ -535,9 +584,10 @@ class AnnotationSession:
     def new_id(self, state: Annotations, prefix: str) -> str:
         return new_id(state, prefix)
 
+    @_settled
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
         state = self.annotations(doc_id)
-        return self.apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
+        return self._apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)), state)
 
     def remove_entity(self, doc_id: str, entity_id: str) -> Change:
         return self.apply(doc_id, RemoveEntity(entity_id))
@@ -552,12 +602,13 @@ class AnnotationSession:
         """Accept a pre-annotation: it becomes the annotator's own."""
         return self.apply(doc_id, SetSource(span_id, None))
 
+    @_settled
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
         state = self.annotations(doc_id)
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
-        return self.apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
+        return self._apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)), state)
 
     def remove_claim(self, doc_id: str, claim_id: str) -> Change:
         return self.apply(doc_id, RemoveClaim(claim_id))

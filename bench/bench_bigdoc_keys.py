@@ -13,18 +13,21 @@ opening proposes its occurrences). It measures, at the end of the document (``ct
   repaint, then arrow keys timed while string-match proposes that word's other occurrences
   (p95 of those keys), the time until the proposals are in, and whether they are exactly the
   occurrences;
-- for each, the UI thread's longest stall (``Stalls``).
+- for each, the UI thread's longest stall (``Stalls``);
+- in a child of its own, without a recommender: a label key at once on the first screen (before
+  anything has read the text whole) and another one 0.6 s after (while the worker that counts
+  invisible characters reads it whole): key to its first repaint, and the longest stall.
 
 Keys are posted to the app directly, not pressed through Pilot, which waits for the whole
 process to go idle (up to a second while a worker scans).
 
 ``--before REV`` runs the same children on the code of git revision REV as well (``git archive``
 into a temporary folder, put first on the child's ``sys.path``), alternating, so before and after come
-from one run on one machine; on REV both keys did their scan on the UI thread. Default sizes
-3 KB and 10 MB (a few minutes with ``--before``); ``--full`` adds 100 MB (after only: before,
-one label there would take many minutes).
+from one run on one machine. Default sizes 3 KB and 10 MB (a few minutes with ``--before``);
+``--full`` adds 100 MB, ``--no-10mb`` leaves 10 MB out. On a REV from before the lanes (e71a4aa) a
+label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 there.
 
-    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--before REV] [--f2 20]
+    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20]
 """
 
 from __future__ import annotations
@@ -111,6 +114,51 @@ async def wait_until(pilot, done, limit: float) -> float:
     while not done() and time.perf_counter() - start < limit:
         await pilot.pause(0.02)
     return time.perf_counter() - start
+
+
+async def early_child(store_path: str, recommend: bool) -> dict:
+    """The first seconds after opening, without a recommender or with string-match (which has learned
+    nothing, so it proposes nothing: what is left is reading the document for it): the first screen;
+    a label key at once on it (before anything has read the text whole) and another one 0.6 s after
+    (while the worker that counts invisible characters reads it whole), each from the key to its first
+    repaint; and the longest stall in the first 2 s after the first paint."""
+    from annotator.recommend.learned import StringMatch
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+    from annotator.text.tokens import tokenize
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.widgets.document_view import DocumentView
+
+    start = time.perf_counter()
+    session = AnnotationSession(open_store(store_path), load_schema(default_schema_path()), f"bench{os.getpid()}")
+    app = AnnotatorApp(session, clock=lambda: "", recommenders=(StringMatch(),) if recommend else ())
+    tag = "rec_" if recommend else ""
+    out: dict = {}
+    stalls = Stalls()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        painted = time.perf_counter()
+        stalls.start()
+        out[f"{tag}open_ms"] = (painted - start) * 1000
+        view = app.screen.query_one(DocumentView)
+        words = [t for t in tokenize(view.text[:400]) if t.kind == "word" and len(t.text) >= 3]
+        clock = KeyClock(app)
+        for name, word, at in (("label_at_once", words[0], 0.0), ("label_during_read", words[2], 0.6)):
+            view.move_to(word.start)
+            await asyncio.sleep(0.02)  # the cursor's repaint first: the key is timed to the label's
+            while time.perf_counter() - painted < at:
+                await asyncio.sleep(0.005)
+            out[f"{tag}{name}_loaded"] = bool(getattr(view.text, "loaded", True))  # read whole when the key came
+            out[f"{tag}{name}_ms"] = await posted(app, clock, "3")
+            out[f"{tag}{name}_ok"] = any(e.start == word.start for e in app.screen.editor.state.entities)
+        while time.perf_counter() - painted < 2.0:
+            await asyncio.sleep(0.01)
+        out[f"{tag}first_2s_stall_ms"] = stalls.stop()
+        for name in ("label_at_once", "label_during_read"):
+            out[f"{tag}{name}_ok"] = out[f"{tag}{name}_ok"] or bool(app.screen.editor.state.entities)
+    session.store.close()
+    return out
 
 
 async def child(store_path: str, f2: int, label: bool) -> dict:
@@ -204,12 +252,38 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
     return out
 
 
-def run_child(store: Path, f2: int, code: Path | None, label: bool = True) -> dict:
+def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early: bool = False,
+              recommend: bool = False) -> dict:
     env = dict(os.environ)
     if code is not None:  # put first by the child itself: bench_docsize puts this checkout first on sys.path
         env["BENCH_CODE"] = str(code)
-    return _common.run_child([__file__, "--child", str(store), "--f2", str(f2)] + ([] if label else ["--no-label"]),
+    return _common.run_child([__file__, "--child", str(store), "--f2", str(f2)] + ([] if label else ["--no-label"])
+                             + (["--early"] if early else []) + (["--recommend"] if recommend else []),
                              store, timeout=7200, env=env)
+
+
+def ratio(value: float, base: float) -> str:
+    """``value / base`` in six cells ("—" when the 3 KB figure is 0: no stall there)."""
+    return f"{value / base:6.2f}" if base > 0 else f"{'—':>6}"
+
+
+def early_rounds(path: Path, copy: Path, code: Path | None, rounds: int) -> dict:
+    """The early children ``rounds`` times each (without, then with a recommender): the median of each
+    figure, and every round's figures (``rounds``)."""
+    runs = []
+    for _ in range(rounds):
+        res: dict = {}
+        for recommend in (False, True):
+            shutil.copyfile(path, copy)
+            res.update(run_child(copy, 0, code, early=True, recommend=recommend))
+        runs.append(res)
+    out: dict = {k: v for k, v in runs[0].items() if not isinstance(v, float)}
+    for key in (k for k, v in runs[0].items() if isinstance(v, float)):
+        out[key] = percentile([r[key] for r in runs], 0.5)
+        out[f"{key}_all"] = [round(r[key], 1) for r in runs]
+    for key in (k for k, v in runs[0].items() if isinstance(v, bool)):
+        out[key] = all(r[key] for r in runs) if key.endswith("_ok") else [r[key] for r in runs]
+    return out
 
 
 def main() -> None:
@@ -217,16 +291,24 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also 100 MB (after only)")
     parser.add_argument("--before", metavar="REV", help="also run the code of git revision REV")
     parser.add_argument("--f2", type=int, default=20, help="F2 presses timed per document")
+    parser.add_argument("--no-10mb", action="store_true", help="leave the 10 MB document out")
+    parser.add_argument("--before-f2-only", action="store_true", help="before, at 100 MB: F2 only (an old REV)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--early", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--recommend", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--early-only", type=int, metavar="ROUNDS",
+                        help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
     if args.child:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
-        print(json.dumps(asyncio.run(child(args.child, args.f2, not args.no_label))))
+        work = early_child(args.child, args.recommend) if args.early else child(args.child, args.f2, not args.no_label)
+        print(json.dumps(asyncio.run(work)))
         return
 
-    sizes = [("3 KB", 3_000), ("10 MB", 10_000_000)] + ([("100 MB", 100_000_000)] if args.full else [])
+    sizes = ([("3 KB", 3_000)] + ([] if args.no_10mb else [("10 MB", 10_000_000)])
+             + ([("100 MB", 100_000_000)] if args.full else []))
     tmp = Path(tempfile.mkdtemp(prefix="bench-bigdoc-keys-"))
     try:
         print(f"machine: {machine()}")
@@ -243,10 +325,16 @@ def main() -> None:
             path = tmp / f"{name.replace(' ', '_')}.db"
             build_store(path, nbytes, False)
             for which, code in codes.items():  # alternating: before, after for each size
-                label = not (which == "before" and name == "100 MB")  # before, there: F2 only
                 copy = tmp / f"{which}.db"  # each child labels: the next one starts from the same store
-                shutil.copyfile(path, copy)
-                results[(which, name)] = run_child(copy, args.f2, code, label)
+                if args.early_only:
+                    results[(which, name)] = early_rounds(path, copy, code, args.early_only)
+                else:
+                    label = not (args.before_f2_only and which == "before" and name == "100 MB")
+                    shutil.copyfile(path, copy)
+                    results[(which, name)] = run_child(copy, args.f2, code, label)
+                    for recommend in (False, True):
+                        shutil.copyfile(path, copy)
+                        results[(which, name)].update(run_child(copy, args.f2, code, early=True, recommend=recommend))
                 copy.unlink()
                 res = results[(which, name)]
                 print(f"{which:>6} {name:>6}: {json.dumps(res, ensure_ascii=False)}", flush=True)
@@ -263,18 +351,37 @@ def main() -> None:
             base = results.get((which, "3 KB"))
             for name, _ in sizes:
                 res = results.get((which, name))
-                if res is None or base is None:
+                if res is None or base is None or "f2_p95_ms" not in res:
                     continue
-                f2 = (f"{res['f2_p95_ms']:7.1f} {res['f2_p95_ms'] / base['f2_p95_ms']:6.2f} "
-                      f"{res['f2_stall_ms']:9.1f} {res['f2_stall_ms'] / base['f2_stall_ms']:6.2f}")
+                f2 = (f"{res['f2_p95_ms']:7.1f} {ratio(res['f2_p95_ms'], base['f2_p95_ms'])} "
+                      f"{res['f2_stall_ms']:9.1f} {ratio(res['f2_stall_ms'], base['f2_stall_ms'])}")
                 if "label_ms" not in res:
                     print(f"{which:>6} {name:>8} {f2} (F2 only)")
                     continue
                 ok = "yes" if res["open_ok"] and res["label_ok"] else "NO"
                 print(f"{which:>6} {name:>8} {f2} {res['label_ms']:7.1f} {res['label_stall_ms']:8.1f} "
-                      f"{res['label_stall_ms'] / base['label_stall_ms']:6.2f} {res['label_proposed_s']:8.1f}s "
+                      f"{ratio(res['label_stall_ms'], base['label_stall_ms'])} {res['label_proposed_s']:8.1f}s "
                       f"{res['keys_meanwhile_p95_ms']:9.1f} ({res['keys_meanwhile']:>3}) "
                       f"{res['open_stall_ms']:11.1f} {res['open_proposed_s']:8.1f}s {ok}")
+        print()
+        print("the first seconds after opening, without / with string-match (nothing learned): first screen; a label")
+        print("key at once and 0.6 s after, key to first repaint; the longest stall in the first 2 s; ms")
+        print(f"{'code':>6} {'document':>8} {'recommender':>11} {'first screen':>12} {'label at once':>13} "
+              f"{'at 0.6 s':>9} {'stall 2 s':>9} {'read whole when pressed':>24} ok")
+        for which in codes:
+            for name, _ in sizes:
+                res = results.get((which, name))
+                for tag, rec in (("", "no"), ("rec_", "string-match")):
+                    if res is None or f"{tag}label_at_once_ms" not in res:
+                        continue
+                    ok = "yes" if res[f"{tag}label_at_once_ok"] and res[f"{tag}label_during_read_ok"] else "NO"
+                    loaded = f"{res[f'{tag}label_at_once_loaded']}, {res[f'{tag}label_during_read_loaded']}"
+                    print(f"{which:>6} {name:>8} {rec:>11} {res[f'{tag}open_ms']:12.1f} "
+                          f"{res[f'{tag}label_at_once_ms']:13.1f} {res[f'{tag}label_during_read_ms']:9.1f} "
+                          f"{res[f'{tag}first_2s_stall_ms']:9.1f} {loaded:>24} {ok}")
+        if args.early_only:
+            print(f"machine after the run: {machine()}")
+            return
         after = [results[("after", n)] for n, _ in sizes[1:]]
         holds = all(r["f2_stall_ms"] < 4 * KEY_BUDGET_MS and r["label_stall_ms"] < 4 * KEY_BUDGET_MS
                     and r["open_ok"] and r["label_ok"] for r in after)

@@ -11,11 +11,13 @@ document's header and body for (a), the static text for (b)); the pane is polled
 few milliseconds, the same for both. The first round is a warm-up (page cache, .pyc
 files) and is not counted; medians are reported, and their ratio.
 
-    .venv/bin/python bench/bench_startup.py [--rounds 10] [--rtl-mode auto] [--baseline TREE]
+    .venv/bin/python bench/bench_startup.py [--rounds 10] [--rtl-mode auto] [--baseline TREE] [--instructions]
 
 ``--baseline TREE`` also runs ``annotator annotate`` from another checkout (``PYTHONPATH=TREE``,
 e.g. ``git archive main | tar -x -C /tmp/main``) in the same rounds, so a change is measured
-against the code before it under the same load, not in a separate run.
+against the code before it under the same load, not in a separate run. ``--instructions`` counts
+instead the instructions each program runs to its first frame (headless, under valgrind's callgrind):
+a ratio the machine's load does not move.
 """
 
 from __future__ import annotations
@@ -49,6 +51,33 @@ class Minimal(App):
 Minimal().run()
 '''
 MINIMAL_MARKERS = ("one static screen",)
+
+# ``--instructions``: each program headless, ended (``os._exit``) at the first frame Textual writes that
+# shows its screen (for annotate: the document drawn); callgrind counts the instructions up to there
+FIRST_FRAME = '''\
+import os, sys
+import textual.app
+display = textual.app.App._display
+def first_frame(self, screen, renderable):
+    display(self, screen, renderable)
+    if renderable is not None and not self._batch_count and shown(screen):
+        os._exit(0)
+textual.app.App._display = first_frame
+run = textual.app.App.run
+textual.app.App.run = lambda self, **kw: run(self, headless=True, size=(100, 30))
+'''
+MINIMAL_FIRST_FRAME = FIRST_FRAME + '''\
+from textual.widgets import Static
+def shown(screen):
+    return bool(screen.query(Static))
+''' + MINIMAL_APP.replace("from textual.app import App, ComposeResult\nfrom textual.widgets import Static\n", "from textual.app import App, ComposeResult\n")
+ANNOTATE_FIRST_FRAME = FIRST_FRAME + '''\
+def shown(screen):
+    view = getattr(screen, "view", None) if hasattr(screen, "doc_id") else None
+    return view is not None and bool(len(view._strips)) and screen.doc_id is not None
+from annotator.cli import main
+main(["annotate", "--db", sys.argv[1], "--annotator", f"i{os.getpid()}", "--rtl-mode", "plain"])
+'''
 BASELINE = "baseline annotate"
 # the header (document counter and progress) and a number from the first seed's body
 ANNOTATE_MARKERS = ("1/5", "/5 finished", "157")
@@ -112,7 +141,12 @@ def main() -> int:
                                                          "(PYTHONPATH=TREE), in the same rounds")
     parser.add_argument("--rtl-mode", default="auto", help="passed to annotate (auto probes the terminal, "
                                                             "as a user's run does)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="instead: count the instructions each program runs to its first frame (headless, "
+                             "under valgrind's callgrind, a few minutes): the same on a quiet or a loaded machine")
     args = parser.parse_args()
+    if args.instructions:
+        return instructions(args.baseline)
     if shutil.which("tmux") is None or shutil.which("bash") is None:
         print("bench_startup: needs tmux and bash", file=sys.stderr)
         return 1
@@ -161,6 +195,39 @@ def main() -> int:
               f"this tree saves {(med[BASELINE] - med['annotator annotate']) * 1000:.0f} ms of the median")
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+def instructions(baseline: str | None) -> int:
+    """Instructions to the first frame, counted by callgrind: the machine's load does not change them,
+    so the ratio of a loaded shared machine is a quiet one's (a cross-check of the timed rounds, which
+    measure the terminal too: its output, and waits such as the disk's)."""
+    if shutil.which("valgrind") is None:
+        print("bench_startup: --instructions needs valgrind", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
+        folder = Path(tmp)
+        db = make_store(folder)
+        (folder / "minimal.py").write_text(MINIMAL_FIRST_FRAME, encoding="utf-8")
+        (folder / "annotate.py").write_text(ANNOTATE_FIRST_FRAME, encoding="utf-8")
+        programs = {"minimal Textual app": ("minimal.py", ""), "annotator annotate": ("annotate.py", "")}
+        if baseline:
+            programs[BASELINE] = ("annotate.py", baseline)
+        counts = {}
+        for name, (script, pythonpath) in programs.items():
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            env.update({"PYTHONPATH": pythonpath} if pythonpath else {})
+            command = [sys.executable, str(folder / script), str(db)]
+            subprocess.run(command, cwd=folder, env=env, capture_output=True, check=True)  # bytecode caches
+            out = folder / "callgrind.out"
+            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=folder,
+                           env=env, capture_output=True, check=True)
+            counts[name] = next(int(line.split()[1]) for line in out.read_text().splitlines()
+                                if line.startswith("summary:") or line.startswith("totals:"))
+            print(f"{name:22s}{counts[name] / 1e6:9.0f} M instructions", flush=True)
+    ratio = counts["annotator annotate"] / counts["minimal Textual app"]
+    print(f"ratio: {ratio:.2f}" + (f"; baseline ({baseline}): {counts[BASELINE] / counts['minimal Textual app']:.2f}"
+                                   if baseline else ""))
     return 0
 
 

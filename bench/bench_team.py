@@ -11,7 +11,13 @@ latency is then mostly the queue for the two cores) and paced (``--pace``: a pau
 before each action, still far quicker than a person). The p95 of one action of any kind is set against
 the aim (issue 12 aim 6: under 30 ms), with the load average, which on a shared machine may decide it.
 
+Each run also says where one action's time went: the clients' and the server's CPU per action, and (Linux
+schedstat) how long each waited, runnable, for a CPU; and, after the PostgreSQL run back to back, what
+``pgbench`` reaches at the same moment with as many connections and an action shaped like a label (the
+machine's reference: see docs/performance.md, "Back to back on PostgreSQL: the cause").
+
 Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80] [--pace 0.2]
+[--scale 1,4,10,20] [--own-sessions]
 (PostgreSQL needs the Debian postgresql package: a throwaway cluster is started, as in the tests;
 without it, only SQLite is measured.) Prints figures; no pass/fail beyond the checks above.
 """
@@ -20,13 +26,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 WORDS = 12
@@ -58,6 +68,9 @@ def worker(db: str, who: str, max_docs: int, seconds: float, pace: float = 0.0) 
     taken: list[str] = []
     deadline = time.monotonic() + seconds
     doc = None
+    backend = getattr(getattr(getattr(store, "_conn", None), "info", None), "backend_pid", None)  # PostgreSQL
+    cpu, usage = time.process_time(), resource.getrusage(resource.RUSAGE_SELF)
+    sched = {"client": schedstat("self"), "server": schedstat(backend)}
     try:
         while len(taken) < max_docs and time.monotonic() < deadline:
             if pace:
@@ -82,12 +95,28 @@ def worker(db: str, who: str, max_docs: int, seconds: float, pace: float = 0.0) 
             latency["done"].append(time.perf_counter() - t)
             acked.append((doc, change.state.version, len(change.state.entities)))
     finally:
+        cpu = time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        sched = {k: [b - a for a, b in zip(v, schedstat("self" if k == "client" else backend), strict=True)]
+                 for k, v in sched.items()}
         store.close()
-    return {"who": who, "taken": taken, "acked": acked, "latency": latency}
+    return {"who": who, "taken": taken, "acked": acked, "latency": latency, "cpu": cpu,
+            "switches": [after.ru_nvcsw - usage.ru_nvcsw, after.ru_nivcsw - usage.ru_nivcsw], "sched": sched}
+
+
+def schedstat(pid: int | str | None) -> list[float]:
+    """Seconds a process has run on a CPU and waited, runnable, for one (Linux ``/proc/PID/schedstat``);
+    [nan, nan] where it cannot be read (another machine's server, another system)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            ran, waited = f.read().split()[:2]
+        return [int(ran) / 1e9, int(waited) / 1e9]
+    except (OSError, ValueError, TypeError):
+        return [float("nan"), float("nan")]
 
 
 def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: int = 50,
-             seconds: float = 120.0, pace: float = 0.0) -> dict:
+             seconds: float = 120.0, pace: float = 0.0, server_cpu: Callable[[], float] | None = None, own_sessions: bool = False) -> dict:
     """Fill a fresh store, start ``processes`` annotators together, check the store; the figures."""
     from annotator.assignment import SETTING, DynamicQueue
     from annotator.model.annotations import Document
@@ -105,14 +134,15 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
             "float(sys.argv[6]))))")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(REPO / "bench"), db, f"annotator{n:02d}",
                                str(max_docs), str(seconds), str(pace)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for n in range(processes)]
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=own_sessions)
+             for n in range(processes)]
     results = []
     try:
         for p in procs:
             line = p.stdout.readline().strip()
             if line != "ready":
                 raise RuntimeError(f"an annotator process did not start: {line!r}")
-        start = time.perf_counter()
+        start, machine, server = time.perf_counter(), machine_cpu(), server_cpu() if server_cpu else 0.0
         for p in procs:
             p.stdin.write("go\n")
             p.stdin.flush()
@@ -122,13 +152,16 @@ def run_team(db: str, processes: int, docs: int, *, overlap: int = 2, max_docs: 
                 raise RuntimeError(f"an annotator process failed (exit {p.returncode})")
             results.append(json.loads(out.strip().splitlines()[-1]))
         wall = time.perf_counter() - start
+        machine = tuple(b - a for a, b in zip(machine, machine_cpu(), strict=True))
+        server = server_cpu() - server if server_cpu else float("nan")
         load = load_average()
     finally:
         for p in procs:
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return {"results": results, "wall": wall, "load": load, "problems": check_store(db, results, overlap)}
+    return {"results": results, "wall": wall, "load": load, "machine": machine, "server_cpu": server,
+            "problems": check_store(db, results, overlap)}
 
 
 def check_store(db: str, results: list[dict], overlap: int) -> list[str]:
@@ -186,6 +219,19 @@ def report(title: str, run: dict) -> None:
     p50, p95 = 1000 * percentile(one, 50), 1000 * percentile(one, 95)
     print(f"one action, any kind: p50 {p50:.1f} ms, p95 {p95:.1f} ms (aim: p95 under {AIM_MS} ms: "
           f"{'holds' if p95 < AIM_MS else 'MISSED'}); load average {run['load']}")
+    cpu = sum(r["cpu"] for r in results)
+    switches = [sum(r["switches"][i] for r in results) for i in (0, 1)]
+    busy, idle = run["machine"]
+    server = "" if math.isnan(run["server_cpu"]) else f", server {1000 * run['server_cpu'] / actions:.2f} ms"
+    print(f"CPU per action: clients {1000 * cpu / actions:.2f} ms{server}; "
+          f"the machine was busy {100 * busy / max(busy + idle, 1e-9):.0f}% of {busy + idle:.1f} CPU-s "
+          f"({1000 * busy / actions:.2f} ms per action, everyone's work included); clients' context switches "
+          f"per action: {switches[0] / actions:.1f} voluntary, {switches[1] / actions:.1f} preempted")
+    spent = {k: [sum(r["sched"][k][i] for r in results) for i in (0, 1)] for k in ("client", "server")}
+    waited = sum(x for r in results for v in r["latency"].values() for x in v)
+    print("one action's time (ms, mean), by where it went: " + ", ".join(
+        f"{k} on a CPU {1000 * v[0] / actions:.2f}, {k} waiting for a CPU {1000 * v[1] / actions:.2f}"
+        for k, v in spent.items() if not math.isnan(v[0])) + f"; the whole action {1000 * waited / actions:.2f}")
     print("checks: " + ("no document over the overlap, every acknowledged action stored"
                         if not run["problems"] else "; ".join(run["problems"])))
 
@@ -194,9 +240,96 @@ AIM_MS = 30
 PACED_DOCS = 5  # documents per process in a paced run (it takes a second or so each)
 
 
+def machine_cpu() -> tuple[float, float]:
+    """CPU-seconds the whole machine has spent (busy, idle) since boot, from /proc/stat ((0, 0) elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return (0.0, 0.0)
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]
+    return ((sum(ticks) - idle) / hz, idle / hz)
+
+
+def cluster_cpu(data_dir: Path) -> Callable[[], float]:
+    """CPU-seconds the cluster's server processes have spent: the postmaster, its live children and (through
+    the postmaster's children's total) every backend that has ended; nan where /proc cannot say."""
+    hz = os.sysconf("SC_CLK_TCK")
+
+    def fields(pid: int) -> list[str]:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+
+    def total() -> float:
+        try:
+            postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+            head = fields(postmaster)
+            ticks = sum(int(x) for x in head[11:15])
+            for name in os.listdir("/proc"):
+                if name.isdigit():
+                    try:
+                        f = fields(int(name))
+                    except OSError:
+                        continue
+                    if int(f[1]) == postmaster:
+                        ticks += int(f[11]) + int(f[12])
+            return ticks / hz
+        except (OSError, ValueError, IndexError):
+            return float("nan")
+
+    return total
+
+
 def load_average() -> str:
     """The machine's 1/5/15-minute load averages: on a shared machine they, not the store, may decide."""
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+REFERENCE_SCRIPT = """\\set id :client_id + 1
+SELECT state, version FROM ref_rows WHERE id = :id;
+WITH w AS (UPDATE ref_rows SET version = version + 1 WHERE id = :id RETURNING id, version)
+INSERT INTO ref_log(id, version, at) SELECT id, version, clock_timestamp()::text FROM w;
+"""
+
+
+def pgbench_reference(cluster: Any, clients: int, seconds: float = 3.0) -> dict | None:
+    """What this machine reaches at the same moment with ``clients`` connections driven by ``pgbench`` (one
+    small C process, started from here like the annotator processes, so in the same scheduling group): an
+    action shaped like a label's (read one's own row, then write it and append a log row in one statement,
+    two round trips). None where pgbench is not installed."""
+    pgbench = cluster.bindir / "pgbench"
+    if not pgbench.exists():
+        return None
+    url = cluster.new_database("ref")
+    name = url.rsplit("/", 1)[1]
+    cluster.sql("CREATE TABLE ref_rows(id INTEGER PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL); "
+                "CREATE TABLE ref_log(seq BIGSERIAL PRIMARY KEY, id INTEGER NOT NULL REFERENCES ref_rows(id), "
+                "version INTEGER NOT NULL, at TEXT NOT NULL); CREATE INDEX ref_log_id ON ref_log(id, seq); "
+                f"INSERT INTO ref_rows SELECT i, repeat('x', 300), 0 FROM generate_series(1, {clients}) AS i", name)
+    env = dict(os.environ, PGHOST="127.0.0.1", PGPORT=str(cluster.port), PGUSER=cluster.url().split("://")[1].split("@")[0])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "action.sql").write_text(REFERENCE_SCRIPT)
+        done = subprocess.run([str(pgbench), "-n", "-M", "prepared", "-f", "action.sql", "-c", str(clients),
+                               "-j", str(clients), "-T", str(int(seconds)), "--log", name],
+                              cwd=tmp, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            return {"error": " ".join(done.stderr.split())[-300:]}
+        latencies = [int(line.split()[2]) / 1e6 for log in Path(tmp).glob("pgbench_log.*")
+                     for line in log.read_text().splitlines()]
+    return {"actions": len(latencies), "rate": len(latencies) / seconds, "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95), "load": load_average()}
+
+
+def report_reference(ref: dict | None, clients: int) -> None:
+    if ref is None:
+        print("pgbench reference: not measured (no pgbench beside the server binaries)")
+    elif "error" in ref:
+        print(f"pgbench reference: failed: {ref['error']}")
+    else:
+        print(f"pgbench reference, {clients} connections from one C process, the same moment, an action shaped like a "
+              f"label (2 round trips): {ref['rate']:.0f} actions/s, p50 {1000 * ref['p50']:.1f} ms, p95 "
+              f"{1000 * ref['p95']:.1f} ms; load average {ref['load']}")
 
 
 def main() -> int:
@@ -207,6 +340,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120.0, help="each process's time bound")
     parser.add_argument("--pace", type=float, default=0.2,
                         help="seconds between one process's actions in the paced runs (0: saturating runs only)")
+    parser.add_argument("--scale", default="",
+                        help="also PostgreSQL back to back at these process counts (e.g. 1,4,10,20), each beside pgbench")
+    parser.add_argument("--own-sessions", action="store_true",
+                        help="start each annotator process in a session of its own, as people logged in separately "
+                             "would be (Linux shares the CPU between sessions first: a diagnostic, not the default)")
     args = parser.parse_args()
     failed = False
     paces = [0.0] + ([args.pace] if args.pace > 0 else [])
@@ -227,9 +365,18 @@ def main() -> int:
                 print(f"\nPostgreSQL: not measured: {reason}")
                 continue
             run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds,
-                           pace=pace, max_docs=PACED_DOCS if pace else 50)
+                           pace=pace, max_docs=PACED_DOCS if pace else 50, server_cpu=cluster_cpu(cluster.data),
+                           own_sessions=args.own_sessions)
             report(f"PostgreSQL (throwaway local cluster, fsync off), {how}", run)
             failed |= bool(run["problems"])
+            if not pace:
+                report_reference(pgbench_reference(cluster, args.processes_pg), args.processes_pg)
+        for n in [int(x) for x in args.scale.split(",") if x.strip()] if cluster is not None else []:
+            run = run_team(cluster.new_database("team"), n, args.docs, seconds=args.seconds, max_docs=50,
+                           server_cpu=cluster_cpu(cluster.data), own_sessions=args.own_sessions)
+            report(f"PostgreSQL, {n} processes, actions back to back", run)
+            failed |= bool(run["problems"])
+            report_reference(pgbench_reference(cluster, n), n)
     finally:
         if cluster is not None:
             cluster.stop()

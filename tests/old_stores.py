@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 from annotator.store.migrations import LONG_TEXTS_MIGRATION
+from annotator.store.pg_migrations import PG_LONG_TEXTS_MIGRATION
 
 
-def made_before_long_texts(store, db, version: int = LONG_TEXTS_MIGRATION - 1) -> None:
-    """Undo migration 7 as an annotator before it left the store (long texts and their search copies in
-    their rows, no ``long_texts`` or ``search_parts``), then set the store's version to ``version``."""
+def made_before_long_texts(store, db, version: int | None = None) -> None:
+    """Undo the long-texts migration as an annotator before it left the store (long texts and their search
+    copies in their rows, no ``long_texts`` or ``search_parts``), then set the store's version to ``version``
+    (default: the one before that migration; lower: the tables of the migrations between are dropped too)."""
     from annotator.store.sql_reads import search_copy
 
     if db.startswith("postgresql://"):
+        version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
+
         def undo(cur):
             for seq, doc_id, text in cur.execute("SELECT d.seq, d.id, d.text FROM documents d JOIN search_parts p "
                                                  "ON p.seq = d.seq GROUP BY d.seq").fetchall():
                 cur.execute("UPDATE documents SET search=%s WHERE seq=%s",
                             (search_copy(doc_id, bytes(text).decode("utf-8", "surrogatepass")), seq))
             cur.execute("DROP TABLE search_parts")
+            if version < 8:
+                cur.execute("DROP TABLE token_bounds")
             if version < 6:
                 cur.execute("DROP TABLE text_marks")
             cur.execute("DELETE FROM schema_version WHERE version > %s", (version,))
@@ -24,6 +30,7 @@ def made_before_long_texts(store, db, version: int = LONG_TEXTS_MIGRATION - 1) -
         store._write(undo)
         store.close()
         return
+    version = LONG_TEXTS_MIGRATION - 1 if version is None else version
     store.close()
     import sqlite3
 
@@ -36,6 +43,8 @@ def made_before_long_texts(store, db, version: int = LONG_TEXTS_MIGRATION - 1) -
         raw.execute("INSERT INTO documents_fts(rowid, search) VALUES (?, ?)", (seq, search_copy(doc_id, text)))
     for table in ("search_parts_fts", "search_parts", "long_texts"):
         raw.execute(f"DROP TABLE {table}")
+    if version < 7:
+        raw.execute("DROP TABLE token_bounds")
     if version < 6:
         raw.execute("DROP TABLE text_marks")
     raw.execute(f"PRAGMA user_version={version}")

@@ -296,6 +296,45 @@ def test_dynamic_mode_takes_when_the_queue_is_exhausted(capsys, db, news_schema)
         store.close()
 
 
+class _Reads:
+    """A store that counts the calls of its reads that are a round trip each to a team's server."""
+
+    COUNTED = ("load", "get_setting", "assigned_documents", "take_document", "get_document", "commit")
+
+    def __init__(self, store) -> None:
+        self._store, self.calls = store, Counter()
+
+    def __getattr__(self, name):
+        attr = getattr(self._store, name)
+        if name not in self.COUNTED:
+            return attr
+
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return attr(*args, **kwargs)
+
+        return counted
+
+
+def test_a_team_action_reads_what_it_needs_once(store, news_schema):
+    """Latency with many people (issue 12 aim 6): on a team's server every read is a round trip, so
+    taking the next document read the queue setting twice, and labelling read the state twice."""
+    store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
+    counting = _Reads(store)
+    s = AnnotationSession(counting, news_schema, "a")
+    assert s.next_document() == "doc0"
+    assert counting.calls == Counter(get_setting=1, assigned_documents=1, take_document=1)
+    for label in (s.add_entity, s.add_claim):
+        counting.calls.clear()
+        change = label("doc0", 0, 3) if label == s.add_claim else label("doc0", 0, 3, "PER")
+        assert counting.calls["load"] == 1 and counting.calls["commit"] == 1, counting.calls
+        assert store.load("doc0", "a") == change.state
+    counting.calls.clear()
+    s.set_status("doc0", "skipped")
+    assert counting.calls["load"] == 1 and counting.calls["commit"] == 1
+    assert len(store.load("doc0", "a").entities) == 1 and len(store.load("doc0", "a").claims) == 1
+
+
 # -- the app -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""One huge document imported a piece at a time (issue 12 aims 2 and 4, migration 7): stored exactly,
+"""One huge document imported a piece at a time (issue 12 aims 2 and 4, SQLite migration 8, PostgreSQL 9): stored exactly,
 found by the document list's filter anywhere in it (across the cuts of its search copy), read by ranges,
 on both stores; an older store's long texts read on beside new ones; the readers decode in pieces; and
 the importer's memory stays within a generous bound (the figures are in ``bench/bench_throughput.py``)."""

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_tui_support import SIZE, make_app, make_session
 
@@ -116,6 +116,44 @@ def test_layout_of_any_window_equals_the_whole_paragraph_layout(text, window, wi
     assert unnumbered(fresh.lines(0, len(expected) + 5)) == unnumbered(expected)  # in order: exact at once
     for offset in range(len(text) + 1):
         assert doc.line_of_offset(offset) == DocumentLayout(text, options).line_of_offset(offset)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from("قال أحمد. b\n 12"), max_size=100), st.integers(1, 12),
+       st.sets(st.integers(0, 99)), st.data())
+@example("1111 \n1\n", 3, set(), None)  # window 1 is empty: an estimate of 1 line, in truth none
+def test_lines_from_an_offset_are_the_whole_layouts_whatever_was_laid_out_before(text, window, laid, data):
+    """``lines_from`` walks the lines next to an offset's, in either direction, exactly as in the
+    whole layout, whichever windows were laid out (counted) before and whichever offsets asked."""
+    options = LayoutOptions(9)
+    whole = DocumentLayout(text, options, window=10**6, long=10**6)
+    every = whole.lines(0, 10**6)
+    doc = DocumentLayout(text, options, window=window, long=10**6)
+    for k in sorted(laid):
+        if k < doc.windows.count:
+            doc.window_lines(k)
+    offsets = range(len(text) + 1) if data is None else data.draw(st.permutations(range(len(text) + 1)))
+    for offset in offsets:
+        i = whole.line_of_offset(offset)
+        assert list(doc.lines_from(offset, 1)) == every[i + 1:]
+        assert list(doc.lines_from(offset, -1)) == every[:i][::-1]
+
+
+def test_lines_past_the_end_are_not_found_by_counting_the_windows_above():
+    """The last paragraph is long, so the windows after its start are empty (each estimated a
+    line until laid out), and the windows above (some of two lines, estimated one) are not laid
+    out: lines asked for from the cursor's to past the end are the last ones, each once, and the
+    windows above stay uncounted (counting them renumbered the lines already handed out: the
+    last line came back four times)."""
+    text = "a\n" * 8 + "word " * 8 + "end"
+    options = LayoutOptions(9)
+    every = DocumentLayout(text, options, window=10**6, long=10**6).lines(0, 10**6)
+    doc = DocumentLayout(text, options, window=3, long=10**6)
+    last = doc.line_of_offset(len(text))
+    assert doc.lines(last - 2, 10) == every[-3:]
+    with pytest.raises(IndexError):
+        doc.line(doc.estimated_line_count)
+    assert doc.uncounted_window() == 0
 
 
 def test_a_long_paragraph_is_laid_out_piece_by_piece():
@@ -252,15 +290,50 @@ async def test_the_app_opens_a_big_document_and_works_at_its_end(tmp_path):
 
 @settings(max_examples=40, deadline=None)
 @given(st.text(alphabet=st.sampled_from("قال أحمد. والحكومة b\n 12؟"), min_size=1, max_size=150),
-       st.integers(-7, 7), st.data())
-def test_vertical_moves_between_windows_not_laid_out_are_exact(text, lines, data):
+       st.integers(-7, 7), st.integers(0, 150))
+@example("1111 \n1\n", -1, 6)  # an empty window above, only estimated, was not counted: stayed at 6
+@example("1111 \n1\n", 1, 6)  # looking past the end counted the windows above: IndexError
+def test_vertical_moves_between_windows_not_laid_out_are_exact(text, lines, offset):
     """A move by n lines from a window whose neighbours were never laid out lands where it does
-    in a document laid out whole: the windows crossed are counted first."""
-    offset = data.draw(st.integers(0, len(text)))
+    in a document laid out whole: the move walks the lines it crosses (counting their windows),
+    never line numbers that count estimates."""
+    offset = min(offset, len(text))
     small = Navigator(TextIndex(text, window=3, long=4), DocumentLayout(text, LayoutOptions(9), window=3, long=10**6))
     whole = Navigator(TextIndex(text), DocumentLayout(text, LayoutOptions(9)))
     start = whole.snap(offset)
     assert small.vertical(start, lines, None) == whole.vertical(start, lines, None)
+
+
+async def test_up_and_down_in_the_app_land_as_in_the_whole_layout(tmp_path, monkeypatch):
+    """Paragraphs of about 2,000 characters leave empty windows between them (each estimated as
+    a dozen lines until laid out): page up, ↑, ↓ and page down across them, from the end of the
+    document up and back, go where they go in the document laid out whole. No counting in the
+    background, as for a document over ``COUNT_LIMIT`` (it would hide the estimates)."""
+    from annotator.tui.widgets import document_view
+
+    monkeypatch.setattr(document_view, "COUNT_LIMIT", 0)
+    text = "\n\n".join(" ".join(SEED_PARAGRAPHS[(15 * p + j) % len(SEED_PARAGRAPHS)] for j in range(15))
+                       for p in range(8))
+    session = make_session(tmp_path / "moves.db", docs=(("moves", text),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(document_view.DocumentView)
+        await pilot.press("ctrl+end")
+        await pilot.pause()
+        windows = view.doc_layout.windows
+        assert [k for k in range(windows.count) if windows.bounds(k)[0] == windows.bounds(k)[1]] != []
+        assert view.doc_layout.uncounted_window() is not None
+        whole = Navigator(TextIndex(text, window=10**9, long=10**9),
+                          DocumentLayout(text, view.doc_layout.options, window=10**9, long=10**9))
+        page = view.page_height
+        keys = ["pageup"] * 8 + ["up"] * 40 + ["down"] * 40 + ["pagedown"] * 12 + ["down"]
+        expected, goal = view.cursor, None
+        for key in keys:
+            delta = {"up": -1, "down": 1, "pageup": -page, "pagedown": page}[key]
+            expected, goal = whole.vertical(expected, delta, goal)
+            await pilot.press(key)
+            assert view.cursor == expected, key
+    session.store.close()
 
 
 async def test_counting_lines_above_the_screen_does_not_move_what_is_shown(tmp_path):

@@ -139,6 +139,48 @@ async def test_a_queue_is_walked_as_before_without_every_status(tmp_path):
     store.close()
 
 
+class Counting:
+    """A store that counts the calls of each of its methods."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name):
+        found = getattr(self._store, name)
+        if not callable(found):
+            return found
+
+        def counted(*args, **kwargs):
+            self.calls[name] = self.calls.get(name, 0) + 1
+            return found(*args, **kwargs)
+        return counted
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+async def test_opening_reads_the_queue_and_its_statuses_once(tmp_path, dynamic):
+    """The app opens with ``session.opening()``: the queue is read once and its statuses once (three
+    chunks for 1,000 documents), where progress, documents and resume asked one after the other read the
+    queue three times and its statuses twice (three times in dynamic mode)."""
+    from test_tui_support import SIZE, main, make_app
+
+    store = big_store(tmp_path / "q.db", 1000, done=0)
+    store.assign([(f"d{i:05d}", "amal") for i in range(1000)])
+    AnnotationSession(store, SCHEMA, "amal").set_status("d00000", "done")
+    if dynamic:
+        store.set_setting("assignment", DynamicQueue(1, 600).to_setting())
+    counted = Counting(store)
+    app = make_app(AnnotationSession(counted, SCHEMA, "amal"))  # type: ignore[arg-type]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert screen.doc_id == "d00001" and header_number(screen) == "2/1000"
+        assert screen.session.saved_progress().by_status["done"] == 1
+        assert counted.calls.get("assigned_documents") == 1, counted.calls
+        assert counted.calls.get("document_page") == 3, counted.calls  # the statuses, 400 ids a query
+    store.close()
+
+
 # -- the same answers as the full lists, on random stores -------------------------------------
 
 
@@ -197,6 +239,11 @@ def test_documents_progress_and_resume_equal_the_full_lists_on_random_stores(tmp
         assert progress.by_status == old_progress(store, "amal", queue)
         assert progress.total == len(listed)
 
+        opener = AnnotationSession(store, SCHEMA, "amal")
+        opened, start = opener.opening()  # what the app opens with: the same answers
+        assert opener.saved_progress().by_status == old_progress(store, "amal", queue)
+        assert opened.queue == queue and len(opened) == len(listed)
+        assert (start.doc_id, start.cursor) == old_start(listed, statuses, store.get_position("amal"))
         documents = session.documents()
         assert documents.queue == queue and len(documents) == len(listed)
         assert [documents.number(d) for d in listed] == list(range(1, len(listed) + 1))

@@ -321,6 +321,12 @@ _COLLECTOR = """
         report["mounting"] = gc.isenabled()
         mount(self)
     AnnotateScreen.on_mount = on_mount
+    from annotator.tui.app import AnnotatorApp
+    started = AnnotatorApp.started
+    def record_started(self):
+        report["started"] = report.get("started", 0) + 1
+        started(self)
+    AnnotatorApp.started = record_started
     run = textual.app.App.run
     def headless(self, **kw):
         async def first_paint(pilot):
@@ -340,19 +346,190 @@ _COLLECTOR = """
 def test_the_collector_is_off_through_start_up_and_on_after_the_first_paint(tmp_path):
     """``annotator annotate`` turns the cyclic collector off for its start-up (it walked every
     object just made, finding almost no garbage) and on again once the first document is
-    painted, or once the screen says the store is empty; importing PATHs runs with it on."""
+    painted, or once the screen says the store is empty (both through ``AnnotatorApp.started``);
+    importing PATHs runs with it on."""
     from annotator.cli import main
 
     db = tmp_path / "five.db"
     assert main(["import", str(SEEDS), "--db", str(db)]) == 0
     report = _loaded(_COLLECTOR, str(db))
     assert report == {"before": True, "mounting": False, "painted": True, "after_paint": True, "code": 0,
-                      "after_exit": True}
+                      "after_exit": True, "started": 1}
     empty = tmp_path / "empty"
     empty.mkdir()
     report = _loaded(_COLLECTOR, str(tmp_path / "empty.db"), str(empty))  # a folder of no .txt: no document
     assert report == {"before": True, "importing": True, "mounting": False, "painted": False, "after_paint": True,
-                      "code": 0, "after_exit": True}  # PATHs (any size) are imported with the collector on
+                      "code": 0, "after_exit": True, "started": 1}  # PATHs (any size) are imported with the collector on
+    # (the app's one ``started`` ends start-up on an empty store too: not a second way of its own)
+
+
+_CLAIM_OVERLAP = """
+    import json, sys, threading, time
+    from annotator.session import AnnotationSession
+    import textual.app
+    report = {}
+    claim = AnnotationSession.claim
+    def slow_claim(self, **kw):
+        # the disk's wait, made long: the app's modules are imported meanwhile, on the main thread
+        deadline = time.monotonic() + 20
+        while "annotator.tui.app" not in sys.modules and time.monotonic() < deadline:
+            time.sleep(0.01)
+        report["app_imported_during_claim"] = "annotator.tui.app" in sys.modules
+        report["claim_thread"] = threading.current_thread() is not threading.main_thread()
+        return claim(self, **kw)
+    AnnotationSession.claim = slow_claim
+    textual.app.App.run = lambda self, **kw: None
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain"])
+    print(json.dumps(report | {"code": code}))
+"""
+
+
+def test_the_session_claim_waits_for_the_disk_while_the_app_is_imported(tmp_path):
+    """The claim is one durable write (its commit waits for the disk, using no CPU): ``annotate`` makes it
+    on a thread while the main thread imports the app, instead of one after the other."""
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_CLAIM_OVERLAP, str(db))
+    assert report == {"app_imported_during_claim": True, "claim_thread": True, "code": 0}
+
+
+_DATACLASSES_AT_FIRST_PAINT = """
+    import json, sys
+    import textual.app
+    from annotator import dataclass_code
+    report = {}
+    run = textual.app.App.run
+    def headless(self, **kw):
+        async def first_paint(pilot):
+            await pilot.pause()
+            report["missed"] = list(dataclass_code.missed)
+            report["from_table"] = len(dataclass_code._table or ())
+            pilot.app.exit(0)
+        return run(self, headless=True, size=(100, 30), auto_pilot=first_paint)
+    textual.app.App.run = headless
+    from annotator.cli import main
+    code = main(["annotate", "--db", sys.argv[1], "--annotator", "t", "--rtl-mode", "plain"])
+    print(json.dumps(report | {"code": code}))
+"""
+REGENERATE_DATACLASSES = ("a dataclass changed: regenerate the table with `.venv/bin/python -m "
+                          "annotator.dataclass_code > annotator/_dataclass_code.py`")
+
+
+def _table_written_by_this_python() -> None:
+    """Another Python's ``dataclasses`` writes other sources, so none is found in the table (each class
+    is then compiled as usual, correct but slower): what the table saves is checked on its own Python."""
+
+    from annotator._dataclass_code import PYTHON
+
+    if sys.version_info[:2] != PYTHON:
+        pytest.skip(f"the dataclass table was written by Python {PYTHON}, this is {sys.version_info[:2]}: "
+                    "regenerate it with `python -m annotator.dataclass_code > annotator/_dataclass_code.py`")
+
+
+def test_the_first_screen_s_dataclass_methods_are_compiled_once_not_at_start_up(tmp_path):
+    """Every method ``dataclasses`` writes for a class of ours on the way to the first painted document
+    comes from ``annotator._dataclass_code`` (compiled once, cached as bytecode), none is compiled then."""
+    _table_written_by_this_python()
+    from annotator.cli import main
+
+    db = tmp_path / "five.db"
+    assert main(["import", str(SEEDS), "--db", str(db)]) == 0
+    report = _loaded(_DATACLASSES_AT_FIRST_PAINT, str(db))
+    assert report["code"] == 0 and report["from_table"] > 300
+    assert report["missed"] == [], REGENERATE_DATACLASSES
+
+
+def _shape(code) -> tuple:
+    """A code object without where it was compiled (file, lines): what it does."""
+    return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+            code.co_argcount, code.co_kwonlyargcount, code.co_flags, code.co_name,
+            tuple(_shape(c) if hasattr(c, "co_code") else c for c in code.co_consts))
+
+
+def test_each_precompiled_method_is_what_exec_makes_of_its_source():
+    """The table maps the source ``dataclasses`` writes to the function compiled from it: the same
+    bytecode, names and constants as ``exec`` of that source gives (so the class is the same)."""
+    from annotator._dataclass_code import CODE
+
+    assert len(CODE) > 300
+    for source, code in CODE.items():
+        namespace: dict = {}
+        exec(compile(source, "<string>", "exec", dont_inherit=True), {}, namespace)  # no __future__: as dataclasses
+        assert _shape(namespace["__create_fn__"].__code__) == _shape(code), source
+
+
+def test_a_class_of_ours_made_from_the_table_behaves_as_dataclasses_makes_it():
+    """A frozen class of ours, its methods from the table: it builds, prints, compares, hashes, refuses
+    assignment and is replaced as ``dataclasses`` says (the rest of the suite uses every other one)."""
+    import dataclasses
+
+    from annotator.model.annotations import Entity
+
+    _table_written_by_this_python()
+    assert Entity.__init__.__code__.co_filename.endswith("_dataclass_code.py")  # from the table
+    e = Entity("e1", 0, 4, "PER")
+    assert repr(e) == "Entity(id='e1', start=0, end=4, label='PER', source=None, identity=None)"
+    assert e == Entity("e1", 0, 4, "PER", None, None) and hash(e) == hash(Entity("e1", 0, 4, "PER"))
+    assert e != Entity("e1", 0, 4, "ORG") and e.__eq__(("e1", 0, 4, "PER")) is NotImplemented
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.label = "ORG"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del e.label  # type: ignore[misc]
+    assert dataclasses.replace(e, label="ORG") == Entity("e1", 0, 4, "ORG")
+    assert Entity.__init__.__qualname__ == "Entity.__init__" and Entity.__match_args__[:4] == ("id", "start", "end",
+                                                                                               "label")
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'label'"):
+        Entity("e1", 0, 4)  # type: ignore[call-arg]
+
+
+async def test_lines_on_screen_are_drawn_once_while_the_rest_of_the_document_is_counted(tmp_path, monkeypatch):
+    """Counting the windows below the screen (for the scrollbar) changes the layout's version, but not
+    the lines shown: each line on screen is drawn once, not again after each counted slice."""
+    from test_tui_support import make_app, make_session, wait_until
+
+    from annotator.tui.widgets.document_view import DocumentView
+
+    long_text = "\n".join(f"الفقرة رقم {i}: قالت الوزارة في بيروت إن الأرقام صحيحة وإن العمل مستمر." for i in range(400))
+    session = make_session(tmp_path / "long.db", docs=(("long", long_text),))
+    drawn: dict[int, int] = {}
+    render = DocumentView._render_visual_line
+
+    def counting(self, line_index, width):
+        drawn[line_index] = drawn.get(line_index, 0) + 1
+        return render(self, line_index, width)
+
+    monkeypatch.setattr(DocumentView, "_render_visual_line", counting)
+    app = make_app(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.main.view
+        await wait_until(pilot, lambda: view.doc_layout.uncounted_window() is None)
+        await pilot.pause()
+        assert view.doc_layout.version > 3  # the windows below the screen were counted after the first paint
+        on_screen = range(round(view.scroll_y), round(view.scroll_y) + view.size.height)
+        assert [drawn.get(y) for y in on_screen] == [1] * len(on_screen), drawn
+    session.store.close()
+
+
+async def test_the_main_screen_is_the_app_s_first_screen_with_no_blank_one_under_it(tmp_path):
+    """Textual's default screen (blank, with its own toast rack and tooltip) was composed, styled and
+    laid out under the main screen at every start, and never seen: the main screen is the first one."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    session = make_session(tmp_path / "s.db")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen_stack == [app.main] and app.main.doc_id is not None
+        await pilot.press("question_mark")  # a dialog goes on top, and comes off again
+        await pilot.pause()
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen_stack == [app.main]
+    session.store.close()
 
 
 async def test_the_first_document_is_laid_out_only_at_the_width_of_the_view(tmp_path, monkeypatch):

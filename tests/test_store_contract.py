@@ -132,7 +132,8 @@ def test_the_document_list_shows_the_start_of_a_big_text(store, monkeypatch):
 
 
 def _made_before_text_marks(store, db) -> None:
-    """Undo migrations 7 and 6 as an annotator before them left the store: no ``text_marks``, version 5."""
+    """Undo migrations 6 and after as an annotator before them left the store: no ``text_marks`` (nor the
+    later tables), version 5."""
     made_before_long_texts(store, db, 5)
 
 
@@ -144,6 +145,55 @@ def test_a_store_made_before_text_marks_gets_them_when_opened(store, db, small_w
     try:
         assert store.text_length("big") == len(WEIRD) and store.text_length("small") is None
         assert all(store.text_range("big", a, a + 7) == WEIRD[a:a + 7] for a in range(len(WEIRD)))
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
+
+
+def test_a_document_keeps_its_token_table_for_exports(store, db, monkeypatch):
+    """Migration 7: each added document's token boundaries, packed and tagged with the tokenizer's version;
+    ``iter_token_bounds`` gives those of the current tokenizer only (a changed rule: none, so exports
+    tokenize), in store order, past a page."""
+    from annotator.formats._spans import unpack
+    from annotator.text import bounds
+    from annotator.text.tokens import tokenize
+
+    texts = {"news": TEXT, "weird": WEIRD, "blank": " \n\t ", "long": "كتب " * len(WEIRD)}
+    monkeypatch.setattr(bounds, "STORED_MAX", len(WEIRD) + 1)  # "long" keeps none
+    for doc_id, text in texts.items():
+        store.add_document(Document(doc_id, text))
+    store.add_document(Document("again", TEXT))  # the same text: nothing added, nothing kept
+    for i in range(450):  # more than two pages
+        store.add_document(Document(f"more{i}", f"{TEXT} {i}"))
+    store = reopen(store, db)
+    try:
+        kept = dict(store.iter_token_bounds())
+        assert list(kept) == ["news", "weird", "blank", *(f"more{i}" for i in range(450))]  # in store order
+        texts.update((f"more{i}", f"{TEXT} {i}") for i in range(450))
+        for doc_id in kept:
+            table = unpack(kept[doc_id], texts[doc_id])
+            want = tokenize(texts[doc_id])
+            assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
+        monkeypatch.setattr(bounds, "tokenizer_version", lambda: "another rule")
+        assert list(store.iter_token_bounds()) == []
+    finally:
+        store.close()
+
+
+def _made_before_token_tables(store, db) -> None:
+    """Undo the ``token_bounds`` migration (SQLite's 7, PostgreSQL's 8) as an annotator before it left
+    the store, and every later one."""
+    made_before_long_texts(store, db, 7 if db.startswith("postgresql://") else 6)
+
+
+def test_a_store_made_before_token_tables_keeps_them_for_documents_added_since(store, db):
+    store.add_document(Document("old", TEXT))
+    _made_before_token_tables(store, db)
+    store = open_store(db)
+    try:
+        assert list(store.iter_token_bounds()) == []  # tokenized at export, as before
+        store.add_document(Document("new", TEXT + " جديد"))
+        assert [doc_id for doc_id, _ in store.iter_token_bounds()] == ["new"]
         assert store.integrity_check() == "ok"
     finally:
         store.close()
@@ -654,6 +704,40 @@ def test_postgres_log_is_append_only(pg_cluster):
             pg_cluster.sql(f"SET search_path TO {schema}; {statement}", pg_server.DATABASE)
 
 
+def test_postgres_tallies_move_only_what_changed_whatever_the_writers_search_path(pg_cluster):
+    """Latency with many people (issue 12 aim 6): the tallies trigger planned two dynamic statements on
+    every write and rewrote every tally row of the state twice (minus, then plus); now a write moves only
+    the counts that changed (a note rewrites no tally row), and still the tallies beside the annotations
+    for a writer whose search_path does not reach them."""
+    url = pg_cluster.new_schema()
+    store = open_store(url)
+    schema = url.rsplit("%3D", 1)[1]
+
+    def rows() -> dict:
+        return {(k, n): (count, xmin) for k, n, count, xmin in pg_cluster.sql(
+            f"SELECT kind, name, n, xmin::text FROM {schema}.tallies WHERE annotator='alice'", pg_server.DATABASE)}
+
+    try:
+        store.add_document(Document("d", TEXT))
+        session = AnnotationSession(store, _schema(), "alice")
+        session.add_entity("d", 4, 14, "PER")
+        before = rows()
+        session.set_notes("d", "a note")  # counts unchanged: no tally row written
+        assert rows() == before
+        session.add_entity("d", 15, 20, "PER")
+        after = rows()
+        assert after[("status", "in_progress")] == before[("status", "in_progress")]  # untouched
+        assert after[("label", "PER")][0] == 2 and after[("label", "PER")][1] != before[("label", "PER")][1]
+        pg_cluster.sql(f"UPDATE {schema}.annotations SET annotator='bilal'", pg_server.DATABASE)  # public path
+        moved = {(k, n): c for k, n, c in pg_cluster.sql(
+            f"SELECT kind, name, n FROM {schema}.tallies WHERE annotator='bilal'", pg_server.DATABASE)}
+        assert moved == {("status", "in_progress"): 1, ("label", "PER"): 2}
+        assert all(count == 0 for count, _ in rows().values())
+        assert store.status_counts("bilal")["in_progress"] == 1 and store.label_counts("bilal") == ({"PER": 2}, 0)
+    finally:
+        store.close()
+
+
 def test_postgres_integrity_check_reports_damage(pg_cluster):
     url = pg_cluster.new_schema()
     store = open_store(url)
@@ -1009,9 +1093,11 @@ def test_concurrent_takers_never_exceed_the_overlap(store, db):
     assert store.assignments() == per_doc
 
 
-def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster):
+@pytest.mark.parametrize("on_server", [True, False], ids=["server-function", "client-statements"])
+def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster, on_server):
     """The flaky concurrent-takers test, made certain: every takeable row locked by another taker at
-    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row."""
+    that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row. The same
+    whether the take runs as one server-side call or, where that cannot be made, statement by statement."""
     import threading
 
     import psycopg
@@ -1020,6 +1106,8 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
     store = open_store(db)
     try:
         _docs(store, 1)
+        if not on_server:
+            store._take_made = None  # as on a database that refuses the TEMP right
         with psycopg.connect(db) as other:  # another taker in the middle of taking d1
             other.execute("SELECT id FROM documents WHERE id='d1' FOR NO KEY UPDATE")
             got: list = []
@@ -1033,6 +1121,52 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
         taker.join(30)
         assert got == ["d1"]  # alice filled one place of two: bob takes the other
         assert store.assignments() == {"d1": ["alice", "bob"]}
+    finally:
+        store.close()
+
+
+def test_a_take_is_one_round_trip_on_postgres(pg_cluster):
+    """Latency with many people (issue 12 aim 6): a take ran BEGIN, the lapsed leases' DELETE, the locking
+    SELECT, the INSERT and COMMIT, five round trips with a row lock held across them; it is now one call
+    of a temporary server-side function made from the same statements (made again on a new connection)."""
+    store = open_store(pg_cluster.new_schema())
+    try:
+        _docs(store, 3)
+        sent: list[str] = []
+        store._conn = _CountingCursors(store._conn, sent)
+        assert store.take_document("alice", 2, 600) == "d1"
+        sent.clear()
+        assert store.take_document("bob", 2, 600) == "d1"
+        assert sent == ["SELECT pg_temp.annotator_take(%s, %s, %s"], sent
+        store._conn._conn.close()  # the connection is lost: a new one, and the function made again
+        assert store.take_document("carol", 2, 600) == "d2"
+        store._conn.execute("DISCARD ALL")  # a pooler resetting the server session: made again too
+        assert store.take_document("alice", 2, 600) == "d2"
+        assert store.take_document("alice", 2, 600) == "d3"
+        assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["alice", "carol"], "d3": ["alice"]}
+    finally:
+        store._conn = getattr(store._conn, "_conn", store._conn)
+        store.close()
+
+
+def test_a_take_where_the_database_refuses_temporary_functions_runs_statement_by_statement(pg_cluster):
+    """A login without the TEMP right on its database cannot make the take's function: the client runs
+    the same statements itself, with the same result."""
+    url = pg_cluster.new_database("notemp")
+    name = url.rsplit("/", 1)[1]
+    role = f"r_{name}"
+    pg_cluster.sql(f'CREATE ROLE "{role}" LOGIN')
+    pg_cluster.sql(f'ALTER DATABASE "{name}" OWNER TO "{role}"')
+    pg_cluster.sql(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+    pg_cluster.sql(f'REVOKE TEMPORARY ON DATABASE "{name}" FROM "{role}"')
+    store = open_store(url.replace(f"{pg_server.SUPERUSER}@", f"{role}@"))
+    try:
+        _docs(store, 2)
+        assert store.take_document("alice", 2, 600) == "d1"
+        assert store._take_made is None  # refused, and not asked again
+        assert store.take_document("bob", 2, 600) == "d1"
+        assert store.take_document("carol", 2, 600) == "d2"
+        assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["carol"]}
     finally:
         store.close()
 

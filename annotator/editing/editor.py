@@ -139,7 +139,8 @@ class Editor:
 
     @property
     def text(self) -> str:
-        """The whole text: an edit's checks read it (a big document's is read from the store at the first)."""
+        """The whole text, for what shows much of it (the claim form, the pickers); an edit's checks
+        only slice the text (``_text``: a big document's pieces, never read whole for a label)."""
         return whole_text(self._text)
 
     # -- what is where ------------------------------------------------------------------
@@ -216,11 +217,11 @@ class Editor:
         past punctuation that was already inside is fine."""
         (old_start, old_end), (start, end) = old, new
         if start != old_start and start < end:
-            ch = self.text[start]
+            ch = self._text[start]
             if ch.isspace() or (start < old_start and _is_punctuation(ch)):
                 return Refusal(f"the start edge stops at the word: it would take in {_name(ch)}")
         if end != old_end and start < end:
-            ch = self.text[end - 1]
+            ch = self._text[end - 1]
             if ch.isspace() or (end > old_end and _is_punctuation(ch)):
                 return Refusal(f"the end edge stops at the word: it would take in {_name(ch)}")
         return None
@@ -244,7 +245,7 @@ class Editor:
         from annotator.recommend.apply import proposals_operation
 
         state = self.state if before is None else before
-        op = proposals_operation(proposals, state, self.text, self.schema)
+        op = proposals_operation(proposals, state, self._text, self.schema)
         return self._edit(op, before=state) if op is not None else None
 
     def reject(self, where: Where) -> Answer:
@@ -362,7 +363,7 @@ class Editor:
     def _edit(self, op: Operation, created: str | None = None, before: Annotations | None = None) -> Answer:
         state = self.state if before is None else before
         try:
-            _, after, _ = plan_change(op, state, self.text, self.schema)
+            _, after, _ = plan_change(op, state, self._text, self.schema)
         except OperationError as exc:
             return Refusal(str(exc), error=True)
-        return Edit(op, state, after, said("do", op, state, self.text), created)
+        return Edit(op, state, after, said("do", op, state, self._text), created)

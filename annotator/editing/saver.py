@@ -17,7 +17,8 @@ Contract:
   others: its failure cancels nothing and it is never cancelled. Nothing is retried
   or reordered.
 * ``settle(timeout)`` waits until the queue is idle (or the timeout passes), then
-  delivers what finished. The session calls it before it touches the store itself
+  delivers what finished (on the owner's thread, the one that made the ``Saver``; another
+  thread, a worker about to read the store, only waits). The session calls it before it touches the store itself
   (see ``session.PendingWrites``), so the store is used by one thread at a time.
 
 Pure Python (``threading``): no Textual, testable with a fake store that sleeps or raises.
@@ -86,6 +87,7 @@ class Saver:
         self._barrier = 0  # jobs numbered below this were planned before the owner heard of a failure
         self._thread: threading.Thread | None = None
         self._owner_waiting = False  # in settle(): it delivers right after, no wake needed
+        self._owner = threading.current_thread()  # the callbacks run on this thread only
 
     # -- the owner's side ---------------------------------------------------------------
     def submit(self, call: Callable[[], Any], done: Done | None = None, *, independent: bool = False) -> None:
@@ -110,6 +112,9 @@ class Saver:
         the finished ones. True when nothing is left pending. A no-op on the writer thread."""
         if self.on_worker():
             return False
+        if threading.current_thread() is not self._owner:  # a worker reading the store: it waits, never delivers
+            with self._idle:
+                return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
         with self._idle:
             self._owner_waiting = True
             self._idle.wait_for(lambda: self._unfinished == 0, timeout)

@@ -3,20 +3,24 @@
 A span must have integer offsets with ``0 ≤ start < end ≤ len(text)`` and a
 string label; if the file also gives the span's text, it must match exactly.
 Anything else is reported with the record's line and the span is left out.
+
+The tokens come from the table the store kept for the document when it was added
+(``kept_tokens``: read back and checked against the text), else from tokenizing it.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from annotator.formats._records import IdMaker, is_claim_label
-from annotator.formats.base import ReadContext
-from annotator.model.annotations import Claim, Entity
-from annotator.text.wordbreak import common_tokens
+from annotator.formats.base import ReadContext, WriteContext
+from annotator.model.annotations import Claim, Document, Entity
+from annotator.text.bounds import Offsets, token_table
 
 
 def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, ctx: ReadContext,
@@ -50,47 +54,86 @@ def tokens_for(text: str) -> list[tuple[int, int]]:
     return list(zip(starts, ends, strict=True))
 
 
-_CHUNK = 1 << 16  # characters tokenized at a time
-_SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly str.isspace
-Offsets = Sequence[int]
-
-
 def token_bounds(text: str) -> tuple[Offsets, Offsets]:
     """Token start and end offsets of ``text`` (our tokenizer's), without a ``Token`` per token."""
     starts, ends, _ = token_table(text)
     return starts, ends
 
 
-def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
-    """Token starts, ends and, for a text of common characters that is one chunk, the token texts.
+class TokenTable(NamedTuple):
+    """A token table the store kept (``annotator.text.bounds.pack``), read back: token starts, ends and
+    "before" counts; run starts and ends (views of the packed value: nothing copied)."""
 
-    A text of common characters (``wordbreak.common_tokens``: most text) is tokenized by one
-    regular expression pass, its offsets two lists; any other text a chunk at a time (cut at white
-    space, which no token crosses, so the tokens are those of the whole text) into two arrays of
-    machine integers (16 bytes a token): a 100 MB document never holds a Python object per token."""
-    if len(text) <= _CHUNK:
-        common = common_tokens(text)
-        if common is not None:
-            return common
-    from annotator.text.tokens import token_offsets
+    starts: Offsets
+    ends: Offsets
+    before: Offsets
+    run_starts: Offsets
+    run_ends: Offsets
 
-    starts, ends = array("q"), array("q")
-    pos, size = 0, len(text)
-    while pos < size:
-        cut = size
-        if size - pos > _CHUNK:
-            space = _SPACE.search(text, pos + _CHUNK)
-            cut = space.start() if space else size
-        common = common_tokens(text[pos:cut])
-        if common is None:
-            starts_, ends_ = token_offsets(text, pos, cut)
-            starts.extend(starts_)
-            ends.extend(ends_)
-        else:
-            starts.extend(map(pos.__add__, common[0]))
-            ends.extend(map(pos.__add__, common[1]))
-        pos = cut
-    return starts, ends, None
+
+def unpack(blob: bytes, text: str) -> TokenTable | None:
+    """A kept table of the current tokenizer (the store checks the version) for ``text``; None when it
+    cannot be the table of that text (a damaged or hand-edited value): the caller tokenizes instead.
+    The writers check the runs against the text as they use them."""
+    code = blob[:1]
+    if blob[1:4] != b"\0\0\0" or code not in (b"H", b"I") or (len(blob) - 4) % (size := 2 if code == b"H" else 4):
+        return None
+    values: Sequence[int]
+    if sys.byteorder == "little":
+        values = memoryview(blob)[4:].cast("H" if code == b"H" else "I")
+    else:  # pragma: no cover - big-endian machines
+        swapped = array(code.decode(), blob[4:])
+        swapped.byteswap()
+        values = swapped
+    if len(values) < 2:
+        return None
+    n, r = values[0], values[1]
+    if len(values) != 2 + 3 * n + 2 * r or (n == 0) != (r == 0) or size * len(values) != len(blob) - 4:
+        return None
+    cut = 2 + n
+    table = TokenTable(values[2:cut], values[cut:cut + n], values[cut + n:cut + 2 * n],
+                       values[cut + 2 * n:cut + 2 * n + r], values[cut + 2 * n + r:])
+    if n and (table.ends[-1] > len(text) or table.run_ends[-1] != table.ends[-1]
+              or table.run_starts[0] != table.starts[0]):
+        return None
+    return table
+
+
+def spaced(text: str, table: TokenTable) -> str | None:
+    """The tokens of a kept table joined by single spaces (its runs joined by a space: one C call per
+    run, none per token), or None when the table cannot be this text's (its runs hold other white space,
+    or not exactly its tokens' characters: tokenize instead)."""
+    n = len(table.starts)
+    if not n:
+        return ""
+    joined = " ".join(map(text.__getitem__, map(slice, table.run_starts, table.run_ends)))
+    if len(joined) != table.before[-1] + table.ends[-1] - table.starts[-1] + n - 1 \
+            or joined.count(" ") != n - 1 or "  " in joined or joined[0] == " " or joined[-1] == " ":
+        return None
+    # every white space character but " " is unprintable: one quick C pass clears most texts
+    if not joined.isprintable() and _OTHER_SPACE.search(joined):
+        return None
+    return joined
+
+
+_OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than " " (stdlib re: \s is exactly str.isspace)
+
+
+UNFIT = "document {!r}: the token boundaries kept in the store do not fit its text; tokenized again"
+
+
+def kept_tokens(doc: Document, blob: bytes | None, ctx: WriteContext) -> tuple[TokenTable, str] | None:
+    """The token table the store kept for ``doc`` (``Record.tokens``) and its tokens joined by single
+    spaces (``spaced``), or None: none kept, or one that cannot be this text's (said once: a
+    damaged or hand-edited store), and the writer tokenizes the text instead."""
+    if blob is None:
+        return None
+    table = unpack(blob, doc.text)
+    joined = spaced(doc.text, table) if table is not None else None
+    if table is None or joined is None:
+        ctx.report_once(UNFIT.format(doc.id))
+        return None
+    return table, joined
 
 
 class SpanCollector:

@@ -46,6 +46,9 @@ class Record:
     document: Document
     annotations: Annotations | None = None
     line: int | None = None  # where the record starts in its file, for messages
+    # on export, for a format that ``uses_tokens``: the token table the store kept for the document
+    # (``annotator.text.bounds``: packed, of the current tokenizer), None when it kept none
+    tokens: bytes | None = None
 
 
 @dataclass
@@ -175,6 +178,8 @@ class Format(ABC):
     # JSON formats: the keys of a record that it turns into data; any other annotation-like key is
     # reported, never silently ignored (``_io.check_keys``). None: not checked.
     record_keys: ClassVar[frozenset[str] | None] = None
+    # writes our tokens: an export hands it each document's kept token table (``Record.tokens``)
+    uses_tokens: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, path: Path, head: str) -> bool:

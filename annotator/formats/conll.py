@@ -24,13 +24,14 @@ import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from annotator.formats import bio
 from annotator.formats._io import iter_lines, readable_name
 from annotator.formats._records import IdMaker, finish, import_meta
-from annotator.formats._spans import Offsets, token_table
+from annotator.formats._spans import UNFIT, Offsets, TokenTable, kept_tokens, token_table
 from annotator.formats._stored import INT, LINE, Shape, Stored, dict_of, list_of, one_of, written
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, Entity
@@ -137,6 +138,7 @@ class ConllFormat(Format):
     name = "conll"
     description = "CoNLL/BIO: TOKEN TAG per line, blank line between sentences; extra tag columns = nesting"
     signature = "lines of TOKEN TAG [TAG …] with BIO tags"
+    uses_tokens = True
 
     def sniff(self, path: Path, head: str) -> bool:
         lines = [ln for ln in head.splitlines()[:200] if ln.strip()]
@@ -175,13 +177,22 @@ class ConllFormat(Format):
         held as a million lines, and tokens are two integer arrays found by bisection."""
         doc = rec.document
         ex = Stored(doc, TOKEN_FORMATS, ctx)
-        starts, ends, texts = document_tokens(doc, ex)
+        kept = None if ex.from_format or rec.tokens is None else _kept_lines(doc, rec.tokens, ctx)
+        starts, ends, texts = (kept.starts, kept.ends, None) if kept is not None else document_tokens(doc, ex)
+        mark = len(ctx.problems)
         n = len(starts)
         if not n:
             ctx.report(ctx.target, None, f"document {doc.id!r} has no tokens; not written")
             return None
-        spans = []
         entities = list(rec.annotations.entities) if rec.annotations else []
+        if kept is not None:
+            flat = kept.flat(entities)  # side by side (none inside another): no tag lists at all
+            if flat is not None:
+                if rec.annotations and rec.annotations.claims:
+                    ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
+                               "not written (CoNLL holds entities only)")
+                return iter(flat)
+        spans = []
         for ent in entities:
             first, last = bisect_left(starts, ent.start), bisect_left(ends, ent.end)
             if first == n or starts[first] != ent.start or last == n or ends[last] != ent.end:
@@ -197,6 +208,13 @@ class ConllFormat(Format):
         if rec.annotations and rec.annotations.claims:
             ctx.report(ctx.target, None, f"document {doc.id!r}: {len(rec.annotations.claims)} claim(s) "
                        "not written (CoNLL holds entities only)")
+        if kept is not None:  # not CoNLL-born: no kept separator, flags or marker
+            block = kept.lines(tagged)
+            if block is None:  # a damaged table: the whole block again from the text's tokens
+                del ctx.problems[mark:]
+                ctx.report_once(UNFIT.format(doc.id))
+                return self.block(replace(rec, tokens=None), ctx)
+            return iter(block)
         sep = ex.get("sep", one_of(" ", "\t"), " ")
         flags: dict[str, str] = ex.get("flags", dict_of(_COLUMN), {})
         end_marker = ex.get("end_marker", LINE, "")
@@ -245,6 +263,79 @@ def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str
 
 
 _LINES_AT_ONCE = 4096
+_PLAIN = " O\n"  # an untagged token's line, after its text
+
+
+class _KeptLines:
+    """A block made from the token table the store kept (``annotator.text.bounds``): every token's line
+    untagged at once (the tokens joined by spaces, each space made a line end: one ``replace``), then the
+    tagged tokens' lines put in their place, found by arithmetic (line i starts after the i tokens
+    before it and their i line ends). No Python work per token; the text is under
+    ``bounds.STORED_MAX`` characters, so the block is written in one piece."""
+
+    def __init__(self, text: str, table: TokenTable, body: str) -> None:
+        self.text, self.body = text, body
+        self.starts, self.ends, self.before = table.starts, table.ends, table.before
+
+    def flat(self, entities: list[Entity]) -> list[str] | None:
+        """The block when every entity falls on token edges and none is inside another (the usual case):
+        each entity's lines are a stretch of the untagged body whose line ends are replaced, the first
+        with ``B-``, the rest with ``I-`` (C calls per entity, none per token). None otherwise (then the
+        general path decides and reports), or if an entity's lines are not where the table says (a
+        damaged table: the general path finds that too)."""
+        text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
+        n, size, startswith, count = len(starts), len(body), body.startswith, body.count
+        parts: list[str] = []
+        done = edge = 0
+        for ent in entities:
+            first = bisect_left(starts, ent.start, edge)
+            if first == n or starts[first] != ent.start:
+                return None
+            end = bisect_left(ends, ent.end, first) + 1
+            if end > n or ends[end - 1] != ent.end:
+                return None
+            at = before[first] + 3 * first  # 3: len(_PLAIN)
+            stop = before[end] + 3 * end if end < n else size
+            token = text[ent.start:ends[first]]
+            head = at + len(token) + 3
+            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3):
+                return None
+            label = ent.label
+            if head == stop:  # one token (the usual entity)
+                parts += (body[done:at], f"{token} B-{label}\n")
+            elif stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1:
+                parts += (body[done:at], f"{token} B-{label}\n", body[head:stop].replace(_PLAIN, f" I-{label}\n"))
+            else:
+                return None
+            done, edge = stop, end
+        parts += (body[done:], "\n")
+        return ["".join(parts)]
+
+    def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:
+        """The block, or None if a tagged token's line is not where the table says (a damaged table)."""
+        text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
+        step = len(_PLAIN)
+        parts, done = [], 0
+        for i in sorted(tagged):
+            at = before[i] + i * step
+            token = text[starts[i]:ends[i]]
+            stop = at + len(token) + step
+            if body[at:stop] != token + _PLAIN or at < done:
+                return None
+            parts.append(body[done:at])
+            parts.append(" ".join([token, *tagged[i]]) + "\n")
+            done = stop
+        parts.append(body[done:])
+        parts.append("\n")
+        return ["".join(parts)]
+
+
+def _kept_lines(doc: Document, blob: bytes, ctx: WriteContext) -> _KeptLines | None:
+    """The block maker of a document's kept token table, or None: tokenize instead (``kept_tokens``)."""
+    kept = kept_tokens(doc, blob, ctx)
+    if kept is None or not kept[1]:
+        return None  # none that fits, or no tokens (said by the caller)
+    return _KeptLines(doc.text, kept[0], kept[1].replace(" ", _PLAIN) + _PLAIN)
 
 
 # a kept flag column: one field, whatever separates the columns

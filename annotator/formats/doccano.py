@@ -18,11 +18,11 @@ are renumbered 0, 1, … in the ``entities`` form.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotator.formats._json import ENCODE
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -42,7 +42,6 @@ NAME = "doccano"
 CLAIM_LABEL = "CLAIM"
 CLAIMER_TYPE = "claimed_by"
 _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "status", "attributes", "meta")
-_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 # without a new encoder per line; no cycle check: a line is a tree built here from the model and JSON it read
 
 
@@ -123,7 +122,7 @@ class DoccanoFormat(JsonLinesFormat):
         for rec in records:
             line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
             if line is not None:
-                out.write(_ENCODE(line) + "\n")
+                out.write(ENCODE(line) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
+from annotator.formats._json import ENCODE, json_str
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -200,7 +201,6 @@ def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
         yield group
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 # without a new encoder per task; no cycle check: a task is a tree built here from the model and JSON it read
 
 
@@ -214,15 +214,14 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("\n]\n")
 
 
-_json_str = json.encoder.encode_basestring  # what _ENCODE writes for a string
 
 
 def _scalar(value: Any) -> str:
-    return _json_str(value) if type(value) is str else _ENCODE(value)
+    return json_str(value) if type(value) is str else ENCODE(value)
 
 
 class _EncodedList:
-    """An annotation's ``result`` already written as JSON (what ``_ENCODE`` of its items joined gives):
+    """An annotation's ``result`` already written as JSON (what ``ENCODE`` of its items joined gives):
     its regions are made by one format string each instead of two dicts the encoder walks."""
 
     __slots__ = ("json",)
@@ -232,7 +231,7 @@ class _EncodedList:
 
 
 def _encode_task(task: dict[str, Any]) -> str:
-    """``_ENCODE(task)`` where the results already written as JSON are put in the places the task gives
+    """``ENCODE(task)`` where the results already written as JSON are put in the places the task gives
     them: the task is encoded with a mark in each place, and each mark's JSON replaced. A mark found
     other than once (a value holding it) makes the results objects again, encoded whole (JSON read
     back and written again is the same text); so does a text of over a million characters, before
@@ -240,7 +239,7 @@ def _encode_task(task: dict[str, Any]) -> str:
     held = [obj for key in ("annotations", "predictions") for obj in task.get(key) or ()
             if isinstance(obj, dict) and isinstance(obj.get("result"), _EncodedList)]
     if not held:
-        return _ENCODE(task)
+        return ENCODE(task)
     data = task.get("data")
     if isinstance(data, dict) and any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in data.values()):
         return _encode_whole(task, held)
@@ -248,8 +247,8 @@ def _encode_task(task: dict[str, Any]) -> str:
     marks = [f"\x00result {k}\x00" for k in range(len(held))]
     for obj, mark in zip(held, marks, strict=True):
         obj["result"] = mark
-    line = _ENCODE(task)
-    encoded = [_ENCODE(mark) for mark in marks]
+    line = ENCODE(task)
+    encoded = [ENCODE(mark) for mark in marks]
     if not all(line.count(mark) == 1 for mark in encoded):
         for obj, result in zip(held, results, strict=True):
             obj["result"] = result
@@ -266,7 +265,7 @@ def _encode_task(task: dict[str, Any]) -> str:
 def _encode_whole(task: dict[str, Any], held: list[dict[str, Any]]) -> str:
     for obj in held:
         obj["result"] = json.loads(obj["result"].json)
-    return _ENCODE(task)
+    return ENCODE(task)
 
 
 _SPLICED_AT_MOST = 1 << 20  # characters of a text whose task is spliced; a longer one is encoded whole
@@ -391,13 +390,13 @@ class LabelStudioFormat(Format):
         def region(span_id: str, start: int, end: int, label: str) -> str:  # _span_value's keys, as JSON
             s16, e16 = (start, end) if 0 <= start <= end <= size else (utf16(start), utf16(end))
             return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
-                    f'"text": {_json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
+                    f'"text": {json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
 
         if size >= 0 and all(type(e.id) is str and type(e.label) is str and 0 <= e.start <= e.end <= size
                              for e in ann.entities):
             # the usual case, inlined (the same JSON as region's): offsets as they are, strings encoded
-            result += [f'{{"id": {_json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
-                       f'"text": {_json_str(text[e.start:e.end])}, "labels": [{_json_str(e.label)}]}}}}'
+            result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
+                       f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
                        for e in ann.entities]
         else:
             result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
@@ -409,17 +408,17 @@ class LabelStudioFormat(Format):
                 spec = ctx.schema.claims.attribute(key)
                 item = _attribute_item(key, value, to_name, cid, spec.kind if spec else None)
                 item["value"] = {**_span_value(doc.text, conv, c.start, c.end), **item["value"]}
-                result.append(_ENCODE(item))
+                result.append(ENCODE(item))
             if c.claimer and ann.entity(c.claimer) is not None:
-                result.append(_ENCODE({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
+                result.append(ENCODE({"from_id": cid, "to_id": c.claimer, "type": "relation", "direction": "right",
                                        "labels": [CLAIMER_LABEL]}))
-        result += [_ENCODE({"from_id": a, "to_id": b, "type": "relation", "direction": "right",
+        result += [ENCODE({"from_id": a, "to_id": b, "type": "relation", "direction": "right",
                             "labels": [IDENTITY_RELATION]}) for a, b in identity_relations(ann.entities)]
         for key, value in sorted(ann.attributes.items()):
             spec = ctx.schema.document_attribute(key)
-            result.append(_ENCODE(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None)))
+            result.append(ENCODE(_attribute_item(key, value, to_name, f"doc-{key}", spec.kind if spec else None)))
         if ann.notes:
-            result.append(_ENCODE({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name,
+            result.append(ENCODE({"id": "doc-notes", "from_name": NOTES_CONTROL, "to_name": to_name,
                                    "type": "textarea", "value": {"text": [ann.notes]}}))
         obj: dict[str, Any] = {k: v for k, v in ex.get("annotation", OBJECT, {}).items()
                                if k not in ("result", "completed_by")}

@@ -7,7 +7,6 @@ come back shifted.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
+from annotator.formats._json import ENCODE
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
@@ -44,7 +44,7 @@ def record_to_json(record: Record, schema_name: str, schema_version: str) -> dic
 def dumps_line(obj: Any) -> str:
     """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
     so the line stays valid UTF-8 and reads back to the very same string."""
-    line = _ENCODE(obj)
+    line = ENCODE(obj)
     try:
         line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
     except UnicodeEncodeError:
@@ -53,8 +53,6 @@ def dumps_line(obj: Any) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "), check_circular=False).encode
-# one encoder, not one per line; no cycle check: a line is a tree built here from the model and JSON it read
 
 
 class NativeFormat(Format):

@@ -29,6 +29,7 @@ from operator import ne
 from pathlib import Path
 from typing import Any, TextIO
 
+from annotator.formats._json import ENCODE, json_str
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -39,7 +40,7 @@ from annotator.formats._records import (
     is_identity_relation,
     keep_foreign_keys,
 )
-from annotator.formats._spans import SpanCollector, read_span, token_table
+from annotator.formats._spans import SpanCollector, TokenTable, kept_tokens, read_span, token_table
 from annotator.formats._stored import shown, written
 from annotator.formats.base import ReadContext, Record, WriteContext
 from annotator.model.annotations import Annotations, Claim, Document, Entity, identities_of, with_identities
@@ -60,6 +61,7 @@ def hash32(*parts: str) -> int:
 
 class ProdigyFormat(JsonLinesFormat):
     name = NAME
+    uses_tokens = True
     description = "Prodigy JSONL (ner.manual / spans.manual answers, rel.manual relations)"
     signature = "JSON lines with text and spans/tokens/_input_hash"
     record_keys = frozenset({*_MODEL_KEYS, "id", "answer", "tokens", "_annotator_id", "_session_id",
@@ -106,21 +108,21 @@ class ProdigyFormat(JsonLinesFormat):
                 continue
             tokens = task["tokens"]
             if isinstance(tokens, _OurTokens):  # written a slice at a time, in the place the task gives them
-                parts = json.dumps({**task, "tokens": _MARK}, ensure_ascii=False).split(json.dumps(_MARK))
+                parts = ENCODE({**task, "tokens": _MARK}).split(ENCODE(_MARK))
                 if len(parts) == 2:
                     out.write(parts[0])
                     tokens.write_json(out)
                     out.write(parts[1] + "\n")
                     continue
                 task["tokens"] = tokens.dicts(0, len(tokens.starts))  # a value is the mark itself: whole
-            out.write(json.dumps(task, ensure_ascii=False) + "\n")
+            out.write(ENCODE(task) + "\n")
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
         kept = Kept(doc, NAME, ctx)
         ex = kept.rest
-        kept_tokens = _kept_tokens(doc, ex.pop("tokens", None))
-        tokens = _OurTokens(doc.text) if kept_tokens is None else kept_tokens
+        own = _kept_tokens(doc, ex.pop("tokens", None))
+        tokens = _OurTokens(doc.text, kept_tokens(doc, rec.tokens, ctx)) if own is None else own
         task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
         if isinstance(tokens, _OurTokens):
             locate = tokens.locate
@@ -256,7 +258,6 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-_json_str = json.encoder.encode_basestring  # what json.dumps(…, ensure_ascii=False) writes for a string
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
 
@@ -265,8 +266,15 @@ class _OurTokens:
     """Our tokenizer's tokens of a text (``annotator.text.tokenize``) as two integer arrays, with Prodigy's
     token ids (their index): one huge document is never held as a dict per token."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None) -> None:
+        """``kept``: the token table the store kept for the text, with its tokens joined by spaces
+        (``_spans.kept_tokens``): then nothing is tokenized and the token texts are one ``split``."""
         self.text = text
+        self.texts: list[str] | None
+        if kept is not None:
+            table, joined = kept
+            self.starts, self.ends, self.texts = table.starts, table.ends, joined.split(" ") if joined else []
+            return
         self.starts, self.ends, self.texts = token_table(text)
 
     def locate(self, offset: int, last: bool) -> tuple[bool, int]:
@@ -320,7 +328,7 @@ class _Openings(dict[str, str]):
     """A token's JSON up to its start offset, made once per distinct token text."""
 
     def __missing__(self, token: str) -> str:
-        opening = self[token] = '{"text": ' + _json_str(token) + ', "start": '
+        opening = self[token] = '{"text": ' + json_str(token) + ', "start": '
         return opening
 
 

@@ -13,13 +13,16 @@ piece starts a new line.
 Line numbers: a window not laid out yet counts as ``estimate`` lines; once laid out, its
 exact count is kept (a few integers, even after its lines leave the cache). So line numbers
 are exact up to the last window laid out before them, and ``version`` changes whenever a
-count becomes exact, which the view uses to keep what is on screen where it was.
+count becomes exact, which the view uses to keep what is on screen where it was. A number is
+therefore good only until a window before it is laid out: a move by lines walks the lines
+themselves (``lines_from``), never numbers.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import replace
 
 from annotator.layout.bidi import bidi_classes
@@ -182,16 +185,6 @@ class DocumentLayout:
                 self.version += 1
         return lines
 
-    def settle(self, offset: int, lines: int) -> None:
-        """Make the line counts exact from ``offset``'s line to ``lines`` lines away (before it
-        when negative), so that a move by that many lines counts no estimate on the way."""
-        k = self._windows.of(offset)
-        covered = len(self.window_lines(k))
-        step = 1 if lines > 0 else -1
-        while covered < abs(lines) + 1 and 0 <= k + step < self._windows.count:
-            k += step
-            covered += len(self.window_lines(k))
-
     def neighbours(self, start: int, end: int) -> list[int]:
         """The windows a move off ``start``..``end`` (what is on screen) enters next: the first
         non-empty window before ``start``'s and the first after ``end``'s."""
@@ -244,15 +237,15 @@ class DocumentLayout:
         return self.first_line(self._windows.count)
 
     def line(self, index: int) -> VisualLine:
+        """Line ``index`` under the current counts; laying out its window renumbers only the
+        lines after that window's start, so lines asked for in order follow one another.
+        IndexError past the end as counted now: counting windows before ``index`` to look
+        further would renumber lines the caller already holds (and could cost the whole text)."""
         if index < 0:
             raise IndexError(index)
         while True:
-            if index >= self.estimated_line_count:  # past the estimate: count the last windows
-                k = next((k for k in range(self._windows.count - 1, -1, -1) if k not in self._counts), None)
-                if k is None:
-                    raise IndexError(index)
-                self.window_lines(k)
-                continue
+            if index >= self.estimated_line_count:
+                raise IndexError(index)
             k = self._window_of_line(index)
             if k in self._counts:
                 lines = self.window_lines(k)
@@ -269,14 +262,35 @@ class DocumentLayout:
                 break
         return result
 
-    def line_of_offset(self, offset: int) -> int:
-        """Index of the visual line that shows ``offset`` (the last line of its paragraph for a separator)."""
+    def _place(self, offset: int) -> tuple[int, list[VisualLine], int]:
+        """(window, its lines, index among them) of the line that shows ``offset``: the last line
+        starting at or before it, so a separator is on its paragraph's last line."""
         offset = min(max(offset, 0), len(self._text))
         k = self._windows.of(offset)
         lines = self.window_lines(k)
-        first = self.first_line(k)
-        # the last line starting at or before it: a separator is on its paragraph's last line
-        return first + max(0, bisect_right([line.start for line in lines], offset) - 1)
+        return k, lines, max(0, bisect_right([line.start for line in lines], offset) - 1)
+
+    def line_of_offset(self, offset: int) -> int:
+        """Index of the visual line that shows ``offset`` (the last line of its paragraph for a separator)."""
+        k, _lines, i = self._place(offset)
+        return self.first_line(k) + i
+
+    def lines_from(self, offset: int, step: int) -> Iterator[VisualLine]:
+        """The visual lines after (``step`` 1) or before (-1) the one showing ``offset``, nearest
+        first, windows laid out as they are reached. A move by lines walks these rather than line
+        numbers: a number counts estimates for the windows before it not laid out yet, and
+        counting any of them (on the way up, or looking past the end) shifts it."""
+        k, lines, i = self._place(offset)
+        count = self._windows.count
+        while True:
+            i += step
+            while not 0 <= i < len(lines):  # into the next window that way (an empty one is crossed)
+                k += step
+                if not 0 <= k < count:
+                    return
+                lines = self.window_lines(k)
+                i = 0 if step > 0 else len(lines) - 1
+            yield lines[i]
 
     def locate(self, offset: int) -> tuple[int, int]:
         """(line index, column within the line's cells) of ``offset``.

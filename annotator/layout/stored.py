@@ -44,7 +44,8 @@ class StoredText:
         self._chunk = chunk
         self._pieces: Bounded[int, str] = Bounded(kept)
         self._whole: str | None = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the pieces
+        self._loading = threading.Lock()  # one whole read at a time
         self.stats: Counter[str] = Counter()  # "read": code points read by ranges; "whole": whole reads
 
     def __len__(self) -> int:
@@ -62,15 +63,17 @@ class StoredText:
         return self._whole is not None
 
     def whole(self) -> str:
-        """The whole text, read once and then kept."""
-        with self._lock:
+        """The whole text, read once and then kept. Slices are not held up meanwhile: the read
+        (a worker's, a second or so at 100 MB) holds its own lock, not the pieces'."""
+        with self._loading:
             if self._whole is None:
                 whole = self._load()
                 if len(whole) != self._length:
                     raise ValueError(f"the stored text has {len(whole)} code points, not {self._length}")
-                self._whole = whole
-                self._pieces.clear()
-                self.stats["whole"] += 1
+                with self._lock:
+                    self._whole = whole
+                    self._pieces.clear()
+                    self.stats["whole"] += 1
             return self._whole
 
     @overload
@@ -114,16 +117,17 @@ class StoredText:
             piece = self._pieces.find(k)
             if piece is not None:
                 return piece
-            if self.stats["read"] >= WHOLE_AFTER * self._chunk:
-                # walked far (``label all``, a long search): one read of it all costs less than the pieces
-                return self.whole()[k * self._chunk:(k + 1) * self._chunk]
-            start = k * self._chunk
-            end = min(start + self._chunk, self._length)
-            piece = self._read(start, end)
-            if len(piece) != end - start:
-                raise ValueError(f"the store gave {len(piece)} code points for [{start}, {end})")
-            self.stats["read"] += end - start
-            return self._pieces.put(k, piece)
+            if self.stats["read"] < WHOLE_AFTER * self._chunk:
+                start = k * self._chunk
+                end = min(start + self._chunk, self._length)
+                piece = self._read(start, end)
+                if len(piece) != end - start:
+                    raise ValueError(f"the store gave {len(piece)} code points for [{start}, {end})")
+                self.stats["read"] += end - start
+                return self._pieces.put(k, piece)
+        # walked far (``label all``, a long search): one read of it all costs less than the pieces (outside
+        # the pieces' lock: ``whole`` has its own)
+        return self.whole()[k * self._chunk:(k + 1) * self._chunk]
 
 
 Text = str | StoredText

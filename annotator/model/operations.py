@@ -4,7 +4,9 @@ An operation is plain data: a frozen dataclass whose JSON form (``to_json`` /
 ``operation_from_json``) follows from its fields (``model.codec``), so the store can
 log it and replay or undo it after a restart. ``apply`` checks everything and
 returns the new state; ``inverse`` is computed from the state *before* applying,
-so undo gives back exactly what was there.
+so undo gives back exactly what was there. The text is a ``layout.stored.Text`` (a ``str``, or a
+big document's ``StoredText``): the checks and messages only take its length and slices
+(a span's characters and its neighbours), so an edit never needs a big text whole.
 
 Long because each operation and its inverse are read together (undo is exact only if every
 pair agrees) and they share the validation helpers.
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from annotator.errors import OperationError
+from annotator.layout.stored import Text
 from annotator.model.annotations import (
     DOC_STATUSES,
     Annotations,
@@ -47,13 +50,13 @@ class Operation(WritesItself):
 
     kind: ClassVar[str] = ""
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         raise NotImplementedError
 
     def inverse(self, before: Annotations) -> Operation:
         raise NotImplementedError
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         """What this operation does, in the past tense ("labelled «بيروت» as GPE"): the one wording
         of every message about it (``said``: "Labelled …", "Undone: labelled …"). Given ``before``
         (the state it applies to) and the document ``text``, spans are named by their text."""
@@ -83,7 +86,7 @@ def operation_from_json(d: object) -> Operation:
 QUOTE_LIMIT = 40  # characters of a span's text quoted in a message
 
 
-def _quote(text: str, start: int, end: int) -> str:
+def _quote(text: Text, start: int, end: int) -> str:
     """``text[start:end]`` in «», on one line and cut with "…" (offsets when there is no text)."""
     if not text:
         return f"[{start}, {end})"
@@ -91,12 +94,12 @@ def _quote(text: str, start: int, end: int) -> str:
     return f"«{piece[:QUOTE_LIMIT - 1]}…»" if len(piece) > QUOTE_LIMIT else f"«{piece}»"
 
 
-def _words(span: Entity | Claim, text: str) -> str:
+def _words(span: Entity | Claim, text: Text) -> str:
     """A span by its text (by id and offsets when there is none)."""
     return _quote(text, span.start, span.end) if text else f"{span.id} [{span.start}, {span.end})"
 
 
-def _span_ref(span_id: str, before: Annotations | None, text: str) -> str:
+def _span_ref(span_id: str, before: Annotations | None, text: Text) -> str:
     """A span of ``before`` as a message names it: «text» LABEL, claim «text», else its id."""
     entity = before.entity(span_id) if before is not None else None
     if entity is not None:
@@ -108,7 +111,7 @@ def _span_ref(span_id: str, before: Annotations | None, text: str) -> str:
 ACTIONS = {"do": "", "undo": "Undone: ", "redo": "Redone: "}
 
 
-def said(action: str, op: Operation, before: Annotations, text: str) -> str:
+def said(action: str, op: Operation, before: Annotations, text: Text) -> str:
     """The status message for doing, undoing or redoing ``op`` (``before``: the state ``op``
     itself applies to, so an undo names what the undone action did): "Labelled «…» as PER",
     "Undone: labelled «…» as PER", "Redone: labelled «…» as PER"."""
@@ -119,7 +122,7 @@ def said(action: str, op: Operation, before: Annotations, text: str) -> str:
 # -- validation helpers ---------------------------------------------------------------
 
 
-def check_offsets(text: str, start: int, end: int) -> None:
+def check_offsets(text: Text, start: int, end: int) -> None:
     """A span must be non-empty, inside the text, and never split a letter from its marks
     (``text.clusters`` owns that rule)."""
     if not is_offset(start) or not is_offset(end):
@@ -325,7 +328,7 @@ def _check_new_id(state: Annotations | Container[str], span_id: str) -> None:
         raise OperationError(f"id {span_id!r} is already used in this document")
 
 
-def _check_new_entity(e: Entity, used: Annotations | Container[str], text: str, schema: Schema) -> None:
+def _check_new_entity(e: Entity, used: Annotations | Container[str], text: Text, schema: Schema) -> None:
     """What ``AddEntity`` checks of a new entity, the overlap rules apart (``check_entity_fits``)."""
     _check_new_id(used, e.id)
     check_offsets(text, e.start, e.end)
@@ -333,7 +336,7 @@ def _check_new_entity(e: Entity, used: Annotations | Container[str], text: str, 
     _refuse([source_problem(e.source), source_problem(e.identity, "identity")])
 
 
-def _check_new_claim(c: Claim, used: Annotations | Container[str], entities: EntityLookup, text: str,
+def _check_new_claim(c: Claim, used: Annotations | Container[str], entities: EntityLookup, text: Text,
                      schema: Schema) -> None:
     """What ``AddClaim`` checks of a new claim."""
     if not schema.claims.enabled:
@@ -365,10 +368,12 @@ def _need_claim(state: Annotations, claim_id: str) -> Claim:
 @_op
 @dataclass(frozen=True)
 class AddEntity(Operation):
+    """Label a span: a new entity (its inverse removes it)."""
+
     kind: ClassVar[str] = "add_entity"
     entity: Entity
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         e = self.entity
         _check_new_entity(e, state, text, schema)
         check_entity_fits(state, e, schema)
@@ -377,7 +382,7 @@ class AddEntity(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RemoveEntity(self.entity.id)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         e = self.entity
         return f"{'proposed' if e.source else 'labelled'} {_words(e, text)} as {e.label}"
 
@@ -393,7 +398,7 @@ class RemoveEntity(Operation):
     kind: ClassVar[str] = "remove_entity"
     entity_id: str
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         ent = _need_entity(state, self.entity_id)
         claims = tuple(
             replace(c, claimer=None) if c.claimer == self.entity_id else c for c in state.claims
@@ -414,7 +419,7 @@ class RemoveEntity(Operation):
         add = AddEntity(ent)
         return Batch((add, *rejoin, *relinks)) if relinks or rejoin else add
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"removed {_span_ref(self.entity_id, before, text)}"
 
 
@@ -427,11 +432,13 @@ def _lone_survivor(state: Annotations, ent: Entity) -> Entity | None:
 @_op
 @dataclass(frozen=True)
 class RelabelEntity(Operation):
+    """Give an entity another label of the schema."""
+
     kind: ClassVar[str] = "relabel_entity"
     entity_id: str
     label: str
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         ent = _need_entity(state, self.entity_id)
         _check_label(schema, self.label)
         new = replace(ent, label=self.label)
@@ -444,7 +451,7 @@ class RelabelEntity(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         ent = before.entity(self.entity_id) if before is not None else None
         if ent is None:
             return f"relabelled {self.entity_id} as {self.label}"
@@ -462,7 +469,7 @@ class MoveEntity(Operation):
     start: int
     end: int
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         ent = _need_entity(state, self.entity_id)
         check_offsets(text, self.start, self.end)
         new = replace(ent, start=self.start, end=self.end)
@@ -473,7 +480,7 @@ class MoveEntity(Operation):
         ent = _need_entity(before, self.entity_id)
         return MoveEntity(self.entity_id, ent.start, ent.end)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"moved {_span_ref(self.entity_id, before, text)} to {_quote(text, self.start, self.end)}"
 
 
@@ -487,7 +494,7 @@ class SetSource(Operation):
     span_id: str
     source: str | None
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         _refuse([source_problem(self.source)])
         ent = state.entity(self.span_id)
         if ent is not None:
@@ -498,7 +505,7 @@ class SetSource(Operation):
         span = before.entity(self.span_id) or _need_claim(before, self.span_id)
         return SetSource(self.span_id, span.source)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         span = _span_ref(self.span_id, before, text)
         return f"accepted proposal {span}" if self.source is None else f"made {span} a proposal again"
 
@@ -514,7 +521,7 @@ class SetRejected(Operation):
     rejection: Rejection
     rejected: bool = True
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         r = self.rejection
         if not isinstance(r, Rejection) or r.kind not in ("entity", "claim"):
             raise OperationError(f"a rejection is of an entity or a claim, not {brief(getattr(r, 'kind', r))}")
@@ -527,7 +534,7 @@ class SetRejected(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return SetRejected(self.rejection, self.rejection in before.rejected)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         r = self.rejection
         where = _quote(text, r.start, r.end)
         what = f"{where} {r.label}" if r.kind == "entity" else f"claim {where}"
@@ -547,7 +554,7 @@ class AddProposals(Operation):
     claims: tuple[Claim, ...] = ()
     label: str = ""
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         for span in (*self.entities, *self.claims):
             if span.source is None:
                 raise OperationError(f"proposal {brief(span.id)} has no source: a proposal is never a label")
@@ -575,7 +582,7 @@ class AddProposals(Operation):
         return Batch((*(RemoveClaim(c.id) for c in reversed(self.claims)),
                       *(RemoveEntity(e.id) for e in reversed(self.entities))), f"remove {self.describe()}")
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return self.label or f"added {len(self.entities)} proposed entities and {len(self.claims)} proposed claims"
 
 
@@ -605,7 +612,7 @@ class RejectProposal(Operation):
             raise OperationError(f"{self.span_id} is a label, not a proposal: remove it instead of rejecting it")
         return span
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         span = self._span(state)
         remove = RemoveEntity(span.id) if isinstance(span, Entity) else RemoveClaim(span.id)
         removed = remove.apply(state, text, schema)
@@ -617,7 +624,7 @@ class RejectProposal(Operation):
         restore = RemoveEntity(span.id).inverse(before) if isinstance(span, Entity) else AddClaim(span)
         return Batch((SetRejected(r, r in before.rejected), restore), f"restore proposal {span.id}")
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"rejected proposal {_span_ref(self.span_id, before, text)}"
 
 
@@ -653,7 +660,7 @@ class SetIdentities(Operation):
     kind: ClassVar[str] = "set_identities"
     identities: Mapping[str, str | None] = field(default_factory=dict)
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         for entity_id, identity in self.identities.items():
             _need_entity(state, entity_id)
             _refuse([source_problem(identity, "identity")])
@@ -662,7 +669,7 @@ class SetIdentities(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return _undo_changes(before, self.identities)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         names = ", ".join(_span_ref(k, before, text) for k in self.identities)
         return f"set the identity of {names}"
 
@@ -689,13 +696,13 @@ class LinkIdentity(Operation):
         return {e.id: target for e in state.entities
                 if e.id in (a.id, b.id) or e.identity in joining}
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         return _set_identities(state, self.changes(state))
 
     def inverse(self, before: Annotations) -> Operation:
         return _undo_changes(before, self.changes(before))
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"linked {_span_ref(self.entity_id, before, text)} to {_span_ref(self.to, before, text)} as one identity"
 
 
@@ -714,13 +721,13 @@ class UnlinkIdentity(Operation):
         lone = _lone_survivor(state, ent)
         return {ent.id: None, **({lone.id: None} if lone is not None else {})}
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         return _set_identities(state, self.changes(state))
 
     def inverse(self, before: Annotations) -> Operation:
         return _undo_changes(before, self.changes(before))
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"unlinked {_span_ref(self.entity_id, before, text)} from its identity"
 
 
@@ -730,10 +737,12 @@ class UnlinkIdentity(Operation):
 @_op
 @dataclass(frozen=True)
 class AddClaim(Operation):
+    """Mark a span as a claim (its inverse removes it)."""
+
     kind: ClassVar[str] = "add_claim"
     claim: Claim
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         c = self.claim
         _check_new_claim(c, state, state, text, schema)
         return _with_claims(state, (*state.claims, c))
@@ -741,7 +750,7 @@ class AddClaim(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RemoveClaim(self.claim.id)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"marked claim {_words(self.claim, text)}"
 
 
@@ -749,17 +758,19 @@ class AddClaim(Operation):
 @_op
 @dataclass(frozen=True)
 class RemoveClaim(Operation):
+    """Take a claim away (its inverse adds it back as it was)."""
+
     kind: ClassVar[str] = "remove_claim"
     claim_id: str
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         _need_claim(state, self.claim_id)
         return replace(state, claims=tuple(c for c in state.claims if c.id != self.claim_id))
 
     def inverse(self, before: Annotations) -> Operation:
         return AddClaim(_need_claim(before, self.claim_id))
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"removed {_span_ref(self.claim_id, before, text)}"
 
 
@@ -767,12 +778,14 @@ class RemoveClaim(Operation):
 @_op
 @dataclass(frozen=True)
 class MoveClaim(Operation):
+    """Move a claim's span to ``[start, end)``."""
+
     kind: ClassVar[str] = "move_claim"
     claim_id: str
     start: int
     end: int
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_offsets(text, self.start, self.end)
         new = replace(claim, start=self.start, end=self.end)
@@ -782,7 +795,7 @@ class MoveClaim(Operation):
         c = _need_claim(before, self.claim_id)
         return MoveClaim(self.claim_id, c.start, c.end)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"moved {_span_ref(self.claim_id, before, text)} to {_quote(text, self.start, self.end)}"
 
 
@@ -796,7 +809,7 @@ class SetClaimAttributes(Operation):
     claim_id: str
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_claim_attributes(schema, self.attributes)
         merged = dict(claim.attributes)
@@ -812,7 +825,7 @@ class SetClaimAttributes(Operation):
         claim = _need_claim(before, self.claim_id)
         return SetClaimAttributes(self.claim_id, {k: claim.attributes.get(k) for k in self.attributes})
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         values = ", ".join(f"cleared {k}" if v is None else f"{k}={v}" for k, v in self.attributes.items())
         return f"set {values} on {_span_ref(self.claim_id, before, text)}".replace("set cleared", "cleared")
 
@@ -821,11 +834,13 @@ class SetClaimAttributes(Operation):
 @_op
 @dataclass(frozen=True)
 class LinkClaimer(Operation):
+    """Name the entity who makes a claim (``None``: nobody)."""
+
     kind: ClassVar[str] = "link_claimer"
     claim_id: str
     claimer: str | None
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         claim = _need_claim(state, self.claim_id)
         check_claimer(state, schema, self.claimer)
         new = replace(claim, claimer=self.claimer)
@@ -834,7 +849,7 @@ class LinkClaimer(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         claim = _span_ref(self.claim_id, before, text)
         if self.claimer:
             return f"made {_span_ref(self.claimer, before, text)} the claimer of {claim}"
@@ -853,7 +868,7 @@ class SetStatus(Operation):
     kind: ClassVar[str] = "set_status"
     status: str
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         check_status(self.status)
         if self.status == "done":
             missing = missing_requirements(state, schema)
@@ -864,7 +879,7 @@ class SetStatus(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return RestoreStatus(before.status)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"marked the document {self.status.replace('_', ' ')}"
 
 
@@ -876,10 +891,10 @@ class RestoreStatus(SetStatus):
 
     kind: ClassVar[str] = "restore_status"
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"set the document back to {self.status.replace('_', ' ')}"
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         check_status(self.status)
         return replace(state, status=self.status)
 
@@ -887,17 +902,19 @@ class RestoreStatus(SetStatus):
 @_op
 @dataclass(frozen=True)
 class SetNotes(Operation):
+    """Replace the document's notes."""
+
     kind: ClassVar[str] = "set_notes"
     notes: str
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         check_notes(self.notes)
         return replace(state, notes=self.notes)
 
     def inverse(self, before: Annotations) -> Operation:
         return SetNotes(before.notes)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"set the note to {_quote(self.notes, 0, len(self.notes))}" if self.notes else "cleared the note"
 
 
@@ -905,10 +922,12 @@ class SetNotes(Operation):
 @_op
 @dataclass(frozen=True)
 class SetDocumentAttributes(Operation):
+    """Set document-level attributes (merged over those already set)."""
+
     kind: ClassVar[str] = "set_document_attributes"
     attributes: Mapping[str, AttrValue] = field(default_factory=dict)
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         check_document_attributes(schema, self.attributes)
         merged = dict(state.attributes)
         for key, value in self.attributes.items():
@@ -921,7 +940,7 @@ class SetDocumentAttributes(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return SetDocumentAttributes({k: before.attributes.get(k) for k in self.attributes})
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         values = ", ".join(f"{k}={'(none)' if v is None else v}" for k, v in self.attributes.items())
         return f"set document {values}"
 
@@ -935,7 +954,7 @@ class ReplaceAnnotations(Operation):
     kind: ClassVar[str] = "replace_annotations"
     state: Annotations
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         """The same checks as adding each span in turn (AddEntity, AddClaim, LinkClaimer), and the
         same first error, in O(n log n) rather than O(n²): an import may bring 100,000 spans."""
         target = self.state
@@ -985,7 +1004,7 @@ class ReplaceAnnotations(Operation):
     def inverse(self, before: Annotations) -> Operation:
         return ReplaceAnnotations(before)
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         return f"imported {len(self.state.entities)} entities and {len(self.state.claims)} claims"
 
 
@@ -999,7 +1018,7 @@ class Batch(Operation):
     ops: tuple[Operation, ...]
     label: str = ""
 
-    def apply(self, state: Annotations, text: str, schema: Schema) -> Annotations:
+    def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         for op in self.ops:
             state = op.apply(state, text, schema)
         return state
@@ -1007,7 +1026,7 @@ class Batch(Operation):
     def inverse(self, before: Annotations) -> Operation:
         raise OperationError("a batch's inverse depends on the text: use apply_operation")
 
-    def describe(self, before: Annotations | None = None, text: str = "") -> str:
+    def describe(self, before: Annotations | None = None, text: Text = "") -> str:
         match self.ops:  # accepting a proposal as another label (``recommend.apply``)
             case (RelabelEntity(entity_id=a, label=label), SetSource(span_id=b, source=None)) if a == b:
                 ent = before.entity(a) if before is not None else None
@@ -1016,7 +1035,7 @@ class Batch(Operation):
 
 
 
-def apply_operation(op: Operation, state: Annotations, text: str, schema: Schema) -> tuple[Annotations, Operation]:
+def apply_operation(op: Operation, state: Annotations, text: Text, schema: Schema) -> tuple[Annotations, Operation]:
     """Apply ``op`` (validated) and return the new state with the exact inverse.
 
     A Batch computes each step's inverse against the state that step saw, so

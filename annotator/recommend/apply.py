@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from annotator.errors import OperationError
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, Claim, Entity, Rejection, Span
 from annotator.model.operations import (
     AddProposals,
@@ -38,7 +39,7 @@ def _rejection(p: Proposal) -> Rejection:
     return Rejection(p.kind, p.start, p.end, p.label if p.kind == "entity" else None)
 
 
-def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: str, schema: Schema) -> list[Proposal]:
+def fit_proposals(proposals: Iterable[Proposal], state: Annotations, text: Text, schema: Schema) -> list[Proposal]:
     """The proposals that may be added to ``state``, in order, each checked against the labels and
     the proposals kept before it. A claim's claimer that the schema would refuse is dropped (the
     claim is kept)."""
@@ -93,7 +94,7 @@ def _fresh_ids(state: Annotations, prefix: str) -> Iterator[str]:
         n += 1
 
 
-def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text: str,
+def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text: Text,
                         schema: Schema) -> AddProposals | None:
     """One ``AddProposals`` adding every proposal that fits as a pre-annotation (source
     ``recommend:<name>``), or None when none does. Claims get the schema's default attributes."""

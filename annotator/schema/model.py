@@ -17,6 +17,8 @@ from annotator.model.checks import brief
 
 @dataclass(frozen=True)
 class EntityLabel:
+    """An entity label of the schema: its key, its names, colour and hotkey."""
+
     key: str  # e.g. "PER": what is stored and exported
     name_en: str
     name_ar: str
@@ -28,6 +30,8 @@ class EntityLabel:
 
 @dataclass(frozen=True)
 class AttributeChoice:
+    """One allowed value of a choice attribute, with its names and hotkey."""
+
     value: str
     name_en: str = ""
     name_ar: str = ""
@@ -166,6 +170,8 @@ def attribute_problems(specs: tuple[Attribute, ...], values: object, what: str) 
 
 @dataclass(frozen=True)
 class ClaimSpec:
+    """How claims are marked: whether at all, their hotkey and colour, who may make one, their attributes."""
+
     enabled: bool = True
     hotkey: str = "c"
     color: str = "yellow"
@@ -182,6 +188,8 @@ class ClaimSpec:
 
 @dataclass(frozen=True)
 class Schema:
+    """What may be labelled: entity labels, claims and attributes, and the overlap rules."""
+
     name: str
     version: str
     description: str = ""

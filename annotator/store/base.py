@@ -154,6 +154,14 @@ class Store(ABC):
             raise StoreError(f"no document {doc_id!r} in {self.path}")
         return doc.text[max(start, 0):max(end, 0)]
 
+    def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
+        """``(doc id, token table)`` of every document that has one kept by the current tokenizer, in store
+        order (``iter_annotated``'s), streamed, for exports: ``annotator.text.bounds`` packs each when its
+        document is added, tagged with the tokenizer's version. A document without one of the current
+        version (added before tables were kept, too long to keep one, or kept under other rules) is
+        left out: its text is tokenized instead. Declared default: none kept."""
+        return iter(())
+
     @abstractmethod
     def document_ids(self) -> list[str]: ...
     @abstractmethod

@@ -140,7 +140,17 @@ CREATE TABLE text_marks (
     marks BLOB NOT NULL
 )
 """,
-    # 7: long texts written a piece at a time, so the importer never holds them twice: a text of at least
+    # 7: each document's token boundaries, computed when it is added (``text.bounds.pack``: packed integers),
+    # tagged with the tokenizer's version: exports read them instead of tokenizing, and ignore a table of
+    # another version; a document stored before (or too long to keep one) has none and is tokenized at export
+    """
+CREATE TABLE token_bounds (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    tokenizer TEXT NOT NULL,
+    bounds BLOB NOT NULL
+)
+""",
+    # 8: long texts written a piece at a time, so the importer never holds them twice: a text of at least
     # ``sql_reads.WINDOWED_BYTES`` is kept in ``long_texts`` (its only column besides the key, so SQLite writes it
     # by incremental BLOB I/O into a ``zeroblob`` it does not build in memory; ``documents.text`` is then empty)
     # and its search copy as overlapping parts (``sql_reads.SEARCH_PART``) with their own FTS5 trigram index
@@ -162,5 +172,5 @@ CREATE VIRTUAL TABLE search_parts_fts USING fts5(search, content='search_parts',
 ]
 
 # The migration that keeps long texts apart (``long_texts``, ``search_parts``): a store below it has neither.
-LONG_TEXTS_MIGRATION = 7
+LONG_TEXTS_MIGRATION = 8
 assert "CREATE TABLE long_texts" in MIGRATIONS[LONG_TEXTS_MIGRATION - 1]

@@ -59,6 +59,7 @@ from annotator.store.sql_reads import (
     read_marks,
     search_copy,
     search_parts,
+    tokens_row,
 )
 
 T = TypeVar("T")
@@ -74,7 +75,7 @@ def _many(sql: str, rows: list[tuple[Any, ...]]) -> Callable[[Any], None]:
 
 
 def _add_long(cur: Any, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
-    """A long text sent a piece at a time (migration 7): the row by binary COPY, its text written as it is
+    """A long text sent a piece at a time (migration 9): the row by binary COPY, its text written as it is
     encoded (the client never holds it as bytes, nor escaped), and its search copy as overlapping parts."""
     fields = [encode_text(v) for v in (doc_id, h, dumps_ascii(dict(doc.meta)), now_iso())]
     size = read_marks(marks[3])[-1]
@@ -156,6 +157,66 @@ WITH written AS (
     RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 
 
+def _take_statements() -> tuple[str, str, str]:
+    """A take's statements, with ``%s`` parameters: delete lapsed leases; pick the first takeable
+    document, locking it (parameters: overlap, annotator, annotator, the ids passed over); take it if,
+    counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator)."""
+    pick = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
+            ).replace("?", "%s")
+    take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+            f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
+            "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
+            "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
+            "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
+    return DELETE_LAPSED.format(now=SERVER_NOW), pick, take
+
+
+_TAKE_STATEMENTS = _take_statements()
+
+
+def _plpgsql(sql: str, *names: str) -> str:
+    """``sql`` with its ``%s`` parameters replaced, in order, by PL/pgSQL variable ``names``."""
+    parts = sql.split("%s")
+    assert len(parts) == len(names) + 1, (sql, names)
+    return "".join(part + name for part, name in zip(parts, names, strict=False)) + parts[-1]
+
+
+def _take_function() -> str:
+    """``take_document``'s statements as one temporary PL/pgSQL function, made from the same SQL: each
+    statement still takes its own snapshot (a VOLATILE function), so the recount sees every taker that
+    held the row before, and the whole take is one round trip with no lock held across the network."""
+    lapsed, pick, take = _TAKE_STATEMENTS
+    pick = _plpgsql(pick, "p_overlap", "p_who", "p_who", "v_passed").replace(
+        "SELECT d.id FROM", "SELECT d.id INTO v_candidate FROM", 1)
+    take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
+    return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
+    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql AS $take$
+DECLARE
+    v_passed TEXT[] := '{{}}';
+    v_candidate TEXT;
+    v_taken TEXT;
+BEGIN
+    {lapsed};
+    LOOP
+        {pick} SKIP LOCKED;
+        IF v_candidate IS NULL THEN
+            {pick};
+        END IF;
+        IF v_candidate IS NULL THEN
+            RETURN NULL;
+        END IF;
+        {take};
+        IF v_taken IS NOT NULL THEN
+            RETURN v_taken;
+        END IF;
+        v_passed := v_passed || v_candidate;  -- filled meanwhile by a taker that committed before we locked it
+    END LOOP;
+END
+$take$"""
+
+
+_TAKE = _take_function()
+
 class PostgresStore(SQLReads, Store):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
@@ -170,6 +231,7 @@ class PostgresStore(SQLReads, Store):
         self._held_sessions: set[str] = set()  # claimed by this store
         self._locked_sessions: set[str] = set()  # of those, the ones whose advisory lock we hold
         self._in_transaction = False  # inside ``transaction()``: writes join it
+        self._take_made: Any = False  # the connection holding ``_TAKE``'s function; None: it cannot be made
         try:
             params = self._pg.conninfo.conninfo_to_dict(url)
         except self._pg.Error as exc:
@@ -463,8 +525,11 @@ class PostgresStore(SQLReads, Store):
                             "VALUES (%s,%s,%s,%s,%s,%s)", (doc_id, encode_text(doc.text), h,
                                                           dumps_ascii(dict(doc.meta)), now_iso(),
                                                           search_copy(doc_id, doc.text)))
-                return AddResult(doc_id, added=True, renamed_from=renamed)
-            _add_long(cur, doc_id, doc, h, marks)
+            else:
+                _add_long(cur, doc_id, doc, h, marks)
+            tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 8 here, 7 on SQLite)
+            if tokens is not None:
+                cur.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (%s,%s,%s)", tokens)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
@@ -598,24 +663,31 @@ class PostgresStore(SQLReads, Store):
         When every takeable row is locked by another taker at that instant, SKIP LOCKED finds none:
         that is not "nothing to take" (the other taker may fill one place of two), so the same
         query runs again without SKIP LOCKED, waiting for the first such row, and the loop recounts it.
+
+        These statements run on the server, in one call (``_TAKE``): one round trip instead of five, and no
+        row lock is held while a client waits for a CPU. Where that function cannot be made (no TEMP
+        right on the database) or inside ``transaction()``, the client runs the same statements itself.
         """
         storable_name(annotator, "annotator name")
-        sql = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
-               ).replace("?", "%s")
-        skip_locked = sql + " SKIP LOCKED"
-        # the recount and the taking in one statement: inserted only if, counted afresh, a place is free
-        take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
-                f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
-                "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
-                "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
-                "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
+        with self._lock:
+            for _ in range(2):
+                if self._in_transaction or not self._take_function():
+                    break
+                try:
+                    return self._write(lambda cur: cur.execute("SELECT pg_temp.annotator_take(%s, %s, %s)", (
+                        annotator, overlap, float(lease_seconds))).fetchone()[0], one_statement=True)
+                except StoreError:
+                    if self._take_made is not self._conn or self._function_exists():
+                        raise
+                    self._take_made = False  # the server session was reset (DISCARD ALL): made again
+        lapsed, pick, take = _TAKE_STATEMENTS
 
         def tx(cur: Any) -> str | None:
-            cur.execute(DELETE_LAPSED.format(now=SERVER_NOW))
+            cur.execute(lapsed)
             passed: list[str] = []
             while True:
                 args = (overlap, annotator, annotator, passed)
-                row = cur.execute(skip_locked, args).fetchone() or cur.execute(sql, args).fetchone()
+                row = cur.execute(pick + " SKIP LOCKED", args).fetchone() or cur.execute(pick, args).fetchone()
                 if row is None:
                     return None
                 if cur.execute(take, (annotator, float(lease_seconds), row[0], overlap, annotator)).fetchone():
@@ -623,6 +695,26 @@ class PostgresStore(SQLReads, Store):
                 passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
 
         return self._write(tx)
+
+    def _function_exists(self) -> bool:
+        return bool(self._read("SELECT to_regprocedure('pg_temp.annotator_take(text,integer,double precision)') "
+                               "IS NOT NULL")[0][0])
+
+    def _take_function(self) -> bool:
+        """Whether ``pg_temp.annotator_take`` exists on this connection: made on its first take (a
+        temporary function lives as long as the connection, so a new connection makes it again)."""
+        conn = self._connection()
+        if self._take_made is None or self._take_made is conn:
+            return self._take_made is conn
+        try:
+            conn.execute(_TAKE)
+        except self._pg.errors.InsufficientPrivilege:
+            self._take_made = None  # no TEMP right here: the client runs the statements
+            return False
+        except self._pg.Error as exc:
+            raise self._explain(exc) from None
+        self._take_made = conn
+        return True
 
     def set_setting(self, key: str, value: str | None) -> None:
         if value is None:

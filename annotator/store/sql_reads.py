@@ -88,6 +88,16 @@ def read_marks(blob: bytes) -> array:
     return offsets
 
 
+def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:
+    """The ``token_bounds`` row (doc_id, tokenizer version, packed table) a new document gets (SQLite's
+    migration 7, PostgreSQL's 8): exports read it instead of tokenizing the text; None for a text too long
+    to keep one."""
+    from annotator.text.bounds import pack, tokenizer_version
+
+    packed = pack(text)
+    return (doc_id, tokenizer_version(), packed) if packed is not None else None
+
+
 def dumps_ascii(obj: Any) -> str:
     """JSON for TEXT columns: ASCII-only, so lone surrogates and NUL travel as ``\\u`` escapes."""
     return json.dumps(obj, ensure_ascii=True, sort_keys=True, separators=(",", ":"))
@@ -134,7 +144,7 @@ def search_copy(doc_id: str, text: str) -> str:
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # no TEXT column holds them; the stored text keeps them
-# A long text's search copy is kept as parts of SEARCH_PART characters (``search_parts``, migration 7), each
+# A long text's search copy is kept as parts of SEARCH_PART characters (``search_parts``, SQLite migration 8), each
 # starting with the last SEARCH_OVERLAP characters of the one before: a needle of up to SEARCH_OVERLAP + 1
 # characters is wholly inside some part, so it is found wherever it is; a longer one across a cut is not.
 SEARCH_PART = 1 << 18
@@ -338,6 +348,26 @@ class SQLReads:
                 mine = sorted(states.get(doc_id, ()))
                 yield document, [Annotations.from_json(json.loads(state)) for _, state in mine]
 
+    _no_tokens = False  # a read-only store made before the token_bounds migration: no kept token tables
+
+    def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
+        """The kept token tables of the current tokenizer in store order (``Store.iter_token_bounds``),
+        BATCH at a time by keyset on ``seq``, through the ``(seq, id)`` index."""
+        if self._no_tokens:
+            return
+        from annotator.text.bounds import tokenizer_version
+
+        version, last = tokenizer_version(), 0
+        while True:
+            rows = self._read(
+                "SELECT d.seq, d.id, t.bounds FROM documents d JOIN token_bounds t ON t.doc_id = d.id "
+                f"WHERE d.seq > ? AND t.tokenizer = ? ORDER BY d.seq LIMIT {BATCH}", (last, version))
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _, doc_id, blob in rows:
+                yield doc_id, bytes(blob)
+
     # -- the document list: pages by keyset, filters in SQL ------------------------------
 
     _no_scale = False  # a read-only store made before migration 5: no search copy, no tallies
@@ -355,7 +385,7 @@ class SQLReads:
         store-specific where an index answers it."""
         return "SELECT p.seq FROM search_parts p WHERE p.search LIKE ? ESCAPE '\\'", (like_pattern(needle),)
 
-    _no_parts = False  # a read-only store made before migration 7: no long text is kept in parts
+    _no_parts = False  # a read-only store made before migration 8: no long text is kept in parts
 
     def _long_matches(self, needle: str) -> list[int]:
         """The long texts holding ``needle``: few (each is megabytes), so listed apart and merged in."""

@@ -59,6 +59,7 @@ from annotator.store.sql_reads import (
     now_iso,
     search_copy,
     search_parts,
+    tokens_row,
 )
 from annotator.store.sql_reads import dumps_ascii as _dumps
 from annotator.store.sql_reads import encode_text as _enc
@@ -159,6 +160,7 @@ class SQLiteStore(SQLReads, Store):
             self._no_assignments = current < 3  # made before assignments: it has none (and no table)
             self._no_scale = current < 5  # made before the search copy and tallies: searched and counted slowly
             self._no_marks = current < 6  # made before text marks: every text is read whole
+            self._no_tokens = current < 7  # made before token tables: exports tokenize every text
             self._no_parts = current < LONG_TEXTS_MIGRATION  # made before long texts were kept apart
             if self._no_parts:
                 self._TEXT = "d.text"
@@ -412,12 +414,15 @@ class SQLiteStore(SQLReads, Store):
                     (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
             else:
                 self._add_long(doc_id, doc, h, marks)
+            tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 7)
+            if tokens is not None:
+                self._db.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (?,?,?)", tokens)
             return AddResult(doc_id, added=True, renamed_from=renamed)
 
         return self._write(tx)
 
     def _add_long(self, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
-        """A long text a piece at a time (migration 7): its bytes written into a ``zeroblob`` of their size
+        """A long text a piece at a time (migration 8): its bytes written into a ``zeroblob`` of their size
         in ``long_texts`` and its search copy as overlapping parts, each indexed as it is written."""
         self._db.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,x'',?,?,?,'')",
                          (doc_id, h, _dumps(dict(doc.meta)), now_iso()))

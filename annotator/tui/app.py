@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from textual.app import App
+from textual.screen import Screen
 
 from annotator.editing import Failed, Outcome
 from annotator.session import HEARTBEAT_SECONDS, AnnotationSession
@@ -68,16 +69,25 @@ class AnnotatorApp(App):
         self.recommenders = tuple(recommenders)
         self.gc_freezes = 0  # how often the heap was frozen (``_freeze_heap``): for tests
 
-    def on_mount(self) -> None:
+    def get_default_screen(self) -> Screen:
+        """The main screen is the app's first screen: pushed over Textual's default one, that blank
+        screen (with its toast rack and tooltip) was composed, styled and laid out at every start,
+        and never seen."""
         self.theme = self.initial_theme
         self.main = self.make_main_screen()
-        self.push_screen(self.main)
+        return self.main
+
+    def on_mount(self) -> None:
         self._heartbeat_timer = self.set_interval(HEARTBEAT_SECONDS, self.heartbeat)
 
     def on_document_view_shown(self, message: DocumentView.Shown) -> None:
         """Once a document is painted, freeze the heap (after its next refresh: never before
         the paint)."""
         message.view.call_after_refresh(self._freeze_heap)
+
+    def on_annotate_screen_empty(self, message: AnnotateScreen.Empty) -> None:
+        """No document to paint (an empty store): start-up ends after this frame."""
+        self.call_after_refresh(self.started)
 
     def _freeze_heap(self) -> None:
         """Keep the cyclic garbage collector off the objects alive now, so keys pay only for
@@ -108,7 +118,7 @@ class AnnotatorApp(App):
         """The first screen is painted: the collector runs again (``annotator annotate`` turns it
         off for its start-up, where it would walk every object Textual and our imports just made,
         30–60 ms of a 370 ms start, to find almost no garbage). Called by the first freeze, or
-        by the main screen (``gc.enable`` itself) when it has no document to show."""
+        when the main screen says it has no document to show (``AnnotateScreen.Empty``)."""
         gc.enable()
 
     def on_unmount(self) -> None:

@@ -25,6 +25,8 @@ from annotator.tui.shown import visible_controls
 
 @dataclass(frozen=True)
 class KeySpec:
+    """One key of the app: its binding id, keys, action and what the footer and help call it."""
+
     id: str  # the binding id a keymap file names
     keys: str  # Textual key names, comma-separated alternatives
     action: str

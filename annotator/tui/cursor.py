@@ -9,11 +9,12 @@ shift+arrows grow by whole tokens and the nudge keys move by one character
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain, takewhile
+from itertools import chain, islice, takewhile
 
-from annotator.layout import DocumentLayout
+from annotator.layout import DocumentLayout, VisualLine
 from annotator.text import TextIndex
 from annotator.text.clusters import step
 from annotator.text.segments import TextSpan
@@ -79,9 +80,8 @@ class Navigator:
         index, col = self.layout.locate(offset)
         return self.layout.line(index).indent(self.layout.options.width) + col
 
-    def on_line(self, line_index: int, column: int) -> int:
-        """The token shown nearest screen ``column`` (of the text area) on line ``line_index``."""
-        line = self.layout.line(line_index)
+    def on_line(self, line: VisualLine, column: int) -> int:
+        """The token shown nearest screen ``column`` (of the text area) on ``line``."""
         if not line.cells:
             return self.snap(line.start)
         col = column - line.indent(self.layout.options.width)
@@ -102,37 +102,26 @@ class Navigator:
         return self.snap(offset)
 
     def vertical(self, offset: int, lines: int, goal_column: int | None) -> tuple[int, int]:
-        """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column)."""
-        self.layout.settle(offset, lines)  # the lines on the way are counted, not estimated
-        index = self.layout.line_of_offset(offset)
+        """Move by ``lines`` visual lines keeping ``goal_column``; returns (offset, goal column).
+
+        The lines are walked from the cursor's (``DocumentLayout.lines_from``), never found by
+        number: a number counts estimates for windows not laid out yet."""
         goal = self.column(offset) if goal_column is None else goal_column
-        target = max(index + lines, 0)
-        try:
-            self.layout.line(target)  # lays out only up to the target line
-        except IndexError:
-            target = self.layout.line_count - 1
+        if lines == 0:
+            return offset, goal
+        way = self.layout.lines_from(offset, 1 if lines > 0 else -1)
+        last = deque(islice(way, abs(lines)), maxlen=1)  # that far, or the last line before the document's edge
+        target = last[0] if last else None
         # A line with no token (the blank line between paragraphs) cannot hold the cursor:
-        # keep going the same way, so ↑ crosses it instead of snapping back down.
-        step = 1 if lines > 0 else -1
-        probe = target
-        while probe != index and self._has_token(probe) is False:
-            probe += step
-        if probe != index and self._has_token(probe):
-            target = probe
-        elif self._has_token(target) is False:
-            target = index  # only blank lines that way: stay
-        if target == index:
+        # keep going the same way, so ↑ crosses it instead of snapping back down; none: stay.
+        if target is not None and not self._has_token(target):
+            target = next((line for line in way if self._has_token(line)), None)
+        if target is None:
             return offset, goal
         return self.on_line(target, goal), goal
 
-    def _has_token(self, line_index: int) -> bool | None:
-        """Whether the line shows a token; None past either end of the document."""
-        if line_index < 0:
-            return None
-        try:
-            line = self.layout.line(line_index)  # lays out only up to that line
-        except IndexError:
-            return None
+    def _has_token(self, line: VisualLine) -> bool:
+        """Whether ``line`` shows a token (a line that does not cannot hold the cursor)."""
         tok = self.index.token_at_or_after(line.start)
         return tok is not None and tok.start < line.end
 

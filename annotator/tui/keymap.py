@@ -40,6 +40,8 @@ class KeymapError(InputError):
 
 @dataclass(frozen=True)
 class Entry:
+    """One line of a keymap file: a binding id and the keys it moves to."""
+
     id: str
     keys: tuple[str, ...]  # Textual key names
     line: int

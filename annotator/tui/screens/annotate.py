@@ -9,13 +9,13 @@ this module composes them and holds documents, labels and the dialogs.
 
 from __future__ import annotations
 
-import gc
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -53,6 +53,9 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     (``bindings.with_schema_keys`` makes the subclass the app opens)."""
 
     BINDINGS = screen_bindings()
+
+    class Empty(Message):
+        """The store has no document for this annotator: nothing will be painted, start-up is over."""
 
     def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl",
                  recommenders: tuple = ()) -> None:
@@ -103,7 +106,6 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
                 yield SpanPanel(self.schema, id="spans")
             yield StatusLine(self.clock, id="status")
             yield SteadyFooter()
-        yield Static("", id="too-small")
 
     @property
     def view(self) -> DocumentView:
@@ -116,16 +118,15 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def on_mount(self) -> None:
         self.saver.wake = lambda: self.post_message(SaverAnswered())  # thread-safe
         self.session.pending = self.saver
-        self.session.saved_progress(refresh=True)  # counted once here, then kept by each commit
-        self.documents = self.session.documents(take=True)
-        start = self.session.resume(self.documents)
+        # the queue and its progress read once here (progress then kept by each commit), and where to start
+        self.documents, start = self.session.opening()
         self._check_size()
         if start.doc_id is not None:
             self.open_document(start.doc_id, start.cursor, save=False)
         else:
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
-            self.call_after_refresh(gc.enable)  # no document to paint: start-up ends (``AnnotatorApp.started``)
+            self.post_message(self.Empty())  # no document to paint: start-up ends (``AnnotatorApp.started``)
         self.view.focus()
 
     def on_unmount(self) -> None:
@@ -148,7 +149,13 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         width, height = self.app.size
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.query_one("#main").display = not small
-        notice = self.query_one("#too-small", Static)
+        notices = self.query("#too-small").results(Static)
+        notice = next(notices, None)
+        if notice is None:
+            if not small:
+                return
+            notice = Static("", id="too-small")  # made the first time it is needed: one widget less to build
+            self.mount(notice)
         notice.display = small
         if small:
             notice.update(f"The window is {width}×{height}; annotator needs at least "

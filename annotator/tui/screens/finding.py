@@ -8,6 +8,7 @@ change, on the screen's lanes (``tui.lanes``): in a worker for a long document o
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # recommend is imported when a recommender runs or a proposal
 COUNT_WINDOWS = 32  # the find box counts matches in the first 32 windows (32,768 characters) as you type
 RECOMMEND_NOW = 20_000  # characters: a longer document's recommenders run in a worker (``lanes``)
 _Plan = tuple[Annotations, Answer | None]  # proposals planned in the lane on a state: (that state, the answer)
+REPLANS = 3  # a lane plans proposals again this often when keys changed the state meanwhile, then the UI thread does
+_READING = threading.Lock()  # one whole-document read at a time (the quick and the slow lane may both want it)
 
 
 class FindActions(ScreenPart):
@@ -136,37 +139,95 @@ class FindActions(ScreenPart):
         lane, always in a worker. Answers for a document already left are dropped (``lanes``)."""
         if not self.recommenders or self.doc_id is None or self.editor is None:
             return
-        doc = self._open_document()
+        doc_id, inline = self.doc_id, len(self.view.text) <= RECOMMEND_NOW
         quick = [r for r in self.recommenders if not r.slow]
         if quick:
-            self.proposing.submit(partial(self._propose_on_lane, quick, doc), description="recommenders propose",
-                                  inline=len(doc.text) <= RECOMMEND_NOW)
+            self.proposing.submit(partial(self._propose_on_lane, quick, doc_id, None),
+                                  description="recommenders propose", inline=inline)
         for rec in self.recommenders:
             if rec.slow:
                 self.status.say(f"{rec.name}: proposing…")
-                self.proposing_slow.submit(partial(self._propose_on_lane, [rec], doc),
+                self.proposing_slow.submit(partial(self._propose_on_lane, [rec], doc_id, None),
                                            description=f"{rec.name} proposes")
 
-    def _propose_on_lane(self, recs: list[Recommender], doc: Document, job: Job) -> None:
+    def _propose_on_lane(self, recs: list[Recommender], doc_id: str, label: _AfterLabel | None, job: Job) -> None:
+        """The one way proposals are made, on a lane: each recommender in turn, on the state shown
+        (with the proposals of those before it), planned here and shown on the UI thread. The
+        document is read here, never on the UI thread (a big one's whole text takes a while).
+        ``label``: asked again after a hand label; moot once the hand labels have changed (an
+        undo queues its own), and the status line keeps saying what the key did."""
+        doc = self._open_document(doc_id)
         for rec in recs:
             state = job.on_ui(self._state)  # with the proposals of the recommenders before it
-            if state is None:
+            if state is None or (label is not None and _taught(state) != label.taught):
                 return
-            if not rec.slow:  # reads the store: on the UI thread, where the store is used
-                problem = job.on_ui(partial(self._prepare, rec))
-                if problem is not None:
-                    job.on_ui(partial(self._proposed, doc.id, rec, problem))
-                    continue
-            result = self._propose(rec, doc, state)
-            job.on_ui(partial(self._proposed, doc.id, rec, result, self._plan(result, state)))
+            problem = self._ready(rec, job)
+            result = self._ask(rec, doc, state) if problem is None else problem
+            if isinstance(result, str) or not result:
+                if label is None:
+                    job.on_ui(partial(self._say_none, rec, result))
+                continue
+            self._deliver(job, rec, result, state, label)
 
-    def _open_document(self) -> Document:
-        """The open document, kept: ``session.document`` first waits for every queued save, which
-        would hold up each change (thousands of proposals being saved) on the UI thread."""
-        kept: Document | None = getattr(self, "_kept_document", None)
-        if kept is None or kept.id != self.doc_id:
-            assert self.doc_id is not None
-            kept = self._kept_document = self.session.document(self.doc_id)
+    def _ready(self, rec: Recommender, job: Job) -> str | None:
+        """``rec.prepare`` once: a quick one's on the UI thread, where the store is used; a slow
+        one's (a model's loading) here on its lane. The one line that says why it cannot propose, or None."""
+        return self._prepare(rec) if rec.slow else job.on_ui(partial(self._prepare, rec))
+
+    def _deliver(self, job: Job, rec: Recommender, result: list[Proposal], state: Annotations,
+                 label: _AfterLabel | None) -> None:
+        """Planned here (fitted and applied: thousands of proposals take a while), taken on the UI
+        thread while the state shown is still the one planned on; planned again here when a key
+        changed it meanwhile, and only after ``REPLANS`` tries on the UI thread."""
+        for _ in range(REPLANS):
+            planned = (state, self._plan(result, state))
+            moved = job.on_ui(partial(self._take_proposals, rec, result, planned, label))
+            if moved is None:
+                return
+            state = moved
+        job.on_ui(partial(self._take_proposals, rec, result, None, label))
+
+    def _plan(self, result: list[Proposal], state: Annotations) -> Answer | None:
+        editor = self.editor
+        return editor.propose(result, before=state) if editor is not None else None
+
+    def _take_proposals(self, rec: Recommender, result: list[Proposal], planned: _Plan | None,
+                        label: _AfterLabel | None) -> Annotations | None:
+        """On the UI thread: show the planned proposals as one undo step (saved without the key's
+        wait for the store: thousands take longer than that). Returns the state shown when it is
+        not the one planned on (plan again), else None."""
+        editor = self.editor
+        if editor is None or self.doc_id is None or (label is not None and _taught(editor.state) != label.taught):
+            return None
+        if planned is not None and planned[0] is not editor.state:
+            return editor.state
+        answer = planned[1] if planned is not None else editor.propose(result)
+        if answer is None:
+            if label is None:
+                self._say_none(rec, [])
+            return None
+        before = editor.state
+        shown = self.commit(answer, wait=False)
+        if label is not None and isinstance(shown, Edit) and self.editor is not None:
+            added = _proposed(self.editor.state) - _proposed(before)
+            label.said = f"{label.said}; {rec.name} proposes {added} more here (f4 goes to them)"
+            self.status.say(label.said)
+        return None
+
+    def _say_none(self, rec: Recommender, result: list[Proposal] | str) -> None:
+        self.status.say(result if isinstance(result, str) else f"{rec.name}: nothing new to propose here",
+                        error=isinstance(result, str))
+
+    def _open_document(self, doc_id: str | None = None) -> Document:
+        """The open document (or ``doc_id``), kept: ``session.document`` first waits for every
+        queued save, which would hold up each change (thousands of proposals being saved). Read
+        on a lane: a big document's whole text takes a while (one read at a time)."""
+        doc_id = doc_id if doc_id is not None else self.doc_id
+        assert doc_id is not None
+        with _READING:
+            kept: Document | None = getattr(self, "_kept_document", None)
+            if kept is None or kept.id != doc_id:
+                kept = self._kept_document = self.session.document(doc_id)
         return kept
 
     def _state(self) -> Annotations | None:
@@ -190,13 +251,16 @@ class FindActions(ScreenPart):
 
     def _propose(self, rec: Recommender, doc: Document, state: Annotations,
                  near: tuple[int, int] | None = None) -> list[Proposal] | str:
+        """Prepared, then asked (a key that asks about one span, on the UI thread: a hand claim's claimer)."""
+        problem = self._prepare(rec)
+        return problem if problem is not None else self._ask(rec, doc, state, near)
+
+    def _ask(self, rec: Recommender, doc: Document, state: Annotations,
+             near: tuple[int, int] | None = None) -> list[Proposal] | str:
         """The proposals (those ``near`` a span: at least all that overlap it), or the one line that
         says why there are none (a missing model)."""
         from annotator.recommend import RecommendContext, RecommenderUnavailable
 
-        problem = self._prepare(rec)
-        if problem is not None:
-            return problem
         try:
             context = RecommendContext(self.schema, self.session.annotator)
             if near is not None:
@@ -212,34 +276,6 @@ class FindActions(ScreenPart):
             self._prepared = set()
         return self._prepared
 
-    def _plan(self, result: list[Proposal] | str, state: Annotations) -> _Plan | None:
-        """In the lane: the proposals fitted and applied to ``state``, the state they were made on
-        (``Editor.propose`` with ``before``), so the UI thread only shows them while it is unchanged."""
-        editor = self.editor
-        if not isinstance(result, list) or not result or editor is None:
-            return None
-        return state, editor.propose(result, before=state)
-
-    def _answer(self, result: list[Proposal], planned: _Plan | None) -> Answer | None:
-        """The lane's plan while the state shown is the one it was made on, else planned now."""
-        assert self.editor is not None
-        if planned is not None and planned[0] is self.editor.state:
-            return planned[1]
-        return self.editor.propose(result)
-
-    def _proposed(self, doc_id: str, rec: Recommender, result: list[Proposal] | str,
-                  planned: _Plan | None = None) -> None:
-        if isinstance(result, str):
-            self.status.say(result, error=True)
-            return
-        if doc_id != self.doc_id or self.editor is None:
-            return  # the annotator has moved on; the next opening proposes again
-        answer = self._answer(result, planned)
-        if answer is None:
-            self.status.say(f"{rec.name}: nothing new to propose here")
-        else:
-            self.commit(answer)
-
     def commit(self, answer: Answer | None, **kwargs) -> Answer | None:
         """Every change also teaches the recommenders that learn (``string-match``), on their lane,
         so a recommender is never taught while it proposes."""
@@ -247,53 +283,35 @@ class FindActions(ScreenPart):
         if isinstance(shown, Edit) and self.doc_id is not None:
             learners = [r for r in self.recommenders if r.learns]
             if learners:
-                doc = self._open_document()
-                inline = len(doc.text) <= RECOMMEND_NOW
+                doc_id, inline = self.doc_id, len(self.view.text) <= RECOMMEND_NOW
                 for slow in (False, True):
                     teach = [r for r in learners if r.slow == slow]
                     if teach:
                         (self.proposing_slow if slow else self.proposing).submit(
-                            partial(_observe, teach, doc, shown.after), description="recommenders learn",
+                            partial(self._observe, teach, doc_id, shown.after), description="recommenders learn",
                             inline=inline and not slow, current_only=False)
                 taught = _taught(shown.after)
                 quick = [r for r in learners if not r.slow]
                 if quick and _taught(shown.before) != taught:
-                    self.proposing.submit(partial(self._propose_again, doc, quick, taught, shown.description),
+                    self.proposing.submit(partial(self._propose_on_lane, quick, doc_id,
+                                                  _AfterLabel(taught, shown.description)),
                                           description="recommenders propose again", inline=inline)
         return shown
 
-    def _propose_again(self, doc: Document, learners: list[Recommender], taught: set[tuple[int, int, str]],
-                       said: str, job: Job) -> None:
-        """What was just labelled by hand is proposed wherever else it occurs in this document too
-        (issue 13: "in this document and the next ones"), as its own undo step after the label;
-        the status line keeps saying what the key did, and adds how many proposals followed. Run on
-        the lane: a later change of the labels (an undo) makes it moot, and asks again itself."""
+    def _observe(self, learners: list[Recommender], doc_id: str, state: Annotations, job: Job) -> None:
+        doc = self._open_document(doc_id)
         for rec in learners:
-            state = job.on_ui(self._state)
-            if state is None or _taught(state) != taught:
-                return
-            if job.on_ui(partial(self._prepare, rec)) is not None:
-                continue  # it cannot propose (said when the document opened)
-            result = self._propose(rec, doc, state)
-            if isinstance(result, list) and result:
-                said = job.on_ui(partial(self._proposed_again, rec, result, self._plan(result, state), taught, said))
-
-    def _proposed_again(self, rec: Recommender, result: list[Proposal], planned: _Plan | None,
-                        taught: set[tuple[int, int, str]], said: str) -> str:
-        if self.editor is None or _taught(self.editor.state) != taught:
-            return said
-        before = self.editor.state
-        answer = self._answer(result, planned)
-        if isinstance(self.commit(answer), Edit) and self.editor is not None:
-            added = _proposed(self.editor.state) - _proposed(before)
-            said = f"{said}; {rec.name} proposes {added} more here (f4 goes to them)"
-            self.status.say(said)
-        return said
+            rec.observe(doc, state)
 
 
-def _observe(learners: list[Recommender], doc: Document, state: Annotations, job: Job) -> None:
-    for rec in learners:
-        rec.observe(doc, state)
+class _AfterLabel:
+    """Proposals asked for again after a hand label (issue 13: what was just labelled by hand is
+    proposed wherever else it occurs, as its own undo step after the label): the hand labels they
+    were asked for, and what the status line says (the key's message, then how many followed)."""
+
+    def __init__(self, taught: set[tuple[int, int, str]], said: str) -> None:
+        self.taught = taught
+        self.said = said
 
 
 def _taught(state: Annotations) -> set[tuple[int, int, str]]:

@@ -50,10 +50,12 @@ class Writes(ScreenPart):
         sel = view.selection
         return Where(view.nav.token_span(view.cursor), (sel.start, sel.end) if sel is not None else None)
 
-    def commit(self, answer: Answer | None, *, then: Callable[[Edit], None] | None = None) -> Answer | None:
+    def commit(self, answer: Answer | None, *, then: Callable[[Edit], None] | None = None,
+               wait: bool = True) -> Answer | None:
         """Show the editor's answer: a refusal in the status line, an edit on screen at once,
         followed by ``then(edit)``, and only then saved (in order, on the writer thread; a
-        fast store answers before this returns). Returns what was shown."""
+        fast store answers before this returns, unless ``wait`` is False: a recommender's
+        thousands of proposals take longer to save than a key may wait). Returns what was shown."""
         if answer is None or self.doc_id is None:
             return None
         if isinstance(answer, Edit) and self._history_pending:
@@ -66,16 +68,16 @@ class Writes(ScreenPart):
         if then is not None:
             then(answer)
         doc_id, op = self.doc_id, answer.op
-        self._submit(lambda: self.session.apply(doc_id, op), doc_id, "do")
+        self._submit(lambda: self.session.apply(doc_id, op), doc_id, "do", wait)
         return answer
 
-    def _submit(self, call: Callable[[], object], doc_id: str, kind: str) -> None:
-        """Queue a store call; a lone one gets ``FAST_SAVE`` to answer within this key."""
+    def _submit(self, call: Callable[[], object], doc_id: str, kind: str, wait: bool = True) -> None:
+        """Queue a store call; a lone one gets ``FAST_SAVE`` to answer within this key (with ``wait``)."""
         if kind != "position":
             self.status.pending(True)
         self.saver.submit(call, lambda outcome: self._answered(doc_id, kind, outcome),
                           independent=kind == "position")
-        if self.saver.pending == 1:
+        if wait and self.saver.pending == 1:
             self.saver.settle(FAST_SAVE)
 
     def _answered(self, doc_id: str, kind: str, outcome: Outcome) -> None:

@@ -92,7 +92,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = 0
         self.selection: Selection | None = None
         self.goal_column: int | None = None
-        self._strips: LRUCache[int, Strip] = LRUCache(STRIP_CACHE)  # drawn lines, by line index
+        # drawn lines, by line index: (strip, the layout's version it was drawn at, the line's [start, end))
+        self._strips: LRUCache[int, tuple[Strip, int, tuple[int, int] | None]] = LRUCache(STRIP_CACHE)
         self._drag_anchor: int | None = None
         self._styles: dict[tuple, Style] = {}
         self._count_generation = 0
@@ -152,10 +153,15 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         """New annotations for the same text: redraw only the lines whose spans changed; every
         drawn line when many changed (a recommender's proposals across a big document: finding
         each one's line would lay out the whole text)."""
-        ranges = changed_ranges(self.state, state)
+        old = self.state
+        if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
+            self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
+            return
+        grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
+        ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
         self.state = state
         self.spans = SpanIndex(state)
-        if len(ranges) > REFRESH_RANGES:
+        if abs(grown) > REFRESH_RANGES or len(ranges) > REFRESH_RANGES:
             self._strips.clear()
             self.refresh()
             return
@@ -400,13 +406,29 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             self._layout_changed()
         line_index = y + round(self.scroll_y)
         width = self.scrollable_content_region.width
-        strip = self._strips.get(line_index)
-        if strip is None or strip.cell_length != width:
+        version = self.doc_layout.version
+        cached = self._strips.get(line_index)
+        strip = cached[0] if cached is not None and cached[0].cell_length == width else None
+        if strip is not None and cached is not None and cached[1] != version:
+            # the layout changed since (a window's lines counted): still this line's if it holds the same text
+            strip = strip if self._line_range(line_index) == cached[2] else None
+        if strip is None:
             strip = self._render_visual_line(line_index, width)
-            self._strips[line_index] = strip
+        if cached is None or cached[0] is not strip or cached[1] != version:
+            self._strips[line_index] = (strip, version, self._line_range(line_index))
         if y == 0 and self.text and not self._unsized:
             self._top_offset = self._line_start(line_index)
         return strip
+
+    def _line_range(self, index: int) -> tuple[int, int] | None:
+        """``[start, end)`` of line ``index`` (None past the end or without a text)."""
+        if not self.text:
+            return None
+        try:
+            line = self.doc_layout.line(index)
+        except IndexError:
+            return None
+        return line.start, line.end
 
     def _line_start(self, index: int) -> int | None:
         try:
@@ -426,10 +448,11 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_changed()
 
     def _layout_changed(self) -> None:
-        """A window's line count became exact: line numbers after it moved, so cached strips
-        are stale and the height is updated (after this frame)."""
+        """A window's line count became exact: line numbers after it moved, so a cached strip is
+        used again only where its line number still holds the same line (``render_line``; at
+        start-up the windows counted are below the screen, and the lines drawn stay), and the
+        height is updated (after this frame)."""
         self._layout_version = self.doc_layout.version
-        self._strips.clear()
         self.call_later(self._update_virtual_size)
 
     def _render_visual_line(self, line_index: int, width: int) -> Strip:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -38,6 +40,8 @@ def span_text(text: DocText, start: int, end: int, limit: int = 24) -> str:
 
 LABEL_COLUMN_MAX = 10  # a longer label key is cut (with "…") so the text column stays aligned
 PANEL_CHROME = 4  # the panel's left border, its scrollbar and a spare cell
+PANEL_SLICE = 120  # rows listed at a time (about 5 ms): a longer list is added a slice per PANEL_PAUSE
+PANEL_PAUSE = 0.005  # seconds between slices: the screen answers keys meanwhile
 
 
 class SpanPanel(OptionList):
@@ -65,29 +69,43 @@ class SpanPanel(OptionList):
         self._spans: list[Entity | Claim] = []
 
     def show(self, text: DocText, state: Annotations) -> None:
+        """List ``state``'s spans: up to ``PANEL_SLICE`` rows at once, the rest a slice per
+        ``PANEL_PAUSE`` (a recommender's thousands of proposals would hold the screen for a
+        quarter of a second; keys are answered between slices). A newer ``show`` replaces it."""
         spans: list[Entity | Claim] = [*state.entities, *state.claims]
         spans.sort(key=lambda s: (s.start, -s.end))
         self._spans = spans
-        options = []
+        self._listing = getattr(self, "_listing", 0) + 1
         column = self._label_column(spans)
         room = max(self._width() - column - 1, 4)
-        for span in spans:
-            line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
-            if isinstance(span, Entity):
-                spec = self.schema.label(span.label)
-                name = fit_logical(shown(span.label), column)
-                line.append(f"{name:<{column}}", style=f"bold {spec.color}" if spec else "bold")
-            else:
-                line.append(f"{'claim':<{column}}", style=f"bold {self.schema.claims.color}")
-            linked = isinstance(span, Entity) and span.identity is not None
-            line.append("·" if span.source else "≡" if linked else " ")  # ≡: a mention of an identity
-            line.append(span_text(text, span.start, span.end, room), style="dim" if span.source else "")
-            options.append(Option(line, id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}"))
         highlighted = self.highlighted
         self.clear_options()
-        self.add_options(options)
-        if options:
-            self.highlighted = min(highlighted or 0, len(options) - 1)
+        self._list_from(self._listing, text, 0, column, room, highlighted)
+
+    def _list_from(self, listing: int, text: DocText, first: int, column: int, room: int,
+                   highlighted: int | None) -> None:
+        if listing != self._listing:
+            return  # a newer list took over
+        spans = self._spans
+        end = min(first + PANEL_SLICE, len(spans))
+        self.add_options([self._row(text, span, column, room) for span in spans[first:end]])
+        if end < len(spans):
+            self.set_timer(PANEL_PAUSE, partial(self._list_from, listing, text, end, column, room, highlighted))
+        elif spans:
+            self.highlighted = min(highlighted or 0, len(spans) - 1)
+
+    def _row(self, text: DocText, span: Entity | Claim, column: int, room: int) -> Option:
+        line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
+        if isinstance(span, Entity):
+            spec = self.schema.label(span.label)
+            name = fit_logical(shown(span.label), column)
+            line.append(f"{name:<{column}}", style=f"bold {spec.color}" if spec else "bold")
+        else:
+            line.append(f"{'claim':<{column}}", style=f"bold {self.schema.claims.color}")
+        linked = isinstance(span, Entity) and span.identity is not None
+        line.append("·" if span.source else "≡" if linked else " ")  # ≡: a mention of an identity
+        line.append(span_text(text, span.start, span.end, room), style="dim" if span.source else "")
+        return Option(line, id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}")
 
     def _width(self) -> int:
         """Cells a row may use: the panel's width (from the stylesheet before the first layout)."""
