@@ -129,11 +129,13 @@ class Pane:
             self.tmux("kill-server")
 
 
-def make_store(folder: Path) -> Path:
-    """A store holding the 5 bundled seed documents."""
-    db = folder / "five.db"
+def make_store(folder: Path, tree: str | None = None) -> Path:
+    """A store holding the 5 bundled seed documents, made by the code of ``tree`` (default: this one),
+    so an older checkout is timed on a store of its own schema."""
+    db = folder / ("five.db" if tree is None else "five-baseline.db")
+    env = os.environ | ({"PYTHONPATH": tree} if tree else {})
     subprocess.run([sys.executable, "-m", "annotator", "import", str(REPO / "seeds"), "--db", str(db)],
-                   check=True, capture_output=True, cwd=folder)
+                   check=True, capture_output=True, cwd=folder, env=env)
     return db
 
 
@@ -161,6 +163,8 @@ def main() -> int:
         stamp = folder / "started"
         py = sys.executable
         annotate = f"{py} -m annotator annotate --db {db} --rtl-mode {args.rtl_mode} --annotator"
+        base_db = make_store(folder, args.baseline) if args.baseline else db
+        base_annotate = f"{py} -m annotator annotate --db {base_db} --rtl-mode {args.rtl_mode} --annotator"
         minimal_app = f"{py} {minimal}"
         pane = Pane()
         times: dict[str, list[float]] = {"annotator annotate": [], "minimal Textual app": []}
@@ -172,7 +176,7 @@ def main() -> int:
             commands: dict[str, tuple] = {"annotator annotate": (f"{annotate} bench{round_no}", ANNOTATE_MARKERS),
                                           "minimal Textual app": (minimal_app, MINIMAL_MARKERS)}
             if args.baseline:
-                commands[BASELINE] = (f"{annotate} base{round_no}", ANNOTATE_MARKERS, args.baseline)
+                commands[BASELINE] = (f"{base_annotate} base{round_no}", ANNOTATE_MARKERS, args.baseline)
             # rotate which goes first, so none always runs right after another
             names = list(commands)
             order = names[round_no % len(names):] + names[:round_no % len(names)]
