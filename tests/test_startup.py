@@ -608,3 +608,27 @@ def test_import_time_tables_built_by_slicing_equal_their_definition():
 
     assert _AT_LEAST == [bytes(int(v >= level) for v in range(256)) for level in range(256)]
     assert _PAGE_MASKS == [bytes(255 if v == page else 0 for v in range(256)) for page in range(256)]
+
+
+async def test_start_up_ends_when_the_first_document_fails_to_open(tmp_path, monkeypatch):
+    """A first document that cannot be read is said on the status line and leaves nothing to paint:
+    start-up must still end (``AnnotatorApp.started``, the collector back on), not wait for a paint."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    from annotator.errors import AnnotatorError
+    from annotator.tui.app import AnnotatorApp
+
+    calls: list[int] = []
+    monkeypatch.setattr(AnnotatorApp, "started", lambda self: calls.append(1))
+    session = make_session(tmp_path / "one.db", docs=(("a", "نص"),))
+
+    def unreadable(doc_id: str) -> str:
+        raise AnnotatorError(f"document {doc_id!r} cannot be read")
+
+    monkeypatch.setattr(session, "text", unreadable)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert calls == [1]
+    session.store.close()

@@ -122,11 +122,12 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self.documents, start = self.session.opening()
         self._check_size()
         if start.doc_id is not None:
-            self.open_document(start.doc_id, start.cursor, save=False)
+            self.open_document(start.doc_id, start.cursor, save=False)  # a failure is said on the status line
         else:
             self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
                             error=True)
-            self.post_message(self.Empty())  # no document to paint: start-up ends (``AnnotatorApp.started``)
+        if self.doc_id is None:  # no document to paint (none, or it failed to open): start-up ends here
+            self.post_message(self.Empty())  # (``AnnotatorApp.started``: the collector back on)
         self.view.focus()
 
     def on_unmount(self) -> None:
