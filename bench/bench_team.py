@@ -39,6 +39,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import load_average  # noqa: E402  (on a shared machine the load, not the store, may decide)
+
 WORDS = 12
 ACTIONS = ("take", "label", "done")
 
@@ -279,11 +282,6 @@ def cluster_cpu(data_dir: Path) -> Callable[[], float]:
             return float("nan")
 
     return total
-
-
-def load_average() -> str:
-    """The machine's 1/5/15-minute load averages: on a shared machine they, not the store, may decide."""
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 REFERENCE_SCRIPT = """\\set id :client_id + 1

@@ -41,6 +41,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+from _common import load_average  # noqa: E402
 
 RSS_FLAT = (1.5, 50)  # the big run's peak RSS at most 1.5x the small run's, plus 50 MB
 
@@ -117,10 +118,6 @@ def import_seconds(source: Path, db: Path) -> float:
 
 
 TOKENIZING = ("prodigy", "conll")  # formats that tokenize every text as they write it
-
-
-def load_average() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def export_seconds(db: Path, out: Path, fmt: str = "native") -> tuple[float, float]:

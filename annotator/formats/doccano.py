@@ -42,7 +42,6 @@ NAME = "doccano"
 CLAIM_LABEL = "CLAIM"
 CLAIMER_TYPE = "claimed_by"
 _MODEL_KEYS = ("text", "label", "entities", "relations", "doc_id", "notes", "status", "attributes", "meta")
-# without a new encoder per line; no cycle check: a line is a tree built here from the model and JSON it read
 
 
 class DoccanoFormat(JsonLinesFormat):

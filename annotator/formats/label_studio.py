@@ -201,9 +201,6 @@ def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
         yield group
 
 
-# without a new encoder per task; no cycle check: a task is a tree built here from the model and JSON it read
-
-
 def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("[")
     first = True
@@ -212,8 +209,6 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
         out.write(_encode_task(item))
         first = False
     out.write("\n]\n")
-
-
 
 
 def _scalar(value: Any) -> str:

@@ -173,4 +173,3 @@ WIDTH_OF_CODE = bytes(code >> 3 & 3 for code in range(256))
 SPACE_OF_CODE = bytes(code >> 5 & 1 for code in range(256))
 KIND_OF_CODE = bytes(code & 7 for code in range(256))
 NOT_ITSELF = re.compile(b"[\x00-\x3f]")  # a code whose character is not drawn as itself
-

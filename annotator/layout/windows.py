@@ -19,7 +19,6 @@ PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
 PARAGRAPH_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
 
 
-
 def next_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] | None:
     """[start, end) of the first paragraph separator starting in ``text[start:stop]``, whole: a
     ``\r\n`` that the piece-wise search (``search_forward``) or ``stop`` cut after its ``\r`` is

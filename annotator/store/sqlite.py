@@ -95,6 +95,11 @@ def _unstorable(exc: UnicodeEncodeError, path: str) -> StoreError:
                       "nothing was changed")
 
 
+
+def _glob_pattern(needle: str) -> str:
+    """A GLOB pattern matching ``needle`` anywhere, its own ``[``, ``*`` and ``?`` taken literally."""
+    return "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+
 class SQLiteStore(SQLReads, Store):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
@@ -222,7 +227,7 @@ class SQLiteStore(SQLReads, Store):
         case folding), in document order; shorter ones scan."""
         if len(needle) < 3:
             return None
-        pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+        pattern = _glob_pattern(needle)
         return ("documents_fts f CROSS JOIN documents d", "f.rowid", "d.seq = f.rowid AND f.search GLOB ?", (pattern,))
 
     def _parts_source(self, needle: str) -> tuple[str, tuple]:
@@ -230,7 +235,7 @@ class SQLiteStore(SQLReads, Store):
         part that holds the needle (each part found is read to check it); shorter needles scan the parts."""
         if len(needle) < 3:
             return super()._parts_source(needle)
-        pattern = "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
+        pattern = _glob_pattern(needle)
         return ("SELECT r.seq FROM (SELECT seq, MIN(id) AS lo, MAX(id) AS hi FROM search_parts GROUP BY seq) r "
                 "WHERE EXISTS (SELECT 1 FROM search_parts_fts f CROSS JOIN search_parts p ON p.id = f.rowid "
                 "WHERE f.search GLOB ? AND f.rowid BETWEEN r.lo AND r.hi AND p.seq = r.seq)", (pattern,))
@@ -424,9 +429,10 @@ class SQLiteStore(SQLReads, Store):
     def _add_long(self, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
         """A long text a piece at a time (migration 8): its bytes written into a ``zeroblob`` of their size
         in ``long_texts`` and its search copy as overlapping parts, each indexed as it is written."""
-        self._db.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,x'',?,?,?,'')",
-                         (doc_id, h, _dumps(dict(doc.meta)), now_iso()))
-        seq = self._db.execute("SELECT seq FROM documents WHERE id=?", (doc_id,)).fetchone()[0]
+        seq = self._db.execute(
+            "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,x'',?,?,?,'')",
+            (doc_id, h, _dumps(dict(doc.meta)), now_iso())).lastrowid
+        assert seq is not None  # seq is the row id, which the INSERT sets
         self._db.execute("INSERT INTO long_texts(seq, data) VALUES (?, zeroblob(?))",
                          (seq, sql_reads.read_marks(marks[3])[-1]))
         with self._db.blobopen("long_texts", "data", seq) as blob:
