@@ -67,6 +67,7 @@ class SpanPanel(OptionList):
         super().__init__(id=id)
         self.schema = schema
         self._spans: list[Entity | Claim] = []
+        self._listing = 0  # which listing the slices being added belong to (a newer one drops the older)
 
     def show(self, text: DocText, state: Annotations) -> None:
         """List ``state``'s spans: up to ``PANEL_SLICE`` rows at once, the rest a slice per
@@ -75,7 +76,7 @@ class SpanPanel(OptionList):
         spans: list[Entity | Claim] = [*state.entities, *state.claims]
         spans.sort(key=lambda s: (s.start, -s.end))
         self._spans = spans
-        self._listing = getattr(self, "_listing", 0) + 1
+        self._listing += 1
         column = self._label_column(spans)
         room = max(self._width() - column - 1, 4)
         highlighted = self.highlighted
