@@ -55,7 +55,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     BINDINGS = screen_bindings()
 
     class Empty(Message):
-        """The store has no document for this annotator: nothing will be painted, start-up is over."""
+        """No document for this annotator, or the first failed to open: nothing will be painted, start-up is over."""
 
     def __init__(self, session: AnnotationSession, *, clock, direction: str = "rtl",
                  recommenders: tuple = ()) -> None:
@@ -124,10 +124,9 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         if start.doc_id is not None:
             self.open_document(start.doc_id, start.cursor, save=False)  # a failure is said on the status line
         else:
-            self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some",
-                            error=True)
-        if self.doc_id is None:  # no document to paint (none, or it failed to open): start-up ends here
-            self.post_message(self.Empty())  # (``AnnotatorApp.started``: the collector back on)
+            self.status.say("no documents in the store: run `annotator annotate FILE.txt…` to add some", error=True)
+        if self.doc_id is None:  # nothing to paint (no document, or it failed to open): start-up ends
+            self.post_message(self.Empty())
         self.view.focus()
 
     def on_unmount(self) -> None:
