@@ -399,10 +399,12 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     None: standard output."""
     if not fmt.writable:
         raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    target = output_target(output, folder=fmt.writes_folders)
-    if fmt.writes_folders:
+    folder = fmt.writes_folders and fmt.archive_suffix(output) is None  # brat's -o corpus.tar: one file
+    target = output_target(output, folder=folder)
+    if folder:
         if target is None:
-            raise AnnotatorError(f"format {fmt.name} writes a folder: give one with -o")
+            archives = f" (or an archive: {', '.join(fmt.archive_suffixes)})" if fmt.archive_suffixes else ""
+            raise AnnotatorError(f"format {fmt.name} writes a folder{archives}: give one with -o")
         check_folder_contents(target, fmt)
     return target
 
@@ -441,6 +443,10 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
                     wrapper.detach()  # sys.stdout keeps its buffer
         return
     ctx.target = str(output)
+    if fmt.writes_folders and fmt.archive_suffix(output) is not None:
+        with atomic_output(target, ctx) as fh:  # one file like any other: a temporary one renamed over it
+            fmt.write_archive(records, fh.buffer, ctx, Path(str(output)))
+        return
     if fmt.writes_folders:
         with atomic_folder(target, fmt, ctx) as tmp:
             fmt.write_folder(records, tmp, ctx)

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TextIO
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, TextIO
 
 from annotator.model.annotations import Annotations, Document
 from annotator.schema.model import Schema
@@ -175,6 +175,9 @@ class Format(ABC):
     # since it is replaced whole) and the configuration files carried over into the new folder
     folder_files: ClassVar[tuple[str, ...]] = ()
     folder_carries: ClassVar[tuple[str, ...]] = ()
+    # folder formats that also ship their files as one archive: an output named with one of these
+    # suffixes (e.g. ".tar") is one file, written by ``write_archive`` and replaced atomically
+    archive_suffixes: ClassVar[tuple[str, ...]] = ()
     # JSON formats: the keys of a record that it turns into data; any other annotation-like key is
     # reported, never silently ignored (``_io.check_keys``). None: not checked.
     record_keys: ClassVar[frozenset[str] | None] = None
@@ -207,6 +210,20 @@ class Format(ABC):
 
         raise AnnotatorError(f"format {self.name!r} does not write folders")
 
+    def archive_suffix(self, output: str | Path | None) -> str | None:
+        """The one of ``archive_suffixes`` that ``output``'s name ends with (any case; the longest),
+        else None: then a folder format writes a folder."""
+        name = Path(output).name.lower() if output is not None and str(output) not in ("", "-") else ""
+        found = [s for s in self.archive_suffixes if name.endswith(s) and len(name) > len(s)]
+        return max(found, key=len) if found else None
+
+    def write_archive(self, records: Iterable[Record], out: BinaryIO, ctx: WriteContext, target: Path) -> None:
+        """Stream into ``out`` (binary, the export's temporary file for ``target``) one archive of
+        the files ``write_folder`` writes. Only for formats with ``archive_suffixes``."""
+        from annotator.errors import AnnotatorError
+
+        raise AnnotatorError(f"format {self.name!r} does not write archives")
+
     @property
     def writable(self) -> bool:
         """Whether it can be exported to: it implements the write its kind calls for."""
@@ -232,7 +249,7 @@ def contract_problems(fmt: Format, name: str) -> list[str]:
         if not isinstance(value, bool):
             problems.append(f"{flag} is not True or False")
     for what, patterns in (("suffixes", fmt.suffixes), ("folder_files", fmt.folder_files),
-                           ("folder_carries", fmt.folder_carries)):
+                           ("folder_carries", fmt.folder_carries), ("archive_suffixes", fmt.archive_suffixes)):
         if not (isinstance(patterns, tuple) and all(isinstance(v, str) for v in patterns)):
             problems.append(f"{what} is not a tuple of strings")
     if isinstance(fmt.suffixes, tuple) and not all(
@@ -246,6 +263,8 @@ def contract_problems(fmt: Format, name: str) -> list[str]:
     if fmt.writes_folders and cls.write is not Format.write:
         problems.append("it declares writes_folders = True but implements write (a folder format writes "
                         "through write_folder)")
+    if fmt.archive_suffixes and not (fmt.writes_folders and cls.write_archive is not Format.write_archive):
+        problems.append("it declares archive_suffixes but does not write folders and implement write_archive")
     if fmt.writes_folders and not fmt.folder_files:
         problems.append("it writes folders but declares no folder_files (the files an export writes)")
     return problems

@@ -16,10 +16,15 @@ Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)
 
 from __future__ import annotations
 
+import io
+import operator
+import os
 import re
+import tarfile
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Literal
 
 from annotator.errors import InputError
 from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
@@ -39,6 +44,9 @@ CLAIM_TYPE = "Claim"
 CLAIMER_TYPE = "Claimer"
 EQUIV_TYPE = "Equiv"
 _T_ID = re.compile(r"^T\d+$")
+# the archives an export writes for an output named so, and tarfile's compression for each
+ARCHIVES: dict[str, Literal["w|", "w|gz"]] = {".tar": "w|", ".tar.gz": "w|gz", ".tgz": "w|gz"}
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def _read_text(path: Path) -> str:
@@ -75,6 +83,7 @@ class BratFormat(Format):
     writes_folders = True
     folder_files = ("*.txt", "*.ann")  # what an export writes: an old export's folder is replaced whole
     folder_carries = ("*.conf",)  # brat's annotation.conf, visual.conf …: copied into the new folder
+    archive_suffixes = tuple(ARCHIVES)  # -o corpus.tar (.tar.gz, .tgz): the same files in one archive
 
     def sniff(self, path: Path, head: str) -> bool:
         if path.suffix == ".ann":
@@ -201,46 +210,100 @@ class BratFormat(Format):
 
     def write_folder(self, records: Iterable[Record], folder: Path, ctx: WriteContext) -> None:
         """Write the pairs into ``folder``, a fresh one the export made: files are created, never
-        opened if already there (``x`` mode), so a symlink could never be written through."""
+        opened if already there (``O_EXCL``), so a symlink could never be written through. Bytes go
+        straight to ``os.write`` through the folder's descriptor (no file object, no path per file);
+        the export puts the whole folder on disk once, before swapping it in."""
+        dfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for name, data in self.files(records, ctx):
+                fd = os.open(name, _CREATE, 0o666, dir_fd=dfd)
+                try:
+                    done = os.write(fd, data) if data else 0
+                    while done < len(data):  # a short write (a signal, a full disk): go on or raise
+                        done += os.write(fd, memoryview(data)[done:])
+                finally:
+                    os.close(fd)
+        finally:
+            os.close(dfd)
+
+    def write_archive(self, records: Iterable[Record], out: BinaryIO, ctx: WriteContext, target: Path) -> None:
+        """Stream the pairs into ``out`` as a tar archive (gzipped for ``.tar.gz``/``.tgz``), inside one
+        folder named after the archive (``corpus.tar`` holds ``corpus/<id>.txt``, ``corpus/<id>.ann``),
+        as brat collections are shipped: the same names and bytes ``write_folder`` gives, one document
+        in memory at a time. ``out`` is the export's temporary file, renamed over ``target`` once whole."""
+        suffix = self.archive_suffix(target)
+        assert suffix is not None, target
+        top = _file_stem(target.name[: -len(suffix)], set())
+        now, umask = int(time.time()), os.umask(0)
+        os.umask(umask)
+
+        def entry(name: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInfo:
+            info = tarfile.TarInfo(name)
+            info.type, info.mode, info.size, info.mtime = kind, mode & ~umask, size, now
+            info.uid, info.gid = os.getuid(), os.getgid()
+            return info
+
+        with tarfile.open(fileobj=out, mode=ARCHIVES[suffix], format=tarfile.PAX_FORMAT) as tar:
+            tar.addfile(entry(top, tarfile.DIRTYPE, 0o777))
+            for name, data in self.files(records, ctx):
+                tar.addfile(entry(f"{top}/{name}", tarfile.REGTYPE, 0o666, len(data)), io.BytesIO(data))
+
+    def files(self, records: Iterable[Record], ctx: WriteContext) -> Iterator[tuple[str, bytes]]:
+        """Each document's ``<stem>.txt`` and ``<stem>.ann`` (name, bytes), in order: the one source of
+        what a folder and an archive hold."""
         used: set[str] = set()
+        lost = _Unheld()
         for rec in records:
             stem = _file_stem(rec.document.id, used)
-            lines = written(lambda r: self.ann_lines(r, ctx), rec, ctx, NAME)
+            lines = written(lambda r: self.ann_lines(r, ctx, lost), rec, ctx, NAME)
             if lines is None:
                 continue
-            with (folder / f"{stem}.txt").open("xb") as out:
-                out.write(rec.document.text.encode("utf-8", "surrogatepass"))
-            with (folder / f"{stem}.ann").open("x", encoding="utf-8", newline="\n") as out:
-                out.write("".join(line + "\n" for line in lines))
+            yield f"{stem}.txt", rec.document.text.encode("utf-8", "surrogatepass")
+            yield f"{stem}.ann", ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+        lost.report(ctx)
 
-    def ann_lines(self, rec: Record, ctx: WriteContext) -> list[str]:
-        """The ``.ann`` lines for one record."""
+    def ann_lines(self, rec: Record, ctx: WriteContext, lost: _Unheld | None = None) -> list[str]:
+        """The ``.ann`` lines for one record. What brat has no place for (document status, notes,
+        attributes) is told to ``lost``, which reports it once for the export; without one, here."""
         doc, ann = rec.document, rec.annotations
         if ann is None:
             return []
         text = doc.text
-        spans = sorted([*ann.entities, *ann.claims], key=lambda s: (s.start, -s.end, s.id))
-        taken = {s.id for s in spans if _T_ID.match(s.id)}
-        numbers = iter(n for n in range(1, 10 ** 9) if f"T{n}" not in taken)
-        brat_id: dict[str, str] = {}
-        seen: set[str] = set()
-        for s in spans:
-            key = f"{type(s).__name__}:{s.id}"
-            if _T_ID.match(s.id) and s.id not in seen:
-                brat_id[key] = s.id
-            else:
-                brat_id[key] = f"T{next(numbers)}"
-            seen.add(brat_id[key])
+        # in (start, -end, id) order: three stable sorts in C rather than a Python key per span
+        spans: list[Entity | Claim] = sorted([*ann.entities, *ann.claims], key=_ID)
+        spans.sort(key=_END, reverse=True)
+        spans.sort(key=_START)
+        taken = {i for i in map(_ID, spans) if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
+        entity_id: dict[str, str] = {}  # our span id → its brat id, entities and claims apart
+        claim_id: dict[str, str] = {}
         lines = []
+        seen: set[str] = set()
+        n = 0
         for s in spans:
-            kind = s.label if isinstance(s, Entity) else CLAIM_TYPE
-            piece = text[s.start:s.end].replace("\n", " ")  # brat's own rule for the text column
-            lines.append(f"{brat_id[f'{type(s).__name__}:{s.id}']}\t{kind} {s.start} {s.end}\t{piece}")
+            if s.id in taken and s.id not in seen:
+                bid = s.id
+            else:
+                n += 1
+                while f"T{n}" in taken:
+                    n += 1
+                bid = f"T{n}"
+            seen.add(bid)
+            if isinstance(s, Claim):
+                claim_id[s.id] = bid
+                kind = CLAIM_TYPE
+            else:
+                entity_id[s.id] = bid
+                kind = s.label
+            # brat's own rule for the text column: no line break in it
+            lines.append(f"{bid}\t{kind} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}")
+        if len(entity_id) + len(claim_id) < len(spans):  # an id twice: its lines all take its last brat id
+            lines = [f"{(claim_id if isinstance(s, Claim) else entity_id)[s.id]}\t{line.split(chr(9), 1)[1]}"
+                     for s, line in zip(spans, lines, strict=True)]
         ex = Stored(doc, NAME, ctx)
         kept: list[str] = ex.get("kept", _KEPT_LINES, [])
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
-        for c in sorted(ann.claims, key=lambda c: (c.start, -c.end, c.id)):
-            tid = brat_id[f"Claim:{c.id}"]
+        for c in sorted(ann.claims, key=_span_order):
+            tid = claim_id[c.id]
             for key, value in sorted(c.attributes.items()):
                 if value is None:
                     continue
@@ -252,11 +315,11 @@ class BratFormat(Format):
                 lines.append(f"{line_id('A', f'A:{c.id}:{key}')}\t{key} {tid}"
                              + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
-                claimer = brat_id[f"Entity:{c.claimer}"]
-                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{claimer}")
-        lines += [f"*\t{EQUIV_TYPE} " + " ".join(brat_id[f"Entity:{e.id}"] for e in mentions)
-                  for mentions in ann.identities().values() if len(mentions) > 1]
-        present = set(brat_id.values())
+                lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{entity_id[c.claimer]}")
+        if any(e.identity is not None for e in ann.entities):
+            lines += [f"*\t{EQUIV_TYPE} " + " ".join(entity_id[e.id] for e in mentions)
+                      for mentions in ann.identities().values() if len(mentions) > 1]
+        present = {*entity_id.values(), *claim_id.values()}
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
             if line.split("\t", 1)[0] in present:
@@ -268,9 +331,48 @@ class BratFormat(Format):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
                            "that is gone; left out")
         if ann.notes or ann.attributes or ann.status != "todo":
-            ctx.report(ctx.target, None, f"document {doc.id!r}: brat has no place for document status, notes or "
-                       "attributes; not written")
+            if lost is None:
+                ctx.report(ctx.target, None, f"document {doc.id!r}: {_UNHELD}")
+            else:
+                lost.add(doc.id)
         return lines
+
+
+_UNHELD = "brat has no place for document status, notes or attributes; not written"
+
+
+class _Unheld:
+    """The documents whose status, notes or attributes an export left out, reported once at its end
+    with their count and the first few ids: one problem per document would grow with the export."""
+
+    SHOWN = 5
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[str] = []
+        self.last: str | None = None
+
+    def add(self, doc_id: str) -> None:
+        if doc_id == self.last:
+            return  # the same document built again (``written``'s second try)
+        self.count, self.last = self.count + 1, doc_id
+        if len(self.first) < self.SHOWN:
+            self.first.append(doc_id)
+
+    def report(self, ctx: WriteContext) -> None:
+        if self.count == 1:
+            ctx.report(ctx.target, None, f"document {self.first[0]!r}: {_UNHELD}")
+        elif self.count:
+            more = f" and {self.count - len(self.first):,} more" if self.count > len(self.first) else ""
+            ctx.report(ctx.target, None, f"{self.count:,} documents ({', '.join(map(repr, self.first))}{more}): "
+                       f"{_UNHELD}")
+
+
+def _span_order(s: Entity | Claim) -> tuple[int, int, str]:
+    return s.start, -s.end, s.id
+
+
+_ID, _START, _END = operator.attrgetter("id"), operator.attrgetter("start"), operator.attrgetter("end")
 
 
 def _read_identities(equivs: list[tuple[int, list[str]]], entities: dict[str, Entity], path: Path,
