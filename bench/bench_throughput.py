@@ -14,7 +14,8 @@ Everything is generated in a temporary folder (or --folder):
   documents/s. Tokenizing formats are also set against the rate of tokenizing alone, and CoNLL, Prodigy
   and brat against their ceiling: the parts any writer of the format must do (reading the store, the
   token tables the store kept at import (our tokenizer where it kept none), writing the same bytes or
-  creating the same files), each timed alone, summed.
+  creating the same files), each timed alone, summed. ``brat-tar`` and ``brat-tgz`` are brat written
+  as one archive (``-o corpus.tar``, ``corpus.tar.gz``), set against the folder's rate in the same run.
 - memory: peak RSS of a separate process exporting --small and --big documents in each format
   (a store built with direct inserts: ``bench_store_scale.build_store``), and importing --small
   and --big-import documents of native JSONL. Aim: flat (the big run within 1.5x of the small one,
@@ -129,7 +130,7 @@ def export_seconds(db: Path, out: Path, fmt: str = "native") -> tuple[float, flo
 
     store = SQLiteStore(db)
     t, c, times = time.perf_counter(), time.process_time(), os.times()
-    export_store(store, load_schema(default_schema_path()), get_format(fmt), out)
+    export_store(store, load_schema(default_schema_path()), get_format(BRAT_ARCHIVES.get(fmt, (fmt,))[0]), out)
     seconds, cpu, after = time.perf_counter() - t, time.process_time() - c, os.times()
     LAST_SPLIT[:] = [after.user - times.user, after.system - times.system]
     store.close()
@@ -137,6 +138,13 @@ def export_seconds(db: Path, out: Path, fmt: str = "native") -> tuple[float, flo
 
 
 LAST_SPLIT = [0.0, 0.0]  # user and system CPU seconds of the last export_seconds
+# brat shipped as one archive (-o corpus.tar / .tar.gz): the format, and the suffix of its output
+BRAT_ARCHIVES = {"brat-tar": ("brat", ".tar"), "brat-tgz": ("brat", ".tar.gz")}
+
+
+def out_name(fmt: str) -> str:
+    """The output's suffix for ``fmt`` (a name of --formats): brat's archives end as archives."""
+    return BRAT_ARCHIVES[fmt][1] if fmt in BRAT_ARCHIVES else f".{fmt}"
 
 
 def conll_sentence(path: Path, tokens: int) -> None:
@@ -243,7 +251,8 @@ def main() -> int:
     p.add_argument("--small", type=int, default=1000)
     p.add_argument("--big", type=int, default=20_000)
     p.add_argument("--big-import", type=int, default=10_000)
-    p.add_argument("--formats", default="native,prodigy,doccano,label-studio,label-studio-min,brat,conll")
+    p.add_argument("--formats", default="native,prodigy,doccano,label-studio,label-studio-min,brat,brat-tar,"
+                                        "brat-tgz,conll")
     p.add_argument("--huge-mb", type=int, default=10, help="one document of this many MB of Arabic (0: skip; try 100)")
     p.add_argument("--skip-rss", action="store_true", help="skip the peak-RSS runs at --small and --big documents")
     p.add_argument("--conll-tokens", type=int, default=500_000)
@@ -284,17 +293,21 @@ def main() -> int:
         aims["import overhead at most 30% over simple_word_tokenize"] = ratio <= 1.3
     print(f"  export, each format, long labelled documents: documents/s of CPU time (wall clock, which the "
           f"load decides, in brackets); aim: at least 10,000/s; load average {load_average()}")
+    rates: dict[str, float] = {}  # documents/s of CPU time, by format
     for fmt in args.formats.split(","):
         runs = []
         for _ in range(2):
-            runs.append((*export_seconds(db, folder / f"news-out.{fmt}", fmt), *LAST_SPLIT))
+            runs.append((*export_seconds(db, folder / f"news-out{out_name(fmt)}", fmt), *LAST_SPLIT))
         cpu, wall, user, system = min(runs)
         print(f"    {fmt:<17} {args.docs / cpu:8,.0f}/s ({args.docs / wall:,.0f}/s)"
               + (f", {tok / cpu:.2f}x the rate of tokenizing alone" if fmt in TOKENIZING else "")
               + (f"; in the kernel {system / cpu:.0%} of the CPU time (our code alone: {args.docs / user:,.0f}/s)"
-                 if fmt == "brat" else ""))
+                 if fmt == "brat" else "")
+              + (f"; {args.docs / cpu / rates['brat']:.2f}x the folder's rate in this run"
+                 if fmt in BRAT_ARCHIVES and "brat" in rates else ""))
+        rates[fmt] = args.docs / cpu
         aims[f"export {fmt} at least 10,000 long labelled documents/s (CPU time)"] = args.docs / cpu >= 10_000
-        out = folder / f"news-out.{fmt}"
+        out = folder / f"news-out{out_name(fmt)}"
         if fmt in CEILINGS:
             ceiling(fmt, db, out, texts, cpu)
         if out.is_dir():
@@ -319,8 +332,9 @@ def main() -> int:
         for fmt in args.formats.split(","):
             figures = []
             for size in (args.small, args.big):
-                out = folder / f"out-{size}.{fmt}"
-                code, seconds, rss = run_child(["export", "--db", str(stores[size]), "--format", fmt, "-o", str(out)])
+                out = folder / f"out-{size}{out_name(fmt)}"
+                code, seconds, rss = run_child(["export", "--db", str(stores[size]), "--format",
+                                                BRAT_ARCHIVES.get(fmt, (fmt,))[0], "-o", str(out)])
                 figures.append((seconds, rss))
             (s1, r1), (s2, r2) = figures
             ok = r2 <= r1 * RSS_FLAT[0] + RSS_FLAT[1]

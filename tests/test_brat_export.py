@@ -26,6 +26,7 @@ from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.session import AnnotationSession
 from annotator.store.sqlite import SQLiteStore
+
 from conftest import SEEDS, shared_data
 
 BRAT = get_format("brat")
