@@ -250,3 +250,30 @@ def test_the_folder_writer_makes_no_file_object_per_file(tmp_path, news_schema, 
     BRAT.write_folder(records, tmp_path / "out", ctx)
     monkeypatch.undo()
     assert len(list((tmp_path / "out").iterdir())) == 2 * len(records)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_the_archive_stream_writes_what_tarfile_writes_byte_for_byte(umask):
+    """The quick headers (a template with the name, size and checksum put in) against ``tarfile``'s
+    own, on names at and past the ustar limit, non-ASCII and undecodable ones, and sizes around a block."""
+    from annotator.formats.brat import _TarStream
+
+    names = ["d.txt", "x" * 95 + ".ann", "y" * 96 + ".txt", "z" * 97 + ".txt", "وثيقة.txt", "bad\udcff.ann",
+             "sp ace.txt", "a" * 300 + ".txt"]
+    sizes = [0, 1, 511, 512, 513, 5000]
+    members = [(f"top/{n}" if i % 2 else n, bytes(range(256)) * (size // 256) + b"q" * (size % 256))
+               for i, (n, size) in enumerate((n, s) for n in names for s in sizes)]
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    stream = _TarStream(ours, 1_700_000_000, umask)
+    stream.add("top", b"", tarfile.DIRTYPE)
+    with tarfile.open(fileobj=theirs, mode="w|", format=tarfile.PAX_FORMAT, encoding="utf-8",
+                      errors="surrogateescape") as tar:
+        tar.addfile(stream.info("top", tarfile.DIRTYPE, 0))
+        for name, data in members:
+            stream.add(name, data)
+            tar.addfile(stream.info(name, tarfile.REGTYPE, len(data)), io.BytesIO(data))
+    stream.close()
+    assert ours.getvalue() == theirs.getvalue()
+    with tarfile.open(fileobj=io.BytesIO(ours.getvalue()), encoding="utf-8", errors="surrogateescape") as tar:
+        got = [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()[1:]]  # type: ignore[union-attr]
+    assert got == members

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import io
 import operator
 import os
 import re
@@ -239,21 +238,15 @@ class BratFormat(Format):
         top = _file_stem(target.name[: -len(suffix)], set())
         now, umask = int(time.time()), os.umask(0)
         os.umask(umask)
-
-        def entry(name: str, kind: bytes, mode: int, size: int = 0) -> tarfile.TarInfo:
-            info = tarfile.TarInfo(name)
-            info.type, info.mode, info.size, info.mtime = kind, mode & ~umask, size, now
-            info.uid, info.gid = os.getuid(), os.getgid()
-            return info
-
         with contextlib.ExitStack() as stack:
             sink: BinaryIO | gzip.GzipFile = out
             if ARCHIVES[suffix]:
                 sink = stack.enter_context(gzip.GzipFile(fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=now))
-            tar = stack.enter_context(tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT))
-            tar.addfile(entry(top, tarfile.DIRTYPE, 0o777))
+            tar = _TarStream(sink, now, umask)
+            tar.add(top, b"", tarfile.DIRTYPE)
             for name, data in self.files(records, ctx):
-                tar.addfile(entry(f"{top}/{name}", tarfile.REGTYPE, 0o666, len(data)), io.BytesIO(data))
+                tar.add(f"{top}/{name}", data)
+            tar.close()
 
     def files(self, records: Iterable[Record], ctx: WriteContext) -> Iterator[tuple[str, bytes]]:
         """Each document's ``<stem>.txt`` and ``<stem>.ann`` (name, bytes), in order: the one source of
@@ -424,6 +417,57 @@ class _LineIds:
         fresh = f"{prefix}{self.last[prefix]}"
         self.taken.add(fresh)
         return fresh
+
+
+class _TarStream:
+    """A tar archive written member after member: what ``tarfile`` writes for the same entries (PAX
+    format, its end blocks and record padding), byte for byte, without its per-member costs (a copy
+    of each ``TarInfo``, a file object per member). A member whose header has fields of fixed
+    contents (a file with an ASCII name under 100 bytes, under 8 GiB: nearly all) takes a header
+    ``tarfile`` made once, with its name, size and checksum put in place; any other, ``tarfile``'s own."""
+
+    def __init__(self, out: BinaryIO | gzip.GzipFile, mtime: int, umask: int) -> None:
+        self.out, self.mtime, self.umask, self.offset = out, mtime, umask, 0
+        self.template = bytearray(self.info("", tarfile.REGTYPE, 0).tobuf(tarfile.PAX_FORMAT))
+        self.template[_CHKSUM] = b" " * 8  # as the checksum is counted
+        self.sum = sum(self.template) - sum(self.template[_SIZE])
+
+    def info(self, name: str, kind: bytes, size: int) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.type, info.size, info.mtime = kind, size, self.mtime
+        info.mode = (0o777 if kind == tarfile.DIRTYPE else 0o666) & ~self.umask
+        info.uid, info.gid = os.getuid(), os.getgid()
+        return info
+
+    def header(self, name: str, kind: bytes, size: int) -> bytes:
+        raw = name.encode("utf-8", "surrogateescape")
+        if not (kind == tarfile.REGTYPE and raw.isascii() and len(raw) < 100 and size < 8 ** 11):
+            return self.info(name, kind, size).tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+        block = bytearray(self.template)  # its name is all NUL
+        field = b"%011o\0" % size
+        total = self.sum + sum(raw) + sum(field)
+        block[: len(raw)] = raw
+        block[_SIZE] = field
+        block[_CHKSUM] = b"%06o\0 " % total
+        return bytes(block)
+
+    def add(self, name: str, data: bytes, kind: bytes = tarfile.REGTYPE) -> None:
+        head = self.header(name, kind, len(data))
+        self.out.write(head)
+        if data:
+            self.out.write(data)
+        pad = -len(data) % tarfile.BLOCKSIZE
+        if pad:
+            self.out.write(tarfile.NUL * pad)
+        self.offset += len(head) + len(data) + pad
+
+    def close(self) -> None:
+        """The end of the archive: two empty blocks, then padding to a whole record (``tarfile.close``)."""
+        end = tarfile.BLOCKSIZE * 2
+        self.out.write(tarfile.NUL * (end + -(self.offset + end) % tarfile.RECORDSIZE))
+
+
+_SIZE, _CHKSUM = slice(124, 136), slice(148, 156)  # a tar header's fields (POSIX ustar)
 
 
 def _file_stem(doc_id: str, used: set[str]) -> str:
