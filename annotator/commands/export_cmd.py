@@ -22,7 +22,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_schema_argument(p)
     p.add_argument("-o", "--output", metavar="FILE",
                    help="output file, replaced atomically; a symlink is followed and kept; '-' or nothing: "
-                        "standard output; a device, FIFO or socket is refused (brat: a folder, replaced whole)")
+                        "standard output; a device, FIFO or socket is refused (brat: a folder, replaced whole, or "
+                        "one archive of the same files when FILE ends .tar, .tar.gz or .tgz)")
     p.add_argument("--format", default="native", choices=format_names(), metavar="F",
                    help="output format (default native); one of: " + ", ".join(format_names()))
     p.add_argument("--annotator", action="append", metavar="A", help="only this annotator's records (repeatable)")

@@ -11,7 +11,8 @@ attributes on entities, notes, other relations) are kept verbatim and written ba
 brat ids are kept as our span ids, so a brat → annotator → brat round trip keeps them.
 Documents: one per ``.txt``; the id is the file stem. Discontinuous spans
 (``0 5;6 10``) are reported; ``--repair`` imports the covering span.
-Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)``), one pair per document.
+Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)``), one pair per document,
+or the same files as one tar archive for an output named ``.tar``/``.tar.gz``/``.tgz`` (``write_archive``).
 """
 
 from __future__ import annotations
