@@ -496,7 +496,8 @@ class _Names:
     def add(self, name: str) -> bool:
         """Take ``name``: True if it was free."""
         raw = name.encode("utf-8", "surrogatepass")
-        key = (zlib.crc32(raw) << 32 | zlib.adler32(raw)) or 1  # 0 marks an empty slot
+        # the slot is the low bits: CRC-32's, spread evenly (Adler-32's are not, for names alike)
+        key = (zlib.adler32(raw) << 32 | zlib.crc32(raw)) or 1  # 0 marks an empty slot
         if not self._put(self.slots, key):
             return False
         self.count += 1
