@@ -6,6 +6,9 @@ shared corpora, and generated text that also holds what ``common_tokens`` refuse
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +16,7 @@ from hypothesis import strategies as st
 from annotator.text import TextIndex
 from annotator.text import tokens as tokens_module
 from annotator.text.tokens import Token, tokenize
-from annotator.text.wordbreak import common_tokens
+from annotator.text.wordbreak import common_pieces, common_tokens
 
 from conftest import SEEDS, shared_text_files
 
@@ -129,3 +132,32 @@ def test_a_window_of_common_text_is_tokenized_without_the_per_word_loop(monkeypa
     index = TextIndex(text)
     middle = want[len(want) // 2]
     assert index.token_at(middle.start) == middle
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join))
+def test_common_pieces_are_the_split_common_tokens_reads(text: str) -> None:
+    """One test of "common text" and one split (``wordbreak.common_pieces``), for the tokens and for the
+    tables a store keeps (``bounds.pack``): white space and tokens alternating, covering the text."""
+    pieces, common = common_pieces(text), common_tokens(text)
+    assert (pieces is None) == (common is None)
+    if pieces is not None and common is not None:
+        assert "".join(pieces) == text and pieces[1::2] == common[2]
+        assert all(not p or p.isspace() for p in pieces[0::2])
+
+
+def test_no_module_reaches_into_the_private_names_of_wordbreak():
+    """``bounds`` once read ``wordbreak._common_patterns`` and repeated half of ``common_tokens``: the
+    common split has one owner, and its public face (``common_pieces``) is what others use."""
+    root = Path(tokens_module.__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "wordbreak.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("wordbreak"):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "wordbreak":
+                offenders.append(f"{path.name}: wordbreak.{node.attr}")
+    assert offenders == []

@@ -31,7 +31,7 @@ from itertools import accumulate, compress, count, repeat
 from operator import ne, sub
 from pathlib import Path
 
-from annotator.text.wordbreak import common_tokens
+from annotator.text.wordbreak import common_pieces, common_tokens
 
 __all__ = ["Offsets", "token_table", "tokenizer_version", "pack", "STORED_MAX"]
 
@@ -100,12 +100,13 @@ def tokenizer_version() -> str:
 
 def pack(text: str) -> bytes | None:
     """The table to keep for ``text`` (see the module's docstring), or None for a text too long to keep one.
-    Common text (most) is made from the pieces of the tokenizer's one ``split`` (white space and tokens
-    alternating) by C loops (``map``, ``accumulate``, ``compress``): about a tenth of tokenizing."""
+    Common text (most) is made from the pieces of the tokenizer's one ``split`` (``wordbreak.common_pieces``:
+    white space and tokens alternating) by C loops (``map``, ``accumulate``, ``compress``): about a tenth
+    of tokenizing."""
     if len(text) >= STORED_MAX:
         return None
     code = "H" if len(text) < 1 << 16 else "I"  # 16-bit numbers for most texts: half the bytes to read
-    pieces = _common_pieces(text)
+    pieces = common_pieces(text) if len(text) <= _CHUNK else None
     if pieces is not None:  # white space and tokens alternating: arrays made in C, no list per token
         edges = array(code, list(accumulate(map(len, pieces))))  # from a list: quicker than from an iterator
         starts, ends = edges[0:-1:2], edges[1::2]
@@ -124,14 +125,3 @@ def pack(text: str) -> bytes | None:
         for part in parts:
             part.byteswap()
     return code.encode() + b"\0\0\0" + b"".join(part.tobytes() for part in parts)
-
-
-def _common_pieces(text: str) -> list[str] | None:
-    """``wordbreak.common_tokens``' split of a text of common characters: white space (maybe empty) and
-    tokens alternating, white space first and last; None for any other text."""
-    from annotator.text.wordbreak import _common_patterns
-
-    whole, token = _common_patterns()
-    if len(text) > _CHUNK or whole.fullmatch(text) is None:
-        return None
-    return token.split(text)

@@ -35,7 +35,7 @@ import regex
 
 from annotator.text._emoji_table import EMOJI
 
-__all__ = ["simple_word_tokenize", "is_symbol", "common_tokens"]
+__all__ = ["simple_word_tokenize", "is_symbol", "common_pieces", "common_tokens"]
 
 # camel_tools.tokenizers.word._SYMBOLS_RE, verbatim (UTS #51 emoji sequences, symbols, punctuation)
 _SYMBOLS_RE = regex.compile(
@@ -108,15 +108,24 @@ def _common_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
             re.compile(f"([{_SYMBOL}]|[{_WORD}]++)"))
 
 
-def common_tokens(text: str) -> tuple[list[int], list[int], list[str]] | None:
-    """The starts, ends and texts of the tokens of ``text`` (``annotator.text.tokens.tokenize``'s)
-    when it is made only of common characters, else None: one ``split`` of the text (its pieces
-    alternate white space and token), the pieces' lengths summed in C; several times faster than
-    the general path, and the token texts come with it."""
+def common_pieces(text: str) -> list[str] | None:
+    """For a text made only of common characters, its one ``split`` into white space (maybe empty)
+    and tokens alternating, white space first and last (``annotator.text.tokens.tokenize``'s tokens
+    at the odd places); None for any other text. The one test of "common", for ``common_tokens``
+    and for ``bounds.pack`` (which builds its arrays straight from the pieces)."""
     whole, token = _common_patterns()
     if whole.fullmatch(text) is None:
         return None
-    pieces = token.split(text)
+    return token.split(text)
+
+
+def common_tokens(text: str) -> tuple[list[int], list[int], list[str]] | None:
+    """The starts, ends and texts of the tokens of ``text`` (``annotator.text.tokens.tokenize``'s)
+    when it is made only of common characters, else None: ``common_pieces``, their lengths summed
+    in C; several times faster than the general path, and the token texts come with it."""
+    pieces = common_pieces(text)
+    if pieces is None:
+        return None
     bounds = list(accumulate(map(len, pieces)))
     return bounds[0:-1:2], bounds[1::2], pieces[1::2]
 
