@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.text import TextIndex
+from annotator.text import TextIndex, wordbreak
 from annotator.text import tokens as tokens_module
+from annotator.text.bounds import token_table
 from annotator.text.tokens import Token, tokenize
 from annotator.text.wordbreak import common_pieces, common_tokens
 
@@ -106,7 +107,7 @@ def test_refused_text_takes_the_per_word_path_and_a_long_text_only_for_its_chunk
         return real(run)
 
     monkeypatch.setattr(tokens_module, "_analyse_run", counted)
-    monkeypatch.setattr(tokens_module, "_CHUNK", 40)
+    monkeypatch.setattr(wordbreak, "CHUNK", 40)
     common = "قال الرئيس، «نعم» 2019. والحكومة "
     text = common * 4 + "ب.\u064eب 😀 " + common * 4
     assert tokenize(text) == per_word(text)
@@ -161,3 +162,26 @@ def test_no_module_reaches_into_the_private_names_of_wordbreak():
                     and isinstance(node.value, ast.Name) and node.value.id == "wordbreak":
                 offenders.append(f"{path.name}: wordbreak.{node.attr}")
     assert offenders == []
+
+
+def test_tokenize_and_the_export_table_cut_a_long_text_into_the_same_chunks(monkeypatch):
+    """One chunking loop (``wordbreak.common_chunks``) for ``tokenize`` and ``bounds.token_table``: its
+    ``CHUNK`` decides both, they try the same chunks as common text, and give the per-word tokens."""
+    tried: list[str] = []
+    real = wordbreak.common_tokens
+
+    def recorded(chunk: str):
+        tried.append(chunk)
+        return real(chunk)
+
+    monkeypatch.setattr(wordbreak, "common_tokens", recorded)
+    monkeypatch.setattr(wordbreak, "CHUNK", 30)
+    common = "قال الرئيس، «نعم» 2019. والحكومة "
+    text = common * 3 + "ب.\u064eب 😀 " + common * 3 + "كلمةطويلةجداجداجداجداجداجداجداجدا"
+    want = per_word(text)
+    assert tokenize(text) == want
+    by_tokenize, tried[:] = tried[:], []
+    starts, ends, texts = token_table(text)
+    assert (list(starts), list(ends), texts) == ([t.start for t in want], [t.end for t in want], None)
+    assert tried == by_tokenize and len(tried) > 4 and "".join(tried) == text
+    assert all(len(chunk) >= 30 and after[:1].isspace() for chunk, after in zip(tried, tried[1:], strict=False))  # cut at a space
