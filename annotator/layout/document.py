@@ -143,7 +143,7 @@ class DocumentLayout:
 
     def _paragraph_start(self, offset: int) -> int:
         """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
-        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, self._text, 0, offset)  # a piece at a time (a stored text)
+        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, self._text, 0, offset)  # a str: one C search
         return brk[1] if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:
