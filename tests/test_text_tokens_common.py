@@ -98,15 +98,21 @@ def test_any_window_of_generated_text_is_tokenized_the_same(text: str, data: st.
     assert tokenize(text, start, end) == per_word(text, start, end)
 
 
+def record_calls(monkeypatch, module, name: str) -> list[str]:
+    """The text each call of ``module.name`` (a function of one text) is given, from now on."""
+    calls: list[str] = []
+    real = getattr(module, name)
+
+    def recorded(text: str):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(module, name, recorded)
+    return calls
+
+
 def test_refused_text_takes_the_per_word_path_and_a_long_text_only_for_its_chunk(monkeypatch):
-    runs: list[str] = []
-    real = tokens_module._analyse_run
-
-    def counted(run: str):
-        runs.append(run)
-        return real(run)
-
-    monkeypatch.setattr(tokens_module, "_analyse_run", counted)
+    runs = record_calls(monkeypatch, tokens_module, "_analyse_run")
     monkeypatch.setattr(wordbreak, "CHUNK", 40)
     common = "قال الرئيس، «نعم» 2019. والحكومة "
     text = common * 4 + "ب.\u064eب 😀 " + common * 4
@@ -167,14 +173,7 @@ def test_no_module_reaches_into_the_private_names_of_wordbreak():
 def test_tokenize_and_the_export_table_cut_a_long_text_into_the_same_chunks(monkeypatch):
     """One chunking loop (``wordbreak.common_chunks``) for ``tokenize`` and ``bounds.token_table``: its
     ``CHUNK`` decides both, they try the same chunks as common text, and give the per-word tokens."""
-    tried: list[str] = []
-    real = wordbreak.common_tokens
-
-    def recorded(chunk: str):
-        tried.append(chunk)
-        return real(chunk)
-
-    monkeypatch.setattr(wordbreak, "common_tokens", recorded)
+    tried = record_calls(monkeypatch, wordbreak, "common_tokens")
     monkeypatch.setattr(wordbreak, "CHUNK", 30)
     common = "قال الرئيس، «نعم» 2019. والحكومة "
     text = common * 3 + "ب.\u064eب 😀 " + common * 3 + "كلمةطويلةجداجداجداجداجداجداجداجدا"
