@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.layout import stored as stored_module
 from annotator.layout.stored import StoredText, search_backward, search_forward
-from annotator.layout.windows import PARAGRAPH_BREAK, PARAGRAPH_BREAK_BACKWARDS, Windows, next_paragraph_break
+from annotator.layout.windows import (
+    PARAGRAPH_BREAK,
+    PARAGRAPH_BREAK_BACKWARDS,
+    Windows,
+    last_paragraph_break,
+    next_paragraph_break,
+)
 
 ALPHABET = ["ق", "ا", "ل", "َ", " ", " ", ".", "\r", "\n", "\r\n", "\u2029", "😀", "a", "1", "\t"]
 SAFE_CUT = regex.compile(r"\p{L}[ ](?=\p{L})")
@@ -80,3 +86,37 @@ def test_a_str_is_searched_without_copying_a_slice():
     text.slices = []
     assert layout._paragraph_start(190_000) == 100_001
     assert text.slices == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "ق", " ", "\r", "\n", "\r\n", "\u2029", "\u2028", "\x85"]), max_size=40)
+       .map("".join), st.integers(-2, 42), st.integers(-2, 42), st.integers(3, 7))
+def test_the_last_paragraph_break_is_the_reverse_searchs_whole(text, a, b, piece):
+    """``last_paragraph_break``: ``str.rfind`` on a str, the piece-wise reverse search on a stored text;
+    both give the last separator in ``text[a:b]`` as one reverse regular-expression search finds it."""
+    m = PARAGRAPH_BREAK_BACKWARDS.search(text, max(a, 0), max(min(b, len(text)), 0))
+    want = None if m is None or max(a, 0) >= min(b, len(text)) else m.span()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stored_module, "SEARCH_PIECE", piece)
+        assert last_paragraph_break(text, a, b) == want == last_paragraph_break(pieces_of(text), a, b)
+
+
+class Found(str):
+    """A ``str`` that records the stretch of every ``rfind``."""
+
+    stretches: list[tuple[str, int, int]]
+
+    def rfind(self, sub, start=None, end=None):  # type: ignore[override]
+        self.stretches.append((sub, start, end))
+        return str.rfind(self, sub, start, end)
+
+
+def test_a_paragraph_start_is_looked_for_back_to_the_nearest_separator_only():
+    """Each separator is looked for only after the nearest one found so far: a paragraph start near
+    the end of a long text costs its distance, not the text's length."""
+    text = Found("ق" * 500_000 + "\u2029" + "ا" * 10 + "\n" + "ل" * 20)
+    text.stretches = []
+    assert last_paragraph_break(text, 0, len(text)) == (500_011, 500_012)
+    assert text.stretches == [("\n", 0, len(text)), ("\r", 500_012, len(text)), ("\u2029", 500_012, len(text))]
+    layout = DocumentLayout(text, LayoutOptions(40), window=8, long=8)
+    assert layout._paragraph_start(len(text) - 3) == 500_012

@@ -31,8 +31,8 @@ from annotator.layout.bounded import Bounded
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
-from annotator.layout.stored import Text, search_backward, whole_text
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
+from annotator.layout.stored import Text, whole_text
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows, last_paragraph_break
 
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
 WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
@@ -144,7 +144,7 @@ class DocumentLayout:
 
     def _paragraph_start(self, offset: int) -> int:
         """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
-        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, self._text, 0, offset)  # a str: one C search
+        brk = last_paragraph_break(self._text, 0, offset)
         return brk[1] if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:

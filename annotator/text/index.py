@@ -17,8 +17,8 @@ from collections import Counter
 from collections.abc import Iterator
 
 from annotator.layout.bounded import Bounded
-from annotator.layout.stored import Text, search_backward
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows, next_paragraph_break
+from annotator.layout.stored import Text
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows, last_paragraph_break, next_paragraph_break
 from annotator.text.segments import TextSpan, sentences, trimmed
 from annotator.text.tokens import Token, tokenize
 
@@ -238,7 +238,7 @@ class TextIndex:
         start = -1
         while start < 0:
             wstart = windows.boundary(k)
-            brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, wstart, offset)
+            brk = last_paragraph_break(text, wstart, offset)
             if brk is not None:
                 start = brk[1]
             elif k == 0 or not windows.cut_after(k - 1) or wstart == 0:
