@@ -1,0 +1,60 @@
+"""``AnnotationSession.opening``: what the app opens with equals what ``documents(take=True)``,
+``saved_progress(refresh=True)`` and ``resume`` answer one after the other (one owner of the
+count: ``_recount``), in dynamic mode too, and for a session whose documents are fixed
+(adjudication's), which walks its own list and never takes a document."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.adjudication import AdjudicationSession
+from annotator.assignment import DynamicQueue
+from annotator.model.annotations import Document
+from annotator.schema import default_schema_path, load_schema
+from annotator.session import AnnotationSession
+from annotator.store import open_store
+
+SCHEMA = load_schema(default_schema_path())
+
+
+def _store(path, dynamic: bool):
+    store = open_store(str(path))
+    for i in range(6):
+        store.add_document(Document(f"d{i}", f"نص الوثيقة رقم {i}."))
+    if dynamic:
+        store.set_setting("assignment", DynamicQueue(1, 600).to_setting())
+    else:
+        store.assign([("d3", "amal"), ("d1", "amal"), ("d4", "amal")])
+    AnnotationSession(store, SCHEMA, "amal").set_status("d3", "done")
+    return store
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_opening_answers_as_the_three_calls_it_stands_for(tmp_path, dynamic):
+    store = _store(tmp_path / "o.db", dynamic)
+    opened, start = AnnotationSession(store, SCHEMA, "amal").opening()
+    assigned = store.assigned_documents("amal")
+    assert assigned and opened.queue == assigned  # dynamic: one was taken on opening
+    session = AnnotationSession(store, SCHEMA, "amal")
+    documents = session.documents(take=True)  # takes nothing more: the one taken is left to do
+    assert store.assigned_documents("amal") == assigned
+    assert documents.queue == opened.queue and len(documents) == len(opened)
+    again = AnnotationSession(store, SCHEMA, "amal")
+    again.opening()
+    assert again.saved_progress() == session.saved_progress(refresh=True)
+    assert again.saved_progress().total == len(assigned)
+    resumed = session.resume(documents)
+    assert (start.doc_id, start.cursor) == (resumed.doc_id, resumed.cursor) and start.doc_id != "d3"
+    store.close()
+
+
+@pytest.mark.parametrize("dynamic", [False, True])
+def test_a_session_with_fixed_documents_walks_them_and_takes_none(tmp_path, dynamic):
+    store = _store(tmp_path / "f.db", dynamic)
+    gold = AdjudicationSession(store, SCHEMA, "gold", ["d5", "d2"])
+    opened, start = gold.opening()
+    assert opened.queue == ["d5", "d2"] and len(opened) == 2
+    assert store.assigned_documents("gold") == []  # gold never takes a document
+    assert start.doc_id == "d5"
+    assert gold.saved_progress() == AdjudicationSession(store, SCHEMA, "gold", ["d5", "d2"]).saved_progress()
+    store.close()
