@@ -521,16 +521,11 @@ class AnnotationSession:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
         dynamic = self.dynamic_queue()
-        queue = self._queue_under(dynamic, take=False)[0]
-        if queue is None:  # every document is theirs (and none is taken): the next by number
-            documents = Documents(self.store, self.annotator, None)
-            return documents.first() if after is None else documents.step(after, 1)
-        if after in queue and queue.index(after) + 1 < len(queue):
-            return queue[queue.index(after) + 1]
-        if after is None and queue:
-            return queue[0]
-        if dynamic is None:
-            return None
+        queue = self._queue_under(dynamic, take=False)[0]  # None: every document is theirs (none is taken)
+        documents = Documents(self.store, self.annotator, queue)
+        following = documents.first() if after is None else documents.step(after, 1)
+        if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken)
+            return following
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
         if taken is not None:
             self._forget_progress()  # the queue, so the total, grew

@@ -58,3 +58,23 @@ def test_a_session_with_fixed_documents_walks_them_and_takes_none(tmp_path, dyna
     assert start.doc_id == "d5"
     assert gold.saved_progress() == AdjudicationSession(store, SCHEMA, "gold", ["d5", "d2"]).saved_progress()
     store.close()
+
+
+def test_next_document_steps_through_the_queue_then_takes_in_dynamic_mode(tmp_path):
+    """``next_document`` is ``Documents``' next (first when ``after`` is None), and past the end of a
+    dynamic queue (or from a document not in it, or from nothing) a newly taken one."""
+    store = _store(tmp_path / "n.db", dynamic=True)
+    a = AnnotationSession(store, SCHEMA, "amal")
+    first = a.next_document(None)  # nothing taken yet: takes one
+    assert first is not None and store.assigned_documents("amal") == [first]
+    second = a.next_document(first)
+    assert second not in (None, first) and store.assigned_documents("amal") == [first, second]
+    assert a.next_document(None) == first  # the queue's first, nothing taken
+    assert a.next_document("elsewhere") not in (None, first, second)  # not in the queue: takes
+    store.close()
+    fixed = _store(tmp_path / "f.db", dynamic=False)
+    b = AnnotationSession(fixed, SCHEMA, "amal")
+    queue = fixed.assigned_documents("amal")
+    assert [b.next_document(d) for d in (None, *queue)] == [*queue, None]
+    assert b.next_document("d0") is None and fixed.assigned_documents("amal") == queue  # never takes
+    fixed.close()
