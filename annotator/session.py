@@ -376,14 +376,12 @@ class AnnotationSession:
             doc = self.store.get_document(doc_id)
             if doc is None:
                 raise OperationError(f"no document {doc_id!r} in {self.store.path}")
-            if len(self._docs) > 64:
-                self._docs.clear()
-            self._docs[doc_id] = doc
+            self.keep_document(doc)
         return doc
 
     def keep_document(self, doc: Document) -> None:
         """``doc`` exactly as the store has just stored it (the importer's): ``document`` need not read
-        it back, which for a long text would hold it twice more."""
+        it back, which for a long text would hold it twice more. The one place documents are kept: at most 65."""
         if len(self._docs) > 64:
             self._docs.clear()
         self._docs[doc.id] = doc

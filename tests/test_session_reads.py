@@ -1,7 +1,8 @@
-"""``AnnotationSession.opening``: what the app opens with equals what ``documents(take=True)``,
+"""The session's reads of the store. ``AnnotationSession.opening``: what the app opens with equals what ``documents(take=True)``,
 ``saved_progress(refresh=True)`` and ``resume`` answer one after the other (one owner of the
 count: ``_recount``), in dynamic mode too, and for a session whose documents are fixed
-(adjudication's), which walks its own list and never takes a document."""
+(adjudication's), which walks its own list and never takes a document. ``next_document`` steps as
+``Documents`` does; ``document`` keeps what it read, within the one bound ``keep_document`` keeps."""
 
 from __future__ import annotations
 
@@ -78,3 +79,21 @@ def test_next_document_steps_through_the_queue_then_takes_in_dynamic_mode(tmp_pa
     assert [b.next_document(d) for d in (None, *queue)] == [*queue, None]
     assert b.next_document("d0") is None and fixed.assigned_documents("amal") == queue  # never takes
     fixed.close()
+
+
+def test_documents_read_are_kept_within_one_bound(tmp_path):
+    store = open_store(str(tmp_path / "k.db"))
+    for i in range(100):
+        store.add_document(Document(f"k{i}", f"نص {i}"))
+    session = AnnotationSession(store, SCHEMA, "amal")
+    reads = []
+    real = store.get_document
+    store.get_document = lambda doc_id: reads.append(doc_id) or real(doc_id)  # type: ignore[method-assign]
+    assert session.document("k1").text == "نص 1" and session.document("k1").text == "نص 1"
+    assert reads == ["k1"]  # kept: read once
+    for i in range(100):
+        session.document(f"k{i}")
+        assert len(session._docs) <= 65
+    session.keep_document(Document("k7", "نص 7"))
+    assert len(session._docs) <= 65
+    store.close()
