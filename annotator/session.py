@@ -541,8 +541,7 @@ class AnnotationSession:
         team's server); a state gone stale meanwhile is refused by the store's version check."""
         text = self.text(doc_id)  # a big one by pieces: the checks slice it
         op, after, inverse = plan_change(op, before, text, self.schema)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
-        self._count(doc_id, before.status, saved.status)
+        saved = self._commit(doc_id, before, after, "do", op, inverse, None)
         return Change(doc_id, saved, said("do", op, before, text), "do")
 
     @_settled
@@ -566,11 +565,18 @@ class AnnotationSession:
         before = self.annotations(doc_id)
         after, back = apply_operation(op, before, text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
-        self._count(doc_id, before.status, saved.status)
+        saved = self._commit(doc_id, before, after, action, op, back, ref)
         # an undo is named by what the undone action did (as logged), to the state it leaves
         did = (self._logged(doc_id, ref) or back) if action == "undo" else op
         return Change(doc_id, saved, said(action, did, after if action == "undo" else before, text), action)
+
+    def _commit(self, doc_id: str, before: Annotations, after: Annotations, action: str, op: Operation,
+                back: Operation, ref: int | None) -> Annotations:
+        """Durably save ``after`` (the store refuses it if ``before`` went stale) and count the status it
+        moved to: every commit goes through here, so the kept counts need no rescan."""
+        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
+        self._count(doc_id, before.status, saved.status)
+        return saved
 
     def _logged(self, doc_id: str, seq: int) -> Operation | None:
         return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)

@@ -97,3 +97,22 @@ def test_documents_read_are_kept_within_one_bound(tmp_path):
     session.keep_document(Document("k7", "نص 7"))
     assert len(session._docs) <= 65
     store.close()
+
+
+def test_the_kept_counts_follow_every_commit_undo_and_redo_included(tmp_path):
+    store = _store(tmp_path / "c.db", dynamic=False)
+    session = AnnotationSession(store, SCHEMA, "amal")
+    session.opening()
+
+    def done() -> tuple[int, int]:  # (kept, counted afresh)
+        kept = session.saved_progress().by_status["done"]
+        return kept, AnnotationSession(store, SCHEMA, "amal").saved_progress(refresh=True).by_status["done"]
+
+    assert done() == (1, 1)
+    session.set_status("d1", "done")
+    assert done() == (2, 2)
+    session.undo("d1")
+    assert done() == (1, 1)
+    session.redo("d1")
+    assert done() == (2, 2)
+    store.close()
