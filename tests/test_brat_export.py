@@ -256,7 +256,7 @@ def test_the_folder_writer_makes_no_file_object_per_file(tmp_path, news_schema, 
 def test_the_archive_stream_writes_what_tarfile_writes_byte_for_byte(umask):
     """The quick headers (a template with the name, size and checksum put in) against ``tarfile``'s
     own, on names at and past the ustar limit, non-ASCII and undecodable ones, and sizes around a block."""
-    from annotator.formats.brat import _TarStream
+    from annotator.formats._archive import TarStream
 
     names = ["d.txt", "x" * 95 + ".ann", "y" * 96 + ".txt", "z" * 97 + ".txt", "وثيقة.txt", "bad\udcff.ann",
              "sp ace.txt", "a" * 300 + ".txt"]
@@ -264,7 +264,7 @@ def test_the_archive_stream_writes_what_tarfile_writes_byte_for_byte(umask):
     members = [(f"top/{n}" if i % 2 else n, bytes(range(256)) * (size // 256) + b"q" * (size % 256))
                for i, (n, size) in enumerate((n, s) for n in names for s in sizes)]
     ours, theirs = io.BytesIO(), io.BytesIO()
-    stream = _TarStream(ours, 1_700_000_000, umask)
+    stream = TarStream(ours, 1_700_000_000, umask)
     stream.add("top", b"", tarfile.DIRTYPE)
     with tarfile.open(fileobj=theirs, mode="w|", format=tarfile.PAX_FORMAT, encoding="utf-8",
                       errors="surrogateescape") as tar:

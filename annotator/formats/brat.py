@@ -13,11 +13,12 @@ Documents: one per ``.txt``; the id is the file stem. Discontinuous spans
 (``0 5;6 10``) are reported; ``--repair`` imports the covering span.
 Export writes a folder (``writes_folders``; ``write_folder(records, folder, ctx)``), one pair per document,
 or the same files as one tar archive for an output named ``.tar``/``.tar.gz``/``.tgz`` (``write_archive``).
+
+Long because the reader and the writer share brat's line grammar (ids, kept lines, Equiv), one owner.
 """
 
 from __future__ import annotations
 
-import array
 import contextlib
 import gzip
 import operator
@@ -25,12 +26,12 @@ import os
 import re
 import tarfile
 import time
-import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from annotator.errors import InputError
+from annotator.formats._archive import Names, TarStream
 from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
 from annotator.formats._records import (
     finish,
@@ -238,14 +239,14 @@ class BratFormat(Format):
         in memory at a time. ``out`` is the export's temporary file, renamed over ``target`` once whole."""
         suffix = self.archive_suffix(target)
         assert suffix is not None, target
-        top = _file_stem(target.name[: -len(suffix)], _Names())
+        top = _file_stem(target.name[: -len(suffix)], Names())
         now, umask = int(time.time()), os.umask(0)
         os.umask(umask)
         with contextlib.ExitStack() as stack:
             sink: BinaryIO | gzip.GzipFile = out
             if ARCHIVES[suffix]:
                 sink = stack.enter_context(gzip.GzipFile(fileobj=out, mode="wb", compresslevel=GZIP_LEVEL, mtime=now))
-            tar = _TarStream(sink, now, umask)
+            tar = TarStream(sink, now, umask)
             tar.add(top, b"", tarfile.DIRTYPE)
             for name, data in self.files(records, ctx):
                 tar.add(f"{top}/{name}", data)
@@ -254,7 +255,7 @@ class BratFormat(Format):
     def files(self, records: Iterable[Record], ctx: WriteContext) -> Iterator[tuple[str, bytes]]:
         """Each document's ``<stem>.txt`` and ``<stem>.ann`` (name, bytes), in order: the one source of
         what a folder and an archive hold."""
-        used = _Names()
+        used = Names()
         lost = _Unheld()
         for rec in records:
             stem = _file_stem(rec.document.id, used)
@@ -422,100 +423,10 @@ class _LineIds:
         return fresh
 
 
-class _TarStream:
-    """A tar archive written member after member: what ``tarfile`` writes for the same entries (PAX
-    format, its end blocks and record padding), byte for byte, without its per-member costs (a copy
-    of each ``TarInfo``, a file object per member). A member whose header has fields of fixed
-    contents (a file with an ASCII name under 100 bytes, under 8 GiB: nearly all) takes a header
-    ``tarfile`` made once, with its name, size and checksum put in place; any other, ``tarfile``'s own."""
-
-    def __init__(self, out: BinaryIO | gzip.GzipFile, mtime: int, umask: int) -> None:
-        self.out, self.mtime, self.umask, self.offset = out, mtime, umask, 0
-        self.template = bytearray(self.info("", tarfile.REGTYPE, 0).tobuf(tarfile.PAX_FORMAT))
-        self.template[_CHKSUM] = b" " * 8  # as the checksum is counted
-        self.sum = sum(self.template) - sum(self.template[_SIZE])
-
-    def info(self, name: str, kind: bytes, size: int) -> tarfile.TarInfo:
-        info = tarfile.TarInfo(name)
-        info.type, info.size, info.mtime = kind, size, self.mtime
-        info.mode = (0o777 if kind == tarfile.DIRTYPE else 0o666) & ~self.umask
-        info.uid, info.gid = os.getuid(), os.getgid()
-        return info
-
-    def header(self, name: str, kind: bytes, size: int) -> bytes:
-        raw = name.encode("utf-8", "surrogateescape")
-        if not (kind == tarfile.REGTYPE and raw.isascii() and len(raw) < 100 and size < 8 ** 11):
-            return self.info(name, kind, size).tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
-        block = bytearray(self.template)  # its name is all NUL
-        field = b"%011o\0" % size
-        total = self.sum + sum(raw) + sum(field)
-        block[: len(raw)] = raw
-        block[_SIZE] = field
-        block[_CHKSUM] = b"%06o\0 " % total
-        return bytes(block)
-
-    def add(self, name: str, data: bytes, kind: bytes = tarfile.REGTYPE) -> None:
-        head = self.header(name, kind, len(data))
-        self.out.write(head)
-        if data:
-            self.out.write(data)
-        pad = -len(data) % tarfile.BLOCKSIZE
-        if pad:
-            self.out.write(tarfile.NUL * pad)
-        self.offset += len(head) + len(data) + pad
-
-    def close(self) -> None:
-        """The end of the archive: two empty blocks, then padding to a whole record (``tarfile.close``)."""
-        end = tarfile.BLOCKSIZE * 2
-        self.out.write(tarfile.NUL * (end + -(self.offset + end) % tarfile.RECORDSIZE))
-
-
-_SIZE, _CHKSUM = slice(124, 136), slice(148, 156)  # a tar header's fields (POSIX ustar)
-
-
-def _file_stem(doc_id: str, used: _Names) -> str:
+def _file_stem(doc_id: str, used: Names) -> str:
     stem = re.sub(r"[^\w.\-]", "_", doc_id).strip(".") or "document"
     candidate, n = stem, 1
     while not used.add(candidate):
         n += 1
         candidate = f"{stem}-{n}"
     return candidate
-
-
-class _Names:
-    """The file names an export has given, so no two documents share one (``a/b`` and ``a_b`` both
-    want ``a_b``): a 64-bit digest of each (CRC-32 and Adler-32: zlib is loaded anyway, hashlib would
-    load OpenSSL, 3.6 MB) in an open-addressing table at most half full, 8 to 16 bytes a name where a
-    set of the names held about 100 (95 MB at a million documents). Two names with one digest would
-    only give the second a ``-2``, never one file to two documents."""
-
-    def __init__(self) -> None:
-        self.slots = array.array("Q", bytes(8 * 1024))
-        self.count = 0
-
-    def add(self, name: str) -> bool:
-        """Take ``name``: True if it was free."""
-        raw = name.encode("utf-8", "surrogatepass")
-        # the slot is the low bits: CRC-32's, spread evenly (Adler-32's are not, for names alike)
-        key = (zlib.adler32(raw) << 32 | zlib.crc32(raw)) or 1  # 0 marks an empty slot
-        if not self._put(self.slots, key):
-            return False
-        self.count += 1
-        if 2 * self.count > len(self.slots):
-            grown = array.array("Q", bytes(16 * len(self.slots)))
-            for old in self.slots:
-                if old:
-                    self._put(grown, old)
-            self.slots = grown
-        return True
-
-    @staticmethod
-    def _put(slots: array.array[int], key: int) -> bool:
-        mask = len(slots) - 1
-        i = key & mask
-        while held := slots[i]:
-            if held == key:
-                return False
-            i = (i + 1) & mask
-        slots[i] = key
-        return True
