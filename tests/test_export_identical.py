@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def through_store(fmt: str, folder: Path) -> str:
         body = "".join(f"{f.name}\0{f.read_text(encoding='utf-8')}\0" for f in sorted(target.iterdir()))
     else:
         body = target.read_text(encoding="utf-8")
+    body = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?", "<time>", body)  # when it was saved
     return _digest(body, [str(p).replace(str(folder), "<tmp>") for p in ctx.problems])
 
 
