@@ -31,11 +31,11 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext
-from annotator.model.annotations import Annotations, Document, sort_spans
+from annotator.model.annotations import Annotations, Document, Span, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
@@ -57,14 +57,37 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 continue
             if wanted_status is not None and state.status not in wanted_status:
                 continue
-            entities, claims = sort_spans(state.entities), sort_spans(state.claims)
-            if entities != state.entities or claims != state.claims:  # stored states are kept sorted
+            entities, claims = _in_order(state.entities), _in_order(state.claims)
+            if entities is not state.entities or claims is not state.claims:  # stored states are kept sorted
                 state = state.with_(entities=entities, claims=claims)
             size = len(doc.text)
-            for span in (*entities, *claims):
-                if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
-                    raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
+            if not (_within(entities, size) and _within(claims, size)):  # pragma: no cover - guarded by ops
+                span = next(s for s in (*entities, *claims) if not 0 <= s.start < s.end <= size)
+                raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
             yield Record(doc, state, tokens=table)
+
+
+_START, _END = operator.attrgetter("start"), operator.attrgetter("end")
+S = TypeVar("S", bound=Span)
+
+
+def _in_order(spans: tuple[S, ...]) -> tuple[S, ...]:
+    """``spans`` itself when it is in ``sort_spans``' order with starts strictly rising (what a stored state
+    almost always is: then no other order is possible, and nothing is sorted or compared per span in
+    Python), else ``sort_spans(spans)``."""
+    starts = list(map(_START, spans))
+    if all(map(operator.lt, starts, starts[1:])):
+        return spans
+    ordered = sort_spans(spans)
+    return spans if all(map(operator.is_, ordered, spans)) else ordered
+
+
+def _within(spans: tuple[Span, ...], size: int) -> bool:
+    """Every span is non-empty and inside a text of ``size`` characters (C loops, none in Python)."""
+    if not spans:
+        return True
+    starts, ends = list(map(_START, spans)), list(map(_END, spans))
+    return min(starts) >= 0 and max(ends) <= size and all(map(operator.lt, starts, ends))
 
 
 def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
@@ -407,14 +430,11 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     return target
 
 
-_identity, _is_none = operator.attrgetter("identity"), functools.partial(operator.is_, None)  # in C: per record
-
-
 def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
     """A format with no place for identities (one without ``holds_identities``) loses them: said
     once per document, never silently."""
     for rec in records:
-        if rec.annotations is not None and not all(map(_is_none, map(_identity, rec.annotations.entities))):
+        if rec.annotations is not None and any(e.identity is not None for e in rec.annotations.entities):
             ctx.report(ctx.target, None, f"document {rec.document.id!r}: format {fmt.name} has no place for "
                        "identities (same-as links); not written")
         yield rec
