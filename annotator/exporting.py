@@ -22,7 +22,6 @@ import fcntl
 import fnmatch
 import functools
 import io
-import operator
 import os
 import re
 import shutil
@@ -31,11 +30,11 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
 from annotator.formats.base import Format, Record, WriteContext
-from annotator.model.annotations import Annotations, Document, Span, sort_spans
+from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
@@ -57,37 +56,14 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 continue
             if wanted_status is not None and state.status not in wanted_status:
                 continue
-            entities, claims = _in_order(state.entities), _in_order(state.claims)
-            if entities is not state.entities or claims is not state.claims:  # stored states are kept sorted
+            entities, claims = sort_spans(state.entities), sort_spans(state.claims)
+            if entities != state.entities or claims != state.claims:  # stored states are kept sorted
                 state = state.with_(entities=entities, claims=claims)
             size = len(doc.text)
-            if not (_within(entities, size) and _within(claims, size)):  # pragma: no cover - guarded by ops
-                span = next(s for s in (*entities, *claims) if not 0 <= s.start < s.end <= size)
-                raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
+            for span in (*entities, *claims):
+                if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
+                    raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
             yield Record(doc, state, tokens=table)
-
-
-_START, _END = operator.attrgetter("start"), operator.attrgetter("end")
-S = TypeVar("S", bound=Span)
-
-
-def _in_order(spans: tuple[S, ...]) -> tuple[S, ...]:
-    """``spans`` itself when it is in ``sort_spans``' order with starts strictly rising (what a stored state
-    almost always is: then no other order is possible, and nothing is sorted or compared per span in
-    Python), else ``sort_spans(spans)``."""
-    starts = list(map(_START, spans))
-    if all(map(operator.lt, starts, starts[1:])):
-        return spans
-    ordered = sort_spans(spans)
-    return spans if all(map(operator.is_, ordered, spans)) else ordered
-
-
-def _within(spans: tuple[Span, ...], size: int) -> bool:
-    """Every span is non-empty and inside a text of ``size`` characters (C loops, none in Python)."""
-    if not spans:
-        return True
-    starts, ends = list(map(_START, spans)), list(map(_END, spans))
-    return min(starts) >= 0 and max(ends) <= size and all(map(operator.lt, starts, ends))
 
 
 def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:

@@ -174,16 +174,3 @@ def _record() -> None:  # pragma: no cover - run by hand, with code known to be 
 if __name__ == "__main__" and "--record" in sys.argv:  # pragma: no cover
     _record()
 
-
-def test_records_come_in_span_order_whatever_order_the_store_gave() -> None:
-    """``iter_records`` keeps a state whose starts strictly rise as it is (the same object) and sorts any
-    other (equal starts: longer first, then id) as ``sort_spans`` does."""
-    from annotator.exporting import _in_order
-    from annotator.model.annotations import sort_spans
-
-    rising = (Entity("a", 0, 3, "PER"), Entity("b", 4, 9, "ORG"))
-    assert _in_order(rising) is rising and _in_order(()) == ()
-    shuffled = (Entity("b", 4, 9, "ORG"), Entity("c", 0, 2, "PER"), Entity("a", 0, 3, "PER"), Entity("d", 0, 3, "GPE"))
-    assert _in_order(shuffled) == sort_spans(shuffled) == (shuffled[2], shuffled[3], shuffled[1], shuffled[0])
-    nested = (Entity("a", 0, 9, "ORG"), Entity("b", 0, 3, "PER"))  # equal starts, already in order
-    assert _in_order(nested) is nested
