@@ -22,7 +22,6 @@ import fcntl
 import fnmatch
 import functools
 import io
-import operator
 import os
 import re
 import shutil
@@ -409,14 +408,11 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     return target
 
 
-_identity, _is_none = operator.attrgetter("identity"), functools.partial(operator.is_, None)  # in C: per record
-
-
 def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
     """A format with no place for identities (one without ``holds_identities``) loses them: said
     once per document, never silently."""
     for rec in records:
-        if rec.annotations is not None and not all(map(_is_none, map(_identity, rec.annotations.entities))):
+        if rec.annotations is not None and any(e.identity is not None for e in rec.annotations.entities):
             ctx.report(ctx.target, None, f"document {rec.document.id!r}: format {fmt.name} has no place for "
                        "identities (same-as links); not written")
         yield rec

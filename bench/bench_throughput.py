@@ -25,6 +25,8 @@ Everything is generated in a temporary folder (or --folder):
   and exported (native, text, label-studio, conll), each in its own process: time, and peak RSS beyond
   a bare start-up as a multiple of the document's size (aim: import at most 3x, export at most 10x);
   with --reference, the imports also by older code in the same run.
+- with --reference, each export rate is also measured by this code and by the older code, each in its own
+  process, alternately, three rounds: the ratio per round.
 """
 
 from __future__ import annotations
@@ -259,7 +261,8 @@ def main() -> int:
     p.add_argument("--folder", type=Path, default=None)
     p.add_argument("--huge-only", action="store_true", help="only the huge document (--huge-mb)")
     p.add_argument("--reference", type=Path, default=None,
-                   help="a checkout of older code: the huge document's imports are also run by it, for a before/after")
+                   help="a checkout of older code: the huge document's imports, and the export rates, are also "
+                        "measured with it in the same run, for a before/after")
     p.add_argument("--pg", action="store_true", help="the huge document's imports also into a throwaway PostgreSQL")
     p.add_argument("--export-only", action="store_true",
                    help="only the export rates of the news documents (the store is still imported to build them)")
@@ -308,6 +311,8 @@ def main() -> int:
         rates[fmt] = args.docs / cpu
         aims[f"export {fmt} at least 10,000 long labelled documents/s (CPU time)"] = args.docs / cpu >= 10_000
         out = folder / f"news-out{out_name(fmt)}"
+        if args.reference is not None and fmt not in BRAT_ARCHIVES:
+            compare_with_reference(args.reference, db, out, fmt, args.docs)
         if fmt in CEILINGS:
             ceiling(fmt, db, out, texts, cpu)
         if out.is_dir():
@@ -368,6 +373,47 @@ def main() -> int:
     if args.huge_mb:
         huge_document(folder, args.huge_mb, aims, args.reference, args.pg)
     return _end(folder, args.folder is None, aims)
+
+
+EXPORT_CHILD = r"""
+import sys, time
+sys.path.insert(0, {repo!r})
+from annotator.exporting import export_store
+from annotator.formats.base import get_format
+from annotator.schema import default_schema_path, load_schema
+from annotator.store.sqlite import SQLiteStore
+schema, fmt = load_schema(default_schema_path()), get_format({fmt!r})
+def once():
+    store = SQLiteStore({db!r})
+    c = time.process_time()
+    export_store(store, schema, fmt, {out!r})
+    cpu = time.process_time() - c
+    store.close()
+    return cpu
+once()  # imports and tables made once, as in a long export
+print("CPU", min(once() for _ in range({runs})))
+"""
+
+
+def compare_with_reference(reference: Path, db: Path, out: Path, fmt: str, docs: int, rounds: int = 3) -> None:
+    """The export of ``fmt`` by this code and by ``reference`` (an older checkout: ``git archive main | tar -x
+    -C DIR``), each in its own process, alternating, ``rounds`` times: documents/s of CPU time (best of two
+    exports after a first) and this code's rate as a multiple of the reference's, per round."""
+    rates: dict[str, list[float]] = {"this": [], "reference": []}
+    for _ in range(rounds):
+        for name, repo in (("reference", reference), ("this", REPO)):
+            res = subprocess.run([sys.executable, "-c", EXPORT_CHILD.format(repo=str(repo), fmt=fmt, db=str(db),
+                                                                           out=str(out), runs=2)],
+                                 capture_output=True, text=True)
+            line = next((ln for ln in res.stdout.splitlines() if ln.startswith("CPU")), None)
+            if line is None:
+                raise SystemExit(f"export {fmt} by {repo} failed:\n{res.stderr[-2000:]}")
+            rates[name].append(docs / float(line.split()[1]))
+    print(f"      against the reference ({reference}), each in its own process, alternating: this code "
+          + ", ".join(f"{a:,.0f}" for a in rates["this"]) + "/s; the reference "
+          + ", ".join(f"{b:,.0f}" for b in rates["reference"]) + "/s: "
+          + ", ".join(f"{a / b:.2f}x" for a, b in zip(rates["this"], rates["reference"], strict=True))
+          + f" (load {load_average()})")
 
 
 CEILINGS = ("conll", "prodigy", "brat")  # formats whose limit is shown: what their unavoidable parts cost alone

@@ -172,13 +172,11 @@ def test_prodigy_tokens_of_common_text_are_written_without_the_per_word_loop(mon
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(_TRICKY), max_size=30).map("".join), st.integers(0, 12))
 def test_prodigy_token_json_past_the_number_table_and_in_slices(text: str, shift: int) -> None:
-    """Offsets and ids beyond the table of number strings are written by ``str``; slices join up;
-    the kept token openings are forgotten when there are too many, and made again the same."""
+    """Offsets and ids beyond the table of pieces made once are formatted as they come; slices join up."""
     text = " " * shift + text
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(prodigy, "_SLICE", 3)
-        mp.setattr(prodigy, "_NUMBERS", [str(i) for i in range(9)])
-        mp.setattr(prodigy, "_OPENINGS_KEPT", 2)
+        mp.setattr(prodigy, "_TABLE", 9)
         tokens = prodigy._OurTokens(text)
         out = io.StringIO()
         tokens.write_json(out)

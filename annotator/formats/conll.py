@@ -291,7 +291,7 @@ class _KeptLines:
             first = bisect_left(starts, ent.start, edge)
             if first == n or starts[first] != ent.start:
                 return None
-            end = bisect_left(ends, ent.end, first) + 1
+            end = first + 1 if ends[first] == ent.end else bisect_left(ends, ent.end, first) + 1  # one token: no search
             if end > n or ends[end - 1] != ent.end:
                 return None
             at = before[first] + 3 * first  # 3: len(_PLAIN)

@@ -24,8 +24,9 @@ import hashlib
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from itertools import chain, repeat
-from operator import ne
+from functools import lru_cache
+from itertools import repeat
+from operator import add, itemgetter, ne
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -108,7 +109,7 @@ class ProdigyFormat(JsonLinesFormat):
                 continue
             tokens = task["tokens"]
             if isinstance(tokens, _OurTokens):  # written a slice at a time, in the place the task gives them
-                parts = ENCODE({**task, "tokens": _MARK}).split(ENCODE(_MARK))
+                parts = ENCODE({**task, "tokens": _MARK}).split(_MARK_JSON)
                 if len(parts) == 2:
                     out.write(parts[0])
                     tokens.write_json(out)
@@ -162,8 +163,7 @@ class ProdigyFormat(JsonLinesFormat):
         else:
             ex.pop("answer", None)
         task["_input_hash"] = ex.pop("_input_hash", hash32(doc.text))
-        task["_task_hash"] = ex.pop("_task_hash", hash32(doc.text, json.dumps(spans, sort_keys=True,
-                                                                              separators=(",", ":"))))
+        task["_task_hash"] = ex.pop("_task_hash", hash32(doc.text, _SORTED_COMPACT(spans)))
         if ann is not None and ann.annotator:
             task["_annotator_id"] = ann.annotator
             ex.pop("_annotator_id", None)
@@ -259,7 +259,10 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
 
 
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
+_MARK_JSON = ENCODE(_MARK)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
+# json.dumps(…, sort_keys=True, separators=(",", ":")), its encoder made once (dumps makes one a call)
+_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 class _OurTokens:
@@ -268,14 +271,19 @@ class _OurTokens:
 
     def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None) -> None:
         """``kept``: the token table the store kept for the text, with its tokens joined by spaces
-        (``_spans.kept_tokens``): then nothing is tokenized and the token texts are one ``split``."""
+        (``_spans.kept_tokens``): then nothing is tokenized, and the token texts, JSON-escaped, are one
+        ``json_str`` of that joined string and one ``split`` (escaping is per character and never makes
+        or touches a space, so the escaped tokens are the pieces of the escaped whole)."""
         self.text = text
-        self.texts: list[str] | None
+        self.escaped: list[str] | None = None
         if kept is not None:
             table, joined = kept
-            self.starts, self.ends, self.texts = table.starts, table.ends, joined.split(" ") if joined else []
+            self.starts, self.ends = table.starts, table.ends
+            escaped = json_str(joined)[1:-1].split(" ") if joined else []
+            if len(escaped) == len(self.starts):
+                self.escaped = escaped
             return
-        self.starts, self.ends, self.texts = token_table(text)
+        self.starts, self.ends, _ = token_table(text)
 
     def locate(self, offset: int, last: bool) -> tuple[bool, int]:
         """Whether ``offset`` is a token start (an end, when ``last``), and the index of that token, else of
@@ -297,13 +305,15 @@ class _OurTokens:
 
     def write_json(self, out: TextIO) -> None:
         """The JSON list of the token dicts, as ``json.dumps`` writes it (``dicts``' keys, its separators,
-        the text encoded by the same function), a slice at a time, without making the dicts: each
-        slice is one ``join`` of the pieces, interleaved by ``zip`` and ``map`` in C (a token's opening
-        ``{"text": …, "start": `` kept per word, numbers from a table made once). ``ws`` is whether
-        white space follows: tokens cover every other character, so it is whether the next token
-        starts after this one ends (and, for the last, the character after it)."""
+        the text encoded by the same function), a slice at a time, without making the dicts. Each token
+        is four pieces: its escaped text, then ``", "start": S, "end": ``, ``E, "id": `` and
+        ``I, "ws": W}, {"text": "`` taken from tables made once (``_pieces``); the four are laid side by
+        side by slice assignment and the slice is one ``join`` (no Python, no tuple, no hashing per
+        token). ``ws`` is whether white space follows: tokens cover every other character, so it is
+        whether the next token starts after this one ends (and, for the last, the character after it)."""
         text, starts, ends = self.text, self.starts, self.ends
         n = len(starts)
+        start_of, end_of, id_ws = _pieces(_TABLE)
         out.write("[")
         for first in range(0, n, _SLICE):
             stop = min(n, first + _SLICE)
@@ -311,31 +321,46 @@ class _OurTokens:
             ws = list(map(ne, e, starts[first + 1:stop + 1]))
             if stop == n:
                 ws.append(text[e[-1]:e[-1] + 1].isspace())
-            texts = self.texts[first:stop] if self.texts is not None else map(text.__getitem__, map(slice, s, e))
-            number = _NUMBERS.__getitem__ if e[-1] < len(_NUMBERS) else str
-            ids = _NUMBERS[first:stop] if stop <= len(_NUMBERS) else map(str, range(first, stop))
-            if len(_OPENING) > _OPENINGS_KEPT:
-                _OPENING.clear()
+            if self.escaped is not None:
+                escaped: Iterable[str] = self.escaped[first:stop]
+            else:
+                escaped = map(_UNQUOTED, map(json_str, map(text.__getitem__, map(slice, s, e))))
+            m = stop - first
+            pieces: list[Any] = [None] * (4 * m)
+            pieces[0::4] = escaped
+            if stop <= len(id_ws) // 2 and e[-1] < len(start_of):  # every number in the tables (the usual text)
+                pieces[1::4] = map(start_of.__getitem__, s)
+                pieces[2::4] = map(end_of.__getitem__, e)
+                pieces[3::4] = map(id_ws.__getitem__, map(add, range(2 * first, 2 * stop, 2), ws))
+            else:
+                pieces[1::4] = map(_START.format, s)
+                pieces[2::4] = map(_END.format, e)
+                pieces[3::4] = map(add, map(_ID_WS.format, range(first, stop), map(_JSON_BOOL.__getitem__, ws)),
+                                   repeat(_NEXT))
+            pieces[-1] = pieces[-1][:-len(_NEXT)]  # the last token closes the slice
             if first:
                 out.write(", ")
-            out.write("".join(chain.from_iterable(zip(
-                map(_OPENING.__getitem__, texts), map(number, s), repeat(', "end": '), map(number, e),
-                repeat(', "id": '), ids, map(_WS_END, ws))))[:-2])
+            out.write(_FIRST)
+            out.write("".join(pieces))
         out.write("]")
 
 
-class _Openings(dict[str, str]):
-    """A token's JSON up to its start offset, made once per distinct token text."""
+_FIRST = '{"text": "'
+_NEXT = ', ' + _FIRST  # what follows a token's dict when another comes
+_START, _END, _ID_WS = '", "start": {}, "end": ', '{}, "id": ', '{}, "ws": {}}}'
+_JSON_BOOL = ("false", "true")
+_UNQUOTED = itemgetter(slice(1, -1))  # a JSON string's contents
 
-    def __missing__(self, token: str) -> str:
-        opening = self[token] = '{"text": ' + json_str(token) + ', "start": '
-        return opening
+
+_TABLE = 1 << 13  # numbers whose pieces are made once (about 15 ms): offsets and ids of the usual document
 
 
-_OPENING = _Openings()
-_OPENINGS_KEPT = 1 << 15  # distinct token texts kept (then forgotten): bounded memory
-_WS_END = {True: ', "ws": true}, ', False: ', "ws": false}, '}.__getitem__
-_NUMBERS = [str(i) for i in range(1 << 14)]  # offsets as JSON, for the usual document (0.2 ms to make)
+@lru_cache(maxsize=1)
+def _pieces(size: int) -> tuple[list[str], list[str], list[str]]:
+    """The pieces ``write_json`` takes for numbers under ``size`` (about 10 ms to make, once): after a
+    token's text, its start; its end; its id and whether white space follows (at 2 id + ws)."""
+    return ([_START.format(k) for k in range(size)], [_END.format(k) for k in range(size)],
+            [_ID_WS.format(k, w) + _NEXT for k in range(size) for w in _JSON_BOOL])
 
 
 def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:
