@@ -51,6 +51,9 @@ def decode_text(blob: bytes) -> str:
     return bytes(blob).decode("utf-8", "surrogatepass")
 
 
+# -- the marks blob (``text_marks.marks``): its one owner. ``text_marks`` and ``EncodedText`` write it
+# (``_pack_marks``), ``read_marks`` decodes it whole for reading ranges, ``marks_end`` reads its last value.
+
 def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     """The ``marks`` of a windowed text: the byte offsets (as ``encode_text`` writes it) of code points
     0, step, 2·step… and of its end, as little-endian 64-bit integers. UTF-8 encodes each code point
@@ -60,9 +63,28 @@ def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     for piece in encoded_pieces(text, step):
         total += len(piece)
         offsets.append(total)
+    return _pack_marks(offsets)
+
+
+def _pack_marks(offsets: array) -> bytes:
     if sys.byteorder == "big":
         offsets.byteswap()
     return offsets.tobytes()
+
+
+def read_marks(blob: bytes) -> array:
+    """The whole blob decoded: every mark, for reading a range of the text."""
+    offsets = array("q")
+    offsets.frombytes(bytes(blob))
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    return offsets
+
+
+def marks_end(blob: bytes) -> int:
+    """The blob's last mark, the text's length in UTF-8 bytes, from its last eight bytes alone (a 100 MB
+    text has 1,600 marks: no need to decode them all for one)."""
+    return int.from_bytes(memoryview(blob)[-8:], "little", signed=True)
 
 
 def encoded_pieces(text: str, step: int = MARK_STEP) -> Iterator[bytes]:
@@ -77,15 +99,42 @@ def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
     if len(text) * 4 < WINDOWED_BYTES:
         return None
     marks = text_marks(text, MARK_STEP)
-    return (doc_id, len(text), MARK_STEP, marks) if read_marks(marks)[-1] >= WINDOWED_BYTES else None
+    return (doc_id, len(text), MARK_STEP, marks) if marks_end(marks) >= WINDOWED_BYTES else None
 
 
-def read_marks(blob: bytes) -> array:
-    offsets = array("q")
-    offsets.frombytes(bytes(blob))
-    if sys.byteorder == "big":
-        offsets.byteswap()
-    return offsets
+class EncodedText:
+    """A text as the store writes it, encoded once: its UTF-8 (``encode_text``) in ``pieces`` of MARK_STEP
+    code points, their SHA-256 (``Document.hash``: the same digest, as the bytes are the same) and, for a
+    windowed text, its ``marks``. Adding a long text encoded it three times (its hash, its marks, then
+    its bytes into the blob); the pieces are held meanwhile, the size of the file they came from."""
+
+    __slots__ = ("pieces", "hash", "marks", "size")
+
+    def __init__(self, text: str) -> None:
+        import hashlib  # here, as in ``text_hash``: start-up hashes nothing
+
+        digest = hashlib.sha256()
+        if len(text) * 4 < WINDOWED_BYTES:  # under WINDOWED_BYTES whatever it holds: one piece, no marks
+            self.pieces = [encode_text(text)]
+            digest.update(self.pieces[0])
+            self.size, self.marks = len(self.pieces[0]), None
+        else:
+            offsets = array("q", [0])
+            self.pieces = list(encoded_pieces(text))
+            for piece in self.pieces:
+                digest.update(piece)
+                offsets.append(offsets[-1] + len(piece))
+            self.size = offsets[-1]
+            self.marks = _pack_marks(offsets) if self.size >= WINDOWED_BYTES else None
+        self.hash = digest.hexdigest()
+
+    def marks_row(self, doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
+        """``marks_row(doc_id, text)`` from the marks already made."""
+        return (doc_id, len(text), MARK_STEP, self.marks) if self.marks is not None else None
+
+    def data(self) -> bytes:
+        """The bytes whole: only for a text under WINDOWED_BYTES (a longer one is written a piece at a time)."""
+        return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
 
 
 def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:
