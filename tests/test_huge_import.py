@@ -284,3 +284,24 @@ def test_sqlite_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(tmp_path
         assert store.get_document("doc").text == piece
     finally:
         store.close()
+
+
+def test_a_prepared_list_query_finds_the_same_without_searching_again(db, text, monkeypatch):
+    """``Store.list_query`` searches the long texts once; pages and counts given it do not search again
+    and answer as for the query itself (both stores)."""
+    store = open_store(db)
+    try:
+        store.add_document(Document("big", text))
+        store.add_document(Document("small", "نص قصير ZZNEARENDQQ"))
+        for query in ("ZZNEARENDQQ", "ZZCROSSINGQQ", "", "nothing-like-it"):
+            expected = ([r.id for r in store.document_page("amal", query=query)],
+                        store.count_matching("amal", query=query), store.document_page("amal", query=query, ids=["big"]))
+            prepared = store.list_query(query)
+            monkeypatch.setattr(store, "_long_matches", lambda needle: pytest.fail("searched again"))
+            assert ([r.id for r in store.document_page("amal", query=prepared)],
+                    store.count_matching("amal", query=prepared),
+                    store.document_page("amal", query=prepared, ids=["big"])) == expected
+            monkeypatch.undo()
+        assert [r.id for r in store.document_page("amal", query="ZZNEARENDQQ")] == ["big", "small"]
+    finally:
+        store.close()

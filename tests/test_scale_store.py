@@ -480,3 +480,47 @@ async def test_document_list_pages_a_large_store_filters_by_typing_and_opens_the
 def test_tally_of_a_state():
     state = Annotations("d", "a", status="done")
     assert tally(state) == [("status", "done", 1)]
+
+
+async def test_document_list_searches_the_long_texts_once_per_typed_character(tmp_path, monkeypatch):
+    """Each refill asked for the current document's place, a page (or two) and a count, and each ran the
+    long texts' search again: 3 per character. Now the refill prepares the query once
+    (``Store.list_query``) and its pages, its count and the pages loaded on scrolling reuse it."""
+    from textual.widgets import OptionList
+
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.screens.documents import PAGE, DocumentListScreen
+
+    store = open_store(str(tmp_path / "long.db"))
+    with store.transaction():
+        store.add_document(Document("long", "قال الوزير في بيروت إن الأرقام صحيحة. " * 30_000))  # over 2 MB
+        for i in range(PAGE * 3):
+            store.add_document(Document(f"doc-{i:03d}", f"{TEXTS[i % 3]} بيروت [{i}]"))
+    session = AnnotationSession(store, SCHEMA, "amal")
+    searches: list[str] = []
+    real = store._long_matches
+
+    def counted(needle: str) -> list[int]:
+        if needle:
+            searches.append(needle)
+        return real(needle)
+
+    monkeypatch.setattr(store, "_long_matches", counted)
+    app = AnnotatorApp(session, clock=lambda: "")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        listing = app.screen
+        assert isinstance(listing, DocumentListScreen)
+        for n, ch in enumerate("بيروت", start=1):
+            await pilot.press(ch)
+            await pilot.pause()
+            assert len(searches) == n, searches  # one search per typed character, not one per page or count
+        assert listing._shown[0] == "long" and len(listing._shown) == PAGE  # the long text merged in, in order
+        assert "1000+" not in str(listing.query_one("#count").render())
+        assert f"{PAGE * 3 + 1} of {PAGE * 3 + 1}" in str(listing.query_one("#count").render())
+        listing.query_one("#docs", OptionList).highlighted = PAGE - 1  # near the end: the next page comes
+        await pilot.pause()
+        assert len(listing._shown) == 2 * PAGE and len(searches) == 5  # with the search already made
+    store.close()

@@ -22,7 +22,7 @@ from typing import Any
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import Account, DocumentRow, LogEntry, Position, Store
+from annotator.store.base import Account, DocumentRow, ListQuery, LogEntry, Position, Store
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
 BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
@@ -120,7 +120,7 @@ class EncodedText:
             self.size, self.marks = len(self.pieces[0]), None
         else:
             offsets = array("q", [0])
-            self.pieces = list(encoded_pieces(text))
+            self.pieces = list(encoded_pieces(text, MARK_STEP))
             for piece in self.pieces:
                 digest.update(piece)
                 offsets.append(offsets[-1] + len(piece))
@@ -443,7 +443,20 @@ class SQLReads:
         sql, params = self._parts_source(needle)
         return sorted({r[0] for r in self._read(sql, params)})
 
-    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+    def list_query(self, query: str) -> ListQuery:
+        """The needle and the long texts holding it, found once for every page and count of ``query``."""
+        needle = _needle(query)
+        return ListQuery(query, (needle, self._long_matches(needle)))
+
+    def _prepared(self, query: str | ListQuery) -> tuple[str, list[int]]:
+        """(needle, long texts holding it) of ``query``: prepared by ``list_query``, else found now."""
+        if not isinstance(query, ListQuery) or query.found is None:
+            query = self.list_query(query.text if isinstance(query, ListQuery) else query)
+        found = query.found
+        assert isinstance(found, tuple)
+        return found
+
+    def document_page(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None, after: int = 0,
                       before: int | None = None, limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
         """Up to ``limit`` documents after number ``after`` (or the last ones before ``before``), in store
         order, whose search copy holds the normalized ``query`` and whose status (for ``annotator``) is
@@ -453,28 +466,27 @@ class SQLReads:
         search index, a rare status through the status index. Long texts found in their parts'
         index are a second page, merged in order."""
         bound = (before, True) if before is not None else (after, False)
-        needle = _needle(query)
         found = [self._read(sql + f" LIMIT {int(limit)}", params)
-                 for sql, params in self._listings(annotator, needle, status, bound, ids)]
+                 for sql, params in self._listings(annotator, self._prepared(query), status, bound, ids)]
         picked = sorted((r for rows in found for r in rows), key=lambda r: r[0], reverse=before is not None)
         rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3] if r[3] is not None
                                                            else self._text_bytes(r[0], 0, HEAD_BYTES)))
                 for r in picked[:int(limit)]]
         return rows[::-1] if before is not None else rows
 
-    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+    def count_matching(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None,
                        cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
         """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
         total = sum(self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
-                    for sql, params in self._listings(annotator, _needle(query), status, (0, False), ids))
+                    for sql, params in self._listings(annotator, self._prepared(query), status, (0, False), ids))
         return min(total, int(cap) + 1)
 
-    def _listings(self, annotator: str, needle: str, status: str | None, bound: tuple[int, bool],
-                  ids: list[str] | None) -> list[tuple[str, tuple]]:
-        """The page's SQL and parameters, then the same over the long texts holding ``needle`` (their own
+    def _listings(self, annotator: str, prepared: tuple[str, list[int]], status: str | None,
+                  bound: tuple[int, bool], ids: list[str] | None) -> list[tuple[str, tuple]]:
+        """The page's SQL and parameters, then the same over the long texts holding the needle (their own
         search copy is empty, so no document is in both)."""
+        needle, seqs = prepared
         out = [self._listing(annotator, needle, status, bound, ids)]
-        seqs = self._long_matches(needle)
         if seqs:
             out.append(self._listing(annotator, needle, status, bound, ids, seqs))
         return out
