@@ -349,6 +349,39 @@ def test_an_import_commits_records_in_batches(tmp_path, monkeypatch):
     store.close()
 
 
+def test_an_import_validates_each_record_s_labels_once(tmp_path, monkeypatch):
+    """The labels are checked by the session's write alone (they were checked before it too, only to keep
+    a refused record's document out: its savepoint does that), and a refused record still leaves nothing,
+    so a later record with its id is stored under that id, labelled on its own text."""
+    from annotator import importing
+    from annotator.model.operations import ReplaceAnnotations
+
+    lines = import_lines(6)
+    # the reader takes it (offsets inside the text); the write refuses it (a letter split from its haraka)
+    lines[3].update(text="كَتَبَ الولد الدرس", entities=[{"id": "e1", "start": 0, "end": 1, "label": "ORG"}])
+    lines.append(dict(lines[0], id="imp00003", text="نص آخر تماما"))
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    applied: list[int] = []
+    original = ReplaceAnnotations.apply
+
+    def apply(self, state, text, schema):
+        applied.append(1)
+        return original(self, state, text, schema)
+
+    monkeypatch.setattr(ReplaceAnnotations, "apply", apply)
+    store = open_store(str(tmp_path / "v.db"))
+    summary = importing.import_paths(store, SCHEMA, [source], format_name="native")
+    assert len(applied) == 7  # once per record with labels (the refused one too), not twice
+    assert (summary.rejected, summary.documents_added, summary.annotated) == (1, 6, 6)
+    assert [p.line for p in summary.problems] == [4] and "record not imported" in summary.problems[0].message
+    assert store.get_document("imp00003").text == "نص آخر تماما"
+    assert [(e.start, e.end) for e in store.load("imp00003", "importer").entities] == [(0, 5)]
+    assert len(store.document_ids()) == 6 and store.integrity_check() == "ok"
+    assert store.count_matching("importer", query="كتب") == 0  # nothing of it indexed either
+    store.close()
+
+
 def test_a_record_failing_inside_a_batch_is_undone_alone(tmp_path, monkeypatch):
     """Its document goes with it (a savepoint per record); the records around it stay."""
     from annotator import importing
