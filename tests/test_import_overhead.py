@@ -50,3 +50,35 @@ def test_the_fast_answer_is_the_rule_s_answer():
     for key in keys:
         found = checks.id_problem(key, "id")
         assert (found is None) == (_id_problem_by_the_rule(key) is None), (key, found)
+
+
+def test_a_state_s_spans_are_encoded_once(monkeypatch):
+    """``Annotations.to_json`` (twice per imported record: the state and the logged operation) encoded
+    every span twice, the second time without its null fields, and kept the second; now once, and the
+    JSON is the same: the fields in declaration order, the spans' null fields left out."""
+    from annotator.model import annotations, codec
+    from annotator.model.annotations import Annotations, Claim, Entity
+
+    state = Annotations("d", "amal", status="done", notes="n",
+                        entities=(Entity("e1", 0, 3, "PER"), Entity("e2", 4, 9, "ORG", "import:x", "p1")),
+                        claims=(Claim("c1", 0, 9, {"stance": "x"}, "e1"),))
+    expected = {"doc_id": "d", "annotator": "amal", "status": "done", "notes": "n",
+                "entities": [{"id": "e1", "start": 0, "end": 3, "label": "PER"},
+                             {"id": "e2", "start": 4, "end": 9, "label": "ORG", "source": "import:x",
+                              "identity": "p1"}],
+                "claims": [{"id": "c1", "start": 0, "end": 9, "attributes": {"stance": "x"}, "claimer": "e1"}]}
+    encoded: list[str] = []
+    real = codec.encode_fields
+
+    def counting(value, **kw):
+        encoded.append(type(value).__name__)
+        return real(value, **kw)
+
+    monkeypatch.setattr(annotations, "encode_fields", counting)
+    monkeypatch.setattr(codec, "encode_fields", counting)
+    out = state.to_json()
+    assert sorted(encoded) == ["Annotations", "Claim", "Entity", "Entity"]
+    assert {k: out[k] for k in expected} == expected
+    assert list(out) == [f for f in Annotations.__dataclass_fields__ if f in out]  # declaration order
+    monkeypatch.undo()
+    assert Annotations.from_json(out) == state
