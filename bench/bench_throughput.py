@@ -142,6 +142,16 @@ cpu = time.process_time() - c
 assert summary.complete, summary.lines()
 print("RESULT", cpu, (before + tokenizing()) / 2)
 """
+# The same import and tokenizing under cProfile, for their count of Python function calls: a figure the
+# load does not change (CPU time swings by a quarter on this shared machine), for the Python part only.
+CALLS_CHILD = IMPORT_CHILD.replace("def tokenizing():", """import cProfile, pstats
+def calls(work):
+    profile = cProfile.Profile()
+    profile.runcall(work)
+    return pstats.Stats(profile).total_calls
+def tokenizing():""").replace("before = tokenizing()", """print("CALLS", calls(lambda: import_paths(store, schema, [{source!r}], format_name="native")) / len(texts),
+      calls(tokenizing) / len(texts))
+raise SystemExit(0)""")
 
 
 def import_cpu_ratio(repo: Path, source: Path, db: Path) -> float:
@@ -167,6 +177,17 @@ def import_against_reference(reference: Path, source: Path, folder: Path, rounds
     for name, found in ratios.items():
         print(f"    {name:<30} median {sorted(found)[len(found) // 2]:.2f}x (each: "
               + ", ".join(f"{r:.2f}x" for r in found) + ")")
+    print("  Python function calls per document (cProfile; the load does not change them):")
+    for name, repo in (("this checkout", REPO), (str(reference), reference)):
+        db = folder / "news-ab.db"
+        db.unlink(missing_ok=True)
+        res = subprocess.run([sys.executable, "-c", CALLS_CHILD.format(repo=str(repo), source=str(source), db=str(db))],
+                             capture_output=True, text=True, cwd=repo)
+        line = next((ln for ln in res.stdout.splitlines() if ln.startswith("CALLS")), None)
+        if line is None:
+            raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
+        _, imported, tokenized = line.split()
+        print(f"    {name:<30} import {float(imported):,.0f}, simple_word_tokenize {float(tokenized):,.0f}")
 
 
 TOKENIZING = ("prodigy", "conll")  # formats that tokenize every text as they write it
