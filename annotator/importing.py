@@ -1,9 +1,10 @@
 """Bringing files into a store: any registered format, streamed record by record.
 
-Each record is validated in memory before anything is written, then its
-document and annotations are committed; a bad record is reported with file and
-line and skipped, and everything else (including what was already in the
-store) is kept. An annotator's existing work is never overwritten unless asked.
+Each record is written in a savepoint of its own: its document, then its labels,
+validated once by the session's write; a bad record is rolled back whole (its
+document too), reported with file and line and skipped, and everything else
+(including what was already in the store) is kept. An annotator's existing work
+is never overwritten unless asked.
 """
 
 from __future__ import annotations
