@@ -244,6 +244,103 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.doc_id,self.annotator,self.status,self.notes,self.entities,self.claims,self.attributes,self.version,self.schema_name,self.schema_version,self.created_at,self.updated_at,self.rejected,))\n return __hash__'] = __create_fn__.__code__
 
+def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):
+ def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'width',width)
+  __dataclass_builtins_object__.__setattr__(self,'direction',direction)
+  __dataclass_builtins_object__.__setattr__(self,'shape',shape)
+  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)
+  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)
+  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)
+  self.__post_init__()
+ return __init__
+CODE["def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):\n def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'direction',direction)\n  __dataclass_builtins_object__.__setattr__(self,'shape',shape)\n  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)\n  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)\n  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):
+ def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'cells',cells)
+  __dataclass_builtins_object__.__setattr__(self,'start',start)
+  __dataclass_builtins_object__.__setattr__(self,'end',end)
+  __dataclass_builtins_object__.__setattr__(self,'width',width)
+  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)
+  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)
+  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)
+  self.__post_init__()
+ return __init__
+CODE["def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):\n def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'cells',cells)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)\n  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)\n  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))\n return __hash__'] = __create_fn__.__code__
+
 def __create_fn__(_type_value, _type_raw, _type_line, _type_path, _type_key_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,value:_type_value,raw:_type_raw,line:_type_line,path:_type_path,key_line:_type_key_line)->_return_type:
   self.value=value
@@ -511,103 +608,6 @@ def __create_fn__():
   return hash((self.name,self.version,self.description,self.labels,self.allow_overlap,self.allow_nesting,self.claims,self.document_attributes,self.source_path,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.name,self.version,self.description,self.labels,self.allow_overlap,self.allow_nesting,self.claims,self.document_attributes,self.source_path,))\n return __hash__'] = __create_fn__.__code__
-
-def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):
- def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'width',width)
-  __dataclass_builtins_object__.__setattr__(self,'direction',direction)
-  __dataclass_builtins_object__.__setattr__(self,'shape',shape)
-  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)
-  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)
-  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)
-  self.__post_init__()
- return __init__
-CODE["def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):\n def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'direction',direction)\n  __dataclass_builtins_object__.__setattr__(self,'shape',shape)\n  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)\n  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)\n  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))
- return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))\n return __hash__'] = __create_fn__.__code__
-
-def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):
- def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'cells',cells)
-  __dataclass_builtins_object__.__setattr__(self,'start',start)
-  __dataclass_builtins_object__.__setattr__(self,'end',end)
-  __dataclass_builtins_object__.__setattr__(self,'width',width)
-  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)
-  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)
-  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)
-  self.__post_init__()
- return __init__
-CODE["def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):\n def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'cells',cells)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)\n  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)\n  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))
- return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__(_type_entity, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,entity:_type_entity)->_return_type:
@@ -1776,6 +1776,49 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.seq,self.id,self.status,self.head,))\n return __hash__'] = __create_fn__.__code__
 
+def __create_fn__(_type_text, _type_found, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_found, _return_type):
+ def __init__(self,text:_type_text,found:_type_found=_dflt_found)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'text',text)
+  __dataclass_builtins_object__.__setattr__(self,'found',found)
+ return __init__
+CODE["def __create_fn__(_type_text, _type_found, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_found, _return_type):\n def __init__(self,text:_type_text,found:_type_found=_dflt_found)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'text',text)\n  __dataclass_builtins_object__.__setattr__(self,'found',found)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(text={self.text!r}, found={self.found!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(text={self.text!r}, found={self.found!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.text,self.found,)==(other.text,other.found,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.text,self.found,)==(other.text,other.found,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('text','found',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'text\',\'found\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('text','found',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'text\',\'found\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.text,self.found,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.found,))\n return __hash__'] = __create_fn__.__code__
+
 def __create_fn__(_type_doc_id, _type_state, _type_description, _type_action, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,doc_id:_type_doc_id,state:_type_state,description:_type_description,action:_type_action)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'doc_id',doc_id)
@@ -2119,49 +2162,50 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.path,self.line,self.message,self.repaired,self.note,))\n return __hash__'] = __create_fn__.__code__
 
-def __create_fn__(_type_document, _type_annotations, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_annotations, _dflt_line, _return_type):
- def __init__(self,document:_type_document,annotations:_type_annotations=_dflt_annotations,line:_type_line=_dflt_line)->_return_type:
+def __create_fn__(_type_document, _type_annotations, _type_line, _type_tokens, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_annotations, _dflt_line, _dflt_tokens, _return_type):
+ def __init__(self,document:_type_document,annotations:_type_annotations=_dflt_annotations,line:_type_line=_dflt_line,tokens:_type_tokens=_dflt_tokens)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'document',document)
   __dataclass_builtins_object__.__setattr__(self,'annotations',annotations)
   __dataclass_builtins_object__.__setattr__(self,'line',line)
+  __dataclass_builtins_object__.__setattr__(self,'tokens',tokens)
  return __init__
-CODE["def __create_fn__(_type_document, _type_annotations, _type_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_annotations, _dflt_line, _return_type):\n def __init__(self,document:_type_document,annotations:_type_annotations=_dflt_annotations,line:_type_line=_dflt_line)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'document',document)\n  __dataclass_builtins_object__.__setattr__(self,'annotations',annotations)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n return __init__"] = __create_fn__.__code__
+CODE["def __create_fn__(_type_document, _type_annotations, _type_line, _type_tokens, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_annotations, _dflt_line, _dflt_tokens, _return_type):\n def __init__(self,document:_type_document,annotations:_type_annotations=_dflt_annotations,line:_type_line=_dflt_line,tokens:_type_tokens=_dflt_tokens)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'document',document)\n  __dataclass_builtins_object__.__setattr__(self,'annotations',annotations)\n  __dataclass_builtins_object__.__setattr__(self,'line',line)\n  __dataclass_builtins_object__.__setattr__(self,'tokens',tokens)\n return __init__"] = __create_fn__.__code__
 
 def __create_fn__():
  def __repr__(self):
-  return self.__class__.__qualname__ + f"(document={self.document!r}, annotations={self.annotations!r}, line={self.line!r})"
+  return self.__class__.__qualname__ + f"(document={self.document!r}, annotations={self.annotations!r}, line={self.line!r}, tokens={self.tokens!r})"
  return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(document={self.document!r}, annotations={self.annotations!r}, line={self.line!r})"\n return __repr__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(document={self.document!r}, annotations={self.annotations!r}, line={self.line!r}, tokens={self.tokens!r})"\n return __repr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __eq__(self,other):
   if other.__class__ is self.__class__:
-   return (self.document,self.annotations,self.line,)==(other.document,other.annotations,other.line,)
+   return (self.document,self.annotations,self.line,self.tokens,)==(other.document,other.annotations,other.line,other.tokens,)
   return NotImplemented
  return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.document,self.annotations,self.line,)==(other.document,other.annotations,other.line,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.document,self.annotations,self.line,self.tokens,)==(other.document,other.annotations,other.line,other.tokens,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __setattr__(self,name,value):
-  if type(self) is cls or name in ('document','annotations','line',):
+  if type(self) is cls or name in ('document','annotations','line','tokens',):
    raise FrozenInstanceError(f"cannot assign to field {name!r}")
   super(cls, self).__setattr__(name, value)
  return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'document\',\'annotations\',\'line\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'document\',\'annotations\',\'line\',\'tokens\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
 
 def __create_fn__(cls, FrozenInstanceError):
  def __delattr__(self,name):
-  if type(self) is cls or name in ('document','annotations','line',):
+  if type(self) is cls or name in ('document','annotations','line','tokens',):
    raise FrozenInstanceError(f"cannot delete field {name!r}")
   super(cls, self).__delattr__(name)
  return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'document\',\'annotations\',\'line\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'document\',\'annotations\',\'line\',\'tokens\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
 
 def __create_fn__():
  def __hash__(self):
-  return hash((self.document,self.annotations,self.line,))
+  return hash((self.document,self.annotations,self.line,self.tokens,))
  return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.document,self.annotations,self.line,))\n return __hash__'] = __create_fn__.__code__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.document,self.annotations,self.line,self.tokens,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__(_type_schema, _type_label_map, _type_repair, _type_problems, _type_on_problem, _type_options, _type_record_keys, _type_format_name, _type__rejected, _type__partial, _type__losses, _type__rejects, _type__kept, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_schema, _dflt_label_map, _dflt_repair, _dflt_problems, _dflt_on_problem, _dflt_options, _dflt_record_keys, _dflt_format_name, _dflt__rejected, _dflt__partial, _dflt__losses, _dflt__rejects, _dflt__kept, _return_type):
  def __init__(self,schema:_type_schema=_dflt_schema,label_map:_type_label_map=_HAS_DEFAULT_FACTORY,repair:_type_repair=_dflt_repair,problems:_type_problems=_HAS_DEFAULT_FACTORY,on_problem:_type_on_problem=_dflt_on_problem,options:_type_options=_HAS_DEFAULT_FACTORY,record_keys:_type_record_keys=_dflt_record_keys,format_name:_type_format_name=_dflt_format_name,_rejected:_type__rejected=_dflt__rejected,_partial:_type__partial=_dflt__partial,_losses:_type__losses=_dflt__losses,_rejects:_type__rejects=_dflt__rejects,_kept:_type__kept=_dflt__kept)->_return_type:

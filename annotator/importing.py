@@ -1,9 +1,10 @@
 """Bringing files into a store: any registered format, streamed record by record.
 
-Each record is validated in memory before anything is written, then its
-document and annotations are committed; a bad record is reported with file and
-line and skipped, and everything else (including what was already in the
-store) is kept. An annotator's existing work is never overwritten unless asked.
+Each record is written in a savepoint of its own: its document, then its labels,
+validated once by the session's write; a bad record is rolled back whole (its
+document too), reported with file and line and skipped, and everything else
+(including what was already in the store) is kept. An annotator's existing work
+is never overwritten unless asked.
 """
 
 from __future__ import annotations
@@ -148,6 +149,8 @@ def _import_units(store, schema, paths, fmt_given, ctx, summary, sessions, annot
                 try:
                     with batch.record():  # a kill leaves whole records only, never a text without its labels
                         _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace)
+                except _Refused as exc:  # its savepoint undone: nothing of it stored
+                    ctx.reject(_record_file(Path(path), record), record.line, str(exc))
                 except RecursionError:
                     ctx.reject(_record_file(Path(path), record), record.line,
                                "nested too deeply to store (over about 1,000 levels); record not imported")
@@ -269,7 +272,14 @@ def _record_file(path: Path, record) -> Path:
     return path
 
 
+class _Refused(Exception):
+    """A record's labels refused while it is written: its savepoint undoes its document too."""
+
+
 def _import_record(store, schema, record, path, ctx, summary, sessions, annotator, replace) -> None:
+    """One record, in its own savepoint (``_Batches.record``). Its labels are validated once, by the
+    session's write (they were validated before it too, only to keep a refused record's document out
+    of the store: the savepoint's rollback does that); what the summary counts, it counts after."""
     doc, ann = record.document, record.annotations
     path = _record_file(Path(path), record)
     who = annotator or (ann.annotator if ann is not None else None) or default_annotator()
@@ -278,13 +288,24 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
                                       "or annotator name; record not imported")
         return
     has_work = ann is not None and _has_content(ann)
-    if has_work:
-        try:  # validate the whole record before writing anything
-            apply_operation(ReplaceAnnotations(ann), Annotations(doc.id, who), doc.text, schema)
-        except OperationError as exc:
-            ctx.reject(path, record.line, f"document {doc.id}: {exc}; record not imported")
-            return
     result = store.add_document(doc)
+    kept = False
+    if has_work:
+        session = sessions.get(who)
+        if session is None:
+            session = sessions[who] = AnnotationSession(store, schema, who)
+        if result.added:  # the text just stored, not read back (a long one would be held twice more)
+            session.keep_document(Document(result.doc_id, doc.text, doc.meta))
+        # a document just added has no annotations yet: nothing to read
+        kept = not replace and not result.added and _has_content(session.annotations(result.doc_id))
+        try:
+            if kept:  # not applied, but a record that could not be is still refused
+                apply_operation(ReplaceAnnotations(ann), Annotations(doc.id, who), doc.text, schema)
+            else:
+                session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
+        except OperationError as exc:
+            sessions.pop(who)  # it may hold the text of the document the savepoint takes away
+            raise _Refused(f"document {doc.id}: {exc}; record not imported") from None
     if result.added:
         summary.documents_added += 1
         if result.renamed_from:
@@ -292,24 +313,13 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
                                           f"stored as {result.doc_id!r}", note=True)
     else:
         summary.duplicates += 1
-    if not has_work:
-        ctx.record_kept()
-        return
-    session = sessions.get(who)
-    if session is None:
-        session = sessions[who] = AnnotationSession(store, schema, who)
-    if result.added:  # the text just stored, not read back (a long one would be held twice more)
-        session.keep_document(Document(result.doc_id, doc.text, doc.meta))
-    existing = session.annotations(result.doc_id)
-    if _has_content(existing) and not replace:
+    if kept:
         summary.kept_existing += 1
         ctx.report(path, record.line, f"document {result.doc_id}: {who} already has annotations there; "
                                       "kept them (use --replace to overwrite; the old ones stay in the log)",
                    note=True)
-        ctx.record_kept()
-        return
-    session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
-    summary.annotated += 1
+    elif has_work:
+        summary.annotated += 1
     ctx.record_kept()
 
 

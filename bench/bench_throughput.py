@@ -3,12 +3,15 @@
 Run: .venv/bin/python bench/bench_throughput.py [--docs 2000] [--small 1000] [--big 20000 (the issue: 1000000)]
          [--big-import 10000 (the issue: 100000)] [--formats native,conll,…] [--conll-tokens 500000] [--folder DIR]
          [--huge-mb 10 (100 for aim 2's big case)] [--huge-only] [--reference OLD-CHECKOUT] [--pg] [--skip-rss]
+         [--import-only] [--rounds 3]
 Everything is generated in a temporary folder (or --folder):
 
 - import vs tokenizing: --docs labelled news documents (the bundled seeds, about 2,700 characters
   each, made unique; an entity on every 25th word) imported from native JSONL into a new SQLite
   store, against camel-tools' ``simple_word_tokenize`` over the same texts. Aim: import time at
-  most 1.3x the tokenizing time (30% overhead).
+  most 1.3x the tokenizing time (30% overhead). With --reference OLD-CHECKOUT, the import's CPU time over
+  tokenizing's by this code and by OLD's, alternated --rounds times in processes of their own (the load
+  changes the rate of both alike); --import-only stops after it.
 - export rate: those documents exported in every format, as documents per second of CPU time (the
   wall-clock rate beside it: on a shared machine the load decides that one). Aim: at least 10,000
   documents/s. Tokenizing formats are also set against the rate of tokenizing alone, and CoNLL, Prodigy
@@ -118,6 +121,76 @@ def import_seconds(source: Path, db: Path) -> float:
     store.close()
     assert summary.complete and summary.documents_added > 0, summary.lines()
     return seconds
+
+
+IMPORT_CHILD = r"""
+import json, sys, time
+sys.path.insert(0, {repo!r})
+from camel_tools.tokenizers.word import simple_word_tokenize
+from annotator.importing import import_paths
+from annotator.schema import default_schema_path, load_schema
+from annotator.store.sqlite import SQLiteStore
+texts = [json.loads(line)["text"] for line in open({source!r}, encoding="utf-8")]
+schema, store = load_schema(default_schema_path()), SQLiteStore({db!r})
+simple_word_tokenize(texts[0])
+def tokenizing():
+    c = time.process_time()
+    for text in texts:
+        simple_word_tokenize(text)
+    return time.process_time() - c
+before = tokenizing()
+c = time.process_time()
+summary = import_paths(store, schema, [{source!r}], format_name="native")
+cpu = time.process_time() - c
+assert summary.complete, summary.lines()
+print("RESULT", cpu, (before + tokenizing()) / 2)
+"""
+# The same import and tokenizing under cProfile, for their count of Python function calls: a figure the
+# load does not change (CPU time swings by a quarter on this shared machine), for the Python part only.
+CALLS_CHILD = IMPORT_CHILD.replace("def tokenizing():", """import cProfile, pstats
+def calls(work):
+    profile = cProfile.Profile()
+    profile.runcall(work)
+    return pstats.Stats(profile).total_calls
+def tokenizing():""").replace("before = tokenizing()", """print("CALLS", calls(lambda: import_paths(store, schema, [{source!r}], format_name="native")) / len(texts),
+      calls(tokenizing) / len(texts))
+raise SystemExit(0)""")
+
+
+def import_cpu_ratio(repo: Path, source: Path, db: Path) -> float:
+    """The import's CPU time over tokenizing's (before and after it, averaged), by the code of ``repo``, in
+    a process of its own: the same measure for this checkout and an older one, alternated in one run."""
+    db.unlink(missing_ok=True)
+    res = subprocess.run([sys.executable, "-c", IMPORT_CHILD.format(repo=str(repo), source=str(source), db=str(db))],
+                         capture_output=True, text=True, cwd=repo)
+    line = next((ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")), None)
+    if line is None:
+        raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
+    _, cpu, tokenizing = line.split()
+    return float(cpu) / float(tokenizing)
+
+
+def import_against_reference(reference: Path, source: Path, folder: Path, rounds: int) -> None:
+    """This checkout's import and ``reference``'s, alternated ``rounds`` times, each in its own process."""
+    ratios: dict[str, list[float]] = {"this checkout": [], str(reference): []}
+    for _ in range(rounds):
+        for name, repo in (("this checkout", REPO), (str(reference), reference)):
+            ratios[name].append(import_cpu_ratio(repo, source, folder / "news-ab.db"))
+    print(f"  import CPU time over tokenizing's, alternated in separate processes (load {load_average()}):")
+    for name, found in ratios.items():
+        print(f"    {name:<30} median {sorted(found)[len(found) // 2]:.2f}x (each: "
+              + ", ".join(f"{r:.2f}x" for r in found) + ")")
+    print("  Python function calls per document (cProfile; the load does not change them):")
+    for name, repo in (("this checkout", REPO), (str(reference), reference)):
+        db = folder / "news-ab.db"
+        db.unlink(missing_ok=True)
+        res = subprocess.run([sys.executable, "-c", CALLS_CHILD.format(repo=str(repo), source=str(source), db=str(db))],
+                             capture_output=True, text=True, cwd=repo)
+        line = next((ln for ln in res.stdout.splitlines() if ln.startswith("CALLS")), None)
+        if line is None:
+            raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
+        _, imported, tokenized = line.split()
+        print(f"    {name:<30} import {float(imported):,.0f}, simple_word_tokenize {float(tokenized):,.0f}")
 
 
 TOKENIZING = ("prodigy", "conll")  # formats that tokenize every text as they write it
@@ -261,8 +334,11 @@ def main() -> int:
     p.add_argument("--folder", type=Path, default=None)
     p.add_argument("--huge-only", action="store_true", help="only the huge document (--huge-mb)")
     p.add_argument("--reference", type=Path, default=None,
-                   help="a checkout of older code: the huge document's imports, and the export rates, are also "
-                        "measured with it in the same run, for a before/after")
+                   help="a checkout of older code: the news import, the huge document's imports and the export "
+                        "rates are also measured with it in the same run, for a before/after")
+    p.add_argument("--import-only", action="store_true", help="only the news import against tokenizing")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="with --reference: rounds of the import against tokenizing, each checkout in turn")
     p.add_argument("--pg", action="store_true", help="the huge document's imports also into a throwaway PostgreSQL")
     p.add_argument("--export-only", action="store_true",
                    help="only the export rates of the news documents (the store is still imported to build them)")
@@ -294,6 +370,10 @@ def main() -> int:
               f"{LAST_CPU[0] / tok_cpu:.2f}x (import {LAST_CPU[0]:.2f} s, tokenizing {tok_cpu:.2f} s; load "
               f"{load_average()})")
         aims["import overhead at most 30% over simple_word_tokenize"] = ratio <= 1.3
+        if args.reference is not None:
+            import_against_reference(args.reference, source, folder, args.rounds)
+        if args.import_only:
+            return _end(folder, args.folder is None, aims)
     print(f"  export, each format, long labelled documents: documents/s of CPU time (wall clock, which the "
           f"load decides, in brackets); aim: at least 10,000/s; load average {load_average()}")
     rates: dict[str, float] = {}  # documents/s of CPU time, by format

@@ -217,3 +217,91 @@ def test_a_long_text_undone_with_its_record_leaves_nothing(db, text):
         assert [r.id for r in store.document_page("amal", query="ZZCROSSINGQQ")] == ["big"]
     finally:
         store.close()
+
+
+def test_the_marks_blob_s_last_value_is_read_without_decoding_it_all(db, text, monkeypatch):
+    """``marks_end`` (the blob's last eight bytes) is the last mark ``read_marks`` decodes; adding a long
+    text and ``marks_row`` (both stores' paths) take the text's size with it, never decoding every mark."""
+    from annotator.store import postgres
+
+    for chars in (0, 1, 70_000, len(text)):
+        blob = sql_reads.text_marks(text[:chars])
+        assert sql_reads.marks_end(blob) == sql_reads.read_marks(blob)[-1] == len(encode_text(text[:chars]))
+        assert sql_reads.marks_end(memoryview(blob)) == sql_reads.marks_end(bytearray(blob))
+
+    def refuse(blob):
+        raise AssertionError("the whole marks blob was decoded for its last value")
+
+    monkeypatch.setattr(sql_reads, "read_marks", refuse)
+    monkeypatch.setattr(postgres, "read_marks", refuse, raising=False)
+    row = sql_reads.marks_row("big", text)
+    assert row is not None and sql_reads.marks_end(row[3]) == len(encode_text(text))
+    store = open_store(db)
+    try:
+        store.add_document(Document("big", text))
+        store.__dict__.pop("_marks_cache", None)
+        monkeypatch.undo()
+        assert store.get_document("big").text == text and store.text_range("big", 70_000, 70_010) == text[70_000:70_010]
+    finally:
+        store.close()
+
+
+class _Counted(Document):
+    """A document that counts how often its hash (a whole encoding of its text) is asked for."""
+
+    asked = 0
+
+    @property
+    def hash(self) -> str:
+        type(self).asked += 1
+        return super().hash
+
+
+@pytest.mark.parametrize("chars", [1_300_000, 600_000, 2_000])  # windowed; long but under 2 MB of UTF-8; short
+def test_sqlite_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(tmp_path, text, chars, monkeypatch):
+    """Its hash, its marks and its bytes all come from one encoding (it was three for a long text: the
+    hash, the marks, the blob), and what is stored is ``encode_text(text)`` exactly, its hash ``text_hash``."""
+    from annotator.model.annotations import text_hash
+
+    piece = text[:chars]
+    encoded: list[int] = []
+    real = sql_reads.encode_text
+
+    def counting(s: str) -> bytes:
+        encoded.append(len(s))
+        return real(s)
+
+    store = open_store(str(tmp_path / "once.db"))
+    try:
+        monkeypatch.setattr(sql_reads, "encode_text", counting)
+        _Counted.asked = 0
+        assert store.add_document(_Counted("doc", piece)).added
+        monkeypatch.undo()
+        assert sum(encoded) == len(piece) and _Counted.asked == 0
+        assert not store.add_document(Document("again", piece)).added  # the same hash: a duplicate
+        raw = store._db.execute(f"SELECT hash, {store._TEXT} FROM documents d").fetchone()
+        assert raw == (text_hash(piece), encode_text(piece))
+        assert store.get_document("doc").text == piece
+    finally:
+        store.close()
+
+
+def test_a_prepared_list_query_finds_the_same_without_searching_again(db, text, monkeypatch):
+    """``Store.list_query`` searches the long texts once; pages and counts given it do not search again
+    and answer as for the query itself (both stores)."""
+    store = open_store(db)
+    try:
+        store.add_document(Document("big", text))
+        store.add_document(Document("small", "نص قصير ZZNEARENDQQ"))
+        for query in ("ZZNEARENDQQ", "ZZCROSSINGQQ", "", "nothing-like-it"):
+            expected = ([r.id for r in store.document_page("amal", query=query)],
+                        store.count_matching("amal", query=query), store.document_page("amal", query=query, ids=["big"]))
+            prepared = store.list_query(query)
+            monkeypatch.setattr(store, "_long_matches", lambda needle: pytest.fail("searched again"))
+            assert ([r.id for r in store.document_page("amal", query=prepared)],
+                    store.count_matching("amal", query=prepared),
+                    store.document_page("amal", query=prepared, ids=["big"])) == expected
+            monkeypatch.undo()
+        assert [r.id for r in store.document_page("amal", query="ZZNEARENDQQ")] == ["big", "small"]
+    finally:
+        store.close()

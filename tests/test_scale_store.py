@@ -349,6 +349,39 @@ def test_an_import_commits_records_in_batches(tmp_path, monkeypatch):
     store.close()
 
 
+def test_an_import_validates_each_record_s_labels_once(tmp_path, monkeypatch):
+    """The labels are checked by the session's write alone (they were checked before it too, only to keep
+    a refused record's document out: its savepoint does that), and a refused record still leaves nothing,
+    so a later record with its id is stored under that id, labelled on its own text."""
+    from annotator import importing
+    from annotator.model.operations import ReplaceAnnotations
+
+    lines = import_lines(6)
+    # the reader takes it (offsets inside the text); the write refuses it (a letter split from its haraka)
+    lines[3].update(text="كَتَبَ الولد الدرس", entities=[{"id": "e1", "start": 0, "end": 1, "label": "ORG"}])
+    lines.append(dict(lines[0], id="imp00003", text="نص آخر تماما"))
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8")
+    applied: list[int] = []
+    original = ReplaceAnnotations.apply
+
+    def apply(self, state, text, schema):
+        applied.append(1)
+        return original(self, state, text, schema)
+
+    monkeypatch.setattr(ReplaceAnnotations, "apply", apply)
+    store = open_store(str(tmp_path / "v.db"))
+    summary = importing.import_paths(store, SCHEMA, [source], format_name="native")
+    assert len(applied) == 7  # once per record with labels (the refused one too), not twice
+    assert (summary.rejected, summary.documents_added, summary.annotated) == (1, 6, 6)
+    assert [p.line for p in summary.problems] == [4] and "record not imported" in summary.problems[0].message
+    assert store.get_document("imp00003").text == "نص آخر تماما"
+    assert [(e.start, e.end) for e in store.load("imp00003", "importer").entities] == [(0, 5)]
+    assert len(store.document_ids()) == 6 and store.integrity_check() == "ok"
+    assert store.count_matching("importer", query="كتب") == 0  # nothing of it indexed either
+    store.close()
+
+
 def test_a_record_failing_inside_a_batch_is_undone_alone(tmp_path, monkeypatch):
     """Its document goes with it (a savepoint per record); the records around it stay."""
     from annotator import importing
@@ -480,3 +513,47 @@ async def test_document_list_pages_a_large_store_filters_by_typing_and_opens_the
 def test_tally_of_a_state():
     state = Annotations("d", "a", status="done")
     assert tally(state) == [("status", "done", 1)]
+
+
+async def test_document_list_searches_the_long_texts_once_per_typed_character(tmp_path, monkeypatch):
+    """Each refill asked for the current document's place, a page (or two) and a count, and each ran the
+    long texts' search again: 3 per character. Now the refill prepares the query once
+    (``Store.list_query``) and its pages, its count and the pages loaded on scrolling reuse it."""
+    from textual.widgets import OptionList
+
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.screens.documents import PAGE, DocumentListScreen
+
+    store = open_store(str(tmp_path / "long.db"))
+    with store.transaction():
+        store.add_document(Document("long", "قال الوزير في بيروت إن الأرقام صحيحة. " * 30_000))  # over 2 MB
+        for i in range(PAGE * 3):
+            store.add_document(Document(f"doc-{i:03d}", f"{TEXTS[i % 3]} بيروت [{i}]"))
+    session = AnnotationSession(store, SCHEMA, "amal")
+    searches: list[str] = []
+    real = store._long_matches
+
+    def counted(needle: str) -> list[int]:
+        if needle:
+            searches.append(needle)
+        return real(needle)
+
+    monkeypatch.setattr(store, "_long_matches", counted)
+    app = AnnotatorApp(session, clock=lambda: "")
+    async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        listing = app.screen
+        assert isinstance(listing, DocumentListScreen)
+        for n, ch in enumerate("بيروت", start=1):
+            await pilot.press(ch)
+            await pilot.pause()
+            assert len(searches) == n, searches  # one search per typed character, not one per page or count
+        assert listing._shown[0] == "long" and len(listing._shown) == PAGE  # the long text merged in, in order
+        assert "1000+" not in str(listing.query_one("#count").render())
+        assert f"{PAGE * 3 + 1} of {PAGE * 3 + 1}" in str(listing.query_one("#count").render())
+        listing.query_one("#docs", OptionList).highlighted = PAGE - 1  # near the end: the next page comes
+        await pilot.pause()
+        assert len(listing._shown) == 2 * PAGE and len(searches) == 5  # with the search already made
+    store.close()

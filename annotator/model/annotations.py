@@ -188,11 +188,10 @@ class Annotations(WritesItself):
     def to_json(self) -> dict[str, Any]:
         """State for the store (not the export format, which adds text and schema):
         every field, with the spans' null fields left out."""
-        out = {
-            **encode_fields(self),
+        out = encode_fields(self, given={  # the spans once, without their null fields
             "entities": [encode_fields(e, omit_none=True) for e in self.entities],
             "claims": [encode_fields(c, omit_none=True) for c in self.claims],
-        }
+        })
         if not self.rejected:
             del out["rejected"]  # states without rejections are stored exactly as before
         return out

@@ -47,6 +47,8 @@ def id_problem(value: object, what: str = "id") -> str | None:
     """The one rule for names that are keys (document, span and annotator ids, labels, sources):
     non-empty text that is not only white space or invisible marks, without control characters
     (C0 such as NUL, DEL, C1) or lone surrogates, which a database or a terminal cannot take."""
+    if isinstance(value, str) and value.isprintable() and value.strip(" "):
+        return None  # at once, the usual key: printable means no Cc, Cs or Cf, and no white space but " "
     subject = f"{what} " if what else ""  # "" when the caller names the field itself
     if not isinstance(value, str):
         return f"{subject}must be text, not {json_type(value)} ({brief(value)})"

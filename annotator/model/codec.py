@@ -53,16 +53,20 @@ def encode(value: Any) -> Any:
     return value
 
 
-def encode_fields(value: Any, *, omit_none: bool = False) -> dict[str, Any]:
+def encode_fields(value: Any, *, omit_none: bool = False, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Every field of dataclass ``value`` in declaration order (``omit_none``: without null ones;
     the fields a class names in ``OMIT_NONE`` are always left out while null: fields added later,
-    so that what was written before they existed keeps its bytes)."""
+    so that what was written before they existed keeps its bytes); ``given``: fields the caller has
+    encoded its own way, put in their place (not encoded a second time only to be replaced)."""
     out: dict[str, Any] = {}
     names = _NAMES.get(type(value))
     if names is None:
         names = _NAMES[type(value)] = tuple(f.name for f in fields(value))
     optional: frozenset[str] = getattr(value, "OMIT_NONE", frozenset())
     for name in names:
+        if given is not None and name in given:
+            out[name] = given[name]
+            continue
         v = getattr(value, name)
         if v is None and (omit_none or name in optional):
             continue

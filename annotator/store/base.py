@@ -119,6 +119,16 @@ class DocumentRow:
     head: str  # the start of the text (its first few hundred bytes)
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """The document list's text filter, prepared once per typed query (``Store.list_query``) and given as
+    ``query`` to every page and count of it: the search a store cannot fold into each page's SQL (the
+    SQL stores' long texts, searched part by part) then runs once per query, not once per page or count."""
+
+    text: str
+    found: object = None  # the store's own answer (the SQL stores: the normalized needle, the long texts')
+
+
 class Store(ABC):
     """What every store implements; the registry in ``annotator.store`` picks one by the scheme
     of ``--db`` (a plain path: SQLite) and constructs it as ``cls(db, create=create)``: see
@@ -174,12 +184,17 @@ class Store(ABC):
     def count_documents(self) -> int: ...
 
     # at any size: pages and counts from the database, never every document (``sql_reads``)
+    def list_query(self, query: str) -> ListQuery:
+        """``query`` prepared for ``document_page`` and ``count_matching`` (see ``ListQuery``): what it
+        finds is as of now, for the pages asked for next. Declared default: nothing prepared."""
+        return ListQuery(query)
+
     @abstractmethod
-    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+    def document_page(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None, after: int = 0,
                       before: int | None = None, limit: int = 100,
                       ids: list[str] | None = None) -> list[DocumentRow]: ...
     @abstractmethod
-    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+    def count_matching(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None,
                        cap: int = 1000, ids: list[str] | None = None) -> int: ...
     @abstractmethod
     def status_counts(self, annotator: str) -> dict[str, int]: ...

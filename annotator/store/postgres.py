@@ -54,9 +54,9 @@ from annotator.store.sql_reads import (
     dumps_ascii,
     encode_text,
     encoded_pieces,
+    marks_end,
     marks_row,
     now_iso,
-    read_marks,
     search_copy,
     search_parts,
     tokens_row,
@@ -78,7 +78,7 @@ def _add_long(cur: Any, doc_id: str, doc: Document, h: str, marks: tuple[str, in
     """A long text sent a piece at a time (migration 9): the row by binary COPY, its text written as it is
     encoded (the client never holds it as bytes, nor escaped), and its search copy as overlapping parts."""
     fields = [encode_text(v) for v in (doc_id, h, dumps_ascii(dict(doc.meta)), now_iso())]
-    size = read_marks(marks[3])[-1]
+    size = marks_end(marks[3])
     with cur.copy("COPY documents(id, hash, meta, added_at, search, text) FROM STDIN (FORMAT BINARY)") as copy:
         head = [_COPY_SIGNATURE, struct.pack("!iih", 0, 0, 6)]
         head += [struct.pack("!i", len(v)) + v for v in fields]

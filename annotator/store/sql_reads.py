@@ -22,7 +22,7 @@ from typing import Any
 
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation, operation_from_json
-from annotator.store.base import Account, DocumentRow, LogEntry, Position, Store
+from annotator.store.base import Account, DocumentRow, ListQuery, LogEntry, Position, Store
 
 BATCH = 200  # rows per query when streaming, so memory stays flat for large stores
 BACKFILL_BATCH = 2000  # rows per transaction when a migration fills a new column of an existing store
@@ -51,6 +51,9 @@ def decode_text(blob: bytes) -> str:
     return bytes(blob).decode("utf-8", "surrogatepass")
 
 
+# -- the marks blob (``text_marks.marks``): its one owner. ``text_marks`` and ``EncodedText`` write it
+# (``_pack_marks``), ``read_marks`` decodes it whole for reading ranges, ``marks_end`` reads its last value.
+
 def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     """The ``marks`` of a windowed text: the byte offsets (as ``encode_text`` writes it) of code points
     0, step, 2·step… and of its end, as little-endian 64-bit integers. UTF-8 encodes each code point
@@ -60,9 +63,28 @@ def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     for piece in encoded_pieces(text, step):
         total += len(piece)
         offsets.append(total)
+    return _pack_marks(offsets)
+
+
+def _pack_marks(offsets: array) -> bytes:
     if sys.byteorder == "big":
         offsets.byteswap()
     return offsets.tobytes()
+
+
+def read_marks(blob: bytes) -> array:
+    """The whole blob decoded: every mark, for reading a range of the text."""
+    offsets = array("q")
+    offsets.frombytes(bytes(blob))
+    if sys.byteorder == "big":
+        offsets.byteswap()
+    return offsets
+
+
+def marks_end(blob: bytes) -> int:
+    """The blob's last mark, the text's length in UTF-8 bytes, from its last eight bytes alone (a 100 MB
+    text has 1,600 marks: no need to decode them all for one)."""
+    return int.from_bytes(memoryview(blob)[-8:], "little", signed=True)
 
 
 def encoded_pieces(text: str, step: int = MARK_STEP) -> Iterator[bytes]:
@@ -77,15 +99,42 @@ def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
     if len(text) * 4 < WINDOWED_BYTES:
         return None
     marks = text_marks(text, MARK_STEP)
-    return (doc_id, len(text), MARK_STEP, marks) if read_marks(marks)[-1] >= WINDOWED_BYTES else None
+    return (doc_id, len(text), MARK_STEP, marks) if marks_end(marks) >= WINDOWED_BYTES else None
 
 
-def read_marks(blob: bytes) -> array:
-    offsets = array("q")
-    offsets.frombytes(bytes(blob))
-    if sys.byteorder == "big":
-        offsets.byteswap()
-    return offsets
+class EncodedText:
+    """A text as the store writes it, encoded once: its UTF-8 (``encode_text``) in ``pieces`` of MARK_STEP
+    code points, their SHA-256 (``Document.hash``: the same digest, as the bytes are the same) and, for a
+    windowed text, its ``marks``. Adding a long text encoded it three times (its hash, its marks, then
+    its bytes into the blob); the pieces are held meanwhile, the size of the file they came from."""
+
+    __slots__ = ("pieces", "hash", "marks", "size")
+
+    def __init__(self, text: str) -> None:
+        import hashlib  # here, as in ``text_hash``: start-up hashes nothing
+
+        digest = hashlib.sha256()
+        if len(text) * 4 < WINDOWED_BYTES:  # under WINDOWED_BYTES whatever it holds: one piece, no marks
+            self.pieces = [encode_text(text)]
+            digest.update(self.pieces[0])
+            self.size, self.marks = len(self.pieces[0]), None
+        else:
+            offsets = array("q", [0])
+            self.pieces = list(encoded_pieces(text, MARK_STEP))
+            for piece in self.pieces:
+                digest.update(piece)
+                offsets.append(offsets[-1] + len(piece))
+            self.size = offsets[-1]
+            self.marks = _pack_marks(offsets) if self.size >= WINDOWED_BYTES else None
+        self.hash = digest.hexdigest()
+
+    def marks_row(self, doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
+        """``marks_row(doc_id, text)`` from the marks already made."""
+        return (doc_id, len(text), MARK_STEP, self.marks) if self.marks is not None else None
+
+    def data(self) -> bytes:
+        """The bytes whole: only for a text under WINDOWED_BYTES (a longer one is written a piece at a time)."""
+        return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
 
 
 def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:
@@ -394,7 +443,20 @@ class SQLReads:
         sql, params = self._parts_source(needle)
         return sorted({r[0] for r in self._read(sql, params)})
 
-    def document_page(self, annotator: str, *, query: str = "", status: str | None = None, after: int = 0,
+    def list_query(self, query: str) -> ListQuery:
+        """The needle and the long texts holding it, found once for every page and count of ``query``."""
+        needle = _needle(query)
+        return ListQuery(query, (needle, self._long_matches(needle)))
+
+    def _prepared(self, query: str | ListQuery) -> tuple[str, list[int]]:
+        """(needle, long texts holding it) of ``query``: prepared by ``list_query``, else found now."""
+        if not isinstance(query, ListQuery) or query.found is None:
+            query = self.list_query(query.text if isinstance(query, ListQuery) else query)
+        found = query.found
+        assert isinstance(found, tuple)
+        return found
+
+    def document_page(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None, after: int = 0,
                       before: int | None = None, limit: int = 100, ids: list[str] | None = None) -> list[DocumentRow]:
         """Up to ``limit`` documents after number ``after`` (or the last ones before ``before``), in store
         order, whose search copy holds the normalized ``query`` and whose status (for ``annotator``) is
@@ -404,28 +466,27 @@ class SQLReads:
         search index, a rare status through the status index. Long texts found in their parts'
         index are a second page, merged in order."""
         bound = (before, True) if before is not None else (after, False)
-        needle = _needle(query)
         found = [self._read(sql + f" LIMIT {int(limit)}", params)
-                 for sql, params in self._listings(annotator, needle, status, bound, ids)]
+                 for sql, params in self._listings(annotator, self._prepared(query), status, bound, ids)]
         picked = sorted((r for rows in found for r in rows), key=lambda r: r[0], reverse=before is not None)
         rows = [DocumentRow(r[0], r[1], r[2], decode_head(r[3] if r[3] is not None
                                                            else self._text_bytes(r[0], 0, HEAD_BYTES)))
                 for r in picked[:int(limit)]]
         return rows[::-1] if before is not None else rows
 
-    def count_matching(self, annotator: str, *, query: str = "", status: str | None = None,
+    def count_matching(self, annotator: str, *, query: str | ListQuery = "", status: str | None = None,
                        cap: int = COUNT_CAP, ids: list[str] | None = None) -> int:
         """How many documents ``document_page`` would list, counted up to ``cap`` (+1 means more)."""
         total = sum(self._read(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(cap) + 1}) AS m", params)[0][0]
-                    for sql, params in self._listings(annotator, _needle(query), status, (0, False), ids))
+                    for sql, params in self._listings(annotator, self._prepared(query), status, (0, False), ids))
         return min(total, int(cap) + 1)
 
-    def _listings(self, annotator: str, needle: str, status: str | None, bound: tuple[int, bool],
-                  ids: list[str] | None) -> list[tuple[str, tuple]]:
-        """The page's SQL and parameters, then the same over the long texts holding ``needle`` (their own
+    def _listings(self, annotator: str, prepared: tuple[str, list[int]], status: str | None,
+                  bound: tuple[int, bool], ids: list[str] | None) -> list[tuple[str, tuple]]:
+        """The page's SQL and parameters, then the same over the long texts holding the needle (their own
         search copy is empty, so no document is in both)."""
+        needle, seqs = prepared
         out = [self._listing(annotator, needle, status, bound, ids)]
-        seqs = self._long_matches(needle)
         if seqs:
             out.append(self._listing(annotator, needle, status, bound, ids, seqs))
         return out

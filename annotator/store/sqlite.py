@@ -51,18 +51,16 @@ from annotator.store.sql_reads import (
     INLINE_HEAD,
     TAKEABLE,
     UNFINISHED,
+    EncodedText,
     SQLReads,
     counted,
     decode_text,
-    encoded_pieces,
-    marks_row,
     now_iso,
     search_copy,
     search_parts,
     tokens_row,
 )
 from annotator.store.sql_reads import dumps_ascii as _dumps
-from annotator.store.sql_reads import encode_text as _enc
 
 T = TypeVar("T")
 
@@ -397,7 +395,8 @@ class SQLiteStore(SQLReads, Store):
 
     def add_document(self, doc: Document) -> AddResult:
         storable_name(doc.id, "document id")
-        h = doc.hash
+        encoded = EncodedText(doc.text)  # the text encoded once: its hash, its marks and the bytes written
+        h = encoded.hash
 
         def tx() -> AddResult:
             row = self._db.execute("SELECT id FROM documents WHERE hash=?", (h,)).fetchone()
@@ -412,13 +411,13 @@ class SQLiteStore(SQLReads, Store):
                 renamed = doc.id
             if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
                 self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
-            marks = marks_row(doc_id, doc.text)
+            marks = encoded.marks_row(doc_id, doc.text)
             if marks is None:
                 self._db.execute(
                     "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
-                    (doc_id, _enc(doc.text), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
+                    (doc_id, encoded.data(), h, _dumps(dict(doc.meta)), now_iso(), search_copy(doc_id, doc.text)))
             else:
-                self._add_long(doc_id, doc, h, marks)
+                self._add_long(doc_id, doc, h, marks, encoded)
             tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 7)
             if tokens is not None:
                 self._db.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (?,?,?)", tokens)
@@ -426,7 +425,8 @@ class SQLiteStore(SQLReads, Store):
 
         return self._write(tx)
 
-    def _add_long(self, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
+    def _add_long(self, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes],
+                  encoded: EncodedText) -> None:
         """A long text a piece at a time (migration 8): its bytes written into a ``zeroblob`` of their size
         in ``long_texts`` and its search copy as overlapping parts, each indexed as it is written."""
         seq = self._db.execute(
@@ -434,10 +434,11 @@ class SQLiteStore(SQLReads, Store):
             (doc_id, h, _dumps(dict(doc.meta)), now_iso())).lastrowid
         assert seq is not None  # seq is the row id, which the INSERT sets
         self._db.execute("INSERT INTO long_texts(seq, data) VALUES (?, zeroblob(?))",
-                         (seq, sql_reads.read_marks(marks[3])[-1]))
+                         (seq, sql_reads.marks_end(marks[3])))
         with self._db.blobopen("long_texts", "data", seq) as blob:
-            for piece in encoded_pieces(doc.text):
+            for piece in encoded.pieces:
                 blob.write(piece)
+        encoded.pieces.clear()  # written: not held while the search copy is made
         self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
         for part in search_parts(doc_id, doc.text):
             rowid = self._db.execute("INSERT INTO search_parts(seq, search) VALUES (?,?)", (seq, part)).lastrowid

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from annotator.layout import visual_string
 from annotator.model.annotations import DOC_STATUSES
 from annotator.session import AnnotationSession
-from annotator.store.base import DocumentRow
+from annotator.store.base import DocumentRow, ListQuery
 from annotator.store.sql_reads import COUNT_CAP
 from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown
@@ -61,6 +61,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         self._more_after = False
         self._filling = False
         self._shown: list[str] = []  # the loaded ids, in order
+        self._query = ListQuery("")  # the filter now, prepared once per typed query (``Store.list_query``)
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -87,7 +88,7 @@ class DocumentListScreen(ModalDialog[str | None]):
 
         return self.total > SCAN_LIMIT and 0 < len(fold(query.strip()).strip(" ")) < 3
 
-    def _fetch(self, query: str, status: str | None, *, after: int = -1, before: int | None = None,
+    def _fetch(self, query: ListQuery, status: str | None, *, after: int = -1, before: int | None = None,
                limit: int = PAGE) -> list[tuple[int, DocumentRow]]:
         """Up to ``limit`` matching rows after key ``after`` (or the last ones before ``before``), in order.
         The key is the document's number in the store, or its place in the queue."""
@@ -108,13 +109,13 @@ class DocumentListScreen(ModalDialog[str | None]):
             end -= QUEUE_CHUNK
         return out[-limit:] if limit else []
 
-    def _queue_rows(self, lo: int, hi: int, query: str, status: str | None) -> list[tuple[int, DocumentRow]]:
+    def _queue_rows(self, lo: int, hi: int, query: ListQuery, status: str | None) -> list[tuple[int, DocumentRow]]:
         chunk = self.queue[lo:hi] if self.queue is not None else []
         found = {r.id: r for r in self.store.document_page(self.annotator, query=query, status=status,
                                                            ids=chunk, limit=len(chunk))}
         return [(lo + i, found[d]) for i, d in enumerate(chunk) if d in found]
 
-    def _key_of_current(self, query: str, status: str | None) -> int | None:
+    def _key_of_current(self, query: ListQuery, status: str | None) -> int | None:
         """Where the current document sits in the filtered list, if it is in it."""
         if self.current is None:
             return None
@@ -123,8 +124,8 @@ class DocumentListScreen(ModalDialog[str | None]):
             return None
         return rows[0].seq if self.queue is None else self._queue_pos.get(self.current)
 
-    def _count(self, query: str, status: str | None) -> str:
-        if not query.strip() and status is None:
+    def _count(self, query: ListQuery, status: str | None) -> str:
+        if not query.text.strip() and status is None:
             return str(self.total if self.queue is None else len(self.queue))
         if self.queue is None:
             n = self.store.count_matching(self.annotator, query=query, status=status)
@@ -136,8 +137,9 @@ class DocumentListScreen(ModalDialog[str | None]):
         """Ids of the documents passing the status filter and containing the (normalized) query, in order."""
         out: list[str] = []
         after = -1
+        prepared = self.store.list_query(query)
         while len(out) < limit:
-            page = self._fetch(query, status, after=after)
+            page = self._fetch(prepared, status, after=after)
             out += [row.id for _, row in page]
             if len(page) < PAGE:
                 break
@@ -148,7 +150,10 @@ class DocumentListScreen(ModalDialog[str | None]):
 
     def refill(self) -> None:
         """The first rows for the filters now (around the current document when it passes them)."""
-        query, status = self._filters()
+        typed, status = self._filters()
+        # the store's search runs here, once per typed character (or status chosen): every page and count
+        # of it, the refill's two to four and those loaded as the highlight moves, reuse what it found
+        query = self._query = self.store.list_query(typed)
         key = self._key_of_current(query, status)
         if key is None:
             before: list[tuple[int, DocumentRow]] = []
@@ -164,12 +169,11 @@ class DocumentListScreen(ModalDialog[str | None]):
         shown = str(len(self._rows)) if not self._more_after and not self._more_before else \
             self._count(query, status)
         count = Text(f" {shown} of {self.total if self.queue is None else len(self.queue)} documents")
-        typed = self.query_one("#search", Input).value
-        if self._too_short(typed):
+        if self._too_short(self.query_one("#search", Input).value):
             count.append(" — type 3 or more characters to search them")
-        elif query.strip():  # what the count counts (in reading order, as the input shows it)
+        elif typed.strip():  # what the count counts (in reading order, as the input shows it)
             count.append(" matching «")
-            count.append(visual_string(query.strip(), direction="auto"))
+            count.append(visual_string(typed.strip(), direction="auto"))
             count.append("»")
         self.query_one("#count", Static).update(count)
 
@@ -198,7 +202,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         if self._filling or not self._rows:
             return
         index = event.option_index
-        query, status = self._filters()
+        query, status = self._query, self._filters()[1]  # the refill's search, not run again
         if index >= len(self._rows) - NEAR and self._more_after:
             page = self._fetch(query, status, after=self._rows[-1][0])
             self._more_after = len(page) == PAGE
