@@ -156,10 +156,12 @@ WITH written AS (
 
 
 # A lease whose time ran out (on the server's clock; the subquery makes it one value, usable on the index
-# ``assignments_leases`` of migration 10) and which was not yet looked at.
+# ``assignments_leases`` of migration 10) and which was not yet looked at, {touched} (``IS NOT NULL``) or not
+# (``IS NULL``) since it was taken: a scalar subquery with LIMIT, so each such lease is one probe of the log's
+# index, never a join that reads the whole log.
 _RAN_OUT = ("s.expires_at IS NOT NULL AND NOT s.kept AND s.expires_at <= (SELECT " + SERVER_NOW + ") AND "
-            "{touched} (SELECT 1 FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator "
-            "AND o.seq > s.taken_seq)")
+            "(SELECT o.seq FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator "
+            "AND o.seq > s.taken_seq LIMIT 1) {touched}")
 
 
 def _take_statements() -> tuple[str, str, str, str, str]:
@@ -173,8 +175,8 @@ def _take_statements() -> tuple[str, str, str, str, str]:
     - lock: that document's row (document), SKIP LOCKED appended when the caller would rather pass over it;
     - take: take it if, counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator).
     """
-    keep = "UPDATE assignments AS s SET kept=true WHERE " + _RAN_OUT.format(touched="EXISTS")
-    lapsed = "DELETE FROM assignments AS s WHERE " + _RAN_OUT.format(touched="NOT EXISTS")
+    keep = "UPDATE assignments AS s SET kept=true WHERE " + _RAN_OUT.format(touched="IS NOT NULL")
+    lapsed = "DELETE FROM assignments AS s WHERE " + _RAN_OUT.format(touched="IS NULL")
     first = ("SELECT c.doc_id FROM generate_series(0, %s - 1) AS l(n), LATERAL (SELECT w.doc_id, w.seq "
              "FROM doc_workers w WHERE w.workers = l.n AND NOT EXISTS (SELECT 1 FROM assignments m WHERE "
              "m.doc_id=w.doc_id AND m.annotator=%s) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE "
