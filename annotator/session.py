@@ -28,7 +28,7 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
-from annotator.errors import OperationError
+from annotator.errors import OperationError, StaleStateError
 from annotator.layout.stored import StoredText, Text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
@@ -279,6 +279,7 @@ class AnnotationSession:
         self.annotator = annotator or default_annotator()
         self._docs: dict[str, Document] = {}
         self._texts: dict[str, StoredText] = {}  # big texts being read by ranges (``text``)
+        self._saved: dict[str, Annotations] = {}  # each document's state as this session last saved it
         self._claimed = False
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
@@ -538,16 +539,35 @@ class AnnotationSession:
     @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
-        return self._apply(doc_id, op, self.annotations(doc_id))
+        return self._apply(doc_id, lambda state: op)
 
-    def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
-        """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
-        team's server); a state gone stale meanwhile is refused by the store's version check."""
+    def _apply(self, doc_id: str, make: Callable[[Annotations], Operation]) -> Change:
+        """Apply the operation ``make`` builds from the state it applies to: the state this session last
+        saved for the document, without reading it (each read is a round trip to a team's server), else
+        the stored one. A state gone stale meanwhile (another writer came first) is refused by the store's
+        version check, nothing written; the action is then planned again on the state read afresh."""
+        before = self._saved.get(doc_id)
+        if before is not None:
+            try:
+                return self._commit(doc_id, make, before)
+            except StaleStateError:
+                self._saved.pop(doc_id, None)
+        return self._commit(doc_id, make, self.store.load(doc_id, self.annotator))
+
+    def _commit(self, doc_id: str, make: Callable[[Annotations], Operation], before: Annotations) -> Change:
         text = self.text(doc_id)  # a big one by pieces: the checks slice it
-        op, after, inverse = plan_change(op, before, text, self.schema)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
+        op, after, inverse = plan_change(make(before), before, text, self.schema)
+        saved = self._keep(doc_id, self.store.commit(doc_id, self.annotator, before.version, after, "do", op,
+                                                     inverse, None))
         self._count(doc_id, before.status, saved.status)
         return Change(doc_id, saved, said("do", op, before, text), "do")
+
+    def _keep(self, doc_id: str, saved: Annotations) -> Annotations:
+        """``saved``, just written by this session: the state its next action on the document starts from."""
+        if len(self._saved) > 64:
+            self._saved.clear()
+        self._saved[doc_id] = saved
+        return saved
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -570,7 +590,8 @@ class AnnotationSession:
         before = self.annotations(doc_id)
         after, back = apply_operation(op, before, text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
+        saved = self._keep(doc_id, self.store.commit(doc_id, self.annotator, before.version, after, action, op,
+                                                     back, ref))
         self._count(doc_id, before.status, saved.status)
         # an undo is named by what the undone action did (as logged), to the state it leaves
         did = (self._logged(doc_id, ref) or back) if action == "undo" else op
@@ -586,8 +607,7 @@ class AnnotationSession:
 
     @_settled
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
-        state = self.annotations(doc_id)
-        return self._apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)), state)
+        return self._apply(doc_id, lambda state: AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
 
     def remove_entity(self, doc_id: str, entity_id: str) -> Change:
         return self.apply(doc_id, RemoveEntity(entity_id))
@@ -605,10 +625,9 @@ class AnnotationSession:
     @_settled
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
-        state = self.annotations(doc_id)
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
-        return self._apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)), state)
+        return self._apply(doc_id, lambda state: AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
 
     def remove_claim(self, doc_id: str, claim_id: str) -> Change:
         return self.apply(doc_id, RemoveClaim(claim_id))

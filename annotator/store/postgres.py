@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from annotator.errors import StoreError
+from annotator.errors import StaleStateError, StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
 from annotator.store.base import (
@@ -540,6 +540,31 @@ class PostgresStore(SQLReads, Store):
 
     # -- documents ---------------------------------------------------------------------
 
+    def _marks(self, doc_id: str) -> tuple[int, int, int, Any] | None:
+        """``SQLReads._marks``, and in the same round trip a text read whole (no marks): a session asks
+        for the marks, then for the whole text when there are none. That text is kept for the next
+        ``get_document`` of the same id (a stored text never changes), then let go."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_marks_cache", {})
+        if doc_id in cache or self._no_marks:
+            return super()._marks(doc_id)
+        rows = self._read("SELECT d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, "
+                          "d.meta FROM documents d LEFT JOIN text_marks m ON m.doc_id=d.id WHERE d.id=?", (doc_id,))
+        if len(cache) > 64:
+            cache.clear()
+        if rows and rows[0][1] is not None:
+            cache[doc_id] = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]))
+        else:
+            cache[doc_id] = None
+            if rows:
+                self._read_whole = Document(doc_id, decode_text(rows[0][4]), json.loads(rows[0][5]))
+        return cache[doc_id]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        kept, self._read_whole = self._read_whole, None
+        return kept if kept is not None and kept.id == doc_id else super().get_document(doc_id)
+
+    _read_whole: Document | None = None  # the text ``_marks`` read whole, until ``get_document`` takes it
+
     def add_document(self, doc: Document) -> AddResult:
         h = doc.hash
         storable_name(doc.id, "document id")
@@ -602,7 +627,7 @@ class PostgresStore(SQLReads, Store):
         storable_name(annotator, "annotator name")
 
         def conflict(version: int) -> StoreError:
-            return StoreError(f"document {doc_id} was changed by another session of {annotator} "
+            return StaleStateError(f"document {doc_id} was changed by another session of {annotator} "
                               f"(version {version}, expected {expected_version}); reload it")
 
         def tx(cur: Any) -> Annotations:
