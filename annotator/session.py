@@ -550,7 +550,7 @@ class AnnotationSession:
         if before is not None:
             try:
                 return self._commit(doc_id, make, before)
-            except StaleStateError:
+            except (StaleStateError, OperationError):  # refused by the store, or planned on what changed since
                 self._saved.pop(doc_id, None)
         return self._commit(doc_id, make, self.store.load(doc_id, self.annotator))
 
@@ -563,10 +563,14 @@ class AnnotationSession:
         return Change(doc_id, saved, said("do", op, before, text), "do")
 
     def _keep(self, doc_id: str, saved: Annotations) -> Annotations:
-        """``saved``, just written by this session: the state its next action on the document starts from."""
+        """``saved``, just written by this session: the state its next action on the document starts from
+        (not while a store transaction is open: it may yet be undone)."""
         if len(self._saved) > 64:
             self._saved.clear()
-        self._saved[doc_id] = saved
+        if self.store.in_transaction():
+            self._saved.pop(doc_id, None)
+        else:
+            self._saved[doc_id] = saved
         return saved
 
     @_settled

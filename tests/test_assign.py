@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from annotator.assignment import AssignmentError, DynamicQueue, deal, loads
 from annotator.cli import main
+from annotator.errors import OperationError
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store import open_store
@@ -352,6 +353,17 @@ def test_an_action_on_a_state_another_writer_changed_is_planned_again_on_the_sto
     assert sorted((e.start, e.label) for e in stored.entities) == [(0, "PER"), (4, "LOC"), (9, "ORG")]
     assert len({e.id for e in stored.entities}) == 3
     assert len(store.history("doc0", "a")) == 3
+
+
+def test_an_action_refused_only_by_what_another_writer_changed_is_planned_on_the_stored_state(store, news_schema):
+    s = AnnotationSession(store, news_schema, "a")
+    first = s.add_entity("doc0", 0, 3, "PER")
+    AnnotationSession(store, news_schema, "a").remove_entity("doc0", first.state.entities[0].id)  # another writer
+    again = s.add_entity("doc0", 0, 3, "PER")  # the span is free in the store, not in the state saved last
+    assert [(e.start, e.label) for e in store.load("doc0", "a").entities] == [(0, "PER")] == \
+        [(e.start, e.label) for e in again.state.entities]
+    with pytest.raises(OperationError):  # a real refusal is still one
+        s.add_entity("doc0", 0, 3, "PER")
 
 
 def test_a_write_that_failed_for_another_reason_is_not_tried_again(store, news_schema):
