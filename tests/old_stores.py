@@ -12,7 +12,7 @@ def undo_take_counts(cur) -> None:
                            ("annotations_workers_added", "annotations"), ("annotations_workers_removed", "annotations"),
                            ("annotations_workers_moved", "annotations")):
         cur.execute(f"DROP TRIGGER {trigger} ON {table}")
-    cur.execute("DROP FUNCTION annotator_workers_changed(); DROP FUNCTION annotator_count_worker(text, text, integer, text)")
+    cur.execute("DROP FUNCTION annotator_workers_changed()")
     cur.execute("DROP TABLE doc_workers; DROP INDEX assignments_leases; ALTER TABLE assignments DROP COLUMN kept")
 
 

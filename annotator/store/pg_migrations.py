@@ -238,7 +238,7 @@ END
 $$
 """,
     # 10: (issue 12 aim 6) a take's two reads bounded whatever the project's size. ``doc_workers``: each document's
-    # number of workers (as ``sql_reads.WORKERS`` counts them), kept by triggers that lock the document's row here
+    # number of workers (as ``sql_reads.WORKERS`` counts them), kept by triggers that take a lock of the document's
     # before they look (so the count is exact at every commit), indexed by (workers, seq): the first document in store
     # order with a free place is found by one probe per level below the overlap, not by reading every full document
     # before it. ``assignments.kept``: a lease whose time ran out but which its annotator worked on is theirs for
@@ -263,42 +263,47 @@ BEGIN
     SELECT n.nspname INTO home FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.oid = 'documents'::regclass;
     EXECUTE format($f$
-CREATE FUNCTION %1$I.annotator_count_worker(p_doc TEXT, p_who TEXT, p_delta INTEGER, p_other TEXT)
-RETURNS void LANGUAGE plpgsql AS $body$
-BEGIN
-    -- ``p_who`` became (+1) or stopped being (-1) a worker of ``p_doc`` through one table; the count moves
-    -- unless the other table (``p_other``) makes them a worker anyway. Lock first, then look in a statement of
-    -- its own (a fresh snapshot): every change of a document's workers passes here holding this row until it
-    -- commits, so whichever of two changes to one person commits second sees the first.
-    PERFORM 1 FROM %1$I.doc_workers WHERE doc_id = p_doc FOR UPDATE;
-    IF p_other = 'annotations' THEN
-        UPDATE %1$I.doc_workers SET workers = workers + p_delta WHERE doc_id = p_doc AND NOT EXISTS (
-            SELECT 1 FROM %1$I.annotations a WHERE a.doc_id = p_doc AND a.annotator = p_who AND a.status <> 'todo');
-    ELSE
-        UPDATE %1$I.doc_workers SET workers = workers + p_delta WHERE doc_id = p_doc AND NOT EXISTS (
-            SELECT 1 FROM %1$I.assignments m WHERE m.doc_id = p_doc AND m.annotator = p_who);
-    END IF;
-END
-$body$;
 CREATE FUNCTION %1$I.annotator_workers_changed() RETURNS trigger LANGUAGE plpgsql AS $body$
+DECLARE
+    -- who became (+1) or stopped being (-1) a worker of which document, through this table
+    moves TEXT[][] := '{}';
+    i INTEGER;
 BEGIN
     IF TG_TABLE_NAME = 'documents' THEN
         INSERT INTO %1$I.doc_workers(doc_id, seq, workers) VALUES (NEW.id, NEW.seq, 0);
-    ELSIF TG_TABLE_NAME = 'assignments' THEN  -- an assignment makes a worker
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            PERFORM %1$I.annotator_count_worker(OLD.doc_id, OLD.annotator, -1, 'annotations');
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') THEN
-            PERFORM %1$I.annotator_count_worker(NEW.doc_id, NEW.annotator, 1, 'annotations');
-        END IF;
-    ELSE  -- an annotation does while its status is past todo
-        IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'todo' THEN
-            PERFORM %1$I.annotator_count_worker(OLD.doc_id, OLD.annotator, -1, 'assignments');
-        END IF;
-        IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status <> 'todo' THEN
-            PERFORM %1$I.annotator_count_worker(NEW.doc_id, NEW.annotator, 1, 'assignments');
+        RETURN NULL;
+    END IF;
+    -- an assignment makes a worker; an annotation does while its status is past todo
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        IF TG_TABLE_NAME = 'assignments' THEN
+            moves := moves || ARRAY[[OLD.doc_id, OLD.annotator, '-1']];
+        ELSIF OLD.status <> 'todo' THEN
+            moves := moves || ARRAY[[OLD.doc_id, OLD.annotator, '-1']];
         END IF;
     END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        IF TG_TABLE_NAME = 'assignments' THEN
+            moves := moves || ARRAY[[NEW.doc_id, NEW.annotator, '1']];
+        ELSIF NEW.status <> 'todo' THEN
+            moves := moves || ARRAY[[NEW.doc_id, NEW.annotator, '1']];
+        END IF;
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(moves, 1), 0) LOOP
+        -- the count moves unless the other table makes them a worker anyway. Every change of a document's
+        -- workers takes this lock (the document's, until commit) before it looks, in a statement of its own (a
+        -- fresh snapshot), so whichever of two changes to one person commits second sees the first. An
+        -- advisory lock: nothing written for it (a row lock would be).
+        PERFORM pg_advisory_xact_lock(1634627183, hashtext(moves[i][1]));  -- 1634627183: 'anno'
+        IF TG_TABLE_NAME = 'assignments' THEN
+            UPDATE %1$I.doc_workers SET workers = workers + moves[i][3]::integer WHERE doc_id = moves[i][1]
+                AND NOT EXISTS (SELECT 1 FROM %1$I.annotations a WHERE a.doc_id = moves[i][1]
+                                AND a.annotator = moves[i][2] AND a.status <> 'todo');
+        ELSE
+            UPDATE %1$I.doc_workers SET workers = workers + moves[i][3]::integer WHERE doc_id = moves[i][1]
+                AND NOT EXISTS (SELECT 1 FROM %1$I.assignments m WHERE m.doc_id = moves[i][1]
+                                AND m.annotator = moves[i][2]);
+        END IF;
+    END LOOP;
     RETURN NULL;
 END
 $body$;
