@@ -171,17 +171,18 @@ def _take_statements() -> tuple[str, str, str, str, str]:
     - keep: a lease whose time ran out but which its annotator worked on is theirs for good, marked so that
       no later take reads it again; lapsed: delete the untouched ones (both read only leases not yet looked at);
     - first: the first document in store order with a free place that is not the annotator's, by one probe of
-      ``doc_workers`` per count of workers below the overlap (overlap, annotator, annotator, ids left out);
+      ``doc_workers`` per count of workers below the overlap (overlap, annotator, annotator, ids left out); "not
+      theirs" as scalar subqueries, a probe of a primary key for each document passed, whatever the plan;
     - lock: that document's row (document), SKIP LOCKED appended when the caller would rather pass over it;
     - take: take it if, counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator).
     """
     keep = "UPDATE assignments AS s SET kept=true WHERE " + _RAN_OUT.format(touched="IS NOT NULL")
     lapsed = "DELETE FROM assignments AS s WHERE " + _RAN_OUT.format(touched="IS NULL")
     first = ("SELECT c.doc_id FROM generate_series(0, %s - 1) AS l(n), LATERAL (SELECT w.doc_id, w.seq "
-             "FROM doc_workers w WHERE w.workers = l.n AND NOT EXISTS (SELECT 1 FROM assignments m WHERE "
-             "m.doc_id=w.doc_id AND m.annotator=%s) AND NOT EXISTS (SELECT 1 FROM annotations a WHERE "
-             "a.doc_id=w.doc_id AND a.annotator=%s AND a.status<>'todo') AND w.doc_id <> ALL(%s::text[]) "
-             "ORDER BY w.seq LIMIT 1) AS c ORDER BY c.seq LIMIT 1")
+             "FROM doc_workers w WHERE w.workers = l.n AND (SELECT 1 FROM assignments m WHERE "
+             "m.doc_id=w.doc_id AND m.annotator=%s LIMIT 1) IS NULL AND (SELECT 1 FROM annotations a WHERE "
+             "a.doc_id=w.doc_id AND a.annotator=%s AND a.status<>'todo' LIMIT 1) IS NULL "
+             "AND w.doc_id <> ALL(%s::text[]) ORDER BY w.seq LIMIT 1) AS c ORDER BY c.seq LIMIT 1")
     lock = "SELECT id FROM documents WHERE id=%s FOR NO KEY UPDATE"
     take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
             f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
