@@ -207,14 +207,16 @@ def _take_function() -> str:
     statement still takes its own snapshot (a VOLATILE function), so the recount sees every taker that
     held the row before, and the whole take is one round trip with no lock held across the network.
     Its statements keep one generic plan each (their plans do not depend on the values; PostgreSQL
-    otherwise planned the probe afresh at every call: a fifth of an action's server instructions)."""
+    otherwise planned the probe afresh at every call: a fifth of an action's server instructions), and
+    are never compiled by JIT (a generic plan's row estimates made the probe cross ``jit_above_cost``:
+    30-100 ms of compiling for a 0.1 ms statement, at every call)."""
     keep, lapsed, first, lock, take = _TAKE_STATEMENTS
     first = _plpgsql(first, "p_overlap", "p_who", "p_who", "(v_passed || v_skipped)").replace(
         "SELECT c.doc_id FROM", "SELECT c.doc_id INTO v_candidate FROM", 1)
     lock = _plpgsql(lock, "v_candidate").replace("SELECT id FROM", "SELECT id INTO v_locked FROM", 1)
     take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
     return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
-    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $take$
+    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
 DECLARE
     v_passed TEXT[] := '{{}}';  -- locked and counted: no place for us
     v_skipped TEXT[] := '{{}}';  -- locked by another taker when we came: waited for, in order, if nothing else
