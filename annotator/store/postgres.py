@@ -216,7 +216,8 @@ def _take_function() -> str:
     lock = _plpgsql(lock, "v_candidate").replace("SELECT id FROM", "SELECT id INTO v_locked FROM", 1)
     take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
     return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
-    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
+    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql
+    SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
 DECLARE
     v_passed TEXT[] := '{{}}';  -- locked and counted: no place for us
     v_skipped TEXT[] := '{{}}';  -- locked by another taker when we came: waited for, in order, if nothing else
