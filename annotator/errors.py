@@ -43,6 +43,11 @@ class StoreError(AnnotatorError):
     """The store cannot do what was asked (read-only, disk full, locked by another session, …)."""
 
 
+class StaleStateError(StoreError):
+    """A write refused because the state it was planned on is no longer the stored one (another writer
+    came first): nothing was written; read the state again and plan again."""
+
+
 class UnstorableTextError(StoreError):
     """A name or id no store can keep (a NUL or a lone surrogate), refused before anything is written.
 

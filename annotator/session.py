@@ -28,7 +28,7 @@ from typing import ParamSpec, Protocol, TypeVar
 
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
-from annotator.errors import OperationError
+from annotator.errors import OperationError, StaleStateError
 from annotator.layout.stored import StoredText, Text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
@@ -279,6 +279,7 @@ class AnnotationSession:
         self.annotator = annotator or default_annotator()
         self._docs: dict[str, Document] = {}
         self._texts: dict[str, StoredText] = {}  # big texts being read by ranges (``text``)
+        self._saved: dict[str, Annotations] = {}  # each document's state as this session last saved it
         self._claimed = False
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
@@ -534,15 +535,37 @@ class AnnotationSession:
     @_settled
     def apply(self, doc_id: str, op: Operation) -> Change:
         """Validate and durably apply ``op``; raises OperationError (nothing saved) if refused."""
-        return self._apply(doc_id, op, self.annotations(doc_id))
+        return self._apply(doc_id, lambda state: op)
 
-    def _apply(self, doc_id: str, op: Operation, before: Annotations) -> Change:
-        """``apply`` to ``before``, the state just read (one read per action: each is a round trip to a
-        team's server); a state gone stale meanwhile is refused by the store's version check."""
+    def _apply(self, doc_id: str, make: Callable[[Annotations], Operation]) -> Change:
+        """Apply the operation ``make`` builds from the state it applies to: the state this session last
+        saved for the document, without reading it (each read is a round trip to a team's server), else
+        the stored one. A state gone stale meanwhile (another writer came first) is refused by the store's
+        version check, nothing written; the action is then planned again on the state read afresh."""
+        before = self._saved.get(doc_id)
+        if before is not None:
+            try:
+                return self._plan_and_save(doc_id, make, before)
+            except (StaleStateError, OperationError):  # refused by the store, or planned on what changed since
+                self._saved.pop(doc_id, None)
+        return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
+
+    def _plan_and_save(self, doc_id: str, make: Callable[[Annotations], Operation], before: Annotations) -> Change:
         text = self.text(doc_id)  # a big one by pieces: the checks slice it
-        op, after, inverse = plan_change(op, before, text, self.schema)
+        op, after, inverse = plan_change(make(before), before, text, self.schema)
         saved = self._commit(doc_id, before, after, "do", op, inverse, None)
         return Change(doc_id, saved, said("do", op, before, text), "do")
+
+    def _keep(self, doc_id: str, saved: Annotations) -> Annotations:
+        """``saved``, just written by this session: the state its next action on the document starts from
+        (not while a store transaction is open: it may yet be undone)."""
+        if len(self._saved) > 64:
+            self._saved.clear()
+        if self.store.in_transaction():
+            self._saved.pop(doc_id, None)
+        else:
+            self._saved[doc_id] = saved
+        return saved
 
     @_settled
     def undo(self, doc_id: str) -> Change | None:
@@ -572,9 +595,11 @@ class AnnotationSession:
 
     def _commit(self, doc_id: str, before: Annotations, after: Annotations, action: str, op: Operation,
                 back: Operation, ref: int | None) -> Annotations:
-        """Durably save ``after`` (the store refuses it if ``before`` went stale) and count the status it
-        moved to: every commit goes through here, so the kept counts need no rescan."""
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
+        """Durably save ``after`` (the store refuses it if ``before`` went stale), count the status it
+        moved to and keep the state saved (``_keep``): every commit goes through here, so the kept counts
+        need no rescan and the next action on the document no read."""
+        saved = self._keep(doc_id, self.store.commit(doc_id, self.annotator, before.version, after, action, op,
+                                                     back, ref))
         self._count(doc_id, before.status, saved.status)
         return saved
 
@@ -588,8 +613,7 @@ class AnnotationSession:
 
     @_settled
     def add_entity(self, doc_id: str, start: int, end: int, label: str) -> Change:
-        state = self.annotations(doc_id)
-        return self._apply(doc_id, AddEntity(Entity(self.new_id(state, "e"), start, end, label)), state)
+        return self._apply(doc_id, lambda state: AddEntity(Entity(self.new_id(state, "e"), start, end, label)))
 
     def remove_entity(self, doc_id: str, entity_id: str) -> Change:
         return self.apply(doc_id, RemoveEntity(entity_id))
@@ -607,10 +631,9 @@ class AnnotationSession:
     @_settled
     def add_claim(self, doc_id: str, start: int, end: int,
                   attributes: dict[str, AttrValue] | None = None, claimer: str | None = None) -> Change:
-        state = self.annotations(doc_id)
         attrs = claim_defaults(self.schema)
         attrs.update(attributes or {})
-        return self._apply(doc_id, AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)), state)
+        return self._apply(doc_id, lambda state: AddClaim(Claim(self.new_id(state, "c"), start, end, attrs, claimer)))
 
     def remove_claim(self, doc_id: str, claim_id: str) -> Change:
         return self.apply(doc_id, RemoveClaim(claim_id))

@@ -16,8 +16,12 @@ schedstat) how long each waited, runnable, for a CPU; and, after the PostgreSQL 
 ``pgbench`` reaches at the same moment with as many connections and an action shaped like a label (the
 machine's reference: see docs/performance.md, "Back to back on PostgreSQL: the cause").
 
+``--against DIR`` (another checkout, e.g. main in a git worktree) instead measures PostgreSQL back to back with
+this checkout's code and DIR's, alternately (``--rounds`` pairs, the order swapped each round, on one cluster), and
+prints each run's p50/p95 of one action and CPU per action side by side: a before/after in the same minutes.
+
 Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80] [--pace 0.2]
-[--scale 1,4,10,20] [--own-sessions]
+[--scale 1,4,10,20] [--own-sessions] [--against DIR [--rounds 2]]
 (PostgreSQL needs the Debian postgresql package: a throwaway cluster is started, as in the tests;
 without it, only SQLite is measured.) Prints figures; no pass/fail beyond the checks above.
 """
@@ -330,6 +334,61 @@ def report_reference(ref: dict | None, clients: int) -> None:
               f"{1000 * ref['p95']:.1f} ms; load average {ref['load']}")
 
 
+def summary(run: dict) -> dict:
+    """One run's figures for the side by side of ``--against``: one action of any kind, CPU per action."""
+    every = [x for r in run["results"] for v in r["latency"].values() for x in v]
+    actions = max(len(every), 1)
+    return {"actions": len(every), "rate": len(every) / run["wall"], "p50": 1000 * percentile(every, 50),
+            "p95": 1000 * percentile(every, 95), "client_cpu": 1000 * sum(r["cpu"] for r in run["results"]) / actions,
+            "server_cpu": 1000 * run["server_cpu"] / actions, "load": run["load"], "problems": run["problems"]}
+
+
+def one_run(url: str, data_dir: str, args: argparse.Namespace) -> int:
+    """``--one-run``: a PostgreSQL run back to back with the code found first on the path (``--against`` sets
+    PYTHONPATH to a checkout), reported, then its summary as the last line (JSON)."""
+    run = run_team(url, args.processes_pg, args.docs, seconds=args.seconds, max_docs=50,
+                   server_cpu=cluster_cpu(Path(data_dir)), own_sessions=args.own_sessions)
+    import annotator
+
+    report(f"PostgreSQL, {args.processes_pg} processes, actions back to back, code of {Path(annotator.__file__).parents[1]}",
+           run)
+    print(json.dumps(summary(run)), flush=True)
+    return 1 if run["problems"] else 0
+
+
+def against(cluster: Any, other: Path, args: argparse.Namespace) -> bool:
+    """This checkout and ``other`` alternately on one cluster (each run in a process whose code is that
+    checkout's, its annotator processes too); the figures side by side. True when a run's checks failed."""
+    trees = {"this": REPO, "other": other.resolve()}
+    rows: list[tuple[int, str, dict]] = []
+    for n in range(args.rounds):
+        for name in (("this", "other") if n % 2 == 0 else ("other", "this")):
+            url = cluster.new_database("ab")
+            done = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--one-run", url, str(cluster.data),
+                 "--processes-pg", str(args.processes_pg), "--docs", str(args.docs), "--seconds", str(args.seconds)]
+                + (["--own-sessions"] if args.own_sessions else []),
+                cwd=trees[name], env=dict(os.environ, PYTHONPATH=str(trees[name])), capture_output=True, text=True)
+            print(done.stdout.rsplit("\n", 2)[0] if done.stdout else "", flush=True)
+            if done.returncode not in (0, 1) or not done.stdout.strip():
+                raise RuntimeError(f"the run with {trees[name]} failed: {done.stderr[-2000:]}")
+            rows.append((n + 1, name, json.loads(done.stdout.strip().splitlines()[-1])))
+    print(f"\nSide by side: this checkout ({REPO}) and the other ({trees['other']}), {args.processes_pg} processes "
+          "back to back on one PostgreSQL cluster, alternately")
+    print(f"{'round':>5}  {'code':<6}{'actions/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'client CPU ms':>15}"
+          f"{'server CPU ms':>15}  load average")
+    for n, name, r in rows:
+        print(f"{n:>5}  {name:<6}{r['rate']:>10.0f}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['client_cpu']:>15.3f}"
+              f"{r['server_cpu']:>15.3f}  {r['load']}")
+    for name in ("this", "other"):
+        mine = [r for _, who, r in rows if who == name]
+        print(f" mean  {name:<6}{statistics.mean(r['rate'] for r in mine):>10.0f}"
+              f"{statistics.mean(r['p50'] for r in mine):>9.1f}{statistics.mean(r['p95'] for r in mine):>9.1f}"
+              f"{statistics.mean(r['client_cpu'] for r in mine):>15.3f}"
+              f"{statistics.mean(r['server_cpu'] for r in mine):>15.3f}")
+    return any(r["problems"] for _, _, r in rows)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processes-pg", type=int, default=20)
@@ -343,7 +402,13 @@ def main() -> int:
     parser.add_argument("--own-sessions", action="store_true",
                         help="start each annotator process in a session of its own, as people logged in separately "
                              "would be (Linux shares the CPU between sessions first: a diagnostic, not the default)")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout: PostgreSQL back to back with its code and this one's, alternately")
+    parser.add_argument("--rounds", type=int, default=2, help="pairs of runs for --against")
+    parser.add_argument("--one-run", nargs=2, metavar=("URL", "DATA_DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one_run:
+        return one_run(*args.one_run, args)
     failed = False
     paces = [0.0] + ([args.pace] if args.pace > 0 else [])
     sys.path.insert(0, str(REPO / "tests"))
@@ -352,6 +417,11 @@ def main() -> int:
     reason = pg_server.skip_reason()
     cluster = None if reason else pg_server.start_cluster()
     try:
+        if args.against is not None:
+            if cluster is None:
+                print(f"PostgreSQL: not measured: {reason}")
+                return 1
+            return 1 if against(cluster, args.against, args) else 0
         for pace in paces:
             how = f"an action every ~{pace * 1000:.0f} ms per process" if pace else "actions back to back"
             with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from annotator.store.migrations import LONG_TEXTS_MIGRATION
-from annotator.store.pg_migrations import PG_LONG_TEXTS_MIGRATION
+from annotator.store.pg_migrations import PG_LONG_TEXTS_MIGRATION, PG_TAKE_COUNTS_MIGRATION
+
+
+def undo_take_counts(cur) -> None:
+    """Take PostgreSQL's migration 10 away (kept worker counts, kept leases), as a store before it was."""
+    for trigger, table in (("documents_workers", "documents"), ("assignments_workers", "assignments"),
+                           ("annotations_workers_added", "annotations"), ("annotations_workers_removed", "annotations"),
+                           ("annotations_workers_moved", "annotations")):
+        cur.execute(f"DROP TRIGGER {trigger} ON {table}")
+    cur.execute("DROP FUNCTION annotator_workers_changed()")
+    cur.execute("DROP TABLE doc_workers; DROP INDEX assignments_leases; ALTER TABLE assignments DROP COLUMN kept")
 
 
 def made_before_long_texts(store, db, version: int | None = None) -> None:
@@ -16,6 +26,8 @@ def made_before_long_texts(store, db, version: int | None = None) -> None:
         version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
 
         def undo(cur):
+            if version < PG_TAKE_COUNTS_MIGRATION:
+                undo_take_counts(cur)
             for seq, doc_id, text in cur.execute("SELECT d.seq, d.id, d.text FROM documents d JOIN search_parts p "
                                                  "ON p.seq = d.seq GROUP BY d.seq").fetchall():
                 cur.execute("UPDATE documents SET search=%s WHERE seq=%s",

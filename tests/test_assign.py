@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from annotator.assignment import AssignmentError, DynamicQueue, deal, loads
 from annotator.cli import main
+from annotator.errors import OperationError
 from annotator.model.annotations import Document
 from annotator.session import AnnotationSession
 from annotator.store import open_store
@@ -318,21 +319,70 @@ class _Reads:
 
 def test_a_team_action_reads_what_it_needs_once(store, news_schema):
     """Latency with many people (issue 12 aim 6): on a team's server every read is a round trip, so
-    taking the next document read the queue setting twice, and labelling read the state twice."""
+    taking the next document read the queue setting twice, and labelling read the state twice; now a
+    label reads the state only when this session did not save it last."""
     store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
     counting = _Reads(store)
     s = AnnotationSession(counting, news_schema, "a")
     assert s.next_document() == "doc0"
     assert counting.calls == Counter(get_setting=1, assigned_documents=1, take_document=1)
-    for label in (s.add_entity, s.add_claim):
+    for reads, label in ((1, s.add_entity), (0, s.add_claim)):
         counting.calls.clear()
         change = label("doc0", 0, 3) if label == s.add_claim else label("doc0", 0, 3, "PER")
-        assert counting.calls["load"] == 1 and counting.calls["commit"] == 1, counting.calls
+        assert counting.calls["load"] == reads and counting.calls["commit"] == 1, counting.calls
         assert store.load("doc0", "a") == change.state
     counting.calls.clear()
     s.set_status("doc0", "skipped")
-    assert counting.calls["load"] == 1 and counting.calls["commit"] == 1
+    assert counting.calls["load"] == 0 and counting.calls["commit"] == 1
     assert len(store.load("doc0", "a").entities) == 1 and len(store.load("doc0", "a").claims) == 1
+
+
+def test_an_action_on_a_state_another_writer_changed_is_planned_again_on_the_stored_one(store, news_schema):
+    """The state a session saved last stands in for a read; when another writer (pre-annotate, a second
+    session object) came first, the store refuses the stale version, nothing is written, and the action
+    is planned again on the state read afresh: both writers' labels are kept, the new id not reused."""
+    counting = _Reads(store)
+    s = AnnotationSession(counting, news_schema, "a")
+    first = s.add_entity("doc0", 0, 3, "PER")
+    AnnotationSession(store, news_schema, "a").add_entity("doc0", 4, 8, "LOC")  # another writer, same person
+    counting.calls.clear()
+    third = s.add_entity("doc0", 9, 12, "ORG")
+    assert counting.calls["commit"] == 2 and counting.calls["load"] == 1  # refused once, then read and saved
+    stored = store.load("doc0", "a")
+    assert stored == third.state and stored.version == first.state.version + 2
+    assert sorted((e.start, e.label) for e in stored.entities) == [(0, "PER"), (4, "LOC"), (9, "ORG")]
+    assert len({e.id for e in stored.entities}) == 3
+    assert len(store.history("doc0", "a")) == 3
+
+
+def test_an_action_refused_only_by_what_another_writer_changed_is_planned_on_the_stored_state(store, news_schema):
+    s = AnnotationSession(store, news_schema, "a")
+    first = s.add_entity("doc0", 0, 3, "PER")
+    AnnotationSession(store, news_schema, "a").remove_entity("doc0", first.state.entities[0].id)  # another writer
+    again = s.add_entity("doc0", 0, 3, "PER")  # the span is free in the store, not in the state saved last
+    assert [(e.start, e.label) for e in store.load("doc0", "a").entities] == [(0, "PER")] == \
+        [(e.start, e.label) for e in again.state.entities]
+    with pytest.raises(OperationError):  # a real refusal is still one
+        s.add_entity("doc0", 0, 3, "PER")
+
+
+def test_a_write_that_failed_for_another_reason_is_not_tried_again(store, news_schema):
+    """Only a refused stale version is planned again: a write that failed otherwise (a lost connection
+    may have saved it) is reported, never sent twice."""
+    from annotator.errors import StoreError
+
+    s = AnnotationSession(_Reads(store), news_schema, "a")
+    s.add_entity("doc0", 0, 3, "PER")
+    sent = []
+
+    def lost(*args, **kwargs):
+        sent.append(args)
+        raise StoreError("lost the connection; the last action may not have been saved")
+
+    s.store.commit = lost
+    with pytest.raises(StoreError, match="lost the connection"):
+        s.add_entity("doc0", 4, 8, "LOC")
+    assert len(sent) == 1
 
 
 # -- the app -------------------------------------------------------------------------------------

@@ -340,6 +340,10 @@ class Store(ABC):
     @abstractmethod
     def transaction(self) -> AbstractContextManager[None]: ...
 
+    def in_transaction(self) -> bool:
+        """Whether a ``transaction()`` group is open: what is written now may yet be undone."""
+        return bool(getattr(self, "_in_transaction", False))
+
     # health and audit
     @abstractmethod
     def integrity_check(self) -> str: ...

@@ -237,8 +237,96 @@ BEGIN
 END
 $$
 """,
+    # 10: (issue 12 aim 6) a take's two reads bounded whatever the project's size. ``doc_workers``: each document's
+    # number of workers (as ``sql_reads.WORKERS`` counts them), kept by triggers that take a lock of the document's
+    # before they look (so the count is exact at every commit), indexed by (workers, seq): the first document in store
+    # order with a free place is found by one probe per level below the overlap, not by reading every full document
+    # before it. ``assignments.kept``: a lease whose time ran out but which its annotator worked on is theirs for
+    # good, marked once by the take that finds it, so the lapsed-lease sweep reads only leases whose time ran out
+    # and were not yet looked at (a partial index), not every assignment of the project's history.
+    """
+ALTER TABLE assignments ADD COLUMN kept BOOLEAN NOT NULL DEFAULT false;
+CREATE INDEX assignments_leases ON assignments(expires_at) WHERE expires_at IS NOT NULL AND NOT kept;
+CREATE TABLE doc_workers (
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id),
+    seq BIGINT NOT NULL,
+    workers INTEGER NOT NULL
+);
+CREATE INDEX doc_workers_free ON doc_workers(workers, seq);
+INSERT INTO doc_workers(doc_id, seq, workers)
+SELECT d.id, d.seq, (SELECT COUNT(*) FROM (SELECT w.annotator FROM assignments w WHERE w.doc_id=d.id UNION
+    SELECT a.annotator FROM annotations a WHERE a.doc_id=d.id AND a.status<>'todo') AS workers) FROM documents d;
+DO $migrate$
+DECLARE
+    home TEXT;
+BEGIN
+    SELECT n.nspname INTO home FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.oid = 'documents'::regclass;
+    EXECUTE format($f$
+CREATE FUNCTION %1$I.annotator_workers_changed() RETURNS trigger LANGUAGE plpgsql AS $body$
+DECLARE
+    -- who became (+1) or stopped being (-1) a worker of which document, through this table
+    moves TEXT[][] := '{}';
+    i INTEGER;
+BEGIN
+    IF TG_TABLE_NAME = 'documents' THEN
+        INSERT INTO %1$I.doc_workers(doc_id, seq, workers) VALUES (NEW.id, NEW.seq, 0);
+        RETURN NULL;
+    END IF;
+    -- an assignment makes a worker; an annotation does while its status is past todo
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        IF TG_TABLE_NAME = 'assignments' THEN
+            moves := moves || ARRAY[[OLD.doc_id, OLD.annotator, '-1']];
+        ELSIF OLD.status <> 'todo' THEN
+            moves := moves || ARRAY[[OLD.doc_id, OLD.annotator, '-1']];
+        END IF;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        IF TG_TABLE_NAME = 'assignments' THEN
+            moves := moves || ARRAY[[NEW.doc_id, NEW.annotator, '1']];
+        ELSIF NEW.status <> 'todo' THEN
+            moves := moves || ARRAY[[NEW.doc_id, NEW.annotator, '1']];
+        END IF;
+    END IF;
+    FOR i IN 1 .. coalesce(array_length(moves, 1), 0) LOOP
+        -- the count moves unless the other table makes them a worker anyway. Every change of a document's
+        -- workers takes this lock (the document's, until commit) before it looks, in a statement of its own (a
+        -- fresh snapshot), so whichever of two changes to one person commits second sees the first. An
+        -- advisory lock: nothing written for it (a row lock would be).
+        PERFORM pg_advisory_xact_lock(1634627183, hashtext(moves[i][1]));  -- 1634627183: 'anno'
+        IF TG_TABLE_NAME = 'assignments' THEN
+            UPDATE %1$I.doc_workers SET workers = workers + moves[i][3]::integer WHERE doc_id = moves[i][1]
+                AND NOT EXISTS (SELECT 1 FROM %1$I.annotations a WHERE a.doc_id = moves[i][1]
+                                AND a.annotator = moves[i][2] AND a.status <> 'todo');
+        ELSE
+            UPDATE %1$I.doc_workers SET workers = workers + moves[i][3]::integer WHERE doc_id = moves[i][1]
+                AND NOT EXISTS (SELECT 1 FROM %1$I.assignments m WHERE m.doc_id = moves[i][1]
+                                AND m.annotator = moves[i][2]);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$body$;
+CREATE TRIGGER documents_workers AFTER INSERT ON %1$I.documents
+    FOR EACH ROW EXECUTE FUNCTION %1$I.annotator_workers_changed();
+CREATE TRIGGER assignments_workers AFTER INSERT OR DELETE OR UPDATE OF doc_id, annotator ON %1$I.assignments
+    FOR EACH ROW EXECUTE FUNCTION %1$I.annotator_workers_changed();
+CREATE TRIGGER annotations_workers_added AFTER INSERT ON %1$I.annotations
+    FOR EACH ROW WHEN (NEW.status <> 'todo') EXECUTE FUNCTION %1$I.annotator_workers_changed();
+CREATE TRIGGER annotations_workers_removed AFTER DELETE ON %1$I.annotations
+    FOR EACH ROW WHEN (OLD.status <> 'todo') EXECUTE FUNCTION %1$I.annotator_workers_changed();
+CREATE TRIGGER annotations_workers_moved AFTER UPDATE OF status, doc_id, annotator ON %1$I.annotations
+    FOR EACH ROW WHEN ((OLD.status = 'todo') <> (NEW.status = 'todo') OR OLD.doc_id <> NEW.doc_id
+                       OR OLD.annotator <> NEW.annotator) EXECUTE FUNCTION %1$I.annotator_workers_changed();
+$f$, home);
+END
+$migrate$
+""",
 ]
 
 # The migration that keeps long texts' search copies in parts (``search_parts``; SQLite's is ``LONG_TEXTS_MIGRATION``).
 PG_LONG_TEXTS_MIGRATION = 9
 assert "CREATE TABLE search_parts" in PG_MIGRATIONS[PG_LONG_TEXTS_MIGRATION - 1]
+# The migration that keeps each document's count of workers and marks kept leases, for a bounded take.
+PG_TAKE_COUNTS_MIGRATION = 10
+assert "CREATE TABLE doc_workers" in PG_MIGRATIONS[PG_TAKE_COUNTS_MIGRATION - 1]

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-from annotator.errors import StoreError
+from annotator.errors import StaleStateError, StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
 from annotator.store.base import (
@@ -44,8 +44,6 @@ from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import (
     BACKFILL_BATCH,
     BATCH,
-    DELETE_LAPSED,
-    TAKEABLE,
     UNFINISHED,
     WORKERS,
     SQLReads,
@@ -157,18 +155,41 @@ WITH written AS (
     RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 
 
-def _take_statements() -> tuple[str, str, str]:
-    """A take's statements, with ``%s`` parameters: delete lapsed leases; pick the first takeable
-    document, locking it (parameters: overlap, annotator, annotator, the ids passed over); take it if,
-    counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator)."""
-    pick = (TAKEABLE + " AND d.id <> ALL(?::text[]) ORDER BY d.seq LIMIT 1 FOR NO KEY UPDATE OF d"
-            ).replace("?", "%s")
+# A lease whose time ran out (on the server's clock; the subquery makes it one value, usable on the index
+# ``assignments_leases`` of migration 10) and which was not yet looked at, {touched} (``IS NOT NULL``) or not
+# (``IS NULL``) since it was taken: a scalar subquery with LIMIT, so each such lease is one probe of the log's
+# index, never a join that reads the whole log.
+_RAN_OUT = ("s.expires_at IS NOT NULL AND NOT s.kept AND s.expires_at <= (SELECT " + SERVER_NOW + ") AND "
+            "(SELECT o.seq FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator "
+            "AND o.seq > s.taken_seq LIMIT 1) {touched}")
+
+
+def _take_statements() -> tuple[str, str, str, str, str]:
+    """A take's statements, with ``%s`` parameters (the meaning of ``sql_reads``' ``DELETE_LAPSED``,
+    ``TAKEABLE`` and ``WORKERS``, each read bounded by an index whatever the project's size):
+
+    - keep: a lease whose time ran out but which its annotator worked on is theirs for good, marked so that
+      no later take reads it again; lapsed: delete the untouched ones (both read only leases not yet looked at);
+    - first: the first document in store order with a free place that is not the annotator's, by one probe of
+      ``doc_workers`` per count of workers below the overlap (overlap, annotator, annotator, ids left out); "not
+      theirs" as scalar subqueries, a probe of a primary key for each document passed, whatever the plan;
+    - lock: that document's row (document), SKIP LOCKED appended when the caller would rather pass over it;
+    - take: take it if, counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator).
+    """
+    keep = "UPDATE assignments AS s SET kept=true WHERE " + _RAN_OUT.format(touched="IS NOT NULL")
+    lapsed = "DELETE FROM assignments AS s WHERE " + _RAN_OUT.format(touched="IS NULL")
+    first = ("SELECT c.doc_id FROM generate_series(0, %s - 1) AS l(n), LATERAL (SELECT w.doc_id, w.seq "
+             "FROM doc_workers w WHERE w.workers = l.n AND (SELECT 1 FROM assignments m WHERE "
+             "m.doc_id=w.doc_id AND m.annotator=%s LIMIT 1) IS NULL AND (SELECT 1 FROM annotations a WHERE "
+             "a.doc_id=w.doc_id AND a.annotator=%s AND a.status<>'todo' LIMIT 1) IS NULL "
+             "AND w.doc_id <> ALL(%s::text[]) ORDER BY w.seq LIMIT 1) AS c ORDER BY c.seq LIMIT 1")
+    lock = "SELECT id FROM documents WHERE id=%s FOR NO KEY UPDATE"
     take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
             f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
             "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
             "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
             "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
-    return DELETE_LAPSED.format(now=SERVER_NOW), pick, take
+    return keep, lapsed, first, lock, take
 
 
 _TAKE_STATEMENTS = _take_statements()
@@ -184,26 +205,43 @@ def _plpgsql(sql: str, *names: str) -> str:
 def _take_function() -> str:
     """``take_document``'s statements as one temporary PL/pgSQL function, made from the same SQL: each
     statement still takes its own snapshot (a VOLATILE function), so the recount sees every taker that
-    held the row before, and the whole take is one round trip with no lock held across the network."""
-    lapsed, pick, take = _TAKE_STATEMENTS
-    pick = _plpgsql(pick, "p_overlap", "p_who", "p_who", "v_passed").replace(
-        "SELECT d.id FROM", "SELECT d.id INTO v_candidate FROM", 1)
+    held the row before, and the whole take is one round trip with no lock held across the network.
+    Its statements keep one generic plan each (their plans do not depend on the values; PostgreSQL
+    otherwise planned the probe afresh at every call: a fifth of an action's server instructions), and
+    are never compiled by JIT (a generic plan's row estimates made the probe cross ``jit_above_cost``:
+    30-100 ms of compiling for a 0.1 ms statement, at every call)."""
+    keep, lapsed, first, lock, take = _TAKE_STATEMENTS
+    first = _plpgsql(first, "p_overlap", "p_who", "p_who", "(v_passed || v_skipped)").replace(
+        "SELECT c.doc_id FROM", "SELECT c.doc_id INTO v_candidate FROM", 1)
+    lock = _plpgsql(lock, "v_candidate").replace("SELECT id FROM", "SELECT id INTO v_locked FROM", 1)
     take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
     return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
-    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql AS $take$
+    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql
+    SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
 DECLARE
-    v_passed TEXT[] := '{{}}';
+    v_passed TEXT[] := '{{}}';  -- locked and counted: no place for us
+    v_skipped TEXT[] := '{{}}';  -- locked by another taker when we came: waited for, in order, if nothing else
     v_candidate TEXT;
+    v_locked TEXT;
     v_taken TEXT;
 BEGIN
+    {keep};
     {lapsed};
     LOOP
-        {pick} SKIP LOCKED;
+        {first};
         IF v_candidate IS NULL THEN
-            {pick};
-        END IF;
-        IF v_candidate IS NULL THEN
-            RETURN NULL;
+            IF cardinality(v_skipped) = 0 THEN
+                RETURN NULL;
+            END IF;
+            v_candidate := v_skipped[1];
+            v_skipped := v_skipped[2:];
+            {lock};
+        ELSE
+            {lock} SKIP LOCKED;
+            IF v_locked IS NULL THEN
+                v_skipped := v_skipped || v_candidate;
+                CONTINUE;
+            END IF;
         END IF;
         {take};
         IF v_taken IS NOT NULL THEN
@@ -496,6 +534,10 @@ class PostgresStore(SQLReads, Store):
                 "SELECT DISTINCT o.doc_id, o.annotator FROM oplog o LEFT JOIN annotations a "
                 "ON a.doc_id=o.doc_id AND a.annotator=o.annotator WHERE a.doc_id IS NULL LIMIT 5"):
             problems.append(f"document {doc_id}, {annotator}: log entries without annotations")
+        for (doc_id,) in self._read(  # the take's kept counts (migration 10) against a recount
+                "SELECT d.id FROM documents d LEFT JOIN doc_workers w ON w.doc_id=d.id "
+                "WHERE w.workers IS DISTINCT FROM " + WORKERS + " ORDER BY d.seq LIMIT 5"):
+            problems.append(f"document {doc_id}: its kept count of workers is not its workers")
         triggers = self._read("SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'oplog'::regclass "
                               "AND tgname IN ('oplog_append_only', 'oplog_no_truncate') AND tgenabled <> 'D'")
         if triggers[0][0] != 2:
@@ -503,6 +545,31 @@ class PostgresStore(SQLReads, Store):
         return "; ".join(problems) or "ok"
 
     # -- documents ---------------------------------------------------------------------
+
+    def _marks(self, doc_id: str) -> tuple[int, int, int, Any] | None:
+        """``SQLReads._marks``, and in the same round trip a text read whole (no marks): a session asks
+        for the marks, then for the whole text when there are none. That text is kept for the next
+        ``get_document`` of the same id (a stored text never changes), then let go."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_marks_cache", {})
+        if doc_id in cache or self._no_marks:
+            return super()._marks(doc_id)
+        rows = self._read("SELECT d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, "
+                          "d.meta FROM documents d LEFT JOIN text_marks m ON m.doc_id=d.id WHERE d.id=?", (doc_id,))
+        if len(cache) > 64:
+            cache.clear()
+        if rows and rows[0][1] is not None:
+            cache[doc_id] = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]))
+        else:
+            cache[doc_id] = None
+            if rows:
+                self._read_whole = Document(doc_id, decode_text(rows[0][4]), json.loads(rows[0][5]))
+        return cache[doc_id]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        kept, self._read_whole = self._read_whole, None
+        return kept if kept is not None and kept.id == doc_id else super().get_document(doc_id)
+
+    _read_whole: Document | None = None  # the text ``_marks`` read whole, until ``get_document`` takes it
 
     def add_document(self, doc: Document) -> AddResult:
         h = doc.hash
@@ -566,7 +633,7 @@ class PostgresStore(SQLReads, Store):
         storable_name(annotator, "annotator name")
 
         def conflict(version: int) -> StoreError:
-            return StoreError(f"document {doc_id} was changed by another session of {annotator} "
+            return StaleStateError(f"document {doc_id} was changed by another session of {annotator} "
                               f"(version {version}, expected {expected_version}); reload it")
 
         def tx(cur: Any) -> Annotations:
@@ -656,13 +723,14 @@ class PostgresStore(SQLReads, Store):
         return self._write(tx)
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
-        """Lock the first takeable document row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
+        """Find the first takeable document in store order (``doc_workers``, one index probe per count of
+        workers below the overlap), lock its row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
         pass over each other's candidates instead of queueing), then count its workers again in a fresh
         statement (READ COMMITTED: it sees every taker that held the row before us) and take it.
 
-        When every takeable row is locked by another taker at that instant, SKIP LOCKED finds none:
-        that is not "nothing to take" (the other taker may fill one place of two), so the same
-        query runs again without SKIP LOCKED, waiting for the first such row, and the loop recounts it.
+        A candidate another taker holds at that instant is passed over, not "nothing to take" (the other
+        taker may fill one place of two): when nothing else is left, the taker waits for such a row, in
+        order, and the loop recounts it.
 
         These statements run on the server, in one call (``_TAKE``): one round trip instead of five, and no
         row lock is held while a client waits for a CPU. Where that function cannot be made (no TEMP
@@ -680,19 +748,28 @@ class PostgresStore(SQLReads, Store):
                     if self._take_made is not self._conn or self._function_exists():
                         raise
                     self._take_made = False  # the server session was reset (DISCARD ALL): made again
-        lapsed, pick, take = _TAKE_STATEMENTS
+        keep, lapsed, first, lock, take = _TAKE_STATEMENTS
 
         def tx(cur: Any) -> str | None:
+            cur.execute(keep)
             cur.execute(lapsed)
             passed: list[str] = []
+            skipped: list[str] = []
             while True:
-                args = (overlap, annotator, annotator, passed)
-                row = cur.execute(pick + " SKIP LOCKED", args).fetchone() or cur.execute(pick, args).fetchone()
+                row = cur.execute(first, (overlap, annotator, annotator, passed + skipped)).fetchone()
                 if row is None:
-                    return None
-                if cur.execute(take, (annotator, float(lease_seconds), row[0], overlap, annotator)).fetchone():
-                    return row[0]
-                passed.append(row[0])  # filled meanwhile by a taker that committed before we locked it
+                    if not skipped:
+                        return None
+                    candidate = skipped.pop(0)
+                    cur.execute(lock, (candidate,))  # waits for the taker holding it
+                else:
+                    candidate = row[0]
+                    if cur.execute(lock + " SKIP LOCKED", (candidate,)).fetchone() is None:
+                        skipped.append(candidate)
+                        continue
+                if cur.execute(take, (annotator, float(lease_seconds), candidate, overlap, annotator)).fetchone():
+                    return candidate
+                passed.append(candidate)  # filled meanwhile by a taker that committed before we locked it
 
         return self._write(tx)
 

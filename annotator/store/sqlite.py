@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from annotator.errors import StoreError
+from annotator.errors import StaleStateError, StoreError
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import Operation
 from annotator.store import sql_reads
@@ -478,7 +478,7 @@ class SQLiteStore(SQLReads, Store):
                 (doc_id, annotator)).fetchone()
             version = row[0] if row else 0
             if version != expected_version:
-                raise StoreError(
+                raise StaleStateError(
                     f"document {doc_id} was changed by another session of {annotator} "
                     f"(version {version}, expected {expected_version}); reload it")
             at = now_iso()

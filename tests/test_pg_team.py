@@ -1,0 +1,143 @@
+"""PostgreSQL's team path (issue 12 aim 6): a take reads what it needs, not the project's history.
+
+A take finds the first document with a free place and first removes lapsed leases. Both used to read
+from the first document and every assignment, so their cost grew with the project. These tests count
+the rows one take reads (the server's own statistics for the transaction, not a clock) in a small and
+a big project that differ only in their finished documents and the leases worked on long ago.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.model.annotations import Document
+from annotator.store import open_store
+
+TEXT = "قال الرئيس محمد في القاهرة إن الاقتصاد ينمو"
+
+
+def _project(pg_cluster, finished: int) -> str:
+    """A project of ``finished`` documents done by alice and bob, each through a lease that ran out long
+    ago but was worked on (so theirs for good), made in bulk by SQL as years of work would leave it, then
+    three fresh documents, the first taken by carol; analyzed, as the server's autovacuum would. The URL."""
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    try:
+        def fill(cur):
+            cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) "
+                        "SELECT 'd' || lpad(i::text, 5, '0'), convert_to('text ' || i, 'UTF8'), "
+                        "encode(sha256(convert_to('text ' || i, 'UTF8')), 'hex'), '{}', '2026-01-01T00:00:00.000Z', "
+                        "'text ' || i FROM generate_series(0, %s) AS i", (finished + 2,))
+            finished_ids = "SELECT id FROM documents ORDER BY seq LIMIT %s"
+            cur.execute("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
+                        "SELECT d.id, p.who, '2026-01-01T00:00:00.000Z', '2026-01-01T00:30:00.000Z', 0 "
+                        f"FROM ({finished_ids}) AS d, (VALUES ('alice'), ('bob')) AS p(who)", (finished,))
+            cur.execute("INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, "
+                        "counted) SELECT d.id, p.who, '{}', 1, 'done', '2026-01-01T00:10:00.000Z', "
+                        f"'2026-01-01T00:10:00.000Z', '[]' FROM ({finished_ids}) AS d, "
+                        "(VALUES ('alice'), ('bob')) AS p(who)", (finished,))
+            cur.execute("INSERT INTO oplog(doc_id, annotator, action, op, version, at) "
+                        "SELECT doc_id, annotator, 'do', '{}', 1, updated_at FROM annotations")
+
+        store._write(fill)
+        assert store.take_document("carol", 2, 600) == f"d{finished:05d}"  # marks every old lease kept
+        assert store._read("SELECT COUNT(*) FROM assignments WHERE kept")[0][0] == 2 * finished
+        assert store._read("SELECT SUM(workers) FROM doc_workers")[0][0] == 2 * finished + 1
+        store._write(lambda cur: cur.execute("ANALYZE"))
+    finally:
+        store.close()
+    return db
+
+
+def _rows_one_take_reads(db: str, who: str) -> tuple[str | None, int]:
+    """What ``take_document``'s server function took for ``who``, and the table rows it read (sequential
+    and through indexes, from ``pg_stat_xact_user_tables``); rolled back, so the project is unchanged."""
+    import psycopg
+
+    from annotator.store.postgres import _TAKE
+
+    with psycopg.connect(db) as conn:
+        conn.execute(_TAKE)
+        conn.commit()
+        taken = conn.execute("SELECT pg_temp.annotator_take(%s, 2, 600)", (who,)).fetchone()[0]
+        reads = conn.execute("SELECT COALESCE(SUM(seq_tup_read), 0) + COALESCE(SUM(idx_tup_fetch), 0) "
+                             "FROM pg_stat_xact_user_tables").fetchone()[0]
+        conn.rollback()
+    return taken, int(reads)
+
+
+def test_a_take_reads_as_many_rows_in_a_big_project_as_in_a_small_one(pg_cluster):
+    small, big = _project(pg_cluster, 300), _project(pg_cluster, 3000)
+    took_small, read_small = _rows_one_take_reads(small, "dave")
+    took_big, read_big = _rows_one_take_reads(big, "dave")
+    assert (took_small, took_big) == ("d00300", "d03000")  # carol's document: one place left, in store order
+    # ten times the finished documents and the leases kept: not one more row read
+    assert read_big <= read_small + 5 and read_small < 50, (read_small, read_big)
+
+
+def test_the_kept_counts_follow_every_change_of_workers(pg_cluster):
+    """Takes, labels, statuses back to todo, dealt and removed assignments, lapsed leases: after each, every
+    document's kept count equals a recount (``integrity_check`` compares them)."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+
+    store = open_store(pg_cluster.new_schema())
+    try:
+        for i in range(4):
+            store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        schema = load_schema(default_schema_path())
+        alice, bob = AnnotationSession(store, schema, "alice"), AnnotationSession(store, schema, "bob")
+        steps = [
+            lambda: store.take_document("alice", 2, 600) == "d0",
+            lambda: alice.add_entity("d0", 0, 3, "PER"),  # already hers: the count stays 1
+            lambda: bob.add_entity("d0", 0, 3, "PER"),  # labelled without taking: 2
+            lambda: bob.set_status("d0", "todo"),  # back to todo: 1
+            lambda: store.assign([("d1", "carol"), ("d1", "dave")]),
+            lambda: store.unassign("carol"),
+            lambda: store.take_document("erin", 2, 0) == "d0",  # lapses at once
+            lambda: store.take_document("frank", 2, 600) == "d0",  # removes erin's lapsed lease first
+        ]
+        for step in steps:
+            assert step()
+            assert store.integrity_check() == "ok"
+        counts = dict(store._read("SELECT doc_id, workers FROM doc_workers"))
+        assert counts == {"d0": 2, "d1": 1, "d2": 0, "d3": 0}, counts  # alice and frank; dave
+        store._write(lambda cur: cur.execute("UPDATE doc_workers SET workers = 5 WHERE doc_id = 'd3'"))
+        assert "document d3: its kept count of workers is not its workers" in store.integrity_check()
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def old_store(pg_cluster):
+    """A project made before migration 10: taken, labelled and lapsed documents, then its version set back."""
+    from old_stores import undo_take_counts
+
+    from annotator.store.pg_migrations import PG_TAKE_COUNTS_MIGRATION
+
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    for i in range(3):
+        store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+    assert store.take_document("alice", 2, 600) == "d0"
+    assert store.take_document("bob", 2, 600) == "d0"
+    assert store.take_document("carol", 2, 0) == "d1"  # lapsed, untouched: back in the pool at the next take
+
+    def undo(cur):
+        undo_take_counts(cur)
+        cur.execute("DELETE FROM schema_version WHERE version >= %s", (PG_TAKE_COUNTS_MIGRATION,))
+
+    store._write(undo)
+    store.close()
+    return db
+
+
+def test_a_store_made_before_the_kept_counts_gets_them_when_opened(old_store):
+    store = open_store(old_store)
+    try:
+        assert store.integrity_check() == "ok"  # counts filled from what the store held
+        assert store.take_document("dave", 2, 600) == "d1"  # carol's lapsed lease removed, d0 full
+        assert store.assignments() == {"d0": ["alice", "bob"], "d1": ["dave"]}
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
