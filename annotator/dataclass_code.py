@@ -24,7 +24,6 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import importlib
-import pkgutil
 import sys
 import types
 from typing import Any
@@ -86,6 +85,8 @@ def render(sources: list[str]) -> str:
 def generate() -> str:
     """Import every module of ``annotator`` (those needing an extra that is not installed are skipped)
     and render the sources ``dataclasses`` wrote for their classes."""
+    import pkgutil  # here: importing it cost every start
+
     package = sys.modules["annotator"]  # imported first, and it installed this module's other copy
     installed = sys.modules["annotator.dataclass_code"]  # (this one runs as __main__)
     if any(name.startswith(OURS) and name != "annotator.dataclass_code" for name in sys.modules):
