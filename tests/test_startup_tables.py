@@ -155,3 +155,38 @@ def test_the_first_arabic_string_computes_no_windows_1256_table():
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["lines"] >= 2
     assert report["computed"] == [] and report["forms"] < 40, report
+
+
+# -- drawing: a line with nothing styled apart is one run ------------------------------------------------
+
+async def test_a_line_with_nothing_styled_apart_draws_as_cell_by_cell(tmp_path):
+    """A line without spans, related spans or the cursor's mark is drawn as one run (no style key per
+    cell): the same segments as the cell-by-cell path, which a related span far away forces."""
+    from test_tui_support import SIZE, make_app, make_session
+
+    text = "\n".join(f"الفقرة {n}: قالت الوزارة في بيروت إن الأرقام صحيحة (2024) وإن العمل مستمر." for n in range(30))
+    session = make_session(tmp_path / "s.db", docs=(("d", text),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.main.view
+        width = view.scrollable_content_region.width
+        lines = range(min(view.size.height, 25))
+        fast = [list(view._render_visual_line(y, width)) for y in lines]
+        view.related = ((10**9, 10**9 + 1),)  # on no line: only turns the one-run path off
+        general = [list(view._render_visual_line(y, width)) for y in lines]
+        assert fast == general
+        # lines of text drawn as one run (besides the gutter, the indent and the padding, all blank)
+        assert sum(1 for segments in fast if sum(1 for s in segments if s.text.strip()) == 1) > 5
+    session.store.close()
+
+
+def test_the_unicode_tables_are_read_as_before():
+    """``unicode_data._pairs`` splits its blocks in C now: the same dictionaries, in the same order, as the
+    comprehension it replaced."""
+    from annotator.layout import unicode_data
+
+    for block in (unicode_data._MIRRORS, unicode_data._BRACKETS, unicode_data._JOINING):
+        pairs = (item.split(":") for item in block.split())
+        expected = {chr(int(a, 16)): b for a, b in pairs}
+        assert list(unicode_data._pairs(block).items()) == list(expected.items())
