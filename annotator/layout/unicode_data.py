@@ -142,7 +142,7 @@ def _pairs(block: str) -> dict[str, str]:
     """Code point -> value, of each ``XXXX:value`` item of ``block``: split and converted in C (a
     comprehension over the items cost every start about 30,000 bytecodes)."""
     items = block.replace(":", " ").split()
-    return dict(zip(map(chr, map(int, items[0::2], repeat(16))), items[1::2]))
+    return dict(zip(map(chr, map(int, items[0::2], repeat(16))), items[1::2], strict=True))
 
 
 MIRRORS: dict[str, str] = {k: chr(int(v, 16)) for k, v in _pairs(_MIRRORS).items()}

@@ -485,7 +485,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             # nothing on this line is styled apart (most lines): one run, without a key per cell
             run_text, run_key = [cell.text for cell in cells], (None, False, False, 0, False, False)
             used += sum(cell.width for cell in cells)
-            cells = []
+            cells = ()
         for cell in cells:
             at = SpanIndex.at(spans, cell.start) if spans else None
             label: str | None = None
