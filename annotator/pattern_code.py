@@ -34,6 +34,7 @@ from typing import Any
 _real_compile = _compiler.compile
 _table: dict[Any, tuple] | None = None  # (pattern, flags) -> what _sre.compile takes after the pattern
 missed: list[tuple[str | bytes, int]] = []  # patterns compiled while installed and not in the table (tests)
+MISSED_KEPT = 1000  # the first ones only: a long session compiles any number (searches)
 
 
 def _entries() -> dict[Any, tuple]:
@@ -57,7 +58,8 @@ def _precompiled_compile(p: Any, flags: int = 0) -> Any:
         if found is not None:
             final_flags, code, groups, groupindex, indexgroup = found
             return _sre.compile(p, final_flags, list(code), groups, dict(groupindex), indexgroup)
-        missed.append((p, flags))
+        if len(missed) < MISSED_KEPT:
+            missed.append((p, flags))
     return _real_compile(p, flags)
 
 

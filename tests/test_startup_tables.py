@@ -85,6 +85,13 @@ def test_a_pattern_not_in_the_table_is_compiled_as_before():
     assert compiled.match("abc-not-in-the-table-123").group("word") == "abc"
 
 
+def test_a_long_session_keeps_a_bounded_list_of_misses(monkeypatch):
+    """Every search may compile a new pattern: the misses kept for the tests stop at a bound."""
+    monkeypatch.setattr(pattern_code, "missed", [("x", 0)] * pattern_code.MISSED_KEPT)
+    assert re.compile(r"bounded-\d+-not-in-the-table").match("bounded-7-not-in-the-table")
+    assert len(pattern_code.missed) == pattern_code.MISSED_KEPT
+
+
 def test_the_first_screen_compiles_no_pattern(tmp_path):
     """On the way to its first painted document, ``annotate`` (``annotator`` imported first, as
     ``python -m annotator`` does) compiles no pattern with ``re``: every one comes from the table."""
