@@ -39,7 +39,7 @@ class ByteTable(dict[int, str]):
 
     A table with a ``name`` reads its Windows-1256 codes from ``_single_byte_codes.py``
     (``tablegen``), made with this Python's Unicode data: the first Arabic string of every start
-    computed them, 256 characters per table (about 8 M instructions in all)."""
+    computed them, 256 characters per table, character by character."""
 
     def __init__(self, code: Callable[[str], int], name: str | None = None) -> None:
         super().__init__()

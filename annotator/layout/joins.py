@@ -119,7 +119,7 @@ def _single_byte_forms() -> list[str]:
 def single_byte_forms() -> str:
     """What ``_single_byte_forms.py`` holds, made from the letter table and the joining rules:
     ``_FORMS_BY_CHAR[ch][side]`` of the 256 characters of Windows-1256, by side * 256 + byte
-    (``tablegen`` writes it; ``tests/test_startup.py`` compares the two)."""
+    (``tablegen`` writes it; ``tests/test_startup_tables.py`` compares the two)."""
     chars = bytes(range(256)).decode("cp1256")
     return "".join(_FORMS_BY_CHAR[ch][side] for side in range(4) for ch in chars)
 
