@@ -286,7 +286,6 @@ class AnnotationSession:
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
         self._progress_lock = threading.Lock()
-        self._last_read: tuple[list[str] | None, dict[str, str] | None] | None = None  # ``_read_queue``'s last
 
     def settle(self) -> None:
         """Wait for the writes queued on ``pending`` (not on the writer thread itself)."""
@@ -344,20 +343,20 @@ class AnnotationSession:
         (``saved_progress(refresh=True)``) and where to start (``resume``), the same answers, but the
         store's queue and its statuses read once where those three read the queue three times and
         the statuses of a long queue two or three times, before the first screen."""
-        self._last_read = None
-        queue = self.queue(take=True)  # the documents walked (a subclass may fix them)
-        own, statuses = self._last_read or self._read_queue(take=False)  # the store's queue: what is counted
-        self._last_read = None
-        if own is None:
-            progress, counted = self._tallies(), None
+        if self._walks_own_queue():
+            own, statuses = self._read_queue(take=True)  # the store's queue: walked and counted
+            queue = own
         else:
-            if statuses is None:
-                statuses = queue_statuses(self.store, self.annotator, own)
-            progress, counted = _counts(len(own), statuses), frozenset(own)
-        with self._progress_lock:
-            self._progress, self._counted = progress, counted
+            queue = self.queue(take=True)  # the documents walked, fixed by a subclass
+            own, statuses = self._read_queue(take=False)  # what is counted
+        progress, statuses = self._recount(own, statuses)
         documents = Documents(self.store, self.annotator, queue, progress.total, settle=self.settle)
         return documents, self._resume(documents, statuses if queue == own else None)
+
+    def _walks_own_queue(self) -> bool:
+        """Whether the documents walked are the store's queue for this annotator: yes unless a subclass
+        fixes them by overriding ``queue`` (adjudication's list), which then never takes a document."""
+        return type(self).queue is AnnotationSession.queue
 
     @_settled
     def resume(self, documents: Documents) -> Position:
@@ -378,14 +377,12 @@ class AnnotationSession:
             doc = self.store.get_document(doc_id)
             if doc is None:
                 raise OperationError(f"no document {doc_id!r} in {self.store.path}")
-            if len(self._docs) > 64:
-                self._docs.clear()
-            self._docs[doc_id] = doc
+            self.keep_document(doc)
         return doc
 
     def keep_document(self, doc: Document) -> None:
         """``doc`` exactly as the store has just stored it (the importer's): ``document`` need not read
-        it back, which for a long text would hold it twice more."""
+        it back, which for a long text would hold it twice more. The one place documents are kept: at most 65."""
         if len(self._docs) > 64:
             self._docs.clear()
         self._docs[doc.id] = doc
@@ -440,10 +437,7 @@ class AnnotationSession:
             cached = self._progress
         if cached is not None and not refresh:
             return cached
-        fresh, counted = self._scan_progress()
-        with self._progress_lock:
-            self._progress, self._counted = fresh, counted
-        return fresh
+        return self._recount(*self._read_queue(take=False))[0]
 
     def _forget_progress(self) -> None:
         """The queue changed (a document was taken): the next ``saved_progress`` counts afresh."""
@@ -451,13 +445,20 @@ class AnnotationSession:
             self._progress = None
 
     @_settled
-    def _scan_progress(self) -> tuple[Progress, frozenset[str] | None]:
-        """Count from the store: over the annotator's queue when they have one (its length is
-        the total), else over every document; with the documents that count (None: all)."""
-        queue = self._queue(take=False)
+    def _recount(self, queue: list[str] | None,
+                 statuses: dict[str, str] | None = None) -> tuple[Progress, dict[str, str] | None]:
+        """Count from the store and keep the counts: over the annotator's ``queue`` when they have one
+        (its length is the total; ``statuses``: its documents' when already read), else over every
+        document (the kept tallies). Returns the counts with the queue's statuses (None: no queue)."""
         if queue is None:
-            return self._tallies(), None
-        return _counts(len(queue), queue_statuses(self.store, self.annotator, queue)), frozenset(queue)
+            progress, counted = self._tallies(), None
+        else:
+            if statuses is None:
+                statuses = queue_statuses(self.store, self.annotator, queue)
+            progress, counted = _counts(len(queue), statuses), frozenset(queue)
+        with self._progress_lock:
+            self._progress, self._counted = progress, counted
+        return progress, statuses
 
     def _tallies(self) -> Progress:
         """Over every document: the store's kept tallies (no status is read)."""
@@ -491,11 +492,11 @@ class AnnotationSession:
         """
         return self._read_queue(take=take)[0]
 
+    @_settled
     def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         """``_queue``, with the statuses of its documents when they were read on the way (to decide
         whether to take one), so a caller that needs them does not read them again."""
-        read = self._last_read = self._queue_under(self.dynamic_queue(), take=take)  # kept for ``opening``
-        return read
+        return self._queue_under(self.dynamic_queue(), take=take)
 
     def _queue_under(self, dynamic: DynamicQueue | None, *,
                      take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
@@ -519,16 +520,11 @@ class AnnotationSession:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
         dynamic = self.dynamic_queue()
-        queue = self._queue_under(dynamic, take=False)[0]
-        if queue is None:  # every document is theirs (and none is taken): the next by number
-            documents = Documents(self.store, self.annotator, None)
-            return documents.first() if after is None else documents.step(after, 1)
-        if after in queue and queue.index(after) + 1 < len(queue):
-            return queue[queue.index(after) + 1]
-        if after is None and queue:
-            return queue[0]
-        if dynamic is None:
-            return None
+        queue = self._queue_under(dynamic, take=False)[0]  # None: every document is theirs (none is taken)
+        documents = Documents(self.store, self.annotator, queue)
+        following = documents.first() if after is None else documents.step(after, 1)
+        if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken)
+            return following
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
         if taken is not None:
             self._forget_progress()  # the queue, so the total, grew
@@ -546,8 +542,7 @@ class AnnotationSession:
         team's server); a state gone stale meanwhile is refused by the store's version check."""
         text = self.text(doc_id)  # a big one by pieces: the checks slice it
         op, after, inverse = plan_change(op, before, text, self.schema)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, "do", op, inverse, None)
-        self._count(doc_id, before.status, saved.status)
+        saved = self._commit(doc_id, before, after, "do", op, inverse, None)
         return Change(doc_id, saved, said("do", op, before, text), "do")
 
     @_settled
@@ -571,11 +566,18 @@ class AnnotationSession:
         before = self.annotations(doc_id)
         after, back = apply_operation(op, before, text, self.schema)
         after = after.with_(schema_name=self.schema.name, schema_version=self.schema.version)
-        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
-        self._count(doc_id, before.status, saved.status)
+        saved = self._commit(doc_id, before, after, action, op, back, ref)
         # an undo is named by what the undone action did (as logged), to the state it leaves
         did = (self._logged(doc_id, ref) or back) if action == "undo" else op
         return Change(doc_id, saved, said(action, did, after if action == "undo" else before, text), action)
+
+    def _commit(self, doc_id: str, before: Annotations, after: Annotations, action: str, op: Operation,
+                back: Operation, ref: int | None) -> Annotations:
+        """Durably save ``after`` (the store refuses it if ``before`` went stale) and count the status it
+        moved to: every commit goes through here, so the kept counts need no rescan."""
+        saved = self.store.commit(doc_id, self.annotator, before.version, after, action, op, back, ref)
+        self._count(doc_id, before.status, saved.status)
+        return saved
 
     def _logged(self, doc_id: str, seq: int) -> Operation | None:
         return next((e.op for e in self.store.history(doc_id, self.annotator) if e.seq == seq), None)

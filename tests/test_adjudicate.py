@@ -271,6 +271,8 @@ async def test_app_help_lists_adjudication_keys(db):
             from annotator.tui.screens.adjudicate import AdjudicationHelp, adjudication_help_table
 
             assert isinstance(app.screen, AdjudicationHelp)
+            shown = [w.id for w in app.screen.query("Static") if w.id in ("adjudicate-help", "help-table")]
+            assert shown == ["adjudicate-help", "help-table"]  # its keys on top of every other key
             console = Console(width=120, record=True, file=io.StringIO())
             console.print(adjudication_help_table(app.screen.bound))
             text = console.export_text()

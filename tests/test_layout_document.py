@@ -90,3 +90,24 @@ def test_empty_document():
     doc = DocumentLayout("", LayoutOptions(10))
     assert doc.line_count == 1
     assert doc.locate(0) == (0, 0)
+
+
+def test_laid_out_windows_are_kept_by_the_one_bounded_cache(monkeypatch):
+    """The windows' lines are kept in ``layout.bounded.Bounded`` (the core's one least-recently-used
+    cache), not a cache of their own: at most WINDOW_CACHE windows, the least recently used out first,
+    and a window asked for again comes from it (the same lines object)."""
+    from annotator.layout.bounded import Bounded
+
+    monkeypatch.setattr(document_module, "WINDOW_CACHE", 3)
+    text = "\n".join(f"سطر {i} من النص" for i in range(40))
+    doc = DocumentLayout(text, LayoutOptions(20), window=16, long=64)
+    assert isinstance(doc._lines, Bounded) and doc._lines.limit == 3
+    first = doc.window_lines(0)
+    doc.window_lines(1)
+    doc.window_lines(2)
+    assert doc.window_lines(0) is first  # kept, and now the most recently used
+    doc.window_lines(3)  # window 1, the least recently used, goes
+    assert 1 not in doc._lines and all(k in doc._lines for k in (0, 2, 3)) and len(doc._lines) == 3
+    assert doc.window_lines(0) is first
+    doc.set_width(30)  # new options: nothing laid out at the old width is kept
+    assert len(doc._lines) == 0

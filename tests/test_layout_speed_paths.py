@@ -299,7 +299,7 @@ def test_reorder_by_slices_is_l2(levels):
 def test_marks_joined_in_bulk_as_one_by_one(text, direction):
     if not text:
         return
-    codes = bidi_codes(text)
+    codes = bidi_codes(text).encode("latin-1")  # as PreparedParagraph.class_bytes
     level = 1 if direction == "rtl" else 0
     levels = resolve_levels(text, bidi_classes(text), level)
     general = bytearray(len(text))
@@ -311,9 +311,35 @@ def test_marks_joined_in_bulk_as_one_by_one(text, direction):
         assert fast == bytearray(len(text))  # refused: untouched
 
 
+class _NotEncoded(str):
+    """Class codes that must not be encoded back to bytes (they come as bytes: ``class_bytes``)."""
+
+    def encode(self, *args, **kwargs):  # type: ignore[override]
+        raise AssertionError("class codes decoded to a str and encoded back")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.one_of(TEXTS, DIACRITIZED), options=OPTIONS)
+def test_class_codes_are_looked_up_once_as_bytes_and_never_encoded_back(text, options):
+    """``PreparedParagraph`` keeps the class codes as ``codes.Pages`` gives them (bytes, for the atoms'
+    work: ``clusters.atom_starts``, L1 roles) and decoded once (a str, for the bidi rules' regular
+    expressions); nothing turns the str back into bytes."""
+    from annotator.layout.clusters import atom_starts
+
+    par = PreparedParagraph(text, options)
+    assert par.class_bytes == Pages(text).codes(CLASS_CODE_TABLE) and par.codes == bidi_codes(text)
+    want = (list(par.atom_levels), bytes(par.atom_roles))
+    again = PreparedParagraph(text, options)
+    again.codes = _NotEncoded(again.codes)
+    assert (list(again.atom_levels), bytes(again.atom_roles)) == want
+    starts = atom_starts(text, par.class_bytes, par.levels, par.shaped, par.para_level,
+                         fast=options.fast_paths)[0]
+    assert starts == par.atom_starts
+
+
 def test_marks_in_bulk_refuse_a_leading_mark_a_tab_and_a_level_change():
     for text in ("\u064eبت", "ب\t\u064e", "a\u064eب\u202b\u064e"):
-        codes = bidi_codes(text)
+        codes = bidi_codes(text).encode("latin-1")
         levels = resolve_levels(text, bidi_classes(text), 1)
         assert not _marks_join_the_letter_before(codes, levels, bytearray(len(text)))
 
@@ -398,7 +424,7 @@ def test_without_marks_and_tabs_every_atom_is_one_cell(text):
     par = PreparedParagraph(text, LayoutOptions(20))
     codes = par.pages.codes(_DRAW_CODES[False])
     kinds = codes.translate(KIND_OF_CODE)
-    _, joined, consumed = atom_starts(text, par.codes, par.levels, par.shaped, par.para_level)
+    _, joined, consumed = atom_starts(text, par.class_bytes, par.levels, par.shaped, par.para_level)
     if joined is not None and "m" not in par.codes and b"\x02" not in kinds and b"\x05" not in kinds:
         assert _every_atom_one_cell(kinds, joined, consumed)
 

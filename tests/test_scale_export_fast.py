@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.formats import _spans, conll, prodigy
-from annotator.text import bounds, wordbreak
 from annotator.text import tokens as tokens_module
+from annotator.text import wordbreak
 from annotator.text.tokens import token_offsets, tokenize
 from annotator.text.wordbreak import common_tokens, is_symbol
 
@@ -125,7 +125,7 @@ def test_a_mark_after_a_symbol_or_an_uncommon_character_takes_the_general_path()
 
 
 def test_a_long_text_is_tokenized_a_chunk_at_a_time_into_arrays(monkeypatch):
-    monkeypatch.setattr(bounds, "_CHUNK", 50)
+    monkeypatch.setattr(wordbreak, "CHUNK", 50)
     text = "قال الرئيس، «نعم» 2019. " * 20 + "😀 ب.\u064e " + "كتب " * 30
     starts, ends, texts = _spans.token_table(text)
     assert texts is None and (list(starts), list(ends)) == token_offsets(text)

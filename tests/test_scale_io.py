@@ -12,7 +12,7 @@ from annotator.formats import _spans, bio
 from annotator.formats.base import Record, WriteContext, get_format
 from annotator.model.annotations import Annotations, Document, Entity
 from annotator.schema import default_schema_path, load_schema
-from annotator.text import bounds, tokenize
+from annotator.text import tokenize, wordbreak
 
 WORDS = "قال مصطفى بالي إن قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019. "
 
@@ -35,7 +35,7 @@ def _peak_while(fn) -> int:
 
 
 def test_tokens_of_a_text_cut_into_chunks_are_those_of_the_whole_text(monkeypatch):
-    monkeypatch.setattr(bounds, "_CHUNK", 7)  # cuts fall everywhere, some inside long runs of letters
+    monkeypatch.setattr(wordbreak, "CHUNK", 7)  # cuts fall everywhere, some inside long runs of letters
     text = "  " + WORDS * 3 + "كلمةطويلةجداجداجدا\u064e.\n\n👨‍👩‍👧 ١٢٣\t" + "x" * 20
     assert _spans.tokens_for(text) == [(t.start, t.end) for t in tokenize(text)]
     assert _spans.tokens_for("") == [] and _spans.tokens_for("   ") == []

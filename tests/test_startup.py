@@ -499,12 +499,13 @@ async def test_lines_on_screen_are_drawn_once_while_the_rest_of_the_document_is_
 
     long_text = "\n".join(f"الفقرة رقم {i}: قالت الوزارة في بيروت إن الأرقام صحيحة وإن العمل مستمر." for i in range(400))
     session = make_session(tmp_path / "long.db", docs=(("long", long_text),))
-    drawn: dict[int, int] = {}
+    drawn: dict[tuple[int, int] | None, int] = {}  # by the line's [start, end)
     render = DocumentView._render_visual_line
 
-    def counting(self, line_index, width):
-        drawn[line_index] = drawn.get(line_index, 0) + 1
-        return render(self, line_index, width)
+    def counting(self, line, width):
+        key = None if line is None else (line.start, line.end)
+        drawn[key] = drawn.get(key, 0) + 1
+        return render(self, line, width)
 
     monkeypatch.setattr(DocumentView, "_render_visual_line", counting)
     app = make_app(session)
@@ -513,8 +514,8 @@ async def test_lines_on_screen_are_drawn_once_while_the_rest_of_the_document_is_
         await wait_until(pilot, lambda: view.doc_layout.uncounted_window() is None)
         await pilot.pause()
         assert view.doc_layout.version > 3  # the windows below the screen were counted after the first paint
-        on_screen = range(round(view.scroll_y), round(view.scroll_y) + view.size.height)
-        assert [drawn.get(y) for y in on_screen] == [1] * len(on_screen), drawn
+        on_screen = [view.doc_layout.line(y) for y in range(round(view.scroll_y), round(view.scroll_y) + view.size.height)]
+        assert [drawn.get((line.start, line.end)) for line in on_screen] == [1] * len(on_screen), drawn
     session.store.close()
 
 

@@ -143,3 +143,23 @@ def test_sentence_at_bisects_the_starts_kept_with_its_window(monkeypatch):
     answers = [index.sentence_at(offset) for offset in range(0, len(text), 5)]
     assert answers == [brute_at(index.sentences, offset) for offset in range(0, len(text), 5)]
     assert len(searched) > 1 and all(seq is searched[0] for seq in searched)
+
+
+def test_a_paragraphs_edges_are_trimmed_by_the_one_rule_of_segments(monkeypatch):
+    """``TextIndex`` trims a paragraph with ``segments.trimmed`` (the rule ``paragraphs`` and
+    ``sentences`` use), not a copy of it: white space of every kind is left out alike."""
+    from annotator.text import index as index_module
+    from annotator.text import segments
+
+    calls = []
+
+    def recorded(text, start, end):
+        calls.append((start, end))
+        return segments.trimmed(text, start, end)
+
+    monkeypatch.setattr(index_module, "trimmed", recorded)
+    text = "\t\u3000قال أحمد\xa0\x1c\n \u2028سطر ثان\u205f\r\n\u00a0\n"
+    index = TextIndex(text)
+    paras = paragraphs(text)
+    assert [index.paragraph_at(p.start) for p in paras] == paras and calls
+    assert list(index.paragraphs_from(-1)) == paras

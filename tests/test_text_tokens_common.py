@@ -6,14 +6,18 @@ shared corpora, and generated text that also holds what ``common_tokens`` refuse
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.text import TextIndex
+from annotator.text import TextIndex, wordbreak
 from annotator.text import tokens as tokens_module
+from annotator.text.bounds import token_table
 from annotator.text.tokens import Token, tokenize
-from annotator.text.wordbreak import common_tokens
+from annotator.text.wordbreak import common_pieces, common_tokens
 
 from conftest import SEEDS, shared_text_files
 
@@ -94,16 +98,22 @@ def test_any_window_of_generated_text_is_tokenized_the_same(text: str, data: st.
     assert tokenize(text, start, end) == per_word(text, start, end)
 
 
+def record_calls(monkeypatch, module, name: str) -> list[str]:
+    """The text each call of ``module.name`` (a function of one text) is given, from now on."""
+    calls: list[str] = []
+    real = getattr(module, name)
+
+    def recorded(text: str):
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(module, name, recorded)
+    return calls
+
+
 def test_refused_text_takes_the_per_word_path_and_a_long_text_only_for_its_chunk(monkeypatch):
-    runs: list[str] = []
-    real = tokens_module._analyse_run
-
-    def counted(run: str):
-        runs.append(run)
-        return real(run)
-
-    monkeypatch.setattr(tokens_module, "_analyse_run", counted)
-    monkeypatch.setattr(tokens_module, "_CHUNK", 40)
+    runs = record_calls(monkeypatch, tokens_module, "_analyse_run")
+    monkeypatch.setattr(wordbreak, "CHUNK", 40)
     common = "قال الرئيس، «نعم» 2019. والحكومة "
     text = common * 4 + "ب.\u064eب 😀 " + common * 4
     assert tokenize(text) == per_word(text)
@@ -129,3 +139,48 @@ def test_a_window_of_common_text_is_tokenized_without_the_per_word_loop(monkeypa
     index = TextIndex(text)
     middle = want[len(want) // 2]
     assert index.token_at(middle.start) == middle
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join))
+def test_common_pieces_are_the_split_common_tokens_reads(text: str) -> None:
+    """One test of "common text" and one split (``wordbreak.common_pieces``), for the tokens and for the
+    tables a store keeps (``bounds.pack``): white space and tokens alternating, covering the text."""
+    pieces, common = common_pieces(text), common_tokens(text)
+    assert (pieces is None) == (common is None)
+    if pieces is not None and common is not None:
+        assert "".join(pieces) == text and pieces[1::2] == common[2]
+        assert all(not p or p.isspace() for p in pieces[0::2])
+
+
+def test_no_module_reaches_into_the_private_names_of_wordbreak():
+    """``bounds`` once read ``wordbreak._common_patterns`` and repeated half of ``common_tokens``: the
+    common split has one owner, and its public face (``common_pieces``) is what others use."""
+    root = Path(tokens_module.__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "wordbreak.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("wordbreak"):
+                offenders += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                    and isinstance(node.value, ast.Name) and node.value.id == "wordbreak":
+                offenders.append(f"{path.name}: wordbreak.{node.attr}")
+    assert offenders == []
+
+
+def test_tokenize_and_the_export_table_cut_a_long_text_into_the_same_chunks(monkeypatch):
+    """One chunking loop (``wordbreak.common_chunks``) for ``tokenize`` and ``bounds.token_table``: its
+    ``CHUNK`` decides both, they try the same chunks as common text, and give the per-word tokens."""
+    tried = record_calls(monkeypatch, wordbreak, "common_tokens")
+    monkeypatch.setattr(wordbreak, "CHUNK", 30)
+    common = "قال الرئيس، «نعم» 2019. والحكومة "
+    text = common * 3 + "ب.\u064eب 😀 " + common * 3 + "كلمةطويلةجداجداجداجداجداجداجداجدا"
+    want = per_word(text)
+    assert tokenize(text) == want
+    by_tokenize, tried[:] = tried[:], []
+    starts, ends, texts = token_table(text)
+    assert (list(starts), list(ends), texts) == ([t.start for t in want], [t.end for t in want], None)
+    assert tried == by_tokenize and len(tried) > 4 and "".join(tried) == text
+    assert all(len(chunk) >= 30 and after[:1].isspace() for chunk, after in zip(tried, tried[1:], strict=False))  # cut at a space

@@ -20,6 +20,8 @@ from annotator.errors import AnnotatorError
 from annotator.terminal.rtl_mode import MODES
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from annotator.session import AnnotationSession
     from annotator.store import SessionClaim
 
@@ -109,31 +111,27 @@ def _collecting() -> Iterator[None]:
         gc.disable()
 
 
-class Claiming:
-    """``session.claim`` on a thread of its own, started at once; ``result()`` waits for it and returns
-    (or raises) what the claim did.
+def _claim_meanwhile(session: AnnotationSession, *, take_over: bool) -> Future[SessionClaim | None]:
+    """``session.claim`` on a thread of its own, started at once; the future's ``result()`` waits for
+    it and returns (or raises) what the claim did.
 
     Why: the claim is one write, committed with ``synchronous=FULL`` (the store's rule), so it waits
     for the disk (4–15 ms here) and uses almost no CPU; meanwhile ``annotate`` imports the app, about
-    100 ms of CPU. The store is used by nothing else until ``result()`` (one thread at a time)."""
+    100 ms of CPU. The store is used by nothing else until ``result()`` (one thread at a time).
+    ``concurrent.futures`` costs start-up nothing: asyncio (which Textual needs) imports it, already
+    before this is called (``python -X importtime``)."""
+    from concurrent.futures import Future
 
-    def __init__(self, session: AnnotationSession, *, take_over: bool) -> None:
-        self._ended: SessionClaim | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._claim, args=(session, take_over), name="claim", daemon=True)
-        self._thread.start()
+    claimed: Future[SessionClaim | None] = Future()
 
-    def _claim(self, session: AnnotationSession, take_over: bool) -> None:
+    def claim() -> None:
         try:
-            self._ended = session.claim(take_over=take_over)
+            claimed.set_result(session.claim(take_over=take_over))
         except BaseException as exc:  # handed to the caller's thread by ``result``
-            self._error = exc
+            claimed.set_exception(exc)
 
-    def result(self) -> SessionClaim | None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._ended
+    threading.Thread(target=claim, name="claim", daemon=True).start()
+    return claimed
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -159,7 +157,7 @@ def _run(args: argparse.Namespace) -> int:
     except AnnotatorError:
         store.close()
         raise
-    claiming = Claiming(session, take_over=args.take_over)
+    claiming = _claim_meanwhile(session, take_over=args.take_over)
     try:
         from annotator.terminal.rtl_mode import enter_mode, exit_mode
         from annotator.tui.app import AnnotatorApp  # imported while the claim waits for the disk

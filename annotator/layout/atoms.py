@@ -67,8 +67,8 @@ class PreparedParagraph:
     ``atom_roles`` (L1 role, :data:`bidi.L1_ROLE`).
     """
 
-    __slots__ = ("text", "n", "options", "pages", "codes", "_classes", "_kinds", "para_level", "levels",
-                 "uniform", "one_level", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces",
+    __slots__ = ("text", "n", "options", "pages", "class_bytes", "codes", "_classes", "_kinds", "para_level",
+                 "levels", "uniform", "one_level", "shaped", "atom_starts", "start_mask", "atom_widths", "atom_spaces",
                  "atom_glyphs", "atom_rtl_glyphs", "measured_atom_by_atom", "has_complex", "_joined", "_atom_levels",
                  "_atom_roles")
 
@@ -76,10 +76,12 @@ class PreparedParagraph:
         self.text = text
         self.options = options
         self.n = len(text)
-        # Per-character codes looked up in C (``codes.Pages``): class codes as one string; the
-        # list of class names only when a general path asks for it (``classes``).
+        # Per-character codes looked up in C (``codes.Pages``): class codes as bytes (what the
+        # per-atom work reads: ``clusters``, L1 roles) and as one string (what the bidi rules'
+        # regular expressions read); the list of class names only when a general path asks (``classes``).
         self.pages = pages = Pages(text)
-        self.codes = codes = pages.codes(CLASS_CODE_TABLE).decode("latin-1")
+        self.class_bytes = class_bytes = pages.codes(CLASS_CODE_TABLE)
+        self.codes = codes = class_bytes.decode("latin-1")
         self._classes: list[str] | None = None
         self._kinds: list[int] | None = None
         if options.fast_paths:
@@ -106,7 +108,7 @@ class PreparedParagraph:
                 # shape() reads classes only where a run of letters changes level: never at one level.
                 self.shaped = shape(text, levels, None if self.uniform else self.classes,
                                     joining=joining.decode("latin-1"))
-        self.atom_starts, joined, consumed = atom_starts(text, codes, levels, self.shaped, self.para_level,
+        self.atom_starts, joined, consumed = atom_starts(text, class_bytes, levels, self.shaped, self.para_level,
                                                          fast=options.fast_paths, consumed=consumed)
         # 1 where a character starts an atom (None: every one does)
         self.start_mask = joined.translate(STARTS_ATOM) if joined is not None else None
@@ -373,7 +375,7 @@ def atom_levels_and_roles(par: PreparedParagraph, joined: bytearray | None) -> t
     characters holds a mark, which L1 never resets, so it has no role. ``joined``: see
     :func:`atom_starts`."""
     starts = par.atom_starts
-    roles = par.codes.encode("latin-1").translate(_ROLE_OF_CLASS_CODE)
+    roles = par.class_bytes.translate(_ROLE_OF_CLASS_CODE)
     if len(starts) - 1 == par.n:  # every atom is one character
         return par.levels, roles
     levels = par.levels

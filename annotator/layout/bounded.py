@@ -1,5 +1,6 @@
 """``Bounded``: a least-recently-used cache of at most ``limit`` entries, the one the core's lazy
-structures keep what they computed or read in (a text index's windows, a stored text's pieces)."""
+structures keep what they computed or read in (a text index's windows, a stored text's pieces, a
+document layout's laid-out windows)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,10 @@ class Bounded(Generic[_K, _V]):
         if len(self._data) > self.limit:
             self._data.popitem(last=False)
         return value
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a value is kept for ``key`` (its place in the order untouched)."""
+        return key in self._data
 
     def __len__(self) -> int:
         return len(self._data)

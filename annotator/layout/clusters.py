@@ -20,24 +20,25 @@ STARTS_ATOM = bytes((1, 0)) + bytes(254)  # joined[i] -> whether character i sta
 
 # A segment separator (tab) is reset to the paragraph level by L1 and a mark after it is not: when the
 # mark's level differs, it stands alone (as FriBidi reorders it); otherwise it stays on the tab.
-_RESET_BASES = frozenset({"S", "B"})  # their class codes are their names
+_RESET_BASES = frozenset(b"SB")  # their class codes are their names
+_MARK = ord(CLASS_CODES["NSM"])  # "m"
 
 
-def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | None] | None,
+def atom_starts(text: str, codes: bytes, levels: list[int], shaped: list[str | None] | None,
                 para_level: int = 0, *, fast: bool = True,
                 consumed: list[int] | None = None) -> tuple[list[int], bytearray | None, list[int]]:
     """Logical start index of every atom (a cluster or a lam-alef ligature), plus ``len(text)``;
     also which characters continue the atom before them (None: none do) and the consumed alefs.
-    ``codes`` are the characters' class codes (``bidi.bidi_codes``); ``consumed``, where
+    ``codes`` are the characters' class codes (``bidi.bidi_codes``, as bytes: ``codes.Pages``); ``consumed``, where
     ``shaped`` holds :data:`CONSUMED`, when the caller knows (None: searched here)."""
     n = len(text)
     if consumed is None:
         consumed = list(compress(count(), map(is_, shaped, repeat(CONSUMED)))) if shaped is not None \
             and CONSUMED in shaped else []
-    if "m" not in codes and not consumed:
+    if _MARK not in codes and not consumed:
         return list(range(n + 1)), None, consumed  # every character is an atom
     joined = bytearray(n)  # joined[i] = 1: character i continues the atom of i - 1
-    if "m" in codes and not (fast and _marks_join_the_letter_before(codes, levels, joined)):
+    if _MARK in codes and not (fast and _marks_join_the_letter_before(codes, levels, joined)):
         _join_marks(codes, levels, para_level, joined)
     for i in consumed:
         # The consumed alef joins its lam (and the marks between them).
@@ -54,36 +55,35 @@ def atom_starts(text: str, codes: str, levels: list[int], shaped: list[str | Non
     return starts, joined, consumed
 
 
-_NO_SIMPLE_MARKS = re.compile("[SB" + "".join(CLASS_CODES[c] for c in sorted(REMOVED)) + "]")
+_NO_SIMPLE_MARKS = re.compile(("[SB" + "".join(CLASS_CODES[c] for c in sorted(REMOVED)) + "]").encode())
 
 
-def _marks_join_the_letter_before(codes: str, levels: list[int], joined: bytearray) -> bool:
+def _marks_join_the_letter_before(codes: bytes, levels: list[int], joined: bytearray) -> bool:
     """Fast path of :func:`_join_marks`: no mark starts the paragraph, each is at the level of
     the character before it, and no mark can meet a removed control or a separator. Then each
     run of marks joins the character before it (what the general path finds), set in
     ``joined``; else False, ``joined`` untouched. Whole strings, in C."""
-    if codes[0] == "m" or _NO_SIMPLE_MARKS.search(codes):
+    if codes[0] == _MARK or _NO_SIMPLE_MARKS.search(codes):
         return False
     by_level = int.from_bytes(bytes(levels), "big")
-    marks = codes.encode("latin-1")
     # a nonzero byte of ``changes`` where a character's level differs from the one before it
     changes = by_level ^ by_level >> 8
-    if changes & int.from_bytes(marks.translate(_MARK_MASK), "big"):
+    if changes & int.from_bytes(codes.translate(_MARK_MASK), "big"):
         return False
-    joined[:] = marks.translate(_MARK_ONE)
+    joined[:] = codes.translate(_MARK_ONE)
     return True
 
 
-_MARK_MASK = bytes(255 if c == ord("m") else 0 for c in range(256))
-_MARK_ONE = bytes(1 if c == ord("m") else 0 for c in range(256))
+_MARK_MASK = bytes(255 if c == _MARK else 0 for c in range(256))
+_MARK_ONE = bytes(1 if c == _MARK else 0 for c in range(256))
 
 
-def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearray) -> None:
+def _join_marks(codes: bytes, levels: list[int], para_level: int, joined: bytearray) -> None:
     """General path: a mark joins back over marks and removed controls at its level to its base
     (L3, as FRIBIDI_FLAG_REORDER_NSM). Linear: the nearest previous base and the start of the
     current level run are tracked instead of scanning back from every mark."""
-    removed = {CLASS_CODES[c] for c in REMOVED}
-    last_mark = codes.rfind("m")
+    removed = {ord(CLASS_CODES[c]) for c in REMOVED}
+    last_mark = codes.rfind(_MARK)
     base = -1  # nearest previous character that is neither a mark nor removed
     run_start = 0  # start of the run of equal levels holding i
     filled = -1  # joined[] is set up to here
@@ -91,7 +91,7 @@ def _join_marks(codes: str, levels: list[int], para_level: int, joined: bytearra
         if i and levels[i] != levels[i - 1]:
             run_start = i
         code = codes[i]
-        if code == "m":
+        if code == _MARK:
             if i == 0:
                 continue
             if base >= run_start and codes[base] in _RESET_BASES and levels[i] != para_level:

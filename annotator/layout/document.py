@@ -27,11 +27,12 @@ from dataclasses import replace
 
 from annotator.layout.bidi import bidi_classes
 from annotator.layout.bidi.explicit import first_strong_level
+from annotator.layout.bounded import Bounded
 from annotator.layout.engine import layout_paragraph
 from annotator.layout.lines import LayoutOptions, VisualLine, cells_of
 from annotator.layout.paragraphs import Paragraph, split_paragraphs
-from annotator.layout.stored import Text, search_backward, whole_text
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows
+from annotator.layout.stored import Text, whole_text
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows, last_paragraph_break
 
 PARAGRAPH_CACHE = 100_000  # characters of laid-out paragraphs kept, by text (relative offsets)
 WINDOW_CACHE = 48  # laid-out windows kept (absolute offsets): about 50k characters
@@ -101,7 +102,7 @@ class DocumentLayout:
         self._reset_lines()
 
     def _reset_lines(self) -> None:
-        self._lines: OrderedDict[int, list[VisualLine]] = OrderedDict()  # window -> lines, absolute
+        self._lines: Bounded[int, list[VisualLine]] = Bounded(WINDOW_CACHE)  # window -> lines, absolute
         self._counts: dict[int, int] = {}  # window -> exact line count, once laid out
         self._laid: list[int] = []  # windows with an exact count, in order
         self._excess: list[int] = [0]  # _excess[i]: sum of (count - estimate) over _laid[:i]
@@ -143,14 +144,13 @@ class DocumentLayout:
 
     def _paragraph_start(self, offset: int) -> int:
         """Where the paragraph holding ``offset`` starts (a search backwards for its separator)."""
-        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, self._text, 0, offset)  # a piece at a time (a stored text)
+        brk = last_paragraph_break(self._text, 0, offset)
         return brk[1] if brk is not None else 0
 
     def window_lines(self, k: int) -> list[VisualLine]:
         """Visual lines of window ``k`` (absolute offsets), laid out if needed."""
-        lines = self._lines.get(k)
+        lines = self._lines.find(k)
         if lines is not None:
-            self._lines.move_to_end(k)
             return lines
         text, windows = self._text, self._windows
         a, b = windows.bounds(k)
@@ -169,9 +169,7 @@ class DocumentLayout:
                     options, owner = self._options, start
                 lines.extend(_shift_line(line, start, owner)
                              for line in self._relative_lines(text[start:a + para.end], options))
-        self._lines[k] = lines
-        if len(self._lines) > WINDOW_CACHE:
-            self._lines.popitem(last=False)
+        self._lines.put(k, lines)
         if k not in self._counts:
             self._counts[k] = len(lines)
             i = bisect_left(self._laid, k)

@@ -144,9 +144,13 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
     searched a piece at a time. Each piece starts ``overlap`` characters before the previous one's end,
     so a match that needs a character past a piece's end (a lookahead) is found in the next one; one
     that a shorter alternative matches cut at the end (the ``\r`` of ``\r\n``) comes back cut, as it
-    would at ``stop``: ``windows.next_paragraph_break`` makes a separator whole."""
+    would at ``stop``: ``windows.next_paragraph_break`` makes a separator whole. A ``str`` is searched
+    in one call (``pos``/``endpos``: no slice copied); its match is never cut."""
     q = max(start, 0)
     stop = min(stop, len(text))
+    if isinstance(text, str):
+        m = pattern.search(text, q, stop) if q < stop else None
+        return None if m is None else (m.start(), m.end(), m.group())
     while q < stop:
         hi = min(q + SEARCH_PIECE, stop)
         m = pattern.search(text[q:hi])
@@ -161,9 +165,13 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
 def search_backward(pattern: regex.Pattern[str], text: Text, start: int, stop: int) -> tuple[int, int, str] | None:
     """The last match of a reverse (``(?r)``) ``pattern`` of one or two characters in ``text[start:stop]``
     (absolute offsets), searched a piece at a time from ``stop`` back; pieces share a character, so a
-    two-character match across their edge is found whole."""
+    two-character match across their edge is found whole. A ``str`` is searched in one call (``pos``/``endpos``:
+    no slice copied)."""
     q = min(stop, len(text))
     start = max(start, 0)
+    if isinstance(text, str):
+        m = pattern.search(text, start, q) if q > start else None
+        return None if m is None else (m.start(), m.end(), m.group())
     while q > start:
         lo = max(start, q - SEARCH_PIECE)
         m = pattern.search(text[lo:q])

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import regex
 
-from annotator.layout.stored import Text, search_forward
+from annotator.layout.stored import Text, search_backward, search_forward
 
-__all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows", "next_paragraph_break"]
+__all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows", "last_paragraph_break", "next_paragraph_break"]
 
 # The paragraph separators of ``layout.paragraphs`` (and ``text.segments``), forwards and backwards: one owner.
-PARAGRAPH_BREAK = regex.compile(r"\r\n|[\n\r\u2029]")
-PARAGRAPH_BREAK_BACKWARDS = regex.compile(r"(?r)\r\n|[\n\r\u2029]")
+_SEPARATORS = "\n\r\u2029"  # and "\r\n" as one; the most common first (``last_paragraph_break``)
+PARAGRAPH_BREAK = regex.compile(f"\r\n|[{_SEPARATORS}]")
+PARAGRAPH_BREAK_BACKWARDS = regex.compile(f"(?r)\r\n|[{_SEPARATORS}]")
 
 
 def next_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] | None:
@@ -30,6 +31,29 @@ def next_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] |
     if brk[2] == "\r" and text[end:end + 1] == "\n":
         end += 1  # the search stopped between \r and \n
     return brk[0], end
+
+
+def last_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] | None:
+    """[start, end) of the last paragraph separator in ``text[start:stop]``, a ``\r\n`` whole when its
+    ``\r`` is in the stretch: where the paragraph holding ``stop`` starts, searched back from it. A
+    ``str`` is searched with ``str.rfind`` (C, some 20 times a regular expression's reverse search: a
+    long paragraph's windows each look back to its start), each separator only after the nearest one
+    found so far; a ``StoredText`` a piece at a time (``search_backward``)."""
+    start, stop = max(start, 0), min(stop, len(text))
+    if stop <= start:
+        return None
+    if isinstance(text, str):
+        last = start - 1  # the separator's last character
+        for separator in _SEPARATORS:
+            last = max(last, text.rfind(separator, last + 1, stop))
+    else:
+        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, start, stop)
+        last = -1 if brk is None else brk[1] - 1
+    if last < start:
+        return None
+    if text[last] == "\n" and last > start and text[last - 1] == "\r":
+        return last - 1, last + 1
+    return last, last + 1
 
 
 WINDOW = 1024  # nominal window length, in code points

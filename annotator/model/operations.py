@@ -14,7 +14,6 @@ pair agrees) and they share the validation helpers.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -34,6 +33,7 @@ from annotator.model.checks import brief, id_problem, is_offset, json_type, sour
 from annotator.model.codec import WritesItself, decode, encode_fields
 from annotator.schema.model import Schema
 from annotator.text.clusters import is_boundary
+from annotator.text.overlaps import SpansByStart
 
 _OPS: dict[str, type[Operation]] = {}
 OpClass = TypeVar("OpClass", bound="type[Operation]")
@@ -175,30 +175,34 @@ def _check_fits_among(entities: Iterable[Entity], entity: Entity, schema: Schema
                                  "schema forbids overlap")
 
 
+def _bounds(entity: Entity) -> tuple[int, int]:
+    return entity.start, entity.end
+
+
 class PlacedEntities:
-    """Entities in canonical order, with what a new one overlaps found by bisection: checking
-    each of n new entities (``fits``: ``check_entity_fits`` against only those it overlaps, so
-    the same answer and the same error) then costs n log n, not n² (a recommender's thousands
-    of proposals on a big document, ``AddProposals`` and ``recommend.apply.fit_proposals``)."""
+    """Entities with what a new one overlaps found by bisection (``text.overlaps.SpansByStart``):
+    checking each of n new entities (``fits``: ``check_entity_fits`` against only those it overlaps,
+    in canonical order, so the same answer and the same error) then costs n log n, not n² (a
+    recommender's thousands of proposals on a big document, ``AddProposals`` and
+    ``recommend.apply.fit_proposals``)."""
 
     def __init__(self, entities: Iterable[Entity]) -> None:
-        self.entities = list(sort_spans(entities))
-        self._keys = [(e.start, -e.end, e.id) for e in self.entities]
-        self._longest = max((e.end - e.start for e in self.entities), default=0)
+        self._placed = SpansByStart(sort_spans(entities), _bounds)
+
+    @property
+    def entities(self) -> tuple[Entity, ...]:
+        """All of them, in canonical order."""
+        return sort_spans(self._placed.items)
 
     def overlapping(self, start: int, end: int) -> tuple[Entity, ...]:
-        lo, hi = bisect_left(self._keys, (start - self._longest,)), bisect_left(self._keys, (end,))
-        return tuple(o for o in self.entities[lo:hi] if o.end > start)
+        """Those with a character in ``[start, end)``, in canonical order (ties of bounds by id)."""
+        return sort_spans(self._placed.overlapping(start, end))
 
     def fits(self, entity: Entity, schema: Schema) -> None:
         _check_fits_among(self.overlapping(entity.start, entity.end), entity, schema)
 
     def add(self, entity: Entity) -> None:
-        key = (entity.start, -entity.end, entity.id)
-        i = bisect_left(self._keys, key)
-        self._keys.insert(i, key)
-        self.entities.insert(i, entity)
-        self._longest = max(self._longest, entity.end - entity.start)
+        self._placed.add(entity)
 
 
 def check_claim_attributes(schema: Schema, attributes: Mapping[str, AttrValue]) -> None:
@@ -568,7 +572,7 @@ class AddProposals(Operation):
                 placed.fits(e, schema)
                 placed.add(e)
                 used.add(e.id)
-            state = replace(state, entities=tuple(placed.entities))
+            state = replace(state, entities=placed.entities)
         if self.claims:
             entities, claims = _Entities({e.id: e for e in state.entities}), list(state.claims)
             for c in self.claims:

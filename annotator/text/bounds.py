@@ -21,7 +21,6 @@ instead of one per token.
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 import unicodedata
 from array import array
@@ -31,13 +30,11 @@ from itertools import accumulate, compress, count, repeat
 from operator import ne, sub
 from pathlib import Path
 
-from annotator.text.wordbreak import common_tokens
+from annotator.text import wordbreak
 
 __all__ = ["Offsets", "token_table", "tokenizer_version", "pack", "STORED_MAX"]
 
 Offsets = Sequence[int]
-_CHUNK = 1 << 16  # characters tokenized at a time
-_SPACE = re.compile(r"\s")  # stdlib re, as the tokenizer's runs: \s is exactly str.isspace
 # Texts from this length on keep no table: it would cost 12 bytes a token in memory while the document
 # is added, and a huge text is exported a chunk at a time anyway (``token_table``).
 STORED_MAX = 1 << 20
@@ -51,28 +48,19 @@ def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
     regular expression pass, its offsets two lists; any other text a chunk at a time (cut at white
     space, which no token crosses, so the tokens are those of the whole text) into two arrays of
     machine integers (16 bytes a token): a 100 MB document never holds a Python object per token."""
-    if len(text) <= _CHUNK:
-        common = common_tokens(text)
-        if common is not None:
-            return common
     from annotator.text.tokens import token_offsets
 
     starts, ends = array("q"), array("q")
-    pos, size = 0, len(text)
-    while pos < size:
-        cut = size
-        if size - pos > _CHUNK:
-            space = _SPACE.search(text, pos + _CHUNK)
-            cut = space.start() if space else size
-        common = common_tokens(text[pos:cut])
+    for a, b, common in wordbreak.common_chunks(text):
         if common is None:
-            starts_, ends_ = token_offsets(text, pos, cut)
+            starts_, ends_ = token_offsets(text, a, b)
             starts.extend(starts_)
             ends.extend(ends_)
+        elif b - a == len(text) <= wordbreak.CHUNK:
+            return common  # one chunk: its lists, with the token texts
         else:
-            starts.extend(map(pos.__add__, common[0]))
-            ends.extend(map(pos.__add__, common[1]))
-        pos = cut
+            starts.extend(map(a.__add__, common[0]))
+            ends.extend(map(a.__add__, common[1]))
     return starts, ends, None
 
 
@@ -100,12 +88,13 @@ def tokenizer_version() -> str:
 
 def pack(text: str) -> bytes | None:
     """The table to keep for ``text`` (see the module's docstring), or None for a text too long to keep one.
-    Common text (most) is made from the pieces of the tokenizer's one ``split`` (white space and tokens
-    alternating) by C loops (``map``, ``accumulate``, ``compress``): about a tenth of tokenizing."""
+    Common text (most) is made from the pieces of the tokenizer's one ``split`` (``wordbreak.common_pieces``:
+    white space and tokens alternating) by C loops (``map``, ``accumulate``, ``compress``): about a tenth
+    of tokenizing."""
     if len(text) >= STORED_MAX:
         return None
     code = "H" if len(text) < 1 << 16 else "I"  # 16-bit numbers for most texts: half the bytes to read
-    pieces = _common_pieces(text)
+    pieces = wordbreak.common_pieces(text) if len(text) <= wordbreak.CHUNK else None
     if pieces is not None:  # white space and tokens alternating: arrays made in C, no list per token
         edges = array(code, list(accumulate(map(len, pieces))))  # from a list: quicker than from an iterator
         starts, ends = edges[0:-1:2], edges[1::2]
@@ -124,14 +113,3 @@ def pack(text: str) -> bytes | None:
         for part in parts:
             part.byteswap()
     return code.encode() + b"\0\0\0" + b"".join(part.tobytes() for part in parts)
-
-
-def _common_pieces(text: str) -> list[str] | None:
-    """``wordbreak.common_tokens``' split of a text of common characters: white space (maybe empty) and
-    tokens alternating, white space first and last; None for any other text."""
-    from annotator.text.wordbreak import _common_patterns
-
-    whole, token = _common_patterns()
-    if len(text) > _CHUNK or whole.fullmatch(text) is None:
-        return None
-    return token.split(text)

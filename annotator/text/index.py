@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from annotator.layout.bounded import Bounded
-from annotator.layout.stored import Text, search_backward
-from annotator.layout.windows import LONG_PARAGRAPH, PARAGRAPH_BREAK_BACKWARDS, WINDOW, Windows, next_paragraph_break
-from annotator.text.segments import TextSpan, sentences
+from annotator.layout.stored import Text
+from annotator.layout.windows import LONG_PARAGRAPH, WINDOW, Windows, last_paragraph_break, next_paragraph_break
+from annotator.text.segments import TextSpan, sentences, trimmed
 from annotator.text.tokens import Token, tokenize
 
 __all__ = ["TextIndex"]
@@ -238,7 +238,7 @@ class TextIndex:
         start = -1
         while start < 0:
             wstart = windows.boundary(k)
-            brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, wstart, offset)
+            brk = last_paragraph_break(text, wstart, offset)
             if brk is not None:
                 start = brk[1]
             elif k == 0 or not windows.cut_after(k - 1) or wstart == 0:
@@ -258,14 +258,8 @@ class TextIndex:
     def _trimmed_line(self, offset: int) -> tuple[TextSpan | None, int, int]:
         """The paragraph of the line holding ``offset`` (None for a blank line), the line's
         start and the next line's start."""
-        text = self.text
         start, end, nxt = self._line(offset)
-        a, b = start, end
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        return (TextSpan(a, b) if a < b else None), start, nxt
+        return trimmed(self.text, start, end), start, nxt
 
     def paragraph_at(self, offset: int) -> TextSpan | None:
         """The paragraph (a line between paragraph separators, trimmed) holding ``offset``."""

@@ -8,8 +8,9 @@ the labels, the labels touching each piece of a long text).
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
+from operator import neg
 from typing import Generic, TypeVar
 
 __all__ = ["SpansByStart"]
@@ -24,9 +25,10 @@ def _pair(span: tuple[int, int]) -> tuple[int, int]:
 class SpansByStart(Generic[T]):
     """``items`` sorted by start (then longest first), each with its ``bounds`` (start, end)."""
 
-    __slots__ = ("items", "_ends", "_starts", "_longest")
+    __slots__ = ("items", "_bounds", "_ends", "_starts", "_longest")
 
     def __init__(self, items: Iterable[T], bounds: Callable[[T], tuple[int, int]]) -> None:
+        self._bounds = bounds
         keyed = sorted(((*bounds(x), x) for x in items), key=lambda k: (k[0], -k[1]))
         self.items = [x for _, _, x in keyed]
         self._starts = [s for s, _, _ in keyed]
@@ -40,6 +42,16 @@ class SpansByStart(Generic[T]):
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def add(self, item: T) -> None:
+        """Put ``item`` in its place (after any with the same bounds): a batch checked one by one."""
+        start, end = self._bounds(item)
+        lo, hi = bisect_left(self._starts, start), bisect_right(self._starts, start)
+        i = bisect_right(self._ends, -end, lo, hi, key=neg)  # at one start, longest first
+        self.items.insert(i, item)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        self._longest = max(self._longest, end - start)
 
     def overlapping(self, start: int, end: int) -> list[T]:
         """The items with at least one character in ``[start, end)``, in order."""

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import regex
 
+from annotator.layout.stored import Text
 from annotator.layout.windows import PARAGRAPH_BREAK
 
-__all__ = ["TextSpan", "sentences", "paragraphs", "line_spans"]
+__all__ = ["TextSpan", "sentences", "paragraphs", "line_spans", "trimmed"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,9 @@ def line_spans(text: str, breaks: regex.Pattern[str] = _LINE_BREAK) -> list[Text
     return spans
 
 
-def _trimmed(text: str, start: int, end: int) -> TextSpan | None:
+def trimmed(text: Text, start: int, end: int) -> TextSpan | None:
+    """``text[start:end]`` without its leading and trailing white space (None when nothing is left):
+    the one rule of a paragraph's and a sentence's edges, here and in ``index.TextIndex``."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -64,7 +67,7 @@ def paragraphs(text: str) -> list[TextSpan]:
     """One span per paragraph (\\n, \\r\\n, \\r, U+2029) with non-space content, trimmed."""
     out = []
     for line in line_spans(text, PARAGRAPH_BREAK):
-        span = _trimmed(text, line.start, line.end)
+        span = trimmed(text, line.start, line.end)
         if span is not None:
             out.append(span)
     return out
@@ -110,11 +113,11 @@ def sentences(text: str) -> list[TextSpan]:
     for line in line_spans(text):
         cut = line.start
         for stop in _sentence_ends(text, line.start, line.end):
-            span = _trimmed(text, cut, stop)
+            span = trimmed(text, cut, stop)
             if span is not None:
                 out.append(span)
             cut = stop
-        span = _trimmed(text, cut, line.end)
+        span = trimmed(text, cut, line.end)
         if span is not None:
             out.append(span)
     return out

@@ -33,7 +33,7 @@ from typing import NamedTuple
 import regex
 
 from annotator.text.clitics import clitic_edges_in
-from annotator.text.wordbreak import common_tokens, simple_word_tokenize
+from annotator.text.wordbreak import CommonTokens, common_chunks, simple_word_tokenize
 
 __all__ = ["Token", "tokenize", "token_offsets", "proclitic_edges", "token_kind"]
 
@@ -139,25 +139,17 @@ def tokenize(text: str, start: int = 0, end: int | None = None, *, offset: int =
     ``offset``: where ``text`` starts in the document (a window's slice), added to every offset as
     the tokens are made (never by making them again).
 
-    Taken a chunk at a time (cut at white space, which no token crosses): a chunk of common characters
+    Taken a chunk at a time (``wordbreak.common_chunks``, cut at white space): a chunk of common characters
     (``wordbreak.common_tokens``, most text) is split in one regular-expression pass, about twice as
     fast as the per-word path when a window's words are new (``bench/bench_text.py``); any other chunk
     goes the per-word path. Both give the same tokens (``tests/test_text_tokens_common.py``)."""
     tokens: list[Token] = []
-    stop = len(text) if end is None else end
-    while start < stop:
-        cut = stop
-        if stop - start > _CHUNK:
-            space = _SPACE.search(text, start + _CHUNK, stop)
-            cut = space.start() if space else stop
-        if not _common_into(tokens, text, start, cut, offset):
-            _runs_into(tokens, text, start, cut, offset)
-        start = cut
+    for a, b, common in common_chunks(text, start, end):
+        if common is None:
+            _runs_into(tokens, text, a, b, offset)
+        else:
+            _common_into(tokens, common, a + offset)
     return tokens
-
-
-_CHUNK = 1 << 16  # characters tried as common text at a time (a rare character sends only its chunk the slow way)
-_SPACE = re.compile(r"\s")  # stdlib re, as ``_WORD_RUN``: \s is exactly str.isspace
 
 
 @lru_cache(maxsize=65536)
@@ -167,20 +159,15 @@ def _kind_and_edges(piece: str) -> tuple[str, tuple[int, ...]]:
     return kind, clitic_edges_in(piece) if kind == "word" else ()
 
 
-def _common_into(tokens: list[Token], text: str, start: int, stop: int, offset: int = 0) -> bool:
-    """Append the tokens of ``text[start:stop]`` if it is common text (else append nothing, False)."""
-    common = common_tokens(text[start:stop])
-    if common is None:
-        return False
+def _common_into(tokens: list[Token], common: CommonTokens, shift: int) -> None:
+    """Append the tokens of a chunk of common text (its ``common_tokens``, offsets moved by ``shift``)."""
     append = tokens.append
-    shift = start + offset
     for s, e, piece in zip(*common, strict=True):
         kind, edges = _kind_and_edges(piece)
         s += shift
         if edges:
             edges = tuple(s + x for x in edges)
         append(_new(Token, (s, e + shift, piece, kind, edges)))
-    return True
 
 
 def _runs_into(tokens: list[Token], text: str, start: int, stop: int, offset: int = 0) -> None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate
 
@@ -35,7 +36,7 @@ import regex
 
 from annotator.text._emoji_table import EMOJI
 
-__all__ = ["simple_word_tokenize", "is_symbol", "common_tokens"]
+__all__ = ["CHUNK", "simple_word_tokenize", "is_symbol", "common_chunks", "common_pieces", "common_tokens"]
 
 # camel_tools.tokenizers.word._SYMBOLS_RE, verbatim (UTS #51 emoji sequences, symbols, punctuation)
 _SYMBOLS_RE = regex.compile(
@@ -108,17 +109,49 @@ def _common_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
             re.compile(f"([{_SYMBOL}]|[{_WORD}]++)"))
 
 
-def common_tokens(text: str) -> tuple[list[int], list[int], list[str]] | None:
-    """The starts, ends and texts of the tokens of ``text`` (``annotator.text.tokens.tokenize``'s)
-    when it is made only of common characters, else None: one ``split`` of the text (its pieces
-    alternate white space and token), the pieces' lengths summed in C; several times faster than
-    the general path, and the token texts come with it."""
+def common_pieces(text: str) -> list[str] | None:
+    """For a text made only of common characters, its one ``split`` into white space (maybe empty)
+    and tokens alternating, white space first and last (``annotator.text.tokens.tokenize``'s tokens
+    at the odd places); None for any other text. The one test of "common", for ``common_tokens``
+    and for ``bounds.pack`` (which builds its arrays straight from the pieces)."""
     whole, token = _common_patterns()
     if whole.fullmatch(text) is None:
         return None
-    pieces = token.split(text)
+    return token.split(text)
+
+
+def common_tokens(text: str) -> CommonTokens | None:
+    """The starts, ends and texts of the tokens of ``text`` (``annotator.text.tokens.tokenize``'s)
+    when it is made only of common characters, else None: ``common_pieces``, their lengths summed
+    in C; several times faster than the general path, and the token texts come with it."""
+    pieces = common_pieces(text)
+    if pieces is None:
+        return None
     bounds = list(accumulate(map(len, pieces)))
     return bounds[0:-1:2], bounds[1::2], pieces[1::2]
+
+
+CommonTokens = tuple[list[int], list[int], list[str]]
+CHUNK = 1 << 16  # characters tried as common text at a time (a rare character sends only its chunk the general way)
+_SPACE_CHAR = re.compile(r"\s")  # stdlib re: \s is exactly str.isspace
+
+
+def common_chunks(text: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[int, int, CommonTokens | None]]:
+    """``text[start:stop]`` a chunk of about ``CHUNK`` characters at a time, each cut at white space
+    (which no token crosses, so the chunks' tokens are the whole stretch's), with its ``common_tokens``
+    (offsets relative to the chunk), None for a chunk that is not common text; an empty stretch is one
+    empty chunk. The one chunking loop of ``tokens.tokenize`` and ``bounds.token_table``: a huge text
+    is never split whole, and a rare character sends only its own chunk the general way."""
+    stop = len(text) if stop is None else stop
+    while True:
+        cut = stop
+        if stop - start > CHUNK:
+            space = _SPACE_CHAR.search(text, start + CHUNK, stop)
+            cut = space.start() if space else stop
+        yield start, cut, common_tokens(text[start:cut])
+        if cut >= stop:
+            return
+        start = cut
 
 
 def generate_table() -> str:

@@ -8,11 +8,11 @@ a character is the editing core's rule (``editing.innermost_first``), not this m
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 
 from annotator.editing import innermost_first
 from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.text.overlaps import SpansByStart
 
 Span = Entity | Claim
 
@@ -25,24 +25,20 @@ class SpanAt:
     claims: tuple[Claim, ...]
 
 
+def _bounds(span: Span) -> tuple[int, int]:
+    return span.start, span.end
+
+
 class SpanIndex:
-    """Entities and claims sorted by start, with the longest length to bound the search."""
+    """A state's entities and claims for the overlap query (``text.overlaps.SpansByStart``)."""
 
     def __init__(self, state: Annotations | None) -> None:
-        spans: list[Span] = []
-        if state is not None:
-            spans.extend(state.entities)
-            spans.extend(state.claims)
-        spans.sort(key=lambda s: (s.start, -s.end))
-        self.spans = spans
-        self._starts = [s.start for s in spans]
-        self._longest = max((s.end - s.start for s in spans), default=0)
+        spans: tuple[Span, ...] = () if state is None else (*state.entities, *state.claims)
+        self._by_start: SpansByStart[Span] = SpansByStart(spans, _bounds)
 
     def overlapping(self, start: int, end: int) -> list[Span]:
-        """Spans with at least one character in ``[start, end)``."""
-        lo = bisect_left(self._starts, start - self._longest)
-        hi = bisect_left(self._starts, end)
-        return [s for s in self.spans[lo:hi] if s.end > start and s.start < end]
+        """Spans with at least one character in ``[start, end)``, by start (outer first)."""
+        return self._by_start.overlapping(start, end)
 
     def covers(self, start: int, end: int) -> bool:
         return bool(self.overlapping(start, end))

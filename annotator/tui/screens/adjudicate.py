@@ -10,12 +10,10 @@ gets undo/redo, crash safety and the op log like everyone's work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from annotator.adjudication import (
@@ -37,7 +35,7 @@ from annotator.session import AnnotationSession, plan_change
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.bindings import KeySpec, key_display, key_for_character, with_schema_keys
 from annotator.tui.screens.annotate import AnnotateScreen
-from annotator.tui.screens.help import HelpScreen, help_table
+from annotator.tui.screens.help import HelpScreen
 from annotator.tui.shown import shown, ui_text
 from annotator.tui.widgets.span_panel import span_text
 
@@ -80,11 +78,9 @@ def adjudication_help_table(bound: dict[str, str]) -> Table:
 class AdjudicationHelp(HelpScreen):
     """The help screen with the adjudication keys on top."""
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
-            scroll.border_title = "Keys (esc closes) — every action is saved at once"
-            yield Static(adjudication_help_table(self.bound), id="adjudicate-help")
-            yield Static(help_table(self.bound, self.schema), id="help-table")
+    def tables(self) -> Iterator[Static]:
+        yield Static(adjudication_help_table(self.bound), id="adjudicate-help")
+        yield from super().tables()
 
 
 class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
@@ -166,9 +162,7 @@ class AdjudicateScreen(AnnotateScreen, inherit_bindings=True):
 
     # -- keys --------------------------------------------------------------------------------
     def action_help(self) -> None:
-        bound = {key: active.binding.action.removeprefix("app.")
-                 for key, active in self.active_bindings.items()}
-        self.app.push_screen(AdjudicationHelp(bound, self.schema))
+        self.app.push_screen(AdjudicationHelp.of(self, self.schema))
 
     def _step_disagreement(self, forward: bool) -> None:
         cursor = self.view.cursor

@@ -382,9 +382,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def action_help(self) -> None:
         from annotator.tui.screens.help import HelpScreen
 
-        bound = {key: active.binding.action.removeprefix("app.")
-                 for key, active in self.active_bindings.items()}
-        self.app.push_screen(HelpScreen(bound, self.schema))
+        self.app.push_screen(HelpScreen.of(self, self.schema))
 
     def action_already_saved(self) -> None:
         self.status.say("nothing to save: every change was saved the moment it was made")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Self
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Static
 
 from annotator.schema.model import Schema
@@ -39,7 +43,16 @@ class HelpScreen(ModalDialog[None]):
         self.bound = bound
         self.schema = schema
 
+    @classmethod
+    def of(cls, screen: Screen, schema: Schema) -> Self:
+        """The help of ``screen``: its keys as they are bound now (a keymap may have moved them)."""
+        return cls({key: active.binding.action.removeprefix("app.")
+                    for key, active in screen.active_bindings.items()}, schema)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = "Keys (esc closes) — every action is saved at once"
-            yield Static(help_table(self.bound, self.schema), id="help-table")
+            yield from self.tables()
+
+    def tables(self) -> Iterator[Static]:
+        yield Static(help_table(self.bound, self.schema), id="help-table")

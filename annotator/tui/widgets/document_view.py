@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotator.layout import DocumentLayout, LayoutOptions
+from annotator.layout import DocumentLayout, LayoutOptions, VisualLine
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
@@ -205,7 +205,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
             self._restart_count()
             self.scroll_cursor_into_view(center=True)
             if first:  # nothing was drawn here yet: the line now at the top is the one to keep there
-                self._top_offset = self._line_start(round(self.scroll_y))
+                top = self._line(round(self.scroll_y))
+                self._top_offset = top.start if top is not None else None
             self.refresh()
 
     def _sync_width(self) -> bool:
@@ -320,12 +321,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     # -- mouse ----------------------------------------------------------------------------
     def offset_at(self, x: int, y: int) -> int | None:
         """Text offset under content coordinates (x, y) of the widget, or None."""
-        line_index = y + round(self.scroll_y)
-        if not self.text or line_index < 0:
-            return None
-        try:
-            line = self.doc_layout.line(line_index)
-        except IndexError:
+        line = self._line(y + round(self.scroll_y))
+        if line is None:
             return None
         col = x - GUTTER - line.indent(self.doc_layout.options.width)
         offset = line.offset_at_column(col)
@@ -408,31 +405,29 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         width = self.scrollable_content_region.width
         version = self.doc_layout.version
         cached = self._strips.get(line_index)
-        strip = cached[0] if cached is not None and cached[0].cell_length == width else None
-        if strip is not None and cached is not None and cached[1] != version:
-            # the layout changed since (a window's lines counted): still this line's if it holds the same text
-            strip = strip if self._line_range(line_index) == cached[2] else None
-        if strip is None:
-            strip = self._render_visual_line(line_index, width)
-        if cached is None or cached[0] is not strip or cached[1] != version:
-            self._strips[line_index] = (strip, version, self._line_range(line_index))
+        fits = cached is not None and cached[0].cell_length == width
+        if fits and cached is not None and cached[1] == version:
+            strip, bounds = cached[0], cached[2]  # drawn under these counts: no lookup
+        else:
+            line = self._line(line_index)  # the one lookup
+            bounds = (line.start, line.end) if line is not None else None
+            if fits and cached is not None and cached[2] == bounds:
+                strip = cached[0]  # the layout changed since (a window's lines counted), this line did not
+            else:
+                strip = self._render_visual_line(line, width)
+            if cached is not None:
+                self._strips.discard(line_index)  # LRUCache's set keeps an entry it already has
+            self._strips[line_index] = (strip, version, bounds)
         if y == 0 and self.text and not self._unsized:
-            self._top_offset = self._line_start(line_index)
+            self._top_offset = bounds[0] if bounds is not None else None
         return strip
 
-    def _line_range(self, index: int) -> tuple[int, int] | None:
-        """``[start, end)`` of line ``index`` (None past the end or without a text)."""
+    def _line(self, index: int) -> VisualLine | None:
+        """Line ``index`` (None past the end or without a text): the one lookup of a line by number."""
         if not self.text:
             return None
         try:
-            line = self.doc_layout.line(index)
-        except IndexError:
-            return None
-        return line.start, line.end
-
-    def _line_start(self, index: int) -> int | None:
-        try:
-            return self.doc_layout.line(index).start
+            return self.doc_layout.line(index)
         except IndexError:
             return None
 
@@ -455,12 +450,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_version = self.doc_layout.version
         self.call_later(self._update_virtual_size)
 
-    def _render_visual_line(self, line_index: int, width: int) -> Strip:
+    def _render_visual_line(self, line: VisualLine | None, width: int) -> Strip:
         base = self.rich_style
-        try:
-            line = self.doc_layout.line(line_index) if self.text else None
-        except IndexError:
-            line = None
         if line is None:
             return Strip.blank(width, base)
         spans = self.spans.overlapping(line.start, line.end) if line.end > line.start else []

@@ -1,0 +1,54 @@
+"""The document view's line cache: a strip drawn before the layout's counts changed is used again
+where its line number still holds the same line, redrawn where it does not, and each line drawn
+is looked up in the layout once (``DocumentView.render_line``)."""
+
+from __future__ import annotations
+
+from test_tui_support import SIZE, make_app, make_session
+
+from annotator.tui.widgets import document_view
+from annotator.tui.widgets.document_view import DocumentView
+
+WORDS = "قال الوزير في بيروت إن عام 2019 كان صعباً على الجميع"
+
+
+async def test_cached_lines_survive_a_recount_below_and_each_costs_one_lookup(tmp_path, monkeypatch):
+    monkeypatch.setattr(document_view, "COUNT_LIMIT", 0)  # no counting in the background: the test counts
+    text = "\n\n".join(" ".join([WORDS] * 40) for _ in range(12))  # windows below the screen stay estimates
+    session = make_session(tmp_path / "cache.db", docs=(("cache", text),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(DocumentView)
+        layout = view.doc_layout
+        height = view.scrollable_content_region.height
+        assert round(view.scroll_y) == 0
+        drawn = {y: view.render_line(y) for y in range(height)}
+        version = layout.version
+        while layout.version == version:  # a window below the screen counted: its estimate was off
+            k = layout.uncounted_window()
+            assert k is not None, "no window changed the count"
+            layout.window_lines(k)
+        calls = []
+        real_line = layout.line
+
+        def counted(index):
+            calls.append(index)
+            return real_line(index)
+
+        monkeypatch.setattr(layout, "line", counted)
+        again = {y: view.render_line(y) for y in range(height)}
+        assert all(again[y] is drawn[y] for y in range(height))  # the same lines: not redrawn
+        assert sorted(calls) == list(range(height))  # one lookup a line (three for the top one before)
+        calls.clear()
+        assert view.render_line(0) is drawn[0] and calls == []  # kept under the new counts: no lookup
+
+        # a line number that now holds another line (counts changed above it) is drawn afresh
+        stale = view._strips.get(5)
+        assert stale is not None
+        view._strips[0] = (stale[0], stale[1] - 1, stale[2])
+        redrawn = view.render_line(0)
+        assert redrawn is not stale[0]
+        assert redrawn.text == drawn[0].text
+        assert view._top_offset == 0
+    session.store.close()
