@@ -89,7 +89,8 @@ def generate() -> str:
 
     package = sys.modules["annotator"]  # imported first, and it installed this module's other copy
     installed = sys.modules["annotator.dataclass_code"]  # (this one runs as __main__)
-    if any(name.startswith(OURS) and name != "annotator.dataclass_code" for name in sys.modules):
+    before = {"annotator.dataclass_code", "annotator.pattern_code", "annotator._pattern_code"}  # the package's own
+    if any(name.startswith(OURS) and name not in before for name in sys.modules):
         raise RuntimeError("run as `python -m annotator.dataclass_code`: modules of ours were imported already")
     sources: list[str] = []
     vars(installed)["recorded"] = sources

@@ -178,9 +178,9 @@ async def test_a_line_with_nothing_styled_apart_draws_as_cell_by_cell(tmp_path):
         view = app.main.view
         width = view.scrollable_content_region.width
         lines = range(min(view.size.height, 25))
-        fast = [list(view._render_visual_line(y, width)) for y in lines]
+        fast = [list(view._render_visual_line(view._line(y), width)) for y in lines]
         view.related = ((10**9, 10**9 + 1),)  # on no line: only turns the one-run path off
-        general = [list(view._render_visual_line(y, width)) for y in lines]
+        general = [list(view._render_visual_line(view._line(y), width)) for y in lines]
         assert fast == general
         # lines of text drawn as one run (besides the gutter, the indent and the padding, all blank)
         assert sum(1 for segments in fast if sum(1 for s in segments if s.text.strip()) == 1) > 5
