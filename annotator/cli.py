@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
+import os
 import sys
 from types import ModuleType
 
@@ -28,10 +28,36 @@ DEFAULT_COMMAND = "annotate"  # the main job: no command given means annotating
 def _module_names() -> dict[str, str]:
     """Command name -> module name, from the file names alone (nothing imported)."""
     names = {}
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            names[info.name.removesuffix("_cmd").replace("_", "-")] = info.name
+    for module in sorted(_modules_in(commands.__path__)):
+        if not module.startswith("_"):
+            names[module.removesuffix("_cmd").replace("_", "-")] = module
     return names
+
+
+def _modules_in(path: list[str]) -> set[str]:
+    """The modules of a package's folder, as ``pkgutil.iter_modules`` names them: from a listing of a
+    folder on disk (``pkgutil`` is not imported for it: it cost every start), through ``pkgutil``
+    anywhere else (a zip import)."""
+    if not all(os.path.isdir(folder) for folder in path):
+        import pkgutil
+
+        return {info.name for info in pkgutil.iter_modules(path)}
+    from importlib.machinery import all_suffixes
+
+    suffixes = sorted(all_suffixes(), key=len, reverse=True)
+    found = set()
+    for folder in path:
+        for entry in os.scandir(folder):
+            name = entry.name
+            if entry.is_dir():
+                if "." not in name and any(os.path.isfile(os.path.join(entry.path, "__init__" + suffix))
+                                               for suffix in suffixes):
+                    found.add(name)
+                continue
+            stem = next((name[:-len(suffix)] for suffix in suffixes if name.endswith(suffix)), None)
+            if stem and "." not in stem and stem != "__init__":
+                found.add(stem)
+    return found
 
 
 def _command_modules(only: str | None = None) -> list[ModuleType]:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import importlib
-import pkgutil
 import sys
 import types
 from typing import Any
@@ -86,9 +85,12 @@ def render(sources: list[str]) -> str:
 def generate() -> str:
     """Import every module of ``annotator`` (those needing an extra that is not installed are skipped)
     and render the sources ``dataclasses`` wrote for their classes."""
+    import pkgutil  # here: importing it cost every start
+
     package = sys.modules["annotator"]  # imported first, and it installed this module's other copy
     installed = sys.modules["annotator.dataclass_code"]  # (this one runs as __main__)
-    if any(name.startswith(OURS) and name != "annotator.dataclass_code" for name in sys.modules):
+    before = {"annotator.dataclass_code", "annotator.pattern_code", "annotator._pattern_code"}  # the package's own
+    if any(name.startswith(OURS) and name not in before for name in sys.modules):
         raise RuntimeError("run as `python -m annotator.dataclass_code`: modules of ours were imported already")
     sources: list[str] = []
     vars(installed)["recorded"] = sources

@@ -18,7 +18,6 @@ the editor shares with it live together.
 
 from __future__ import annotations
 
-import getpass
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -71,6 +70,8 @@ def default_annotator() -> str:
     for var in ("ANNOTATOR", "USER", "LOGNAME"):
         if os.environ.get(var):
             return os.environ[var]
+    import getpass  # here: only without those variables (importing it cost every start)
+
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers)

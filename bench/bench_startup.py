@@ -74,7 +74,9 @@ from textual.widgets import Static
 def shown(screen):
     return bool(screen.query(Static))
 ''' + MINIMAL_APP.replace("from textual.app import App, ComposeResult\nfrom textual.widgets import Static\n", "from textual.app import App, ComposeResult\n")
-ANNOTATE_FIRST_FRAME = FIRST_FRAME + '''\
+# ``annotator`` first, as ``python -m annotator`` and the ``annotator`` script import it (its package sets up
+# the start-up tables before anything else is imported: ``annotator/__init__.py``), then Textual to patch it
+ANNOTATE_FIRST_FRAME = "import annotator\n" + FIRST_FRAME + '''\
 def shown(screen):
     view = getattr(screen, "view", None) if hasattr(screen, "doc_id") else None
     return view is not None and bool(len(view._strips)) and screen.doc_id is not None

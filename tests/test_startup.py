@@ -143,6 +143,9 @@ def test_the_layout_tables_are_what_tablegen_makes_now():
 
     assert tablegen.WIDE_TABLE.read_text(encoding="utf-8") == tablegen.wide_table(), REGENERATE_LAYOUT
     assert tablegen.FORMS_TABLE.read_text(encoding="utf-8") == tablegen.forms_table(), REGENERATE_LAYOUT
+    assert tablegen.SINGLE_BYTE_TABLE.read_text(encoding="utf-8") == tablegen.single_byte_table(), REGENERATE_LAYOUT
+    assert tablegen.SINGLE_BYTE_CODES.read_text(encoding="utf-8") == tablegen.single_byte_codes_table(), \
+        REGENERATE_LAYOUT
 
 
 # -- the bundled schemas' stored trees equal PyYAML's (``annotator.schema.located``) -----------------
@@ -231,7 +234,9 @@ HEAVY = ["camel_tools", "emoji", "annotator.text.matching", "annotator.formats",
          # the bundled files are found on disk without them (``annotator.bundled._root``)
          "importlib.resources", "zipfile",
          # the search fold's table: the first screen's pages have no query
-         "annotator.text.search_fold"]
+         "annotator.text.search_fold",
+         # the login name is asked for only without $ANNOTATOR/$USER/$LOGNAME; the commands are listed from the folder
+         "getpass", "pkgutil"]
 # modules the first screen does not use, imported by the key that opens them: recommenders
 # (unless ``--recommender``), the claim form, the command palette and the dialogs
 DEFERRED = ["annotator.recommend", "annotator.tui.screens.claim_form", "annotator.tui.widgets.claim_form",

@@ -340,13 +340,13 @@ def atom_width(par: PreparedParagraph, s: int, e: int, col: int) -> tuple[int, b
 # -- direction: mirrored texts (L4), levels and L1 roles per atom -----------------------------
 _MIRRORED = re.compile("[" + re.escape("".join(MIRRORS)) + "]")
 _ROLE_OF_CLASS_CODE = bytes(L1_ROLE.get(CLASS_OF_CODE.get(chr(code), ""), 0) for code in range(256))
-_JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)))  # shaping.joining_type, by pages
+_JOINING_CODES = ByteTable(lambda ch: ord(joining_type(ch)), "joining")  # shaping.joining_type, by pages
 # How each character is drawn (glyphs.CHAR_CODES), by pages; by show_controls
 def _draw_code(table: dict[int, str]) -> Callable[[str], int]:
     return lambda ch: ord(table[ord(ch)])
 
 
-_DRAW_CODES = {show: ByteTable(_draw_code(CHAR_CODES[show])) for show in (False, True)}
+_DRAW_CODES = {show: ByteTable(_draw_code(CHAR_CODES[show]), f"draw-{show}") for show in (False, True)}
 
 
 def mirrored_glyphs(glyphs: list[str | None], *, fast: bool = True, text: str | None = None) -> list[str | None]:

@@ -14,6 +14,7 @@ character outside the Basic Multilingual Plane or a lone surrogate, or shorter t
 
 from __future__ import annotations
 
+import unicodedata
 from codecs import charmap_encode
 from collections.abc import Callable
 from encodings.cp1256 import encoding_table as _SINGLE_BYTE_TABLE
@@ -28,16 +29,26 @@ SINGLE_BYTE = "cp1256"
 _SINGLE_BYTE_CHARS = bytes(range(256)).decode(SINGLE_BYTE, "replace")
 
 
+NAMED: dict[str, ByteTable] = {}  # name -> the table: those whose Windows-1256 codes are generated
+
+
 class ByteTable(dict[int, str]):
     """Character -> one code byte (``code(ch)``, 0..255), computed on first use: a
     ``str.translate`` table (code point -> the code as a character) and, per page, a
-    ``bytes.translate`` table of the 256 code points of the page."""
+    ``bytes.translate`` table of the 256 code points of the page.
 
-    def __init__(self, code: Callable[[str], int]) -> None:
+    A table with a ``name`` reads its Windows-1256 codes from ``_single_byte_codes.py``
+    (``tablegen``), made with this Python's Unicode data: the first Arabic string of every start
+    computed them, 256 characters per table, character by character."""
+
+    def __init__(self, code: Callable[[str], int], name: str | None = None) -> None:
         super().__init__()
         self._code = code
         self._pages: dict[int, bytes] = {}
         self._single: bytes | None = None
+        self.name = name
+        if name is not None:
+            NAMED[name] = self
 
     def __missing__(self, cp: int) -> str:
         value = self[cp] = chr(self._code(chr(cp)))
@@ -46,8 +57,12 @@ class ByteTable(dict[int, str]):
     def single_bytes(self) -> bytes:
         """The codes of the 256 characters of :data:`SINGLE_BYTE` (Windows-1256), by byte."""
         if self._single is None:
-            self._single = bytes(ord(self[ord(ch)]) for ch in _SINGLE_BYTE_CHARS)
+            self._single = _generated(self.name) or self.computed_single_bytes()
         return self._single
+
+    def computed_single_bytes(self) -> bytes:
+        """:meth:`single_bytes` made from ``code`` (what ``_single_byte_codes.py`` holds)."""
+        return bytes(ord(self[ord(ch)]) for ch in _SINGLE_BYTE_CHARS)
 
     def page(self, page: int) -> bytes:
         """The codes of the 256 code points ``page * 256 + low``, indexed by ``low``."""
@@ -56,6 +71,15 @@ class ByteTable(dict[int, str]):
             base = page << 8
             found = self._pages[page] = bytes(ord(self[base | low]) for low in range(256))
         return found
+
+
+def _generated(name: str | None) -> bytes | None:
+    """The generated Windows-1256 codes of table ``name``, if made with this Python's Unicode data."""
+    if name is None:
+        return None
+    from annotator.layout._single_byte_codes import CODES, UNIDATA_VERSION
+
+    return CODES.get(name) if UNIDATA_VERSION == unicodedata.unidata_version else None
 
 
 class Pages:

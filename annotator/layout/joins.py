@@ -13,6 +13,7 @@ import sys
 from itertools import accumulate, chain, repeat, zip_longest
 from operator import getitem, itemgetter
 
+from annotator.layout._single_byte_forms import SINGLE_BYTE_FORMS
 from annotator.layout.codes import COMMON_PAGES, Pages
 from annotator.layout.shaping import CONSUMED, LAM, LAM_ALEF, ZWJ, _forms, lam_alef_partner
 
@@ -108,11 +109,19 @@ _SINGLE_BYTE_FORMS: list[str] = []
 
 
 def _single_byte_forms() -> list[str]:
-    """Forms of the 256 characters of Windows-1256, by side * 256 + byte."""
+    """Forms of the 256 characters of Windows-1256, by side * 256 + byte: the generated table
+    (made at the first Arabic string of every start, it cost about 2.5 ms)."""
     if not _SINGLE_BYTE_FORMS:
-        chars = bytes(range(256)).decode("cp1256")
-        _SINGLE_BYTE_FORMS.extend(_FORMS_BY_CHAR[ch][side] for side in range(4) for ch in chars)
+        _SINGLE_BYTE_FORMS.extend(SINGLE_BYTE_FORMS)
     return _SINGLE_BYTE_FORMS
+
+
+def single_byte_forms() -> str:
+    """What ``_single_byte_forms.py`` holds, made from the letter table and the joining rules:
+    ``_FORMS_BY_CHAR[ch][side]`` of the 256 characters of Windows-1256, by side * 256 + byte
+    (``tablegen`` writes it; ``tests/test_startup_tables.py`` compares the two)."""
+    chars = bytes(range(256)).decode("cp1256")
+    return "".join(_FORMS_BY_CHAR[ch][side] for side in range(4) for ch in chars)
 
 
 _PAGE_TABLES: dict[bytes, tuple[bytes, list[str]]] = {}  # pages -> (page -> index * 4, forms by id)

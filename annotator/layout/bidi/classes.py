@@ -62,7 +62,7 @@ CLASS_OF_CODE = {code: name for name, code in CLASS_CODES.items()}
 
 
 # Character -> the code of its class (``str.translate`` table, and pages for ``codes.Pages``).
-CLASS_CODE_TABLE = ByteTable(lambda ch: ord(CLASS_CODES[bidi_class(ch)]))
+CLASS_CODE_TABLE = ByteTable(lambda ch: ord(CLASS_CODES[bidi_class(ch)]), "bidi-class")
 
 
 def bidi_codes(text: str) -> str:

@@ -470,7 +470,14 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         run_text: list[str] = []
         run_key: tuple | None = None
         used = GUTTER + indent
-        for cell in line.cells:
+        cells = line.cells
+        if not spans and not self.related and not (mark_start < mark_end and any(
+                mark_start <= cell.start < mark_end for cell in cells)):
+            # nothing on this line is styled apart (most lines): one run, without a key per cell
+            run_text, run_key = [cell.text for cell in cells], (None, False, False, 0, False, False)
+            used += sum(cell.width for cell in cells)
+            cells = ()
+        for cell in cells:
             at = SpanIndex.at(spans, cell.start) if spans else None
             label: str | None = None
             pre = nested = False
