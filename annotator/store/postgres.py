@@ -55,6 +55,7 @@ from annotator.store.sql_reads import (
     marks_end,
     marks_row,
     now_iso,
+    read_marks,
     search_copy,
     search_parts,
     tokens_row,
