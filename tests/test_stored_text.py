@@ -295,3 +295,33 @@ def test_a_big_text_read_during_an_undone_insert_is_never_read_again_from_its_se
     store._db.set_trace_callback(None)
     assert sum("long_texts" in sql for sql in asked) == 2  # once per text, with its marks
     store.close()
+
+
+def test_a_big_text_is_handed_out_a_piece_at_a_time_exactly(tmp_path, monkeypatch):
+    """``text_pieces`` gives the stored text in order, a big one in pieces of ``STREAM_MARKS`` marks each
+    decoded alone (a piece never ends inside a character), a small one whole; writes go on while a reader
+    is between pieces, and a reader that stops early leaves the store usable."""
+    from annotator.errors import StoreError
+
+    monkeypatch.setattr(sql_reads, "WINDOWED_BYTES", 1_000)
+    store = open_store(str(tmp_path / "p.db"))
+    big = ("😀ق\u064e\r\n\ud800" + big_text(700_000))[:700_000]
+    store.add_document(Document("big", big))
+    store.add_document(Document("small", "قال أحمد."))
+    pieces = list(store.text_pieces("big"))
+    step = sql_reads.STREAM_MARKS * sql_reads.MARK_STEP
+    assert "".join(pieces) == big and [len(p) for p in pieces[:-1]] == [step] * (len(pieces) - 1) and len(pieces) > 2
+    assert list(store.text_pieces("small")) == ["قال أحمد."]
+    reading = store.text_pieces("big")
+    assert next(reading) == big[:step]
+    store.add_document(Document("meanwhile", "نص"))  # a write while a reader holds its BLOB handle
+    with pytest.raises(RuntimeError), store.transaction():  # and a write undone
+        store.add_document(Document("undone", "نص"))
+        raise RuntimeError("undone")
+    assert next(reading) == big[step:2 * step]
+    reading.close()
+    store.add_document(Document("after", "نص"))  # a write after a reader stopped early
+    assert store.text_range("big", step - 3, step + 3) == big[step - 3:step + 3]
+    with pytest.raises(StoreError, match="missing"):
+        list(store.text_pieces("missing"))
+    store.close()
