@@ -29,7 +29,10 @@ from one run on one machine. Default sizes 3 KB and 10 MB (a few minutes with ``
 ``--full`` adds 100 MB, ``--no-10mb`` leaves 10 MB out. On a REV from before the lanes (e71a4aa) a
 label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 there.
 
-    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20]
+``--reads ROUNDS`` measures only the store's part, in one process per size: the whole-text read and the
+count of invisible characters in a worker, the way before and the way now, alternating.
+
+    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
 
 from __future__ import annotations
@@ -264,6 +267,70 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
     return out
 
 
+def reads_child(store_path: str, rounds: int) -> dict:
+    """The store's part alone, in one process: the longest another Python thread waited for the GIL (a
+    5 ms ticker, as the UI thread's) and the CPU time, while a worker reads the big text whole as the app
+    did before (``get_document``: SQLite hands out the value, decoded at once) and as it does now
+    (``StoredText.whole``: ``text_pieces`` through one BLOB handle, each piece decoded alone, then one
+    join), and counts its invisible characters both ways (on the whole text; a piece at a time)."""
+    import threading
+
+    from annotator.layout.stored import StoredText
+    from annotator.store import open_store
+    from annotator.text.controls import count_hidden
+
+    store = open_store(store_path)
+    length = store.text_length("big")
+    assert length is not None
+
+    def stored() -> StoredText:
+        return StoredText(length, lambda a, b: store.text_range("big", a, b),
+                          stream=lambda: store.text_pieces("big"))
+
+    ways = {
+        "whole, before (get_document)": lambda: len(store.get_document("big").text),
+        "whole, now (pieces, joined)": lambda: len(stored().whole()),
+        "count, before (whole text)": lambda: count_hidden(store.get_document("big").text),
+        "count, now (a piece at a time)": lambda: count_hidden(stored()),
+    }
+    out: dict = {}
+    for _ in range(rounds):
+        for name, way in ways.items():
+            done = threading.Event()
+            longest = [0.0]
+
+            def tick() -> None:
+                last = time.perf_counter()
+                while not done.is_set():
+                    time.sleep(0.005)
+                    now = time.perf_counter()
+                    longest[0] = max(longest[0], now - last)
+                    last = now
+
+            ticker = threading.Thread(target=tick)
+            ticker.start()
+            time.sleep(0.02)
+            cpu, wall = time.thread_time(), time.perf_counter()
+            result = way()
+            cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+            done.set()
+            ticker.join()
+            out.setdefault(name, []).append((longest[0] * 1000 - 5, cpu * 1000, wall * 1000, result))
+    store.close()
+    return out
+
+
+def print_reads(results: dict[str, dict]) -> None:
+    print("\nthe whole-text read and the count in a worker, alone (one process, ways alternating): the longest another")
+    print("thread waited beyond its 5 ms sleep (the UI thread's stall), the worker's CPU time, wall time; median of rounds")
+    print(f"{'document':>8} {'way':<32} {'longest wait':>12} {'CPU':>9} {'wall':>9}  every round's wait")
+    for size, res in results.items():
+        for name, runs in res.items():
+            waits = [r[0] for r in runs]
+            print(f"{size:>8} {name:<32} {percentile(waits, 0.5):10.1f}ms {percentile([r[1] for r in runs], 0.5):7.0f}ms "
+                  f"{percentile([r[2] for r in runs], 0.5):7.0f}ms  {', '.join(f'{w:.0f}' for w in waits)}")
+
+
 def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early: bool = False,
               recommend: bool = False) -> dict:
     env = dict(os.environ)
@@ -309,9 +376,15 @@ def main() -> None:
     parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--early", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--recommend", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reads", type=int, metavar="ROUNDS",
+                        help="only the store's part: the whole-text read and the count, before and now, ROUNDS times")
+    parser.add_argument("--reads-child", help=argparse.SUPPRESS)
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
+    if args.reads_child:
+        print(json.dumps(reads_child(args.reads_child, args.reads)))
+        return
     if args.child:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
@@ -333,6 +406,17 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             codes = {"before": old, "after": None}
         results: dict[tuple[str, str], dict] = {}
+        if args.reads:
+            reads: dict[str, dict] = {}
+            for name, nbytes in sizes[1:]:
+                path = tmp / f"{name.replace(' ', '_')}.db"
+                build_store(path, nbytes, False)
+                reads[name] = _common.run_child([__file__, "--reads-child", str(path), "--reads", str(args.reads)],
+                                                path, timeout=3600)
+                path.unlink()
+            print_reads(reads)
+            print(f"machine after the run: {machine()}")
+            return
         for name, nbytes in sizes:
             path = tmp / f"{name.replace(' ', '_')}.db"
             build_store(path, nbytes, False)
