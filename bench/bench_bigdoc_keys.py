@@ -299,7 +299,7 @@ def reads_child(store_path: str, rounds: int) -> dict:
             done = threading.Event()
             longest = [0.0]
 
-            def tick() -> None:
+            def tick(done: threading.Event = done, longest: list[float] = longest) -> None:
                 last = time.perf_counter()
                 while not done.is_set():
                     time.sleep(0.005)
