@@ -30,7 +30,8 @@ from one run on one machine. Default sizes 3 KB and 10 MB (a few minutes with ``
 label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 there.
 
 ``--reads ROUNDS`` measures only the store's part, in one process per size: the whole-text read and the
-count of invisible characters in a worker, the way before and the way now, alternating.
+count of invisible characters in a worker, the way before and the way now, alternating. ``--spans``:
+the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
 
     .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
@@ -331,6 +332,46 @@ def print_reads(results: dict[str, dict]) -> None:
                   f"{percentile([r[2] for r in runs], 0.5):7.0f}ms  {', '.join(f'{w:.0f}' for w in waits)}")
 
 
+def spans_under_figures(rounds: int = 2) -> None:
+    """``Editor.spans_under`` with 100 to 30,000 proposals (string-match's on a 100 MB document): the walk
+    through every span it did before (the same expression, here) against the index it keeps now, CPU per
+    key over 300 places, alternating; and the index's making, paid on the first key after a change."""
+    import random
+
+    from annotator.editing import Editor, Where
+    from annotator.editing.editor import innermost_first
+    from annotator.model.annotations import Annotations, Entity, sort_spans
+    from annotator.schema import default_schema_path, load_schema
+
+    schema = load_schema(default_schema_path())
+    rng = random.Random(1)
+    print("\nspans under the cursor (a key's look-up): CPU ms per key, the walk before / the index now; making the index")
+    for n in (100, 8_000, 30_000):
+        starts = rng.sample(range(0, 56_000_000, 3), n)
+        state = Annotations("d", "t", entities=sort_spans(Entity(f"e{i}", s, s + 5, "GPE", source="string-match")
+                                                          for i, s in enumerate(starts)))
+        places = [Where((p, p + 4)) for p in rng.sample(range(56_000_000), 300)]
+
+        def walk(w: Where, state: Annotations = state) -> list:
+            start, end = w.word
+            end = max(end, start + 1)
+            return innermost_first(s for s in [*state.entities, *state.claims] if s.start < end and s.end > start)
+
+        figures: dict[str, list[float]] = {"walk": [], "index": [], "make": []}
+        for _ in range(rounds):
+            editor = Editor(schema, "x", state)
+            cpu = time.thread_time()
+            editor.spans_under(places[0])
+            figures["make"].append((time.thread_time() - cpu) * 1000)
+            for name, look in (("walk", walk), ("index", editor.spans_under)):
+                cpu = time.thread_time()
+                for w in places:
+                    look(w)
+                figures[name].append((time.thread_time() - cpu) * 1000 / len(places))
+        print(f"{n:>7} spans: walk {min(figures['walk']):.3f} ms, index {min(figures['index']):.4f} ms "
+              f"({min(figures['walk']) / max(min(figures['index']), 1e-6):.0f}x); making it {min(figures['make']):.1f} ms")
+
+
 def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early: bool = False,
               recommend: bool = False) -> dict:
     env = dict(os.environ)
@@ -379,9 +420,15 @@ def main() -> None:
     parser.add_argument("--reads", type=int, metavar="ROUNDS",
                         help="only the store's part: the whole-text read and the count, before and now, ROUNDS times")
     parser.add_argument("--reads-child", help=argparse.SUPPRESS)
+    parser.add_argument("--spans", action="store_true", help="only the look-up of the spans under the cursor")
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
+    if args.spans:
+        print(f"machine: {machine()}")
+        spans_under_figures()
+        print(f"machine after the run: {machine()}")
+        return
     if args.reads_child:
         print(json.dumps(reads_child(args.reads_child, args.reads)))
         return
