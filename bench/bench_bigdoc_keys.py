@@ -18,7 +18,7 @@ opening proposes its occurrences). It measures, at the end of the document (``ct
   and another one 0.6 s after (while the worker that counts invisible characters reads the text,
   a piece at a time since the session of 2026-12-02 morning, whole before): key to its first repaint;
   the longest stall in the first 2 s, and until the count has arrived; whether the text was then
-  held whole.
+  held whole, and the process's peak resident memory.
 
 Keys are posted to the app directly, not pressed through Pilot, which waits for the whole
 process to go idle (up to a second while a worker scans).
@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -171,6 +172,7 @@ async def early_child(store_path: str, recommend: bool) -> dict:
         await asyncio.sleep(0.3)
         out[f"{tag}until_counted_stall_ms"] = max(stalls.stop(), out[f"{tag}first_2s_stall_ms"])
         out[f"{tag}read_whole_at_end"] = bool(getattr(view.text, "loaded", True))
+        out[f"{tag}rss_peak_mb"] = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         for name in ("label_at_once", "label_during_read"):
             out[f"{tag}{name}_ok"] = out[f"{tag}{name}_ok"] or bool(app.screen.editor.state.entities)
     session.store.close()
@@ -512,7 +514,7 @@ def main() -> None:
         print("first paint until the invisible characters were counted (0.3 s more); whether the text was then whole; ms")
         print(f"{'code':>6} {'document':>8} {'recommender':>11} {'first screen':>12} {'label at once':>13} "
               f"{'at 0.6 s':>9} {'stall 2 s':>9} {'read whole when pressed':>24} ok {'counted':>8} "
-              f"{'stall until':>11} {'read whole then':>15}")
+              f"{'stall until':>11} {'read whole then':>15} {'peak RSS':>9}")
         for which in codes:
             for name, _ in sizes:
                 res = results.get((which, name))
@@ -526,7 +528,8 @@ def main() -> None:
                           f"{res[f'{tag}first_2s_stall_ms']:9.1f} {loaded:>24} {ok} "
                           f"{res.get(f'{tag}counted_s', float('nan')):7.2f}s "
                           f"{res.get(f'{tag}until_counted_stall_ms', float('nan')):11.1f} "
-                          f"{str(res.get(f'{tag}read_whole_at_end', '—')):>15}")
+                          f"{str(res.get(f'{tag}read_whole_at_end', '—')):>15} "
+                          f"{res.get(f'{tag}rss_peak_mb', float('nan')):7.0f}MB")
         if args.early_only:
             print(f"machine after the run: {machine()}")
             return
