@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from annotator.errors import OperationError
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Rejection, sort_spans
 from annotator.model.operations import (
     AddClaim,
@@ -217,7 +218,7 @@ def write_operations(candidate: Candidate, gold: Annotations, schema: Schema) ->
                            claimer.id if claimer is not None else None))]
 
 
-def identity_operations(groups: Iterable[Candidate], gold: Annotations, text: str,
+def identity_operations(groups: Iterable[Candidate], gold: Annotations, text: Text,
                         schema: Schema) -> list[LinkIdentity]:
     """Links for the identities every finished annotator agrees on, between entities gold holds
     and has not linked yet (planned one after another: each sees the links before it)."""
@@ -235,7 +236,7 @@ def identity_operations(groups: Iterable[Candidate], gold: Annotations, text: st
     return ops
 
 
-def accept_operations(candidate: Candidate, gold: Annotations, text: str, schema: Schema) -> list[Operation]:
+def accept_operations(candidate: Candidate, gold: Annotations, text: Text, schema: Schema) -> list[Operation]:
     """What accepting one group by hand writes: the group (``write_operations``) and, for an entity,
     the identity links every finished annotator agrees on between it and entities gold holds, so
     accepting mentions one by one keeps their identity as ``--auto`` does."""
@@ -259,7 +260,7 @@ class Plan:
     refused: tuple[tuple[Candidate, str], ...] = ()
 
 
-def auto_plan(groups: Sequence[Candidate], gold: Annotations, text: str, schema: Schema, mode: str) -> Plan:
+def auto_plan(groups: Sequence[Candidate], gold: Annotations, text: Text, schema: Schema, mode: str) -> Plan:
     """Write every open group that passes ``mode``: entities first (so claims can link their
     claimer), each planned on the state the previous ones made; one Batch (one undo step)."""
     if mode not in MODES:

@@ -391,8 +391,8 @@ class AnnotationSession:
     @_settled
     def text(self, doc_id: str) -> Text:
         """A document's text for showing it: for a big one (the store reads it by ranges) a ``StoredText``
-        that reads the pieces looked at and the whole only when something needs it whole (through
-        ``document``), so opening it costs its first screen; else the whole text. Exactly the stored
+        that reads the pieces looked at and the whole only when something needs it whole (a piece at a
+        time, ``text_pieces``), so opening it costs its first screen; else the whole text. Exactly the stored
         characters either way. OperationError when there is no such document."""
         doc = self._docs.get(doc_id)
         if doc is not None:
@@ -402,7 +402,7 @@ class AnnotationSession:
             length = self.store.text_length(doc_id)
             if length is None:
                 return self.document(doc_id).text
-            stored = StoredText(length, partial(self.text_range, doc_id), partial(self._whole_text, doc_id))
+            stored = StoredText(length, partial(self.text_range, doc_id), stream=partial(self.text_pieces, doc_id))
             if len(self._texts) > 8:
                 self._texts.clear()
             self._texts[doc_id] = stored
@@ -413,8 +413,10 @@ class AnnotationSession:
         """``document(doc_id).text[start:end]``, reading about that much (``Store.text_range``)."""
         return self.store.text_range(doc_id, start, end)
 
-    def _whole_text(self, doc_id: str) -> str:
-        return self.document(doc_id).text
+    @_settled
+    def text_pieces(self, doc_id: str) -> Iterator[str]:
+        """``document(doc_id).text`` a piece at a time (``Store.text_pieces``: no step decodes it whole)."""
+        return self.store.text_pieces(doc_id)
 
     @_settled
     def annotations(self, doc_id: str) -> Annotations:

@@ -14,9 +14,11 @@ opening proposes its occurrences). It measures, at the end of the document (``ct
   (p95 of those keys), the time until the proposals are in, and whether they are exactly the
   occurrences;
 - for each, the UI thread's longest stall (``Stalls``);
-- in a child of its own, without a recommender: a label key at once on the first screen (before
-  anything has read the text whole) and another one 0.6 s after (while the worker that counts
-  invisible characters reads it whole): key to its first repaint, and the longest stall.
+- in a child of its own, without a recommender and with one: a label key at once on the first screen
+  and another one 0.6 s after (while the worker that counts invisible characters reads the text,
+  a piece at a time since the session of 2026-12-02 morning, whole before): key to its first repaint;
+  the longest stall in the first 2 s, and until the count has arrived; whether the text was then
+  held whole, and the process's peak resident memory.
 
 Keys are posted to the app directly, not pressed through Pilot, which waits for the whole
 process to go idle (up to a second while a worker scans).
@@ -27,7 +29,11 @@ from one run on one machine. Default sizes 3 KB and 10 MB (a few minutes with ``
 ``--full`` adds 100 MB, ``--no-10mb`` leaves 10 MB out. On a REV from before the lanes (e71a4aa) a
 label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 there.
 
-    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20]
+``--reads ROUNDS`` measures only the store's part, in one process per size: the whole-text read and the
+count of invisible characters in a worker, the way before and the way now, alternating. ``--spans``:
+the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
+
+    .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -50,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 from _common import machine  # noqa: E402
 from _keyclock import KeyClock, percentile  # noqa: E402
-from bench_docsize import build_store, seed_paragraphs  # noqa: E402
+from bench_docsize import seed_paragraphs  # noqa: E402
 
 KEY_BUDGET_MS = 16.0
 
@@ -119,9 +126,10 @@ async def wait_until(pilot, done, limit: float) -> float:
 async def early_child(store_path: str, recommend: bool) -> dict:
     """The first seconds after opening, without a recommender or with string-match (which has learned
     nothing, so it proposes nothing: what is left is reading the document for it): the first screen;
-    a label key at once on it (before anything has read the text whole) and another one 0.6 s after
-    (while the worker that counts invisible characters reads it whole), each from the key to its first
-    repaint; and the longest stall in the first 2 s after the first paint."""
+    a label key at once on it and another one 0.6 s after (while the worker that counts invisible
+    characters reads the text), each from the key to its first
+    repaint; the longest stall in the first 2 s after the first paint, and from the first paint until
+    the invisible characters are counted (and 0.3 s more), and whether the text was then read whole."""
     from annotator.recommend.learned import StringMatch
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
@@ -155,6 +163,16 @@ async def early_child(store_path: str, recommend: bool) -> dict:
         while time.perf_counter() - painted < 2.0:
             await asyncio.sleep(0.01)
         out[f"{tag}first_2s_stall_ms"] = stalls.stop()
+        stalls.longest = 0.0  # on: until the invisible characters are counted (a worker that reads the whole text)
+        stalls.start()
+        screen = app.screen
+        while getattr(screen, "_hidden", 0) is None and time.perf_counter() - painted < 600:
+            await asyncio.sleep(0.01)
+        out[f"{tag}counted_s"] = time.perf_counter() - painted
+        await asyncio.sleep(0.3)
+        out[f"{tag}until_counted_stall_ms"] = max(stalls.stop(), out[f"{tag}first_2s_stall_ms"])
+        out[f"{tag}read_whole_at_end"] = bool(getattr(view.text, "loaded", True))
+        out[f"{tag}rss_peak_mb"] = float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
         for name in ("label_at_once", "label_during_read"):
             out[f"{tag}{name}_ok"] = out[f"{tag}{name}_ok"] or bool(app.screen.editor.state.entities)
     session.store.close()
@@ -252,6 +270,118 @@ async def child(store_path: str, f2: int, label: bool) -> dict:
     return out
 
 
+def reads_child(store_path: str, rounds: int) -> dict:
+    """The store's part alone, in one process: the longest another Python thread waited for the GIL (a
+    5 ms ticker, as the UI thread's) and the CPU time, while a worker reads the big text whole as the app
+    did before (``get_document``: SQLite hands out the value, decoded at once) and as it does now
+    (``StoredText.whole``: ``text_pieces`` through one BLOB handle, each piece decoded alone, then one
+    join), and counts its invisible characters both ways (on the whole text; a piece at a time)."""
+    import threading
+
+    from annotator.layout.stored import StoredText
+    from annotator.store import open_store
+    from annotator.text.controls import count_hidden
+
+    store = open_store(store_path)
+    length = store.text_length("big")
+    assert length is not None
+
+    def stored() -> StoredText:
+        return StoredText(length, lambda a, b: store.text_range("big", a, b),
+                          stream=lambda: store.text_pieces("big"))
+
+    ways = {
+        "whole, before (get_document)": lambda: len(store.get_document("big").text),
+        "whole, now (pieces, joined)": lambda: len(stored().whole()),
+        "count, before (whole text)": lambda: count_hidden(store.get_document("big").text),
+        "count, now (a piece at a time)": lambda: count_hidden(stored()),
+    }
+    out: dict = {}
+    for _ in range(rounds):
+        for name, way in ways.items():
+            done = threading.Event()
+            longest = [0.0]
+
+            def tick(done: threading.Event = done, longest: list[float] = longest) -> None:
+                last = time.perf_counter()
+                while not done.is_set():
+                    time.sleep(0.005)
+                    now = time.perf_counter()
+                    longest[0] = max(longest[0], now - last)
+                    last = now
+
+            ticker = threading.Thread(target=tick)
+            ticker.start()
+            time.sleep(0.02)
+            cpu, wall = time.thread_time(), time.perf_counter()
+            result = way()
+            cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+            done.set()
+            ticker.join()
+            out.setdefault(name, []).append((longest[0] * 1000 - 5, cpu * 1000, wall * 1000, result))
+    store.close()
+    return out
+
+
+def print_reads(results: dict[str, dict]) -> None:
+    print("\nthe whole-text read and the count in a worker, alone (one process, ways alternating): the longest another")
+    print("thread waited beyond its 5 ms sleep (the UI thread's stall), the worker's CPU time, wall time; median of rounds")
+    print(f"{'document':>8} {'way':<32} {'longest wait':>12} {'CPU':>9} {'wall':>9}  every round's wait")
+    for size, res in results.items():
+        for name, runs in res.items():
+            waits = [r[0] for r in runs]
+            print(f"{size:>8} {name:<32} {percentile(waits, 0.5):10.1f}ms {percentile([r[1] for r in runs], 0.5):7.0f}ms "
+                  f"{percentile([r[2] for r in runs], 0.5):7.0f}ms  {', '.join(f'{w:.0f}' for w in waits)}")
+
+
+def spans_under_figures(rounds: int = 2) -> None:
+    """``Editor.spans_under`` with 100 to 30,000 proposals (string-match's on a 100 MB document): the walk
+    through every span it did before (the same expression, here) against the index it keeps now, CPU per
+    key over 300 places, alternating; and the index's making, paid on the first key after a change."""
+    import random
+
+    from annotator.editing import Editor, Where
+    from annotator.editing.editor import innermost_first
+    from annotator.model.annotations import Annotations, Entity, sort_spans
+    from annotator.schema import default_schema_path, load_schema
+
+    schema = load_schema(default_schema_path())
+    rng = random.Random(1)
+    print("\nspans under the cursor (a key's look-up): CPU ms per key, the walk before / the index now; making the index")
+    for n in (100, 8_000, 30_000):
+        starts = rng.sample(range(0, 56_000_000, 3), n)
+        state = Annotations("d", "t", entities=sort_spans(Entity(f"e{i}", s, s + 5, "GPE", source="string-match")
+                                                          for i, s in enumerate(starts)))
+        places = [Where((p, p + 4)) for p in rng.sample(range(56_000_000), 300)]
+
+        def walk(w: Where, state: Annotations = state) -> list:
+            start, end = w.word
+            end = max(end, start + 1)
+            return innermost_first(s for s in [*state.entities, *state.claims] if s.start < end and s.end > start)
+
+        figures: dict[str, list[float]] = {"walk": [], "index": [], "make": []}
+        for _ in range(rounds):
+            editor = Editor(schema, "x", state)
+            cpu = time.thread_time()
+            editor.spans_under(places[0])
+            figures["make"].append((time.thread_time() - cpu) * 1000)
+            for name, look in (("walk", walk), ("index", editor.spans_under)):
+                cpu = time.thread_time()
+                for w in places:
+                    look(w)
+                figures[name].append((time.thread_time() - cpu) * 1000 / len(places))
+        print(f"{n:>7} spans: walk {min(figures['walk']):.3f} ms, index {min(figures['index']):.4f} ms "
+              f"({min(figures['walk']) / max(min(figures['index']), 1e-6):.0f}x); making it {min(figures['make']):.1f} ms")
+
+
+def build_in_child(path: Path, nbytes: int) -> None:
+    """``bench_docsize.build_store`` in a process of its own: Linux gives a child the peak resident memory
+    of the process it was forked from (``ru_maxrss``), so building a 100 MB store here would count in
+    every child's peak."""
+    subprocess.run([sys.executable, str(Path(__file__).with_name("bench_docsize.py")), "--build", str(path),
+                    str(nbytes), "paragraphs"], check=True)
+
+
 def run_child(store: Path, f2: int, code: Path | None, label: bool = True, early: bool = False,
               recommend: bool = False) -> dict:
     env = dict(os.environ)
@@ -297,9 +427,21 @@ def main() -> None:
     parser.add_argument("--no-label", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--early", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--recommend", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--reads", type=int, metavar="ROUNDS",
+                        help="only the store's part: the whole-text read and the count, before and now, ROUNDS times")
+    parser.add_argument("--reads-child", help=argparse.SUPPRESS)
+    parser.add_argument("--spans", action="store_true", help="only the look-up of the spans under the cursor")
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
+    if args.spans:
+        print(f"machine: {machine()}")
+        spans_under_figures()
+        print(f"machine after the run: {machine()}")
+        return
+    if args.reads_child:
+        print(json.dumps(reads_child(args.reads_child, args.reads)))
+        return
     if args.child:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
@@ -321,9 +463,20 @@ def main() -> None:
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             codes = {"before": old, "after": None}
         results: dict[tuple[str, str], dict] = {}
+        if args.reads:
+            reads: dict[str, dict] = {}
+            for name, nbytes in sizes[1:]:
+                path = tmp / f"{name.replace(' ', '_')}.db"
+                build_in_child(path, nbytes)
+                reads[name] = _common.run_child([__file__, "--reads-child", str(path), "--reads", str(args.reads)],
+                                                path, timeout=3600)
+                path.unlink()
+            print_reads(reads)
+            print(f"machine after the run: {machine()}")
+            return
         for name, nbytes in sizes:
             path = tmp / f"{name.replace(' ', '_')}.db"
-            build_store(path, nbytes, False)
+            build_in_child(path, nbytes)
             for which, code in codes.items():  # alternating: before, after for each size
                 copy = tmp / f"{which}.db"  # each child labels: the next one starts from the same store
                 if args.early_only:
@@ -365,9 +518,11 @@ def main() -> None:
                       f"{res['open_stall_ms']:11.1f} {res['open_proposed_s']:8.1f}s {ok}")
         print()
         print("the first seconds after opening, without / with string-match (nothing learned): first screen; a label")
-        print("key at once and 0.6 s after, key to first repaint; the longest stall in the first 2 s; ms")
+        print("key at once and 0.6 s after, key to first repaint; the longest stall in the first 2 s, and from the")
+        print("first paint until the invisible characters were counted (0.3 s more); whether the text was then whole; ms")
         print(f"{'code':>6} {'document':>8} {'recommender':>11} {'first screen':>12} {'label at once':>13} "
-              f"{'at 0.6 s':>9} {'stall 2 s':>9} {'read whole when pressed':>24} ok")
+              f"{'at 0.6 s':>9} {'stall 2 s':>9} {'read whole when pressed':>24} ok {'counted':>8} "
+              f"{'stall until':>11} {'read whole then':>15} {'peak RSS':>9}")
         for which in codes:
             for name, _ in sizes:
                 res = results.get((which, name))
@@ -378,7 +533,11 @@ def main() -> None:
                     loaded = f"{res[f'{tag}label_at_once_loaded']}, {res[f'{tag}label_during_read_loaded']}"
                     print(f"{which:>6} {name:>8} {rec:>11} {res[f'{tag}open_ms']:12.1f} "
                           f"{res[f'{tag}label_at_once_ms']:13.1f} {res[f'{tag}label_during_read_ms']:9.1f} "
-                          f"{res[f'{tag}first_2s_stall_ms']:9.1f} {loaded:>24} {ok}")
+                          f"{res[f'{tag}first_2s_stall_ms']:9.1f} {loaded:>24} {ok} "
+                          f"{res.get(f'{tag}counted_s', float('nan')):7.2f}s "
+                          f"{res.get(f'{tag}until_counted_stall_ms', float('nan')):11.1f} "
+                          f"{str(res.get(f'{tag}read_whole_at_end', '—')):>15} "
+                          f"{res.get(f'{tag}rss_peak_mb', float('nan')):7.0f}MB")
         if args.early_only:
             print(f"machine after the run: {machine()}")
             return

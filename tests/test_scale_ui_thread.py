@@ -30,7 +30,7 @@ SCHEMA = load_schema(default_schema_path())
 
 
 class ThreadedStore(CountingStore):
-    """Counts, and notes the thread of each whole-text read."""
+    """Counts, and notes the thread of each whole-text read (at once, or a piece at a time)."""
 
     def __init__(self, store) -> None:
         super().__init__(store)
@@ -39,6 +39,11 @@ class ThreadedStore(CountingStore):
     def get_document(self, doc_id):
         self.whole_on.append(threading.get_ident())
         return super().get_document(doc_id)
+
+    def text_pieces(self, doc_id):
+        for piece in super().text_pieces(doc_id):
+            self.whole_on.append(threading.get_ident())
+            yield piece
 
 
 def big_session(tmp_path, text: str) -> tuple[AnnotationSession, ThreadedStore]:
@@ -203,4 +208,142 @@ async def test_a_label_made_at_once_on_a_big_document_never_reads_its_whole_text
     saved = session.annotations("big").entities
     assert (last, last + 5, "GPE") in {(e.start, e.end, e.label) for e in saved}
     assert all(text[e.start:e.end].strip() == text[e.start:e.end] for e in saved)
+    session.store.close()
+
+
+class _Walked(tuple):
+    """Entities that count how often they are walked through."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_the_spans_under_the_cursor_are_found_without_walking_every_span():
+    """With thousands of proposals, a key found the spans under the cursor by looking at every span
+    (fails before: each ``spans_under`` walked them all). Now an index made once per state answers,
+    with exactly what a walk through every span gives, in the same order, and follows a new state."""
+    from dataclasses import replace
+
+    from annotator.editing import Where
+    from annotator.model.annotations import Claim, Entity
+
+    entities = [Entity(f"e{i}", 10 * i + (i % 3), 10 * i + 4 + (i % 5) * 7, "GPE", source="p" if i % 2 else None)
+                for i in range(3_000)]
+    entities += [Entity("n1", 200, 204, "PER"), Entity("n2", 200, 204, "ORG")]  # equal bounds: the state's order
+    claims = (Claim("c1", 150, 900, {}, None), Claim("c2", 205, 210, {}, None))
+    state = Annotations("d", "tester", entities=_Walked(entities), claims=claims)
+    editor = Editor(SCHEMA, "x" * 40_000, state)
+
+    def walked(where: Where) -> list:
+        start, end = where.word
+        end = max(end, start + 1)
+        return sorted((s for s in (*entities, *claims) if s.start < end and s.end > start),
+                      key=lambda s: (s.end - s.start, s.start))
+
+    _Walked.walks = 0
+    places = [Where((w, w + 3)) for w in range(0, 30_100, 97)] + [Where((200, 204), (200, 204))]
+    for where in places:
+        assert editor.spans_under(where) == walked(where)
+    assert editor.span_at(Where((200, 201), (200, 204))).id == "n1"
+    assert _Walked.walks <= 1  # the index, once
+    editor.state = replace(state, entities=_Walked(entities[:10]), claims=())
+    assert [s.id for s in editor.spans_under(Where((200, 204)))] == []
+    entities, claims = entities[:10], ()
+    assert editor.spans_under(Where((40, 43))) == walked(Where((40, 43))) != []
+
+
+async def test_the_count_of_invisible_characters_reads_a_big_text_a_piece_at_a_time(tmp_path, monkeypatch):
+    """Before: the worker that counts a big document's invisible characters read its whole text (SQLite
+    handing out the 100 MB value and decoding it held the GIL, so the UI thread stalled 250–290 ms). Now
+    it streams the text a piece at a time (``Store.text_pieces``) and nothing keeps it whole; the count
+    is exact, pieces' edges included."""
+    from annotator.layout.stored import CHUNK, STREAM_CHUNKS
+    from annotator.text.controls import count_hidden
+
+    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", 0.01)
+    text = big_text(1_500_000)
+    for at in (10, CHUNK * STREAM_CHUNKS - 1, CHUNK * STREAM_CHUNKS, 3 * CHUNK * STREAM_CHUNKS + 1, len(text) - 3):
+        text = text[:at] + "\u200f" + text[at + 1:]
+    session, counting = big_session(tmp_path, text)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        await wait_until(pilot, lambda: screen._hidden is not None)
+        assert screen._hidden == count_hidden(text) >= 5
+        assert isinstance(screen.view.text, StoredText) and not screen.view.text.loaded
+        assert counting.whole == [] and counting.streamed == len(text)
+    session.store.close()
+
+
+async def test_label_all_the_claim_form_and_the_pickers_never_read_a_big_text_whole(tmp_path, monkeypatch):
+    """Before: "label all", the claim form and the identity picker took the whole text (``Editor.text``),
+    which read it whole on the UI thread. Now they slice it; what label all labels is exact."""
+    from annotator.editing import find_matches
+    from annotator.tui.screens.claim_form import ClaimFormScreen
+    from annotator.tui.screens.identity_picker import IdentityPickerScreen
+
+    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", 3600)
+    text = big_text(1_500_000)
+    session, counting = big_session(tmp_path, text)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        await pilot.pause()
+        await pilot.press("ctrl+end", "ctrl+f", *"سوريا", "enter")
+        await pilot.pause()
+        await pilot.press("3", "ctrl+a")
+        await wait_until(pilot, lambda: len(screen.editor.state.entities) > 1)
+        matches = find_matches(screen.view.index, "سوريا")
+        assert sorted((e.start, e.end) for e in screen.editor.state.entities) == matches
+        assert all(text[s:e] == "سوريا" for s, e in matches) and len(matches) > 10
+        await pilot.press("equals_sign")
+        await wait_until(pilot, lambda: isinstance(app.screen, IdentityPickerScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ClaimFormScreen))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.view.text.loaded and counting.whole == [] and counting.streamed == 0
+    saved = session.annotations("big")
+    assert sorted((e.start, e.end) for e in saved.entities) == matches and len(saved.claims) == 1
+    session.store.close()
+
+
+def test_the_find_keys_keep_what_they_read_whole_as_attributes():
+    """The screen's find part sets its own attributes when it is made (they were read through
+    ``getattr``/``hasattr``, so a misspelt name went unnoticed)."""
+    from annotator.tui.screens.annotate import AnnotateScreen
+    from annotator.tui.screens.finding import FindActions
+
+    store = open_store(":memory:")
+    screen = AnnotateScreen(AnnotationSession(store, SCHEMA, "tester"), clock=lambda: "")
+    assert isinstance(screen, FindActions)
+    assert vars(screen)["_kept_document"] is None and vars(screen)["_prepared"] == set()
+    store.close()
+
+
+def test_string_match_learns_from_a_big_labelled_document_without_reading_it_whole(tmp_path):
+    """Before: ``prepare`` (on the UI thread, when a document opens) read every labelled document whole
+    to take its labels' text: at 100 MB a stall of a second. Now a big one is read by ranges, the
+    pieces holding the labels; what is learned is what the whole text teaches."""
+    from annotator.model.annotations import Entity
+    from annotator.model.operations import AddEntity
+    from annotator.recommend import RecommendContext
+    from annotator.recommend.learned import StringMatch
+
+    text = big_text(1_500_000)
+    session, counting = big_session(tmp_path, text)
+    last = standalone(text, "الأمم", last=True)
+    for n, (start, word) in enumerate([(standalone(text, "سوريا"), "سوريا"), (last, "الأمم")]):
+        session.apply("big", AddEntity(Entity(f"e{n}", start, start + len(word), "GPE")))
+    learned = StringMatch()
+    learned.prepare(counting, RecommendContext(SCHEMA, "tester"))
+    whole = StringMatch()
+    whole.observe(Document("big", text), session.annotations("big"))
+    assert counting.whole == [] and counting.streamed == 0 and counting.ranged <= 4 * 65_536
+    assert learned.lexicon.labels == whole.lexicon.labels and len(learned.lexicon) == 2
     session.store.close()

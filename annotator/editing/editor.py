@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
 from annotator.errors import OperationError
-from annotator.layout.stored import Text, whole_text
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
 from annotator.model.operations import (
     AddClaim,
@@ -50,6 +50,7 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
+from annotator.text.overlaps import SpansByStart
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
@@ -85,6 +86,10 @@ def nearest_first(entities: list[Entity], anchor: Span, sentences: list[tuple[in
         return (1 if inside else 2, distance, e.start)
 
     return sorted(entities, key=rank)
+
+
+def _bounds(span: Span) -> tuple[int, int]:
+    return span.start, span.end
 
 
 @dataclass(frozen=True)
@@ -138,10 +143,36 @@ class Editor:
         self.state = state
 
     @property
-    def text(self) -> str:
-        """The whole text, for what shows much of it (the claim form, the pickers); an edit's checks
-        only slice the text (``_text``: a big document's pieces, never read whole for a label)."""
-        return whole_text(self._text)
+    def state(self) -> Annotations:
+        """The state shown; setting it drops the spans' index (``_by_start``), made again when asked."""
+        return self._state
+
+    @state.setter
+    def state(self, state: Annotations) -> None:
+        self._state = state
+        self._indexed: tuple[SpansByStart[Span], SpansByStart[Span]] | None = None
+
+    def _by_start(self) -> tuple[SpansByStart[Span], SpansByStart[Span]]:
+        """The state's entities and claims by start (``text.overlaps``), made once per state: a key
+        finds the spans under the cursor by bisection, not by looking at each of thousands of proposals
+        (claims apart: a long one would widen every entity look-up)."""
+        indexed = self._indexed
+        if indexed is None:
+            bounds = _bounds
+            indexed = self._indexed = (SpansByStart(self._state.entities, bounds),
+                                       SpansByStart(self._state.claims, bounds))
+        return indexed
+
+    def _overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
+        """Entities, then claims (``kinds`` = 1: entities only), with a character in ``[start, end)``, each
+        kind in the state's order for equal bounds."""
+        return [s for index in self._by_start()[:kinds] for s in index.overlapping(start, end)]
+
+    @property
+    def text(self) -> Text:
+        """The text as given: a big document's ``StoredText``, never read whole here; what uses it
+        (an edit's checks, "label all", the claim form, the pickers) slices it."""
+        return self._text
 
     # -- what is where ------------------------------------------------------------------
     def spans_under(self, where: Where) -> list[Span]:
@@ -150,8 +181,7 @@ class Editor:
         The word, not just its first character: a span whose start was nudged past a
         proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
         start, end = where.word
-        end = max(end, start + 1)
-        return innermost_first(s for s in self._spans() if s.start < end and s.end > start)
+        return innermost_first(self._overlapping(start, max(end, start + 1)))
 
     def span_at(self, where: Where, kind: type[Entity] | type[Claim] | None = None,
                 pre_only: bool = False) -> Span | None:
@@ -159,7 +189,7 @@ class Editor:
         innermost under the cursor. ``kind`` and ``pre_only`` (pre-annotations) narrow it."""
         spans = self.spans_under(where)
         if where.selection is not None:
-            exact = [s for s in self._spans() if (s.start, s.end) == where.selection]
+            exact = self._exactly(*where.selection)
             spans = exact + [s for s in spans if s not in exact]
         for span in spans:
             if kind is not None and not isinstance(span, kind):
@@ -179,7 +209,7 @@ class Editor:
         """Relabel the entity with exactly the marked bounds (or, with no selection, the innermost
         entity under the cursor); the same label on a pre-annotation accepts it; else add one."""
         start, end = where.marked
-        target: Span | None = next((e for e in self.state.entities if (e.start, e.end) == (start, end)), None)
+        target: Span | None = next(iter(self._exactly(start, end, kinds=1)), None)
         if target is None and where.selection is None:
             target = self.span_at(where, Entity)
         if isinstance(target, Entity):
@@ -228,14 +258,14 @@ class Editor:
 
     def label_all(self, matches: list[tuple[int, int]], label: str, query: str) -> Answer:
         """Label every match as ``label`` in one undo step (``find.plan_label_all`` decides)."""
-        plan = plan_label_all(self.schema, self.text, self.state, matches, label)
+        plan = plan_label_all(self.schema, self._text, self.state, matches, label)
         if plan.op is None:
             return Refusal(plan.describe(label, query) if matches else f"no match of «{query}» to label")
         # its undo and redo say what its message says: the batch's label is that message's head
         head = f"labelled {plan.labelled} match(es) of «{query}» as {label}"
         op = replace(plan.op, label=head) if isinstance(plan.op, Batch) else plan.op
         return Edit(op, self.state, plan.after,
-                    said("do", op, self.state, self.text) + plan.describe(label, query).removeprefix(head))
+                    said("do", op, self.state, self._text) + plan.describe(label, query).removeprefix(head))
 
     def propose(self, proposals: list[Proposal], before: Annotations | None = None) -> Answer | None:
         """Show ``proposals`` as pre-annotations (None when none fits: rejected, taken, refused).
@@ -356,8 +386,9 @@ class Editor:
             return None
         return self._edit(SetNotes(notes))
 
-    def _spans(self) -> list[Span]:
-        return [*self.state.entities, *self.state.claims]
+    def _exactly(self, start: int, end: int, kinds: int = 2) -> list[Span]:
+        """The spans with exactly the bounds ``[start, end)`` (entities first)."""
+        return [s for s in self._overlapping(start, max(end, start + 1), kinds) if (s.start, s.end) == (start, end)]
 
     # -- the one place an answer is made ------------------------------------------------
     def _edit(self, op: Operation, created: str | None = None, before: Annotations | None = None) -> Answer:

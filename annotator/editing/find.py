@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from annotator.errors import OperationError
+from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, Entity
 from annotator.model.operations import AddEntity, Batch, Operation, SetSource
 from annotator.schema.model import Schema
@@ -98,7 +99,7 @@ class LabelAllPlan:
         return said
 
 
-def plan_label_all(schema: Schema, text: str, state: Annotations, matches: list[tuple[int, int]],
+def plan_label_all(schema: Schema, text: Text, state: Annotations, matches: list[tuple[int, int]],
                    label: str) -> LabelAllPlan:
     """Label each match as ``label``: a pre-annotation with that label and bounds is accepted, an
     entity already there is left alone, a match the schema refuses (overlap rules) is skipped."""

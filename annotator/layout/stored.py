@@ -4,17 +4,19 @@ document's analysis and layout take, a ``str`` or a ``StoredText``.
 Opening a 100 MB document must not wait for its whole text: the first screen needs a few
 thousand characters around the cursor. A ``StoredText`` knows its length and reads the
 pieces it is asked for from the store (``Store.text_range``), keeping a bounded number of
-them; the whole text is read only when something needs it whole (``whole``: an edit's
-checks, counting invisible characters), and then kept. Every slice is exactly the stored
-text's. Code that needs a ``str`` (a regular expression over the text) takes a slice, or
-``whole_text``; ``search_forward``/``search_backward`` search a long stretch a piece at a time.
+them; a scan through it all (counting invisible characters) reads it a piece at a time
+(``pieces``), and the whole text is read only when something needs it as one ``str`` (``whole``:
+a recommender), a piece at a time too, and then kept. Every slice is exactly the stored text's.
+Code that needs a ``str`` (a regular expression over the text) takes a slice, or ``whole_text``;
+``search_forward``/``search_backward`` search a long stretch a piece at a time.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import SupportsIndex, overload
 
 import regex
@@ -27,26 +29,30 @@ CHUNK = 65_536  # code points read from the store at a time
 CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
 WHOLE_AFTER = 64  # pieces read by ranges: a text walked that far (a search through it all) is read whole
 SEARCH_PIECE = 16_384  # code points searched at a time by ``search_forward``/``search_backward``
+STREAM_CHUNKS = 4  # pieces read at a time by ``pieces`` when no ``stream`` is given
 
 
 class StoredText:
     """A text of ``length`` code points whose pieces come from ``read(start, end)`` (exactly
-    ``text[start:end]``) and whose whole, when asked for, from ``load`` (default: one read of it all).
+    ``text[start:end]``), all of them in order from ``stream()`` (default: ``read`` a few pieces at a
+    time), and whose whole, when asked for, from ``load`` (default: joined from ``stream``).
     Slices and single characters as a ``str``'s; safe to share between threads."""
 
     def __init__(self, length: int, read: Callable[[int, int], str], load: Callable[[], str] | None = None,
-                 *, chunk: int = CHUNK, kept: int = CHUNKS_KEPT) -> None:
+                 *, chunk: int = CHUNK, kept: int = CHUNKS_KEPT, stream: Callable[[], Iterator[str]] | None = None
+                 ) -> None:
         if chunk < 1 or kept < 1:
             raise ValueError("chunk and kept must be positive")
         self._length = length
         self._read = read
-        self._load = load or (lambda: read(0, length))
+        self._stream = stream or self._ranges
+        self._load = load or (lambda: "".join(self.pieces()))
         self._chunk = chunk
         self._pieces: Bounded[int, str] = Bounded(kept)
         self._whole: str | None = None
         self._lock = threading.RLock()  # the pieces
         self._loading = threading.Lock()  # one whole read at a time
-        self.stats: Counter[str] = Counter()  # "read": code points read by ranges; "whole": whole reads
+        self.stats: Counter[str] = Counter()  # code points "read" by ranges and "streamed"; "whole" reads
 
     def __len__(self) -> int:
         return self._length
@@ -75,6 +81,32 @@ class StoredText:
                     self._pieces.clear()
                     self.stats["whole"] += 1
             return self._whole
+
+    def pieces(self) -> Iterator[str]:
+        """The text from start to end, a piece at a time as the store gives them (``stream``), none kept:
+        a scan through it all holds one piece, and the thread gives up the GIL between pieces, so no
+        step of it holds up the UI thread for long (decoding 100 MB at once holds it a quarter of a
+        second or more). The whole, if it has been read."""
+        whole = self._whole
+        if whole is not None:
+            yield whole
+            return
+        got = 0
+        for piece in self._stream():
+            got += len(piece)
+            if got > self._length:
+                break
+            self.stats["streamed"] += len(piece)
+            yield piece
+            time.sleep(0)
+        if got != self._length:
+            raise ValueError(f"the stored text has {got}{'+' if got > self._length else ''} code points, "
+                             f"not {self._length}")
+
+    def _ranges(self) -> Iterator[str]:
+        step = self._chunk * STREAM_CHUNKS
+        for start in range(0, self._length, step):
+            yield self._read(start, min(start + step, self._length))
 
     @overload
     def __getitem__(self, key: SupportsIndex) -> str: ...

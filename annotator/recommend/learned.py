@@ -21,8 +21,10 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
+from annotator.layout.stored import StoredText, Text
 from annotator.layout.windows import Windows
 from annotator.model.annotations import Annotations, Document
 from annotator.recommend.base import Progress, Proposal, RecommendContext, Recommender
@@ -183,6 +185,16 @@ class Lexicon:
         return None
 
 
+def _labelled_text(store: Any, doc_id: str) -> Text | None:
+    """A labelled document's text to learn from: a big one by ranges (``StoredText``: the pieces holding
+    its labels are read, never the whole, which at 100 MB held up the UI thread that prepares), else whole."""
+    length = store.text_length(doc_id)
+    if length is not None:
+        return StoredText(length, partial(store.text_range, doc_id))
+    doc = store.get_document(doc_id)
+    return doc.text if doc is not None else None
+
+
 class StringMatch(Recommender):
     name: ClassVar[str] = "string-match"
     description: ClassVar[str] = "learned string matching: spans labelled before, wherever their text occurs again"
@@ -202,13 +214,13 @@ class StringMatch(Recommender):
             self.learn_from = frozenset(learn_from)
         if store is None:
             return
-        last: Document | None = None  # states come document by document: one text in memory at a time
+        last: tuple[str, Text | None] | None = None  # states come document by document: one text at a time
         for n, state in enumerate(store.iter_annotations(), 1):
             if self._learns_from(state.annotator) and any(e.source is None for e in state.entities):
-                if last is None or last.id != state.doc_id:
-                    last = store.get_document(state.doc_id)
-                if last is not None:
-                    self.observe(last, state)
+                if last is None or last[0] != state.doc_id:
+                    last = (state.doc_id, _labelled_text(store, state.doc_id))
+                if last[1] is not None:
+                    self._teach(state, last[1])
             if progress is not None:
                 progress(n, None, "learning labelled spans")
 
@@ -217,12 +229,16 @@ class StringMatch(Recommender):
 
     def observe(self, document: Document, annotations: Annotations) -> None:
         """What this (document, annotator) teaches now replaces what it taught before."""
+        self._teach(annotations, document.text)
+
+    def _teach(self, annotations: Annotations, text: Text) -> None:
+        """``observe`` on the document's text, of which only the labelled spans are read."""
         if not self._learns_from(annotations.annotator):
             return
-        where = (document.id, annotations.annotator)
+        where = (annotations.doc_id, annotations.annotator)
         for key, label in self._taught.pop(where, ()):
             self.lexicon.add(key, label, -1)
-        taught = [(span_key(e.text_in(document.text)), e.label) for e in annotations.entities if e.source is None]
+        taught = [(span_key(text[e.start:e.end]), e.label) for e in annotations.entities if e.source is None]
         taught = [(k, label) for k, label in taught if k]
         for key, label in taught:
             self.lexicon.add(key, label)

@@ -164,6 +164,15 @@ class Store(ABC):
             raise StoreError(f"no document {doc_id!r} in {self.path}")
         return doc.text[max(start, 0):max(end, 0)]
 
+    def text_pieces(self, doc_id: str) -> Iterator[str]:
+        """``get_document(doc_id).text`` from start to end, a piece at a time (a big one's pieces are read and
+        decoded one by one, so no step holds the whole text's bytes or decodes them at once); default: in one
+        piece. StoreError when there is no such document."""
+        doc = self.get_document(doc_id)
+        if doc is None:
+            raise StoreError(f"no document {doc_id!r} in {self.path}")
+        yield doc.text
+
     def iter_token_bounds(self) -> Iterator[tuple[str, bytes]]:
         """``(doc id, token table)`` of every document that has one kept by the current tokenizer, in store
         order (``iter_annotated``'s), streamed, for exports: ``annotator.text.bounds`` packs each when its

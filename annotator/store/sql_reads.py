@@ -33,6 +33,7 @@ RARE_STATUS = 20_000  # fewer documents than this with a status: list them from 
 # offset of every MARK_STEP-th code point, so ``text_range`` reads a piece without reading the text before it.
 WINDOWED_BYTES = 2_000_000
 MARK_STEP = 65_536
+STREAM_MARKS = 4  # marks per piece of ``text_pieces``: 262,144 code points, a millisecond or two to decode
 INLINE_HEAD = 65_536  # bytes: a longer text's list head is read as a range (SQLite's substr reads a value whole)
 
 
@@ -298,26 +299,41 @@ class SQLReads:
     # -- a big text by ranges (``text_marks``) -------------------------------------------
 
     _no_marks = False  # a read-only store made before migration 6: every text is read whole
+    _in_transaction = False  # set by the store inside ``transaction()``
+    # whether a text is kept apart from its row, as an SQL expression over ``documents d`` (SQLite's ``long_texts``)
+    _APART = "0"
 
-    def _text_bytes(self, seq: int, offset: int, size: int) -> bytes:
+    def _text_bytes(self, seq: int, offset: int, size: int, apart: bool | None = None) -> bytes:
         """``size`` bytes of document ``seq``'s stored text from byte ``offset`` (store-specific where
-        the database has a cheaper way than ``substr``, which SQLite runs on the whole value)."""
+        the database has a cheaper way than ``substr``, which SQLite runs on the whole value). ``apart``:
+        whether the text is kept apart from its row, when the caller knows (None: look)."""
         rows = self._read("SELECT substr(text, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM documents WHERE seq=?",
                           (offset + 1, size, seq))
         return bytes(rows[0][0]) if rows else b""
 
-    def _marks(self, doc_id: str) -> tuple[int, int, int, array] | None:
-        """(seq, length in code points, step, byte offsets) of a windowed text, kept per store (a stored
-        text never changes); None for a text read whole."""
-        cache: dict[str, tuple[int, int, int, array] | None] = self.__dict__.setdefault("_marks_cache", {})
-        if doc_id not in cache:
-            rows = [] if self._no_marks else self._read(
-                "SELECT d.seq, m.chars, m.step, m.marks FROM text_marks m JOIN documents d ON d.id=m.doc_id "
-                "WHERE m.doc_id=?", (doc_id,))
+    def _quiet(self) -> object | None:
+        """A token equal before and after a read that saw only committed rows, None while a write is open:
+        what the marks' cache keeps must not come from a write that is later undone (a rolled-back insert's
+        ``seq`` is given again to the next document). PostgreSQL's reads wait for its writes (one lock)."""
+        return None if self._in_transaction else 0
+
+    def _marks(self, doc_id: str) -> tuple[int, int, int, array, bool] | None:
+        """(seq, length in code points, step, byte offsets, kept apart) of a windowed text, kept per store (a
+        committed text never changes), found in one query; None for a text read whole. Kept only when read
+        with no write open or made meanwhile (``_quiet``); a read during one asks again next time."""
+        cache: dict[str, tuple[int, int, int, array, bool] | None] = self.__dict__.setdefault("_marks_cache", {})
+        if doc_id in cache:
+            return cache[doc_id]
+        quiet = self._quiet()
+        rows = [] if self._no_marks else self._read(
+            f"SELECT d.seq, m.chars, m.step, m.marks, {self._APART} FROM text_marks m JOIN documents d "
+            "ON d.id=m.doc_id WHERE m.doc_id=?", (doc_id,))
+        found = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), bool(rows[0][4])) if rows else None
+        if quiet is not None and quiet == self._quiet():
             if len(cache) > 64:
                 cache.clear()
-            cache[doc_id] = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3])) if rows else None
-        return cache[doc_id]
+            cache[doc_id] = found
+        return found
 
     def _write_rows(self, sql: str, rows: list[tuple]) -> None:  # pragma: no cover - provided by the store
         """``sql`` (``?`` placeholders) once per row, in one write transaction of the store."""
@@ -343,13 +359,30 @@ class SQLReads:
         found = self._marks(doc_id)
         if found is None:  # a small text: read whole
             return Store.text_range(self, doc_id, start, end)  # type: ignore[arg-type]
-        seq, chars, step, marks = found
+        seq, chars, step, marks, apart = found
         start, end = min(max(start, 0), chars), min(max(end, 0), chars)
         if end <= start:
             return ""
         first, last = start // step, min(-(-end // step), len(marks) - 1)
-        piece = decode_text(self._text_bytes(seq, marks[first], marks[last] - marks[first]))
+        piece = decode_text(self._text_bytes(seq, marks[first], marks[last] - marks[first], apart))
         return piece[start - first * step:end - first * step]
+
+    def text_pieces(self, doc_id: str) -> Iterator[str]:
+        """The text a piece of ``STREAM_MARKS`` marks at a time, each decoded alone: at 100 MB, decoding the
+        whole value at once holds the GIL for a quarter of a second or more (the UI thread's wait)."""
+        found = self._marks(doc_id)
+        if found is None:
+            yield from Store.text_pieces(self, doc_id)  # type: ignore[arg-type]
+            return
+        seq, _, _, marks, apart = found
+        cuts = [marks[k] for k in range(0, len(marks) - 1, STREAM_MARKS)] + [marks[-1]]
+        for data in self._byte_pieces(seq, cuts, apart):
+            yield decode_text(data)
+
+    def _byte_pieces(self, seq: int, cuts: list[int], apart: bool) -> Iterator[bytes]:
+        """The stored bytes between each two successive ``cuts`` (byte offsets) of text ``seq``."""
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            yield self._text_bytes(seq, a, b - a, apart)
 
     def _document_pages(self) -> Iterator[list[tuple[str, Document]]]:
         """Every document in store order, BATCH at a time by keyset on ``seq`` (flat memory at any size)."""

@@ -10,7 +10,7 @@ import unicodedata
 
 import regex
 
-from annotator.layout.stored import Text, whole_text
+from annotator.layout.stored import Text
 
 # Candidates only (any "other" character but line breaks and tabs), found by a C scan that
 # releases the GIL; each is then judged by ``is_hidden`` (Python's own Unicode tables).
@@ -29,8 +29,13 @@ def is_hidden(ch: str) -> bool:
 
 def count_hidden(text: Text) -> int:
     """How many hidden characters ``text`` holds (only non-printable characters are examined; a stored
-    text is read whole)."""
-    text = whole_text(text)
+    text is read a piece at a time, never whole: each character is judged alone)."""
+    if isinstance(text, str):
+        return _count_hidden(text)
+    return sum(_count_hidden(piece) for piece in text.pieces())
+
+
+def _count_hidden(text: str) -> int:
     if text.isprintable():
         return 0
     return sum(1 for m in _CANDIDATE.finditer(text, concurrent=True) if is_hidden(m.group()))

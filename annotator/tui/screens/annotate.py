@@ -203,8 +203,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
     def _count_hidden(self, text: Text) -> None:
         """Count the invisible characters once per opening (F2 reuses the count): a short text at
         once; a longer one with a C scan that releases the GIL, in a worker, once the first
-        screen is painted (a stored text is read whole there, so it is in memory before the
-        first edit needs it)."""
+        screen is painted (a stored text a piece at a time: never whole)."""
         self._hidden = None
         if len(text) <= HIDDEN_COUNT_NOW:
             self._counted(count_hidden(text))

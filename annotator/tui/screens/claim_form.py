@@ -18,6 +18,7 @@ from textual.message_pump import MessagePump
 from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
 from annotator.tui.screens.dialog import ModalDialog
@@ -43,7 +44,7 @@ class ClaimFormScreen(ModalDialog[str | None]):
             self.key = key
             self.value = value
 
-    def __init__(self, schema: Schema, claim_id: str, state: Annotations, text: str, *,
+    def __init__(self, schema: Schema, claim_id: str, state: Annotations, text: DocText, *,
                  reply_to: MessagePump) -> None:
         super().__init__()
         self.schema = schema

@@ -18,6 +18,7 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from annotator.editing import Editor
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Entity
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
@@ -35,7 +36,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     HEADING = "Claimer — type to filter, enter picks, esc cancels"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
-    def __init__(self, schema: Schema, state: Annotations, text: str, claim_id: str | None = None) -> None:
+    def __init__(self, schema: Schema, state: Annotations, text: DocText, claim_id: str | None = None) -> None:
         super().__init__()
         editor = Editor(schema, text, state)
         claim = state.claim(claim_id) if claim_id is not None else None
@@ -49,7 +50,7 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
         self.current = claim.claimer if claim is not None else None
         self._index(state, text)
 
-    def _index(self, state: Annotations, text: str) -> None:
+    def _index(self, state: Annotations, text: DocText) -> None:
         """What typing matches on each row: its text, label and id, and its identity's first mention."""
         self.text = text
         identities = state.identities()

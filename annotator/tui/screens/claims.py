@@ -45,10 +45,11 @@ class ClaimActions(ScreenPart):
         claim = state.claim(claim_id) if state is not None else None
         if state is None or claim is None or claim.claimer is not None or doc_id is None or self.editor is None:
             return
+        recs = [rec for rec in self.recommenders if "claim" in rec.kinds and not rec.slow]
+        if not recs:
+            return  # nothing to ask: the document is not read whole
         doc = self._open_document()  # kept: ``session.document`` would wait for the claim's save
-        for rec in self.recommenders:
-            if "claim" not in rec.kinds or rec.slow:
-                continue
+        for rec in recs:
             found = self._propose(rec, doc, state, near=(claim.start, claim.end))
             overlapping = [p for p in found if p.kind == "claim" and p.claimer and p.start < claim.end
                            and claim.start < p.end] if not isinstance(found, str) else []

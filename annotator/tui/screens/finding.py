@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from annotator.editing import Answer, Edit, Refusal, find_matches, step_match
 from annotator.editing.find import count_matches, next_match
@@ -38,7 +38,11 @@ class FindActions(ScreenPart):
     find_query: str = ""
     last_label: str | None = None
     recommenders: tuple[Recommender, ...] = ()
-    _prepared: set[str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepared: set[str] = set()  # the recommenders prepared (``_prepare``: once each)
+        self._kept_document: Document | None = None  # the last document read whole (``_open_document``)
 
     # -- find -----------------------------------------------------------------------------
     def _matches(self) -> list[tuple[int, int]]:
@@ -221,13 +225,17 @@ class FindActions(ScreenPart):
     def _open_document(self, doc_id: str | None = None) -> Document:
         """The open document (or ``doc_id``), kept: ``session.document`` first waits for every
         queued save, which would hold up each change (thousands of proposals being saved). Read
-        on a lane: a big document's whole text takes a while (one read at a time)."""
+        on a lane: a big document's whole text takes a while (one read at a time). A big one is
+        the text shown (``session.text``) read whole a piece at a time, never decoded at once (which
+        held up the UI thread); its meta is left out (the recommenders read none)."""
         doc_id = doc_id if doc_id is not None else self.doc_id
         assert doc_id is not None
         with _READING:
-            kept: Document | None = getattr(self, "_kept_document", None)
+            kept = self._kept_document
             if kept is None or kept.id != doc_id:
-                kept = self._kept_document = self.session.document(doc_id)
+                text = self.session.text(doc_id)
+                kept = self._kept_document = self.session.document(doc_id) if isinstance(text, str) \
+                    else Document(doc_id, text.whole())
         return kept
 
     def _state(self) -> Annotations | None:
@@ -238,7 +246,7 @@ class FindActions(ScreenPart):
         cannot propose, or None."""
         from annotator.recommend import RecommendContext, RecommenderUnavailable
 
-        if rec.name in self._prepared_names():
+        if rec.name in self._prepared:
             return None
         try:
             rec.prepare(self.session.store, RecommendContext(self.schema, self.session.annotator))
@@ -270,11 +278,6 @@ class FindActions(ScreenPart):
             return str(exc)
         except AnnotatorError as exc:
             return f"{rec.name}: {exc}"
-
-    def _prepared_names(self) -> set[str]:
-        if not hasattr(self, "_prepared"):
-            self._prepared = set()
-        return self._prepared
 
     def commit(self, answer: Answer | None, **kwargs) -> Answer | None:
         """Every change also teaches the recommenders that learn (``string-match``), on their lane,

@@ -9,6 +9,7 @@ row to unlink the entity from its identity when it has one.
 from __future__ import annotations
 
 from annotator.editing import Editor
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
@@ -22,11 +23,13 @@ class IdentityPickerScreen(ClaimerPickerScreen):
     UNLINK = "\0unlink"
     HEADING = "Same as — type to filter, enter links, esc cancels"
 
-    def __init__(self, schema: Schema, state: Annotations, text: str, entity_id: str) -> None:
+    def __init__(self, schema: Schema, state: Annotations, text: DocText, entity_id: str) -> None:
         super().__init__(schema, state, text)
-        sentences = [(s.start, s.end) for s in TextIndex(text).sentences]
-        self.entities = Editor(schema, text, state).identity_candidates(entity_id, sentences)
         entity = state.entity(entity_id)
+        # only the entity's own sentence matters (``nearest_first``): found around it, not by splitting the whole text
+        sentence = TextIndex(text).sentence_at(entity.start) if entity is not None else None
+        sentences = [(sentence.start, sentence.end)] if sentence is not None else []
+        self.entities = Editor(schema, text, state).identity_candidates(entity_id, sentences)
         self.linked = entity is not None and entity.identity is not None
         self.current = None
         self.entity_id = entity_id

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from annotator.layout import visual_string
+from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Claim
 from annotator.schema.model import Attribute, Schema
 from annotator.tui.shown import shown
@@ -50,13 +51,13 @@ class ClaimForm(Widget, can_focus=True):
         self.row = 0
         self.claim: Claim | None = None
         self.state: Annotations | None = None
-        self.text = ""
+        self.text: DocText = ""
 
     @property
     def rows(self) -> list[str]:
         return [a.key for a in self.attributes] + [CLAIMER_ROW]
 
-    def show(self, claim: Claim, state: Annotations, text: str) -> None:
+    def show(self, claim: Claim, state: Annotations, text: DocText) -> None:
         self.claim, self.state, self.text = claim, state, text
         self.refresh(layout=True)
 
@@ -77,7 +78,7 @@ class ClaimForm(Widget, can_focus=True):
                 if claim.claimer and self.state is not None:
                     ent = self.state.entity(claim.claimer)
                     if ent is not None:
-                        who = f"{shown(ent.label)} {visual_string(ent.text_in(self.text))} ({shown(ent.id)})"
+                        who = f"{shown(ent.label)} {visual_string(self.text[ent.start:ent.end])} ({shown(ent.id)})"
                 req = "*" if self.schema.claims.claimer_required else ""
                 table.add_row(pointer, Text(f"claimer{req}", style="bold"), Text(who),
                               Text("enter: pick from a list or by moving to it", style="dim"))
