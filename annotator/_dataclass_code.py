@@ -7,6 +7,103 @@ classes of ``annotator``, as it writes them (see ``annotator/dataclass_code.py``
 PYTHON = (3, 11)  # whose dataclasses wrote these sources
 CODE = {}
 
+def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):
+ def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'width',width)
+  __dataclass_builtins_object__.__setattr__(self,'direction',direction)
+  __dataclass_builtins_object__.__setattr__(self,'shape',shape)
+  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)
+  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)
+  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)
+  self.__post_init__()
+ return __init__
+CODE["def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):\n def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'direction',direction)\n  __dataclass_builtins_object__.__setattr__(self,'shape',shape)\n  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)\n  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)\n  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):
+ def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'cells',cells)
+  __dataclass_builtins_object__.__setattr__(self,'start',start)
+  __dataclass_builtins_object__.__setattr__(self,'end',end)
+  __dataclass_builtins_object__.__setattr__(self,'width',width)
+  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)
+  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)
+  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)
+  self.__post_init__()
+ return __init__
+CODE["def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):\n def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'cells',cells)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)\n  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)\n  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))\n return __hash__'] = __create_fn__.__code__
+
 def __create_fn__(_type_id, _type_text, _type_meta, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_meta, _return_type):
  def __init__(self,id:_type_id,text:_type_text,meta:_type_meta=_HAS_DEFAULT_FACTORY)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'id',id)
@@ -243,103 +340,6 @@ def __create_fn__():
   return hash((self.doc_id,self.annotator,self.status,self.notes,self.entities,self.claims,self.attributes,self.version,self.schema_name,self.schema_version,self.created_at,self.updated_at,self.rejected,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.doc_id,self.annotator,self.status,self.notes,self.entities,self.claims,self.attributes,self.version,self.schema_name,self.schema_version,self.created_at,self.updated_at,self.rejected,))\n return __hash__'] = __create_fn__.__code__
-
-def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):
- def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'width',width)
-  __dataclass_builtins_object__.__setattr__(self,'direction',direction)
-  __dataclass_builtins_object__.__setattr__(self,'shape',shape)
-  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)
-  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)
-  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)
-  self.__post_init__()
- return __init__
-CODE["def __create_fn__(_type_width, _type_direction, _type_shape, _type_show_controls, _type_tab_size, _type_fast_paths, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_direction, _dflt_shape, _dflt_show_controls, _dflt_tab_size, _dflt_fast_paths, _return_type):\n def __init__(self,width:_type_width,direction:_type_direction=_dflt_direction,shape:_type_shape=_dflt_shape,show_controls:_type_show_controls=_dflt_show_controls,tab_size:_type_tab_size=_dflt_tab_size,fast_paths:_type_fast_paths=_dflt_fast_paths)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'direction',direction)\n  __dataclass_builtins_object__.__setattr__(self,'shape',shape)\n  __dataclass_builtins_object__.__setattr__(self,'show_controls',show_controls)\n  __dataclass_builtins_object__.__setattr__(self,'tab_size',tab_size)\n  __dataclass_builtins_object__.__setattr__(self,'fast_paths',fast_paths)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(width={self.width!r}, direction={self.direction!r}, shape={self.shape!r}, show_controls={self.show_controls!r}, tab_size={self.tab_size!r}, fast_paths={self.fast_paths!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,)==(other.width,other.direction,other.shape,other.show_controls,other.tab_size,other.fast_paths,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('width','direction','shape','show_controls','tab_size','fast_paths',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'width\',\'direction\',\'shape\',\'show_controls\',\'tab_size\',\'fast_paths\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))
- return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.width,self.direction,self.shape,self.show_controls,self.tab_size,self.fast_paths,))\n return __hash__'] = __create_fn__.__code__
-
-def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):
- def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'cells',cells)
-  __dataclass_builtins_object__.__setattr__(self,'start',start)
-  __dataclass_builtins_object__.__setattr__(self,'end',end)
-  __dataclass_builtins_object__.__setattr__(self,'width',width)
-  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)
-  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)
-  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)
-  self.__post_init__()
- return __init__
-CODE["def __create_fn__(_type_cells, _type_start, _type_end, _type_width, _type_rtl, _type_paragraph, _type__columns, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt__columns, _return_type):\n def __init__(self,cells:_type_cells,start:_type_start,end:_type_end,width:_type_width,rtl:_type_rtl,paragraph:_type_paragraph,_columns:_type__columns=_dflt__columns)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'cells',cells)\n  __dataclass_builtins_object__.__setattr__(self,'start',start)\n  __dataclass_builtins_object__.__setattr__(self,'end',end)\n  __dataclass_builtins_object__.__setattr__(self,'width',width)\n  __dataclass_builtins_object__.__setattr__(self,'rtl',rtl)\n  __dataclass_builtins_object__.__setattr__(self,'paragraph',paragraph)\n  __dataclass_builtins_object__.__setattr__(self,'_columns',_columns)\n  self.__post_init__()\n return __init__"] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(cells={self.cells!r}, start={self.start!r}, end={self.end!r}, width={self.width!r}, rtl={self.rtl!r}, paragraph={self.paragraph!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,)==(other.cells,other.start,other.end,other.width,other.rtl,other.paragraph,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('cells','start','end','width','rtl','paragraph','_columns',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'cells\',\'start\',\'end\',\'width\',\'rtl\',\'paragraph\',\'_columns\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))
- return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.cells,self.start,self.end,self.width,self.rtl,self.paragraph,))\n return __hash__'] = __create_fn__.__code__
 
 def __create_fn__(_type_value, _type_raw, _type_line, _type_path, _type_key_line, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,value:_type_value,raw:_type_raw,line:_type_line,path:_type_path,key_line:_type_key_line)->_return_type:
