@@ -157,16 +157,22 @@ def tokenizing():""").replace("before = tokenizing()", """print("CALLS", calls(l
 raise SystemExit(0)""")
 
 
+def _child_figures(child: str, prefix: str, repo: Path, source: Path, db: Path) -> list[str]:
+    """Run ``child`` (one of the import children) by the code of ``repo`` into a new ``db``: the figures of
+    its output line that starts with ``prefix``."""
+    db.unlink(missing_ok=True)
+    res = subprocess.run([sys.executable, "-c", child.format(repo=str(repo), source=str(source), db=str(db))],
+                         capture_output=True, text=True, cwd=repo)
+    line = next((ln for ln in res.stdout.splitlines() if ln.startswith(prefix)), None)
+    if line is None:
+        raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
+    return line.split()[1:]
+
+
 def import_cpu_ratio(repo: Path, source: Path, db: Path) -> float:
     """The import's CPU time over tokenizing's (before and after it, averaged), by the code of ``repo``, in
     a process of its own: the same measure for this checkout and an older one, alternated in one run."""
-    db.unlink(missing_ok=True)
-    res = subprocess.run([sys.executable, "-c", IMPORT_CHILD.format(repo=str(repo), source=str(source), db=str(db))],
-                         capture_output=True, text=True, cwd=repo)
-    line = next((ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")), None)
-    if line is None:
-        raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
-    _, cpu, tokenizing = line.split()
+    cpu, tokenizing = _child_figures(IMPORT_CHILD, "RESULT", repo, source, db)
     return float(cpu) / float(tokenizing)
 
 
@@ -182,14 +188,7 @@ def import_against_reference(reference: Path, source: Path, folder: Path, rounds
               + ", ".join(f"{r:.2f}x" for r in found) + ")")
     print("  Python function calls per document (cProfile; the load does not change them):")
     for name, repo in (("this checkout", REPO), (str(reference), reference)):
-        db = folder / "news-ab.db"
-        db.unlink(missing_ok=True)
-        res = subprocess.run([sys.executable, "-c", CALLS_CHILD.format(repo=str(repo), source=str(source), db=str(db))],
-                             capture_output=True, text=True, cwd=repo)
-        line = next((ln for ln in res.stdout.splitlines() if ln.startswith("CALLS")), None)
-        if line is None:
-            raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
-        _, imported, tokenized = line.split()
+        imported, tokenized = _child_figures(CALLS_CHILD, "CALLS", repo, source, folder / "news-ab.db")
         print(f"    {name:<30} import {float(imported):,.0f}, simple_word_tokenize {float(tokenized):,.0f}")
 
 
