@@ -55,6 +55,7 @@ from annotator.store.sql_reads import (
     encoded_pieces,
     marks_end,
     marks_row,
+    nothing_to_keep,
     now_iso,
     read_marks,
     search_copy,
@@ -548,27 +549,22 @@ class PostgresStore(SQLReads, Store):
 
     # -- documents ---------------------------------------------------------------------
 
-    def _marks(self, doc_id: str) -> tuple[int, int, int, array, bool] | None:
-        """``SQLReads._marks``, and in the same round trip a text read whole (no marks): a session asks
+    def _read_marks(self, doc_id: str) -> tuple[tuple[int, int, int, array, bool] | None, Callable[[], None]]:
+        """``SQLReads._read_marks``, and in the same round trip a text read whole (no marks): a session asks
         for the marks, then for the whole text when there are none. That text is kept for the next
-        ``get_document`` of the same id (a committed text never changes), then let go; like the marks, only
-        when read with no write open (``_quiet``)."""
-        cache: dict[str, tuple[int, int, int, array, bool] | None] = self.__dict__.setdefault("_marks_cache", {})
-        if doc_id in cache or self._no_marks:
-            return super()._marks(doc_id)
-        quiet = self._quiet()
+        ``get_document`` of the same id (a committed text never changes), then let go."""
+        if self._no_marks:
+            return super()._read_marks(doc_id)
         rows = self._read("SELECT d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, "
                           "d.meta FROM documents d LEFT JOIN text_marks m ON m.doc_id=d.id WHERE d.id=?", (doc_id,))
-        found = None
         if rows and rows[0][1] is not None:
-            found = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), False)
-        if quiet is not None and quiet == self._quiet():
-            if len(cache) > 64:
-                cache.clear()
-            cache[doc_id] = found
-            if rows and found is None:
-                self._read_whole = Document(doc_id, decode_text(rows[0][4]), json.loads(rows[0][5]))
-        return found
+            return (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), False), nothing_to_keep
+        if not rows:
+            return None, nothing_to_keep
+
+        def keep() -> None:
+            self._read_whole = Document(doc_id, decode_text(rows[0][4]), json.loads(rows[0][5]))
+        return None, keep
 
     def get_document(self, doc_id: str) -> Document | None:
         kept, self._read_whole = self._read_whole, None

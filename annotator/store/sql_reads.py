@@ -16,7 +16,7 @@ import json
 import re
 import sys
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +80,10 @@ def read_marks(blob: bytes) -> array:
     if sys.byteorder == "big":
         offsets.byteswap()
     return offsets
+
+
+def nothing_to_keep() -> None:
+    """What a marks read keeps beside the marks when it read nothing more (``SQLReads._read_marks``)."""
 
 
 def marks_end(blob: bytes) -> int:
@@ -325,15 +329,22 @@ class SQLReads:
         if doc_id in cache:
             return cache[doc_id]
         quiet = self._quiet()
-        rows = [] if self._no_marks else self._read(
-            f"SELECT d.seq, m.chars, m.step, m.marks, {self._APART} FROM text_marks m JOIN documents d "
-            "ON d.id=m.doc_id WHERE m.doc_id=?", (doc_id,))
-        found = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), bool(rows[0][4])) if rows else None
+        found, keep = self._read_marks(doc_id)
         if quiet is not None and quiet == self._quiet():
             if len(cache) > 64:
                 cache.clear()
             cache[doc_id] = found
+            keep()
         return found
+
+    def _read_marks(self, doc_id: str) -> tuple[tuple[int, int, int, array, bool] | None, Callable[[], None]]:
+        """``_marks``'s query, uncached, and what to keep beside it if the read saw only committed rows (a
+        store that reads more in the same round trip keeps it there)."""
+        rows = [] if self._no_marks else self._read(
+            f"SELECT d.seq, m.chars, m.step, m.marks, {self._APART} FROM text_marks m JOIN documents d "
+            "ON d.id=m.doc_id WHERE m.doc_id=?", (doc_id,))
+        found = (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), bool(rows[0][4])) if rows else None
+        return found, nothing_to_keep
 
     def _write_rows(self, sql: str, rows: list[tuple]) -> None:  # pragma: no cover - provided by the store
         """``sql`` (``?`` placeholders) once per row, in one write transaction of the store."""
