@@ -266,9 +266,9 @@ class BratFormat(Format):
             yield f"{stem}.ann", ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
         lost.report(ctx)
 
-    def ann_lines(self, rec: Record, ctx: WriteContext, lost: _Unheld | None = None) -> list[str]:
+    def ann_lines(self, rec: Record, ctx: WriteContext, lost: _Unheld) -> list[str]:
         """The ``.ann`` lines for one record. What brat has no place for (document status, notes,
-        attributes) is told to ``lost``, which reports it once for the export; without one, here."""
+        attributes) is told to ``lost``, which reports it once for the export."""
         doc, ann = rec.document, rec.annotations
         if ann is None:
             return []
@@ -280,7 +280,6 @@ class BratFormat(Format):
         taken = {i for i in map(_ID, spans) if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
         entity_id: dict[str, str] = {}  # our span id → its brat id, entities and claims apart
         claim_id: dict[str, str] = {}
-        lines = []
         seen: set[str] = set()
         n = 0
         for s in spans:
@@ -292,21 +291,16 @@ class BratFormat(Format):
                     n += 1
                 bid = f"T{n}"
             seen.add(bid)
-            if isinstance(s, Claim):
-                claim_id[s.id] = bid
-                kind = CLAIM_TYPE
-            else:
-                entity_id[s.id] = bid
-                kind = s.label
-            # brat's own rule for the text column: no line break in it
-            lines.append(f"{bid}\t{kind} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}")
-        if len(entity_id) + len(claim_id) < len(spans):  # an id twice: its lines all take its last brat id
-            lines = [f"{(claim_id if isinstance(s, Claim) else entity_id)[s.id]}\t{line.split(chr(9), 1)[1]}"
-                     for s, line in zip(spans, lines, strict=True)]
+            (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
+        # an id given twice: its lines all take its last brat id; brat's own rule for the text column: no line break
+        lines = [f"{claim_id[s.id]}\t{CLAIM_TYPE} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+                 if isinstance(s, Claim) else
+                 f"{entity_id[s.id]}\t{s.label} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+                 for s in spans]
         ex = Stored(doc, NAME, ctx)
         kept: list[str] = ex.get("kept", _KEPT_LINES, [])
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
-        for c in sorted(ann.claims, key=_span_order):
+        for c in [s for s in spans if isinstance(s, Claim)]:  # in the spans' order
             tid = claim_id[c.id]
             for key, value in sorted(c.attributes.items()):
                 if value is None:
@@ -335,10 +329,7 @@ class BratFormat(Format):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
                            "that is gone; left out")
         if ann.notes or ann.attributes or ann.status != "todo":
-            if lost is None:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: {_UNHELD}")
-            else:
-                lost.add(doc.id)
+            lost.add(doc.id)
         return lines
 
 
@@ -371,9 +362,6 @@ class _Unheld:
             ctx.report(ctx.target, None, f"{self.count:,} documents ({', '.join(map(repr, self.first))}{more}): "
                        f"{_UNHELD}")
 
-
-def _span_order(s: Entity | Claim) -> tuple[int, int, str]:
-    return s.start, -s.end, s.id
 
 
 _ID, _START, _END = operator.attrgetter("id"), operator.attrgetter("start"), operator.attrgetter("end")
