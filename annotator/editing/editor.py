@@ -88,10 +88,6 @@ def nearest_first(entities: list[Entity], anchor: Span, sentences: list[tuple[in
     return sorted(entities, key=rank)
 
 
-def _bounds(span: Span) -> tuple[int, int]:
-    return span.start, span.end
-
-
 @dataclass(frozen=True)
 class Where:
     """Where a key acts: the word under the cursor and the selection, if any (``[start, end)``)."""
@@ -158,9 +154,8 @@ class Editor:
         (claims apart: a long one would widen every entity look-up)."""
         indexed = self._indexed
         if indexed is None:
-            bounds = _bounds
-            indexed = self._indexed = (SpansByStart(self._state.entities, bounds),
-                                       SpansByStart(self._state.claims, bounds))
+            indexed = self._indexed = (SpansByStart.of_spans(self._state.entities),
+                                       SpansByStart.of_spans(self._state.claims))
         return indexed
 
     def _overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:

@@ -175,10 +175,6 @@ def _check_fits_among(entities: Iterable[Entity], entity: Entity, schema: Schema
                                  "schema forbids overlap")
 
 
-def _bounds(entity: Entity) -> tuple[int, int]:
-    return entity.start, entity.end
-
-
 class PlacedEntities:
     """Entities with what a new one overlaps found by bisection (``text.overlaps.SpansByStart``):
     checking each of n new entities (``fits``: ``check_entity_fits`` against only those it overlaps,
@@ -187,7 +183,7 @@ class PlacedEntities:
     ``recommend.apply.fit_proposals``)."""
 
     def __init__(self, entities: Iterable[Entity]) -> None:
-        self._placed = SpansByStart(sort_spans(entities), _bounds)
+        self._placed = SpansByStart.of_spans(sort_spans(entities))
 
     @property
     def entities(self) -> tuple[Entity, ...]:

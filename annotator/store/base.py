@@ -135,6 +135,7 @@ class Store(ABC):
     ``__init__``. Every method is abstract, so a store that leaves one out cannot be made."""
 
     path: str  # what --db named, for messages
+    _in_transaction = False  # set by a store inside ``transaction()`` (``in_transaction``)
 
     @abstractmethod
     def __init__(self, url: str, *, create: bool = True) -> None:
@@ -351,7 +352,7 @@ class Store(ABC):
 
     def in_transaction(self) -> bool:
         """Whether a ``transaction()`` group is open: what is written now may yet be undone."""
-        return bool(getattr(self, "_in_transaction", False))
+        return self._in_transaction
 
     # health and audit
     @abstractmethod

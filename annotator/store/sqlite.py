@@ -101,7 +101,6 @@ def _glob_pattern(needle: str) -> str:
 class SQLiteStore(SQLReads, Store):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
-    _in_transaction = False  # True inside ``transaction()``: writes join it instead of committing
     _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
     _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"  # as ``now_iso`` writes it
     # ``length`` of a BLOB reads no overflow page, ``substr`` reads the whole value: a big text's head is a range

@@ -48,11 +48,11 @@ def token_table(text: str) -> tuple[Offsets, Offsets, list[str] | None]:
     regular expression pass, its offsets two lists; any other text a chunk at a time (cut at white
     space, which no token crosses, so the tokens are those of the whole text) into two arrays of
     machine integers (16 bytes a token): a 100 MB document never holds a Python object per token."""
-    from annotator.text.tokens import token_offsets
-
     starts, ends = array("q"), array("q")
     for a, b, common in wordbreak.common_chunks(text):
         if common is None:
+            from annotator.text.tokens import token_offsets
+
             starts_, ends_ = token_offsets(text, a, b)
             starts.extend(starts_)
             ends.extend(ends_)

@@ -8,15 +8,28 @@ the labels, the labels touching each piece of a long text).
 
 from __future__ import annotations
 
-import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from operator import neg
-from typing import Generic, TypeVar
+from operator import neg, sub
+from typing import Generic, Protocol, TypeVar
 
 __all__ = ["SpansByStart"]
 
 T = TypeVar("T")
+
+
+class _Placed(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+S = TypeVar("S", bound=_Placed)
+
+
+def _start_end(span: _Placed) -> tuple[int, int]:
+    return span.start, span.end
 
 
 def _pair(span: tuple[int, int]) -> tuple[int, int]:
@@ -39,12 +52,17 @@ class SpansByStart(Generic[T]):
             order = sorted(range(len(kept)), key=lambda k: (starts[k], -ends[k]))
             kept, starts, ends = [kept[k] for k in order], [starts[k] for k in order], [ends[k] for k in order]
         self.items, self._starts, self._ends = kept, starts, ends
-        self._longest = max(map(operator.sub, ends, starts), default=0)
+        self._longest = max(map(sub, ends, starts), default=0)
 
     @classmethod
     def of_pairs(cls, pairs: Iterable[tuple[int, int]]) -> SpansByStart[tuple[int, int]]:
         """Plain (start, end) pairs."""
         return SpansByStart(pairs, _pair)
+
+    @classmethod
+    def of_spans(cls, spans: Iterable[S]) -> SpansByStart[S]:
+        """Spans with ``start`` and ``end`` (entities, claims)."""
+        return SpansByStart(spans, _start_end)
 
     def __len__(self) -> int:
         return len(self.items)

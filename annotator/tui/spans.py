@@ -25,16 +25,12 @@ class SpanAt:
     claims: tuple[Claim, ...]
 
 
-def _bounds(span: Span) -> tuple[int, int]:
-    return span.start, span.end
-
-
 class SpanIndex:
     """A state's entities and claims for the overlap query (``text.overlaps.SpansByStart``)."""
 
     def __init__(self, state: Annotations | None) -> None:
         spans: tuple[Span, ...] = () if state is None else (*state.entities, *state.claims)
-        self._by_start: SpansByStart[Span] = SpansByStart(spans, _bounds)
+        self._by_start: SpansByStart[Span] = SpansByStart.of_spans(spans)
 
     def overlapping(self, start: int, end: int) -> list[Span]:
         """Spans with at least one character in ``[start, end)``, by start (outer first)."""
