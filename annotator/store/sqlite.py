@@ -216,6 +216,11 @@ class SQLiteStore(SQLReads, Store):
         the connection is shared by the threads, so a read may see another thread's uncommitted insert."""
         return None if self._db.in_transaction else self._db.total_changes
 
+    def _blob(self, seq: int, apart: bool) -> sqlite3.Blob:
+        """Document ``seq``'s stored text as a read-only BLOB handle: in ``long_texts`` when kept apart."""
+        return self._db.blobopen("long_texts" if apart else "documents", "data" if apart else "text", seq,
+                                 readonly=True)
+
     def _text_bytes(self, seq: int, offset: int, size: int, apart: bool | None = None) -> bytes:
         """Incremental BLOB I/O: only the pages holding the range are read (SQL ``substr`` reads the value
         whole), from ``long_texts`` where the text is kept there (``apart``, known from its marks; else asked)."""
@@ -223,8 +228,7 @@ class SQLiteStore(SQLReads, Store):
             if apart is None:
                 apart = not self._no_parts and bool(
                     self._db.execute("SELECT 1 FROM long_texts WHERE seq=?", (seq,)).fetchone())
-            with self._db.blobopen("long_texts" if apart else "documents", "data" if apart else "text", seq,
-                                   readonly=True) as blob:
+            with self._blob(seq, apart) as blob:
                 blob.seek(offset)
                 return blob.read(size)
         except sqlite3.Error as exc:
@@ -235,8 +239,7 @@ class SQLiteStore(SQLReads, Store):
         (a new handle walks it again from the start, up to 27 ms at the end of 100 MB); it is closed when
         the reader stops."""
         try:
-            with self._db.blobopen("long_texts" if apart else "documents", "data" if apart else "text", seq,
-                                   readonly=True) as blob:
+            with self._blob(seq, apart) as blob:
                 blob.seek(cuts[0])
                 for a, b in zip(cuts, cuts[1:], strict=False):
                     yield blob.read(b - a)  # the handle is this reader's own: read on from where it stopped
