@@ -28,6 +28,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError, StaleStateError
+from annotator.layout.bounded import Bounded
 from annotator.layout.stored import StoredText, Text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
@@ -105,6 +106,8 @@ class Progress:
 
 
 QUEUE_CHUNK = 400  # ids of a queue whose statuses are asked for in one query
+KEPT = 64  # documents, saved states and places a session keeps (least recently used out first)
+KEPT_TEXTS = 8  # big texts being read by ranges a session keeps
 
 
 class Documents:
@@ -121,7 +124,8 @@ class Documents:
         self._settle = settle
         self.annotator = annotator
         self.queue = queue
-        self._numbers: dict[str, int | None] = {}  # a few places known: counting one walks the index up to it
+        self._numbers: Bounded[str, int] = Bounded(KEPT)  # a few places known (0: not among them): counting
+        # one walks the index up to it
         self._count: int | None = len(queue) if queue is not None else count
 
     @property
@@ -141,12 +145,10 @@ class Documents:
             return self.queue.index(doc_id) + 1 if doc_id in self.queue else 0
         if doc_id not in self._numbers:
             self._know(doc_id, self.store.document_number(doc_id))
-        return self._numbers[doc_id] or 0
+        return self._numbers.find(doc_id) or 0
 
     def _know(self, doc_id: str, number: int | None) -> None:
-        if len(self._numbers) > 64:
-            self._numbers.clear()
-        self._numbers[doc_id] = number
+        self._numbers.put(doc_id, number or 0)
 
     def __contains__(self, doc_id: object) -> bool:
         return isinstance(doc_id, str) and self.number(doc_id) > 0
@@ -173,8 +175,9 @@ class Documents:
                 self.store.document_page(self.annotator, after=0, before=seq, limit=1))
         if not rows:
             return None
-        if self._numbers.get(doc_id):  # the neighbour's place follows from this one's: no count
-            self._know(rows[0].id, self._numbers[doc_id] + delta)  # type: ignore[operator]
+        known = self._numbers.find(doc_id)
+        if known:  # the neighbour's place follows from this one's: no count
+            self._know(rows[0].id, known + delta)
         return rows[0].id
 
     def first(self) -> str | None:
@@ -278,9 +281,9 @@ class AnnotationSession:
         self.store = store
         self.schema = schema
         self.annotator = annotator or default_annotator()
-        self._docs: dict[str, Document] = {}
-        self._texts: dict[str, StoredText] = {}  # big texts being read by ranges (``text``)
-        self._saved: dict[str, Annotations] = {}  # each document's state as this session last saved it
+        self._docs: Bounded[str, Document] = Bounded(KEPT)
+        self._texts: Bounded[str, StoredText] = Bounded(KEPT_TEXTS)  # big texts being read by ranges (``text``)
+        self._saved: Bounded[str, Annotations] = Bounded(KEPT)  # each document's state as this session last saved it
         self._claimed = False
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
@@ -373,7 +376,7 @@ class AnnotationSession:
 
     @_settled
     def document(self, doc_id: str) -> Document:
-        doc = self._docs.get(doc_id)
+        doc = self._docs.find(doc_id)
         if doc is None:
             doc = self.store.get_document(doc_id)
             if doc is None:
@@ -383,10 +386,9 @@ class AnnotationSession:
 
     def keep_document(self, doc: Document) -> None:
         """``doc`` exactly as the store has just stored it (the importer's): ``document`` need not read
-        it back, which for a long text would hold it twice more. The one place documents are kept: at most 65."""
-        if len(self._docs) > 64:
-            self._docs.clear()
-        self._docs[doc.id] = doc
+        it back, which for a long text would hold it twice more. The one place documents are kept: at most
+        ``KEPT``, the least recently used out first."""
+        self._docs.put(doc.id, doc)
 
     @_settled
     def text(self, doc_id: str) -> Text:
@@ -394,18 +396,16 @@ class AnnotationSession:
         that reads the pieces looked at and the whole only when something needs it whole (a piece at a
         time, ``text_pieces``), so opening it costs its first screen; else the whole text. Exactly the stored
         characters either way. OperationError when there is no such document."""
-        doc = self._docs.get(doc_id)
+        doc = self._docs.find(doc_id)
         if doc is not None:
             return doc.text
-        stored = self._texts.get(doc_id)
+        stored = self._texts.find(doc_id)
         if stored is None:
             length = self.store.text_length(doc_id)
             if length is None:
                 return self.document(doc_id).text
-            stored = StoredText(length, partial(self.text_range, doc_id), stream=partial(self.text_pieces, doc_id))
-            if len(self._texts) > 8:
-                self._texts.clear()
-            self._texts[doc_id] = stored
+            stored = self._texts.put(doc_id, StoredText(length, partial(self.text_range, doc_id),
+                                                        stream=partial(self.text_pieces, doc_id)))
         return stored
 
     @_settled
@@ -545,12 +545,12 @@ class AnnotationSession:
         saved for the document, without reading it (each read is a round trip to a team's server), else
         the stored one. A state gone stale meanwhile (another writer came first) is refused by the store's
         version check, nothing written; the action is then planned again on the state read afresh."""
-        before = self._saved.get(doc_id)
+        before = self._saved.find(doc_id)
         if before is not None:
             try:
                 return self._plan_and_save(doc_id, make, before)
             except (StaleStateError, OperationError):  # refused by the store, or planned on what changed since
-                self._saved.pop(doc_id, None)
+                self._saved.discard(doc_id)
         return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
 
     def _plan_and_save(self, doc_id: str, make: Callable[[Annotations], Operation], before: Annotations) -> Change:
@@ -562,12 +562,10 @@ class AnnotationSession:
     def _keep(self, doc_id: str, saved: Annotations) -> Annotations:
         """``saved``, just written by this session: the state its next action on the document starts from
         (not while a store transaction is open: it may yet be undone)."""
-        if len(self._saved) > 64:
-            self._saved.clear()
         if self.store.in_transaction():
-            self._saved.pop(doc_id, None)
+            self._saved.discard(doc_id)
         else:
-            self._saved[doc_id] = saved
+            self._saved.put(doc_id, saved)
         return saved
 
     @_settled

@@ -44,6 +44,10 @@ class Bounded(Generic[_K, _V]):
             self._data.popitem(last=False)
         return value
 
+    def discard(self, key: _K) -> None:
+        """Keep nothing for ``key`` (what was kept for it went stale)."""
+        self._data.pop(key, None)
+
     def __contains__(self, key: object) -> bool:
         """Whether a value is kept for ``key`` (its place in the order untouched)."""
         return key in self._data

@@ -1,0 +1,67 @@
+"""What a session keeps between actions (documents read, the states it saved, places in the document list)
+is kept within one bound by ``layout.bounded.Bounded``, the least recently used out first: a document in
+use stays kept however many others are opened around it. (Each used to be a dict emptied whole past 64,
+which dropped the document in use with the rest, and read it again.)"""
+
+from __future__ import annotations
+
+from annotator.model.annotations import Document
+from annotator.schema import default_schema_path, load_schema
+from annotator.session import KEPT, AnnotationSession, Documents
+from annotator.store import open_store
+
+SCHEMA = load_schema(default_schema_path())
+
+
+def _store(path, n: int):
+    store = open_store(str(path))
+    for i in range(n):
+        store.add_document(Document(f"k{i:03d}", f"نص الوثيقة {i}"))
+    return store
+
+
+def _count(store, name: str) -> list:
+    calls: list = []
+    real = getattr(store, name)
+    setattr(store, name, lambda *args: calls.append(args) or real(*args))
+    return calls
+
+
+def test_the_document_in_use_stays_kept_while_many_others_are_read(tmp_path):
+    store = _store(tmp_path / "k.db", 3 * KEPT)
+    session = AnnotationSession(store, SCHEMA, "amal")
+    reads = _count(store, "get_document")
+    for i in range(1, 3 * KEPT):
+        session.document("k000")  # the one being worked on, between every other read
+        session.document(f"k{i:03d}")
+    assert [args for args in reads if args == ("k000",)] == [("k000",)]  # read once, never dropped
+    assert len(session._docs) <= KEPT
+    store.close()
+
+
+def test_the_state_saved_last_stays_the_base_of_the_next_action_while_many_others_are_saved(tmp_path):
+    store = _store(tmp_path / "s.db", 3 * KEPT)
+    session = AnnotationSession(store, SCHEMA, "amal")
+    session.add_entity("k000", 0, 2, "PER")
+    loads = _count(store, "load")
+    for i in range(1, KEPT + 1):  # two others saved around each action on k000 (first writes: a read each)
+        session.set_notes(f"k{2 * i - 1:03d}", "seen")
+        session.set_notes("k000", f"note {i}")  # starts from the state saved last: no read
+        session.set_notes(f"k{2 * i:03d}", "seen")
+    assert [args for args in loads if args[0] == "k000"] == []
+    assert len(loads) == 2 * KEPT and len(session._saved) <= KEPT
+    assert store.load("k000", "amal").notes == f"note {KEPT}"
+    store.close()
+
+
+def test_a_place_in_use_stays_known_while_many_others_are_counted(tmp_path):
+    store = _store(tmp_path / "n.db", 3 * KEPT)
+    documents = Documents(store, "amal", None)
+    counts = _count(store, "document_number")
+    for i in range(1, 2 * KEPT):
+        assert documents.number("k000") == 1
+        assert documents.number(f"k{i:03d}") == i + 1
+    assert documents.number("nowhere") == 0 and documents.number("nowhere") == 0
+    assert [args for args in counts if args == ("k000",)] == [("k000",)]
+    assert [args for args in counts if args == ("nowhere",)] == [("nowhere",)]  # "not there" is kept too
+    store.close()
