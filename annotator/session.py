@@ -499,13 +499,17 @@ class AnnotationSession:
     def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         """``_queue``, with the statuses of its documents when they were read on the way (to decide
         whether to take one), so a caller that needs them does not read them again."""
-        return self._queue_under(self.dynamic_queue(), take=take)
+        return self._queue_under(*self._queue_setting_and_assigned(), take=take)
 
-    def _queue_under(self, dynamic: DynamicQueue | None, *,
+    def _queue_setting_and_assigned(self) -> tuple[DynamicQueue | None, list[str]]:
+        """The queue setting and the annotator's assigned documents, in one read (``Store.setting_and_assigned``:
+        each read is a round trip to a team's server)."""
+        value, assigned = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
+        return DynamicQueue.from_setting(value), assigned
+
+    def _queue_under(self, dynamic: DynamicQueue | None, queue: list[str], *,
                      take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
-        """``_read_queue`` under the queue setting the caller has just read (each read is a round trip
-        to a team's server)."""
-        queue = self.store.assigned_documents(self.annotator)
+        """``_read_queue`` under the queue setting and the assigned documents the caller has just read."""
         if dynamic is None:
             return queue or None, None
         if not take:
@@ -522,8 +526,8 @@ class AnnotationSession:
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        dynamic = self.dynamic_queue()
-        queue = self._queue_under(dynamic, take=False)[0]  # None: every document is theirs (none is taken)
+        dynamic, assigned = self._queue_setting_and_assigned()
+        queue = self._queue_under(dynamic, assigned, take=False)[0]  # None: every document is theirs (none taken)
         documents = Documents(self.store, self.annotator, queue)
         following = documents.first() if after is None else documents.step(after, 1)
         if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken)

@@ -235,8 +235,8 @@ def report(title: str, run: dict) -> None:
           f"{'holds' if p95 < AIM_MS else 'MISSED'}); load average {run['load']}")
     first = [r["trace"][0][2] for r in results if r.get("trace")]
     if first:
-        print(f"each process's first action (a fresh connection: its server process plans and compiles what it "
-              f"runs the first time): p50 {1000 * percentile(first, 50):.1f} ms, the slowest {1000 * max(first):.1f} ms; "
+        print(f"each process's first action (a fresh connection: on PostgreSQL its server process plans and compiles "
+              f"what it runs the first time): p50 {1000 * percentile(first, 50):.1f} ms, the slowest {1000 * max(first):.1f} ms; "
               f"{len(first)} of the {actions} actions")
     bound = closed_bound(run)
     if bound is not None and run.get("pace", 0.0) == 0.0:

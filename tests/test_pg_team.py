@@ -141,3 +141,33 @@ def test_a_store_made_before_the_kept_counts_gets_them_when_opened(old_store):
         assert store.integrity_check() == "ok"
     finally:
         store.close()
+
+
+def test_taking_the_next_document_is_two_round_trips(pg_cluster):
+    """The queue setting and the annotator's queue come in one read (``setting_and_assigned``, which answers as
+    ``get_setting`` and ``assigned_documents`` do), then the take: two round trips, where there were three."""
+    from annotator.assignment import DynamicQueue
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+
+    store = open_store(pg_cluster.new_schema())
+    try:
+        for i in range(5):
+            store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        store.assign([("d4", "amal"), ("d2", "amal")])
+        store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
+        assert store.take_document("amal", 2, 600) == "d0"
+        assert store.take_document("amal", 2, 0) == "d1"  # lapsed at once, untouched: not in the queue
+        for key, who in (("assignment", "amal"), ("assignment", "nobody"), ("none", "amal"), ("assignment", "a\x00b")):
+            assert store.setting_and_assigned(key, who) == (store.get_setting(key), store.assigned_documents(who))
+        assert store.setting_and_assigned("assignment", "amal")[1] == ["d2", "d4", "d0"]
+        session = AnnotationSession(store, load_schema(default_schema_path()), "bob")
+        assert session.next_document() == "d0"  # the first take also makes the take's server function
+        trips: list[str] = []
+        for name in ("_read", "_write"):
+            real = getattr(store, name)
+            setattr(store, name, lambda *args, real=real, name=name, **kwargs: trips.append(name) or real(*args, **kwargs))
+        assert session.next_document("d0") == "d1"
+        assert trips == ["_read", "_write"], trips
+    finally:
+        store.close()

@@ -305,6 +305,12 @@ class Store(ABC):
 
     @abstractmethod
     def get_setting(self, key: str) -> str | None: ...
+
+    def setting_and_assigned(self, key: str, annotator: str) -> tuple[str | None, list[str]]:
+        """``get_setting(key)`` and ``assigned_documents(annotator)`` as one read (a team's server answers both in
+        one round trip: taking the next document needs both)."""
+        return self.get_setting(key), self.assigned_documents(annotator)
+
     @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:
         """Store a project setting (None removes it)."""

@@ -43,6 +43,7 @@ from annotator.store.base import (
 )
 from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import (
+    ASSIGNED,
     BACKFILL_BATCH,
     BATCH,
     UNFINISHED,
@@ -722,6 +723,14 @@ class PostgresStore(SQLReads, Store):
             return ids
 
         return self._write(tx)
+
+    def setting_and_assigned(self, key: str, annotator: str) -> tuple[str | None, list[str]]:
+        """``Store.setting_and_assigned`` in one round trip: the setting, and the queue as an array."""
+        if self._no_assignments:
+            return None, []
+        rows = self._read("SELECT (SELECT value FROM settings WHERE key=?), ARRAY(" + ASSIGNED.format(now=self._NOW)
+                          + ")", (key, annotator))
+        return (rows[0][0], list(rows[0][1])) if rows else (self.get_setting(key), [])  # a name no store holds
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Find the first takeable document in store order (``doc_workers``, one index probe per count of

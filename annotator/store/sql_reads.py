@@ -178,6 +178,9 @@ def undo_redo_stacks(entries: Iterable[tuple[int, str, int | None]]) -> tuple[li
 LIVE_ASSIGNMENT = ("(s.expires_at IS NULL OR s.expires_at > {now} OR EXISTS (SELECT 1 FROM oplog o "
                    "WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator AND o.seq > s.taken_seq))")
 DELETE_LAPSED = "DELETE FROM assignments AS s WHERE NOT " + LIVE_ASSIGNMENT
+# An annotator's (``?``) queue: their live assignments, in the order given, each deal in document order.
+ASSIGNED = ("SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
+            + LIVE_ASSIGNMENT + " ORDER BY s.assigned_at, d.seq")
 # Who works on or is done with a document: its assignments, and whoever has labelled it (status past todo).
 WORKERS = ("(SELECT COUNT(*) FROM (SELECT w.annotator FROM assignments w WHERE w.doc_id=d.id UNION "
            "SELECT a.annotator FROM annotations a WHERE a.doc_id=d.id AND a.status<>'todo') AS workers)")
@@ -688,9 +691,7 @@ class SQLReads:
         """In the order they were given (a newly taken document comes last), each deal in document order."""
         if self._no_assignments:
             return []
-        return [r[0] for r in self._read(
-            "SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=? AND "
-            + LIVE_ASSIGNMENT.format(now=self._NOW) + " ORDER BY s.assigned_at, d.seq", (annotator,))]
+        return [r[0] for r in self._read(ASSIGNED.format(now=self._NOW), (annotator,))]
 
     def get_setting(self, key: str) -> str | None:
         if self._no_assignments:
