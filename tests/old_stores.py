@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from annotator.store.migrations import LONG_TEXTS_MIGRATION
-from annotator.store.pg_migrations import PG_LONG_TEXTS_MIGRATION, PG_TAKE_COUNTS_MIGRATION
+from annotator.store.pg_migrations import PG_HOT_LABELS_MIGRATION, PG_LONG_TEXTS_MIGRATION, PG_TAKE_COUNTS_MIGRATION
+
+
+def undo_hot_labels(cur) -> None:
+    """Take PostgreSQL's migration 11 away (migration 5's index of the counts left to fill is back)."""
+    cur.execute("CREATE INDEX annotations_uncounted ON annotations(doc_id, annotator) WHERE counted IS NULL")
+    cur.execute("ALTER TABLE annotations RESET (fillfactor)")
 
 
 def undo_take_counts(cur) -> None:
@@ -26,6 +32,8 @@ def made_before_long_texts(store, db, version: int | None = None) -> None:
         version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
 
         def undo(cur):
+            if version < PG_HOT_LABELS_MIGRATION:
+                undo_hot_labels(cur)
             if version < PG_TAKE_COUNTS_MIGRATION:
                 undo_take_counts(cur)
             for seq, doc_id, text in cur.execute("SELECT d.seq, d.id, d.text FROM documents d JOIN search_parts p "

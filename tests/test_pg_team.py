@@ -111,7 +111,7 @@ def test_the_kept_counts_follow_every_change_of_workers(pg_cluster):
 @pytest.fixture
 def old_store(pg_cluster):
     """A project made before migration 10: taken, labelled and lapsed documents, then its version set back."""
-    from old_stores import undo_take_counts
+    from old_stores import undo_hot_labels, undo_take_counts
 
     from annotator.store.pg_migrations import PG_TAKE_COUNTS_MIGRATION
 
@@ -124,6 +124,7 @@ def old_store(pg_cluster):
     assert store.take_document("carol", 2, 0) == "d1"  # lapsed, untouched: back in the pool at the next take
 
     def undo(cur):
+        undo_hot_labels(cur)
         undo_take_counts(cur)
         cur.execute("DELETE FROM schema_version WHERE version >= %s", (PG_TAKE_COUNTS_MIGRATION,))
 
@@ -169,5 +170,59 @@ def test_taking_the_next_document_is_two_round_trips(pg_cluster):
             setattr(store, name, lambda *args, real=real, name=name, **kwargs: trips.append(name) or real(*args, **kwargs))
         assert session.next_document("d0") == "d1"
         assert trips == ["_read", "_write"], trips
+    finally:
+        store.close()
+
+
+def test_a_label_rewrites_no_index_entry_of_its_row(pg_cluster):
+    """A label changes the state, version, time and counts of its row, none of them in an index since migration
+    11 (``annotations_uncounted`` named ``counted``), so PostgreSQL updates the row in place (HOT)."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+
+    store = open_store(pg_cluster.new_schema())
+    try:
+        store.add_document(Document("d0", TEXT))
+        session = AnnotationSession(store, load_schema(default_schema_path()), "amal")
+        session.add_entity("d0", 0, 3, "PER")  # the row's first write: an insert
+        with store.transaction():
+            session.add_entity("d0", 4, 9, "PER")
+            updated = store._read("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables "
+                                  "WHERE relid = 'annotations'::regclass")
+        assert updated == [(1, 1)], updated
+        assert len(store.load("d0", "amal").entities) == 2
+    finally:
+        store.close()
+
+
+def test_a_store_made_before_hot_labels_fills_the_counts_it_left_when_opened(pg_cluster):
+    """Counts migration 5 left to fill (an interrupted fill) are still filled after migration 11 drops the index
+    that found them: the migration leaves the setting that says so, the fill removes it."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store.pg_migrations import FILL_COUNTED, PG_HOT_LABELS_MIGRATION
+
+    db = pg_cluster.new_schema()
+    store = open_store(db)
+    for i in range(5):
+        store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        AnnotationSession(store, load_schema(default_schema_path()), "amal").set_status(f"d{i}", "done")
+
+    from old_stores import undo_hot_labels
+
+    def undo(cur):  # as migration 10 left it, with every count left to fill
+        undo_hot_labels(cur)
+        cur.execute("UPDATE annotations SET counted = NULL; DELETE FROM tallies")
+        cur.execute("DELETE FROM schema_version WHERE version >= %s", (PG_HOT_LABELS_MIGRATION,))
+
+    store._write(undo)
+    store.close()
+    store = open_store(db)
+    try:
+        assert {k: n for k, n in store.status_counts("amal").items() if n} == {"done": 5}
+        assert store._read("SELECT COUNT(*) FROM annotations WHERE counted IS NULL") == [(0,)]
+        assert store.get_setting(FILL_COUNTED) is None
+        assert not store._read("SELECT 1 FROM pg_indexes WHERE indexname = 'annotations_uncounted'")
+        assert store.integrity_check() == "ok"
     finally:
         store.close()

@@ -41,7 +41,7 @@ from annotator.store.base import (
     claim_refused,
     storable_name,
 )
-from annotator.store.pg_migrations import PG_MIGRATIONS, SCHEMA_VERSION_TABLE
+from annotator.store.pg_migrations import FILL_COUNTED, PG_MIGRATIONS, SCHEMA_VERSION_TABLE
 from annotator.store.sql_reads import (
     ASSIGNED,
     BACKFILL_BATCH,
@@ -464,7 +464,8 @@ class PostgresStore(SQLReads, Store):
 
     def _backfill(self) -> None:
         """Fill migration 5's columns of a database made before it, a batch per transaction (an
-        interrupted backfill goes on at the next open; two processes never count a row twice)."""
+        interrupted backfill goes on at the next open; two processes never count a row twice). The counts
+        are filled while the setting ``FILL_COUNTED`` (migration 11) says some are left."""
         while True:
             rows = self._read(f"SELECT seq, id, text FROM documents WHERE search IS NULL ORDER BY seq "
                               f"LIMIT {BACKFILL_BATCH}")
@@ -472,16 +473,21 @@ class PostgresStore(SQLReads, Store):
                 break
             filled = [(search_copy(doc_id, decode_text(text)), seq) for seq, doc_id, text in rows]
             self._write(_many("UPDATE documents SET search=%s WHERE seq=%s AND search IS NULL", filled))
-        while True:
-            rows = self._read(f"SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
-                              f"LIMIT {BACKFILL_BATCH}")
+        if self.get_setting(FILL_COUNTED) is None:  # (no index finds the rows: one would cost every label, HOT)
+            return
+        after: tuple[str, ...] = ()
+        while True:  # in key order from where the last batch ended: one pass over the table, whoever stopped it
+            rows = self._read("SELECT doc_id, annotator, state FROM annotations WHERE counted IS NULL "
+                              + ("AND (doc_id, annotator) > (?, ?) " if after else "")
+                              + f"ORDER BY doc_id, annotator LIMIT {BACKFILL_BATCH}", after)
             if not rows:
                 break
-
+            after = tuple(rows[-1][:2])
             tallied = [(counted(Annotations.from_json(json.loads(state))), doc_id, annotator)
                        for doc_id, annotator, state in rows]
             self._write(_many(  # the trigger counts them
                 "UPDATE annotations SET counted=%s WHERE doc_id=%s AND annotator=%s AND counted IS NULL", tallied))
+        self.set_setting(FILL_COUNTED, None)
 
     def _write_rows(self, sql: str, rows: list[tuple]) -> None:
         self._write(_many(sql.replace("?", "%s"), rows))
