@@ -18,7 +18,8 @@ machine's reference: see docs/performance.md, "Back to back on PostgreSQL: the c
 
 ``--against DIR`` (another checkout, e.g. main in a git worktree) instead measures PostgreSQL back to back with
 this checkout's code and DIR's, alternately (``--rounds`` pairs, the order swapped each round, on one cluster), and
-prints each run's p50/p95 of one action and CPU per action side by side: a before/after in the same minutes.
+prints each run's p50/p95 of one action and CPU per action side by side: a before/after in the same minutes
+(with ``--pace`` above 0, the default, each round also runs both paced).
 
 Run: .venv/bin/python bench/bench_team.py [--processes-pg 20] [--processes-sqlite 4] [--docs 80] [--pace 0.2]
 [--scale 1,4,10,20] [--own-sessions] [--against DIR [--rounds 2]]
@@ -384,12 +385,12 @@ def summary(run: dict) -> dict:
 def one_run(url: str, data_dir: str, args: argparse.Namespace) -> int:
     """``--one-run``: a PostgreSQL run back to back with the code found first on the path (``--against`` sets
     PYTHONPATH to a checkout), reported, then its summary as the last line (JSON)."""
-    run = run_team(url, args.processes_pg, args.docs, seconds=args.seconds, max_docs=50,
-                   server_cpu=cluster_cpu(Path(data_dir)), own_sessions=args.own_sessions)
+    run = run_team(url, args.processes_pg, args.docs, seconds=args.seconds, max_docs=PACED_DOCS if args.pace else 50,
+                   pace=args.pace, server_cpu=cluster_cpu(Path(data_dir)), own_sessions=args.own_sessions)
     import annotator
 
-    report(f"PostgreSQL, {args.processes_pg} processes, actions back to back, code of {Path(annotator.__file__).parents[1]}",
-           run)
+    how = f"an action every ~{args.pace * 1000:.0f} ms per process" if args.pace else "actions back to back"
+    report(f"PostgreSQL, {args.processes_pg} processes, {how}, code of {Path(annotator.__file__).parents[1]}", run)
     print(json.dumps(summary(run)), flush=True)
     return 1 if run["problems"] else 0
 
@@ -398,36 +399,41 @@ def against(cluster: Any, other: Path, args: argparse.Namespace) -> bool:
     """This checkout and ``other`` alternately on one cluster (each run in a process whose code is that
     checkout's, its annotator processes too); the figures side by side. True when a run's checks failed."""
     trees = {"this": REPO, "other": other.resolve()}
-    rows: list[tuple[int, str, dict]] = []
+    rows: list[tuple[int, str, float, dict]] = []
     for n in range(args.rounds):
-        for name in (("this", "other") if n % 2 == 0 else ("other", "this")):
-            url = cluster.new_database("ab")
-            done = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--one-run", url, str(cluster.data),
-                 "--processes-pg", str(args.processes_pg), "--docs", str(args.docs), "--seconds", str(args.seconds)]
-                + (["--own-sessions"] if args.own_sessions else []),
-                cwd=trees[name], env=dict(os.environ, PYTHONPATH=str(trees[name])), capture_output=True, text=True)
-            print(done.stdout.rsplit("\n", 2)[0] if done.stdout else "", flush=True)
-            if done.returncode not in (0, 1) or not done.stdout.strip():
-                raise RuntimeError(f"the run with {trees[name]} failed: {done.stderr[-2000:]}")
-            rows.append((n + 1, name, json.loads(done.stdout.strip().splitlines()[-1])))
+        for pace in [0.0] + ([args.pace] if args.pace > 0 else []):
+            for name in (("this", "other") if n % 2 == 0 else ("other", "this")):
+                url = cluster.new_database("ab")
+                done = subprocess.run(
+                    [sys.executable, str(Path(__file__).resolve()), "--one-run", url, str(cluster.data),
+                     "--processes-pg", str(args.processes_pg), "--docs", str(args.docs), "--seconds", str(args.seconds),
+                     "--pace", str(pace)] + (["--own-sessions"] if args.own_sessions else []),
+                    cwd=trees[name], env=dict(os.environ, PYTHONPATH=str(trees[name])), capture_output=True, text=True)
+                print(done.stdout.rsplit("\n", 2)[0] if done.stdout else "", flush=True)
+                if done.returncode not in (0, 1) or not done.stdout.strip():
+                    raise RuntimeError(f"the run with {trees[name]} failed: {done.stderr[-2000:]}")
+                rows.append((n + 1, name, pace, json.loads(done.stdout.strip().splitlines()[-1])))
     print(f"\nSide by side: this checkout ({REPO}) and the other ({trees['other']}), {args.processes_pg} processes "
-          "back to back on one PostgreSQL cluster, alternately")
-    print(f"{'round':>5}  {'code':<6}{'actions/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}{'N·D/C ms':>10}"
-          f"{'client CPU ms':>15}{'server CPU ms':>15}  load average")
+          "on one PostgreSQL cluster, alternately (pace 0: back to back)")
+    print(f"{'round':>5}  {'code':<6}{'pace s':>7}{'actions/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}"
+          f"{'N·D/C ms':>10}{'client CPU ms':>15}{'server CPU ms':>15}  load average")
     keys = ("p50", "p95", "mean", "bound")
-    for n, name, r in rows:
-        print(f"{n:>5}  {name:<6}{r['rate']:>10.0f}" + "".join(f"{r[k]:>{10 if k == 'bound' else 9}.1f}" for k in keys)
+
+    def cells(r: dict) -> str:
+        return "".join(f"{r[k]:>{10 if k == 'bound' else 9}.1f}" for k in keys)
+
+    for n, name, pace, r in rows:
+        print(f"{n:>5}  {name:<6}{pace:>7.1f}{r['rate']:>10.0f}" + cells(r if not pace else r | {"bound": math.nan})
               + f"{r['client_cpu']:>15.3f}{r['server_cpu']:>15.3f}  {r['load']}")
-    for name in ("this", "other"):
-        mine = [r for _, who, r in rows if who == name]
-        print(f" mean  {name:<6}{statistics.mean(r['rate'] for r in mine):>10.0f}"
-              + "".join(f"{statistics.mean(r[k] for r in mine):>{10 if k == 'bound' else 9}.1f}" for k in keys)
-              + f"{statistics.mean(r['client_cpu'] for r in mine):>15.3f}"
-              f"{statistics.mean(r['server_cpu'] for r in mine):>15.3f}")
-    print("N·D/C: the mean time of one action that N processes back to back with D of CPU each on C CPUs cannot "
-          "go below (the cores' share of the p95)")
-    return any(r["problems"] for _, _, r in rows)
+    for pace in sorted({p for _, _, p, _ in rows}):
+        for name in ("this", "other"):
+            mine = [r for _, who, p, r in rows if who == name and p == pace]
+            mean = {k: statistics.mean(r[k] for r in mine) for k in (*keys, "rate", "client_cpu", "server_cpu")}
+            print(f" mean  {name:<6}{pace:>7.1f}{mean['rate']:>10.0f}" + cells(mean if not pace else mean | {"bound": math.nan})
+                  + f"{mean['client_cpu']:>15.3f}{mean['server_cpu']:>15.3f}")
+    print("N·D/C: the mean time of one action that N processes back to back, each action needing D of CPU (clients' "
+          "and server's), cannot go below on C CPUs (the cores' share of the p95)")
+    return any(r["problems"] for _, _, _, r in rows)
 
 
 def main() -> int:
