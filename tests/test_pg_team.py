@@ -144,9 +144,11 @@ def test_a_store_made_before_the_kept_counts_gets_them_when_opened(old_store):
         store.close()
 
 
-def test_taking_the_next_document_is_two_round_trips(pg_cluster):
+def test_taking_the_next_document_and_labelling_it_take_the_fewest_round_trips(pg_cluster):
     """The queue setting and the annotator's queue come in one read (``setting_and_assigned``, which answers as
-    ``get_setting`` and ``assigned_documents`` do), then the take: two round trips, where there were three."""
+    ``get_setting`` and ``assigned_documents`` do), then the take: two round trips, where there were three. The
+    first label reads the state with the text (``load`` reads ahead what ``_read_marks`` would), then writes: two,
+    where there were three."""
     from annotator.assignment import DynamicQueue
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
@@ -170,6 +172,13 @@ def test_taking_the_next_document_is_two_round_trips(pg_cluster):
             setattr(store, name, lambda *args, real=real, name=name, **kwargs: trips.append(name) or real(*args, **kwargs))
         assert session.next_document("d0") == "d1"
         assert trips == ["_read", "_write"], trips
+        trips.clear()  # the first label on it: the state with the text's marks (or short text) in one read, the write
+        assert [(e.start, e.end) for e in session.add_entity("d1", 0, 3, "PER").state.entities] == [(0, 3)]
+        assert trips == ["_read", "_write"], trips
+        trips.clear()
+        session.add_entity("d1", 4, 9, "PER")  # from the state saved last: the write alone
+        assert trips == ["_write"], trips
+        assert session.document("d1").text == f"{TEXT} 1" and trips == ["_write"]  # the text read with the state
     finally:
         store.close()
 

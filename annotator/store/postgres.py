@@ -259,6 +259,10 @@ $take$"""
 
 _TAKE = _take_function()
 
+# ``_read_marks``' row: a text's marks, or (none: a text read whole) the text itself, with its metadata.
+_MARKS_COLUMNS = "d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta"
+_MARKS_FROM = "documents d LEFT JOIN text_marks m ON m.doc_id=d.id"
+
 class PostgresStore(SQLReads, Store):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
@@ -562,8 +566,9 @@ class PostgresStore(SQLReads, Store):
         ``get_document`` of the same id (a committed text never changes), then let go."""
         if self._no_marks:
             return super()._read_marks(doc_id)
-        rows = self._read("SELECT d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, "
-                          "d.meta FROM documents d LEFT JOIN text_marks m ON m.doc_id=d.id WHERE d.id=?", (doc_id,))
+        ahead, self._marks_ahead = self._marks_ahead, None
+        rows = ahead[1] if ahead is not None and ahead[0] == doc_id else \
+            self._read(f"SELECT {_MARKS_COLUMNS} FROM {_MARKS_FROM} WHERE d.id=?", (doc_id,))
         if rows and rows[0][1] is not None:
             return (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), False), nothing_to_keep
         if not rows:
@@ -578,6 +583,23 @@ class PostgresStore(SQLReads, Store):
         return kept if kept is not None and kept.id == doc_id else super().get_document(doc_id)
 
     _read_whole: Document | None = None  # the text ``_marks`` read whole, until ``get_document`` takes it
+    _marks_ahead: tuple[str, list[tuple]] | None = None  # ``_read_marks``' row, read by ``load`` beside a state
+
+    def load(self, doc_id: str, annotator: str) -> Annotations:
+        """``SQLReads.load``; and when the text's marks are not known yet, its ``_read_marks`` row in the same round
+        trip (for ``_read_marks`` to take next: a state is read to be changed or shown against its text, which is
+        read next; a team's first label on a document is then two round trips, not three). Inside a
+        transaction nothing is read ahead (what ``_marks`` keeps must come from committed rows)."""
+        if self._no_marks or self._in_transaction or doc_id in self.__dict__.get("_marks_cache", ()):
+            return super().load(doc_id, annotator)
+        rows = self._read(f"SELECT a.state, {_MARKS_COLUMNS} FROM {_MARKS_FROM} LEFT JOIN annotations a "
+                          "ON a.doc_id=d.id AND a.annotator=? WHERE d.id=?", (annotator, doc_id))
+        if not rows:  # no such document (or a name no store holds): as ``SQLReads.load`` answers
+            return super().load(doc_id, annotator)
+        self._marks_ahead = (doc_id, [row[1:] for row in rows])
+        if rows[0][0] is not None:
+            return Annotations.from_json(json.loads(rows[0][0]))
+        return Annotations(doc_id=doc_id, annotator=annotator)
 
     def add_document(self, doc: Document) -> AddResult:
         h = doc.hash
