@@ -1,17 +1,38 @@
-"""Writing many small files as one stream: a tar archive member after member, and the names given.
+"""Many small files as one stream: a tar archive written member after member, or read so, and the names given.
 
 brat's export (``formats/brat.py``) writes two files a document, into a folder or one archive; both
 need each file name once only, and the archive needs headers cheaper than ``tarfile.addfile``'s.
+brat's import reads such an archive as a stream (``TarReader``), never extracted, its member names
+untrusted. Which names are archives is one rule (``split_archive``), for export and import alike.
 """
 
 from __future__ import annotations
 
 import array
 import gzip
+import io
 import os
+import posixpath
 import tarfile
 import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import BinaryIO
+
+# the archives of a folder format's files (brat's): an output or input named so, gzipped or not
+ARCHIVES = {".tar": False, ".tar.gz": True, ".tgz": True}
+
+
+def split_archive(name: str, suffixes: Iterable[str] = tuple(ARCHIVES)) -> tuple[str, str] | None:
+    """``(stem, suffix)`` when ``name`` ends with one of ``suffixes`` (any case; the longest) after a
+    stem that is not empty, else None: the one rule for which names are archives (export's ``-o``,
+    import's paths, the folder an archive holds)."""
+    low = name.lower()
+    found = [s for s in suffixes if low.endswith(s) and len(name) > len(s)]
+    if not found:
+        return None
+    suffix = max(found, key=len)
+    return name[: -len(suffix)], suffix
 
 
 class TarStream:
@@ -78,9 +99,7 @@ class Names:
 
     def add(self, name: str) -> bool:
         """Take ``name``: True if it was free."""
-        raw = name.encode("utf-8", "surrogatepass")
-        # the slot is the low bits: CRC-32's, spread evenly (Adler-32's are not, for names alike)
-        key = (zlib.adler32(raw) << 32 | zlib.crc32(raw)) or 1  # 0 marks an empty slot
+        key = self._key(name)
         if not self._put(self.slots, key):
             return False
         self.count += 1
@@ -92,6 +111,22 @@ class Names:
             self.slots = grown
         return True
 
+    def __contains__(self, name: str) -> bool:
+        key, slots = self._key(name), self.slots
+        mask = len(slots) - 1
+        i = key & mask
+        while held := slots[i]:
+            if held == key:
+                return True
+            i = (i + 1) & mask
+        return False
+
+    @staticmethod
+    def _key(name: str) -> int:
+        raw = name.encode("utf-8", "surrogatepass")
+        # the slot is the low bits: CRC-32's, spread evenly (Adler-32's are not, for names alike)
+        return (zlib.adler32(raw) << 32 | zlib.crc32(raw)) or 1  # 0 marks an empty slot
+
     @staticmethod
     def _put(slots: array.array[int], key: int) -> bool:
         mask = len(slots) - 1
@@ -102,3 +137,68 @@ class Names:
             i = (i + 1) & mask
         slots[i] = key
         return True
+
+
+class TarReader:
+    """A tar archive (gzipped or not: ``tarfile`` tells) read as a stream, member after member, never
+    extracted and never seeking back: each pass opens it again. Member names are untrusted: each
+    member comes with the problem that keeps it from being read as a file of the archive's folder
+    (None: a regular file with a safe name). A damaged header stops the reading with an error, where
+    ``tarfile`` alone would take it for the archive's end and drop the rest unsaid."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._tar: tarfile.TarFile | None = None
+
+    def __iter__(self) -> Iterator[tuple[tarfile.TarInfo, str | None]]:
+        with open(self.path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8",
+                                                         errors="surrogateescape", tarinfo=_Checked) as tar:
+            self._tar = tar
+            try:
+                while (info := tar.next()) is not None:
+                    tar.members.clear()  # tarfile keeps every member seen: memory would grow with the archive
+                    yield info, member_problem(info)
+            finally:
+                self._tar = None
+
+    def open(self, info: tarfile.TarInfo) -> BinaryIO:
+        """The data of ``info``, the member just given, as a stream (read before the next member)."""
+        assert self._tar is not None
+        data = self._tar.extractfile(info)
+        return data if data is not None else io.BytesIO()  # type: ignore[return-value]
+
+
+def member_problem(info: tarfile.TarInfo) -> str | None:
+    """Why the member ``info`` is not read as a file (None: it may be). Nothing is written, so no name
+    could escape; they are refused all the same, as the archive's maker cannot have meant them."""
+    name = info.name
+    if any("\udc80" <= ch <= "\udcff" for ch in name):
+        return "its name is not UTF-8"
+    if name.startswith("/"):
+        return "an absolute name"
+    if ".." in name.split("/"):
+        return "a name with '..' (it would leave the archive's folder)"
+    if info.issym():
+        return f"a symbolic link (to {info.linkname!r}): not followed"
+    if info.islnk():
+        return f"a hard link (to {info.linkname!r}): not followed"
+    if info.ischr() or info.isblk() or info.isfifo():
+        return "a device or FIFO, not a file"
+    return None
+
+
+def member_key(name: str) -> str:
+    """The file a member's name stands for: ``./a//b.txt`` and ``a/b.txt`` are one (tar extracts both to one place)."""
+    return posixpath.normpath(name).lstrip("/")
+
+
+class _Checked(tarfile.TarInfo):
+    """A header that is not one (a bad checksum, the archive cut inside a header) after the first is an
+    error: ``tarfile`` takes it for the end of the archive, and the members after it would be lost unsaid."""
+
+    @classmethod
+    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> tarfile.TarInfo:
+        try:
+            return super().frombuf(buf, encoding, errors)
+        except (tarfile.InvalidHeaderError, tarfile.TruncatedHeaderError) as exc:
+            raise tarfile.ReadError(f"damaged: {exc}") from None

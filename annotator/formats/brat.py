@@ -21,18 +21,20 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import operator
 import os
 import re
 import tarfile
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from annotator.errors import InputError
-from annotator.formats._archive import Names, TarStream
-from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
+from annotator.formats._archive import ARCHIVES, Names, TarReader, TarStream, member_key, split_archive
+from annotator.formats._io import NOT_REGULAR, inside, iter_lines, iter_stream_lines, readable_name
 from annotator.formats._records import (
     finish,
     import_meta,
@@ -49,8 +51,6 @@ CLAIM_TYPE = "Claim"
 CLAIMER_TYPE = "Claimer"
 EQUIV_TYPE = "Equiv"
 _T_ID = re.compile(r"^T\d+$")
-# the archives an export writes for an output named so: gzipped or not
-ARCHIVES = {".tar": False, ".tar.gz": True, ".tgz": True}
 GZIP_LEVEL = 1  # fast: at 6 (gzip's default) or tarfile's 9 the compression alone is slower than the export
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -58,7 +58,10 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 def _read_text(path: Path) -> str:
     if path.exists() and not path.is_file():
         raise InputError(NOT_REGULAR, str(path))
-    raw = path.read_bytes()
+    return _decoded(path.read_bytes(), path)
+
+
+def _decoded(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,18 +69,59 @@ def _read_text(path: Path) -> str:
         raise InputError(f"invalid UTF-8 ({exc.reason})", str(path), line, byte_offset=exc.start) from None
 
 
+class _Pairing:
+    """brat's pairing rule, one owner for a folder and an archive: each ``.txt`` is a document, with the
+    ``.ann`` of the same stem when there is one; an ``.ann`` without its ``.txt`` stops the import of the
+    whole folder (or archive) before anything is imported. Stems are told as found, in any order; what is
+    kept is a digest of each (``Names``) and the ``.ann`` stems still waiting for their ``.txt``."""
+
+    def __init__(self) -> None:
+        self.texts, self.anns = Names(), Names()
+        self.waiting: dict[str, str] = {}  # stem → the .ann's name, while its .txt has not been seen
+
+    def add(self, stem: str, suffix: str, name: str) -> bool:
+        """Tell the ``.txt`` or ``.ann`` ``name`` of ``stem``: False if one was told already."""
+        if suffix == ".txt":
+            self.waiting.pop(stem, None)
+            return self.texts.add(stem)
+        if not self.anns.add(stem):
+            return False
+        if stem not in self.texts:
+            self.waiting[stem] = name
+        return True
+
+    def check(self, where: str) -> None:
+        """Every ``.ann`` has its ``.txt`` (call once all are told), else the error for the whole input."""
+        if self.waiting:
+            raise InputError(f"{len(self.waiting)} .ann file(s) without their .txt, e.g. "
+                             f"{next(iter(self.waiting.values()))}", where)
+
+    def has_ann(self, stem: str) -> bool:
+        return stem in self.anns
+
+
 def _pairs(path: Path) -> list[tuple[Path, Path]]:
     """(txt, ann) pairs named by ``path``: a folder, a ``.ann`` or a ``.txt`` file."""
     if path.is_dir():
         txts = sorted(path.glob("*.txt"))
-        stray = sorted(a for a in path.glob("*.ann") if not a.with_suffix(".txt").exists())
-        if stray:
-            raise InputError(f"{len(stray)} .ann file(s) without their .txt, e.g. {stray[0].name}", str(path))
+        pairing = _Pairing()
+        for f in [*txts, *sorted(path.glob("*.ann"))]:
+            pairing.add(f.name[:-4], f.name[-4:], f.name)
+        pairing.check(str(path))
         return [(t, t.with_suffix(".ann")) for t in txts]
     txt, ann = path.with_suffix(".txt"), path.with_suffix(".ann")
     if not txt.exists():
         raise InputError(f"brat needs the text beside the annotations: {txt.name} not found", str(path))
     return [(txt, ann)]
+
+
+def _member_stem(name: str) -> tuple[str, str] | None:
+    """(stem, suffix) of an archive member that brat reads (``corpus/a.txt``: ``corpus/a``), else None."""
+    key = member_key(name)
+    for suffix in (".txt", ".ann"):
+        if key.endswith(suffix) and len(key) > len(suffix) and not key.endswith("/" + suffix):
+            return key[: -len(suffix)], suffix
+    return None
 
 
 class BratFormat(Format):
@@ -97,6 +141,9 @@ class BratFormat(Format):
         return path.suffix == ".txt" and path.with_suffix(".ann").exists()
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        if not path.is_dir() and split_archive(path.name) is not None:
+            yield from self._read_archive(path, ctx)
+            return
         folder = path if path.is_dir() else path.parent
         for txt, ann in _pairs(path):
             ctx.next_record()
@@ -109,25 +156,94 @@ class BratFormat(Format):
                 continue
             text = _read_text(txt)
             if not ann.exists():
-                doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
-                yield Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
+                yield self._text_only(txt, text)
                 continue
-            record = self._record(readable_name(txt.stem), text, ann, ctx)
+            record = self._record(readable_name(txt.stem), text, iter_lines(ann), ann, ann.stat().st_size, ctx)
             record = finish(record, ctx, ann, NAME) if record is not None else None
             if record is not None:
                 yield record
 
-    def _record(self, doc_id: str, text: str, ann_path: Path, ctx: ReadContext) -> Record | None:
+    @staticmethod
+    def _text_only(txt: Path, text: str) -> Record:
+        doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
+        return Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
+
+    def _read_archive(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        """The pairs of a tar archive (``.tar``, ``.tar.gz``, ``.tgz``), read as a stream, never extracted, in
+        two passes: the first reads only the headers (each member's name checked, the pairs found by
+        ``_Pairing``, an ``.ann`` without its ``.txt`` an error before anything is imported); the second
+        gives each pair as soon as both its members are read (an archive brat's export wrote has each
+        ``.txt`` right before its ``.ann``: one document in memory at a time). Members are named
+        ``ARCHIVE/MEMBER`` in reports; a member that is not a plain file with a plain name (a link, a
+        device, ``..``, an absolute or non-UTF-8 name, a name given twice) is reported, and its pair
+        not imported."""
+        tar = TarReader(path)
+        pairing, bad = _Pairing(), set[str]()
+        try:
+            for info, problem in tar:
+                found = _member_stem(info.name)
+                if found is not None and not pairing.add(*found, readable_name(info.name)):
+                    problem = problem or "the archive holds this name twice"
+                if problem is None and found is not None and not info.isfile():
+                    problem = "not a regular file"
+                if problem is None:
+                    continue
+                ctx.next_record()
+                but = f"{readable_name(found[0].rsplit('/', 1)[-1])}.txt and .ann not imported" if found \
+                    else "skipped"
+                ctx.reject(path / readable_name(info.name), None, f"{problem}; {but}")
+                if found is not None:
+                    bad.add(found[0])
+            pairing.check(str(path))
+            yield from self._archive_pairs(path, tar, pairing, bad, ctx)
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"not a tar archive, or a damaged one ({exc}); nothing after this was read",
+                             str(path)) from None
+
+    def _archive_pairs(self, path: Path, tar: TarReader, pairing: _Pairing, bad: set[str],
+                       ctx: ReadContext) -> Iterator[Record]:
+        held: dict[tuple[str, str], tuple[str, bytes]] = {}  # (stem, suffix) → (name, data): the other not yet read
+        for info, problem in tar:
+            found = _member_stem(info.name)
+            if problem is not None or found is None or found[0] in bad or not info.isfile():
+                continue
+            stem, suffix = found
+            other = ".ann" if suffix == ".txt" else ".txt"
+            if suffix == ".txt" and not pairing.has_ann(stem):
+                ctx.next_record()
+                yield self._text_only(path / info.name, _decoded(tar.open(info).read(), path / info.name))
+                continue
+            if (stem, other) not in held:
+                held[found] = (info.name, tar.open(info).read())
+                continue
+            ctx.next_record()
+            name, data = held.pop((stem, other))
+            if suffix == ".ann":  # the .txt came first (brat's own archives): the .ann's lines as they are read
+                txt, ann, size = name, info.name, info.size
+                lines = iter_stream_lines(tar.open(info), path / ann)
+            else:
+                txt, ann, size = info.name, name, len(data)
+                lines = iter_stream_lines(io.BytesIO(data), path / ann)
+                data = tar.open(info).read()
+            text = _decoded(data, path / txt)
+            del data
+            record = self._record(readable_name(txt.rsplit("/", 1)[-1][:-4]), text, lines, path / ann, size, ctx)
+            record = finish(record, ctx, path / ann, NAME) if record is not None else None
+            if record is not None:
+                yield record
+
+    def _record(self, doc_id: str, text: str, ann_lines: Iterable[tuple[int, str]], ann_path: Path, size: int,
+                ctx: ReadContext) -> Record | None:
         entities: dict[str, Entity] = {}
         claims: dict[str, Claim] = {}
         attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
         links: list[tuple[int, str, str, str]] = []  # line, claim id, entity id, the line's brat id
         equivs: list[tuple[int, list[str]]] = []  # line, the entities it says are one
         kept: list[str] = []
-        if ann_path.stat().st_size == 0:
+        if size == 0:
             return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
                           Annotations(doc_id=doc_id, annotator=None), None)
-        for number, line in iter_lines(ann_path):
+        for number, line in ann_lines:
             if not line.strip():
                 continue
             fields = line.split("\t")
@@ -237,9 +353,10 @@ class BratFormat(Format):
         folder named after the archive (``corpus.tar`` holds ``corpus/<id>.txt``, ``corpus/<id>.ann``),
         as brat collections are shipped: the same names and bytes ``write_folder`` gives, one document
         in memory at a time. ``out`` is the export's temporary file, renamed over ``target`` once whole."""
-        suffix = self.archive_suffix(target)
-        assert suffix is not None, target
-        top = _file_stem(target.name[: -len(suffix)], Names())
+        named = split_archive(target.name, self.archive_suffixes)
+        assert named is not None, target
+        stem, suffix = named
+        top = _file_stem(stem, Names())
         now, umask = int(time.time()), os.umask(0)
         os.umask(umask)
         with contextlib.ExitStack() as stack:
