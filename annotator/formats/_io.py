@@ -50,7 +50,14 @@ def check_readable(path: Path) -> None:
     """Refuse, with one clear line, what no reader can use: a folder, an empty or binary file."""
     check_regular(path)
     with path.open("rb") as f:
-        start = f.read(8192)
+        check_start(f.read(START_BYTES), path)
+
+
+START_BYTES = 8192  # what check_start is given: a file's (or an archive member's) first bytes
+
+
+def check_start(start: bytes, path: str | Path) -> None:
+    """``check_readable`` of a file's first START_BYTES, however they were read (an archive's member)."""
     if not start:
         raise InputError("empty file: nothing to import", str(path))
     if b"\x00" in start:

@@ -34,7 +34,15 @@ from typing import Any, BinaryIO
 
 from annotator.errors import InputError
 from annotator.formats._archive import ARCHIVES, Names, TarReader, TarStream, member_key, split_archive
-from annotator.formats._io import NOT_REGULAR, inside, iter_lines, iter_stream_lines, readable_name
+from annotator.formats._io import (
+    NOT_REGULAR,
+    START_BYTES,
+    check_start,
+    inside,
+    iter_lines,
+    iter_stream_lines,
+    readable_name,
+)
 from annotator.formats._records import (
     finish,
     import_meta,
@@ -173,10 +181,10 @@ class BratFormat(Format):
         two passes: the first reads only the headers (each member's name checked, the pairs found by
         ``_Pairing``, an ``.ann`` without its ``.txt`` an error before anything is imported); the second
         gives each pair as soon as both its members are read (an archive brat's export wrote has each
-        ``.txt`` right before its ``.ann``: one document in memory at a time). Members are named
-        ``ARCHIVE/MEMBER`` in reports; a member that is not a plain file with a plain name (a link, a
-        device, ``..``, an absolute or non-UTF-8 name, a name given twice) is reported, and its pair
-        not imported."""
+        ``.txt`` right before its ``.ann``: one document in memory at a time). A member that is not a
+        plain file with a plain name (a link, a device, ``..``, an absolute or non-UTF-8 name, a name given
+        twice) is reported with the archive and its name, and its pair not imported; the problems of a
+        member read name it ``ARCHIVE/MEMBER``."""
         tar = TarReader(path)
         pairing, bad = _Pairing(), set[str]()
         try:
@@ -191,7 +199,7 @@ class BratFormat(Format):
                 ctx.next_record()
                 but = f"{readable_name(found[0].rsplit('/', 1)[-1])}.txt and .ann not imported" if found \
                     else "skipped"
-                ctx.reject(path / readable_name(info.name), None, f"{problem}; {but}")
+                ctx.reject(path, None, f"member {readable_name(info.name)}: {problem}; {but}")
                 if found is not None:
                     bad.add(found[0])
             pairing.check(str(path))
@@ -219,12 +227,14 @@ class BratFormat(Format):
             ctx.next_record()
             name, data = held.pop((stem, other))
             if suffix == ".ann":  # the .txt came first (brat's own archives): the .ann's lines as they are read
-                txt, ann, size = name, info.name, info.size
-                lines = iter_stream_lines(tar.open(info), path / ann)
+                txt, ann, size, stream = name, info.name, info.size, tar.open(info)
+                start = stream.peek(START_BYTES)[:START_BYTES]
             else:
-                txt, ann, size = info.name, name, len(data)
-                lines = iter_stream_lines(io.BytesIO(data), path / ann)
-                data = tar.open(info).read()
+                txt, ann, size, stream = info.name, name, len(data), io.BytesIO(data)
+                start, data = data[:START_BYTES], tar.open(info).read()
+            if size:  # the checks iter_lines makes of a file
+                check_start(start, path / ann)
+            lines = iter_stream_lines(stream, path / ann)
             text = _decoded(data, path / txt)
             del data
             record = self._record(readable_name(txt.rsplit("/", 1)[-1][:-4]), text, lines, path / ann, size, ctx)
