@@ -23,15 +23,13 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from test_brat_export import TEXT, awkward_records, seed_records
 
 from annotator.errors import InputError
 from annotator.exporting import export_records
 from annotator.formats.base import ReadContext, Record, WriteContext, get_format
-from annotator.importing import import_paths
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.store.sqlite import SQLiteStore
-
-from test_brat_export import TEXT, awkward_records, seed_records
 
 BRAT = get_format("brat")
 

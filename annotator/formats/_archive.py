@@ -17,7 +17,7 @@ import tarfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Self, cast
 
 # the archives of a folder format's files (brat's): an output or input named so, gzipped or not
 ARCHIVES = {".tar": False, ".tar.gz": True, ".tgz": True}
@@ -156,16 +156,16 @@ class TarReader:
             self._tar = tar
             try:
                 while (info := tar.next()) is not None:
-                    tar.members.clear()  # tarfile keeps every member seen: memory would grow with the archive
+                    tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member seen: memory would grow
                     yield info, member_problem(info)
             finally:
                 self._tar = None
 
-    def open(self, info: tarfile.TarInfo) -> BinaryIO:
+    def open(self, info: tarfile.TarInfo) -> io.BufferedReader:
         """The data of ``info``, the member just given, as a stream (read before the next member)."""
         assert self._tar is not None
-        data = self._tar.extractfile(info)
-        return data if data is not None else io.BytesIO()  # type: ignore[return-value]
+        data = self._tar.extractfile(info)  # a BufferedReader (tarfile.ExFileObject); None for a folder
+        return cast(io.BufferedReader, data) if data is not None else io.BufferedReader(io.BytesIO())
 
 
 def member_problem(info: tarfile.TarInfo) -> str | None:
@@ -197,8 +197,11 @@ class _Checked(tarfile.TarInfo):
     error: ``tarfile`` takes it for the end of the archive, and the members after it would be lost unsaid."""
 
     @classmethod
-    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> tarfile.TarInfo:
+    def frombuf(cls, buf: bytes | bytearray, encoding: str, errors: str) -> Self:
         try:
             return super().frombuf(buf, encoding, errors)
-        except (tarfile.InvalidHeaderError, tarfile.TruncatedHeaderError) as exc:
+        except _NOT_A_HEADER as exc:
             raise tarfile.ReadError(f"damaged: {exc}") from None
+
+
+_NOT_A_HEADER = (tarfile.InvalidHeaderError, tarfile.TruncatedHeaderError)  # type: ignore[attr-defined]

@@ -226,14 +226,15 @@ class BratFormat(Format):
                 continue
             ctx.next_record()
             name, data = held.pop((stem, other))
+            stream: BinaryIO
             if suffix == ".ann":  # the .txt came first (brat's own archives): the .ann's lines as they are read
-                txt, ann, size, stream = name, info.name, info.size, tar.open(info)
-                start = stream.peek(START_BYTES)[:START_BYTES]
+                member = tar.open(info)
+                txt, ann, size, stream, start = name, info.name, info.size, member, member.peek(START_BYTES)
             else:
                 txt, ann, size, stream = info.name, name, len(data), io.BytesIO(data)
-                start, data = data[:START_BYTES], tar.open(info).read()
+                start, data = data, tar.open(info).read()
             if size:  # the checks iter_lines makes of a file
-                check_start(start, path / ann)
+                check_start(start[:START_BYTES], path / ann)
             lines = iter_stream_lines(stream, path / ann)
             text = _decoded(data, path / txt)
             del data
