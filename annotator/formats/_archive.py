@@ -44,6 +44,7 @@ class TarStream:
 
     def __init__(self, out: BinaryIO | gzip.GzipFile, mtime: int, umask: int) -> None:
         self.out, self.mtime, self.umask, self.offset = out, mtime, umask, 0
+        self.buf = bytearray()
         self.template = bytearray(self.info("", tarfile.REGTYPE, 0).tobuf(tarfile.PAX_FORMAT))
         self.template[_CHKSUM] = b" " * 8  # as the checksum is counted
         self.sum = sum(self.template) - sum(self.template[_SIZE])
@@ -69,21 +70,27 @@ class TarStream:
 
     def add(self, name: str, data: bytes, kind: bytes = tarfile.REGTYPE) -> None:
         head = self.header(name, kind, len(data))
-        self.out.write(head)
-        if data:
-            self.out.write(data)
         pad = -len(data) % tarfile.BLOCKSIZE
-        if pad:
-            self.out.write(tarfile.NUL * pad)
+        buf = self.buf  # members gathered into large writes: three small ones a member cost more than the copy
+        buf += head
+        buf += data
+        buf += _PADS[pad]
         self.offset += len(head) + len(data) + pad
+        if len(buf) >= _WRITE_BYTES:
+            self.out.write(buf)
+            buf.clear()
 
     def close(self) -> None:
         """The end of the archive: two empty blocks, then padding to a whole record (``tarfile.close``)."""
         end = tarfile.BLOCKSIZE * 2
-        self.out.write(tarfile.NUL * (end + -(self.offset + end) % tarfile.RECORDSIZE))
+        self.buf += tarfile.NUL * (end + -(self.offset + end) % tarfile.RECORDSIZE)
+        self.out.write(self.buf)
+        self.buf.clear()
 
 
 _SIZE, _CHKSUM = slice(124, 136), slice(148, 156)  # a tar header's fields (POSIX ustar)
+_PADS = [tarfile.NUL * n for n in range(tarfile.BLOCKSIZE)]  # a member's data is padded to whole blocks
+_WRITE_BYTES = 1 << 18  # TarStream writes in pieces of about this size
 
 
 class Names:

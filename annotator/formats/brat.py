@@ -405,28 +405,52 @@ class BratFormat(Format):
         spans: list[Entity | Claim] = sorted([*ann.entities, *ann.claims], key=_ID)
         spans.sort(key=_END, reverse=True)
         spans.sort(key=_START)
-        taken = {i for i in map(_ID, spans) if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
+        ids = list(map(_ID, spans))
+        taken = {i for i in ids if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
         entity_id: dict[str, str] = {}  # our span id → its brat id, entities and claims apart
         claim_id: dict[str, str] = {}
-        seen: set[str] = set()
-        n = 0
-        for s in spans:
-            if s.id in taken and s.id not in seen:
-                bid = s.id
-            else:
-                n += 1
-                while f"T{n}" in taken:
+        if taken:
+            seen: set[str] = set()
+            n = 0
+            for s in spans:
+                if s.id in taken and s.id not in seen:
+                    bid = s.id
+                else:
                     n += 1
-                bid = f"T{n}"
-            seen.add(bid)
-            (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
+                    while f"T{n}" in taken:
+                        n += 1
+                    bid = f"T{n}"
+                seen.add(bid)
+                (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
+        elif not ann.claims:  # none to keep (labels made here): T1, T2 … in order, the last for an id given twice
+            entity_id = dict(zip(ids, _t_ids(len(ids)), strict=True))
+        else:
+            for s, bid in zip(spans, _t_ids(len(ids)), strict=True):
+                (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
         # an id given twice: its lines all take its last brat id; brat's own rule for the text column: no line break
-        lines = [f"{claim_id[s.id]}\t{CLAIM_TYPE} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+        lines = [f"{claim_id[s.id]}\t{CLAIM_TYPE} {s.start} {s.end}\t{text[s.start:s.end].replace(NL, ' ')}"
                  if isinstance(s, Claim) else
-                 f"{entity_id[s.id]}\t{s.label} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+                 f"{entity_id[s.id]}\t{s.label} {s.start} {s.end}\t{text[s.start:s.end].replace(NL, ' ')}"
                  for s in spans]
         ex = Stored(doc, NAME, ctx)
         kept: list[str] = ex.get("kept", _KEPT_LINES, [])
+        if kept or ann.claims:
+            self._claim_lines(lines, spans, claim_id, entity_id, kept, ex, rec, ctx)
+        if any(e.identity is not None for e in ann.entities):
+            lines += [f"*\t{EQUIV_TYPE} " + " ".join(entity_id[e.id] for e in mentions)
+                      for mentions in ann.identities().values() if len(mentions) > 1]
+        if kept:
+            self._kept_lines(lines, kept, {*entity_id.values(), *claim_id.values()}, doc.id, ctx)
+        if ann.notes or ann.attributes or ann.status != "todo":
+            lost.add(doc.id)
+        return lines
+
+    @staticmethod
+    def _claim_lines(lines: list[str], spans: list[Entity | Claim], claim_id: dict[str, str],
+                     entity_id: dict[str, str], kept: list[str], ex: Stored, rec: Record, ctx: WriteContext) -> None:
+        """The claims' ``A`` (attribute) and ``R`` (claimer) lines, with the ids they had in brat when still free."""
+        doc, ann = rec.document, rec.annotations
+        assert ann is not None
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
         for c in [s for s in spans if isinstance(s, Claim)]:  # in the spans' order
             tid = claim_id[c.id]
@@ -442,23 +466,20 @@ class BratFormat(Format):
                              + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
                 lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{entity_id[c.claimer]}")
-        if any(e.identity is not None for e in ann.entities):
-            lines += [f"*\t{EQUIV_TYPE} " + " ".join(entity_id[e.id] for e in mentions)
-                      for mentions in ann.identities().values() if len(mentions) > 1]
-        present = {*entity_id.values(), *claim_id.values()}
+
+    @staticmethod
+    def _kept_lines(lines: list[str], kept: list[str], present: set[str], doc_id: str, ctx: WriteContext) -> None:
+        """The lines an import kept verbatim, unless their id is taken or a span they name is gone."""
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
             if line.split("\t", 1)[0] in present:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} has the id of a span "
+                ctx.report(ctx.target, None, f"document {doc_id!r}: kept brat line {line!r} has the id of a span "
                            "written; left out")
             elif refs <= present:
                 lines.append(line)
             else:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
+                ctx.report(ctx.target, None, f"document {doc_id!r}: kept brat line {line!r} refers to a span "
                            "that is gone; left out")
-        if ann.notes or ann.attributes or ann.status != "todo":
-            lost.add(doc.id)
-        return lines
 
 
 _UNHELD = "brat has no place for document status, notes or attributes; not written"
@@ -493,6 +514,13 @@ class _Unheld:
 
 
 _ID, _START, _END = operator.attrgetter("id"), operator.attrgetter("start"), operator.attrgetter("end")
+NL = "\n"
+_T_IDS = [f"T{n}" for n in range(1, 257)]  # the fresh brat ids most documents need, made once
+
+
+def _t_ids(count: int) -> list[str]:
+    """``T1`` … ``T<count>``."""
+    return _T_IDS[:count] if count <= len(_T_IDS) else [*_T_IDS, *(f"T{n}" for n in range(len(_T_IDS) + 1, count + 1))]
 
 
 def _read_identities(equivs: list[tuple[int, list[str]]], entities: dict[str, Entity], path: Path,
