@@ -278,3 +278,15 @@ def test_a_kill_during_an_archive_import_leaves_whole_records(tmp_path, news_sch
             assert [(e.start, e.end) for e in state.entities] == [(10, 20), (21, 26)], doc_id
     finally:
         store.close()
+
+
+def test_reading_many_members_keeps_memory_flat(tmp_path, news_schema):
+    archive = make_tar(tmp_path / "many.tar", [member(f"c/d{i:05d}.txt", b"x") for i in range(8_000)])
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in BRAT.read(archive, ReadContext(schema=news_schema)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 8_000
+    assert peak < 3_500_000, peak  # tarfile keeps every member it read (about 1 kB each) unless told not to
