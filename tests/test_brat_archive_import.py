@@ -290,3 +290,16 @@ def test_reading_many_members_keeps_memory_flat(tmp_path, news_schema):
         tracemalloc.stop()
     assert count == 8_000
     assert peak < 3_500_000, peak  # tarfile keeps every member it read (about 1 kB each) unless told not to
+
+
+def test_a_pair_left_incomplete_on_the_second_reading_is_reported(tmp_path, news_schema, monkeypatch):
+    from annotator.formats import brat
+
+    archive = make_tar(tmp_path / "c.tar", [member("c/a.txt", b"alone"), member("c/b.txt", b"b"), member("c/b.ann")])
+    real = brat._Pairing.has_ann
+    monkeypatch.setattr(brat._Pairing, "has_ann", lambda self, stem: stem == "c/a" or real(self, stem))  # as if
+    ctx = ReadContext(schema=news_schema)  # c/a.ann were there when the headers were read, and gone after
+    assert [r.document.id for r in BRAT.read(archive, ctx)] == ["b"]
+    assert [p.message for p in ctx.problems] == ["member c/a.txt: the other file of its pair was not found when the "
+                                                 "archive was read again (did it change?); not imported"]
+    assert ctx.rejected == 1

@@ -242,6 +242,10 @@ class BratFormat(Format):
             record = finish(record, ctx, path / ann, NAME) if record is not None else None
             if record is not None:
                 yield record
+        for name, _ in held.values():  # the archive changed between the passes: said, never dropped unsaid
+            ctx.next_record()
+            ctx.reject(path, None, f"member {readable_name(name)}: the other file of its pair was not found when "
+                                   "the archive was read again (did it change?); not imported")
 
     def _record(self, doc_id: str, text: str, ann_lines: Iterable[tuple[int, str]], ann_path: Path, size: int,
                 ctx: ReadContext) -> Record | None:
