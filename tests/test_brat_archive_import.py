@@ -155,7 +155,7 @@ def test_hostile_members_are_reported_with_the_archive_and_the_member_and_the_re
         member("c/dev.txt", kind=tarfile.CHRTYPE), member("c/fifo.txt", kind=tarfile.FIFOTYPE),
         member("c/twice.txt", b"first"), member("c/twice.txt", b"second"),
         member("c/\udcff\udcfe.txt", b"latin-1 name"),
-        member("c/annotation.conf", b"[entities]\nPER\n"),
+        member("c/annotation.conf", b"[entities]\nPER\n"), member("c/visual.conf", kind=tarfile.SYMTYPE, link="/x"),
     ])
     res = cli("import", "--db", tmp_path / "a.db", archive)
     assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
@@ -168,6 +168,7 @@ def test_hostile_members_are_reported_with_the_archive_and_the_member_and_the_re
         "bad.tar: member c/fifo.txt: a device or FIFO, not a file; fifo.txt and .ann not imported",
         "bad.tar: member c/twice.txt: the archive holds this name twice; twice.txt and .ann not imported",
         "bad.tar: member c/\\xff\\xfe.txt: its name is not UTF-8; \\xff\\xfe.txt and .ann not imported",
+        "bad.tar: member c/visual.conf: a symbolic link (to '/x'): not followed; not read (brat reads .txt and .ann)",
     }
     said = {line.strip().split(str(tmp_path) + "/", 1)[-1] for line in res.stderr.splitlines()}
     assert expected <= said, "\n".join(sorted(said))

@@ -196,12 +196,15 @@ class BratFormat(Format):
                     problem = "not a regular file"
                 if problem is None:
                     continue
+                shown = readable_name(info.name)
+                if found is None:  # never read (a .conf, a README): said, but nothing is lost
+                    ctx.report(path, None, f"member {shown}: {problem}; not read (brat reads .txt and .ann)",
+                               note=True)
+                    continue
                 ctx.next_record()
-                but = f"{readable_name(found[0].rsplit('/', 1)[-1])}.txt and .ann not imported" if found \
-                    else "skipped"
-                ctx.reject(path, None, f"member {readable_name(info.name)}: {problem}; {but}")
-                if found is not None:
-                    bad.add(found[0])
+                stem = readable_name(found[0].rsplit("/", 1)[-1])
+                ctx.reject(path, None, f"member {shown}: {problem}; {stem}.txt and .ann not imported")
+                bad.add(found[0])
             pairing.check(str(path))
             yield from self._archive_pairs(path, tar, pairing, bad, ctx)
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
