@@ -28,6 +28,7 @@ from test_brat_export import TEXT, awkward_records, seed_records
 from annotator.errors import InputError
 from annotator.exporting import export_records
 from annotator.formats.base import ReadContext, Record, WriteContext, get_format
+from annotator.importing import import_paths
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.store.sqlite import SQLiteStore
 
@@ -304,3 +305,26 @@ def test_a_pair_left_incomplete_on_the_second_reading_is_reported(tmp_path, news
     assert [p.message for p in ctx.problems] == ["member c/a.txt: the other file of its pair was not found when the "
                                                  "archive was read again (did it change?); not imported"]
     assert ctx.rejected == 1
+
+
+def test_mutated_archives_import_or_report_without_a_traceback(tmp_path, news_schema):
+    good = make_tar(tmp_path / "good.tar", [member(f"c/d{i}{suffix}", data) for i in range(4) for suffix, data in
+                                            ((".txt", TEXT.encode()), (".ann", "T1\tPER 4 14\tمصطفى بالي\n".encode()))])
+    rng = random.Random(12)
+    store = SQLiteStore(tmp_path / "s.db")
+    try:
+        for n in range(80):
+            b = bytearray(good.read_bytes() if n % 2 else gzip.compress(good.read_bytes()))
+            for _ in range(rng.randint(1, 6)):
+                i = rng.randrange(len(b) or 1)
+                if rng.random() < 0.6:
+                    b[i:i + 1] = bytes([rng.randrange(256)])
+                else:
+                    del b[i:i + rng.randint(1, 600)]
+            archive = tmp_path / ("m.tar" if n % 2 else "m.tgz")
+            archive.write_bytes(bytes(b))
+            ctx_problems: list = []
+            import_paths(store, news_schema, [archive], on_problem=ctx_problems.append)  # raises nothing
+            assert all(str(archive) in p.path for p in ctx_problems), ctx_problems
+    finally:
+        store.close()

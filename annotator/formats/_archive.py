@@ -9,6 +9,7 @@ untrusted. Which names are archives is one rule (``split_archive``), for export 
 from __future__ import annotations
 
 import array
+import contextlib
 import gzip
 import io
 import os
@@ -158,21 +159,40 @@ class TarReader:
         self._tar: tarfile.TarFile | None = None
 
     def __iter__(self) -> Iterator[tuple[tarfile.TarInfo, str | None]]:
-        with open(self.path, "rb") as raw, tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8",
-                                                         errors="surrogateescape", tarinfo=_Checked) as tar:
-            self._tar = tar
-            try:
-                while (info := tar.next()) is not None:
-                    tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member seen: memory would grow
-                    yield info, member_problem(info)
-            finally:
-                self._tar = None
+        with open(self.path, "rb") as raw:
+            with _damage_said():
+                tar = tarfile.open(fileobj=raw, mode="r|*", encoding="utf-8", errors="surrogateescape",
+                                   tarinfo=_Checked)
+            with tar:
+                self._tar = tar
+                try:
+                    while True:
+                        with _damage_said():
+                            info = tar.next()
+                        if info is None:
+                            break
+                        tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member seen
+                        yield info, member_problem(info)
+                finally:
+                    self._tar = None
 
     def open(self, info: tarfile.TarInfo) -> io.BufferedReader:
         """The data of ``info``, the member just given, as a stream (read before the next member)."""
         assert self._tar is not None
         data = self._tar.extractfile(info)  # a BufferedReader (tarfile.ExFileObject); None for a folder
         return cast(io.BufferedReader, data) if data is not None else io.BufferedReader(io.BytesIO())
+
+
+@contextlib.contextmanager
+def _damage_said() -> Iterator[None]:
+    """What ``tarfile`` lets slip on a damaged stream (``ord()`` of nothing on a cut gzip header, a bad
+    gzip or bz2 stream, a truncated one) as the ``ReadError`` it raises for the rest."""
+    try:
+        yield
+    except tarfile.TarError:
+        raise
+    except (EOFError, zlib.error, OSError, ValueError, TypeError) as exc:
+        raise tarfile.ReadError(f"{type(exc).__name__}: {exc}") from None
 
 
 def member_problem(info: tarfile.TarInfo) -> str | None:
