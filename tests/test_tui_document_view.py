@@ -52,3 +52,36 @@ async def test_cached_lines_survive_a_recount_below_and_each_costs_one_lookup(tm
         assert redrawn.text == drawn[0].text
         assert view._top_offset == 0
     session.store.close()
+
+
+async def test_a_label_key_indexes_the_new_state_once_for_the_editor_and_the_view(tmp_path, monkeypatch):
+    """The document view draws from the editor's index of the state shown (``Editor.spans``), not an
+    index of its own made from the same state; the store's copy of that state, answering the save,
+    shares it."""
+    from test_tui_support import main, wait_until, word_span
+
+    from annotator.text.overlaps import SpansByStart
+
+    session = make_session(tmp_path / "spans.db", docs=(("spans", WORDS),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        made = []
+        real_init = SpansByStart.__init__
+
+        def counted(self, items, bounds):
+            made.append(1)
+            real_init(self, items, bounds)
+
+        monkeypatch.setattr(SpansByStart, "__init__", counted)
+        for word in ("بيروت", "الوزير"):
+            screen.view.move_to(word_span(WORDS, word)[0])
+            made.clear()
+            await pilot.press("3")
+            await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state)
+            assert len(made) <= 2, made  # its entities and its claims, once (the view's own was a third)
+            assert screen.view.spans is screen.editor.spans  # one index of the state shown, the editor's
+        assert [e.label for e in session.annotations("spans").entities] == ["GPE", "GPE"]
+    session.store.close()
+
