@@ -460,6 +460,12 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_version = self.doc_layout.version
         self.call_later(self._update_virtual_size)
 
+    @staticmethod
+    def _meets(line: VisualLine, ranges: tuple[tuple[int, int], ...]) -> bool:
+        """Whether any of ``ranges`` (the mark, the related spans) has a character on ``line``: a range
+        test per line, not a look at each cell (each cell starts within ``[line.start, line.end)``)."""
+        return any(start < end and start < line.end and line.start < end for start, end in ranges)
+
     def _render_visual_line(self, line: VisualLine | None, width: int) -> Strip:
         base = self.rich_style
         if line is None:
@@ -481,8 +487,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         run_key: tuple | None = None
         used = GUTTER + indent
         cells = line.cells
-        if not spans and not self.related and not (mark_start < mark_end and any(
-                mark_start <= cell.start < mark_end for cell in cells)):
+        if not spans and not self._meets(line, ((mark_start, mark_end), *self.related)):
             # nothing on this line is styled apart (most lines): one run, without a key per cell
             run_text, run_key = [cell.text for cell in cells], (None, False, False, 0, False, False)
             used += sum(cell.width for cell in cells)
