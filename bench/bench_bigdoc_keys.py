@@ -32,6 +32,7 @@ label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 t
 ``--reads ROUNDS`` measures only the store's part, in one process per size: the whole-text read and the
 count of invisible characters in a worker, the way before and the way now, alternating. ``--spans``:
 the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
+``--follow``: the spans' index after a label among thousands of spans, made again before and kept in step now.
 
     .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
@@ -374,6 +375,60 @@ def spans_under_figures(rounds: int = 2) -> None:
               f"({min(figures['walk']) / max(min(figures['index']), 1e-6):.0f}x); making it {min(figures['make']):.1f} ms")
 
 
+def spans_follow_figures(rounds: int = 5) -> None:
+    """The spans' index after a label among 100 to 30,000 spans (issue 12, aim 2): what a label and the
+    store's answer to its save cost before the session of 2026-12-02 (04:40): the editor's two indexes
+    made again (entities, claims) and the document view's own of the same state (the same expressions,
+    here), against the one index kept in step now (``SpanIndex.following``, for the shown state and then
+    the store's copy of it, planned on the same state by the session); CPU ms per label, best of ``rounds``, with the label's own planning
+    (``plan_change``) as the reference measured alongside."""
+    import random
+
+    from annotator.editing.spans import SpanIndex
+    from annotator.model.annotations import Annotations, Claim, Entity, sort_spans
+    from annotator.model.operations import AddEntity
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import plan_change
+    from annotator.text.overlaps import SpansByStart
+
+    schema = load_schema(default_schema_path())
+    rng = random.Random(2)
+    print("\nthe spans' index after a label: CPU ms per label, made again before / kept in step now; "
+          "the label's planning as the reference")
+    for n in (100, 8_000, 30_000):
+        size = 10 * n + 100
+        starts = sorted(rng.sample(range(0, size - 10, 10), n))
+        entities = sort_spans(Entity(f"e{i}", s, s + 5, "GPE", source="string-match") for i, s in enumerate(starts))
+        claims = sort_spans(Claim(f"c{i}", s, s + 40, {}, None) for i, s in enumerate(starts[::50]))
+        state = Annotations("d", "t", status="in_progress", entities=entities, claims=claims)
+        text = "ب" * size
+        spots = [s + 6 for s in rng.sample(starts, 20)]  # a free word between two spans
+        figures: dict[str, list[float]] = {"before": [], "now": [], "plan": []}
+        for _ in range(rounds):
+            index = SpanIndex(state)
+            labels = []
+            cpu = time.thread_time()
+            for k, at in enumerate(spots):
+                labels.append(plan_change(AddEntity(Entity(f"n{k}", at, at + 3, "PER")), state, text, schema)[1])
+            figures["plan"].append((time.thread_time() - cpu) * 1000 / len(spots))
+            # the store's copy, planned by the session on the same state (its last saved, which the screen
+            # shows): the spans left alone are the same objects, the new one another, equal
+            acks = [plan_change(AddEntity(Entity(f"n{k}", at, at + 3, "PER")), state, text, schema)[1]
+                    for k, at in enumerate(spots)]
+            cpu = time.thread_time()
+            for after in labels:
+                SpansByStart.of_spans(after.entities), SpansByStart.of_spans(after.claims)
+                SpansByStart.of_spans((*after.entities, *after.claims))
+            figures["before"].append((time.thread_time() - cpu) * 1000 / len(spots))
+            cpu = time.thread_time()
+            for after, ack in zip(labels, acks, strict=True):
+                index.following(after).following(ack)
+            figures["now"].append((time.thread_time() - cpu) * 1000 / len(spots))
+        before, now, plan = min(figures["before"]), min(figures["now"]), min(figures["plan"])
+        print(f"{n:>7} spans: made again {before:.3f} ms, kept in step {now:.3f} ms ({before / max(now, 1e-6):.0f}x); "
+              f"the label's planning {plan:.2f} ms (before {before / plan:.2f}x of it, now {now / plan:.2f}x)")
+
+
 def build_in_child(path: Path, nbytes: int) -> None:
     """``bench_docsize.build_store`` in a process of its own: Linux gives a child the peak resident memory
     of the process it was forked from (``ru_maxrss``), so building a 100 MB store here would count in
@@ -431,12 +486,13 @@ def main() -> None:
                         help="only the store's part: the whole-text read and the count, before and now, ROUNDS times")
     parser.add_argument("--reads-child", help=argparse.SUPPRESS)
     parser.add_argument("--spans", action="store_true", help="only the look-up of the spans under the cursor")
+    parser.add_argument("--follow", action="store_true", help="only the spans' index after a label, before and now")
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
-    if args.spans:
+    if args.spans or args.follow:
         print(f"machine: {machine()}")
-        spans_under_figures()
+        spans_under_figures() if args.spans else spans_follow_figures()
         print(f"machine after the run: {machine()}")
         return
     if args.reads_child:

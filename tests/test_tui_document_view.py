@@ -56,8 +56,9 @@ async def test_cached_lines_survive_a_recount_below_and_each_costs_one_lookup(tm
 
 async def test_a_label_key_indexes_the_new_state_once_for_the_editor_and_the_view(tmp_path, monkeypatch):
     """The document view draws from the editor's index of the state shown (``Editor.spans``), not an
-    index of its own made from the same state; the store's copy of that state, answering the save,
-    shares it."""
+    index of its own made from the same state (a third index a key), and that index follows each change
+    rather than being made again (two more: entities and claims); the store's copy of that state,
+    answering the save, shares it."""
     from test_tui_support import main, wait_until, word_span
 
     from annotator.text.overlaps import SpansByStart
@@ -80,7 +81,7 @@ async def test_a_label_key_indexes_the_new_state_once_for_the_editor_and_the_vie
             made.clear()
             await pilot.press("3")
             await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state)
-            assert len(made) <= 2, made  # its entities and its claims, once (the view's own was a third)
+            assert made == []  # kept in step with the change (``SpanIndex.following``), not made again
             assert screen.view.spans is screen.editor.spans  # one index of the state shown, the editor's
         assert [e.label for e in session.annotations("spans").entities] == ["GPE", "GPE"]
     session.store.close()

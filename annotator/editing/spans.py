@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import compress, count
+from operator import is_not
 
 from annotator.model.annotations import Annotations, Claim, Entity, Span
 from annotator.text.overlaps import SpansByStart
+
+REINDEX_AT = 64  # spans changed (beyond a 16th of them) past which a state's index is made afresh
 
 
 def innermost_first(spans: Iterable[Span]) -> list[Span]:
@@ -41,16 +45,20 @@ class SpanIndex:
         self.claims: SpansByStart[Span] = SpansByStart.of_spans(state.claims if state is not None else ())
 
     def following(self, state: Annotations) -> SpanIndex:
-        """The index of ``state``, a later state of the same document: this one's lists, shared, when its
-        spans are the same (the store's copy of the state shown, answering its save), else made afresh."""
+        """The index of ``state``, a later state of the same document, kept in step with this one's: the
+        spans that changed are taken out and put in (``SpansByStart.updated``), so a label among 8,000
+        spans costs a few bisections, not an index of every span made again; a change of many spans
+        (a recommender's proposals) is indexed afresh. Unchanged kinds are shared."""
         if state is self.state:
             return self
         old = self.state
-        if old is None or (old.entities, old.claims) != (state.entities, state.claims):
+        if old is None:
             return SpanIndex(state)
-        shared = object.__new__(SpanIndex)
-        shared.state, shared.entities, shared.claims = state, self.entities, self.claims
-        return shared
+        index = object.__new__(SpanIndex)
+        index.state = state
+        index.entities = _following(self.entities, old.entities, state.entities)
+        index.claims = _following(self.claims, old.claims, state.claims)
+        return index
 
     def overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
         """Entities, then claims (``kinds`` = 1: entities only), with a character in ``[start, end)``;
@@ -67,3 +75,29 @@ class SpanIndex:
         hits = innermost_first(s for s in spans if s.start <= offset < s.end)
         return SpanAt(tuple(s for s in hits if isinstance(s, Entity)),
                       tuple(s for s in hits if isinstance(s, Claim)))
+
+
+def _span_id(span: Span) -> str:
+    return span.id
+
+
+def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span, ...]) -> SpansByStart[Span]:
+    """``index`` (of ``old``) made to index ``new``; made afresh when too much changed to pay.
+
+    States in canonical order share the objects of the spans a change left alone: the change is the
+    stretch between the longest common head and tail (compared by identity, in C), less what that
+    stretch still shares (a span moved from one place to another)."""
+    if old is new:
+        return index
+    n = min(len(old), len(new))
+    head = next(compress(count(), map(is_not, old, new)), n)
+    tail = next(compress(count(), map(is_not, reversed(old), reversed(new))), n)
+    tail = min(tail, n - head)
+    gone, come = old[head:len(old) - tail], new[head:len(new) - tail]
+    if len(gone) + len(come) > REINDEX_AT + len(new) // 16:
+        # the store's copy of the spans shown (read back): shared; else many changed
+        return index if old == new else SpansByStart.of_spans(new)
+    kept = {id(s) for s in gone} & {id(s) for s in come}
+    if kept:
+        gone, come = tuple(s for s in gone if id(s) not in kept), tuple(s for s in come if id(s) not in kept)
+    return index.updated(gone, come, tie=_span_id)

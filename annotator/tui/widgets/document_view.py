@@ -151,11 +151,10 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self.on_cursor()
 
-    @staticmethod
-    def _spans_of(state: Annotations, spans: SpanIndex | None) -> SpanIndex:
-        """``spans`` when it is ``state``'s (the editor's, made once for both), else an index of its own
-        (the adjudication screen draws a state no editor holds)."""
-        return spans if spans is not None and spans.state is state else SpanIndex(state)
+    def _spans_of(self, state: Annotations, spans: SpanIndex | None) -> SpanIndex:
+        """``spans`` when it is ``state``'s (the editor's, made once for both), else the view's own kept in
+        step (``SpanIndex.following``: the adjudication screen draws a state no editor holds)."""
+        return spans if spans is not None and spans.state is state else self.spans.following(state)
 
     def set_state(self, state: Annotations, spans: SpanIndex | None = None) -> None:
         """New annotations for the same text (``spans``: the editor's index of them): redraw only the
