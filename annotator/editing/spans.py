@@ -86,8 +86,8 @@ def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span
 
     States in canonical order share the objects of the spans a change left alone: the change is the
     stretch between the longest common head and tail (compared by identity, in C), less what that
-    stretch still shares (a span moved from one place to another)."""
-    if old is new:
+    stretch still shares (a span moved from one place to another); equal spans share the index."""
+    if old is new or old == new:  # (a tuple compares by identity first) the store's copy of the spans shown
         return index
     n = min(len(old), len(new))
     head = next(compress(count(), map(is_not, old, new)), n)
@@ -95,8 +95,7 @@ def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span
     tail = min(tail, n - head)
     gone, come = old[head:len(old) - tail], new[head:len(new) - tail]
     if len(gone) + len(come) > REINDEX_AT + len(new) // 16:
-        # the store's copy of the spans shown (read back): shared; else many changed
-        return index if old == new else SpansByStart.of_spans(new)
+        return SpansByStart.of_spans(new)
     kept = {id(s) for s in gone} & {id(s) for s in come}
     if kept:
         gone, come = tuple(s for s in gone if id(s) not in kept), tuple(s for s in come if id(s) not in kept)
