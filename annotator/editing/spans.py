@@ -81,22 +81,37 @@ def _span_id(span: Span) -> str:
     return span.id
 
 
-def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span, ...]) -> SpansByStart[Span]:
-    """``index`` (of ``old``) made to index ``new``; made afresh when too much changed to pay.
+def changed(old: tuple[Span, ...], new: tuple[Span, ...],
+            limit: int | None = None) -> tuple[tuple[Span, ...], tuple[Span, ...]] | None:
+    """(gone, come): the spans of ``old`` that ``new`` no longer holds as they were, and those ``new`` holds
+    anew (added, or changed under the same id); None when more than ``limit`` are in the stretch compared.
 
-    States in canonical order share the objects of the spans a change left alone: the change is the
-    stretch between the longest common head and tail (compared by identity, in C), less what that
-    stretch still shares (a span moved from one place to another); equal spans share the index."""
-    if old is new or old == new:  # (a tuple compares by identity first) the store's copy of the spans shown
-        return index
+    States in canonical order share the objects of the spans a change left alone, so what changed lies
+    in the stretch between the longest common head and tail (compared by identity, in C): only that
+    stretch is looked at, by id and value, not every span of a state of thousands."""
+    if old is new:
+        return (), ()
     n = min(len(old), len(new))
     head = next(compress(count(), map(is_not, old, new)), n)
-    tail = next(compress(count(), map(is_not, reversed(old), reversed(new))), n)
-    tail = min(tail, n - head)
+    tail = min(next(compress(count(), map(is_not, reversed(old), reversed(new))), n), n - head)
     gone, come = old[head:len(old) - tail], new[head:len(new) - tail]
-    if len(gone) + len(come) > REINDEX_AT + len(new) // 16:
+    if limit is not None and len(gone) + len(come) > limit:
+        return None
+    if gone and come:  # a span in both (moved within the stretch, or the store's equal copy) did not change
+        now = {s.id: s for s in come}
+        same = {s.id for s in gone if now.get(s.id) == s}
+        if same:
+            gone, come = tuple(s for s in gone if s.id not in same), tuple(s for s in come if s.id not in same)
+    return gone, come
+
+
+def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span, ...]) -> SpansByStart[Span]:
+    """``index`` (of ``old``) made to index ``new`` by what ``changed``; made afresh when too much changed
+    to pay; equal spans (a tuple compares by identity first: the store's copy of those shown) share it."""
+    if old is new or old == new:
+        return index
+    diff = changed(old, new, REINDEX_AT + len(new) // 16)
+    if diff is None:
         return SpansByStart.of_spans(new)
-    kept = {id(s) for s in gone} & {id(s) for s in come}
-    if kept:
-        gone, come = tuple(s for s in gone if id(s) not in kept), tuple(s for s in come if id(s) not in kept)
+    gone, come = diff
     return index.updated(gone, come, tie=_span_id)
