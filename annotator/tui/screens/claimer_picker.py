@@ -46,10 +46,9 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     def listed(self, editor: Editor, subject_id: str | None) -> list[Entity]:
         """The entities the list offers for ``subject_id`` (here a claim), nearest first; a subclass
         (``IdentityPickerScreen``) lists others, built once, with this editor."""
-        claim = editor.state.claim(subject_id) if subject_id is not None else None
         if subject_id is None:
             return editor.claimer_candidates("", [])
-        return editor.claimer_candidates(subject_id, self.sentence_of(editor, claim))
+        return editor.claimer_candidates(subject_id, self.sentence_of(editor, editor.state.claim(subject_id)))
 
     @staticmethod
     def sentence_of(editor: Editor, span: Entity | Claim | None) -> list[tuple[int, int]]:

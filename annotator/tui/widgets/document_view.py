@@ -163,8 +163,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         old = self.state
         if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
             self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
-            if spans is not None and spans.state is state:
-                self.spans = spans
+            self.spans = self._spans_of(state, spans)  # the same spans: the index shared
             return
         grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
         ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
