@@ -396,16 +396,22 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     """Everything checked before a record is read: the format can be exported to, and the
     output suits it (``output_target``; a folder format's folder holds only what it writes).
     None: standard output."""
+    return _export_target(fmt, output)[0]
+
+
+def _export_target(fmt: Format, output: str | Path | None) -> tuple[Path | None, bool]:
+    """``export_target``, and whether the output is a folder format's archive (brat's ``-o corpus.tar``: one file)."""
     if not fmt.writable:
         raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    folder = fmt.writes_folders and fmt.archive_suffix(output) is None  # brat's -o corpus.tar: one file
+    archive = fmt.writes_folders and fmt.archive_suffix(output) is not None
+    folder = fmt.writes_folders and not archive
     target = output_target(output, folder=folder)
     if folder:
         if target is None:
             archives = f" (or an archive: {', '.join(fmt.archive_suffixes)})" if fmt.archive_suffixes else ""
             raise AnnotatorError(f"format {fmt.name} writes a folder{archives}: give one with -o")
         check_folder_contents(target, fmt)
-    return target
+    return target, archive
 
 
 def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
@@ -422,7 +428,7 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
     """The one way records leave, for the CLI and the tests alike: standard output (``-``/None,
     UTF-8, no temporary file), a file replaced atomically (``fmt.write``), or a folder swapped
     in whole (``fmt.write_folder``, for ``writes_folders`` formats such as brat)."""
-    target = export_target(fmt, output)
+    target, archive = _export_target(fmt, output)
     if not getattr(fmt, "holds_identities", False):
         records = _identities_lost(records, fmt, ctx)
     if target is None:
@@ -439,7 +445,7 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
                     wrapper.detach()  # sys.stdout keeps its buffer
         return
     ctx.target = str(output)
-    if fmt.writes_folders and fmt.archive_suffix(output) is not None:
+    if archive:
         with atomic_output(target, ctx) as fh:  # one file like any other: a temporary one renamed over it
             fmt.write_archive(records, fh.buffer, ctx, Path(str(output)))
         return
