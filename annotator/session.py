@@ -393,9 +393,9 @@ class AnnotationSession:
     def forget(self, doc_id: str) -> None:
         """Drop what this session keeps of ``doc_id`` (its text, its saved state), and only that: the importer's
         refused record took that document back out of the store, while its other documents stay as kept."""
-        self._docs.pop(doc_id, None)
-        self._texts.pop(doc_id, None)
-        self._saved.pop(doc_id, None)
+        self._docs.discard(doc_id)
+        self._texts.discard(doc_id)
+        self._saved.discard(doc_id)
 
     @_settled
     def text(self, doc_id: str) -> Text:
