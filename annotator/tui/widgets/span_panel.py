@@ -110,7 +110,8 @@ class _RowMap(Mapping[int, int]):
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen.
 
-    A change re-lists the spans by reference (rows of unchanged spans are kept) and only the
+    A change re-lists the spans by reference (rows of unchanged spans are kept; by equality
+    when more than a screenful are new objects, as the store's copy of a state) and only the
     rows drawn build their text (``_Row``); every row is one line, so the line table is
     computed, not rebuilt (``_OneLineEach``). A label among 8,000 spans costs the rows it
     changed and the rows on screen, not 8,000 rows."""
@@ -145,7 +146,11 @@ class SpanPanel(OptionList):
         room = max(self._width() - column - 1, 4)
         old = self._rows if self._shape[0] is text and self._shape[1:] == (column, room) else {}
         self._shape = (text, column, room)
-        rows = [old.get(id(span)) or _Row(self, span) for span in spans]
+        found = [old.get(id(span)) for span in spans]
+        if old and found.count(None) > max(self.size.height, 1):  # another copy of the spans (the store's)
+            equal = {row._span: row for row in old.values()}
+            found = [row or equal.get(span) for row, span in zip(found, spans, strict=True)]
+        rows = [row or _Row(self, span) for row, span in zip(found, spans, strict=True)]
         self._spans = spans
         self._rows = {id(span): row for span, row in zip(spans, rows, strict=True)}
         highlighted = self.highlighted
