@@ -14,37 +14,53 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
-from annotator.formats._json import ENCODE
+from annotator.formats._json import ENCODE, json_str
+from annotator.formats._spans import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
-from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
+from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
 
 
-def record_to_json(record: Record, schema_name: str, schema_version: str) -> dict[str, Any]:
-    """The exported object for one record, keys in the documented, stable order."""
+def record_line(record: Record, schema_name: str, schema_version: str) -> str:
+    """The exported line for one record (without its line end): an object with the documented keys in
+    their stable order, ``id``, ``text``, ``meta``, ``annotator``, ``status``, ``schema``, ``entities``,
+    ``claims``, ``attributes``, ``notes``, ``created_at``, ``updated_at``. It is what ``json.dumps(…,
+    ensure_ascii=False)`` writes for that object, built from the JSON of its values (one encoder call
+    each, a format string per usual entity: ``_entity_json``) rather than as one dict encoded whole; a
+    lone surrogate is then escaped (``dumps_line``)."""
     doc, ann = record.document, record.annotations
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
-    return {
-        "id": doc.id,
-        "text": text,
-        "meta": dict(doc.meta),
-        "annotator": ann.annotator,
-        "status": ann.status,
-        "schema": {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version},
-        "entities": [e.to_json(text) for e in sort_spans(ann.entities)],
-        "claims": [c.to_json(text) for c in sort_spans(ann.claims)],
-        "attributes": dict(sorted(ann.attributes.items())),
-        "notes": ann.notes,
-        "created_at": ann.created_at,
-        "updated_at": ann.updated_at,
-    }
+    schema = {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version}
+    entities = ", ".join([_entity_json(e, text) for e in canonical(ann.entities)])
+    claims = ", ".join([ENCODE(c.to_json(text)) for c in canonical(ann.claims)])
+    line = (f'{{"id": {ENCODE(doc.id)}, "text": {json_str(text)}, "meta": {ENCODE(dict(doc.meta))}, '
+            f'"annotator": {ENCODE(ann.annotator)}, "status": {ENCODE(ann.status)}, "schema": {ENCODE(schema)}, '
+            f'"entities": [{entities}], "claims": [{claims}], '
+            f'"attributes": {ENCODE(dict(sorted(ann.attributes.items())))}, "notes": {ENCODE(ann.notes)}, '
+            f'"created_at": {ENCODE(ann.created_at)}, "updated_at": {ENCODE(ann.updated_at)}}}')
+    return _escaped(line)
+
+
+def _entity_json(e: Entity, text: str) -> str:
+    """``ENCODE(e.to_json(text))``: a format string when every field has the type a state gives it (ids and
+    labels text, offsets ints, no source or identity: the usual entity), else the span's own JSON form."""
+    start, end, span_id, label = e.start, e.end, e.id, e.label
+    if type(span_id) is str and type(label) is str and type(start) is int and type(end) is int \
+            and e.identity is None and e.source is None:
+        return (f'{{"id": {json_str(span_id)}, "start": {start}, "end": {end}, "label": {json_str(label)}, '
+                f'"text": {json_str(text[start:end])}}}')
+    return ENCODE(e.to_json(text))
 
 
 def dumps_line(obj: Any) -> str:
     """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
     so the line stays valid UTF-8 and reads back to the very same string."""
-    line = ENCODE(obj)
+    return _escaped(ENCODE(obj))
+
+
+def _escaped(line: str) -> str:
+    """``line`` (JSON) with each lone surrogate written as a \\u escape (``dumps_line``)."""
     try:
         line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
     except UnicodeEncodeError:
@@ -212,10 +228,9 @@ class NativeFormat(Format):
         return spans
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
+        name, version = ctx.schema.name, ctx.schema.version
         for record in records:
-            obj = record_to_json(record, ctx.schema.name, ctx.schema.version)
-            out.write(dumps_line(obj))
-            out.write("\n")
+            out.write(record_line(record, name, version) + "\n")
 
 
 class _Fields:
