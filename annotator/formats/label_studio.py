@@ -351,15 +351,13 @@ class LabelStudioFormat(Format):
             return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
                     f'"text": {json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
 
-        if size >= 0 and all(type(e.id) is str and type(e.label) is str and 0 <= e.start <= e.end <= size
-                             for e in ann.entities):
-            # the usual case, inlined (the same JSON as region's): offsets as they are, strings encoded
-            result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
-                       f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
-                       for e in ann.entities]
-        else:
-            result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
-        entity_ids = {e.id for e in ann.entities}
+        # the usual entity inlined (the same JSON as region's): offsets as they are, strings encoded
+        result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
+                   f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
+                   if type(e.id) is str and type(e.label) is str and type(e.start) is int and type(e.end) is int
+                   and 0 <= e.start <= e.end <= size else region(e.id, e.start, e.end, e.label)
+                   for e in ann.entities]
+        entity_ids = {e.id for e in ann.entities} if ann.claims else set()
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
             result.append(region(cid, c.start, c.end, CLAIM_LABEL))
