@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats.base import Format, Record, WriteContext
 from annotator.formats._spans import in_order, inside
+from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.model.checks import brief, is_offset
 from annotator.schema.model import Schema

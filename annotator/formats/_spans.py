@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from annotator.formats._records import IdMaker, is_claim_label
 from annotator.formats.base import ReadContext, WriteContext
-from annotator.model.annotations import Claim, Document, Entity, Span, sort_spans
+from annotator.model.annotations import Claim, Document, Entity, S, Span, sort_spans
 from annotator.text.bounds import Offsets, token_table
 
 
@@ -65,7 +65,7 @@ def in_order(spans: Sequence[Span]) -> bool:
     return sort_spans(spans) == tuple(spans)
 
 
-def canonical(spans: Sequence[Span]) -> Sequence[Span]:
+def canonical(spans: Sequence[S]) -> Sequence[S]:
     """``spans`` in ``sort_spans`` order: as they are when they already are (``in_order``)."""
     return spans if in_order(spans) else sort_spans(spans)
 

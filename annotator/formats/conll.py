@@ -290,7 +290,8 @@ class _KeptLines:
         parts: list[str] = []
         append = parts.append
         done = edge = 0
-        for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities)):
+        for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
+                                        strict=True):
             first = bisect_left(starts, start, edge)
             if first == n or starts[first] != start:
                 return None

@@ -62,7 +62,7 @@ def stored_json(value: str) -> Any:
     return json.loads(value)
 
 
-_SCAN = json.JSONDecoder().scan_once
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # the C scanner json.loads runs
 
 
 def decode_text(blob: bytes) -> str:
