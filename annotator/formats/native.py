@@ -7,7 +7,10 @@ come back shifted.
 
 from __future__ import annotations
 
+import codecs
+import io
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -22,24 +25,28 @@ from annotator.model.checks import attributes_shape_problems, brief, id_problem,
 
 
 def record_line(record: Record, schema_name: str, schema_version: str) -> str:
+    """The exported line for one record (without its line end), lone surrogates escaped (``_line``)."""
+    return _escaped(_line(record, schema_name, schema_version))
+
+
+def _line(record: Record, schema_name: str, schema_version: str) -> str:
     """The exported line for one record (without its line end): an object with the documented keys in
     their stable order, ``id``, ``text``, ``meta``, ``annotator``, ``status``, ``schema``, ``entities``,
     ``claims``, ``attributes``, ``notes``, ``created_at``, ``updated_at``. It is what ``json.dumps(…,
     ensure_ascii=False)`` writes for that object, built from the JSON of its values (one encoder call
     each, a format string per usual entity: ``_entity_json``) rather than as one dict encoded whole; a
-    lone surrogate is then escaped (``dumps_line``)."""
+    lone surrogate is left for the caller to escape (``_escaped``, ``_utf8``)."""
     doc, ann = record.document, record.annotations
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
     schema = {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version}
     entities = ", ".join([_entity_json(e, text) for e in canonical(ann.entities)])
     claims = ", ".join([ENCODE(c.to_json(text)) for c in canonical(ann.claims)])
-    line = (f'{{"id": {ENCODE(doc.id)}, "text": {json_str(text)}, "meta": {ENCODE(dict(doc.meta))}, '
+    return (f'{{"id": {ENCODE(doc.id)}, "text": {json_str(text)}, "meta": {ENCODE(dict(doc.meta))}, '
             f'"annotator": {ENCODE(ann.annotator)}, "status": {ENCODE(ann.status)}, "schema": {ENCODE(schema)}, '
             f'"entities": [{entities}], "claims": [{claims}], '
             f'"attributes": {ENCODE(dict(sorted(ann.attributes.items())))}, "notes": {ENCODE(ann.notes)}, '
             f'"created_at": {ENCODE(ann.created_at)}, "updated_at": {ENCODE(ann.updated_at)}}}')
-    return _escaped(line)
 
 
 def _entity_json(e: Entity, text: str) -> str:
@@ -69,6 +76,24 @@ def _escaped(line: str) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(line: str) -> bytes:
+    """``_escaped(line)`` as UTF-8: the one encoding of the line is also its check for a lone surrogate."""
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return _escaped(line).encode("utf-8")
+
+
+def _utf8_buffer(out: TextIO) -> Any:
+    """The byte stream under ``out`` when writing there the line's UTF-8 is what ``out.write`` would do (a
+    text file of UTF-8 that makes nothing else of a line end: the export's own files and standard
+    output), flushed first; else None (write text)."""
+    if type(out) is not io.TextIOWrapper or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
+        return None
+    out.flush()
+    return out.buffer
 
 
 class NativeFormat(Format):
@@ -229,8 +254,14 @@ class NativeFormat(Format):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         name, version = ctx.schema.name, ctx.schema.version
-        for record in records:
-            out.write(record_line(record, name, version) + "\n")
+        raw = _utf8_buffer(out)
+        if raw is None:
+            for record in records:
+                out.write(record_line(record, name, version) + "\n")
+            return
+        for record in records:  # the line encoded once (out.write would encode it again after the check)
+            raw.write(_utf8(_line(record, name, version)))
+            raw.write(b"\n")
 
 
 class _Fields:
