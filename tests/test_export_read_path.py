@@ -5,6 +5,7 @@ in order, in every writable format, never a traceback or a shifted span."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -131,3 +132,23 @@ def test_spans_stored_out_of_order_are_exported_in_order(tmp_path, fmt):
     want = _export(_store_with_state(tmp_path, ents, "a.db"), fmt, tmp_path / f"a-{fmt}")
     got = _export(_store_with_state(tmp_path, ents[::-1], "b.db"), fmt, tmp_path / f"b-{fmt}")
     assert got == want
+
+
+def test_native_lines_written_as_bytes_are_the_text_lines(tmp_path, capfdbinary):
+    """A native export to a file or standard output writes each line's UTF-8 itself (encoded once); the
+    bytes are those of the text a ``StringIO`` gets, lone surrogates escaped, line ends untouched."""
+    from annotator.exporting import export_records
+    from annotator.formats.base import Record, WriteContext
+
+    texts = ["قال \"x\" \\ \r\n\u2028 \x00", "😀 \ud800 e\u0301", "plain", "\udfff"]
+    records = [Record(Document(f"d{k}", t, {"m": t}), Annotations(f"d{k}", "amal", entities=(
+        Entity("e1", 0, 1, "PER"),))) for k, t in enumerate(texts)]
+    text_out = io.StringIO()
+    get_format("native").write(records, text_out, WriteContext(SCHEMA))
+    want = text_out.getvalue().encode("utf-8")
+    assert "\\ud800" in text_out.getvalue() and "\\udfff" in text_out.getvalue()
+    export_records(get_format("native"), records, tmp_path / "o.jsonl", WriteContext(SCHEMA))
+    assert (tmp_path / "o.jsonl").read_bytes() == want
+    capfdbinary.readouterr()
+    export_records(get_format("native"), records, "-", WriteContext(SCHEMA))
+    assert capfdbinary.readouterr().out == want
