@@ -146,7 +146,8 @@ class DoccanoFormat(JsonLinesFormat):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold "
                            "identities (same-as links); not written")
         else:
-            numbers = {e.id: n for n, e in enumerate(entities)}
+            same = identity_relations(entities)
+            numbers = {e.id: n for n, e in enumerate(entities)} if claims or same else {}  # for relations only
             items = [_item_json(n, e.start, e.end, e.label) for n, e in enumerate(entities)]
             relations: list[dict[str, Any]] = []
             for c in claims:
@@ -159,7 +160,7 @@ class DoccanoFormat(JsonLinesFormat):
                     relations.append({"id": len(relations), "from_id": item["id"], "to_id": numbers[c.claimer],
                                       "type": CLAIMER_TYPE})
             relations += [{"id": len(relations) + n, "from_id": numbers[a], "to_id": numbers[b],
-                           "type": IDENTITY_RELATION} for n, (a, b) in enumerate(identity_relations(entities))]
+                           "type": IDENTITY_RELATION} for n, (a, b) in enumerate(same)]
             obj["entities"] = Raw(items)
             obj["relations"] = relations
         if ann is not None:
