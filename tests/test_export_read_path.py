@@ -152,3 +152,17 @@ def test_native_lines_written_as_bytes_are_the_text_lines(tmp_path, capfdbinary)
     capfdbinary.readouterr()
     export_records(get_format("native"), records, "-", WriteContext(SCHEMA))
     assert capfdbinary.readouterr().out == want
+
+
+@pytest.mark.parametrize("text", ["", "abc", "😀", "a😀b", "\ud800", "\udbff\udc00", "كتب " * 30000 + "😀",
+                                  "كتب " * 30000, "x" * 65536 + "😀", "é" * 70000, "\U0010ffff"])
+def test_an_astral_character_is_found_wherever_it_is(text):
+    """``Utf16Offsets`` tells a text without a character outside the BMP by its UTF-16 length (a piece at a
+    time past 65,536 code points) before searching: the same answer as the search, and the same offsets."""
+    from annotator.formats import offsets
+
+    conv = offsets.Utf16Offsets(text)
+    astral = [m.start() for m in offsets._ASTRAL.finditer(text)]
+    assert conv.has_astral == bool(astral)
+    assert conv.utf16_length == len(text.encode("utf-16-le", "surrogatepass")) // 2
+    assert [conv.to_utf16(k) for k in (0, len(text))] == [0, conv.utf16_length]
