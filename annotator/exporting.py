@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats._spans import in_order, inside
+from annotator.formats._order import in_order, inside
 from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, sort_spans
 from annotator.model.checks import brief, is_offset

@@ -14,14 +14,12 @@ import re
 import sys
 from array import array
 from collections.abc import Sequence
-from itertools import islice
-from operator import attrgetter, lt
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from annotator.formats._records import IdMaker, is_claim_label
 from annotator.formats.base import ReadContext, WriteContext
-from annotator.model.annotations import Claim, Document, Entity, S, Span, sort_spans
+from annotator.model.annotations import Claim, Document, Entity
 from annotator.text.bounds import Offsets, token_table
 
 
@@ -48,37 +46,6 @@ def read_span(sp: Any, text: str, start_key: str, end_key: str, label_key: str, 
         ctx.report(path, line, f"{what} ({label}): its text {given!r} differs from the text at "
                    f"[{start},{end}) {text[start:end]!r}; imported at the offsets given", note=True)
     return start, end, label
-
-
-_START, _END = attrgetter("start"), attrgetter("end")
-
-
-def in_order(spans: Sequence[Span]) -> bool:
-    """Whether ``spans`` are in ``sort_spans`` order, told without a key per span in the usual case: starts
-    that rise strictly need no look at ends or ids (C loops only); spans sharing a start are sorted to
-    see. A state is stored sorted, so on export this nearly always holds and nothing is sorted again."""
-    if len(spans) < 2:
-        return True
-    starts = list(map(_START, spans))
-    if all(map(lt, starts, islice(starts, 1, None))):
-        return True
-    return sort_spans(spans) == tuple(spans)
-
-
-def canonical(spans: Sequence[S]) -> Sequence[S]:
-    """``spans`` in ``sort_spans`` order: as they are when they already are (``in_order``)."""
-    return spans if in_order(spans) else sort_spans(spans)
-
-
-def inside(spans: Sequence[Span], size: int) -> bool:
-    """Whether every span has whole-number offsets with ``0 <= start < end <= size`` (C loops: no Python
-    work per span)."""
-    starts, ends = list(map(_START, spans)), list(map(_END, spans))
-    return {*map(type, starts), *map(type, ends)} == _INT and min(starts) >= 0 and max(ends) <= size \
-        and all(map(lt, starts, ends))
-
-
-_INT = {int}
 
 
 def tokens_for(text: str) -> list[tuple[int, int]]:

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
 from annotator.formats._json import ENCODE, json_str
-from annotator.formats._spans import canonical
+from annotator.formats._order import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
