@@ -447,6 +447,40 @@ def test_the_first_screen_s_dataclass_methods_are_compiled_once_not_at_start_up(
     assert report["missed"] == [], REGENERATE_DATACLASSES
 
 
+def test_the_dataclass_table_is_what_the_generator_makes_now():
+    """The committed table is exactly what ``python -m annotator.dataclass_code`` writes today."""
+    _table_written_by_this_python()
+    out = subprocess.run([sys.executable, "-m", "annotator.dataclass_code"], capture_output=True, text=True,
+                         cwd=REPO, timeout=300, check=True)
+    assert out.stdout == (REPO / "annotator" / "_dataclass_code.py").read_text(encoding="utf-8"), \
+        REGENERATE_DATACLASSES
+
+
+_GENERATE_AFTER = """
+    import json, sys
+    import annotator
+    for name in sys.argv[1:]:
+        __import__(name)
+    from annotator import dataclass_code
+    try:
+        print(json.dumps({"table": dataclass_code.generate()}))
+    except RuntimeError as e:
+        print(json.dumps({"refused": str(e)}))
+"""
+
+
+def test_the_generator_refuses_only_modules_of_ours_that_define_dataclasses_imported_before_it():
+    """What the package's start-up imports before the generator records (the pattern and dataclass
+    tables) is found, not listed: a module of ours defining no dataclass may be imported already (it
+    was refused unless listed by hand); one that defines some is refused, named (its classes would be
+    missing from the table)."""
+    _table_written_by_this_python()
+    committed = (REPO / "annotator" / "_dataclass_code.py").read_text(encoding="utf-8")
+    assert _loaded(_GENERATE_AFTER, "annotator.errors", "annotator.console") == {"table": committed}
+    refused = _loaded(_GENERATE_AFTER, "annotator.errors", "annotator.layout.lines")["refused"]
+    assert "annotator.layout.lines" in refused and "annotator.errors" not in refused
+
+
 def _shape(code) -> tuple:
     """A code object without where it was compiled (file, lines): what it does."""
     return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
