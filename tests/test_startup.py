@@ -617,6 +617,32 @@ def test_every_command_module_is_named_after_its_command():
         assert importlib.import_module(f"annotator.commands.{module}").NAME == name
 
 
+def test_the_commands_folder_is_listed_as_pkgutil_and_import_see_it(tmp_path, monkeypatch):
+    """``cli._modules_in`` lists a folder itself (``pkgutil`` cost every start): the names
+    ``pkgutil.iter_modules`` gives for modules, packages, bytecode and extension modules, none for what is
+    no module; where ``pkgutil`` names what ``import`` cannot find (a folder ``g.py/``), ``import`` decides."""
+    import importlib
+    import pkgutil
+
+    from annotator import commands
+    from annotator.cli import _modules_in
+
+    assert _modules_in(commands.__path__) == {info.name for info in pkgutil.iter_modules(commands.__path__)}
+    for name in ("a.py", "b.pyc", "c.cpython-311-x86_64-linux-gnu.so", "d.abi3.so", "e.txt", "f", "__init__.py",
+                 "_p.py", "x.y.py", "same.py", "pkg/__init__.py", "pkg2/__init__.pyc", "nopkg/x.py",
+                 "dotted.name/__init__.py", "same/__init__.py", "g.py/x.txt", "h.pyc/__init__.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).touch()
+    (tmp_path / "linked").symlink_to(tmp_path / "pkg")
+    ours = _modules_in([str(tmp_path)])
+    assert ours == {"_p", "a", "b", "c", "d", "same", "pkg", "pkg2", "linked"}
+    assert {info.name for info in pkgutil.iter_modules([str(tmp_path)])} - ours == {"g", "h"}
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("g", "h"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(name)
+
+
 def test_a_command_run_imports_only_its_own_module(tmp_path):
     code = """
     import json, sys
