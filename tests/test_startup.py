@@ -620,7 +620,7 @@ def test_every_command_module_is_named_after_its_command():
 def test_the_commands_folder_is_listed_as_pkgutil_and_import_see_it(tmp_path, monkeypatch):
     """``cli._modules_in`` lists a folder itself (``pkgutil`` cost every start): the names
     ``pkgutil.iter_modules`` gives for modules, packages, bytecode and extension modules, none for what is
-    no module; where ``pkgutil`` names what ``import`` cannot find (a folder ``g.py/``), ``import`` decides."""
+    no module; where ``pkgutil`` names what ``import`` cannot find (a folder ``x.py/``), ``import`` decides."""
     import importlib
     import pkgutil
 
@@ -630,15 +630,17 @@ def test_the_commands_folder_is_listed_as_pkgutil_and_import_see_it(tmp_path, mo
     assert _modules_in(commands.__path__) == {info.name for info in pkgutil.iter_modules(commands.__path__)}
     for name in ("a.py", "b.pyc", "c.cpython-311-x86_64-linux-gnu.so", "d.abi3.so", "e.txt", "f", "__init__.py",
                  "_p.py", "x.y.py", "same.py", "pkg/__init__.py", "pkg2/__init__.pyc", "nopkg/x.py",
-                 "dotted.name/__init__.py", "same/__init__.py", "g.py/x.txt", "h.pyc/__init__.py"):
+                 "dotted.name/__init__.py", "same/__init__.py", "folder_like_a_module.py/x.txt",
+                 "folder_like_bytecode.pyc/__init__.py"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).touch()
     (tmp_path / "linked").symlink_to(tmp_path / "pkg")
     ours = _modules_in([str(tmp_path)])
     assert ours == {"_p", "a", "b", "c", "d", "same", "pkg", "pkg2", "linked"}
-    assert {info.name for info in pkgutil.iter_modules([str(tmp_path)])} - ours == {"g", "h"}
+    odd = {"folder_like_a_module", "folder_like_bytecode"}
+    assert {info.name for info in pkgutil.iter_modules([str(tmp_path)])} - ours == odd
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in ("g", "h"):
+    for name in odd:
         with pytest.raises(ModuleNotFoundError):
             importlib.import_module(name)
 
