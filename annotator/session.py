@@ -388,6 +388,13 @@ class AnnotationSession:
             self._docs.clear()
         self._docs[doc.id] = doc
 
+    def forget(self, doc_id: str) -> None:
+        """Drop what this session keeps of ``doc_id`` (its text, its saved state), and only that: the importer's
+        refused record took that document back out of the store, while its other documents stay as kept."""
+        self._docs.pop(doc_id, None)
+        self._texts.pop(doc_id, None)
+        self._saved.pop(doc_id, None)
+
     @_settled
     def text(self, doc_id: str) -> Text:
         """A document's text for showing it: for a big one (the store reads it by ranges) a ``StoredText``

@@ -32,6 +32,8 @@ label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 t
 ``--reads ROUNDS`` measures only the store's part, in one process per size: the whole-text read and the
 count of invisible characters in a worker, the way before and the way now, alternating. ``--spans``:
 the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
+``--follow``: the spans' index after a label among thousands of spans, made again before and kept in step now;
+``--follow-app REV``: a label key and the next key in the app with 8,000 proposals, REV's code and this checkout.
 
     .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
@@ -374,6 +376,161 @@ def spans_under_figures(rounds: int = 2) -> None:
               f"({min(figures['walk']) / max(min(figures['index']), 1e-6):.0f}x); making it {min(figures['make']):.1f} ms")
 
 
+def spans_follow_figures(rounds: int = 5) -> None:
+    """The spans' index after a label among 100 to 30,000 spans (issue 12, aim 2): what a label and the
+    store's answer to its save cost before the session of 2026-12-02 (04:40): the editor's two indexes
+    made again (entities, claims) and the document view's own of the same state (the same expressions,
+    here), against the one index kept in step now (``SpanIndex.following``, for the shown state and then
+    the store's copy of it, planned on the same state by the session); CPU ms per label, best of ``rounds``, with the label's own planning
+    (``plan_change``) as the reference measured alongside."""
+    import random
+
+    from annotator.editing.spans import SpanIndex
+    from annotator.model.annotations import Annotations, Claim, Entity, sort_spans
+    from annotator.model.operations import AddEntity
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import plan_change
+    from annotator.text.overlaps import SpansByStart
+
+    schema = load_schema(default_schema_path())
+    rng = random.Random(2)
+    print("\nthe spans' index after a label: CPU ms per label, made again before / kept in step now; "
+          "the label's planning as the reference")
+    for n in (100, 8_000, 30_000):
+        size = 10 * n + 100
+        starts = sorted(rng.sample(range(0, size - 10, 10), n))
+        entities = sort_spans(Entity(f"e{i}", s, s + 5, "GPE", source="string-match") for i, s in enumerate(starts))
+        claims = sort_spans(Claim(f"c{i}", s, s + 40, {}, None) for i, s in enumerate(starts[::50]))
+        state = Annotations("d", "t", status="in_progress", entities=entities, claims=claims)
+        text = "ب" * size
+        spots = [s + 6 for s in rng.sample(starts, 20)]  # a free word between two spans
+        figures: dict[str, list[float]] = {"before": [], "now": [], "plan": []}
+        for _ in range(rounds):
+            index = SpanIndex(state)
+            labels = []
+            cpu = time.thread_time()
+            for k, at in enumerate(spots):
+                labels.append(plan_change(AddEntity(Entity(f"n{k}", at, at + 3, "PER")), state, text, schema)[1])
+            figures["plan"].append((time.thread_time() - cpu) * 1000 / len(spots))
+            # the store's copy, planned by the session on the same state (its last saved, which the screen
+            # shows): the spans left alone are the same objects, the new one another, equal
+            acks = [plan_change(AddEntity(Entity(f"n{k}", at, at + 3, "PER")), state, text, schema)[1]
+                    for k, at in enumerate(spots)]
+            cpu = time.thread_time()
+            for after in labels:
+                SpansByStart.of_spans(after.entities), SpansByStart.of_spans(after.claims)
+                SpansByStart.of_spans((*after.entities, *after.claims))
+            figures["before"].append((time.thread_time() - cpu) * 1000 / len(spots))
+            cpu = time.thread_time()
+            for after, ack in zip(labels, acks, strict=True):
+                index.following(after).following(ack)
+            figures["now"].append((time.thread_time() - cpu) * 1000 / len(spots))
+        before, now, plan = min(figures["before"]), min(figures["now"]), min(figures["plan"])
+        print(f"{n:>7} spans: made again {before:.3f} ms, kept in step {now:.3f} ms ({before / max(now, 1e-6):.0f}x); "
+              f"the label's planning {plan:.2f} ms (before {before / plan:.2f}x of it, now {now / plan:.2f}x)")
+
+
+def follow_store(path: Path, spans: int) -> None:
+    """One document of seed paragraphs with ``spans`` proposals, one word in three (``--follow-app``)."""
+    from annotator.model.annotations import Document, Entity
+    from annotator.model.operations import AddProposals
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+    from annotator.text.tokens import tokenize
+
+    paragraphs = seed_paragraphs()
+    text, k = "", 0
+    while sum(t.kind == "word" for t in tokenize(text)) < 3 * spans + 40:
+        text += paragraphs[k % len(paragraphs)] + "\n\n"
+        k += 1
+    store = open_store(str(path))
+    store.add_document(Document("big", text))
+    words = [t for t in tokenize(text) if t.kind == "word"]
+    proposals = tuple(Entity(f"p{i}", t.start, t.end, "GPE", source="string-match")
+                      for i, t in enumerate(words[0:3 * spans:3]))
+    AnnotationSession(store, load_schema(default_schema_path()), "bench").apply("big", AddProposals(proposals))
+    store.close()
+
+
+async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
+    """A label key on a free word, then an arrow key, ``keys`` times: the UI thread's CPU (``thread_time``)
+    from the label key until its save is answered and the arrow key has been drawn (the first key after a
+    label paid the editor's new index before), per pair. Without ``panel`` the side panel is not listed
+    again after each change (``SpanPanel.show`` left out), to see the rest of the key's cost."""
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+    from annotator.text.tokens import tokenize
+    from annotator.tui.app import AnnotatorApp
+    from annotator.tui.widgets.span_panel import SpanPanel
+
+    if not panel:
+        SpanPanel.show = lambda self, text, state: None  # type: ignore[method-assign]
+    session = AnnotationSession(open_store(store_path), load_schema(default_schema_path()), "bench")
+    app = AnnotatorApp(session, clock=lambda: "")
+    import annotator
+
+    out: dict = {"code": str(Path(annotator.__file__).parent)}
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        text = screen.view.text
+        free = [t for t in tokenize(text) if t.kind == "word"][1::3][:keys + 1]  # between two proposals
+        out["spans"] = len(screen.editor.state.entities)
+        cpu: list[float] = []
+        for t in free[1:]:
+            screen.view.move_to(t.start)
+            await pilot.pause()
+            start = time.thread_time()
+            await pilot.press("3")
+            await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state, 600)
+            await pilot.press("left")
+            await pilot.pause()
+            cpu.append((time.thread_time() - start) * 1000)
+        out["cpu_ms"] = cpu
+        out["labelled"] = sum(1 for e in screen.editor.state.entities if e.source is None)
+    session.store.close()
+    return out
+
+
+def follow_app_figures(before: str, rounds: int = 2, keys: int = 12, panel_too: bool = True) -> None:
+    """``--follow-app REV``: ``follow_child`` on the code of REV and on this checkout, alternating, with
+    the side panel (unless not ``panel_too``) and without it."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-follow-"))
+    try:
+        old = tmp / "before"
+        old.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", before, "annotator"],
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        print(f"machine: {machine()}")
+        print(f"\na label key and the next arrow key in the app, UI thread CPU ms per pair: {before} / this checkout")
+        spans = 8_000
+        path = tmp / f"follow{spans}.db"
+        follow_store(path, spans)
+        for panel in (True, False) if panel_too else (False,):
+            runs: dict[str, list[float]] = {"before": [], "after": []}
+            for _ in range(rounds):
+                for name, code in (("before", old), ("after", None)):
+                    copy = tmp / "copy.db"
+                    shutil.copyfile(path, copy)
+                    env = dict(os.environ)
+                    if code is not None:
+                        env["BENCH_CODE"] = str(code)
+                    res = _common.run_child([__file__, "--follow-child", str(copy), "--keys", str(keys)]
+                                            + ([] if panel else ["--no-panel"]), copy, timeout=3600, env=env)
+                    assert res["labelled"] == keys and (code is None) == (res["code"] == str(REPO / "annotator")), res
+                    runs[name] += res["cpu_ms"]
+            b, a = (percentile(runs[k], 0.5) for k in ("before", "after"))
+            print(f"{spans:>7} spans, {'with' if panel else 'without'} the side panel: median {b:.1f} / {a:.1f} ms ({b / a:.2f}x); "
+                  f"p95 {percentile(runs['before'], 0.95):.1f} / {percentile(runs['after'], 0.95):.1f} ms "
+                  f"({len(runs['after'])} pairs each)")
+        print(f"machine after the run: {machine()}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def build_in_child(path: Path, nbytes: int) -> None:
     """``bench_docsize.build_store`` in a process of its own: Linux gives a child the peak resident memory
     of the process it was forked from (``ru_maxrss``), so building a 100 MB store here would count in
@@ -431,12 +588,26 @@ def main() -> None:
                         help="only the store's part: the whole-text read and the count, before and now, ROUNDS times")
     parser.add_argument("--reads-child", help=argparse.SUPPRESS)
     parser.add_argument("--spans", action="store_true", help="only the look-up of the spans under the cursor")
+    parser.add_argument("--follow", action="store_true", help="only the spans' index after a label, before and now")
+    parser.add_argument("--follow-app", metavar="REV", help="only a label key in the app with 8,000 proposals, "
+                        "the code of REV and this checkout alternating")
+    parser.add_argument("--follow-child", help=argparse.SUPPRESS)
+    parser.add_argument("--keys", type=int, default=12, help=argparse.SUPPRESS)
+    parser.add_argument("--no-panel", action="store_true", help="with --follow-app: only without the side panel")
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
-    if args.spans:
+    if args.follow_child:
+        if os.environ.get("BENCH_CODE"):
+            sys.path.insert(0, os.environ["BENCH_CODE"])
+        print(json.dumps(asyncio.run(follow_child(args.follow_child, args.keys, not args.no_panel))))
+        return
+    if args.follow_app:
+        follow_app_figures(args.follow_app, panel_too=not args.no_panel)
+        return
+    if args.spans or args.follow:
         print(f"machine: {machine()}")
-        spans_under_figures()
+        spans_under_figures() if args.spans else spans_follow_figures()
         print(f"machine after the run: {machine()}")
         return
     if args.reads_child:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.errors import AnnotatorError, InputError
@@ -218,6 +218,7 @@ _json = st.recursive(
     max_leaves=12)
 
 
+@settings(deadline=None)  # what it checks is "no traceback", not how long an example takes on a loaded machine
 @given(st.lists(_json, min_size=1, max_size=3), st.sampled_from(
     ["prodigy", "doccano", "label-studio", "label-studio-min", "araieval", "native"]))
 def test_odd_json_shapes_are_reported_never_a_traceback(tmp_path_factory, items, name):

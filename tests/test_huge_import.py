@@ -258,9 +258,10 @@ class _Counted(Document):
 
 
 @pytest.mark.parametrize("chars", [1_300_000, 600_000, 2_000])  # windowed; long but under 2 MB of UTF-8; short
-def test_sqlite_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(tmp_path, text, chars, monkeypatch):
-    """Its hash, its marks and its bytes all come from one encoding (it was three for a long text: the
-    hash, the marks, the blob), and what is stored is ``encode_text(text)`` exactly, its hash ``text_hash``."""
+def test_either_store_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(db, text, chars, monkeypatch):
+    """Its hash, its marks and its bytes all come from one encoding (``EncodedText``; it was three for a long
+    text: the hash, the marks, the blob or PostgreSQL's COPY), and what is stored is ``encode_text(text)``
+    exactly, its hash ``text_hash``."""
     from annotator.model.annotations import text_hash
 
     piece = text[:chars]
@@ -271,7 +272,7 @@ def test_sqlite_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(tmp_path
         encoded.append(len(s))
         return real(s)
 
-    store = open_store(str(tmp_path / "once.db"))
+    store = open_store(db)
     try:
         monkeypatch.setattr(sql_reads, "encode_text", counting)
         _Counted.asked = 0
@@ -279,29 +280,36 @@ def test_sqlite_encodes_a_text_once_to_add_it_and_stores_the_same_bytes(tmp_path
         monkeypatch.undo()
         assert sum(encoded) == len(piece) and _Counted.asked == 0
         assert not store.add_document(Document("again", piece)).added  # the same hash: a duplicate
-        raw = store._db.execute(f"SELECT hash, {store._TEXT} FROM documents d").fetchone()
-        assert raw == (text_hash(piece), encode_text(piece))
+        raw = store._read(f"SELECT d.hash, {store._TEXT} FROM documents d")
+        assert [(h, bytes(b)) for h, b in raw] == [(text_hash(piece), encode_text(piece))]
         assert store.get_document("doc").text == piece
+        if chars == 1_300_000:
+            assert store._read("SELECT marks FROM text_marks")[0][0] == sql_reads.text_marks(piece)
     finally:
         store.close()
 
 
-def test_a_prepared_list_query_finds_the_same_without_searching_again(db, text, monkeypatch):
-    """``Store.list_query`` searches the long texts once; pages and counts given it do not search again
-    and answer as for the query itself (both stores)."""
-    store = open_store(db)
+def test_a_long_text_added_again_by_a_retried_postgresql_transaction_is_stored_whole(pg_cluster, text, monkeypatch):
+    """PostgreSQL runs a transaction the server aborted (a deadlock, a serialization failure) again: the text's
+    pieces, let go as the first attempt's COPY sent them, are encoded anew for the second, never sent empty."""
+    import psycopg
+
+    from annotator.store import postgres
+
+    real, calls = postgres.tokens_row, []
+
+    def abort_once(doc_id, t):  # after the COPY and the marks: the whole transaction is undone, then run again
+        calls.append(doc_id)
+        if len(calls) == 1:
+            raise psycopg.errors.SerializationFailure("could not serialize access (a test)")
+        return real(doc_id, t)
+
+    monkeypatch.setattr(postgres, "tokens_row", abort_once)
+    store = open_store(pg_cluster.new_schema())
     try:
-        store.add_document(Document("big", text))
-        store.add_document(Document("small", "نص قصير ZZNEARENDQQ"))
-        for query in ("ZZNEARENDQQ", "ZZCROSSINGQQ", "", "nothing-like-it"):
-            expected = ([r.id for r in store.document_page("amal", query=query)],
-                        store.count_matching("amal", query=query), store.document_page("amal", query=query, ids=["big"]))
-            prepared = store.list_query(query)
-            monkeypatch.setattr(store, "_long_matches", lambda needle: pytest.fail("searched again"))
-            assert ([r.id for r in store.document_page("amal", query=prepared)],
-                    store.count_matching("amal", query=prepared),
-                    store.document_page("amal", query=prepared, ids=["big"])) == expected
-            monkeypatch.undo()
-        assert [r.id for r in store.document_page("amal", query="ZZNEARENDQQ")] == ["big", "small"]
+        assert store.add_document(Document("big", text)).added and calls == ["big", "big"]
+        (stored,) = store._read("SELECT text FROM documents")
+        assert bytes(stored[0]) == encode_text(text) and store.get_document("big").text == text
+        assert store.text_range("big", 70_000, 70_010) == text[70_000:70_010]
     finally:
         store.close()

@@ -1,8 +1,8 @@
 """The overlap query has one owner (``text.overlaps.SpansByStart``); its users answer as a scan of
 every span would: ``SpansByStart.add`` keeps the order a fresh index has, ``PlacedEntities`` (a
 batch of proposals checked one by one) refuses with the error ``check_entity_fits`` gives against
-the whole state and keeps the entities in canonical order, and the document view's ``SpanIndex``
-finds every entity and claim with a character in a range."""
+the whole state and keeps the entities in canonical order, and the editing core's ``SpanIndex`` (the
+editor's, which the document view draws from) finds every entity and claim with a character in a range."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from dataclasses import replace
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from annotator.editing.spans import SpanIndex
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, Claim, Entity, sort_spans
 from annotator.model.operations import PlacedEntities, check_entity_fits
 from annotator.schema import default_schema_path, load_schema
 from annotator.text.overlaps import SpansByStart
-from annotator.tui.spans import SpanIndex
 
 SCHEMA = load_schema(default_schema_path())
 BOUNDS = st.tuples(st.integers(0, 20), st.integers(1, 8)).map(lambda p: (p[0], p[0] + p[1]))
@@ -69,4 +69,7 @@ def test_span_index_finds_the_spans_a_scan_finds(entities, claims, start, length
     got = SpanIndex(state).overlapping(start, start + length)
     every = [*state.entities, *state.claims]
     assert sorted(got, key=every.index) == [s for s in every if s.start < start + length and start < s.end]
-    assert [(s.start, -s.end) for s in got] == sorted((s.start, -s.end) for s in got)
+    for kind in (Entity, Claim):  # entities, then claims, each by start (outer first)
+        bounds = [(s.start, -s.end) for s in got if isinstance(s, kind)]
+        assert bounds == sorted(bounds)
+    assert got == [s for s in got if isinstance(s, Entity)] + [s for s in got if isinstance(s, Claim)]

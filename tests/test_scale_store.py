@@ -382,6 +382,40 @@ def test_an_import_validates_each_record_s_labels_once(tmp_path, monkeypatch):
     store.close()
 
 
+def test_a_refused_record_forgets_its_document_only_not_its_annotator_s_session(tmp_path, monkeypatch):
+    """A refused record's document goes with its savepoint, and the session forgets that document alone
+    (``AnnotationSession.forget``): it dropped the annotator's whole session, so a later record of the same
+    annotator made a new one and read back from the store texts the importer had just stored."""
+    from annotator import importing
+
+    lines = import_lines(3)
+    lines[1].update(text="كَتَبَ الولد الدرس", entities=[{"id": "e1", "start": 0, "end": 1, "label": "ORG"}])
+    again = dict(lines[0], entities=[{"id": "e9", "start": 1, "end": 4, "label": "PER"}])  # imp00000's text again
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*lines, again]), encoding="utf-8")
+    made: list[str] = []
+    real_init = AnnotationSession.__init__
+
+    def init(self, store, schema, annotator=None):
+        made.append(annotator)
+        real_init(self, store, schema, annotator)
+
+    monkeypatch.setattr(AnnotationSession, "__init__", init)
+    store = open_store(str(tmp_path / "f.db"))
+    read_back: list[str] = []
+    real_get = store.get_document
+    monkeypatch.setattr(store, "get_document", lambda doc_id: read_back.append(doc_id) or real_get(doc_id))
+    summary = importing.import_paths(store, SCHEMA, [source], format_name="native", replace=True)
+    assert [p.line for p in summary.problems] == [2] and "record not imported" in summary.problems[0].message
+    assert (summary.rejected, summary.documents_added, summary.duplicates, summary.annotated) == (1, 2, 1, 3)
+    assert made == ["importer"] and read_back == []  # one session; imp00000's text kept, not read back
+    assert store.document_ids() == ["imp00000", "imp00002"] and store.integrity_check() == "ok"
+    assert [(e.start, e.end, e.label) for e in store.load("imp00000", "importer").entities] == [(1, 4, "PER")]
+    assert [(e.start, e.end, e.label) for e in store.load("imp00002", "importer").entities] == [(0, 5, "ORG")]
+    assert len(store.history("imp00000", "importer")) == 2  # the first record's labels stay in the log
+    store.close()
+
+
 def test_a_record_failing_inside_a_batch_is_undone_alone(tmp_path, monkeypatch):
     """Its document goes with it (a savepoint per record); the records around it stay."""
     from annotator import importing

@@ -261,6 +261,67 @@ def test_native_names_file_line_and_field_of_a_bad_value_and_counts_it(tmp_path,
     assert field in problem.message and "not imported" in problem.message
 
 
+# Every problem a span can have, each message whole: the native reader names them in one place (_Fields.span).
+SPAN_PROBLEMS = [
+    ({"entities": [5]},
+     "entity #1 must be an object, not a number"),
+    ({"claims": ["c"]},
+     "claim #1 must be an object, not text"),
+    ({"entities": [entity(id="")]},
+     "entity #1 field \"id\": is empty or only white space ('')"),
+    ({"entities": [entity(start=None, end=None)]},
+     "entity #1 field \"start\": must be a whole number, not None; entity #1 field \"end\": must be a whole number, not None"),
+    ({"entities": [entity(label=["PER"])]},
+     "entity #1 field \"label\": must be text, not a list (['PER'])"),
+    ({"entities": [entity(text=["x"])]},
+     "entity #1 field \"text\": must be text, not a list"),
+    ({"entities": [entity(text="غير")]},
+     "entity #1 field \"text\": says 'غير' but the text at [4, 14) is 'مصطفى بالي'"),
+    ({"entities": [entity(source={"x": 1})]},
+     "entity #1 field \"source\": must be text, not an object ({'x': 1})"),
+    ({"entities": [entity(identity={"q": 1})]},
+     "entity #1 field \"identity\": must be text, not an object ({'q': 1})"),
+    ({"entities": [entity(start=60, end=90)]},
+     "entity #1 [60, 90) is empty or outside the text (length 68)"),
+    ({"claims": [claim(start=3.5)]},
+     "claim #1 field \"start\": must be a whole number, not 3.5"),
+    ({"claims": [claim(text=7)]},
+     "claim #1 field \"text\": must be text, not a number"),
+    ({"claims": [claim(text="x")]},
+     "claim #1 field \"text\": says 'x' but the text at [18, 68) is 'قوات سوريا الديمقراطية سيطرت على الباغوز عام 2019.'"),
+    ({"claims": [claim(source=[])]},
+     "claim #1 field \"source\": must be text, not a list ([])"),
+    ({"claims": [claim(claimer="")]},
+     "claim #1 field \"claimer\": is empty or only white space ('')"),
+    ({"claims": [claim(attributes=["x"])]},
+     "claim #1 field \"attributes\": must be an object, not a list"),
+    ({"claims": [claim(attributes={"confidence": 2.5})]},
+     "claim #1 field \"attributes\": claim attribute 'confidence' must be a whole number, not 2.5"),
+    ({"claims": [claim(end=5)]},
+     "claim #1 [18, 5) is empty or outside the text (length 68)"),
+]
+
+@pytest.mark.parametrize("change, message", SPAN_PROBLEMS)
+def test_native_names_a_span_s_problems_in_one_place_with_file_line_and_problem(tmp_path, monkeypatch, change,
+                                                                                  message):
+    from annotator.formats import native
+
+    named: list[tuple] = []
+    real = native._Fields.span  # the one owner: there was another style beside it (``fields.bad(f"…")``)
+
+    def span(self, kind, number, field, problem):
+        named.append((kind, number, field))
+        real(self, kind, number, field, problem)
+
+    monkeypatch.setattr(native._Fields, "span", span)
+    records, ctx = read_native(tmp_path, {"id": "first", "text": "نص"}, good(**change), good(id="d3"))
+    assert [r.document.id for r in records] == ["first", "d3"] and ctx.rejected == 1
+    (problem,) = ctx.problems
+    assert problem.path.endswith("in.jsonl") and problem.line == 2
+    assert problem.message == f"{message}; record 'd1' not imported"
+    assert len(named) == message.count(" #1 ")
+
+
 def test_native_stores_declared_types_only(tmp_path):
     (record,), ctx = read_native(tmp_path, good(id=17))
     assert ctx.problems == []

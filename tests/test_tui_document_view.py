@@ -52,3 +52,72 @@ async def test_cached_lines_survive_a_recount_below_and_each_costs_one_lookup(tm
         assert redrawn.text == drawn[0].text
         assert view._top_offset == 0
     session.store.close()
+
+
+async def test_a_label_key_indexes_the_new_state_once_for_the_editor_and_the_view(tmp_path, monkeypatch):
+    """The document view draws from the editor's index of the state shown (``Editor.spans``), not an
+    index of its own made from the same state (a third index a key), and that index follows each change
+    rather than being made again (two more: entities and claims); the store's copy of that state,
+    answering the save, shares it."""
+    from test_tui_support import main, wait_until, word_span
+
+    from annotator.text.overlaps import SpansByStart
+
+    session = make_session(tmp_path / "spans.db", docs=(("spans", WORDS),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        made = []
+        real_init = SpansByStart.__init__
+
+        def counted(self, items, bounds):
+            made.append(1)
+            real_init(self, items, bounds)
+
+        monkeypatch.setattr(SpansByStart, "__init__", counted)
+        for word in ("بيروت", "الوزير"):
+            screen.view.move_to(word_span(WORDS, word)[0])
+            made.clear()
+            await pilot.press("3")
+            await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state)
+            assert made == []  # kept in step with the change (``SpanIndex.following``), not made again
+            assert screen.view.spans is screen.editor.spans  # one index of the state shown, the editor's
+        assert [e.label for e in session.annotations("spans").entities] == ["GPE", "GPE"]
+    session.store.close()
+
+
+async def test_a_line_away_from_the_mark_is_drawn_without_looking_at_each_cell(tmp_path):
+    """Whether the mark (or a related span) falls on a line is a range test on the line's bounds,
+    not a look at each of its cells' offsets; the line drawn is the same."""
+    from annotator.layout.lines import Cell, VisualLine
+
+    reads = []
+
+    class Watched(Cell):
+        @property
+        def start(self) -> int:
+            reads.append(1)
+            return tuple.__getitem__(self, 2)
+
+    text = "\n".join([WORDS] * 6)
+    session = make_session(tmp_path / "mark.db", docs=(("mark", text),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(DocumentView)
+        width = view.scrollable_content_region.width
+        assert view.marked()[1] <= len(WORDS)  # the mark is on the first line
+        for index in (0, 3):
+            line = view.doc_layout.line(index)
+            watched = VisualLine.prepared(tuple(Watched(*c) for c in line.cells), line.start, line.end,
+                                          line.width, line.rtl, line.paragraph, line._columns)
+            reads.clear()
+            drawn = view._render_visual_line(watched, width)
+            assert drawn.text == view._render_visual_line(line, width).text
+            assert list(drawn) == list(view._render_visual_line(line, width))
+            if index:  # away from the mark: not one cell looked at
+                assert reads == []
+            else:  # the marked line is drawn a cell at a time
+                assert reads
+    session.store.close()

@@ -124,3 +124,21 @@ async def test_on_a_claim_the_status_line_names_its_claimers_identity(tmp_path):
         await pilot.pause()
         assert "claimer" in screen.status.info and "(e2) ≡ i1" in screen.status.info
     session.store.close()
+
+
+def test_the_identity_picker_lists_and_indexes_its_mentions_once(tmp_path, monkeypatch):
+    """Its list is made once, with one editor: not the claimer picker's list first (made, indexed for
+    typing, then thrown away) and its own after."""
+    from annotator.editing import Editor
+    from annotator.tui.screens import claimer_picker
+
+    session = setup(tmp_path)
+    keyed, claimers = [], []
+    real_normalize, real_claimers = claimer_picker.normalize_for_search, Editor.claimer_candidates
+    monkeypatch.setattr(claimer_picker, "normalize_for_search", lambda s: keyed.append(s) or real_normalize(s))
+    monkeypatch.setattr(Editor, "claimer_candidates", lambda *a: claimers.append(a) or real_claimers(*a))
+    picker = IdentityPickerScreen(session.schema, session.annotations("d"), TEXT, "e2")
+    assert [e.id for e in picker.entities] == ["e3", "e1"]  # its own sentence first
+    assert claimers == []  # no claimer list made
+    assert len(keyed) == len(picker.entities)  # one search key a row listed
+    session.store.close()

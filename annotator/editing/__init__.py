@@ -4,9 +4,11 @@ Layering: ``editing`` uses ``session`` (the one write path) and the model; the T
 uses ``editing``; nothing here imports Textual.
 """
 
-from annotator.editing.editor import Answer, ClaimChoice, Edit, Editor, Refusal, Where, innermost_first
+from annotator.editing.editor import Answer, ClaimChoice, Edit, Editor, Refusal, Where
 from annotator.editing.find import find_matches, step_match
 from annotator.editing.saver import Failed, Outcome, Saved, Saver
+from annotator.editing.spans import SpanIndex, innermost_first
 
-__all__ = ["Answer", "ClaimChoice", "Edit", "Editor", "Failed", "Outcome", "Refusal", "Saved", "Saver", "Where",
+__all__ = ["Answer", "ClaimChoice", "Edit", "Editor", "Failed", "Outcome", "Refusal", "Saved", "Saver", "SpanIndex",
+           "Where",
            "find_matches", "innermost_first", "step_match"]

@@ -21,11 +21,11 @@ no store; the saved state always comes back from ``AnnotationSession``.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
+from annotator.editing.spans import SpanIndex, innermost_first
 from annotator.errors import OperationError
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
@@ -50,16 +50,9 @@ from annotator.model.operations import (
 )
 from annotator.schema.model import Schema
 from annotator.session import claim_defaults, new_id, plan_change
-from annotator.text.overlaps import SpansByStart
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
-
-
-def innermost_first(spans: Iterable[Span]) -> list[Span]:
-    """The order "which span is meant" is decided in: shortest first, then leftmost (the
-    status line, delete, relabel, and the colour drawn where spans nest all use it)."""
-    return sorted(spans, key=lambda s: (s.end - s.start, s.start))
 
 
 def _is_punctuation(ch: str) -> bool:
@@ -136,32 +129,25 @@ class Editor:
     def __init__(self, schema: Schema, text: Text, state: Annotations) -> None:
         self.schema = schema
         self._text = text
-        self.state = state
+        self.state = state  # the state shown; its spans' index (``spans``) follows it when next asked
+        self._spans: SpanIndex | None = None
 
     @property
-    def state(self) -> Annotations:
-        """The state shown; setting it drops the spans' index (``_by_start``), made again when asked."""
-        return self._state
-
-    @state.setter
-    def state(self, state: Annotations) -> None:
-        self._state = state
-        self._indexed: tuple[SpansByStart[Span], SpansByStart[Span]] | None = None
-
-    def _by_start(self) -> tuple[SpansByStart[Span], SpansByStart[Span]]:
-        """The state's entities and claims by start (``text.overlaps``), made once per state: a key
-        finds the spans under the cursor by bisection, not by looking at each of thousands of proposals
-        (claims apart: a long one would widen every entity look-up)."""
-        indexed = self._indexed
-        if indexed is None:
-            indexed = self._indexed = (SpansByStart.of_spans(self._state.entities),
-                                       SpansByStart.of_spans(self._state.claims))
-        return indexed
+    def spans(self) -> SpanIndex:
+        """The shown state's entities and claims by start, made once per state (``editing.spans``): a key
+        finds the spans under the cursor by bisection, not by looking at each of thousands of proposals,
+        and the document view draws from this same index rather than making its own."""
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = SpanIndex(self.state)
+        elif spans.state is not self.state:
+            spans = self._spans = spans.following(self.state)
+        return spans
 
     def _overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
         """Entities, then claims (``kinds`` = 1: entities only), with a character in ``[start, end)``, each
         kind in the state's order for equal bounds."""
-        return [s for index in self._by_start()[:kinds] for s in index.overlapping(start, end)]
+        return self.spans.overlapping(start, end, kinds)
 
     @property
     def text(self) -> Text:

@@ -148,61 +148,59 @@ class NativeFormat(Format):
         kind = "entity" if key == "entities" else "claim"
         spans: list = []
         schema_label = ctx.schema.label if ctx.schema is not None else None
-        # Each check's field name is formatted only when it finds a problem: a good span (nearly every one)
-        # costs its checks alone (the names were a tenth of reading a labelled news article).
-        for i, item in enumerate(items):
+        # Each check's problem, and the span's name (``_Fields.span``), is made only when it finds one: a good span
+        # (nearly every one) costs its checks alone (the names were a tenth of reading a labelled news article).
+        for n, item in enumerate(items, 1):
             if not isinstance(item, dict):
-                fields.problems.append(f"{kind} #{i + 1} must be an object, not {json_type(item)}")
+                fields.span(kind, n, None, f"must be an object, not {json_type(item)}")
                 continue
             before = len(fields.problems)
-            span_id = _whole_to_text(item.get("id", f"{kind[0]}{i + 1}"))
+            span_id = _whole_to_text(item.get("id", f"{kind[0]}{n}"))
             if p := id_problem(span_id, ""):
-                fields.bad(f"{kind} #{i + 1} field \"id\"", p)
+                fields.span(kind, n, "id", p)
             start: Any = item.get("start")  # checked just below: a problem noted skips the span
             end: Any = item.get("end")
             for name, value in (("start", start), ("end", end)):
                 if not is_offset(value):
-                    fields.bad(f"{kind} #{i + 1} field \"{name}\"", f"must be a whole number, not {brief(value)}")
+                    fields.span(kind, n, name, f"must be a whole number, not {brief(value)}")
             source = item.get("source")
             if source is not None and (p := source_problem(source, "")):
-                fields.bad(f"{kind} #{i + 1} field \"source\"", p)
+                fields.span(kind, n, "source", p)
             given = item.get("text")
             if given is not None and not isinstance(given, str):
-                fields.bad(f"{kind} #{i + 1} field \"text\"", f"must be text, not {json_type(given)}")
+                fields.span(kind, n, "text", f"must be text, not {json_type(given)}")
             if kind == "entity":
                 label: Any = item.get("label")
                 if p := id_problem(label, ""):
-                    fields.bad(f"{kind} #{i + 1} field \"label\"", p)
+                    fields.span(kind, n, "label", p)
                 identity: Any = _whole_to_text(item.get("identity"))
                 if identity is not None and (p := source_problem(identity, "")):
-                    fields.bad(f"{kind} #{i + 1} field \"identity\"", p)
+                    fields.span(kind, n, "identity", p)
                 if isinstance(label, str) and ctx.label_map:
                     label = ctx.label_map.get(label, label)
                 if isinstance(label, str) and schema_label is not None and schema_label(label) is None:
                     fields.unknown_labels.add(label)
             else:
-                where = f"{kind} #{i + 1}"
                 claimer: Any = item.get("claimer")
-                if claimer is not None:
-                    fields.check(f"{where} field \"claimer\"", id_problem(claimer, ""))
+                if claimer is not None and (p := id_problem(claimer, "")):
+                    fields.span(kind, n, "claimer", p)
                 attrs: Any = item.get("attributes")
                 if attrs is None:
                     attrs = {}
                 if not isinstance(attrs, dict):
-                    fields.bad(f"{where} field \"attributes\"", f"must be an object, not {json_type(attrs)}")
+                    fields.span(kind, n, "attributes", f"must be an object, not {json_type(attrs)}")
                 else:
                     for p in (ctx.schema.claims.attribute_problems(attrs) if ctx.schema is not None else
                               attributes_shape_problems(attrs, "claim")):
-                        fields.bad(f"{where} field \"attributes\"", p)
+                        fields.span(kind, n, "attributes", p)
             if len(fields.problems) > before:
                 continue
             if not start < end <= len(text) or start < 0:
-                fields.problems.append(f"{kind} #{i + 1} [{start}, {end}) is empty or outside the text "
-                                       f"(length {len(text)})")
+                fields.span(kind, n, None, f"[{start}, {end}) is empty or outside the text (length {len(text)})")
                 continue
             if given is not None and text[start:end] != given:
-                fields.bad(f"{kind} #{i + 1} field \"text\"", f"says {brief(given)} but the text at [{start}, {end}) "
-                                                          f"is {brief(text[start:end])}")
+                fields.span(kind, n, "text", f"says {brief(given)} but the text at [{start}, {end}) "
+                                             f"is {brief(text[start:end])}")
                 continue
             if kind == "entity":
                 spans.append(Entity(span_id, start, end, label, source, identity))
@@ -227,13 +225,18 @@ class _Fields:
         self.unknown_labels: set[str] = set()
 
     def bad(self, field: str, problem: str) -> None:
-        """``field`` is a top-level key, or a span's ``entity #2 field "start"``."""
-        named = field if field.endswith('"') else f"field \"{field}\""
-        self.problems.append(f"{named}: {problem}")
+        """A problem in the top-level key ``field``."""
+        self.problems.append(f"field \"{field}\": {problem}")
 
     def check(self, field: str, problem: str | None) -> None:
         if problem:
             self.bad(field, problem)
+
+    def span(self, kind: str, number: int, field: str | None, problem: str) -> None:
+        """A ``problem`` of the ``number``-th entity or claim, in its ``field`` (None: of the span itself): the
+        one place a span's problems are named ("entity #2 field "start": …"), called only with a problem."""
+        self.problems.append(f"{kind} #{number} {problem}" if field is None
+                             else f"{kind} #{number} field \"{field}\": {problem}")
 
     def optional(self, name: str, problem: Callable[[Any], str | None]) -> Any:
         """The field's value when absent/null or good; None (and a problem noted) when bad."""

@@ -47,14 +47,12 @@ from annotator.store.sql_reads import (
     BATCH,
     UNFINISHED,
     WORKERS,
+    EncodedText,
     SQLReads,
     counted,
     decode_text,
     dumps_ascii,
     encode_text,
-    encoded_pieces,
-    marks_end,
-    marks_row,
     nothing_to_keep,
     now_iso,
     read_marks,
@@ -75,20 +73,21 @@ def _many(sql: str, rows: list[tuple[Any, ...]]) -> Callable[[Any], None]:
     return run
 
 
-def _add_long(cur: Any, doc_id: str, doc: Document, h: str, marks: tuple[str, int, int, bytes]) -> None:
-    """A long text sent a piece at a time (migration 9): the row by binary COPY, its text written as it is
-    encoded (the client never holds it as bytes, nor escaped), and its search copy as overlapping parts."""
-    fields = [encode_text(v) for v in (doc_id, h, dumps_ascii(dict(doc.meta)), now_iso())]
-    size = marks_end(marks[3])
+def _add_long(cur: Any, doc_id: str, doc: Document, encoded: EncodedText) -> None:
+    """A long text sent a piece at a time (migration 9): the row by binary COPY, its text written from the pieces
+    of the one encoding (``EncodedText``: its hash and marks came from the same pass; never joined, nor
+    escaped), and its search copy as overlapping parts."""
+    fields = [encode_text(v) for v in (doc_id, encoded.hash, dumps_ascii(dict(doc.meta)), now_iso())]
     with cur.copy("COPY documents(id, hash, meta, added_at, search, text) FROM STDIN (FORMAT BINARY)") as copy:
         head = [_COPY_SIGNATURE, struct.pack("!iih", 0, 0, 6)]
         head += [struct.pack("!i", len(v)) + v for v in fields]
-        copy.write(b"".join(head) + struct.pack("!ii", 0, size))  # search: empty; then the text's length
-        for piece in encoded_pieces(doc.text):
+        copy.write(b"".join(head) + struct.pack("!ii", 0, encoded.size))  # search: empty; then the text's length
+        for piece in encoded.written():
             copy.write(piece)
         copy.write(struct.pack("!h", -1))
     seq = cur.execute("SELECT seq FROM documents WHERE id=%s", (doc_id,)).fetchone()[0]
-    cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)", marks)
+    cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)",
+                encoded.marks_row(doc_id, doc.text))
     for part in search_parts(doc_id, doc.text):
         cur.execute("INSERT INTO search_parts(seq, search) VALUES (%s,%s)", (seq, part))
 
@@ -573,8 +572,9 @@ class PostgresStore(SQLReads, Store):
     _read_whole: Document | None = None  # the text ``_marks`` read whole, until ``get_document`` takes it
 
     def add_document(self, doc: Document) -> AddResult:
-        h = doc.hash
         storable_name(doc.id, "document id")
+        encoded = EncodedText(doc.text)  # the text encoded once: its hash, its marks and the bytes sent
+        h = encoded.hash
 
         def tx(cur: Any) -> AddResult:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (DOCUMENTS_LOCK,))  # dedupe across machines
@@ -587,14 +587,13 @@ class PostgresStore(SQLReads, Store):
                 n += 1
                 doc_id = f"{doc.id}~{n}"
                 renamed = doc.id
-            marks = marks_row(doc_id, doc.text)
-            if marks is None:
+            if encoded.marks is None:
                 cur.execute("INSERT INTO documents(id, text, hash, meta, added_at, search) "
-                            "VALUES (%s,%s,%s,%s,%s,%s)", (doc_id, encode_text(doc.text), h,
+                            "VALUES (%s,%s,%s,%s,%s,%s)", (doc_id, encoded.data(), h,
                                                           dumps_ascii(dict(doc.meta)), now_iso(),
                                                           search_copy(doc_id, doc.text)))
             else:
-                _add_long(cur, doc_id, doc, h, marks)
+                _add_long(cur, doc_id, doc, encoded)
             tokens = tokens_row(doc_id, doc.text)  # its token table, for exports (migration 8 here, 7 on SQLite)
             if tokens is not None:
                 cur.execute("INSERT INTO token_bounds(doc_id, tokenizer, bounds) VALUES (%s,%s,%s)", tokens)

@@ -108,16 +108,19 @@ def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
 
 
 class EncodedText:
-    """A text as the store writes it, encoded once: its UTF-8 (``encode_text``) in ``pieces`` of MARK_STEP
-    code points, their SHA-256 (``Document.hash``: the same digest, as the bytes are the same) and, for a
-    windowed text, its ``marks``. Adding a long text encoded it three times (its hash, its marks, then
-    its bytes into the blob); the pieces are held meanwhile, the size of the file they came from."""
+    """A text as the stores write it, from one pass that encodes each piece once (``encoded_pieces``, MARK_STEP
+    code points): its UTF-8 pieces, their SHA-256 (``Document.hash``: the same digest, as the bytes are the same)
+    and, for a windowed text, its ``marks``. Both stores take the hash (a duplicate is found by it) and the size
+    (SQLite's ``zeroblob``, PostgreSQL's binary COPY field length) before the first byte is written, so the pieces
+    are kept from the pass until ``written`` hands each to the writer and lets it go. Adding a long text encoded
+    it three times before (its hash, its marks, its bytes)."""
 
-    __slots__ = ("pieces", "hash", "marks", "size")
+    __slots__ = ("pieces", "hash", "marks", "size", "_text", "_taken")
 
     def __init__(self, text: str) -> None:
         import hashlib  # here, as in ``text_hash``: start-up hashes nothing
 
+        self._text, self._taken = text, False
         digest = hashlib.sha256()
         if len(text) * 4 < WINDOWED_BYTES:  # under WINDOWED_BYTES whatever it holds: one piece, no marks
             self.pieces = [encode_text(text)]
@@ -140,6 +143,18 @@ class EncodedText:
     def data(self) -> bytes:
         """The bytes whole: only for a text under WINDOWED_BYTES (a longer one is written a piece at a time)."""
         return self.pieces[0] if len(self.pieces) == 1 else b"".join(self.pieces)
+
+    def written(self) -> Iterator[bytes]:
+        """The pieces in order for a writer, each let go as the next is asked for: once written, the
+        text's bytes are no longer held (the search copy and the token table come after). Asked again (a
+        transaction the server aborted, run again), they are encoded anew: the first ones were let go."""
+        if self._taken:
+            yield from encoded_pieces(self._text, MARK_STEP)
+            return
+        self._taken = True
+        self.pieces.reverse()
+        while self.pieces:
+            yield self.pieces.pop()
 
 
 def tokens_row(doc_id: str, text: str) -> tuple[str, str, bytes] | None:

@@ -462,9 +462,8 @@ class SQLiteStore(SQLReads, Store):
         self._db.execute("INSERT INTO long_texts(seq, data) VALUES (?, zeroblob(?))",
                          (seq, sql_reads.marks_end(marks[3])))
         with self._db.blobopen("long_texts", "data", seq) as blob:
-            for piece in encoded.pieces:
+            for piece in encoded.written():  # each let go once written: not held while the search copy is made
                 blob.write(piece)
-        encoded.pieces.clear()  # written: not held while the search copy is made
         self._db.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (?,?,?,?)", marks)
         for part in search_parts(doc_id, doc.text):
             rowid = self._db.execute("INSERT INTO search_parts(seq, search) VALUES (?,?)", (seq, part)).lastrowid

@@ -3,7 +3,8 @@
 The spans are kept sorted by start (outer first at one start) with the longest one's length, so
 those overlapping ``[start, end)`` all start in ``[start - longest, end)``: two bisections and a
 pass over that slice, not over every span (a recommender's thousands of proposals checked against
-the labels, the labels touching each piece of a long text).
+the labels, the labels touching each piece of a long text). ``updated`` follows a change of a few
+spans by bisection too, rather than indexing every span again.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from operator import neg, sub
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 __all__ = ["SpansByStart"]
 
@@ -69,9 +70,42 @@ class SpansByStart(Generic[T]):
 
     def add(self, item: T) -> None:
         """Put ``item`` in its place (after any with the same bounds): a batch checked one by one."""
+        self._insert(item, None)
+
+    def updated(self, gone: Iterable[T], come: Iterable[T], tie: Callable[[T], Any] | None = None) -> SpansByStart[T]:
+        """A copy without ``gone`` (items equal to them) and with ``come``, each where a fresh index of the
+        result would put it: at one start longest first, then (equal bounds) in ``tie``'s order (a state's
+        canonical order: ``tie`` = the id), else after those already there. A bisection and a list insert
+        per item changed (and a copy of the lists, at C speed), where a fresh index pays per span kept."""
+        new = object.__new__(SpansByStart)
+        new._bounds, new._longest = self._bounds, self._longest
+        new.items, new._starts, new._ends = self.items[:], self._starts[:], self._ends[:]
+        for item in gone:
+            new._remove(item)
+        for item in come:
+            new._insert(item, tie)
+        return new
+
+    def _remove(self, item: T) -> None:
         start, end = self._bounds(item)
         lo, hi = bisect_left(self._starts, start), bisect_right(self._starts, start)
-        i = bisect_right(self._ends, -end, lo, hi, key=neg)  # at one start, longest first
+        lo = bisect_left(self._ends, -end, lo, hi, key=neg)
+        hi = bisect_right(self._ends, -end, lo, hi, key=neg)
+        k = next((k for k in range(lo, hi) if self.items[k] == item), None)
+        if k is None:
+            raise ValueError(f"not in the index: {item!r}")
+        del self.items[k], self._starts[k], self._ends[k]
+        if end - start == self._longest:  # it may have been the longest: the scan back need not reach as far
+            self._longest = max(map(sub, self._ends, self._starts), default=0)
+
+    def _insert(self, item: T, tie: Callable[[T], Any] | None) -> None:
+        start, end = self._bounds(item)
+        lo, hi = bisect_left(self._starts, start), bisect_right(self._starts, start)
+        lo = bisect_left(self._ends, -end, lo, hi, key=neg)
+        i = bisect_right(self._ends, -end, lo, hi, key=neg)  # after those with the same bounds…
+        if tie is not None:  # …unless they come after it in the state's order
+            key = tie(item)
+            i = next((k for k in range(lo, i) if tie(self.items[k]) > key), i)
         self.items.insert(i, item)
         self._starts.insert(i, start)
         self._ends.insert(i, end)

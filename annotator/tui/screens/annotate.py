@@ -188,7 +188,7 @@ class AnnotateScreen(FindActions, Navigation, ClaimActions, Writes, Screen, inhe
         self.editor = Editor(self.schema, text, state)
         self.acked = state
         self.linking = None
-        self.view.set_document(text, state, cursor, index=self._index(doc_id, text))
+        self.view.set_document(text, state, cursor, index=self._index(doc_id, text), spans=self.editor.spans)
         self.query_one(SpanPanel).show(text, state)
         self._show_header()
         self._count_hidden(text)

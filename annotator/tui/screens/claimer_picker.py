@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from annotator.editing import Editor
 from annotator.layout.stored import Text as DocText
-from annotator.model.annotations import Annotations, Entity
+from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
 from annotator.text.matching import normalize_for_search
@@ -38,17 +38,24 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
 
     def __init__(self, schema: Schema, state: Annotations, text: DocText, claim_id: str | None = None) -> None:
         super().__init__()
-        editor = Editor(schema, text, state)
         claim = state.claim(claim_id) if claim_id is not None else None
-        if claim_id is not None:
-            # only the claim's own sentence matters: found around it, not by splitting the whole text
-            sentence = TextIndex(text).sentence_at(claim.start) if claim is not None else None
-            sentences = [(sentence.start, sentence.end)] if sentence is not None else []
-            self.entities = editor.claimer_candidates(claim_id, sentences)
-        else:
-            self.entities = editor.claimer_candidates("", [])
         self.current = claim.claimer if claim is not None else None
+        self.entities = self.listed(Editor(schema, text, state), claim_id)
         self._index(state, text)
+
+    def listed(self, editor: Editor, subject_id: str | None) -> list[Entity]:
+        """The entities the list offers for ``subject_id`` (here a claim), nearest first; a subclass
+        (``IdentityPickerScreen``) lists others, built once, with this editor."""
+        if subject_id is None:
+            return editor.claimer_candidates("", [])
+        return editor.claimer_candidates(subject_id, self.sentence_of(editor, editor.state.claim(subject_id)))
+
+    @staticmethod
+    def sentence_of(editor: Editor, span: Entity | Claim | None) -> list[tuple[int, int]]:
+        """The bounds of ``span``'s own sentence (all that ``nearest_first`` needs): found around it,
+        not by splitting the whole text."""
+        sentence = TextIndex(editor.text).sentence_at(span.start) if span is not None else None
+        return [(sentence.start, sentence.end)] if sentence is not None else []
 
     def _index(self, state: Annotations, text: DocText) -> None:
         """What typing matches on each row: its text, label and id, and its identity's first mention."""

@@ -10,6 +10,8 @@ highlight nears either end; matches are counted up to ``COUNT_CAP`` ("1000+").
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -39,6 +41,20 @@ def first_line(text: str, limit: int = 34) -> str:
     return line[: limit - 1] + "…" if len(line) > limit else line
 
 
+@dataclass(frozen=True)
+class Filters:
+    """What the list is filtered by: the search as typed (``too_short`` to be searched yet) and a status."""
+
+    typed: str
+    too_short: bool
+    status: str | None
+
+    @property
+    def searched(self) -> str:
+        """What the store searches for: nothing while the typed text is too short."""
+        return "" if self.too_short else self.typed
+
+
 class DocumentListScreen(ModalDialog[str | None]):
     BINDINGS = [Binding("escape", "cancel", "close", id="documents.close"),
                 # typing in the search box, ↑/↓ still move the list (the list's own keys win when it has focus)
@@ -62,6 +78,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         self._filling = False
         self._shown: list[str] = []  # the loaded ids, in order
         self._query = ListQuery("")  # the filter now, prepared once per typed query (``Store.list_query``)
+        self._filters = Filters("", False, None)  # what the last refill read
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -78,10 +95,11 @@ class DocumentListScreen(ModalDialog[str | None]):
 
     # -- what the store is asked -----------------------------------------------------------
 
-    def _filters(self) -> tuple[str, str | None]:
+    def _read_filters(self) -> Filters:
+        """The search box and the status filter, read once per refill (paging reuses what it read)."""
         status = self.query_one("#filter", Select).value
-        query = self.query_one("#search", Input).value
-        return ("" if self._too_short(query) else query), status if isinstance(status, str) else None
+        typed = self.query_one("#search", Input).value
+        return Filters(typed, self._too_short(typed), status if isinstance(status, str) else None)
 
     def _too_short(self, query: str) -> bool:
         from annotator.text.search_fold import fold
@@ -150,7 +168,8 @@ class DocumentListScreen(ModalDialog[str | None]):
 
     def refill(self) -> None:
         """The first rows for the filters now (around the current document when it passes them)."""
-        typed, status = self._filters()
+        filters = self._filters = self._read_filters()
+        typed, status = filters.searched, filters.status
         # the store's search runs here, once per typed character (or status chosen): every page and count
         # of it, the refill's two to four and those loaded as the highlight moves, reuse what it found
         query = self._query = self.store.list_query(typed)
@@ -169,7 +188,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         shown = str(len(self._rows)) if not self._more_after and not self._more_before else \
             self._count(query, status)
         count = Text(f" {shown} of {self.total if self.queue is None else len(self.queue)} documents")
-        if self._too_short(self.query_one("#search", Input).value):
+        if filters.too_short:
             count.append(" — type 3 or more characters to search them")
         elif typed.strip():  # what the count counts (in reading order, as the input shows it)
             count.append(" matching «")
@@ -202,7 +221,7 @@ class DocumentListScreen(ModalDialog[str | None]):
         if self._filling or not self._rows:
             return
         index = event.option_index
-        query, status = self._query, self._filters()[1]  # the refill's search, not run again
+        query, status = self._query, self._filters.status  # the refill's search and filters, not run or read again
         if index >= len(self._rows) - NEAR and self._more_after:
             page = self._fetch(query, status, after=self._rows[-1][0])
             self._more_after = len(page) == PAGE

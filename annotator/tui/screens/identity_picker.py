@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from annotator.editing import Editor
 from annotator.layout.stored import Text as DocText
-from annotator.model.annotations import Annotations
+from annotator.model.annotations import Annotations, Entity
 from annotator.schema.model import Schema
-from annotator.text import TextIndex
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.shown import shown
 
@@ -24,16 +23,17 @@ class IdentityPickerScreen(ClaimerPickerScreen):
     HEADING = "Same as — type to filter, enter links, esc cancels"
 
     def __init__(self, schema: Schema, state: Annotations, text: DocText, entity_id: str) -> None:
-        super().__init__(schema, state, text)
+        super().__init__(schema, state, text, entity_id)  # lists ``listed``'s mentions, with its one editor
         entity = state.entity(entity_id)
-        # only the entity's own sentence matters (``nearest_first``): found around it, not by splitting the whole text
-        sentence = TextIndex(text).sentence_at(entity.start) if entity is not None else None
-        sentences = [(sentence.start, sentence.end)] if sentence is not None else []
-        self.entities = Editor(schema, text, state).identity_candidates(entity_id, sentences)
         self.linked = entity is not None and entity.identity is not None
         self.current = None
         self.entity_id = entity_id
-        self._index(state, text)
+
+    def listed(self, editor: Editor, subject_id: str | None) -> list[Entity]:
+        """The mentions the entity ``subject_id`` may be linked to, nearest first."""
+        if subject_id is None:
+            return []
+        return editor.identity_candidates(subject_id, self.sentence_of(editor, editor.state.entity(subject_id)))
 
     def fixed_rows(self) -> list[tuple[str, str]]:
         if self.linked:

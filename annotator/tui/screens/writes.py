@@ -123,7 +123,7 @@ class Writes(ScreenPart):
             ranges = changed_ranges(old, state)
             if ranges:
                 self.view.move_to(min(r[0] for r in ranges))
-        self.view.set_state(state)
+        self.view.set_state(state, self.editor.spans)
         self.view.set_related(self._related())  # e.g. a mention just linked to an identity
         if (old.entities, old.claims) != (state.entities, state.claims):
             self._schedule_panel()

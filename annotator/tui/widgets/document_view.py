@@ -27,13 +27,14 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotator.editing.spans import SpanIndex
 from annotator.layout import DocumentLayout, LayoutOptions, VisualLine
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
 from annotator.tui.cursor import Navigator, Selection
-from annotator.tui.spans import SpanIndex, changed_ranges
+from annotator.tui.spans import changed_ranges
 
 GUTTER = 1  # claim marker column on the left
 RIGHT_PAD = 1  # blank column right of right-to-left text
@@ -105,8 +106,9 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- content --------------------------------------------------------------------------
     def set_document(self, text: Text, state: Annotations, cursor: int = 0,
-                     index: TextIndex | None = None) -> None:
-        """Show a new document (``index`` may be passed in when already built)."""
+                     index: TextIndex | None = None, spans: SpanIndex | None = None) -> None:
+        """Show a new document (``index`` and ``spans``, the editor's index of ``state``, may be passed
+        in when already built)."""
         self.text = text
         self.index = index or TextIndex(text)
         self.doc_layout = DocumentLayout(text, LayoutOptions(width=self._layout_width(),
@@ -114,7 +116,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
                                                          show_controls=self.show_controls))
         self.nav = Navigator(self.index, self.doc_layout)
         self.state = state
-        self.spans = SpanIndex(state)
+        self.spans = self._spans_of(state, spans)
         self.cursor = self.nav.snap(min(max(cursor, 0), len(text)))
         self.selection = None
         self.goal_column = None
@@ -149,18 +151,24 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self.on_cursor()
 
-    def set_state(self, state: Annotations) -> None:
-        """New annotations for the same text: redraw only the lines whose spans changed; every
-        drawn line when many changed (a recommender's proposals across a big document: finding
-        each one's line would lay out the whole text)."""
+    def _spans_of(self, state: Annotations, spans: SpanIndex | None) -> SpanIndex:
+        """``spans`` when it is ``state``'s (the editor's, made once for both), else the view's own kept in
+        step (``SpanIndex.following``: the adjudication screen draws a state no editor holds)."""
+        return spans if spans is not None and spans.state is state else self.spans.following(state)
+
+    def set_state(self, state: Annotations, spans: SpanIndex | None = None) -> None:
+        """New annotations for the same text (``spans``: the editor's index of them): redraw only the
+        lines whose spans changed; every drawn line when many changed (a recommender's proposals
+        across a big document: finding each one's line would lay out the whole text)."""
         old = self.state
         if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
             self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
+            self.spans = self._spans_of(state, spans)  # the same spans: the index shared
             return
         grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
         ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
         self.state = state
-        self.spans = SpanIndex(state)
+        self.spans = self._spans_of(state, spans)
         if abs(grown) > REFRESH_RANGES or len(ranges) > REFRESH_RANGES:
             self._strips.clear()
             self.refresh()
@@ -450,6 +458,12 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self._layout_version = self.doc_layout.version
         self.call_later(self._update_virtual_size)
 
+    @staticmethod
+    def _meets(line: VisualLine, ranges: tuple[tuple[int, int], ...]) -> bool:
+        """Whether any of ``ranges`` (the mark, the related spans) has a character on ``line``: a range
+        test per line, not a look at each cell (each cell starts within ``[line.start, line.end)``)."""
+        return any(start < end and start < line.end and line.start < end for start, end in ranges)
+
     def _render_visual_line(self, line: VisualLine | None, width: int) -> Strip:
         base = self.rich_style
         if line is None:
@@ -471,8 +485,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         run_key: tuple | None = None
         used = GUTTER + indent
         cells = line.cells
-        if not spans and not self.related and not (mark_start < mark_end and any(
-                mark_start <= cell.start < mark_end for cell in cells)):
+        if not spans and not self._meets(line, ((mark_start, mark_end), *self.related)):
             # nothing on this line is styled apart (most lines): one run, without a key per cell
             run_text, run_key = [cell.text for cell in cells], (None, False, False, 0, False, False)
             used += sum(cell.width for cell in cells)

@@ -1,0 +1,117 @@
+"""One state's spans, indexed by start for the overlap query: made once per state, by the editing core.
+
+The editor finds the spans under the cursor with it and the document view draws each line's spans
+from the same object (``Editor.spans``): a change is indexed once, not once per reader. Entities and
+claims are kept apart: a long claim would widen every entity look-up (``SpansByStart`` scans back
+from ``start - longest``). Which span is "meant" where several cover a character is
+``innermost_first``'s rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import compress, count
+from operator import is_not
+
+from annotator.model.annotations import Annotations, Claim, Entity, Span
+from annotator.text.overlaps import SpansByStart
+
+REINDEX_AT = 64  # spans changed (beyond a 16th of them) past which a state's index is made afresh
+
+
+def innermost_first(spans: Iterable[Span]) -> list[Span]:
+    """The order "which span is meant" is decided in: shortest first, then leftmost (the
+    status line, delete, relabel, and the colour drawn where spans nest all use it)."""
+    return sorted(spans, key=lambda s: (s.end - s.start, s.start))
+
+
+@dataclass(frozen=True)
+class SpanAt:
+    """What one character is covered by: entities innermost first, and claims."""
+
+    entities: tuple[Entity, ...]
+    claims: tuple[Claim, ...]
+
+
+class SpanIndex:
+    """``state``'s entities and claims by start (``text.overlaps.SpansByStart``); None: no spans."""
+
+    __slots__ = ("state", "entities", "claims")
+
+    def __init__(self, state: Annotations | None) -> None:
+        self.state = state
+        self.entities: SpansByStart[Span] = SpansByStart.of_spans(state.entities if state is not None else ())
+        self.claims: SpansByStart[Span] = SpansByStart.of_spans(state.claims if state is not None else ())
+
+    def following(self, state: Annotations) -> SpanIndex:
+        """The index of ``state``, a later state of the same document, kept in step with this one's: the
+        spans that changed are taken out and put in (``SpansByStart.updated``), so a label among 8,000
+        spans costs a few bisections, not an index of every span made again; a change of many spans
+        (a recommender's proposals) is indexed afresh. Unchanged kinds are shared."""
+        if state is self.state:
+            return self
+        old = self.state
+        if old is None:
+            return SpanIndex(state)
+        index = object.__new__(SpanIndex)
+        index.state = state
+        index.entities = _following(self.entities, old.entities, state.entities)
+        index.claims = _following(self.claims, old.claims, state.claims)
+        return index
+
+    def overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
+        """Entities, then claims (``kinds`` = 1: entities only), with a character in ``[start, end)``;
+        each kind by start (outer first), in the state's order for equal bounds."""
+        found = self.entities.overlapping(start, end)
+        return found + self.claims.overlapping(start, end) if kinds > 1 else found
+
+    def covers(self, start: int, end: int) -> bool:
+        return bool(self.entities.overlapping(start, end) or self.claims.overlapping(start, end))
+
+    @staticmethod
+    def at(spans: list[Span], offset: int) -> SpanAt:
+        """Split the spans covering ``offset`` into entities (innermost first) and claims."""
+        hits = innermost_first(s for s in spans if s.start <= offset < s.end)
+        return SpanAt(tuple(s for s in hits if isinstance(s, Entity)),
+                      tuple(s for s in hits if isinstance(s, Claim)))
+
+
+def _span_id(span: Span) -> str:
+    return span.id
+
+
+def changed(old: tuple[Span, ...], new: tuple[Span, ...],
+            limit: int | None = None) -> tuple[tuple[Span, ...], tuple[Span, ...]] | None:
+    """(gone, come): the spans of ``old`` that ``new`` no longer holds as they were, and those ``new`` holds
+    anew (added, or changed under the same id); None when more than ``limit`` are in the stretch compared.
+
+    States in canonical order share the objects of the spans a change left alone, so what changed lies
+    in the stretch between the longest common head and tail (compared by identity, in C): only that
+    stretch is looked at, by id and value, not every span of a state of thousands."""
+    if old is new:
+        return (), ()
+    n = min(len(old), len(new))
+    head = next(compress(count(), map(is_not, old, new)), n)
+    tail = min(next(compress(count(), map(is_not, reversed(old), reversed(new))), n), n - head)
+    gone, come = old[head:len(old) - tail], new[head:len(new) - tail]
+    if limit is not None and len(gone) + len(come) > limit:
+        return None
+    if gone and come:  # a span in both (moved within the stretch, or the store's equal copy) did not change
+        now = {s.id: s for s in come}
+        same = {s.id for s in gone if now.get(s.id) == s}
+        if same:
+            gone, come = tuple(s for s in gone if s.id not in same), tuple(s for s in come if s.id not in same)
+    return gone, come
+
+
+def _following(index: SpansByStart[Span], old: tuple[Span, ...], new: tuple[Span, ...]) -> SpansByStart[Span]:
+    """``index`` (of ``old``) made to index ``new`` by what ``changed``; made afresh when too much changed
+    to pay; equal spans (a tuple compares by identity first: the store's copy of those shown) share it."""
+    if old is new or old == new:
+        return index
+    diff = changed(old, new, REINDEX_AT + len(new) // 16)
+    if diff is None:
+        return SpansByStart.of_spans(new)
+    gone, come = diff
+    return index.updated(gone, come, tie=_span_id)

@@ -1,0 +1,124 @@
+"""The editing core's index of a state (``editing.spans.SpanIndex``) is kept in step with the state
+shown (``following``): after any sequence of edits, undos, redos and the store's copies of a state,
+it holds exactly what an index made afresh from that state holds, in the same order. The ranges the
+document view redraws (``tui.spans.changed_ranges``, by ``editing.spans.changed``) are those a
+comparison of every span by id finds, found without comparing every span."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator.editing.spans import SpanIndex
+from annotator.errors import OperationError
+from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.model.operations import (
+    AddClaim,
+    AddEntity,
+    Batch,
+    MoveClaim,
+    MoveEntity,
+    RelabelEntity,
+    RemoveClaim,
+    RemoveEntity,
+    apply_operation,
+)
+from annotator.schema import default_schema_path, load_schema
+from annotator.text.overlaps import SpansByStart
+from annotator.tui.spans import changed_ranges
+
+TEXT = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي" * 3  # no whitespace: any bounds are a span's
+SCHEMA = replace(load_schema(default_schema_path()), allow_nesting=True, allow_overlap=True)
+BOUNDS = st.tuples(st.integers(0, 40), st.integers(1, 12)).map(lambda p: (p[0], p[0] + p[1]))
+STEP = st.tuples(st.sampled_from(["add", "add-many", "remove", "relabel", "move", "claim", "unclaim", "move-claim",
+                                  "undo", "redo", "reread"]),
+                 BOUNDS, st.integers(0, 10_000), st.sampled_from(["PER", "ORG", "GPE"]))
+
+
+def same(a: SpansByStart, b: SpansByStart) -> None:
+    assert a.items == b.items
+    assert (a._starts, a._ends, a._longest) == (b._starts, b._ends, b._longest)
+
+
+def every_span_compared(old: Annotations, new: Annotations) -> list[tuple[int, int]]:
+    """What ``changed_ranges`` gave before: each span of both states compared by id."""
+    def keyed(state: Annotations) -> dict:
+        return {**{("e", e.id): e for e in state.entities}, **{("c", c.id): c for c in state.claims}}
+
+    before, after = keyed(old), keyed(new)
+    return [(s.start, s.end) for key in before.keys() | after.keys() if before.get(key) != after.get(key)
+            for s in (before.get(key), after.get(key)) if s is not None]
+
+
+def operation(state: Annotations, kind: str, bounds: tuple[int, int], pick: int, label: str, made: int):
+    start, end = bounds
+    entities, claims = state.entities, state.claims
+    if kind == "add":
+        return AddEntity(Entity(f"e{made}", start, end, label))
+    if kind == "add-many":  # a recommender's batch: enough to be indexed afresh, or not
+        return Batch(tuple(AddEntity(Entity(f"e{made}x{k}", (start + 3 * k) % 60, (start + 3 * k) % 60 + 2, label))
+                           for k in range(pick % 90)), "many")
+    if kind == "claim":
+        return AddClaim(Claim(f"c{made}", start, end, {}, None))
+    if kind in ("remove", "relabel", "move") and entities:
+        target = entities[pick % len(entities)]
+        if kind == "remove":
+            return RemoveEntity(target.id)
+        return RelabelEntity(target.id, label) if kind == "relabel" else MoveEntity(target.id, start, end)
+    if kind in ("unclaim", "move-claim") and claims:
+        claim = claims[pick % len(claims)]
+        return RemoveClaim(claim.id) if kind == "unclaim" else MoveClaim(claim.id, start, end)
+    return None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(STEP, max_size=40), BOUNDS)
+def test_the_index_kept_in_step_holds_what_a_fresh_one_holds(steps, probe):
+    state = Annotations("d", "a")
+    index = SpanIndex(state)
+    done: list = []  # (op, inverse) of each edit, for undo
+    undone: list = []
+    for made, (kind, bounds, pick, label) in enumerate(steps):
+        before = state
+        if kind == "undo" and done:
+            op, inverse = done.pop()
+            state, _ = apply_operation(inverse, state, TEXT, SCHEMA)
+            undone.append(op)
+        elif kind == "redo" and undone:
+            op = undone.pop()
+            state, inverse = apply_operation(op, state, TEXT, SCHEMA)
+            done.append((op, inverse))
+        elif kind == "reread":  # the store's copy of the state shown: equal spans, other objects
+            state = Annotations.from_json(state.to_json())
+        else:
+            op = operation(state, kind, bounds, pick, label, made)
+            if op is None:
+                continue
+            try:
+                state, inverse = apply_operation(op, state, TEXT, SCHEMA)
+            except OperationError:
+                continue
+            done.append((op, inverse))
+            undone.clear()
+        index = index.following(state)
+        fresh = SpanIndex(state)
+        assert index.state is state
+        same(index.entities, fresh.entities)
+        same(index.claims, fresh.claims)
+        assert index.overlapping(*probe) == fresh.overlapping(*probe)
+        assert sorted(changed_ranges(before, state)) == sorted(every_span_compared(before, state))
+
+
+def test_the_ranges_a_label_changed_are_found_without_comparing_every_span(monkeypatch):
+    entities = tuple(Entity(f"e{i:05d}", 3 * i, 3 * i + 2, "GPE", source="string-match") for i in range(8_000))
+    state = Annotations("d", "a", entities=entities, claims=(Claim("c1", 0, 90, {}, None),))
+    label, _ = apply_operation(AddEntity(Entity("n1", 12_001, 12_002, "PER")), state, "ب" * 24_100, SCHEMA)
+    relabel, _ = apply_operation(RelabelEntity("e04000", "ORG"), label, "ب" * 24_100, SCHEMA)
+    compared = []
+    real = Entity.__eq__
+    monkeypatch.setattr(Entity, "__eq__", lambda a, b: compared.append(1) or real(a, b))
+    assert changed_ranges(state, label) == [(12_001, 12_002)]
+    assert sorted(changed_ranges(label, relabel)) == [(12_000, 12_002), (12_000, 12_002)]
+    assert len(compared) <= 2, len(compared)  # the stretch a change touched, not 8,000 spans
