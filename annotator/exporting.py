@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
+from annotator.formats._order import in_order, inside
 from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, sort_spans
+from annotator.model.checks import brief, is_offset
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
@@ -56,14 +58,23 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 continue
             if wanted_status is not None and state.status not in wanted_status:
                 continue
-            entities, claims = sort_spans(state.entities), sort_spans(state.claims)
-            if entities != state.entities or claims != state.claims:  # stored states are kept sorted
-                state = state.with_(entities=entities, claims=claims)
-            size = len(doc.text)
-            for span in (*entities, *claims):
-                if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
-                    raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
-            yield Record(doc, state, tokens=table)
+            yield Record(doc, _checked(doc, state), tokens=table)
+
+
+def _checked(doc: Document, state: Annotations) -> Annotations:
+    """``state`` with its spans in canonical order (as stored, nearly always: then only checked), each
+    with whole-number offsets inside the text; else a StoreError naming the span (a store edited by hand)."""
+    size = len(doc.text)
+    for spans in (state.entities, state.claims):
+        if spans and not inside(spans, size):
+            span = next((s for s in spans if not (is_offset(s.start) and is_offset(s.end)
+                                                  and 0 <= s.start < s.end <= size)), None)
+            if span is not None:
+                raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
+                                 f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
+    if not (in_order(state.entities) and in_order(state.claims)):  # stored states are kept sorted
+        state = state.with_(entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+    return state
 
 
 def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:
@@ -396,16 +407,22 @@ def export_target(fmt: Format, output: str | Path | None) -> Path | None:
     """Everything checked before a record is read: the format can be exported to, and the
     output suits it (``output_target``; a folder format's folder holds only what it writes).
     None: standard output."""
+    return _export_target(fmt, output)[0]
+
+
+def _export_target(fmt: Format, output: str | Path | None) -> tuple[Path | None, bool]:
+    """``export_target``, and whether the output is a folder format's archive (brat's ``-o corpus.tar``: one file)."""
     if not fmt.writable:
         raise AnnotatorError(f"format {fmt.name!r} can be imported but not exported")
-    folder = fmt.writes_folders and fmt.archive_suffix(output) is None  # brat's -o corpus.tar: one file
+    archive = fmt.writes_folders and fmt.archive_suffix(output) is not None
+    folder = fmt.writes_folders and not archive
     target = output_target(output, folder=folder)
     if folder:
         if target is None:
             archives = f" (or an archive: {', '.join(fmt.archive_suffixes)})" if fmt.archive_suffixes else ""
             raise AnnotatorError(f"format {fmt.name} writes a folder{archives}: give one with -o")
         check_folder_contents(target, fmt)
-    return target
+    return target, archive
 
 
 def _identities_lost(records: Iterable[Record], fmt: Format, ctx: WriteContext) -> Iterator[Record]:
@@ -422,7 +439,7 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
     """The one way records leave, for the CLI and the tests alike: standard output (``-``/None,
     UTF-8, no temporary file), a file replaced atomically (``fmt.write``), or a folder swapped
     in whole (``fmt.write_folder``, for ``writes_folders`` formats such as brat)."""
-    target = export_target(fmt, output)
+    target, archive = _export_target(fmt, output)
     if not getattr(fmt, "holds_identities", False):
         records = _identities_lost(records, fmt, ctx)
     if target is None:
@@ -439,7 +456,7 @@ def export_records(fmt: Format, records: Iterable[Record], output: str | Path | 
                     wrapper.detach()  # sys.stdout keeps its buffer
         return
     ctx.target = str(output)
-    if fmt.writes_folders and fmt.archive_suffix(output) is not None:
+    if archive:
         with atomic_output(target, ctx) as fh:  # one file like any other: a temporary one renamed over it
             fmt.write_archive(records, fh.buffer, ctx, Path(str(output)))
         return

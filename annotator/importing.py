@@ -18,7 +18,7 @@ from pathlib import Path
 
 from annotator.errors import AnnotatorError, InputError, OperationError, StoreError
 from annotator.formats._io import inside
-from annotator.formats.base import Format, Problem, ReadContext, get_format
+from annotator.formats.base import Format, Problem, ReadContext, all_formats, get_format
 from annotator.formats.detect import detect_format
 from annotator.model.annotations import Annotations, Document
 from annotator.model.operations import ReplaceAnnotations, apply_operation
@@ -103,7 +103,12 @@ def _leaves_folder(folder: Path, entry: Path, skipped: Callable[[Path, str], Non
 
 
 def detect(path: Path) -> tuple[Format, str]:
-    """The format of ``path`` from its content (an explicit --format always wins over this)."""
+    """The format of ``path`` from its content (an explicit --format always wins over this); an archive
+    named as a folder format ships its files (brat's ``corpus.tar``) is that format's, read from it."""
+    for fmt in all_formats().values() if not path.is_dir() else ():
+        suffix = fmt.archive_suffix(path) if fmt.reads_folders else None
+        if suffix is not None:
+            return fmt, f"a {suffix} archive of {fmt.name} files, read from it; use --format to override"
     return detect_format(path)
 
 

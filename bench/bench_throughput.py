@@ -161,11 +161,16 @@ def _child_figures(child: str, prefix: str, repo: Path, source: Path, db: Path) 
     """Run ``child`` (one of the import children) by the code of ``repo`` into a new ``db``: the figures of
     its output line that starts with ``prefix``."""
     db.unlink(missing_ok=True)
-    res = subprocess.run([sys.executable, "-c", child.format(repo=str(repo), source=str(source), db=str(db))],
-                         capture_output=True, text=True, cwd=repo)
+    return _child_line(child.format(repo=str(repo), source=str(source), db=str(db)), prefix, f"the import by {repo}",
+                       cwd=repo)
+
+
+def _child_line(code: str, prefix: str, what: str, cwd: Path | None = None) -> list[str]:
+    """Run ``code`` in a new Python process: the figures of its output line that starts with ``prefix``."""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd)
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith(prefix)), None)
     if line is None:
-        raise SystemExit(f"the import by {repo} failed:\n{res.stderr[-2000:]}")
+        raise SystemExit(f"{what} failed:\n{res.stderr[-2000:]}")
     return line.split()[1:]
 
 
@@ -337,7 +342,8 @@ def main() -> int:
                         "rates are also measured with it in the same run, for a before/after")
     p.add_argument("--import-only", action="store_true", help="only the news import against tokenizing")
     p.add_argument("--rounds", type=int, default=3,
-                   help="with --reference: rounds of the import against tokenizing, each checkout in turn")
+                   help="with --reference: rounds of the import against tokenizing, and of each export, each "
+                        "checkout in turn")
     p.add_argument("--pg", action="store_true", help="the huge document's imports also into a throwaway PostgreSQL")
     p.add_argument("--export-only", action="store_true",
                    help="only the export rates of the news documents (the store is still imported to build them)")
@@ -391,7 +397,7 @@ def main() -> int:
         aims[f"export {fmt} at least 10,000 long labelled documents/s (CPU time)"] = args.docs / cpu >= 10_000
         out = folder / f"news-out{out_name(fmt)}"
         if args.reference is not None and fmt not in BRAT_ARCHIVES:
-            compare_with_reference(args.reference, db, out, fmt, args.docs)
+            compare_with_reference(args.reference, db, out, fmt, args.docs, args.rounds)
         if fmt in CEILINGS:
             ceiling(fmt, db, out, texts, cpu)
         if out.is_dir():
@@ -481,13 +487,8 @@ def compare_with_reference(reference: Path, db: Path, out: Path, fmt: str, docs:
     rates: dict[str, list[float]] = {"this": [], "reference": []}
     for _ in range(rounds):
         for name, repo in (("reference", reference), ("this", REPO)):
-            res = subprocess.run([sys.executable, "-c", EXPORT_CHILD.format(repo=str(repo), fmt=fmt, db=str(db),
-                                                                           out=str(out), runs=2)],
-                                 capture_output=True, text=True)
-            line = next((ln for ln in res.stdout.splitlines() if ln.startswith("CPU")), None)
-            if line is None:
-                raise SystemExit(f"export {fmt} by {repo} failed:\n{res.stderr[-2000:]}")
-            rates[name].append(docs / float(line.split()[1]))
+            code = EXPORT_CHILD.format(repo=str(repo), fmt=fmt, db=str(db), out=str(out), runs=2)
+            rates[name].append(docs / float(_child_line(code, "CPU", f"export {fmt} by {repo}")[0]))
     print(f"      against the reference ({reference}), each in its own process, alternating: this code "
           + ", ".join(f"{a:,.0f}" for a in rates["this"]) + "/s; the reference "
           + ", ".join(f"{b:,.0f}" for b in rates["reference"]) + "/s: "

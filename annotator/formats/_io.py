@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotator.errors import InputError
 from annotator.formats.base import ReadContext
@@ -50,7 +50,14 @@ def check_readable(path: Path) -> None:
     """Refuse, with one clear line, what no reader can use: a folder, an empty or binary file."""
     check_regular(path)
     with path.open("rb") as f:
-        start = f.read(8192)
+        check_start(f.read(START_BYTES), path)
+
+
+START_BYTES = 8192  # what check_start is given: a file's (or an archive member's) first bytes
+
+
+def check_start(start: bytes, path: str | Path) -> None:
+    """``check_readable`` of a file's first START_BYTES, however they were read (an archive's member)."""
     if not start:
         raise InputError("empty file: nothing to import", str(path))
     if b"\x00" in start:
@@ -65,44 +72,49 @@ def iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     offset of the first bad byte.
     """
     check_readable(path)
-    offset = number = 0
     with path.open("rb") as f:
-        readline = f.readline
-        # a line at most PIECE_BYTES at a time: Python's reader gathers a long line in 8 kB pieces and joins
-        # them, and the pieces of a 100 MB line left the heap that much larger after they were freed
-        while raw := readline(PIECE_BYTES):  # counted by hand: enumerate keeps its last item alive
-            number += 1
-            size = len(raw)
-            if size == PIECE_BYTES and not raw.endswith(b"\n"):  # a long line: the rest, a piece at a time
-                held = [raw]
-                while raw and not raw.endswith(b"\n"):
-                    raw = readline(PIECE_BYTES)
-                    held.append(raw)
-                raw = b""  # the pieces are handed over: each is dropped once decoded
-                size = sum(map(len, held))
-                given = [_long_line(held, number, offset, path)]
-                offset += size
-                yield number, given.pop()
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
-                ) from None
+        yield from iter_stream_lines(f, path)
+
+
+def iter_stream_lines(f: BinaryIO, path: str | Path) -> Iterator[tuple[int, str]]:
+    """``iter_lines`` of a stream already open (an archive's member), named ``path`` in errors."""
+    offset = number = 0
+    readline = f.readline
+    # a line at most PIECE_BYTES at a time: Python's reader gathers a long line in 8 kB pieces and joins
+    # them, and the pieces of a 100 MB line left the heap that much larger after they were freed
+    while raw := readline(PIECE_BYTES):  # counted by hand: enumerate keeps its last item alive
+        number += 1
+        size = len(raw)
+        if size == PIECE_BYTES and not raw.endswith(b"\n"):  # a long line: the rest, a piece at a time
+            held = [raw]
+            while raw and not raw.endswith(b"\n"):
+                raw = readline(PIECE_BYTES)
+                held.append(raw)
+            raw = b""  # the pieces are handed over: each is dropped once decoded
+            size = sum(map(len, held))
+            given = [_long_line(held, number, offset, path)]
             offset += size
-            raw = b""  # not held while the caller works on the line
-            if number == 1:
-                line = strip_bom(line)
-            if line.endswith("\n"):
+            yield number, given.pop()
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"invalid UTF-8 ({exc.reason})", str(path), number, byte_offset=offset + exc.start
+            ) from None
+        offset += size
+        raw = b""  # not held while the caller works on the line
+        if number == 1:
+            line = strip_bom(line)
+        if line.endswith("\n"):
+            line = line[:-1]
+            if line.endswith("\r"):
                 line = line[:-1]
-                if line.endswith("\r"):
-                    line = line[:-1]
-            given, line = [line], ""
-            yield number, given.pop()  # this frame keeps no reference to the line while the caller has it
+        given, line = [line], ""
+        yield number, given.pop()  # this frame keeps no reference to the line while the caller has it
 
 
-def _long_line(held: list[bytes], number: int, offset: int, path: Path) -> str:
+def _long_line(held: list[bytes], number: int, offset: int, path: str | Path) -> str:
     """``iter_lines``' line of more than PIECE_BYTES (a one-line 100 MB document), read as the pieces
     ``held``, decoded a piece at a time (each piece's bytes dropped once decoded) and joined."""
     try:

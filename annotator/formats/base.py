@@ -213,9 +213,12 @@ class Format(ABC):
     def archive_suffix(self, output: str | Path | None) -> str | None:
         """The one of ``archive_suffixes`` that ``output``'s name ends with (any case; the longest),
         else None: then a folder format writes a folder."""
-        name = Path(output).name.lower() if output is not None and str(output) not in ("", "-") else ""
-        found = [s for s in self.archive_suffixes if name.endswith(s) and len(name) > len(s)]
-        return max(found, key=len) if found else None
+        from annotator.formats._archive import split_archive  # the one rule, for import and export
+
+        if output is None or str(output) in ("", "-"):
+            return None
+        found = split_archive(Path(output).name, self.archive_suffixes)
+        return found[1] if found else None
 
     def write_archive(self, records: Iterable[Record], out: BinaryIO, ctx: WriteContext, target: Path) -> None:
         """Stream into ``out`` (binary, the export's temporary file for ``target``) one archive of

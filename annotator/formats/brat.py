@@ -21,18 +21,28 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import operator
 import os
 import re
 import tarfile
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from annotator.errors import InputError
-from annotator.formats._archive import Names, TarStream
-from annotator.formats._io import NOT_REGULAR, inside, iter_lines, readable_name
+from annotator.formats._archive import ARCHIVES, Names, TarReader, TarStream, member_key, split_archive
+from annotator.formats._io import (
+    NOT_REGULAR,
+    START_BYTES,
+    check_start,
+    inside,
+    iter_lines,
+    iter_stream_lines,
+    readable_name,
+)
 from annotator.formats._records import (
     finish,
     import_meta,
@@ -49,8 +59,6 @@ CLAIM_TYPE = "Claim"
 CLAIMER_TYPE = "Claimer"
 EQUIV_TYPE = "Equiv"
 _T_ID = re.compile(r"^T\d+$")
-# the archives an export writes for an output named so: gzipped or not
-ARCHIVES = {".tar": False, ".tar.gz": True, ".tgz": True}
 GZIP_LEVEL = 1  # fast: at 6 (gzip's default) or tarfile's 9 the compression alone is slower than the export
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -58,7 +66,10 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 def _read_text(path: Path) -> str:
     if path.exists() and not path.is_file():
         raise InputError(NOT_REGULAR, str(path))
-    raw = path.read_bytes()
+    return _decoded(path.read_bytes(), path)
+
+
+def _decoded(raw: bytes, path: Path) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,18 +77,59 @@ def _read_text(path: Path) -> str:
         raise InputError(f"invalid UTF-8 ({exc.reason})", str(path), line, byte_offset=exc.start) from None
 
 
+class _Pairing:
+    """brat's pairing rule, one owner for a folder and an archive: each ``.txt`` is a document, with the
+    ``.ann`` of the same stem when there is one; an ``.ann`` without its ``.txt`` stops the import of the
+    whole folder (or archive) before anything is imported. Stems are told as found, in any order; what is
+    kept is a digest of each (``Names``) and the ``.ann`` stems still waiting for their ``.txt``."""
+
+    def __init__(self) -> None:
+        self.texts, self.anns = Names(), Names()
+        self.waiting: dict[str, str] = {}  # stem → the .ann's name, while its .txt has not been seen
+
+    def add(self, stem: str, suffix: str, name: str) -> bool:
+        """Tell the ``.txt`` or ``.ann`` ``name`` of ``stem``: False if one was told already."""
+        if suffix == ".txt":
+            self.waiting.pop(stem, None)
+            return self.texts.add(stem)
+        if not self.anns.add(stem):
+            return False
+        if stem not in self.texts:
+            self.waiting[stem] = name
+        return True
+
+    def check(self, where: str) -> None:
+        """Every ``.ann`` has its ``.txt`` (call once all are told), else the error for the whole input."""
+        if self.waiting:
+            raise InputError(f"{len(self.waiting)} .ann file(s) without their .txt, e.g. "
+                             f"{next(iter(self.waiting.values()))}", where)
+
+    def has_ann(self, stem: str) -> bool:
+        return stem in self.anns
+
+
 def _pairs(path: Path) -> list[tuple[Path, Path]]:
     """(txt, ann) pairs named by ``path``: a folder, a ``.ann`` or a ``.txt`` file."""
     if path.is_dir():
         txts = sorted(path.glob("*.txt"))
-        stray = sorted(a for a in path.glob("*.ann") if not a.with_suffix(".txt").exists())
-        if stray:
-            raise InputError(f"{len(stray)} .ann file(s) without their .txt, e.g. {stray[0].name}", str(path))
+        pairing = _Pairing()
+        for f in [*txts, *sorted(path.glob("*.ann"))]:
+            pairing.add(f.name[:-4], f.name[-4:], f.name)
+        pairing.check(str(path))
         return [(t, t.with_suffix(".ann")) for t in txts]
     txt, ann = path.with_suffix(".txt"), path.with_suffix(".ann")
     if not txt.exists():
         raise InputError(f"brat needs the text beside the annotations: {txt.name} not found", str(path))
     return [(txt, ann)]
+
+
+def _member_stem(name: str) -> tuple[str, str] | None:
+    """(stem, suffix) of an archive member that brat reads (``corpus/a.txt``: ``corpus/a``), else None."""
+    key = member_key(name)
+    for suffix in (".txt", ".ann"):
+        if key.endswith(suffix) and len(key) > len(suffix) and not key.endswith("/" + suffix):
+            return key[: -len(suffix)], suffix
+    return None
 
 
 class BratFormat(Format):
@@ -97,6 +149,9 @@ class BratFormat(Format):
         return path.suffix == ".txt" and path.with_suffix(".ann").exists()
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        if not path.is_dir() and split_archive(path.name) is not None:
+            yield from self._read_archive(path, ctx)
+            return
         folder = path if path.is_dir() else path.parent
         for txt, ann in _pairs(path):
             ctx.next_record()
@@ -109,25 +164,104 @@ class BratFormat(Format):
                 continue
             text = _read_text(txt)
             if not ann.exists():
-                doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
-                yield Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
+                yield self._text_only(txt, text)
                 continue
-            record = self._record(readable_name(txt.stem), text, ann, ctx)
+            record = self._record(readable_name(txt.stem), text, iter_lines(ann), ann, ann.stat().st_size, ctx)
             record = finish(record, ctx, ann, NAME) if record is not None else None
             if record is not None:
                 yield record
 
-    def _record(self, doc_id: str, text: str, ann_path: Path, ctx: ReadContext) -> Record | None:
+    @staticmethod
+    def _text_only(txt: Path, text: str) -> Record:
+        doc = Document(readable_name(txt.stem), text, import_meta(NAME, txt, None))
+        return Record(doc, Annotations(doc_id=doc.id, annotator=None), None)
+
+    def _read_archive(self, path: Path, ctx: ReadContext) -> Iterator[Record]:
+        """The pairs of a tar archive (``.tar``, ``.tar.gz``, ``.tgz``), read as a stream, never extracted, in
+        two passes: the first reads only the headers (each member's name checked, the pairs found by
+        ``_Pairing``, an ``.ann`` without its ``.txt`` an error before anything is imported); the second
+        gives each pair as soon as both its members are read (an archive brat's export wrote has each
+        ``.txt`` right before its ``.ann``: one document in memory at a time). A member that is not a
+        plain file with a plain name (a link, a device, ``..``, an absolute or non-UTF-8 name, a name given
+        twice) is reported with the archive and its name, and its pair not imported; the problems of a
+        member read name it ``ARCHIVE/MEMBER``."""
+        tar = TarReader(path)
+        pairing, bad = _Pairing(), set[str]()
+        try:
+            for info, problem in tar:
+                found = _member_stem(info.name)
+                if found is not None and not pairing.add(*found, readable_name(info.name)):
+                    problem = problem or "the archive holds this name twice"
+                if problem is None and found is not None and not info.isfile():
+                    problem = "not a regular file"
+                if problem is None:
+                    continue
+                shown = readable_name(info.name)
+                if found is None:  # never read (a .conf, a README): said, but nothing is lost
+                    ctx.report(path, None, f"member {shown}: {problem}; not read (brat reads .txt and .ann)",
+                               note=True)
+                    continue
+                ctx.next_record()
+                stem = readable_name(found[0].rsplit("/", 1)[-1])
+                ctx.reject(path, None, f"member {shown}: {problem}; {stem}.txt and .ann not imported")
+                bad.add(found[0])
+            pairing.check(str(path))
+            yield from self._archive_pairs(path, tar, pairing, bad, ctx)
+        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"not a tar archive, or a damaged one ({exc}); nothing after this was read",
+                             str(path)) from None
+
+    def _archive_pairs(self, path: Path, tar: TarReader, pairing: _Pairing, bad: set[str],
+                       ctx: ReadContext) -> Iterator[Record]:
+        held: dict[tuple[str, str], tuple[str, bytes]] = {}  # (stem, suffix) → (name, data): the other not yet read
+        for info, problem in tar:
+            found = _member_stem(info.name)
+            if problem is not None or found is None or found[0] in bad or not info.isfile():
+                continue
+            stem, suffix = found
+            other = ".ann" if suffix == ".txt" else ".txt"
+            if suffix == ".txt" and not pairing.has_ann(stem):
+                ctx.next_record()
+                yield self._text_only(path / info.name, _decoded(tar.open(info).read(), path / info.name))
+                continue
+            if (stem, other) not in held:
+                held[found] = (info.name, tar.open(info).read())
+                continue
+            ctx.next_record()
+            name, data = held.pop((stem, other))
+            stream: BinaryIO
+            if suffix == ".ann":  # the .txt came first (brat's own archives): the .ann's lines as they are read
+                member = tar.open(info)
+                txt, ann, size, stream, start = name, info.name, info.size, member, member.peek(START_BYTES)
+            else:
+                txt, ann, size, stream = info.name, name, len(data), io.BytesIO(data)
+                start, data = data, tar.open(info).read()
+            if size:  # the checks iter_lines makes of a file
+                check_start(start[:START_BYTES], path / ann)
+            lines = iter_stream_lines(stream, path / ann)
+            text = _decoded(data, path / txt)
+            del data
+            record = self._record(readable_name(txt.rsplit("/", 1)[-1][:-4]), text, lines, path / ann, size, ctx)
+            record = finish(record, ctx, path / ann, NAME) if record is not None else None
+            if record is not None:
+                yield record
+        for name, _ in held.values():  # the archive changed between the passes: said, never dropped unsaid
+            ctx.next_record()
+            ctx.reject(path, None, f"member {readable_name(name)}: the other file of its pair was not found when "
+                                   "the archive was read again (did it change?); not imported")
+
+    def _record(self, doc_id: str, text: str, ann_lines: Iterable[tuple[int, str]], ann_path: Path, size: int,
+                ctx: ReadContext) -> Record | None:
         entities: dict[str, Entity] = {}
         claims: dict[str, Claim] = {}
         attrs: list[tuple[int, str, str, AttrValue, str]] = []  # line no, claim id, key, value, line
         links: list[tuple[int, str, str, str]] = []  # line, claim id, entity id, the line's brat id
         equivs: list[tuple[int, list[str]]] = []  # line, the entities it says are one
         kept: list[str] = []
-        if ann_path.stat().st_size == 0:
+        if size == 0:
             return Record(Document(doc_id, text, import_meta(NAME, ann_path, None)),
                           Annotations(doc_id=doc_id, annotator=None), None)
-        for number, line in iter_lines(ann_path):
+        for number, line in ann_lines:
             if not line.strip():
                 continue
             fields = line.split("\t")
@@ -237,9 +371,10 @@ class BratFormat(Format):
         folder named after the archive (``corpus.tar`` holds ``corpus/<id>.txt``, ``corpus/<id>.ann``),
         as brat collections are shipped: the same names and bytes ``write_folder`` gives, one document
         in memory at a time. ``out`` is the export's temporary file, renamed over ``target`` once whole."""
-        suffix = self.archive_suffix(target)
-        assert suffix is not None, target
-        top = _file_stem(target.name[: -len(suffix)], Names())
+        named = split_archive(target.name, self.archive_suffixes)
+        assert named is not None, target
+        stem, suffix = named
+        top = _file_stem(stem, Names())
         now, umask = int(time.time()), os.umask(0)
         os.umask(umask)
         with contextlib.ExitStack() as stack:
@@ -277,28 +412,52 @@ class BratFormat(Format):
         spans: list[Entity | Claim] = sorted([*ann.entities, *ann.claims], key=_ID)
         spans.sort(key=_END, reverse=True)
         spans.sort(key=_START)
-        taken = {i for i in map(_ID, spans) if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
+        ids = list(map(_ID, spans))
+        taken = {i for i in ids if i[:1] == "T" and _T_ID.match(i)}  # ids brat can keep as they are
         entity_id: dict[str, str] = {}  # our span id → its brat id, entities and claims apart
         claim_id: dict[str, str] = {}
-        seen: set[str] = set()
-        n = 0
-        for s in spans:
-            if s.id in taken and s.id not in seen:
-                bid = s.id
-            else:
-                n += 1
-                while f"T{n}" in taken:
+        if taken:
+            seen: set[str] = set()
+            n = 0
+            for s in spans:
+                if s.id in taken and s.id not in seen:
+                    bid = s.id
+                else:
                     n += 1
-                bid = f"T{n}"
-            seen.add(bid)
-            (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
+                    while f"T{n}" in taken:
+                        n += 1
+                    bid = f"T{n}"
+                seen.add(bid)
+                (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
+        elif not ann.claims:  # none to keep (labels made here): T1, T2 … in order, the last for an id given twice
+            entity_id = dict(zip(ids, _t_ids(len(ids)), strict=True))
+        else:
+            for s, bid in zip(spans, _t_ids(len(ids)), strict=True):
+                (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
         # an id given twice: its lines all take its last brat id; brat's own rule for the text column: no line break
-        lines = [f"{claim_id[s.id]}\t{CLAIM_TYPE} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+        lines = [f"{claim_id[s.id]}\t{CLAIM_TYPE} {s.start} {s.end}\t{text[s.start:s.end].replace(NL, ' ')}"
                  if isinstance(s, Claim) else
-                 f"{entity_id[s.id]}\t{s.label} {s.start} {s.end}\t{text[s.start:s.end].replace(chr(10), ' ')}"
+                 f"{entity_id[s.id]}\t{s.label} {s.start} {s.end}\t{text[s.start:s.end].replace(NL, ' ')}"
                  for s in spans]
         ex = Stored(doc, NAME, ctx)
         kept: list[str] = ex.get("kept", _KEPT_LINES, [])
+        if kept or ann.claims:
+            self._claim_lines(lines, spans, claim_id, entity_id, kept, ex, rec, ctx)
+        if any(e.identity is not None for e in ann.entities):
+            lines += [f"*\t{EQUIV_TYPE} " + " ".join(entity_id[e.id] for e in mentions)
+                      for mentions in ann.identities().values() if len(mentions) > 1]
+        if kept:
+            self._kept_lines(lines, kept, {*entity_id.values(), *claim_id.values()}, doc.id, ctx)
+        if ann.notes or ann.attributes or ann.status != "todo":
+            lost.add(doc.id)
+        return lines
+
+    @staticmethod
+    def _claim_lines(lines: list[str], spans: list[Entity | Claim], claim_id: dict[str, str],
+                     entity_id: dict[str, str], kept: list[str], ex: Stored, rec: Record, ctx: WriteContext) -> None:
+        """The claims' ``A`` (attribute) and ``R`` (claimer) lines, with the ids they had in brat when still free."""
+        doc, ann = rec.document, rec.annotations
+        assert ann is not None
         line_id = _LineIds([line.split("\t", 1)[0] for line in kept], ex.get("line_ids", _LINE_IDS, {}))
         for c in [s for s in spans if isinstance(s, Claim)]:  # in the spans' order
             tid = claim_id[c.id]
@@ -314,23 +473,20 @@ class BratFormat(Format):
                              + ("" if value is True else f" {shown}"))
             if c.claimer and ann.entity(c.claimer) is not None:
                 lines.append(f"{line_id('R', f'R:{c.id}')}\t{CLAIMER_TYPE} Arg1:{tid} Arg2:{entity_id[c.claimer]}")
-        if any(e.identity is not None for e in ann.entities):
-            lines += [f"*\t{EQUIV_TYPE} " + " ".join(entity_id[e.id] for e in mentions)
-                      for mentions in ann.identities().values() if len(mentions) > 1]
-        present = {*entity_id.values(), *claim_id.values()}
+
+    @staticmethod
+    def _kept_lines(lines: list[str], kept: list[str], present: set[str], doc_id: str, ctx: WriteContext) -> None:
+        """The lines an import kept verbatim, unless their id is taken or a span they name is gone."""
         for line in kept:
             refs = set(re.findall(r"\bT\d+\b", line.split("\t", 1)[1] if "\t" in line else ""))
             if line.split("\t", 1)[0] in present:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} has the id of a span "
+                ctx.report(ctx.target, None, f"document {doc_id!r}: kept brat line {line!r} has the id of a span "
                            "written; left out")
             elif refs <= present:
                 lines.append(line)
             else:
-                ctx.report(ctx.target, None, f"document {doc.id!r}: kept brat line {line!r} refers to a span "
+                ctx.report(ctx.target, None, f"document {doc_id!r}: kept brat line {line!r} refers to a span "
                            "that is gone; left out")
-        if ann.notes or ann.attributes or ann.status != "todo":
-            lost.add(doc.id)
-        return lines
 
 
 _UNHELD = "brat has no place for document status, notes or attributes; not written"
@@ -365,6 +521,13 @@ class _Unheld:
 
 
 _ID, _START, _END = operator.attrgetter("id"), operator.attrgetter("start"), operator.attrgetter("end")
+NL = "\n"
+_T_IDS = [f"T{n}" for n in range(1, 257)]  # the fresh brat ids most documents need, made once
+
+
+def _t_ids(count: int) -> list[str]:
+    """``T1`` … ``T<count>``."""
+    return _T_IDS[:count] if count <= len(_T_IDS) else [*_T_IDS, *(f"T{n}" for n in range(len(_T_IDS) + 1, count + 1))]
 
 
 def _read_identities(equivs: list[tuple[int, list[str]]], entities: dict[str, Entity], path: Path,
