@@ -214,7 +214,7 @@ class SpanPanel(OptionList):
 
     @staticmethod
     def _label_column(spans: list[Entity | Claim]) -> int:
-        names = [len(shown(s.label)) for s in spans if isinstance(s, Entity)]
+        names = [len(shown(label)) for label in {s.label for s in spans if isinstance(s, Entity)}]  # a few labels
         return min(max([5, *names]), LABEL_COLUMN_MAX)
 
     def on_key(self, event: events.Key) -> None:
