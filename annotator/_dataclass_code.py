@@ -2350,6 +2350,49 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.op,self.after,self.labelled,self.skipped,))\n return __hash__'] = __create_fn__.__code__
 
+def __create_fn__(_type_entities, _type_claims, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,entities:_type_entities,claims:_type_claims)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'entities',entities)
+  __dataclass_builtins_object__.__setattr__(self,'claims',claims)
+ return __init__
+CODE["def __create_fn__(_type_entities, _type_claims, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,entities:_type_entities,claims:_type_claims)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'entities',entities)\n  __dataclass_builtins_object__.__setattr__(self,'claims',claims)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(entities={self.entities!r}, claims={self.claims!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(entities={self.entities!r}, claims={self.claims!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.entities,self.claims,)==(other.entities,other.claims,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.entities,self.claims,)==(other.entities,other.claims,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('entities','claims',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'entities\',\'claims\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('entities','claims',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'entities\',\'claims\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.entities,self.claims,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.entities,self.claims,))\n return __hash__'] = __create_fn__.__code__
+
 def __create_fn__(_type_word, _type_selection, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_selection, _return_type):
  def __init__(self,word:_type_word,selection:_type_selection=_dflt_selection)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'word',word)
@@ -3123,49 +3166,6 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.start,self.end,self.anchor,))\n return __hash__'] = __create_fn__.__code__
 
-def __create_fn__(_type_entities, _type_claims, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
- def __init__(self,entities:_type_entities,claims:_type_claims)->_return_type:
-  __dataclass_builtins_object__.__setattr__(self,'entities',entities)
-  __dataclass_builtins_object__.__setattr__(self,'claims',claims)
- return __init__
-CODE["def __create_fn__(_type_entities, _type_claims, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,entities:_type_entities,claims:_type_claims)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'entities',entities)\n  __dataclass_builtins_object__.__setattr__(self,'claims',claims)\n return __init__"] = __create_fn__.__code__
-
-def __create_fn__():
- def __repr__(self):
-  return self.__class__.__qualname__ + f"(entities={self.entities!r}, claims={self.claims!r})"
- return __repr__
-CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(entities={self.entities!r}, claims={self.claims!r})"\n return __repr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __eq__(self,other):
-  if other.__class__ is self.__class__:
-   return (self.entities,self.claims,)==(other.entities,other.claims,)
-  return NotImplemented
- return __eq__
-CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.entities,self.claims,)==(other.entities,other.claims,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __setattr__(self,name,value):
-  if type(self) is cls or name in ('entities','claims',):
-   raise FrozenInstanceError(f"cannot assign to field {name!r}")
-  super(cls, self).__setattr__(name, value)
- return __setattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'entities\',\'claims\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
-
-def __create_fn__(cls, FrozenInstanceError):
- def __delattr__(self,name):
-  if type(self) is cls or name in ('entities','claims',):
-   raise FrozenInstanceError(f"cannot delete field {name!r}")
-  super(cls, self).__delattr__(name)
- return __delattr__
-CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'entities\',\'claims\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
-
-def __create_fn__():
- def __hash__(self):
-  return hash((self.entities,self.claims,))
- return __hash__
-CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.entities,self.claims,))\n return __hash__'] = __create_fn__.__code__
-
 def __create_fn__(_type_text, _type_width, _type_start, _type_end, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,text:_type_text,width:_type_width,start:_type_start,end:_type_end)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'text',text)
@@ -3210,3 +3210,47 @@ def __create_fn__():
   return hash((self.text,self.width,self.start,self.end,))
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.width,self.start,self.end,))\n return __hash__'] = __create_fn__.__code__
+
+def __create_fn__(_type_typed, _type_too_short, _type_status, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
+ def __init__(self,typed:_type_typed,too_short:_type_too_short,status:_type_status)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'typed',typed)
+  __dataclass_builtins_object__.__setattr__(self,'too_short',too_short)
+  __dataclass_builtins_object__.__setattr__(self,'status',status)
+ return __init__
+CODE["def __create_fn__(_type_typed, _type_too_short, _type_status, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):\n def __init__(self,typed:_type_typed,too_short:_type_too_short,status:_type_status)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'typed',typed)\n  __dataclass_builtins_object__.__setattr__(self,'too_short',too_short)\n  __dataclass_builtins_object__.__setattr__(self,'status',status)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(typed={self.typed!r}, too_short={self.too_short!r}, status={self.status!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(typed={self.typed!r}, too_short={self.too_short!r}, status={self.status!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.typed,self.too_short,self.status,)==(other.typed,other.too_short,other.status,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.typed,self.too_short,self.status,)==(other.typed,other.too_short,other.status,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('typed','too_short','status',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'typed\',\'too_short\',\'status\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('typed','too_short','status',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'typed\',\'too_short\',\'status\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.typed,self.too_short,self.status,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.typed,self.too_short,self.status,))\n return __hash__'] = __create_fn__.__code__

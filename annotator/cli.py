@@ -36,8 +36,13 @@ def _module_names() -> dict[str, str]:
 
 def _modules_in(path: list[str]) -> set[str]:
     """The modules of a package's folder, as ``pkgutil.iter_modules`` names them: from a listing of a
-    folder on disk (``pkgutil`` is not imported for it: it cost every start), through ``pkgutil``
-    anywhere else (a zip import)."""
+    folder on disk, through ``pkgutil`` anywhere else (a zip import). Why not ``pkgutil`` always: every
+    run lists the commands, and importing ``pkgutil`` and its walk (a module-name test of every file
+    against every suffix) cost 2.25 M instructions against this listing's 0.36 M (callgrind, 2026-12-02;
+    median 0.73 ms against 0.13 ms in 30 fresh interpreters, alternated, load 10), 1.9 M of the 1,216 M
+    to the first frame. It parts from ``pkgutil`` only where ``pkgutil`` parts from ``import``: a folder
+    named like a module file (``x.py/``) is no module, and one whose ``__init__.py`` is a folder is a
+    namespace package (left out, as ``pkgutil`` leaves out the others)."""
     if not all(os.path.isdir(folder) for folder in path):
         import pkgutil
 

@@ -82,6 +82,22 @@ def render(sources: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _defines_dataclasses(module: types.ModuleType) -> bool:
+    """Whether ``module`` defines a dataclass, at its top level or inside a class of its own."""
+    name = module.__name__
+    seen: set[type] = set()
+    classes = [value for value in vars(module).values() if isinstance(value, type) and value.__module__ == name]
+    while classes:
+        cls = classes.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        if dataclasses.is_dataclass(cls):
+            return True
+        classes += [value for value in vars(cls).values() if isinstance(value, type) and value.__module__ == name]
+    return False
+
+
 def generate() -> str:
     """Import every module of ``annotator`` (those needing an extra that is not installed are skipped)
     and render the sources ``dataclasses`` wrote for their classes."""
@@ -89,9 +105,13 @@ def generate() -> str:
 
     package = sys.modules["annotator"]  # imported first, and it installed this module's other copy
     installed = sys.modules["annotator.dataclass_code"]  # (this one runs as __main__)
-    before = {"annotator.dataclass_code", "annotator.pattern_code", "annotator._pattern_code"}  # the package's own
-    if any(name.startswith(OURS) and name not in before for name in sys.modules):
-        raise RuntimeError("run as `python -m annotator.dataclass_code`: modules of ours were imported already")
+    # what the package's start-up imported (this module, the pattern table…) defines no class of ours; a
+    # module that does, imported before the recording starts, would leave its classes out
+    early = sorted(name for name, module in list(sys.modules.items())
+                   if name.startswith(OURS) and module is not None and _defines_dataclasses(module))
+    if early:
+        raise RuntimeError(f"run as `python -m annotator.dataclass_code`: {', '.join(early)} (which define "
+                           "dataclasses) were imported before the recording started")
     sources: list[str] = []
     vars(installed)["recorded"] = sources
     for info in pkgutil.walk_packages(package.__path__, OURS, onerror=lambda name: None):

@@ -33,8 +33,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
+from annotator.formats._order import in_order, inside
 from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document, sort_spans
+from annotator.model.checks import brief, is_offset
 from annotator.schema.model import Schema
 from annotator.store.base import Store
 
@@ -56,14 +58,23 @@ def iter_records(store: Store, annotators: Iterable[str] | None = None,
                 continue
             if wanted_status is not None and state.status not in wanted_status:
                 continue
-            entities, claims = sort_spans(state.entities), sort_spans(state.claims)
-            if entities != state.entities or claims != state.claims:  # stored states are kept sorted
-                state = state.with_(entities=entities, claims=claims)
-            size = len(doc.text)
-            for span in (*entities, *claims):
-                if not 0 <= span.start < span.end <= size:  # pragma: no cover - guarded by ops
-                    raise StoreError(f"document {doc.id}: span {span.id} is outside its text; store damaged?")
-            yield Record(doc, state, tokens=table)
+            yield Record(doc, _checked(doc, state), tokens=table)
+
+
+def _checked(doc: Document, state: Annotations) -> Annotations:
+    """``state`` with its spans in canonical order (as stored, nearly always: then only checked), each
+    with whole-number offsets inside the text; else a StoreError naming the span (a store edited by hand)."""
+    size = len(doc.text)
+    for spans in (state.entities, state.claims):
+        if spans and not inside(spans, size):
+            span = next((s for s in spans if not (is_offset(s.start) and is_offset(s.end)
+                                                  and 0 <= s.start < s.end <= size)), None)
+            if span is not None:
+                raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
+                                 f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
+    if not (in_order(state.entities) and in_order(state.claims)):  # stored states are kept sorted
+        state = state.with_(entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+    return state
 
 
 def _with_tokens(store: Store) -> Iterator[tuple[Document, list[Annotations], bytes | None]]:

@@ -33,8 +33,9 @@ from typing import Any
 
 _real_compile = _compiler.compile
 _table: dict[Any, tuple] | None = None  # (pattern, flags) -> what _sre.compile takes after the pattern
-missed: list[tuple[str | bytes, int]] = []  # patterns compiled while installed and not in the table (tests)
-MISSED_KEPT = 1000  # the first ones only: a long session compiles any number (searches)
+# patterns compiled while installed and not in the table, only while a test records them (``recording_misses``):
+# a user's session keeps no list
+missed: list[tuple[str | bytes, int]] | None = None
 
 
 def _entries() -> dict[Any, tuple]:
@@ -58,7 +59,7 @@ def _precompiled_compile(p: Any, flags: int = 0) -> Any:
         if found is not None:
             final_flags, code, groups, groupindex, indexgroup = found
             return _sre.compile(p, final_flags, list(code), groups, dict(groupindex), indexgroup)
-        if len(missed) < MISSED_KEPT:
+        if missed is not None:
             missed.append((p, flags))
     return _real_compile(p, flags)
 
@@ -67,6 +68,20 @@ def install() -> None:
     """From now on, ``re`` takes the table's patterns from it (``re._compile`` calls this module
     attribute for every pattern not in its cache)."""
     _compiler.compile = _precompiled_compile
+
+
+class recording_misses:  # lower case: used as a function, ``with recording_misses() as missed``
+    """The patterns compiled, and not found in the table, from the start of the ``with`` to its end (for
+    the tests: nothing is recorded otherwise). Not ``contextlib``: this module is imported first of all."""
+
+    def __enter__(self) -> list[tuple[str | bytes, int]]:
+        global missed
+        self._outer, missed = missed, []
+        return missed
+
+    def __exit__(self, *exc: object) -> None:
+        global missed
+        missed = self._outer
 
 
 def entry(pattern: str | bytes, flags: int) -> tuple:

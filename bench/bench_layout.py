@@ -7,6 +7,7 @@ both. Run:
 
     .venv/bin/python bench/bench_layout.py            # about a minute
     .venv/bin/python bench/bench_layout.py --repo DIR # the engine of another checkout (before/after)
+    .venv/bin/python bench/bench_layout.py --instructions [--repo DIR]  # instructions per layout (callgrind)
 
 Figures are medians of the alternated repeats, in CPU time of this process
 (time.process_time), with the load average printed beside them; the ratio is the ratio of
@@ -80,7 +81,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose annotator.layout is timed")
     parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--instructions", action="store_true",
+                        help="instead: the instructions one layout of the 200k document runs, counted by valgrind's "
+                             "callgrind (a few minutes): what the machine's load does not change")
     args = parser.parse_args()
+    if args.instructions:
+        instructions(args.repo.resolve())
+        return
     sys.path.insert(0, str(args.repo.resolve()))
     from annotator.layout import LayoutOptions, layout_text, split_paragraphs
 
@@ -115,6 +122,46 @@ def main() -> None:
         bench_document_layout(document(), options, args.repeats)
     print(f"ratio to get_display, 200k document: {ratios[1]:.1f}x (median of {args.repeats}, "
           f"load average {os.getloadavg()[0]:.2f} at the end)")
+
+
+# one process lays the document out once (imports, tables, caches warm), then ``sys.argv[2]`` more times
+_LAYOUTS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, {bench!r})
+from bench_layout import document
+from annotator.layout import LayoutOptions, layout_text
+text, options = document(), LayoutOptions(80)
+layout_text(text, options)
+for _ in range(int(sys.argv[2])):
+    layout_text(text, options)
+"""
+
+
+def instructions(repo: Path, layouts: int = 2) -> None:
+    """Instructions per layout of the 200k document: a process making ``1 + layouts`` layouts minus one
+    making one, over ``layouts``, so imports and first-use tables cancel out (PYTHONHASHSEED fixed)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("valgrind") is None:
+        sys.exit("bench_layout: --instructions needs valgrind")
+    code = _LAYOUTS.format(bench=str(Path(__file__).resolve().parent))
+    env = os.environ | {"PYTHONHASHSEED": "0"}
+    counts = []
+    with tempfile.TemporaryDirectory(prefix="bench-layout-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        for extra in (0, layouts):
+            command = [sys.executable, "-c", code, str(repo), str(extra)]
+            subprocess.run(command, check=True, env=env, capture_output=True)  # bytecode caches
+            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], check=True,
+                           env=env, capture_output=True)
+            counts.append(next(int(line.split()[1]) for line in out.read_text().splitlines()
+                                if line.startswith(("summary:", "totals:"))))
+    per_layout = (counts[1] - counts[0]) / layouts
+    print(f"engine from {repo}: {per_layout / 1e6:,.1f} M instructions per layout of the 200k document "
+          f"(width 80; {layouts} layouts after a first; load average {os.getloadavg()[0]:.2f})")
 
 
 def bench_document_layout(big: str, options: object, repeats: int) -> None:

@@ -1,6 +1,6 @@
-"""``layout.stored.search_forward``/``search_backward`` (what finds paragraph starts and window cuts): a
-``str`` is searched in one C call, never a piece at a time, and finds what a ``StoredText``'s piece-wise
-search finds (a ``\\r\\n`` cut at a piece's end aside, which ``next_paragraph_break`` makes whole)."""
+"""``layout.stored.search_forward`` and ``layout.windows.last_paragraph_break`` (what finds paragraph starts and
+window cuts): a ``str`` is searched in one C call, never a piece at a time, and finds what a ``StoredText``'s
+piece-wise search finds (a ``\\r\\n`` cut at a piece's end aside, which ``next_paragraph_break`` makes whole)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.layout import stored as stored_module
-from annotator.layout.stored import StoredText, search_backward, search_forward
+from annotator.layout.stored import StoredText, search_forward
 from annotator.layout.windows import (
     PARAGRAPH_BREAK,
     PARAGRAPH_BREAK_BACKWARDS,
@@ -42,10 +42,7 @@ def test_a_str_and_a_stored_text_are_searched_alike(text, a, b, piece):
                 assert whole[0] == by_pieces[0]
                 assert whole[1:] == by_pieces[1:] or (whole[2], by_pieces[2]) == ("\r\n", "\r")
         assert next_paragraph_break(text, a, b) == next_paragraph_break(lazy, a, b)
-        whole, by_pieces = (search_backward(PARAGRAPH_BREAK_BACKWARDS, t, a, b) for t in (text, lazy))
-        assert (whole and whole[1]) == (by_pieces and by_pieces[1])  # where the paragraph after it starts
-        m = PARAGRAPH_BREAK_BACKWARDS.search(text, max(a, 0), max(min(b, len(text)), 0))  # the last, whole
-        assert whole == (None if m is None or max(a, 0) >= min(b, len(text)) else (m.start(), m.end(), m.group()))
+        assert last_paragraph_break(text, a, b) == last_paragraph_break(lazy, a, b)
 
 
 @settings(max_examples=40, deadline=None)
@@ -77,10 +74,10 @@ def test_a_str_is_searched_without_copying_a_slice():
     far back (``DocumentLayout._paragraph_start``) cost a copy of everything in between."""
     text = Sliced("ق" * 100_000 + "\n" + "ل" * 100_000 + " ا")
     text.slices = []
-    assert search_backward(PARAGRAPH_BREAK_BACKWARDS, text, 0, len(text)) == (100_000, 100_001, "\n")
+    assert last_paragraph_break(text, 0, len(text)) == (100_000, 100_001)
     assert search_forward(SAFE_CUT, text, 0, len(text)) == (200_000, 200_002, "ل ")
     assert search_forward(PARAGRAPH_BREAK, text, 100_001, len(text)) is None
-    assert search_backward(PARAGRAPH_BREAK_BACKWARDS, text, 100_001, len(text)) is None
+    assert last_paragraph_break(text, 100_001, len(text)) is None
     assert text.slices == []
     layout = DocumentLayout(text, LayoutOptions(40), window=1024, long=8192)
     text.slices = []
@@ -120,3 +117,16 @@ def test_a_paragraph_start_is_looked_for_back_to_the_nearest_separator_only():
     assert text.stretches == [("\n", 0, len(text)), ("\r", 500_012, len(text)), ("\u2029", 500_012, len(text))]
     layout = DocumentLayout(text, LayoutOptions(40), window=8, long=8)
     assert layout._paragraph_start(len(text) - 3) == 500_012
+
+
+def test_the_backward_search_has_one_owner_reading_a_stored_text_back_to_the_separator_only():
+    """``last_paragraph_break`` is the one backward search (``stored`` had a second, whose ``str`` path
+    nothing used): on a ``StoredText`` it reads the pieces from ``stop`` back to the separator, no further."""
+    assert not hasattr(stored_module, "search_backward")
+    text = "ق" * 50_000 + "\r\n" + "ل" * 20_000
+    read: list[tuple[int, int]] = []
+    lazy = StoredText(len(text), lambda a, b: read.append((a, b)) or text[a:b], chunk=4096, kept=64)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stored_module, "SEARCH_PIECE", 5000)
+        assert last_paragraph_break(lazy, 0, len(text)) == (50_000, 50_002)
+    assert min(a for a, _ in read) >= 40_000 and lazy.stats["whole"] == 0  # never its first 40,000

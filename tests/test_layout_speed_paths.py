@@ -435,3 +435,26 @@ def test_a_mark_of_another_class_between_lam_and_alef(mark):
     for text in ("قال" + "ل" + mark + "ا" + " كتب", "ل" + mark + "ا" + "بت" * 40):
         for width in (3, 80):
             assert_same_layout(text, LayoutOptions(width))
+
+
+# -- scans for any of a few codes: ``in`` per code, or one ``bytes.translate``, not a class search --
+@settings(max_examples=300, deadline=None)
+@given(text=TEXTS)
+def test_scans_for_a_set_of_codes_find_what_a_class_search_finds(text):
+    """``bidi.levels.holds_any`` (the one-level shortcut's test for L, EN, AN; ``has_explicit``) and the
+    test for characters not drawn as themselves (``atoms._char_glyphs``) answer as the character-class
+    searches they replaced (kept here), on every kind of character the engine meets."""
+    import re
+
+    from annotator.layout.atoms import _DRAW_CODES
+    from annotator.layout.bidi.levels import _EXPLICIT_CODES, _LTR_OR_NUMBER, has_explicit, holds_any
+    from annotator.layout.glyphs import DRAWN_AS_ITSELF, NOT_ITSELF
+
+    codes = bidi_codes(text)
+    assert holds_any(codes, _LTR_OR_NUMBER) == bool(re.search("[LEN]", codes))
+    assert has_explicit(codes) == bool(re.search(f"[{re.escape(_EXPLICIT_CODES)}]", codes))
+    assert len(_EXPLICIT_CODES) == 10 and not holds_any(codes, "")
+    pages = Pages(text)
+    for show in (False, True):
+        drawn = pages.codes(_DRAW_CODES[show])
+        assert bool(drawn.translate(None, DRAWN_AS_ITSELF)) == bool(NOT_ITSELF.search(drawn))

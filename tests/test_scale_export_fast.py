@@ -228,11 +228,11 @@ def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: 
 
 
 def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
-    from annotator.formats import label_studio
+    from annotator.formats import _json, label_studio
 
     text = "قال «محمد» إن 2019. " * 40  # 800 characters
     spans = [(0, 3), (5, 9), (30, 40)]
-    monkeypatch.setattr(label_studio.json, "loads", _counted(label_studio.json.loads))
+    monkeypatch.setattr(_json.json, "loads", _counted(_json.json.loads))
     spliced, _ = _label_studio(text, spans, ("amal", "omar"))
     assert _counted.calls == 0
     monkeypatch.setattr(label_studio, "_SPLICED_AT_MOST", 100)

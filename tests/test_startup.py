@@ -447,6 +447,40 @@ def test_the_first_screen_s_dataclass_methods_are_compiled_once_not_at_start_up(
     assert report["missed"] == [], REGENERATE_DATACLASSES
 
 
+def test_the_dataclass_table_is_what_the_generator_makes_now():
+    """The committed table is exactly what ``python -m annotator.dataclass_code`` writes today."""
+    _table_written_by_this_python()
+    out = subprocess.run([sys.executable, "-m", "annotator.dataclass_code"], capture_output=True, text=True,
+                         cwd=REPO, timeout=300, check=True)
+    assert out.stdout == (REPO / "annotator" / "_dataclass_code.py").read_text(encoding="utf-8"), \
+        REGENERATE_DATACLASSES
+
+
+_GENERATE_AFTER = """
+    import json, sys
+    import annotator
+    for name in sys.argv[1:]:
+        __import__(name)
+    from annotator import dataclass_code
+    try:
+        print(json.dumps({"table": dataclass_code.generate()}))
+    except RuntimeError as e:
+        print(json.dumps({"refused": str(e)}))
+"""
+
+
+def test_the_generator_refuses_only_modules_of_ours_that_define_dataclasses_imported_before_it():
+    """What the package's start-up imports before the generator records (the pattern and dataclass
+    tables) is found, not listed: a module of ours defining no dataclass may be imported already (it
+    was refused unless listed by hand); one that defines some is refused, named (its classes would be
+    missing from the table)."""
+    _table_written_by_this_python()
+    committed = (REPO / "annotator" / "_dataclass_code.py").read_text(encoding="utf-8")
+    assert _loaded(_GENERATE_AFTER, "annotator.errors", "annotator.console") == {"table": committed}
+    refused = _loaded(_GENERATE_AFTER, "annotator.errors", "annotator.layout.lines")["refused"]
+    assert "annotator.layout.lines" in refused and "annotator.errors" not in refused
+
+
 def _shape(code) -> tuple:
     """A code object without where it was compiled (file, lines): what it does."""
     return (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
@@ -581,6 +615,34 @@ def test_every_command_module_is_named_after_its_command():
     assert set(names) >= {"annotate", "import", "export", "stats"}
     for name, module in names.items():
         assert importlib.import_module(f"annotator.commands.{module}").NAME == name
+
+
+def test_the_commands_folder_is_listed_as_pkgutil_and_import_see_it(tmp_path, monkeypatch):
+    """``cli._modules_in`` lists a folder itself (``pkgutil`` cost every start): the names
+    ``pkgutil.iter_modules`` gives for modules, packages, bytecode and extension modules, none for what is
+    no module; where ``pkgutil`` names what ``import`` cannot find (a folder ``x.py/``), ``import`` decides."""
+    import importlib
+    import pkgutil
+
+    from annotator import commands
+    from annotator.cli import _modules_in
+
+    assert _modules_in(commands.__path__) == {info.name for info in pkgutil.iter_modules(commands.__path__)}
+    for name in ("a.py", "b.pyc", "c.cpython-311-x86_64-linux-gnu.so", "d.abi3.so", "e.txt", "f", "__init__.py",
+                 "_p.py", "x.y.py", "same.py", "pkg/__init__.py", "pkg2/__init__.pyc", "nopkg/x.py",
+                 "dotted.name/__init__.py", "same/__init__.py", "folder_like_a_module.py/x.txt",
+                 "folder_like_bytecode.pyc/__init__.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).touch()
+    (tmp_path / "linked").symlink_to(tmp_path / "pkg")
+    ours = _modules_in([str(tmp_path)])
+    assert ours == {"_p", "a", "b", "c", "d", "same", "pkg", "pkg2", "linked"}
+    odd = {"folder_like_a_module", "folder_like_bytecode"}
+    assert {info.name for info in pkgutil.iter_modules([str(tmp_path)])} - ours == odd
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in odd:
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(name)
 
 
 def test_a_command_run_imports_only_its_own_module(tmp_path):

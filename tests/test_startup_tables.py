@@ -79,17 +79,26 @@ def test_a_pattern_from_the_table_matches_as_re_s_own():
 def test_a_pattern_not_in_the_table_is_compiled_as_before():
     """A new or edited pattern misses the table: ``re`` compiles it as usual (a stale table costs time only)."""
     new = r"(?P<word>[^\W\d_]+)-not-in-the-table-\d{3}"
-    before = len(pattern_code.missed)
-    compiled = re.compile(new)
-    assert pattern_code.missed[before:] == [(new, 0)]
+    with pattern_code.recording_misses() as missed:
+        compiled = re.compile(new)
+    assert missed == [(new, 0)]
     assert compiled.match("abc-not-in-the-table-123").group("word") == "abc"
 
 
-def test_a_long_session_keeps_a_bounded_list_of_misses(monkeypatch):
-    """Every search may compile a new pattern: the misses kept for the tests stop at a bound."""
-    monkeypatch.setattr(pattern_code, "missed", [("x", 0)] * pattern_code.MISSED_KEPT)
-    assert re.compile(r"bounded-\d+-not-in-the-table").match("bounded-7-not-in-the-table")
-    assert len(pattern_code.missed) == pattern_code.MISSED_KEPT
+def test_a_session_records_no_miss_unless_a_test_asks():
+    """Every search may compile a new pattern: a user's session keeps no list of them (it kept the first
+    1,000, for the tests alone); a recording ends with its ``with``, and one inside another is its own."""
+    assert pattern_code.missed is None
+    assert re.compile(r"unrecorded-\d+-not-in-the-table").match("unrecorded-7-not-in-the-table")
+    assert pattern_code.missed is None
+    with pattern_code.recording_misses() as outer:
+        re.compile(r"outer-\d+-not-in-the-table")
+        with pattern_code.recording_misses() as inner:
+            re.compile(r"inner-\d+-not-in-the-table")
+        re.compile(r"outer-again-\d+-not-in-the-table")
+    assert inner == [(r"inner-\d+-not-in-the-table", 0)]
+    assert outer == [(r"outer-\d+-not-in-the-table", 0), (r"outer-again-\d+-not-in-the-table", 0)]
+    assert pattern_code.missed is None
 
 
 def test_the_first_screen_compiles_no_pattern(tmp_path):

@@ -25,6 +25,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from operator import attrgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -263,6 +264,7 @@ def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str
 
 
 _LINES_AT_ONCE = 4096
+_START, _END, _LABEL = attrgetter("start"), attrgetter("end"), attrgetter("label")
 _PLAIN = " O\n"  # an untagged token's line, after its text
 
 
@@ -286,29 +288,32 @@ class _KeptLines:
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
         n, size, startswith, count = len(starts), len(body), body.startswith, body.count
         parts: list[str] = []
+        append = parts.append
         done = edge = 0
-        for ent in entities:
-            first = bisect_left(starts, ent.start, edge)
-            if first == n or starts[first] != ent.start:
+        for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
+                                        strict=True):
+            first = bisect_left(starts, start, edge)
+            if first == n or starts[first] != start:
                 return None
-            end = first + 1 if ends[first] == ent.end else bisect_left(ends, ent.end, first) + 1  # one token: no search
-            if end > n or ends[end - 1] != ent.end:
+            first_end = ends[first]
+            end = first + 1 if first_end == end_at else bisect_left(ends, end_at, first) + 1  # one token: no search
+            if end > n or ends[end - 1] != end_at:
                 return None
             at = before[first] + 3 * first  # 3: len(_PLAIN)
-            stop = before[end] + 3 * end if end < n else size
-            token = text[ent.start:ends[first]]
+            token = text[start:first_end]
             head = at + len(token) + 3
             if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3):
                 return None
-            label = ent.label
-            if head == stop:  # one token (the usual entity)
-                parts += (body[done:at], f"{token} B-{label}\n")
-            elif stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1:
-                parts += (body[done:at], f"{token} B-{label}\n", body[head:stop].replace(_PLAIN, f" I-{label}\n"))
-            else:
-                return None
+            stop = before[end] + 3 * end if end < n else size
+            append(body[done:at])
+            append(f"{token} B-{label}\n")
+            if head != stop:  # more than one token (the usual entity has one)
+                if not (stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1):
+                    return None
+                append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
             done, edge = stop, end
-        parts += (body[done:], "\n")
+        append(body[done:])
+        append("\n")
         return ["".join(parts)]
 
     def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE
+from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -121,7 +121,8 @@ class DoccanoFormat(JsonLinesFormat):
         for rec in records:
             line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
             if line is not None:
-                out.write(ENCODE(line) + "\n")
+                places = [(line, key) for key in ("label", "entities") if isinstance(line.get(key), Raw)]
+                out.write(encode_spliced(line, places, len(rec.document.text) > SPLICED_AT_MOST) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -135,8 +136,8 @@ class DoccanoFormat(JsonLinesFormat):
         entities = list(ann.entities) if ann else []
         claims = list(ann.claims) if ann else []
         if form == "label":
-            spans = [[e.start, e.end, e.label] for e in entities] + [[c.start, c.end, CLAIM_LABEL] for c in claims]
-            obj["label"] = sorted(spans, key=lambda s: (s[0], -s[1], s[2]))
+            spans = [(e.start, e.end, e.label) for e in entities] + [(c.start, c.end, CLAIM_LABEL) for c in claims]
+            obj["label"] = Raw(map(_triple_json, sorted(spans, key=lambda s: (s[0], -s[1], s[2]))))
             lost = sum(1 for c in claims if c.attributes or c.claimer)
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold claim "
@@ -145,22 +146,22 @@ class DoccanoFormat(JsonLinesFormat):
                 ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold "
                            "identities (same-as links); not written")
         else:
-            numbers = {e.id: n for n, e in enumerate(entities)}
-            items = [{"id": n, "start_offset": e.start, "end_offset": e.end, "label": e.label}
-                     for n, e in enumerate(entities)]
+            same = identity_relations(entities)
+            numbers = {e.id: n for n, e in enumerate(entities)} if claims or same else {}  # for relations only
+            items = [_item_json(n, e.start, e.end, e.label) for n, e in enumerate(entities)]
             relations: list[dict[str, Any]] = []
             for c in claims:
                 item: dict[str, Any] = {"id": len(items), "start_offset": c.start, "end_offset": c.end,
                                         "label": CLAIM_LABEL}
                 if c.attributes:
                     item["attributes"] = dict(c.attributes)
-                items.append(item)
+                items.append(ENCODE(item))
                 if c.claimer in numbers:
                     relations.append({"id": len(relations), "from_id": item["id"], "to_id": numbers[c.claimer],
                                       "type": CLAIMER_TYPE})
             relations += [{"id": len(relations) + n, "from_id": numbers[a], "to_id": numbers[b],
-                           "type": IDENTITY_RELATION} for n, (a, b) in enumerate(identity_relations(entities))]
-            obj["entities"] = items
+                           "type": IDENTITY_RELATION} for n, (a, b) in enumerate(same)]
+            obj["entities"] = Raw(items)
             obj["relations"] = relations
         if ann is not None:
             if ann.status != "todo" or "status" in kept.key_order:
@@ -170,3 +171,20 @@ class DoccanoFormat(JsonLinesFormat):
             if ann.attributes:
                 obj["attributes"] = dict(ann.attributes)
         return kept.finish(obj)
+
+
+def _triple_json(span: tuple[Any, Any, Any]) -> str:
+    """``ENCODE(list(span))`` for a ``[start, end, label]`` of the label form: a format string when the
+    offsets are ints and the label text (as a state holds them), else the encoder's."""
+    start, end, label = span
+    if type(start) is int and type(end) is int and type(label) is str:
+        return f"[{start}, {end}, {json_str(label)}]"
+    return ENCODE(list(span))
+
+
+def _item_json(n: int, start: Any, end: Any, label: Any) -> str:
+    """``ENCODE`` of an entity of the entities form, ``{"id", "start_offset", "end_offset", "label"}``: a
+    format string when the offsets are ints and the label text, else the encoder's."""
+    if type(start) is int and type(end) is int and type(label) is str:
+        return f'{{"id": {n}, "start_offset": {start}, "end_offset": {end}, "label": {json_str(label)}}}'
+    return ENCODE({"id": n, "start_offset": start, "end_offset": end, "label": label})

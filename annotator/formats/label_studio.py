@@ -24,13 +24,12 @@ attribute mapping and the UTF-16 offset conversion.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
-from annotator.formats._json import ENCODE, json_str
+from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -215,55 +214,20 @@ def _scalar(value: Any) -> str:
     return json_str(value) if type(value) is str else ENCODE(value)
 
 
-class _EncodedList:
-    """An annotation's ``result`` already written as JSON (what ``ENCODE`` of its items joined gives):
-    its regions are made by one format string each instead of two dicts the encoder walks."""
-
-    __slots__ = ("json",)
-
-    def __init__(self, items: list[str]) -> None:
-        self.json = "[" + ", ".join(items) + "]"
-
-
 def _encode_task(task: dict[str, Any]) -> str:
-    """``ENCODE(task)`` where the results already written as JSON are put in the places the task gives
-    them: the task is encoded with a mark in each place, and each mark's JSON replaced. A mark found
-    other than once (a value holding it) makes the results objects again, encoded whole (JSON read
-    back and written again is the same text); so does a text of over a million characters, before
-    anything is encoded (its task is encoded once, never held twice)."""
-    held = [obj for key in ("annotations", "predictions") for obj in task.get(key) or ()
-            if isinstance(obj, dict) and isinstance(obj.get("result"), _EncodedList)]
-    if not held:
-        return ENCODE(task)
+    """``ENCODE(task)`` (a task, or a JSON_MIN item), what was written as JSON already (``Raw``: a JSON_MIN
+    item's regions, an annotation's results) put in its place (``encode_spliced``); a text of over a
+    million characters has its task encoded whole, once."""
+    places = [(task, k) for k, v in task.items() if isinstance(v, Raw)]
+    places += [(obj, "result") for key in ("annotations", "predictions") for obj in task.get(key) or ()
+               if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
     data = task.get("data")
-    if isinstance(data, dict) and any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in data.values()):
-        return _encode_whole(task, held)
-    results = [obj["result"] for obj in held]
-    marks = [f"\x00result {k}\x00" for k in range(len(held))]
-    for obj, mark in zip(held, marks, strict=True):
-        obj["result"] = mark
-    line = ENCODE(task)
-    encoded = [ENCODE(mark) for mark in marks]
-    if not all(line.count(mark) == 1 for mark in encoded):
-        for obj, result in zip(held, results, strict=True):
-            obj["result"] = result
-        return _encode_whole(task, held)
-    places = sorted((line.index(mark), len(mark), result.json) for mark, result in zip(encoded, results, strict=True))
-    pieces, pos = [], 0
-    for at, size, raw in places:
-        pieces += [line[pos:at], raw]
-        pos = at + size
-    pieces.append(line[pos:])
-    return "".join(pieces)
+    texts = data.values() if isinstance(data, dict) else task.values()
+    whole = any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in texts)
+    return encode_spliced(task, places, whole)
 
 
-def _encode_whole(task: dict[str, Any], held: list[dict[str, Any]]) -> str:
-    for obj in held:
-        obj["result"] = json.loads(obj["result"].json)
-    return ENCODE(task)
-
-
-_SPLICED_AT_MOST = 1 << 20  # characters of a text whose task is spliced; a longer one is encoded whole
+_SPLICED_AT_MOST = SPLICED_AT_MOST  # characters of a text whose task is spliced; a longer one is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
@@ -387,15 +351,13 @@ class LabelStudioFormat(Format):
             return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
                     f'"text": {json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
 
-        if size >= 0 and all(type(e.id) is str and type(e.label) is str and 0 <= e.start <= e.end <= size
-                             for e in ann.entities):
-            # the usual case, inlined (the same JSON as region's): offsets as they are, strings encoded
-            result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
-                       f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
-                       for e in ann.entities]
-        else:
-            result += [region(e.id, e.start, e.end, e.label) for e in ann.entities]
-        entity_ids = {e.id for e in ann.entities}
+        # the usual entity inlined (the same JSON as region's): offsets as they are, strings encoded
+        result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
+                   f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
+                   if type(e.id) is str and type(e.label) is str and type(e.start) is int and type(e.end) is int
+                   and 0 <= e.start <= e.end <= size else region(e.id, e.start, e.end, e.label)
+                   for e in ann.entities]
+        entity_ids = {e.id for e in ann.entities} if ann.claims else set()
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
             result.append(region(cid, c.start, c.end, CLAIM_LABEL))
@@ -421,7 +383,7 @@ class LabelStudioFormat(Format):
             kept = ex.get("completed_by", ANY)  # Label Studio's own form (a user id, or an object) when unchanged
             kept_name = (kept.get("email") or kept.get("id")) if isinstance(kept, dict) else kept
             obj["completed_by"] = kept if kept is not None and str(kept_name) == ann.annotator else ann.annotator
-        obj["result"] = _EncodedList(result)
+        obj["result"] = Raw(result)
         if ann.status == "skipped":
             obj["was_cancelled"] = True
         elif "was_cancelled" in obj:
@@ -514,12 +476,16 @@ class LabelStudioMinFormat(Format):
         kept = {k: v for k, v in ex.get("kept", OBJECT, {}).items() if k != "doc_id"}  # the id is ours
         if str(kept.get("id")) != doc.id:
             obj["doc_id"] = doc.id
-        conv = Utf16Offsets(doc.text)
-        regions = []
+        regions: list[str] = []  # each region's JSON
         if ann is not None:
+            text = doc.text
+            conv = Utf16Offsets(text)
+            size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
             spans = [(e.start, e.end, e.label) for e in ann.entities] + [(c.start, c.end, CLAIM_LABEL)
                                                                          for c in ann.claims]
-            regions = [dict(_span_value(doc.text, conv, s, e), labels=[label]) for s, e, label in spans]
+            regions = [f'{{"start": {s}, "end": {e}, "text": {json_str(text[s:e])}, "labels": [{json_str(label)}]}}'
+                       if type(s) is int and type(e) is int and type(label) is str and 0 <= s <= e <= size
+                       else ENCODE(dict(_span_value(text, conv, s, e), labels=[label])) for s, e, label in spans]
             lost = sum(1 for c in ann.claims if c.attributes or c.claimer)
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold claim attributes or "
@@ -533,7 +499,7 @@ class LabelStudioMinFormat(Format):
         if control in obj:  # never over the text, the annotator, notes or an attribute
             ex.bad("control", control, "a name apart from the fields written")
             control = "label"
-        obj[control] = regions
+        obj[control] = Raw(regions)
         for k, v in kept.items():
             obj.setdefault(k, v)
         return in_key_order(obj, ex.get("key_order", KEY_ORDER, []))

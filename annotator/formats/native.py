@@ -7,44 +7,67 @@ come back shifted.
 
 from __future__ import annotations
 
+import codecs
+import io
 import math
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
-from annotator.formats._json import ENCODE
+from annotator.formats._json import ENCODE, json_str
+from annotator.formats._order import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
-from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity, sort_spans
+from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
 
 
-def record_to_json(record: Record, schema_name: str, schema_version: str) -> dict[str, Any]:
-    """The exported object for one record, keys in the documented, stable order."""
+def record_line(record: Record, schema_name: str, schema_version: str) -> str:
+    """The exported line for one record (without its line end), lone surrogates escaped (``_line``)."""
+    return _escaped(_line(record, schema_name, schema_version))
+
+
+def _line(record: Record, schema_name: str, schema_version: str) -> str:
+    """The exported line for one record (without its line end): an object with the documented keys in
+    their stable order, ``id``, ``text``, ``meta``, ``annotator``, ``status``, ``schema``, ``entities``,
+    ``claims``, ``attributes``, ``notes``, ``created_at``, ``updated_at``. It is what ``json.dumps(…,
+    ensure_ascii=False)`` writes for that object, built from the JSON of its values (one encoder call
+    each, a format string per usual entity: ``_entity_json``) rather than as one dict encoded whole; a
+    lone surrogate is left for the caller to escape (``_escaped``, ``_utf8``)."""
     doc, ann = record.document, record.annotations
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
-    return {
-        "id": doc.id,
-        "text": text,
-        "meta": dict(doc.meta),
-        "annotator": ann.annotator,
-        "status": ann.status,
-        "schema": {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version},
-        "entities": [e.to_json(text) for e in sort_spans(ann.entities)],
-        "claims": [c.to_json(text) for c in sort_spans(ann.claims)],
-        "attributes": dict(sorted(ann.attributes.items())),
-        "notes": ann.notes,
-        "created_at": ann.created_at,
-        "updated_at": ann.updated_at,
-    }
+    schema = {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version}
+    entities = ", ".join([_entity_json(e, text) for e in canonical(ann.entities)])
+    claims = ", ".join([ENCODE(c.to_json(text)) for c in canonical(ann.claims)])
+    return (f'{{"id": {ENCODE(doc.id)}, "text": {json_str(text)}, "meta": {ENCODE(dict(doc.meta))}, '
+            f'"annotator": {ENCODE(ann.annotator)}, "status": {ENCODE(ann.status)}, "schema": {ENCODE(schema)}, '
+            f'"entities": [{entities}], "claims": [{claims}], '
+            f'"attributes": {ENCODE(dict(sorted(ann.attributes.items())))}, "notes": {ENCODE(ann.notes)}, '
+            f'"created_at": {ENCODE(ann.created_at)}, "updated_at": {ENCODE(ann.updated_at)}}}')
+
+
+def _entity_json(e: Entity, text: str) -> str:
+    """``ENCODE(e.to_json(text))``: a format string when every field has the type a state gives it (ids and
+    labels text, offsets ints, no source or identity: the usual entity), else the span's own JSON form."""
+    start, end, span_id, label = e.start, e.end, e.id, e.label
+    if type(span_id) is str and type(label) is str and type(start) is int and type(end) is int \
+            and e.identity is None and e.source is None:
+        return (f'{{"id": {json_str(span_id)}, "start": {start}, "end": {end}, "label": {json_str(label)}, '
+                f'"text": {json_str(text[start:end])}}}')
+    return ENCODE(e.to_json(text))
 
 
 def dumps_line(obj: Any) -> str:
     """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
     so the line stays valid UTF-8 and reads back to the very same string."""
-    line = ENCODE(obj)
+    return _escaped(ENCODE(obj))
+
+
+def _escaped(line: str) -> str:
+    """``line`` (JSON) with each lone surrogate written as a \\u escape (``dumps_line``)."""
     try:
         line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
     except UnicodeEncodeError:
@@ -53,6 +76,24 @@ def dumps_line(obj: Any) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8(line: str) -> bytes:
+    """``_escaped(line)`` as UTF-8: the one encoding of the line is also its check for a lone surrogate."""
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return _escaped(line).encode("utf-8")
+
+
+def _utf8_buffer(out: TextIO) -> Any:
+    """The byte stream under ``out`` when writing there the line's UTF-8 is what ``out.write`` would do (a
+    text file of UTF-8 that makes nothing else of a line end: the export's own files and standard
+    output), flushed first; else None (write text)."""
+    if type(out) is not io.TextIOWrapper or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
+        return None
+    out.flush()
+    return out.buffer
 
 
 class NativeFormat(Format):
@@ -210,10 +251,15 @@ class NativeFormat(Format):
         return spans
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        for record in records:
-            obj = record_to_json(record, ctx.schema.name, ctx.schema.version)
-            out.write(dumps_line(obj))
-            out.write("\n")
+        name, version = ctx.schema.name, ctx.schema.version
+        raw = _utf8_buffer(out)
+        if raw is None:
+            for record in records:
+                out.write(record_line(record, name, version) + "\n")
+            return
+        for record in records:  # the line encoded once (out.write would encode it again after the check)
+            raw.write(_utf8(_line(record, name, version)))
+            raw.write(b"\n")
 
 
 class _Fields:

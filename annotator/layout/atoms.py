@@ -35,6 +35,7 @@ from annotator.layout.glyphs import (
     CHAR_CODES,
     CHAR_INFO,
     CONTROL,
+    DRAWN_AS_ITSELF,
     HIDDEN,
     KIND_CACHE,
     KIND_OF_CODE,
@@ -264,7 +265,7 @@ def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
     None). May be ``par.shaped`` itself: never to be changed in place."""
     text, shaped, show = par.text, par.shaped, par.options.show_controls
     glyphs: list[str | None] = list(text) if shaped is None else shaped
-    if NOT_ITSELF.search(codes):
+    if codes.translate(None, DRAWN_AS_ITSELF):  # (a C pass, cheaper than a search for a byte class)
         # Characters not drawn as themselves (controls, hidden, other spaces).
         get = CHAR_INFO[show].get
         glyphs = list(glyphs)

@@ -173,3 +173,4 @@ WIDTH_OF_CODE = bytes(code >> 3 & 3 for code in range(256))
 SPACE_OF_CODE = bytes(code >> 5 & 1 for code in range(256))
 KIND_OF_CODE = bytes(code & 7 for code in range(256))
 NOT_ITSELF = re.compile(b"[\x00-\x3f]")  # a code whose character is not drawn as itself
+DRAWN_AS_ITSELF = bytes(range(0x40, 0x100))  # the other codes (``bytes.translate`` deletes them)

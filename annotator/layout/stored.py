@@ -8,7 +8,8 @@ them; a scan through it all (counting invisible characters) reads it a piece at 
 (``pieces``), and the whole text is read only when something needs it as one ``str`` (``whole``:
 a recommender), a piece at a time too, and then kept. Every slice is exactly the stored text's.
 Code that needs a ``str`` (a regular expression over the text) takes a slice, or ``whole_text``;
-``search_forward``/``search_backward`` search a long stretch a piece at a time.
+``search_forward`` searches a long stretch a piece at a time (``windows.last_paragraph_break`` is the
+one backward search).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ import regex
 
 from annotator.layout.bounded import Bounded
 
-__all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "whole_text"]
+__all__ = ["CHUNK", "StoredText", "Text", "search_forward", "whole_text"]
 
 CHUNK = 65_536  # code points read from the store at a time
 CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
 WHOLE_AFTER = 64  # pieces read by ranges: a text walked that far (a search through it all) is read whole
-SEARCH_PIECE = 16_384  # code points searched at a time by ``search_forward``/``search_backward``
+SEARCH_PIECE = 16_384  # code points searched at a time (``search_forward``, ``windows.last_paragraph_break``)
 STREAM_CHUNKS = 4  # pieces read at a time by ``pieces`` when no ``stream`` is given
 
 
@@ -191,25 +192,4 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
         if hi >= stop:
             return None
         q = hi - overlap
-    return None
-
-
-def search_backward(pattern: regex.Pattern[str], text: Text, start: int, stop: int) -> tuple[int, int, str] | None:
-    """The last match of a reverse (``(?r)``) ``pattern`` of one or two characters in ``text[start:stop]``
-    (absolute offsets), searched a piece at a time from ``stop`` back; pieces share a character, so a
-    two-character match across their edge is found whole. A ``str`` is searched in one call (``pos``/``endpos``:
-    no slice copied)."""
-    q = min(stop, len(text))
-    start = max(start, 0)
-    if isinstance(text, str):
-        m = pattern.search(text, start, q) if q > start else None
-        return None if m is None else (m.start(), m.end(), m.group())
-    while q > start:
-        lo = max(start, q - SEARCH_PIECE)
-        m = pattern.search(text[lo:q])
-        if m is not None:
-            return lo + m.start(), lo + m.end(), m.group()
-        if lo == start:
-            return None
-        q = lo + 1  # the next piece ends one character into this one: a match across the edge is whole
     return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import regex
 
-from annotator.layout.stored import Text, search_backward, search_forward
+from annotator.layout import stored
+from annotator.layout.stored import Text, search_forward
 
 __all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows", "last_paragraph_break", "next_paragraph_break"]
 
@@ -38,17 +39,27 @@ def last_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] |
     ``\r`` is in the stretch: where the paragraph holding ``stop`` starts, searched back from it. A
     ``str`` is searched with ``str.rfind`` (C, some 20 times a regular expression's reverse search: a
     long paragraph's windows each look back to its start), each separator only after the nearest one
-    found so far; a ``StoredText`` a piece at a time (``search_backward``)."""
+    found so far; a ``StoredText`` a piece at a time back from ``stop``, one reverse search per piece
+    (each piece ends one character into the one searched before it: a ``\r\n`` across their edge is found
+    whole). The one backward search of a text: each kind of text has one path."""
     start, stop = max(start, 0), min(stop, len(text))
     if stop <= start:
         return None
+    last = start - 1  # the separator's last character
     if isinstance(text, str):
-        last = start - 1  # the separator's last character
         for separator in _SEPARATORS:
             last = max(last, text.rfind(separator, last + 1, stop))
     else:
-        brk = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, start, stop)
-        last = -1 if brk is None else brk[1] - 1
+        q = stop
+        while True:
+            lo = max(start, q - stored.SEARCH_PIECE)
+            m = PARAGRAPH_BREAK_BACKWARDS.search(text[lo:q])
+            if m is not None:
+                last = lo + m.end() - 1
+                break
+            if lo == start:
+                break
+            q = lo + 1
     if last < start:
         return None
     if text[last] == "\n" and last > start and text[last - 1] == "\r":

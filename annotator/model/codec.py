@@ -14,6 +14,7 @@ state); ``tests/golden/oplog_v1.jsonl`` holds what the first, hand-written codec
 
 from __future__ import annotations
 
+import sys
 import types
 from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
@@ -181,6 +182,10 @@ def _quick(cls: type) -> Any:
         f = dc_fields[name]
         if required:
             body.append(f"    {v} = data[{name!r}]")  # a KeyError bails
+        elif plain and f.default is not MISSING:
+            env[f"d{i}"] = f.default  # one shared default (a plain value, as ``__init__`` shares it too)
+            body.append(f"    {v} = get({name!r}, d{i})")
+            continue
         else:
             env[f"d{i}"] = f.default if f.default is not MISSING else f.default_factory
             call = "" if f.default is not MISSING else "()"
@@ -224,10 +229,17 @@ def _fills_dict(cls: type, init_names: list[str]) -> bool:
     init = cls.__dict__.get("__init__") or getattr(cls, "__init__", None)
     code = getattr(init, "__code__", None)
     return (is_dataclass(cls) and not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
-            and code is not None and code.co_filename == "<string>"
+            and code is not None and code.co_filename in _written_by_dataclasses()
             and [f.name for f in fields(cls)] == init_names
             and not any(repr(getattr(f, "_field_type", "")) == "_FIELD_INITVAR"  # an InitVar goes to __post_init__
                         for f in getattr(cls, "__dataclass_fields__", {}).values()))
+
+
+def _written_by_dataclasses() -> tuple[str, ...]:
+    """Where the code of an ``__init__`` that ``dataclasses`` wrote comes from: compiled from a string, or
+    taken precompiled from ``annotator._dataclass_code`` (``annotator.dataclass_code``: the same source)."""
+    table = sys.modules.get("annotator._dataclass_code")
+    return ("<string>", getattr(table, "__file__", None) or "<string>")
 
 
 _PLANS: dict[type, list[tuple[str, Any, bool, bool]]] = {}

@@ -1,0 +1,71 @@
+"""The span panel on a document with 8,000 spans (issue 12): a label, its undo and its redo build the
+rows they changed and the rows on screen, not every row (before: 8,000 rows cleared and built again
+per change, about 1.2 s of the UI thread's CPU). The rows, their order, the highlight and a click
+stay as they were. No timing here: the figures are ``bench/bench_bigdoc_keys.py --follow-app``'s."""
+
+from __future__ import annotations
+
+from test_tui_support import SIZE, main, make_app, make_session, wait_until
+
+from annotator.layout import visual_string
+from annotator.model.annotations import Entity
+from annotator.model.operations import AddProposals
+from annotator.tui.widgets.span_panel import SpanPanel
+
+WORD = "بيت"
+SPANS = 8_000
+TEXT = " ".join([WORD] * (3 * SPANS + 10))
+
+
+def at(k: int) -> int:
+    """Where the ``k``th word starts."""
+    return k * (len(WORD) + 1)
+
+
+def rows(panel: SpanPanel) -> list[str]:
+    return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+
+
+async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_rows(tmp_path, monkeypatch):
+    session = make_session(tmp_path / "big.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(SPANS))
+    session.apply("big", AddProposals(proposals))
+    built: list[int] = []
+    real_row = SpanPanel._row
+
+    def row(self, *args, **kwargs):
+        built.append(1)
+        return real_row(self, *args, **kwargs)
+
+    monkeypatch.setattr(SpanPanel, "_row", row)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        await wait_until(pilot, lambda: panel.option_count == SPANS)
+        await pilot.pause()
+        shown = panel.scrollable_content_region.height
+        assert 0 < len(built) <= shown + 1  # opening: the rows on screen
+        for key, count in (("3", SPANS + 1), ("ctrl+z", SPANS), ("ctrl+y", SPANS + 1)):
+            screen.view.move_to(at(1))  # a free word, the second row's place
+            await pilot.pause()
+            built.clear()
+            await pilot.press(key)
+            await wait_until(pilot, lambda count=count: panel.option_count == count
+                             and not screen.saver.pending and screen.acked is screen.state)
+            await pilot.pause(0.2)
+            assert len(built) <= shown + 1, key  # before: every row, 8,000 and more
+        state = session.annotations("big")
+        assert [e.source for e in state.entities[:3]] == ["string-match", None, "string-match"]
+        ordered = sorted(state.entities, key=lambda s: (s.start, -s.end))
+        assert [panel.get_option_at_index(i).id for i in range(panel.option_count)] == [f"e:{e.id}" for e in ordered]
+        listed = rows(panel)
+        label = state.entities[1].label
+        assert listed[1] == f"{label:<5} {visual_string(WORD)}"  # the label's row: no proposal's "·"
+        assert all(r.startswith("GPE  ") and r.endswith("·" + visual_string(WORD)) for r in listed[:1] + listed[2:])
+        assert panel.highlighted == 0
+        await pilot.click(SpanPanel, offset=(5, 3))  # the third row (the first is at 1): the proposal after the label
+        await pilot.pause()
+        assert screen.view.cursor == at(3)
+    session.store.close()
