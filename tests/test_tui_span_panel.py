@@ -5,11 +5,14 @@ stay as they were. No timing here: the figures are ``bench/bench_bigdoc_keys.py 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+
 from test_tui_support import SIZE, main, make_app, make_session, wait_until
 
 from annotator.layout import visual_string
-from annotator.model.annotations import Entity
-from annotator.model.operations import AddProposals
+from annotator.model.annotations import Claim, Entity
+from annotator.model.operations import AddClaim, AddProposals
 from annotator.tui.widgets.span_panel import SpanPanel
 
 WORD = "بيت"
@@ -68,4 +71,50 @@ async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_ro
         await pilot.click(SpanPanel, offset=(5, 3))  # the third row (the first is at 1): the proposal after the label
         await pilot.pause()
         assert screen.view.cursor == at(3)
+    session.store.close()
+
+
+async def test_an_equal_copy_of_a_state_holding_claims_reuses_the_rows_without_hashing_a_claim(tmp_path, monkeypatch):
+    """Found in the full suite: the store's equal copy of a state (more new span objects than a screenful)
+    was matched by using each span as a dict key, and a claim (its attributes a dict) is unhashable: the
+    app stopped with a TypeError when claim-cues had proposed a claim among many spans."""
+    session = make_session(tmp_path / "claims.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(200))
+    claims = tuple(Claim(f"c{i}", at(3 * i + 1), at(3 * i + 2) + len(WORD), {"verdict": "unverified"},
+                         source="claim-cues") for i in range(3))
+    session.apply("big", AddProposals(proposals))
+    for claim in claims:
+        session.apply("big", AddClaim(claim))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        await wait_until(pilot, lambda: panel.option_count == 203)
+        await pilot.pause()
+        before = rows(panel)
+        built: list[int] = []
+        real_row = SpanPanel._row
+
+        def row(self, *args, **kwargs):
+            built.append(1)
+            return real_row(self, *args, **kwargs)
+
+        monkeypatch.setattr(SpanPanel, "_row", row)
+        panel.show(screen.view.text, screen.state)  # rows at the laid-out width (the first listing was before it)
+        await pilot.pause()
+        assert rows(panel) == before
+        built.clear()
+        same = copy.deepcopy(screen.state)  # equal spans, none of them the same object
+        assert same == screen.state and same.claims[0] is not screen.state.claims[0]
+        panel.show(screen.view.text, same)
+        await pilot.pause()
+        assert rows(panel) == before
+        assert built == []  # every row matched by equality, claims included
+        old = copy.deepcopy(screen.state)
+        edited = Claim("c0", claims[0].start, claims[0].end, {"verdict": "false"}, source="claim-cues")
+        changed = dataclasses.replace(old, claims=(edited, *old.claims[1:]))
+        panel.show(screen.view.text, changed)
+        await pilot.pause()
+        assert panel._rows[id(changed.claims[0])]._span == changed.claims[0]  # not an equal-placed stale row
     session.store.close()

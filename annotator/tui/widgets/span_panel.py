@@ -107,6 +107,17 @@ class _RowMap(Mapping[int, int]):
         return self._count
 
 
+def _place(span: Entity | Claim) -> tuple[type, str, int, int]:
+    """A span's hashable key for matching rows: a claim holds its attributes in a dict, so the span
+    itself cannot be a key; equality is then checked whole by ``_same``."""
+    return type(span), span.id, span.start, span.end
+
+
+def _same(row: _Row | None, span: Entity | Claim) -> _Row | None:
+    """``row`` when it was built for a span equal to ``span`` (every field, attributes included)."""
+    return row if row is not None and row._span == span else None
+
+
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen.
 
@@ -148,8 +159,8 @@ class SpanPanel(OptionList):
         self._shape = (text, column, room)
         found = [old.get(id(span)) for span in spans]
         if old and found.count(None) > max(self.size.height, 1):  # another copy of the spans (the store's)
-            equal = {row._span: row for row in old.values()}
-            found = [row or equal.get(span) for row, span in zip(found, spans, strict=True)]
+            equal = {_place(row._span): row for row in old.values()}
+            found = [row or _same(equal.get(_place(span)), span) for row, span in zip(found, spans, strict=True)]
         rows = [row or _Row(self, span) for row, span in zip(found, spans, strict=True)]
         self._spans = spans
         self._rows = {id(span): row for span, row in zip(spans, rows, strict=True)}
