@@ -38,6 +38,26 @@ DOC_COUNT = 4
 LABELS = ("PER", "ORG", "GPE", "LOC", "DATE")
 
 
+def kill_once_stored(proc, db: Path | str, seed: int, spread: float) -> None:
+    """SIGKILL ``proc`` (an import into the SQLite store ``db``) a random moment within ``spread``
+    seconds after its first document is stored (read-only polling; at most 120 s), and reap it: the
+    kill-mid-import tests of both import paths land it the same way."""
+    import signal
+    try:
+        deadline, stored = time.monotonic() + 120, 0
+        while stored == 0 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.02)
+            try:
+                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro:
+                    stored = ro.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            except sqlite3.Error:
+                pass
+        time.sleep(random.Random(seed).uniform(0, spread))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait()
+
+
 def doc_text(i: int) -> str:
     return f"{BASE} ({i})"
 

@@ -13,12 +13,9 @@ import gzip
 import io
 import os
 import random
-import signal
-import sqlite3
 import subprocess
 import sys
 import tarfile
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -31,6 +28,8 @@ from annotator.formats.base import ReadContext, Record, WriteContext, get_format
 from annotator.importing import import_paths
 from annotator.model.annotations import Annotations, Claim, Document, Entity
 from annotator.store.sqlite import SQLiteStore
+
+import crash_driver
 
 BRAT = get_format("brat")
 
@@ -258,19 +257,7 @@ def test_a_kill_during_an_archive_import_leaves_whole_records(tmp_path, news_sch
     db = tmp_path / "kill.db"
     proc = subprocess.Popen([sys.executable, "-m", "annotator", "import", "--db", str(db), "--annotator", "amal",
                              str(archive)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline, stored = time.monotonic() + 120, 0
-        while stored == 0 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro:
-                    stored = ro.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            except sqlite3.Error:
-                pass
-        time.sleep(random.Random(3).uniform(0, 0.2))
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        proc.wait()
+    crash_driver.kill_once_stored(proc, db, seed=3, spread=0.2)
     store = SQLiteStore(db)
     try:
         ids = store.document_ids()

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from annotator.session import AnnotationSession
 from annotator.store import open_store
 from annotator.store.sql_reads import COUNT_CAP, dumps_ascii, tally
 
+import crash_driver
 import pg_server
 
 SCHEMA = load_schema(default_schema_path())
@@ -448,19 +447,11 @@ def test_a_kill_during_a_batched_import_leaves_whole_records(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "START"
-        deadline = time.monotonic() + 120
-        stored = 0
-        while stored == 0 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-            try:
-                with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as ro:
-                    stored = ro.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
-            except sqlite3.Error:
-                pass
-        time.sleep(random.Random(7).uniform(0, 0.3))
-        proc.send_signal(signal.SIGKILL)
-    finally:
+    except BaseException:
+        proc.kill()
         proc.wait()
+        raise
+    crash_driver.kill_once_stored(proc, db, seed=7, spread=0.3)
     store = open_store(str(db))
     try:
         assert store.integrity_check() == "ok"

@@ -85,6 +85,23 @@ async def settle(pilot, app) -> None:
 
 # -- the scans, read a piece at a time, equal the whole-text ones ------------------------------
 
+def hold_the_count(monkeypatch) -> list:
+    """Hold the invisible-character count's delayed start: the callbacks are gathered in the list
+    returned, for the test to run when it says (never by the clock)."""
+    delayed: list = []
+    real_set_timer = annotate_module.AnnotateScreen.set_timer
+    held = 3600.0
+
+    def set_timer(self, delay, callback=None, **kwargs):
+        if delay == held:
+            delayed.append(callback)
+        return real_set_timer(self, delay, callback, **kwargs)
+
+    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", held)
+    monkeypatch.setattr(annotate_module.AnnotateScreen, "set_timer", set_timer)
+    return delayed
+
+
 def test_string_match_patterns_and_claim_cues_read_by_pieces_equal_the_whole_text_scan():
     text = big_text(120_000)
     learned = StringMatch()
@@ -135,17 +152,7 @@ async def test_f2_on_a_big_document_reuses_the_count_made_in_a_worker(tmp_path, 
     monkeypatch.setattr(annotate_module, "count_hidden", recording)
     # The count's delay is held and run when the test says, not by the clock (a loaded machine could pass
     # it before F2 arrives); then the test waits for the worker itself, not for a time.
-    delayed: list = []
-    real_set_timer = annotate_module.AnnotateScreen.set_timer
-    held = 3600.0
-
-    def set_timer(self, delay, callback=None, **kwargs):
-        if delay == held:
-            delayed.append(callback)
-        return real_set_timer(self, delay, callback, **kwargs)
-
-    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", held)
-    monkeypatch.setattr(annotate_module.AnnotateScreen, "set_timer", set_timer)
+    delayed = hold_the_count(monkeypatch)
     session = make_session(tmp_path / "big.db", docs=(("big", text),))
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
@@ -180,17 +187,7 @@ async def test_an_old_documents_count_is_not_said_on_the_next_one(tmp_path, monk
     monkeypatch.setattr(annotate_module, "count_hidden", recording)
     # The count's delay is held here and run when the test says, not by the clock (which a loaded
     # machine can pass before the "n" key arrives).
-    delayed: list = []
-    real_set_timer = annotate_module.AnnotateScreen.set_timer
-    held = 3600.0
-
-    def set_timer(self, delay, callback=None, **kwargs):
-        if delay == held:
-            delayed.append(callback)
-        return real_set_timer(self, delay, callback, **kwargs)
-
-    monkeypatch.setattr(annotate_module, "HIDDEN_COUNT_DELAY", held)
-    monkeypatch.setattr(annotate_module.AnnotateScreen, "set_timer", set_timer)
+    delayed = hold_the_count(monkeypatch)
     session = make_session(tmp_path / "two.db", docs=(("a", big), ("b", small)))
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:

@@ -29,11 +29,8 @@ def rows(panel: SpanPanel) -> list[str]:
     return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
 
 
-async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_rows(tmp_path, monkeypatch):
-    session = make_session(tmp_path / "big.db", docs=[("big", TEXT)])
-    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
-                      for i in range(SPANS))
-    session.apply("big", AddProposals(proposals))
+def count_rows_built(monkeypatch) -> list[int]:
+    """A list that gets an item each time the panel builds a row's text."""
     built: list[int] = []
     real_row = SpanPanel._row
 
@@ -42,6 +39,15 @@ async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_ro
         return real_row(self, *args, **kwargs)
 
     monkeypatch.setattr(SpanPanel, "_row", row)
+    return built
+
+
+async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_rows(tmp_path, monkeypatch):
+    session = make_session(tmp_path / "big.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(SPANS))
+    session.apply("big", AddProposals(proposals))
+    built = count_rows_built(monkeypatch)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
         screen = main(app)
@@ -93,14 +99,7 @@ async def test_an_equal_copy_of_a_state_holding_claims_reuses_the_rows_without_h
         await wait_until(pilot, lambda: panel.option_count == 203)
         await pilot.pause()
         before = rows(panel)
-        built: list[int] = []
-        real_row = SpanPanel._row
-
-        def row(self, *args, **kwargs):
-            built.append(1)
-            return real_row(self, *args, **kwargs)
-
-        monkeypatch.setattr(SpanPanel, "_row", row)
+        built = count_rows_built(monkeypatch)
         panel.show(screen.view.text, screen.state)  # rows at the laid-out width (the first listing was before it)
         await pilot.pause()
         assert rows(panel) == before

@@ -121,13 +121,7 @@ class Names:
 
     def __contains__(self, name: str) -> bool:
         key, slots = self._key(name), self.slots
-        mask = len(slots) - 1
-        i = key & mask
-        while held := slots[i]:
-            if held == key:
-                return True
-            i = (i + 1) & mask
-        return False
+        return slots[self._probe(slots, key)] == key
 
     @staticmethod
     def _key(name: str) -> int:
@@ -136,13 +130,19 @@ class Names:
         return (zlib.adler32(raw) << 32 | zlib.crc32(raw)) or 1  # 0 marks an empty slot
 
     @staticmethod
-    def _put(slots: array.array[int], key: int) -> bool:
+    def _probe(slots: array.array[int], key: int) -> int:
+        """The slot holding ``key``, else the empty slot where it would go (linear probing)."""
         mask = len(slots) - 1
         i = key & mask
-        while held := slots[i]:
-            if held == key:
-                return False
+        while (held := slots[i]) and held != key:
             i = (i + 1) & mask
+        return i
+
+    @classmethod
+    def _put(cls, slots: array.array[int], key: int) -> bool:
+        i = cls._probe(slots, key)
+        if slots[i] == key:
+            return False
         slots[i] = key
         return True
 
