@@ -105,17 +105,6 @@ def shape_plain(text: str, joining: str | bytes, levels: list[int], *, one_level
     return out, consumed
 
 
-_SINGLE_BYTE_FORMS: list[str] = []
-
-
-def _single_byte_forms() -> list[str]:
-    """Forms of the 256 characters of Windows-1256, by side * 256 + byte: the generated table
-    (made at the first Arabic string of every start, it cost about 2.5 ms)."""
-    if not _SINGLE_BYTE_FORMS:
-        _SINGLE_BYTE_FORMS.extend(SINGLE_BYTE_FORMS)
-    return _SINGLE_BYTE_FORMS
-
-
 def single_byte_forms() -> str:
     """What ``_single_byte_forms.py`` holds, made from the letter table and the joining rules:
     ``_FORMS_BY_CHAR[ch][side]`` of the 256 characters of Windows-1256, by side * 256 + byte
@@ -142,7 +131,7 @@ def _forms_of(text: str, sides: bytes, pages: Pages | None = None) -> list[str |
     if pages.single is not None:  # most Arabic text: one byte per character (Windows-1256), the id its byte and side
         ids[0::2] = pages.single
         ids[1::2] = sides
-        return list(itemgetter(*memoryview(ids).cast("H"))(_single_byte_forms()))
+        return list(itemgetter(*memoryview(ids).cast("H"))(SINGLE_BYTE_FORMS))
     low, high, key = pages.low, pages.high, bytes(pages.pages)
     if low is None or high is None or len(key.translate(None, COMMON_PAGES)) > 14:
         return list(map(getitem, map(_FORMS_BY_CHAR.__getitem__, text), sides))  # short, beyond the BMP, many pages
