@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats._order import in_order, inside
+from annotator.formats._order import canonical, inside
 from annotator.formats.base import Format, Record, WriteContext
-from annotator.model.annotations import Annotations, Document, sort_spans
+from annotator.model.annotations import Annotations, Document
 from annotator.model.checks import brief, is_offset
 from annotator.schema.model import Schema
 from annotator.store.base import Store
@@ -72,8 +72,9 @@ def _checked(doc: Document, state: Annotations) -> Annotations:
             if span is not None:
                 raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
                                  f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
-    if not (in_order(state.entities) and in_order(state.claims)):  # stored states are kept sorted
-        state = state.with_(entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+    entities, claims = canonical(state.entities), canonical(state.claims)  # stored states are kept sorted
+    if entities is not state.entities or claims is not state.claims:
+        state = state.with_(entities=entities, claims=claims)
     return state
 
 

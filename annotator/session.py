@@ -490,10 +490,6 @@ class AnnotationSession:
 
     # -- the annotator's queue (docs/assignment.md) --------------------------------------
 
-    @_settled
-    def dynamic_queue(self) -> DynamicQueue | None:
-        return DynamicQueue.from_setting(self.store.get_setting(ASSIGNMENT_SETTING))
-
     def _queue(self, *, take: bool) -> list[str] | None:
         """The annotator's documents in order, or None where the store assigns them none (all are theirs).
 

@@ -144,11 +144,6 @@ class Editor:
             spans = self._spans = spans.following(self.state)
         return spans
 
-    def _overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
-        """Entities, then claims (``kinds`` = 1: entities only), with a character in ``[start, end)``, each
-        kind in the state's order for equal bounds."""
-        return self.spans.overlapping(start, end, kinds)
-
     @property
     def text(self) -> Text:
         """The text as given: a big document's ``StoredText``, never read whole here; what uses it
@@ -162,7 +157,7 @@ class Editor:
         The word, not just its first character: a span whose start was nudged past a
         proclitic (و|الرئيس) is still "under" the cursor resting on the word."""
         start, end = where.word
-        return innermost_first(self._overlapping(start, max(end, start + 1)))
+        return innermost_first(self.spans.overlapping(start, max(end, start + 1)))
 
     def span_at(self, where: Where, kind: type[Entity] | type[Claim] | None = None,
                 pre_only: bool = False) -> Span | None:
@@ -369,7 +364,8 @@ class Editor:
 
     def _exactly(self, start: int, end: int, kinds: int = 2) -> list[Span]:
         """The spans with exactly the bounds ``[start, end)`` (entities first)."""
-        return [s for s in self._overlapping(start, max(end, start + 1), kinds) if (s.start, s.end) == (start, end)]
+        overlapping = self.spans.overlapping(start, max(end, start + 1), kinds)
+        return [s for s in overlapping if (s.start, s.end) == (start, end)]
 
     # -- the one place an answer is made ------------------------------------------------
     def _edit(self, op: Operation, created: str | None = None, before: Annotations | None = None) -> Answer:

@@ -18,6 +18,6 @@ def changed_ranges(old: Annotations | None, new: Annotations | None) -> list[tup
     ranges = []
     for spans_before, spans_after in zip(before, after, strict=True):
         diff = changed(spans_before, spans_after)  # no limit: always an answer
-        if diff is not None:
-            ranges += [(s.start, s.end) for spans in diff for s in spans]
+        assert diff is not None
+        ranges += [(s.start, s.end) for spans in diff for s in spans]
     return ranges
