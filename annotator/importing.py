@@ -308,10 +308,11 @@ def _import_record(store, schema, record, path, ctx, summary, sessions, annotato
                 apply_operation(ReplaceAnnotations(ann), Annotations(doc.id, who), doc.text, schema)
             else:
                 session.apply(result.doc_id, ReplaceAnnotations(ann.with_(doc_id=result.doc_id, annotator=who)))
-        except BaseException as exc:  # the record's savepoint takes its document away: the session forgets it
+        except OperationError as exc:  # the record's savepoint takes its document away: the session forgets it
             session.forget(result.doc_id)
-            if isinstance(exc, OperationError):
-                raise _Refused(f"document {doc.id}: {exc}; record not imported") from None
+            raise _Refused(f"document {doc.id}: {exc}; record not imported") from None
+        except BaseException:
+            session.forget(result.doc_id)
             raise
     if result.added:
         summary.documents_added += 1

@@ -51,6 +51,10 @@ def contrast(colour: str) -> str:
     return "#000000" if (0.299 * r + 0.587 * g + 0.114 * b) > 140 else "#ffffff"
 
 
+_PLAIN_KEY = (None, False, False, 0, False, False)  # a cell's style key (label, pre, nested, claim,
+# marked, related) when nothing styles it: the key of a line drawn as one run
+
+
 class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
     """Shows one document; owns the cursor and selection, not the annotations.
 
@@ -116,7 +120,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
                                                          show_controls=self.show_controls))
         self.nav = Navigator(self.index, self.doc_layout)
         self.state = state
-        self.spans = self._spans_of(state, spans)
+        self.spans = spans if spans is not None and spans.state is state else SpanIndex(state)  # another document's
         self.cursor = self.nav.snap(min(max(cursor, 0), len(text)))
         self.selection = None
         self.goal_column = None
@@ -153,7 +157,8 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _spans_of(self, state: Annotations, spans: SpanIndex | None) -> SpanIndex:
         """``spans`` when it is ``state``'s (the editor's, made once for both), else the view's own kept in
-        step (``SpanIndex.following``: the adjudication screen draws a state no editor holds)."""
+        step with a later state of the same document (``SpanIndex.following``: the adjudication screen draws
+        a state no editor holds)."""
         return spans if spans is not None and spans.state is state else self.spans.following(state)
 
     def set_state(self, state: Annotations, spans: SpanIndex | None = None) -> None:
@@ -161,14 +166,13 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         lines whose spans changed; every drawn line when many changed (a recommender's proposals
         across a big document: finding each one's line would lay out the whole text)."""
         old = self.state
+        self.spans = self._spans_of(state, spans)  # the same spans (the store's copy): the index shared
         if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
             self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
-            self.spans = self._spans_of(state, spans)  # the same spans: the index shared
             return
         grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
         ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
         self.state = state
-        self.spans = self._spans_of(state, spans)
         if abs(grown) > REFRESH_RANGES or len(ranges) > REFRESH_RANGES:
             self._strips.clear()
             self.refresh()
@@ -487,7 +491,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         cells = line.cells
         if not spans and not self._meets(line, ((mark_start, mark_end), *self.related)):
             # nothing on this line is styled apart (most lines): one run, without a key per cell
-            run_text, run_key = [cell.text for cell in cells], (None, False, False, 0, False, False)
+            run_text, run_key = [cell.text for cell in cells], _PLAIN_KEY
             used += sum(cell.width for cell in cells)
             cells = ()
         for cell in cells:
@@ -502,7 +506,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
                 claim = 2 if all(c.source for c in at.claims) else 1
             marked = mark_start <= cell.start < mark_end
             related = any(s <= cell.start < e for s, e in self.related) if self.related else False
-            key = (label, bool(pre), bool(nested), claim, marked, related)
+            key = (label, bool(pre), bool(nested), claim, marked, related)  # _PLAIN_KEY: nothing styled
             if key != run_key and run_text:
                 segments.append(Segment("".join(run_text), self._style(run_key)))  # type: ignore[arg-type]
                 run_text = []
