@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from annotator.store.migrations import LONG_TEXTS_MIGRATION
-from annotator.store.pg_migrations import PG_HOT_LABELS_MIGRATION, PG_LONG_TEXTS_MIGRATION, PG_TAKE_COUNTS_MIGRATION
+from annotator.store.pg_migrations import (
+    PG_HOT_LABELS_MIGRATION,
+    PG_LONG_TEXTS_MIGRATION,
+    PG_TAKE_COUNTS_MIGRATION,
+    PG_TAKE_FUNCTION_MIGRATION,
+)
+
+
+def undo_take_function(cur) -> None:
+    """Take PostgreSQL's migration 12 away (the take was a temporary function each connection made)."""
+    cur.execute("DROP FUNCTION annotator_take(text, integer, double precision)")
 
 
 def undo_hot_labels(cur) -> None:
@@ -32,6 +42,8 @@ def made_before_long_texts(store, db, version: int | None = None) -> None:
         version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
 
         def undo(cur):
+            if version < PG_TAKE_FUNCTION_MIGRATION:
+                undo_take_function(cur)
             if version < PG_HOT_LABELS_MIGRATION:
                 undo_hot_labels(cur)
             if version < PG_TAKE_COUNTS_MIGRATION:

@@ -1120,11 +1120,12 @@ def test_concurrent_takers_never_exceed_the_overlap(store, db):
     assert store.assignments() == per_doc
 
 
-@pytest.mark.parametrize("on_server", [True, False], ids=["server-function", "client-statements"])
-def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster, on_server):
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["alone", "in-a-transaction"])
+def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(pg_cluster, in_transaction):
     """The flaky concurrent-takers test, made certain: every takeable row locked by another taker at
     that instant (SKIP LOCKED sees none) is not "nothing to take"; the taker waits for the row. The same
-    whether the take runs as one server-side call or, where that cannot be made, statement by statement."""
+    when the take joins a store transaction (the server's function then runs in its savepoint)."""
+    import contextlib
     import threading
 
     import psycopg
@@ -1133,12 +1134,15 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
     store = open_store(db)
     try:
         _docs(store, 1)
-        if not on_server:
-            store._take_made = None  # as on a database that refuses the TEMP right
+
+        def take() -> None:
+            with store.transaction() if in_transaction else contextlib.nullcontext():
+                got.append(store.take_document("bob", 2, 600))
+
         with psycopg.connect(db) as other:  # another taker in the middle of taking d1
             other.execute("SELECT id FROM documents WHERE id='d1' FOR NO KEY UPDATE")
             got: list = []
-            taker = threading.Thread(target=lambda: got.append(store.take_document("bob", 2, 600)))
+            taker = threading.Thread(target=take)
             taker.start()
             taker.join(1.0)
             assert taker.is_alive() and got == []  # waiting for the row, not reporting the pool empty
@@ -1154,31 +1158,34 @@ def test_a_taker_waits_for_a_row_another_taker_holds_instead_of_finding_nothing(
 
 def test_a_take_is_one_round_trip_on_postgres(pg_cluster):
     """Latency with many people (issue 12 aim 6): a take ran BEGIN, the lapsed leases' DELETE, the locking
-    SELECT, the INSERT and COMMIT, five round trips with a row lock held across them; it is now one call
-    of a temporary server-side function made from the same statements (made again on a new connection)."""
+    SELECT, the INSERT and COMMIT, five round trips with a row lock held across them; it is one call of the
+    database's function (migration 12), on every connection, a new one and a reset one too, without making
+    anything first (each connection made a temporary function on its first take)."""
     store = open_store(pg_cluster.new_schema())
     try:
         _docs(store, 3)
         sent: list[str] = []
         store._conn = _CountingCursors(store._conn, sent)
         assert store.take_document("alice", 2, 600) == "d1"
+        assert sent == ["SELECT annotator_take(%s, %s, %s)"], sent
         sent.clear()
         assert store.take_document("bob", 2, 600) == "d1"
-        assert sent == ["SELECT pg_temp.annotator_take(%s, %s, %s"], sent
-        store._conn._conn.close()  # the connection is lost: a new one, and the function made again
+        assert sent == ["SELECT annotator_take(%s, %s, %s)"], sent
+        store._conn._conn.close()  # the connection is lost: a new one
         assert store.take_document("carol", 2, 600) == "d2"
-        store._conn.execute("DISCARD ALL")  # a pooler resetting the server session: made again too
+        store._conn.execute("DISCARD ALL")  # a pooler resetting the server session
         assert store.take_document("alice", 2, 600) == "d2"
-        assert store.take_document("alice", 2, 600) == "d3"
+        with store.transaction():  # joining a transaction: the same call, in its savepoint
+            assert store.take_document("alice", 2, 600) == "d3"
         assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["alice", "carol"], "d3": ["alice"]}
     finally:
         store._conn = getattr(store._conn, "_conn", store._conn)
         store.close()
 
 
-def test_a_take_where_the_database_refuses_temporary_functions_runs_statement_by_statement(pg_cluster):
-    """A login without the TEMP right on its database cannot make the take's function: the client runs
-    the same statements itself, with the same result."""
+def test_a_take_needs_no_temporary_right(pg_cluster):
+    """A login without the TEMP right on its database takes in one call like any other (it ran the take's
+    statements one round trip each, when the take was a temporary function)."""
     url = pg_cluster.new_database("notemp")
     name = url.rsplit("/", 1)[1]
     role = f"r_{name}"
@@ -1189,12 +1196,15 @@ def test_a_take_where_the_database_refuses_temporary_functions_runs_statement_by
     store = open_store(url.replace(f"{pg_server.SUPERUSER}@", f"{role}@"))
     try:
         _docs(store, 2)
+        sent: list[str] = []
+        store._conn = _CountingCursors(store._conn, sent)
         assert store.take_document("alice", 2, 600) == "d1"
-        assert store._take_made is None  # refused, and not asked again
+        assert sent == ["SELECT annotator_take(%s, %s, %s)"], sent
         assert store.take_document("bob", 2, 600) == "d1"
         assert store.take_document("carol", 2, 600) == "d2"
         assert store.assignments() == {"d1": ["alice", "bob"], "d2": ["carol"]}
     finally:
+        store._conn = getattr(store._conn, "_conn", store._conn)
         store.close()
 
 
@@ -1222,9 +1232,9 @@ class _CountingCursors:
             def __exit__(self, *exc):
                 return cur.__exit__(*exc)
 
-            def execute(self, sql, params=None):
+            def execute(self, sql, params=None, **kwargs):
                 sent.append(" ".join(str(sql).split())[:40])
-                return cur.execute(sql, params)
+                return cur.execute(sql, params, **kwargs)
 
         return Counting()
 

@@ -5,6 +5,8 @@ mean the same thing. Texts are BYTEA (UTF-8 with ``surrogatepass``): PostgreSQL
 TEXT can hold neither NUL nor a lone surrogate. JSON columns are TEXT holding
 ASCII-only JSON, because JSONB rejects ``\\u0000`` and lone-surrogate escapes.
 Add a new script at the end to change the schema; never edit a released one.
+
+Long because each script stays as it was released, the functions and triggers the server runs among them.
 """
 
 SCHEMA_VERSION_TABLE = """
@@ -334,6 +336,75 @@ SELECT 'store:fill-counted', 'annotations.counted', to_char(clock_timestamp() AT
 DROP INDEX annotations_uncounted;
 ALTER TABLE annotations SET (fillfactor = 90)
 """,
+    # 12: (issue 12 aim 6) the take as a function of the database, made once here: each connection made it as a
+    # temporary function on its first take (1.9 ms of server CPU creating it, a fresh connection's dearest action),
+    # and a connection without the TEMP right ran its statements from the client, one round trip each. The same
+    # statements as that function (``PostgresStore.take_document`` says what they do); VOLATILE, so each still
+    # takes its own snapshot; one generic plan each, never JIT-compiled. A change to the take is a new migration.
+    """
+CREATE FUNCTION annotator_take(p_who TEXT, p_overlap INTEGER, p_lease DOUBLE PRECISION) RETURNS TEXT
+    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
+DECLARE
+    v_passed TEXT[] := '{}';  -- locked and counted: no place for us
+    v_skipped TEXT[] := '{}';  -- locked by another taker when we came: waited for, in order, if nothing else
+    v_candidate TEXT;
+    v_locked TEXT;
+    v_taken TEXT;
+BEGIN
+    -- a lease whose time ran out but which its annotator worked on is theirs for good: kept
+    UPDATE assignments AS s SET kept=true WHERE s.expires_at IS NOT NULL AND NOT s.kept
+        AND s.expires_at <= (SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        AND (SELECT o.seq FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator
+             AND o.seq > s.taken_seq LIMIT 1) IS NOT NULL;
+    -- one untouched: back in the pool
+    DELETE FROM assignments AS s WHERE s.expires_at IS NOT NULL AND NOT s.kept
+        AND s.expires_at <= (SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+        AND (SELECT o.seq FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator
+             AND o.seq > s.taken_seq LIMIT 1) IS NULL;
+    LOOP
+        -- the first document in store order with a free place, not theirs: one probe per count below the overlap
+        SELECT c.doc_id INTO v_candidate FROM generate_series(0, p_overlap - 1) AS l(n),
+            LATERAL (SELECT w.doc_id, w.seq FROM doc_workers w WHERE w.workers = l.n
+                AND (SELECT 1 FROM assignments m WHERE m.doc_id=w.doc_id AND m.annotator=p_who LIMIT 1) IS NULL
+                AND (SELECT 1 FROM annotations a WHERE a.doc_id=w.doc_id AND a.annotator=p_who
+                     AND a.status<>'todo' LIMIT 1) IS NULL
+                AND w.doc_id <> ALL((v_passed || v_skipped)::text[]) ORDER BY w.seq LIMIT 1) AS c
+            ORDER BY c.seq LIMIT 1;
+        IF v_candidate IS NULL THEN
+            IF cardinality(v_skipped) = 0 THEN
+                RETURN NULL;
+            END IF;
+            v_candidate := v_skipped[1];
+            v_skipped := v_skipped[2:];
+            SELECT id INTO v_locked FROM documents WHERE id=v_candidate FOR NO KEY UPDATE;
+        ELSE
+            SELECT id INTO v_locked FROM documents WHERE id=v_candidate FOR NO KEY UPDATE SKIP LOCKED;
+            IF v_locked IS NULL THEN
+                v_skipped := v_skipped || v_candidate;
+                CONTINUE;
+            END IF;
+        END IF;
+        -- take it if, counted afresh (a statement of its own: it sees every taker that held the row before), a
+        -- place is free
+        INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq)
+            SELECT d.id, p_who, to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                to_char((clock_timestamp() + make_interval(secs => p_lease)) AT TIME ZONE 'UTC',
+                        'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                (SELECT COALESCE(MAX(seq), 0) FROM oplog)
+            FROM documents d WHERE d.id=v_candidate
+                AND (SELECT COUNT(*) FROM (SELECT w.annotator FROM assignments w WHERE w.doc_id=d.id UNION
+                     SELECT a.annotator FROM annotations a WHERE a.doc_id=d.id AND a.status<>'todo') AS workers)
+                    < p_overlap
+                AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.doc_id=d.id AND m.annotator=p_who)
+            RETURNING doc_id INTO v_taken;
+        IF v_taken IS NOT NULL THEN
+            RETURN v_taken;
+        END IF;
+        v_passed := v_passed || v_candidate;  -- filled meanwhile by a taker that committed before we locked it
+    END LOOP;
+END
+$take$
+""",
 ]
 
 # The migration that keeps long texts' search copies in parts (``search_parts``; SQLite's is ``LONG_TEXTS_MIGRATION``).
@@ -346,3 +417,6 @@ assert "CREATE TABLE doc_workers" in PG_MIGRATIONS[PG_TAKE_COUNTS_MIGRATION - 1]
 PG_HOT_LABELS_MIGRATION = 11
 FILL_COUNTED = "store:fill-counted"
 assert FILL_COUNTED in PG_MIGRATIONS[PG_HOT_LABELS_MIGRATION - 1]
+# The migration that makes the take a function of the database (``annotator_take``), no longer a temporary one.
+PG_TAKE_FUNCTION_MIGRATION = 12
+assert "CREATE FUNCTION annotator_take" in PG_MIGRATIONS[PG_TAKE_FUNCTION_MIGRATION - 1]

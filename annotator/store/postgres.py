@@ -158,106 +158,6 @@ WITH written AS (
     RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 
 
-# A lease whose time ran out (on the server's clock; the subquery makes it one value, usable on the index
-# ``assignments_leases`` of migration 10) and which was not yet looked at, {touched} (``IS NOT NULL``) or not
-# (``IS NULL``) since it was taken: a scalar subquery with LIMIT, so each such lease is one probe of the log's
-# index, never a join that reads the whole log.
-_RAN_OUT = ("s.expires_at IS NOT NULL AND NOT s.kept AND s.expires_at <= (SELECT " + SERVER_NOW + ") AND "
-            "(SELECT o.seq FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator "
-            "AND o.seq > s.taken_seq LIMIT 1) {touched}")
-
-
-def _take_statements() -> tuple[str, str, str, str, str]:
-    """A take's statements, with ``%s`` parameters (the meaning of ``sql_reads``' ``DELETE_LAPSED``,
-    ``TAKEABLE`` and ``WORKERS``, each read bounded by an index whatever the project's size):
-
-    - keep: a lease whose time ran out but which its annotator worked on is theirs for good, marked so that
-      no later take reads it again; lapsed: delete the untouched ones (both read only leases not yet looked at);
-    - first: the first document in store order with a free place that is not the annotator's, by one probe of
-      ``doc_workers`` per count of workers below the overlap (overlap, annotator, annotator, ids left out); "not
-      theirs" as scalar subqueries, a probe of a primary key for each document passed, whatever the plan;
-    - lock: that document's row (document), SKIP LOCKED appended when the caller would rather pass over it;
-    - take: take it if, counted afresh, a place is free (annotator, lease seconds, document, overlap, annotator).
-    """
-    keep = "UPDATE assignments AS s SET kept=true WHERE " + _RAN_OUT.format(touched="IS NOT NULL")
-    lapsed = "DELETE FROM assignments AS s WHERE " + _RAN_OUT.format(touched="IS NULL")
-    first = ("SELECT c.doc_id FROM generate_series(0, %s - 1) AS l(n), LATERAL (SELECT w.doc_id, w.seq "
-             "FROM doc_workers w WHERE w.workers = l.n AND (SELECT 1 FROM assignments m WHERE "
-             "m.doc_id=w.doc_id AND m.annotator=%s LIMIT 1) IS NULL AND (SELECT 1 FROM annotations a WHERE "
-             "a.doc_id=w.doc_id AND a.annotator=%s AND a.status<>'todo' LIMIT 1) IS NULL "
-             "AND w.doc_id <> ALL(%s::text[]) ORDER BY w.seq LIMIT 1) AS c ORDER BY c.seq LIMIT 1")
-    lock = "SELECT id FROM documents WHERE id=%s FOR NO KEY UPDATE"
-    take = ("INSERT INTO assignments(doc_id, annotator, assigned_at, expires_at, taken_seq) "
-            f"SELECT d.id, %s, {SERVER_NOW}, to_char((clock_timestamp() + make_interval(secs => %s)) AT TIME "
-            "ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), (SELECT COALESCE(MAX(seq), 0) FROM oplog) "
-            "FROM documents d WHERE d.id=%s AND " + WORKERS + " < %s AND NOT EXISTS (SELECT 1 FROM "
-            "assignments m WHERE m.doc_id=d.id AND m.annotator=%s) RETURNING doc_id")
-    return keep, lapsed, first, lock, take
-
-
-_TAKE_STATEMENTS = _take_statements()
-
-
-def _plpgsql(sql: str, *names: str) -> str:
-    """``sql`` with its ``%s`` parameters replaced, in order, by PL/pgSQL variable ``names``."""
-    parts = sql.split("%s")
-    assert len(parts) == len(names) + 1, (sql, names)
-    return "".join(part + name for part, name in zip(parts, names, strict=False)) + parts[-1]
-
-
-def _take_function() -> str:
-    """``take_document``'s statements as one temporary PL/pgSQL function, made from the same SQL: each
-    statement still takes its own snapshot (a VOLATILE function), so the recount sees every taker that
-    held the row before, and the whole take is one round trip with no lock held across the network.
-    Its statements keep one generic plan each (their plans do not depend on the values; PostgreSQL
-    otherwise planned the probe afresh at every call: a fifth of an action's server instructions), and
-    are never compiled by JIT (a generic plan's row estimates made the probe cross ``jit_above_cost``:
-    30-100 ms of compiling for a 0.1 ms statement, at every call)."""
-    keep, lapsed, first, lock, take = _TAKE_STATEMENTS
-    first = _plpgsql(first, "p_overlap", "p_who", "p_who", "(v_passed || v_skipped)").replace(
-        "SELECT c.doc_id FROM", "SELECT c.doc_id INTO v_candidate FROM", 1)
-    lock = _plpgsql(lock, "v_candidate").replace("SELECT id FROM", "SELECT id INTO v_locked FROM", 1)
-    take = _plpgsql(take, "p_who", "p_lease", "v_candidate", "p_overlap", "p_who") + " INTO v_taken"
-    return f"""CREATE OR REPLACE FUNCTION pg_temp.annotator_take(p_who TEXT, p_overlap INTEGER,
-    p_lease DOUBLE PRECISION) RETURNS TEXT LANGUAGE plpgsql
-    SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
-DECLARE
-    v_passed TEXT[] := '{{}}';  -- locked and counted: no place for us
-    v_skipped TEXT[] := '{{}}';  -- locked by another taker when we came: waited for, in order, if nothing else
-    v_candidate TEXT;
-    v_locked TEXT;
-    v_taken TEXT;
-BEGIN
-    {keep};
-    {lapsed};
-    LOOP
-        {first};
-        IF v_candidate IS NULL THEN
-            IF cardinality(v_skipped) = 0 THEN
-                RETURN NULL;
-            END IF;
-            v_candidate := v_skipped[1];
-            v_skipped := v_skipped[2:];
-            {lock};
-        ELSE
-            {lock} SKIP LOCKED;
-            IF v_locked IS NULL THEN
-                v_skipped := v_skipped || v_candidate;
-                CONTINUE;
-            END IF;
-        END IF;
-        {take};
-        IF v_taken IS NOT NULL THEN
-            RETURN v_taken;
-        END IF;
-        v_passed := v_passed || v_candidate;  -- filled meanwhile by a taker that committed before we locked it
-    END LOOP;
-END
-$take$"""
-
-
-_TAKE = _take_function()
-
 # ``_read_marks``' row: a text's marks, or (none: a text read whole) the text itself, with its metadata.
 _MARKS_COLUMNS = "d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta"
 _MARKS_FROM = "documents d LEFT JOIN text_marks m ON m.doc_id=d.id"
@@ -276,7 +176,6 @@ class PostgresStore(SQLReads, Store):
         self._held_sessions: set[str] = set()  # claimed by this store
         self._locked_sessions: set[str] = set()  # of those, the ones whose advisory lock we hold
         self._in_transaction = False  # inside ``transaction()``: writes join it
-        self._take_made: Any = False  # the connection holding ``_TAKE``'s function; None: it cannot be made
         try:
             params = self._pg.conninfo.conninfo_to_dict(url)
         except self._pg.Error as exc:
@@ -412,9 +311,10 @@ class PostgresStore(SQLReads, Store):
             finally:
                 self._in_transaction = False
 
-    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+    def _read(self, sql: str, params: tuple = (), *, prepare: bool = False) -> list[tuple]:
         """One query with ``?`` placeholders (as ``SQLReads`` writes them); retried once on a fresh
-        connection if the old one was lost, since a read changes nothing."""
+        connection if the old one was lost, since a read changes nothing. ``prepare``: one of an action's
+        reads, prepared on the server from its first run (parsed once per connection)."""
         pg = self._pg
         sql = sql.replace("?", "%s")
         if any(isinstance(p, str) and "\x00" in p for p in params):
@@ -423,7 +323,7 @@ class PostgresStore(SQLReads, Store):
             for attempt in range(2):
                 conn = self._connection()
                 try:
-                    return conn.execute(sql, params).fetchall()
+                    return conn.execute(sql, params, prepare=True if prepare else None).fetchall()
                 except UnicodeEncodeError:
                     return []  # a name PostgreSQL cannot hold is not in the store
                 except pg.Error as exc:
@@ -567,7 +467,7 @@ class PostgresStore(SQLReads, Store):
             return super()._read_marks(doc_id)
         ahead, self._marks_ahead = self._marks_ahead, None
         rows = ahead[1] if ahead is not None and ahead[0] == doc_id else \
-            self._read(f"SELECT {_MARKS_COLUMNS} FROM {_MARKS_FROM} WHERE d.id=?", (doc_id,))
+            self._read(f"SELECT {_MARKS_COLUMNS} FROM {_MARKS_FROM} WHERE d.id=?", (doc_id,), prepare=True)
         if rows and rows[0][1] is not None:
             return (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), False), nothing_to_keep
         if not rows:
@@ -592,7 +492,7 @@ class PostgresStore(SQLReads, Store):
         if self._no_marks or self._in_transaction or doc_id in self.__dict__.get("_marks_cache", ()):
             return super().load(doc_id, annotator)
         rows = self._read(f"SELECT a.state, {_MARKS_COLUMNS} FROM {_MARKS_FROM} LEFT JOIN annotations a "
-                          "ON a.doc_id=d.id AND a.annotator=? WHERE d.id=?", (annotator, doc_id))
+                          "ON a.doc_id=d.id AND a.annotator=? WHERE d.id=?", (annotator, doc_id), prepare=True)
         if not rows:  # no such document (or a name no store holds): as ``SQLReads.load`` answers
             return super().load(doc_id, annotator)
         self._marks_ahead = (doc_id, [row[1:] for row in rows])
@@ -705,7 +605,7 @@ class PostgresStore(SQLReads, Store):
                                                  state.status, at, at, counted(state), *log)) if first else \
                 (ONE_STATEMENT_COMMIT, (dumps_ascii(state.to_json()), state.version, state.status, at, counted(state),
                                         doc_id, annotator, expected_version, state.created_at, *log))
-            if self._write(lambda cur: cur.execute(sql, params).fetchone()[0], one_statement=True):
+            if self._write(lambda cur: cur.execute(sql, params, prepare=True).fetchone()[0], one_statement=True):
                 return state
         return self._write(tx)  # a conflict, or a row whose created_at is not the state's: said or written exactly
 
@@ -756,7 +656,7 @@ class PostgresStore(SQLReads, Store):
         if self._no_assignments:
             return None, []
         rows = self._read("SELECT (SELECT value FROM settings WHERE key=?), ARRAY(" + ASSIGNED.format(now=self._NOW)
-                          + ")", (key, annotator))
+                          + ")", (key, annotator), prepare=True)
         return (rows[0][0], list(rows[0][1])) if rows else (self.get_setting(key), [])  # a name no store holds
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
@@ -769,66 +669,12 @@ class PostgresStore(SQLReads, Store):
         taker may fill one place of two): when nothing else is left, the taker waits for such a row, in
         order, and the loop recounts it.
 
-        These statements run on the server, in one call (``_TAKE``): one round trip instead of five, and no
-        row lock is held while a client waits for a CPU. Where that function cannot be made (no TEMP
-        right on the database) or inside ``transaction()``, the client runs the same statements itself.
+        These statements run on the server, in one call of the database's ``annotator_take`` (migration 12):
+        one round trip, no row lock held while a client waits for a CPU, and its plans made once per connection.
         """
         storable_name(annotator, "annotator name")
-        with self._lock:
-            for _ in range(2):
-                if self._in_transaction or not self._take_function():
-                    break
-                try:
-                    return self._write(lambda cur: cur.execute("SELECT pg_temp.annotator_take(%s, %s, %s)", (
-                        annotator, overlap, float(lease_seconds))).fetchone()[0], one_statement=True)
-                except StoreError:
-                    if self._take_made is not self._conn or self._function_exists():
-                        raise
-                    self._take_made = False  # the server session was reset (DISCARD ALL): made again
-        keep, lapsed, first, lock, take = _TAKE_STATEMENTS
-
-        def tx(cur: Any) -> str | None:
-            cur.execute(keep)
-            cur.execute(lapsed)
-            passed: list[str] = []
-            skipped: list[str] = []
-            while True:
-                row = cur.execute(first, (overlap, annotator, annotator, passed + skipped)).fetchone()
-                if row is None:
-                    if not skipped:
-                        return None
-                    candidate = skipped.pop(0)
-                    cur.execute(lock, (candidate,))  # waits for the taker holding it
-                else:
-                    candidate = row[0]
-                    if cur.execute(lock + " SKIP LOCKED", (candidate,)).fetchone() is None:
-                        skipped.append(candidate)
-                        continue
-                if cur.execute(take, (annotator, float(lease_seconds), candidate, overlap, annotator)).fetchone():
-                    return candidate
-                passed.append(candidate)  # filled meanwhile by a taker that committed before we locked it
-
-        return self._write(tx)
-
-    def _function_exists(self) -> bool:
-        return bool(self._read("SELECT to_regprocedure('pg_temp.annotator_take(text,integer,double precision)') "
-                               "IS NOT NULL")[0][0])
-
-    def _take_function(self) -> bool:
-        """Whether ``pg_temp.annotator_take`` exists on this connection: made on its first take (a
-        temporary function lives as long as the connection, so a new connection makes it again)."""
-        conn = self._connection()
-        if self._take_made is None or self._take_made is conn:
-            return self._take_made is conn
-        try:
-            conn.execute(_TAKE)
-        except self._pg.errors.InsufficientPrivilege:
-            self._take_made = None  # no TEMP right here: the client runs the statements
-            return False
-        except self._pg.Error as exc:
-            raise self._explain(exc) from None
-        self._take_made = conn
-        return True
+        return self._write(lambda cur: cur.execute("SELECT annotator_take(%s, %s, %s)", (
+            annotator, overlap, float(lease_seconds)), prepare=True).fetchone()[0], one_statement=True)
 
     def set_setting(self, key: str, value: str | None) -> None:
         if value is None:
