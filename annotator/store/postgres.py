@@ -176,6 +176,7 @@ class PostgresStore(SQLReads, Store):
         self._held_sessions: set[str] = set()  # claimed by this store
         self._locked_sessions: set[str] = set()  # of those, the ones whose advisory lock we hold
         self._in_transaction = False  # inside ``transaction()``: writes join it
+        self._held: dict[str, tuple[str, Any]] = {}  # read ahead, by kind: (document id, what was read); ``_hold``
         try:
             params = self._pg.conninfo.conninfo_to_dict(url)
         except self._pg.Error as exc:
@@ -459,43 +460,51 @@ class PostgresStore(SQLReads, Store):
 
     # -- documents ---------------------------------------------------------------------
 
+    def _hold(self, kind: str, doc_id: str, value: Any) -> None:
+        """Keep ``value``, read ahead for ``doc_id``, until ``_take_held(kind, …)``: one of each kind at a time."""
+        with self._lock:
+            self._held[kind] = (doc_id, value)
+
+    def _take_held(self, kind: str, doc_id: str) -> Any:
+        """What ``_hold`` kept of ``kind`` if it was read for ``doc_id``, else None; let go either way."""
+        with self._lock:
+            held = self._held.pop(kind, None)
+        return held[1] if held is not None and held[0] == doc_id else None
+
     def _read_marks(self, doc_id: str) -> tuple[tuple[int, int, int, array, bool] | None, Callable[[], None]]:
         """``SQLReads._read_marks``, and in the same round trip a text read whole (no marks): a session asks
         for the marks, then for the whole text when there are none. That text is kept for the next
-        ``get_document`` of the same id (a committed text never changes), then let go."""
+        ``get_document`` of the same id (a committed text never changes), then let go. The row may have been
+        read ahead by ``load``."""
         if self._no_marks:
             return super()._read_marks(doc_id)
-        ahead, self._marks_ahead = self._marks_ahead, None
-        rows = ahead[1] if ahead is not None and ahead[0] == doc_id else \
-            self._read(f"SELECT {_MARKS_COLUMNS} FROM {_MARKS_FROM} WHERE d.id=?", (doc_id,), prepare=True)
+        rows = self._take_held("marks", doc_id)
+        if rows is None:
+            rows = self._read(f"SELECT {_MARKS_COLUMNS} FROM {_MARKS_FROM} WHERE d.id=?", (doc_id,), prepare=True)
         if rows and rows[0][1] is not None:
             return (rows[0][0], rows[0][1], rows[0][2], read_marks(rows[0][3]), False), nothing_to_keep
         if not rows:
             return None, nothing_to_keep
-
-        def keep() -> None:
-            self._read_whole = Document(doc_id, decode_text(rows[0][4]), json.loads(rows[0][5]))
-        return None, keep
+        return None, lambda: self._hold("whole", doc_id, Document(doc_id, decode_text(rows[0][4]),
+                                                                  json.loads(rows[0][5])))
 
     def get_document(self, doc_id: str) -> Document | None:
-        kept, self._read_whole = self._read_whole, None
-        return kept if kept is not None and kept.id == doc_id else super().get_document(doc_id)
-
-    _read_whole: Document | None = None  # the text ``_marks`` read whole, until ``get_document`` takes it
-    _marks_ahead: tuple[str, list[tuple]] | None = None  # ``_read_marks``' row, read by ``load`` beside a state
+        kept = self._take_held("whole", doc_id)
+        return kept if kept is not None else super().get_document(doc_id)
 
     def load(self, doc_id: str, annotator: str) -> Annotations:
         """``SQLReads.load``; and when the text's marks are not known yet, its ``_read_marks`` row in the same round
         trip (for ``_read_marks`` to take next: a state is read to be changed or shown against its text, which is
         read next; a team's first label on a document is then two round trips, not three). Inside a
         transaction nothing is read ahead (what ``_marks`` keeps must come from committed rows)."""
-        if self._no_marks or self._in_transaction or doc_id in self.__dict__.get("_marks_cache", ()):
-            return super().load(doc_id, annotator)
-        rows = self._read(f"SELECT a.state, {_MARKS_COLUMNS} FROM {_MARKS_FROM} LEFT JOIN annotations a "
-                          "ON a.doc_id=d.id AND a.annotator=? WHERE d.id=?", (annotator, doc_id), prepare=True)
-        if not rows:  # no such document (or a name no store holds): as ``SQLReads.load`` answers
-            return super().load(doc_id, annotator)
-        self._marks_ahead = (doc_id, [row[1:] for row in rows])
+        with self._lock:  # the read and what it holds ahead, as one
+            if self._no_marks or self._in_transaction or self._marks_known(doc_id):
+                return super().load(doc_id, annotator)
+            rows = self._read(f"SELECT a.state, {_MARKS_COLUMNS} FROM {_MARKS_FROM} LEFT JOIN annotations a "
+                              "ON a.doc_id=d.id AND a.annotator=? WHERE d.id=?", (annotator, doc_id), prepare=True)
+            if not rows:  # no such document (or a name no store holds): as ``SQLReads.load`` answers
+                return super().load(doc_id, annotator)
+            self._hold("marks", doc_id, [row[1:] for row in rows])
         if rows[0][0] is not None:
             return Annotations.from_json(json.loads(rows[0][0]))
         return Annotations(doc_id=doc_id, annotator=annotator)

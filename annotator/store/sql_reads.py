@@ -316,7 +316,7 @@ def _needle(query: str) -> str:
     return fold(query.strip()).strip(" ")
 
 
-class SQLReads:
+class SQLReads(Store):
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
     def _read(self, sql: str, params: tuple = ()) -> list[Any]:  # pragma: no cover - provided by the store
@@ -340,7 +340,6 @@ class SQLReads:
     # -- a big text by ranges (``text_marks``) -------------------------------------------
 
     _no_marks = False  # a read-only store made before migration 6: every text is read whole
-    _in_transaction = False  # set by the store inside ``transaction()``
     # whether a text is kept apart from its row, as an SQL expression over ``documents d`` (SQLite's ``long_texts``)
     _APART = "0"
 
@@ -362,7 +361,7 @@ class SQLReads:
         """(seq, length in code points, step, byte offsets, kept apart) of a windowed text, kept per store (a
         committed text never changes), found in one query; None for a text read whole. Kept only when read
         with no write open or made meanwhile (``_quiet``); a read during one asks again next time."""
-        cache: dict[str, tuple[int, int, int, array, bool] | None] = self.__dict__.setdefault("_marks_cache", {})
+        cache = self._marks_kept()
         if doc_id in cache:
             return cache[doc_id]
         quiet = self._quiet()
@@ -373,6 +372,17 @@ class SQLReads:
             cache[doc_id] = found
             keep()
         return found
+
+    def _marks_kept(self) -> dict[str, tuple[int, int, int, array, bool] | None]:
+        """What ``_marks`` keeps, by document id: made at first use (each store has its own ``__init__``)."""
+        kept = self.__dict__.get("_marks_cache")
+        if kept is None:
+            kept = self.__dict__["_marks_cache"] = {}
+        return kept
+
+    def _marks_known(self, doc_id: str) -> bool:
+        """Whether ``_marks`` answers for ``doc_id`` without a read (a store reading ahead need not)."""
+        return doc_id in self._marks_kept()
 
     def _read_marks(self, doc_id: str) -> tuple[tuple[int, int, int, array, bool] | None, Callable[[], None]]:
         """``_marks``'s query, uncached, and what to keep beside it if the read saw only committed rows (a
@@ -406,7 +416,7 @@ class SQLReads:
     def text_range(self, doc_id: str, start: int, end: int) -> str:
         found = self._marks(doc_id)
         if found is None:  # a small text: read whole
-            return Store.text_range(self, doc_id, start, end)  # type: ignore[arg-type]
+            return Store.text_range(self, doc_id, start, end)
         seq, chars, step, marks, apart = found
         start, end = min(max(start, 0), chars), min(max(end, 0), chars)
         if end <= start:
@@ -420,7 +430,7 @@ class SQLReads:
         whole value at once holds the GIL for a quarter of a second or more (the UI thread's wait)."""
         found = self._marks(doc_id)
         if found is None:
-            yield from Store.text_pieces(self, doc_id)  # type: ignore[arg-type]
+            yield from Store.text_pieces(self, doc_id)
             return
         seq, _, _, marks, apart = found
         cuts = [marks[k] for k in range(0, len(marks) - 1, STREAM_MARKS)] + [marks[-1]]
@@ -639,7 +649,7 @@ class SQLReads:
         if self._no_scale:
             labels: dict[str, int] = {}
             claims = 0
-            for state in self.iter_annotations(annotator):  # type: ignore[attr-defined]
+            for state in self.iter_annotations(annotator):
                 for e in state.entities:
                     labels[e.label] = labels.get(e.label, 0) + 1
                 claims += len(state.claims)
