@@ -292,3 +292,34 @@ def test_a_fresh_connection_makes_nothing_and_prepares_an_actions_statements_at_
             assert any(s.startswith(start) for s in prepared), (start, prepared)
     finally:
         store.close()
+
+
+def test_what_load_reads_ahead_is_taken_once_and_only_for_its_document(pg_cluster):
+    """``load`` reads a text's marks row beside the state (``_hold``), for the next ``_read_marks`` of that
+    document only (``_take_held``, under the store's lock); another document's read finds nothing held and reads
+    its own. The store knows whether marks are kept by a declared method (``_marks_known``), and ``SQLReads``,
+    a ``Store``, declares no transaction flag of its own."""
+    from annotator.store.base import Store
+    from annotator.store.sql_reads import SQLReads
+
+    assert issubclass(SQLReads, Store) and "_in_transaction" not in vars(SQLReads)
+    store = open_store(pg_cluster.new_schema())
+    try:
+        for i in range(2):
+            store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        store.load("d0", "amal")
+        assert store._take_held("marks", "d1") is None  # held for d0: let go, not given to d1
+        assert store._take_held("marks", "d0") is None  # and gone
+        store.load("d0", "amal")
+        assert not store._marks_known("d0")
+        read, store._read = store._read, None  # no read: the marks row held by ``load``, the text read whole with it
+        try:
+            assert store.text_length("d0") is None  # a short text: no marks
+            assert store.get_document("d0").text == f"{TEXT} 0"
+        finally:
+            store._read = read
+        assert store._marks_known("d0") and not store._marks_known("d1")
+        assert store.get_document("d0").text == f"{TEXT} 0"  # read, once the held one was taken
+        assert store.get_document("d1").text == f"{TEXT} 1"
+    finally:
+        store.close()
