@@ -57,7 +57,7 @@ from annotator.model.operations import (
     said,
 )
 from annotator.schema.model import Schema
-from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
+from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store, nothing_after
 
 __all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Documents", "Progress", "claim_defaults",
            "new_id", "plan_change"]
@@ -508,7 +508,16 @@ class AnnotationSession:
         """The queue setting and the annotator's assigned documents, in one read (``Store.setting_and_assigned``:
         each read is a round trip to a team's server)."""
         value, assigned = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
-        return DynamicQueue.from_setting(value), assigned
+        return self._seen_queue(value), assigned
+
+    def _seen_queue(self, value: str | None) -> DynamicQueue | None:
+        """The queue setting ``value`` read from the store, parsed and kept as the one seen last (``next_document``
+        then reads the queue and takes in one round trip while it stays so)."""
+        dynamic = DynamicQueue.from_setting(value)
+        self._queue_seen = (value, dynamic) if value is not None and dynamic is not None else None
+        return dynamic
+
+    _queue_seen: tuple[str, DynamicQueue] | None = None
 
     def _queue_under(self, dynamic: DynamicQueue | None, queue: list[str], *,
                      take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
@@ -529,7 +538,18 @@ class AnnotationSession:
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
-        dynamic, assigned = self._queue_setting_and_assigned()
+        seen = self._queue_seen
+        if seen is None:
+            dynamic, assigned = self._queue_setting_and_assigned()
+        else:  # the queue, and the take when nothing follows ``after``, in one read (``Store.next_in_queue``)
+            value, assigned, taken = self.store.next_in_queue(ASSIGNMENT_SETTING, self.annotator, after, seen[0],
+                                                              seen[1].overlap, seen[1].lease_seconds)
+            if taken is not None:
+                self._forget_progress()
+                return taken
+            dynamic = seen[1] if value == seen[0] else self._seen_queue(value)
+            if value == seen[0] and nothing_after(assigned, after):
+                return None  # taken from the pool as below: none left
         queue = self._queue_under(dynamic, assigned, take=False)[0]  # None: every document is theirs (none taken)
         documents = Documents(self.store, self.annotator, queue)
         following = documents.first() if after is None else documents.step(after, 1)

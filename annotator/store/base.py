@@ -129,6 +129,12 @@ class ListQuery:
     found: object = None  # the store's own answer (the SQL stores: the normalized needle, the long texts')
 
 
+def nothing_after(queue: list[str], after: str | None) -> bool:
+    """Whether an annotator's ``queue`` has no document after ``after`` (None: none at all; a document not in it:
+    none either), i.e. whether the next document must be taken (``Store.next_in_queue``)."""
+    return not queue if after is None else after not in queue or queue[-1] == after
+
+
 class Store(ABC):
     """What every store implements; the registry in ``annotator.store`` picks one by the scheme
     of ``--db`` (a plain path: SQLite) and constructs it as ``cls(db, create=create)``: see
@@ -310,6 +316,16 @@ class Store(ABC):
         """``get_setting(key)`` and ``assigned_documents(annotator)`` as one read (a team's server answers both in
         one round trip: taking the next document needs both)."""
         return self.get_setting(key), self.assigned_documents(annotator)
+
+    def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
+                      lease_seconds: float) -> tuple[str | None, list[str], str | None]:
+        """``setting_and_assigned(key, annotator)`` and, when the setting is still ``seen`` (a dynamic queue of
+        ``overlap`` and ``lease_seconds``, as the caller read it last) and the queue holds nothing after ``after``
+        (``nothing_after``), ``take_document`` too: (setting, queue before the take, taken or None). A team's server
+        answers in one round trip: taking the next document is then one, not two."""
+        value, assigned = self.setting_and_assigned(key, annotator)
+        take = value == seen and nothing_after(assigned, after)
+        return value, assigned, self.take_document(annotator, overlap, lease_seconds) if take else None
 
     @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:

@@ -668,6 +668,24 @@ class PostgresStore(SQLReads, Store):
                           + ")", (key, annotator), prepare=True)
         return (rows[0][0], list(rows[0][1])) if rows else (self.get_setting(key), [])  # a name no store holds
 
+    def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
+                      lease_seconds: float) -> tuple[str | None, list[str], str | None]:
+        """``Store.next_in_queue`` in one statement: the setting and the queue (as ``setting_and_assigned`` reads
+        them), then, on the same condition, the take's call (``annotator_take``: its statements take their own
+        snapshots, so it sees what the queue's read saw and every take committed since)."""
+        storable_name(annotator, "annotator name")
+        if self._no_assignments:
+            return super().next_in_queue(key, annotator, after, seen, overlap, lease_seconds)
+        sql = ("WITH q AS MATERIALIZED (SELECT (SELECT value FROM settings WHERE key=%s) AS value, ARRAY("
+               + ASSIGNED.format(now=self._NOW).replace("?", "%s") + ") AS queue) "
+               "SELECT q.value, q.queue, CASE WHEN q.value = %s AND CASE WHEN %s::text IS NULL THEN "
+               "cardinality(q.queue) = 0 ELSE COALESCE(array_position(q.queue, %s::text), cardinality(q.queue)) "
+               "= cardinality(q.queue) END THEN annotator_take(%s, %s, %s) END FROM q")
+        params = (key, annotator, seen, after, after, annotator, overlap, float(lease_seconds))
+        value, queue, taken = self._write(lambda cur: cur.execute(sql, params, prepare=True).fetchone(),
+                                          one_statement=True)
+        return value, list(queue), taken
+
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Find the first takeable document in store order (``doc_workers``, one index probe per count of
         workers below the overlap), lock its row (``FOR NO KEY UPDATE … SKIP LOCKED``: concurrent takers
