@@ -283,7 +283,8 @@ class AnnotationSession:
         self.annotator = annotator or default_annotator()
         self._docs: Bounded[str, Document] = Bounded(KEPT)
         self._texts: Bounded[str, StoredText] = Bounded(KEPT_TEXTS)  # big texts being read by ranges (``text``)
-        self._saved: Bounded[str, Annotations] = Bounded(KEPT)  # each document's state as this session last saved it
+        self._saved: Bounded[str, Annotations] = Bounded(KEPT)  # each document's state as this session last saved
+        # (or took) it
         self._claimed = False
         self._lost = False  # another session took the claim over
         self.pending: PendingWrites | None = None
@@ -542,10 +543,12 @@ class AnnotationSession:
         if seen is None:
             dynamic, assigned = self._queue_setting_and_assigned()
         else:  # the queue, and the take when nothing follows ``after``, in one read (``Store.next_in_queue``)
-            value, assigned, taken = self.store.next_in_queue(ASSIGNMENT_SETTING, self.annotator, after, seen[0],
-                                                              seen[1].overlap, seen[1].lease_seconds)
+            value, assigned, taken, state = self.store.next_in_queue(
+                ASSIGNMENT_SETTING, self.annotator, after, seen[0], seen[1].overlap, seen[1].lease_seconds)
             if taken is not None:
                 self._forget_progress()
+                if state is not None:  # read with the take: the first label's base (``_apply``: refused if stale)
+                    self._keep(taken, state)
                 return taken
             dynamic = seen[1] if value == seen[0] else self._seen_queue(value)
             if value == seen[0] and nothing_after(assigned, after):

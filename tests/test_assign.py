@@ -356,6 +356,28 @@ def test_an_action_on_a_state_another_writer_changed_is_planned_again_on_the_sto
     assert len(store.history("doc0", "a")) == 3
 
 
+def test_the_state_read_with_a_take_is_a_base_planned_again_when_another_writer_came_first(store, news_schema):
+    """Once the session has seen the queue setting, the next document comes with the annotator's state on it
+    (``Store.next_in_queue``), and the first label starts from that state without reading it; when another writer
+    changed it meanwhile, the stale version is refused and the label planned again on the stored state."""
+    store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
+    counting = _Reads(store)
+    s = AnnotationSession(counting, news_schema, "a")
+    assert s.next_document() == "doc0"  # the setting not seen yet: read, then the take
+    s.set_status("doc0", "done")
+    assert s.next_document("doc0") == "doc1"
+    counting.calls.clear()
+    s.add_entity("doc1", 0, 3, "PER")  # from the state that came with the take
+    assert counting.calls["load"] == 0 and counting.calls["commit"] == 1, counting.calls
+    assert s.next_document("doc1") == "doc2"
+    AnnotationSession(store, news_schema, "a").add_entity("doc2", 4, 8, "LOC")  # another writer, same person
+    counting.calls.clear()
+    saved = s.add_entity("doc2", 9, 12, "ORG")
+    assert counting.calls["commit"] == 2 and counting.calls["load"] == 1  # refused once, then read and saved
+    assert store.load("doc2", "a") == saved.state
+    assert sorted((e.start, e.label) for e in saved.state.entities) == [(4, "LOC"), (9, "ORG")]
+
+
 def test_an_action_refused_only_by_what_another_writer_changed_is_planned_on_the_stored_state(store, news_schema):
     s = AnnotationSession(store, news_schema, "a")
     first = s.add_entity("doc0", 0, 3, "PER")

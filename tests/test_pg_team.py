@@ -144,9 +144,9 @@ def test_a_store_made_before_the_kept_counts_gets_them_when_opened(old_store):
 def test_taking_the_next_document_and_labelling_it_take_the_fewest_round_trips(pg_cluster):
     """The queue setting and the annotator's queue come in one read (``setting_and_assigned``, which answers as
     ``get_setting`` and ``assigned_documents`` do), then the take: two round trips, where there were three; once
-    the session has seen the setting, one (``next_in_queue``: the take in the same statement). The
-    first label reads the state with the text (``load`` reads ahead what ``_read_marks`` would), then writes: two,
-    where there were three."""
+    the session has seen the setting, one (``next_in_queue``: the take in the same statement). The first label on a
+    document so taken is its write alone (the state and the text's marks came with the take); on another document
+    it reads the state with the text (``load`` reads ahead what ``_read_marks`` would), then writes: two."""
     from annotator.assignment import DynamicQueue
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
@@ -170,8 +170,13 @@ def test_taking_the_next_document_and_labelling_it_take_the_fewest_round_trips(p
             setattr(store, name, lambda *args, real=real, name=name, **kwargs: trips.append(name) or real(*args, **kwargs))
         assert session.next_document("d0") == "d1"
         assert trips == ["_write"], trips  # the setting seen before: the queue and the take in one call
-        trips.clear()  # the first label on it: the state with the text's marks (or short text) in one read, the write
+        trips.clear()  # the first label on it: the state and the text came with the take; the write alone
         assert [(e.start, e.end) for e in session.add_entity("d1", 0, 3, "PER").state.entities] == [(0, 3)]
+        assert trips == ["_write"], trips
+        store.assign([("d3", "bob")])
+        assert session.next_document("d1") == "d3"  # a dealt document follows: no take
+        trips.clear()  # the first label on a document not taken: the state with the text's marks in one read
+        session.add_entity("d3", 0, 3, "PER")
         assert trips == ["_read", "_write"], trips
         trips.clear()
         session.add_entity("d1", 4, 9, "PER")  # from the state saved last: the write alone
@@ -322,5 +327,30 @@ def test_what_load_reads_ahead_is_taken_once_and_only_for_its_document(pg_cluste
         assert store._marks_known("d0") and not store._marks_known("d1")
         assert store.get_document("d0").text == f"{TEXT} 0"  # read, once the held one was taken
         assert store.get_document("d1").text == f"{TEXT} 1"
+    finally:
+        store.close()
+
+
+def test_the_state_taken_with_a_document_is_planned_again_when_another_writer_came_first(pg_cluster):
+    """The state read in the take's statement (``next_in_queue``) stands in for the first label's read; another
+    writer's label meanwhile makes it stale: refused, nothing written, planned again on the stored state."""
+    from annotator.assignment import DynamicQueue
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+
+    store = open_store(pg_cluster.new_schema())
+    try:
+        for i in range(3):
+            store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
+        schema = load_schema(default_schema_path())
+        session = AnnotationSession(store, schema, "amal")
+        assert session.next_document() == "d0"
+        assert session.next_document("d0") == "d1"  # with its state, and its text's marks held
+        AnnotationSession(store, schema, "amal").add_entity("d1", 4, 9, "LOC")  # another writer, same person
+        saved = session.add_entity("d1", 0, 3, "PER")
+        assert sorted((e.start, e.label) for e in saved.state.entities) == [(0, "PER"), (4, "LOC")]
+        assert store.load("d1", "amal") == saved.state and len(store.history("d1", "amal")) == 2
+        assert session.document("d1").text == f"{TEXT} 1"
     finally:
         store.close()

@@ -1000,26 +1000,35 @@ def _docs(store, n):
 
 def test_the_queue_and_a_take_in_one_call(store):
     """``next_in_queue``: the setting and the queue as ``setting_and_assigned`` reads them, and the take only when the
-    setting is the one the caller saw and nothing follows ``after`` in the queue (a team's next document in one
-    round trip, where it was two)."""
+    setting is the one the caller saw and nothing follows ``after`` in the queue, with the annotator's state on the
+    taken document (a team's next document and its first label one round trip each, where each was two)."""
     from annotator.assignment import DynamicQueue
 
     _docs(store, 4)
     seen = DynamicQueue(2, 600).to_setting()
     store.set_setting("assignment", seen)
-    assert store.next_in_queue("assignment", "amal", None, seen, 2, 600) == (seen, [], "d1")  # nothing yet: taken
-    assert store.next_in_queue("assignment", "amal", None, seen, 2, 600) == (seen, ["d1"], None)  # d1 comes first
-    assert store.next_in_queue("assignment", "amal", "d1", seen, 2, 600) == (seen, ["d1"], "d2")  # d1 was the last
-    assert store.next_in_queue("assignment", "amal", "d1", seen, 2, 600) == (seen, ["d1", "d2"], None)  # d2 follows
-    assert store.next_in_queue("assignment", "amal", "gone", seen, 2, 600) == (seen, ["d1", "d2"], "d3")  # not in it
-    assert store.next_in_queue("assignment", "amal", "d3", "another", 2, 600) == (seen, ["d1", "d2", "d3"], None)
+
+    def step(who, after, expected=seen):
+        value, queue, taken, state = store.next_in_queue("assignment", who, after, expected, 2, 600)
+        assert state == (store.load(taken, who) if taken is not None else None)
+        return value, queue, taken
+
+    assert step("amal", None) == (seen, [], "d1")  # nothing yet: taken
+    assert step("amal", None) == (seen, ["d1"], None)  # d1 comes first
+    assert step("amal", "d1") == (seen, ["d1"], "d2")  # d1 was the last
+    assert step("amal", "d1") == (seen, ["d1", "d2"], None)  # d2 follows
+    old = store.load("d3", "amal")  # noted before it is taken: its state comes with the take
+    store.commit("d3", "amal", 0, old.with_(notes="x"), "do", SetNotes("x"), SetNotes(""), None)
+    assert step("amal", "gone") == (seen, ["d1", "d2"], "d3")  # not in it
+    assert store.load("d3", "amal").notes == "x"
+    assert step("amal", "d3", "another") == (seen, ["d1", "d2", "d3"], None)
     store.set_setting("assignment", None)  # no longer a dynamic queue: nothing taken
-    assert store.next_in_queue("assignment", "amal", "d3", seen, 2, 600) == (None, ["d1", "d2", "d3"], None)
-    assert store.next_in_queue("assignment", "bob", None, seen, 2, 600) == (None, [], None)
+    assert step("amal", "d3") == (None, ["d1", "d2", "d3"], None)
+    assert step("carol", None) == (None, [], None)
     store.set_setting("assignment", seen)
     with store.transaction():  # joining a transaction: taken in it
-        assert store.next_in_queue("assignment", "bob", None, seen, 2, 600) == (seen, [], "d1")
-    assert store.assignments() == {"d1": ["amal", "bob"], "d2": ["amal"], "d3": ["amal"]}
+        assert step("carol", None) == (seen, [], "d1")
+    assert store.assignments() == {"d1": ["amal", "carol"], "d2": ["amal"], "d3": ["amal"]}
 
 
 def test_assignments_are_dealt_listed_and_kept(store, db):

@@ -318,14 +318,17 @@ class Store(ABC):
         return self.get_setting(key), self.assigned_documents(annotator)
 
     def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
-                      lease_seconds: float) -> tuple[str | None, list[str], str | None]:
+                      lease_seconds: float) -> tuple[str | None, list[str], str | None, Annotations | None]:
         """``setting_and_assigned(key, annotator)`` and, when the setting is still ``seen`` (a dynamic queue of
         ``overlap`` and ``lease_seconds``, as the caller read it last) and the queue holds nothing after ``after``
-        (``nothing_after``), ``take_document`` too: (setting, queue before the take, taken or None). A team's server
-        answers in one round trip: taking the next document is then one, not two."""
+        (``nothing_after``), ``take_document`` too: (setting, queue before the take, taken or None, the annotator's
+        state on the taken document as read with it, None when not read). A team's server answers in one round trip
+        (the taken document's text marks held for the next read of its text): taking the next document and the
+        first label on it are then one round trip each, not two."""
         value, assigned = self.setting_and_assigned(key, annotator)
-        take = value == seen and nothing_after(assigned, after)
-        return value, assigned, self.take_document(annotator, overlap, lease_seconds) if take else None
+        taken = self.take_document(annotator, overlap, lease_seconds) \
+            if value == seen and nothing_after(assigned, after) else None
+        return value, assigned, taken, self.load(taken, annotator) if taken is not None else None
 
     @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:
