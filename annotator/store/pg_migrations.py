@@ -340,10 +340,13 @@ ALTER TABLE annotations SET (fillfactor = 90)
     # temporary function on its first take (1.9 ms of server CPU creating it, a fresh connection's dearest action),
     # and a connection without the TEMP right ran its statements from the client, one round trip each. The same
     # statements as that function (``PostgresStore.take_document`` says what they do); VOLATILE, so each still
-    # takes its own snapshot; one generic plan each, never JIT-compiled. A change to the take is a new migration.
+    # takes its own snapshot; one generic plan each, never JIT-compiled, and no bitmap scan (a plan made while the
+    # tables were small read a whole level of ``doc_workers`` and sorted it, checking every row of it, where the
+    # ordered index scan stops at the first free document). A change to the take is a new migration.
     """
 CREATE FUNCTION annotator_take(p_who TEXT, p_overlap INTEGER, p_lease DOUBLE PRECISION) RETURNS TEXT
-    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off AS $take$
+    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off SET enable_bitmapscan = off
+    AS $take$
 DECLARE
     v_passed TEXT[] := '{}';  -- locked and counted: no place for us
     v_skipped TEXT[] := '{}';  -- locked by another taker when we came: waited for, in order, if nothing else
