@@ -18,13 +18,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import SupportsIndex, overload
+from functools import partial
+from typing import Protocol, SupportsIndex, overload
 
 import regex
 
 from annotator.layout.bounded import Bounded
 
-__all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "whole_text"]
+__all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "stored_text", "whole_text"]
 
 CHUNK = 65_536  # code points read from the store at a time
 CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
@@ -164,6 +165,26 @@ class StoredText:
 
 
 Text = str | StoredText
+
+
+class RangeReads(Protocol):
+    """What ``stored_text`` asks of a store (``store.base.Store`` has both)."""
+
+    def text_length(self, doc_id: str) -> int | None: ...
+
+    def text_range(self, doc_id: str, start: int, end: int) -> str: ...
+
+
+def stored_text(store: RangeReads, doc_id: str, *, read: Callable[[int, int], str] | None = None,
+                stream: Callable[[], Iterator[str]] | None = None) -> StoredText | None:
+    """``doc_id``'s text read from ``store`` by ranges (``read``, default ``store.text_range``; ``stream`` as
+    ``StoredText`` takes it) when the store reads it so (a big text: ``text_length`` is not None), else None:
+    the caller reads it whole. The one rule of which texts are read by ranges, for the session that shows
+    them and the recommenders that learn from them."""
+    length = store.text_length(doc_id)
+    if length is None:
+        return None
+    return StoredText(length, read or partial(store.text_range, doc_id), stream=stream)
 
 
 def whole_text(text: Text) -> str:
