@@ -228,16 +228,22 @@ def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: 
 
 
 def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
-    from annotator.formats import _json, label_studio
+    """A text over ``SPLICED_AT_MOST`` characters (real data that long, no limit patched): its task is
+    encoded whole, once, and is what the spliced task of a short text is, the encoder's JSON."""
+    from annotator.formats import _json
 
-    text = "قال «محمد» إن 2019. " * 40  # 800 characters
+    piece = "قال «محمد» إن 2019. "  # 20 characters
     spans = [(0, 3), (5, 9), (30, 40)]
     monkeypatch.setattr(_json.json, "loads", _counted(_json.json.loads))
-    spliced, _ = _label_studio(text, spans, ("amal", "omar"))
+    spliced, _ = _label_studio(piece * 40, spans, ("amal", "omar"))
     assert _counted.calls == 0
-    monkeypatch.setattr(label_studio, "_SPLICED_AT_MOST", 100)
-    whole, _ = _label_studio(text, spans, ("amal", "omar"))
-    assert whole == spliced and _counted.calls == 2  # both annotations' results made objects again
+    whole, _ = _label_studio(piece * (_json.SPLICED_AT_MOST // len(piece) + 1), spans, ("amal", "omar"))
+    assert _counted.calls == 2  # both annotations' results made objects again
+    for written in (spliced, whole):
+        _canonical(written)
+    tasks = [json.loads(written[2:-3]) for written in (spliced, whole)]
+    assert tasks[0]["annotations"] == tasks[1]["annotations"]  # the same results, spliced or whole
+    assert len(tasks[1]["data"]["text"]) > _json.SPLICED_AT_MOST
 
 
 def _counted(fn):

@@ -223,11 +223,8 @@ def _encode_task(task: dict[str, Any]) -> str:
                if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
     data = task.get("data")
     texts = data.values() if isinstance(data, dict) else task.values()
-    whole = any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in texts)
+    whole = any(isinstance(v, str) and len(v) > SPLICED_AT_MOST for v in texts)
     return encode_spliced(task, places, whole)
-
-
-_SPLICED_AT_MOST = SPLICED_AT_MOST  # characters of a text whose task is spliced; a longer one is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
