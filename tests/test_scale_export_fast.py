@@ -263,3 +263,29 @@ def test_a_task_holding_the_mark_itself_is_written_whole():
     assert task["data"]["text"] == text
     assert [a["completed_by"] for a in task["annotations"]] == ["amal", "\x00result 1\x00"]
     assert all(len(a["result"]) == 2 for a in task["annotations"])
+
+
+# -- JSON written by format strings: one owner (``_json.writer``) -----------------------------------------
+
+class _Name(str):
+    """A ``str`` subclass: not what a state holds, so written by the encoder."""
+
+
+_VALUES = st.one_of(st.lists(st.sampled_from([*_TRICKY, "{", "}", '"', "\\", "\ud800"])).map("".join), st.integers(),
+                    st.booleans(), st.none(), st.floats(allow_nan=False), st.builds(_Name, st.text(max_size=3)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VALUES, min_size=5, max_size=5))
+def test_a_writer_writes_what_the_encoder_writes_for_its_shape(values) -> None:
+    """Every fast path of the JSON writers (native entities, doccano spans and items, Label Studio regions) is a
+    ``writer``: a format string where the values have their usual types, the encoder's JSON whatever they are."""
+    from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, STR_SLOT, writer
+
+    shape = {"id": STR_SLOT, "n": INT_SLOT, "name": JSON_SLOT, "k": 'c{}"\\', "value": {"labels": [STR_SLOT],
+                                                                                        "end": INT_SLOT, "t": True}}
+    a, n, name, label, end = values
+    filled = {"id": a, "n": n, "name": name, "k": 'c{}"\\', "value": {"labels": [label], "end": end, "t": True}}
+    assert writer(shape)(a, n, ENCODE(name), label, end) == ENCODE(filled)
+    assert writer([INT_SLOT, INT_SLOT, STR_SLOT])(n, end, label) == ENCODE([n, end, label])
+    assert writer("constant")() == ENCODE("constant")
