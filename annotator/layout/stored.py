@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Protocol, SupportsIndex, overload
+from typing import TYPE_CHECKING, Protocol, SupportsIndex, overload
 
 import regex
 
@@ -167,12 +167,13 @@ class StoredText:
 Text = str | StoredText
 
 
-class RangeReads(Protocol):
-    """What ``stored_text`` asks of a store (``store.base.Store`` has both)."""
+if TYPE_CHECKING:  # for the type checker alone: start-up imports this module, and needs no class of it
+    class RangeReads(Protocol):
+        """What ``stored_text`` asks of a store (``store.base.Store`` has both)."""
 
-    def text_length(self, doc_id: str) -> int | None: ...
+        def text_length(self, doc_id: str) -> int | None: ...
 
-    def text_range(self, doc_id: str, start: int, end: int) -> str: ...
+        def text_range(self, doc_id: str, start: int, end: int) -> str: ...
 
 
 def stored_text(store: RangeReads, doc_id: str, *, read: Callable[[int, int], str] | None = None,
