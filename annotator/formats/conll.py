@@ -273,10 +273,12 @@ class _KeptLines:
     untagged at once (the tokens joined by spaces, each space made a line end: one ``replace``), then the
     tagged tokens' lines put in their place, found by arithmetic (line i starts after the i tokens
     before it and their i line ends). No Python work per token; the text is under
-    ``bounds.STORED_MAX`` characters, so the block is written in one piece."""
+    ``bounds.STORED_MAX`` characters, so the block is written in one piece. The body starts with a line
+    end of its own (never written), so that every line, the first too, is checked whole: "\\n", its
+    token, " O\\n"."""
 
-    def __init__(self, text: str, table: TokenTable, body: str) -> None:
-        self.text, self.body = text, body
+    def __init__(self, text: str, table: TokenTable, lines: str) -> None:
+        self.text, self.body = text, "\n" + lines + _PLAIN
         self.starts, self.ends, self.before = table.starts, table.ends, table.before
 
     def flat(self, entities: list[Entity]) -> list[str] | None:
@@ -286,32 +288,39 @@ class _KeptLines:
         general path decides and reports), or if an entity's lines are not where the table says (a
         damaged table: the general path finds that too)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
-        n, size, startswith, count = len(starts), len(body), body.startswith, body.count
+        startswith, n = body.startswith, len(starts)
         parts: list[str] = []
         append = parts.append
-        done = edge = 0
-        for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
-                                        strict=True):
-            first = bisect_left(starts, start, edge)
-            if first == n or starts[first] != start:
-                return None
-            first_end = ends[first]
-            end = first + 1 if first_end == end_at else bisect_left(ends, end_at, first) + 1  # one token: no search
-            if end > n or ends[end - 1] != end_at:
-                return None
-            at = before[first] + 3 * first  # 3: len(_PLAIN)
-            token = text[start:first_end]
-            head = at + len(token) + 3
-            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3):
-                return None
-            stop = before[end] + 3 * end if end < n else size
-            append(body[done:at])
-            append(f"{token} B-{label}\n")
-            if head != stop:  # more than one token (the usual entity has one)
-                if not (stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1):
+        done, edge = 1, 0  # past the body's own first line end; the first token an entity may start at
+        try:
+            for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
+                                            strict=True):
+                first = bisect_left(starts, start, edge)
+                at = before[first] + 3 * first + 1  # its line: 3 (len(_PLAIN)) a token before it, 1 the head
+                if ends[first] == end_at:  # one token (the usual entity): its line and no more
+                    head = at + end_at - start + 3
+                    if starts[first] != start or at < done or not startswith(f"\n{text[start:end_at]} O\n", at - 1):
+                        return None
+                    append(body[done:head - 2])
+                    append(f"B-{label}\n")
+                    done, edge = head, first + 1
+                    continue
+                if starts[first] != start:
                     return None
+                end = bisect_left(ends, end_at, first) + 1
+                token = text[start:ends[first]]
+                head = at + len(token) + 3
+                stop = before[end] + 3 * end + 1 if end < n else len(body)
+                if ends[end - 1] != end_at or at < done or not startswith(f"\n{token} O\n", at - 1) \
+                        or not (stop > head and startswith(_PLAIN, stop - 3)
+                                and body.count("\n", head, stop) == end - first - 1):
+                    return None
+                append(body[done:head - 2])
+                append(f"B-{label}\n")
                 append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
-            done, edge = stop, end
+                done, edge = stop, end
+        except IndexError:  # a token past the last: not on token edges, or a damaged table
+            return None
         append(body[done:])
         append("\n")
         return ["".join(parts)]
@@ -320,12 +329,12 @@ class _KeptLines:
         """The block, or None if a tagged token's line is not where the table says (a damaged table)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
         step = len(_PLAIN)
-        parts, done = [], 0
+        parts, done = [], 1
         for i in sorted(tagged):
-            at = before[i] + i * step
+            at = before[i] + i * step + 1
             token = text[starts[i]:ends[i]]
             stop = at + len(token) + step
-            if body[at:stop] != token + _PLAIN or at < done:
+            if body[at - 1:stop] != f"\n{token}{_PLAIN}" or at < done:
                 return None
             parts.append(body[done:at])
             parts.append(" ".join([token, *tagged[i]]) + "\n")
@@ -337,10 +346,10 @@ class _KeptLines:
 
 def _kept_lines(doc: Document, blob: bytes, ctx: WriteContext) -> _KeptLines | None:
     """The block maker of a document's kept token table, or None: tokenize instead (``kept_tokens``)."""
-    kept = kept_tokens(doc, blob, ctx)
+    kept = kept_tokens(doc, blob, ctx, _PLAIN)  # each token's untagged line but the last's
     if kept is None or not kept[1]:
         return None  # none that fits, or no tokens (said by the caller)
-    return _KeptLines(doc.text, kept[0], kept[1].replace(" ", _PLAIN) + _PLAIN)
+    return _KeptLines(doc.text, kept[0], kept[1])
 
 
 # a kept flag column: one field, whatever separates the columns
