@@ -25,7 +25,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from operator import attrgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -264,7 +263,6 @@ def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str
 
 
 _LINES_AT_ONCE = 4096
-_START, _END, _LABEL = attrgetter("start"), attrgetter("end"), attrgetter("label")
 _PLAIN = " O\n"  # an untagged token's line, after its text
 
 
@@ -286,43 +284,51 @@ class _KeptLines:
         each entity's lines are a stretch of the untagged body whose line ends are replaced, the first
         with ``B-``, the rest with ``I-`` (C calls per entity, none per token). None otherwise (then the
         general path decides and reports), or if an entity's lines are not where the table says (a
-        damaged table: the general path finds that too)."""
+        damaged table: the general path finds that too).
+
+        The body is cut just before the "O" of each entity's first line; the piece that ends there is
+        checked to end with the line's whole start (its line end, its token, a space: its token is
+        ``text[start:end]`` and the line is where the table says), and the next piece starts at that
+        line's end. Every space of the body is followed by "O\n" (``_KeptLines``), so no more is checked."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
-        startswith, n = body.startswith, len(starts)
+        n = len(starts)
         parts: list[str] = []
         append = parts.append
-        done, edge = 1, 0  # past the body's own first line end; the first token an entity may start at
+        prev = edge = 0  # where the next piece starts (a line end); the first token an entity may start at
         try:
-            for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
-                                            strict=True):
+            for entity in entities:  # attributes read in the loop: quicker than a zip of attrgetter maps
+                start, end_at, label = entity.start, entity.end, entity.label
                 first = bisect_left(starts, start, edge)
-                at = before[first] + 3 * first + 1  # its line: 3 (len(_PLAIN)) a token before it, 1 the head
+                nl = before[first] + 3 * first  # the line end before its line: 3 (len(_PLAIN)) a token before it
                 if ends[first] == end_at:  # one token (the usual entity): its line and no more
-                    head = at + end_at - start + 3
-                    if starts[first] != start or at < done or not startswith(f"\n{text[start:end_at]} O\n", at - 1):
+                    cut = nl + end_at - start + 2
+                    piece = body[prev:cut]
+                    if starts[first] != start or not piece.endswith(f"\n{text[start:end_at]} "):
                         return None
-                    append(body[done:head - 2])
-                    append(f"B-{label}\n")
-                    done, edge = head, first + 1
+                    append(piece)
+                    append(f"B-{label}")
+                    prev, edge = cut + 1, first + 1
                     continue
                 if starts[first] != start:
                     return None
                 end = bisect_left(ends, end_at, first) + 1
                 token = text[start:ends[first]]
-                head = at + len(token) + 3
-                stop = before[end] + 3 * end + 1 if end < n else len(body)
-                if ends[end - 1] != end_at or at < done or not startswith(f"\n{token} O\n", at - 1) \
-                        or not (stop > head and startswith(_PLAIN, stop - 3)
-                                and body.count("\n", head, stop) == end - first - 1):
+                cut = nl + len(token) + 2
+                last = before[end] + 3 * end if end < n else len(body) - 1  # the line end of its last line
+                piece = body[prev:cut]
+                if ends[end - 1] != end_at or not piece.endswith(f"\n{token} ") \
+                        or not body.startswith(_PLAIN, last - 2) or body.count("\n", cut, last) != end - first - 1:
                     return None
-                append(body[done:head - 2])
-                append(f"B-{label}\n")
-                append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
-                done, edge = stop, end
+                append(piece)
+                append(f"B-{label}")
+                append(body[cut + 1:last - 1].replace(_PLAIN, f" I-{label}\n"))  # its other lines but the "O\n" of the last
+                append(f"I-{label}")
+                prev, edge = last, end
         except IndexError:  # a token past the last: not on token edges, or a damaged table
             return None
-        append(body[done:])
+        append(body[prev:])
         append("\n")
+        parts[0] = parts[0][1:]  # the body's own first line end
         return ["".join(parts)]
 
     def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:
