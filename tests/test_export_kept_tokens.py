@@ -185,6 +185,24 @@ def test_a_table_that_does_not_fit_its_text_is_said_and_tokenized_past(fmt, dama
         assert said_kept == [f"<output>: {unfit}", *said]
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_line_found_inside_a_longer_token_is_a_damaged_table(nested):
+    """A "before" count that puts a tagged token's line inside another line whose end looks the same
+    ("b" in "ab"): CoNLL checks each tagged line whole, from its line end, so it is said and tokenized
+    past (before: the general path, which a token tagged twice takes too, tagged ``ab``)."""
+    text = "b ab"
+    blob = bounds.pack(text)
+    n = int.from_bytes(blob[4:6], "little")
+    at = 4 + 2 * (2 + 2 * n + 0)  # token 0's "before" count: 0 → 5, the "b" of "ab O\n" in the body
+    blob = blob[:at] + (5).to_bytes(2, "little") + blob[at + 2:]
+    ents = [Entity("e0", 0, 1, "ORG")] if nested else []  # the same token twice: the general path
+    ann = Annotations(doc_id="d", annotator="amal", entities=(*ents, Entity("e1", 0, 1, "PER")))
+    want, said = _written("conll", [Record(Document("d", text, {}), ann)])
+    got, said_kept = _written("conll", [Record(Document("d", text, {}), ann, tokens=blob)])
+    assert got == want and want.startswith("b B-")
+    assert said_kept == [f"<output>: {_spans.UNFIT.format('d')}", *said]
+
+
 # -- the store keeps them, the export reads them -------------------------------------------------
 
 def _store_with_seeds(path, *, before_tables: bool = False) -> SQLiteStore:
