@@ -86,7 +86,18 @@ def test_a_kept_table_holds_the_tokens_of_its_text(text: str) -> None:
     assert table is not None
     assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
     assert _spans.spaced(text, table) == " ".join(t.text for t in want)
+    assert _spans.spaced(text, table, " O\n") == " O\n".join(t.text for t in want)
     assert list(table.before) == [sum(t.end - t.start for t in want[:k]) for k in range(len(want))]
+
+
+@pytest.mark.parametrize("sep", [" ", " O\n", "\n"])
+def test_a_table_with_a_space_inside_a_token_does_not_fit(sep):
+    """Runs and lengths that add up but a token that holds a space ("b c" of "a b c"): the spaces are
+    counted, by ``count`` or by the length of the string made with ``sep``."""
+    table = _spans.TokenTable([0, 2], [1, 5], [0, 1], [0], [5])
+    assert _spans.spaced("a b c", table, sep) is None
+    assert _spans.spaced("a b c", _spans.TokenTable([0, 2, 4], [1, 3, 5], [0, 1, 2], [0], [5]), sep) \
+        == sep.join("abc")
 
 
 def test_a_text_over_the_limit_keeps_no_table_and_a_long_one_uses_32_bit_numbers(monkeypatch):

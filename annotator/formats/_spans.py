@@ -114,7 +114,7 @@ def spaced(text: str, table: TokenTable, sep: str = " ") -> str | None:
     if not joined.isprintable() and _OTHER_SPACE.search(joined):
         return None
     if len(sep) == 1:
-        return joined.replace(" ", sep) if joined.count(" ") == n - 1 else None
+        return (joined if sep == " " else joined.replace(" ", sep)) if joined.count(" ") == n - 1 else None
     out = joined.replace(" ", sep)  # its length counts the spaces (no second pass to count them)
     return out if len(out) == len(joined) + (len(sep) - 1) * (n - 1) else None
 
