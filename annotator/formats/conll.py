@@ -276,7 +276,7 @@ class _KeptLines:
     token, " O\\n"."""
 
     def __init__(self, text: str, table: TokenTable, lines: str) -> None:
-        self.text, self.body = text, "\n" + lines + _PLAIN
+        self.text, self.body = text, f"\n{lines}{_PLAIN}"  # one copy
         self.starts, self.ends, self.before = table.starts, table.ends, table.before
 
     def flat(self, entities: list[Entity]) -> list[str] | None:
