@@ -321,7 +321,8 @@ class _KeptLines:
                     return None
                 append(piece)
                 append(f"B-{label}")
-                append(body[cut + 1:last - 1].replace(_PLAIN, f" I-{label}\n"))  # its other lines but the "O\n" of the last
+                # its other lines, all but the last's "O\n"
+                append(body[cut + 1:last - 1].replace(_PLAIN, f" I-{label}\n"))
                 append(f"I-{label}")
                 prev, edge = last, end
         except IndexError:  # a token past the last: not on token edges, or a damaged table
