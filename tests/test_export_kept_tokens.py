@@ -86,7 +86,18 @@ def test_a_kept_table_holds_the_tokens_of_its_text(text: str) -> None:
     assert table is not None
     assert (list(table.starts), list(table.ends)) == ([t.start for t in want], [t.end for t in want])
     assert _spans.spaced(text, table) == " ".join(t.text for t in want)
+    assert _spans.spaced(text, table, " O\n") == " O\n".join(t.text for t in want)
     assert list(table.before) == [sum(t.end - t.start for t in want[:k]) for k in range(len(want))]
+
+
+@pytest.mark.parametrize("sep", [" ", " O\n", "\n"])
+def test_a_table_with_a_space_inside_a_token_does_not_fit(sep):
+    """Runs and lengths that add up but a token that holds a space ("b c" of "a b c"): the spaces are
+    counted, by ``count`` or by the length of the string made with ``sep``."""
+    table = _spans.TokenTable([0, 2], [1, 5], [0, 1], [0], [5])
+    assert _spans.spaced("a b c", table, sep) is None
+    assert _spans.spaced("a b c", _spans.TokenTable([0, 2, 4], [1, 3, 5], [0, 1, 2], [0], [5]), sep) \
+        == sep.join("abc")
 
 
 def test_a_text_over_the_limit_keeps_no_table_and_a_long_one_uses_32_bit_numbers(monkeypatch):
@@ -183,6 +194,24 @@ def test_a_table_that_does_not_fit_its_text_is_said_and_tokenized_past(fmt, dama
         assert said_kept == said  # Prodigy does not read the "before" counts
     else:
         assert said_kept == [f"<output>: {unfit}", *said]
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_line_found_inside_a_longer_token_is_a_damaged_table(nested):
+    """A "before" count that puts a tagged token's line inside another line whose end looks the same
+    ("b" in "ab"): CoNLL checks each tagged line whole, from its line end, so it is said and tokenized
+    past (before: the general path, which a token tagged twice takes too, tagged ``ab``)."""
+    text = "b ab"
+    blob = bounds.pack(text)
+    n = int.from_bytes(blob[4:6], "little")
+    at = 4 + 2 * (2 + 2 * n + 0)  # token 0's "before" count: 0 → 5, the "b" of "ab O\n" in the body
+    blob = blob[:at] + (5).to_bytes(2, "little") + blob[at + 2:]
+    ents = [Entity("e0", 0, 1, "ORG")] if nested else []  # the same token twice: the general path
+    ann = Annotations(doc_id="d", annotator="amal", entities=(*ents, Entity("e1", 0, 1, "PER")))
+    want, said = _written("conll", [Record(Document("d", text, {}), ann)])
+    got, said_kept = _written("conll", [Record(Document("d", text, {}), ann, tokens=blob)])
+    assert got == want and want.startswith("b B-")
+    assert said_kept == [f"<output>: {_spans.UNFIT.format('d')}", *said]
 
 
 # -- the store keeps them, the export reads them -------------------------------------------------

@@ -25,7 +25,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from operator import attrgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -264,7 +263,6 @@ def _lines(text: str, starts: Offsets, ends: Offsets, tagged: dict[int, list[str
 
 
 _LINES_AT_ONCE = 4096
-_START, _END, _LABEL = attrgetter("start"), attrgetter("end"), attrgetter("label")
 _PLAIN = " O\n"  # an untagged token's line, after its text
 
 
@@ -273,10 +271,12 @@ class _KeptLines:
     untagged at once (the tokens joined by spaces, each space made a line end: one ``replace``), then the
     tagged tokens' lines put in their place, found by arithmetic (line i starts after the i tokens
     before it and their i line ends). No Python work per token; the text is under
-    ``bounds.STORED_MAX`` characters, so the block is written in one piece."""
+    ``bounds.STORED_MAX`` characters, so the block is written in one piece. The body starts with a line
+    end of its own (never written), so that every line, the first too, is checked whole: "\\n", its
+    token, " O\\n"."""
 
-    def __init__(self, text: str, table: TokenTable, body: str) -> None:
-        self.text, self.body = text, body
+    def __init__(self, text: str, table: TokenTable, lines: str) -> None:
+        self.text, self.body = text, f"\n{lines}{_PLAIN}"  # one copy
         self.starts, self.ends, self.before = table.starts, table.ends, table.before
 
     def flat(self, entities: list[Entity]) -> list[str] | None:
@@ -284,48 +284,64 @@ class _KeptLines:
         each entity's lines are a stretch of the untagged body whose line ends are replaced, the first
         with ``B-``, the rest with ``I-`` (C calls per entity, none per token). None otherwise (then the
         general path decides and reports), or if an entity's lines are not where the table says (a
-        damaged table: the general path finds that too)."""
+        damaged table: the general path finds that too).
+
+        The body is cut just before the "O" of each entity's first line; the piece that ends there is
+        checked to end with the line's whole start (its line end, its token, a space: its token is
+        ``text[start:end]`` and the line is where the table says), and the next piece starts at that
+        line's end. Every space of the body is followed by "O\n" (``_KeptLines``), so no more is checked."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
-        n, size, startswith, count = len(starts), len(body), body.startswith, body.count
+        n = len(starts)
         parts: list[str] = []
         append = parts.append
-        done = edge = 0
-        for start, end_at, label in zip(map(_START, entities), map(_END, entities), map(_LABEL, entities),
-                                        strict=True):
-            first = bisect_left(starts, start, edge)
-            if first == n or starts[first] != start:
-                return None
-            first_end = ends[first]
-            end = first + 1 if first_end == end_at else bisect_left(ends, end_at, first) + 1  # one token: no search
-            if end > n or ends[end - 1] != end_at:
-                return None
-            at = before[first] + 3 * first  # 3: len(_PLAIN)
-            token = text[start:first_end]
-            head = at + len(token) + 3
-            if at < done or not startswith(token, at) or not startswith(_PLAIN, head - 3):
-                return None
-            stop = before[end] + 3 * end if end < n else size
-            append(body[done:at])
-            append(f"{token} B-{label}\n")
-            if head != stop:  # more than one token (the usual entity has one)
-                if not (stop > head and startswith(_PLAIN, stop - 3) and count("\n", head, stop) == end - first - 1):
+        prev = edge = 0  # where the next piece starts (a line end); the first token an entity may start at
+        try:
+            for entity in entities:  # attributes read in the loop: quicker than a zip of attrgetter maps
+                start, end_at, label = entity.start, entity.end, entity.label
+                first = bisect_left(starts, start, edge)
+                nl = before[first] + 3 * first  # the line end before its line: 3 (len(_PLAIN)) a token before it
+                if ends[first] == end_at:  # one token (the usual entity): its line and no more
+                    cut = nl + end_at - start + 2
+                    piece = body[prev:cut]
+                    if starts[first] != start or not piece.endswith(f"\n{text[start:end_at]} "):
+                        return None
+                    append(piece)
+                    append(f"B-{label}")
+                    prev, edge = cut + 1, first + 1
+                    continue
+                if starts[first] != start:
                     return None
-                append(body[head:stop].replace(_PLAIN, f" I-{label}\n"))
-            done, edge = stop, end
-        append(body[done:])
+                end = bisect_left(ends, end_at, first) + 1
+                token = text[start:ends[first]]
+                cut = nl + len(token) + 2
+                last = before[end] + 3 * end if end < n else len(body) - 1  # the line end of its last line
+                piece = body[prev:cut]
+                if ends[end - 1] != end_at or not piece.endswith(f"\n{token} ") \
+                        or not body.startswith(_PLAIN, last - 2) or body.count("\n", cut, last) != end - first - 1:
+                    return None
+                append(piece)
+                append(f"B-{label}")
+                # its other lines, all but the last's "O\n"
+                append(body[cut + 1:last - 1].replace(_PLAIN, f" I-{label}\n"))
+                append(f"I-{label}")
+                prev, edge = last, end
+        except IndexError:  # a token past the last: not on token edges, or a damaged table
+            return None
+        append(body[prev:])
         append("\n")
+        parts[0] = parts[0][1:]  # the body's own first line end
         return ["".join(parts)]
 
     def lines(self, tagged: dict[int, list[str]]) -> list[str] | None:
         """The block, or None if a tagged token's line is not where the table says (a damaged table)."""
         text, body, starts, ends, before = self.text, self.body, self.starts, self.ends, self.before
         step = len(_PLAIN)
-        parts, done = [], 0
+        parts, done = [], 1
         for i in sorted(tagged):
-            at = before[i] + i * step
+            at = before[i] + i * step + 1
             token = text[starts[i]:ends[i]]
             stop = at + len(token) + step
-            if body[at:stop] != token + _PLAIN or at < done:
+            if body[at - 1:stop] != f"\n{token}{_PLAIN}" or at < done:
                 return None
             parts.append(body[done:at])
             parts.append(" ".join([token, *tagged[i]]) + "\n")
@@ -337,10 +353,10 @@ class _KeptLines:
 
 def _kept_lines(doc: Document, blob: bytes, ctx: WriteContext) -> _KeptLines | None:
     """The block maker of a document's kept token table, or None: tokenize instead (``kept_tokens``)."""
-    kept = kept_tokens(doc, blob, ctx)
+    kept = kept_tokens(doc, blob, ctx, _PLAIN)  # each token's untagged line but the last's
     if kept is None or not kept[1]:
         return None  # none that fits, or no tokens (said by the caller)
-    return _KeptLines(doc.text, kept[0], kept[1].replace(" ", _PLAIN) + _PLAIN)
+    return _KeptLines(doc.text, kept[0], kept[1])
 
 
 # a kept flag column: one field, whatever separates the columns
