@@ -13,9 +13,12 @@ encoded as a whole: the one rule for putting such pieces in their place.
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
+import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TextIO
 
 ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 json_str = json.encoder.encode_basestring  # what ENCODE writes for a string (its C encoder)
@@ -67,3 +70,13 @@ def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bo
     finally:
         for (place, key), raw in zip(places, raws, strict=True):
             place[key] = raw
+
+
+def utf8_buffer(out: TextIO) -> Any:
+    """The byte stream under ``out`` when writing there the line's UTF-8 is what ``out.write`` would do (a
+    text file of UTF-8 that makes nothing else of a line end: the export's own files and standard
+    output), flushed first; else None (write text)."""
+    if type(out) is not io.TextIOWrapper or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
+        return None
+    out.flush()
+    return out.buffer
