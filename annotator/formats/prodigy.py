@@ -30,7 +30,7 @@ from operator import add, itemgetter, ne
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, json_str, utf8_buffer
+from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str, utf8_buffer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -114,7 +114,7 @@ class ProdigyFormat(JsonLinesFormat):
                 continue
             tokens = task["tokens"]
             if isinstance(tokens, _OurTokens):  # written in the place the task gives them
-                parts = ENCODE({**task, "tokens": _MARK}).split(_MARK_JSON)
+                parts = _task_json(task, _MARK).split(_MARK_JSON)
                 body = tokens.json_bytes() if len(parts) == 2 else None
                 if body is not None:  # the usual document: one line of bytes
                     # strict to a file (a lone surrogate cannot be UTF-8: the export says so); else passed through
@@ -131,9 +131,9 @@ class ProdigyFormat(JsonLinesFormat):
                     out.write(parts[1] + "\n")
                 else:  # a value is the mark itself: whole
                     task["tokens"] = tokens.dicts(0, len(tokens.starts))
-                    out.write(ENCODE(task) + "\n")
+                    out.write(_task_json(task) + "\n")
             else:
-                out.write(ENCODE(task) + "\n")
+                out.write(_task_json(task) + "\n")
             if raw is not None:
                 out.flush()  # before the next line's bytes
 
@@ -191,7 +191,8 @@ class ProdigyFormat(JsonLinesFormat):
             task["_task_hash"] = ex.pop("_task_hash")
         else:
             digest = digest or hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0" + _SORTED_COMPACT(spans).encode("utf-8", "surrogatepass"))
+            compact = "[" + ",".join(map(_span_sorted, spans)) + "]"  # _SORTED_COMPACT(spans)
+            digest.update(b"\0" + compact.encode("utf-8", "surrogatepass"))
             task["_task_hash"] = _int32(digest.digest())
         if ann is not None and ann.annotator:
             task["_annotator_id"] = ann.annotator
@@ -201,6 +202,41 @@ class ProdigyFormat(JsonLinesFormat):
         if ann is not None and ann.attributes:
             task["attributes"] = dict(ann.attributes)
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
+
+
+def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
+    """``ENCODE(task)``, its tokens replaced by ``tokens`` if given, its spans' JSON made by a format string
+    each (``_span_json``) and spliced in (``_json.encode_spliced``; a text over the splice limit: whole)."""
+    obj = {**task} if tokens is None else {**task, "tokens": tokens}
+    if not task["spans"] or len(task["text"]) > SPLICED_AT_MOST:
+        return ENCODE(obj)
+    obj["spans"] = Raw(map(_span_json, task["spans"]))
+    return encode_spliced(obj, [(obj, "spans")])
+
+
+_SPAN = '{"start": %d, "end": %d, "token_start": %d, "token_end": %d, "label": %s}'
+_SPAN_SORTED = '{"end":%d,"label":%s,"start":%d,"token_end":%d,"token_start":%d}'
+_ascii_str = json.encoder.encode_basestring_ascii  # what _SORTED_COMPACT writes for a string
+
+
+def _usual(sp: dict[str, Any]) -> bool:
+    """A span of ``task``'s own five keys, whole-number offsets and a text label (any other: the encoder's)."""
+    return len(sp) == 5 and type(sp["start"]) is int and type(sp["end"]) is int and type(sp["label"]) is str \
+        and type(sp["token_start"]) is int and type(sp["token_end"]) is int
+
+
+def _span_json(sp: dict[str, Any]) -> str:
+    """``ENCODE(sp)``: a format string for the usual span (a dict the encoder walks costs several times more)."""
+    if _usual(sp):
+        return _SPAN % (sp["start"], sp["end"], sp["token_start"], sp["token_end"], json_str(sp["label"]))
+    return ENCODE(sp)
+
+
+def _span_sorted(sp: dict[str, Any]) -> str:
+    """``_SORTED_COMPACT(sp)`` (keys sorted, no spaces, ASCII), the same way."""
+    if _usual(sp):
+        return _SPAN_SORTED % (sp["end"], _ascii_str(sp["label"]), sp["start"], sp["token_end"], sp["token_start"])
+    return _SORTED_COMPACT(sp)
 
 
 def _relation(head: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
