@@ -108,34 +108,33 @@ class ProdigyFormat(JsonLinesFormat):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         raw = utf8_buffer(out)  # a UTF-8 file or standard output: lines written as the bytes made
-        for rec in records:
-            task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
-            if task is None:
-                continue
-            tokens = task["tokens"]
-            if isinstance(tokens, _OurTokens):  # written in the place the task gives them
-                parts = _task_json(task, _MARK).split(_MARK_JSON)
-                body = tokens.json_bytes() if len(parts) == 2 else None
-                if body is not None:  # the usual document: one line of bytes
-                    # strict to a file (a lone surrogate cannot be UTF-8: the export says so); else passed through
-                    errors = "surrogatepass" if raw is None else "strict"
-                    line = b"".join((parts[0].encode("utf-8", errors), body, parts[1].encode("utf-8", errors), b"\n"))
+        pending: list[bytes] = []  # lines of bytes not yet written: given to ``raw`` a megabyte at a time
+        size = 0
+        try:
+            for rec in records:
+                task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
+                if task is None:
+                    continue
+                line = _line_bytes(task, strict=raw is not None)
+                if line is not None:  # the usual document
                     if raw is None:
                         out.write(line.decode("utf-8", "surrogatepass"))
-                    else:
-                        raw.write(line)
-                    continue
-                if len(parts) == 2:  # a slice of tokens at a time
-                    out.write(parts[0])
-                    tokens.write_json(out)
-                    out.write(parts[1] + "\n")
-                else:  # a value is the mark itself: whole
-                    task["tokens"] = tokens.dicts(0, len(tokens.starts))
-                    out.write(_task_json(task) + "\n")
-            else:
-                out.write(_task_json(task) + "\n")
-            if raw is not None:
-                out.flush()  # before the next line's bytes
+                        continue
+                    pending.append(line)
+                    size += len(line)
+                    if size < _PENDING_AT_MOST:
+                        continue
+                if pending:
+                    raw.write(b"".join(pending))  # type: ignore[union-attr]
+                    pending.clear()
+                    size = 0
+                if line is None:
+                    _write_text(task, out)
+                    if raw is not None:
+                        out.flush()  # before the next bytes
+        finally:  # the lines made before a failure are written too (standard output keeps them)
+            if pending:
+                raw.write(b"".join(pending))  # type: ignore[union-attr]
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -202,6 +201,40 @@ class ProdigyFormat(JsonLinesFormat):
         if ann is not None and ann.attributes:
             task["attributes"] = dict(ann.attributes)
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
+
+
+def _line_bytes(task: dict[str, Any], strict: bool) -> bytes | None:
+    """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None.
+    ``strict``: a lone surrogate raises (no UTF-8 for it: the export says so); else it is passed through."""
+    tokens = task["tokens"]
+    if not isinstance(tokens, _OurTokens):
+        return None
+    body = tokens.json_bytes()  # first: a huge text (no kept table) is then encoded once, by _write_text
+    if body is None:
+        return None
+    parts = _task_json(task, _MARK).split(_MARK_JSON)
+    if len(parts) != 2:
+        return None
+    errors = "strict" if strict else "surrogatepass"
+    return b"".join((parts[0].encode("utf-8", errors), body, parts[1].encode("utf-8", errors), b"\n"))
+
+
+def _write_text(task: dict[str, Any], out: TextIO) -> None:
+    """The task's line written as text: our tokens a slice at a time in the place the task gives them (a
+    huge document is never held as one line), or whole when a value of the task is the mark itself."""
+    tokens = task["tokens"]
+    if isinstance(tokens, _OurTokens):
+        parts = _task_json(task, _MARK).split(_MARK_JSON)
+        if len(parts) == 2:
+            out.write(parts[0])
+            tokens.write_json(out)
+            out.write(parts[1] + "\n")
+            return
+        task["tokens"] = tokens.dicts(0, len(tokens.starts))
+    out.write(_task_json(task) + "\n")
+
+
+_PENDING_AT_MOST = 1 << 20  # bytes of lines gathered before one write
 
 
 def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
