@@ -406,8 +406,8 @@ class _OurTokens:
         table, joined = self.kept
         text, starts, ends = self.text, table.starts, table.ends
         n = len(starts)
-        if n < 2:
-            return None if n else b"[]"
+        if not n:
+            return b"[]"
         start_of, end_of, id_of = _number_pieces(_TABLE)
         if n > len(id_of) or ends[-1] >= len(end_of) or "\x7f" in joined:
             return None
@@ -422,8 +422,8 @@ class _OurTokens:
         texts[0] = _FIRST_B + texts[0]
         pieces: list[bytes | None] = [None] * (4 * n + 1)
         pieces[0:-1:4] = texts
-        pieces[1::4] = itemgetter(*starts)(start_of)
-        pieces[2::4] = itemgetter(*ends)(end_of)
+        pieces[1::4] = itemgetter(*starts)(start_of) if n > 1 else [start_of[starts[0]]]  # one: not a tuple
+        pieces[2::4] = itemgetter(*ends)(end_of) if n > 1 else [end_of[ends[0]]]
         pieces[3::4] = id_of[:n]
         pieces[-1] = b"true}]" if text[ends[-1]:ends[-1] + 1].isspace() else b"false}]"
         return b"".join(pieces)  # type: ignore[arg-type]
