@@ -16,6 +16,10 @@ document still to do is written without an answer.
 Hashes, when the task did not come from Prodigy with its own: ``_input_hash`` is
 the first 4 bytes of sha256(text as UTF-8) read as a signed big-endian int;
 ``_task_hash`` the same over the text, a NUL, and the spans as compact sorted JSON.
+
+Long because a task's token list (an object per token, most of the line) is written two ways that must
+agree byte for byte: from a kept token table by a few C calls a document (``_OurTokens.json_bytes``), and
+a slice at a time for everything else (``write_json``), with the pieces each takes.
 """
 
 from __future__ import annotations
