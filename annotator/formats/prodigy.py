@@ -129,16 +129,17 @@ class ProdigyFormat(JsonLinesFormat):
                     if size < _PENDING_AT_MOST:
                         continue
                 if pending:
-                    raw.write(b"".join(pending))  # type: ignore[union-attr]
-                    pending.clear()
+                    gathered = b"".join(pending)
+                    pending.clear()  # first: a failed write is never tried again
                     size = 0
+                    raw.write(gathered)
                 if line is None:
                     _write_text(task, out)
                     if raw is not None:
                         out.flush()  # before the next bytes
         finally:  # the lines made before a failure are written too (standard output keeps them)
             if pending:
-                raw.write(b"".join(pending))  # type: ignore[union-attr]
+                raw.write(b"".join(pending))
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -419,7 +420,7 @@ class _OurTokens:
         runs: list[str | None] = [None] * (2 * len(run_starts) - 1)
         runs[0::2] = map(text.__getitem__, map(slice, run_starts, run_ends))
         runs[1::2] = map(_GAP.__getitem__, map(ne, run_ends[:-1], run_starts[1:]))
-        escaped = json_str("".join(runs)).encode("utf-8", "surrogatepass")
+        escaped = json_str("".join(runs)).encode("utf-8", "surrogatepass")  # type: ignore[arg-type]
         texts = escaped[1:-1].replace(b" ", _THEN_WS).replace(b"\x7f", _THEN_NO_WS).split(b"\0")
         if len(texts) != n:
             return None
