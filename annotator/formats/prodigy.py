@@ -34,7 +34,17 @@ from operator import add, itemgetter, ne
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str, utf8_buffer
+from annotator.formats._json import (
+    ENCODE,
+    INT_SLOT,
+    SPLICED_AT_MOST,
+    STR_SLOT,
+    Raw,
+    encode_spliced,
+    json_str,
+    utf8_buffer,
+    writer,
+)
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -252,29 +262,28 @@ def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
     return encode_spliced(obj, [(obj, "spans")])
 
 
-_SPAN = '{"start": %d, "end": %d, "token_start": %d, "token_end": %d, "label": %s}'
-_SPAN_SORTED = '{"end":%d,"label":%s,"start":%d,"token_end":%d,"token_start":%d}'
-_ascii_str = json.encoder.encode_basestring_ascii  # what _SORTED_COMPACT writes for a string
-
-
-def _usual(sp: dict[str, Any]) -> bool:
-    """A span of ``task``'s own five keys, whole-number offsets and a text label (any other: the encoder's)."""
-    return len(sp) == 5 and type(sp["start"]) is int and type(sp["end"]) is int and type(sp["label"]) is str \
-        and type(sp["token_start"]) is int and type(sp["token_end"]) is int
+# json.dumps(…, sort_keys=True, separators=(",", ":")), its encoder made once (dumps makes one a call)
+_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+# a span's JSON (its keys in task order) and its compact sorted JSON for the task hash (``_json.writer``)
+_SPAN_SHAPE = {"start": INT_SLOT, "end": INT_SLOT, "token_start": INT_SLOT, "token_end": INT_SLOT, "label": STR_SLOT}
+_SPAN = writer(_SPAN_SHAPE)
+_SPAN_SORTED = writer(dict(sorted(_SPAN_SHAPE.items())), _SORTED_COMPACT, json.encoder.encode_basestring_ascii,
+                      (",", ":"))
 
 
 def _span_json(sp: dict[str, Any]) -> str:
-    """``ENCODE(sp)``: a format string for the usual span (a dict the encoder walks costs several times more)."""
-    if _usual(sp):
-        return _SPAN % (sp["start"], sp["end"], sp["token_start"], sp["token_end"], json_str(sp["label"]))
-    return ENCODE(sp)
+    """``ENCODE(sp)``: a format string for a span of the five usual keys (a dict the encoder walks costs
+    several times more); any other (a claim's attributes) the encoder's."""
+    if len(sp) != 5:
+        return ENCODE(sp)
+    return _SPAN(sp["start"], sp["end"], sp["token_start"], sp["token_end"], sp["label"])
 
 
 def _span_sorted(sp: dict[str, Any]) -> str:
     """``_SORTED_COMPACT(sp)`` (keys sorted, no spaces, ASCII), the same way."""
-    if _usual(sp):
-        return _SPAN_SORTED % (sp["end"], _ascii_str(sp["label"]), sp["start"], sp["token_end"], sp["token_start"])
-    return _SORTED_COMPACT(sp)
+    if len(sp) != 5:
+        return _SORTED_COMPACT(sp)
+    return _SPAN_SORTED(sp["end"], sp["label"], sp["start"], sp["token_end"], sp["token_start"])
 
 
 def _relation(head: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
@@ -364,8 +373,6 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
 _MARK_JSON = ENCODE(_MARK)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
-# json.dumps(…, sort_keys=True, separators=(",", ":")), its encoder made once (dumps makes one a call)
-_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 class _OurTokens:
