@@ -14,9 +14,12 @@ strings, from the object's shape: the one owner of JSON written other than by th
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
+import os
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TextIO
 
 ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 json_str = json.encoder.encode_basestring  # what ENCODE writes for a string (its C encoder)
@@ -36,9 +39,11 @@ class Slot:
 STR_SLOT, INT_SLOT, JSON_SLOT = Slot("str"), Slot("int"), Slot("json")
 
 
-def writer(shape: Any) -> Callable[..., str]:
+def writer(shape: Any, encode: Callable[[Any], str] = ENCODE, string: Callable[[str], str] = json_str,
+           separators: tuple[str, str] = (", ", ": ")) -> Callable[..., str]:
     """A function of the values of ``shape``'s slots (positional, in the order they appear) returning ``ENCODE``
-    of ``shape`` with them in place. ``shape`` is JSON (dicts, lists, constants) holding ``Slot``s. When every
+    of ``shape`` with them in place (or ``encode``'s, given the strings and separators it writes: Prodigy's
+    compact sorted JSON). ``shape`` is JSON (dicts, lists, constants) holding ``Slot``s. When every
     ``STR_SLOT`` value is a ``str`` and every ``INT_SLOT`` value an ``int`` (exactly: as a state holds them), a
     format string made once from ``shape`` writes it, several times cheaper than the encoder walking an object
     made for it; else the encoder writes that object (a ``JSON_SLOT`` value read back). Made once, as code."""
@@ -47,7 +52,7 @@ def writer(shape: Any) -> Callable[..., str]:
     count = 0
 
     def literal(value: Any) -> None:
-        template.append(ENCODE(value).replace("{", "{{").replace("}", "}}"))
+        template.append(encode(value).replace("{", "{{").replace("}", "}}"))
 
     def walk(node: Any) -> str:  # the code of the object (for the encoder), writing its template on the way
         nonlocal count
@@ -64,9 +69,9 @@ def writer(shape: Any) -> Callable[..., str]:
             template.append("{{")
             items = []
             for k, (key, value) in enumerate(node.items()):
-                template.append(", " if k else "")
+                template.append(separators[0] if k else "")
                 literal(key)
-                template.append(": ")
+                template.append(separators[1])
                 items.append(f"{key!r}: {walk(value)}")
             template.append("}}")
             return "{" + ", ".join(items) + "}"
@@ -74,7 +79,7 @@ def writer(shape: Any) -> Callable[..., str]:
             template.append("[")
             values = []
             for k, value in enumerate(node):
-                template.append(", " if k else "")
+                template.append(separators[0] if k else "")
                 values.append(walk(value))
             template.append("]")
             return "[" + ", ".join(values) + "]"
@@ -88,7 +93,7 @@ def writer(shape: Any) -> Callable[..., str]:
         code.append(f"    if {' and '.join(checks)}:")
     code.append(f"    {'    ' if checks else ''}return f{''.join(template)!r}")
     code.append(f"    return _encode({made})")
-    env: dict[str, Any] = {"_str": json_str, "_encode": ENCODE, "_loads": json.loads}
+    env: dict[str, Any] = {"_str": string, "_encode": encode, "_loads": json.loads}
     exec("\n".join(code), env)  # noqa: S102 - code made from our own shapes, no data
     made_writer: Callable[..., str] = env["written"]
     return made_writer
@@ -139,3 +144,13 @@ def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bo
     finally:
         for (place, key), raw in zip(places, raws, strict=True):
             place[key] = raw
+
+
+def utf8_buffer(out: TextIO) -> Any:
+    """The byte stream under ``out`` when writing there the line's UTF-8 is what ``out.write`` would do (a
+    text file of UTF-8 that makes nothing else of a line end: the export's own files and standard
+    output), flushed first; else None (write text)."""
+    if type(out) is not io.TextIOWrapper or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
+        return None
+    out.flush()
+    return out.buffer

@@ -7,17 +7,14 @@ come back shifted.
 
 from __future__ import annotations
 
-import codecs
-import io
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
-from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, json_str, writer
+from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, json_str, utf8_buffer, writer
 from annotator.formats._order import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
@@ -85,16 +82,6 @@ def _utf8(line: str) -> bytes:
         return line.encode("utf-8")
     except UnicodeEncodeError:
         return _escaped(line).encode("utf-8")
-
-
-def _utf8_buffer(out: TextIO) -> Any:
-    """The byte stream under ``out`` when writing there the line's UTF-8 is what ``out.write`` would do (a
-    text file of UTF-8 that makes nothing else of a line end: the export's own files and standard
-    output), flushed first; else None (write text)."""
-    if type(out) is not io.TextIOWrapper or codecs.lookup(out.encoding).name != "utf-8" or os.linesep != "\n":
-        return None
-    out.flush()
-    return out.buffer
 
 
 class NativeFormat(Format):
@@ -253,7 +240,7 @@ class NativeFormat(Format):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         name, version = ctx.schema.name, ctx.schema.version
-        raw = _utf8_buffer(out)
+        raw = utf8_buffer(out)
         if raw is None:
             for record in records:
                 out.write(record_line(record, name, version) + "\n")

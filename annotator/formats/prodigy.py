@@ -16,6 +16,10 @@ document still to do is written without an answer.
 Hashes, when the task did not come from Prodigy with its own: ``_input_hash`` is
 the first 4 bytes of sha256(text as UTF-8) read as a signed big-endian int;
 ``_task_hash`` the same over the text, a NUL, and the spans as compact sorted JSON.
+
+Long because a task's token list (an object per token, most of the line) is written two ways that must
+agree byte for byte: from a kept token table by a few C calls a document (``_OurTokens.json_bytes``), and
+a slice at a time for everything else (``write_json``), with the pieces each takes.
 """
 
 from __future__ import annotations
@@ -30,7 +34,17 @@ from operator import add, itemgetter, ne
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, json_str
+from annotator.formats._json import (
+    ENCODE,
+    INT_SLOT,
+    SPLICED_AT_MOST,
+    STR_SLOT,
+    Raw,
+    encode_spliced,
+    json_str,
+    utf8_buffer,
+    writer,
+)
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -56,7 +70,11 @@ _MODEL_KEYS = ("text", "spans", "relations", "meta", "notes", "attributes")
 
 
 def hash32(*parts: str) -> int:
-    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).digest()
+    return _int32(hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).digest())
+
+
+def _int32(digest: bytes) -> int:
+    """A hash as Prodigy keeps it: the digest's first 4 bytes, a signed big-endian int."""
     return int.from_bytes(digest[:4], "big", signed=True)
 
 
@@ -103,20 +121,35 @@ class ProdigyFormat(JsonLinesFormat):
         return Record(doc, ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        for rec in records:
-            task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
-            if task is None:
-                continue
-            tokens = task["tokens"]
-            if isinstance(tokens, _OurTokens):  # written a slice at a time, in the place the task gives them
-                parts = ENCODE({**task, "tokens": _MARK}).split(_MARK_JSON)
-                if len(parts) == 2:
-                    out.write(parts[0])
-                    tokens.write_json(out)
-                    out.write(parts[1] + "\n")
+        raw = utf8_buffer(out)  # a UTF-8 file or standard output: lines written as the bytes made
+        pending: list[bytes] = []  # lines of bytes not yet written: given to ``raw`` a megabyte at a time
+        size = 0
+        try:
+            for rec in records:
+                task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
+                if task is None:
                     continue
-                task["tokens"] = tokens.dicts(0, len(tokens.starts))  # a value is the mark itself: whole
-            out.write(ENCODE(task) + "\n")
+                line = _line_bytes(task, strict=raw is not None)
+                if line is not None:  # the usual document
+                    if raw is None:
+                        out.write(line.decode("utf-8", "surrogatepass"))
+                        continue
+                    pending.append(line)
+                    size += len(line)
+                    if size < _PENDING_AT_MOST:
+                        continue
+                if pending:
+                    gathered = b"".join(pending)
+                    pending.clear()  # first: a failed write is never tried again
+                    size = 0
+                    raw.write(gathered)
+                if line is None:
+                    _write_text(task, out)
+                    if raw is not None:
+                        out.flush()  # before the next bytes
+        finally:  # the lines made before a failure are written too (standard output keeps them)
+            if pending:
+                raw.write(b"".join(pending))
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -162,8 +195,19 @@ class ProdigyFormat(JsonLinesFormat):
             task["answer"] = _ANSWER_OF_STATUS[ann.status]
         else:
             ex.pop("answer", None)
-        task["_input_hash"] = ex.pop("_input_hash", hash32(doc.text))
-        task["_task_hash"] = ex.pop("_task_hash", hash32(doc.text, _SORTED_COMPACT(spans)))
+        digest = None  # sha256 of the text, made once for both hashes (hash32's bytes, in two steps)
+        if "_input_hash" in ex:
+            task["_input_hash"] = ex.pop("_input_hash")
+        else:
+            digest = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
+            task["_input_hash"] = _int32(digest.digest())
+        if "_task_hash" in ex:
+            task["_task_hash"] = ex.pop("_task_hash")
+        else:
+            digest = digest or hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
+            compact = "[" + ",".join(map(_span_sorted, spans)) + "]"  # _SORTED_COMPACT(spans)
+            digest.update(b"\0" + compact.encode("utf-8", "surrogatepass"))
+            task["_task_hash"] = _int32(digest.digest())
         if ann is not None and ann.annotator:
             task["_annotator_id"] = ann.annotator
             ex.pop("_annotator_id", None)
@@ -172,6 +216,74 @@ class ProdigyFormat(JsonLinesFormat):
         if ann is not None and ann.attributes:
             task["attributes"] = dict(ann.attributes)
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
+
+
+def _line_bytes(task: dict[str, Any], strict: bool) -> bytes | None:
+    """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None.
+    ``strict``: a lone surrogate raises (no UTF-8 for it: the export says so); else it is passed through."""
+    tokens = task["tokens"]
+    if not isinstance(tokens, _OurTokens):
+        return None
+    body = tokens.json_bytes()  # first: a huge text (no kept table) is then encoded once, by _write_text
+    if body is None:
+        return None
+    parts = _task_json(task, _MARK).split(_MARK_JSON)
+    if len(parts) != 2:
+        return None
+    errors = "strict" if strict else "surrogatepass"
+    return b"".join((parts[0].encode("utf-8", errors), body, parts[1].encode("utf-8", errors), b"\n"))
+
+
+def _write_text(task: dict[str, Any], out: TextIO) -> None:
+    """The task's line written as text: our tokens a slice at a time in the place the task gives them (a
+    huge document is never held as one line), or whole when a value of the task is the mark itself."""
+    tokens = task["tokens"]
+    if isinstance(tokens, _OurTokens):
+        parts = _task_json(task, _MARK).split(_MARK_JSON)
+        if len(parts) == 2:
+            out.write(parts[0])
+            tokens.write_json(out)
+            out.write(parts[1] + "\n")
+            return
+        task["tokens"] = tokens.dicts(0, len(tokens.starts))
+    out.write(_task_json(task) + "\n")
+
+
+_PENDING_AT_MOST = 1 << 20  # bytes of lines gathered before one write
+
+
+def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
+    """``ENCODE(task)``, its tokens replaced by ``tokens`` if given, its spans' JSON made by a format string
+    each (``_span_json``) and spliced in (``_json.encode_spliced``; a text over the splice limit: whole)."""
+    obj = {**task} if tokens is None else {**task, "tokens": tokens}
+    if not task["spans"] or len(task["text"]) > SPLICED_AT_MOST:
+        return ENCODE(obj)
+    obj["spans"] = Raw(map(_span_json, task["spans"]))
+    return encode_spliced(obj, [(obj, "spans")])
+
+
+# json.dumps(…, sort_keys=True, separators=(",", ":")), its encoder made once (dumps makes one a call)
+_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+# a span's JSON (its keys in task order) and its compact sorted JSON for the task hash (``_json.writer``)
+_SPAN_SHAPE = {"start": INT_SLOT, "end": INT_SLOT, "token_start": INT_SLOT, "token_end": INT_SLOT, "label": STR_SLOT}
+_SPAN = writer(_SPAN_SHAPE)
+_SPAN_SORTED = writer(dict(sorted(_SPAN_SHAPE.items())), _SORTED_COMPACT, json.encoder.encode_basestring_ascii,
+                      (",", ":"))
+
+
+def _span_json(sp: dict[str, Any]) -> str:
+    """``ENCODE(sp)``: a format string for a span of the five usual keys (a dict the encoder walks costs
+    several times more); any other (a claim's attributes) the encoder's."""
+    if len(sp) != 5:
+        return ENCODE(sp)
+    return _SPAN(sp["start"], sp["end"], sp["token_start"], sp["token_end"], sp["label"])
+
+
+def _span_sorted(sp: dict[str, Any]) -> str:
+    """``_SORTED_COMPACT(sp)`` (keys sorted, no spaces, ASCII), the same way."""
+    if len(sp) != 5:
+        return _SORTED_COMPACT(sp)
+    return _SPAN_SORTED(sp["end"], sp["label"], sp["start"], sp["token_end"], sp["token_start"])
 
 
 def _relation(head: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
@@ -261,8 +373,6 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
 _MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
 _MARK_JSON = ENCODE(_MARK)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
-# json.dumps(…, sort_keys=True, separators=(",", ":")), its encoder made once (dumps makes one a call)
-_SORTED_COMPACT = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
 
 
 class _OurTokens:
@@ -271,19 +381,64 @@ class _OurTokens:
 
     def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None) -> None:
         """``kept``: the token table the store kept for the text, with its tokens joined by spaces
-        (``_spans.kept_tokens``): then nothing is tokenized, and the token texts, JSON-escaped, are one
-        ``json_str`` of that joined string and one ``split`` (escaping is per character and never makes
-        or touches a space, so the escaped tokens are the pieces of the escaped whole)."""
+        (``_spans.kept_tokens``): then nothing is tokenized, and the JSON is made from the table
+        (``json_bytes``, or ``write_json``'s slices for what that declines)."""
         self.text = text
-        self.escaped: list[str] | None = None
+        self.kept = kept
         if kept is not None:
-            table, joined = kept
-            self.starts, self.ends = table.starts, table.ends
-            escaped = json_str(joined)[1:-1].split(" ") if joined else []
-            if len(escaped) == len(self.starts):
-                self.escaped = escaped
+            self.starts, self.ends = kept[0].starts, kept[0].ends
             return
         self.starts, self.ends, _ = token_table(text)
+
+    def escaped(self) -> list[str] | None:
+        """The token texts, JSON-escaped, from a kept table: one ``json_str`` of its joined tokens and one
+        ``split`` (escaping is per character and never makes or touches a space, so the escaped tokens
+        are the pieces of the escaped whole); None without one (or when the pieces do not fit)."""
+        if self.kept is None:
+            return None
+        joined = self.kept[1]
+        escaped = json_str(joined)[1:-1].split(" ") if joined else []
+        return escaped if len(escaped) == len(self.starts) else None
+
+    def json_bytes(self) -> bytes | None:
+        """The JSON list of the token dicts as UTF-8 (``write_json``'s text, lone surrogates passed through),
+        made from a kept table by a few C calls a document and none per token: None for what it does not
+        do (no kept table, a DEL in a token, offsets or ids past the number tables) and ``write_json`` does.
+
+        The table's runs (tokens one space apart) are joined by " " where white space separates them and
+        by DEL where nothing does, and escaped by one ``json_str``: escaping is per character, never makes
+        a space or a DEL, and never touches one (tokens hold no white space), so each space is now a token
+        followed by white space and each DEL one that is not. Two ``replace`` calls turn them into what
+        lies between two tokens' texts (``ws`` and the next dict's opening) and a NUL, and one ``split``
+        at the NULs gives each token's text with what goes before it. The numbers are pieces made once
+        (``_number_pieces``), picked by ``itemgetter`` (one C call for all tokens), and the four lists are
+        laid side by side by slice assignment and joined once."""
+        if self.kept is None:
+            return None
+        table, joined = self.kept
+        text, starts, ends = self.text, table.starts, table.ends
+        n = len(starts)
+        if not n:
+            return b"[]"
+        start_of, end_of, id_of = _number_pieces(_TABLE)
+        if n > len(id_of) or ends[-1] >= len(end_of) or "\x7f" in joined:
+            return None
+        run_starts, run_ends = table.run_starts, table.run_ends
+        runs: list[str | None] = [None] * (2 * len(run_starts) - 1)
+        runs[0::2] = map(text.__getitem__, map(slice, run_starts, run_ends))
+        runs[1::2] = map(_GAP.__getitem__, map(ne, run_ends[:-1], run_starts[1:]))
+        escaped = json_str("".join(runs)).encode("utf-8", "surrogatepass")  # type: ignore[arg-type]
+        texts = escaped[1:-1].replace(b" ", _THEN_WS).replace(b"\x7f", _THEN_NO_WS).split(b"\0")
+        if len(texts) != n:
+            return None
+        texts[0] = _FIRST_B + texts[0]
+        pieces: list[bytes | None] = [None] * (4 * n + 1)
+        pieces[0:-1:4] = texts
+        pieces[1::4] = itemgetter(*starts)(start_of) if n > 1 else [start_of[starts[0]]]  # one: not a tuple
+        pieces[2::4] = itemgetter(*ends)(end_of) if n > 1 else [end_of[ends[0]]]
+        pieces[3::4] = id_of[:n]
+        pieces[-1] = b"true}]" if text[ends[-1]:ends[-1] + 1].isspace() else b"false}]"
+        return b"".join(pieces)  # type: ignore[arg-type]
 
     def locate(self, offset: int, last: bool) -> tuple[bool, int]:
         """Whether ``offset`` is a token start (an end, when ``last``), and the index of that token, else of
@@ -314,6 +469,7 @@ class _OurTokens:
         text, starts, ends = self.text, self.starts, self.ends
         n = len(starts)
         start_of, end_of, id_ws = _pieces(_TABLE)
+        kept = self.escaped()
         out.write("[")
         for first in range(0, n, _SLICE):
             stop = min(n, first + _SLICE)
@@ -321,8 +477,8 @@ class _OurTokens:
             ws = list(map(ne, e, starts[first + 1:stop + 1]))
             if stop == n:
                 ws.append(text[e[-1]:e[-1] + 1].isspace())
-            if self.escaped is not None:
-                escaped: Iterable[str] = self.escaped[first:stop]
+            if kept is not None:
+                escaped: Iterable[str] = kept[first:stop]
             else:
                 escaped = map(_UNQUOTED, map(json_str, map(text.__getitem__, map(slice, s, e))))
             m = stop - first
@@ -353,6 +509,9 @@ _UNQUOTED = itemgetter(slice(1, -1))  # a JSON string's contents
 
 
 _TABLE = 1 << 13  # numbers whose pieces are made once (about 15 ms): offsets and ids of the usual document
+_GAP = ("\x7f", " ")  # between two runs of tokens (``json_bytes``): whether white space lies between them
+_THEN_WS, _THEN_NO_WS = b'\0true}, {"text": "', b'\0false}, {"text": "'  # a token's end, after its text
+_FIRST_B = b'[{"text": "'
 
 
 @lru_cache(maxsize=1)
@@ -361,6 +520,14 @@ def _pieces(size: int) -> tuple[list[str], list[str], list[str]]:
     token's text, its start; its end; its id and whether white space follows (at 2 id + ws)."""
     return ([_START.format(k) for k in range(size)], [_END.format(k) for k in range(size)],
             [_ID_WS.format(k, w) + _NEXT for k in range(size) for w in _JSON_BOOL])
+
+
+@lru_cache(maxsize=1)
+def _number_pieces(size: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """The pieces ``json_bytes`` takes for numbers under ``size``, as UTF-8: after a token's text, its start;
+    its end; after that, its id."""
+    return ([b'", "start": %d, "end": ' % k for k in range(size)], [b"%d" % k for k in range(size)],
+            [b', "id": %d, "ws": ' % k for k in range(size)])
 
 
 def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:
