@@ -1,7 +1,7 @@
 """The editing core's index of a state (``editing.spans.SpanIndex``) is kept in step with the state
 shown (``following``): after any sequence of edits, undos, redos and the store's copies of a state,
 it holds exactly what an index made afresh from that state holds, in the same order. The ranges the
-document view redraws (``tui.spans.changed_ranges``, by ``editing.spans.changed``) are those a
+document view redraws (``SpanChange.ranges``, by ``editing.spans.changed``) are those a
 comparison of every span by id finds, found without comparing every span."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotator.editing.spans import SpanIndex
+from annotator.editing.spans import SpanChange, SpanIndex
 from annotator.errors import OperationError
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.model.operations import (
@@ -27,7 +27,6 @@ from annotator.model.operations import (
 )
 from annotator.schema import default_schema_path, load_schema
 from annotator.text.overlaps import SpansByStart
-from annotator.tui.spans import changed_ranges
 
 TEXT = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي" * 3  # no whitespace: any bounds are a span's
 SCHEMA = replace(load_schema(default_schema_path()), allow_nesting=True, allow_overlap=True)
@@ -43,7 +42,7 @@ def same(a: SpansByStart, b: SpansByStart) -> None:
 
 
 def every_span_compared(old: Annotations, new: Annotations) -> list[tuple[int, int]]:
-    """What ``changed_ranges`` gave before: each span of both states compared by id."""
+    """What the ranges to redraw were before: each span of both states compared by id."""
     def keyed(state: Annotations) -> dict:
         return {**{("e", e.id): e for e in state.entities}, **{("c", c.id): c for c in state.claims}}
 
@@ -108,7 +107,7 @@ def test_the_index_kept_in_step_holds_what_a_fresh_one_holds(steps, probe):
         same(index.entities, fresh.entities)
         same(index.claims, fresh.claims)
         assert index.overlapping(*probe) == fresh.overlapping(*probe)
-        assert sorted(changed_ranges(before, state)) == sorted(every_span_compared(before, state))
+        assert sorted(SpanChange(before, state).ranges()) == sorted(every_span_compared(before, state))
 
 
 def test_the_ranges_a_label_changed_are_found_without_comparing_every_span(monkeypatch):
@@ -119,6 +118,6 @@ def test_the_ranges_a_label_changed_are_found_without_comparing_every_span(monke
     compared = []
     real = Entity.__eq__
     monkeypatch.setattr(Entity, "__eq__", lambda a, b: compared.append(1) or real(a, b))
-    assert changed_ranges(state, label) == [(12_001, 12_002)]
-    assert sorted(changed_ranges(label, relabel)) == [(12_000, 12_002), (12_000, 12_002)]
+    assert SpanChange(state, label).ranges() == [(12_001, 12_002)]
+    assert sorted(SpanChange(label, relabel).ranges()) == [(12_000, 12_002), (12_000, 12_002)]
     assert len(compared) <= 2, len(compared)  # the stretch a change touched, not 8,000 spans

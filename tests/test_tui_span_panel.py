@@ -115,5 +115,5 @@ async def test_an_equal_copy_of_a_state_holding_claims_reuses_the_rows_without_h
         changed = dataclasses.replace(old, claims=(edited, *old.claims[1:]))
         panel.show(screen.view.text, changed)
         await pilot.pause()
-        assert panel._rows[id(changed.claims[0])]._span == changed.claims[0]  # not an equal-placed stale row
+        assert panel.get_option("c:c0").span == changed.claims[0]  # not an equal-placed stale row
     session.store.close()

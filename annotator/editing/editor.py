@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
-from annotator.editing.spans import SpanIndex, innermost_first
+from annotator.editing.spans import SpanChange, SpanIndex, innermost_first
 from annotator.errors import OperationError
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
@@ -143,6 +143,16 @@ class Editor:
         elif spans.state is not self.state:
             spans = self._spans = spans.following(self.state)
         return spans
+
+    def show(self, state: Annotations) -> SpanChange:
+        """Make ``state`` the state shown; what changed from the one before is found here, once, and
+        returned for the screen to hand on (the view's lines, the side panel's rows): the index follows
+        with it."""
+        change = SpanChange(self.state, state)
+        self.state = state
+        if self._spans is not None:
+            self._spans = self._spans.following(state, change)
+        return change
 
     @property
     def text(self) -> Text:
