@@ -554,14 +554,20 @@ class AnnotationSession:
         """Apply the operation ``make`` builds from the state it applies to: the state this session last
         saved for the document, without reading it (each read is a round trip to a team's server), else
         the stored one. A state gone stale meanwhile (another writer came first) is refused by the store's
-        version check, nothing written; the action is then planned again on the state read afresh."""
+        version check, nothing written; the action is then planned again on the state read afresh. An action
+        refused on the state kept is planned again only when the state read is another version: on the same
+        one it would be refused again (the kept state stays kept)."""
         before = self._saved.find(doc_id)
-        if before is not None:
-            try:
-                return self._plan_and_save(doc_id, make, before)
-            except (StaleStateError, OperationError):  # refused by the store, or planned on what changed since
-                self._saved.discard(doc_id)
-        return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
+        if before is None:
+            return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
+        try:
+            return self._plan_and_save(doc_id, make, before)
+        except (StaleStateError, OperationError) as exc:  # refused by the store, or planned on what changed since
+            fresh = self.store.load(doc_id, self.annotator)
+            if not isinstance(exc, StaleStateError) and fresh.version == before.version:
+                raise
+            self._saved.discard(doc_id)
+            return self._plan_and_save(doc_id, make, fresh)
 
     def _plan_and_save(self, doc_id: str, make: Callable[[Annotations], Operation], before: Annotations) -> Change:
         text = self.text(doc_id)  # a big one by pieces: the checks slice it
