@@ -49,7 +49,7 @@ from annotator.model.operations import (
     said,
 )
 from annotator.schema.model import Schema
-from annotator.session import claim_defaults, new_id, plan_change
+from annotator.session import claim_defaults, highest_id, id_number, plan_change
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
@@ -131,6 +131,7 @@ class Editor:
         self._text = text
         self.state = state  # the state shown; its spans' index (``spans``) follows it when next asked
         self._spans: SpanIndex | None = None
+        self._highest: dict[str, tuple[Annotations, int]] = {}  # prefix -> (a state, its ``highest_id``)
 
     @property
     def spans(self) -> SpanIndex:
@@ -152,7 +153,27 @@ class Editor:
         self.state = state
         if self._spans is not None:
             self._spans = self._spans.following(state, change)
+        self._ids_follow(change)
         return change
+
+    def _ids_follow(self, change: SpanChange) -> None:
+        """Keep each known ``highest_id`` in step with ``change``: the ids come count; one gone that was the
+        highest sends the next ``new_id`` back to a scan of every id (an undo of the last label)."""
+        gone = {s.id for diff in (change.entities, change.claims) for s in diff[0]}
+        come = {s.id for diff in (change.entities, change.claims) for s in diff[1]}
+        for prefix, (state, highest) in list(self._highest.items()):
+            if state is not change.old or any(id_number(i, prefix) == highest for i in gone - come):
+                del self._highest[prefix]
+            else:
+                self._highest[prefix] = (change.new, max([highest, *(id_number(i, prefix) for i in come)]))
+
+    def _new_id(self, prefix: str) -> str:
+        """``session.new_id`` of the state shown: the highest id number is found once per document (a scan
+        of every id, 4 ms among 30,000 proposals) and then kept in step with each change (``show``)."""
+        known = self._highest.get(prefix)
+        if known is None or known[0] is not self.state:
+            known = self._highest[prefix] = (self.state, highest_id(self.state, prefix))
+        return f"{prefix}{known[1] + 1}"
 
     @property
     def text(self) -> Text:
@@ -206,7 +227,7 @@ class Editor:
 
                 return self._edit(accept_operation(self.state, target.id, label))
             return self._edit(RelabelEntity(target.id, label))
-        entity_id = new_id(self.state, "e")
+        entity_id = self._new_id("e")
         return self._edit(AddEntity(Entity(entity_id, start, end, label)), created=entity_id)
 
     def delete(self, where: Where) -> Answer:
@@ -297,7 +318,7 @@ class Editor:
         bounds = where.selection if where.selection is not None else sentence
         if bounds is None:
             return Refusal("no sentence here to mark as a claim")
-        claim_id = new_id(self.state, "c")
+        claim_id = self._new_id("c")
         claim = Claim(claim_id, bounds[0], bounds[1], claim_defaults(self.schema), None)
         return self._edit(AddClaim(claim), created=claim_id)
 
