@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from annotator.editing.spans import REINDEX_AT, SpanChange
 from annotator.layout import visual_string
 from annotator.layout.stored import Text as DocText
-from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.model.annotations import Annotations, Claim, Entity, Span
 from annotator.schema.model import Schema
 from annotator.text.clusters import step
 from annotator.tui.shown import shown
@@ -50,7 +50,7 @@ PANEL_CHROME = 4  # the panel's left border, its scrollbar and a spare cell
 _KIND = {Entity: 0, Claim: 1}  # at equal bounds entities are listed before claims
 
 
-def _key(span: Entity | Claim) -> tuple[int, int, int, str]:
+def _key(span: Span) -> tuple[int, int, int, str]:
     """A span's place in the list: text order, longer first, then entities, then by id (each kind's
     canonical order), so a row is found and put in by bisection; no two spans share a key."""
     return span.start, -span.end, _KIND[type(span)], span.id
@@ -60,7 +60,7 @@ class _Row(Option):
     """One span's row, its text built when first drawn or read: a list of thousands of spans
     builds only the rows on screen, and a row whose span did not change is kept as it is."""
 
-    def __init__(self, panel: SpanPanel, span: Entity | Claim) -> None:
+    def __init__(self, panel: SpanPanel, span: Span) -> None:
         super().__init__("", id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}")
         self._panel = panel
         self.span = span
@@ -229,12 +229,11 @@ class SpanPanel(OptionList):
         """List ``state``'s spans in text order, the highlight kept on the same row number: by the changes
         ``follow`` kept when they lead from the state listed to ``state``, else by what changed from it
         (an equal copy changes nothing), else (another text, or too much changed) afresh."""
-        changes, self._pending = self._pending, []
+        pending, self._pending = self._pending, []
         listed = self._state
-        if text is not self._text or listed is None:
-            changes = None
-        elif not _chain(listed, changes, state):
-            changes = [SpanChange(listed, state)]
+        changes: list[SpanChange] | None = None
+        if text is self._text and listed is not None:
+            changes = pending if _chain(listed, pending, state) else [SpanChange(listed, state)]
         if changes is not None and sum(c.count for c in changes) > REINDEX_AT + len(self._rows) // 16:
             changes = None  # many changed (a recommender's proposals): a sort of them all costs less
         self._text, self._state = text, state
@@ -305,7 +304,7 @@ class SpanPanel(OptionList):
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
-    def _row(self, span: Entity | Claim) -> Text:
+    def _row(self, span: Span) -> Text:
         """The row's text: label key (cut to the column), a mark, the span's text in visual order."""
         if self._shape is None:  # drawn before its first resize event
             self._reshape()
@@ -332,7 +331,7 @@ class SpanPanel(OptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Jump(cast(_Row, event.option).span))
+        self.post_message(self.Jump(cast(Entity | Claim, cast(_Row, event.option).span)))
 
 
 def _chain(listed: Annotations, changes: list[SpanChange], state: Annotations) -> bool:
