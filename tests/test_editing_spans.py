@@ -132,14 +132,14 @@ def test_a_label_among_8000_spans_scans_the_ids_once_per_document(monkeypatch):
     """The next span id is one past the highest in use (``session.new_id``): the editor finds the highest once
     and keeps it in step with each state shown (before: every id looked at for each label, 4 ms among
     30,000 proposals); an undo of the last label finds it again."""
-    from annotator.editing import editor as editor_module
+    from annotator.editing import spans as spans_module
 
     entities = tuple(Entity(f"e{i + 1}", 3 * i, 3 * i + 2, "GPE", source="string-match") for i in range(8_000))
     text = "ب" * 24_100
     editor = Editor(SCHEMA, text, Annotations("d", "a", entities=entities))
     scans = []
-    real = editor_module.highest_id
-    monkeypatch.setattr(editor_module, "highest_id", lambda state, prefix: scans.append(prefix) or real(state, prefix))
+    real = spans_module.highest_id
+    monkeypatch.setattr(spans_module, "highest_id", lambda state, prefix: scans.append(prefix) or real(state, prefix))
     for k in range(3):
         answer = editor.label(Where((24_002 + 10 * k, 24_005 + 10 * k)), "PER")
         assert answer.created == f"e{8_001 + k}"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
-from annotator.editing.spans import SpanChange, SpanIndex, innermost_first
+from annotator.editing.spans import NextIds, SpanChange, SpanIndex, innermost_first
 from annotator.errors import OperationError
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
@@ -49,7 +49,7 @@ from annotator.model.operations import (
     said,
 )
 from annotator.schema.model import Schema
-from annotator.session import claim_defaults, highest_id, id_number, plan_change
+from annotator.session import claim_defaults, plan_change
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
@@ -131,7 +131,7 @@ class Editor:
         self._text = text
         self.state = state  # the state shown; its spans' index (``spans``) follows it when next asked
         self._spans: SpanIndex | None = None
-        self._highest: dict[str, tuple[Annotations, int]] = {}  # prefix -> (a state, its ``highest_id``)
+        self._ids = NextIds()
 
     @property
     def spans(self) -> SpanIndex:
@@ -153,27 +153,12 @@ class Editor:
         self.state = state
         if self._spans is not None:
             self._spans = self._spans.following(state, change)
-        self._ids_follow(change)
+        self._ids.follow(change)
         return change
 
-    def _ids_follow(self, change: SpanChange) -> None:
-        """Keep each known ``highest_id`` in step with ``change``: the ids come count; one gone that was the
-        highest sends the next ``new_id`` back to a scan of every id (an undo of the last label)."""
-        gone = {s.id for diff in (change.entities, change.claims) for s in diff[0]}
-        come = {s.id for diff in (change.entities, change.claims) for s in diff[1]}
-        for prefix, (state, highest) in list(self._highest.items()):
-            if state is not change.old or any(id_number(i, prefix) == highest for i in gone - come):
-                del self._highest[prefix]
-            else:
-                self._highest[prefix] = (change.new, max([highest, *(id_number(i, prefix) for i in come)]))
-
     def _new_id(self, prefix: str) -> str:
-        """``session.new_id`` of the state shown: the highest id number is found once per document (a scan
-        of every id, 4 ms among 30,000 proposals) and then kept in step with each change (``show``)."""
-        known = self._highest.get(prefix)
-        if known is None or known[0] is not self.state:
-            known = self._highest[prefix] = (self.state, highest_id(self.state, prefix))
-        return f"{prefix}{known[1] + 1}"
+        """``session.new_id`` of the state shown, its number kept in step with each change (``NextIds``)."""
+        return self._ids.new_id(self.state, prefix)
 
     @property
     def text(self) -> Text:

@@ -17,6 +17,7 @@ from itertools import compress, count
 from operator import is_not
 
 from annotator.model.annotations import Annotations, Claim, Entity, Span
+from annotator.session import highest_id, id_number
 from annotator.text.overlaps import SpansByStart
 
 REINDEX_AT = 64  # spans changed (beyond a 16th of them) past which a state's index is made afresh
@@ -148,3 +149,28 @@ def _following(index: SpansByStart[Span], diff: Diff, new: tuple[Span, ...]) -> 
     if len(gone) + len(come) > REINDEX_AT + len(new) // 16:
         return SpansByStart.of_spans(new)
     return index.updated(gone, come, tie=_span_id)
+
+
+class NextIds:
+    """The next span id of the state shown (``session.new_id``: one past ``highest_id``), the highest number
+    found once per document (a scan of every id, 4 ms among 30,000 proposals) and then kept in step with each
+    ``SpanChange``: the ids come count; one gone that was the highest sends it back to a scan (an undo of the
+    last label)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[Annotations, int]] = {}  # prefix -> (a state, its ``highest_id``)
+
+    def new_id(self, state: Annotations, prefix: str) -> str:
+        known = self._known.get(prefix)
+        if known is None or known[0] is not state:
+            known = self._known[prefix] = (state, highest_id(state, prefix))
+        return f"{prefix}{known[1] + 1}"
+
+    def follow(self, change: SpanChange) -> None:
+        gone = {s.id for diff in (change.entities, change.claims) for s in diff[0]}
+        come = {s.id for diff in (change.entities, change.claims) for s in diff[1]}
+        for prefix, (state, highest) in list(self._known.items()):
+            if state is not change.old or any(id_number(i, prefix) == highest for i in gone - come):
+                del self._known[prefix]
+            else:
+                self._known[prefix] = (change.new, max([highest, *(id_number(i, prefix) for i in come)]))
