@@ -44,7 +44,7 @@ def span_text(text: DocText, start: int, end: int, limit: int = 24) -> str:
 
 
 LABEL_COLUMN_MAX = 10  # a longer label key is cut (with "…") so the text column stays aligned
-PANEL_CHROME = 4  # the panel's left border, its scrollbar and a spare cell
+PANEL_CHROME = 4  # of the panel's outer width: its left border, its scrollbar and a spare cell
 
 
 _KIND = {Entity: 0, Claim: 1}  # at equal bounds entities are listed before claims
@@ -287,7 +287,7 @@ class SpanPanel(OptionList):
         if not self.size.width:
             return
         column = min(max([5, *(len(shown(label)) for label in self._labels)]), LABEL_COLUMN_MAX)  # a few labels
-        shape = (column, max(self.size.width - PANEL_CHROME - column - 1, 4))
+        shape = (column, max(self.outer_size.width - PANEL_CHROME - column - 1, 4))
         if shape != self._shape:
             if self._shape is not None:
                 self._rows[:] = [_Row(self, row.span) for row in self._rows]
