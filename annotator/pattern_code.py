@@ -101,8 +101,10 @@ def entry(pattern: str | bytes, flags: int) -> tuple:
 
 # -- what start-up compiles: run in a fresh interpreter to its first frame ------------------------------
 
+# ``first_frame.program`` with this first: every pattern compiled from here on is recorded (``annotator``'s table,
+# installed over this, passes on only those it lacks), printed at the first frame
 _RECORD = '''
-import json, os, re, sys, types
+import json, sys, types
 from re import _compiler
 compiled = []
 real = _compiler.compile
@@ -113,36 +115,8 @@ def recording(p, flags=0):
 _compiler.compile = recording
 if sys.argv[1] == "generate":  # every pattern goes to ``recording``: an empty table
     sys.modules["annotator._pattern_code"] = types.SimpleNamespace(PYTHON=None, CODE={})  # type: ignore
-if sys.argv[2] != "bare":
-    import annotator  # first, as `python -m annotator` does: every pattern after it goes through the table
-import textual.app
-display = textual.app.App._display
-def first_frame(self, screen, renderable):
-    display(self, screen, renderable)
-    if renderable is not None and not self._batch_count and shown(screen):
-        sys.__stdout__.write(json.dumps(compiled) + "\\n")
-        sys.__stdout__.flush()
-        os._exit(0)
-textual.app.App._display = first_frame
-run = textual.app.App.run
-textual.app.App.run = lambda self, **kw: run(self, headless=True, size=(100, 30))
-if sys.argv[2] == "bare":
-    from textual.app import App
-    from textual.widgets import Static
-    def shown(screen):
-        return bool(screen.query(Static))
-    class Bare(App):
-        def compose(self):
-            yield Static("one static screen")
-    Bare().run()
-else:
-    def shown(screen):
-        view = getattr(screen, "view", None) if hasattr(screen, "doc_id") else None
-        return view is not None and bool(len(view._strips)) and screen.doc_id is not None
-    from annotator.cli import main
-    main(["annotate", "--db", sys.argv[2], "--annotator", "patterns", "--rtl-mode", "plain"])
-sys.exit("no first frame")
 '''
+_PRINT = "sys.__stdout__.write(json.dumps(compiled) + '\\n'); sys.__stdout__.flush()"
 
 
 def compiled_at_start_up(program: str, *, table: bool = True) -> list[tuple[str | bytes, int]]:
@@ -152,7 +126,10 @@ def compiled_at_start_up(program: str, *, table: bool = True) -> list[tuple[str 
     import json
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", _RECORD, "check" if table else "generate", program],
+    from annotator.first_frame import program as first_frame
+
+    code = first_frame("bare" if program == "bare" else "annotate", before=_RECORD, at_first_frame=_PRINT)
+    out = subprocess.run([sys.executable, "-c", code, "check" if table else "generate", program],
                          capture_output=True, text=True, timeout=300)
     if out.returncode != 0:
         raise RuntimeError(f"recording the patterns of {program} failed:\n{out.stderr[-3000:]}")

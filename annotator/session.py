@@ -32,7 +32,7 @@ from annotator.assignment import SETTING as ASSIGNMENT_SETTING
 from annotator.assignment import DynamicQueue
 from annotator.errors import OperationError, StaleStateError
 from annotator.layout.bounded import Bounded
-from annotator.layout.stored import StoredText, Text
+from annotator.layout.stored import StoredText, Text, stored_text
 from annotator.model.annotations import DOC_STATUSES, Annotations, AttrValue, Claim, Document, Entity
 from annotator.model.operations import (
     AddClaim,
@@ -422,11 +422,11 @@ class AnnotationSession:
             return doc.text
         stored = self._texts.find(doc_id)
         if stored is None:
-            length = self.store.text_length(doc_id)
-            if length is None:
+            by_ranges = stored_text(self.store, doc_id, read=partial(self.text_range, doc_id),
+                                    stream=partial(self.text_pieces, doc_id))
+            if by_ranges is None:
                 return self.document(doc_id).text
-            stored = self._texts.put(doc_id, StoredText(length, partial(self.text_range, doc_id),
-                                                        stream=partial(self.text_pieces, doc_id)))
+            stored = self._texts.put(doc_id, by_ranges)
         return stored
 
     @_settled

@@ -1,5 +1,6 @@
-"""Helpers the bench scripts share: running a bench in a child process, and describing the machine
-(CPU model, load average) beside the figures, since on a shared machine the load may decide them."""
+"""Helpers the bench scripts share: running a bench in a child process, counting a command's instructions
+(callgrind), and describing the machine (CPU model, load average) beside the figures, since on a shared
+machine the load may decide them."""
 
 from __future__ import annotations
 
@@ -18,6 +19,20 @@ def run_child(args: list[str], what: object, timeout: float, env: dict[str, str]
     if done.returncode != 0:
         raise SystemExit(f"child failed on {what}:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def callgrind_instructions(command: list[str], env: dict[str, str], cwd: Path | None = None) -> int:
+    """The instructions ``command`` runs, counted by valgrind's callgrind, after one plain run that writes the
+    bytecode caches (so neither count compiles them): a figure the machine's load does not change."""
+    import tempfile
+
+    subprocess.run(command, cwd=cwd, env=env, capture_output=True, check=True)
+    with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=cwd, env=env,
+                       capture_output=True, check=True)
+        return next(int(line.split()[1]) for line in out.read_text().splitlines()
+                    if line.startswith(("summary:", "totals:")))
 
 
 def cpu_model() -> str:

@@ -28,6 +28,8 @@ from pathlib import Path
 from bidi import get_display
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import callgrind_instructions  # noqa: E402
 
 
 def medians(ours: Callable[[], object], theirs: Callable[[], object] | None, repeats: int,
@@ -142,23 +144,13 @@ def instructions(repo: Path, layouts: int = 2) -> None:
     """Instructions per layout of the 200k document: a process making ``1 + layouts`` layouts minus one
     making one, over ``layouts``, so imports and first-use tables cancel out (PYTHONHASHSEED fixed)."""
     import shutil
-    import subprocess
-    import tempfile
 
     if shutil.which("valgrind") is None:
         sys.exit("bench_layout: --instructions needs valgrind")
     code = _LAYOUTS.format(bench=str(Path(__file__).resolve().parent))
     env = os.environ | {"PYTHONHASHSEED": "0"}
-    counts = []
-    with tempfile.TemporaryDirectory(prefix="bench-layout-") as tmp:
-        out = Path(tmp) / "callgrind.out"
-        for extra in (0, layouts):
-            command = [sys.executable, "-c", code, str(repo), str(extra)]
-            subprocess.run(command, check=True, env=env, capture_output=True)  # bytecode caches
-            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], check=True,
-                           env=env, capture_output=True)
-            counts.append(next(int(line.split()[1]) for line in out.read_text().splitlines()
-                                if line.startswith(("summary:", "totals:"))))
+    counts = [callgrind_instructions([sys.executable, "-c", code, str(repo), str(extra)], env)
+              for extra in (0, layouts)]
     per_layout = (counts[1] - counts[0]) / layouts
     print(f"engine from {repo}: {per_layout / 1e6:,.1f} M instructions per layout of the 200k document "
           f"(width 80; {layouts} layouts after a first; load average {os.getloadavg()[0]:.2f})")

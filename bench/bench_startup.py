@@ -36,53 +36,16 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import cpu_model  # noqa: E402
+from _common import callgrind_instructions, cpu_model  # noqa: E402
+
+from annotator.first_frame import BARE_APP, program  # noqa: E402  (``--instructions``: each run to its first frame)
 
 AIM = 1.5
 POLL = 0.004  # seconds between captures of the pane
 
-MINIMAL_APP = '''\
-from textual.app import App, ComposeResult
-from textual.widgets import Static
-
-
-class Minimal(App):
-    def compose(self) -> ComposeResult:
-        yield Static("minimal textual app: one static screen")
-
-
-Minimal().run()
-'''
+MINIMAL_APP = BARE_APP
 MINIMAL_MARKERS = ("one static screen",)
 
-# ``--instructions``: each program headless, ended (``os._exit``) at the first frame Textual writes that
-# shows its screen (for annotate: the document drawn); callgrind counts the instructions up to there
-FIRST_FRAME = '''\
-import os, sys
-import textual.app
-display = textual.app.App._display
-def first_frame(self, screen, renderable):
-    display(self, screen, renderable)
-    if renderable is not None and not self._batch_count and shown(screen):
-        os._exit(0)
-textual.app.App._display = first_frame
-run = textual.app.App.run
-textual.app.App.run = lambda self, **kw: run(self, headless=True, size=(100, 30))
-'''
-MINIMAL_FIRST_FRAME = FIRST_FRAME + '''\
-from textual.widgets import Static
-def shown(screen):
-    return bool(screen.query(Static))
-''' + MINIMAL_APP.replace("from textual.app import App, ComposeResult\nfrom textual.widgets import Static\n", "from textual.app import App, ComposeResult\n")
-# ``annotator`` first, as ``python -m annotator`` and the ``annotator`` script import it (its package sets up
-# the start-up tables before anything else is imported: ``annotator/__init__.py``), then Textual to patch it
-ANNOTATE_FIRST_FRAME = "import annotator\n" + FIRST_FRAME + '''\
-def shown(screen):
-    view = getattr(screen, "view", None) if hasattr(screen, "doc_id") else None
-    return view is not None and bool(len(view._strips)) and screen.doc_id is not None
-from annotator.cli import main
-main(["annotate", "--db", sys.argv[1], "--annotator", f"i{os.getpid()}", "--rtl-mode", "plain"])
-'''
 BASELINE = "baseline annotate"
 # the header (document counter and progress) and a number from the first seed's body
 ANNOTATE_MARKERS = ("1/5", "/5 finished", "157")
@@ -217,8 +180,8 @@ def instructions(baseline: str | None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         folder = Path(tmp)
         db = make_store(folder)
-        (folder / "minimal.py").write_text(MINIMAL_FIRST_FRAME, encoding="utf-8")
-        (folder / "annotate.py").write_text(ANNOTATE_FIRST_FRAME, encoding="utf-8")
+        (folder / "minimal.py").write_text(program("bare"), encoding="utf-8")
+        (folder / "annotate.py").write_text(program("annotate"), encoding="utf-8")
         programs = {"minimal Textual app": ("minimal.py", ""), "annotator annotate": ("annotate.py", "")}
         if baseline:
             programs[BASELINE] = ("annotate.py", baseline)
@@ -226,13 +189,7 @@ def instructions(baseline: str | None) -> int:
         for name, (script, pythonpath) in programs.items():
             env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
             env.update({"PYTHONPATH": pythonpath} if pythonpath else {})
-            command = [sys.executable, str(folder / script), str(db)]
-            subprocess.run(command, cwd=folder, env=env, capture_output=True, check=True)  # bytecode caches
-            out = folder / "callgrind.out"
-            subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command], cwd=folder,
-                           env=env, capture_output=True, check=True)
-            counts[name] = next(int(line.split()[1]) for line in out.read_text().splitlines()
-                                if line.startswith("summary:") or line.startswith("totals:"))
+            counts[name] = callgrind_instructions([sys.executable, str(folder / script), str(db)], env, cwd=folder)
             print(f"{name:22s}{counts[name] / 1e6:9.0f} M instructions", flush=True)
     ratio = counts["annotator annotate"] / counts["minimal Textual app"]
     print(f"ratio: {ratio:.2f}" + (f"; baseline ({baseline}): {counts[BASELINE] / counts['minimal Textual app']:.2f}"

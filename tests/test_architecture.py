@@ -5,7 +5,7 @@ no module imports itself back through others, and no file grows past ~400 lines 
 The layers, lowest first; a module may import its own layer and those below, never above:
 
 0. foundations: ``errors``, ``console``, ``plugins``, ``bundled``, ``terminal``, ``dataclass_code`` and its
-   table ``_dataclass_code``, ``pattern_code`` and its table ``_pattern_code`` (know no other part)
+   table ``_dataclass_code``, ``pattern_code`` and its table ``_pattern_code``, ``first_frame`` (know no other part)
 1. ``text``, ``layout``: Unicode text and how it is laid out
 2. ``model``, ``schema``: documents, labels, operations and what a schema allows
 3. ``store``, ``formats``, ``assignment``, ``recommend``: persistence, files, dealing, proposals
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent / "annotator"
 
 LAYERS: dict[str, int] = {
     "errors": 0, "console": 0, "plugins": 0, "bundled": 0, "terminal": 0, "dataclass_code": 0, "_dataclass_code": 0,
-    "pattern_code": 0, "_pattern_code": 0,
+    "pattern_code": 0, "_pattern_code": 0, "first_frame": 0,
     "text": 1, "layout": 1,
     "model": 2, "schema": 2,
     "store": 3, "formats": 3, "assignment": 3, "recommend": 3,

@@ -301,3 +301,19 @@ def test_the_names_an_export_keeps_stay_small_and_unique(news_schema):
     finally:
         tracemalloc.stop()
     assert peak < 1.5e6, f"{peak / 1e6:.1f} MB"
+
+
+def test_fresh_brat_ids_are_the_same_with_or_without_claims(news_schema):
+    """Spans whose ids brat cannot keep get T1, T2 … in text order, an id given twice its last one: one
+    rule whether or not the document holds claims (the no-claims case had a copy of it)."""
+    from annotator.formats.brat import _Unheld
+
+    ents = (Entity("e1", 0, 3, "PER"), Entity("e2", 4, 9, "PER"), Entity("e1", 10, 14, "LOC"))
+    without = Record(Document("d", TEXT), Annotations("d", "amal", entities=ents))
+    with_claim = Record(Document("d", TEXT), Annotations("d", "amal", entities=ents,
+                                                         claims=(Claim("e1", 15, 20, {}, None),)))
+    ctx = WriteContext(news_schema)
+    plain = BRAT.ann_lines(without, ctx, _Unheld())
+    assert [line.split("\t")[0] for line in plain] == ["T3", "T2", "T3"]
+    claimed = BRAT.ann_lines(with_claim, ctx, _Unheld())
+    assert claimed[:3] == plain and claimed[3].startswith("T4\tClaim 15 20\t")

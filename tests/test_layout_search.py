@@ -1,4 +1,4 @@
-"""``layout.stored.search_forward`` and ``layout.windows.last_paragraph_break`` (what finds paragraph starts and
+"""``layout.stored.search_forward``, ``search_backward`` and ``layout.windows.last_paragraph_break`` (what finds paragraph starts and
 window cuts): a ``str`` is searched in one C call, never a piece at a time, and finds what a ``StoredText``'s
 piece-wise search finds (a ``\\r\\n`` cut at a piece's end aside, which ``next_paragraph_break`` makes whole)."""
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from annotator.layout import DocumentLayout, LayoutOptions
 from annotator.layout import stored as stored_module
-from annotator.layout.stored import StoredText, search_forward
+from annotator.layout.stored import StoredText, search_backward, search_forward
 from annotator.layout.windows import (
     PARAGRAPH_BREAK,
     PARAGRAPH_BREAK_BACKWARDS,
@@ -41,6 +41,13 @@ def test_a_str_and_a_stored_text_are_searched_alike(text, a, b, piece):
             if whole is not None and by_pieces is not None:
                 assert whole[0] == by_pieces[0]
                 assert whole[1:] == by_pieces[1:] or (whole[2], by_pieces[2]) == ("\r\n", "\r")
+        m = PARAGRAPH_BREAK_BACKWARDS.search(text, max(a, 0), max(min(b, len(text)), 0))
+        backwards = None if m is None or max(a, 0) >= min(b, len(text)) else (m.start(), m.end(), m.group())
+        by_pieces = search_backward(PARAGRAPH_BREAK_BACKWARDS, lazy, a, b)
+        assert (backwards is None) == (by_pieces is None)
+        if backwards is not None and by_pieces is not None:  # the same separator's end; a \r\n may come cut
+            assert backwards[1] == by_pieces[1]
+            assert backwards == by_pieces or (backwards[2], by_pieces[2]) == ("\r\n", "\n")
         assert next_paragraph_break(text, a, b) == next_paragraph_break(lazy, a, b)
         assert last_paragraph_break(text, a, b) == last_paragraph_break(lazy, a, b)
 
@@ -120,9 +127,9 @@ def test_a_paragraph_start_is_looked_for_back_to_the_nearest_separator_only():
 
 
 def test_the_backward_search_has_one_owner_reading_a_stored_text_back_to_the_separator_only():
-    """``last_paragraph_break`` is the one backward search (``stored`` had a second, whose ``str`` path
-    nothing used): on a ``StoredText`` it reads the pieces from ``stop`` back to the separator, no further."""
-    assert not hasattr(stored_module, "search_backward")
+    """``last_paragraph_break`` is the one backward search of a text (``stored.search_backward``, which owns the
+    pieces' size as ``search_forward`` does, takes only a ``StoredText``): on a ``StoredText`` it reads the
+    pieces from ``stop`` back to the separator, no further."""
     text = "ق" * 50_000 + "\r\n" + "ل" * 20_000
     read: list[tuple[int, int]] = []
     lazy = StoredText(len(text), lambda a, b: read.append((a, b)) or text[a:b], chunk=4096, kept=64)

@@ -448,7 +448,7 @@ def test_scans_for_a_set_of_codes_find_what_a_class_search_finds(text):
 
     from annotator.layout.atoms import _DRAW_CODES
     from annotator.layout.bidi.levels import _EXPLICIT_CODES, _LTR_OR_NUMBER, has_explicit, holds_any
-    from annotator.layout.glyphs import DRAWN_AS_ITSELF, NOT_ITSELF
+    from annotator.layout.glyphs import NOT_ITSELF_OF_CODE
 
     codes = bidi_codes(text)
     assert holds_any(codes, _LTR_OR_NUMBER) == bool(re.search("[LEN]", codes))
@@ -457,4 +457,5 @@ def test_scans_for_a_set_of_codes_find_what_a_class_search_finds(text):
     pages = Pages(text)
     for show in (False, True):
         drawn = pages.codes(_DRAW_CODES[show])
-        assert bool(drawn.translate(None, DRAWN_AS_ITSELF)) == bool(NOT_ITSELF.search(drawn))
+        flags = drawn.translate(NOT_ITSELF_OF_CODE)
+        assert [i for i in range(len(flags)) if flags[i]] == [m.start() for m in re.finditer(b"[\x00-\x3f]", drawn)]

@@ -228,16 +228,22 @@ def test_label_studio_results_written_as_json_are_what_the_encoder_writes(text: 
 
 
 def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
-    from annotator.formats import _json, label_studio
+    """A text over ``SPLICED_AT_MOST`` characters (real data that long, no limit patched): its task is
+    encoded whole, once, and is what the spliced task of a short text is, the encoder's JSON."""
+    from annotator.formats import _json
 
-    text = "قال «محمد» إن 2019. " * 40  # 800 characters
+    piece = "قال «محمد» إن 2019. "  # 20 characters
     spans = [(0, 3), (5, 9), (30, 40)]
     monkeypatch.setattr(_json.json, "loads", _counted(_json.json.loads))
-    spliced, _ = _label_studio(text, spans, ("amal", "omar"))
+    spliced, _ = _label_studio(piece * 40, spans, ("amal", "omar"))
     assert _counted.calls == 0
-    monkeypatch.setattr(label_studio, "_SPLICED_AT_MOST", 100)
-    whole, _ = _label_studio(text, spans, ("amal", "omar"))
-    assert whole == spliced and _counted.calls == 2  # both annotations' results made objects again
+    whole, _ = _label_studio(piece * (_json.SPLICED_AT_MOST // len(piece) + 1), spans, ("amal", "omar"))
+    assert _counted.calls == 2  # both annotations' results made objects again
+    for written in (spliced, whole):
+        _canonical(written)
+    tasks = [json.loads(written[2:-3]) for written in (spliced, whole)]
+    assert tasks[0]["annotations"] == tasks[1]["annotations"]  # the same results, spliced or whole
+    assert len(tasks[1]["data"]["text"]) > _json.SPLICED_AT_MOST
 
 
 def _counted(fn):
@@ -257,3 +263,29 @@ def test_a_task_holding_the_mark_itself_is_written_whole():
     assert task["data"]["text"] == text
     assert [a["completed_by"] for a in task["annotations"]] == ["amal", "\x00result 1\x00"]
     assert all(len(a["result"]) == 2 for a in task["annotations"])
+
+
+# -- JSON written by format strings: one owner (``_json.writer``) -----------------------------------------
+
+class _Name(str):
+    """A ``str`` subclass: not what a state holds, so written by the encoder."""
+
+
+_VALUES = st.one_of(st.lists(st.sampled_from([*_TRICKY, "{", "}", '"', "\\", "\ud800"])).map("".join), st.integers(),
+                    st.booleans(), st.none(), st.floats(allow_nan=False), st.builds(_Name, st.text(max_size=3)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_VALUES, min_size=5, max_size=5))
+def test_a_writer_writes_what_the_encoder_writes_for_its_shape(values) -> None:
+    """Every fast path of the JSON writers (native entities, doccano spans and items, Label Studio regions) is a
+    ``writer``: a format string where the values have their usual types, the encoder's JSON whatever they are."""
+    from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, STR_SLOT, writer
+
+    shape = {"id": STR_SLOT, "n": INT_SLOT, "name": JSON_SLOT, "k": 'c{}"\\', "value": {"labels": [STR_SLOT],
+                                                                                        "end": INT_SLOT, "t": True}}
+    a, n, name, label, end = values
+    filled = {"id": a, "n": n, "name": name, "k": 'c{}"\\', "value": {"labels": [label], "end": end, "t": True}}
+    assert writer(shape)(a, n, ENCODE(name), label, end) == ENCODE(filled)
+    assert writer([INT_SLOT, INT_SLOT, STR_SLOT])(n, end, label) == ENCODE([n, end, label])
+    assert writer("constant")() == ENCODE("constant")

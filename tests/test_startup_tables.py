@@ -113,6 +113,17 @@ def test_the_first_screen_compiles_no_pattern(tmp_path):
     assert compiled == [], f"{len(compiled)} compiled at start-up, e.g. {compiled[:3]}; {REGENERATE_PATTERNS}"
 
 
+def test_the_first_frame_harness_runs_a_bare_app_to_its_first_frame():
+    """``first_frame.program`` (the harness ``bench_startup.py --instructions`` runs too) reaches the bare
+    app's first frame and runs what it is given there: the patterns Textual compiled on the way, all of which
+    ``annotate`` finds in our table."""
+    _patterns_written_by_this_python()
+    from annotator._pattern_code import CODE
+
+    compiled = pattern_code.compiled_at_start_up("bare")
+    assert compiled and set(compiled) <= set(CODE)
+
+
 # -- the Windows-1256 tables of the layout (``annotator.layout.tablegen``) ----------------------------------
 
 def test_the_single_byte_forms_are_what_joins_computes():

@@ -214,18 +214,38 @@ async def test_the_app_opens_a_big_document_reading_its_first_screen_only(tmp_pa
     store.close()
 
 
-def test_a_small_text_is_read_whole_and_a_big_one_by_ranges(tmp_path, monkeypatch):
+def big_and_small(tmp_path, monkeypatch) -> tuple:
+    """A store holding a big text ("big", read by ranges) and a small one, and a session on it."""
     monkeypatch.setattr(sql_reads, "WINDOWED_BYTES", 1_000)
     store = open_store(str(tmp_path / "s.db"))
     big, small = big_text(3_000), "قال أحمد."
     store.add_document(Document("big", big))
     store.add_document(Document("small", small))
     session = AnnotationSession(store, load_schema(default_schema_path()), "tester")
+    return store, session, big, small
+
+
+def test_a_small_text_is_read_whole_and_a_big_one_by_ranges(tmp_path, monkeypatch):
+    store, session, big, small = big_and_small(tmp_path, monkeypatch)
     assert session.text("small") == small and isinstance(session.text("small"), str)
     lazy = session.text("big")
     assert isinstance(lazy, StoredText) and session.text("big") is lazy
     assert lazy[100:2_000] == big[100:2_000] and not lazy.loaded
     assert lazy.whole() == big == session.document("big").text
+    store.close()
+
+
+def test_the_recommenders_read_by_ranges_what_the_session_does(tmp_path, monkeypatch):
+    """``string-match`` learns from the texts the session shows, by the same rule (``stored.stored_text``,
+    which had a copy in ``recommend.learned``): a big one by ranges, a small one whole, a missing one none."""
+    from annotator.recommend.learned import _labelled_text
+
+    store, session, big, small = big_and_small(tmp_path, monkeypatch)
+    for doc_id in ("big", "small"):
+        shown, learned = session.text(doc_id), _labelled_text(store, doc_id)
+        assert type(shown) is type(learned) and learned is not None and len(shown) == len(learned)
+        assert learned[5:2_500] == shown[5:2_500]
+    assert isinstance(_labelled_text(store, "big"), StoredText) and _labelled_text(store, "missing") is None
     store.close()
 
 

@@ -9,6 +9,7 @@ from test_tui_support import SIZE, main, make_app, make_session, word_span
 
 from annotator.model.annotations import Claim, Entity
 from annotator.model.operations import AddClaim, AddEntity, LinkIdentity
+from annotator.text import TextIndex
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.screens.identity_picker import IdentityPickerScreen
 
@@ -97,7 +98,7 @@ async def test_claimer_picker_shows_identities_and_finds_any_mention(tmp_path):
     results: list[str | None] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        picker = ClaimerPickerScreen(session.schema, session.annotations("d"), TEXT, "c1")
+        picker = ClaimerPickerScreen(session.schema, session.annotations("d"), main(app).view.index, "c1")
         app.push_screen(picker, results.append)
         await pilot.pause()
         options = picker.query_one("#claimers")
@@ -137,8 +138,32 @@ def test_the_identity_picker_lists_and_indexes_its_mentions_once(tmp_path, monke
     real_normalize, real_claimers = claimer_picker.normalize_for_search, Editor.claimer_candidates
     monkeypatch.setattr(claimer_picker, "normalize_for_search", lambda s: keyed.append(s) or real_normalize(s))
     monkeypatch.setattr(Editor, "claimer_candidates", lambda *a: claimers.append(a) or real_claimers(*a))
-    picker = IdentityPickerScreen(session.schema, session.annotations("d"), TEXT, "e2")
+    picker = IdentityPickerScreen(session.schema, session.annotations("d"), TextIndex(TEXT), "e2")
     assert [e.id for e in picker.entities] == ["e3", "e1"]  # its own sentence first
     assert claimers == []  # no claimer list made
     assert len(keyed) == len(picker.entities)  # one search key a row listed
+    session.store.close()
+
+
+async def test_the_pickers_find_sentences_with_the_documents_own_index(tmp_path, monkeypatch):
+    """`=` (and the claim form's claimer row) open a picker on the index the screen already has: before, each
+    picker built a ``TextIndex`` of its own for one sentence lookup (a new tokenizing of that window)."""
+    from annotator.text.index import TextIndex as Index
+
+    session = setup(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.view.move_to(span("بالي", 1)[0])
+        await pilot.pause()
+        built: list[object] = []
+        real_init = Index.__init__
+        monkeypatch.setattr(Index, "__init__", lambda self, *a, **k: built.append(a) or real_init(self, *a, **k))
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, IdentityPickerScreen) and picker.index is screen.view.index
+        assert [e.id for e in picker.candidates()] == ["e3", "e1"]  # its own sentence first, as before
+        assert built == []
     session.store.close()

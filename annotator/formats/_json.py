@@ -8,18 +8,90 @@ hold a cycle (a deeply nested value still fails, with ``RecursionError``, which 
 
 ``Raw`` and ``encode_spliced`` let a writer give a list it has already written as JSON (a format string
 per span is several times cheaper than a dict per span that the encoder then walks) inside an object
-encoded as a whole: the one rule for putting such pieces in their place.
+encoded as a whole: the one rule for putting such pieces in their place. ``writer`` makes those format
+strings, from the object's shape: the one owner of JSON written other than by the encoder.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 json_str = json.encoder.encode_basestring  # what ENCODE writes for a string (its C encoder)
 SPLICED_AT_MOST = 1 << 20  # characters of a text whose object is spliced (``encode_spliced``); longer: whole
+
+
+class Slot:
+    """An open place in a ``writer``'s shape: ``STR_SLOT``, ``INT_SLOT``, or ``JSON_SLOT`` (a value given as its JSON,
+    e.g. a name every span of a document repeats, encoded once a document)."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+
+STR_SLOT, INT_SLOT, JSON_SLOT = Slot("str"), Slot("int"), Slot("json")
+
+
+def writer(shape: Any) -> Callable[..., str]:
+    """A function of the values of ``shape``'s slots (positional, in the order they appear) returning ``ENCODE``
+    of ``shape`` with them in place. ``shape`` is JSON (dicts, lists, constants) holding ``Slot``s. When every
+    ``STR_SLOT`` value is a ``str`` and every ``INT_SLOT`` value an ``int`` (exactly: as a state holds them), a
+    format string made once from ``shape`` writes it, several times cheaper than the encoder walking an object
+    made for it; else the encoder writes that object (a ``JSON_SLOT`` value read back). Made once, as code."""
+    template: list[str] = []  # the f-string's text: literal JSON (braces doubled) and {v0}, {_str(v1)}…
+    checks: list[str] = []
+    count = 0
+
+    def literal(value: Any) -> None:
+        template.append(ENCODE(value).replace("{", "{{").replace("}", "}}"))
+
+    def walk(node: Any) -> str:  # the code of the object (for the encoder), writing its template on the way
+        nonlocal count
+        if isinstance(node, Slot):
+            name = f"v{count}"
+            count += 1
+            if node is STR_SLOT:
+                checks.append(f"type({name}) is str")
+            elif node is INT_SLOT:
+                checks.append(f"type({name}) is int")
+            template.append(f"{{_str({name})}}" if node is STR_SLOT else f"{{{name}}}")
+            return f"_loads({name})" if node is JSON_SLOT else name
+        if isinstance(node, dict):
+            template.append("{{")
+            items = []
+            for k, (key, value) in enumerate(node.items()):
+                template.append(", " if k else "")
+                literal(key)
+                template.append(": ")
+                items.append(f"{key!r}: {walk(value)}")
+            template.append("}}")
+            return "{" + ", ".join(items) + "}"
+        if isinstance(node, list):
+            template.append("[")
+            values = []
+            for k, value in enumerate(node):
+                template.append(", " if k else "")
+                values.append(walk(value))
+            template.append("]")
+            return "[" + ", ".join(values) + "]"
+        literal(node)
+        return repr(node)
+
+    made = walk(shape)
+    args = ", ".join(f"v{k}" for k in range(count))
+    code = [f"def written({args}):"]
+    if checks:
+        code.append(f"    if {' and '.join(checks)}:")
+    code.append(f"    {'    ' if checks else ''}return f{''.join(template)!r}")
+    code.append(f"    return _encode({made})")
+    env: dict[str, Any] = {"_str": json_str, "_encode": ENCODE, "_loads": json.loads}
+    exec("\n".join(code), env)  # noqa: S102 - code made from our own shapes, no data
+    made_writer: Callable[..., str] = env["written"]
+    return made_writer
 
 
 class Raw:

@@ -429,9 +429,7 @@ class BratFormat(Format):
                     bid = f"T{n}"
                 seen.add(bid)
                 (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
-        elif not ann.claims:  # none to keep (labels made here): T1, T2 … in order, the last for an id given twice
-            entity_id = dict(zip(ids, _t_ids(len(ids)), strict=True))
-        else:
+        else:  # none to keep (labels made here): T1, T2 … in order, the last for an id given twice
             for s, bid in zip(spans, _t_ids(len(ids)), strict=True):
                 (claim_id if isinstance(s, Claim) else entity_id)[s.id] = bid
         # an id given twice: its lines all take its last brat id; brat's own rule for the text column: no line break

@@ -19,10 +19,11 @@ are renumbered 0, 1, … in the ``entities`` form.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import starmap
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str
+from annotator.formats._json import ENCODE, INT_SLOT, SPLICED_AT_MOST, STR_SLOT, Raw, encode_spliced, writer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -137,7 +138,8 @@ class DoccanoFormat(JsonLinesFormat):
         claims = list(ann.claims) if ann else []
         if form == "label":
             spans = [(e.start, e.end, e.label) for e in entities] + [(c.start, c.end, CLAIM_LABEL) for c in claims]
-            obj["label"] = Raw(map(_triple_json, sorted(spans, key=lambda s: (s[0], -s[1], s[2]))))
+            spans.sort(key=lambda s: (s[0], -s[1], s[2]))
+            obj["label"] = Raw(starmap(_TRIPLE, spans))
             lost = sum(1 for c in claims if c.attributes or c.claimer)
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: the doccano label form cannot hold claim "
@@ -148,7 +150,7 @@ class DoccanoFormat(JsonLinesFormat):
         else:
             same = identity_relations(entities)
             numbers = {e.id: n for n, e in enumerate(entities)} if claims or same else {}  # for relations only
-            items = [_item_json(n, e.start, e.end, e.label) for n, e in enumerate(entities)]
+            items = [_ITEM(n, e.start, e.end, e.label) for n, e in enumerate(entities)]
             relations: list[dict[str, Any]] = []
             for c in claims:
                 item: dict[str, Any] = {"id": len(items), "start_offset": c.start, "end_offset": c.end,
@@ -173,18 +175,6 @@ class DoccanoFormat(JsonLinesFormat):
         return kept.finish(obj)
 
 
-def _triple_json(span: tuple[Any, Any, Any]) -> str:
-    """``ENCODE(list(span))`` for a ``[start, end, label]`` of the label form: a format string when the
-    offsets are ints and the label text (as a state holds them), else the encoder's."""
-    start, end, label = span
-    if type(start) is int and type(end) is int and type(label) is str:
-        return f"[{start}, {end}, {json_str(label)}]"
-    return ENCODE(list(span))
-
-
-def _item_json(n: int, start: Any, end: Any, label: Any) -> str:
-    """``ENCODE`` of an entity of the entities form, ``{"id", "start_offset", "end_offset", "label"}``: a
-    format string when the offsets are ints and the label text, else the encoder's."""
-    if type(start) is int and type(end) is int and type(label) is str:
-        return f'{{"id": {n}, "start_offset": {start}, "end_offset": {end}, "label": {json_str(label)}}}'
-    return ENCODE({"id": n, "start_offset": start, "end_offset": end, "label": label})
+_TRIPLE = writer([INT_SLOT, INT_SLOT, STR_SLOT])  # a span of the label form, [start, end, label]
+# an entity of the entities form
+_ITEM = writer({"id": INT_SLOT, "start_offset": INT_SLOT, "end_offset": INT_SLOT, "label": STR_SLOT})

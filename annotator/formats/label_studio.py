@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
-from annotator.formats._json import ENCODE, SPLICED_AT_MOST, Raw, encode_spliced, json_str
+from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, SPLICED_AT_MOST, STR_SLOT, Raw, encode_spliced, writer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -210,10 +210,6 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
     out.write("\n]\n")
 
 
-def _scalar(value: Any) -> str:
-    return json_str(value) if type(value) is str else ENCODE(value)
-
-
 def _encode_task(task: dict[str, Any]) -> str:
     """``ENCODE(task)`` (a task, or a JSON_MIN item), what was written as JSON already (``Raw``: a JSON_MIN
     item's regions, an annotation's results) put in its place (``encode_spliced``); a text of over a
@@ -223,15 +219,18 @@ def _encode_task(task: dict[str, Any]) -> str:
                if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
     data = task.get("data")
     texts = data.values() if isinstance(data, dict) else task.values()
-    whole = any(isinstance(v, str) and len(v) > _SPLICED_AT_MOST for v in texts)
+    whole = any(isinstance(v, str) and len(v) > SPLICED_AT_MOST for v in texts)
     return encode_spliced(task, places, whole)
-
-
-_SPLICED_AT_MOST = SPLICED_AT_MOST  # characters of a text whose task is spliced; a longer one is encoded whole
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
     return {"start": conv.to_utf16(start), "end": conv.to_utf16(end), "text": text[start:end]}
+
+
+_REGION_VALUE = {"start": INT_SLOT, "end": INT_SLOT, "text": STR_SLOT, "labels": [STR_SLOT]}  # _span_value's, labelled
+_REGION = writer({"id": STR_SLOT, "from_name": JSON_SLOT, "to_name": JSON_SLOT, "type": "labels",
+                  "value": _REGION_VALUE})
+_MIN_REGION = writer(_REGION_VALUE)  # a JSON_MIN region
 
 
 class LabelStudioFormat(Format):
@@ -344,19 +343,15 @@ class LabelStudioFormat(Format):
         utf16 = conv.to_utf16
         size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
         result: list[str] = []  # each item's JSON
-        names = f'"from_name": {_scalar(from_name)}, "to_name": {_scalar(to_name)}, "type": "labels", '
+        fro, to = ENCODE(from_name), ENCODE(to_name)  # once a document
 
-        def region(span_id: str, start: int, end: int, label: str) -> str:  # _span_value's keys, as JSON
+        def region(span_id: str, start: int, end: int, label: str) -> str:
             s16, e16 = (start, end) if 0 <= start <= end <= size else (utf16(start), utf16(end))
-            return (f'{{"id": {_scalar(span_id)}, {names}"value": {{"start": {s16}, "end": {e16}, '
-                    f'"text": {json_str(text[start:end])}, "labels": [{_scalar(label)}]}}}}')
+            return _REGION(span_id, fro, to, s16, e16, text[start:end], label)
 
-        # the usual entity inlined (the same JSON as region's): offsets as they are, strings encoded
-        result += [f'{{"id": {json_str(e.id)}, {names}"value": {{"start": {e.start}, "end": {e.end}, '
-                   f'"text": {json_str(text[e.start:e.end])}, "labels": [{json_str(e.label)}]}}}}'
-                   if type(e.id) is str and type(e.label) is str and type(e.start) is int and type(e.end) is int
-                   and 0 <= e.start <= e.end <= size else region(e.id, e.start, e.end, e.label)
-                   for e in ann.entities]
+        # offsets as they are where they fit (no astral character before them): most entities
+        result += [_REGION(e.id, fro, to, e.start, e.end, text[e.start:e.end], e.label)
+                   if 0 <= e.start <= e.end <= size else region(e.id, e.start, e.end, e.label) for e in ann.entities]
         entity_ids = {e.id for e in ann.entities} if ann.claims else set()
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
@@ -483,9 +478,9 @@ class LabelStudioMinFormat(Format):
             size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
             spans = [(e.start, e.end, e.label) for e in ann.entities] + [(c.start, c.end, CLAIM_LABEL)
                                                                          for c in ann.claims]
-            regions = [f'{{"start": {s}, "end": {e}, "text": {json_str(text[s:e])}, "labels": [{json_str(label)}]}}'
-                       if type(s) is int and type(e) is int and type(label) is str and 0 <= s <= e <= size
-                       else ENCODE(dict(_span_value(text, conv, s, e), labels=[label])) for s, e, label in spans]
+            utf16 = conv.to_utf16
+            regions = [_MIN_REGION(s, e, text[s:e], label) if 0 <= s <= e <= size
+                       else _MIN_REGION(utf16(s), utf16(e), text[s:e], label) for s, e, label in spans]
             lost = sum(1 for c in ann.claims if c.attributes or c.claimer)
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold claim attributes or "

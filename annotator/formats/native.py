@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
-from annotator.formats._json import ENCODE, json_str
+from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, json_str, writer
 from annotator.formats._order import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
@@ -50,14 +50,15 @@ def _line(record: Record, schema_name: str, schema_version: str) -> str:
 
 
 def _entity_json(e: Entity, text: str) -> str:
-    """``ENCODE(e.to_json(text))``: a format string when every field has the type a state gives it (ids and
-    labels text, offsets ints, no source or identity: the usual entity), else the span's own JSON form."""
-    start, end, span_id, label = e.start, e.end, e.id, e.label
-    if type(span_id) is str and type(label) is str and type(start) is int and type(end) is int \
-            and e.identity is None and e.source is None:
-        return (f'{{"id": {json_str(span_id)}, "start": {start}, "end": {end}, "label": {json_str(label)}, '
-                f'"text": {json_str(text[start:end])}}}')
+    """``ENCODE(e.to_json(text))``: the usual entity (no source or identity) by ``_ENTITY`` (a format string
+    when its fields have the types a state gives them), else the span's own JSON form."""
+    if e.identity is None and e.source is None:
+        return _ENTITY(e.id, e.start, e.end, e.label, text[e.start:e.end])
     return ENCODE(e.to_json(text))
+
+
+# Entity.to_json's usual form
+_ENTITY = writer({"id": STR_SLOT, "start": INT_SLOT, "end": INT_SLOT, "label": STR_SLOT, "text": STR_SLOT})
 
 
 def dumps_line(obj: Any) -> str:

@@ -35,12 +35,11 @@ from annotator.layout.glyphs import (
     CHAR_CODES,
     CHAR_INFO,
     CONTROL,
-    DRAWN_AS_ITSELF,
     HIDDEN,
     KIND_CACHE,
     KIND_OF_CODE,
     MARK,
-    NOT_ITSELF,
+    NOT_ITSELF_OF_CODE,
     SPACE,
     SPACE_OF_CODE,
     TAB,
@@ -265,16 +264,19 @@ def _char_glyphs(par: PreparedParagraph, codes: bytes) -> list[str | None]:
     None). May be ``par.shaped`` itself: never to be changed in place."""
     text, shaped, show = par.text, par.shaped, par.options.show_controls
     glyphs: list[str | None] = list(text) if shaped is None else shaped
-    if codes.translate(None, DRAWN_AS_ITSELF):  # (a C pass, cheaper than a search for a byte class)
+    not_itself = codes.translate(NOT_ITSELF_OF_CODE)
+    i = not_itself.find(1)
+    if i >= 0:
         # Characters not drawn as themselves (controls, hidden, other spaces).
         get = CHAR_INFO[show].get
         glyphs = list(glyphs)
-        for i in [m.start() for m in NOT_ITSELF.finditer(codes)]:
+        while i >= 0:
             ch = text[i]
             _, _, glyph, base = get(ch) or char_info(ch, show)
             if shaped is not None and base and shaped[i] != ch:
                 glyph = shaped[i]
             glyphs[i] = glyph
+            i = not_itself.find(1, i + 1)
     return glyphs
 
 

@@ -8,8 +8,8 @@ them; a scan through it all (counting invisible characters) reads it a piece at 
 (``pieces``), and the whole text is read only when something needs it as one ``str`` (``whole``:
 a recommender), a piece at a time too, and then kept. Every slice is exactly the stored text's.
 Code that needs a ``str`` (a regular expression over the text) takes a slice, or ``whole_text``;
-``search_forward`` searches a long stretch a piece at a time (``windows.last_paragraph_break`` is the
-one backward search).
+``search_forward`` and ``search_backward`` search a long stretch a piece at a time (the one owner of
+``SEARCH_PIECE`` and of how pieces overlap, either way).
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import SupportsIndex, overload
+from functools import partial
+from typing import TYPE_CHECKING, Protocol, SupportsIndex, overload
 
 import regex
 
 from annotator.layout.bounded import Bounded
 
-__all__ = ["CHUNK", "StoredText", "Text", "search_forward", "whole_text"]
+__all__ = ["CHUNK", "StoredText", "Text", "search_backward", "search_forward", "stored_text", "whole_text"]
 
 CHUNK = 65_536  # code points read from the store at a time
 CHUNKS_KEPT = 32  # pieces kept (about 4 MB of text)
 WHOLE_AFTER = 64  # pieces read by ranges: a text walked that far (a search through it all) is read whole
-SEARCH_PIECE = 16_384  # code points searched at a time (``search_forward``, ``windows.last_paragraph_break``)
+SEARCH_PIECE = 16_384  # code points searched at a time (``search_forward``, ``search_backward``)
 STREAM_CHUNKS = 4  # pieces read at a time by ``pieces`` when no ``stream`` is given
 
 
@@ -166,6 +167,27 @@ class StoredText:
 Text = str | StoredText
 
 
+if TYPE_CHECKING:  # for the type checker alone: start-up imports this module, and needs no class of it
+    class RangeReads(Protocol):
+        """What ``stored_text`` asks of a store (``store.base.Store`` has both)."""
+
+        def text_length(self, doc_id: str) -> int | None: ...
+
+        def text_range(self, doc_id: str, start: int, end: int) -> str: ...
+
+
+def stored_text(store: RangeReads, doc_id: str, *, read: Callable[[int, int], str] | None = None,
+                stream: Callable[[], Iterator[str]] | None = None) -> StoredText | None:
+    """``doc_id``'s text read from ``store`` by ranges (``read``, default ``store.text_range``; ``stream`` as
+    ``StoredText`` takes it) when the store reads it so (a big text: ``text_length`` is not None), else None:
+    the caller reads it whole. The one rule of which texts are read by ranges, for the session that shows
+    them and the recommenders that learn from them."""
+    length = store.text_length(doc_id)
+    if length is None:
+        return None
+    return StoredText(length, read or partial(store.text_range, doc_id), stream=stream)
+
+
 def whole_text(text: Text) -> str:
     """``text`` as one ``str`` (a ``StoredText`` is read whole, once)."""
     return text if isinstance(text, str) else text.whole()
@@ -192,4 +214,23 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
         if hi >= stop:
             return None
         q = hi - overlap
+    return None
+
+
+def search_backward(pattern: regex.Pattern[str], text: StoredText, start: int, stop: int,
+                    overlap: int = 1) -> tuple[int, int, str] | None:
+    """What a reverse search (``pattern`` is ``(?r)``) of ``text[start:stop]`` finds, as (start, end, matched
+    text), absolute, searched a piece at a time back from ``stop``: each piece ends ``overlap`` characters into
+    the one searched before it, so a match across their edge is found (``windows.last_paragraph_break`` makes
+    a ``\r\n`` cut there whole). A ``StoredText`` only: a ``str`` has its own faster way back
+    (``last_paragraph_break``'s ``str.rfind``), so this is ``search_forward``'s stored half, backwards."""
+    start, q = max(start, 0), min(stop, len(text))
+    while start < q:
+        lo = max(start, q - SEARCH_PIECE)
+        m = pattern.search(text[lo:q])
+        if m is not None:
+            return lo + m.start(), lo + m.end(), m.group()
+        if lo == start:
+            return None
+        q = lo + overlap
     return None

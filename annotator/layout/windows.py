@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import regex
 
-from annotator.layout import stored
-from annotator.layout.stored import Text, search_forward
+from annotator.layout.stored import Text, search_backward, search_forward
 
 __all__ = ["LONG_PARAGRAPH", "WINDOW", "Windows", "last_paragraph_break", "next_paragraph_break"]
 
@@ -39,9 +38,9 @@ def last_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] |
     ``\r`` is in the stretch: where the paragraph holding ``stop`` starts, searched back from it. A
     ``str`` is searched with ``str.rfind`` (C, some 20 times a regular expression's reverse search: a
     long paragraph's windows each look back to its start), each separator only after the nearest one
-    found so far; a ``StoredText`` a piece at a time back from ``stop``, one reverse search per piece
-    (each piece ends one character into the one searched before it: a ``\r\n`` across their edge is found
-    whole). The one backward search of a text: each kind of text has one path."""
+    found so far; a ``StoredText`` a piece at a time back from ``stop`` (``search_backward``: each piece
+    ends one character into the one searched before it, so a ``\r\n`` across their edge is found whole).
+    The one backward search of a text: each kind of text has one path."""
     start, stop = max(start, 0), min(stop, len(text))
     if stop <= start:
         return None
@@ -50,16 +49,9 @@ def last_paragraph_break(text: Text, start: int, stop: int) -> tuple[int, int] |
         for separator in _SEPARATORS:
             last = max(last, text.rfind(separator, last + 1, stop))
     else:
-        q = stop
-        while True:
-            lo = max(start, q - stored.SEARCH_PIECE)
-            m = PARAGRAPH_BREAK_BACKWARDS.search(text[lo:q])
-            if m is not None:
-                last = lo + m.end() - 1
-                break
-            if lo == start:
-                break
-            q = lo + 1
+        found = search_backward(PARAGRAPH_BREAK_BACKWARDS, text, start, stop)
+        if found is not None:
+            last = found[1] - 1
     if last < start:
         return None
     if text[last] == "\n" and last > start and text[last - 1] == "\r":

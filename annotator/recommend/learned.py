@@ -21,10 +21,9 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
-from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from annotator.layout.stored import StoredText, Text
+from annotator.layout.stored import Text, stored_text
 from annotator.layout.windows import Windows
 from annotator.model.annotations import Annotations, Document
 from annotator.recommend.base import Progress, Proposal, RecommendContext, Recommender
@@ -188,9 +187,9 @@ class Lexicon:
 def _labelled_text(store: Any, doc_id: str) -> Text | None:
     """A labelled document's text to learn from: a big one by ranges (``StoredText``: the pieces holding
     its labels are read, never the whole, which at 100 MB held up the UI thread that prepares), else whole."""
-    length = store.text_length(doc_id)
-    if length is not None:
-        return StoredText(length, partial(store.text_range, doc_id))
+    by_ranges = stored_text(store, doc_id)
+    if by_ranges is not None:
+        return by_ranges
     doc = store.get_document(doc_id)
     return doc.text if doc is not None else None
 

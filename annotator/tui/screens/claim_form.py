@@ -18,9 +18,9 @@ from textual.message_pump import MessagePump
 from textual.widgets import Input, Static
 
 from annotator.layout import visual_string
-from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, AttrValue, Claim
 from annotator.schema.model import Schema
+from annotator.text import TextIndex
 from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown, visible_controls
 from annotator.tui.widgets.claim_form import CLAIMER_ROW, ClaimForm
@@ -44,13 +44,13 @@ class ClaimFormScreen(ModalDialog[str | None]):
             self.key = key
             self.value = value
 
-    def __init__(self, schema: Schema, claim_id: str, state: Annotations, text: DocText, *,
+    def __init__(self, schema: Schema, claim_id: str, state: Annotations, index: TextIndex, *,
                  reply_to: MessagePump) -> None:
         super().__init__()
         self.schema = schema
         self.claim_id = claim_id
         self.state = state
-        self.text = text
+        self.index, self.text = index, index.text  # the document's (``AnnotateScreen``'s): the picker's sentences
         self.reply_to = reply_to
         self.editing: str | None = None
         self._composed = False  # show_claim may come before the widgets exist
@@ -138,7 +138,7 @@ class ClaimFormScreen(ModalDialog[str | None]):
             elif result is not None:
                 self._save(CLAIMER_ROW, result or None)
 
-        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.text, self.claim_id), picked)
+        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.index, self.claim_id), picked)
 
     def action_close(self) -> None:
         if self.editing is not None:

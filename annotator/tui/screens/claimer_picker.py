@@ -5,6 +5,8 @@ its sentence first), the list starts on the claim's current (or proposed) claime
 filters it under the search normalization (Arabic typing works; harakat and hamza forms ignored).
 A mention linked to an identity shows the identity's first mention, and typing that text finds it too,
 so any mention of the identity can be chosen. ``identity_picker`` reuses this list for linking.
+Both take the document's ``TextIndex`` the annotation screen already has (its sentences found once),
+not a new one of their own.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
 from annotator.editing import Editor
-from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Claim, Entity
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
@@ -36,30 +37,30 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     HEADING = "Claimer — type to filter, enter picks, esc cancels"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
-    def __init__(self, schema: Schema, state: Annotations, text: DocText, claim_id: str | None = None) -> None:
+    def __init__(self, schema: Schema, state: Annotations, index: TextIndex, claim_id: str | None = None) -> None:
         super().__init__()
         claim = state.claim(claim_id) if claim_id is not None else None
         self.current = claim.claimer if claim is not None else None
-        self.entities = self.listed(Editor(schema, text, state), claim_id)
-        self._index(state, text)
+        self.index, self.text = index, index.text
+        self.entities = self.listed(Editor(schema, index.text, state), claim_id)
+        self._index(state)
 
     def listed(self, editor: Editor, subject_id: str | None) -> list[Entity]:
         """The entities the list offers for ``subject_id`` (here a claim), nearest first; a subclass
         (``IdentityPickerScreen``) lists others, built once, with this editor."""
         if subject_id is None:
             return editor.claimer_candidates("", [])
-        return editor.claimer_candidates(subject_id, self.sentence_of(editor, editor.state.claim(subject_id)))
+        return editor.claimer_candidates(subject_id, self.sentence_of(editor.state.claim(subject_id)))
 
-    @staticmethod
-    def sentence_of(editor: Editor, span: Entity | Claim | None) -> list[tuple[int, int]]:
-        """The bounds of ``span``'s own sentence (all that ``nearest_first`` needs): found around it,
-        not by splitting the whole text."""
-        sentence = TextIndex(editor.text).sentence_at(span.start) if span is not None else None
+    def sentence_of(self, span: Entity | Claim | None) -> list[tuple[int, int]]:
+        """The bounds of ``span``'s own sentence (all that ``nearest_first`` needs): found around it by the
+        document's index (its windows' sentences already split when the screen showed them)."""
+        sentence = self.index.sentence_at(span.start) if span is not None else None
         return [(sentence.start, sentence.end)] if sentence is not None else []
 
-    def _index(self, state: Annotations, text: DocText) -> None:
+    def _index(self, state: Annotations) -> None:
         """What typing matches on each row: its text, label and id, and its identity's first mention."""
-        self.text = text
+        text = self.text
         identities = state.identities()
         self.first = {ident: mentions[0] for ident, mentions in identities.items()}
         self.counts = {ident: len(mentions) for ident, mentions in identities.items()}

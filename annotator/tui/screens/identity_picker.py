@@ -9,9 +9,9 @@ row to unlink the entity from its identity when it has one.
 from __future__ import annotations
 
 from annotator.editing import Editor
-from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Entity
 from annotator.schema.model import Schema
+from annotator.text import TextIndex
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.shown import shown
 
@@ -22,8 +22,8 @@ class IdentityPickerScreen(ClaimerPickerScreen):
     UNLINK = "\0unlink"
     HEADING = "Same as — type to filter, enter links, esc cancels"
 
-    def __init__(self, schema: Schema, state: Annotations, text: DocText, entity_id: str) -> None:
-        super().__init__(schema, state, text, entity_id)  # lists ``listed``'s mentions, with its one editor
+    def __init__(self, schema: Schema, state: Annotations, index: TextIndex, entity_id: str) -> None:
+        super().__init__(schema, state, index, entity_id)  # lists ``listed``'s mentions, with its one editor
         entity = state.entity(entity_id)
         self.linked = entity is not None and entity.identity is not None
         self.current = None
@@ -33,7 +33,7 @@ class IdentityPickerScreen(ClaimerPickerScreen):
         """The mentions the entity ``subject_id`` may be linked to, nearest first."""
         if subject_id is None:
             return []
-        return editor.identity_candidates(subject_id, self.sentence_of(editor, editor.state.entity(subject_id)))
+        return editor.identity_candidates(subject_id, self.sentence_of(editor.state.entity(subject_id)))
 
     def fixed_rows(self) -> list[tuple[str, str]]:
         if self.linked:
