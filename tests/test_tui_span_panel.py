@@ -178,3 +178,33 @@ def test_optionlist_internals_are_written_in_one_place():
         if names & internals:
             touched[method.name] = names & internals
     assert set(touched) == {"_adopt_rows", "_rows_moved"}, touched
+
+
+async def test_a_label_below_the_rows_on_screen_draws_none_of_them_again(tmp_path, monkeypatch):
+    """A drawn row carries its row number (a click's target): after a change, only the rows drawn from the
+    changed place on are dropped (before: every drawn row, so each label drew the rows on screen again). A
+    label far below them draws none; a click then still lands on its row's span."""
+    session = make_session(tmp_path / "below.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(SPANS))
+    session.apply("big", AddProposals(proposals))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        await wait_until(pilot, lambda: panel.option_count == SPANS)
+        await pilot.pause()
+        drawn: list[str] = []
+        real = SpanPanel._get_visual
+        monkeypatch.setattr(SpanPanel, "_get_visual", lambda self, option: drawn.append(option.id) or real(self, option))
+        screen.view.move_to(at(3 * 6_000 + 1))  # a free word far below the rows on screen
+        await pilot.pause()
+        await pilot.press("3")
+        await wait_until(pilot, lambda: panel.option_count == SPANS + 1
+                         and not screen.saver.pending and screen.acked is screen.state)
+        await pilot.pause(0.2)
+        assert drawn == []  # before: every row on screen drawn again
+        await pilot.click(SpanPanel, offset=(5, 3))  # the third row
+        await pilot.pause()
+        assert screen.view.cursor == at(6)
+    session.store.close()

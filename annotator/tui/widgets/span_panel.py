@@ -210,10 +210,16 @@ class SpanPanel(OptionList):
         self._option_to_index = cast(dict[Option, int], _RowNumbers(self._rows))
         self._line_cache = cast(Any, _Lines(self._rows))
 
-    def _rows_moved(self) -> None:
-        """Rows were put in or taken out: a drawn row carries its row number (a click's target), as does
-        the row under the mouse."""
-        self._option_render_cache.clear()
+    def _rows_moved(self, since: tuple[int, int, int, str] | None = None) -> None:
+        """Rows were put in or taken out, from the place ``since`` on (a row's key; None: anywhere): a drawn
+        row carries its row number (a click's target), so those drawn from there on are dropped (a label
+        below the rows on screen draws none of them again), and so is the row under the mouse."""
+        cache = self._option_render_cache
+        if since is None:
+            cache.clear()
+        else:
+            for key in [k for k in cache.keys() if not (isinstance(k[0], _Row) and k[0].key < since)]:
+                cache.discard(key)
         self._mouse_hovering_over = None
 
     def follow(self, change: SpanChange) -> None:
@@ -239,12 +245,14 @@ class SpanPanel(OptionList):
         self._text, self._state = text, state
         if changes is None:
             self._list(state)
+            self._rows_moved()
         elif any(changes):
+            self._rows_moved(min(_key(s) for change in changes for diff in (change.entities, change.claims)
+                                 for spans in diff for s in spans))
             for change in changes:
                 self._apply(change)
         else:
             return
-        self._rows_moved()
         self._reshape()
         self._update_lines()
         self.refresh()
