@@ -19,10 +19,13 @@ the editor shares with it live together.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial, wraps
+from itertools import chain
+from operator import attrgetter
 from typing import ParamSpec, Protocol, TypeVar
 
 from annotator.assignment import SETTING as ASSIGNMENT_SETTING
@@ -60,7 +63,7 @@ from annotator.schema.model import Schema
 from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store, nothing_after
 
 __all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Documents", "Progress", "claim_defaults",
-           "new_id", "plan_change"]
+           "highest_id", "id_number", "new_id", "plan_change"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -207,15 +210,26 @@ def queue_statuses(store: Store, annotator: str, queue: list[str]) -> dict[str, 
 
 
 def new_id(state: Annotations, prefix: str) -> str:
-    """The next free span id with ``prefix`` ("e" or "c"): one past the highest in use."""
-    used = {e.id for e in state.entities} | {c.id for c in state.claims}
-    n = 1
-    for sid in used:
-        if sid.startswith(prefix) and sid[len(prefix):].isdigit():
-            n = max(n, int(sid[len(prefix):]) + 1)
-    while f"{prefix}{n}" in used:
-        n += 1
-    return f"{prefix}{n}"
+    """The next free span id with ``prefix`` ("e" or "c"): one past the highest in use (a number of decimal
+    digits after ``prefix``, ``id_number``)."""
+    return f"{prefix}{highest_id(state, prefix) + 1}"
+
+
+def highest_id(state: Annotations, prefix: str) -> int:
+    """The highest ``id_number`` among ``state``'s spans (0 for none): one regular-expression scan of the ids
+    joined (C loops: a label among 30,000 proposals paid 10 ms for a Python loop over them)."""
+    ids = "\0".join(chain(map(_ID, state.entities), map(_ID, state.claims)))
+    numbers = re.findall(f"(?:\\A|\0){re.escape(prefix)}(\\d+)(?=\0|\\Z)", ids)
+    return max(map(int, numbers), default=0)
+
+
+def id_number(span_id: str, prefix: str) -> int:
+    """What ``new_id`` counts in ``span_id``: the number after ``prefix``, or 0 when it is not that."""
+    digits = span_id.removeprefix(prefix)
+    return int(digits) if digits != span_id and digits.isdecimal() else 0
+
+
+_ID = attrgetter("id")
 
 
 def claim_defaults(schema: Schema) -> dict[str, AttrValue]:
@@ -574,14 +588,20 @@ class AnnotationSession:
         """Apply the operation ``make`` builds from the state it applies to: the state this session last
         saved for the document, without reading it (each read is a round trip to a team's server), else
         the stored one. A state gone stale meanwhile (another writer came first) is refused by the store's
-        version check, nothing written; the action is then planned again on the state read afresh."""
+        version check, nothing written; the action is then planned again on the state read afresh. An action
+        refused on the state kept is planned again only when the state read is another version: on the same
+        one it would be refused again (the kept state stays kept)."""
         before = self._saved.find(doc_id)
-        if before is not None:
-            try:
-                return self._plan_and_save(doc_id, make, before)
-            except (StaleStateError, OperationError):  # refused by the store, or planned on what changed since
-                self._saved.discard(doc_id)
-        return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
+        if before is None:
+            return self._plan_and_save(doc_id, make, self.store.load(doc_id, self.annotator))
+        try:
+            return self._plan_and_save(doc_id, make, before)
+        except (StaleStateError, OperationError) as exc:  # refused by the store, or planned on what changed since
+            fresh = self.store.load(doc_id, self.annotator)
+            if not isinstance(exc, StaleStateError) and fresh.version == before.version:
+                raise
+            self._saved.discard(doc_id)
+            return self._plan_and_save(doc_id, make, fresh)
 
     def _plan_and_save(self, doc_id: str, make: Callable[[Annotations], Operation], before: Annotations) -> Change:
         text = self.text(doc_id)  # a big one by pieces: the checks slice it

@@ -33,7 +33,8 @@ label at 100 MB would take many minutes: ``--before-f2-only`` measures only F2 t
 count of invisible characters in a worker, the way before and the way now, alternating. ``--spans``:
 the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
 ``--follow``: the spans' index after a label among thousands of spans, made again before and kept in step now;
-``--follow-app REV``: a label key and the next key in the app with 8,000 proposals, REV's code and this checkout.
+``--follow-app REV``: a label key and the next key in the app with 8,000 proposals (``--follow-spans 8000,30000``:
+and 30,000), REV's code and this checkout, with 100 proposals on the same text as the reference.
 
     .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
@@ -430,8 +431,9 @@ def spans_follow_figures(rounds: int = 5) -> None:
               f"the label's planning {plan:.2f} ms (before {before / plan:.2f}x of it, now {now / plan:.2f}x)")
 
 
-def follow_store(path: Path, spans: int) -> None:
-    """One document of seed paragraphs with ``spans`` proposals, one word in three (``--follow-app``)."""
+def follow_store(path: Path, spans: int, words_for: int | None = None) -> None:
+    """One document of seed paragraphs with ``spans`` proposals, one word in three (``--follow-app``); its
+    text is as long as ``words_for`` proposals need (the reference: few spans on the same text)."""
     from annotator.model.annotations import Document, Entity
     from annotator.model.operations import AddProposals
     from annotator.schema import default_schema_path, load_schema
@@ -440,10 +442,13 @@ def follow_store(path: Path, spans: int) -> None:
     from annotator.text.tokens import tokenize
 
     paragraphs = seed_paragraphs()
-    text, k = "", 0
-    while sum(t.kind == "word" for t in tokenize(text)) < 3 * spans + 40:
-        text += paragraphs[k % len(paragraphs)] + "\n\n"
+    each = [sum(t.kind == "word" for t in tokenize(p)) for p in paragraphs]  # a paragraph's words (counted once)
+    pieces, words, k = [], 0, 0
+    while words < 3 * (words_for or spans) + 40:
+        pieces.append(paragraphs[k % len(paragraphs)] + "\n\n")
+        words += each[k % len(paragraphs)]
         k += 1
+    text = "".join(pieces)
     store = open_store(str(path))
     store.add_document(Document("big", text))
     words = [t for t in tokenize(text) if t.kind == "word"]
@@ -455,14 +460,17 @@ def follow_store(path: Path, spans: int) -> None:
 
 async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
     """A label key on a free word, then an arrow key, ``keys`` times: the UI thread's CPU (``thread_time``)
-    from the label key until its save is answered and the arrow key has been drawn (the first key after a
-    label paid the editor's new index before), per pair. Without ``panel`` the side panel is not listed
-    again after each change (``SpanPanel.show`` left out), to see the rest of the key's cost."""
+    from the label key until its save is answered, the arrow key has been drawn and the side panel has
+    listed the change (``PANEL_DELAY`` after it: left out, a cheap key would hide the panel's cost), per
+    pair. The document's lines are counted first (``COUNT_LIMIT``: a background job after opening, not the
+    keys' cost). Without ``panel`` the side panel is not listed again after each change (``SpanPanel.show``
+    left out), to see the rest of the key's cost."""
     from annotator.schema import default_schema_path, load_schema
     from annotator.session import AnnotationSession
     from annotator.store import open_store
     from annotator.text.tokens import tokenize
     from annotator.tui.app import AnnotatorApp
+    from annotator.tui.widgets.document_view import COUNT_LIMIT
     from annotator.tui.widgets.span_panel import SpanPanel
 
     if not panel:
@@ -475,17 +483,20 @@ async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         screen = app.screen
-        text = screen.view.text
+        view = screen.view
+        text = view.text
+        await wait_until(pilot, lambda: len(text) > COUNT_LIMIT or view.doc_layout.uncounted_window() is None, 300)
         free = [t for t in tokenize(text) if t.kind == "word"][1::3][:keys + 1]  # between two proposals
         out["spans"] = len(screen.editor.state.entities)
         cpu: list[float] = []
         for t in free[1:]:
-            screen.view.move_to(t.start)
+            view.move_to(t.start)
             await pilot.pause()
             start = time.thread_time()
             await pilot.press("3")
             await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state, 600)
             await pilot.press("left")
+            await wait_until(pilot, lambda: screen._panel_timer is None, 600)
             await pilot.pause()
             cpu.append((time.thread_time() - start) * 1000)
         out["cpu_ms"] = cpu
@@ -494,9 +505,11 @@ async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
     return out
 
 
-def follow_app_figures(before: str, rounds: int = 2, keys: int = 12, panel_too: bool = True) -> None:
-    """``--follow-app REV``: ``follow_child`` on the code of REV and on this checkout, alternating, with
-    the side panel (unless not ``panel_too``) and without it."""
+def follow_app_figures(before: str, sizes: list[int], rounds: int = 2, keys: int = 12, panel_too: bool = False,
+                       reference: int = 100) -> None:
+    """``--follow-app REV``: ``follow_child`` on the code of REV and on this checkout, alternating, at each of
+    ``sizes`` spans and, as the reference, at ``reference`` spans on the same text (what a pair costs whatever
+    the spans: Textual, the keys, the save); with the side panel, and also without it (``panel_too``)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-follow-"))
     try:
         old = tmp / "before"
@@ -505,27 +518,37 @@ def follow_app_figures(before: str, rounds: int = 2, keys: int = 12, panel_too: 
                                  capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
         print(f"machine: {machine()}")
-        print(f"\na label key and the next arrow key in the app, UI thread CPU ms per pair: {before} / this checkout")
-        spans = 8_000
-        path = tmp / f"follow{spans}.db"
-        follow_store(path, spans)
-        for panel in (True, False) if panel_too else (False,):
-            runs: dict[str, list[float]] = {"before": [], "after": []}
-            for _ in range(rounds):
-                for name, code in (("before", old), ("after", None)):
-                    copy = tmp / "copy.db"
-                    shutil.copyfile(path, copy)
-                    env = dict(os.environ)
-                    if code is not None:
-                        env["BENCH_CODE"] = str(code)
-                    res = _common.run_child([__file__, "--follow-child", str(copy), "--keys", str(keys)]
-                                            + ([] if panel else ["--no-panel"]), copy, timeout=3600, env=env)
-                    assert res["labelled"] == keys and (code is None) == (res["code"] == str(REPO / "annotator")), res
-                    runs[name] += res["cpu_ms"]
-            b, a = (percentile(runs[k], 0.5) for k in ("before", "after"))
-            print(f"{spans:>7} spans, {'with' if panel else 'without'} the side panel: median {b:.1f} / {a:.1f} ms ({b / a:.2f}x); "
-                  f"p95 {percentile(runs['before'], 0.95):.1f} / {percentile(runs['after'], 0.95):.1f} ms "
-                  f"({len(runs['after'])} pairs each)")
+        print(f"\na label key and the next arrow key in the app, UI thread CPU ms per pair: {before} / this checkout "
+              f"({rounds} processes each way, {keys} pairs each, alternating)")
+        for spans in sizes:
+            medians: dict[tuple[int, bool], tuple[float, float]] = {}
+            for n in (reference, spans):
+                path = tmp / f"follow{n}of{spans}.db"
+                follow_store(path, n, words_for=spans)
+                for panel in (True, False) if panel_too else (True,):
+                    runs: dict[str, list[float]] = {"before": [], "after": []}
+                    for _ in range(rounds):
+                        for name, code in (("before", old), ("after", None)):
+                            copy = tmp / "copy.db"
+                            shutil.copyfile(path, copy)
+                            env = dict(os.environ)
+                            if code is not None:
+                                env["BENCH_CODE"] = str(code)
+                            res = _common.run_child([__file__, "--follow-child", str(copy), "--keys", str(keys)]
+                                                    + ([] if panel else ["--no-panel"]), copy, timeout=3600, env=env)
+                            assert res["labelled"] == keys and res["spans"] == n, res
+                            assert (code is None) == (res["code"] == str(REPO / "annotator")), res
+                            runs[name] += res["cpu_ms"]
+                    b, a = (percentile(runs[k], 0.5) for k in ("before", "after"))
+                    medians[(n, panel)] = (b, a)
+                    print(f"{n:>7} spans (text for {spans:,}), {'with' if panel else 'without'} the side panel: "
+                          f"median {b:.1f} / {a:.1f} ms ({b / a:.2f}x); p95 {percentile(runs['before'], 0.95):.1f} / "
+                          f"{percentile(runs['after'], 0.95):.1f} ms ({len(runs['after'])} pairs each)", flush=True)
+            for panel in (True, False) if panel_too else (True,):
+                (rb, ra), (b, a) = medians[(reference, panel)], medians[(spans, panel)]
+                print(f"{spans:>7} spans, {'with' if panel else 'without'} the panel, beyond {reference} spans on "
+                      f"the same text (median): {b - rb:.1f} / {a - ra:.1f} ms; this checkout {a / ra:.2f}x the "
+                      f"reference (budget {KEY_BUDGET_MS:.0f} ms a key)")
         print(f"machine after the run: {machine()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -593,7 +616,10 @@ def main() -> None:
                         "the code of REV and this checkout alternating")
     parser.add_argument("--follow-child", help=argparse.SUPPRESS)
     parser.add_argument("--keys", type=int, default=12, help=argparse.SUPPRESS)
-    parser.add_argument("--no-panel", action="store_true", help="with --follow-app: only without the side panel")
+    parser.add_argument("--no-panel", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--panel-off-too", action="store_true", help="with --follow-app: also without the side panel")
+    parser.add_argument("--follow-spans", default="8000", metavar="N,N",
+                        help="with --follow-app: the spans of each document (default 8000; 8000,30000 adds the big one)")
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
@@ -603,7 +629,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(follow_child(args.follow_child, args.keys, not args.no_panel))))
         return
     if args.follow_app:
-        follow_app_figures(args.follow_app, panel_too=not args.no_panel)
+        follow_app_figures(args.follow_app, [int(n) for n in args.follow_spans.split(",")], keys=args.keys,
+                           panel_too=args.panel_off_too)
         return
     if args.spans or args.follow:
         print(f"machine: {machine()}")

@@ -65,3 +65,35 @@ def test_a_place_in_use_stays_known_while_many_others_are_counted(tmp_path):
     assert [args for args in counts if args == ("k000",)] == [("k000",)]
     assert [args for args in counts if args == ("nowhere",)] == [("nowhere",)]  # "not there" is kept too
     store.close()
+
+
+def test_a_refused_action_is_planned_again_only_when_the_stored_state_changed(tmp_path):
+    """A change refused on the state kept (here: a span that is not there) is planned again on the state read
+    afresh only when that one is another version (another writer came first); on the same version the plan
+    would be refused again, so the refusal stands (before: planned twice, every time)."""
+    from annotator.errors import OperationError
+    from annotator.model.operations import RemoveEntity
+
+    store = _store(tmp_path / "r.db", 1)
+    session = AnnotationSession(store, SCHEMA, "amal")
+    session.add_entity("k000", 0, 2, "PER")
+    planned: list[int] = []
+
+    def make(state):
+        planned.append(state.version)
+        return RemoveEntity("e99")
+
+    try:
+        session._apply("k000", make)
+    except OperationError as exc:
+        assert "e99" in str(exc)
+    else:
+        raise AssertionError("removing a span that is not there was not refused")
+    assert planned == [1]  # before: [1, 1], the same version planned again
+    other = AnnotationSession(store, SCHEMA, "amal")  # another writer: the kept state goes stale
+    other.add_entity("k000", 3, 5, "PER")
+    planned.clear()
+    session._apply("k000", lambda state: planned.append(state.version) or RemoveEntity(state.entities[-1].id))
+    assert planned == [1, 2]  # refused by the store (stale), planned again on the state read afresh
+    assert [e.start for e in store.load("k000", "amal").entities] == [0]
+    store.close()

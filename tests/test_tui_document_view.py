@@ -87,6 +87,48 @@ async def test_a_label_key_indexes_the_new_state_once_for_the_editor_and_the_vie
     session.store.close()
 
 
+async def test_a_label_key_compares_each_pair_of_states_once(tmp_path, monkeypatch):
+    """What a change of the state shown changed is found once (``Editor.show``: a ``SpanChange``) and handed
+    to the editor's index, the view's lines to draw again and the side panel's rows (before: the index and
+    the view's ``changed_ranges`` each compared the same two states, and the panel matched its rows again)."""
+    import sys
+
+    from test_tui_support import main, wait_until, word_span
+
+    from annotator.editing import spans as spans_module
+    from annotator.tui.widgets.span_panel import SpanPanel
+
+    compared: list[tuple[int, int]] = []
+    real = spans_module.changed
+
+    def counted(old, new, *args, **kwargs):
+        if old is not new:  # the same tuple (no claims before or after) is no comparison
+            compared.append((id(old), id(new)))
+        return real(old, new, *args, **kwargs)
+
+    for module in [m for name, m in sys.modules.items() if name.startswith("annotator.")]:
+        if getattr(module, "changed", None) is real:  # wherever the rule was imported
+            monkeypatch.setattr(module, "changed", counted)
+    session = make_session(tmp_path / "pairs.db", docs=(("pairs", WORDS),))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        for word in ("بيروت", "الوزير"):
+            screen.view.move_to(word_span(WORDS, word)[0])
+            await pilot.pause()
+            compared.clear()
+            await pilot.press("3")
+            await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state
+                             and panel.option_count == len(screen.state.entities))
+            await pilot.pause(0.2)  # the panel lists a moment later
+            assert compared and len(compared) == len(set(compared)), compared  # each pair compared once
+        assert [str(panel.get_option_at_index(i).id) for i in range(panel.option_count)] == [
+            f"e:{e.id}" for e in screen.state.entities]
+    session.store.close()
+
+
 async def test_a_line_away_from_the_mark_is_drawn_without_looking_at_each_cell(tmp_path):
     """Whether the mark (or a related span) falls on a line is a range test on the line's bounds,
     not a look at each of its cells' offsets; the line drawn is the same."""

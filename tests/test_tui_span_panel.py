@@ -115,5 +115,96 @@ async def test_an_equal_copy_of_a_state_holding_claims_reuses_the_rows_without_h
         changed = dataclasses.replace(old, claims=(edited, *old.claims[1:]))
         panel.show(screen.view.text, changed)
         await pilot.pause()
-        assert panel._rows[id(changed.claims[0])]._span == changed.claims[0]  # not an equal-placed stale row
+        assert panel.get_option("c:c0").span == changed.claims[0]  # not an equal-placed stale row
+    session.store.close()
+
+
+async def test_opening_builds_each_row_once_and_a_label_builds_its_own(tmp_path, monkeypatch):
+    """Before: the first listing (made before the panel was laid out) shaped its rows for the stylesheet's
+    width, so the first label found the laid-out width different and made every row again (8,000 new rows,
+    the ones on screen built twice). Now a row is shaped at the laid-out width only, and a label makes and
+    builds the one row it adds; the public lookups (a row's number by id) answer for rows after it too."""
+    from annotator.tui.widgets import span_panel
+
+    session = make_session(tmp_path / "open.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(SPANS))
+    session.apply("big", AddProposals(proposals))
+    built = count_rows_built(monkeypatch)
+    made: list[int] = []
+    real_init = span_panel._Row.__init__
+    monkeypatch.setattr(span_panel._Row, "__init__", lambda self, *args: made.append(1) or real_init(self, *args))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        await wait_until(pilot, lambda: panel.option_count == SPANS)
+        await pilot.pause()
+        shown = panel.scrollable_content_region.height
+        assert len(made) == SPANS and 0 < len(built) <= shown + 1
+        opened = [str(panel.get_option_at_index(i).prompt) for i in range(shown)]
+        screen.view.move_to(at(1))
+        await pilot.pause()
+        built.clear()
+        made.clear()
+        await pilot.press("3")
+        await wait_until(pilot, lambda: panel.option_count == SPANS + 1
+                         and not screen.saver.pending and screen.acked is screen.state)
+        await pilot.pause(0.2)
+        assert len(made) == 1 and len(built) <= 1  # before: 8,001 rows made, 28 built
+        assert [str(panel.get_option_at_index(i).prompt) for i in range(shown + 1)] == [
+            *opened[:1], f"{'GPE':<5} {visual_string(WORD)}", *opened[1:]]  # the others as they were drawn
+        label = screen.state.entities[1]
+        assert panel.get_option_index(f"e:{label.id}") == 1
+        assert panel.get_option_index("e:p1") == 2 and panel.get_option_index(f"e:p{SPANS - 1}") == SPANS
+    session.store.close()
+
+
+def test_optionlist_internals_are_written_in_one_place():
+    """The panel hands ``OptionList`` its rows in ``_adopt_rows`` and drops what it keeps by row number in
+    ``_rows_moved``; no other method writes ``OptionList``'s private attributes (before: ``show`` wrote five
+    of them, and three properties overrode its line table)."""
+    import ast
+    import inspect
+
+    from annotator.tui.widgets import span_panel
+
+    internals = {"_options", "_id_to_option", "_option_to_index", "_line_cache", "_option_render_cache",
+                 "_mouse_hovering_over", "_lines", "_heights", "_index_to_line"}
+    tree = ast.parse(inspect.getsource(span_panel.SpanPanel))
+    touched = {}
+    for method in (node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)):
+        names = {node.attr for node in ast.walk(method) if isinstance(node, ast.Attribute)} | {method.name}
+        if names & internals:
+            touched[method.name] = names & internals
+    assert set(touched) == {"_adopt_rows", "_rows_moved"}, touched
+
+
+async def test_a_label_below_the_rows_on_screen_draws_none_of_them_again(tmp_path, monkeypatch):
+    """A drawn row carries its row number (a click's target): after a change, only the rows drawn from the
+    changed place on are dropped (before: every drawn row, so each label drew the rows on screen again). A
+    label far below them draws none; a click then still lands on its row's span."""
+    session = make_session(tmp_path / "below.db", docs=[("big", TEXT)])
+    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
+                      for i in range(SPANS))
+    session.apply("big", AddProposals(proposals))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main(app)
+        panel = screen.query_one(SpanPanel)
+        await wait_until(pilot, lambda: panel.option_count == SPANS)
+        await pilot.pause()
+        drawn: list[str] = []
+        real = SpanPanel._get_visual
+        monkeypatch.setattr(SpanPanel, "_get_visual", lambda self, option: drawn.append(option.id) or real(self, option))
+        screen.view.move_to(at(3 * 6_000 + 1))  # a free word far below the rows on screen
+        await pilot.pause()
+        await pilot.press("3")
+        await wait_until(pilot, lambda: panel.option_count == SPANS + 1
+                         and not screen.saver.pending and screen.acked is screen.state)
+        await pilot.pause(0.2)
+        assert drawn == []  # before: every row on screen drawn again
+        await pilot.click(SpanPanel, offset=(5, 3))  # the third row
+        await pilot.pause()
+        assert screen.view.cursor == at(6)
     session.store.close()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from annotator.editing.find import plan_label_all
-from annotator.editing.spans import SpanIndex, innermost_first
+from annotator.editing.spans import NextIds, SpanChange, SpanIndex, innermost_first
 from annotator.errors import OperationError
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations, AttrValue, Claim, Entity, Span
@@ -49,7 +49,7 @@ from annotator.model.operations import (
     said,
 )
 from annotator.schema.model import Schema
-from annotator.session import claim_defaults, new_id, plan_change
+from annotator.session import claim_defaults, plan_change
 
 if TYPE_CHECKING:  # recommend is imported by the methods that handle proposals: not at start-up
     from annotator.recommend.base import Proposal
@@ -131,6 +131,7 @@ class Editor:
         self._text = text
         self.state = state  # the state shown; its spans' index (``spans``) follows it when next asked
         self._spans: SpanIndex | None = None
+        self._ids = NextIds()
 
     @property
     def spans(self) -> SpanIndex:
@@ -143,6 +144,21 @@ class Editor:
         elif spans.state is not self.state:
             spans = self._spans = spans.following(self.state)
         return spans
+
+    def show(self, state: Annotations) -> SpanChange:
+        """Make ``state`` the state shown; what changed from the one before is found here, once, and
+        returned for the screen to hand on (the view's lines, the side panel's rows): the index follows
+        with it."""
+        change = SpanChange(self.state, state)
+        self.state = state
+        if self._spans is not None:
+            self._spans = self._spans.following(state, change)
+        self._ids.follow(change)
+        return change
+
+    def _new_id(self, prefix: str) -> str:
+        """``session.new_id`` of the state shown, its number kept in step with each change (``NextIds``)."""
+        return self._ids.new_id(self.state, prefix)
 
     @property
     def text(self) -> Text:
@@ -196,7 +212,7 @@ class Editor:
 
                 return self._edit(accept_operation(self.state, target.id, label))
             return self._edit(RelabelEntity(target.id, label))
-        entity_id = new_id(self.state, "e")
+        entity_id = self._new_id("e")
         return self._edit(AddEntity(Entity(entity_id, start, end, label)), created=entity_id)
 
     def delete(self, where: Where) -> Answer:
@@ -287,7 +303,7 @@ class Editor:
         bounds = where.selection if where.selection is not None else sentence
         if bounds is None:
             return Refusal("no sentence here to mark as a claim")
-        claim_id = new_id(self.state, "c")
+        claim_id = self._new_id("c")
         claim = Claim(claim_id, bounds[0], bounds[1], claim_defaults(self.schema), None)
         return self._edit(AddClaim(claim), created=claim_id)
 

@@ -14,6 +14,7 @@ pair agrees) and they share the validation helpers.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -268,6 +269,13 @@ def _with_claims(state: Annotations, claims: tuple[Claim, ...] | list[Claim]) ->
     return replace(state, claims=sort_spans(tuple(claims)))
 
 
+def _inserted(spans: tuple[Entity, ...], new: Entity) -> tuple[Entity, ...]:
+    """``spans`` (a state's: in canonical order) with ``new`` where ``sort_spans`` puts it, found by bisection:
+    a label among 30,000 proposals paid 9 ms for a sort key per span."""
+    at = bisect_right(spans, (new.start, -new.end, new.id), key=lambda s: (s.start, -s.end, s.id))
+    return (*spans[:at], new, *spans[at:])
+
+
 def _put_entity(state: Annotations, new: Entity) -> Annotations:
     """The state with the entity of ``new.id`` replaced by ``new`` (kept in canonical order)."""
     return _with_entities(state, [new if e.id == new.id else e for e in state.entities])
@@ -377,7 +385,7 @@ class AddEntity(Operation):
         e = self.entity
         _check_new_entity(e, state, text, schema)
         check_entity_fits(state, e, schema)
-        return _with_entities(state, (*state.entities, e))
+        return replace(state, entities=_inserted(state.entities, e))
 
     def inverse(self, before: Annotations) -> Operation:
         return RemoveEntity(self.entity.id)

@@ -20,7 +20,6 @@ from annotator.editing import Answer, Edit, Failed, Outcome, Refusal, Where
 from annotator.model.annotations import Annotations
 from annotator.session import Change
 from annotator.tui.screens.parts import ScreenPart
-from annotator.tui.spans import changed_ranges
 from annotator.tui.widgets.span_panel import SpanPanel
 
 PANEL_DELAY = 0.05  # seconds: the span list follows an edit one frame or so later
@@ -118,14 +117,15 @@ class Writes(ScreenPart):
         """Draw ``state`` (the editor's from now on): text, side panel, header, open claim form."""
         if self.editor is None:
             return
-        old, self.editor.state = self.editor.state, state
+        change = self.editor.show(state)  # found once, handed to the view and the side panel
         if cursor_to_change:
-            ranges = changed_ranges(old, state)
+            ranges = change.ranges()
             if ranges:
                 self.view.move_to(min(r[0] for r in ranges))
-        self.view.set_state(state, self.editor.spans)
+        self.view.set_state(state, self.editor.spans, change)
         self.view.set_related(self._related())  # e.g. a mention just linked to an identity
-        if (old.entities, old.claims) != (state.entities, state.claims):
+        self.query_one(SpanPanel).follow(change)
+        if change:
             self._schedule_panel()
         self._show_header()
         if self._form is not None:

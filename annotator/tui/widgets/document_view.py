@@ -27,14 +27,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from annotator.editing.spans import SpanIndex
+from annotator.editing.spans import SpanChange, SpanIndex
 from annotator.layout import DocumentLayout, LayoutOptions, VisualLine
 from annotator.layout.stored import Text
 from annotator.model.annotations import Annotations
 from annotator.schema.model import Schema
 from annotator.text import TextIndex
 from annotator.tui.cursor import Navigator, Selection
-from annotator.tui.spans import changed_ranges
 
 GUTTER = 1  # claim marker column on the left
 RIGHT_PAD = 1  # blank column right of right-to-left text
@@ -155,29 +154,24 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
         self.on_cursor()
 
-    def _spans_of(self, state: Annotations, spans: SpanIndex | None) -> SpanIndex:
-        """``spans`` when it is ``state``'s (the editor's, made once for both), else the view's own kept in
-        step with a later state of the same document (``SpanIndex.following``: the adjudication screen draws
-        a state no editor holds)."""
-        return spans if spans is not None and spans.state is state else self.spans.following(state)
-
-    def set_state(self, state: Annotations, spans: SpanIndex | None = None) -> None:
-        """New annotations for the same text (``spans``: the editor's index of them): redraw only the
-        lines whose spans changed; every drawn line when many changed (a recommender's proposals
-        across a big document: finding each one's line would lay out the whole text)."""
+    def set_state(self, state: Annotations, spans: SpanIndex | None = None, change: SpanChange | None = None) -> None:
+        """New annotations for the same text (``spans``: the editor's index of them; ``change``: what changed
+        from the state drawn, as the editor found it): redraw only the lines whose spans changed; every drawn
+        line when many changed (a recommender's proposals across a big document: finding each one's line
+        would lay out the whole text). Without them (the adjudication screen draws a state no editor holds)
+        the view finds the change and keeps its own index in step (``SpanIndex.following``)."""
         old = self.state
-        self.spans = self._spans_of(state, spans)  # the same spans (the store's copy): the index shared
-        if old is not None and (old.entities, old.claims) == (state.entities, state.claims):
-            self.state = state  # the store's copy of what is drawn (its answer to a save): nothing to redraw
-            return
-        grown = len(state.entities) + len(state.claims) - (len(old.entities) + len(old.claims) if old else 0)
-        ranges = changed_ranges(old, state) if abs(grown) <= REFRESH_RANGES else []  # each span added is a range
+        if change is None or not change.between(old, state):
+            change = SpanChange(old, state)
+        self.spans = spans if spans is not None and spans.state is state else self.spans.following(state, change)
         self.state = state
-        if abs(grown) > REFRESH_RANGES or len(ranges) > REFRESH_RANGES:
+        if not change:  # the store's copy of what is drawn (its answer to a save): nothing to redraw
+            return
+        if change.count > REFRESH_RANGES:
             self._strips.clear()
             self.refresh()
             return
-        for start, end in ranges:
+        for start, end in change.ranges():
             self._refresh_range(start, end)
 
     def _layout_width(self) -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from typing import cast, overload
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, cast, overload
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -13,9 +15,10 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from annotator.editing.spans import REINDEX_AT, SpanChange
 from annotator.layout import visual_string
 from annotator.layout.stored import Text as DocText
-from annotator.model.annotations import Annotations, Claim, Entity
+from annotator.model.annotations import Annotations, Claim, Entity, Span
 from annotator.schema.model import Schema
 from annotator.text.clusters import step
 from annotator.tui.shown import shown
@@ -41,36 +44,62 @@ def span_text(text: DocText, start: int, end: int, limit: int = 24) -> str:
 
 
 LABEL_COLUMN_MAX = 10  # a longer label key is cut (with "…") so the text column stays aligned
-PANEL_CHROME = 4  # the panel's left border, its scrollbar and a spare cell
+PANEL_CHROME = 4  # of the panel's outer width: its left border, its scrollbar and a spare cell
+
+
+_KIND = {Entity: 0, Claim: 1}  # at equal bounds entities are listed before claims
+
+
+def _key(span: Span) -> tuple[int, int, int, str]:
+    """A span's place in the list: text order, longer first, then entities, then by id (each kind's
+    canonical order), so a row is found and put in by bisection; no two spans share a key."""
+    return span.start, -span.end, _KIND[type(span)], span.id
 
 
 class _Row(Option):
     """One span's row, its text built when first drawn or read: a list of thousands of spans
     builds only the rows on screen, and a row whose span did not change is kept as it is."""
 
-    def __init__(self, panel: SpanPanel, span: Entity | Claim) -> None:
+    def __init__(self, panel: SpanPanel, span: Span) -> None:
         super().__init__("", id=f"{'e' if isinstance(span, Entity) else 'c'}:{span.id}")
         self._panel = panel
-        self._span = span
+        self.span = span
+        self.key = _key(span)
         self._built = False
 
     @property
     def prompt(self) -> Text:
         if not self._built:
-            self._prompt = self._panel._row(self._span)
+            self._prompt = self._panel._row(self.span)
             self._built = True
         return cast(Text, self._prompt)
 
 
-class _OneLineEach(Sequence[tuple[int, int]]):
-    """``OptionList``'s line table when every row is one line: line y is row y, line 0 of it
-    (computed, so a change of the list costs nothing here, where the table is rebuilt row by row)."""
+def _row_key(row: _Row) -> tuple[int, int, int, str]:
+    return row.key
 
-    def __init__(self, count: int) -> None:
-        self._count = count
+
+class _Lines:
+    """``OptionList``'s line table when every row is one line (in place of the table it builds row by
+    row): line y is line 0 of row y, and each row's first line and height follow from its number."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self.lines = _OneLineEach(rows)
+        self.heights = _RowMap(rows, lambda index: 1)
+        self.index_to_line = _RowMap(rows, lambda index: index)
+
+    def clear(self) -> None:
+        """Nothing to forget: computed from the rows."""
+
+
+class _OneLineEach(Sequence[tuple[int, int]]):
+    """Line y is (row y, its line 0)."""
+
+    def __init__(self, rows: list[_Row]) -> None:
+        self._rows = rows
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._rows)
 
     @overload
     def __getitem__(self, y: int) -> tuple[int, int]: ...
@@ -79,53 +108,68 @@ class _OneLineEach(Sequence[tuple[int, int]]):
     def __getitem__(self, y: slice) -> Sequence[tuple[int, int]]: ...
 
     def __getitem__(self, y: int | slice) -> tuple[int, int] | Sequence[tuple[int, int]]:
+        count = len(self._rows)
         if isinstance(y, slice):
-            return [(i, 0) for i in range(self._count)[y]]
+            return [(i, 0) for i in range(count)[y]]
         if y < 0:
-            y += self._count
-        if not 0 <= y < self._count:
+            y += count
+        if not 0 <= y < count:
             raise IndexError(y)
         return (y, 0)
 
 
 class _RowMap(Mapping[int, int]):
-    """Row index -> its first line (``same``) or its height (1), for ``OptionList``'s scrolling."""
+    """Row number -> ``value(number)`` for every row (its first line, its height)."""
 
-    def __init__(self, count: int, same: bool) -> None:
-        self._count = count
-        self._same = same
+    def __init__(self, rows: list[_Row], value: Callable[[int], int]) -> None:
+        self._rows = rows
+        self._value = value
 
     def __getitem__(self, index: int) -> int:
-        if not 0 <= index < self._count:
+        if not 0 <= index < len(self._rows):
             raise KeyError(index)
-        return index if self._same else 1
+        return self._value(index)
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(self._count))
+        return iter(range(len(self._rows)))
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._rows)
 
 
-def _place(span: Entity | Claim) -> tuple[type, str, int, int]:
-    """A span's hashable key for matching rows: a claim holds its attributes in a dict, so the span
-    itself cannot be a key; equality is then checked whole by ``_same``."""
-    return type(span), span.id, span.start, span.end
+class _RowNumbers(Mapping[Option, int]):
+    """Row -> its number, found by bisection on the rows' keys (not a dict renumbered after each
+    insertion: a label among 8,000 spans would renumber half of them)."""
 
+    def __init__(self, rows: list[_Row]) -> None:
+        self._rows = rows
 
-def _same(row: _Row | None, span: Entity | Claim) -> _Row | None:
-    """``row`` when it was built for a span equal to ``span`` (every field, attributes included)."""
-    return row if row is not None and row._span == span else None
+    def __getitem__(self, row: Option) -> int:
+        rows = self._rows
+        if isinstance(row, _Row):
+            i = bisect_left(rows, row.key, key=_row_key)
+            if i < len(rows) and rows[i] is row:
+                return i
+        raise KeyError(row)
+
+    def __iter__(self) -> Iterator[Option]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def clear(self) -> None:
+        """Nothing to forget: computed from the rows."""
 
 
 class SpanPanel(OptionList):
     """Lists spans; posts ``Jump`` when one is chosen.
 
-    A change re-lists the spans by reference (rows of unchanged spans are kept; by equality
-    when more than a screenful are new objects, as the store's copy of a state) and only the
-    rows drawn build their text (``_Row``); every row is one line, so the line table is
-    computed, not rebuilt (``_OneLineEach``). A label among 8,000 spans costs the rows it
-    changed and the rows on screen, not 8,000 rows."""
+    A change is applied to the rows by what changed (``follow``: the editor's ``SpanChange``, found
+    once for the view and the panel): a row taken out and put in by bisection for each span changed,
+    the others kept; only the rows drawn build their text (``_Row``), at the width laid out; every
+    row is one line, so the line table is computed (``_Lines``). A label among 8,000 spans costs the
+    row it changed and the rows on screen, not 8,000 rows, nor a sort or a dict of them."""
 
     PANEL_KEYS = frozenset({"up", "down", "pageup", "pagedown", "home", "end", "enter", "tab", "escape",
                             "shift+tab"})
@@ -145,67 +189,136 @@ class SpanPanel(OptionList):
     def __init__(self, schema: Schema, id: str | None = None) -> None:
         super().__init__(id=id)
         self.schema = schema
-        self._spans: list[Entity | Claim] = []
-        self._rows: dict[int, _Row] = {}  # id(span) -> its row; ``_spans`` keeps those spans alive
-        self._shape: tuple[DocText | None, int, int] = (None, 0, 0)  # what every row was built for
+        self._rows: list[_Row] = []  # in ``_key`` order
+        self._by_id: dict[str, _Row] = {}
+        self._labels: Counter[str] = Counter()  # the entities' labels (the label column's width)
+        self._text: DocText | None = None
+        self._state: Annotations | None = None  # the state listed
+        self._pending: list[SpanChange] = []  # changes from the state listed on (``follow``)
+        self._shape: tuple[int, int] | None = None  # (label column, room for the text) the rows are built for
+        self._adopt_rows()
+
+    def _adopt_rows(self) -> None:
+        """The one place ``OptionList``'s internals are touched. Textual (8.x) has no public way to put in
+        or take out an option at an index: ``add_options`` appends, ``remove_option`` renumbers every option
+        after it in a Python loop, ``set_options`` rebuilds everything, and its line table is built row by
+        row. So ``OptionList`` is handed the panel's own rows (kept in order by ``_apply``), a row number
+        found by bisection, and a line table computed from the count; its drawing, highlight, keys, mouse
+        and scrolling stay its own. ``_rows_moved`` drops what it keeps by row number."""
+        self._options = cast(list[Option], self._rows)
+        self._id_to_option = cast(dict[str, Option], self._by_id)
+        self._option_to_index = cast(dict[Option, int], _RowNumbers(self._rows))
+        self._line_cache = cast(Any, _Lines(self._rows))
+
+    def _rows_moved(self, since: tuple[int, int, int, str] | None = None) -> None:
+        """Rows were put in or taken out, from the place ``since`` on (a row's key; None: anywhere): a drawn
+        row carries its row number (a click's target), so those drawn from there on are dropped (a label
+        below the rows on screen draws none of them again), and so is the row under the mouse."""
+        cache = self._option_render_cache
+        if since is None:
+            cache.clear()
+        else:
+            for key in [k for k in cache.keys() if not (isinstance(k[0], _Row) and k[0].key < since)]:
+                cache.discard(key)
+        self._mouse_hovering_over = None
+
+    def follow(self, change: SpanChange) -> None:
+        """Keep ``change`` (from the state listed, or from the last change kept) for the next ``show``:
+        the screen lists a moment after an edit, so several may come first. A change of no span (the
+        store's copy of the state listed) leaves the rows as they stand."""
+        if not change and not self._pending and change.old is self._state:
+            self._state = change.new
+        else:
+            self._pending.append(change)
 
     def show(self, text: DocText, state: Annotations) -> None:
-        """List ``state``'s spans in text order, the highlight kept on the same row number."""
-        spans: list[Entity | Claim] = [*state.entities, *state.claims]
-        spans.sort(key=lambda s: (s.start, -s.end))
-        column = self._label_column(spans)
-        room = max(self._width() - column - 1, 4)
-        old = self._rows if self._shape[0] is text and self._shape[1:] == (column, room) else {}
-        self._shape = (text, column, room)
-        found = [old.get(id(span)) for span in spans]
-        if old and found.count(None) > max(self.size.height, 1):  # another copy of the spans (the store's)
-            equal = {_place(row._span): row for row in old.values()}
-            found = [row or _same(equal.get(_place(span)), span) for row, span in zip(found, spans, strict=True)]
-        rows = [row or _Row(self, span) for row, span in zip(found, spans, strict=True)]
-        self._spans = spans
-        self._rows = {id(span): row for span, row in zip(spans, rows, strict=True)}
-        highlighted = self.highlighted
-        self._options[:] = rows
-        self._id_to_option = {row._id: row for row in rows if row._id is not None}
-        self._option_to_index = {row: index for index, row in enumerate(rows)}
-        self._option_render_cache.clear()  # a drawn row carries its row number (a click's target)
-        self._mouse_hovering_over = None
+        """List ``state``'s spans in text order, the highlight kept on the same row number: by the changes
+        ``follow`` kept when they lead from the state listed to ``state``, else by what changed from it
+        (an equal copy changes nothing), else (another text, or too much changed) afresh."""
+        pending, self._pending = self._pending, []
+        listed = self._state
+        changes: list[SpanChange] | None = None
+        if text is self._text and listed is not None:
+            changes = pending if _chain(listed, pending, state) else [SpanChange(listed, state)]
+        if changes is not None and sum(c.count for c in changes) > REINDEX_AT + len(self._rows) // 16:
+            changes = None  # many changed (a recommender's proposals): a sort of them all costs less
+        self._text, self._state = text, state
+        if changes is None:
+            self._list(state)
+            self._rows_moved()
+        elif any(changes):
+            self._rows_moved(min(_key(s) for change in changes for diff in (change.entities, change.claims)
+                                 for spans in diff for s in spans))
+            for change in changes:
+                self._apply(change)
+        else:
+            return
+        self._reshape()
         self._update_lines()
         self.refresh()
-        self.highlighted = min(highlighted or 0, len(rows) - 1) if rows else None
+        highlighted = self.highlighted
+        self.highlighted = min(highlighted or 0, len(self._rows) - 1) if self._rows else None
         self.scroll_to_highlight()
 
-    @property
-    def _lines(self) -> Sequence[tuple[int, int]]:
-        return _OneLineEach(len(self._options))
+    def _list(self, state: Annotations) -> None:
+        """Every row afresh (their text is built when drawn)."""
+        rows = sorted((_Row(self, span) for span in (*state.entities, *state.claims)), key=_row_key)
+        self._rows[:] = rows
+        self._by_id.clear()
+        self._by_id.update((cast(str, row.id), row) for row in rows)
+        self._labels = Counter(e.label for e in state.entities)
 
-    @property
-    def _heights(self) -> dict[int, int]:
-        return cast(dict[int, int], _RowMap(len(self._options), same=False))
+    def _apply(self, change: SpanChange) -> None:
+        """Take out the rows of the spans gone, put in rows for the spans come (a bisection each)."""
+        rows, labels = self._rows, self._labels
+        for gone, come in (change.entities, change.claims):
+            for span in gone:
+                i = bisect_left(rows, _key(span), key=_row_key)
+                assert i < len(rows) and rows[i].key == _key(span), span
+                del self._by_id[cast(str, rows[i].id)]
+                del rows[i]
+                if isinstance(span, Entity):
+                    labels[span.label] -= 1
+                    if not labels[span.label]:
+                        del labels[span.label]
+            for span in come:
+                row = _Row(self, span)
+                insort(rows, row, key=_row_key)
+                self._by_id[cast(str, row.id)] = row
+                if isinstance(span, Entity):
+                    labels[span.label] += 1
 
-    @property
-    def _index_to_line(self) -> dict[int, int]:
-        return cast(dict[int, int], _RowMap(len(self._options), same=True))
-
-    def _update_lines(self) -> None:
-        """The scrolled size: one line a row, known without building any row."""
-        if not self.scrollable_content_region:
+    def _reshape(self) -> None:
+        """The label column and the room for the text at the width laid out: when they change (a longer
+        label, a resize), every row is made again, its text built when drawn. Before the first layout
+        nothing is shaped, so the rows of a document opened then are built once, at the laid-out width."""
+        if not self.size.width:
             return
-        size = Size(self.scrollable_content_region.width, len(self._options))
-        if size != self.virtual_size:
-            self.virtual_size = size
-            self._scroll_update(size)
+        column = min(max([5, *(len(shown(label)) for label in self._labels)]), LABEL_COLUMN_MAX)  # a few labels
+        shape = (column, max(self.outer_size.width - PANEL_CHROME - column - 1, 4))
+        if shape != self._shape:
+            if self._shape is not None:
+                self._rows[:] = [_Row(self, row.span) for row in self._rows]
+                self._by_id.update((cast(str, row.id), row) for row in self._rows)
+                self._rows_moved()
+            self._shape = shape
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._reshape()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._options)
+        return len(self._rows)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return container.width
 
-    def _row(self, span: Entity | Claim) -> Text:
+    def _row(self, span: Span) -> Text:
         """The row's text: label key (cut to the column), a mark, the span's text in visual order."""
-        text, column, room = self._shape
-        assert text is not None
+        if self._shape is None:  # drawn before its first resize event
+            self._reshape()
+        text, shape = self._text, self._shape
+        assert text is not None and shape is not None, "a row is built once the panel is laid out"
+        column, room = shape
         line = Text(no_wrap=True, overflow="crop")  # wrapping would scramble visual-order text
         if isinstance(span, Entity):
             spec = self.schema.label(span.label)
@@ -218,16 +331,6 @@ class SpanPanel(OptionList):
         line.append(span_text(text, span.start, span.end, room), style="dim" if span.source else "")
         return line
 
-    def _width(self) -> int:
-        """Cells a row may use: the panel's width (from the stylesheet before the first layout)."""
-        width = self.size.width or (self.styles.width.value if self.styles.width else 28)
-        return int(width) - PANEL_CHROME
-
-    @staticmethod
-    def _label_column(spans: list[Entity | Claim]) -> int:
-        names = [len(shown(label)) for label in {s.label for s in spans if isinstance(s, Entity)}]  # a few labels
-        return min(max([5, *names]), LABEL_COLUMN_MAX)
-
     def on_key(self, event: events.Key) -> None:
         if event.key not in self.PANEL_KEYS:
             event.stop()
@@ -236,4 +339,14 @@ class SpanPanel(OptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Jump(self._spans[event.option_index]))
+        self.post_message(self.Jump(cast(Entity | Claim, cast(_Row, event.option).span)))
+
+
+def _chain(listed: Annotations, changes: list[SpanChange], state: Annotations) -> bool:
+    """Whether ``changes`` lead, one after the other, from ``listed`` to ``state``."""
+    at = listed
+    for change in changes:
+        if change.old is not at:
+            return False
+        at = change.new
+    return at is state
