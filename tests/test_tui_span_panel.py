@@ -42,18 +42,30 @@ def count_rows_built(monkeypatch) -> list[int]:
     return built
 
 
-async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_rows(tmp_path, monkeypatch):
-    session = make_session(tmp_path / "big.db", docs=[("big", TEXT)])
+def proposals_session(path):
+    """A store whose one document holds SPANS string-match proposals, one every third word."""
+    session = make_session(path, docs=[("big", TEXT)])
     proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
                       for i in range(SPANS))
     session.apply("big", AddProposals(proposals))
+    return session
+
+
+async def panel_listing_all(app, pilot):
+    """The annotation screen and its span panel, once the panel lists every proposal."""
+    screen = main(app)
+    panel = screen.query_one(SpanPanel)
+    await wait_until(pilot, lambda: panel.option_count == SPANS)
+    await pilot.pause()
+    return screen, panel
+
+
+async def test_a_label_among_8000_spans_builds_only_the_changed_and_the_shown_rows(tmp_path, monkeypatch):
+    session = proposals_session(tmp_path / "big.db")
     built = count_rows_built(monkeypatch)
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = main(app)
-        panel = screen.query_one(SpanPanel)
-        await wait_until(pilot, lambda: panel.option_count == SPANS)
-        await pilot.pause()
+        screen, panel = await panel_listing_all(app, pilot)
         shown = panel.scrollable_content_region.height
         assert 0 < len(built) <= shown + 1  # opening: the rows on screen
         for key, count in (("3", SPANS + 1), ("ctrl+z", SPANS), ("ctrl+y", SPANS + 1)):
@@ -126,20 +138,14 @@ async def test_opening_builds_each_row_once_and_a_label_builds_its_own(tmp_path,
     builds the one row it adds; the public lookups (a row's number by id) answer for rows after it too."""
     from annotator.tui.widgets import span_panel
 
-    session = make_session(tmp_path / "open.db", docs=[("big", TEXT)])
-    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
-                      for i in range(SPANS))
-    session.apply("big", AddProposals(proposals))
+    session = proposals_session(tmp_path / "open.db")
     built = count_rows_built(monkeypatch)
     made: list[int] = []
     real_init = span_panel._Row.__init__
     monkeypatch.setattr(span_panel._Row, "__init__", lambda self, *args: made.append(1) or real_init(self, *args))
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = main(app)
-        panel = screen.query_one(SpanPanel)
-        await wait_until(pilot, lambda: panel.option_count == SPANS)
-        await pilot.pause()
+        screen, panel = await panel_listing_all(app, pilot)
         shown = panel.scrollable_content_region.height
         assert len(made) == SPANS and 0 < len(built) <= shown + 1
         opened = [str(panel.get_option_at_index(i).prompt) for i in range(shown)]
@@ -184,16 +190,10 @@ async def test_a_label_below_the_rows_on_screen_draws_none_of_them_again(tmp_pat
     """A drawn row carries its row number (a click's target): after a change, only the rows drawn from the
     changed place on are dropped (before: every drawn row, so each label drew the rows on screen again). A
     label far below them draws none; a click then still lands on its row's span."""
-    session = make_session(tmp_path / "below.db", docs=[("big", TEXT)])
-    proposals = tuple(Entity(f"p{i}", at(3 * i), at(3 * i) + len(WORD), "GPE", source="string-match")
-                      for i in range(SPANS))
-    session.apply("big", AddProposals(proposals))
+    session = proposals_session(tmp_path / "below.db")
     app = make_app(session)
     async with app.run_test(size=SIZE) as pilot:
-        screen = main(app)
-        panel = screen.query_one(SpanPanel)
-        await wait_until(pilot, lambda: panel.option_count == SPANS)
-        await pilot.pause()
+        screen, panel = await panel_listing_all(app, pilot)
         drawn: list[str] = []
         real = SpanPanel._get_visual
         monkeypatch.setattr(SpanPanel, "_get_visual", lambda self, option: drawn.append(option.id) or real(self, option))
