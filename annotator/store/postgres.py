@@ -37,7 +37,6 @@ from annotator.store.base import (
     AddResult,
     Position,
     SessionClaim,
-    Store,
     claim_refused,
     storable_name,
 )
@@ -59,6 +58,7 @@ from annotator.store.sql_reads import (
     read_marks,
     search_copy,
     search_parts,
+    state_or_empty,
     tokens_row,
 )
 
@@ -88,7 +88,7 @@ def _add_long(cur: Any, doc_id: str, doc: Document, encoded: EncodedText) -> Non
         copy.write(struct.pack("!h", -1))
     seq = cur.execute("SELECT seq FROM documents WHERE id=%s", (doc_id,)).fetchone()[0]
     cur.execute("INSERT INTO text_marks(doc_id, chars, step, marks) VALUES (%s,%s,%s,%s)",
-                encoded.marks_row(doc_id, doc.text))
+                encoded.marks_row(doc_id))
     for part in search_parts(doc_id, doc.text):
         cur.execute("INSERT INTO search_parts(seq, search) VALUES (%s,%s)", (seq, part))
 
@@ -162,7 +162,7 @@ WITH written AS (
 _MARKS_COLUMNS = "d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta"
 _MARKS_FROM = "documents d LEFT JOIN text_marks m ON m.doc_id=d.id"
 
-class PostgresStore(SQLReads, Store):
+class PostgresStore(SQLReads):
     """Store protocol over one PostgreSQL database (see ``annotator.store.base.Store``)."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
@@ -505,9 +505,7 @@ class PostgresStore(SQLReads, Store):
             if not rows:  # no such document (or a name no store holds): as ``SQLReads.load`` answers
                 return super().load(doc_id, annotator)
             self._hold("marks", doc_id, [row[1:] for row in rows])
-        if rows[0][0] is not None:
-            return Annotations.from_json(json.loads(rows[0][0]))
-        return Annotations(doc_id=doc_id, annotator=annotator)
+        return state_or_empty(rows[0][0], doc_id, annotator)
 
     def add_document(self, doc: Document) -> AddResult:
         storable_name(doc.id, "document id")
@@ -693,8 +691,7 @@ class PostgresStore(SQLReads, Store):
                 return value, list(queue), taken, None
             if not self._in_transaction and not self._marks_known(taken):
                 self._hold("marks", taken, [row[4:]])
-        return value, list(queue), taken, Annotations.from_json(json.loads(state)) if state is not None \
-            else Annotations(doc_id=taken, annotator=annotator)
+        return value, list(queue), taken, state_or_empty(state, taken, annotator)
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Find the first takeable document in store order (``doc_workers``, one index probe per count of

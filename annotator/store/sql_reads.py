@@ -46,6 +46,13 @@ def encode_text(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def state_or_empty(state: str | None, doc_id: str, annotator: str) -> Annotations:
+    """A stored state (JSON text), or the empty state of a document the annotator has not labelled yet."""
+    if state is None:
+        return Annotations(doc_id=doc_id, annotator=annotator)
+    return Annotations.from_json(json.loads(state))
+
+
 def stored_json(value: str) -> Any:
     """``json.loads(value)`` for a value the store wrote (a document's meta, a state), read by the million on
     export: ``{}`` (most metas) answered at once, else the decoder's C scanner straight away (no look for
@@ -155,9 +162,9 @@ class EncodedText:
             self.marks = _pack_marks(offsets) if self.size >= WINDOWED_BYTES else None
         self.hash = digest.hexdigest()
 
-    def marks_row(self, doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
+    def marks_row(self, doc_id: str) -> tuple[str, int, int, bytes] | None:
         """``marks_row(doc_id, text)`` from the marks already made."""
-        return (doc_id, len(text), MARK_STEP, self.marks) if self.marks is not None else None
+        return (doc_id, len(self._text), MARK_STEP, self.marks) if self.marks is not None else None
 
     def data(self) -> bytes:
         """The bytes whole: only for a text under WINDOWED_BYTES (a longer one is written a piece at a time)."""
@@ -668,9 +675,7 @@ class SQLReads(Store):
 
     def load(self, doc_id: str, annotator: str) -> Annotations:
         rows = self._read("SELECT state FROM annotations WHERE doc_id=? AND annotator=?", (doc_id, annotator))
-        if rows:
-            return Annotations.from_json(json.loads(rows[0][0]))
-        return Annotations(doc_id=doc_id, annotator=annotator)
+        return state_or_empty(rows[0][0] if rows else None, doc_id, annotator)
 
     def statuses(self, annotator: str) -> dict[str, str]:
         return {r[0]: r[1] for r in self._read(

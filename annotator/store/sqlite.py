@@ -38,7 +38,6 @@ from annotator.store.base import (
     AddResult,
     Position,
     SessionClaim,
-    Store,
     claim_refused,
     storable_name,
 )
@@ -98,7 +97,7 @@ def _glob_pattern(needle: str) -> str:
     """A GLOB pattern matching ``needle`` anywhere, its own ``[``, ``*`` and ``?`` taken literally."""
     return "*" + needle.replace("[", "[[]").replace("*", "[*]").replace("?", "[?]") + "*"
 
-class SQLiteStore(SQLReads, Store):
+class SQLiteStore(SQLReads):
     """Store protocol over one SQLite file (see ``annotator.store.base.Store``)."""
 
     _indexed_to: int | None = None  # in a transaction that added documents: the last one indexed before it
@@ -437,7 +436,7 @@ class SQLiteStore(SQLReads, Store):
                 renamed = doc.id
             if self._indexed_to is None:  # the search index takes this transaction's documents at its commit
                 self._indexed_to = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM documents").fetchone()[0]
-            marks = encoded.marks_row(doc_id, doc.text)
+            marks = encoded.marks_row(doc_id)
             if marks is None:
                 self._db.execute(
                     "INSERT INTO documents(id, text, hash, meta, added_at, search) VALUES (?,?,?,?,?,?)",
