@@ -43,7 +43,6 @@ from annotator.first_frame import BARE_APP, program  # noqa: E402  (``--instruct
 AIM = 1.5
 POLL = 0.004  # seconds between captures of the pane
 
-MINIMAL_APP = BARE_APP
 MINIMAL_MARKERS = ("one static screen",)
 
 BASELINE = "baseline annotate"
@@ -124,7 +123,7 @@ def main() -> int:
         folder = Path(tmp)
         db = make_store(folder)
         minimal = folder / "minimal_app.py"
-        minimal.write_text(MINIMAL_APP, encoding="utf-8")
+        minimal.write_text(BARE_APP, encoding="utf-8")
         stamp = folder / "started"
         py = sys.executable
         annotate = f"{py} -m annotator annotate --db {db} --rtl-mode {args.rtl_mode} --annotator"

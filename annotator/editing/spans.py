@@ -140,13 +140,19 @@ class SpanChange:
         return [(s.start, s.end) for diff in (self.entities, self.claims) for spans in diff for s in spans]
 
 
+def too_many(changed: int, spans: int) -> bool:
+    """Whether ``changed`` spans out of ``spans`` are past what a step-by-step update pays for: made afresh
+    (sorted whole) costs less then (a recommender's proposals). One rule for the index and the side panel."""
+    return changed > REINDEX_AT + spans // 16
+
+
 def _following(index: SpansByStart[Span], diff: Diff, new: tuple[Span, ...]) -> SpansByStart[Span]:
     """``index`` made to index ``new`` by ``diff`` (what changed); made afresh when too much changed to pay;
     shared when nothing did (the store's equal copy of the spans shown)."""
     gone, come = diff
     if not gone and not come:
         return index
-    if len(gone) + len(come) > REINDEX_AT + len(new) // 16:
+    if too_many(len(gone) + len(come), len(new)):
         return SpansByStart.of_spans(new)
     return index.updated(gone, come, tie=_span_id)
 

@@ -22,7 +22,7 @@ from annotator.model.checks import DOC_STATUSES
 from annotator.model.codec import WritesItself, by_fields, decode, encode_fields, span_writer
 
 __all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Rejection", "Annotations", "sort_spans",
-           "text_hash", "identities_of", "with_identities"]
+           "span_order", "text_hash", "identities_of", "with_identities"]
 
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
@@ -201,9 +201,14 @@ class Annotations(WritesItself):
         return decode(cls, d, "annotations")
 
 
+def span_order(span: Span) -> tuple[int, int, str]:
+    """A span's place in the canonical order (state, export): by start, longer first, then id."""
+    return span.start, -span.end, span.id
+
+
 def sort_spans(spans: Iterable[S]) -> tuple[S, ...]:
-    """Canonical span order everywhere (state, export): by start, longer first, then id."""
-    return tuple(sorted(spans, key=lambda s: (s.start, -s.end, s.id)))
+    """Spans in canonical order (``span_order``)."""
+    return tuple(sorted(spans, key=span_order))
 
 
 def identities_of(links: Iterable[tuple[str, str]]) -> dict[str, str]:

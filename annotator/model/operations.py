@@ -29,6 +29,7 @@ from annotator.model.annotations import (
     Entity,
     Rejection,
     sort_spans,
+    span_order,
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
 from annotator.model.codec import WritesItself, decode, encode_fields
@@ -272,7 +273,7 @@ def _with_claims(state: Annotations, claims: tuple[Claim, ...] | list[Claim]) ->
 def _inserted(spans: tuple[Entity, ...], new: Entity) -> tuple[Entity, ...]:
     """``spans`` (a state's: in canonical order) with ``new`` where ``sort_spans`` puts it, found by bisection:
     a label among 30,000 proposals paid 9 ms for a sort key per span."""
-    at = bisect_right(spans, (new.start, -new.end, new.id), key=lambda s: (s.start, -s.end, s.id))
+    at = bisect_right(spans, span_order(new), key=span_order)
     return (*spans[:at], new, *spans[at:])
 
 
@@ -319,7 +320,7 @@ def _first_misfit(entities: Sequence[Entity], schema: Schema) -> tuple[int, int]
                      or (rel in ("same", "nested") and not schema.allow_nesting)
                      or (rel == "crossing" and not schema.allow_overlap))
             if clash:
-                key = (b.start, -b.end, b.id)
+                key = span_order(b)
                 if best is None or (later, key) < (best[0], best[1]):
                     best = (later, key, other)
         active.append(i)

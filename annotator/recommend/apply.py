@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from annotator.errors import OperationError
 from annotator.layout.stored import Text
-from annotator.model.annotations import Annotations, Claim, Entity, Rejection, Span
+from annotator.model.annotations import Annotations, Claim, Entity, Rejection, Span, span_order
 from annotator.model.operations import (
     AddProposals,
     Batch,
@@ -114,7 +114,7 @@ def proposals_operation(proposals: Iterable[Proposal], state: Annotations, text:
 def proposals_in(state: Annotations) -> list[Span]:
     """The pre-annotations of a document (spans with a source), in text order."""
     spans: list[Span] = [*state.entities, *state.claims]
-    return sorted((s for s in spans if s.source is not None), key=lambda s: (s.start, -s.end, s.id))
+    return sorted((s for s in spans if s.source is not None), key=span_order)
 
 
 def next_proposal(state: Annotations, after: int, *, backwards: bool = False) -> Span | None:

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from annotator.editing.spans import REINDEX_AT, SpanChange
+from annotator.editing.spans import SpanChange, too_many
 from annotator.layout import visual_string
 from annotator.layout.stored import Text as DocText
 from annotator.model.annotations import Annotations, Claim, Entity, Span
@@ -240,8 +240,8 @@ class SpanPanel(OptionList):
         changes: list[SpanChange] | None = None
         if text is self._text and listed is not None:
             changes = pending if _chain(listed, pending, state) else [SpanChange(listed, state)]
-        if changes is not None and sum(c.count for c in changes) > REINDEX_AT + len(self._rows) // 16:
-            changes = None  # many changed (a recommender's proposals): a sort of them all costs less
+        if changes is not None and too_many(sum(c.count for c in changes), len(self._rows)):
+            changes = None  # a sort of them all costs less
         self._text, self._state = text, state
         if changes is None:
             self._list(state)
