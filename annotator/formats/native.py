@@ -58,14 +58,9 @@ def _entity_json(e: Entity, text: str) -> str:
 _ENTITY = writer({"id": STR_SLOT, "start": INT_SLOT, "end": INT_SLOT, "label": STR_SLOT, "text": STR_SLOT})
 
 
-def dumps_line(obj: Any) -> str:
-    """Compact UTF-8 JSON; a lone surrogate (kept from a bad decoder) is written as a \\u escape
-    so the line stays valid UTF-8 and reads back to the very same string."""
-    return _escaped(ENCODE(obj))
-
-
 def _escaped(line: str) -> str:
-    """``line`` (JSON) with each lone surrogate written as a \\u escape (``dumps_line``)."""
+    """``line`` (JSON) with each lone surrogate (kept from a bad decoder) written as a \\u escape, so the line
+    stays valid UTF-8 and reads back to the very same string."""
     try:
         line.encode("utf-8")  # several times quicker than searching for a surrogate, the rare case
     except UnicodeEncodeError:

@@ -129,11 +129,11 @@ class ProdigyFormat(JsonLinesFormat):
                 task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
                 if task is None:
                     continue
-                line = _line_bytes(task, strict=raw is not None)
+                if raw is None:  # a stream of text (not UTF-8 bytes underneath): each line written as text
+                    _write_text(task, out)
+                    continue
+                line = _line_bytes(task)
                 if line is not None:  # the usual document
-                    if raw is None:
-                        out.write(line.decode("utf-8", "surrogatepass"))
-                        continue
                     pending.append(line)
                     size += len(line)
                     if size < _PENDING_AT_MOST:
@@ -145,8 +145,7 @@ class ProdigyFormat(JsonLinesFormat):
                     raw.write(gathered)
                 if line is None:
                     _write_text(task, out)
-                    if raw is not None:
-                        out.flush()  # before the next bytes
+                    out.flush()  # before the next bytes
         finally:  # the lines made before a failure are written too (standard output keeps them)
             if pending:
                 raw.write(b"".join(pending))
@@ -218,20 +217,25 @@ class ProdigyFormat(JsonLinesFormat):
         return kept.finish(task, None if kept.derived_id else {"doc_id": doc.id})
 
 
-def _line_bytes(task: dict[str, Any], strict: bool) -> bytes | None:
+def _line_bytes(task: dict[str, Any]) -> bytes | None:
     """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None.
-    ``strict``: a lone surrogate raises (no UTF-8 for it: the export says so); else it is passed through."""
+    A lone surrogate raises (no UTF-8 for it: the export says so)."""
     tokens = task["tokens"]
     if not isinstance(tokens, _OurTokens):
         return None
     body = tokens.json_bytes()  # first: a huge text (no kept table) is then encoded once, by _write_text
     if body is None:
         return None
-    parts = _task_json(task, _MARK).split(_MARK_JSON)
-    if len(parts) != 2:
+    parts = _around_tokens(task)
+    if parts is None:
         return None
-    errors = "strict" if strict else "surrogatepass"
-    return b"".join((parts[0].encode("utf-8", errors), body, parts[1].encode("utf-8", errors), b"\n"))
+    return b"".join((parts[0].encode("utf-8"), body, parts[1].encode("utf-8"), b"\n"))
+
+
+def _around_tokens(task: dict[str, Any]) -> tuple[str, str] | None:
+    """The task's JSON before and after its tokens' place, or None when a value of the task is the mark."""
+    parts = _task_json(task, _MARK).split(_MARK_JSON)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
 def _write_text(task: dict[str, Any], out: TextIO) -> None:
@@ -239,8 +243,8 @@ def _write_text(task: dict[str, Any], out: TextIO) -> None:
     huge document is never held as one line), or whole when a value of the task is the mark itself."""
     tokens = task["tokens"]
     if isinstance(tokens, _OurTokens):
-        parts = _task_json(task, _MARK).split(_MARK_JSON)
-        if len(parts) == 2:
+        parts = _around_tokens(task)
+        if parts is not None:
             out.write(parts[0])
             tokens.write_json(out)
             out.write(parts[1] + "\n")
