@@ -301,6 +301,7 @@ class AnnotationSession:
         # (or took) it
         self._claimed = False
         self._lost = False  # another session took the claim over
+        self._queue_seen: tuple[str, DynamicQueue] | None = None  # the queue setting seen last (``_seen_queue``)
         self.pending: PendingWrites | None = None
         self._progress: Progress | None = None  # kept up to date by every commit (no rescans per key)
         self._counted: frozenset[str] | None = None  # the queue the counts are over (None: every document)
@@ -531,8 +532,6 @@ class AnnotationSession:
         dynamic = DynamicQueue.from_setting(value)
         self._queue_seen = (value, dynamic) if value is not None and dynamic is not None else None
         return dynamic
-
-    _queue_seen: tuple[str, DynamicQueue] | None = None
 
     def _queue_under(self, dynamic: DynamicQueue | None, queue: list[str], *,
                      take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
