@@ -60,7 +60,7 @@ from annotator.model.operations import (
     said,
 )
 from annotator.schema.model import Schema
-from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store, nothing_after
+from annotator.store.base import HEARTBEAT_SECONDS, Position, SessionClaim, Store
 
 __all__ = ["HEARTBEAT_SECONDS", "AnnotationSession", "Change", "Documents", "Progress", "claim_defaults",
            "highest_id", "id_number", "new_id", "plan_change"]
@@ -556,16 +556,17 @@ class AnnotationSession:
         if seen is None:
             dynamic, assigned = self._queue_setting_and_assigned()
         else:  # the queue, and the take when nothing follows ``after``, in one read (``Store.next_in_queue``)
-            value, assigned, taken, state = self.store.next_in_queue(
-                ASSIGNMENT_SETTING, self.annotator, after, seen[0], seen[1].overlap, seen[1].lease_seconds)
-            if taken is not None:
+            step = self.store.next_in_queue(ASSIGNMENT_SETTING, self.annotator, after, seen[0], seen[1].overlap,
+                                            seen[1].lease_seconds)
+            if step.taken is not None:
                 self._forget_progress()
-                if state is not None:  # read with the take: the first label's base (``_apply``: refused if stale)
-                    self._keep(taken, state)
-                return taken
-            dynamic = seen[1] if value == seen[0] else self._seen_queue(value)
-            if value == seen[0] and nothing_after(assigned, after):
+                if step.state is not None:  # read with the take: the first label's base (``_apply``: refused if stale)
+                    self._keep(step.taken, step.state)
+                return step.taken
+            if step.tried:
                 return None  # taken from the pool as below: none left
+            value, assigned = step.setting, step.queue
+            dynamic = seen[1] if value == seen[0] else self._seen_queue(value)
         queue = self._queue_under(dynamic, assigned, take=False)[0]  # None: every document is theirs (none taken)
         documents = Documents(self.store, self.annotator, queue)
         following = documents.first() if after is None else documents.step(after, 1)

@@ -1001,7 +1001,9 @@ def _docs(store, n):
 def test_the_queue_and_a_take_in_one_call(store):
     """``next_in_queue``: the setting and the queue as ``setting_and_assigned`` reads them, and the take only when the
     setting is the one the caller saw and nothing follows ``after`` in the queue, with the annotator's state on the
-    taken document (a team's next document and its first label one round trip each, where each was two)."""
+    taken document (a team's next document and its first label one round trip each, where each was two). It says
+    whether it tried the take, so its caller need not decide that rule again: tried and nothing taken is "none
+    left", not tried is "read the next one from the queue"."""
     from annotator.assignment import DynamicQueue
 
     _docs(store, 4)
@@ -1009,26 +1011,30 @@ def test_the_queue_and_a_take_in_one_call(store):
     store.set_setting("assignment", seen)
 
     def step(who, after, expected=seen):
-        value, queue, taken, state = store.next_in_queue("assignment", who, after, expected, 2, 600)
-        assert state == (store.load(taken, who) if taken is not None else None)
-        return value, queue, taken
+        answer = store.next_in_queue("assignment", who, after, expected, 2, 600)
+        assert answer.state == (store.load(answer.taken, who) if answer.taken is not None else None)
+        return answer.setting, answer.queue, answer.tried, answer.taken
 
-    assert step("amal", None) == (seen, [], "d1")  # nothing yet: taken
-    assert step("amal", None) == (seen, ["d1"], None)  # d1 comes first
-    assert step("amal", "d1") == (seen, ["d1"], "d2")  # d1 was the last
-    assert step("amal", "d1") == (seen, ["d1", "d2"], None)  # d2 follows
+    assert step("amal", None) == (seen, [], True, "d1")  # nothing yet: taken
+    assert step("amal", None) == (seen, ["d1"], False, None)  # d1 comes first
+    assert step("amal", "d1") == (seen, ["d1"], True, "d2")  # d1 was the last
+    assert step("amal", "d1") == (seen, ["d1", "d2"], False, None)  # d2 follows
     old = store.load("d3", "amal")  # noted before it is taken: its state comes with the take
     store.commit("d3", "amal", 0, old.with_(notes="x"), "do", SetNotes("x"), SetNotes(""), None)
-    assert step("amal", "gone") == (seen, ["d1", "d2"], "d3")  # not in it
+    assert step("amal", "gone") == (seen, ["d1", "d2"], True, "d3")  # not in it
     assert store.load("d3", "amal").notes == "x"
-    assert step("amal", "d3", "another") == (seen, ["d1", "d2", "d3"], None)
+    assert step("amal", "d3", "another") == (seen, ["d1", "d2", "d3"], False, None)
     store.set_setting("assignment", None)  # no longer a dynamic queue: nothing taken
-    assert step("amal", "d3") == (None, ["d1", "d2", "d3"], None)
-    assert step("carol", None) == (None, [], None)
+    assert step("amal", "d3") == (None, ["d1", "d2", "d3"], False, None)
+    assert step("carol", None) == (None, [], False, None)
     store.set_setting("assignment", seen)
     with store.transaction():  # joining a transaction: taken in it
-        assert step("carol", None) == (seen, [], "d1")
-    assert store.assignments() == {"d1": ["amal", "carol"], "d2": ["amal"], "d3": ["amal"]}
+        assert step("carol", None) == (seen, [], True, "d1")
+    for who in ("amal", "carol"):  # every place of d1..d4 at overlap 2 taken, then none left
+        while step(who, store.assigned_documents(who)[-1] if store.assigned_documents(who) else None)[3]:
+            pass
+    assert step("amal", "d4") == (seen, ["d1", "d2", "d3", "d4"], True, None)  # tried: none left
+    assert store.assignments() == {d: ["amal", "carol"] for d in ("d1", "d2", "d3", "d4")}
 
 
 def test_assignments_are_dealt_listed_and_kept(store, db):

@@ -4,6 +4,9 @@
 embedded default; PostgreSQL fills the same contract for teams, and a package can
 add another through the ``annotator.stores`` entry points (``annotator.store``). Nothing above this layer
 knows which one it talks to. Every write is durable before the call returns.
+
+Long because it is the whole contract in one place: every method a store implements, with the small
+records its answers are made of.
 """
 
 from __future__ import annotations
@@ -133,6 +136,20 @@ def nothing_after(queue: list[str], after: str | None) -> bool:
     """Whether an annotator's ``queue`` has no document after ``after`` (None: none at all; a document not in it:
     none either), i.e. whether the next document must be taken (``Store.next_in_queue``)."""
     return not queue if after is None else after not in queue or queue[-1] == after
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStep:
+    """``Store.next_in_queue``'s answer: the queue setting and the annotator's queue as read (before any take);
+    whether the take was tried (the setting was still the one the caller saw and nothing followed ``after``: the
+    one place that rule is decided), what it took (None: nothing left, or not tried) and the annotator's state on
+    the taken document as read with it (None when not read)."""
+
+    setting: str | None
+    queue: list[str]
+    tried: bool = False
+    taken: str | None = None
+    state: Annotations | None = None
 
 
 class Store(ABC):
@@ -318,17 +335,17 @@ class Store(ABC):
         return self.get_setting(key), self.assigned_documents(annotator)
 
     def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
-                      lease_seconds: float) -> tuple[str | None, list[str], str | None, Annotations | None]:
+                      lease_seconds: float) -> QueueStep:
         """``setting_and_assigned(key, annotator)`` and, when the setting is still ``seen`` (a dynamic queue of
         ``overlap`` and ``lease_seconds``, as the caller read it last) and the queue holds nothing after ``after``
-        (``nothing_after``), ``take_document`` too: (setting, queue before the take, taken or None, the annotator's
-        state on the taken document as read with it, None when not read). A team's server answers in one round trip
-        (the taken document's text marks held for the next read of its text): taking the next document and the
-        first label on it are then one round trip each, not two."""
+        (``nothing_after``), ``take_document`` too, with the annotator's state on what it took (``QueueStep``). A
+        team's server answers in one round trip (the taken document's text marks held for the next read of its
+        text): taking the next document and the first label on it are then one round trip each, not two."""
         value, assigned = self.setting_and_assigned(key, annotator)
-        taken = self.take_document(annotator, overlap, lease_seconds) \
-            if value == seen and nothing_after(assigned, after) else None
-        return value, assigned, taken, self.load(taken, annotator) if taken is not None else None
+        if value != seen or not nothing_after(assigned, after):
+            return QueueStep(value, assigned)
+        taken = self.take_document(annotator, overlap, lease_seconds)
+        return QueueStep(value, assigned, True, taken, self.load(taken, annotator) if taken is not None else None)
 
     @abstractmethod
     def set_setting(self, key: str, value: str | None) -> None:

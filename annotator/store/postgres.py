@@ -36,6 +36,7 @@ from annotator.store.base import (
     NO_STORE,
     AddResult,
     Position,
+    QueueStep,
     SessionClaim,
     claim_refused,
     storable_name,
@@ -667,31 +668,33 @@ class PostgresStore(SQLReads):
         return (rows[0][0], list(rows[0][1])) if rows else (self.get_setting(key), [])  # a name no store holds
 
     def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
-                      lease_seconds: float) -> tuple[str | None, list[str], str | None, Annotations | None]:
+                      lease_seconds: float) -> QueueStep:
         """``Store.next_in_queue`` in one statement: the setting and the queue (as ``setting_and_assigned`` reads
-        them), then, on the same condition, the take's call (``annotator_take``: its statements take their own
-        snapshots, so it sees what the queue's read saw and every take committed since), then the taken document's
-        state and its ``_read_marks`` row, held as ``load`` holds it (not inside a transaction; and unknown when
-        the statement's own snapshot, older than the take's, does not see the document yet)."""
+        them), whether to take (``nothing_after``'s rule, in SQL), then the take's call (``annotator_take``: its
+        statements take their own snapshots, so it sees what the queue's read saw and every take committed since),
+        then the taken document's state and its ``_read_marks`` row, held as ``load`` holds it (not inside a
+        transaction; and unknown when the statement's own snapshot, older than the take's, does not see the
+        document yet)."""
         storable_name(annotator, "annotator name")
         if self._no_assignments or self._no_marks:
             return super().next_in_queue(key, annotator, after, seen, overlap, lease_seconds)
         sql = ("WITH q AS MATERIALIZED (SELECT (SELECT value FROM settings WHERE key=%s) AS value, ARRAY("
                + ASSIGNED.format(now=self._NOW).replace("?", "%s") + ") AS queue), "
-               "t AS MATERIALIZED (SELECT CASE WHEN q.value = %s AND CASE WHEN %s::text IS NULL THEN "
-               "cardinality(q.queue) = 0 ELSE COALESCE(array_position(q.queue, %s::text), cardinality(q.queue)) "
-               "= cardinality(q.queue) END THEN annotator_take(%s, %s, %s) END AS taken FROM q) "
-               f"SELECT q.value, q.queue, t.taken, a.state, {_MARKS_COLUMNS} FROM q CROSS JOIN t "
+               "t AS MATERIALIZED (SELECT c.tried, CASE WHEN c.tried THEN annotator_take(%s, %s, %s) END AS taken "
+               "FROM (SELECT COALESCE(q.value = %s AND CASE WHEN %s::text IS NULL THEN cardinality(q.queue) = 0 "
+               "ELSE COALESCE(array_position(q.queue, %s::text), cardinality(q.queue)) = cardinality(q.queue) END, "
+               "false) AS tried FROM q) AS c) "
+               f"SELECT q.value, q.queue, t.tried, t.taken, a.state, {_MARKS_COLUMNS} FROM q CROSS JOIN t "
                f"LEFT JOIN {_MARKS_FROM} ON d.id=t.taken LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=%s")
-        params = (key, annotator, seen, after, after, annotator, overlap, float(lease_seconds), annotator)
+        params = (key, annotator, annotator, overlap, float(lease_seconds), seen, after, after, annotator)
         with self._lock:
             row = self._write(lambda cur: cur.execute(sql, params, prepare=True).fetchone(), one_statement=True)
-            value, queue, taken, state = row[:4]
-            if taken is None or row[4] is None:  # nothing taken, or a document this statement's snapshot cannot see
-                return value, list(queue), taken, None
+            value, queue, tried, taken, state = row[:5]
+            if taken is None or row[5] is None:  # nothing taken, or a document this statement's snapshot cannot see
+                return QueueStep(value, list(queue), tried, taken)
             if not self._in_transaction and not self._marks_known(taken):
-                self._hold("marks", taken, [row[4:]])
-        return value, list(queue), taken, state_or_empty(state, taken, annotator)
+                self._hold("marks", taken, [row[5:]])
+        return QueueStep(value, list(queue), tried, taken, state_or_empty(state, taken, annotator))
 
     def take_document(self, annotator: str, overlap: int, lease_seconds: float) -> str | None:
         """Find the first takeable document in store order (``doc_workers``, one index probe per count of
