@@ -517,25 +517,10 @@ class AnnotationSession:
     @_settled
     def _read_queue(self, *, take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
         """``_queue``, with the statuses of its documents when they were read on the way (to decide
-        whether to take one), so a caller that needs them does not read them again."""
-        return self._queue_under(*self._queue_setting_and_assigned(), take=take)
-
-    def _queue_setting_and_assigned(self) -> tuple[DynamicQueue | None, list[str]]:
-        """The queue setting and the annotator's assigned documents, in one read (``Store.setting_and_assigned``:
-        each read is a round trip to a team's server)."""
-        value, assigned = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
-        return self._seen_queue(value), assigned
-
-    def _seen_queue(self, value: str | None) -> DynamicQueue | None:
-        """The queue setting ``value`` read from the store, parsed and kept as the one seen last (``next_document``
-        then reads the queue and takes in one round trip while it stays so)."""
-        dynamic = DynamicQueue.from_setting(value)
-        self._queue_seen = (value, dynamic) if value is not None and dynamic is not None else None
-        return dynamic
-
-    def _queue_under(self, dynamic: DynamicQueue | None, queue: list[str], *,
-                     take: bool) -> tuple[list[str] | None, dict[str, str] | None]:
-        """``_read_queue`` under the queue setting and the assigned documents the caller has just read."""
+        whether to take one), so a caller that needs them does not read them again. The setting and the
+        queue are one read (``Store.setting_and_assigned``: each read is a round trip to a team's server)."""
+        value, queue = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
+        dynamic = self._seen_queue(value)
         if dynamic is None:
             return queue or None, None
         if not take:
@@ -548,13 +533,23 @@ class AnnotationSession:
                 return self.store.assigned_documents(self.annotator), None
         return queue, statuses
 
+    def _seen_queue(self, value: str | None) -> DynamicQueue | None:
+        """The queue setting ``value`` read from the store, parsed and kept as the one seen last (``next_document``
+        then reads the queue and takes in one round trip while it stays so)."""
+        seen = self._queue_seen
+        if seen is not None and seen[0] == value:
+            return seen[1]
+        dynamic = DynamicQueue.from_setting(value)
+        self._queue_seen = (value, dynamic) if value is not None and dynamic is not None else None
+        return dynamic
+
     @_settled
     def next_document(self, after: str | None = None) -> str | None:
         """The document after ``after`` in this annotator's queue; past its end, in dynamic mode, a newly
         taken one (atomically: see ``Store.take_document``). None when nothing is left."""
         seen = self._queue_seen
         if seen is None:
-            dynamic, assigned = self._queue_setting_and_assigned()
+            value, queue = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
         else:  # the queue, and the take when nothing follows ``after``, in one read (``Store.next_in_queue``)
             step = self.store.next_in_queue(ASSIGNMENT_SETTING, self.annotator, after, seen[0], seen[1].overlap,
                                             seen[1].lease_seconds)
@@ -565,13 +560,12 @@ class AnnotationSession:
                 return step.taken
             if step.tried:
                 return None  # taken from the pool as below: none left
-            value, assigned = step.setting, step.queue
-            dynamic = seen[1] if value == seen[0] else self._seen_queue(value)
-        queue = self._queue_under(dynamic, assigned, take=False)[0]  # None: every document is theirs (none taken)
-        documents = Documents(self.store, self.annotator, queue)
+            value, queue = step.setting, step.queue
+        dynamic = self._seen_queue(value)
+        documents = Documents(self.store, self.annotator, queue if dynamic is not None else queue or None)
         following = documents.first() if after is None else documents.step(after, 1)
-        if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken)
-            return following
+        if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken; None: every
+            return following  # document is theirs)
         taken = self.store.take_document(self.annotator, dynamic.overlap, dynamic.lease_seconds)
         if taken is not None:
             self._forget_progress()  # the queue, so the total, grew
