@@ -396,10 +396,25 @@ def one_run(url: str, data_dir: str, args: argparse.Namespace) -> int:
                    pace=args.pace, server_cpu=cluster_cpu(Path(data_dir)), own_sessions=args.own_sessions)
     import annotator
 
-    how = f"an action every ~{args.pace * 1000:.0f} ms per process" if args.pace else "actions back to back"
-    report(f"PostgreSQL, {args.processes_pg} processes, {how}, code of {Path(annotator.__file__).parents[1]}", run)
+    report(f"PostgreSQL, {args.processes_pg} processes, {how(args.pace)}, code of {Path(annotator.__file__).parents[1]}",
+           run)
     print(json.dumps(summary(run)), flush=True)
     return 1 if run["problems"] else 0
+
+
+def how(pace: float) -> str:
+    """How a run's processes act, for its title: paced (``--pace``) or back to back."""
+    return f"an action every ~{pace * 1000:.0f} ms per process" if pace else "actions back to back"
+
+
+SIDE_BY_SIDE = ("p50", "p95", "mean", "bound", "p95_later")  # the timings of ``against``'s table, in its order
+
+
+def side_by_side_row(first: str, name: str, pace: float, r: dict) -> str:
+    """One line of ``against``'s table (a round's run or a code's mean): the bound N·D/C only back to back."""
+    cells = "".join(f"{math.nan if k == 'bound' and pace else r.get(k, math.nan):>{10 if k in ('bound', 'p95_later') else 9}.1f}"
+                    for k in SIDE_BY_SIDE)
+    return f"{first}  {name:<6}{pace:>7.1f}{r['rate']:>10.0f}{cells}{r['client_cpu']:>15.3f}{r['server_cpu']:>15.3f}"
 
 
 def against(cluster: Any, other: Path, args: argparse.Namespace) -> bool:
@@ -424,20 +439,13 @@ def against(cluster: Any, other: Path, args: argparse.Namespace) -> bool:
           "on one PostgreSQL cluster, alternately (pace 0: back to back)")
     print(f"{'round':>5}  {'code':<6}{'pace s':>7}{'actions/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'mean ms':>9}"
           f"{'N·D/C ms':>10}{'p95 later':>10}{'client CPU ms':>15}{'server CPU ms':>15}  load average")
-    keys = ("p50", "p95", "mean", "bound", "p95_later")
-
-    def cells(r: dict) -> str:
-        return "".join(f"{r.get(k, math.nan):>{10 if k in ('bound', 'p95_later') else 9}.1f}" for k in keys)
-
     for n, name, pace, r in rows:
-        print(f"{n:>5}  {name:<6}{pace:>7.1f}{r['rate']:>10.0f}" + cells(r if not pace else r | {"bound": math.nan})
-              + f"{r['client_cpu']:>15.3f}{r['server_cpu']:>15.3f}  {r['load']}")
+        print(side_by_side_row(f"{n:>5}", name, pace, r) + f"  {r['load']}")
     for pace in sorted({p for _, _, p, _ in rows}):
         for name in ("this", "other"):
             mine = [r for _, who, p, r in rows if who == name and p == pace]
-            mean = {k: statistics.mean(r.get(k, math.nan) for r in mine) for k in (*keys, "rate", "client_cpu", "server_cpu")}
-            print(f" mean  {name:<6}{pace:>7.1f}{mean['rate']:>10.0f}" + cells(mean if not pace else mean | {"bound": math.nan})
-                  + f"{mean['client_cpu']:>15.3f}{mean['server_cpu']:>15.3f}")
+            print(side_by_side_row(" mean", name, pace, {k: statistics.mean(r.get(k, math.nan) for r in mine)
+                                                          for k in (*SIDE_BY_SIDE, "rate", "client_cpu", "server_cpu")}))
     print("N·D/C: the mean time of one action that N processes back to back, each action needing D of CPU (clients' "
           "and server's), cannot go below on C CPUs (the cores' share of the p95); p95 later: the p95 without each "
           "process's first action (a fresh connection's)")
@@ -478,11 +486,10 @@ def main() -> int:
                 return 1
             return 1 if against(cluster, args.against, args) else 0
         for pace in paces:
-            how = f"an action every ~{pace * 1000:.0f} ms per process" if pace else "actions back to back"
             with tempfile.TemporaryDirectory() as tmp:
                 run = run_team(str(Path(tmp) / "team.db"), args.processes_sqlite, args.docs, seconds=args.seconds,
                                pace=pace, max_docs=PACED_DOCS if pace else 50)
-                report(f"SQLite (one file, WAL, synchronous=FULL), {how}", run)
+                report(f"SQLite (one file, WAL, synchronous=FULL), {how(pace)}", run)
                 failed |= bool(run["problems"])
             if cluster is None:
                 print(f"\nPostgreSQL: not measured: {reason}")
@@ -490,7 +497,7 @@ def main() -> int:
             run = run_team(cluster.new_database("team"), args.processes_pg, args.docs, seconds=args.seconds,
                            pace=pace, max_docs=PACED_DOCS if pace else 50, server_cpu=cluster_cpu(cluster.data),
                            own_sessions=args.own_sessions)
-            report(f"PostgreSQL (throwaway local cluster, fsync off), {how}", run)
+            report(f"PostgreSQL (throwaway local cluster, fsync off), {how(pace)}", run)
             failed |= bool(run["problems"])
             if not pace:
                 report_reference(pgbench_reference(cluster, args.processes_pg), args.processes_pg)
