@@ -247,12 +247,15 @@ def plan_change(op: Operation, before: Annotations, text: Text,
     session saves with it.
     """
     after, inverse = apply_operation(op, before, text, schema)
+    changes: dict[str, object] = {}
     sets_status = isinstance(op, (SetStatus, ReplaceAnnotations, AddProposals))
     if before.status == "todo" and after.status == "todo" and not sets_status:
-        after = after.with_(status="in_progress")
+        changes["status"] = "in_progress"
         op = Batch((op, SetStatus("in_progress")), op.describe(before, text))
         inverse = Batch((RestoreStatus("todo"), inverse), op.label)
-    return op, after.with_(schema_name=schema.name, schema_version=schema.version), inverse
+    if after.schema_name != schema.name or after.schema_version != schema.version:
+        changes.update(schema_name=schema.name, schema_version=schema.version)
+    return op, after.with_(**changes) if changes else after, inverse
 
 
 def _counts(total: int, statuses: dict[str, str]) -> Progress:
