@@ -1289,8 +1289,8 @@ def test_an_action_is_written_in_one_statement_and_a_stale_one_still_refused(pg_
         session = AnnotationSession(store, _schema(), "amal")
         sent: list[str] = []
         store._conn = _CountingCursors(store._conn, sent)
-        first = session.add_entity("d1", 4, 9, "PER").state  # the first write too
-        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( INSERT"), sent
+        first = session.add_entity("d1", 4, 9, "PER").state  # the first write too (after the state's read)
+        assert sent == ["SELECT a.state, d.seq, m.chars, m.step, ", "WITH written AS ( INSERT INTO annotation"], sent
         assert first.version == 1 and first.created_at == first.updated_at
         with pytest.raises(StoreError, match="changed by another session"):  # a second "first" write: refused
             store.commit("d1", "amal", 0, first.with_(notes="again"), "do", SetNotes("again"), None, None)
@@ -1317,3 +1317,35 @@ def psycopg_connect(db):
     import psycopg
 
     return psycopg.connect(db, autocommit=True)
+
+
+def test_an_actions_statements_run_on_one_kept_cursor(pg_cluster):
+    """Latency with many people (issue 12 aim 6): making and closing a cursor cost about a third of the client's time
+    of one of an action's statements; the take, the reads of an action and the one-statement writes run on one cursor
+    kept with the connection, made once (a new one only with a new connection)."""
+    from annotator.assignment import SETTING, DynamicQueue
+
+    store = open_store(pg_cluster.new_schema())
+    try:
+        _docs(store, 3)
+        store.set_setting(SETTING, DynamicQueue(2, 600).to_setting())
+        session = AnnotationSession(store, _schema(), "amal")
+        sent: list[str] = []
+        made: list[int] = []
+
+        class Made(_CountingCursors):
+            def cursor(self, *args, **kwargs):
+                made.append(1)
+                return super().cursor(*args, **kwargs)
+
+        store._conn = Made(store._conn, sent)
+        doc = None
+        for _ in range(2):
+            doc = session.next_document(doc)
+            session.add_entity(doc, 4, 9, "PER")
+            session.add_entity(doc, 10, 14, "ORG")
+            session.set_status(doc, "done")
+        assert len(sent) == 10 and len(made) == 1, (sent, made)  # the first: the setting, the take, the state, 3 writes
+    finally:
+        store._conn = getattr(store._conn, "_conn", store._conn)
+        store.close()

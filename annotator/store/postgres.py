@@ -174,6 +174,7 @@ class PostgresStore(SQLReads):
         self._url = url
         self._lock = threading.RLock()  # one transaction at a time on the one connection
         self._conn: Any = None
+        self._cur: tuple[Any, Any] | None = None  # ``_cursor``: the connection and its cursor
         self._held_sessions: set[str] = set()  # claimed by this store
         self._locked_sessions: set[str] = set()  # of those, the ones whose advisory lock we hold
         self._in_transaction = False  # inside ``transaction()``: writes join it
@@ -275,6 +276,9 @@ class PostgresStore(SQLReads):
                 try:
                     group = contextlib.nullcontext() if one_statement and not self._in_transaction \
                         else conn.transaction()
+                    if one_statement:  # one of an action's statements: on the kept cursor
+                        with group:
+                            return fn(self._cursor(conn))
                     with group, conn.cursor() as cur:
                         return fn(cur)
                 except retryable as exc:
@@ -288,6 +292,15 @@ class PostgresStore(SQLReads):
                 except pg.Error as exc:
                     raise self._explain(exc) from None
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _cursor(self, conn: Any) -> Any:
+        """The cursor of ``conn`` an action's statements run on (the one-statement writes and the prepared reads, under
+        ``_lock``, each result read before the next statement; their results are small, so keeping the last one
+        costs nothing): making and closing a cursor for each cost about a third of the client's time of such a
+        statement (25-30 µs of 80-110). Any other statement gets a cursor of its own, closed after it."""
+        if self._cur is None or self._cur[0] is not conn:
+            self._cur = (conn, conn.cursor())
+        return self._cur[1]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -325,7 +338,9 @@ class PostgresStore(SQLReads):
             for attempt in range(2):
                 conn = self._connection()
                 try:
-                    return conn.execute(sql, params, prepare=True if prepare else None).fetchall()
+                    if prepare:  # one of an action's reads: on the kept cursor
+                        return self._cursor(conn).execute(sql, params, prepare=True).fetchall()
+                    return conn.execute(sql, params).fetchall()
                 except UnicodeEncodeError:
                     return []  # a name PostgreSQL cannot hold is not in the store
                 except pg.Error as exc:
