@@ -1819,6 +1819,52 @@ def __create_fn__():
  return __hash__
 CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.text,self.found,))\n return __hash__'] = __create_fn__.__code__
 
+def __create_fn__(_type_setting, _type_queue, _type_tried, _type_taken, _type_state, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_tried, _dflt_taken, _dflt_state, _return_type):
+ def __init__(self,setting:_type_setting,queue:_type_queue,tried:_type_tried=_dflt_tried,taken:_type_taken=_dflt_taken,state:_type_state=_dflt_state)->_return_type:
+  __dataclass_builtins_object__.__setattr__(self,'setting',setting)
+  __dataclass_builtins_object__.__setattr__(self,'queue',queue)
+  __dataclass_builtins_object__.__setattr__(self,'tried',tried)
+  __dataclass_builtins_object__.__setattr__(self,'taken',taken)
+  __dataclass_builtins_object__.__setattr__(self,'state',state)
+ return __init__
+CODE["def __create_fn__(_type_setting, _type_queue, _type_tried, _type_taken, _type_state, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _dflt_tried, _dflt_taken, _dflt_state, _return_type):\n def __init__(self,setting:_type_setting,queue:_type_queue,tried:_type_tried=_dflt_tried,taken:_type_taken=_dflt_taken,state:_type_state=_dflt_state)->_return_type:\n  __dataclass_builtins_object__.__setattr__(self,'setting',setting)\n  __dataclass_builtins_object__.__setattr__(self,'queue',queue)\n  __dataclass_builtins_object__.__setattr__(self,'tried',tried)\n  __dataclass_builtins_object__.__setattr__(self,'taken',taken)\n  __dataclass_builtins_object__.__setattr__(self,'state',state)\n return __init__"] = __create_fn__.__code__
+
+def __create_fn__():
+ def __repr__(self):
+  return self.__class__.__qualname__ + f"(setting={self.setting!r}, queue={self.queue!r}, tried={self.tried!r}, taken={self.taken!r}, state={self.state!r})"
+ return __repr__
+CODE['def __create_fn__():\n def __repr__(self):\n  return self.__class__.__qualname__ + f"(setting={self.setting!r}, queue={self.queue!r}, tried={self.tried!r}, taken={self.taken!r}, state={self.state!r})"\n return __repr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __eq__(self,other):
+  if other.__class__ is self.__class__:
+   return (self.setting,self.queue,self.tried,self.taken,self.state,)==(other.setting,other.queue,other.tried,other.taken,other.state,)
+  return NotImplemented
+ return __eq__
+CODE['def __create_fn__():\n def __eq__(self,other):\n  if other.__class__ is self.__class__:\n   return (self.setting,self.queue,self.tried,self.taken,self.state,)==(other.setting,other.queue,other.tried,other.taken,other.state,)\n  return NotImplemented\n return __eq__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __setattr__(self,name,value):
+  if type(self) is cls or name in ('setting','queue','tried','taken','state',):
+   raise FrozenInstanceError(f"cannot assign to field {name!r}")
+  super(cls, self).__setattr__(name, value)
+ return __setattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __setattr__(self,name,value):\n  if type(self) is cls or name in (\'setting\',\'queue\',\'tried\',\'taken\',\'state\',):\n   raise FrozenInstanceError(f"cannot assign to field {name!r}")\n  super(cls, self).__setattr__(name, value)\n return __setattr__'] = __create_fn__.__code__
+
+def __create_fn__(cls, FrozenInstanceError):
+ def __delattr__(self,name):
+  if type(self) is cls or name in ('setting','queue','tried','taken','state',):
+   raise FrozenInstanceError(f"cannot delete field {name!r}")
+  super(cls, self).__delattr__(name)
+ return __delattr__
+CODE['def __create_fn__(cls, FrozenInstanceError):\n def __delattr__(self,name):\n  if type(self) is cls or name in (\'setting\',\'queue\',\'tried\',\'taken\',\'state\',):\n   raise FrozenInstanceError(f"cannot delete field {name!r}")\n  super(cls, self).__delattr__(name)\n return __delattr__'] = __create_fn__.__code__
+
+def __create_fn__():
+ def __hash__(self):
+  return hash((self.setting,self.queue,self.tried,self.taken,self.state,))
+ return __hash__
+CODE['def __create_fn__():\n def __hash__(self):\n  return hash((self.setting,self.queue,self.tried,self.taken,self.state,))\n return __hash__'] = __create_fn__.__code__
+
 def __create_fn__(_type_doc_id, _type_state, _type_description, _type_action, MISSING, _HAS_DEFAULT_FACTORY, __dataclass_builtins_object__, _return_type):
  def __init__(self,doc_id:_type_doc_id,state:_type_state,description:_type_description,action:_type_action)->_return_type:
   __dataclass_builtins_object__.__setattr__(self,'doc_id',doc_id)
