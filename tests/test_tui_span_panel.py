@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import shutil
+import sys
 
+import pytest
 from test_tui_support import SIZE, main, make_app, make_session, wait_until
 
 from annotator.layout import visual_string
@@ -325,3 +328,34 @@ async def test_far_down_in_30000_spans_the_wheel_and_a_click_land_on_their_row(t
         assert screen.view.cursor == at(3 * (top + 2))
         assert panel.highlighted == top + 2
     session.store.close()
+
+
+@pytest.mark.tmux
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_in_a_terminal_the_list_of_30000_spans_follows_the_keys_and_enter_jumps(tmp_path):
+    """What a person sees (the real program in tmux): tab gives the list the focus, end shows its last rows
+    (the last span's words, in visual order), and enter on the third row puts the text cursor on its span."""
+    from test_tui_tmux import REPO, Tmux
+
+    words, many = ["بيت", "قلم", "باب", "نهر", "جبل"], 30_000
+    text = " ".join(words[k % 5] for k in range(3 * many + 10))  # every word 3 letters: word k starts at 4k
+    session = make_session(tmp_path / "t.db", docs=[("big", text)])
+    session.apply("big", AddProposals(tuple(Entity(f"p{i}", 12 * i, 12 * i + 3, "GPE", source="string-match")
+                                            for i in range(many))))
+    session.store.close()
+    tmux = Tmux()
+    try:
+        tmux.start(f"cd {REPO} && PYTHONPATH={REPO} {sys.executable} -m annotator annotate --db {tmp_path / 't.db'} "
+                   "--annotator tester --rtl-mode plain; echo EXITED $?; sleep 60", width=110, height=30)
+        tmux.wait_for("finished", timeout=120)
+        tmux.keys("Tab")
+        tmux.wait_for("span list: ")
+        tmux.keys("End", pause=1.0)
+        rows = [row for row in tmux.screen() if "GPE  ·" in row]
+        assert len(rows) > 20
+        last = [row.split("GPE  ·")[1].split()[0] for row in rows[-2:]]
+        assert last == [visual_string(words[(3 * many - 6) % 5]), visual_string(words[(3 * many - 3) % 5])]
+        tmux.keys("Home", "Down", "Down", "Enter", pause=0.5)
+        tmux.wait_for(f"«{visual_string(words[6 % 5])}» 24–27")  # the status line: the span under the cursor
+    finally:
+        tmux.kill()
