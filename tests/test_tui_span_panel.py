@@ -1,7 +1,9 @@
 """The span panel on a document with 8,000 spans (issue 12): a label, its undo and its redo build the
 rows they changed and the rows on screen, not every row (before: 8,000 rows cleared and built again
-per change, about 1.2 s of the UI thread's CPU). The rows, their order, the highlight and a click
-stay as they were. No timing here: the figures are ``bench/bench_bigdoc_keys.py --follow-app``'s."""
+per change, about 1.2 s of the UI thread's CPU). The rows, their order, the highlight, the keys, a click and
+the scrolling stay as they were when the panel was an ``OptionList`` (it is now a ``ScrollView`` drawing its
+own rows, on Textual's public API only). No timing here: the figures are
+``bench/bench_bigdoc_keys.py --follow-app``'s."""
 
 from __future__ import annotations
 
@@ -227,6 +229,26 @@ async def test_a_label_below_the_rows_on_screen_draws_none_of_them_again(tmp_pat
         await pilot.click(SpanPanel, offset=(5, 3))  # the third row (the click focuses the panel: its top border)
         await pilot.pause()
         assert screen.view.cursor == at(6)
+    session.store.close()
+
+
+async def test_a_label_among_the_rows_on_screen_draws_only_its_own_row(tmp_path):
+    """The rows on screen below a label move down a line and keep their drawn lines: only the label's row is
+    drawn (before: every row from the change on was drawn again, each carrying its row number)."""
+    session = proposals_session(tmp_path / "among.db")
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen, panel = await panel_listing_all(app, pilot)
+        height = panel.scrollable_content_region.height
+        drawn = [panel.render_line(y) for y in range(height)]
+        screen.view.move_to(at(1))  # a free word: the second row
+        await pilot.pause()
+        await pilot.press("3")
+        await wait_until(pilot, lambda: panel.row_count == SPANS + 1 and screen.acked is screen.state)
+        await pilot.pause(0.2)
+        now = [panel.render_line(y) for y in range(height)]
+        assert now[0] is drawn[0] and all(now[y + 1] is drawn[y] for y in range(1, height - 1))
+        assert now[1].text.rstrip() == f"{'GPE':<5} {visual_string(WORD)}"
     session.store.close()
 
 
