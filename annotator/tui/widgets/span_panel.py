@@ -125,6 +125,8 @@ class SpanPanel(ScrollView, can_focus=True, inherit_bindings=False):
     COMPONENT_CLASSES: ClassVar[set[str]] = {"span-panel--row", "span-panel--highlighted", "span-panel--hover"}
     """``--row``: every row; ``--highlighted``: the row enter would choose; ``--hover``: the row under the mouse."""
 
+    ALLOW_SELECT = False  # a drag selects no text (as on OptionList): a click chooses a row
+
     PANEL_KEYS = frozenset({"up", "down", "pageup", "pagedown", "home", "end", "enter", "tab", "escape",
                             "shift+tab"})
     """Keys the focused panel answers; any other key is refused here instead of reaching the
