@@ -492,6 +492,8 @@ async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
         for t in free[1:]:
             view.move_to(t.start)
             await pilot.pause()
+            if screen._position_timer is not None:  # the move's position save, due 1 s later, would queue behind
+                screen._position_timer.stop()  # a slow label save (30,000 spans, a loaded machine): its answer unshown
             start = time.thread_time()
             await pilot.press("3")
             await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state, 600)

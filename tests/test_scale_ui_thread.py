@@ -136,8 +136,8 @@ async def test_thousands_of_proposals_are_planned_in_the_lane_saved_without_wait
         panel = screen.query_one(SpanPanel)
         # each listing (the proposals come in a batch or two) built only the rows on screen, never thousands
         assert 0 < len(listed) <= 4 * panel.size.height < len(proposed)
-        await wait_until(pilot, lambda: panel.option_count == len(state.entities) + len(state.claims))
-        assert [panel.get_option_at_index(i).id for i in range(panel.option_count)] == [
+        await wait_until(pilot, lambda: panel.row_count == len(state.entities) + len(state.claims))
+        assert [panel.row(i).id for i in range(panel.row_count)] == [
             f"e:{s.id}" for s in sorted(state.entities, key=lambda s: (s.start, -s.end))]
         await pilot.press("ctrl+z", "ctrl+z")  # the label's own proposals (سوريا elsewhere), then these in one step
         await settle(pilot, app)

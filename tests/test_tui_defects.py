@@ -200,7 +200,7 @@ async def test_status_shows_the_claimers_words_not_its_id(session):
 
 # -- 3. the side panel cuts right-to-left text at its logical end, columns aligned ------------------
 def _panel_rows(panel: SpanPanel) -> list[str]:
-    return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+    return [panel.row(i).plain for i in range(panel.row_count)]
 
 
 async def test_panel_cuts_rtl_text_at_the_logical_end_and_keeps_columns(session):

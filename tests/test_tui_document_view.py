@@ -121,10 +121,10 @@ async def test_a_label_key_compares_each_pair_of_states_once(tmp_path, monkeypat
             compared.clear()
             await pilot.press("3")
             await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state
-                             and panel.option_count == len(screen.state.entities))
+                             and panel.row_count == len(screen.state.entities))
             await pilot.pause(0.2)  # the panel lists a moment later
             assert compared and len(compared) == len(set(compared)), compared  # each pair compared once
-        assert [str(panel.get_option_at_index(i).id) for i in range(panel.option_count)] == [
+        assert [panel.row(i).id for i in range(panel.row_count)] == [
             f"e:{e.id}" for e in screen.state.entities]
     session.store.close()
 
