@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats._order import canonical, inside
+from annotator.formats._order import canonical, placed
 from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document
 from annotator.model.checks import brief, is_offset
@@ -65,14 +65,14 @@ def _checked(doc: Document, state: Annotations) -> Annotations:
     """``state`` with its spans in canonical order (as stored, nearly always: then only checked), each
     with whole-number offsets inside the text; else a StoreError naming the span (a store edited by hand)."""
     size = len(doc.text)
-    for spans in (state.entities, state.claims):
-        if spans and not inside(spans, size):
-            span = next((s for s in spans if not (is_offset(s.start) and is_offset(s.end)
-                                                  and 0 <= s.start < s.end <= size)), None)
-            if span is not None:
-                raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
-                                 f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
-    entities, claims = canonical(state.entities), canonical(state.claims)  # stored states are kept sorted
+    entities, claims = placed(state.entities, size), placed(state.claims, size)
+    if entities is None or claims is None:
+        span = next((s for s in (*state.entities, *state.claims)
+                     if not (is_offset(s.start) and is_offset(s.end) and 0 <= s.start < s.end <= size)), None)
+        if span is not None:
+            raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
+                             f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
+        entities, claims = canonical(state.entities), canonical(state.claims)  # offsets of an int subclass
     if entities is not state.entities or claims is not state.claims:
         state = state.with_(entities=entities, claims=claims)
     return state

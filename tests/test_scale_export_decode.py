@@ -144,7 +144,11 @@ def near_objects(draw: st.DrawFn, cls: type) -> dict[str, Any]:
 @given(st.sampled_from(CLASSES).flatmap(lambda cls: st.tuples(st.just(cls), st.one_of(near_objects(cls),
                                                                                         json_values))))
 def test_any_json_decodes_as_the_checked_path_decodes_it(case: tuple[type, object]) -> None:
-    cls, data = case
+    as_checked(*case)
+
+
+def as_checked(cls: type, data: object) -> None:
+    """``cls.from_json(data)`` gives the checked path's objects, or its error word for word."""
     kind, want = checked(cls, data)
     got_kind, got = quick(cls, data)
     assert got_kind == kind
@@ -277,3 +281,37 @@ def test_conll_lines_are_one_per_token_as_before(text: str, tagged: dict, flags:
         pieces = list(conll._lines(text, starts, ends, tagged, sep, flags, "END"))
     assert "".join(pieces) == "".join(want)
     assert all(piece.count("\n") <= at_once + 1 for piece in pieces)  # bounded, not the whole block at once
+
+
+# -- a state's entities made in bulk (``codec._many``): the objects of the item-by-item path, or a bail -------
+
+entity_dicts = st.lists(st.one_of(
+    st.fixed_dictionaries({"id": st.text(max_size=3), "start": scalars, "end": scalars, "label": scalars},
+                          optional={"source": scalars, "identity": scalars, "extra": scalars, "claimer": scalars}),
+    st.dictionaries(st.sampled_from(["id", "start", "end", "label", "source", "identity"]), scalars),
+    json_values), max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entity_dicts)
+def test_entities_made_in_bulk_are_the_item_by_item_objects(items: list) -> None:
+    many = codec._many(Entity)
+    assert many is not None  # Entity qualifies: plain fields with plain defaults
+    try:
+        want: tuple | None = tuple(codec._quick(Entity)(x) for x in items)
+    except Exception:  # noqa: BLE001 - the item-by-item path bails too
+        want = None
+    try:
+        got: tuple | None = many(items)
+    except (codec._Bail, KeyError, TypeError):
+        got = None
+    if got is not None:
+        assert want is not None
+        same_objects(got, want)
+    elif want is not None:  # a bail is allowed only where the checked path decides: an extra key
+        assert any(set(x) - {n for n, *_ in codec._plan(Entity)} for x in items)
+    as_checked(Annotations, {"doc_id": "d", "annotator": None, "entities": items})
+
+def test_a_claim_is_not_made_in_bulk() -> None:
+    """Claims hold a mapping (copied per claim by the checked path): item by item."""
+    assert codec._many(Claim) is None

@@ -34,12 +34,21 @@ def canonical(spans: Sequence[S]) -> Sequence[S]:
     return spans if in_order(spans) else sort_spans(spans)
 
 
-def inside(spans: Sequence[Span], size: int) -> bool:
-    """Whether every span has whole-number offsets with ``0 <= start < end <= size`` (C loops: no Python
-    work per span)."""
+def placed(spans: Sequence[S], size: int) -> Sequence[S] | None:
+    """``canonical(spans)`` when every span has whole-number offsets with ``0 <= start < end <= size``, else
+    None: the two checks an export makes of a stored state, sharing one read of the offsets (C loops, no Python
+    work per span; with starts that rise strictly the least is the first)."""
+    if not spans:
+        return spans
     starts, ends = list(map(_START, spans)), list(map(_END, spans))
-    return {*map(type, starts), *map(type, ends)} == _INT and min(starts) >= 0 and max(ends) <= size \
-        and all(map(lt, starts, ends))
+    if {*map(type, starts), *map(type, ends)} != _INT or max(ends) > size or not all(map(lt, starts, ends)):
+        return None
+    if all(map(lt, starts, islice(starts, 1, None))):
+        return spans if starts[0] >= 0 else None
+    if min(starts) < 0:
+        return None
+    ordered = sort_spans(spans)
+    return spans if ordered == tuple(spans) else ordered
 
 
 _INT = {int}

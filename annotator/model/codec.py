@@ -18,6 +18,8 @@ import sys
 import types
 from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from annotator.errors import OperationError
@@ -204,7 +206,12 @@ def _quick(cls: type) -> Any:
             env[f"f{i}"] = (_QUICK.setdefault(item, _quick(item)) if item not in _QUICK else _QUICK[item]) \
                 if by_fields else item.from_json
             body.append(f"{indent}if type({v}) is not list: raise _Bail")
-            body.append(f"{indent}{v} = tuple([f{i}(x) for x in {v}])")
+            many = _many(item) if by_fields else None
+            if many is not None:  # a list of plain objects (entities): made in bulk, no call an item
+                env[f"m{i}"] = many
+                body.append(f"{indent}{v} = m{i}({v})")
+            else:
+                body.append(f"{indent}{v} = tuple([f{i}(x) for x in {v}])")
         elif origin is Mapping or origin is dict:
             body.append(f"{indent}if {v} is None: {v} = {{}}")
             body.append(f"{indent}elif type({v}) is dict: {v} = dict({v})")
@@ -220,6 +227,38 @@ def _quick(cls: type) -> Any:
         body.append("    return _cls(" + ", ".join(f"{n}={v}" for n, v in names) + ")")
     exec("\n".join(body), env)  # noqa: S102 - code made from the class's own field names, no data
     return env["quick"]
+
+
+def _many(cls: type) -> Any:
+    """A function decoding a list of ``dict`` into a tuple of ``cls`` in bulk, for a class whose fields are all
+    plain values with plain defaults and whose instances ``_quick`` fills by ``__dict__`` (``Entity``: an export
+    decodes every span of every state): each object's ``__dict__`` is the defaults updated with its ``dict``
+    (``{**defaults, **x}``: the fields in their order, as ``_quick`` fills them), set with C calls only. It
+    raises ``_Bail`` (the checked path answers) for an item that is not a ``dict``, lacks a required field or
+    holds a key that is not a field (which the checked path ignores); None when ``cls`` does not qualify."""
+    plan = _plan(cls)
+    defaults = {f.name: f.default for f in fields(cls)}
+    if not plan or not all(plain for *_, plain in plan) or not _fills_dict(cls, [n for n, *_ in plan]) \
+            or any(not required and defaults[name] is MISSING for name, _, required, _ in plan):
+        return None
+    setter = next((k.__dict__["__dict__"].__set__ for k in cls.__mro__ if "__dict__" in k.__dict__), None)
+    if setter is None:
+        return None
+    template = {name: None if required else defaults[name] for name, _, required, _ in plan}
+    needed = [name for name, _, required, _ in plan if required]
+    env: dict[str, Any] = {"_cls": cls, "_Bail": _Bail, "_T": template, "_N": {len(template)}, "_D": {dict},
+                           "_need": itemgetter(*needed) if needed else None, "_new": object.__new__,
+                           "_set": setter, "_repeat": repeat}
+    body = ["def many(items):",
+            "    if {*map(type, items)} - _D: raise _Bail",  # dicts only (a KeyError of _need, a bail too)
+            *(["    list(map(_need, items))"] if needed else []),
+            "    made = [{**_T, **x} for x in items]",
+            "    if {*map(len, made)} - _N: raise _Bail",  # a key that is not a field
+            "    objs = list(map(_new, _repeat(_cls, len(made))))",
+            "    any(map(_set, objs, made))",  # each returns None: all are set
+            "    return tuple(objs)"]
+    exec("\n".join(body), env)  # noqa: S102 - code made from the class's own field names, no data
+    return env["many"]
 
 
 def _fills_dict(cls: type, init_names: list[str]) -> bool:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 from array import array
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -85,12 +87,23 @@ def text_marks(text: str, step: int = MARK_STEP) -> bytes:
     """The ``marks`` of a windowed text: the byte offsets (as ``encode_text`` writes it) of code points
     0, step, 2·step… and of its end, as little-endian 64-bit integers. UTF-8 encodes each code point
     on its own (lone surrogates too, with ``surrogatepass``), so a piece's bytes are its own encoding."""
+    return _pack_marks(_piece_ends(encoded_pieces(text, step)))
+
+
+def _piece_ends(pieces: Iterable[bytes]) -> array:
+    """0, then where each piece ends in the pieces joined: the marks' values (``text_marks``, ``EncodedText``)."""
     offsets = array("q", [0])
     total = 0
-    for piece in encoded_pieces(text, step):
+    for piece in pieces:
         total += len(piece)
         offsets.append(total)
-    return _pack_marks(offsets)
+    return offsets
+
+
+def _windowed(doc_id: str, chars: int, marks: bytes | None) -> tuple[str, int, int, bytes] | None:
+    """The ``text_marks`` row of a text of ``chars`` code points with ``marks``: only one of at least
+    WINDOWED_BYTES bytes is windowed (``marks_row``, ``EncodedText.marks_row``)."""
+    return (doc_id, chars, MARK_STEP, marks) if marks is not None and marks_end(marks) >= WINDOWED_BYTES else None
 
 
 def _pack_marks(offsets: array) -> bytes:
@@ -127,10 +140,7 @@ def encoded_pieces(text: str, step: int = MARK_STEP) -> Iterator[bytes]:
 
 def marks_row(doc_id: str, text: str) -> tuple[str, int, int, bytes] | None:
     """The ``text_marks`` row (doc_id, chars, step, marks) a text gets: None for one under WINDOWED_BYTES."""
-    if len(text) * 4 < WINDOWED_BYTES:
-        return None
-    marks = text_marks(text, MARK_STEP)
-    return (doc_id, len(text), MARK_STEP, marks) if marks_end(marks) >= WINDOWED_BYTES else None
+    return None if len(text) * 4 < WINDOWED_BYTES else _windowed(doc_id, len(text), text_marks(text, MARK_STEP))
 
 
 class EncodedText:
@@ -153,18 +163,17 @@ class EncodedText:
             digest.update(self.pieces[0])
             self.size, self.marks = len(self.pieces[0]), None
         else:
-            offsets = array("q", [0])
             self.pieces = list(encoded_pieces(text, MARK_STEP))
             for piece in self.pieces:
                 digest.update(piece)
-                offsets.append(offsets[-1] + len(piece))
+            offsets = _piece_ends(self.pieces)
             self.size = offsets[-1]
             self.marks = _pack_marks(offsets) if self.size >= WINDOWED_BYTES else None
         self.hash = digest.hexdigest()
 
     def marks_row(self, doc_id: str) -> tuple[str, int, int, bytes] | None:
         """``marks_row(doc_id, text)`` from the marks already made."""
-        return (doc_id, len(self._text), MARK_STEP, self.marks) if self.marks is not None else None
+        return _windowed(doc_id, len(self._text), self.marks)
 
     def data(self) -> bytes:
         """The bytes whole: only for a text under WINDOWED_BYTES (a longer one is written a piece at a time)."""
@@ -323,6 +332,44 @@ def _needle(query: str) -> str:
     return fold(query.strip()).strip(" ")
 
 
+MARKS_KEPT = 64  # texts whose marks (or the fact that they have none) a store keeps
+
+
+class MarksKept:
+    """What ``SQLReads._marks`` keeps by document id: a text's marks, or None for a text read whole; the least
+    recently used entry let go one at a time past ``limit``. It has a lock of its own: SQLite reads marks
+    outside the store's lock (reads run in parallel), so two threads may find and put at once. Not
+    ``layout.Bounded``: that one is not thread-safe, and None there means "not kept"."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._data: OrderedDict[str, tuple[int, int, int, array, bool] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def find(self, doc_id: str) -> tuple[bool, tuple[int, int, int, array, bool] | None]:
+        """(whether anything is kept for ``doc_id``, what is kept), now the most recently used."""
+        with self._lock:
+            if doc_id not in self._data:
+                return False, None
+            self._data.move_to_end(doc_id)
+            return True, self._data[doc_id]
+
+    def put(self, doc_id: str, found: tuple[int, int, int, array, bool] | None) -> None:
+        with self._lock:
+            self._data[doc_id] = found
+            self._data.move_to_end(doc_id)
+            while len(self._data) > self.limit:
+                self._data.popitem(last=False)
+
+    def __contains__(self, doc_id: object) -> bool:
+        with self._lock:
+            return doc_id in self._data
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+
 class SQLReads(Store):
     """The read half of the Store protocol over the shared tables; needs ``self._read(sql, params)``."""
 
@@ -369,23 +416,21 @@ class SQLReads(Store):
         committed text never changes), found in one query; None for a text read whole. Kept only when read
         with no write open or made meanwhile (``_quiet``); a read during one asks again next time."""
         cache = self._marks_kept()
-        if doc_id in cache:
-            return cache[doc_id]
+        hit, found = cache.find(doc_id)
+        if hit:
+            return found
         quiet = self._quiet()
         found, keep = self._read_marks(doc_id)
         if quiet is not None and quiet == self._quiet():
-            if len(cache) > 64:
-                cache.clear()
-            cache[doc_id] = found
+            cache.put(doc_id, found)
             keep()
         return found
 
-    def _marks_kept(self) -> dict[str, tuple[int, int, int, array, bool] | None]:
-        """What ``_marks`` keeps, by document id: made at first use (each store has its own ``__init__``)."""
+    def _marks_kept(self) -> MarksKept:
+        """What ``_marks`` keeps: made at first use (each store has its own ``__init__``), by one atomic
+        ``setdefault`` (two threads reading their first marks at once keep one cache)."""
         kept = self.__dict__.get("_marks_cache")
-        if kept is None:
-            kept = self.__dict__["_marks_cache"] = {}
-        return kept
+        return kept if kept is not None else self.__dict__.setdefault("_marks_cache", MarksKept(MARKS_KEPT))
 
     def _marks_known(self, doc_id: str) -> bool:
         """Whether ``_marks`` answers for ``doc_id`` without a read (a store reading ahead need not)."""
