@@ -149,3 +149,21 @@ def test_a_label_among_8000_spans_scans_the_ids_once_per_document(monkeypatch):
     before_last = answer.before
     editor.show(before_last)  # the last label undone: its id is free again
     assert editor.label(Where((24_022, 24_025)), "PER").created == "e8003" and scans == ["e", "e"]
+
+
+def test_a_change_handed_on_is_used_only_between_its_very_states(monkeypatch):
+    """"Use the change given, or find it" has one owner, ``SpanChange.of``: the index kept in step (and the
+    document view's ``set_state``) ask it, rather than each testing the change given themselves."""
+    before = Annotations("d", "a", entities=(Entity("e1", 0, 2, "PER"),))
+    after, _ = apply_operation(AddEntity(Entity("e2", 4, 6, "ORG")), before, TEXT, SCHEMA)
+    given = SpanChange(before, after)
+    assert SpanChange.of(before, after, given) is given
+    copy = Annotations.from_json(before.to_json())  # equal, but another state: not the change given
+    found = SpanChange.of(copy, after, given)
+    assert found is not given and found.between(copy, after) and found.ranges() == [(4, 6)]
+    assert SpanChange.of(before, after).between(before, after)
+    asked = []
+    real = SpanChange.of.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(SpanChange, "of", classmethod(lambda cls, *a: asked.append(a) or real(cls, *a)))
+    assert SpanIndex(before).following(after, given).state is after
+    assert asked == [(before, after, given)]

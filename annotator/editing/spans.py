@@ -57,8 +57,7 @@ class SpanIndex:
             return self
         if self.state is None:
             return SpanIndex(state)
-        if change is None or not change.between(self.state, state):
-            change = SpanChange(self.state, state)
+        change = SpanChange.of(self.state, state, change)
         index = object.__new__(SpanIndex)
         index.state = state
         index.entities = _following(self.entities, change.entities, state.entities)
@@ -121,6 +120,12 @@ class SpanChange:
         self.old, self.new = old, new
         self.entities = changed(old.entities if old is not None else (), new.entities)
         self.claims = changed(old.claims if old is not None else (), new.claims)
+
+    @classmethod
+    def of(cls, old: Annotations | None, new: Annotations, given: SpanChange | None = None) -> SpanChange:
+        """The change from ``old`` to ``new``: ``given`` when it is that very change (a caller handed on what the
+        editor found), else found here. The one owner of "use the change given, or compute it"."""
+        return given if given is not None and given.between(old, new) else cls(old, new)
 
     def between(self, old: Annotations | None, new: Annotations) -> bool:
         """Whether this is the change from ``old`` to ``new`` (the very states, not equal ones)."""
