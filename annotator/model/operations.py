@@ -33,6 +33,7 @@ from annotator.model.annotations import (
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
 from annotator.model.codec import WritesItself, decode, encode_fields
+from annotator.model.places import placed
 from annotator.schema.model import Schema
 from annotator.text.clusters import is_boundary
 from annotator.text.overlaps import SpansByStart
@@ -155,8 +156,12 @@ def _relation(a: Entity, b: Entity) -> str:
 
 
 def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore_id: str | None = None) -> None:
-    """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows."""
-    _check_fits_among(state.entities, entity, schema, ignore_id)
+    """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows. Only the
+    entities ``entity`` overlaps can clash: with an index of the state's entities at hand (``places``: the
+    editor's), those are found by bisection, in canonical order, so the same first clash is named."""
+    index = placed(state.entities)
+    among = state.entities if index is None else index.overlapping(entity.start, entity.end)
+    _check_fits_among(among, entity, schema, ignore_id)
 
 
 def _check_fits_among(entities: Iterable[Entity], entity: Entity, schema: Schema,
