@@ -309,3 +309,43 @@ def test_an_entity_changed_in_place_lands_where_a_sort_puts_it(bounds, pick, sta
     old = spans[pick % len(spans)]
     for new in (replace(old, label="ORG"), replace(old, start=start, end=start + length)):
         assert _replaced(spans, old, new) == sort_spans(new if s.id == old.id else s for s in spans)
+
+
+def test_a_state_stored_out_of_order_is_loaded_in_canonical_order_and_a_label_lands_in_its_place(tmp_path):
+    """A store edited by hand may hold a state's spans in any order; a new label is put in its place by bisection
+    (``operations._inserted``), which needs the canonical order: the load makes sure of it, once (before: the
+    label landed among the disordered spans, wherever the bisection fell)."""
+    import json
+    import sqlite3
+
+    from annotator.model.annotations import Document, sort_spans
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+
+    schema = load_schema(default_schema_path())
+    path = tmp_path / "hand.db"
+    store = open_store(str(path))
+    store.add_document(Document("d", TEXT))
+    session = AnnotationSession(store, schema, "amal")
+    for start, end, label in ((0, 3, "PER"), (4, 9, "PER"), (10, 14, "PER"), (18, 22, "ORG"), (23, 28, "GPE")):
+        session.add_entity("d", start, end, label)
+    session.add_claim("d", 0, 14)
+    session.add_claim("d", 18, 40)
+    store.close()
+    db = sqlite3.connect(path)
+    (raw,) = db.execute("SELECT state FROM annotations WHERE doc_id='d'").fetchone()
+    state = json.loads(raw)
+    state["entities"].reverse()
+    state["claims"].reverse()
+    db.execute("UPDATE annotations SET state=? WHERE doc_id='d'", (json.dumps(state, ensure_ascii=False),))
+    db.commit()
+    db.close()
+    store = open_store(str(path))
+    session = AnnotationSession(store, schema, "amal")
+    loaded = session.annotations("d")
+    assert loaded.entities == sort_spans(loaded.entities) and loaded.claims == sort_spans(loaded.claims)
+    after = session.add_entity("d", 15, 17, "GPE").state  # «إن», between the third and the fourth
+    assert [e.start for e in after.entities] == [0, 4, 10, 15, 18, 23]
+    assert [e.start for e in store.load("d", "amal").entities] == [0, 4, 10, 15, 18, 23]
+    store.close()
