@@ -204,9 +204,12 @@ class Annotations(WritesItself):
         the operations put a new or changed span in its place by bisection (``operations._inserted``), so the
         order is made sure of here, once per load (checked at C speed; sorted only when out of order)."""
         state = decode(cls, d, "annotations")
-        if in_span_order(state.entities) and in_span_order(state.claims):
+        try:
+            if in_span_order(state.entities) and in_span_order(state.claims):
+                return state
+            return replace(state, entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+        except TypeError:  # offsets or ids of the wrong type: left as they came, for the checks that refuse them
             return state
-        return replace(state, entities=sort_spans(state.entities), claims=sort_spans(state.claims))
 
 
 def span_order(span: Span) -> tuple[int, int, str]:
