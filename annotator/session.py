@@ -446,7 +446,11 @@ class AnnotationSession:
 
     @_settled
     def annotations(self, doc_id: str) -> Annotations:
-        return self.store.load(doc_id, self.annotator)
+        """The stored state, kept as the one the next action on the document starts from (``_keep``): the
+        screen's first label is then planned by the session on the very state the screen shows, so the state
+        saved shares its unchanged spans (a read afresh had other objects, and the screen compared each of
+        30,000 spans with the store's answer to find what the label changed) and needs no second read."""
+        return self._keep(doc_id, self.store.load(doc_id, self.annotator))
 
     @_settled
     def iter_documents(self) -> Iterator[Document]:
@@ -607,8 +611,9 @@ class AnnotationSession:
         return Change(doc_id, saved, said("do", op, before, text), "do")
 
     def _keep(self, doc_id: str, saved: Annotations) -> Annotations:
-        """``saved``, just written by this session: the state its next action on the document starts from
-        (not while a store transaction is open: it may yet be undone)."""
+        """``saved``, just written or read by this session: the state its next action on the document starts
+        from (not while a store transaction is open: it may yet be undone; one gone stale is refused by the
+        store's version check, and the action planned again on the state read afresh)."""
         if self.store.in_transaction():
             self._saved.discard(doc_id)
         else:

@@ -266,3 +266,86 @@ def test_an_identity_must_be_a_name(news_schema):
     bad = Annotations("d", "a", entities=(Entity("e1", *PER, "PER", None, " "),))
     with pytest.raises(OperationError, match="identity is empty"):
         apply_operation(ReplaceAnnotations(bad), empty(), TEXT, news_schema)
+
+
+def test_accepting_or_relabelling_a_proposal_among_8000_keeps_its_place_without_sorting(monkeypatch):
+    """An entity changed in place (accepted, relabelled, moved) is put where ``sort_spans`` puts it by
+    bisection, not by a sort key for every span and a sort (before: 10 ms and more a key among 30,000)."""
+    from dataclasses import replace
+
+    from annotator.model import operations
+    from annotator.model.annotations import sort_spans
+    from annotator.model.operations import SetSource
+    from annotator.schema import default_schema_path, load_schema
+
+    schema = replace(load_schema(default_schema_path()), allow_nesting=True)
+    text = "ب" * 24_100
+    entities = tuple(Entity(f"p{i}", 3 * i, 3 * i + 2, "GPE", source="string-match") for i in range(8_000))
+    state = Annotations("d", "a", entities=entities)
+    keyed = []
+    real = operations.span_order
+    monkeypatch.setattr(operations, "span_order", lambda s: keyed.append(s) or real(s))
+    accepted, _ = apply_operation(SetSource("p4000", None), state, text, schema)
+    relabelled, _ = apply_operation(RelabelEntity("p4001", "PER"), accepted, text, schema)
+    moved, _ = apply_operation(MoveEntity("p10", 30_00, 30_05), relabelled, text, schema)
+    assert len(keyed) < 100, len(keyed)
+    monkeypatch.setattr(operations, "span_order", real)
+    assert moved.entities == sort_spans(moved.entities)
+    assert [(e.id, e.source, e.label) for e in moved.entities[4_000:4_002]] == [("p4000", None, "GPE"),
+                                                                               ("p4001", "string-match", "PER")]
+    assert moved.entities[999].id == "p10" and moved.entities[999].start == 3_000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 8)), min_size=1, max_size=20), st.integers(0, 100),
+       st.integers(0, 30), st.integers(1, 8))
+def test_an_entity_changed_in_place_lands_where_a_sort_puts_it(bounds, pick, start, length):
+    from dataclasses import replace
+
+    from annotator.model.annotations import sort_spans
+    from annotator.model.operations import _replaced
+
+    spans = sort_spans(Entity(f"e{i}", s, s + n, "PER") for i, (s, n) in enumerate(bounds))
+    old = spans[pick % len(spans)]
+    for new in (replace(old, label="ORG"), replace(old, start=start, end=start + length)):
+        assert _replaced(spans, old, new) == sort_spans(new if s.id == old.id else s for s in spans)
+
+
+def test_a_state_stored_out_of_order_is_loaded_in_canonical_order_and_a_label_lands_in_its_place(tmp_path):
+    """A store edited by hand may hold a state's spans in any order; a new label is put in its place by bisection
+    (``operations._inserted``), which needs the canonical order: the load makes sure of it, once (before: the
+    label landed among the disordered spans, wherever the bisection fell)."""
+    import json
+    import sqlite3
+
+    from annotator.model.annotations import Document, sort_spans
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+
+    schema = load_schema(default_schema_path())
+    path = tmp_path / "hand.db"
+    store = open_store(str(path))
+    store.add_document(Document("d", TEXT))
+    session = AnnotationSession(store, schema, "amal")
+    for start, end, label in ((0, 3, "PER"), (4, 9, "PER"), (10, 14, "PER"), (18, 22, "ORG"), (23, 28, "GPE")):
+        session.add_entity("d", start, end, label)
+    session.add_claim("d", 0, 14)
+    session.add_claim("d", 18, 40)
+    store.close()
+    db = sqlite3.connect(path)
+    (raw,) = db.execute("SELECT state FROM annotations WHERE doc_id='d'").fetchone()
+    state = json.loads(raw)
+    state["entities"].reverse()
+    state["claims"].reverse()
+    db.execute("UPDATE annotations SET state=? WHERE doc_id='d'", (json.dumps(state, ensure_ascii=False),))
+    db.commit()
+    db.close()
+    store = open_store(str(path))
+    session = AnnotationSession(store, schema, "amal")
+    loaded = session.annotations("d")
+    assert loaded.entities == sort_spans(loaded.entities) and loaded.claims == sort_spans(loaded.claims)
+    after = session.add_entity("d", 15, 17, "GPE").state  # «إن», between the third and the fourth
+    assert [e.start for e in after.entities] == [0, 4, 10, 15, 18, 23]
+    assert [e.start for e in store.load("d", "amal").entities] == [0, 4, 10, 15, 18, 23]
+    store.close()

@@ -34,12 +34,27 @@ JOHN_SMITH = (JOHN[0], word("Smith")[1])
 # -- Editor: what a key changes ----------------------------------------------------------------
 
 
+def test_the_state_shown_changes_by_show_alone_which_keeps_the_index_in_step():
+    """One way to keep the editor's span index in step: ``show`` (before, assigning ``state`` also worked, the
+    index then followed lazily when next asked, a second path to the same rule)."""
+    import pytest
+
+    ed = editor()
+    made = ed.spans
+    add = ed.label(Where(JOHN), "PER")
+    with pytest.raises(AttributeError):
+        ed.state = add.after  # type: ignore[misc]
+    ed.show(add.after)
+    assert ed._spans is not made and ed._spans.state is add.after  # followed at once, by ``show``
+    assert [s.id for s in ed.spans_under(Where(JOHN))] == ["e1"]
+
+
 def test_label_adds_relabels_accepts_or_says_already():
     ed = editor()
     add = ed.label(Where(JOHN), "PER")
     assert isinstance(add, Edit) and add.created == "e1"
     assert [(e.start, e.end, e.label) for e in add.after.entities] == [(*JOHN, "PER")]
-    ed.state = add.after
+    ed.show(add.after)
     relabel = ed.label(Where(JOHN), "ORG")
     assert isinstance(relabel, Edit) and type(relabel.op).__name__ == "RelabelEntity" and relabel.created is None
     assert ed.label(Where(JOHN), "PER") == Refusal("already PER")

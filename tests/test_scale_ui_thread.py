@@ -179,7 +179,7 @@ def test_an_edit_on_a_big_document_is_checked_against_pieces_of_its_text():
     answer = editor.label(Where((at, at + 5)), "GPE")
     assert not stored.loaded and sum(e - s for s, e in reads) <= 3 * 4_096
     assert answer.after.entities[0].start == at and "سوريا" in answer.description
-    editor.state = answer.after
+    editor.show(answer.after)
     moved = editor.move(answer.after.entities[0], at - 1, at + 5)  # on the space before: refused, read by pieces
     assert "stops at the word" in moved.reason and not stored.loaded
 
@@ -248,7 +248,7 @@ def test_the_spans_under_the_cursor_are_found_without_walking_every_span():
         assert editor.spans_under(where) == walked(where)
     assert editor.span_at(Where((200, 201), (200, 204))).id == "n1"
     assert _Walked.walks <= 1  # the index, once
-    editor.state = replace(state, entities=_Walked(entities[:10]), claims=())
+    editor.show(replace(state, entities=_Walked(entities[:10]), claims=()))
     assert [s.id for s in editor.spans_under(Where((200, 204)))] == []
     entities, claims = entities[:10], ()
     assert editor.spans_under(Where((40, 43))) == walked(Where((40, 43))) != []

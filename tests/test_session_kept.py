@@ -97,3 +97,24 @@ def test_a_refused_action_is_planned_again_only_when_the_stored_state_changed(tm
     assert planned == [1, 2]  # refused by the store (stale), planned again on the state read afresh
     assert [e.start for e in store.load("k000", "amal").entities] == [0]
     store.close()
+
+
+def test_the_first_action_after_reading_a_state_starts_from_the_state_read(tmp_path):
+    """The state a screen opened (``annotations``) is the base of the session's first action on it: the state
+    saved shares its unchanged spans with it, so the screen finds what changed by identity, not by comparing
+    each of thousands of spans with the store's answer (before: the first save read the state afresh, ~80 ms
+    of comparisons at 30,000 spans); and that save reads nothing."""
+    from annotator.model.annotations import Entity
+    from annotator.model.operations import AddEntity, AddProposals
+
+    store = _store(tmp_path / "f.db", 1)
+    AnnotationSession(store, SCHEMA, "amal").apply("k000", AddProposals(
+        tuple(Entity(f"p{i}", i, i + 1, "GPE", source="string-match") for i in (0, 4, 8))))
+    session = AnnotationSession(store, SCHEMA, "amal")
+    shown = session.annotations("k000")
+    loads = _count(store, "load")
+    saved = session.apply("k000", AddEntity(Entity("e1", 6, 7, "PER"))).state
+    assert loads == []
+    assert [e.id for e in saved.entities] == ["p0", "p4", "e1", "p8"]
+    assert all(saved.entities[i] is shown.entities[j] for i, j in ((0, 0), (1, 1), (3, 2)))
+    store.close()

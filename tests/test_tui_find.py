@@ -189,7 +189,7 @@ async def test_claimer_picker_filters_arabic_typing_nearest_first_starting_on_th
     results: list[str | None] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        picker = ClaimerPickerScreen(session.schema, session.annotations("k"), main(app).view.index, "c1")
+        picker = ClaimerPickerScreen(main(app).editor, main(app).view.index, "c1")
         app.push_screen(picker, results.append)
         await pilot.pause()
         assert [e.id for e in picker.candidates()] == ["e3", "e4", "e2", "e1"]

@@ -98,7 +98,7 @@ async def test_claimer_picker_shows_identities_and_finds_any_mention(tmp_path):
     results: list[str | None] = []
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        picker = ClaimerPickerScreen(session.schema, session.annotations("d"), main(app).view.index, "c1")
+        picker = ClaimerPickerScreen(main(app).editor, main(app).view.index, "c1")
         app.push_screen(picker, results.append)
         await pilot.pause()
         options = picker.query_one("#claimers")
@@ -138,7 +138,7 @@ def test_the_identity_picker_lists_and_indexes_its_mentions_once(tmp_path, monke
     real_normalize, real_claimers = claimer_picker.normalize_for_search, Editor.claimer_candidates
     monkeypatch.setattr(claimer_picker, "normalize_for_search", lambda s: keyed.append(s) or real_normalize(s))
     monkeypatch.setattr(Editor, "claimer_candidates", lambda *a: claimers.append(a) or real_claimers(*a))
-    picker = IdentityPickerScreen(session.schema, session.annotations("d"), TextIndex(TEXT), "e2")
+    picker = IdentityPickerScreen(Editor(session.schema, TEXT, session.annotations("d")), TextIndex(TEXT), "e2")
     assert [e.id for e in picker.entities] == ["e3", "e1"]  # its own sentence first
     assert claimers == []  # no claimer list made
     assert len(keyed) == len(picker.entities)  # one search key a row listed
@@ -166,4 +166,39 @@ async def test_the_pickers_find_sentences_with_the_documents_own_index(tmp_path,
         assert isinstance(picker, IdentityPickerScreen) and picker.index is screen.view.index
         assert [e.id for e in picker.candidates()] == ["e3", "e1"]  # its own sentence first, as before
         assert built == []
+    session.store.close()
+
+
+async def test_the_pickers_list_with_the_screens_own_editor(tmp_path, monkeypatch):
+    """`=` and the claim form's claimer row open a picker on the annotation screen's editor (before: each
+    picker built a throwaway ``Editor`` of the same state for one list)."""
+    from annotator.editing import Editor
+    from annotator.tui.screens.claim_form import ClaimFormScreen
+    from annotator.tui.widgets.claim_form import ClaimForm
+
+    session = setup(tmp_path)
+    session.apply("d", AddClaim(Claim("c1", span("وأضاف")[0], len(TEXT), {}, None)))
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        made: list[object] = []
+        real_init = Editor.__init__
+        monkeypatch.setattr(Editor, "__init__", lambda self, *a: made.append(a) or real_init(self, *a))
+        screen.view.move_to(span("بالي", 1)[0])
+        await pilot.pause()
+        await pilot.press("equals_sign")
+        await pilot.pause()
+        assert isinstance(app.screen, IdentityPickerScreen)
+        assert [e.id for e in app.screen.candidates()] == ["e3", "e1"]
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.open_claim_form("c1")
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimFormScreen)
+        app.screen.on_claim_form_pick_claimer(ClaimForm.PickClaimer())  # the claimer row's enter
+        await pilot.pause()
+        assert isinstance(app.screen, ClaimerPickerScreen)
+        assert [e.id for e in app.screen.candidates()] == ["e2", "e3", "e1"]
+        assert made == []
     session.store.close()

@@ -129,28 +129,30 @@ class Editor:
     def __init__(self, schema: Schema, text: Text, state: Annotations) -> None:
         self.schema = schema
         self._text = text
-        self.state = state  # the state shown; its spans' index (``spans``) follows it when next asked
-        self._spans: SpanIndex | None = None
+        self._state = state
+        self._spans: SpanIndex | None = None  # made when first asked, then kept in step by ``show``
         self._ids = NextIds()
 
     @property
+    def state(self) -> Annotations:
+        """The state shown: changed by ``show`` alone, which keeps its index (``spans``) in step."""
+        return self._state
+
+    @property
     def spans(self) -> SpanIndex:
-        """The shown state's entities and claims by start, made once per state (``editing.spans``): a key
-        finds the spans under the cursor by bisection, not by looking at each of thousands of proposals,
-        and the document view draws from this same index rather than making its own."""
-        spans = self._spans
-        if spans is None:
-            spans = self._spans = SpanIndex(self.state)
-        elif spans.state is not self.state:
-            spans = self._spans = spans.following(self.state)
-        return spans
+        """The shown state's entities and claims by start (``editing.spans``): a key finds the spans under the
+        cursor by bisection, not by looking at each of thousands of proposals, and the document view draws
+        from this same index rather than making its own. Made when first asked; ``show`` keeps it in step."""
+        if self._spans is None:
+            self._spans = SpanIndex(self._state)
+        return self._spans
 
     def show(self, state: Annotations) -> SpanChange:
-        """Make ``state`` the state shown; what changed from the one before is found here, once, and
-        returned for the screen to hand on (the view's lines, the side panel's rows): the index follows
-        with it."""
-        change = SpanChange(self.state, state)
-        self.state = state
+        """Make ``state`` the state shown (the one way it changes); what changed from the one before is found
+        here, once, and returned for the screen to hand on (the view's lines, the side panel's rows): the index
+        follows with it."""
+        change = SpanChange(self._state, state)
+        self._state = state
         if self._spans is not None:
             self._spans = self._spans.following(state, change)
         self._ids.follow(change)

@@ -15,8 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress, count
 from operator import is_not
+from typing import cast
 
 from annotator.model.annotations import Annotations, Claim, Entity, Span
+from annotator.model.places import offer
 from annotator.session import highest_id, id_number
 from annotator.text.overlaps import SpansByStart
 
@@ -46,6 +48,13 @@ class SpanIndex:
         self.state = state
         self.entities: SpansByStart[Span] = SpansByStart.of_spans(state.entities if state is not None else ())
         self.claims: SpansByStart[Span] = SpansByStart.of_spans(state.claims if state is not None else ())
+        self._offer()
+
+    def _offer(self) -> None:
+        """Offer the entities' index to the checks of the next change to this state (``model.places``): a
+        label's overlap check then looks at the entities it overlaps, not at every one."""
+        if self.state is not None:
+            offer(self.state.entities, cast("SpansByStart[Entity]", self.entities))
 
     def following(self, state: Annotations, change: SpanChange | None = None) -> SpanIndex:
         """The index of ``state``, a later state of the same document, kept in step with this one's: the
@@ -57,12 +66,12 @@ class SpanIndex:
             return self
         if self.state is None:
             return SpanIndex(state)
-        if change is None or not change.between(self.state, state):
-            change = SpanChange(self.state, state)
+        change = SpanChange.of(self.state, state, change)
         index = object.__new__(SpanIndex)
         index.state = state
         index.entities = _following(self.entities, change.entities, state.entities)
         index.claims = _following(self.claims, change.claims, state.claims)
+        index._offer()
         return index
 
     def overlapping(self, start: int, end: int, kinds: int = 2) -> list[Span]:
@@ -121,6 +130,12 @@ class SpanChange:
         self.old, self.new = old, new
         self.entities = changed(old.entities if old is not None else (), new.entities)
         self.claims = changed(old.claims if old is not None else (), new.claims)
+
+    @classmethod
+    def of(cls, old: Annotations | None, new: Annotations, given: SpanChange | None = None) -> SpanChange:
+        """The change from ``old`` to ``new``: ``given`` when it is that very change (a caller handed on what the
+        editor found), else found here. The one owner of "use the change given, or compute it"."""
+        return given if given is not None and given.between(old, new) else cls(old, new)
 
     def between(self, old: Annotations | None, new: Annotations) -> bool:
         """Whether this is the change from ``old`` to ``new`` (the very states, not equal ones)."""

@@ -217,11 +217,11 @@ def search_forward(pattern: regex.Pattern[str], text: Text, start: int, stop: in
     return None
 
 
-def search_backward(pattern: regex.Pattern[str], text: StoredText, start: int, stop: int,
-                    overlap: int = 1) -> tuple[int, int, str] | None:
+def search_backward(pattern: regex.Pattern[str], text: StoredText, start: int,
+                    stop: int) -> tuple[int, int, str] | None:
     """What a reverse search (``pattern`` is ``(?r)``) of ``text[start:stop]`` finds, as (start, end, matched
-    text), absolute, searched a piece at a time back from ``stop``: each piece ends ``overlap`` characters into
-    the one searched before it, so a match across their edge is found (``windows.last_paragraph_break`` makes
+    text), absolute, searched a piece at a time back from ``stop``: each piece ends one character into the
+    one searched before it, so a match across their edge is found (``windows.last_paragraph_break`` makes
     a ``\r\n`` cut there whole). A ``StoredText`` only: a ``str`` has its own faster way back
     (``last_paragraph_break``'s ``str.rfind``), so this is ``search_forward``'s stored half, backwards."""
     start, q = max(start, 0), min(stop, len(text))
@@ -232,5 +232,5 @@ def search_backward(pattern: regex.Pattern[str], text: StoredText, start: int, s
             return lo + m.start(), lo + m.end(), m.group()
         if lo == start:
             return None
-        q = lo + overlap
+        q = lo + 1
     return None

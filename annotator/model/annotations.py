@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from itertools import islice
+from operator import attrgetter, le, lt
 from typing import Any, ClassVar, TypeVar
 
 from annotator.model.checks import DOC_STATUSES
 from annotator.model.codec import WritesItself, by_fields, decode, encode_fields, span_writer
 
 __all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Rejection", "Annotations", "sort_spans",
-           "span_order", "text_hash", "identities_of", "with_identities"]
+           "in_span_order", "span_order", "text_hash", "identities_of", "with_identities"]
 
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
@@ -198,7 +200,16 @@ class Annotations(WritesItself):
 
     @classmethod
     def from_json(cls, d: object) -> Annotations:
-        return decode(cls, d, "annotations")
+        """A stored state, its spans in canonical order: a store edited by hand may hold them in any order, and
+        the operations put a new or changed span in its place by bisection (``operations._inserted``), so the
+        order is made sure of here, once per load (checked at C speed; sorted only when out of order)."""
+        state = decode(cls, d, "annotations")
+        try:
+            if in_span_order(state.entities) and in_span_order(state.claims):
+                return state
+            return replace(state, entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+        except TypeError:  # offsets or ids of the wrong type: left as they came, for the checks that refuse them
+            return state
 
 
 def span_order(span: Span) -> tuple[int, int, str]:
@@ -209,6 +220,21 @@ def span_order(span: Span) -> tuple[int, int, str]:
 def sort_spans(spans: Iterable[S]) -> tuple[S, ...]:
     """Spans in canonical order (``span_order``)."""
     return tuple(sorted(spans, key=span_order))
+
+
+def in_span_order(spans: tuple[Span, ...]) -> bool:
+    """Whether ``spans`` are in canonical order (``span_order``): their starts compared at C speed, and only where
+    two spans start together (or out of order) their whole keys."""
+    if len(spans) < 2:
+        return True
+    starts = list(map(_START, spans))
+    if all(map(lt, starts, islice(starts, 1, None))):
+        return True
+    keys = list(map(span_order, spans))
+    return all(map(le, keys, islice(keys, 1, None)))
+
+
+_START = attrgetter("start")
 
 
 def identities_of(links: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -14,7 +14,7 @@ pair agrees) and they share the validation helpers.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -33,12 +33,14 @@ from annotator.model.annotations import (
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
 from annotator.model.codec import WritesItself, decode, encode_fields
+from annotator.model.places import placed
 from annotator.schema.model import Schema
 from annotator.text.clusters import is_boundary
 from annotator.text.overlaps import SpansByStart
 
 _OPS: dict[str, type[Operation]] = {}
 OpClass = TypeVar("OpClass", bound="type[Operation]")
+SpanT = TypeVar("SpanT", Entity, Claim)
 
 
 def _op(cls: OpClass) -> OpClass:
@@ -155,8 +157,12 @@ def _relation(a: Entity, b: Entity) -> str:
 
 
 def check_entity_fits(state: Annotations, entity: Entity, schema: Schema, ignore_id: str | None = None) -> None:
-    """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows."""
-    _check_fits_among(state.entities, entity, schema, ignore_id)
+    """Overlap rules: no duplicate span+label; nesting and crossing only when the schema allows. Only the
+    entities ``entity`` overlaps can clash: with an index of the state's entities at hand (``places``: the
+    editor's), those are found by bisection, in canonical order, so the same first clash is named."""
+    index = placed(state.entities)
+    among = state.entities if index is None else index.overlapping(entity.start, entity.end)
+    _check_fits_among(among, entity, schema, ignore_id)
 
 
 def _check_fits_among(entities: Iterable[Entity], entity: Entity, schema: Schema,
@@ -270,20 +276,33 @@ def _with_claims(state: Annotations, claims: tuple[Claim, ...] | list[Claim]) ->
     return replace(state, claims=sort_spans(tuple(claims)))
 
 
-def _inserted(spans: tuple[Entity, ...], new: Entity) -> tuple[Entity, ...]:
+def _inserted(spans: tuple[SpanT, ...], new: SpanT) -> tuple[SpanT, ...]:
     """``spans`` (a state's: in canonical order) with ``new`` where ``sort_spans`` puts it, found by bisection:
     a label among 30,000 proposals paid 9 ms for a sort key per span."""
     at = bisect_right(spans, span_order(new), key=span_order)
-    return (*spans[:at], new, *spans[at:])
+    return spans[:at] + (new,) + spans[at:]
 
 
-def _put_entity(state: Annotations, new: Entity) -> Annotations:
-    """The state with the entity of ``new.id`` replaced by ``new`` (kept in canonical order)."""
-    return _with_entities(state, [new if e.id == new.id else e for e in state.entities])
+def _replaced(spans: tuple[SpanT, ...], old: SpanT, new: SpanT) -> tuple[SpanT, ...]:
+    """``spans`` (a state's: in canonical order) with ``old`` replaced by ``new`` where ``sort_spans`` puts it:
+    ``old``'s place found by bisection (its id makes its key unique), ``new``'s too when its bounds moved, so a
+    relabel or an accepted proposal keeps its place (before: a sort key for every span and a sort, 10 ms and
+    more to accept one proposal among 30,000)."""
+    at = bisect_left(spans, span_order(old), key=span_order)
+    if at == len(spans) or spans[at].id != old.id:  # not in canonical order: a state made by hand, in code
+        return sort_spans(new if s.id == old.id else s for s in spans)
+    if span_order(new) == span_order(old):
+        return spans[:at] + (new,) + spans[at + 1:]
+    return _inserted(spans[:at] + spans[at + 1:], new)
 
 
-def _put_claim(state: Annotations, new: Claim) -> Annotations:
-    return _with_claims(state, [new if c.id == new.id else c for c in state.claims])
+def _put_entity(state: Annotations, old: Entity, new: Entity) -> Annotations:
+    """The state with its entity ``old`` replaced by ``new`` (kept in canonical order)."""
+    return replace(state, entities=_replaced(state.entities, old, new))
+
+
+def _put_claim(state: Annotations, old: Claim, new: Claim) -> Annotations:
+    return replace(state, claims=_replaced(state.claims, old, new))
 
 
 class _Entities:
@@ -455,7 +474,7 @@ class RelabelEntity(Operation):
         if any(c.claimer == ent.id for c in state.claims) and schema.claims.claimer_labels \
                 and self.label not in schema.claims.claimer_labels:
             raise OperationError(f"{ent.id} is a claimer; a {self.label} cannot be one")
-        return _put_entity(state, new)
+        return _put_entity(state, ent, new)
 
     def inverse(self, before: Annotations) -> Operation:
         return RelabelEntity(self.entity_id, _need_entity(before, self.entity_id).label)
@@ -483,7 +502,7 @@ class MoveEntity(Operation):
         check_offsets(text, self.start, self.end)
         new = replace(ent, start=self.start, end=self.end)
         check_entity_fits(state, new, schema, ignore_id=ent.id)
-        return _put_entity(state, new)
+        return _put_entity(state, ent, new)
 
     def inverse(self, before: Annotations) -> Operation:
         ent = _need_entity(before, self.entity_id)
@@ -507,8 +526,9 @@ class SetSource(Operation):
         _refuse([source_problem(self.source)])
         ent = state.entity(self.span_id)
         if ent is not None:
-            return _put_entity(state, replace(ent, source=self.source))
-        return _put_claim(state, replace(_need_claim(state, self.span_id), source=self.source))
+            return _put_entity(state, ent, replace(ent, source=self.source))
+        claim = _need_claim(state, self.span_id)
+        return _put_claim(state, claim, replace(claim, source=self.source))
 
     def inverse(self, before: Annotations) -> Operation:
         span = before.entity(self.span_id) or _need_claim(before, self.span_id)
@@ -798,7 +818,7 @@ class MoveClaim(Operation):
         claim = _need_claim(state, self.claim_id)
         check_offsets(text, self.start, self.end)
         new = replace(claim, start=self.start, end=self.end)
-        return _put_claim(state, new)
+        return _put_claim(state, claim, new)
 
     def inverse(self, before: Annotations) -> Operation:
         c = _need_claim(before, self.claim_id)
@@ -828,7 +848,7 @@ class SetClaimAttributes(Operation):
             else:
                 merged[k] = v
         new = replace(claim, attributes=merged)
-        return _put_claim(state, new)
+        return _put_claim(state, claim, new)
 
     def inverse(self, before: Annotations) -> Operation:
         claim = _need_claim(before, self.claim_id)
@@ -853,7 +873,7 @@ class LinkClaimer(Operation):
         claim = _need_claim(state, self.claim_id)
         check_claimer(state, schema, self.claimer)
         new = replace(claim, claimer=self.claimer)
-        return _put_claim(state, new)
+        return _put_claim(state, claim, new)
 
     def inverse(self, before: Annotations) -> Operation:
         return LinkClaimer(self.claim_id, _need_claim(before, self.claim_id).claimer)

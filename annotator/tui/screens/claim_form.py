@@ -17,9 +17,9 @@ from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import Input, Static
 
+from annotator.editing import Editor
 from annotator.layout import visual_string
 from annotator.model.annotations import Annotations, AttrValue, Claim
-from annotator.schema.model import Schema
 from annotator.text import TextIndex
 from annotator.tui.screens.dialog import ModalDialog
 from annotator.tui.shown import shown, visible_controls
@@ -44,12 +44,13 @@ class ClaimFormScreen(ModalDialog[str | None]):
             self.key = key
             self.value = value
 
-    def __init__(self, schema: Schema, claim_id: str, state: Annotations, index: TextIndex, *,
-                 reply_to: MessagePump) -> None:
+    def __init__(self, editor: Editor, claim_id: str, index: TextIndex, *, reply_to: MessagePump) -> None:
+        """``editor``: the annotation screen's (its schema, its state shown; the claimer picker lists with it)."""
         super().__init__()
-        self.schema = schema
+        self._editor = editor  # not the ``#editor`` line: the screen's decisions
+        self.schema = editor.schema
         self.claim_id = claim_id
-        self.state = state
+        self.state = editor.state
         self.index, self.text = index, index.text  # the document's (``AnnotateScreen``'s): the picker's sentences
         self.reply_to = reply_to
         self.editing: str | None = None
@@ -138,7 +139,7 @@ class ClaimFormScreen(ModalDialog[str | None]):
             elif result is not None:
                 self._save(CLAIMER_ROW, result or None)
 
-        self.app.push_screen(ClaimerPickerScreen(self.schema, self.state, self.index, self.claim_id), picked)
+        self.app.push_screen(ClaimerPickerScreen(self._editor, self.index, self.claim_id), picked)
 
     def action_close(self) -> None:
         if self.editing is not None:

@@ -5,8 +5,8 @@ its sentence first), the list starts on the claim's current (or proposed) claime
 filters it under the search normalization (Arabic typing works; harakat and hamza forms ignored).
 A mention linked to an identity shows the identity's first mention, and typing that text finds it too,
 so any mention of the identity can be chosen. ``identity_picker`` reuses this list for linking.
-Both take the document's ``TextIndex`` the annotation screen already has (its sentences found once),
-not a new one of their own.
+Both take the document's ``TextIndex`` the annotation screen already has (its sentences found once)
+and its ``Editor``, not new ones of their own.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from textual.widgets.option_list import Option
 
 from annotator.editing import Editor
 from annotator.model.annotations import Annotations, Claim, Entity
-from annotator.schema.model import Schema
 from annotator.text import TextIndex
 from annotator.text.matching import normalize_for_search
 from annotator.tui.screens.dialog import ModalDialog
@@ -37,17 +36,19 @@ class ClaimerPickerScreen(ModalDialog[str | None]):
     HEADING = "Claimer — type to filter, enter picks, esc cancels"
     BINDINGS = [Binding("escape", "cancel", "cancel", id="claimer.cancel")]
 
-    def __init__(self, schema: Schema, state: Annotations, index: TextIndex, claim_id: str | None = None) -> None:
+    def __init__(self, editor: Editor, index: TextIndex, claim_id: str | None = None) -> None:
+        """``editor``: the annotation screen's (its state shown and its schema decide the list)."""
         super().__init__()
+        state = editor.state
         claim = state.claim(claim_id) if claim_id is not None else None
         self.current = claim.claimer if claim is not None else None
         self.index, self.text = index, index.text
-        self.entities = self.listed(Editor(schema, index.text, state), claim_id)
+        self.entities = self.listed(editor, claim_id)
         self._index(state)
 
     def listed(self, editor: Editor, subject_id: str | None) -> list[Entity]:
         """The entities the list offers for ``subject_id`` (here a claim), nearest first; a subclass
-        (``IdentityPickerScreen``) lists others, built once, with this editor."""
+        (``IdentityPickerScreen``) lists others, built once, with the screen's editor."""
         if subject_id is None:
             return editor.claimer_candidates("", [])
         return editor.claimer_candidates(subject_id, self.sentence_of(editor.state.claim(subject_id)))

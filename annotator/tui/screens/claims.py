@@ -92,7 +92,7 @@ class ClaimActions(ScreenPart):
                 self.commit(self.editor.link_identity(entity_id, result))
             self.status.set_info(self.describe_cursor())
 
-        self.app.push_screen(IdentityPickerScreen(self.schema, self.editor.state, self.view.index, entity_id), picked)
+        self.app.push_screen(IdentityPickerScreen(self.editor, self.view.index, entity_id), picked)
 
     def _choose(self, answer: ClaimChoice | Refusal, then: Callable[[str], None]) -> None:
         if isinstance(answer, Refusal):
@@ -105,7 +105,7 @@ class ClaimActions(ScreenPart):
             return
         from annotator.tui.screens.claim_form import ClaimFormScreen
 
-        form = ClaimFormScreen(self.schema, claim_id, self.editor.state, self.view.index, reply_to=self)
+        form = ClaimFormScreen(self.editor, claim_id, self.view.index, reply_to=self)
 
         def closed(result: str | None) -> None:
             self._form = None

@@ -9,8 +9,7 @@ row to unlink the entity from its identity when it has one.
 from __future__ import annotations
 
 from annotator.editing import Editor
-from annotator.model.annotations import Annotations, Entity
-from annotator.schema.model import Schema
+from annotator.model.annotations import Entity
 from annotator.text import TextIndex
 from annotator.tui.screens.claimer_picker import ClaimerPickerScreen
 from annotator.tui.shown import shown
@@ -22,9 +21,9 @@ class IdentityPickerScreen(ClaimerPickerScreen):
     UNLINK = "\0unlink"
     HEADING = "Same as — type to filter, enter links, esc cancels"
 
-    def __init__(self, schema: Schema, state: Annotations, index: TextIndex, entity_id: str) -> None:
-        super().__init__(schema, state, index, entity_id)  # lists ``listed``'s mentions, with its one editor
-        entity = state.entity(entity_id)
+    def __init__(self, editor: Editor, index: TextIndex, entity_id: str) -> None:
+        super().__init__(editor, index, entity_id)  # lists ``listed``'s mentions, with the screen's editor
+        entity = editor.state.entity(entity_id)
         self.linked = entity is not None and entity.identity is not None
         self.current = None
         self.entity_id = entity_id

@@ -160,9 +160,7 @@ class DocumentView(ScrollView, can_focus=True, inherit_bindings=False):
         line when many changed (a recommender's proposals across a big document: finding each one's line
         would lay out the whole text). Without them (the adjudication screen draws a state no editor holds)
         the view finds the change and keeps its own index in step (``SpanIndex.following``)."""
-        old = self.state
-        if change is None or not change.between(old, state):
-            change = SpanChange(old, state)
+        change = SpanChange.of(self.state, state, change)
         self.spans = spans if spans is not None and spans.state is state else self.spans.following(state, change)
         self.state = state
         if not change:  # the store's copy of what is drawn (its answer to a save): nothing to redraw
