@@ -25,7 +25,6 @@ from annotator.formats._json import (
     utf8_buffer,
     writer,
 )
-from annotator.formats._order import canonical
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
@@ -40,15 +39,16 @@ def _line(record: Record, schema_name: str, schema_version: str) -> str:
     """The exported line for one record (without its line end): an object with the documented keys in
     their stable order (``_LINE``), what ``json.dumps(…, ensure_ascii=False)`` writes for it, built from the
     JSON of its values rather than as one dict encoded whole; a lone surrogate is left for the caller to
-    escape (``_escaped``, ``_utf8``)."""
+    escape (``_escaped``, ``_utf8``). Spans in the order the record holds them: ``iter_records`` puts a
+    stored state's in canonical order (one owner)."""
     doc, ann = record.document, record.annotations
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
     meta, attributes = doc.meta, ann.attributes
     return _LINE(doc.id, text, "{}" if meta == {} else ENCODE(dict(meta)), scalar_json(ann.annotator), ann.status,
                  scalar_json(ann.schema_name or schema_name), scalar_json(ann.schema_version or schema_version),
-                 _entities_json(canonical(ann.entities), text),
-                 json_list([ENCODE(c.to_json(text)) for c in canonical(ann.claims)]),
+                 _entities_json(ann.entities, text),
+                 json_list([ENCODE(c.to_json(text)) for c in ann.claims]),
                  "{}" if attributes == {} else ENCODE(dict(sorted(attributes.items()))), ann.notes,
                  scalar_json(ann.created_at), scalar_json(ann.updated_at))
 
