@@ -246,6 +246,24 @@ def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
     assert len(tasks[1]["data"]["text"]) > _json.SPLICED_AT_MOST
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_encode_spliced_itself_writes_whole_a_line_holding_a_text_too_long_to_splice(monkeypatch, nested):
+    """The one say on splicing is ``encode_spliced``'s: a string over ``SPLICED_AT_MOST`` characters, a value of the
+    object (doccano's, Label Studio JSON_MIN's text) or of an object in it (a Label Studio task's data), has the
+    ``Raw`` values made objects again and the line encoded whole, the encoder's JSON either way."""
+    from annotator.formats import _json
+
+    text = "قال \"x\"\n" * (_json.SPLICED_AT_MOST // 8 + 1)
+    monkeypatch.setattr(_json.json, "loads", _counted(_json.json.loads))
+    for long in (False, True):
+        value = text if long else text[:100]
+        obj = {"data": {"text": value}} if nested else {"text": value}
+        obj["label"] = _json.Raw(["[0, 3, \"PER\"]"])
+        line = _json.encode_spliced(obj, [(obj, "label")])
+        assert _counted.calls == (1 if long else 0)
+        assert line == json.dumps({**obj, "label": [[0, 3, "PER"]]}, ensure_ascii=False)
+
+
 def _counted(fn):
     _counted.calls = 0
 

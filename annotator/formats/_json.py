@@ -119,17 +119,17 @@ class Raw:
         self.json = json_list(items)
 
 
-def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bool = False) -> str:
+def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]]) -> str:
     """``ENCODE(obj)`` where each ``place[key]`` (a dict inside ``obj``, and a key of it) holds a ``Raw``:
     ``obj`` is encoded with a mark in each place, and each mark's JSON replaced by the ``Raw``'s. A mark
     found other than once (a value holding it) makes the ``Raw`` values objects again, encoded whole (JSON
-    read back and written again is the same text); so does ``whole`` (the caller's say: a text so long
-    that it must be encoded once, never held twice), before anything is encoded. The places are left
-    holding their ``Raw`` values."""
+    read back and written again is the same text); so does a text so long that it must be encoded once,
+    never held twice (``_too_long``), before anything is encoded. The places are left holding their ``Raw``
+    values."""
     if not places:
         return ENCODE(obj)
     raws: list[Raw] = [place[key] for place, key in places]
-    if not whole:
+    if not _too_long(obj):
         marks = [f"\x00raw {k}\x00" for k in range(len(places))]
         for (place, key), mark in zip(places, marks, strict=True):
             place[key] = mark
@@ -154,6 +154,15 @@ def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bo
     finally:
         for (place, key), raw in zip(places, raws, strict=True):
             place[key] = raw
+
+
+def _too_long(obj: Any) -> bool:
+    """Whether a string of ``obj`` (a value of it, or of an object inside it: a Label Studio task's data) is
+    over ``SPLICED_AT_MOST`` characters: the one say on whether a line is spliced."""
+    values = obj.values() if isinstance(obj, dict) else ()
+    return any(len(v) > SPLICED_AT_MOST if isinstance(v, str) else
+               isinstance(v, dict) and any(isinstance(w, str) and len(w) > SPLICED_AT_MOST for w in v.values())
+               for v in values)
 
 
 def utf8_buffer(out: TextIO) -> Any:

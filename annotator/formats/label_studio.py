@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
-from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, SPLICED_AT_MOST, STR_SLOT, Raw, encode_spliced, writer
+from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, STR_SLOT, Raw, encode_spliced, writer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -213,15 +213,11 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 def _encode_task(task: dict[str, Any]) -> str:
     """``ENCODE(task)`` (a task, or a JSON_MIN item), what was written as JSON already (``Raw``: a JSON_MIN
-    item's regions, an annotation's results) put in its place (``encode_spliced``); a text of over a
-    million characters has its task encoded whole, once."""
+    item's regions, an annotation's results) put in its place (``encode_spliced``)."""
     places = [(task, k) for k, v in task.items() if isinstance(v, Raw)]
     places += [(obj, "result") for key in ("annotations", "predictions") for obj in task.get(key) or ()
                if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
-    data = task.get("data")
-    texts = data.values() if isinstance(data, dict) else task.values()
-    whole = any(isinstance(v, str) and len(v) > SPLICED_AT_MOST for v in texts)
-    return encode_spliced(task, places, whole)
+    return encode_spliced(task, places)
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
