@@ -264,6 +264,19 @@ def test_encode_spliced_itself_writes_whole_a_line_holding_a_text_too_long_to_sp
         assert line == json.dumps({**obj, "label": [[0, 3, "PER"]]}, ensure_ascii=False)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_TRICKY, "\\", '"', "\n", "\r", "\t", "\x7f", "\u2028", "\u2029", "😀", "\ud800",
+                                 "كتب قال ", "x" * 40]), max_size=120).map("".join),
+       st.sampled_from(["", "\x00", "\x1f", "\x08", "\x0c"]))
+def test_a_long_text_is_written_as_the_encoder_writes_it(text, control):
+    """``json_text``'s quick path (quotes, backslashes, line ends and tabs replaced, found in the text's ASCII) and
+    its fallback (any other control character) both write what ``json_str`` does, long text or short."""
+    from annotator.formats._json import json_str, json_text
+
+    for t in (text, text * 8, text * 8 + control, control + text * 8):
+        assert json_text(t) == json_str(t)
+
+
 def _counted(fn):
     _counted.calls = 0
 

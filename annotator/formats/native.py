@@ -21,6 +21,7 @@ from annotator.formats._json import (
     JSON_SLOT,
     STR_SLOT,
     json_list,
+    json_text,
     scalar_json,
     utf8_buffer,
     writer,
@@ -45,7 +46,8 @@ def _line(record: Record, schema_name: str, schema_version: str) -> str:
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
     meta, attributes = doc.meta, ann.attributes
-    return _LINE(doc.id, text, "{}" if meta == {} else ENCODE(dict(meta)), scalar_json(ann.annotator), ann.status,
+    return _LINE(doc.id, json_text(text), "{}" if meta == {} else ENCODE(dict(meta)), scalar_json(ann.annotator),
+                 ann.status,
                  scalar_json(ann.schema_name or schema_name), scalar_json(ann.schema_version or schema_version),
                  _entities_json(ann.entities, text),
                  json_list([ENCODE(c.to_json(text)) for c in ann.claims]),
@@ -54,7 +56,7 @@ def _line(record: Record, schema_name: str, schema_version: str) -> str:
 
 
 # the documented keys in their stable order
-_LINE = writer({"id": STR_SLOT, "text": STR_SLOT, "meta": JSON_SLOT, "annotator": JSON_SLOT, "status": STR_SLOT,
+_LINE = writer({"id": STR_SLOT, "text": JSON_SLOT, "meta": JSON_SLOT, "annotator": JSON_SLOT, "status": STR_SLOT,
                 "schema": {"name": JSON_SLOT, "version": JSON_SLOT}, "entities": JSON_SLOT, "claims": JSON_SLOT,
                 "attributes": JSON_SLOT, "notes": STR_SLOT, "created_at": JSON_SLOT, "updated_at": JSON_SLOT})
 
