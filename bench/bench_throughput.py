@@ -347,6 +347,9 @@ def main() -> int:
                    help="with --reference: rounds of the import against tokenizing, and of each export, each "
                         "checkout in turn")
     p.add_argument("--pg", action="store_true", help="the huge document's imports also into a throwaway PostgreSQL")
+    p.add_argument("--writer-instructions", action="store_true",
+                   help="with --export-only: each format's writer alone (records read first), callgrind instructions a "
+                        "document, by this code (and --reference's)")
     p.add_argument("--export-only", action="store_true",
                    help="only the export rates of the news documents (the store is still imported to build them)")
     args = p.parse_args()
@@ -452,6 +455,8 @@ def main() -> int:
               f"({'flat' if ok else 'GROWS'}); {args.big_import / s2:,.0f} documents/s")
         aims["every format streams: memory flat"] = flat
 
+    if args.export_only and args.writer_instructions:
+        writer_instructions(db, args.formats.split(","), [REPO] + ([args.reference] if args.reference else []))
     if args.export_only:
         args.conll_tokens = args.huge_mb = 0
     # -- one CoNLL sentence of many tokens ---------------------------------------------------
@@ -612,6 +617,40 @@ def brat_against_bare(db: Path, out: Path, docs: int, rounds: int = 3) -> float:
           + ", ".join(f"{r:,.0f}" for r in bare_rates) + "/s; the export reaches "
           + ", ".join(f"{r:.0%}" for r in ratios) + " of it, round by round")
     return best
+
+
+WRITER_CHILD = r"""
+import sys
+from itertools import islice
+sys.path.insert(0, {repo!r})
+from annotator.exporting import iter_records
+from annotator.formats.base import WriteContext, get_format
+from annotator.schema import default_schema_path, load_schema
+from annotator.store.sqlite import SQLiteStore
+records = list(islice(iter_records(SQLiteStore({db!r})), {docs}))
+fmt, ctx = get_format({fmt!r}), WriteContext(load_schema(default_schema_path()))
+for _ in range({rounds}):
+    with open({out!r}, "w", encoding="utf-8") as out:
+        fmt.write(records, out, ctx)
+"""
+
+
+def writer_instructions(db: Path, formats: list[str], repos: list[Path], docs: int = 300) -> None:
+    """Each format's writer alone: callgrind instructions a document of writing ``docs`` records read beforehand
+    (a child writing them three times, less one writing them once: reading, imports and the first write's
+    warm-up cancel), by each checkout of ``repos``."""
+    from _common import callgrind_instructions
+
+    print(f"  the writers alone, callgrind instructions a document ({docs} documents read first):")
+    def count(repo: Path, fmt: str, rounds: int) -> int:
+        code = WRITER_CHILD.format(repo=str(repo), db=str(db), docs=docs, fmt=fmt, rounds=rounds,
+                                   out=str(db.with_suffix(".writer-out")))
+        return callgrind_instructions([sys.executable, "-c", code], dict(os.environ), cwd=repo)
+
+    for repo in repos:
+        print(f"    {str(repo):<30} " + ", ".join(
+            f"{fmt} {(count(repo, fmt, 3) - count(repo, fmt, 1)) / (2 * docs) / 1e3:,.0f} k" for fmt in formats),
+            flush=True)
 
 
 def conll_sentence_figures(folder: Path, tokens: int, aims: dict[str, bool]) -> None:

@@ -134,6 +134,18 @@ def test_spans_stored_out_of_order_are_exported_in_order(tmp_path, fmt):
     assert got == want
 
 
+def test_native_writes_spans_in_the_order_its_records_hold_them():
+    """The canonical order is ``iter_records``' to make (``test_spans_stored_out_of_order_are_exported_in_order``);
+    the native writer keeps the order it is given, checking it no second time."""
+    from annotator.formats.base import Record, WriteContext
+
+    ents = (Entity("e3", 10, 14, "GPE"), Entity("e1", 0, 9, "ORG"))
+    out = io.StringIO()
+    get_format("native").write([Record(Document("d1", "Amal Omar went home.", {}), Annotations(
+        "d1", "amal", entities=ents))], out, WriteContext(SCHEMA))
+    assert [e["id"] for e in json.loads(out.getvalue())["entities"]] == ["e3", "e1"]
+
+
 def test_native_lines_written_as_bytes_are_the_text_lines(tmp_path, capfdbinary):
     """A native export to a file or standard output writes each line's UTF-8 itself (encoded once); the
     bytes are those of the text a ``StringIO`` gets, lone surrogates escaped, line ends untouched."""

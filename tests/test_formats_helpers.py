@@ -41,6 +41,19 @@ def test_utf16_conversion_is_exact_both_ways(text):
         assert conv.to_codepoint(units) == i
 
 
+@given(st.text(alphabet=st.sampled_from(["a", "ب", "😀", "𝕏", "\ud800"]), max_size=12),
+       st.lists(st.integers(-2, 30), max_size=6))
+def test_many_offsets_convert_as_each_does(text, offsets):
+    """``to_utf16_many``, the Label Studio writers' fast path (offsets kept as they are in a text without astral
+    characters), converts as ``to_utf16`` does each offset, and refuses an offset outside the text alike."""
+    conv = Utf16Offsets(text)
+    if all(0 <= cp <= len(text) for cp in offsets):
+        assert conv.to_utf16_many(offsets) == [conv.to_utf16(cp) for cp in offsets]
+    else:
+        with pytest.raises(ValueError, match="outside the text"):
+            conv.to_utf16_many(offsets)
+
+
 # -- BIO --------------------------------------------------------------------------
 
 

@@ -246,6 +246,37 @@ def test_a_task_too_long_to_splice_is_written_whole_the_same(monkeypatch):
     assert len(tasks[1]["data"]["text"]) > _json.SPLICED_AT_MOST
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_encode_spliced_itself_writes_whole_a_line_holding_a_text_too_long_to_splice(monkeypatch, nested):
+    """The one say on splicing is ``encode_spliced``'s: a string over ``SPLICED_AT_MOST`` characters, a value of the
+    object (doccano's, Label Studio JSON_MIN's text) or of an object in it (a Label Studio task's data), has the
+    ``Raw`` values made objects again and the line encoded whole, the encoder's JSON either way."""
+    from annotator.formats import _json
+
+    text = "قال \"x\"\n" * (_json.SPLICED_AT_MOST // 8 + 1)
+    monkeypatch.setattr(_json.json, "loads", _counted(_json.json.loads))
+    for long in (False, True):
+        value = text if long else text[:100]
+        obj = {"data": {"text": value}} if nested else {"text": value}
+        obj["label"] = _json.Raw(["[0, 3, \"PER\"]"])
+        line = _json.encode_spliced(obj, [(obj, "label")])
+        assert _counted.calls == (1 if long else 0)
+        assert line == json.dumps({**obj, "label": [[0, 3, "PER"]]}, ensure_ascii=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_TRICKY, "\\", '"', "\n", "\r", "\t", "\x7f", "\u2028", "\u2029", "😀", "\ud800",
+                                 "كتب قال ", "x" * 40]), max_size=120).map("".join),
+       st.sampled_from(["", "\x00", "\x1f", "\x08", "\x0c"]))
+def test_a_long_text_is_written_as_the_encoder_writes_it(text, control):
+    """``json_text``'s quick path (quotes, backslashes, line ends and tabs replaced, found in the text's ASCII) and
+    its fallback (any other control character) both write what ``json_str`` does, long text or short."""
+    from annotator.formats._json import json_str, json_text
+
+    for t in (text, text * 8, text * 8 + control, control + text * 8):
+        assert json_text(t) == json_str(t)
+
+
 def _counted(fn):
     _counted.calls = 0
 

@@ -99,6 +99,38 @@ def writer(shape: Any, encode: Callable[[Any], str] = ENCODE, string: Callable[[
     return made_writer
 
 
+def json_text(text: str) -> str:
+    """``json_str(text)``, quicker for a long text whose only characters to escape are quotes, backslashes,
+    line ends and tabs (a document's text, nearly always): found in its ASCII alone, each replaced in one
+    pass (``str.replace``) where the encoder looks at every character twice. Any other control character,
+    or a short text: ``json_str``'s."""
+    if len(text) < _TEXT_AT_LEAST:
+        return json_str(text)
+    ascii_ = text.encode("ascii", "ignore")
+    if len(ascii_.translate(None, _OTHER_CONTROLS)) != len(ascii_):
+        return json_str(text)
+    for char, code, escaped in _ESCAPES:
+        if code in ascii_:
+            text = text.replace(char, escaped)
+    return f'"{text}"'
+
+
+_TEXT_AT_LEAST = 256  # characters: shorter, json_str is quicker
+_ESCAPES = [("\\", b"\\", "\\\\"), ('"', b'"', '\\"'), ("\n", b"\n", "\\n"), ("\r", b"\r", "\\r"),
+            ("\t", b"\t", "\\t")]  # the backslash first: the others bring their own
+_OTHER_CONTROLS = bytes(c for c in range(0x20) if chr(c) not in "\n\r\t")
+
+
+def scalar_json(value: Any) -> str:
+    """``ENCODE(value)``, quicker for the ``str`` or None a field of a state usually is."""
+    return json_str(value) if type(value) is str else "null" if value is None else ENCODE(value)
+
+
+def json_list(items: Iterable[str]) -> str:
+    """What ``ENCODE`` writes for a list of the values ``items`` are the JSON of."""
+    return "[" + ", ".join(items) + "]"
+
+
 class Raw:
     """A list already written as JSON: ``"[" + ", ".join(items) + "]"``, what ``ENCODE`` writes for the list
     of the values ``items`` are the JSON of."""
@@ -106,37 +138,39 @@ class Raw:
     __slots__ = ("json",)
 
     def __init__(self, items: Iterable[str]) -> None:
-        self.json = "[" + ", ".join(items) + "]"
+        self.json = json_list(items)
 
 
-def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bool = False) -> str:
+def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]]) -> str:
     """``ENCODE(obj)`` where each ``place[key]`` (a dict inside ``obj``, and a key of it) holds a ``Raw``:
-    ``obj`` is encoded with a mark in each place, and each mark's JSON replaced by the ``Raw``'s. A mark
-    found other than once (a value holding it) makes the ``Raw`` values objects again, encoded whole (JSON
-    read back and written again is the same text); so does ``whole`` (the caller's say: a text so long
-    that it must be encoded once, never held twice), before anything is encoded. The places are left
-    holding their ``Raw`` values."""
-    if not places:
-        return ENCODE(obj)
-    raws: list[Raw] = [place[key] for place, key in places]
-    if not whole:
-        marks = [f"\x00raw {k}\x00" for k in range(len(places))]
-        for (place, key), mark in zip(places, marks, strict=True):
+    ``obj`` is encoded with a mark in each place, and each mark's JSON replaced by the ``Raw``'s; a long text
+    (a value of ``obj`` or of a dict in it: ``_texts``) likewise, by its ``json_text``. A mark found other than
+    once (a value holding it) makes the ``Raw`` values objects again, encoded whole (JSON read back and written
+    again is the same text); so does a text so long that it must be encoded once, never held twice (over
+    ``SPLICED_AT_MOST`` characters), before anything is encoded. The places are left holding their values."""
+    texts = _texts(obj)
+    if texts is not None and (places or texts):
+        spliced = places + texts
+        values = [place[key] for place, key in spliced]
+        marks = [f"\x00raw {k}\x00" for k in range(len(spliced))]
+        for (place, key), mark in zip(spliced, marks, strict=True):
             place[key] = mark
         try:
             line = ENCODE(obj)
         finally:
-            for (place, key), raw in zip(places, raws, strict=True):
-                place[key] = raw
+            for (place, key), value in zip(spliced, values, strict=True):
+                place[key] = value
         encoded = [ENCODE(mark) for mark in marks]
         if all(line.count(mark) == 1 for mark in encoded):
-            spots = sorted((line.index(mark), len(mark), raw.json) for mark, raw in zip(encoded, raws, strict=True))
+            spots = sorted((line.index(mark), len(mark), k) for k, mark in enumerate(encoded))
             pieces, pos = [], 0
-            for at, size, raw_json in spots:
-                pieces += [line[pos:at], raw_json]
+            for at, size, k in spots:
+                value = values[k]
+                pieces += [line[pos:at], json_text(value) if type(value) is str else value.json]
                 pos = at + size
             pieces.append(line[pos:])
             return "".join(pieces)
+    raws: list[Raw] = [place[key] for place, key in places]
     for place, key in places:
         place[key] = json.loads(place[key].json)
     try:
@@ -144,6 +178,20 @@ def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]], whole: bo
     finally:
         for (place, key), raw in zip(places, raws, strict=True):
             place[key] = raw
+
+
+def _texts(obj: Any) -> list[tuple[dict[str, Any], str]] | None:
+    """The places of ``obj``'s long texts (``json_text``'s to write): each string value of it, or of a dict in it
+    (a Label Studio task's data), of ``_TEXT_AT_LEAST`` characters or more; None when one is over
+    ``SPLICED_AT_MOST``: the one say on whether a line is too long to splice."""
+    found: list[tuple[dict[str, Any], str]] = []
+    for place in (obj, *(v for v in obj.values() if type(v) is dict)) if type(obj) is dict else ():
+        for key, value in place.items():
+            if type(value) is str and len(value) >= _TEXT_AT_LEAST:
+                if len(value) > SPLICED_AT_MOST:
+                    return None
+                found.append((place, key))
+    return found
 
 
 def utf8_buffer(out: TextIO) -> Any:

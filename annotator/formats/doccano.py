@@ -23,7 +23,7 @@ from itertools import starmap
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, INT_SLOT, SPLICED_AT_MOST, STR_SLOT, Raw, encode_spliced, writer
+from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, Raw, encode_spliced, writer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -123,7 +123,7 @@ class DoccanoFormat(JsonLinesFormat):
             line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
             if line is not None:
                 places = [(line, key) for key in ("label", "entities") if isinstance(line.get(key), Raw)]
-                out.write(encode_spliced(line, places, len(rec.document.text) > SPLICED_AT_MOST) + "\n")
+                out.write(encode_spliced(line, places) + "\n")
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations

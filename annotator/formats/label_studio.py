@@ -25,11 +25,12 @@ attribute mapping and the UTF-16 offset conversion.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
-from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, SPLICED_AT_MOST, STR_SLOT, Raw, encode_spliced, writer
+from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, STR_SLOT, Raw, encode_spliced, writer
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -212,15 +213,11 @@ def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
 
 def _encode_task(task: dict[str, Any]) -> str:
     """``ENCODE(task)`` (a task, or a JSON_MIN item), what was written as JSON already (``Raw``: a JSON_MIN
-    item's regions, an annotation's results) put in its place (``encode_spliced``); a text of over a
-    million characters has its task encoded whole, once."""
+    item's regions, an annotation's results) put in its place (``encode_spliced``)."""
     places = [(task, k) for k, v in task.items() if isinstance(v, Raw)]
     places += [(obj, "result") for key in ("annotations", "predictions") for obj in task.get(key) or ()
                if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
-    data = task.get("data")
-    texts = data.values() if isinstance(data, dict) else task.values()
-    whole = any(isinstance(v, str) and len(v) > SPLICED_AT_MOST for v in texts)
-    return encode_spliced(task, places, whole)
+    return encode_spliced(task, places)
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:
@@ -231,6 +228,7 @@ _REGION_VALUE = {"start": INT_SLOT, "end": INT_SLOT, "text": STR_SLOT, "labels":
 _REGION = writer({"id": STR_SLOT, "from_name": JSON_SLOT, "to_name": JSON_SLOT, "type": "labels",
                   "value": _REGION_VALUE})
 _MIN_REGION = writer(_REGION_VALUE)  # a JSON_MIN region
+_START, _END, _LABEL = attrgetter("start"), attrgetter("end"), attrgetter("label")
 
 
 class LabelStudioFormat(Format):
@@ -340,22 +338,17 @@ class LabelStudioFormat(Format):
         from_name, to_name = ex.get("from_name", STR) or "label", ex.get("to_name", STR) or "text"
         text = doc.text
         conv = Utf16Offsets(text)
-        utf16 = conv.to_utf16
-        size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
-        result: list[str] = []  # each item's JSON
         fro, to = ENCODE(from_name), ENCODE(to_name)  # once a document
-
-        def region(span_id: str, start: int, end: int, label: str) -> str:
-            s16, e16 = (start, end) if 0 <= start <= end <= size else (utf16(start), utf16(end))
-            return _REGION(span_id, fro, to, s16, e16, text[start:end], label)
-
-        # offsets as they are where they fit (no astral character before them): most entities
-        result += [_REGION(e.id, fro, to, e.start, e.end, text[e.start:e.end], e.label)
-                   if 0 <= e.start <= e.end <= size else region(e.id, e.start, e.end, e.label) for e in ann.entities]
+        ents = ann.entities
+        starts, ends = list(map(_START, ents)), list(map(_END, ents))
+        result: list[str] = [  # each item's JSON
+            _REGION(e.id, fro, to, s16, e16, text[e.start:e.end], e.label)
+            for e, s16, e16 in zip(ents, conv.to_utf16_many(starts), conv.to_utf16_many(ends), strict=True)]
         entity_ids = {e.id for e in ann.entities} if ann.claims else set()
         for c in ann.claims:
             cid = c.id if c.id not in entity_ids else f"{c.id}-claim"  # regions share one id space
-            result.append(region(cid, c.start, c.end, CLAIM_LABEL))
+            result.append(_REGION(cid, fro, to, conv.to_utf16(c.start), conv.to_utf16(c.end), text[c.start:c.end],
+                                  CLAIM_LABEL))
             for key, value in sorted(c.attributes.items()):
                 spec = ctx.schema.claims.attribute(key)
                 item = _attribute_item(key, value, to_name, cid, spec.kind if spec else None)
@@ -475,12 +468,11 @@ class LabelStudioMinFormat(Format):
         if ann is not None:
             text = doc.text
             conv = Utf16Offsets(text)
-            size = -1 if conv.has_astral else len(text)  # without astral characters, offsets that fit are the same
-            spans = [(e.start, e.end, e.label) for e in ann.entities] + [(c.start, c.end, CLAIM_LABEL)
-                                                                         for c in ann.claims]
-            utf16 = conv.to_utf16
-            regions = [_MIN_REGION(s, e, text[s:e], label) if 0 <= s <= e <= size
-                       else _MIN_REGION(utf16(s), utf16(e), text[s:e], label) for s, e, label in spans]
+            spans = [*ann.entities, *ann.claims]
+            starts, ends = list(map(_START, spans)), list(map(_END, spans))
+            labels = [*map(_LABEL, ann.entities), *[CLAIM_LABEL] * len(ann.claims)]
+            regions = [_MIN_REGION(s16, e16, text[s:e], label) for s, e, s16, e16, label in zip(
+                starts, ends, conv.to_utf16_many(starts), conv.to_utf16_many(ends), labels, strict=True)]
             lost = sum(1 for c in ann.claims if c.attributes or c.claimer)
             if lost:
                 ctx.report(ctx.target, None, f"document {doc.id!r}: JSON_MIN cannot hold claim attributes or "

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import iter_jsonl
-from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, json_str, utf8_buffer, writer
-from annotator.formats._order import canonical
+from annotator.formats._json import (
+    ENCODE,
+    INT_SLOT,
+    JSON_SLOT,
+    STR_SLOT,
+    json_list,
+    json_text,
+    scalar_json,
+    utf8_buffer,
+    writer,
+)
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
@@ -28,34 +38,42 @@ def record_line(record: Record, schema_name: str, schema_version: str) -> str:
 
 def _line(record: Record, schema_name: str, schema_version: str) -> str:
     """The exported line for one record (without its line end): an object with the documented keys in
-    their stable order, ``id``, ``text``, ``meta``, ``annotator``, ``status``, ``schema``, ``entities``,
-    ``claims``, ``attributes``, ``notes``, ``created_at``, ``updated_at``. It is what ``json.dumps(…,
-    ensure_ascii=False)`` writes for that object, built from the JSON of its values (one encoder call
-    each, a format string per usual entity: ``_entity_json``) rather than as one dict encoded whole; a
-    lone surrogate is left for the caller to escape (``_escaped``, ``_utf8``)."""
+    their stable order (``_LINE``), what ``json.dumps(…, ensure_ascii=False)`` writes for it, built from the
+    JSON of its values rather than as one dict encoded whole; a lone surrogate is left for the caller to
+    escape (``_escaped``, ``_utf8``). Spans in the order the record holds them: ``iter_records`` puts a
+    stored state's in canonical order (one owner)."""
     doc, ann = record.document, record.annotations
     text = doc.text
     ann = ann or Annotations(doc_id=doc.id, annotator=None)
-    schema = {"name": ann.schema_name or schema_name, "version": ann.schema_version or schema_version}
-    entities = ", ".join([_entity_json(e, text) for e in canonical(ann.entities)])
-    claims = ", ".join([ENCODE(c.to_json(text)) for c in canonical(ann.claims)])
-    return (f'{{"id": {ENCODE(doc.id)}, "text": {json_str(text)}, "meta": {ENCODE(dict(doc.meta))}, '
-            f'"annotator": {ENCODE(ann.annotator)}, "status": {ENCODE(ann.status)}, "schema": {ENCODE(schema)}, '
-            f'"entities": [{entities}], "claims": [{claims}], '
-            f'"attributes": {ENCODE(dict(sorted(ann.attributes.items())))}, "notes": {ENCODE(ann.notes)}, '
-            f'"created_at": {ENCODE(ann.created_at)}, "updated_at": {ENCODE(ann.updated_at)}}}')
+    meta, attributes = doc.meta, ann.attributes
+    return _LINE(doc.id, json_text(text), "{}" if meta == {} else ENCODE(dict(meta)), scalar_json(ann.annotator),
+                 ann.status,
+                 scalar_json(ann.schema_name or schema_name), scalar_json(ann.schema_version or schema_version),
+                 _entities_json(ann.entities, text),
+                 json_list([ENCODE(c.to_json(text)) for c in ann.claims]),
+                 "{}" if attributes == {} else ENCODE(dict(sorted(attributes.items()))), ann.notes,
+                 scalar_json(ann.created_at), scalar_json(ann.updated_at))
 
 
-def _entity_json(e: Entity, text: str) -> str:
-    """``ENCODE(e.to_json(text))``: the usual entity (no source or identity) by ``_ENTITY`` (a format string
-    when its fields have the types a state gives them), else the span's own JSON form."""
-    if e.identity is None and e.source is None:
-        return _ENTITY(e.id, e.start, e.end, e.label, text[e.start:e.end])
-    return ENCODE(e.to_json(text))
+# the documented keys in their stable order
+_LINE = writer({"id": STR_SLOT, "text": JSON_SLOT, "meta": JSON_SLOT, "annotator": JSON_SLOT, "status": STR_SLOT,
+                "schema": {"name": JSON_SLOT, "version": JSON_SLOT}, "entities": JSON_SLOT, "claims": JSON_SLOT,
+                "attributes": JSON_SLOT, "notes": STR_SLOT, "created_at": JSON_SLOT, "updated_at": JSON_SLOT})
+
+
+def _entities_json(entities: Sequence[Entity], text: str) -> str:
+    """``ENCODE([e.to_json(text) for e in entities])``: the usual entities (no source or identity: nearly all)
+    by ``_ENTITY``, a format string when their fields have the types a state gives them, any other by its
+    own JSON form."""
+    if set(map(_UNUSUAL, entities)) <= _USUAL:
+        return json_list([_ENTITY(i, s, e, label, text[s:e]) for i, s, e, label in map(_FIELDS, entities)])
+    return json_list([ENCODE(e.to_json(text)) for e in entities])
 
 
 # Entity.to_json's usual form
 _ENTITY = writer({"id": STR_SLOT, "start": INT_SLOT, "end": INT_SLOT, "label": STR_SLOT, "text": STR_SLOT})
+_FIELDS = attrgetter("id", "start", "end", "label")
+_UNUSUAL, _USUAL = attrgetter("source", "identity"), {(None, None)}
 
 
 def _escaped(line: str) -> str:

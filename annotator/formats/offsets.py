@@ -45,6 +45,13 @@ class Utf16Offsets:
             raise ValueError(f"offset {cp} outside the text (length {len(self.text)})")
         return cp + bisect_left(self._astral, cp) if self._astral else cp
 
+    def to_utf16_many(self, offsets: list[int]) -> list[int]:
+        """``[to_utf16(cp) for cp in offsets]``: ``offsets`` themselves, without a call each, when the text has no
+        astral character and every offset is inside it (a writer's spans, nearly always)."""
+        if not self._astral and (not offsets or (min(offsets) >= 0 and max(offsets) <= len(self.text))):
+            return offsets
+        return [self.to_utf16(cp) for cp in offsets]
+
     def to_codepoint(self, unit: int) -> int | None:
         """Code-point offset of UTF-16 offset ``unit``; None if it is outside the text or
         falls between the two halves of a surrogate pair (no code point is there)."""
