@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from annotator.errors import AnnotatorError
 from annotator.exporting import export_records
-from annotator.formats import prodigy
+from annotator.formats import _lines, prodigy
 from annotator.formats._json import ENCODE
 from annotator.formats._spans import kept_tokens
 from annotator.formats.base import Record, WriteContext, get_format
@@ -103,7 +103,7 @@ def test_a_file_gets_the_bytes_a_text_stream_gets(tmp_path: Path, monkeypatch: p
     gathered: here 2 kB at a time) and to a ``StringIO`` (text): the same lines, in the same order."""
     texts = ['قال "نعم" ثم مضى\n', "a\x7fb c", "100% \\ 😀 x\x00y", "كتب " * 300, "end."]
     recs = [_record(k, t) for k, t in enumerate(texts)]
-    monkeypatch.setattr(prodigy, "_PENDING_AT_MOST", 2048)
+    monkeypatch.setattr(_lines, "GATHERED_AT_MOST", 2048)
     text_out = io.StringIO()
     get_format("prodigy").write(recs, text_out, WriteContext(SCHEMA))
     target = tmp_path / "out.jsonl"

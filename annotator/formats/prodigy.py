@@ -28,7 +28,7 @@ import hashlib
 import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import repeat
 from operator import add, itemgetter, ne
 from pathlib import Path
@@ -42,9 +42,9 @@ from annotator.formats._json import (
     Raw,
     encode_spliced,
     json_str,
-    utf8_buffer,
     writer,
 )
+from annotator.formats._lines import ByteLines
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -121,34 +121,16 @@ class ProdigyFormat(JsonLinesFormat):
         return Record(doc, ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        raw = utf8_buffer(out)  # a UTF-8 file or standard output: lines written as the bytes made
-        pending: list[bytes] = []  # lines of bytes not yet written: given to ``raw`` a megabyte at a time
-        size = 0
-        try:
+        with ByteLines(out) as lines:  # a UTF-8 file or standard output: lines written as the bytes made
             for rec in records:
                 task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
                 if task is None:
                     continue
-                if raw is None:  # a stream of text (not UTF-8 bytes underneath): each line written as text
-                    _write_text(task, out)
-                    continue
-                line = _line_bytes(task)
+                line = _line_bytes(task) if lines.raw is not None else None
                 if line is not None:  # the usual document
-                    pending.append(line)
-                    size += len(line)
-                    if size < _PENDING_AT_MOST:
-                        continue
-                if pending:
-                    gathered = b"".join(pending)
-                    pending.clear()  # first: a failed write is never tried again
-                    size = 0
-                    raw.write(gathered)
-                if line is None:
-                    _write_text(task, out)
-                    out.flush()  # before the next bytes
-        finally:  # the lines made before a failure are written too (standard output keeps them)
-            if pending:
-                raw.write(b"".join(pending))
+                    lines.add(line)
+                else:  # a stream of text, a huge document: each line written as text at once
+                    lines.text(partial(_write_text, task))
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
@@ -229,7 +211,7 @@ def _line_bytes(task: dict[str, Any]) -> bytes | None:
     parts = _around_tokens(task)
     if parts is None:
         return None
-    return b"".join((parts[0].encode("utf-8"), body, parts[1].encode("utf-8"), b"\n"))
+    return b"".join((parts[0].encode("utf-8"), body, parts[1].encode("utf-8")))
 
 
 def _around_tokens(task: dict[str, Any]) -> tuple[str, str] | None:
@@ -251,9 +233,6 @@ def _write_text(task: dict[str, Any], out: TextIO) -> None:
             return
         task["tokens"] = tokens.dicts(0, len(tokens.starts))
     out.write(_task_json(task) + "\n")
-
-
-_PENDING_AT_MOST = 1 << 20  # bytes of lines gathered before one write
 
 
 def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
