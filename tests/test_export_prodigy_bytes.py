@@ -209,3 +209,14 @@ def test_the_task_hash_is_over_the_text_and_the_sorted_spans() -> None:
     spans = json.dumps(task["spans"], sort_keys=True, separators=(",", ":"))
     assert task["_input_hash"] == prodigy.hash32(rec.document.text)
     assert task["_task_hash"] == prodigy.hash32(rec.document.text, spans)
+
+
+def test_a_kept_tables_offsets_are_listed_from_a_view_or_an_array() -> None:
+    """``_listed``: the table's ``memoryview`` (little-endian) or ``array`` (big-endian) as a list of the same
+    numbers, for bisecting and picking pieces without an integer made a step."""
+    from array import array
+
+    values = [0, 3, 4, 65535]
+    assert prodigy._listed(memoryview(array("H", values).tobytes()).cast("H")) == values
+    assert prodigy._listed(array("I", values)) == values
+    assert prodigy._listed(values) == values

@@ -27,8 +27,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache, partial
 from operator import add, itemgetter, ne
 from pathlib import Path
@@ -405,8 +406,10 @@ class _OurTokens:
         self.kept = kept
         self.touching = touching
         self._utf8: bytes | None = None
-        if kept is not None:
-            self.starts, self.ends = kept[0].starts, kept[0].ends
+        self.starts: Sequence[int]
+        self.ends: Sequence[int]
+        if kept is not None:  # as lists: bisecting and picking pieces make no integer a step (about 3% fewer)
+            self.starts, self.ends = _listed(kept[0].starts), _listed(kept[0].ends)
             return
         self.starts, self.ends, _ = token_table(text)
 
@@ -449,8 +452,8 @@ class _OurTokens:
         slice assignment and joined once."""
         if self.kept is None or self.touching == " ":
             return None
-        table, joined = self.kept
-        text, starts, ends = self.text, table.starts, table.ends
+        joined = self.kept[1]
+        text, starts, ends = self.text, self.starts, self.ends
         n = len(starts)
         if not n:
             return b"[]"
@@ -573,6 +576,11 @@ def _byte_pieces(size: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
     """``_pieces`` as UTF-8, for ``json_bytes``."""
     start_of, end_of, id_of = _pieces(size)
     return list(map(str.encode, start_of)), list(map(str.encode, end_of)), list(map(str.encode, id_of))
+
+
+def _listed(offsets: Sequence[int]) -> list[int]:
+    """A kept table's offsets (a ``memoryview``, or an ``array`` on a big-endian machine) as a list."""
+    return offsets.tolist() if isinstance(offsets, memoryview | array) else list(offsets)
 
 
 def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:
