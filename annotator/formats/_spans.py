@@ -14,6 +14,7 @@ import re
 import sys
 from array import array
 from collections.abc import Sequence
+from operator import ne
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -99,23 +100,33 @@ def unpack(blob: bytes, text: str) -> TokenTable | None:
     return table
 
 
-def spaced(text: str, table: TokenTable, sep: str = " ") -> str | None:
+def spaced(text: str, table: TokenTable, sep: str = " ", touching: str = " ") -> str | None:
     """The tokens of a kept table joined by ``sep`` (its runs joined by a space, each space then made
     ``sep`` by one ``replace``: C calls per run, none per token), or None when the table cannot be this
-    text's (its runs hold other white space, or not exactly its tokens' characters: tokenize instead)."""
+    text's (its runs hold other white space, or not exactly its tokens' characters: tokenize instead).
+    ``touching``: what stands between two runs that nothing separates in the text (a character the text
+    does not hold; Prodigy's token JSON tells by it which tokens white space follows), else a space too."""
     n = len(table.starts)
     if not n:
         return ""
     # a list comprehension: quicker than map(text.__getitem__, map(slice, ...)) (no call through a wrapper)
-    joined = " ".join([text[a:b] for a, b in zip(table.run_starts, table.run_ends, strict=True)])
+    runs = [text[a:b] for a, b in zip(table.run_starts, table.run_ends, strict=True)]
+    if touching == " ":
+        joined = probe = " ".join(runs)
+    else:
+        parts: list[str] = [touching] * (2 * len(runs) - 1)
+        parts[0::2] = runs
+        parts[1::2] = map((touching, " ").__getitem__, map(ne, table.run_ends[:-1], table.run_starts[1:]))
+        joined = "".join(parts)
+        probe = joined.replace(touching, " ")  # the checks below see every run apart by one space
     if len(joined) != table.before[-1] + table.ends[-1] - table.starts[-1] + n - 1 \
-            or "  " in joined or joined[0] == " " or joined[-1] == " ":
+            or "  " in probe or probe[0] == " " or probe[-1] == " ":
         return None
     # every white space character but " " is unprintable: one quick C pass clears most texts
-    if not joined.isprintable() and _OTHER_SPACE.search(joined):
+    if not probe.isprintable() and _OTHER_SPACE.search(probe):
         return None
     if len(sep) == 1:
-        return (joined if sep == " " else joined.replace(" ", sep)) if joined.count(" ") == n - 1 else None
+        return (joined if sep == " " else joined.replace(" ", sep)) if probe.count(" ") == n - 1 else None
     out = joined.replace(" ", sep)  # its length counts the spaces (no second pass to count them)
     return out if len(out) == len(joined) + (len(sep) - 1) * (n - 1) else None
 
@@ -126,14 +137,15 @@ _OTHER_SPACE = re.compile(r"[^\S ]")  # white space other than " " (stdlib re: \
 UNFIT = "document {!r}: the token boundaries kept in the store do not fit its text; tokenized again"
 
 
-def kept_tokens(doc: Document, blob: bytes | None, ctx: WriteContext, sep: str = " ") -> tuple[TokenTable, str] | None:
+def kept_tokens(doc: Document, blob: bytes | None, ctx: WriteContext, sep: str = " ",
+                touching: str = " ") -> tuple[TokenTable, str] | None:
     """The token table the store kept for ``doc`` (``Record.tokens``) and its tokens joined by ``sep``
-    (``spaced``), or None: none kept, or one that cannot be this text's (said once: a
-    damaged or hand-edited store), and the writer tokenizes the text instead."""
+    (``spaced``, runs that touch by ``touching``), or None: none kept, or one that cannot be this text's
+    (said once: a damaged or hand-edited store), and the writer tokenizes the text instead."""
     if blob is None:
         return None
     table = unpack(blob, doc.text)
-    joined = spaced(doc.text, table, sep) if table is not None else None
+    joined = spaced(doc.text, table, sep, touching) if table is not None else None
     if table is None or joined is None:
         ctx.report_once(UNFIT.format(doc.id))
         return None

@@ -23,9 +23,9 @@ from annotator.formats._json import (
     json_list,
     json_text,
     scalar_json,
-    utf8_buffer,
     writer,
 )
+from annotator.formats._lines import ByteLines
 from annotator.formats.base import Format, ReadContext, Record, WriteContext
 from annotator.model.annotations import DOC_STATUSES, Annotations, Claim, Document, Entity
 from annotator.model.checks import attributes_shape_problems, brief, id_problem, is_offset, json_type, source_problem
@@ -253,14 +253,13 @@ class NativeFormat(Format):
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
         name, version = ctx.schema.name, ctx.schema.version
-        raw = utf8_buffer(out)
-        if raw is None:
-            for record in records:
-                out.write(record_line(record, name, version) + "\n")
-            return
-        for record in records:  # the line encoded once (out.write would encode it again after the check)
-            raw.write(_utf8(_line(record, name, version)))
-            raw.write(b"\n")
+        with ByteLines(out) as lines:
+            if lines.raw is None:
+                for record in records:
+                    out.write(record_line(record, name, version) + "\n")
+                return
+            for record in records:  # the line encoded once (out.write would encode it again after the check)
+                lines.add(_utf8(_line(record, name, version)))
 
 
 class _Fields:

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
-from functools import lru_cache
-from itertools import repeat
+from collections.abc import Iterable, Sequence
+from functools import lru_cache, partial
 from operator import add, itemgetter, ne
 from pathlib import Path
 from typing import Any, TextIO
@@ -42,9 +43,9 @@ from annotator.formats._json import (
     Raw,
     encode_spliced,
     json_str,
-    utf8_buffer,
     writer,
 )
+from annotator.formats._lines import ByteLines
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -121,41 +122,23 @@ class ProdigyFormat(JsonLinesFormat):
         return Record(doc, ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        raw = utf8_buffer(out)  # a UTF-8 file or standard output: lines written as the bytes made
-        pending: list[bytes] = []  # lines of bytes not yet written: given to ``raw`` a megabyte at a time
-        size = 0
-        try:
+        with ByteLines(out) as lines:  # a UTF-8 file or standard output: lines written as the bytes made
             for rec in records:
                 task = written(lambda r: self.task(r, ctx), rec, ctx, NAME)
                 if task is None:
                     continue
-                if raw is None:  # a stream of text (not UTF-8 bytes underneath): each line written as text
-                    _write_text(task, out)
-                    continue
-                line = _line_bytes(task)
+                line = _line_bytes(task) if lines.raw is not None else None
                 if line is not None:  # the usual document
-                    pending.append(line)
-                    size += len(line)
-                    if size < _PENDING_AT_MOST:
-                        continue
-                if pending:
-                    gathered = b"".join(pending)
-                    pending.clear()  # first: a failed write is never tried again
-                    size = 0
-                    raw.write(gathered)
-                if line is None:
-                    _write_text(task, out)
-                    out.flush()  # before the next bytes
-        finally:  # the lines made before a failure are written too (standard output keeps them)
-            if pending:
-                raw.write(b"".join(pending))
+                    lines.add(line)
+                else:  # a stream of text, a huge document: each line written as text at once
+                    lines.text(partial(_write_text, task))
 
     def task(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations
         kept = Kept(doc, NAME, ctx)
         ex = kept.rest
         own = _kept_tokens(doc, ex.pop("tokens", None))
-        tokens = _OurTokens(doc.text, kept_tokens(doc, rec.tokens, ctx)) if own is None else own
+        tokens = _OurTokens.of(doc, rec.tokens, ctx) if own is None else own
         task: dict[str, Any] = {"text": doc.text, "tokens": tokens}
         if isinstance(tokens, _OurTokens):
             locate = tokens.locate
@@ -198,12 +181,12 @@ class ProdigyFormat(JsonLinesFormat):
         if "_input_hash" in ex:
             task["_input_hash"] = ex.pop("_input_hash")
         else:
-            digest = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
+            digest = hashlib.sha256(_utf8(doc.text, tokens))
             task["_input_hash"] = _int32(digest.digest())
         if "_task_hash" in ex:
             task["_task_hash"] = ex.pop("_task_hash")
         else:
-            digest = digest or hashlib.sha256(doc.text.encode("utf-8", "surrogatepass"))
+            digest = digest or hashlib.sha256(_utf8(doc.text, tokens))
             compact = "[" + ",".join(map(_span_sorted, spans)) + "]"  # _SORTED_COMPACT(spans)
             digest.update(b"\0" + compact.encode("utf-8", "surrogatepass"))
             task["_task_hash"] = _int32(digest.digest())
@@ -218,18 +201,53 @@ class ProdigyFormat(JsonLinesFormat):
 
 
 def _line_bytes(task: dict[str, Any]) -> bytes | None:
-    """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None.
-    A lone surrogate raises (no UTF-8 for it: the export says so)."""
+    """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None:
+    the task encoded once with a mark in the places of its text, tokens and spans, and their JSON, made as
+    bytes (``_text_json``, ``json_bytes``, ``_spans_json``), put in them. A lone surrogate raises (no UTF-8
+    for it: the export says so)."""
     tokens = task["tokens"]
     if not isinstance(tokens, _OurTokens):
         return None
     body = tokens.json_bytes()  # first: a huge text (no kept table) is then encoded once, by _write_text
     if body is None:
         return None
-    parts = _around_tokens(task)
-    if parts is None:
+    made = {"text": _text_json(tokens), "tokens": body, "spans": _spans_json(task["spans"]).encode("utf-8")}
+    obj = {**task, "text": _MARK, "tokens": _MARK, "spans": _MARK}
+    parts = ENCODE(obj).split(_MARK_JSON)
+    if len(parts) != 4:  # a value of the task is the mark itself: written whole
         return None
-    return b"".join((parts[0].encode("utf-8"), body, parts[1].encode("utf-8"), b"\n"))
+    first, second, third = [made[key] for key in obj if key in made]  # in the task's key order
+    return b"".join((parts[0].encode("utf-8"), first, parts[1].encode("utf-8"), second,
+                     parts[2].encode("utf-8"), third, parts[3].encode("utf-8")))
+
+
+def _utf8(text: str, tokens: Any) -> bytes:
+    """The text as UTF-8, lone surrogates passed through (the hashes' bytes): made once for the hashes and
+    the line when the tokens are ours (``_OurTokens.utf8``)."""
+    return tokens.utf8() if isinstance(tokens, _OurTokens) else text.encode("utf-8", "surrogatepass")
+
+
+def _text_json(tokens: _OurTokens) -> bytes:
+    """``ENCODE(text)`` as UTF-8, made from the text's UTF-8 (``_OurTokens.utf8``): backslashes, quotes, line
+    feeds, carriage returns and tabs escaped by a ``replace`` each (in that order: no escape is escaped
+    again); a text with another control character is encoded by ``json_str``. A lone surrogate raises."""
+    utf8 = tokens.utf8()
+    if b"\xed" in utf8 and _SURROGATE_UTF8.search(utf8):
+        tokens.text.encode("utf-8")  # raises UnicodeEncodeError, naming the character
+    escaped = utf8.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n").replace(b"\r", b"\\r") \
+        .replace(b"\t", b"\\t")
+    if len(escaped.translate(None, _CONTROLS)) != len(escaped):
+        return json_str(tokens.text).encode("utf-8")
+    return b'"' + escaped + b'"'
+
+
+_SURROGATE_UTF8 = re.compile(b"\xed[\xa0-\xbf]")  # a lone surrogate, passed through as UTF-8
+_CONTROLS = bytes(range(0x20))  # the bytes of the control characters JSON escapes
+
+
+def _spans_json(spans: list[dict[str, Any]]) -> str:
+    """``ENCODE(spans)``: a format string a span (``_span_json``)."""
+    return "[" + ", ".join(map(_span_json, spans)) + "]"
 
 
 def _around_tokens(task: dict[str, Any]) -> tuple[str, str] | None:
@@ -251,9 +269,6 @@ def _write_text(task: dict[str, Any], out: TextIO) -> None:
             return
         task["tokens"] = tokens.dicts(0, len(tokens.starts))
     out.write(_task_json(task) + "\n")
-
-
-_PENDING_AT_MOST = 1 << 20  # bytes of lines gathered before one write
 
 
 def _task_json(task: dict[str, Any], tokens: str | None = None) -> str:
@@ -383,16 +398,33 @@ class _OurTokens:
     """Our tokenizer's tokens of a text (``annotator.text.tokenize``) as two integer arrays, with Prodigy's
     token ids (their index): one huge document is never held as a dict per token."""
 
-    def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None) -> None:
-        """``kept``: the token table the store kept for the text, with its tokens joined by spaces
-        (``_spans.kept_tokens``): then nothing is tokenized, and the JSON is made from the table
-        (``json_bytes``, or ``write_json``'s slices for what that declines)."""
+    def __init__(self, text: str, kept: tuple[TokenTable, str] | None = None, touching: str = " ") -> None:
+        """``kept``: the token table the store kept for the text, with its tokens joined by spaces and its
+        runs that touch by ``touching`` (``_spans.kept_tokens``): then nothing is tokenized, and the JSON is
+        made from the table (``json_bytes``, or ``write_json``'s slices for what that declines)."""
         self.text = text
         self.kept = kept
-        if kept is not None:
-            self.starts, self.ends = kept[0].starts, kept[0].ends
+        self.touching = touching
+        self._utf8: bytes | None = None
+        self.starts: Sequence[int]
+        self.ends: Sequence[int]
+        if kept is not None:  # as lists: bisecting and picking pieces make no integer a step (about 3% fewer)
+            self.starts, self.ends = _listed(kept[0].starts), _listed(kept[0].ends)
             return
         self.starts, self.ends, _ = token_table(text)
+
+    @classmethod
+    def of(cls, doc: Document, blob: bytes | None, ctx: WriteContext) -> _OurTokens:
+        """Our tokens of ``doc``: from the table the store kept (``blob``), its runs that touch joined by DEL
+        (``_TOUCHING``) unless the text holds one, else tokenized."""
+        touching = " " if _TOUCHING in doc.text else _TOUCHING
+        return cls(doc.text, kept_tokens(doc, blob, ctx, touching=touching), touching)
+
+    def utf8(self) -> bytes:
+        """The text as UTF-8, lone surrogates passed through (made once: for the hashes and the line)."""
+        if self._utf8 is None:
+            self._utf8 = self.text.encode("utf-8", "surrogatepass")
+        return self._utf8
 
     def escaped(self) -> list[str] | None:
         """The token texts, JSON-escaped, from a kept table: one ``json_str`` of its joined tokens and one
@@ -400,39 +432,38 @@ class _OurTokens:
         are the pieces of the escaped whole); None without one (or when the pieces do not fit)."""
         if self.kept is None:
             return None
-        joined = self.kept[1]
+        joined = self.kept[1] if self.touching == " " else self.kept[1].replace(self.touching, " ")
         escaped = json_str(joined)[1:-1].split(" ") if joined else []
         return escaped if len(escaped) == len(self.starts) else None
 
     def json_bytes(self) -> bytes | None:
         """The JSON list of the token dicts as UTF-8 (``write_json``'s text, lone surrogates passed through),
         made from a kept table by a few C calls a document and none per token: None for what it does not
-        do (no kept table, a DEL in a token, offsets or ids past the number tables) and ``write_json`` does.
+        do (no kept table, a DEL in the text, offsets or ids past the number tables) and ``write_json`` does.
 
-        The table's runs (tokens one space apart) are joined by " " where white space separates them and
-        by DEL where nothing does, and escaped by one ``json_str``: escaping is per character, never makes
-        a space or a DEL, and never touches one (tokens hold no white space), so each space is now a token
-        followed by white space and each DEL one that is not. Two ``replace`` calls turn them into what
-        lies between two tokens' texts (``ws`` and the next dict's opening) and a NUL, and one ``split``
-        at the NULs gives each token's text with what goes before it. The numbers are pieces made once
-        (``_number_pieces``), picked by ``itemgetter`` (one C call for all tokens), and the four lists are
-        laid side by side by slice assignment and joined once."""
-        if self.kept is None:
+        The kept tokens come one space apart where white space follows a token and DEL apart where nothing
+        does (``_spans.spaced``), as UTF-8; escaped by one ``json_str`` when they hold anything JSON escapes
+        (else they are their own JSON): escaping is per character, never makes a space or a DEL, and never
+        touches one (tokens hold no white space), so each space is still a token followed by white space
+        and each DEL one that is not. Two ``replace`` calls turn them into what lies between two tokens'
+        texts (``ws`` and the next dict's opening) and a NUL, and one ``split`` at the NULs gives each
+        token's text with what goes before it. The numbers are pieces made once (``_byte_pieces``),
+        picked by ``itemgetter`` (one C call for all tokens), and the four lists are laid side by side by
+        slice assignment and joined once."""
+        if self.kept is None or self.touching == " ":
             return None
-        table, joined = self.kept
-        text, starts, ends = self.text, table.starts, table.ends
+        joined = self.kept[1]
+        text, starts, ends = self.text, self.starts, self.ends
         n = len(starts)
         if not n:
             return b"[]"
-        start_of, end_of, id_of = _number_pieces(_TABLE)
-        if n > len(id_of) or ends[-1] >= len(end_of) or "\x7f" in joined:
+        start_of, end_of, id_of = _byte_pieces(_TABLE)
+        if n > len(id_of) or ends[-1] >= len(end_of):
             return None
-        run_starts, run_ends = table.run_starts, table.run_ends
-        runs: list[str | None] = [None] * (2 * len(run_starts) - 1)
-        runs[0::2] = map(text.__getitem__, map(slice, run_starts, run_ends))
-        runs[1::2] = map(_GAP.__getitem__, map(ne, run_ends[:-1], run_starts[1:]))
-        escaped = json_str("".join(runs)).encode("utf-8", "surrogatepass")  # type: ignore[arg-type]
-        texts = escaped[1:-1].replace(b" ", _THEN_WS).replace(b"\x7f", _THEN_NO_WS).split(b"\0")
+        escaped = joined.encode("utf-8", "surrogatepass")
+        if len(escaped.translate(None, _ESCAPED)) != len(escaped):  # something to escape: " \ or a control
+            escaped = json_str(joined)[1:-1].encode("utf-8", "surrogatepass")
+        texts = escaped.replace(b" ", _THEN_WS).replace(_TOUCHING_B, _THEN_NO_WS).split(b"\0")
         if len(texts) != n:
             return None
         texts[0] = _FIRST_B + texts[0]
@@ -441,7 +472,7 @@ class _OurTokens:
         pieces[1::4] = itemgetter(*starts)(start_of) if n > 1 else [start_of[starts[0]]]  # one: not a tuple
         pieces[2::4] = itemgetter(*ends)(end_of) if n > 1 else [end_of[ends[0]]]
         pieces[3::4] = id_of[:n]
-        pieces[-1] = b"true}]" if text[ends[-1]:ends[-1] + 1].isspace() else b"false}]"
+        pieces[-1] = _LAST_B[text[ends[-1]:ends[-1] + 1].isspace()]
         return b"".join(pieces)  # type: ignore[arg-type]
 
     def locate(self, offset: int, last: bool) -> tuple[bool, int]:
@@ -466,13 +497,14 @@ class _OurTokens:
         """The JSON list of the token dicts, as ``json.dumps`` writes it (``dicts``' keys, its separators,
         the text encoded by the same function), a slice at a time, without making the dicts. Each token
         is four pieces: its escaped text, then ``", "start": S, "end": ``, ``E, "id": `` and
-        ``I, "ws": W}, {"text": "`` taken from tables made once (``_pieces``); the four are laid side by
-        side by slice assignment and the slice is one ``join`` (no Python, no tuple, no hashing per
-        token). ``ws`` is whether white space follows: tokens cover every other character, so it is
+        ``I, "ws": W}, {"text": "`` taken from tables made once (``_pieces``, ``_id_ws_pieces``); the four are
+        laid side by side by slice assignment and the slice is one ``join`` (no Python, no tuple, no hashing
+        per token). ``ws`` is whether white space follows: tokens cover every other character, so it is
         whether the next token starts after this one ends (and, for the last, the character after it)."""
         text, starts, ends = self.text, self.starts, self.ends
         n = len(starts)
-        start_of, end_of, id_ws = _pieces(_TABLE)
+        start_of, end_of, _ = _pieces(_TABLE)
+        id_ws = _id_ws_pieces(_TABLE)
         kept = self.escaped()
         out.write("[")
         for first in range(0, n, _SLICE):
@@ -495,8 +527,7 @@ class _OurTokens:
             else:
                 pieces[1::4] = map(_START.format, s)
                 pieces[2::4] = map(_END.format, e)
-                pieces[3::4] = map(add, map(_ID_WS.format, range(first, stop), map(_JSON_BOOL.__getitem__, ws)),
-                                   repeat(_NEXT))
+                pieces[3::4] = map(add, map(_ID.format, range(first, stop)), map(_WS_NEXT.__getitem__, ws))
             pieces[-1] = pieces[-1][:-len(_NEXT)]  # the last token closes the slice
             if first:
                 out.write(", ")
@@ -505,33 +536,51 @@ class _OurTokens:
         out.write("]")
 
 
+# A token's dict is four pieces after its text: ``", "start": S, "end": ``, ``E, "id": ``, ``I, "ws": `` and
+# ``W}, {"text": "`` (the next dict's opening; the last closes the list instead). The text pieces are the
+# one spelling: ``json_bytes``' byte pieces are their UTF-8.
 _FIRST = '{"text": "'
 _NEXT = ', ' + _FIRST  # what follows a token's dict when another comes
-_START, _END, _ID_WS = '", "start": {}, "end": ', '{}, "id": ', '{}, "ws": {}}}'
+_START, _END, _ID = '", "start": {}, "end": ', '{}, "id": ', '{}, "ws": '
 _JSON_BOOL = ("false", "true")
+_WS_NEXT = tuple(f"{w}}}{_NEXT}" for w in _JSON_BOOL)  # by whether white space follows
 _UNQUOTED = itemgetter(slice(1, -1))  # a JSON string's contents
 
 
 _TABLE = 1 << 13  # numbers whose pieces are made once (about 15 ms): offsets and ids of the usual document
-_GAP = ("\x7f", " ")  # between two runs of tokens (``json_bytes``): whether white space lies between them
-_THEN_WS, _THEN_NO_WS = b'\0true}, {"text": "', b'\0false}, {"text": "'  # a token's end, after its text
-_FIRST_B = b'[{"text": "'
+_TOUCHING = "\x7f"  # between two kept runs that touch (``json_bytes``): a token white space does not follow
+_TOUCHING_B = _TOUCHING.encode()
+_ESCAPED = _CONTROLS + b'"\\'  # the bytes of every character JSON escapes (``json_str``)
+_THEN_NO_WS, _THEN_WS = (b"\0" + ws_next.encode() for ws_next in _WS_NEXT)  # a token's end, after its text
+_FIRST_B = ("[" + _FIRST).encode()
+_LAST_B = tuple((ws_next[:-len(_NEXT)] + "]").encode() for ws_next in _WS_NEXT)
 
 
 @lru_cache(maxsize=1)
 def _pieces(size: int) -> tuple[list[str], list[str], list[str]]:
-    """The pieces ``write_json`` takes for numbers under ``size`` (about 10 ms to make, once): after a
-    token's text, its start; its end; its id and whether white space follows (at 2 id + ws)."""
-    return ([_START.format(k) for k in range(size)], [_END.format(k) for k in range(size)],
-            [_ID_WS.format(k, w) + _NEXT for k in range(size) for w in _JSON_BOOL])
+    """The pieces after a token's text for numbers under ``size`` (about 10 ms to make, once): its start;
+    its end; its id."""
+    return [_START.format(k) for k in range(size)], [_END.format(k) for k in range(size)], \
+        [_ID.format(k) for k in range(size)]
 
 
 @lru_cache(maxsize=1)
-def _number_pieces(size: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
-    """The pieces ``json_bytes`` takes for numbers under ``size``, as UTF-8: after a token's text, its start;
-    its end; after that, its id."""
-    return ([b'", "start": %d, "end": ' % k for k in range(size)], [b"%d" % k for k in range(size)],
-            [b', "id": %d, "ws": ' % k for k in range(size)])
+def _id_ws_pieces(size: int) -> list[str]:
+    """``write_json``'s last piece of a token: its id, whether white space follows, the next dict's opening
+    (at 2 id + ws)."""
+    return [id_piece + ws_next for id_piece in _pieces(size)[2] for ws_next in _WS_NEXT]
+
+
+@lru_cache(maxsize=1)
+def _byte_pieces(size: int) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """``_pieces`` as UTF-8, for ``json_bytes``."""
+    start_of, end_of, id_of = _pieces(size)
+    return list(map(str.encode, start_of)), list(map(str.encode, end_of)), list(map(str.encode, id_of))
+
+
+def _listed(offsets: Sequence[int]) -> list[int]:
+    """A kept table's offsets (a ``memoryview``, or an ``array`` on a big-endian machine) as a list."""
+    return offsets.tolist() if isinstance(offsets, memoryview | array) else list(offsets)
 
 
 def _token_at(tokens: list[dict[str, Any]], edge: dict[int, int], offset: int, last: bool = False) -> int:
