@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.errors import AnnotatorError, StoreError
-from annotator.formats._order import canonical, placed
+from annotator.formats._order import canonical, inside_in_order
 from annotator.formats.base import Format, Record, WriteContext
 from annotator.model.annotations import Annotations, Document
 from annotator.model.checks import brief, is_offset
@@ -65,7 +65,7 @@ def _checked(doc: Document, state: Annotations) -> Annotations:
     """``state`` with its spans in canonical order (as stored, nearly always: then only checked), each
     with whole-number offsets inside the text; else a StoreError naming the span (a store edited by hand)."""
     size = len(doc.text)
-    entities, claims = placed(state.entities, size), placed(state.claims, size)
+    entities, claims = inside_in_order(state.entities, size), inside_in_order(state.claims, size)
     if entities is None or claims is None:
         span = next((s for s in (*state.entities, *state.claims)
                      if not (is_offset(s.start) and is_offset(s.end) and 0 <= s.start < s.end <= size)), None)

@@ -1,4 +1,4 @@
-"""An export's check of a stored state's spans (``exporting._checked`` through ``_order.placed``): in
+"""An export's check of a stored state's spans (``exporting._checked`` through ``_order.inside_in_order``): in
 canonical order, offsets whole numbers inside the text, else the store is said damaged, naming the span;
 the same outcome as the checks made one after the other before (``inside``, then ``canonical``)."""
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from annotator.errors import StoreError
 from annotator.exporting import _checked
-from annotator.formats._order import canonical, placed
+from annotator.formats._order import canonical, inside_in_order
 from annotator.model.annotations import Annotations, Claim, Document, Entity, sort_spans
 from annotator.model.checks import is_offset
 
@@ -20,7 +20,7 @@ offsets = st.one_of(st.integers(-2, 12), st.booleans(), st.sampled_from([1.0, 2.
 
 
 def reference(doc: Document, state: Annotations) -> Annotations:
-    """What ``_checked`` did before ``placed``: each list checked inside the text, then put in order."""
+    """What ``_checked`` did before ``inside_in_order``: each list checked inside the text, then put in order."""
     size = len(doc.text)
     for spans in (state.entities, state.claims):
         if spans and not ({type(s.start) for s in spans} | {type(s.end) for s in spans} == {int}
@@ -71,6 +71,6 @@ def test_a_damaged_span_is_refused_naming_it() -> None:
     state = Annotations("d", "a", entities=(Entity("e1", 0, 2, "PER"), Entity("e2", 3, 9, "ORG")))
     with pytest.raises(StoreError, match=r"span 'e2' at \[3, 9\) is outside its text \(length 5\)"):
         _checked(Document("d", "abcde"), state)
-    assert placed((Entity("e1", True, 2, "PER"),), 5) is None  # true is not 1
-    assert placed((Entity("e2", 2, 4, "PER"), Entity("e1", 0, 3, "PER")), 5) == \
+    assert inside_in_order((Entity("e1", True, 2, "PER"),), 5) is None  # true is not 1
+    assert inside_in_order((Entity("e2", 2, 4, "PER"), Entity("e1", 0, 3, "PER")), 5) == \
         (Entity("e1", 0, 3, "PER"), Entity("e2", 2, 4, "PER"))

@@ -12,29 +12,18 @@ from collections.abc import Sequence
 from itertools import islice
 from operator import attrgetter, lt
 
-from annotator.model.annotations import S, Span, sort_spans
+from annotator.model.annotations import S, in_span_order, sort_spans
 
 _START, _END = attrgetter("start"), attrgetter("end")
 
 
-def in_order(spans: Sequence[Span]) -> bool:
-    """Whether ``spans`` are in ``sort_spans`` order, told without a key per span in the usual case: starts
-    that rise strictly need no look at ends or ids (C loops only); spans sharing a start are sorted to
-    see. A state is stored sorted, so on export this nearly always holds and nothing is sorted again."""
-    if len(spans) < 2:
-        return True
-    starts = list(map(_START, spans))
-    if all(map(lt, starts, islice(starts, 1, None))):
-        return True
-    return sort_spans(spans) == tuple(spans)
-
-
 def canonical(spans: Sequence[S]) -> Sequence[S]:
-    """``spans`` in ``sort_spans`` order: as they are when they already are (``in_order``)."""
-    return spans if in_order(spans) else sort_spans(spans)
+    """``spans`` in ``sort_spans`` order: as they are when they already are (the model's ``in_span_order``,
+    which also puts a loaded state in order: one owner of the check)."""
+    return spans if in_span_order(spans) else sort_spans(spans)
 
 
-def placed(spans: Sequence[S], size: int) -> Sequence[S] | None:
+def inside_in_order(spans: Sequence[S], size: int) -> Sequence[S] | None:
     """``canonical(spans)`` when every span has whole-number offsets with ``0 <= start < end <= size``, else
     None: the two checks an export makes of a stored state, sharing one read of the offsets (C loops, no Python
     work per span; with starts that rise strictly the least is the first)."""
@@ -47,8 +36,7 @@ def placed(spans: Sequence[S], size: int) -> Sequence[S] | None:
         return spans if starts[0] >= 0 else None
     if min(starts) < 0:
         return None
-    ordered = sort_spans(spans)
-    return spans if ordered == tuple(spans) else ordered
+    return canonical(spans)
 
 
 _INT = {int}

@@ -14,7 +14,7 @@ shapes) and the schema's ``Attribute.check`` (attribute values).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from operator import attrgetter, le, lt
@@ -222,7 +222,7 @@ def sort_spans(spans: Iterable[S]) -> tuple[S, ...]:
     return tuple(sorted(spans, key=span_order))
 
 
-def in_span_order(spans: tuple[Span, ...]) -> bool:
+def in_span_order(spans: Sequence[Span]) -> bool:
     """Whether ``spans`` are in canonical order (``span_order``): their starts compared at C speed, and only where
     two spans start together (or out of order) their whole keys."""
     if len(spans) < 2:
