@@ -20,7 +20,7 @@ from annotator.exporting import export_store
 from annotator.formats.base import get_format
 from annotator.model import codec
 from annotator.model import operations as o
-from annotator.model.annotations import Annotations, Claim, Document, Entity, Rejection, sort_spans
+from annotator.model.annotations import Annotations, Claim, Document, Entity, Rejection, in_canonical_order, sort_spans
 from annotator.schema import default_schema_path, load_schema
 from annotator.store.sqlite import SQLiteStore
 from annotator.text import tokenize
@@ -30,8 +30,10 @@ CLASSES = (Annotations, Entity, Claim, Rejection)
 
 
 def checked(cls: type, data: object) -> tuple[str, Any]:
+    """The checked path's answer; for a state, with the spans in the canonical order ``from_json`` promises."""
     try:
-        return "ok", codec.decode_checked(cls, data, cls.__name__.lower())
+        got = codec.decode_checked(cls, data, cls.__name__.lower())
+        return "ok", in_canonical_order(got) if cls is Annotations else got
     except OperationError as exc:
         return "error", str(exc)
 

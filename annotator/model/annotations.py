@@ -24,7 +24,7 @@ from annotator.model.checks import DOC_STATUSES
 from annotator.model.codec import WritesItself, by_fields, decode, encode_fields, span_writer
 
 __all__ = ["DOC_STATUSES", "AttrValue", "Document", "Span", "Entity", "Claim", "Rejection", "Annotations", "sort_spans",
-           "in_span_order", "span_order", "text_hash", "identities_of", "with_identities"]
+           "in_span_order", "in_canonical_order", "span_order", "text_hash", "identities_of", "with_identities"]
 
 
 # Attribute values are plain JSON scalars: str (choice or free text), bool, int/float, or None.
@@ -203,13 +203,18 @@ class Annotations(WritesItself):
         """A stored state, its spans in canonical order: a store edited by hand may hold them in any order, and
         the operations put a new or changed span in its place by bisection (``operations._inserted``), so the
         order is made sure of here, once per load (checked at C speed; sorted only when out of order)."""
-        state = decode(cls, d, "annotations")
-        try:
-            if in_span_order(state.entities) and in_span_order(state.claims):
-                return state
-            return replace(state, entities=sort_spans(state.entities), claims=sort_spans(state.claims))
-        except TypeError:  # offsets or ids of the wrong type: left as they came, for the checks that refuse them
+        return in_canonical_order(decode(cls, d, "annotations"))
+
+
+def in_canonical_order(state: Annotations) -> Annotations:
+    """``state`` with its spans in canonical order: as it is when already so (checked at C speed), else sorted;
+    a state whose offsets or ids are of the wrong type is left as it came, for the checks that refuse it."""
+    try:
+        if in_span_order(state.entities) and in_span_order(state.claims):
             return state
+        return replace(state, entities=sort_spans(state.entities), claims=sort_spans(state.claims))
+    except TypeError:
+        return state
 
 
 def span_order(span: Span) -> tuple[int, int, str]:
