@@ -72,7 +72,7 @@ def _checked(doc: Document, state: Annotations) -> Annotations:
         if span is not None:
             raise StoreError(f"document {brief(doc.id)}: span {brief(span.id)} at [{brief(span.start)}, "
                              f"{brief(span.end)}) is outside its text (length {size}); store damaged?")
-        entities, claims = canonical(state.entities), canonical(state.claims)  # offsets of an int subclass
+        entities, claims = canonical(state.entities), canonical(state.claims)  # bool or int-subclass offsets
     if entities is not state.entities or claims is not state.claims:
         state = state.with_(entities=entities, claims=claims)
     return state

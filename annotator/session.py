@@ -529,7 +529,7 @@ class AnnotationSession:
         value, queue = self.store.setting_and_assigned(ASSIGNMENT_SETTING, self.annotator)
         dynamic = self._seen_queue(value)
         if dynamic is None:
-            return queue or None, None
+            return _fixed_queue(queue), None
         if not take:
             return queue, None
         statuses = queue_statuses(self.store, self.annotator, queue)
@@ -569,7 +569,7 @@ class AnnotationSession:
                 return None  # taken from the pool as below: none left
             value, queue = step.setting, step.queue
         dynamic = self._seen_queue(value)
-        documents = Documents(self.store, self.annotator, queue if dynamic is not None else queue or None)
+        documents = Documents(self.store, self.annotator, queue if dynamic is not None else _fixed_queue(queue))
         following = documents.first() if after is None else documents.step(after, 1)
         if following is not None or dynamic is None:  # (without a dynamic queue nothing is taken; None: every
             return following  # document is theirs)
@@ -729,3 +729,8 @@ class AnnotationSession:
     @_settled
     def save_position(self, doc_id: str, cursor: int) -> None:
         self.store.set_position(self.annotator, Position(doc_id, cursor))
+
+
+def _fixed_queue(queue: list[str]) -> list[str] | None:
+    """A queue dealt once (no dynamic queue): an annotator with none dealt works on every document (None)."""
+    return queue or None

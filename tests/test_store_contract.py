@@ -1349,3 +1349,4 @@ def test_an_actions_statements_run_on_one_kept_cursor(pg_cluster):
     finally:
         store._conn = getattr(store._conn, "_conn", store._conn)
         store.close()
+    assert store._cur is None  # closed with its connection, not kept referenced

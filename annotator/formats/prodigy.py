@@ -212,8 +212,8 @@ def _line_bytes(task: dict[str, Any]) -> bytes | None:
     if body is None:
         return None
     made = {"text": _text_json(tokens), "tokens": body, "spans": _spans_json(task["spans"]).encode("utf-8")}
-    obj = {**task, "text": _MARK, "tokens": _MARK, "spans": _MARK}
-    parts = ENCODE(obj).split(_MARK_JSON)
+    obj = {**task, "text": _PLACE, "tokens": _PLACE, "spans": _PLACE}
+    parts = ENCODE(obj).split(_PLACE_JSON)
     if len(parts) != 4:  # a value of the task is the mark itself: written whole
         return None
     first, second, third = [made[key] for key in obj if key in made]  # in the task's key order
@@ -252,7 +252,7 @@ def _spans_json(spans: list[dict[str, Any]]) -> str:
 
 def _around_tokens(task: dict[str, Any]) -> tuple[str, str] | None:
     """The task's JSON before and after its tokens' place, or None when a value of the task is the mark."""
-    parts = _task_json(task, _MARK).split(_MARK_JSON)
+    parts = _task_json(task, _PLACE).split(_PLACE_JSON)
     return (parts[0], parts[1]) if len(parts) == 2 else None
 
 
@@ -389,8 +389,8 @@ def _kept_tokens(doc: Document, kept: Any) -> list[dict[str, Any]] | None:
     return None
 
 
-_MARK = "\x00tokens\x00"  # where our tokens go in a task's JSON (a task holding it as a value: written whole)
-_MARK_JSON = ENCODE(_MARK)
+_PLACE = "\x00tokens\x00"  # where our text, tokens and spans go in a task's JSON (held as a value: written whole)
+_PLACE_JSON = ENCODE(_PLACE)
 _SLICE = 4096  # tokens made into dicts and encoded at a time
 
 

@@ -426,6 +426,7 @@ class PostgresStore(SQLReads):
             cur.execute(self._pg.sql.SQL("SET LOCAL ROLE {}").format(self._pg.sql.Identifier(owner)))
 
     def _close_connection(self) -> None:
+        self._cur = None  # the kept cursor goes with its connection
         if self._conn is not None:
             try:
                 self._conn.close()
