@@ -6,9 +6,19 @@ from annotator.store.migrations import LONG_TEXTS_MIGRATION
 from annotator.store.pg_migrations import (
     PG_HOT_LABELS_MIGRATION,
     PG_LONG_TEXTS_MIGRATION,
+    PG_ONE_PLAN_MIGRATION,
     PG_TAKE_COUNTS_MIGRATION,
     PG_TAKE_FUNCTION_MIGRATION,
 )
+
+
+def undo_one_plan(cur) -> None:
+    """Take PostgreSQL's migration 13 away (the queue-and-take statement sent by the client, the triggers' statements
+    planned as any other)."""
+    cur.execute("DROP FUNCTION annotator_next(text, text, text, text, integer, double precision)")
+    for (fn,) in cur.execute("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE 'plan_cache_mode=force_generic_plan' "
+                             "= ANY(p.proconfig) AND p.proname <> 'annotator_take'").fetchall():
+        cur.execute(f"ALTER FUNCTION {fn} RESET plan_cache_mode")
 
 
 def undo_take_function(cur) -> None:
@@ -42,6 +52,8 @@ def made_before_long_texts(store, db, version: int | None = None) -> None:
         version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
 
         def undo(cur):
+            if version < PG_ONE_PLAN_MIGRATION:
+                undo_one_plan(cur)
             if version < PG_TAKE_FUNCTION_MIGRATION:
                 undo_take_function(cur)
             if version < PG_HOT_LABELS_MIGRATION:

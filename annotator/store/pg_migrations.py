@@ -408,6 +408,61 @@ BEGIN
 END
 $take$
 """,
+    # 13: (issue 12 aim 6) an action's statements planned once per connection. A statement is planned afresh at each
+    # of its first five runs on a connection (custom plans), then once more (the generic plan it keeps): for the
+    # benchmark's connections of about 30 actions that planning was a third of the server's instructions (callgrind),
+    # most of it the queue-and-take statement of ``PostgresStore.next_in_queue`` (four joins and two subqueries) and
+    # the triggers' statements (the tallies' INSERT: a union, a grouping and ON CONFLICT). No plan of theirs depends
+    # on a parameter's value, so they are now planned once: the queue-and-take statement is ``annotator_next`` (the
+    # statement ``next_in_queue`` sent, run by a function with one generic plan and no JIT, as the take is) and the
+    # trigger functions plan their statements the same way. (Other statements keep the server's default: the
+    # setting is each function's, not the connection's.)
+    """
+DO $migrate$
+DECLARE
+    fn REGPROCEDURE;
+BEGIN
+    FOR fn IN SELECT DISTINCT t.tgfoid::regprocedure FROM pg_trigger t
+            WHERE t.tgrelid IN ('annotations'::regclass, 'assignments'::regclass, 'documents'::regclass)
+            AND t.tgname IN ('annotations_tally', 'documents_workers', 'assignments_workers',
+                             'annotations_workers_added', 'annotations_workers_removed', 'annotations_workers_moved')
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s SET plan_cache_mode = force_generic_plan', fn);
+    END LOOP;
+END
+$migrate$;
+CREATE FUNCTION annotator_next(p_key TEXT, p_who TEXT, p_after TEXT, p_seen TEXT, p_overlap INTEGER,
+                               p_lease DOUBLE PRECISION)
+    RETURNS TABLE (o_value TEXT, o_queue TEXT[], o_tried BOOLEAN, o_taken TEXT, o_state TEXT, o_seq BIGINT,
+                   o_chars BIGINT, o_step INTEGER, o_marks BYTEA, o_text BYTEA, o_meta TEXT)
+    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
+    AS $next$
+BEGIN
+    -- the setting and the queue; whether to take (nothing after p_after); the take; the taken document's state and
+    -- its text's marks (or the text itself, when it has none)
+    RETURN QUERY
+    WITH q AS MATERIALIZED (
+        SELECT (SELECT value FROM settings WHERE key=p_key) AS value, ARRAY(
+            SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=p_who AND (
+                s.expires_at IS NULL
+                OR s.expires_at > to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                OR EXISTS (SELECT 1 FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator
+                           AND o.seq > s.taken_seq))
+            ORDER BY s.assigned_at, d.seq) AS queue
+    ), t AS MATERIALIZED (
+        SELECT c.tried, CASE WHEN c.tried THEN annotator_take(p_who, p_overlap, p_lease) END AS taken
+        FROM (SELECT COALESCE(q.value = p_seen AND CASE WHEN p_after IS NULL THEN cardinality(q.queue) = 0
+              ELSE COALESCE(array_position(q.queue, p_after), cardinality(q.queue)) = cardinality(q.queue) END,
+              false) AS tried FROM q) AS c
+    )
+    SELECT q.value, q.queue, t.tried, t.taken, a.state, d.seq, m.chars, m.step, m.marks,
+           CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta
+    FROM q CROSS JOIN t
+    LEFT JOIN documents d LEFT JOIN text_marks m ON m.doc_id=d.id ON d.id=t.taken
+    LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=p_who;
+END
+$next$
+""",
 ]
 
 # The migration that keeps long texts' search copies in parts (``search_parts``; SQLite's is ``LONG_TEXTS_MIGRATION``).
@@ -423,3 +478,6 @@ assert FILL_COUNTED in PG_MIGRATIONS[PG_HOT_LABELS_MIGRATION - 1]
 # The migration that makes the take a function of the database (``annotator_take``), no longer a temporary one.
 PG_TAKE_FUNCTION_MIGRATION = 12
 assert "CREATE FUNCTION annotator_take" in PG_MIGRATIONS[PG_TAKE_FUNCTION_MIGRATION - 1]
+# The migration after which an action's statements are planned once per connection (``annotator_next``, the triggers).
+PG_ONE_PLAN_MIGRATION = 13
+assert "CREATE FUNCTION annotator_next" in PG_MIGRATIONS[PG_ONE_PLAN_MIGRATION - 1]

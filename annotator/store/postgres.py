@@ -685,24 +685,17 @@ class PostgresStore(SQLReads):
 
     def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
                       lease_seconds: float) -> QueueStep:
-        """``Store.next_in_queue`` in one statement: the setting and the queue (as ``setting_and_assigned`` reads
-        them), whether to take (``nothing_after``'s rule, in SQL), then the take's call (``annotator_take``: its
-        statements take their own snapshots, so it sees what the queue's read saw and every take committed since),
-        then the taken document's state and its ``_read_marks`` row, held as ``load`` holds it (not inside a
-        transaction; and unknown when the statement's own snapshot, older than the take's, does not see the
-        document yet)."""
+        """``Store.next_in_queue`` in one statement, a call of the database's ``annotator_next`` (migration 13: its
+        statement planned once per connection): the setting and the queue (as ``setting_and_assigned`` reads them),
+        whether to take (``nothing_after``'s rule, in SQL), then the take's call (``annotator_take``: its statements
+        take their own snapshots, so it sees what the queue's read saw and every take committed since), then the taken
+        document's state and its ``_read_marks`` row, held as ``load`` holds it (not inside a transaction; and unknown
+        when the statement's own snapshot, older than the take's, does not see the document yet)."""
         storable_name(annotator, "annotator name")
         if self._no_assignments or self._no_marks:
             return super().next_in_queue(key, annotator, after, seen, overlap, lease_seconds)
-        sql = ("WITH q AS MATERIALIZED (SELECT (SELECT value FROM settings WHERE key=%s) AS value, ARRAY("
-               + ASSIGNED.format(now=self._NOW).replace("?", "%s") + ") AS queue), "
-               "t AS MATERIALIZED (SELECT c.tried, CASE WHEN c.tried THEN annotator_take(%s, %s, %s) END AS taken "
-               "FROM (SELECT COALESCE(q.value = %s AND CASE WHEN %s::text IS NULL THEN cardinality(q.queue) = 0 "
-               "ELSE COALESCE(array_position(q.queue, %s::text), cardinality(q.queue)) = cardinality(q.queue) END, "
-               "false) AS tried FROM q) AS c) "
-               f"SELECT q.value, q.queue, t.tried, t.taken, a.state, {_MARKS_COLUMNS} FROM q CROSS JOIN t "
-               f"LEFT JOIN {_MARKS_FROM} ON d.id=t.taken LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=%s")
-        params = (key, annotator, annotator, overlap, float(lease_seconds), seen, after, after, annotator)
+        sql = "SELECT * FROM annotator_next(%s, %s, %s, %s, %s, %s)"
+        params = (key, annotator, after, seen, overlap, float(lease_seconds))
         with self._lock:
             row = self._write(lambda cur: cur.execute(sql, params, prepare=True).fetchone(), one_statement=True)
             value, queue, tried, taken, state = row[:5]
