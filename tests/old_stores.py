@@ -13,12 +13,12 @@ from annotator.store.pg_migrations import (
 
 
 def undo_one_plan(cur) -> None:
-    """Take PostgreSQL's migration 13 away (the queue-and-take statement sent by the client, the triggers' statements
-    planned as any other)."""
-    cur.execute("DROP FUNCTION annotator_next(text, text, text, text, integer, double precision)")
-    for (fn,) in cur.execute("SELECT p.oid::regprocedure::text FROM pg_proc p WHERE 'plan_cache_mode=force_generic_plan' "
-                             "= ANY(p.proconfig) AND p.proname <> 'annotator_take'").fetchall():
-        cur.execute(f"ALTER FUNCTION {fn} RESET plan_cache_mode")
+    """Take PostgreSQL's migration 13 away (the queue-and-take statement and the one-statement writes sent by the
+    client, planned as any other)."""
+    cur.execute("DROP FUNCTION annotator_next(text, text, text, text, integer, double precision); "
+                "DROP FUNCTION annotator_write(text, integer, text, text, text, text, text, integer, text, text, text, "
+                "text, bigint); DROP FUNCTION annotator_first_write(text, text, text, integer, text, text, text, text, "
+                "text, text, text, bigint)")
 
 
 def undo_take_function(cur) -> None:

@@ -248,6 +248,8 @@ def test_a_store_made_before_the_take_function_gets_it_when_opened(pg_cluster):
     it has the database's function, and takes with it as before."""
     from old_stores import undo_one_plan, undo_take_function
 
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
     from annotator.store.pg_migrations import PG_MIGRATIONS, PG_TAKE_FUNCTION_MIGRATION
 
     db = pg_cluster.new_schema()
@@ -272,6 +274,9 @@ def test_a_store_made_before_the_take_function_gets_it_when_opened(pg_cluster):
         assert store.take_document("bob", 2, 600) == "d0"
         assert store.take_document("alice", 2, 600) == "d1"
         assert store.assignments() == {"d0": ["alice", "bob"], "d1": ["alice"]}
+        session = AnnotationSession(store, load_schema(default_schema_path()), "bob")
+        assert [e.start for e in session.add_entity("d0", 0, 3, "PER").state.entities] == [0]  # its writes too
+        assert [e.start for e in session.add_entity("d0", 4, 9, "PER").state.entities] == [0, 4]
         assert store.integrity_check() == "ok"
     finally:
         store.close()
@@ -304,7 +309,7 @@ def test_a_fresh_connection_makes_nothing_and_prepares_an_actions_statements_at_
         assert store._read("SELECT COUNT(*) FROM pg_proc WHERE pronamespace = pg_my_temp_schema()") == [(0,)]
         prepared = [" ".join(s.split()) for (s,) in store._read("SELECT statement FROM pg_prepared_statements")]
         for start in ("SELECT (SELECT value FROM settings", "SELECT annotator_take(", "SELECT a.state, d.seq",
-                      "WITH written AS ( INSERT INTO annotations", "WITH written AS ( UPDATE annotations"):
+                      "SELECT annotator_first_write(", "SELECT annotator_write("):
             assert any(s.startswith(start) for s in prepared), (start, prepared)
     finally:
         store.close()
@@ -386,11 +391,12 @@ def test_a_take_in_a_small_project_reads_only_the_documents_it_passes(pg_cluster
     assert read < 20, read
 
 
-def test_the_queue_and_take_statement_and_the_triggers_statements_are_planned_once_per_connection(pg_cluster):
+def test_an_actions_statements_are_planned_once_per_connection(pg_cluster):
     """A statement was planned afresh at each of its first five runs on a connection (custom plans): a third of a
-    benchmark connection's server instructions. The queue-and-take statement is now one call of the database's
-    ``annotator_next`` and the trigger functions plan their statements once (migration 13, ``force_generic_plan``),
-    as the take does; a label's own statement and every other read keep the server's default."""
+    benchmark connection's server instructions. The queue-and-take statement and the one-statement writes are now
+    each one call of a database function that plans its statement once (migration 13, ``force_generic_plan``, no
+    JIT), as the take does, and the triggers those statements fire run under it; every other statement of the
+    connection keeps the server's default."""
     store, session = _amal_on_a_queue(pg_cluster)
     try:
         assert session.next_document(None) == "d0"  # the setting read, then the take
@@ -402,21 +408,26 @@ def test_the_queue_and_take_statement_and_the_triggers_statements_are_planned_on
                 self.cur = cur
 
             def execute(self, sql, *args, **kwargs):
-                sent.append(" ".join(sql.split()))
+                sent.append(" ".join(sql.split()).split("(")[0])
                 return self.cur.execute(sql, *args, **kwargs)
 
         store._cursor = lambda conn: Spy(real(conn))
+        session.add_entity("d0", 0, 3, "PER")
+        session.add_entity("d0", 4, 10, "PER")
+        session.set_status("d0", "done")
         assert session.next_document("d0") == "d1"
-        assert sent == ["SELECT * FROM annotator_next(%s, %s, %s, %s, %s, %s)"], sent
-        generic = dict(store._read(  # this store's functions: the triggers' (but the log's refusal) and the two calls
+        assert sent[0].startswith("SELECT a.state, d.seq") and sent[1:] == [  # the state read, then one call each
+            "SELECT annotator_first_write", "SELECT annotator_write", "SELECT annotator_write",
+            "SELECT * FROM annotator_next"], sent
+        generic = dict(store._read(  # this store's functions: the triggers' and the calls
             "SELECT DISTINCT p.proname, 'plan_cache_mode=force_generic_plan' = ANY(p.proconfig) FROM pg_proc p "
             "LEFT JOIN pg_trigger t ON t.tgfoid = p.oid WHERE p.pronamespace = current_schema()::regnamespace "
-            "AND p.proname <> 'annotator_oplog_append_only' AND (t.tgname IS NOT NULL OR starts_with(p.proname, 'annotator_'))"))
-        assert generic == {"annotator_tally": True, "annotator_workers_changed": True, "annotator_next": True,
-                           "annotator_take": True}, generic
+            "AND (t.tgname IS NOT NULL OR starts_with(p.proname, 'annotator_'))"))
+        assert {name for name, on in generic.items() if on} == {
+            "annotator_next", "annotator_take", "annotator_write", "annotator_first_write"}, generic
         assert store._read("SHOW plan_cache_mode") == [("auto",)]  # the connection's own: the server's default
-        session.add_entity("d1", 0, 3, "PER")
-        assert store.load("d1", "amal").entities[0].label == "PER"
+        assert [(e.start, e.end) for e in store.load("d0", "amal").entities] == [(0, 3), (4, 10)]
+        assert store.load("d0", "amal").status == "done" and len(store.history("d0", "amal")) == 3
         assert store.integrity_check() == "ok"
     finally:
         store.close()

@@ -16,6 +16,25 @@ CREATE TABLE schema_version (
 )
 """
 
+# Migration 13's two write functions (``annotator_write``, ``annotator_first_write``) share their head (one generic
+# plan, no JIT) and their tail (the row just written logged in the same statement, and how many were).
+_M13_WRITE_HEAD = """    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
+    AS $write$
+DECLARE
+    v_written BIGINT;
+BEGIN
+"""
+_M13_WRITE_TAIL = """    ), logged AS (
+        INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+        SELECT doc_id, annotator, p_action, p_op, p_inverse, p_ref, version, updated_at FROM written
+        RETURNING 1
+    )
+    SELECT COUNT(*) INTO v_written FROM logged;
+    RETURN v_written;
+END
+$write$;
+"""
+
 PG_MIGRATIONS: list[str] = [
     # 1: documents, materialized annotations, the append-only operation log, positions, sessions
     """
@@ -411,26 +430,35 @@ $take$
     # 13: (issue 12 aim 6) an action's statements planned once per connection. A statement is planned afresh at each
     # of its first five runs on a connection (custom plans), then once more (the generic plan it keeps): for the
     # benchmark's connections of about 30 actions that planning was a third of the server's instructions (callgrind),
-    # most of it the queue-and-take statement of ``PostgresStore.next_in_queue`` (four joins and two subqueries) and
-    # the triggers' statements (the tallies' INSERT: a union, a grouping and ON CONFLICT). No plan of theirs depends
-    # on a parameter's value, so they are now planned once: the queue-and-take statement is ``annotator_next`` (the
-    # statement ``next_in_queue`` sent, run by a function with one generic plan and no JIT, as the take is) and the
-    # trigger functions plan their statements the same way. (Other statements keep the server's default: the
-    # setting is each function's, not the connection's.)
+    # most of it the queue-and-take statement of ``PostgresStore.next_in_queue`` (four joins and two subqueries), the
+    # two one-statement writes and what their triggers run (the tallies' INSERT: a union, a grouping and ON CONFLICT;
+    # the foreign keys' checks). No plan of theirs depends on a parameter's value, so they are now planned once: each
+    # is a function of the database running the statement the client sent, with one generic plan and no JIT, as the
+    # take does (``annotator_next``, ``annotator_write``, ``annotator_first_write``); the triggers their statements fire
+    # run under the same setting. (Every other statement keeps the server's default: the setting is each function's,
+    # not the connection's.)
     """
-DO $migrate$
-DECLARE
-    fn REGPROCEDURE;
-BEGIN
-    FOR fn IN SELECT DISTINCT t.tgfoid::regprocedure FROM pg_trigger t
-            WHERE t.tgrelid IN ('annotations'::regclass, 'assignments'::regclass, 'documents'::regclass)
-            AND t.tgname IN ('annotations_tally', 'documents_workers', 'assignments_workers',
-                             'annotations_workers_added', 'annotations_workers_removed', 'annotations_workers_moved')
-    LOOP
-        EXECUTE format('ALTER FUNCTION %s SET plan_cache_mode = force_generic_plan', fn);
-    END LOOP;
-END
-$migrate$;
+CREATE FUNCTION annotator_write(p_state TEXT, p_version INTEGER, p_status TEXT, p_at TEXT, p_counted TEXT,
+                                p_doc TEXT, p_who TEXT, p_expected INTEGER, p_created TEXT, p_action TEXT, p_op TEXT,
+                                p_inverse TEXT, p_ref BIGINT) RETURNS BIGINT
+""" + _M13_WRITE_HEAD + """
+    -- the row at the version read and with the state's created_at, and its log entry; 0: nothing written
+    WITH written AS (
+        UPDATE annotations SET state=p_state, version=p_version, status=p_status, updated_at=p_at, counted=p_counted
+        WHERE doc_id=p_doc AND annotator=p_who AND version=p_expected AND created_at=p_created
+        RETURNING doc_id, annotator, version, updated_at
+""" + _M13_WRITE_TAIL + """
+CREATE FUNCTION annotator_first_write(p_doc TEXT, p_who TEXT, p_state TEXT, p_version INTEGER, p_status TEXT,
+                                      p_created TEXT, p_at TEXT, p_counted TEXT, p_action TEXT, p_op TEXT,
+                                      p_inverse TEXT, p_ref BIGINT) RETURNS BIGINT
+""" + _M13_WRITE_HEAD + """
+    -- the annotator's first row of the document and its log entry; 0: the row was there already
+    WITH written AS (
+        INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
+        VALUES (p_doc, p_who, p_state, p_version, p_status, p_created, p_at, p_counted)
+        ON CONFLICT (doc_id, annotator) DO NOTHING
+        RETURNING doc_id, annotator, version, updated_at
+""" + _M13_WRITE_TAIL + """
 CREATE FUNCTION annotator_next(p_key TEXT, p_who TEXT, p_after TEXT, p_seen TEXT, p_overlap INTEGER,
                                p_lease DOUBLE PRECISION)
     RETURNS TABLE (o_value TEXT, o_queue TEXT[], o_tried BOOLEAN, o_taken TEXT, o_state TEXT, o_seq BIGINT,
@@ -478,6 +506,7 @@ assert FILL_COUNTED in PG_MIGRATIONS[PG_HOT_LABELS_MIGRATION - 1]
 # The migration that makes the take a function of the database (``annotator_take``), no longer a temporary one.
 PG_TAKE_FUNCTION_MIGRATION = 12
 assert "CREATE FUNCTION annotator_take" in PG_MIGRATIONS[PG_TAKE_FUNCTION_MIGRATION - 1]
-# The migration after which an action's statements are planned once per connection (``annotator_next``, the triggers).
+# The migration after which an action's statements are planned once per connection (``annotator_next``, the writes).
 PG_ONE_PLAN_MIGRATION = 13
 assert "CREATE FUNCTION annotator_next" in PG_MIGRATIONS[PG_ONE_PLAN_MIGRATION - 1]
+assert "CREATE FUNCTION annotator_write" in PG_MIGRATIONS[PG_ONE_PLAN_MIGRATION - 1]
