@@ -6,19 +6,9 @@ from annotator.store.migrations import LONG_TEXTS_MIGRATION
 from annotator.store.pg_migrations import (
     PG_HOT_LABELS_MIGRATION,
     PG_LONG_TEXTS_MIGRATION,
-    PG_ONE_PLAN_MIGRATION,
     PG_TAKE_COUNTS_MIGRATION,
     PG_TAKE_FUNCTION_MIGRATION,
 )
-
-
-def undo_one_plan(cur) -> None:
-    """Take PostgreSQL's migration 13 away (the queue-and-take statement and the one-statement writes sent by the
-    client, planned as any other)."""
-    cur.execute("DROP FUNCTION annotator_next(text, text, text, text, integer, double precision); "
-                "DROP FUNCTION annotator_write(text, integer, text, text, text, text, text, integer, text, text, text, "
-                "text, bigint); DROP FUNCTION annotator_first_write(text, text, text, integer, text, text, text, text, "
-                "text, text, text, bigint)")
 
 
 def undo_take_function(cur) -> None:
@@ -52,8 +42,6 @@ def made_before_long_texts(store, db, version: int | None = None) -> None:
         version = PG_LONG_TEXTS_MIGRATION - 1 if version is None else version
 
         def undo(cur):
-            if version < PG_ONE_PLAN_MIGRATION:
-                undo_one_plan(cur)
             if version < PG_TAKE_FUNCTION_MIGRATION:
                 undo_take_function(cur)
             if version < PG_HOT_LABELS_MIGRATION:

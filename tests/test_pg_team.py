@@ -107,7 +107,7 @@ def test_the_kept_counts_follow_every_change_of_workers(pg_cluster):
 @pytest.fixture
 def old_store(pg_cluster):
     """A project made before migration 10: taken, labelled and lapsed documents, then its version set back."""
-    from old_stores import undo_hot_labels, undo_one_plan, undo_take_counts, undo_take_function
+    from old_stores import undo_hot_labels, undo_take_counts, undo_take_function
 
     from annotator.store.pg_migrations import PG_TAKE_COUNTS_MIGRATION
 
@@ -120,7 +120,6 @@ def old_store(pg_cluster):
     assert store.take_document("carol", 2, 0) == "d1"  # lapsed, untouched: back in the pool at the next take
 
     def undo(cur):
-        undo_one_plan(cur)
         undo_take_function(cur)
         undo_hot_labels(cur)
         undo_take_counts(cur)
@@ -221,10 +220,9 @@ def test_a_store_made_before_hot_labels_fills_the_counts_it_left_when_opened(pg_
         store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
         AnnotationSession(store, load_schema(default_schema_path()), "amal").set_status(f"d{i}", "done")
 
-    from old_stores import undo_hot_labels, undo_one_plan, undo_take_function
+    from old_stores import undo_hot_labels, undo_take_function
 
     def undo(cur):  # as migration 10 left it, with every count left to fill
-        undo_one_plan(cur)
         undo_take_function(cur)
         undo_hot_labels(cur)
         cur.execute("UPDATE annotations SET counted = NULL; DELETE FROM tallies")
@@ -246,10 +244,8 @@ def test_a_store_made_before_hot_labels_fills_the_counts_it_left_when_opened(pg_
 def test_a_store_made_before_the_take_function_gets_it_when_opened(pg_cluster):
     """Migration 12 on a store of version 11 (each connection made the take as a temporary function): opened,
     it has the database's function, and takes with it as before."""
-    from old_stores import undo_one_plan, undo_take_function
+    from old_stores import undo_take_function
 
-    from annotator.schema import default_schema_path, load_schema
-    from annotator.session import AnnotationSession
     from annotator.store.pg_migrations import PG_MIGRATIONS, PG_TAKE_FUNCTION_MIGRATION
 
     db = pg_cluster.new_schema()
@@ -259,7 +255,6 @@ def test_a_store_made_before_the_take_function_gets_it_when_opened(pg_cluster):
     assert store.take_document("alice", 2, 600) == "d0"
 
     def undo(cur):
-        undo_one_plan(cur)
         undo_take_function(cur)
         cur.execute("DELETE FROM schema_version WHERE version >= %s", (PG_TAKE_FUNCTION_MIGRATION,))
 
@@ -267,40 +262,30 @@ def test_a_store_made_before_the_take_function_gets_it_when_opened(pg_cluster):
     store.close()
     store = open_store(db)
     try:
-        assert store.schema_version() == len(PG_MIGRATIONS)
+        assert store.schema_version() == len(PG_MIGRATIONS) == PG_TAKE_FUNCTION_MIGRATION
         assert store._read("SELECT to_regprocedure('annotator_take(text,integer,double precision)') IS NOT NULL")[0][0]
-        assert store._read("SELECT to_regprocedure('annotator_next(text,text,text,text,integer,double precision)') "
-                           "IS NOT NULL")[0][0]  # and migration 13's, which calls it
         assert store.take_document("bob", 2, 600) == "d0"
         assert store.take_document("alice", 2, 600) == "d1"
         assert store.assignments() == {"d0": ["alice", "bob"], "d1": ["alice"]}
-        session = AnnotationSession(store, load_schema(default_schema_path()), "bob")
-        assert [e.start for e in session.add_entity("d0", 0, 3, "PER").state.entities] == [0]  # its writes too
-        assert [e.start for e in session.add_entity("d0", 4, 9, "PER").state.entities] == [0, 4]
         assert store.integrity_check() == "ok"
     finally:
         store.close()
-
-
-def _amal_on_a_queue(pg_cluster):
-    """A fresh store of three documents on a dynamic queue (overlap 2), and amal's session on it."""
-    from annotator.assignment import DynamicQueue
-    from annotator.schema import default_schema_path, load_schema
-    from annotator.session import AnnotationSession
-
-    store = open_store(pg_cluster.new_schema())
-    for i in range(3):
-        store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
-    store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
-    return store, AnnotationSession(store, load_schema(default_schema_path()), "amal")
 
 
 def test_a_fresh_connection_makes_nothing_and_prepares_an_actions_statements_at_their_first_run(pg_cluster):
     """A fresh connection's first take made a temporary function (1.9 ms of server CPU, then its plans); now it
     makes nothing. The statements of a take, a first label and a later one are prepared on the server at their
     first run (parsed and planned once for the connection, where psycopg prepared a statement at its sixth)."""
-    store, session = _amal_on_a_queue(pg_cluster)
+    from annotator.assignment import DynamicQueue
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+
+    store = open_store(pg_cluster.new_schema())
     try:
+        for i in range(3):
+            store.add_document(Document(f"d{i}", f"{TEXT} {i}"))
+        store.set_setting("assignment", DynamicQueue(2, 600).to_setting())
+        session = AnnotationSession(store, load_schema(default_schema_path()), "amal")
         doc = session.next_document(None)
         assert doc == "d0"
         session.add_entity(doc, 0, 3, "PER")
@@ -309,7 +294,7 @@ def test_a_fresh_connection_makes_nothing_and_prepares_an_actions_statements_at_
         assert store._read("SELECT COUNT(*) FROM pg_proc WHERE pronamespace = pg_my_temp_schema()") == [(0,)]
         prepared = [" ".join(s.split()) for (s,) in store._read("SELECT statement FROM pg_prepared_statements")]
         for start in ("SELECT (SELECT value FROM settings", "SELECT annotator_take(", "SELECT a.state, d.seq",
-                      "SELECT annotator_first_write(", "SELECT annotator_write("):
+                      "WITH written AS ( INSERT INTO annotations", "WITH written AS ( UPDATE annotations"):
             assert any(s.startswith(start) for s in prepared), (start, prepared)
     finally:
         store.close()
@@ -389,45 +374,3 @@ def test_a_take_in_a_small_project_reads_only_the_documents_it_passes(pg_cluster
     took, read = _rows_one_take_reads(db, "dave")
     assert took == "d020", took  # the first of alice's, in store order
     assert read < 20, read
-
-
-def test_an_actions_statements_are_planned_once_per_connection(pg_cluster):
-    """A statement was planned afresh at each of its first five runs on a connection (custom plans): a third of a
-    benchmark connection's server instructions. The queue-and-take statement and the one-statement writes are now
-    each one call of a database function that plans its statement once (migration 13, ``force_generic_plan``, no
-    JIT), as the take does, and the triggers those statements fire run under it; every other statement of the
-    connection keeps the server's default."""
-    store, session = _amal_on_a_queue(pg_cluster)
-    try:
-        assert session.next_document(None) == "d0"  # the setting read, then the take
-        sent: list[str] = []
-        real = store._cursor
-
-        class Spy:
-            def __init__(self, cur):
-                self.cur = cur
-
-            def execute(self, sql, *args, **kwargs):
-                sent.append(" ".join(sql.split()).split("(")[0])
-                return self.cur.execute(sql, *args, **kwargs)
-
-        store._cursor = lambda conn: Spy(real(conn))
-        session.add_entity("d0", 0, 3, "PER")
-        session.add_entity("d0", 4, 10, "PER")
-        session.set_status("d0", "done")
-        assert session.next_document("d0") == "d1"
-        assert sent[0].startswith("SELECT a.state, d.seq") and sent[1:] == [  # the state read, then one call each
-            "SELECT annotator_first_write", "SELECT annotator_write", "SELECT annotator_write",
-            "SELECT * FROM annotator_next"], sent
-        generic = dict(store._read(  # this store's functions: the triggers' and the calls
-            "SELECT DISTINCT p.proname, 'plan_cache_mode=force_generic_plan' = ANY(p.proconfig) FROM pg_proc p "
-            "LEFT JOIN pg_trigger t ON t.tgfoid = p.oid WHERE p.pronamespace = current_schema()::regnamespace "
-            "AND (t.tgname IS NOT NULL OR starts_with(p.proname, 'annotator_'))"))
-        assert {name for name, on in generic.items() if on} == {
-            "annotator_next", "annotator_take", "annotator_write", "annotator_first_write"}, generic
-        assert store._read("SHOW plan_cache_mode") == [("auto",)]  # the connection's own: the server's default
-        assert [(e.start, e.end) for e in store.load("d0", "amal").entities] == [(0, 3), (4, 10)]
-        assert store.load("d0", "amal").status == "done" and len(store.history("d0", "amal")) == 3
-        assert store.integrity_check() == "ok"
-    finally:
-        store.close()

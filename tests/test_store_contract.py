@@ -1290,13 +1290,13 @@ def test_an_action_is_written_in_one_statement_and_a_stale_one_still_refused(pg_
         sent: list[str] = []
         store._conn = _CountingCursors(store._conn, sent)
         first = session.add_entity("d1", 4, 9, "PER").state  # the first write too (after the state's read)
-        assert sent == ["SELECT a.state, d.seq, m.chars, m.step, ", "SELECT annotator_first_write(%s, %s, %s,"], sent
+        assert sent == ["SELECT a.state, d.seq, m.chars, m.step, ", "WITH written AS ( INSERT INTO annotation"], sent
         assert first.version == 1 and first.created_at == first.updated_at
         with pytest.raises(StoreError, match="changed by another session"):  # a second "first" write: refused
             store.commit("d1", "amal", 0, first.with_(notes="again"), "do", SetNotes("again"), None, None)
         sent.clear()
         second = session.add_entity("d1", 10, 14, "ORG").state
-        assert len(sent) == 1 and sent[0].startswith("SELECT annotator_write("), sent
+        assert len(sent) == 1 and sent[0].startswith("WITH written AS ( UPDATE"), sent
         assert second.version == 2 and second.created_at == first.created_at
         assert store.load("d1", "amal") == second
         assert [e.action for e in store.history("d1", "amal")] == ["do", "do"]

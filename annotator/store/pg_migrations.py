@@ -16,25 +16,6 @@ CREATE TABLE schema_version (
 )
 """
 
-# Migration 13's two write functions (``annotator_write``, ``annotator_first_write``) share their head (one generic
-# plan, no JIT) and their tail (the row just written logged in the same statement, and how many were).
-_M13_WRITE_HEAD = """    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
-    AS $write$
-DECLARE
-    v_written BIGINT;
-BEGIN
-"""
-_M13_WRITE_TAIL = """    ), logged AS (
-        INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
-        SELECT doc_id, annotator, p_action, p_op, p_inverse, p_ref, version, updated_at FROM written
-        RETURNING 1
-    )
-    SELECT COUNT(*) INTO v_written FROM logged;
-    RETURN v_written;
-END
-$write$;
-"""
-
 PG_MIGRATIONS: list[str] = [
     # 1: documents, materialized annotations, the append-only operation log, positions, sessions
     """
@@ -427,70 +408,6 @@ BEGIN
 END
 $take$
 """,
-    # 13: (issue 12 aim 6) an action's statements planned once per connection. A statement is planned afresh at each
-    # of its first five runs on a connection (custom plans), then once more (the generic plan it keeps): for the
-    # benchmark's connections of about 30 actions that planning was a third of the server's instructions (callgrind),
-    # most of it the queue-and-take statement of ``PostgresStore.next_in_queue`` (four joins and two subqueries), the
-    # two one-statement writes and what their triggers run (the tallies' INSERT: a union, a grouping and ON CONFLICT;
-    # the foreign keys' checks). No plan of theirs depends on a parameter's value, so they are now planned once: each
-    # is a function of the database running the statement the client sent, with one generic plan and no JIT, as the
-    # take does (``annotator_next``, ``annotator_write``, ``annotator_first_write``); the triggers their statements fire
-    # run under the same setting. (Every other statement keeps the server's default: the setting is each function's,
-    # not the connection's.)
-    """
-CREATE FUNCTION annotator_write(p_state TEXT, p_version INTEGER, p_status TEXT, p_at TEXT, p_counted TEXT,
-                                p_doc TEXT, p_who TEXT, p_expected INTEGER, p_created TEXT, p_action TEXT, p_op TEXT,
-                                p_inverse TEXT, p_ref BIGINT) RETURNS BIGINT
-""" + _M13_WRITE_HEAD + """
-    -- the row at the version read and with the state's created_at, and its log entry; 0: nothing written
-    WITH written AS (
-        UPDATE annotations SET state=p_state, version=p_version, status=p_status, updated_at=p_at, counted=p_counted
-        WHERE doc_id=p_doc AND annotator=p_who AND version=p_expected AND created_at=p_created
-        RETURNING doc_id, annotator, version, updated_at
-""" + _M13_WRITE_TAIL + """
-CREATE FUNCTION annotator_first_write(p_doc TEXT, p_who TEXT, p_state TEXT, p_version INTEGER, p_status TEXT,
-                                      p_created TEXT, p_at TEXT, p_counted TEXT, p_action TEXT, p_op TEXT,
-                                      p_inverse TEXT, p_ref BIGINT) RETURNS BIGINT
-""" + _M13_WRITE_HEAD + """
-    -- the annotator's first row of the document and its log entry; 0: the row was there already
-    WITH written AS (
-        INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
-        VALUES (p_doc, p_who, p_state, p_version, p_status, p_created, p_at, p_counted)
-        ON CONFLICT (doc_id, annotator) DO NOTHING
-        RETURNING doc_id, annotator, version, updated_at
-""" + _M13_WRITE_TAIL + """
-CREATE FUNCTION annotator_next(p_key TEXT, p_who TEXT, p_after TEXT, p_seen TEXT, p_overlap INTEGER,
-                               p_lease DOUBLE PRECISION)
-    RETURNS TABLE (o_value TEXT, o_queue TEXT[], o_tried BOOLEAN, o_taken TEXT, o_state TEXT, o_seq BIGINT,
-                   o_chars BIGINT, o_step INTEGER, o_marks BYTEA, o_text BYTEA, o_meta TEXT)
-    LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan SET jit = off
-    AS $next$
-BEGIN
-    -- the setting and the queue; whether to take (nothing after p_after); the take; the taken document's state and
-    -- its text's marks (or the text itself, when it has none)
-    RETURN QUERY
-    WITH q AS MATERIALIZED (
-        SELECT (SELECT value FROM settings WHERE key=p_key) AS value, ARRAY(
-            SELECT s.doc_id FROM assignments s JOIN documents d ON d.id=s.doc_id WHERE s.annotator=p_who AND (
-                s.expires_at IS NULL
-                OR s.expires_at > to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
-                OR EXISTS (SELECT 1 FROM oplog o WHERE o.doc_id=s.doc_id AND o.annotator=s.annotator
-                           AND o.seq > s.taken_seq))
-            ORDER BY s.assigned_at, d.seq) AS queue
-    ), t AS MATERIALIZED (
-        SELECT c.tried, CASE WHEN c.tried THEN annotator_take(p_who, p_overlap, p_lease) END AS taken
-        FROM (SELECT COALESCE(q.value = p_seen AND CASE WHEN p_after IS NULL THEN cardinality(q.queue) = 0
-              ELSE COALESCE(array_position(q.queue, p_after), cardinality(q.queue)) = cardinality(q.queue) END,
-              false) AS tried FROM q) AS c
-    )
-    SELECT q.value, q.queue, t.tried, t.taken, a.state, d.seq, m.chars, m.step, m.marks,
-           CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta
-    FROM q CROSS JOIN t
-    LEFT JOIN documents d LEFT JOIN text_marks m ON m.doc_id=d.id ON d.id=t.taken
-    LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=p_who;
-END
-$next$
-""",
 ]
 
 # The migration that keeps long texts' search copies in parts (``search_parts``; SQLite's is ``LONG_TEXTS_MIGRATION``).
@@ -506,7 +423,3 @@ assert FILL_COUNTED in PG_MIGRATIONS[PG_HOT_LABELS_MIGRATION - 1]
 # The migration that makes the take a function of the database (``annotator_take``), no longer a temporary one.
 PG_TAKE_FUNCTION_MIGRATION = 12
 assert "CREATE FUNCTION annotator_take" in PG_MIGRATIONS[PG_TAKE_FUNCTION_MIGRATION - 1]
-# The migration after which an action's statements are planned once per connection (``annotator_next``, the writes).
-PG_ONE_PLAN_MIGRATION = 13
-assert "CREATE FUNCTION annotator_next" in PG_MIGRATIONS[PG_ONE_PLAN_MIGRATION - 1]
-assert "CREATE FUNCTION annotator_write" in PG_MIGRATIONS[PG_ONE_PLAN_MIGRATION - 1]

@@ -134,15 +134,30 @@ SERVER_NOW = "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24
 CLAIM_TAKEOVER_WAIT_S = 10  # how long to wait for an ended session's lock to be let go
 
 
-# One action's write in one statement (its own transaction, so one round trip instead of five), a call of the
-# database's function (migration 13: its statement planned once per connection, the triggers it fires too): the row
-# is updated only at the version the session read and with the created_at its state carries (so the state written
-# is exactly the one the full transaction would write), and the log entry is added with it. It answers 0 when it
-# wrote nothing (a conflict, or a row that differs): then the full transaction runs.
-ONE_STATEMENT_COMMIT = ("SELECT annotator_write(%s, %s::integer, %s, %s, %s, %s, %s, %s::integer, %s, %s, %s, %s, "
-                        "%s::bigint)")
+# The log entry of a row ``written`` just wrote, in the same statement; the count says whether it wrote.
+_LOG_WRITTEN = """
+), logged AS (
+    INSERT INTO oplog(doc_id, annotator, action, op, inverse, ref, version, at)
+    SELECT doc_id, annotator, %s, %s, %s, %s, version, updated_at FROM written
+    RETURNING 1
+)
+SELECT COUNT(*) FROM logged"""
+# One action's write in one statement (its own transaction, so one round trip instead of five): the row
+# is updated only at the version the session read and with the created_at its state carries (so the state
+# written is exactly the one the full transaction would write), and the log entry is added with it. It
+# answers 0 when it wrote nothing (a conflict, or a row that differs): then the full transaction runs.
+ONE_STATEMENT_COMMIT = """
+WITH written AS (
+    UPDATE annotations SET state=%s, version=%s, status=%s, updated_at=%s, counted=%s
+    WHERE doc_id=%s AND annotator=%s AND version=%s AND created_at=%s
+    RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
 # A document's first write by an annotator, the same way: 0 when the row is there already (a conflict).
-ONE_STATEMENT_FIRST = "SELECT annotator_first_write(%s, %s, %s, %s::integer, %s, %s, %s, %s, %s, %s, %s, %s::bigint)"
+ONE_STATEMENT_FIRST = """
+WITH written AS (
+    INSERT INTO annotations(doc_id, annotator, state, version, status, created_at, updated_at, counted)
+    VALUES (%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (doc_id, annotator) DO NOTHING
+    RETURNING doc_id, annotator, version, updated_at""" + _LOG_WRITTEN
+
 
 # ``_read_marks``' row: a text's marks, or (none: a text read whole) the text itself, with its metadata.
 _MARKS_COLUMNS = "d.seq, m.chars, m.step, m.marks, CASE WHEN m.doc_id IS NULL THEN d.text END, d.meta"
@@ -670,17 +685,24 @@ class PostgresStore(SQLReads):
 
     def next_in_queue(self, key: str, annotator: str, after: str | None, seen: str, overlap: int,
                       lease_seconds: float) -> QueueStep:
-        """``Store.next_in_queue`` in one statement, a call of the database's ``annotator_next`` (migration 13: its
-        statement planned once per connection): the setting and the queue (as ``setting_and_assigned`` reads them),
-        whether to take (``nothing_after``'s rule, in SQL), then the take's call (``annotator_take``: its statements
-        take their own snapshots, so it sees what the queue's read saw and every take committed since), then the taken
-        document's state and its ``_read_marks`` row, held as ``load`` holds it (not inside a transaction; and unknown
-        when the statement's own snapshot, older than the take's, does not see the document yet)."""
+        """``Store.next_in_queue`` in one statement: the setting and the queue (as ``setting_and_assigned`` reads
+        them), whether to take (``nothing_after``'s rule, in SQL), then the take's call (``annotator_take``: its
+        statements take their own snapshots, so it sees what the queue's read saw and every take committed since),
+        then the taken document's state and its ``_read_marks`` row, held as ``load`` holds it (not inside a
+        transaction; and unknown when the statement's own snapshot, older than the take's, does not see the
+        document yet)."""
         storable_name(annotator, "annotator name")
         if self._no_assignments or self._no_marks:
             return super().next_in_queue(key, annotator, after, seen, overlap, lease_seconds)
-        sql = "SELECT * FROM annotator_next(%s, %s, %s, %s, %s, %s)"
-        params = (key, annotator, after, seen, overlap, float(lease_seconds))
+        sql = ("WITH q AS MATERIALIZED (SELECT (SELECT value FROM settings WHERE key=%s) AS value, ARRAY("
+               + ASSIGNED.format(now=self._NOW).replace("?", "%s") + ") AS queue), "
+               "t AS MATERIALIZED (SELECT c.tried, CASE WHEN c.tried THEN annotator_take(%s, %s, %s) END AS taken "
+               "FROM (SELECT COALESCE(q.value = %s AND CASE WHEN %s::text IS NULL THEN cardinality(q.queue) = 0 "
+               "ELSE COALESCE(array_position(q.queue, %s::text), cardinality(q.queue)) = cardinality(q.queue) END, "
+               "false) AS tried FROM q) AS c) "
+               f"SELECT q.value, q.queue, t.tried, t.taken, a.state, {_MARKS_COLUMNS} FROM q CROSS JOIN t "
+               f"LEFT JOIN {_MARKS_FROM} ON d.id=t.taken LEFT JOIN annotations a ON a.doc_id=d.id AND a.annotator=%s")
+        params = (key, annotator, annotator, overlap, float(lease_seconds), seen, after, after, annotator)
         with self._lock:
             row = self._write(lambda cur: cur.execute(sql, params, prepare=True).fetchone(), one_statement=True)
             value, queue, tried, taken, state = row[:5]
