@@ -477,12 +477,13 @@ def code_of(rev: str, tmp: Path) -> Path:
     return old
 
 
-def plan_child(spans: int, labels: int) -> dict:
+def plan_child(spans: int, labels: int, show: bool = True) -> dict:
     """``labels`` label keys on free words among ``spans`` proposals (``follow_text``), each planned by the editor
     (``Editor.label``: ``plan_change``, the checks) and then shown (``Editor.show``: the change found, the index
     and the ids kept in step), as the screen does; thread CPU of each, per label. The first label is left out of
     the times (it scans the ids once per document, ``NextIds``); under callgrind, a run of 0 labels is the
-    reference (the state made, the index, the first label)."""
+    reference (the state made, the index, the first label). Without ``show``, each is planned on the first state
+    (the planning alone, for callgrind)."""
     import annotator
     from annotator.editing import Edit, Editor, Where
     from annotator.model.annotations import Annotations
@@ -494,17 +495,18 @@ def plan_child(spans: int, labels: int) -> dict:
                     Annotations("big", "bench", status="in_progress", entities=proposals))
     editor.spans  # noqa: B018 (made: the screen asks at once)
     free = [t for t in tokenize(text) if t.kind == "word"][1::3][:labels + 1]
-    plan, show = [], []
+    plan, shown = [], []
     for k, t in enumerate(free):
         cpu = time.thread_time()
         answer = editor.label(Where((t.start, t.end)), "PER")
         planned = time.thread_time()
         assert isinstance(answer, Edit), answer
-        editor.show(answer.after)
+        if show or not k:
+            editor.show(answer.after)
         if k:
             plan.append((planned - cpu) * 1000)
-            show.append((time.thread_time() - planned) * 1000)
-    return {"code": str(Path(annotator.__file__).parent), "plan_ms": plan, "show_ms": show,
+            shown.append((time.thread_time() - planned) * 1000)
+    return {"code": str(Path(annotator.__file__).parent), "plan_ms": plan, "show_ms": shown,
             "labelled": sum(1 for e in editor.state.entities if e.source is None)}
 
 
@@ -534,13 +536,15 @@ def plan_figures(before: str, spans: int, rounds: int = 3, labels: int = 40, ins
             print(f"  {what}: median {b:.3f} / {a:.3f} ms ({b / a:.2f}x); p95 {percentile(runs['before'][key], 0.95):.3f}"
                   f" / {percentile(runs['after'][key], 0.95):.3f} ms", flush=True)
         if instructions:
-            print(f"\ninstructions per label (callgrind: {labels} labels planned and shown, less none)", flush=True)
-            counts = {name: [_common.callgrind_instructions([sys.executable, __file__, "--plan-child", str(spans),
-                                                             "--keys", str(n)], env, cwd=REPO) for n in (labels, 0)]
-                      for name, env in codes.items()}
-            (b1, b0), (a1, a0) = counts["before"], counts["after"]
-            b, a = (b1 - b0) / labels, (a1 - a0) / labels
-            print(f"  {b:,.0f} / {a:,.0f} ({b / a:.2f}x)")
+            print(f"\ninstructions per label (callgrind: {labels} labels less none)", flush=True)
+            runs_of = {"none": ["--keys", "0"], "planned": ["--keys", str(labels), "--no-show"],
+                       "planned and shown": ["--keys", str(labels)]}
+            counts = {name: {what: _common.callgrind_instructions(
+                [sys.executable, __file__, "--plan-child", str(spans), *given], env, cwd=REPO)
+                for what, given in runs_of.items()} for name, env in codes.items()}
+            for what in ("planned", "planned and shown"):
+                b, a = ((counts[name][what] - counts[name]["none"]) / labels for name in codes)
+                print(f"  {what}: {b:,.0f} / {a:,.0f} ({b / a:.2f}x)", flush=True)
         print(f"machine after the run: {machine()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -713,6 +717,7 @@ def main() -> None:
     parser.add_argument("--instructions", action="store_true",
                         help="with --plan: also callgrind's instructions per label (a few minutes)")
     parser.add_argument("--plan-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
@@ -724,7 +729,7 @@ def main() -> None:
     if args.plan_child is not None:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
-        print(json.dumps(plan_child(args.plan_child, args.keys)))
+        print(json.dumps(plan_child(args.plan_child, args.keys, not args.no_show)))
         return
     if args.plan:
         plan_figures(args.plan, args.plan_spans, instructions=args.instructions)
