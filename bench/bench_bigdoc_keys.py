@@ -34,7 +34,9 @@ count of invisible characters in a worker, the way before and the way now, alter
 the look-up of the spans under the cursor with thousands of proposals, the walk before and the index now.
 ``--follow``: the spans' index after a label among thousands of spans, made again before and kept in step now;
 ``--follow-app REV``: a label key and the next key in the app with 8,000 proposals (``--follow-spans 8000,30000``:
-and 30,000), REV's code and this checkout, with 100 proposals on the same text as the reference.
+and 30,000), REV's code and this checkout, with 100 proposals on the same text as the reference. ``--plan REV``: a
+label key's planning and showing by the editor alone among 30,000 proposals (``--plan-spans N``), REV's code and
+this checkout alternating; ``--instructions`` adds callgrind's count per label.
 
     .venv/bin/python bench/bench_bigdoc_keys.py [--full] [--no-10mb] [--before REV] [--f2 20] [--reads 3]
 """
@@ -431,14 +433,10 @@ def spans_follow_figures(rounds: int = 5) -> None:
               f"the label's planning {plan:.2f} ms (before {before / plan:.2f}x of it, now {now / plan:.2f}x)")
 
 
-def follow_store(path: Path, spans: int, words_for: int | None = None) -> None:
-    """One document of seed paragraphs with ``spans`` proposals, one word in three (``--follow-app``); its
-    text is as long as ``words_for`` proposals need (the reference: few spans on the same text)."""
-    from annotator.model.annotations import Document, Entity
-    from annotator.model.operations import AddProposals
-    from annotator.schema import default_schema_path, load_schema
-    from annotator.session import AnnotationSession
-    from annotator.store import open_store
+def follow_text(spans: int, words_for: int | None = None) -> tuple[str, tuple]:
+    """Seed paragraphs with ``spans`` proposals, one word in three; the text as long as ``words_for`` proposals
+    need (the reference: few spans on the same text)."""
+    from annotator.model.annotations import Entity
     from annotator.text.tokens import tokenize
 
     paragraphs = seed_paragraphs()
@@ -449,13 +447,107 @@ def follow_store(path: Path, spans: int, words_for: int | None = None) -> None:
         words += each[k % len(paragraphs)]
         k += 1
     text = "".join(pieces)
+    tokens = [t for t in tokenize(text) if t.kind == "word"]
+    return text, tuple(Entity(f"p{i}", t.start, t.end, "GPE", source="string-match")
+                       for i, t in enumerate(tokens[0:3 * spans:3]))
+
+
+def follow_store(path: Path, spans: int, words_for: int | None = None) -> None:
+    """One document (``follow_text``) with its proposals in a store (``--follow-app``)."""
+    from annotator.model.annotations import Document
+    from annotator.model.operations import AddProposals
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.session import AnnotationSession
+    from annotator.store import open_store
+
+    text, proposals = follow_text(spans, words_for)
     store = open_store(str(path))
     store.add_document(Document("big", text))
-    words = [t for t in tokenize(text) if t.kind == "word"]
-    proposals = tuple(Entity(f"p{i}", t.start, t.end, "GPE", source="string-match")
-                      for i, t in enumerate(words[0:3 * spans:3]))
     AnnotationSession(store, load_schema(default_schema_path()), "bench").apply("big", AddProposals(proposals))
     store.close()
+
+
+def code_of(rev: str, tmp: Path) -> Path:
+    """The package of git revision ``rev`` (``git archive``) in ``tmp``/before: a child given it as ``BENCH_CODE``
+    puts it first on its ``sys.path``."""
+    old = tmp / "before"
+    old.mkdir()
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "annotator"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+    return old
+
+
+def plan_child(spans: int, labels: int, show: bool = True) -> dict:
+    """``labels`` label keys on free words among ``spans`` proposals (``follow_text``), each planned by the editor
+    (``Editor.label``: ``plan_change``, the checks) and then shown (``Editor.show``: the change found, the index
+    and the ids kept in step), as the screen does; thread CPU of each, per label. The first label is left out of
+    the times (it scans the ids once per document, ``NextIds``); under callgrind, a run of 0 labels is the
+    reference (the state made, the index, the first label). Without ``show``, each is planned on the first state
+    (the planning alone, for callgrind)."""
+    import annotator
+    from annotator.editing import Edit, Editor, Where
+    from annotator.model.annotations import Annotations
+    from annotator.schema import default_schema_path, load_schema
+    from annotator.text.tokens import tokenize
+
+    text, proposals = follow_text(spans)
+    editor = Editor(load_schema(default_schema_path()), text,
+                    Annotations("big", "bench", status="in_progress", entities=proposals))
+    editor.spans  # noqa: B018 (made: the screen asks at once)
+    free = [t for t in tokenize(text) if t.kind == "word"][1::3][:labels + 1]
+    plan, shown = [], []
+    for k, t in enumerate(free):
+        cpu = time.thread_time()
+        answer = editor.label(Where((t.start, t.end)), "PER")
+        planned = time.thread_time()
+        assert isinstance(answer, Edit), answer
+        if show or not k:
+            editor.show(answer.after)
+        if k:
+            plan.append((planned - cpu) * 1000)
+            shown.append((time.thread_time() - planned) * 1000)
+    return {"code": str(Path(annotator.__file__).parent), "plan_ms": plan, "show_ms": shown,
+            "labelled": sum(1 for e in editor.state.entities if e.source is None)}
+
+
+def plan_figures(before: str, spans: int, rounds: int = 3, labels: int = 40, instructions: bool = False) -> None:
+    """``--plan REV``: ``plan_child`` on the code of REV and on this checkout, alternating, ``rounds`` processes
+    each way; with ``instructions``, callgrind's count of ``labels`` labels less none, each way (what the load
+    does not change)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-plan-"))
+    try:
+        old = code_of(before, tmp)
+        codes = {"before": dict(os.environ, BENCH_CODE=str(old)), "after": dict(os.environ)}
+        codes["after"].pop("BENCH_CODE", None)
+        print(f"machine: {machine()}")
+        print(f"\na label key among {spans:,} proposals, planned (Editor.label) and shown (Editor.show), thread CPU ms "
+              f"per label: {before} / this checkout ({rounds} processes each way, {labels} labels each, alternating)")
+        runs: dict[str, dict[str, list[float]]] = {k: {"plan_ms": [], "show_ms": []} for k in codes}
+        for _ in range(rounds):
+            for name, env in codes.items():
+                res = _common.run_child([__file__, "--plan-child", str(spans), "--keys", str(labels)], spans,
+                                        timeout=3600, env=env)
+                assert res["labelled"] == labels + 1, res
+                assert (name == "after") == (res["code"] == str(REPO / "annotator")), res
+                for key in ("plan_ms", "show_ms"):
+                    runs[name][key] += res[key]
+        for key, what in (("plan_ms", "planned"), ("show_ms", "shown")):
+            b, a = (percentile(runs[name][key], 0.5) for name in codes)
+            print(f"  {what}: median {b:.3f} / {a:.3f} ms ({b / a:.2f}x); p95 {percentile(runs['before'][key], 0.95):.3f}"
+                  f" / {percentile(runs['after'][key], 0.95):.3f} ms", flush=True)
+        if instructions:
+            print(f"\ninstructions per label (callgrind: {labels} labels less none)", flush=True)
+            runs_of = {"none": ["--keys", "0"], "planned": ["--keys", str(labels), "--no-show"],
+                       "planned and shown": ["--keys", str(labels)]}
+            counts = {name: {what: _common.callgrind_instructions(
+                [sys.executable, __file__, "--plan-child", str(spans), *given], env, cwd=REPO)
+                for what, given in runs_of.items()} for name, env in codes.items()}
+            for what in ("planned", "planned and shown"):
+                b, a = ((counts[name][what] - counts[name]["none"]) / labels for name in codes)
+                print(f"  {what}: {b:,.0f} / {a:,.0f} ({b / a:.2f}x)", flush=True)
+        print(f"machine after the run: {machine()}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
@@ -489,19 +581,33 @@ async def follow_child(store_path: str, keys: int, panel: bool) -> dict:
         free = [t for t in tokenize(text) if t.kind == "word"][1::3][:keys + 1]  # between two proposals
         out["spans"] = len(screen.editor.state.entities)
         cpu: list[float] = []
+        unshown = 0
+
+        def hold_position() -> None:
+            """No cursor position saved in the pairs: one due 1 s after a move or a label queued behind a label's
+            save slower than that (30,000 spans, a loaded machine), and a screen before 2026-12-02 13:34 then never
+            showed that save's answer (the pairs waited for it to be shown, 600 s each). The pairs now wait for the
+            answer and count those left unshown (``unshown``: 0 on this checkout)."""
+            if screen._position_timer is not None:
+                screen._position_timer.stop()
+
         for t in free[1:]:
             view.move_to(t.start)
             await pilot.pause()
-            if screen._position_timer is not None:  # the move's position save, due 1 s later, would queue behind
-                screen._position_timer.stop()  # a slow label save (30,000 spans, a loaded machine): its answer unshown
+            hold_position()
+            version = max(screen.state.version, screen.acked.version if screen.acked is not None else 0)
             start = time.thread_time()
             await pilot.press("3")
-            await wait_until(pilot, lambda: not screen.saver.pending and screen.acked is screen.state, 600)
+            hold_position()
+            await wait_until(pilot, lambda v=version: not screen.saver.pending and screen.acked is not None
+                             and screen.acked.version > v, 600)
+            unshown += screen.acked is not screen.state
             await pilot.press("left")
             await wait_until(pilot, lambda: screen._panel_timer is None, 600)
             await pilot.pause()
             cpu.append((time.thread_time() - start) * 1000)
         out["cpu_ms"] = cpu
+        out["unshown"] = unshown
         out["labelled"] = sum(1 for e in screen.editor.state.entities if e.source is None)
     session.store.close()
     return out
@@ -514,11 +620,7 @@ def follow_app_figures(before: str, sizes: list[int], rounds: int = 2, keys: int
     the spans: Textual, the keys, the save); with the side panel, and also without it (``panel_too``)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-follow-"))
     try:
-        old = tmp / "before"
-        old.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", before, "annotator"],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        old = code_of(before, tmp)
         print(f"machine: {machine()}")
         print(f"\na label key and the next arrow key in the app, UI thread CPU ms per pair: {before} / this checkout "
               f"({rounds} processes each way, {keys} pairs each, alternating)")
@@ -529,6 +631,7 @@ def follow_app_figures(before: str, sizes: list[int], rounds: int = 2, keys: int
                 follow_store(path, n, words_for=spans)
                 for panel in (True, False) if panel_too else (True,):
                     runs: dict[str, list[float]] = {"before": [], "after": []}
+                    unshown = {"before": 0, "after": 0}
                     for _ in range(rounds):
                         for name, code in (("before", old), ("after", None)):
                             copy = tmp / "copy.db"
@@ -541,11 +644,13 @@ def follow_app_figures(before: str, sizes: list[int], rounds: int = 2, keys: int
                             assert res["labelled"] == keys and res["spans"] == n, res
                             assert (code is None) == (res["code"] == str(REPO / "annotator")), res
                             runs[name] += res["cpu_ms"]
+                            unshown[name] += res.get("unshown", 0)
                     b, a = (percentile(runs[k], 0.5) for k in ("before", "after"))
                     medians[(n, panel)] = (b, a)
                     print(f"{n:>7} spans (text for {spans:,}), {'with' if panel else 'without'} the side panel: "
                           f"median {b:.1f} / {a:.1f} ms ({b / a:.2f}x); p95 {percentile(runs['before'], 0.95):.1f} / "
-                          f"{percentile(runs['after'], 0.95):.1f} ms ({len(runs['after'])} pairs each)", flush=True)
+                          f"{percentile(runs['after'], 0.95):.1f} ms ({len(runs['after'])} pairs each; the save's "
+                          f"answer left unshown in {unshown['before']} / {unshown['after']})", flush=True)
             for panel in (True, False) if panel_too else (True,):
                 (rb, ra), (b, a) = medians[(reference, panel)], medians[(spans, panel)]
                 print(f"{spans:>7} spans, {'with' if panel else 'without'} the panel, beyond {reference} spans on "
@@ -622,6 +727,14 @@ def main() -> None:
     parser.add_argument("--panel-off-too", action="store_true", help="with --follow-app: also without the side panel")
     parser.add_argument("--follow-spans", default="8000", metavar="N,N",
                         help="with --follow-app: the spans of each document (default 8000; 8000,30000 adds the big one)")
+    parser.add_argument("--plan", metavar="REV", help="only a label key's planning and showing among many "
+                        "proposals (Editor.label, Editor.show), the code of REV and this checkout alternating")
+    parser.add_argument("--plan-spans", type=int, default=30_000, metavar="N",
+                        help="with --plan: the proposals (default 30,000)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="with --plan: also callgrind's instructions per label (a few minutes)")
+    parser.add_argument("--plan-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--no-show", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--early-only", type=int, metavar="ROUNDS",
                         help="only the first seconds after opening (no scans), ROUNDS times, alternating")
     args = parser.parse_args()
@@ -629,6 +742,14 @@ def main() -> None:
         if os.environ.get("BENCH_CODE"):
             sys.path.insert(0, os.environ["BENCH_CODE"])
         print(json.dumps(asyncio.run(follow_child(args.follow_child, args.keys, not args.no_panel))))
+        return
+    if args.plan_child is not None:
+        if os.environ.get("BENCH_CODE"):
+            sys.path.insert(0, os.environ["BENCH_CODE"])
+        print(json.dumps(plan_child(args.plan_child, args.keys, not args.no_show)))
+        return
+    if args.plan:
+        plan_figures(args.plan, args.plan_spans, instructions=args.instructions)
         return
     if args.follow_app:
         follow_app_figures(args.follow_app, [int(n) for n in args.follow_spans.split(",")], keys=args.keys,
@@ -656,12 +777,7 @@ def main() -> None:
         print(f"machine: {machine()}")
         codes: dict[str, Path | None] = {"after": None}
         if args.before:
-            old = tmp / "before"
-            old.mkdir()
-            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.before, "annotator"],
-                                     capture_output=True, check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-            codes = {"before": old, "after": None}
+            codes = {"before": code_of(args.before, tmp), "after": None}
         results: dict[tuple[str, str], dict] = {}
         if args.reads:
             reads: dict[str, dict] = {}

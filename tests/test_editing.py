@@ -334,3 +334,27 @@ async def test_undo_waits_for_the_store_and_edits_wait_for_the_undo(tmp_path):
         assert screen.state.entities == ()
         assert session.annotations("a_mixed").entities == ()
         assert store.commits == 2  # the label and its undo; the refused relabel never reached the store
+
+
+async def test_a_saves_answer_is_shown_when_only_a_cursor_position_waits_behind_it(tmp_path):
+    """A label's save slower than the cursor's debounce (30,000 spans on a loaded machine) had the position save
+    queued behind it, and its answer was kept (``acked``) but never shown: the screen stayed on its own forecast
+    of the state, and a bench waiting for the store's state to be shown waited for ever. Only a change queued
+    behind (which answers later, and is shown then) holds an answer back."""
+    session, store = gated_session(tmp_path)
+    app = make_app(session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("left", "1")  # the save waits at the gate
+        screen.save_position()  # the cursor's debounce ran out meanwhile
+        assert screen.saver.pending == 2 and screen.saver.changes_pending == 1
+        store.gate.set()
+        await wait_until(pilot, lambda: not screen.saver.pending)
+        assert screen.acked is screen.state and screen.state.version == 1
+        await pilot.press("left", "2")  # a change behind a change: only the last answer is shown
+        store.gate.clear()
+        await pilot.press("right", "3")
+        assert screen.saver.changes_pending >= 1
+        store.gate.set()
+        await wait_until(pilot, lambda: not screen.saver.pending)
+        assert screen.acked is screen.state and screen.state.version == 3

@@ -1,6 +1,7 @@
 """The editing core's index of a state (``editing.spans.SpanIndex``) is kept in step with the state
 shown (``following``): after any sequence of edits, undos, redos and the store's copies of a state,
-it holds exactly what an index made afresh from that state holds, in the same order. The ranges the
+it holds exactly what an index made afresh from that state holds, in the same order, and the ids it holds
+(``IdSet``) are exactly the state's. The ranges the
 document view redraws (``SpanChange.ranges``, by ``editing.spans.changed``) are those a
 comparison of every span by id finds, found without comparing every span."""
 
@@ -82,6 +83,7 @@ def test_the_index_kept_in_step_holds_what_a_fresh_one_holds(steps, probe):
     editor = Editor(SCHEMA, TEXT, state)  # its next ids, kept in step by ``show``
     done: list = []  # (op, inverse) of each edit, for undo
     undone: list = []
+    seen: set[str] = set()  # every id held so far
     for made, (kind, bounds, pick, label) in enumerate(steps):
         before = state
         if kind == "undo" and done:
@@ -113,6 +115,10 @@ def test_the_index_kept_in_step_holds_what_a_fresh_one_holds(steps, probe):
         same(index.claims, fresh.claims)
         assert index.overlapping(*probe) == fresh.overlapping(*probe)
         assert sorted(SpanChange(before, state).ranges()) == sorted(every_span_compared(before, state))
+        for ids, spans in ((index.entity_ids, state.entities), (index.claim_ids, state.claims)):
+            held = {s.id for s in spans}  # the ids kept in step: those of the state's spans, none of those gone
+            seen |= held
+            assert len(ids) == len(held) and all(i in ids for i in held) and not any(i in ids for i in seen - held)
 
 
 def test_the_ranges_a_label_changed_are_found_without_comparing_every_span(monkeypatch):

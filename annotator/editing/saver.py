@@ -82,6 +82,7 @@ class Saver:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._unfinished = 0  # submitted, not yet run (or cancelled)
+        self._independent = 0  # independent calls submitted, not yet delivered
         self._seq = 0  # jobs submitted so far
         self._failure_unheard = False  # a call failed and the owner has not been told yet
         self._barrier = 0  # jobs numbered below this were planned before the owner heard of a failure
@@ -94,6 +95,7 @@ class Saver:
         """Queue ``call`` behind every earlier one; ``done`` gets its outcome on the owner's thread."""
         with self._lock:
             self._unfinished += 1
+            self._independent += independent
             self._seq += 1
             job = _Job(call, done, self._seq, independent)
             if self._thread is None:
@@ -106,6 +108,13 @@ class Saver:
         """Calls submitted whose outcome has not been delivered yet."""
         with self._lock:
             return self._unfinished + len(self._finished)
+
+    @property
+    def changes_pending(self) -> int:
+        """``pending`` less the independent calls (a cursor position): those no change queued after them assumes,
+        so a change's answer need not wait for them to be shown."""
+        with self._lock:
+            return self._unfinished + len(self._finished) - self._independent
 
     def settle(self, timeout: float | None = None) -> bool:
         """Wait until every submitted call has run (at most ``timeout`` seconds), then deliver
@@ -129,6 +138,7 @@ class Saver:
                 if not self._finished:
                     return
                 job = self._finished.popleft()
+                self._independent -= job.independent
                 if isinstance(job.outcome, Failed) and not job.outcome.cancelled and not job.independent:
                     self._failure_unheard = False
                     self._barrier = self._seq + 1  # everything submitted so far assumed success

@@ -33,7 +33,7 @@ from annotator.model.annotations import (
 )
 from annotator.model.checks import brief, id_problem, is_offset, json_type, source_problem
 from annotator.model.codec import WritesItself, decode, encode_fields
-from annotator.model.places import placed
+from annotator.model.places import placed, taken
 from annotator.schema.model import Schema
 from annotator.text.clusters import is_boundary
 from annotator.text.overlaps import SpansByStart
@@ -347,13 +347,20 @@ def _first_misfit(entities: Sequence[Entity], schema: Schema) -> tuple[int, int]
 
 
 def _check_new_id(state: Annotations | Container[str], span_id: str) -> None:
-    """``span_id`` is well formed and not used in ``state`` (or among the ids given)."""
+    """``span_id`` is well formed and not used in ``state`` (or among the ids given): the one owner of "a new
+    span's id is new". The ids of a state's spans offered by their holder (``places.taken``: the editor's, kept
+    in step) are looked up; else each span's id is compared (a replayed op log, an import, a small state)."""
     if not isinstance(state, Annotations):
         _check_fresh_id(state, span_id)
         return
     _refuse([id_problem(span_id, "span id")])
-    if state.entity(span_id) is not None or state.claim(span_id) is not None:
+    if _is_taken(state.entities, span_id) or _is_taken(state.claims, span_id):
         raise OperationError(f"id {span_id!r} is already used in this document")
+
+
+def _is_taken(spans: tuple[Entity, ...] | tuple[Claim, ...], span_id: str) -> bool:
+    ids = taken(spans)
+    return span_id in ids if ids is not None else any(s.id == span_id for s in spans)
 
 
 def _check_new_entity(e: Entity, used: Annotations | Container[str], text: Text, schema: Schema) -> None:
@@ -774,7 +781,7 @@ class AddClaim(Operation):
     def apply(self, state: Annotations, text: Text, schema: Schema) -> Annotations:
         c = self.claim
         _check_new_claim(c, state, state, text, schema)
-        return _with_claims(state, (*state.claims, c))
+        return replace(state, claims=_inserted(state.claims, c))
 
     def inverse(self, before: Annotations) -> Operation:
         return RemoveClaim(self.claim.id)

@@ -94,7 +94,7 @@ class Writes(ScreenPart):
             assert change is None or isinstance(change, Change)
             if change is not None:
                 self.acked = change.state
-                if kind != "do" or not self.saver.pending:
+                if kind != "do" or not self.saver.changes_pending:  # not a cursor position: a change behind answers
                     self.show_state(change.state, cursor_to_change=kind != "do")
                 if kind != "do":
                     self.status.say(change.description)
