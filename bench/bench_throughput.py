@@ -627,8 +627,8 @@ from annotator.exporting import iter_records
 from annotator.formats.base import WriteContext, get_format
 from annotator.schema import default_schema_path, load_schema
 from annotator.store.sqlite import SQLiteStore
-records = list(islice(iter_records(SQLiteStore({db!r})), {docs}))
 fmt, ctx = get_format({fmt!r}), WriteContext(load_schema(default_schema_path()))
+records = list(islice(iter_records(SQLiteStore({db!r}), tokens=fmt.uses_tokens), {docs}))  # as the export reads them
 for _ in range({rounds}):
     with open({out!r}, "w", encoding="utf-8") as out:
         fmt.write(records, out, ctx)
