@@ -277,6 +277,37 @@ def test_a_long_text_is_written_as_the_encoder_writes_it(text, control):
         assert json_text(t) == json_str(t)
 
 
+_EVERY_CONTROL = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\u2028", "\u2029"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["\\", '"', "\n", "\r", "\t", "\\n", "\\u0041", "😀", "𝕏", "\U0010ffff", "كتب قال ",
+                                 "ﻻ", "\u0622\u0622", "x" * 40, " "]), max_size=150).map("".join),
+       st.lists(st.sampled_from(_EVERY_CONTROL), max_size=3).map("".join), st.integers(0, 2000))
+def test_a_long_texts_json_is_one_rule_as_text_and_as_utf8(text, controls, at):
+    """``json_utf8`` (from the text's UTF-8, as Prodigy writes a task's text) and ``json_text`` (from the text, as
+    native, doccano and Label Studio do) write the same JSON, which is the encoder's: the one escape rule on
+    both forms, for texts with every control character, quotes, backslashes, Arabic and astral characters,
+    short and long (the quick path, and ``json_str``'s for another control character)."""
+    from annotator.formats._json import json_str, json_text, json_utf8
+
+    for t in (text, text * 9, text[:at] + controls + text[at:], (text * 9)[:at] + controls + (text * 9)[at:]):
+        expected = json_str(t)
+        assert json_text(t) == expected
+        assert json_utf8(t, t.encode("utf-8")) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["\ud83d", "قال \udfff محمد" * 40, "\ud800\x01" + "x" * 300])
+def test_a_lone_surrogate_has_no_utf8_json(text):
+    """``json_utf8`` raises on a lone surrogate passed through in the UTF-8 (no UTF-8 exists for it; the
+    export names the document), where ``json_text`` writes what the encoder writes."""
+    from annotator.formats._json import json_str, json_text, json_utf8
+
+    assert json_text(text) == json_str(text)
+    with pytest.raises(UnicodeEncodeError):
+        json_utf8(text, text.encode("utf-8", "surrogatepass"))
+
+
 def _counted(fn):
     _counted.calls = 0
 

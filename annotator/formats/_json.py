@@ -18,8 +18,9 @@ import codecs
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
-from typing import Any, TextIO
+from typing import Any, AnyStr, TextIO
 
 ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode  # json.dumps(…, ensure_ascii=False)
 json_str = json.encoder.encode_basestring  # what ENCODE writes for a string (its C encoder)
@@ -102,23 +103,46 @@ def writer(shape: Any, encode: Callable[[Any], str] = ENCODE, string: Callable[[
 def json_text(text: str) -> str:
     """``json_str(text)``, quicker for a long text whose only characters to escape are quotes, backslashes,
     line ends and tabs (a document's text, nearly always): found in its ASCII alone, each replaced in one
-    pass (``str.replace``) where the encoder looks at every character twice. Any other control character,
-    or a short text: ``json_str``'s."""
+    pass (``str.replace``) where the encoder looks at every character twice (``_escaped``). Any other control
+    character, or a short text: ``json_str``'s."""
     if len(text) < _TEXT_AT_LEAST:
         return json_str(text)
-    ascii_ = text.encode("ascii", "ignore")
+    escaped = _escaped(text, text.encode("ascii", "ignore"), _STR_ESCAPES)
+    return json_str(text) if escaped is None else f'"{escaped}"'
+
+
+def json_utf8(text: str, utf8: bytes) -> bytes:
+    """``json_text(text)`` as UTF-8, made from ``utf8``, the text's UTF-8 with lone surrogates passed through
+    (``surrogatepass``; a writer that has it already, for hashes): the same rule (``_escaped``) on the bytes,
+    where ``replace`` is a ``memchr`` and the ASCII is the bytes themselves (no byte of another character is
+    under 0x80). A lone surrogate raises ``UnicodeEncodeError`` (it has no UTF-8), naming the character."""
+    if 0xED in utf8 and _SURROGATE_UTF8.search(utf8):
+        text.encode("utf-8")  # raises, as the encoder of a text file would
+    escaped = _escaped(utf8, utf8, _UTF8_ESCAPES)
+    return json_str(text).encode("utf-8") if escaped is None else b'"' + escaped + b'"'
+
+
+def _escaped(text: AnyStr, ascii_: bytes, escapes: list[tuple[int, AnyStr, AnyStr]]) -> AnyStr | None:
+    """The one rule of ``json_text`` and ``json_utf8``: ``text`` (a str, or its UTF-8) with each character of
+    ``_ESCAPES`` that its ASCII (``ascii_``) holds replaced by its escape, in the table's order; None when the
+    ASCII holds any other control character (``json_str``'s to write: ``\\u00XX``)."""
     if len(ascii_.translate(None, _OTHER_CONTROLS)) != len(ascii_):
-        return json_str(text)
-    for char, code, escaped in _ESCAPES:
-        if code in ascii_:
-            text = text.replace(char, escaped)
-    return f'"{text}"'
+        return None
+    for code, char, escape in escapes:
+        if code in ascii_:  # an int: a memchr (a bytes operand would be tried as an int first, and fail)
+            text = text.replace(char, escape)
+    return text
 
 
 _TEXT_AT_LEAST = 256  # characters: shorter, json_str is quicker
-_ESCAPES = [("\\", b"\\", "\\\\"), ('"', b'"', '\\"'), ("\n", b"\n", "\\n"), ("\r", b"\r", "\\r"),
-            ("\t", b"\t", "\\t")]  # the backslash first: the others bring their own
-_OTHER_CONTROLS = bytes(c for c in range(0x20) if chr(c) not in "\n\r\t")
+# the characters whose escapes json_text and json_utf8 write by replace, and those escapes (json_str's);
+# the backslash first: the others bring their own. Any other control character: json_str's (\b, \f, \u00XX)
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_STR_ESCAPES = [(ord(char), char, escape) for char, escape in _ESCAPES.items()]
+_UTF8_ESCAPES = [(ord(char), char.encode(), escape.encode()) for char, escape in _ESCAPES.items()]
+_OTHER_CONTROLS = bytes(c for c in range(0x20) if chr(c) not in _ESCAPES)
+ESCAPED_BYTES = bytes(range(0x20)) + b'"\\'  # the ASCII of every character json_str escapes
+_SURROGATE_UTF8 = re.compile(b"\xed[\xa0-\xbf]")  # a lone surrogate, passed through as UTF-8
 
 
 def scalar_json(value: Any) -> str:
