@@ -168,32 +168,15 @@ class Raw:
 def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]]) -> str:
     """``ENCODE(obj)`` where each ``place[key]`` (a dict inside ``obj``, and a key of it) holds a ``Raw``:
     ``obj`` is encoded with a mark in each place, and each mark's JSON replaced by the ``Raw``'s; a long text
-    (a value of ``obj`` or of a dict in it: ``_texts``) likewise, by its ``json_text``. A mark found other than
-    once (a value holding it) makes the ``Raw`` values objects again, encoded whole (JSON read back and written
-    again is the same text); so does a text so long that it must be encoded once, never held twice (over
-    ``SPLICED_AT_MOST`` characters), before anything is encoded. The places are left holding their values."""
-    texts = _texts(obj)
-    if texts is not None and (places or texts):
-        spliced = places + texts
-        values = [place[key] for place, key in spliced]
-        marks = [f"\x00raw {k}\x00" for k in range(len(spliced))]
-        for (place, key), mark in zip(spliced, marks, strict=True):
-            place[key] = mark
-        try:
-            line = ENCODE(obj)
-        finally:
-            for (place, key), value in zip(spliced, values, strict=True):
-                place[key] = value
-        encoded = [ENCODE(mark) for mark in marks]
-        if all(line.count(mark) == 1 for mark in encoded):
-            spots = sorted((line.index(mark), len(mark), k) for k, mark in enumerate(encoded))
-            pieces, pos = [], 0
-            for at, size, k in spots:
-                value = values[k]
-                pieces += [line[pos:at], json_text(value) if type(value) is str else value.json]
-                pos = at + size
-            pieces.append(line[pos:])
-            return "".join(pieces)
+    (a value of ``obj`` or of a dict in it: ``_texts``) likewise, by its ``json_text`` (``_spliced``). A mark
+    found other than once (a value holding it) makes the ``Raw`` values objects again, encoded whole (JSON read
+    back and written again is the same text); so does a text so long that it must be encoded once, never held
+    twice (over ``SPLICED_AT_MOST`` characters), before anything is encoded. The places are left holding their
+    values."""
+    spliced = _spliced(obj, places)
+    if spliced is not None:
+        parts, values = spliced
+        return _interleaved("", parts, [json_text(v) if type(v) is str else v.json for v in values])
     raws: list[Raw] = [place[key] for place, key in places]
     for place, key in places:
         place[key] = json.loads(place[key].json)
@@ -202,6 +185,57 @@ def encode_spliced(obj: Any, places: list[tuple[dict[str, Any], str]]) -> str:
     finally:
         for (place, key), raw in zip(places, raws, strict=True):
             place[key] = raw
+
+
+def encode_spliced_utf8(obj: Any, places: list[tuple[dict[str, Any], str]]) -> bytes | None:
+    """``encode_spliced(obj, places)`` as UTF-8, made in pieces: each long text's by ``json_utf8`` from its UTF-8
+    (``bytes.replace`` escapes where ``str.replace`` on a two-byte string counts character by character), the
+    rest (mostly ASCII) encoded apart, no line of two-byte characters made and encoded again. None where
+    ``encode_spliced`` writes the object whole (write its text then); a lone surrogate raises
+    ``UnicodeEncodeError``, as writing ``encode_spliced``'s text to a UTF-8 file does."""
+    spliced = _spliced(obj, places)
+    if spliced is None:
+        return None
+    parts, values = spliced
+    return _interleaved(b"", [part.encode("utf-8") for part in parts],
+                        [json_utf8(v, v.encode("utf-8")) if type(v) is str else v.json.encode("utf-8") for v in values])
+
+
+def _spliced(obj: Any, places: list[tuple[dict[str, Any], str]]) -> tuple[list[str], list[Any]] | None:
+    """``ENCODE(obj)`` cut at ``places`` and at its long texts (``_texts``): the pieces of JSON around them, and
+    the values they hold (a ``Raw``, or a text), in the line's order; None when it must be encoded whole
+    (a text too long, a value holding a mark)."""
+    texts = _texts(obj)
+    if texts is None:
+        return None
+    spliced = places + texts
+    values = [place[key] for place, key in spliced]
+    marks = [f"\x00raw {k}\x00" for k in range(len(spliced))]
+    for (place, key), mark in zip(spliced, marks, strict=True):
+        place[key] = mark
+    try:
+        line = ENCODE(obj)
+    finally:
+        for (place, key), value in zip(spliced, values, strict=True):
+            place[key] = value
+    encoded = [ENCODE(mark) for mark in marks]
+    if not all(line.count(mark) == 1 for mark in encoded):
+        return None
+    spots = sorted((line.index(mark), len(mark), k) for k, mark in enumerate(encoded))
+    parts, pos = [], 0
+    for at, size, _ in spots:
+        parts.append(line[pos:at])
+        pos = at + size
+    parts.append(line[pos:])
+    return parts, [values[k] for _, _, k in spots]
+
+
+def _interleaved(empty: AnyStr, parts: list[AnyStr], values: list[AnyStr]) -> AnyStr:
+    """``parts[0] + values[0] + parts[1] + … + parts[-1]`` (one more part than values), by one ``join``."""
+    pieces = [empty] * (2 * len(parts) - 1)
+    pieces[0::2] = parts
+    pieces[1::2] = values
+    return empty.join(pieces)
 
 
 def _texts(obj: Any) -> list[tuple[dict[str, Any], str]] | None:
