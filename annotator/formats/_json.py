@@ -126,7 +126,7 @@ def _escaped(text: AnyStr, ascii_: bytes, escapes: list[tuple[int, AnyStr, AnySt
     """The one rule of ``json_text`` and ``json_utf8``: ``text`` (a str, or its UTF-8) with each character of
     ``_ESCAPES`` that its ASCII (``ascii_``) holds replaced by its escape, in the table's order; None when the
     ASCII holds any other control character (``json_str``'s to write: ``\\u00XX``)."""
-    if len(ascii_.translate(None, _OTHER_CONTROLS)) != len(ascii_):
+    if any(map(ascii_.__contains__, _OTHER_CONTROLS)):  # a memchr each: bytes.translate costs ~11 a byte
         return None
     for code, char, escape in escapes:
         if code in ascii_:  # an int: a memchr (a bytes operand would be tried as an int first, and fail)
