@@ -126,7 +126,7 @@ def _escaped(text: AnyStr, ascii_: bytes, escapes: list[tuple[int, AnyStr, AnySt
     """The one rule of ``json_text`` and ``json_utf8``: ``text`` (a str, or its UTF-8) with each character of
     ``_ESCAPES`` that its ASCII (``ascii_``) holds replaced by its escape, in the table's order; None when the
     ASCII holds any other control character (``json_str``'s to write: ``\\u00XX``)."""
-    if any(map(ascii_.__contains__, _OTHER_CONTROLS)):  # a memchr each: bytes.translate costs ~11 a byte
+    if _other_control(ascii_):
         return None
     for code, char, escape in escapes:
         if code in ascii_:  # an int: a memchr (a bytes operand would be tried as an int first, and fail)
@@ -134,6 +134,16 @@ def _escaped(text: AnyStr, ascii_: bytes, escapes: list[tuple[int, AnyStr, AnySt
     return text
 
 
+def _other_control(ascii_: bytes) -> bool:
+    """Whether ``ascii_`` holds a control character ``_ESCAPES`` does not escape: by ``bytes.translate`` (~11
+    instructions a byte) when short (a text's ASCII), by a ``memchr`` each (~450 a call, a fraction a byte) when
+    long (a text's UTF-8: 60 k a document by ``translate``)."""
+    if len(ascii_) < _MEMCHR_FROM:
+        return len(ascii_.translate(None, _OTHER_CONTROLS)) != len(ascii_)
+    return any(map(ascii_.__contains__, _OTHER_CONTROLS))
+
+
+_MEMCHR_FROM = 1024  # bytes: fewer, bytes.translate is cheaper than a memchr for each control character
 _TEXT_AT_LEAST = 256  # characters: shorter, json_str is quicker
 # the characters whose escapes json_text and json_utf8 write by replace, and those escapes (json_str's);
 # the backslash first: the others bring their own. Any other control character: json_str's (\b, \f, \u00XX)
