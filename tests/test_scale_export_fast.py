@@ -277,6 +277,37 @@ def test_a_long_text_is_written_as_the_encoder_writes_it(text, control):
         assert json_text(t) == json_str(t)
 
 
+_EVERY_CONTROL = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\u2028", "\u2029"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["\\", '"', "\n", "\r", "\t", "\\n", "\\u0041", "😀", "𝕏", "\U0010ffff", "كتب قال ",
+                                 "ﻻ", "\u0622\u0622", "x" * 40, " "]), max_size=150).map("".join),
+       st.lists(st.sampled_from(_EVERY_CONTROL), max_size=3).map("".join), st.integers(0, 2000))
+def test_a_long_texts_json_is_one_rule_as_text_and_as_utf8(text, controls, at):
+    """``json_utf8`` (from the text's UTF-8, as Prodigy writes a task's text) and ``json_text`` (from the text, as
+    native, doccano and Label Studio do) write the same JSON, which is the encoder's: the one escape rule on
+    both forms, for texts with every control character, quotes, backslashes, Arabic and astral characters,
+    short and long (the quick path, and ``json_str``'s for another control character)."""
+    from annotator.formats._json import json_str, json_text, json_utf8
+
+    for t in (text, text * 9, text[:at] + controls + text[at:], (text * 9)[:at] + controls + (text * 9)[at:]):
+        expected = json_str(t)
+        assert json_text(t) == expected
+        assert json_utf8(t, t.encode("utf-8")) == expected.encode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["\ud83d", "قال \udfff محمد" * 40, "\ud800\x01" + "x" * 300])
+def test_a_lone_surrogate_has_no_utf8_json(text):
+    """``json_utf8`` raises on a lone surrogate passed through in the UTF-8 (no UTF-8 exists for it; the
+    export names the document), where ``json_text`` writes what the encoder writes."""
+    from annotator.formats._json import json_str, json_text, json_utf8
+
+    assert json_text(text) == json_str(text)
+    with pytest.raises(UnicodeEncodeError):
+        json_utf8(text, text.encode("utf-8", "surrogatepass"))
+
+
 def _counted(fn):
     _counted.calls = 0
 
@@ -294,6 +325,86 @@ def test_a_task_holding_the_mark_itself_is_written_whole():
     assert task["data"]["text"] == text
     assert [a["completed_by"] for a in task["annotations"]] == ["amal", "\x00result 1\x00"]
     assert all(len(a["result"]) == 2 for a in task["annotations"])
+
+
+# -- doccano and Label Studio lines made as UTF-8 (``_json.encode_spliced_utf8``) --------------------------------
+
+def _records(texts: list[str]) -> list:
+    from annotator.formats.base import Record
+    from annotator.model.annotations import Annotations, Claim, Document, Entity
+
+    recs = []
+    for k, text in enumerate(texts):
+        ents = tuple(Entity(f"e{j}", s, s + 2, ("PER", "ORG", 'Q"\\')[j % 3])
+                     for j, s in enumerate(range(0, len(text) - 2, 97)))
+        claims = (Claim("c0", 0, min(len(text), 5), {}),) if text else ()
+        recs.append(Record(Document(f"d{k}", text, {}),
+                           Annotations(doc_id=f"d{k}", annotator="amal", entities=ents, claims=claims)))
+    return recs
+
+
+def _both_ways(fmt: str, texts: list[str], tmp_path) -> tuple[bytes, bytes]:
+    """What ``fmt`` writes for records of ``texts`` to a UTF-8 file (its lines made as bytes) and to a ``StringIO``
+    (as text), as UTF-8."""
+    from annotator.formats.base import WriteContext, get_format
+    from annotator.schema import default_schema_path, load_schema
+
+    ctx = WriteContext(load_schema(default_schema_path()))
+    path = tmp_path / f"out-{fmt}"
+    with open(path, "w", encoding="utf-8") as out:
+        get_format(fmt).write(_records(texts), out, ctx)
+    text = io.StringIO()
+    get_format(fmt).write(_records(texts), text, ctx)
+    return path.read_bytes(), text.getvalue().encode("utf-8")
+
+
+_LINE_TEXTS = ["قال «محمد» \"إن\" 2019.\n\tسطر\r\n\\ 😀 " * 30, "short \"x\"", "", "\x01 ctrl \x1f" * 40,
+               "قال \x00raw 0\x00 محمد" * 20, "𝕏 astral " * 50]
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "label-studio", "label-studio-min"])
+@pytest.mark.parametrize("texts", [_LINE_TEXTS, [], _LINE_TEXTS[:1], _LINE_TEXTS[3:]])
+def test_lines_made_as_utf8_are_the_texts_encoded(fmt, texts, tmp_path):
+    """doccano's and Label Studio's lines made as UTF-8 for a file are the UTF-8 of what they write as text (the
+    encoder's JSON): long and short texts, escapes, other control characters, astral characters, a text holding a
+    splice mark, no record at all (Label Studio's array's commas and brackets)."""
+    as_bytes, as_text = _both_ways(fmt, texts, tmp_path)
+    assert as_bytes == as_text
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "label-studio", "label-studio-min"])
+def test_a_line_too_long_to_splice_is_written_as_text_in_its_place(fmt, tmp_path):
+    """A text over ``SPLICED_AT_MOST`` characters between two usual ones: its line written as text (never made as
+    bytes), in its place among the byte lines, with Label Studio's commas."""
+    from annotator.formats import _json
+
+    huge = "قال \"x\"\n" * (_json.SPLICED_AT_MOST // 8 + 1)
+    as_bytes, as_text = _both_ways(fmt, [_LINE_TEXTS[0], huge, _LINE_TEXTS[1], huge], tmp_path)
+    assert as_bytes == as_text
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "label-studio", "label-studio-min"])
+def test_a_lone_surrogate_in_a_line_made_as_utf8_raises_as_text_does(fmt, tmp_path):
+    """A lone surrogate (no UTF-8) raises ``UnicodeEncodeError`` when the line is made as bytes, as writing the
+    text to a UTF-8 file did (the export names the document); in a long text or a short one."""
+    for text in ("قال \ud83d محمد " * 30, "\udfff short"):
+        with pytest.raises(UnicodeEncodeError):
+            _both_ways(fmt, [_LINE_TEXTS[1], text], tmp_path)
+
+
+def test_encode_spliced_utf8_is_encode_spliced_encoded_or_none():
+    """``encode_spliced_utf8`` is ``encode_spliced``'s line as UTF-8, or None where that line is written whole (a
+    value holding a mark, a text too long to splice), for the caller to write as text."""
+    from annotator.formats import _json
+
+    for text, note in ((_LINE_TEXTS[0], "n"), (_LINE_TEXTS[3], "n"), ("short", "n"), (_LINE_TEXTS[4], "n"),
+                       (_LINE_TEXTS[0], "\x00raw 0\x00"), ("x" * (_json.SPLICED_AT_MOST + 1), "n")):
+        obj = {"text": text, "data": {"text": text}, "note": note, "label": _json.Raw(["[0, 3, \"PER\"]"])}
+        made = _json.encode_spliced_utf8(obj, [(obj, "label")])
+        assert (made is None) == (note != "n" or len(text) > _json.SPLICED_AT_MOST)
+        assert json.loads(_json.encode_spliced(obj, [(obj, "label")])) == {**obj, "label": [[0, 3, "PER"]]}
+        if made is not None:
+            assert made == _json.encode_spliced(obj, [(obj, "label")]).encode("utf-8")
 
 
 # -- JSON written by format strings: one owner (``_json.writer``) -----------------------------------------

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import starmap
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, TextIO
 
-from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, Raw, encode_spliced, writer
+from annotator.formats._json import ENCODE, INT_SLOT, STR_SLOT, Raw, encode_spliced, encode_spliced_utf8, writer
+from annotator.formats._lines import ByteLines
 from annotator.formats._records import (
     IDENTITY_RELATION,
     JsonLinesFormat,
@@ -119,11 +121,16 @@ class DoccanoFormat(JsonLinesFormat):
         return Record(Document(doc_id, text, import_meta(NAME, path, line, extra, meta)), ann, line)
 
     def write(self, records: Iterable[Record], out: TextIO, ctx: WriteContext) -> None:
-        for rec in records:
-            line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
-            if line is not None:
-                places = [(line, key) for key in ("label", "entities") if isinstance(line.get(key), Raw)]
-                out.write(encode_spliced(line, places) + "\n")
+        with ByteLines(out) as lines:  # a UTF-8 file or standard output: lines written as the bytes made
+            for rec in records:
+                line = written(lambda r: self.line(r, ctx), rec, ctx, NAME)
+                if line is not None:
+                    places = [(line, key) for key in ("label", "entities") if isinstance(line.get(key), Raw)]
+                    made = encode_spliced_utf8(line, places) if lines.raw is not None else None
+                    if made is not None:
+                        lines.add(made)
+                    else:  # another stream, a huge text: written as text
+                        lines.text(methodcaller("write", encode_spliced(line, places) + "\n"))
 
     def line(self, rec: Record, ctx: WriteContext) -> dict[str, Any]:
         doc, ann = rec.document, rec.annotations

@@ -24,13 +24,23 @@ attribute mapping and the UTF-16 offset conversion.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter, methodcaller
 from pathlib import Path
 from typing import Any, TextIO
 
 from annotator.formats._io import Sample, check_readable, first_json_line, iter_json_items
-from annotator.formats._json import ENCODE, INT_SLOT, JSON_SLOT, STR_SLOT, Raw, encode_spliced, writer
+from annotator.formats._json import (
+    ENCODE,
+    INT_SLOT,
+    JSON_SLOT,
+    STR_SLOT,
+    Raw,
+    encode_spliced,
+    encode_spliced_utf8,
+    writer,
+)
+from annotator.formats._lines import ByteLines
 from annotator.formats._records import (
     IDENTITY_RELATION,
     IdMaker,
@@ -202,22 +212,53 @@ def _group_by_document(records: Iterable[Record]) -> Iterator[list[Record]]:
 
 
 def _write_array(items: Iterable[dict[str, Any]], out: TextIO) -> None:
-    out.write("[")
-    first = True
-    for item in items:
-        out.write("\n" if first else ",\n")
-        out.write(_encode_task(item))
-        first = False
-    out.write("\n]\n")
+    """The items as a JSON array, one a line: ``[``, each item (and a comma but after the last), ``]``. Under a
+    UTF-8 file or standard output each item's line is made as bytes (``encode_spliced_utf8``), held until
+    the next tells whether a comma ends it."""
+    with ByteLines(out) as lines:
+        if lines.raw is None:
+            out.write("[")
+            for k, item in enumerate(items):
+                out.write(",\n" if k else "\n")
+                out.write(_encode_task(item))
+            out.write("\n]\n")
+            return
+        lines.add(b"[")
+        end: Callable[[bool], None] | None = None  # the last item's line end, with a comma if another follows
+        for item in items:
+            if end is not None:
+                end(True)
+            end = _item_line(item, lines)
+        if end is not None:
+            end(False)
+        lines.add(b"]")
+
+
+def _item_line(item: dict[str, Any], lines: ByteLines) -> Callable[[bool], None]:
+    """Writes ``item``'s line to ``lines`` but for its end, which the returned function writes (a comma first,
+    given True): the line as the bytes ``encode_spliced_utf8`` makes, held until then; a line too long to
+    splice as text (``encode_spliced``'s), at once."""
+    places = _places(item)
+    made = encode_spliced_utf8(item, places)
+    if made is not None:
+        return lambda comma: lines.add(made + b"," if comma else made)
+    lines.text(methodcaller("write", encode_spliced(item, places)))
+    return lambda comma: lines.text(methodcaller("write", ",\n" if comma else "\n"))
 
 
 def _encode_task(task: dict[str, Any]) -> str:
     """``ENCODE(task)`` (a task, or a JSON_MIN item), what was written as JSON already (``Raw``: a JSON_MIN
     item's regions, an annotation's results) put in its place (``encode_spliced``)."""
+    return encode_spliced(task, _places(task))
+
+
+def _places(task: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+    """Where a task (or a JSON_MIN item) holds what was written as JSON already (``Raw``: a JSON_MIN item's
+    regions, an annotation's results)."""
     places = [(task, k) for k, v in task.items() if isinstance(v, Raw)]
     places += [(obj, "result") for key in ("annotations", "predictions") for obj in task.get(key) or ()
                if isinstance(obj, dict) and isinstance(obj.get("result"), Raw)]
-    return encode_spliced(task, places)
+    return places
 
 
 def _span_value(text: str, conv: Utf16Offsets, start: int, end: int) -> dict[str, Any]:

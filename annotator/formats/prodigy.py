@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
@@ -37,12 +36,14 @@ from typing import Any, TextIO
 
 from annotator.formats._json import (
     ENCODE,
+    ESCAPED_BYTES,
     INT_SLOT,
     SPLICED_AT_MOST,
     STR_SLOT,
     Raw,
     encode_spliced,
     json_str,
+    json_utf8,
     writer,
 )
 from annotator.formats._lines import ByteLines
@@ -203,7 +204,7 @@ class ProdigyFormat(JsonLinesFormat):
 def _line_bytes(task: dict[str, Any]) -> bytes | None:
     """The task's line as UTF-8 when its token JSON is made as bytes (``_OurTokens.json_bytes``), else None:
     the task encoded once with a mark in the places of its text, tokens and spans, and their JSON, made as
-    bytes (``_text_json``, ``json_bytes``, ``_spans_json``), put in them. A lone surrogate raises (no UTF-8
+    bytes (``_json.json_utf8``, ``json_bytes``, ``_spans_json``), put in them. A lone surrogate raises (no UTF-8
     for it: the export says so)."""
     tokens = task["tokens"]
     if not isinstance(tokens, _OurTokens):
@@ -211,7 +212,8 @@ def _line_bytes(task: dict[str, Any]) -> bytes | None:
     body = tokens.json_bytes()  # first: a huge text (no kept table) is then encoded once, by _write_text
     if body is None:
         return None
-    made = {"text": _text_json(tokens), "tokens": body, "spans": _spans_json(task["spans"]).encode("utf-8")}
+    made = {"text": json_utf8(tokens.text, tokens.utf8()), "tokens": body,
+            "spans": _spans_json(task["spans"]).encode("utf-8")}
     obj = {**task, "text": _PLACE, "tokens": _PLACE, "spans": _PLACE}
     parts = ENCODE(obj).split(_PLACE_JSON)
     if len(parts) != 4:  # a value of the task is the mark itself: written whole
@@ -225,24 +227,6 @@ def _utf8(text: str, tokens: Any) -> bytes:
     """The text as UTF-8, lone surrogates passed through (the hashes' bytes): made once for the hashes and
     the line when the tokens are ours (``_OurTokens.utf8``)."""
     return tokens.utf8() if isinstance(tokens, _OurTokens) else text.encode("utf-8", "surrogatepass")
-
-
-def _text_json(tokens: _OurTokens) -> bytes:
-    """``ENCODE(text)`` as UTF-8, made from the text's UTF-8 (``_OurTokens.utf8``): backslashes, quotes, line
-    feeds, carriage returns and tabs escaped by a ``replace`` each (in that order: no escape is escaped
-    again); a text with another control character is encoded by ``json_str``. A lone surrogate raises."""
-    utf8 = tokens.utf8()
-    if b"\xed" in utf8 and _SURROGATE_UTF8.search(utf8):
-        tokens.text.encode("utf-8")  # raises UnicodeEncodeError, naming the character
-    escaped = utf8.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\n", b"\\n").replace(b"\r", b"\\r") \
-        .replace(b"\t", b"\\t")
-    if len(escaped.translate(None, _CONTROLS)) != len(escaped):
-        return json_str(tokens.text).encode("utf-8")
-    return b'"' + escaped + b'"'
-
-
-_SURROGATE_UTF8 = re.compile(b"\xed[\xa0-\xbf]")  # a lone surrogate, passed through as UTF-8
-_CONTROLS = bytes(range(0x20))  # the bytes of the control characters JSON escapes
 
 
 def _spans_json(spans: list[dict[str, Any]]) -> str:
@@ -461,7 +445,7 @@ class _OurTokens:
         if n > len(id_of) or ends[-1] >= len(end_of):
             return None
         escaped = joined.encode("utf-8", "surrogatepass")
-        if len(escaped.translate(None, _ESCAPED)) != len(escaped):  # something to escape: " \ or a control
+        if len(escaped.translate(None, ESCAPED_BYTES)) != len(escaped):  # something to escape: " \ or a control
             escaped = json_str(joined)[1:-1].encode("utf-8", "surrogatepass")
         texts = escaped.replace(b" ", _THEN_WS).replace(_TOUCHING_B, _THEN_NO_WS).split(b"\0")
         if len(texts) != n:
@@ -550,7 +534,6 @@ _UNQUOTED = itemgetter(slice(1, -1))  # a JSON string's contents
 _TABLE = 1 << 13  # numbers whose pieces are made once (about 15 ms): offsets and ids of the usual document
 _TOUCHING = "\x7f"  # between two kept runs that touch (``json_bytes``): a token white space does not follow
 _TOUCHING_B = _TOUCHING.encode()
-_ESCAPED = _CONTROLS + b'"\\'  # the bytes of every character JSON escapes (``json_str``)
 _THEN_NO_WS, _THEN_WS = (b"\0" + ws_next.encode() for ws_next in _WS_NEXT)  # a token's end, after its text
 _FIRST_B = ("[" + _FIRST).encode()
 _LAST_B = tuple((ws_next[:-len(_NEXT)] + "]").encode() for ws_next in _WS_NEXT)
