@@ -57,8 +57,9 @@ def proposals_session(path):
 
 
 def saved(screen) -> bool:
-    """Every save answered, and the store holds what is shown: an equal copy, not the very state (on a loaded
-    machine the move's position save can queue behind a slow label save, whose answer is then not shown)."""
+    """Every save answered, and the store holds what is shown (an equal copy will do: these tests check the panel,
+    not which object the screen holds; a save's answer is shown even with a position save behind it, as
+    ``test_editing.test_a_saves_answer_is_shown_when_only_a_cursor_position_waits_behind_it`` checks)."""
     return not screen.saver.pending and screen.acked == screen.state
 
 
